@@ -1,0 +1,86 @@
+/**
+ * Compiles C fixtures with the machine's real compilers at test time, cached by a hash of the
+ * source, the compiler's version and the flags, so no binary is ever committed and reruns are fast.
+ */
+import { createHash } from "node:crypto";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const fixturesDir = join(repoRoot, "test", "fixtures");
+const cacheDir = join(repoRoot, ".cache", "fixtures");
+
+const versionCache = new Map<string, string>();
+function compilerVersion(cc: string): string {
+  let v = versionCache.get(cc);
+  if (v === undefined) {
+    v = execFileSync(cc, ["--version"], { encoding: "utf8" });
+    versionCache.set(cc, v);
+  }
+  return v;
+}
+
+export function hasCompiler(cc: string): boolean {
+  try {
+    compilerVersion(cc);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface CompileOptions {
+  cc?: string; // default gcc
+  flags?: string[]; // e.g. ["-static", "-O2", "-g"]
+  /** Produce an object file (-c) instead of an executable. */
+  object?: boolean;
+  /** Extra source files (paths relative to test/fixtures or absolute). */
+  extraSources?: string[];
+}
+
+/** Compiles test/fixtures/<name> (or an absolute path, or inline source via `compileSource`). */
+export function compileFixture(name: string, opts: CompileOptions = {}): string {
+  const path = name.startsWith("/") ? name : join(fixturesDir, name);
+  return compileFiles([path, ...(opts.extraSources ?? []).map((s) => (s.startsWith("/") ? s : join(fixturesDir, s)))], opts);
+}
+
+/** Compiles inline C source text. */
+export function compileSource(source: string, opts: CompileOptions = {}, stem = "inline"): string {
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
+  mkdirSync(cacheDir, { recursive: true });
+  const src = join(cacheDir, `${stem}-${hash}.c`);
+  if (!existsSync(src)) writeFileSync(src, source);
+  return compileFiles([src], opts);
+}
+
+function compileFiles(paths: string[], opts: CompileOptions): string {
+  const cc = opts.cc ?? "gcc";
+  const flags = opts.flags ?? [];
+  const h = createHash("sha256");
+  h.update(compilerVersion(cc)).update(JSON.stringify(flags)).update(opts.object ? "obj" : "exe");
+  for (const p of paths) h.update(p.split("/").pop()!).update(readFileSync(p));
+  const stem = paths[0]!.split("/").pop()!.replace(/\.c$/, "");
+  mkdirSync(cacheDir, { recursive: true });
+  const out = join(cacheDir, `${stem}-${cc.replace(/[^a-z0-9]/gi, "")}-${h.digest("hex").slice(0, 16)}${opts.object ? ".o" : ""}`);
+  if (existsSync(out)) return out;
+  const tmp = `${out}.tmp${process.pid}`;
+  const args = [...flags, ...(opts.object ? ["-c"] : []), "-o", tmp, ...paths, ...(opts.object ? [] : ["-lm"])];
+  execFileSync(cc, args, { stdio: ["ignore", "pipe", "pipe"] });
+  renameSync(tmp, out); // atomic: parallel test files may compile the same fixture
+  return out;
+}
+
+export interface NativeRun {
+  stdout: string;
+  stderr: string;
+  status: number;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs a binary natively on the host, for comparison with the emulated run. */
+export function runNative(exe: string, args: string[] = [], env: Record<string, string> = {}, input?: string): NativeRun {
+  const r = spawnSync(exe, args, { env, input, encoding: "latin1" });
+  return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status ?? -1, signal: r.signal ?? null };
+}
