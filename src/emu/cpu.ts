@@ -1,0 +1,74 @@
+/**
+ * The narrow interface the rest of jitdbg uses to drive an x86-64 CPU emulator. Only
+ * src/emu/unicorn.ts knows the C API behind it, so another engine (a WebAssembly build of
+ * Unicorn, say) can be swapped in by implementing this file's interface.
+ */
+import type { RegName } from "./registers.js";
+
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+export const PROT_ALL = 7;
+
+export type MemAccess = "read" | "write" | "fetch";
+
+/** Why emulation stopped. */
+export type StopCause =
+  | { kind: "ok" } // reached `until`, or stop() was called, or the count ran out
+  | { kind: "fault"; access: MemAccess; reason: "unmapped" | "protection"; address: bigint }
+  | { kind: "invalid-instruction" }
+  | { kind: "exception"; code: number; message: string };
+
+export interface RunOptions {
+  /** Address at which to stop (0n: never, run until stop() or a fault). */
+  until?: bigint;
+  /** Wall-clock limit in microseconds (0: none). */
+  timeoutMicros?: number;
+  /** Instruction limit (0: none). */
+  count?: number;
+}
+
+export type CodeHook = (address: bigint, size: number) => void;
+export type MemHook = (access: MemAccess, address: bigint, size: number, value: bigint) => void;
+export type InterruptHook = (intno: number) => void;
+export type SyscallHook = () => void;
+
+export interface HookHandle {
+  remove(): void;
+}
+
+export interface CpuContext {
+  free(): void;
+}
+
+export interface Cpu {
+  map(address: bigint, size: bigint, prot: number): void;
+  unmap(address: bigint, size: bigint): void;
+  protect(address: bigint, size: bigint, prot: number): void;
+  read(address: bigint, size: number): Uint8Array;
+  /** Reads into an existing buffer; returns false instead of throwing when unmapped. */
+  tryRead(address: bigint, into: Uint8Array): boolean;
+  write(address: bigint, data: Uint8Array): void;
+  /** Forgets translated code in a range after its bytes changed (JIT writes, breakpoint patches). */
+  invalidateCode(begin: bigint, end: bigint): void;
+
+  reg(name: RegName): bigint;
+  setReg(name: RegName, value: bigint): void;
+  /** Raw bytes of a wide register (xmm: 16, st: 10). */
+  regBytes(name: RegName): Uint8Array;
+  setRegBytes(name: RegName, bytes: Uint8Array): void;
+
+  /** Runs from `begin` until `until`, a fault, stop(), the timeout or the count. */
+  run(begin: bigint, opts?: RunOptions): StopCause;
+  stop(): void;
+
+  hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle;
+  hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle;
+  hookSyscall(hook: SyscallHook): HookHandle;
+  hookInterrupt(hook: InterruptHook): HookHandle;
+
+  saveContext(): CpuContext;
+  restoreContext(ctx: CpuContext): void;
+  close(): void;
+}
