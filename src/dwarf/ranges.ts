@@ -1,0 +1,105 @@
+/** Address range lists: DWARF 5 .debug_rnglists entries and DWARF 2–4 .debug_ranges pairs. */
+import { ByteReader } from "./byte-reader.js";
+import { DW_RLE } from "./constants.js";
+import { DwarfError, hex } from "./errors.js";
+
+/** Half-open [low, high). */
+export interface AddressRange {
+  readonly low: bigint;
+  readonly high: bigint;
+}
+
+export interface ListContext {
+  readonly addressSize: number;
+  readonly is64: boolean;
+  /** The unit's base address (DW_AT_low_pc of the unit DIE, 0 when absent). */
+  readonly baseAddress: bigint;
+  /** Resolves an index into .debug_addr. */
+  addrx(index: number): bigint;
+}
+
+export function maxAddress(size: number): bigint {
+  return size === 8 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
+}
+
+/** DWARF 2–4: (begin, end) pairs relative to the base, (max, base) to change the base, (0, 0) ends. */
+export function readDebugRanges(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
+  const r = new ByteReader(data, ".debug_ranges", offset);
+  const out: AddressRange[] = [];
+  let base = ctx.baseAddress;
+  const max = maxAddress(ctx.addressSize);
+  for (;;) {
+    const begin = r.address(ctx.addressSize);
+    const end = r.address(ctx.addressSize);
+    if (begin === 0n && end === 0n) return out;
+    if (begin === max) {
+      base = end;
+      continue;
+    }
+    if (end < begin) throw new DwarfError("DWARF_CORRUPT", `.debug_ranges: entry at ${hex(r.pos - 2 * ctx.addressSize)} ends before it begins`);
+    if (end > begin) out.push({ low: base + begin, high: base + end });
+  }
+}
+
+/** DWARF 5 .debug_rnglists list starting at `offset`. */
+export function readRngList(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
+  const r = new ByteReader(data, ".debug_rnglists", offset);
+  const out: AddressRange[] = [];
+  let base = ctx.baseAddress;
+  const push = (low: bigint, high: bigint): void => {
+    if (high > low) out.push({ low, high });
+  };
+  for (;;) {
+    const at = r.pos;
+    const kind = r.u8();
+    switch (kind) {
+      case DW_RLE.end_of_list:
+        return out;
+      case DW_RLE.base_addressx:
+        base = ctx.addrx(r.ulebNum());
+        break;
+      case DW_RLE.startx_endx: {
+        const s = ctx.addrx(r.ulebNum());
+        push(s, ctx.addrx(r.ulebNum()));
+        break;
+      }
+      case DW_RLE.startx_length: {
+        const s = ctx.addrx(r.ulebNum());
+        push(s, s + r.uleb());
+        break;
+      }
+      case DW_RLE.offset_pair: {
+        const s = r.uleb();
+        push(base + s, base + r.uleb());
+        break;
+      }
+      case DW_RLE.base_address:
+        base = r.address(ctx.addressSize);
+        break;
+      case DW_RLE.start_end: {
+        const s = r.address(ctx.addressSize);
+        push(s, r.address(ctx.addressSize));
+        break;
+      }
+      case DW_RLE.start_length: {
+        const s = r.address(ctx.addressSize);
+        push(s, s + r.uleb());
+        break;
+      }
+      default:
+        throw new DwarfError("DWARF_CORRUPT", `.debug_rnglists: unknown range list entry kind ${hex(kind)} at ${hex(at)}`);
+    }
+  }
+}
+
+/** Resolves a DW_FORM_rnglistx / loclistx index through the offsets table that follows a v5 list header. */
+export function listIndexToOffset(data: Uint8Array, base: number, index: number, is64: boolean, where: string): number {
+  const size = is64 ? 8 : 4;
+  const r = new ByteReader(data, where, base + index * size);
+  return base + r.offset(is64);
+}
+
+export function rangesContain(ranges: readonly AddressRange[], pc: bigint): boolean {
+  for (const r of ranges) if (pc >= r.low && pc < r.high) return true;
+  return false;
+}
