@@ -1,0 +1,39 @@
+/**
+ * The `jitdbg` command line. `jitdbg run <elf> [args...]` runs a program in the emulator with its
+ * stdio passed through and exits with its status (128+signal when a signal ends it).
+ */
+import { describeError } from "../errors.js";
+import { runCommand } from "./run.js";
+
+const USAGE = `usage: jitdbg <command> [options]
+
+commands:
+  run [--reproducible] [--allow PATH]... <program> [args...]
+                      run a static x86-64 Linux program in the emulator
+  rtdyld [--entry NAME] [--show-times] [--host ELF] obj.o...
+                      link ELF objects into an emulated process and run NAME
+  help                show this text`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  rtdyld: async (argv) => (await import("../jit/cli-rtdyld.js")).rtdyldCommand(argv),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "help" || cmd === "--help" || cmd === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return cmd ? 0 : 2;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    process.stderr.write(`jitdbg: unknown command '${cmd}'\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    process.stderr.write(`jitdbg: ${describeError(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The inferior's address space: which page ranges are mapped, with what protection and for what,
+ * kept in step with the emulated MMU. brk, mmap/munmap/mprotect, the loader and the JIT memory
+ * manager all go through here, so queries (what holds an address, what is free) are always true.
+ */
+import { JitdbgError } from "../errors.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, type Cpu } from "../emu/cpu.js";
+import type { Rng } from "./random.js";
+
+export const PAGE = 0x1000n;
+
+export type RegionKind = "image" | "stack" | "heap" | "mmap" | "file" | "jit" | "runtime" | "vdso";
+
+export interface Region {
+  start: bigint;
+  end: bigint; // exclusive
+  prot: number;
+  kind: RegionKind;
+  name: string;
+}
+
+export interface FreeRange {
+  start: bigint;
+  end: bigint;
+}
+
+export interface AllocateOptions {
+  prot: number;
+  kind: RegionKind;
+  name: string;
+  /** Address range the whole allocation must fall in (default: the mmap area). */
+  within?: { low: bigint; high: bigint };
+  /** Alignment of the start (a multiple of the page size; default one page). */
+  align?: bigint;
+  /** Random placement (default: the space's policy); false places top-down like Linux mmap. */
+  randomize?: boolean;
+}
+
+/** Linux x86-64 user space with 47-bit addresses, and where its mmap area usually sits. */
+export const USER_END = 0x7fff_ffff_f000n;
+export const MMAP_LOW = 0x7f00_0000_0000n;
+export const MMAP_HIGH = 0x7ff0_0000_0000n;
+
+export const pageDown = (a: bigint): bigint => a & ~(PAGE - 1n);
+export const pageUp = (a: bigint): bigint => (a + PAGE - 1n) & ~(PAGE - 1n);
+const alignUp = (a: bigint, align: bigint): bigint => ((a + align - 1n) / align) * align;
+const alignDown = (a: bigint, align: bigint): bigint => (a / align) * align;
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+export function protString(prot: number): string {
+  return `${prot & PROT_READ ? "r" : "-"}${prot & PROT_WRITE ? "w" : "-"}${prot & PROT_EXEC ? "x" : "-"}`;
+}
+
+export class AddressSpace {
+  private regions: Region[] = [];
+  brkStart = 0n;
+  brkEnd = 0n;
+
+  constructor(
+    private readonly cpu: Cpu,
+    readonly rng: Rng,
+    /** Whether allocations without an explicit choice are placed at random. */
+    readonly randomizeByDefault: boolean,
+  ) {}
+
+  /** Writes mapped memory whatever its protection (the kernel's view, for loaders and syscalls). */
+  poke(address: bigint, data: Uint8Array): void {
+    this.cpu.write(address, data);
+  }
+
+  /** Reads mapped memory whatever its protection. */
+  peek(address: bigint, size: number): Uint8Array {
+    return this.cpu.read(address, size);
+  }
+
+  /** All mapped regions in address order (a copy). */
+  list(): Region[] {
+    return this.regions.map((r) => ({ ...r }));
+  }
+
+  regionAt(address: bigint): Region | undefined {
+    const i = this.indexAt(address);
+    return i >= 0 ? { ...this.regions[i]! } : undefined;
+  }
+
+  isMapped(start: bigint, size: bigint): boolean {
+    let at = start;
+    const end = start + size;
+    while (at < end) {
+      const r = this.regionAt(at);
+      if (!r) return false;
+      at = r.end;
+    }
+    return true;
+  }
+
+  /** Unmapped gaps inside [low, high), in address order. */
+  freeRanges(low = 0x10000n, high = USER_END): FreeRange[] {
+    const out: FreeRange[] = [];
+    let cursor = low;
+    for (const r of this.regions) {
+      if (r.end <= cursor) continue;
+      if (r.start >= high) break;
+      if (r.start > cursor) out.push({ start: cursor, end: r.start < high ? r.start : high });
+      cursor = r.end > cursor ? r.end : cursor;
+    }
+    if (cursor < high) out.push({ start: cursor, end: high });
+    return out;
+  }
+
+  /** Maps a fresh, zeroed range that must not overlap anything mapped. */
+  map(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string): Region {
+    const s = pageDown(start);
+    const e = pageUp(start + size);
+    if (e <= s) throw new JitdbgError("AS_BAD_RANGE", `cannot map an empty range at ${hex(start)}`);
+    if (e > USER_END + PAGE) throw new JitdbgError("AS_BAD_RANGE", `range ${hex(s)}..${hex(e)} is outside user space`);
+    const clash = this.regions.find((r) => r.start < e && s < r.end);
+    if (clash) {
+      throw new JitdbgError("AS_OVERLAP", `cannot map ${name} at ${hex(s)}..${hex(e)}: it overlaps ${clash.name} (${hex(clash.start)}..${hex(clash.end)})`);
+    }
+    this.cpu.map(s, e - s, prot);
+    const region: Region = { start: s, end: e, prot, kind, name };
+    this.insert(region);
+    return { ...region };
+  }
+
+  /** MAP_FIXED semantics: whatever was mapped in the range is replaced. */
+  mapFixed(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string): Region {
+    this.unmap(pageDown(start), pageUp(start + size) - pageDown(start));
+    return this.map(start, size, prot, kind, name);
+  }
+
+  /** Finds a free range and maps it; throws when none fits. */
+  allocate(size: bigint, opts: AllocateOptions): Region {
+    const start = this.findFree(size, opts);
+    if (start === undefined) {
+      const w = opts.within ?? { low: MMAP_LOW, high: MMAP_HIGH };
+      throw new JitdbgError("AS_NO_SPACE", `no free range of ${hex(pageUp(size))} bytes for ${opts.name} in ${hex(w.low)}..${hex(w.high)}`);
+    }
+    return this.map(start, size, opts.prot, opts.kind, opts.name);
+  }
+
+  /** Where an allocation would go, without mapping it. */
+  findFree(size: bigint, opts: Pick<AllocateOptions, "within" | "align" | "randomize">): bigint | undefined {
+    const len = pageUp(size);
+    const align = opts.align && opts.align > PAGE ? opts.align : PAGE;
+    const { low, high } = opts.within ?? { low: MMAP_LOW, high: MMAP_HIGH };
+    const candidates: FreeRange[] = [];
+    let slots = 0n;
+    for (const g of this.freeRanges(pageUp(low), pageDown(high))) {
+      const first = alignUp(g.start, align);
+      const last = alignDown(g.end - len, align);
+      if (g.end - g.start < len || last < first) continue;
+      candidates.push({ start: first, end: last });
+      slots += (last - first) / align + 1n;
+    }
+    if (candidates.length === 0) return undefined;
+    if (opts.randomize ?? this.randomizeByDefault) {
+      let pick = this.rng.below(slots);
+      for (const c of candidates) {
+        const n = (c.end - c.start) / align + 1n;
+        if (pick < n) return c.start + pick * align;
+        pick -= n;
+      }
+    }
+    return candidates[candidates.length - 1]!.end; // top-down, like Linux's mmap
+  }
+
+  /** Unmaps every mapped page in the range (holes are fine, as for munmap). */
+  unmap(start: bigint, size: bigint): void {
+    const s = pageDown(start);
+    const e = pageUp(start + size);
+    for (const r of this.overlapping(s, e)) {
+      const cs = r.start > s ? r.start : s;
+      const ce = r.end < e ? r.end : e;
+      this.cpu.unmap(cs, ce - cs);
+      this.cut(r, cs, ce, undefined);
+    }
+  }
+
+  /** Changes protection; every page of the range must be mapped (else false, as mprotect's ENOMEM). */
+  protect(start: bigint, size: bigint, prot: number): boolean {
+    const s = pageDown(start);
+    const e = pageUp(start + size);
+    if (!this.isMapped(s, e - s)) return false;
+    for (const r of this.overlapping(s, e)) {
+      const cs = r.start > s ? r.start : s;
+      const ce = r.end < e ? r.end : e;
+      this.cpu.protect(cs, ce - cs, prot);
+      this.cut(r, cs, ce, prot);
+    }
+    return true;
+  }
+
+  /** Sets up the program break just after the image's end (randomized like Linux unless reproducible). */
+  initBrk(imageEnd: bigint): void {
+    const gap = this.randomizeByDefault ? this.rng.below(0x2000n) * PAGE : 0n;
+    this.brkStart = pageUp(imageEnd) + gap;
+    this.brkEnd = this.brkStart;
+  }
+
+  /** brk(2): grows or shrinks the heap; returns the (possibly unchanged) break. */
+  setBrk(requested: bigint): bigint {
+    if (requested === 0n || requested < this.brkStart) return this.brkEnd;
+    const oldTop = pageUp(this.brkEnd);
+    const newTop = pageUp(requested);
+    if (newTop > oldTop) {
+      if (!this.freeRanges(oldTop, newTop).some((g) => g.start === oldTop && g.end === newTop)) return this.brkEnd;
+      this.map(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, "heap", "[heap]");
+      this.mergeNeighbours(oldTop);
+    } else if (newTop < oldTop) {
+      this.unmap(newTop, oldTop - newTop);
+    }
+    this.brkEnd = requested;
+    return this.brkEnd;
+  }
+
+  private indexAt(address: bigint): number {
+    let lo = 0;
+    let hi = this.regions.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.regions[mid]!;
+      if (address < r.start) hi = mid - 1;
+      else if (address >= r.end) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  private overlapping(s: bigint, e: bigint): Region[] {
+    return this.regions.filter((r) => r.start < e && s < r.end);
+  }
+
+  private insert(region: Region): void {
+    let i = 0;
+    while (i < this.regions.length && this.regions[i]!.start < region.start) i++;
+    this.regions.splice(i, 0, region);
+  }
+
+  /** Removes [cs, ce) from region r; with a prot, puts it back with that protection. */
+  private cut(r: Region, cs: bigint, ce: bigint, prot: number | undefined): void {
+    const i = this.regions.indexOf(r);
+    const parts: Region[] = [];
+    if (r.start < cs) parts.push({ ...r, end: cs });
+    if (prot !== undefined) parts.push({ ...r, start: cs, end: ce, prot });
+    if (ce < r.end) parts.push({ ...r, start: ce });
+    this.regions.splice(i, 1, ...parts);
+  }
+
+  private mergeNeighbours(at: bigint): void {
+    const i = this.indexAt(at);
+    const prev = this.regions[i - 1];
+    const cur = this.regions[i];
+    if (prev && cur && prev.end === cur.start && prev.kind === cur.kind && prev.prot === cur.prot && prev.name === cur.name) {
+      prev.end = cur.end;
+      this.regions.splice(i, 1);
+    }
+  }
+}

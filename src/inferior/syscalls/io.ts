@@ -1,0 +1,150 @@
+/** read/write and friends on the standard streams and on read-only host files. */
+import { FdTable } from "../files.js";
+import * as E from "../errno.js";
+import type { Kernel } from "../kernel.js";
+import { int, size, type SyscallEntry } from "./types.js";
+
+const MAX_IO = 1 << 24;
+
+function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8Array | number {
+  const f = k.fds.get(fd);
+  if (!f) return E.EBADF;
+  switch (f.kind) {
+    case "stdin":
+      return k.io.stdin(length);
+    case "stdout":
+    case "stderr":
+      return E.EBADF;
+    case "host": {
+      if (f.isDirectory) return E.EISDIR;
+      const data = FdTable.readAt(f, Math.min(length, MAX_IO), position ?? f.position);
+      if (position === undefined) f.position += data.length;
+      return data;
+    }
+  }
+}
+
+function writeFd(k: Kernel, fd: number, data: Uint8Array): number {
+  const f = k.fds.get(fd);
+  if (!f) return -E.EBADF;
+  if (f.kind === "stdout") k.io.stdout(data);
+  else if (f.kind === "stderr") k.io.stderr(data);
+  else return -E.EBADF; // files are opened read-only
+  return data.length;
+}
+
+function sysRead(k: Kernel, a: readonly bigint[]): bigint {
+  const r = readFd(k, int(a[0]!), Math.min(size(a[2]!), MAX_IO));
+  if (typeof r === "number") return E.fail(r);
+  if (!k.writeUser(a[1]!, r)) return E.fail(E.EFAULT);
+  return BigInt(r.length);
+}
+
+function sysPread(k: Kernel, a: readonly bigint[]): bigint {
+  const f = k.fds.get(int(a[0]!));
+  if (f && f.kind !== "host") return E.fail(E.ESPIPE);
+  const r = readFd(k, int(a[0]!), Math.min(size(a[2]!), MAX_IO), Number(a[3]!));
+  if (typeof r === "number") return E.fail(r);
+  if (!k.writeUser(a[1]!, r)) return E.fail(E.EFAULT);
+  return BigInt(r.length);
+}
+
+function sysWrite(k: Kernel, a: readonly bigint[]): bigint {
+  const data = k.readUser(a[1]!, Math.min(size(a[2]!), MAX_IO));
+  if (!data) return E.fail(E.EFAULT);
+  return BigInt(writeFd(k, int(a[0]!), data));
+}
+
+function iovecs(k: Kernel, at: bigint, count: number): { base: bigint; len: number }[] | undefined {
+  const out: { base: bigint; len: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = k.readU64(at + BigInt(i * 16));
+    const len = k.readU64(at + BigInt(i * 16 + 8));
+    if (base === undefined || len === undefined) return undefined;
+    out.push({ base, len: size(len) });
+  }
+  return out;
+}
+
+function sysWritev(k: Kernel, a: readonly bigint[]): bigint {
+  const count = int(a[2]!);
+  if (count < 0 || count > 1024) return E.fail(E.EINVAL);
+  const vecs = iovecs(k, a[1]!, count);
+  if (!vecs) return E.fail(E.EFAULT);
+  const parts: Uint8Array[] = [];
+  for (const v of vecs) {
+    const d = k.readUser(v.base, v.len);
+    if (!d) return E.fail(E.EFAULT);
+    parts.push(d);
+  }
+  return BigInt(writeFd(k, int(a[0]!), Buffer.concat(parts)));
+}
+
+function sysReadv(k: Kernel, a: readonly bigint[]): bigint {
+  const count = int(a[2]!);
+  if (count < 0 || count > 1024) return E.fail(E.EINVAL);
+  const vecs = iovecs(k, a[1]!, count);
+  if (!vecs) return E.fail(E.EFAULT);
+  let total = 0;
+  for (const v of vecs) {
+    if (v.len === 0) continue;
+    const r = readFd(k, int(a[0]!), v.len);
+    if (typeof r === "number") return total > 0 ? BigInt(total) : E.fail(r);
+    if (!k.writeUser(v.base, r)) return E.fail(E.EFAULT);
+    total += r.length;
+    if (r.length < v.len) break;
+  }
+  return BigInt(total);
+}
+
+function sysLseek(k: Kernel, a: readonly bigint[]): bigint {
+  const f = k.fds.get(int(a[0]!));
+  if (!f) return E.fail(E.EBADF);
+  if (f.kind !== "host") return E.fail(E.ESPIPE);
+  const off = Number(BigInt.asIntN(64, a[1]!));
+  const whence = int(a[2]!);
+  const base = whence === 0 ? 0 : whence === 1 ? f.position : whence === 2 ? f.stats.size : NaN;
+  if (Number.isNaN(base) || base + off < 0) return E.fail(E.EINVAL);
+  f.position = base + off;
+  return BigInt(f.position);
+}
+
+const TCGETS = 0x5401n;
+const TIOCGWINSZ = 0x5413n;
+
+function sysIoctl(k: Kernel, a: readonly bigint[]): bigint {
+  if (!k.fds.get(int(a[0]!))) return E.fail(E.EBADF);
+  // The inferior's standard streams are pipes, never terminals.
+  if (a[1] === TCGETS || a[1] === TIOCGWINSZ) return E.fail(E.ENOTTY);
+  return E.fail(E.ENOTTY);
+}
+
+const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
+
+function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
+  const f = k.fds.get(int(a[0]!));
+  if (!f) return E.fail(E.EBADF);
+  switch (int(a[1]!)) {
+    case F_GETFD:
+    case F_SETFD:
+    case F_SETFL:
+      return 0n;
+    case F_GETFL:
+      return f.kind === "stdin" || f.kind === "host" ? 0n : 1n; // O_RDONLY / O_WRONLY
+    case F_DUPFD:
+      return E.fail(E.EMFILE);
+    default:
+      return E.fail(E.EINVAL);
+  }
+}
+
+export const ioSyscalls: Record<number, SyscallEntry> = {
+  0: { name: "read", handler: sysRead },
+  1: { name: "write", handler: sysWrite },
+  8: { name: "lseek", handler: sysLseek },
+  16: { name: "ioctl", handler: sysIoctl },
+  17: { name: "pread64", handler: sysPread },
+  19: { name: "readv", handler: sysReadv },
+  20: { name: "writev", handler: sysWritev },
+  72: { name: "fcntl", handler: sysFcntl },
+};

@@ -1,0 +1,104 @@
+/** brk, mmap, munmap, mprotect, mremap, madvise on the inferior's address space. */
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
+import { FdTable } from "../files.js";
+import { PAGE, pageUp, USER_END } from "../address-space.js";
+import * as E from "../errno.js";
+import type { Kernel } from "../kernel.js";
+import { int, type SyscallEntry } from "./types.js";
+
+const MAP_SHARED = 0x01;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FIXED_NOREPLACE = 0x100000;
+const MREMAP_MAYMOVE = 1;
+const MREMAP_FIXED = 2;
+
+const protOf = (p: bigint): number => Number(p) & (PROT_READ | PROT_WRITE | PROT_EXEC);
+
+function sysMmap(k: Kernel, a: readonly bigint[]): bigint {
+  const [addr, len, protArg, flagsArg, fdArg, offArg] = a as [bigint, bigint, bigint, bigint, bigint, bigint];
+  const flags = Number(flagsArg);
+  const prot = protOf(protArg);
+  if (len === 0n || len > USER_END) return E.fail(E.EINVAL);
+  if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return E.fail(E.EINVAL);
+  if (offArg % PAGE !== 0n) return E.fail(E.EINVAL);
+  const anonymous = (flags & MAP_ANONYMOUS) !== 0;
+  let fileData: Uint8Array | undefined;
+  let name = "[anon]";
+  if (!anonymous) {
+    const f = k.fds.get(int(fdArg));
+    if (!f) return E.fail(E.EBADF);
+    if (f.kind !== "host" || f.isDirectory) return E.fail(E.EACCES);
+    if (flags & MAP_SHARED && protOf(protArg) & PROT_WRITE) return E.fail(E.EACCES); // read-only view
+    const available = Math.max(0, f.stats.size - Number(offArg));
+    fileData = FdTable.readAt(f, Math.min(Number(len), available), Number(offArg));
+    name = f.guestPath;
+  }
+  const length = pageUp(len);
+  let start: bigint;
+  if (flags & MAP_FIXED) {
+    if (addr + length > USER_END) return E.fail(E.ENOMEM);
+    k.space.mapFixed(addr, length, prot, anonymous ? "mmap" : "file", name);
+    start = addr;
+  } else {
+    const hintFree = addr !== 0n && addr + length <= USER_END && k.space.freeRanges(addr, addr + length).some((g) => g.start === addr && g.end === addr + length);
+    if (flags & MAP_FIXED_NOREPLACE && !hintFree) return E.fail(E.EEXIST);
+    if (hintFree) start = k.space.map(addr, length, prot, anonymous ? "mmap" : "file", name).start;
+    else {
+      const found = k.space.findFree(length, {});
+      if (found === undefined) return E.fail(E.ENOMEM);
+      start = k.space.map(found, length, prot, anonymous ? "mmap" : "file", name).start;
+    }
+  }
+  if (fileData && fileData.length > 0) k.space.poke(start, fileData);
+  return start;
+}
+
+function sysMunmap(k: Kernel, a: readonly bigint[]): bigint {
+  const [addr, len] = a as [bigint, bigint];
+  if (addr % PAGE !== 0n || len === 0n) return E.fail(E.EINVAL);
+  k.space.unmap(addr, len);
+  return 0n;
+}
+
+function sysMprotect(k: Kernel, a: readonly bigint[]): bigint {
+  const [addr, len, prot] = a as [bigint, bigint, bigint];
+  if (addr % PAGE !== 0n) return E.fail(E.EINVAL);
+  if (len === 0n) return 0n;
+  return k.space.protect(addr, len, protOf(prot)) ? 0n : E.fail(E.ENOMEM);
+}
+
+function sysMremap(k: Kernel, a: readonly bigint[]): bigint {
+  const [oldAddr, oldLenArg, newLenArg, flagsArg] = a as [bigint, bigint, bigint, bigint];
+  const flags = Number(flagsArg);
+  if (oldAddr % PAGE !== 0n || flags & MREMAP_FIXED) return E.fail(E.EINVAL);
+  const oldLen = pageUp(oldLenArg);
+  const newLen = pageUp(newLenArg);
+  const region = k.space.regionAt(oldAddr);
+  if (!region || !k.space.isMapped(oldAddr, oldLen)) return E.fail(E.EFAULT);
+  if (newLen <= oldLen) {
+    if (newLen < oldLen) k.space.unmap(oldAddr + newLen, oldLen - newLen);
+    return oldAddr;
+  }
+  const tailFree = k.space.freeRanges(oldAddr + oldLen, oldAddr + newLen);
+  if (tailFree.length === 1 && tailFree[0]!.start === oldAddr + oldLen && tailFree[0]!.end === oldAddr + newLen) {
+    k.space.map(oldAddr + oldLen, newLen - oldLen, region.prot, region.kind, region.name);
+    return oldAddr;
+  }
+  if (!(flags & MREMAP_MAYMOVE)) return E.fail(E.ENOMEM);
+  const found = k.space.findFree(newLen, {});
+  if (found === undefined) return E.fail(E.ENOMEM);
+  const moved = k.space.map(found, newLen, region.prot, region.kind, region.name);
+  k.space.poke(moved.start, k.space.peek(oldAddr, Number(oldLen)));
+  k.space.unmap(oldAddr, oldLen);
+  return moved.start;
+}
+
+export const memorySyscalls: Record<number, SyscallEntry> = {
+  9: { name: "mmap", handler: sysMmap },
+  10: { name: "mprotect", handler: sysMprotect },
+  11: { name: "munmap", handler: sysMunmap },
+  12: { name: "brk", handler: (k, a) => k.space.setBrk(a[0]!) },
+  25: { name: "mremap", handler: sysMremap },
+  28: { name: "madvise", handler: () => 0n },
+};
