@@ -1,0 +1,177 @@
+/** CIE and FDE records of .eh_frame and .debug_frame. */
+import { ByteReader } from "./byte-reader.js";
+import { DW_EH_PE, readEncodedPointer, readEncodedValue, type PointerBases } from "./cfi-pointer.js";
+import { DwarfError, hex } from "./errors.js";
+
+export type FrameSectionKind = ".eh_frame" | ".debug_frame";
+
+export interface Cie {
+  readonly offset: number;
+  readonly section: FrameSectionKind;
+  readonly version: number;
+  readonly augmentation: string;
+  readonly addressSize: number;
+  readonly codeAlign: bigint;
+  readonly dataAlign: bigint;
+  readonly returnAddressRegister: number;
+  /** DW_EH_PE_* encoding of FDE addresses ('R'); absptr when absent. */
+  readonly fdeEncoding: number;
+  readonly lsdaEncoding: number;
+  readonly personality?: bigint;
+  /** 'S': the frame is a signal trampoline; the pc is not a return address. */
+  readonly signalFrame: boolean;
+  readonly hasAugmentationData: boolean;
+  readonly initialInstructions: Uint8Array;
+}
+
+export interface Fde {
+  readonly offset: number;
+  readonly cie: Cie;
+  readonly pcBegin: bigint;
+  /** One past the last covered address. */
+  readonly pcEnd: bigint;
+  readonly lsda?: bigint;
+  readonly instructions: Uint8Array;
+}
+
+export interface FrameParseResult {
+  readonly fdes: Fde[];
+  readonly cies: Cie[];
+  /** Records that could not be read; the rest of the section still is. */
+  readonly errors: DwarfError[];
+}
+
+/**
+ * Parses every CIE and FDE of one section. `bases.sectionAddress` is where the section is loaded
+ * (needed for pcrel pointers in .eh_frame).
+ */
+export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, bases: PointerBases, where: string, addressSize = 8): FrameParseResult {
+  const cies = new Map<number, Cie>();
+  const fdes: Fde[] = [];
+  const errors: DwarfError[] = [];
+  const eh = kind === ".eh_frame";
+  const name = `${where}: ${kind}`;
+  let off = 0;
+  while (off + 4 <= data.length) {
+    const r = new ByteReader(data, name, off);
+    let length = r.u32();
+    if (length === 0) {
+      off += 4; // .eh_frame terminator (or padding); keep going like readelf does
+      continue;
+    }
+    let is64 = false;
+    if (length === 0xffffffff) {
+      is64 = true;
+      const l = r.u64();
+      if (l > BigInt(data.length)) {
+        errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(l)} past the end of the section`));
+        break;
+      }
+      length = Number(l);
+    }
+    const end = r.pos + length;
+    if (end > data.length) {
+      errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`));
+      break;
+    }
+    const rec = new ByteReader(data, name, r.pos, end);
+    const idAt = rec.pos;
+    const id = is64 ? rec.u64() : BigInt(rec.u32());
+    const isCie = eh ? id === 0n : id === (is64 ? 0xffff_ffff_ffff_ffffn : 0xffffffffn);
+    try {
+      if (isCie) {
+        cies.set(off, parseCie(rec, off, kind, bases, addressSize));
+      } else {
+        const cieOff = eh ? idAt - Number(id) : Number(id);
+        let cie = cies.get(cieOff);
+        if (!cie) {
+          cie = parseCieAt(data, cieOff, kind, bases, addressSize, name);
+          cies.set(cieOff, cie);
+        }
+        fdes.push(parseFde(rec, off, cie, bases));
+      }
+    } catch (e) {
+      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)}: ${String(e)}`));
+    }
+    off = end;
+  }
+  return { fdes, cies: [...cies.values()], errors };
+}
+
+function parseCieAt(data: Uint8Array, off: number, kind: FrameSectionKind, bases: PointerBases, addressSize: number, name: string): Cie {
+  if (off < 0 || off >= data.length) throw new DwarfError("DWARF_CORRUPT", `${name}: FDE points to a CIE at ${hex(off)}, outside the section`);
+  const r = new ByteReader(data, name, off);
+  let length = r.u32();
+  let is64 = false;
+  if (length === 0xffffffff) {
+    is64 = true;
+    length = Number(r.u64());
+  }
+  const rec = new ByteReader(data, name, r.pos, r.pos + length);
+  if (is64) rec.u64();
+  else rec.u32();
+  return parseCie(rec, off, kind, bases, addressSize);
+}
+
+function parseCie(r: ByteReader, offset: number, section: FrameSectionKind, bases: PointerBases, defaultAddressSize: number): Cie {
+  const version = r.u8();
+  if (version !== 1 && version !== 3 && version !== 4) {
+    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${r.where}: CIE at ${hex(offset)} has version ${version} (supported: 1, 3, 4)`);
+  }
+  const augmentation = r.cstr();
+  let addressSize = defaultAddressSize;
+  if (augmentation.includes("eh")) r.skip(addressSize);
+  if (version === 4) {
+    addressSize = r.u8();
+    r.u8(); // segment selector size
+  }
+  const codeAlign = r.uleb();
+  const dataAlign = r.sleb();
+  const returnAddressRegister = version === 1 ? r.u8() : r.ulebNum();
+  let fdeEncoding: number = DW_EH_PE.absptr;
+  let lsdaEncoding: number = DW_EH_PE.omit;
+  let personality: bigint | undefined;
+  let signalFrame = false;
+  const hasAugmentationData = augmentation.startsWith("z");
+  if (hasAugmentationData) {
+    const len = r.ulebNum();
+    const aug = r.sub(len);
+    r.skip(len);
+    for (const ch of augmentation.slice(1)) {
+      switch (ch) {
+        case "R": fdeEncoding = aug.u8(); break;
+        case "L": lsdaEncoding = aug.u8(); break;
+        case "P": {
+          const enc = aug.u8();
+          personality = readEncodedPointer(aug, enc, bases, addressSize)?.value;
+          break;
+        }
+        case "S": signalFrame = true; break;
+        case "B": case "G": break;
+        default:
+          // Unknown letters: the length told us where the data ends, so stop interpreting.
+          break;
+      }
+    }
+  } else if (augmentation !== "" && augmentation !== "eh") {
+    throw new DwarfError("DWARF_UNSUPPORTED", `${r.where}: CIE at ${hex(offset)} has augmentation "${augmentation}" without 'z'; its layout is unknown`);
+  }
+  return {
+    offset, section, version, augmentation, addressSize, codeAlign, dataAlign, returnAddressRegister, fdeEncoding,
+    lsdaEncoding, personality, signalFrame, hasAugmentationData, initialInstructions: r.bytes(r.remaining),
+  };
+}
+
+function parseFde(r: ByteReader, offset: number, cie: Cie, bases: PointerBases): Fde {
+  const begin = readEncodedPointer(r, cie.fdeEncoding, bases, cie.addressSize);
+  if (!begin) throw new DwarfError("DWARF_CORRUPT", `${r.where}: FDE at ${hex(offset)} has an omitted initial location`);
+  const range = readEncodedValue(r, cie.fdeEncoding, cie.addressSize);
+  let lsda: bigint | undefined;
+  if (cie.hasAugmentationData) {
+    const len = r.ulebNum();
+    const aug = r.sub(len);
+    r.skip(len);
+    if (cie.lsdaEncoding !== DW_EH_PE.omit && len > 0) lsda = readEncodedPointer(aug, cie.lsdaEncoding, { ...bases, funcBase: begin.value }, cie.addressSize)?.value;
+  }
+  return { offset, cie, pcBegin: begin.value, pcEnd: begin.value + range, lsda, instructions: r.bytes(r.remaining) };
+}

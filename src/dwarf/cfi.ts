@@ -1,0 +1,197 @@
+/**
+ * Call frame information of one module (.eh_frame and .debug_frame), FDE lookup by pc, and one
+ * unwind step: the caller's registers from the callee's, via callbacks into the stopped program.
+ */
+import { parseFrameSection, type Fde, type FrameSectionKind } from "./cfi-entries.js";
+import { cfiRowAt, type CfiRow, type RegisterRule } from "./cfi-rules.js";
+import { DwarfError, hex } from "./errors.js";
+import { evaluateValue, type ExprContext } from "./expr-eval.js";
+import { CALLEE_SAVED, DWARF_REG, dwarfRegisterName } from "./registers.js";
+import type { DwarfSections } from "./sections.js";
+
+export interface CfiOptions {
+  /** Load address of .eh_frame / .debug_frame, when not the section's sh_addr (e.g. a PIE's load bias applied). */
+  readonly ehFrameAddress?: bigint;
+  /** Added to every FDE address (the load bias of a PIE or shared object); default 0. */
+  readonly loadBias?: bigint;
+  /** Base for DW_EH_PE_datarel pointers, if the producer uses them. */
+  readonly dataBase?: bigint;
+  readonly textBase?: bigint;
+}
+
+export interface UnwindCallbacks {
+  /** The callee frame's value of a DWARF register, undefined when unknown. */
+  readRegister(reg: number): bigint | undefined;
+  /** Little-endian unsigned integer of `size` bytes at `address`, undefined when unreadable. */
+  readMemory(address: bigint, size: number): bigint | undefined;
+}
+
+export interface UnwindOptions {
+  /**
+   * True when `pc` is a return address (any frame but the innermost): the FDE and row are looked up
+   * at pc-1, because a call at the very end of a function returns past it. Ignored for signal frames.
+   */
+  readonly isReturnAddress?: boolean;
+}
+
+export interface UnwindResult {
+  readonly fde: Fde;
+  readonly row: CfiRow;
+  /** Canonical frame address of the callee frame (= the caller's rsp on x86-64). */
+  readonly cfa: bigint;
+  /** The caller's registers that could be recovered (rsp and rip always when the step succeeds). */
+  readonly registers: Map<number, bigint>;
+  /** Registers the CFI marks undefined in the caller (or that could not be computed), with the reason. */
+  readonly unavailable: Map<number, string>;
+  /** The caller's pc (the return address); undefined at the outermost frame (RA undefined). */
+  readonly returnAddress: bigint | undefined;
+}
+
+export class CallFrameInfo {
+  /** FDEs sorted by start address; .eh_frame ones first on equal starts. */
+  readonly fdes: readonly Fde[];
+  readonly errors: readonly DwarfError[];
+  private readonly sectionAddress = new Map<FrameSectionKind, bigint>();
+
+  constructor(sections: DwarfSections, opts: CfiOptions = {}) {
+    const all: Fde[] = [];
+    const errors: DwarfError[] = [];
+    const bias = opts.loadBias ?? 0n;
+    for (const kind of [".eh_frame", ".debug_frame"] as const) {
+      const sec = sections.get(kind);
+      if (!sec) continue;
+      const sectionAddress = kind === ".eh_frame" ? (opts.ehFrameAddress ?? sec.address + bias) : 0n;
+      this.sectionAddress.set(kind, sectionAddress);
+      const res = parseFrameSection(sec.data, kind, { sectionAddress, dataBase: opts.dataBase, textBase: opts.textBase }, sections.path);
+      for (const f of res.fdes) all.push(kind === ".debug_frame" && bias !== 0n ? { ...f, pcBegin: f.pcBegin + bias, pcEnd: f.pcEnd + bias } : f);
+      errors.push(...res.errors);
+    }
+    this.fdes = all.filter((f) => f.pcEnd > f.pcBegin).sort((a, b) => (a.pcBegin < b.pcBegin ? -1 : a.pcBegin > b.pcBegin ? 1 : 0));
+    this.errors = errors;
+    this.where = sections.path;
+  }
+
+  private readonly where: string;
+
+  /** The FDE covering `pc`, or undefined. */
+  findFde(pc: bigint): Fde | undefined {
+    const f = this.fdes;
+    let lo = 0;
+    let hi = f.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (f[mid]!.pcBegin <= pc) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // Overlapping FDEs are rare (both .eh_frame and .debug_frame): scan back a little.
+    for (let i = best; i >= 0 && i > best - 4; i--) if (pc >= f[i]!.pcBegin && pc < f[i]!.pcEnd) return f[i];
+    return undefined;
+  }
+
+  /** The CFA rule and register rules in effect at `pc`. */
+  rowAt(pc: bigint): CfiRow | undefined {
+    const fde = this.findFde(pc);
+    if (!fde) return undefined;
+    return cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.where);
+  }
+
+  /**
+   * One unwind step at `pc` with the callee's registers: computes the CFA and the caller's registers.
+   * Returns undefined when no FDE covers the pc (the caller should fall back, e.g. to frame pointers).
+   */
+  unwind(pc: bigint, cb: UnwindCallbacks, opts: UnwindOptions = {}): UnwindResult | undefined {
+    let lookup = opts.isReturnAddress ? pc - 1n : pc;
+    let fde = this.findFde(lookup);
+    if (fde?.cie.signalFrame && lookup !== pc) {
+      lookup = pc;
+      fde = this.findFde(pc);
+    }
+    if (!fde) return undefined;
+    const row = cfiRowAt(fde, lookup, this.sectionAddress.get(fde.cie.section) ?? 0n, this.where);
+    const exprCtx = (extra: Partial<ExprContext>): ExprContext => ({
+      readRegister: (r) => cb.readRegister(r),
+      readMemory: (a, s) => cb.readMemory(a, s),
+      where: `${this.where}: CFI of FDE at ${hex(fde!.offset)}`,
+      ...extra,
+    });
+
+    let cfa: bigint;
+    if (row.cfa.kind === "reg-offset") {
+      const base = cb.readRegister(row.cfa.reg);
+      if (base === undefined) {
+        throw new DwarfError("DWARF_UNWIND_REGISTER", `cannot compute the CFA at pc ${hex(pc)}: register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
+      }
+      cfa = BigInt.asUintN(64, base + row.cfa.offset);
+    } else {
+      const v = evaluateValue(row.cfa.expr, exprCtx({}));
+      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", `cannot compute the CFA at pc ${hex(pc)}: ${v.reason}`);
+      cfa = v.value;
+    }
+
+    const registers = new Map<number, bigint>();
+    const unavailable = new Map<number, string>();
+    const apply = (reg: number, rule: RegisterRule | undefined): void => {
+      if (!rule) {
+        if (reg === DWARF_REG.rsp) registers.set(reg, cfa);
+        else if (CALLEE_SAVED.includes(reg)) {
+          const v = cb.readRegister(reg);
+          if (v !== undefined) registers.set(reg, v);
+        }
+        return;
+      }
+      switch (rule.kind) {
+        case "undefined":
+          unavailable.set(reg, "undefined in the caller (CFI rule DW_CFA_undefined)");
+          return;
+        case "same-value": {
+          const v = cb.readRegister(reg);
+          if (v === undefined) unavailable.set(reg, "not known in the callee");
+          else registers.set(reg, v);
+          return;
+        }
+        case "offset": {
+          const addr = BigInt.asUintN(64, cfa + rule.offset);
+          const v = cb.readMemory(addr, 8);
+          if (v === undefined) unavailable.set(reg, `saved at ${hex(addr)}, which cannot be read`);
+          else registers.set(reg, v);
+          return;
+        }
+        case "val-offset":
+          registers.set(reg, BigInt.asUintN(64, cfa + rule.offset));
+          return;
+        case "register": {
+          const v = cb.readRegister(rule.reg);
+          if (v === undefined) unavailable.set(reg, `held in ${dwarfRegisterName(rule.reg)}, which is not known`);
+          else registers.set(reg, v);
+          return;
+        }
+        case "expression":
+        case "val-expression": {
+          const v = evaluateValue(rule.expr, exprCtx({ initialStack: [cfa] }));
+          if (v.kind !== "value") {
+            unavailable.set(reg, v.reason);
+            return;
+          }
+          if (rule.kind === "val-expression") {
+            registers.set(reg, v.value);
+            return;
+          }
+          const m = cb.readMemory(v.value, 8);
+          if (m === undefined) unavailable.set(reg, `saved at ${hex(v.value)}, which cannot be read`);
+          else registers.set(reg, m);
+        }
+      }
+    };
+    const ra = fde.cie.returnAddressRegister;
+    const regs = new Set<number>([...CALLEE_SAVED, DWARF_REG.rsp, ra, ...row.registers.keys()]);
+    for (const r of regs) apply(r, row.registers.get(r));
+    let returnAddress: bigint | undefined = registers.get(ra);
+    if (row.registers.get(ra)?.kind === "undefined") returnAddress = undefined;
+    if (returnAddress !== undefined) registers.set(DWARF_REG.rip, returnAddress);
+    if (!row.registers.has(DWARF_REG.rsp)) registers.set(DWARF_REG.rsp, cfa);
+    return { fde, row, cfa, registers, unavailable, returnAddress };
+  }
+}
