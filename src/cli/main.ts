@@ -3,6 +3,7 @@
  * stdio passed through and exits with its status (128+signal when a signal ends it).
  */
 import { describeError } from "../errors.js";
+import { demoCommand } from "./demo.js";
 import { runCommand } from "./run.js";
 
 const USAGE = `usage: jitdbg <command> [options]
@@ -12,10 +13,12 @@ commands:
                       run a static x86-64 Linux program in the emulator
   rtdyld [--entry NAME] [--show-times] [--host ELF] obj.o...
                       link ELF objects into an emulated process and run NAME
+  demo                build the bundled example and run it in the emulator
   help                show this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
+  demo: demoCommand,
   rtdyld: async (argv) => (await import("../jit/cli-rtdyld.js")).rtdyldCommand(argv),
 };
 

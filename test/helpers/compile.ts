@@ -8,7 +8,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository root, found from this file whether it runs from test/ or from dist/test/. */
+export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+function findRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 export const fixturesDir = join(repoRoot, "test", "fixtures");
 const cacheDir = join(repoRoot, ".cache", "fixtures");
 

@@ -1,0 +1,19 @@
+/** `npm run bench`: every benchmark, each side by side with its reference, printed as ratios. */
+import { benchEmulator } from "./emulator.js";
+
+const BENCHES: { name: string; run: () => Promise<string> }[] = [
+  { name: "emulator", run: benchEmulator },
+  { name: "link", run: async () => (await import("./link.js")).benchLink() },
+];
+
+const only = process.argv.slice(2);
+for (const b of BENCHES) {
+  if (only.length > 0 && !only.includes(b.name)) continue;
+  try {
+    console.log(await b.run());
+  } catch (e) {
+    console.log(`${b.name}: failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+  console.log();
+}
