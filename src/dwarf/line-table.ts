@@ -31,7 +31,7 @@ export class LineTable {
     return this.header.files.some((f) => f.path !== "" && pathMatches(f.path, query));
   }
 
-  /** The row that describes `pc`: the last row at or before it in the sequence covering it. */
+  /** The row that describes `pc`: the last row at or before it in the sequence covering it (is_stmt preferred). */
   rowFor(pc: bigint): LineRow | undefined {
     for (const seq of this.sequences) {
       const first = seq[0]!;
@@ -44,6 +44,9 @@ export class LineTable {
         if (seq[mid]!.address <= pc) lo = mid;
         else hi = mid - 1;
       }
+      // Several rows at one address: like gdb, the last one, preferring an is_stmt row.
+      const addr = seq[lo]!.address;
+      for (let i = lo; i >= 0 && seq[i]!.address === addr; i--) if (seq[i]!.isStmt) return seq[i];
       return seq[lo];
     }
     return undefined;
