@@ -19,6 +19,7 @@ export interface SectionsOptions {
   /**
    * Where each allocated section is (or will be) loaded. Defaults to sh_addr. For relocatable objects
    * every sh_addr is 0; pass the final placement to get load addresses in line tables and DIEs.
+   * Called for SHF_ALLOC sections only.
    */
   sectionAddress?: (section: SectionHeader) => bigint;
 }
@@ -50,7 +51,9 @@ export class DwarfSections {
 
   static fromElf(elf: ElfFile, opts: SectionsOptions = {}): DwarfSections {
     const out = new DwarfSections(elf.path);
-    const addrOf = opts.sectionAddress ?? ((s: SectionHeader) => s.addr);
+    // Only allocated sections have load addresses; offsets into debug sections are relative to 0.
+    const custom = opts.sectionAddress ?? ((s: SectionHeader) => s.addr);
+    const addrOf = (s: SectionHeader): bigint => (s.flags & C.SHF_ALLOC ? custom(s) : 0n);
     for (const sec of elf.sections) {
       const name = sec.name.startsWith(".zdebug_") ? `.debug_${sec.name.slice(8)}` : sec.name;
       if (!(DWARF_SECTION_NAMES as readonly string[]).includes(name)) continue;

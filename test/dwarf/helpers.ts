@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ElfFile } from "../../src/elf/reader.js";
-import { Dwarf } from "../../src/dwarf/index.js";
+import { Dwarf, type SectionsOptions } from "../../src/dwarf/index.js";
 import { compileFixture, type CompileOptions } from "../helpers/compile.js";
 
 export interface Variant {
@@ -25,10 +25,10 @@ export function build(name: string, v: Variant, extra: Partial<CompileOptions> =
   return compileFixture(`dwarf/${name}`, { flags: v.flags, object: v.object, ...extra });
 }
 
-export function open(path: string): { elf: ElfFile; dwarf: Dwarf; bytes: Uint8Array } {
+export function open(path: string, opts: SectionsOptions = {}): { elf: ElfFile; dwarf: Dwarf; bytes: Uint8Array } {
   const bytes = new Uint8Array(readFileSync(path));
   const elf = ElfFile.parse(bytes, path);
-  return { elf, dwarf: Dwarf.fromElf(elf), bytes };
+  return { elf, dwarf: Dwarf.fromElf(elf, opts), bytes };
 }
 
 export function openBytes(bytes: Uint8Array, path: string): { elf: ElfFile; dwarf: Dwarf } {

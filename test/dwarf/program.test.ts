@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { fixturesDir } from "../helpers/compile.js";
+import { evaluateLocation, evaluateValue, DWARF_REG, type Location } from "../../src/dwarf/index.js";
+import { build, lineOf, open, symbol, VARIANTS } from "./helpers.js";
+
+const SRC = join(fixturesDir, "dwarf", "program.c");
+
+describe.each(VARIANTS)("program model ($label)", (v) => {
+  const path = build("program.c", v);
+  // In objects every section starts at 0; give each a distinct address (its file offset) so that
+  // functions in .text and .text.startup do not overlap.
+  const { elf, dwarf } = open(path, v.object ? { sectionAddress: (sec) => BigInt(sec.offset) } : {});
+  const optimized = v.flags.includes("-O2");
+
+  it("finds functions by name and by pc, with parameters", () => {
+    const compute = dwarf.findFunction("compute")!;
+    expect(compute).toBeDefined();
+    if (!v.object) expect(compute.entryPc).toBe(symbol(elf, "compute"));
+    expect(compute.declaration.line).toBe(lineOf(SRC, "int compute(int n)"));
+    expect(compute.declaration.file?.endsWith("/program.c")).toBe(true);
+    expect(compute.isExternal).toBe(true);
+    expect(compute.returnType.name).toBe("int");
+    expect(compute.parameters.map((p) => [p.name, p.type.name])).toEqual([["n", "int"]]);
+    const main = dwarf.findFunction("main")!;
+    expect(main.parameters.map((p) => [p.name, p.type.name])).toEqual([["argc", "int"], ["argv", "char **"]]);
+    const at = dwarf.functionAt(compute.entryPc + 1n)!;
+    expect(at.function.name).toBe("compute");
+    if (!v.object) expect(dwarf.functionAt(symbol(elf, "main"))!.function.name).toBe("main");
+    expect(compute.frameBase.kind).not.toBe("none");
+  });
+
+  it("knows globals, file statics, static locals and TLS variables", () => {
+    const tls = dwarf.findGlobalVariable("tls_counter")!;
+    expect(tls.isTls).toBe(true);
+    expect(tls.kind).toBe("global");
+    const fstatic = dwarf.findGlobalVariable("file_static");
+    if (fstatic) {
+      expect(fstatic.kind).toBe("static-global");
+      expect(fstatic.isExternal).toBe(false);
+    } else {
+      expect(optimized).toBe(true); // gcc may fold a never-written static into its uses
+    }
+    const matrix = dwarf.findGlobalVariable("matrix")!;
+    expect(matrix.isTls).toBe(false);
+    if (!v.object) expect(matrix.staticAddress).toBe(symbol(elf, "matrix"));
+    const calls = dwarf.findFunction("compute")!.staticLocals.find((x) => x.name === "calls")!;
+    expect(calls).toBeDefined();
+    expect(calls.kind).toBe("static-local");
+    if (!v.object) expect(calls.staticAddress).toBe(symbol(elf, elf.symbols().find((s) => s.name.startsWith("calls."))!.name));
+    expect(dwarf.findGlobalVariable("nosuch")).toBeUndefined();
+  });
+
+  it("shows the locals of nested blocks that contain the pc", () => {
+    const line = lineOf(SRC, "int inner = total * 2;");
+    const addr = dwarf.addressesForLine("program.c", line)!.addresses[0]!;
+    const names = dwarf.localsAt(addr).map((x) => x.name);
+    if (!optimized) {
+      expect(names).toEqual(["inner", "sq", "i", "n", "calls", "total"]);
+      const outside = dwarf.localsAt(dwarf.addressesForLine("program.c", lineOf(SRC, "return total + calls;"))!.addresses[0]!);
+      expect(outside.map((x) => x.name)).toEqual(["n", "calls", "total"]);
+    } else {
+      expect(names).toContain("n");
+      expect(names).toContain("total");
+    }
+    const at = dwarf.functionAt(addr)!;
+    expect(at.function.name).toBe("compute");
+    expect(at.scopes[at.scopes.length - 1]).toBe(at.function);
+  });
+
+  it.runIf(optimized)("reports the inlined call chain with the call site", () => {
+    const compute = dwarf.findFunction("compute")!;
+    const inlined = compute.chainAt(compute.lowPc); // warm up
+    expect(inlined.length).toBeGreaterThan(0);
+    const calls: { name: string; line?: number; low: bigint }[] = [];
+    const walk = (s: typeof compute | (typeof compute.children)[number]): void => {
+      for (const c of s.children) {
+        if (c.kind === "inlined" && "call" in c) calls.push({ name: c.name, line: c.call.line, low: c.ranges[0]!.low });
+        walk(c);
+      }
+    };
+    walk(compute);
+    const sq = calls.find((c) => c.name === "square")!;
+    expect(sq).toBeDefined();
+    expect(sq.line).toBe(lineOf(SRC, "int sq = square(i);"));
+    const at = dwarf.functionAt(sq.low)!;
+    expect(at.function.name).toBe("compute");
+    expect(at.inlined.map((s) => s.name)).toContain("square");
+    expect(at.inlined[at.inlined.length - 1]!.name).toBe("square");
+    const locals = dwarf.localsAt(sq.low).map((x) => x.name);
+    expect(locals).toContain("v"); // the inlined function's parameter, named through its abstract origin
+  });
+
+  it.runIf(!optimized)("evaluates -O0 locations: fbreg against the frame base, addr for statics, TLS via callback", () => {
+    const compute = dwarf.findFunction("compute")!;
+    const n = compute.parameters[0]!;
+    const fbExpr = compute.frameBase.kind === "expr" ? compute.frameBase.expr : undefined;
+    expect(fbExpr).toBeDefined();
+    const fb = evaluateValue(fbExpr!, { callFrameCfa: () => 0x7000n, readRegister: (r) => (r === DWARF_REG.rbp ? 0x6ff0n : undefined) });
+    expect(fb).toEqual({ kind: "value", value: 0x7000n });
+    const loc = evaluateLocation(n.locationAt(compute.entryPc)!, { frameBase: () => 0x7000n });
+    expect(loc.kind).toBe("memory");
+    expect((loc as Extract<Location, { kind: "memory" }>).address < 0x7000n).toBe(true);
+
+    const tls = dwarf.findGlobalVariable("tls_counter")!;
+    const tlsLoc = evaluateLocation(tls.locationAt(undefined)!, { tlsAddress: (off) => 0x10000n + off });
+    expect(tlsLoc.kind).toBe("memory");
+    expect(evaluateLocation(tls.locationAt(undefined)!, {})).toMatchObject({ kind: "unavailable" });
+
+    if (!v.object) {
+      const m = dwarf.findGlobalVariable("matrix")!;
+      expect(evaluateLocation(m.locationAt(undefined)!, {})).toEqual({ kind: "memory", address: symbol(elf, "matrix") });
+    }
+  });
+
+  it.runIf(optimized)("selects location-list entries by pc for optimized parameters", () => {
+    const compute = dwarf.findFunction("compute")!;
+    const n = compute.parameters[0]!;
+    expect(["list", "expr"]).toContain(n.location.kind);
+    const atEntry = n.locationAt(compute.entryPc);
+    expect(atEntry).toBeDefined();
+    const loc = evaluateLocation(atEntry!, { readRegister: () => 42n });
+    // On entry the first argument is in rdi.
+    expect(loc).toEqual({ kind: "register", reg: DWARF_REG.rdi });
+  });
+
+  it("records no unit errors on a healthy file", () => {
+    dwarf.findType("struct nosuch");
+    expect(dwarf.errors()).toEqual([]);
+  });
+});
