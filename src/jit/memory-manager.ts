@@ -1,0 +1,230 @@
+/**
+ * Where JIT sections live: the linker asks for code / read-only data / data sections (size,
+ * alignment, name) and gets a local buffer plus the target address the bytes will have in the
+ * inferior. The AddressSpace implementation reserves one contiguous range per module so every
+ * module is within ±2 GiB of itself, lays its sections out grouped by protection so finalization
+ * sets whole pages, and places the range at random inside the window the module's code model
+ * allows (a seeded Rng makes it reproducible).
+ */
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../emu/cpu.js";
+import { JitdbgError } from "../errors.js";
+import type { TlsBlock, TlsRuntime } from "./tls.js";
+import { AddressSpace, MMAP_HIGH, MMAP_LOW, PAGE, pageUp, type Region } from "../inferior/address-space.js";
+
+export type ProtGroup = "code" | "rodata" | "data";
+
+export interface SectionAllocation {
+  /** Target address in the inferior. */
+  address: bigint;
+  /** Local buffer holding the bytes until finalization (undefined for zero-fill sections). */
+  local: Uint8Array | undefined;
+}
+
+/** Bytes a module needs per protection group, alignment slack included. */
+export interface ReservationRequest {
+  code: number;
+  rodata: number;
+  data: number;
+  /** Largest alignment any section asks for. */
+  maxAlign: number;
+}
+
+/** Where a module may go: below 2 GiB (small/medium code model), anywhere, or an explicit window. */
+export type Placement = "low" | "anywhere" | { low: bigint; high: bigint };
+
+export const LOW_WINDOW = { low: 0x10000n, high: 0x8000_0000n };
+
+export interface MemoryRange {
+  start: bigint;
+  end: bigint;
+  group: ProtGroup;
+}
+
+export interface JitMemoryManager {
+  /** Reserves target space for one module before its sections are allocated. */
+  reserve(module: string, request: ReservationRequest, placement: Placement): void;
+  allocateCodeSection(module: string, size: number, align: number, section: string): SectionAllocation;
+  allocateDataSection(module: string, size: number, align: number, section: string, readOnly: boolean, zeroFill: boolean): SectionAllocation;
+  /** A TLS block for the module's .tdata/.tbss (one per module), from the thread's static surplus. */
+  allocateTlsBlock(module: string, size: number, align: number): TlsBlock;
+  /** Takes over [address, address+size) for a section moved by mapSectionAddress (maps it if free). */
+  claim(module: string, address: bigint, size: number, group: ProtGroup, section: string): void;
+  /** Makes every page of the module writable (before patching a finalized module). */
+  makeWritable(module: string): void;
+  /** Sets final permissions: code R-X, rodata R--, data RW-. */
+  finalizeMemory(module: string): void;
+  /** Unmaps everything the module holds. */
+  release(module: string): void;
+  /** Ranges the module holds, by protection group (for invalidation and reports). */
+  ranges(module: string): MemoryRange[];
+}
+
+const PROT_OF: Record<ProtGroup, number> = {
+  code: PROT_READ | PROT_EXEC,
+  rodata: PROT_READ,
+  data: PROT_READ | PROT_WRITE,
+};
+
+const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+interface Reservation {
+  region: Region;
+  /** Next free offset and end of each group inside the region. */
+  cursor: Record<ProtGroup, bigint>;
+  end: Record<ProtGroup, bigint>;
+  /** Extra ranges taken over by mapSectionAddress. */
+  claims: MemoryRange[];
+  tls?: TlsBlock;
+}
+
+export class AddressSpaceMemoryManager implements JitMemoryManager {
+  private readonly reservations = new Map<string, Reservation>();
+
+  constructor(
+    private readonly space: AddressSpace,
+    private readonly tls?: TlsRuntime,
+  ) {}
+
+  reserve(module: string, req: ReservationRequest, placement: Placement): void {
+    if (this.reservations.has(module)) throw new JitdbgError("JIT_DUPLICATE_MODULE", `a module named "${module}" is already loaded; give each object a distinct name`);
+    const code = pageUp(BigInt(req.code));
+    const rodata = pageUp(BigInt(req.rodata));
+    const data = pageUp(BigInt(req.data));
+    const total = code + rodata + data || PAGE;
+    const within = placement === "low" ? LOW_WINDOW : placement === "anywhere" ? { low: MMAP_LOW, high: MMAP_HIGH } : placement;
+    const align = req.maxAlign > Number(PAGE) ? pageUp(BigInt(req.maxAlign)) : PAGE;
+    let region: Region;
+    try {
+      // Writable until finalize so look-ups and moves never need a protection change.
+      region = this.space.allocate(total, { prot: PROT_READ | PROT_WRITE, kind: "jit", name: `jit:${module}`, within, align, randomize: true });
+    } catch (e) {
+      if (e instanceof JitdbgError && e.code === "AS_NO_SPACE") {
+        throw new JitdbgError("JIT_NO_SPACE", `no room for module "${module}" (${hex(total)} bytes) in ${hex(within.low)}..${hex(within.high)}; free JIT modules with removeModule, or build the object with -mcmodel=large so it can go anywhere`);
+      }
+      throw e;
+    }
+    const s = region.start;
+    this.reservations.set(module, {
+      region,
+      cursor: { code: s, rodata: s + code, data: s + code + rodata },
+      end: { code: s + code, rodata: s + code + rodata, data: s + total },
+      claims: [],
+    });
+  }
+
+  allocateCodeSection(module: string, size: number, align: number, section: string): SectionAllocation {
+    return this.take(module, "code", size, align, section, false);
+  }
+
+  allocateDataSection(module: string, size: number, align: number, section: string, readOnly: boolean, zeroFill: boolean): SectionAllocation {
+    return this.take(module, readOnly ? "rodata" : "data", size, align, section, zeroFill);
+  }
+
+  allocateTlsBlock(module: string, size: number, align: number): TlsBlock {
+    const r = this.get(module);
+    if (!this.tls) throw new JitdbgError("JIT_NO_TLS", `module "${module}" defines thread-local variables but the memory manager has no TLS runtime`);
+    r.tls = this.tls.allocateBlock(size, align, module);
+    return r.tls;
+  }
+
+  claim(module: string, address: bigint, size: number, group: ProtGroup, section: string): void {
+    const r = this.get(module);
+    const end = address + BigInt(Math.max(size, 1));
+    const inOwn = address >= r.region.start && end <= r.region.end;
+    const inClaim = r.claims.some((c) => address >= c.start && end <= c.end);
+    if (inOwn || inClaim) {
+      r.claims.push({ start: address, end, group });
+      return;
+    }
+    if (this.space.isMapped(address, end - address) || this.space.freeRanges(address, end).length !== 1 || this.space.freeRanges(address, end)[0]!.start !== address) {
+      const other = this.space.regionAt(address) ?? this.space.list().find((x) => x.start < end && address < x.end);
+      throw new JitdbgError("JIT_MAP_OVERLAP", `cannot move ${section} of "${module}" to ${hex(address)}..${hex(end)}: the range is in use${other ? ` by ${other.name}` : ""}; pick a free address (AddressSpace.findFree)`);
+    }
+    const mapped = this.space.map(address, end - address, PROT_READ | PROT_WRITE, "jit", `jit:${module}:${section}`);
+    r.claims.push({ start: mapped.start, end: mapped.end, group });
+  }
+
+  makeWritable(module: string): void {
+    for (const range of this.pageRanges(module)) this.space.protect(range.start, range.end - range.start, PROT_READ | PROT_WRITE);
+  }
+
+  finalizeMemory(module: string): void {
+    // Pages shared by two groups (only possible for moved sections) get the union of permissions.
+    const pages = new Map<bigint, number>();
+    for (const range of this.ranges(module)) {
+      for (let p = range.start & ~(PAGE - 1n); p < range.end; p += PAGE) pages.set(p, (pages.get(p) ?? 0) | PROT_OF[range.group]);
+    }
+    const sorted = [...pages.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    let i = 0;
+    while (i < sorted.length) {
+      const [start, prot] = sorted[i]!;
+      let j = i + 1;
+      while (j < sorted.length && sorted[j]![0] === sorted[j - 1]![0] + PAGE && sorted[j]![1] === prot) j++;
+      this.space.protect(start, BigInt(j - i) * PAGE, prot);
+      i = j;
+    }
+  }
+
+  release(module: string): void {
+    const r = this.reservations.get(module);
+    if (!r) return;
+    this.space.unmap(r.region.start, r.region.end - r.region.start);
+    for (const c of r.claims) {
+      if (c.start >= r.region.start && c.end <= r.region.end) continue;
+      const reg = this.space.regionAt(c.start);
+      if (reg && reg.name === `jit:${module}:${reg.name.split(":").pop()}`) this.space.unmap(reg.start, reg.end - reg.start);
+    }
+    if (r.tls) this.tls?.release(r.tls.moduleId);
+    this.reservations.delete(module);
+  }
+
+  ranges(module: string): MemoryRange[] {
+    const r = this.get(module);
+    const s = r.region.start;
+    const out: MemoryRange[] = [];
+    const codeStart = s;
+    const roStart = r.end.code;
+    const dataStart = r.end.rodata;
+    if (r.end.code > codeStart) out.push({ start: codeStart, end: r.end.code, group: "code" });
+    if (r.end.rodata > roStart) out.push({ start: roStart, end: r.end.rodata, group: "rodata" });
+    if (r.end.data > dataStart) out.push({ start: dataStart, end: r.end.data, group: "data" });
+    for (const c of r.claims) out.push({ start: c.start & ~(PAGE - 1n), end: pageUp(c.end), group: c.group });
+    return out;
+  }
+
+  /** The reserved region (for reports and tests). */
+  region(module: string): Region | undefined {
+    const r = this.reservations.get(module);
+    return r ? { ...r.region } : undefined;
+  }
+
+  private pageRanges(module: string): MemoryRange[] {
+    return this.ranges(module);
+  }
+
+  private get(module: string): Reservation {
+    const r = this.reservations.get(module);
+    if (!r) throw new JitdbgError("JIT_NO_RESERVATION", `module "${module}" has no memory reserved (reserve() first)`);
+    return r;
+  }
+
+  private take(module: string, group: ProtGroup, size: number, align: number, section: string, zeroFill: boolean): SectionAllocation {
+    const r = this.get(module);
+    const a = BigInt(Math.max(align, 1));
+    const start = ((r.cursor[group] + a - 1n) / a) * a;
+    const end = start + BigInt(size);
+    if (end > r.end[group]) {
+      throw new JitdbgError("JIT_RESERVATION_TOO_SMALL", `section ${section} of "${module}" (${size} bytes, align ${align}) does not fit in the ${group} space reserved for it; the reservation request undercounted`);
+    }
+    r.cursor[group] = end;
+    return { address: start, local: zeroFill ? undefined : new Uint8Array(size) };
+  }
+}
+
+/** Bytes to reserve for sections of given sizes and alignments laid out one after another. */
+export function groupSize(items: readonly { size: number; align: number }[]): number {
+  let n = 0;
+  for (const it of items) n = alignUp(n, Math.max(it.align, 1)) + it.size;
+  return n;
+}

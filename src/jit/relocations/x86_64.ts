@@ -1,0 +1,161 @@
+/**
+ * The x86-64 ELF relocation kinds the JIT linker applies, one row per type (psABI table 4.9 and the
+ * TLS supplement): how the value is computed, how wide the field is, and which range it must fit.
+ * The linker never truncates: a value outside the row's range is an overflow error.
+ */
+
+/** Values a row may combine; the linker fills only what the row's `needs` asks for. */
+export interface RelocValues {
+  /** S: the symbol's address (for TLS symbols: unused). */
+  S: bigint;
+  /** A: the addend. */
+  A: bigint;
+  /** P: the address of the field being patched. */
+  P: bigint;
+  /** GOT: the module's global offset table base (_GLOBAL_OFFSET_TABLE_). */
+  GOT: bigint;
+  /** Address of this relocation's GOT entry (G + GOT in the psABI's terms). */
+  GE: bigint;
+  /** L: the address calls go to: S when reachable, else a stub. */
+  L: bigint;
+  /** Z: the symbol's size. */
+  Z: bigint;
+  /** Offset of a TLS symbol in its module's TLS block. */
+  dtpoff: bigint;
+  /** Offset of a TLS symbol from the thread pointer (negative, variant II). */
+  tpoff: bigint;
+}
+
+/** What a GOT entry holds: an address, a TP offset (initial exec), or a {module, offset} pair. */
+export type GotKind = "address" | "tpoff" | "tlsgd" | "tlsld";
+
+export type RangeCheck = "signed32" | "unsigned32" | "none";
+
+export interface RelocKind {
+  type: number;
+  name: string;
+  /** Bytes patched (0: nothing, as R_X86_64_NONE). */
+  width: 0 | 4 | 8;
+  check: RangeCheck;
+  /** Needs a GOT entry of this kind for the symbol. */
+  got?: GotKind;
+  /** A call that may go through a stub when the target is out of ±2 GiB. */
+  plt?: boolean;
+  /** mov/call/jmp through the GOT that may become a direct lea/call/jmp. */
+  relaxable?: boolean;
+  /** PC-relative: the value depends on where the field is. */
+  pcRelative?: boolean;
+  /** Reads the GOT base, so the module needs one even without entries. */
+  usesGotBase?: boolean;
+  /** Refers to a TLS symbol. */
+  tls?: boolean;
+  compute(v: RelocValues): bigint;
+}
+
+export const R_X86_64_NONE = 0;
+export const R_X86_64_64 = 1;
+export const R_X86_64_PC32 = 2;
+export const R_X86_64_GOT32 = 3;
+export const R_X86_64_PLT32 = 4;
+export const R_X86_64_GOTPCREL = 9;
+export const R_X86_64_32 = 10;
+export const R_X86_64_32S = 11;
+export const R_X86_64_DTPOFF64 = 17;
+export const R_X86_64_TPOFF64 = 18;
+export const R_X86_64_TLSGD = 19;
+export const R_X86_64_TLSLD = 20;
+export const R_X86_64_DTPOFF32 = 21;
+export const R_X86_64_GOTTPOFF = 22;
+export const R_X86_64_TPOFF32 = 23;
+export const R_X86_64_PC64 = 24;
+export const R_X86_64_GOTOFF64 = 25;
+export const R_X86_64_GOTPC32 = 26;
+export const R_X86_64_GOT64 = 27;
+export const R_X86_64_GOTPCREL64 = 28;
+export const R_X86_64_GOTPC64 = 29;
+export const R_X86_64_GOTPLT64 = 30;
+export const R_X86_64_PLTOFF64 = 31;
+export const R_X86_64_SIZE32 = 32;
+export const R_X86_64_SIZE64 = 33;
+export const R_X86_64_GOTPCRELX = 41;
+export const R_X86_64_REX_GOTPCRELX = 42;
+
+const rows: RelocKind[] = [
+  { type: R_X86_64_NONE, name: "R_X86_64_NONE", width: 0, check: "none", compute: () => 0n },
+  { type: R_X86_64_64, name: "R_X86_64_64", width: 8, check: "none", compute: (v) => v.S + v.A },
+  { type: R_X86_64_PC32, name: "R_X86_64_PC32", width: 4, check: "signed32", pcRelative: true, compute: (v) => v.S + v.A - v.P },
+  { type: R_X86_64_GOT32, name: "R_X86_64_GOT32", width: 4, check: "signed32", got: "address", usesGotBase: true, compute: (v) => v.GE - v.GOT + v.A },
+  { type: R_X86_64_PLT32, name: "R_X86_64_PLT32", width: 4, check: "signed32", plt: true, pcRelative: true, compute: (v) => v.L + v.A - v.P },
+  { type: R_X86_64_GOTPCREL, name: "R_X86_64_GOTPCREL", width: 4, check: "signed32", got: "address", pcRelative: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_32, name: "R_X86_64_32", width: 4, check: "unsigned32", compute: (v) => v.S + v.A },
+  { type: R_X86_64_32S, name: "R_X86_64_32S", width: 4, check: "signed32", compute: (v) => v.S + v.A },
+  { type: R_X86_64_DTPOFF64, name: "R_X86_64_DTPOFF64", width: 8, check: "none", tls: true, compute: (v) => v.dtpoff + v.A },
+  { type: R_X86_64_TPOFF64, name: "R_X86_64_TPOFF64", width: 8, check: "none", tls: true, compute: (v) => v.tpoff + v.A },
+  { type: R_X86_64_TLSGD, name: "R_X86_64_TLSGD", width: 4, check: "signed32", got: "tlsgd", pcRelative: true, tls: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_TLSLD, name: "R_X86_64_TLSLD", width: 4, check: "signed32", got: "tlsld", pcRelative: true, tls: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_DTPOFF32, name: "R_X86_64_DTPOFF32", width: 4, check: "signed32", tls: true, compute: (v) => v.dtpoff + v.A },
+  { type: R_X86_64_GOTTPOFF, name: "R_X86_64_GOTTPOFF", width: 4, check: "signed32", got: "tpoff", pcRelative: true, tls: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_TPOFF32, name: "R_X86_64_TPOFF32", width: 4, check: "signed32", tls: true, compute: (v) => v.tpoff + v.A },
+  { type: R_X86_64_PC64, name: "R_X86_64_PC64", width: 8, check: "none", pcRelative: true, compute: (v) => v.S + v.A - v.P },
+  { type: R_X86_64_GOTOFF64, name: "R_X86_64_GOTOFF64", width: 8, check: "none", usesGotBase: true, compute: (v) => v.S + v.A - v.GOT },
+  { type: R_X86_64_GOTPC32, name: "R_X86_64_GOTPC32", width: 4, check: "signed32", usesGotBase: true, pcRelative: true, compute: (v) => v.GOT + v.A - v.P },
+  { type: R_X86_64_GOT64, name: "R_X86_64_GOT64", width: 8, check: "none", got: "address", usesGotBase: true, compute: (v) => v.GE - v.GOT + v.A },
+  { type: R_X86_64_GOTPCREL64, name: "R_X86_64_GOTPCREL64", width: 8, check: "none", got: "address", pcRelative: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_GOTPC64, name: "R_X86_64_GOTPC64", width: 8, check: "none", usesGotBase: true, pcRelative: true, compute: (v) => v.GOT + v.A - v.P },
+  { type: R_X86_64_GOTPLT64, name: "R_X86_64_GOTPLT64", width: 8, check: "none", got: "address", usesGotBase: true, compute: (v) => v.GE - v.GOT + v.A },
+  { type: R_X86_64_PLTOFF64, name: "R_X86_64_PLTOFF64", width: 8, check: "none", usesGotBase: true, compute: (v) => v.L + v.A - v.GOT },
+  { type: R_X86_64_SIZE32, name: "R_X86_64_SIZE32", width: 4, check: "unsigned32", compute: (v) => v.Z + v.A },
+  { type: R_X86_64_SIZE64, name: "R_X86_64_SIZE64", width: 8, check: "none", compute: (v) => v.Z + v.A },
+  { type: R_X86_64_GOTPCRELX, name: "R_X86_64_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_REX_GOTPCRELX, name: "R_X86_64_REX_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, compute: (v) => v.GE + v.A - v.P },
+];
+
+/** Indexed by type number for the hot loop. */
+const table: (RelocKind | undefined)[] = [];
+for (const r of rows) table[r.type] = r;
+
+export function relocKind(type: number): RelocKind | undefined {
+  return table[type];
+}
+
+/** Names of types we know but do not apply, for a precise error. */
+const unsupportedNames: Record<number, string> = {
+  5: "R_X86_64_COPY",
+  6: "R_X86_64_GLOB_DAT",
+  7: "R_X86_64_JUMP_SLOT",
+  8: "R_X86_64_RELATIVE",
+  12: "R_X86_64_16",
+  13: "R_X86_64_PC16",
+  14: "R_X86_64_8",
+  15: "R_X86_64_PC8",
+  16: "R_X86_64_DTPMOD64",
+  34: "R_X86_64_GOTPC32_TLSDESC",
+  35: "R_X86_64_TLSDESC_CALL",
+  36: "R_X86_64_TLSDESC",
+  37: "R_X86_64_IRELATIVE",
+  38: "R_X86_64_RELATIVE64",
+};
+
+export function relocTypeName(type: number): string {
+  return table[type]?.name ?? unsupportedNames[type] ?? `relocation type ${type}`;
+}
+
+const INT32_MIN = -(1n << 31n);
+const INT32_MAX = (1n << 31n) - 1n;
+const UINT32_MAX = (1n << 32n) - 1n;
+
+export function fits(check: RangeCheck, value: bigint): boolean {
+  if (check === "signed32") return value >= INT32_MIN && value <= INT32_MAX;
+  if (check === "unsigned32") return value >= 0n && value <= UINT32_MAX;
+  return true;
+}
+
+export function rangeText(check: RangeCheck): string {
+  if (check === "signed32") return "-0x80000000..0x7fffffff (signed 32-bit)";
+  if (check === "unsigned32") return "0..0xffffffff (unsigned 32-bit)";
+  return "any 64-bit value";
+}
+
+export function fitsSigned32(value: bigint): boolean {
+  return value >= INT32_MIN && value <= INT32_MAX;
+}
