@@ -221,7 +221,7 @@ export class JitLinker {
     this.unregister(old);
     let fresh: JitModule;
     try {
-      fresh = this.load(bytes, opts.name ?? old.name, opts.placement);
+      fresh = this.load(bytes, opts.name ?? old.name, opts.placement, old);
     } catch (e) {
       this.register(old);
       throw e;
@@ -243,8 +243,8 @@ export class JitLinker {
 
   // ---- loading ----
 
-  private load(bytes: Uint8Array, name: string, placement: Placement | undefined): JitModule {
-    if (this.list.some((m) => m.name === name)) {
+  private load(bytes: Uint8Array, name: string, placement: Placement | undefined, replacing?: JitModule): JitModule {
+    if (this.list.some((m) => m.name === name && m !== replacing)) {
       throw new JitdbgError("JIT_DUPLICATE_MODULE", `a module named "${name}" is already loaded; give each object a distinct name or use replaceModule`);
     }
     const m = parseObject(bytes, name, this.nextId++, {

@@ -220,7 +220,8 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   });
 
   // Relocations, and what they need: GOT entries, stubs, and a placement window.
-  let low = false;
+  let small = false;
+  let large = false;
   for (const rs of elf.sections) {
     if (rs.type === C.SHT_REL && m.sections.has(rs.info)) {
       throw new JitdbgError("JIT_RELOC_FORMAT", `${name}: ${rs.name} uses SHT_REL; x86-64 objects carry SHT_RELA relocations`);
@@ -246,14 +247,17 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
       if (kind.got) m.got.add(kind.got, r.symbolIndex);
       if (kind.got || kind.usesGotBase) m.needsGot = true;
       if (kind.plt && external) m.stubs.add(r.symbolIndex);
-      // Any 32-bit field outside .eh_frame means the small or medium code model: keep the module
-      // below 2 GiB, where it is within ±2 GiB of the inferior's image and of other such modules.
-      if (!isEhFrame && kind.width === 4 && !kind.tls) low = true;
+      // Any 32-bit field outside .eh_frame means the small or medium code model; 64-bit forms in
+      // code (movabs of addresses, GOTOFF64, PLTOFF64...) mean the large model.
+      if (!isEhFrame && kind.width === 4 && !kind.tls) small = true;
+      if (kind.width === 8 && target.group === "code") large = true;
       target.relocations.push(rel);
       m.relocationCount++;
     }
   }
-  m.placement = low ? "low" : "anywhere";
+  // Only large-model code goes above 2 GiB by default: a module with no code relocations at all
+  // might still be reached by other modules' 32-bit fields, so it stays low too.
+  m.placement = large && !small ? "anywhere" : "low";
   m.source = elf;
   return m;
 }
