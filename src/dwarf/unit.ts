@@ -20,6 +20,7 @@ export class Unit implements FormContext, ListContext {
   error: JitdbgError | undefined;
   private abbrevCache: AbbrevTable | undefined;
   private rootCache: Die | undefined;
+  private rootError: JitdbgError | undefined;
   private treeCache: Map<number, Die> | undefined;
 
   constructor(
@@ -44,10 +45,13 @@ export class Unit implements FormContext, ListContext {
     return this.abbrevCache;
   }
 
-  /** The unit DIE alone (DW_TAG_compile_unit / partial_unit), without reading its children. */
+  /**
+   * The unit DIE alone (DW_TAG_compile_unit / partial_unit), without reading its children. Works
+   * even when the tree below it is corrupt, so line tables and unit ranges stay available.
+   */
   root(): Die {
     if (this.rootCache) return this.rootCache;
-    if (this.error) throw this.error;
+    if (this.rootError) throw this.rootError;
     try {
       const r = new ByteReader(this.info.infoData, this.where, this.header.dieOffset, this.header.end);
       const die = this.readDie(r);
@@ -56,8 +60,9 @@ export class Unit implements FormContext, ListContext {
       this.rootCache = die;
       return die;
     } catch (e) {
-      this.error = asDwarfError(e, "DWARF_CORRUPT", this.where);
-      throw this.error;
+      this.rootError = asDwarfError(e, "DWARF_CORRUPT", this.where);
+      this.error ??= this.rootError;
+      throw this.rootError;
     }
   }
 
@@ -107,7 +112,6 @@ export class Unit implements FormContext, ListContext {
       return byOffset;
     } catch (e) {
       this.error = asDwarfError(e, "DWARF_CORRUPT", this.where);
-      this.rootCache = undefined;
       throw this.error;
     }
   }
@@ -217,7 +221,7 @@ export class Unit implements FormContext, ListContext {
     }
     const rv = die.attr(DW_AT.ranges);
     if (!rv) {
-      if (lowV && die === this.rootCache) return [];
+      if (lowV && die.offset === this.header.dieOffset) return [];
       if (lowV) {
         const low = this.address(lowV);
         return low === undefined ? [] : [{ low, high: low + 1n }];
@@ -243,7 +247,7 @@ export class Unit implements FormContext, ListContext {
     return {
       addressSize: this.addressSize,
       is64: this.is64,
-      get baseAddress(): bigint { return die === unit.rootCache && !die.has(DW_AT.low_pc) ? 0n : unit.baseAddress; },
+      get baseAddress(): bigint { return die.offset === unit.header.dieOffset && !die.has(DW_AT.low_pc) ? 0n : unit.baseAddress; },
       addrx: (i) => this.addrx(i),
     };
   }
@@ -261,7 +265,4 @@ export class Unit implements FormContext, ListContext {
     return readDebugLoc(this.info.sections.require(".debug_loc", `${this.where} (location list)`).data, off, this);
   }
 
-  get isPartial(): boolean {
-    return this.rootCache !== undefined && this.rootCache.tag === 0x3c;
-  }
 }
