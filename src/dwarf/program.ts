@@ -56,7 +56,7 @@ export class Variable {
   }
 
   get isExternal(): boolean {
-    return this.die.inherited(DW_AT.external)?.value.kind === "flag";
+    return isExternal(this.die);
   }
 
   get declaration(): SourcePosition {
@@ -155,7 +155,7 @@ export class FunctionScope extends Scope {
   }
 
   get isExternal(): boolean {
-    return this.die.inherited(DW_AT.external)?.value.kind === "flag";
+    return isExternal(this.die);
   }
 
   get declaration(): SourcePosition {
@@ -254,7 +254,8 @@ function indexType(c: Die, types: Map<string, Die>): void {
 }
 
 function isExternal(d: Die): boolean {
-  return d.inherited(DW_AT.external)?.value.kind === "flag";
+  const v = d.inherited(DW_AT.external)?.value;
+  return v?.kind === "flag" && v.value;
 }
 
 function buildFunction(die: Die, ctx: ModelContext): FunctionScope | undefined {

@@ -129,3 +129,31 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     expect(dwarf.errors()).toEqual([]);
   });
 });
+
+describe("every location in optimized code decodes", () => {
+  it.each(VARIANTS.filter((v) => v.flags.includes("-O2")))("walks all variables and location-list entries ($label)", (v) => {
+    const { dwarf } = open(build("program.c", v));
+    let exprs = 0;
+    for (const unit of dwarf.units) {
+      const m = dwarf.model(unit)!;
+      const scopes = [...m.functions];
+      for (let i = 0; i < scopes.length; i++) {
+        const s = scopes[i]!;
+        scopes.push(...(s.children as typeof scopes));
+        for (const variable of s.variables) {
+          expect(variable.type.name.length).toBeGreaterThan(0);
+          const loc = variable.location;
+          const list = loc.kind === "list" ? loc.entries.map((e) => e.expr) : loc.kind === "expr" ? [loc.expr] : [];
+          for (const expr of list) {
+            exprs++;
+            // Evaluates to a location or a clear "unavailable" (no registers given), never a DwarfError.
+            const r = evaluateLocation(expr, { frameBase: () => 0x1000n, callFrameCfa: () => 0x1000n });
+            expect(r.kind).toMatch(/memory|register|value|implicit|unavailable|pieces/);
+          }
+        }
+      }
+    }
+    expect(exprs).toBeGreaterThan(5);
+    expect(dwarf.errors()).toEqual([]);
+  });
+});
