@@ -186,6 +186,12 @@ export class JitLinker {
     if (opts.runInitializers) for (const m of targets) this.runArray(m, "init");
   }
 
+  /** Runs the module's .init_array (priority order), e.g. after a finalize that did not. */
+  runInitializers(module: JitModule): void {
+    if (module.state !== "finalized") throw new JitdbgError("JIT_NOT_FINALIZED", `module "${module.name}" is not finalized; its constructors cannot run`);
+    this.runArray(module, "init");
+  }
+
   /** Runs the module's .fini_array (in reverse order, as the C runtime does). */
   runFinalizers(module: JitModule): void {
     if (module.state !== "finalized") throw new JitdbgError("JIT_NOT_FINALIZED", `module "${module.name}" is not finalized; its destructors cannot run`);

@@ -1,0 +1,127 @@
+/**
+ * `jitdbg rtdyld [--entry NAME] [--show-times] [--host ELF] [--seed N] obj.o... [--args ARG...]`:
+ * the contract of `llvm-rtdyld -execute`. Loads the objects into a fresh emulated process, links
+ * them, runs NAME (default main) with argc/argv, and exits with its return value. With --host, a
+ * static executable is loaded first and its symbols (its libc, say) resolve undefined names; if it
+ * has a main, its C runtime runs up to main first and NAME then runs in main's place, so stdio is
+ * flushed by the host's exit().
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { performance } from "node:perf_hooks";
+import { PROT_READ, PROT_WRITE } from "../emu/cpu.js";
+import { ElfFile } from "../elf/reader.js";
+import { JitdbgError } from "../errors.js";
+import { JitSession } from "./session.js";
+
+interface RtdyldArgs {
+  entry: string;
+  showTimes: boolean;
+  host?: string;
+  seed?: bigint;
+  objects: string[];
+  args: string[];
+}
+
+const USAGE = "usage: jitdbg rtdyld [--entry NAME] [--show-times] [--host ELF] [--seed N] obj.o... [--args ARG...]";
+
+function parse(argv: string[]): RtdyldArgs {
+  const out: RtdyldArgs = { entry: "main", showTimes: false, objects: [], args: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const eq = a.indexOf("=");
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new JitdbgError("CLI_USAGE", `${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === "--args") {
+      out.args = argv.slice(i + 1);
+      break;
+    } else if (a === "--entry" || a.startsWith("--entry=")) out.entry = value();
+    else if (a === "--host" || a.startsWith("--host=")) out.host = value();
+    else if (a === "--seed" || a.startsWith("--seed=")) out.seed = BigInt(value());
+    else if (a === "--show-times") out.showTimes = true;
+    else if (a === "--execute" || a === "-execute") continue; // llvm-rtdyld's action flag: the only one we have
+    else if (a.startsWith("-")) throw new JitdbgError("CLI_USAGE", `unknown option ${a}\n${USAGE}`);
+    else out.objects.push(a);
+  }
+  if (out.objects.length === 0) throw new JitdbgError("CLI_USAGE", `no object files given\n${USAGE}`);
+  return out;
+}
+
+function readInput(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new JitdbgError("CLI_INPUT", `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export async function rtdyldCommand(argv: string[]): Promise<number> {
+  const opts = parse(argv);
+  let mode: "bare" | "process" = "bare";
+  if (opts.host) {
+    const file = ElfFile.parse(readInput(opts.host), opts.host);
+    if (file.symbols().some((s) => s.name === "main" && s.shndx !== 0)) mode = "process";
+  }
+  const session = JitSession.create({
+    seed: opts.seed,
+    host: opts.host ? { path: opts.host, mode, onStdout: (d) => process.stdout.write(d), onStderr: (d) => process.stderr.write(d) } : undefined,
+  });
+  try {
+    const inputs = opts.objects.map((p) => ({ path: p, bytes: readInput(p) }));
+    const t0 = performance.now();
+    const names = new Set<string>();
+    for (const { path, bytes } of inputs) {
+      let name = basename(path);
+      for (let n = 2; names.has(name); n++) name = `${basename(path)}(${n})`;
+      names.add(name);
+      session.linker.addObject(bytes, name);
+    }
+    const t1 = performance.now();
+    session.linker.relocate();
+    const t2 = performance.now();
+    session.linker.finalize();
+    const t3 = performance.now();
+    if (opts.showTimes) {
+      process.stderr.write(`rtdyld times: load ${(t1 - t0).toFixed(3)} ms, resolve+relocate ${(t2 - t1).toFixed(3)} ms, finalize ${(t3 - t2).toFixed(3)} ms, total ${(t3 - t0).toFixed(3)} ms\n`);
+    }
+    for (const m of session.linker.modules()) session.linker.runInitializers(m);
+    const entry = session.linker.getSymbolLoadAddress(opts.entry);
+    if (entry === undefined) throw new JitdbgError("JIT_NO_ENTRY", `no function named "${opts.entry}" in the linked objects (choose one with --entry)`);
+
+    if (session.process) {
+      // The host's C runtime stopped at its main with argc/argv/envp in place: run ours instead.
+      session.cpu.setReg("rip", entry);
+      const end = session.process.runToEnd();
+      if (end.kind === "exited") return end.status;
+      process.stderr.write(`jitdbg rtdyld: ${end.name}: ${end.description}\n`);
+      return 128 + end.signal;
+    }
+    const argvAddr = writeArgv(session, [opts.objects[0]!, ...opts.args]);
+    const result = session.executor.call(entry, [BigInt(1 + opts.args.length), argvAddr]);
+    return Number(result & 0xffn);
+  } finally {
+    session.close();
+  }
+}
+
+/** Strings and a NULL-terminated pointer array for argv, in a fresh mapping. */
+function writeArgv(session: JitSession, args: string[]): bigint {
+  const enc = new TextEncoder();
+  const strings = args.map((a) => enc.encode(`${a}\0`));
+  const size = 8 * (args.length + 1) + strings.reduce((n, s) => n + s.length, 0);
+  const region = session.space.allocate(BigInt(size), { prot: PROT_READ | PROT_WRITE, kind: "mmap", name: "[argv]" });
+  const buf = new Uint8Array(size);
+  const dv = new DataView(buf.buffer);
+  let at = 8 * (args.length + 1);
+  strings.forEach((s, i) => {
+    dv.setBigUint64(8 * i, region.start + BigInt(at), true);
+    buf.set(s, at);
+    at += s.length;
+  });
+  session.cpu.write(region.start, buf);
+  return region.start;
+}
