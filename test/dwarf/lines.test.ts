@@ -38,7 +38,7 @@ describe.each(VARIANTS)("line tables ($label)", (v) => {
       const unit = dwarf.unitForPc(a)!;
       const atAddress = dwarf.lineTable(unit)!.rowsIn(a, a + 1n).map((r) => r.line);
       expect(atAddress).toContain(line);
-      if (!v.flags.includes("-O2")) expect(row.line).toBe(line);
+      if (!v.flags.includes("-O2")) expect(row!.line).toBe(line);
     }
   });
 

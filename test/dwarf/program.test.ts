@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { fixturesDir } from "../helpers/compile.js";
-import { evaluateLocation, evaluateValue, DWARF_REG, type Location } from "../../src/dwarf/index.js";
+import { evaluateLocation, evaluateValue, DWARF_REG, InlinedScope, type Location, type Scope } from "../../src/dwarf/index.js";
 import { build, lineOf, open, symbol, VARIANTS } from "./helpers.js";
 
 const SRC = join(fixturesDir, "dwarf", "program.c");
@@ -73,9 +73,9 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     const inlined = compute.chainAt(compute.lowPc); // warm up
     expect(inlined.length).toBeGreaterThan(0);
     const calls: { name: string; line?: number; low: bigint }[] = [];
-    const walk = (s: typeof compute | (typeof compute.children)[number]): void => {
+    const walk = (s: Scope): void => {
       for (const c of s.children) {
-        if (c.kind === "inlined" && "call" in c) calls.push({ name: c.name, line: c.call.line, low: c.ranges[0]!.low });
+        if (c instanceof InlinedScope) calls.push({ name: c.name, line: c.call.line, low: c.ranges[0]!.low });
         walk(c);
       }
     };
