@@ -1,0 +1,23 @@
+/**
+ * Entry point of the jitdbg VS Code extension (bundled to dist/extension/extension.cjs): registers
+ * the adapter descriptor factory and the configuration providers for the `jitdbg` debug type.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as vscode from "vscode";
+import { JitdbgAdapterFactory } from "./adapter-factory.js";
+import { JitdbgConfigurationProvider, JitdbgDynamicConfigurationProvider } from "./configuration-provider.js";
+import { DEBUG_TYPE } from "./launch-config.js";
+
+export function activate(context: vscode.ExtensionContext): void {
+  const buildDir = context.globalStorageUri ? join(context.globalStorageUri.fsPath, "build") : join(tmpdir(), "jitdbg-build");
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new JitdbgAdapterFactory(context.extensionPath)),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgConfigurationProvider(buildDir), vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgDynamicConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+  );
+}
+
+export function deactivate(): void {
+  // Everything registered in activate is disposed through context.subscriptions.
+}

@@ -1,0 +1,44 @@
+/**
+ * The launch configuration of the `jitdbg` debug type (mirrors contributes.debuggers[0] in
+ * package.json) and the configurations offered when launch.json is created.
+ */
+import type { DebugConfiguration } from "vscode";
+
+export const DEBUG_TYPE = "jitdbg";
+
+export type AdapterMode = "inline" | "executable";
+export const ADAPTER_MODES: readonly AdapterMode[] = ["inline", "executable"];
+
+export interface JitdbgLaunchConfiguration extends DebugConfiguration {
+  program?: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  stopOnEntry?: boolean;
+  stdin?: string | { file: string };
+  allowedPaths?: string[];
+  reproducible?: boolean;
+  compilerFlags?: string[];
+  adapterMode?: AdapterMode;
+  adapterPath?: string;
+}
+
+/** Must equal contributes.debuggers[0].initialConfigurations (a test checks). */
+export function initialConfigurations(): JitdbgLaunchConfiguration[] {
+  return [
+    { type: DEBUG_TYPE, request: "launch", name: "jitdbg: build and debug active C file", stopOnEntry: false, compilerFlags: [] },
+    {
+      type: DEBUG_TYPE,
+      request: "launch",
+      name: "jitdbg: debug program",
+      program: "${workspaceFolder}/a.out",
+      args: [],
+      cwd: "${workspaceFolder}",
+      stopOnEntry: true,
+    },
+  ];
+}
+
+export function isAdapterMode(v: unknown): v is AdapterMode {
+  return typeof v === "string" && (ADAPTER_MODES as readonly string[]).includes(v);
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Bundles the VS Code extension and the stand-alone debug adapter with esbuild into CommonJS
+// (VS Code loads extensions with require(), while this package is "type": "module"):
+//   extension/extension.ts -> dist/extension/extension.cjs   (inline adapter included)
+//   adapter/main.ts        -> dist/adapter/main.cjs          (run by Node in executable mode)
+// `vscode` is provided by the extension host; koffi (native) and capstone-wasm (loads its .wasm
+// next to itself) stay external and ship in the .vsix's node_modules (scripts/package-vsix.mjs).
+import { build } from "esbuild";
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const EXTERNALS = ["vscode", "koffi", "capstone-wasm"];
+
+const entries = [
+  { in: "extension/extension.ts", out: "dist/extension/extension.cjs", required: true },
+  // Until adapter/main.ts exists, only the inline mode works; packaging (package-vsix.mjs) insists on it.
+  { in: "adapter/main.ts", out: "dist/adapter/main.cjs", required: false },
+];
+export const ENTRY_OUTPUTS = entries.map((e) => join(root, e.out));
+
+// Sources use import.meta.url (e.g. to find vendor/unicorn); in a CommonJS bundle it is the bundle's URL.
+const banner = 'const __jitdbgImportMetaUrl = require("node:url").pathToFileURL(__filename).href;';
+
+export async function bundle({ quiet = false } = {}) {
+  for (const e of entries) {
+    if (!existsSync(join(root, e.in))) {
+      if (e.required) throw new Error(`cannot bundle: ${e.in} not found in ${root}.`);
+      console.warn(`jitdbg bundle: ${e.in} not found, so ${e.out} is not built: the executable adapter mode will not work.`);
+      continue;
+    }
+    const result = await build({
+      absWorkingDir: root,
+      entryPoints: [e.in],
+      outfile: e.out,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      sourcemap: true,
+      external: EXTERNALS,
+      banner: { js: banner },
+      define: { "import.meta.url": "__jitdbgImportMetaUrl" },
+      logLevel: quiet ? "error" : "warning",
+    });
+    if (result.errors.length > 0) throw new Error(`esbuild failed on ${e.in}`);
+    if (!quiet) console.log(`bundled ${e.in} -> ${relative(root, join(root, e.out))}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  bundle({ quiet: process.argv.includes("--quiet") }).catch((err) => {
+    console.error(`jitdbg bundle: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
+}
