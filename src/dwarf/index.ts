@@ -24,3 +24,4 @@ export {
   FunctionType, UnspecifiedType, type DwarfType, type Member, type Enumerator, type TypeKind,
 } from "./types.js";
 export { Variable, Scope, FunctionScope, InlinedScope, type UnitModel, type VariableLocation, type VariableKind, type SourcePosition } from "./program.js";
+export { locateVariable, frameBaseAt, type FrameContext } from "./locate.js";

@@ -4,7 +4,7 @@
  * A failure while building the tree is recorded on the unit (`error`) and does not affect others.
  */
 import type { JitdbgError } from "../errors.js";
-import { parseAbbrevTable, type AbbrevTable } from "./abbrev.js";
+import type { AbbrevTable } from "./abbrev.js";
 import { ByteReader, stringAt } from "./byte-reader.js";
 import { DW_AT } from "./constants.js";
 import { Die, type Attribute } from "./die.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { fixturesDir } from "../helpers/compile.js";
-import { evaluateLocation, evaluateValue, DWARF_REG, InlinedScope, type Location, type Scope } from "../../src/dwarf/index.js";
+import { evaluateLocation, evaluateValue, locateVariable, DWARF_REG, InlinedScope, type Location, type Scope } from "../../src/dwarf/index.js";
 import { build, lineOf, open, symbol, VARIANTS } from "./helpers.js";
 
 const SRC = join(fixturesDir, "dwarf", "program.c");
@@ -155,5 +155,21 @@ describe("every location in optimized code decodes", () => {
     }
     expect(exprs).toBeGreaterThan(5);
     expect(dwarf.errors()).toEqual([]);
+  });
+});
+
+describe("locating variables in a frame", () => {
+  it("finds an -O0 local through the function's frame base (DW_OP_call_frame_cfa)", () => {
+    const { elf, dwarf } = open(build("program.c", VARIANTS[0]!));
+    const compute = dwarf.findFunction("compute")!;
+    const pc = dwarf.prologueEnd(compute);
+    const total = compute.variables.find((x) => x.name === "total")!;
+    const loc = locateVariable(total, pc, compute, { callFrameCfa: () => 0x8000n });
+    expect(loc.kind).toBe("memory");
+    const addr = (loc as { address: bigint }).address;
+    expect(addr < 0x8000n && addr > 0x8000n - 0x100n).toBe(true);
+    const calls = compute.staticLocals[0]!;
+    expect(locateVariable(calls, pc, compute, {})).toEqual({ kind: "memory", address: symbol(elf, elf.symbols().find((s) => s.name.startsWith("calls."))!.name) });
+    expect(locateVariable(total, pc, compute, {})).toMatchObject({ kind: "unavailable" }); // no CFA given
   });
 });
