@@ -70,14 +70,25 @@ export class Variable {
     return undefined;
   }
 
-  /** For static storage: the address when the location is a plain DW_OP_addr. */
+  /** For static storage: the address when the location is a plain DW_OP_addr or DW_OP_addrx. */
   get staticAddress(): bigint | undefined {
     if (this.location.kind !== "expr") return undefined;
     const e = this.location.expr;
-    if (e.length !== 9 || e[0] !== OP.addr) return undefined;
-    let v = 0n;
-    for (let i = 8; i >= 1; i--) v = (v << 8n) | BigInt(e[i]!);
-    return v;
+    if (e.length === 9 && e[0] === OP.addr) {
+      let v = 0n;
+      for (let i = 8; i >= 1; i--) v = (v << 8n) | BigInt(e[i]!);
+      return v;
+    }
+    if (e[0] === OP.addrx || e[0] === OP.GNU_addr_index) {
+      let index = 0;
+      let mul = 1;
+      for (let i = 1; i < e.length; i++) {
+        index += (e[i]! & 0x7f) * mul;
+        mul *= 128;
+        if ((e[i]! & 0x80) === 0) return i === e.length - 1 ? this.die.unit.addrx(index) : undefined;
+      }
+    }
+    return undefined;
   }
 }
 

@@ -3,12 +3,14 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ElfFile } from "../../src/elf/reader.js";
 import { Dwarf, type SectionsOptions } from "../../src/dwarf/index.js";
-import { compileFixture, type CompileOptions } from "../helpers/compile.js";
+import { compileFixture, hasCompiler, type CompileOptions } from "../helpers/compile.js";
 
 export interface Variant {
   readonly label: string;
   readonly flags: string[];
   readonly object?: boolean;
+  /** Compiler (default gcc). */
+  readonly cc?: string;
 }
 
 /** The build variants every structural test runs over. */
@@ -19,10 +21,17 @@ export const VARIANTS: readonly Variant[] = [
   { label: "-gdwarf-4 -O2 static", flags: ["-gdwarf-4", "-O2", "-static"] },
   { label: "-g -O0 object", flags: ["-g", "-O0"], object: true },
   { label: "-gdwarf-4 -O2 object", flags: ["-gdwarf-4", "-O2"], object: true },
+  ...(hasCompiler("clang")
+    ? [
+        { label: "clang -g -O0 static (DWARF 5: strx, addrx, line_strp, MD5)", flags: ["-g", "-O0", "-static"], cc: "clang" },
+        { label: "clang -gdwarf-5 -O2 static (rnglistx, loclistx)", flags: ["-gdwarf-5", "-O2", "-static"], cc: "clang" },
+        { label: "clang -gdwarf-4 -O2 object", flags: ["-gdwarf-4", "-O2"], object: true, cc: "clang" },
+      ]
+    : []),
 ];
 
 export function build(name: string, v: Variant, extra: Partial<CompileOptions> = {}): string {
-  return compileFixture(`dwarf/${name}`, { flags: v.flags, object: v.object, ...extra });
+  return compileFixture(`dwarf/${name}`, { flags: v.flags, object: v.object, cc: v.cc, ...extra });
 }
 
 export function open(path: string, opts: SectionsOptions = {}): { elf: ElfFile; dwarf: Dwarf; bytes: Uint8Array } {

@@ -47,7 +47,7 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     const calls = dwarf.findFunction("compute")!.staticLocals.find((x) => x.name === "calls")!;
     expect(calls).toBeDefined();
     expect(calls.kind).toBe("static-local");
-    if (!v.object) expect(calls.staticAddress).toBe(symbol(elf, elf.symbols().find((s) => s.name.startsWith("calls."))!.name));
+    if (!v.object) expect(calls.staticAddress).toBe(symbol(elf, elf.symbols().find((s) => s.name.startsWith("calls.") || s.name === "compute.calls")!.name));
     expect(dwarf.findGlobalVariable("nosuch")).toBeUndefined();
   });
 
@@ -56,9 +56,11 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     const addr = dwarf.addressesForLine("program.c", line)!.addresses[0]!;
     const names = dwarf.localsAt(addr).map((x) => x.name);
     if (!optimized) {
-      expect(names).toEqual(["inner", "sq", "i", "n", "calls", "total"]);
+      // Innermost scope first; inside one scope the producer's DIE order (gcc and clang differ).
+      expect(names.slice(0, 3)).toEqual(["inner", "sq", "i"]);
+      expect(names.slice(3).sort()).toEqual(["calls", "n", "total"]);
       const outside = dwarf.localsAt(dwarf.addressesForLine("program.c", lineOf(SRC, "return total + calls;"))!.addresses[0]!);
-      expect(outside.map((x) => x.name)).toEqual(["n", "calls", "total"]);
+      expect(outside.map((x) => x.name).sort()).toEqual(["calls", "n", "total"]);
     } else {
       expect(names).toContain("n");
       expect(names).toContain("total");
@@ -96,8 +98,9 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     const n = compute.parameters[0]!;
     const fbExpr = compute.frameBase.kind === "expr" ? compute.frameBase.expr : undefined;
     expect(fbExpr).toBeDefined();
+    // gcc: DW_OP_call_frame_cfa; clang: DW_OP_reg6 (the value of rbp).
     const fb = evaluateValue(fbExpr!, { callFrameCfa: () => 0x7000n, readRegister: (r) => (r === DWARF_REG.rbp ? 0x6ff0n : undefined) });
-    expect(fb).toEqual({ kind: "value", value: 0x7000n });
+    expect(fb).toEqual({ kind: "value", value: v.cc === "clang" ? 0x6ff0n : 0x7000n });
     const loc = evaluateLocation(n.locationAt(compute.entryPc)!, { frameBase: () => 0x7000n });
     expect(loc.kind).toBe("memory");
     expect((loc as Extract<Location, { kind: "memory" }>).address < 0x7000n).toBe(true);
@@ -109,7 +112,7 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
 
     if (!v.object) {
       const m = dwarf.findGlobalVariable("matrix")!;
-      expect(evaluateLocation(m.locationAt(undefined)!, {})).toEqual({ kind: "memory", address: symbol(elf, "matrix") });
+      expect(locateVariable(m, undefined, undefined, {})).toEqual({ kind: "memory", address: symbol(elf, "matrix") });
     }
   });
 
@@ -147,7 +150,7 @@ describe("every location in optimized code decodes", () => {
           for (const expr of list) {
             exprs++;
             // Evaluates to a location or a clear "unavailable" (no registers given), never a DwarfError.
-            const r = evaluateLocation(expr, { frameBase: () => 0x1000n, callFrameCfa: () => 0x1000n });
+            const r = evaluateLocation(expr, { frameBase: () => 0x1000n, callFrameCfa: () => 0x1000n, addrx: (i) => unit.addrx(i) });
             expect(r.kind).toMatch(/memory|register|value|implicit|unavailable|pieces/);
           }
         }
@@ -169,7 +172,7 @@ describe("locating variables in a frame", () => {
     const addr = (loc as { address: bigint }).address;
     expect(addr < 0x8000n && addr > 0x8000n - 0x100n).toBe(true);
     const calls = compute.staticLocals[0]!;
-    expect(locateVariable(calls, pc, compute, {})).toEqual({ kind: "memory", address: symbol(elf, elf.symbols().find((s) => s.name.startsWith("calls."))!.name) });
+    expect(locateVariable(calls, pc, compute, {})).toEqual({ kind: "memory", address: symbol(elf, elf.symbols().find((s) => s.name.startsWith("calls.") || s.name === "compute.calls")!.name) });
     expect(locateVariable(total, pc, compute, {})).toMatchObject({ kind: "unavailable" }); // no CFA given
   });
 });
