@@ -6,7 +6,7 @@
 // `vscode` is provided by the extension host; koffi (native) and capstone-wasm (loads its .wasm
 // next to itself) stay external and ship in the .vsix's node_modules (scripts/package-vsix.mjs).
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,8 +43,16 @@ export async function bundle({ quiet = false } = {}) {
       banner: { js: banner },
       define: { "import.meta.url": "__jitdbgImportMetaUrl" },
       logLevel: quiet ? "error" : "warning",
+      write: false,
     });
     if (result.errors.length > 0) throw new Error(`esbuild failed on ${e.in}`);
+    // Write each file whole (temp + rename): tests may load a bundle while another test rebuilds it.
+    for (const f of result.outputFiles) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      const tmp = `${f.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, f.contents);
+      renameSync(tmp, f.path);
+    }
     if (!quiet) console.log(`bundled ${e.in} -> ${relative(root, join(root, e.out))}`);
   }
 }

@@ -1,0 +1,188 @@
+/**
+ * The bundled extension (dist/extension/extension.cjs) against a stub `vscode`: what activate
+ * registers, and the adapter descriptors for the inline and executable modes.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../helpers/compile.js";
+import { adapterBundle, loadBundledExtension, runBundleScript, stubContext, type ExtensionModule, type StubExtensionContext } from "./load-extension.js";
+import * as vscode from "./vscode-stub.js";
+
+const adapterSourceExists = existsSync(join(repoRoot, "adapter", "main.ts"));
+
+let ext: ExtensionModule;
+let context: StubExtensionContext;
+
+beforeAll(() => {
+  runBundleScript();
+  ext = loadBundledExtension();
+  context = stubContext();
+  ext.activate(context);
+});
+
+afterEach(() => vscode.state.reset());
+
+function factory(): vscode.StubDescriptorFactory {
+  const found = vscode.state.factories.find((f) => f.type === "jitdbg");
+  if (!found) throw new Error("no descriptor factory registered for jitdbg");
+  return found.factory;
+}
+
+function session(config: Record<string, unknown> = {}): vscode.StubDebugSession {
+  return { configuration: { type: "jitdbg", request: "launch", name: "t", program: "/bin/true", ...config }, workspaceFolder: undefined };
+}
+
+async function descriptor(config: Record<string, unknown> = {}): Promise<unknown> {
+  return factory().createDebugAdapterDescriptor(session(config), undefined);
+}
+
+interface InlineAdapter {
+  handleMessage(message: DebugProtocol.ProtocolMessage): void;
+  onDidSendMessage(listener: (message: DebugProtocol.ProtocolMessage) => void): { dispose(): void };
+  dispose(): void;
+}
+
+function isInlineAdapter(v: unknown): v is InlineAdapter {
+  const o = v as Partial<Record<keyof InlineAdapter, unknown>> | null;
+  return typeof o === "object" && o !== null && typeof o.handleMessage === "function" && typeof o.onDidSendMessage === "function" && typeof o.dispose === "function";
+}
+
+describe("activate", () => {
+  it("registers one descriptor factory and configuration providers (initial + dynamic) for jitdbg", () => {
+    expect(vscode.state.factories.map((f) => f.type)).toEqual(["jitdbg"]);
+    const providers = vscode.state.providers.filter((p) => p.type === "jitdbg");
+    expect(providers.map((p) => p.trigger).sort()).toEqual([vscode.DebugConfigurationProviderTriggerKind.Initial, vscode.DebugConfigurationProviderTriggerKind.Dynamic]);
+    expect(context.subscriptions).toHaveLength(3);
+  });
+
+  it("matches the manifest: main, activation events, debugger type", () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      main: string;
+      activationEvents: string[];
+      contributes: { debuggers: { type: string; languages: string[] }[]; breakpoints: { language: string }[] };
+    };
+    expect(existsSync(join(repoRoot, pkg.main))).toBe(true);
+    expect(pkg.activationEvents).toEqual(expect.arrayContaining(["onDebugResolve:jitdbg", "onDebugDynamicConfigurations:jitdbg"]));
+    expect(pkg.contributes.debuggers[0]?.type).toBe("jitdbg");
+    expect(pkg.contributes.debuggers[0]?.languages).toEqual(["c"]);
+    expect(pkg.contributes.breakpoints).toEqual([{ language: "c" }]);
+  });
+});
+
+describe("inline mode (default)", () => {
+  it("wraps a JitdbgSession that answers a DAP initialize request", async () => {
+    const d = await descriptor();
+    expect(d).toBeInstanceOf(vscode.DebugAdapterInlineImplementation);
+    const session = (d as vscode.DebugAdapterInlineImplementation).implementation;
+    if (!isInlineAdapter(session)) throw new Error("the inline implementation is not a debug adapter (handleMessage/onDidSendMessage/dispose)");
+    expect(Object.getPrototypeOf(session).constructor.name).toMatch(/^JitdbgSession\d*$/);
+    const response = new Promise<DebugProtocol.ProtocolMessage>((resolve) => {
+      const sub = session.onDidSendMessage((m) => {
+        if (m.type === "response") {
+          sub.dispose();
+          resolve(m);
+        }
+      });
+    });
+    const request: DebugProtocol.InitializeRequest = { seq: 1, type: "request", command: "initialize", arguments: { adapterID: "jitdbg", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" } };
+    session.handleMessage(request);
+    const r = (await response) as DebugProtocol.InitializeResponse;
+    expect(r).toMatchObject({ command: "initialize", request_seq: 1, success: true });
+    session.dispose();
+  });
+
+  it("is chosen when the setting says inline even if a path is set", async () => {
+    vscode.state.settings.set("jitdbg.adapter.mode", "inline");
+    vscode.state.settings.set("jitdbg.adapter.path", "/nonexistent/adapter.js");
+    expect(await descriptor()).toBeInstanceOf(vscode.DebugAdapterInlineImplementation);
+  });
+});
+
+describe("executable mode", () => {
+  it.skipIf(!adapterSourceExists)("runs the bundled dist/adapter/main.cjs with Node (setting jitdbg.adapter.mode)", async () => {
+    vscode.state.settings.set("jitdbg.adapter.mode", "executable");
+    const d = await descriptor();
+    expect(d).toBeInstanceOf(vscode.DebugAdapterExecutable);
+    const exe = d as vscode.DebugAdapterExecutable;
+    expect(exe.command).toBe(process.execPath);
+    expect(exe.args).toEqual([adapterBundle]);
+    expect(exe.options?.env).toEqual({ ELECTRON_RUN_AS_NODE: "1" });
+  });
+
+  it.skipIf(!adapterSourceExists)("the bundled adapter answers initialize over stdin/stdout", async () => {
+    const r = await initializeOverStdio(process.execPath, [adapterBundle]);
+    expect(r).toMatchObject({ type: "response", command: "initialize", success: true });
+  });
+
+  it("runs a configured .js adapter with Node, and a configured executable directly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jitdbg-adapter-"));
+    const script = join(dir, "my-adapter.js");
+    writeFileSync(script, "");
+    vscode.state.settings.set("jitdbg.adapter.mode", "executable");
+    vscode.state.settings.set("jitdbg.adapter.path", script);
+    const js = (await descriptor()) as vscode.DebugAdapterExecutable;
+    expect(js).toBeInstanceOf(vscode.DebugAdapterExecutable);
+    expect([js.command, ...js.args]).toEqual([process.execPath, script]);
+
+    const bin = join(dir, "my-adapter");
+    writeFileSync(bin, "#!/bin/sh\n");
+    chmodSync(bin, 0o755);
+    const native = (await descriptor({ adapterPath: bin })) as vscode.DebugAdapterExecutable;
+    expect([native.command, ...native.args]).toEqual([bin]);
+  });
+
+  it("takes adapterMode/adapterPath from the launch configuration over the settings", async () => {
+    vscode.state.settings.set("jitdbg.adapter.mode", "inline");
+    const dir = mkdtempSync(join(tmpdir(), "jitdbg-adapter-"));
+    const script = join(dir, "a.cjs");
+    writeFileSync(script, "");
+    const d = (await descriptor({ adapterMode: "executable", adapterPath: script })) as vscode.DebugAdapterExecutable;
+    expect(d).toBeInstanceOf(vscode.DebugAdapterExecutable);
+    expect(d.args).toEqual([script]);
+  });
+
+  it("says which adapter file is missing, and rejects an unknown mode", async () => {
+    await expect(descriptor({ adapterMode: "executable", adapterPath: "/nonexistent/adapter.js" })).rejects.toThrow(
+      /the debug adapter \/nonexistent\/adapter\.js \(executable mode\) does not exist/,
+    );
+    vscode.state.settings.set("jitdbg.adapter.mode", "remote");
+    await expect(descriptor()).rejects.toThrow(/unknown adapter mode "remote"/);
+  });
+});
+
+/** Starts a DAP adapter process, sends initialize, returns the first response. */
+function initializeOverStdio(command: string, args: string[]): Promise<DebugProtocol.ProtocolMessage> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let buf = Buffer.alloc(0);
+    let stderr = "";
+    const timer = setTimeout(() => finish(new Error(`no initialize response within 20 s; stderr: ${stderr}`)), 20_000);
+    function finish(result: Error | DebugProtocol.ProtocolMessage): void {
+      clearTimeout(timer);
+      child.kill();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    }
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (e) => finish(e));
+    child.on("exit", (code) => finish(new Error(`adapter exited with ${code} before answering; stderr: ${stderr}`)));
+    child.stdout.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const headerEnd = buf.indexOf("\r\n\r\n");
+        if (headerEnd < 0) return;
+        const length = Number(/Content-Length: (\d+)/i.exec(buf.subarray(0, headerEnd).toString())?.[1]);
+        if (buf.length < headerEnd + 4 + length) return;
+        const message = JSON.parse(buf.subarray(headerEnd + 4, headerEnd + 4 + length).toString()) as DebugProtocol.ProtocolMessage;
+        buf = buf.subarray(headerEnd + 4 + length);
+        if (message.type === "response") return finish(message);
+      }
+    });
+    const body = JSON.stringify({ seq: 1, type: "request", command: "initialize", arguments: { adapterID: "jitdbg", pathFormat: "path" } });
+    child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  });
+}

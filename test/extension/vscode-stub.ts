@@ -1,0 +1,145 @@
+/**
+ * A typed stand-in for the `vscode` module, just what extension/ uses. The test hooks Node's
+ * require so that the bundled dist/extension/extension.cjs gets this module for require("vscode");
+ * `state` lets tests set the active editor and settings and read back what was registered/shown.
+ */
+
+export interface StubUri {
+  fsPath: string;
+}
+
+export interface StubDocument {
+  fileName: string;
+  languageId: string;
+  isUntitled: boolean;
+  isDirty: boolean;
+  save(): Promise<boolean>;
+}
+
+export interface StubWorkspaceFolder {
+  uri: StubUri;
+  name: string;
+  index: number;
+}
+
+export interface StubDebugConfiguration {
+  type: string;
+  request: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+export interface StubDebugSession {
+  configuration: StubDebugConfiguration;
+  workspaceFolder: StubWorkspaceFolder | undefined;
+}
+
+type Maybe<T> = T | undefined | null;
+type Async<T> = T | Promise<T>;
+
+export interface StubConfigurationProvider {
+  provideDebugConfigurations?(folder: StubWorkspaceFolder | undefined): Async<StubDebugConfiguration[]>;
+  resolveDebugConfiguration?(folder: StubWorkspaceFolder | undefined, config: Partial<StubDebugConfiguration>): Async<Maybe<StubDebugConfiguration>>;
+  resolveDebugConfigurationWithSubstitutedVariables?(folder: StubWorkspaceFolder | undefined, config: StubDebugConfiguration): Async<Maybe<StubDebugConfiguration>>;
+}
+
+export interface StubDescriptorFactory {
+  createDebugAdapterDescriptor(session: StubDebugSession, executable: undefined): Async<Maybe<object>>;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export enum DebugConfigurationProviderTriggerKind {
+  Initial = 1,
+  Dynamic = 2,
+}
+
+export class DebugAdapterInlineImplementation {
+  constructor(readonly implementation: unknown) {}
+}
+
+export class DebugAdapterExecutable {
+  constructor(
+    readonly command: string,
+    readonly args: string[] = [],
+    readonly options?: { env?: Record<string, string>; cwd?: string },
+  ) {}
+}
+
+export class Uri implements StubUri {
+  private constructor(readonly fsPath: string) {}
+  static file(path: string): Uri {
+    return new Uri(path);
+  }
+}
+
+export const state = {
+  activeTextEditor: undefined as { document: StubDocument } | undefined,
+  errors: [] as string[],
+  /** Settings by full key, e.g. "jitdbg.adapter.mode". */
+  settings: new Map<string, unknown>(),
+  factories: [] as { type: string; factory: StubDescriptorFactory }[],
+  providers: [] as { type: string; provider: StubConfigurationProvider; trigger: DebugConfigurationProviderTriggerKind }[],
+  reset(): void {
+    this.activeTextEditor = undefined;
+    this.errors.length = 0;
+    this.settings.clear();
+  },
+};
+
+export const window = {
+  get activeTextEditor(): { document: StubDocument } | undefined {
+    return state.activeTextEditor;
+  },
+  showErrorMessage(message: string): Promise<undefined> {
+    state.errors.push(message);
+    return Promise.resolve(undefined);
+  },
+};
+
+export const workspace = {
+  getConfiguration(section?: string): { get<T>(key: string, defaultValue?: T): T | undefined } {
+    return {
+      get<T>(key: string, defaultValue?: T): T | undefined {
+        const full = section ? `${section}.${key}` : key;
+        return state.settings.has(full) ? (state.settings.get(full) as T) : defaultValue;
+      },
+    };
+  },
+};
+
+export const debug = {
+  registerDebugAdapterDescriptorFactory(type: string, factory: StubDescriptorFactory): Disposable {
+    const entry = { type, factory };
+    state.factories.push(entry);
+    return { dispose: () => void state.factories.splice(state.factories.indexOf(entry), 1) };
+  },
+  registerDebugConfigurationProvider(
+    type: string,
+    provider: StubConfigurationProvider,
+    trigger: DebugConfigurationProviderTriggerKind = DebugConfigurationProviderTriggerKind.Initial,
+  ): Disposable {
+    const entry = { type, provider, trigger };
+    state.providers.push(entry);
+    return { dispose: () => void state.providers.splice(state.providers.indexOf(entry), 1) };
+  },
+};
+
+/** A document for `state.activeTextEditor`; `saved` counts save() calls. */
+export function textDocument(fileName: string, languageId: string, opts: { isDirty?: boolean; isUntitled?: boolean } = {}): StubDocument & { saved: number } {
+  const doc = {
+    fileName,
+    languageId,
+    isUntitled: opts.isUntitled ?? false,
+    isDirty: opts.isDirty ?? false,
+    saved: 0,
+    save(): Promise<boolean> {
+      doc.saved++;
+      doc.isDirty = false;
+      return Promise.resolve(true);
+    },
+  };
+  return doc;
+}
