@@ -91,3 +91,14 @@ export const AT_RANDOM = 25;
 export const AT_HWCAP2 = 26;
 export const AT_EXECFN = 31;
 export const AT_MINSIGSTKSZ = 51;
+
+export const DT_NULL = 0;
+export const DT_NEEDED = 1;
+export const DT_STRTAB = 5;
+export const DT_STRSZ = 10;
+export const DT_SONAME = 14;
+export const DT_RPATH = 15;
+export const DT_DEBUG = 21;
+export const DT_RUNPATH = 29;
+
+export const NT_GNU_BUILD_ID = 3;

@@ -13,11 +13,14 @@ export class Symbolizer {
   private readonly sorted: ElfSymbol[];
   private readonly byName = new Map<string, ElfSymbol>();
 
+  /** `extra`: more files at the same link-time addresses (a separate debug file's .symtab, say). */
   constructor(
     file: ElfFile,
     readonly bias: bigint,
+    extra: readonly ElfFile[] = [],
   ) {
-    const syms = [...file.symbols(), ...file.dynamicSymbols()].filter(
+    const all = [file, ...extra].flatMap((f) => [...f.dynamicSymbols(), ...f.symbols()]);
+    const syms = all.filter(
       (s) => s.name !== "" && s.shndx !== C.SHN_UNDEF && (s.type === C.STT_FUNC || s.type === C.STT_OBJECT || s.type === C.STT_NOTYPE || s.type === C.STT_GNU_IFUNC) && s.shndx !== C.SHN_ABS,
     );
     for (const s of syms) {
@@ -25,7 +28,14 @@ export class Symbolizer {
       // Prefer global definitions over local ones of the same name.
       if (!prev || (prev.bind === C.STB_LOCAL && s.bind !== C.STB_LOCAL)) this.byName.set(s.name, s);
     }
-    this.sorted = syms.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : Number(b.size - a.size)));
+    // At one address: the larger symbol first, then (as lookup takes the last candidate) locals
+    // before globals, so an exported name (puts) wins over an internal alias (_IO_puts) when both
+    // are global the first seen (.dynsym) wins.
+    const rank = (s: ElfSymbol) => (s.bind === C.STB_LOCAL ? 0 : 1);
+    const order = new Map(syms.map((s, i) => [s, i]));
+    this.sorted = syms.sort((a, b) =>
+      a.value < b.value ? -1 : a.value > b.value ? 1 : a.size !== b.size ? Number(b.size - a.size) : rank(a) !== rank(b) ? rank(a) - rank(b) : order.get(b)! - order.get(a)!,
+    );
   }
 
   /** The symbol containing an address (or the nearest one before it, when sizes are missing). */

@@ -1,10 +1,11 @@
 /**
  * The inferior's view of the host file system: read-only, and only below the paths the user
- * allows (default: the program's directory). Anything else looks absent (ENOENT), so a program
- * never reads a host file it was not given. Also the table of open file descriptors.
+ * allows (default: the program's directory) plus, for dynamically linked programs, what the
+ * dynamic loader needs (optionally inside a sysroot). Anything else looks absent (ENOENT), so a
+ * program never reads a host file it was not given. Also the table of open file descriptors.
  */
-import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
-import { isAbsolute, resolve, sep } from "node:path";
+import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import * as E from "./errno.js";
 
 export type OpenFile =
@@ -13,26 +14,46 @@ export type OpenFile =
   | { kind: "stderr" }
   | { kind: "host"; hostPath: string; guestPath: string; hostFd: number; position: number; isDirectory: boolean; stats: Stats };
 
+export interface FileViewOptions {
+  /** Host paths the inferior may read (the program's directory, --allow paths). */
+  allowed: string[];
+  /**
+   * Paths the dynamic loader reads (its own directory, the library directories of ld.so.cache,
+   * /etc/ld.so.cache): inside `sysroot` when one is given, else on the host like `allowed`.
+   */
+  system?: string[];
+  /** A directory that absolute guest paths resolve inside (a target's root file system). */
+  sysroot?: string;
+}
+
+const MAX_SYMLINKS = 40;
+
 export class FileView {
-  private readonly roots: string[];
+  private readonly hostRoots: string[];
+  private readonly sysRoots: string[];
+  readonly sysroot: string | undefined;
 
   constructor(
-    allowedPaths: string[],
+    opts: FileViewOptions | string[],
     public cwd: string,
     /** Guest path of the executable, for /proc/self/exe. */
     readonly exePath: string,
   ) {
-    this.roots = allowedPaths.map((p) => {
-      try {
-        return realpathSync(p);
-      } catch {
-        return resolve(p);
-      }
-    });
+    const o: FileViewOptions = Array.isArray(opts) ? { allowed: opts } : opts;
+    this.sysroot = o.sysroot ? realOrResolved(o.sysroot) : undefined;
+    this.hostRoots = o.allowed.map(realOrResolved);
+    if (this.sysroot) {
+      const root = this.sysroot;
+      this.sysRoots = (o.system ?? []).map((p) => canonicalInRoot(root, p) ?? resolve("/", p));
+    } else {
+      this.hostRoots.push(...(o.system ?? []).map(realOrResolved));
+      this.sysRoots = [];
+    }
   }
 
+  /** Everything the inferior may read: host paths, then guest paths inside the sysroot. */
   get allowedRoots(): readonly string[] {
-    return this.roots;
+    return [...this.hostRoots, ...this.sysRoots.map((r) => `${this.sysroot}${r === "/" ? "" : r}`)];
   }
 
   /** Resolves a guest path to a host path it may read, or an errno. */
@@ -40,29 +61,80 @@ export class FileView {
     if (path === "") return E.ENOENT;
     if (path.length > 4095) return E.ENAMETOOLONG;
     const full = isAbsolute(path) ? path : resolve(base, path);
-    if (full === "/proc/self/exe") return this.allowed(this.exePath) ?? E.ENOENT;
+    if (full === "/proc/self/exe") return within(this.hostRoots, this.exePath) ?? within(this.hostRoots, realOrResolved(this.exePath)) ?? E.ENOENT;
+    if (this.sysroot) {
+      const guest = canonicalInRoot(this.sysroot, full);
+      if (guest !== undefined && within(this.sysRoots, guest) !== undefined) return join(this.sysroot, guest);
+    }
     let real: string;
     try {
       real = realpathSync(full);
     } catch {
       return E.ENOENT;
     }
-    return this.allowed(real) ?? E.ENOENT;
-  }
-
-  private allowed(real: string): string | undefined {
-    return this.roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep)) ? real : undefined;
+    return within(this.hostRoots, real) ?? E.ENOENT;
   }
 
   stat(path: string): Stats | number {
     const host = this.resolve(path);
     if (typeof host === "number") return host;
+    return this.statHost(host);
+  }
+
+  /** stat(2) of a host path that resolve() returned. */
+  statHost(host: string): Stats | number {
     try {
       return statSync(host);
     } catch {
       return E.ENOENT;
     }
   }
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+function within(roots: readonly string[], real: string): string | undefined {
+  return roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep)) ? real : undefined;
+}
+
+/**
+ * The canonical guest path of `path` inside `root`: symbolic links are followed with absolute
+ * targets re-rooted, as chroot would; undefined when a component does not exist.
+ */
+export function canonicalInRoot(root: string, path: string): string | undefined {
+  const pending = resolve("/", path).split("/").filter((c) => c !== "");
+  const done: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const c = pending.shift()!;
+    if (c === ".") continue;
+    if (c === "..") {
+      done.pop();
+      continue;
+    }
+    const host = join(root, ...done, c);
+    let st: Stats;
+    try {
+      st = lstatSync(host);
+    } catch {
+      return undefined;
+    }
+    if (st.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) return undefined;
+      const target = readlinkSync(host);
+      if (target.startsWith("/")) done.length = 0;
+      pending.unshift(...target.split("/").filter((x) => x !== ""));
+      continue;
+    }
+    done.push(c);
+  }
+  return `/${done.join("/")}`;
 }
 
 export class FdTable {

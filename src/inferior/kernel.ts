@@ -71,6 +71,11 @@ export class Kernel {
     return this.cpu.tryRead(address, this.scratch) ? new DataView(this.scratch.buffer).getBigUint64(0, true) : undefined;
   }
 
+  readU32(address: bigint): number | undefined {
+    const b = this.readUser(address, 4);
+    return b ? new DataView(b.buffer).getUint32(0, true) : undefined;
+  }
+
   writeU64(address: bigint, value: bigint): boolean {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);

@@ -1,6 +1,7 @@
 /**
- * Maps an x86-64 executable into an address space the way the kernel's binfmt_elf does: static
- * non-PIE at its link addresses, static-PIE at a page-aligned random base (fixed when reproducible).
+ * Maps an x86-64 executable into an address space the way the kernel's binfmt_elf does: non-PIE at
+ * its link addresses, PIE at a page-aligned random base (fixed when reproducible). The dynamic
+ * loader a PT_INTERP names is mapped by interpreter.ts with the same mapImage.
  */
 import { JitdbgError } from "../errors.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../emu/cpu.js";
@@ -20,8 +21,12 @@ export interface LoadedImage {
   entry: bigint;
   /** Address of the program headers in memory (AT_PHDR). */
   phdr: bigint;
+  /** Start of the lowest segment's page in memory. */
+  start: bigint;
   /** End of the highest segment in memory (where brk starts). */
   end: bigint;
+  /** PT_INTERP: the dynamic loader the program asks for (undefined for static programs). */
+  interpreter?: string;
   /** The PT_TLS template, if any, in memory addresses. */
   tls?: { address: bigint; fileSize: number; memSize: bigint; align: bigint; image: Uint8Array };
 }
@@ -35,15 +40,22 @@ function segmentProt(p: ProgramHeader): number {
   return (p.flags & C.PF_R ? PROT_READ : 0) | (p.flags & C.PF_W ? PROT_WRITE : 0) | (p.flags & C.PF_X ? PROT_EXEC : 0);
 }
 
+/** Where an ET_DYN image goes: a fixed base, or "anywhere" (a free range the address space picks). */
+export type Placement = { base: bigint } | { anywhere: true };
+
 export function loadExecutable(space: AddressSpace, file: ElfFile, path: string, opts: LoadOptions = {}): LoadedImage {
   const h = file.header;
   if (h.type === C.ET_REL) {
     throw new JitdbgError("LOAD_NOT_EXECUTABLE", `${path}: is a relocatable object (.o), not an executable; link it first, or load it with \`jitdbg rtdyld\``);
   }
-  const interp = file.interpreter();
-  if (interp !== undefined) {
-    throw new JitdbgError("LOAD_DYNAMIC", `${path}: is dynamically linked (needs ${interp}), which jitdbg does not run yet; rebuild it with -static (e.g. \`gcc -static -g prog.c\`)`);
-  }
+  if (h.type !== C.ET_DYN) return mapImage(space, file, path, { base: 0n });
+  const base = opts.base ?? PIE_BASE + space.rng.below(PIE_RANDOM_PAGES) * PAGE;
+  return mapImage(space, file, path, { base });
+}
+
+/** Maps an image's PT_LOAD segments (ET_EXEC at their addresses, ET_DYN as placed) and describes it. */
+export function mapImage(space: AddressSpace, file: ElfFile, path: string, placement: Placement): LoadedImage {
+  const h = file.header;
   const loads = file.segments.filter((p) => p.type === C.PT_LOAD && p.memsz > 0n);
   if (loads.length === 0) throw new JitdbgError("LOAD_NO_SEGMENTS", `${path}: has no loadable segments`);
   for (const p of loads) {
@@ -56,7 +68,10 @@ export function loadExecutable(space: AddressSpace, file: ElfFile, path: string,
 
   let bias = 0n;
   if (h.type === C.ET_DYN) {
-    const base = opts.base ?? PIE_BASE + space.rng.below(PIE_RANDOM_PAGES) * PAGE;
+    let base: bigint | undefined;
+    if ("base" in placement) base = placement.base;
+    else base = space.findFree(hi - lo, {});
+    if (base === undefined) throw new JitdbgError("AS_NO_SPACE", `${path}: no free range of 0x${(hi - lo).toString(16)} bytes to load it`);
     bias = base - lo;
   } else if (lo < 0x10000n) {
     throw new JitdbgError("LOAD_BAD_ADDRESS", `${path}: segments start at 0x${lo.toString(16)}, below the lowest mappable address (0x10000)`);
@@ -88,7 +103,7 @@ export function loadExecutable(space: AddressSpace, file: ElfFile, path: string,
   }
 
   const tlsSeg = file.segments.find((p) => p.type === C.PT_TLS);
-  const image: LoadedImage = { file, path, bias, entry: h.entry + bias, phdr, end: hi + bias };
+  const image: LoadedImage = { file, path, bias, entry: h.entry + bias, phdr, start: lo + bias, end: hi + bias, interpreter: file.interpreter() };
   if (tlsSeg) {
     image.tls = {
       address: tlsSeg.vaddr + bias,

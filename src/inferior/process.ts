@@ -8,15 +8,24 @@ import { dirname, resolve } from "node:path";
 import { JitdbgError } from "../errors.js";
 import type { Cpu, HookHandle, MemAccess } from "../emu/cpu.js";
 import { createUnicornCpu } from "../emu/unicorn.js";
+import { PT_TLS } from "../elf/constants.js";
+import { DEFAULT_DEBUG_DIRECTORIES } from "../elf/debug-file.js";
+import { dynamicInfo } from "../elf/dynamic.js";
 import { ElfFile } from "../elf/reader.js";
-import { Symbolizer } from "../elf/symbolizer.js";
+import type { SymbolHit, Symbolizer } from "../elf/symbolizer.js";
 import { AddressSpace } from "./address-space.js";
 import { FdTable, FileView } from "./files.js";
+import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
+import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
 import { Kernel, type ProcessIO } from "./kernel.js";
+import type { LinkMapEntry } from "./link-map.js";
 import { loadExecutable, PIE_BASE, type LoadedImage } from "./loader.js";
+import { Rendezvous } from "./rendezvous.js";
+import { discoverTlsLayout, readTls, type LinkMapTlsLayout, type TlsInfo } from "./tls.js";
 import { Rng } from "./random.js";
 import { SIGFPE, SIGILL, SIGSEGV, SIGTRAP, signalName } from "./signals.js";
 import { buildInitialStack, type InitialStack } from "./stack.js";
+import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
 
 export interface ProcessOptions {
@@ -26,8 +35,18 @@ export interface ProcessOptions {
   /** Environment as NAME=value strings (default: empty, like `env -i`). */
   env?: string[];
   cwd?: string;
-  /** Host paths the inferior may read (default: the program's directory). */
+  /**
+   * Host paths the inferior may read (default: the program's directory). For a dynamically linked
+   * program the loader's needs are always added: its directory, /etc/ld.so.cache and the library
+   * directories it names, and the program's DT_RUNPATH/DT_RPATH/LD_LIBRARY_PATH directories.
+   */
   allowedPaths?: string[];
+  /** A root file system that absolute paths (the interpreter, libraries) resolve inside. */
+  sysroot?: string;
+  /** Where separate debug files are looked up by build-id (default /usr/lib/debug). */
+  debugDirectories?: string[];
+  /** Told about each image as it is loaded (program and loader at launch) or unloaded. */
+  onLibrary?: (event: LibraryEvent) => void;
   /** Fixed addresses and seeds (PIE base, mmap, stack, AT_RANDOM, getrandom). */
   reproducible?: boolean;
   /** Seed for the inferior's randomness; implies reproducible placement when given. */
@@ -69,8 +88,14 @@ const INTERRUPT_SIGNAL: Record<number, { signal: number; what: string }> = {
 
 export class Process {
   readonly kernel: Kernel;
-  readonly symbols: Symbolizer;
   readonly initialStack: InitialStack;
+  /** The program, the dynamic loader and the shared libraries, in load order. */
+  readonly images: ImageList;
+  /** The loader-rendezvous tracking, for dynamically linked programs. */
+  readonly rendezvous: Rendezvous | undefined;
+  private readonly libraryListeners = new Set<(event: LibraryEvent) => void>();
+  private tlsLayout: LinkMapTlsLayout | undefined;
+  private readonly debugDirectories: readonly string[];
   private pendingSignal: { signal: number; what: string; pc: bigint } | undefined;
   private stopRequested = false;
   private readonly hooks: HookHandle[] = [];
@@ -80,6 +105,8 @@ export class Process {
     readonly cpu: Cpu,
     readonly space: AddressSpace,
     readonly image: LoadedImage,
+    /** The dynamic loader PT_INTERP named, mapped (undefined for static programs). */
+    readonly interpreter: Interpreter | undefined,
     files: FileView,
     io: ProcessIO,
     opts: ProcessOptions,
@@ -87,17 +114,110 @@ export class Process {
   ) {
     const warn = opts.onWarning ?? (() => {});
     this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: 4242, reproducible: !!opts.reproducible, onWarning: warn });
-    this.symbols = new Symbolizer(image.file, image.bias);
+    this.debugDirectories = opts.debugDirectories ?? DEFAULT_DEBUG_DIRECTORIES;
+    const initial = [new Image({ kind: "program", path: image.path, hostPath: files.exePath, bias: image.bias, file: image.file, debugDirectories: this.debugDirectories })];
+    if (interpreter) {
+      const ii = interpreter.image;
+      initial.push(new Image({ kind: "interpreter", path: ii.path, hostPath: interpreter.hostPath, bias: ii.bias, file: ii.file, debugDirectories: this.debugDirectories }));
+    }
+    this.images = new ImageList(initial);
+    if (opts.onLibrary) this.libraryListeners.add(opts.onLibrary);
     space.initBrk(image.end);
-    this.initialStack = buildInitialStack(space, image, { argv, envp: opts.env ?? [], execfn: files.exePath });
+    this.initialStack = buildInitialStack(space, image, { argv, envp: opts.env ?? [], execfn: files.exePath, interpBase: interpreter?.image.start });
     cpu.setReg("rsp", this.initialStack.rsp);
-    cpu.setReg("rip", image.entry);
-    cpu.setReg("rdx", 0n); // no rtld_fini for static programs
+    cpu.setReg("rip", interpreter ? interpreter.image.entry : image.entry);
+    cpu.setReg("rdx", 0n); // the kernel passes no rtld_fini; the loader passes its own to _start
     this.hooks.push(cpu.hookSyscall(() => this.onSyscall()));
     this.hooks.push(cpu.hookInterrupt((n) => this.onInterrupt(n)));
+    if (interpreter) {
+      this.hooks.push(...fixCpuidFeatures(cpu, interpreter.image));
+      const slot = dynamicInfo(image.file).debugSlot;
+      this.rendezvous = new Rendezvous({
+        cpu,
+        mem: this.kernel,
+        interpreter: { file: interpreter.image.file, bias: interpreter.image.bias },
+        debugSlot: slot === undefined ? undefined : slot + image.bias,
+        debugDirectories: this.debugDirectories,
+        onConsistent: (maps) => this.onLinkMaps(maps),
+        warn: (m) => this.kernel.warnOnce("rendezvous", m),
+      });
+    }
+    for (const img of initial) this.emitLibrary({ kind: "loaded", image: img });
   }
 
-  /** Loads a static x86-64 executable from the host and prepares it to run at its entry. */
+  /** The program's symbols. */
+  get symbols(): Symbolizer {
+    return this.images.program.symbols;
+  }
+
+  /** Registers a listener for images loaded and unloaded from now on; returns its removal. */
+  onLibrary(listener: (event: LibraryEvent) => void): () => void {
+    this.libraryListeners.add(listener);
+    return () => this.libraryListeners.delete(listener);
+  }
+
+  /** `main+0x1a`, `puts+0x1a in libc.so.6`, or the hex address when no image covers it. */
+  describe(address: bigint): string {
+    return this.images.describe(address);
+  }
+
+  /** Name → first definition in load order across all images. */
+  lookupSymbol(name: string): SymbolMatch | undefined {
+    return this.images.lookup(name);
+  }
+
+  /** Address → the image holding it and the symbol covering it. */
+  symbolAt(address: bigint): { image: Image; symbol?: SymbolHit } | undefined {
+    return this.images.symbolAt(address);
+  }
+
+  /**
+   * Sets the offsets of struct link_map's TLS fields (from the loader's DWARF, say); without them
+   * tlsOf() finds them in memory (see tls.ts).
+   */
+  setLinkMapTlsLayout(layout: LinkMapTlsLayout): void {
+    this.tlsLayout = layout;
+  }
+
+  /** An image's TLS module id, static offset and this thread's block; undefined without TLS or before the loader set it up. */
+  tlsOf(image: Image): TlsInfo | undefined {
+    if (image.linkMap === undefined) return undefined;
+    const file = image.tryFile();
+    if (!file) return undefined;
+    if (!this.tlsLayout) {
+      // Any loaded object with PT_TLS tells us the layout, which is the same for all of them.
+      for (const other of [image, ...this.images.list()]) {
+        const f = other.tryFile();
+        if (other.linkMap === undefined || !f) continue;
+        this.tlsLayout = discoverTlsLayout(this.kernel, other.linkMap, f, other.bias);
+        if (this.tlsLayout) break;
+      }
+      if (!this.tlsLayout) return undefined;
+    }
+    if (!file.segments.some((p) => p.type === PT_TLS)) return undefined;
+    return readTls(this.kernel, image.linkMap, this.tlsLayout, this.cpu.reg("fs_base"));
+  }
+
+  private onLinkMaps(maps: LinkMapEntry[]): void {
+    const events = this.images.sync(
+      maps,
+      (p) => {
+        const h = this.kernel.files.resolve(p);
+        return typeof h === "string" ? h : undefined;
+      },
+      this.debugDirectories,
+    );
+    for (const e of events) this.emitLibrary(e);
+  }
+
+  private emitLibrary(event: LibraryEvent): void {
+    for (const l of this.libraryListeners) l(event);
+  }
+
+  /**
+   * Loads an x86-64 executable from the host and prepares it to run: a static one at its entry, a
+   * dynamically linked one at its dynamic loader's entry (the loader maps the libraries itself).
+   */
   static launch(path: string, opts: ProcessOptions = {}): Process {
     const full = resolve(path);
     let bytes: Uint8Array;
@@ -116,9 +236,18 @@ export class Process {
     try {
       const space = new AddressSpace(cpu, rng, !reproducible);
       const image = loadExecutable(space, file, path, { base: opts.base ?? (reproducible ? PIE_BASE : undefined) });
-      const files = new FileView(opts.allowedPaths ?? [dirname(full)], opts.cwd ?? process.cwd(), full);
+      const allowed = [...(opts.allowedPaths ?? [dirname(full)])];
+      let interpreter: Interpreter | undefined;
+      let system: string[] = [];
+      if (image.interpreter !== undefined) {
+        interpreter = loadInterpreter(space, path, image.interpreter, opts.sysroot);
+        const paths = loaderSearchPaths(file, full, interpreter, opts.env ?? [], opts.sysroot, opts.onWarning ?? (() => {}));
+        system = paths.system;
+        allowed.push(...paths.origin);
+      }
+      const files = new FileView({ allowed, system, sysroot: opts.sysroot }, opts.cwd ?? process.cwd(), full);
       const argv = [opts.argv0 ?? path, ...(opts.args ?? [])];
-      return new Process(cpu, space, image, files, makeIO(opts), opts, argv);
+      return new Process(cpu, space, image, interpreter, files, makeIO(opts), opts, argv);
     } catch (e) {
       if (!opts.cpu) cpu.close();
       throw e;
@@ -147,11 +276,12 @@ export class Process {
     this.stopRequested = false;
     this.pendingSignal = undefined;
     const cause = this.cpu.run(this.pc, { until: limits.until, timeoutMicros: limits.timeoutMicros, count: limits.count });
+    this.rendezvous?.tidy();
     const after = this.endReason();
     if (after) return after;
     if (this.pendingSignal) {
       const { signal, what, pc } = this.pendingSignal;
-      return { kind: "signal", signal, name: signalName(signal), pc, description: `${what} at ${this.symbols.describe(pc)}` };
+      return { kind: "signal", signal, name: signalName(signal), pc, description: `${what} at ${this.describe(pc)}` };
     }
     const pc = this.pc;
     switch (cause.kind) {
@@ -165,13 +295,13 @@ export class Process {
           pc,
           address: cause.address,
           access: cause.access,
-          description: `invalid ${verb} of ${how} address 0x${cause.address.toString(16)} at ${this.symbols.describe(pc)}`,
+          description: `invalid ${verb} of ${how} address 0x${cause.address.toString(16)} at ${this.describe(pc)}`,
         };
       }
       case "invalid-instruction":
-        return { kind: "signal", signal: SIGILL, name: "SIGILL", pc, description: `illegal instruction at ${this.symbols.describe(pc)}` };
+        return { kind: "signal", signal: SIGILL, name: "SIGILL", pc, description: `illegal instruction at ${this.describe(pc)}` };
       case "exception":
-        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `CPU exception (${cause.message}) at ${this.symbols.describe(pc)}` };
+        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `CPU exception (${cause.message}) at ${this.describe(pc)}` };
       case "ok":
         return { kind: "stopped" };
     }
@@ -185,7 +315,7 @@ export class Process {
       // A bare stop without a request (hlt, say) would loop forever: treat it as a fault.
       if (!this.stopRequested) {
         const pc = this.pc;
-        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `execution stopped unexpectedly at ${this.symbols.describe(pc)}` };
+        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `execution stopped unexpectedly at ${this.describe(pc)}` };
       }
     }
   }
@@ -193,6 +323,7 @@ export class Process {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.rendezvous?.remove();
     for (const h of this.hooks) h.remove();
     this.kernel.fds.closeAll();
     this.cpu.close();
@@ -204,7 +335,7 @@ export class Process {
     if (k.terminatingSignal !== undefined) {
       const pc = this.pc;
       const name = signalName(k.terminatingSignal);
-      return { kind: "signal", signal: k.terminatingSignal, name, pc, description: `${name} raised by the program at ${this.symbols.describe(pc)}` };
+      return { kind: "signal", signal: k.terminatingSignal, name, pc, description: `${name} raised by the program at ${this.describe(pc)}` };
     }
     return undefined;
   }

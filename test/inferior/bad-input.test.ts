@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isJitdbgError } from "../../src/errors.js";
-import { Process } from "../../src/inferior/process.js";
+import { Process, type ProcessOptions } from "../../src/inferior/process.js";
 import { compileFixture, compileSource, repoRoot } from "../helpers/compile.js";
 
 const workDir = join(repoRoot, ".cache", "corrupt");
@@ -56,8 +56,12 @@ function writeCase(name: string, bytes: Uint8Array): string {
 }
 
 function launchError(path: string): { code: string; message: string } {
+  return launchError2(path, {});
+}
+
+function launchError2(path: string, opts: ProcessOptions): { code: string; message: string } {
   try {
-    Process.launch(path).close();
+    Process.launch(path, opts).close();
   } catch (e) {
     if (isJitdbgError(e)) return { code: e.code, message: e.message };
     throw e;
@@ -84,11 +88,31 @@ describe("the loader rejects bad input with one clear error", () => {
     expect(launchError(workDir).code).toBe("LOAD_NOT_FILE");
   });
 
-  it("a dynamically linked executable, with the -static hint", () => {
+  it("a dynamically linked executable whose interpreter is missing names it and where it looked", () => {
+    const exe = readFileSync(compileSource("int main(void){return 0;}", { flags: ["-O1"] }, "dynamic"));
+    const at = Buffer.from(exe).indexOf("/lib64/ld-linux-x86-64.so.2");
+    expect(at).toBeGreaterThan(0);
+    const bytes = Uint8Array.from(exe);
+    bytes.set(Buffer.from("/lib64/ld-nowhere-x86-6.so.2"), at); // same length, still NUL-terminated
+    const path = writeCase("missing interpreter", bytes);
+    const err = launchError(path);
+    expect(err.code).toBe("LOAD_NO_INTERPRETER");
+    expect(err.message).toBe(
+      `${path}: needs the dynamic loader /lib64/ld-nowhere-x86-6.so.2, which does not exist on the host (looked for /lib64/ld-nowhere-x86-6.so.2); install the C library that provides it, pass a sysroot that has it, or rebuild the program with -static`,
+    );
+    const inRoot = launchError2(path, { sysroot: workDir });
+    expect(inRoot.code).toBe("LOAD_NO_INTERPRETER");
+    expect(inRoot.message).toContain(`(looked for ${join(workDir, "/lib64/ld-nowhere-x86-6.so.2")})`);
+  });
+
+  it("an interpreter that is not an ELF file (inside a sysroot)", () => {
     const exe = compileSource("int main(void){return 0;}", { flags: ["-O1"] }, "dynamic");
-    const err = launchError(exe);
-    expect(err.code).toBe("LOAD_DYNAMIC");
-    expect(err.message).toMatch(/dynamically linked \(needs \/lib64\/ld-linux-x86-64\.so\.2\).*-static/);
+    const root = join(workDir, "fake-sysroot");
+    mkdirSync(join(root, "lib64"), { recursive: true });
+    writeFileSync(join(root, "lib64", "ld-linux-x86-64.so.2"), "not an ELF\n");
+    const err = launchError2(exe, { sysroot: root });
+    expect(err.code).toBe("ELF_NOT_ELF");
+    expect(err.message).toBe(`${join(root, "lib64", "ld-linux-x86-64.so.2")}: not an ELF file (no \\x7fELF magic)`);
   });
 
   it("a relocatable object", () => {

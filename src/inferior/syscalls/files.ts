@@ -97,7 +97,7 @@ function statPath(k: Kernel, dirfd: number, pathAddr: bigint, out: bigint, flags
     const base = baseDir(k, dirfd);
     if (typeof base === "number") return E.fail(base);
     const host = k.files.resolve(path, base);
-    const s = typeof host === "number" ? host : k.files.stat(host);
+    const s = typeof host === "number" ? host : k.files.statHost(host);
     st = typeof s === "number" ? s : encodeStat(s);
   }
   if (typeof st === "number") return E.fail(st);
