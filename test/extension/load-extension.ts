@@ -34,7 +34,8 @@ export function runBundleScript(): void {
   execFileSync(process.execPath, [join(repoRoot, "scripts", "bundle.mjs"), "--quiet"], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
 }
 
-export function loadBundledExtension(): ExtensionModule {
+/** Loads an extension bundle (default: the repository's dist/extension/extension.cjs) with the stub vscode. */
+export function loadBundledExtension(bundle = extensionBundle): ExtensionModule {
   const loader = Module as unknown as ModuleLoader;
   const original = loader._load;
   loader._load = function (this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
@@ -42,8 +43,8 @@ export function loadBundledExtension(): ExtensionModule {
   };
   try {
     const require = createRequire(import.meta.url);
-    delete require.cache[extensionBundle];
-    return require(extensionBundle) as ExtensionModule;
+    delete require.cache[bundle];
+    return require(bundle) as ExtensionModule;
   } finally {
     loader._load = original;
   }

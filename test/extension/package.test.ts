@@ -1,0 +1,89 @@
+/**
+ * `npm run package` builds the .vsix with vsce (whose manifest checks run while packaging); the
+ * package holds only what runs, and the extension loads and starts an inline session from it.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../helpers/compile.js";
+import { loadBundledExtension, stubContext } from "./load-extension.js";
+import { readZip } from "./unzip.js";
+import * as vscode from "./vscode-stub.js";
+
+interface Manifest {
+  name: string;
+  version: string;
+  publisher: string;
+  main: string;
+  engines: Record<string, string>;
+  contributes: unknown;
+  dependencies?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+const root = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as Manifest;
+const vsix = join(repoRoot, "dist", `jitdbg-${root.version}-linux-x64.vsix`);
+// Packaging needs both bundles; dist/adapter/main.cjs comes from the adapter's adapter/main.ts.
+const canPackage = existsSync(join(repoRoot, "adapter", "main.ts"));
+
+let files: Map<string, Buffer>;
+let extracted: string;
+
+beforeAll(() => {
+  if (!canPackage) return;
+  execFileSync("npm", ["run", "--silent", "package"], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  files = readZip(vsix);
+  extracted = mkdtempSync(join(tmpdir(), "jitdbg-vsix-"));
+  for (const [name, data] of files) {
+    if (name.endsWith("/")) continue;
+    mkdirSync(dirname(join(extracted, name)), { recursive: true });
+    writeFileSync(join(extracted, name), data);
+  }
+});
+
+afterEach(() => vscode.state.reset());
+
+describe.skipIf(!canPackage)("npm run package", () => {
+  it("writes a linux-x64 .vsix whose vsixmanifest names the extension, its engine and target", () => {
+    expect(existsSync(vsix)).toBe(true);
+    const xml = files.get("extension.vsixmanifest")?.toString("utf8") ?? "";
+    expect(xml).toMatch(new RegExp(`<Identity [^>]*Id="jitdbg"[^>]*Version="${root.version}"[^>]*Publisher="jitdbg"[^>]*TargetPlatform="linux-x64"`));
+    expect(xml).toContain(`<Property Id="Microsoft.VisualStudio.Code.Engine" Value="${root.engines.vscode}" />`);
+    expect(xml).toContain('<Asset Type="Microsoft.VisualStudio.Services.Content.License"');
+  });
+
+  it("ships the manifest without the CLI's fields, and only the runtime files", () => {
+    const manifest = JSON.parse(files.get("extension/package.json")?.toString("utf8") ?? "{}") as Manifest;
+    expect(manifest.contributes).toEqual(root.contributes);
+    expect(manifest.engines.vscode).toBe(root.engines.vscode);
+    for (const key of ["bin", "files", "scripts", "devDependencies"]) expect(manifest).not.toHaveProperty(key);
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["capstone-wasm", "koffi"]);
+    expect(files.has(`extension/${manifest.main.replace(/^\.\//, "")}`)).toBe(true);
+    const names = [...files.keys()];
+    expect(names).toEqual(expect.arrayContaining(["extension/dist/adapter/main.cjs", "extension/LICENSE.txt", "extension/readme.md"]));
+    expect(names.filter((n) => /\.(ts|map)$|^extension\/(src|test|adapter|extension|bench|vendor)\//.test(n))).toEqual([]);
+    const size = [...files.values()].reduce((s, b) => s + b.length, 0);
+    expect(size).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it("loads from the unpacked .vsix: activates, starts an inline session, finds koffi and capstone's wasm", async () => {
+    const bundle = join(extracted, "extension", "dist", "extension", "extension.cjs");
+    const ext = loadBundledExtension(bundle);
+    const before = vscode.state.factories.length;
+    ext.activate({ ...stubContext(), extensionPath: join(extracted, "extension") });
+    const entry = vscode.state.factories[before];
+    expect(entry?.type).toBe("jitdbg");
+    const d = await entry?.factory.createDebugAdapterDescriptor({ configuration: { type: "jitdbg", request: "launch", name: "t" }, workspaceFolder: undefined }, undefined);
+    expect(d).toBeInstanceOf(vscode.DebugAdapterInlineImplementation);
+
+    const requireFromBundle = createRequire(bundle);
+    expect(requireFromBundle.resolve("koffi").startsWith(extracted)).toBe(true);
+    const koffi = requireFromBundle("koffi") as { load: unknown; version: string };
+    expect(typeof koffi.load).toBe("function");
+    const capstone = requireFromBundle("capstone-wasm") as { loadCapstone(): Promise<void> };
+    await capstone.loadCapstone();
+  });
+});
