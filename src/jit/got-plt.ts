@@ -15,24 +15,25 @@ export interface GotEntry {
 
 export class GotTable {
   readonly entries: GotEntry[] = [];
-  private readonly byKey = new Map<string, GotEntry>();
+  /** One map per kind, keyed by symbol index (numeric keys: no string building per relocation). */
+  private readonly byKind: Record<GotKind, Map<number, GotEntry>> = { address: new Map(), tpoff: new Map(), tlsgd: new Map(), tlsld: new Map() };
   /** Bytes used; GOT[0] is reserved like the psABI's, so the base is never an entry. */
   size = 8;
 
   add(kind: GotKind, symbol: number): GotEntry {
-    const key = kind === "tlsld" ? "tlsld" : `${kind}:${symbol}`;
-    let e = this.byKey.get(key);
+    const key = kind === "tlsld" ? -1 : symbol;
+    let e = this.byKind[kind].get(key);
     if (!e) {
       e = { kind, symbol: kind === "tlsld" ? -1 : symbol, offset: this.size };
       this.size += kind === "tlsgd" || kind === "tlsld" ? 16 : 8;
       this.entries.push(e);
-      this.byKey.set(key, e);
+      this.byKind[kind].set(key, e);
     }
     return e;
   }
 
   get(kind: GotKind, symbol: number): GotEntry | undefined {
-    return this.byKey.get(kind === "tlsld" ? "tlsld" : `${kind}:${symbol}`);
+    return this.byKind[kind].get(kind === "tlsld" ? -1 : symbol);
   }
 }
 

@@ -12,7 +12,7 @@ import { EhFrameRegistry } from "./eh-frame-registry.js";
 import { encodeStub } from "./got-plt.js";
 import { groupSize, type JitMemoryManager, type Placement, type ProtGroup } from "./memory-manager.js";
 import { JitModule, parseObject, SYM_ABS, SYM_DISCARDED, SYM_UNDEF, type JitRelocation, type JitSection } from "./module.js";
-import { fits, fitsSigned32, rangeText, type RelocKind, type RelocValues } from "./relocations/x86_64.js";
+import { compute, computeNum, fits, fitsNum, fitsSigned32, rangeText, type NumValues, type RelocKind, type RelocValues } from "./relocations/x86_64.js";
 import type { SymbolResolver } from "./resolver.js";
 import type { TlsRuntime } from "./tls.js";
 
@@ -78,10 +78,26 @@ export interface RetainedRelocations {
 interface Resolved {
   address: bigint;
   size: bigint;
+  /** address and size as doubles, and whether they (and TLS offsets) are exact. */
+  n: number;
+  sizeN: number;
+  exact: boolean;
   tls?: { moduleId: number; dtpoff: bigint; tpoff: bigint };
   owner?: JitModule;
   /** A relocation against a discarded COMDAT member: left as the compiler wrote it. */
   discarded?: boolean;
+}
+
+type ResolvedCore = Omit<Resolved, "n" | "sizeN" | "exact">;
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const NEG_SAFE = -SAFE;
+const safe = (x: bigint): boolean => x <= SAFE && x >= NEG_SAFE;
+
+/** Adds the double forms the relocation loop uses (one object shape for every result). */
+function finish(r: ResolvedCore): Resolved {
+  const exact = safe(r.address) && safe(r.size) && (r.tls === undefined || (safe(r.tls.dtpoff) && safe(r.tls.tpoff)));
+  return { address: r.address, size: r.size, n: Number(r.address), sizeN: Number(r.size), exact, tls: r.tls, owner: r.owner, discarded: r.discarded };
 }
 
 interface Definition {
@@ -152,7 +168,7 @@ export class JitLinker {
     const sym = d.module.symbols[d.index]!;
     const sec = d.module.sections.get(sym.section);
     if (!sec) return undefined;
-    return { module: d.module, section: sec.name, buffer: this.localOf(sec), offset: Number(sym.value) };
+    return { module: d.module, section: sec.name, buffer: this.localOf(sec), offset: sym.value };
   }
 
   /** Where the symbol will live in the inferior (TLS: in the main thread). Never finalizes. */
@@ -403,7 +419,7 @@ export class JitLinker {
         set.add(m.name);
         return;
       }
-      cache[i] = r;
+      cache[i] = finish(r);
       if (r.owner && r.owner !== m) {
         let names = m.dependencies.get(r.owner);
         if (!names) m.dependencies.set(r.owner, (names = new Set()));
@@ -417,10 +433,10 @@ export class JitLinker {
   }
 
   /** The module itself → other JIT modules → the inferior → the linker's runtime symbols. */
-  private resolveSymbol(m: JitModule, index: number): Resolved | undefined {
+  private resolveSymbol(m: JitModule, index: number): ResolvedCore | undefined {
     const sym = m.symbols[index]!;
     if (sym.section === SYM_DISCARDED) return { address: 0n, size: 0n, discarded: true };
-    if (sym.section === SYM_ABS) return { address: sym.value, size: sym.size };
+    if (sym.section === SYM_ABS) return { address: sym.absValue ?? BigInt(sym.value), size: BigInt(sym.size) };
     if (sym.section !== SYM_UNDEF && (sym.bind === C.STB_LOCAL || (sym.bind === C.STB_GLOBAL && !m.commons.has(index)))) {
       return this.definedIn(m, index);
     }
@@ -443,15 +459,15 @@ export class JitLinker {
     return undefined;
   }
 
-  private definedIn(owner: JitModule, index: number): Resolved {
+  private definedIn(owner: JitModule, index: number): ResolvedCore {
     const sym = owner.symbols[index]!;
     const sec = owner.sections.get(sym.section)!;
     if (sec.group === "tls") {
-      const dtpoff = BigInt(sec.tlsOffset) + sym.value;
+      const dtpoff = BigInt(sec.tlsOffset + sym.value);
       const tpoff = owner.tls!.tpOffset + dtpoff;
-      return { address: sec.address + sym.value, size: sym.size, owner, tls: { moduleId: owner.tls!.moduleId, dtpoff, tpoff } };
+      return { address: sec.address + BigInt(sym.value), size: BigInt(sym.size), owner, tls: { moduleId: owner.tls!.moduleId, dtpoff, tpoff } };
     }
-    return { address: sec.address + sym.value, size: sym.size, owner };
+    return { address: sec.address + BigInt(sym.value), size: BigInt(sym.size), owner };
   }
 
   // ---- relocation ----
@@ -494,13 +510,20 @@ export class JitLinker {
     return r.tls;
   }
 
-  /** Applies a section's relocations into its local buffer (all, or only external ones). */
+  /**
+   * Applies a section's relocations into its local buffer (all, or only external ones). The hot
+   * loop computes in doubles, exact because user-space addresses are 47-bit and compilers' addends
+   * small; anything else (absolute 64-bit symbols, huge addends) takes the BigInt path.
+   */
   private applySection(m: JitModule, s: JitSection, externalOnly: boolean): void {
     const cache = this.resolvedCache.get(m)!;
     const buf = this.localOf(s);
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const got = m.gotSection?.address ?? 0n;
-    const v: RelocValues = { S: 0n, A: 0n, P: 0n, GOT: got, GE: 0n, L: 0n, Z: 0n, dtpoff: 0n, tpoff: 0n };
+    const gotBig = m.gotSection?.address ?? 0n;
+    const got = Number(gotBig);
+    const base = Number(s.address);
+    const stubBase = m.stubSection ? Number(m.stubSection.address) : 0;
+    const v: NumValues = { S: 0, A: 0, P: 0, GOT: got, GE: 0, L: 0, Z: 0, dtpoff: 0, tpoff: 0 };
     for (const r of s.relocations) {
       if (externalOnly && !r.external) continue;
       const res = cache[r.symbol]!;
@@ -509,31 +532,59 @@ export class JitLinker {
         throw new JitdbgError("JIT_DISCARDED_REFERENCE", `${m.name}: ${r.kind.name} at ${s.name}+${hex(r.offset)} refers to a section of a COMDAT group whose copy in this object was discarded for another module's`);
       }
       const kind = r.kind;
-      v.S = res.address;
+      if (!res.exact || r.bigAddend !== undefined) {
+        this.applyBig(m, s, r, res, dv, gotBig);
+        continue;
+      }
+      v.S = res.n;
       v.A = r.addend;
-      v.P = s.address + BigInt(r.offset);
-      v.Z = res.size;
+      v.P = base + r.offset;
+      v.Z = res.sizeN;
       if (kind.tls) {
         const t = this.tlsOf(m, r.symbol, res);
-        v.dtpoff = t.dtpoff;
-        v.tpoff = t.tpoff;
+        v.dtpoff = Number(t.dtpoff);
+        v.tpoff = Number(t.tpoff);
       }
-      if (kind.got) v.GE = got + BigInt(m.got.get(kind.got, r.symbol)!.offset);
+      if (kind.got) v.GE = got + m.got.get(kind.got, r.symbol)!.offset;
       v.L = v.S; // PLTOFF64 and in-range PLT32 go straight to the function
-      if (kind.plt) {
-        if (!fitsSigned32(v.S + v.A - v.P)) {
-          const off = m.stubs.offsetOf(r.symbol);
-          if (off !== undefined && m.stubSection) v.L = m.stubSection.address + BigInt(off);
-        }
+      if (kind.plt && !fitsNum("signed32", v.S + v.A - v.P)) {
+        const off = m.stubs.offsetOf(r.symbol);
+        if (off !== undefined) v.L = stubBase + off;
       }
-      if (kind.relaxable && r.original !== undefined) {
-        if (this.relax(buf, r, res, v)) continue;
+      if (kind.relaxable && r.original !== undefined && this.relax(buf, dv, r, res, v.S + v.A - v.P)) continue;
+      const value = computeNum(kind.formula, v);
+      if (!fitsNum(kind.check, value)) throw this.overflow(m, s, r, kind, BigInt(value), BigInt(v.S), BigInt(v.P));
+      if (kind.width === 4) {
+        if (value < 0) dv.setInt32(r.offset, value, true);
+        else dv.setUint32(r.offset, value, true);
+      } else if (kind.width === 8) {
+        const hi = Math.floor(value / 4294967296);
+        dv.setUint32(r.offset, value - hi * 4294967296, true);
+        dv.setInt32(r.offset + 4, hi, true);
       }
-      const value = kind.compute(v);
-      if (!fits(kind.check, value)) throw this.overflow(m, s, r, kind, value, v);
-      if (kind.width === 4) dv.setUint32(r.offset, Number(BigInt.asUintN(32, value)), true);
-      else if (kind.width === 8) dv.setBigUint64(r.offset, BigInt.asUintN(64, value), true);
     }
+  }
+
+  /** The exact path, for values a double cannot hold. */
+  private applyBig(m: JitModule, s: JitSection, r: JitRelocation, res: Resolved, dv: DataView, got: bigint): void {
+    const kind = r.kind;
+    const v: RelocValues = { S: res.address, A: r.bigAddend ?? BigInt(r.addend), P: s.address + BigInt(r.offset), GOT: got, GE: 0n, L: res.address, Z: res.size, dtpoff: 0n, tpoff: 0n };
+    if (kind.tls) {
+      const t = this.tlsOf(m, r.symbol, res);
+      v.dtpoff = t.dtpoff;
+      v.tpoff = t.tpoff;
+    }
+    if (kind.got) v.GE = got + BigInt(m.got.get(kind.got, r.symbol)!.offset);
+    if (kind.plt && !fitsSigned32(v.S + v.A - v.P)) {
+      const off = m.stubs.offsetOf(r.symbol);
+      if (off !== undefined && m.stubSection) v.L = m.stubSection.address + BigInt(off);
+    }
+    const direct = v.S + v.A - v.P;
+    if (kind.relaxable && r.original !== undefined && this.relax(new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength), dv, r, res, fitsSigned32(direct) ? Number(direct) : Infinity)) return;
+    const value = compute(kind.formula, v);
+    if (!fits(kind.check, value)) throw this.overflow(m, s, r, kind, value, v.S, v.P);
+    if (kind.width === 4) dv.setUint32(r.offset, Number(BigInt.asUintN(32, value)), true);
+    else if (kind.width === 8) dv.setBigUint64(r.offset, BigInt.asUintN(64, value), true);
   }
 
   /**
@@ -541,11 +592,10 @@ export class JitLinker {
    * `call *foo@GOTPCREL(%rip)` becomes `addr32 call foo`, `jmp *...` becomes `nop; jmp foo`, when
    * foo is within ±2 GiB; otherwise the original instruction goes through the GOT entry.
    */
-  private relax(buf: Uint8Array, r: JitRelocation, res: Resolved, v: RelocValues): boolean {
+  private relax(buf: Uint8Array, dv: DataView, r: JitRelocation, res: Resolved, direct: number): boolean {
     const b0 = r.original! & 0xff;
     const b1 = r.original! >> 8;
-    const direct = v.S + v.A - v.P;
-    let ok = !res.tls && fitsSigned32(direct);
+    let ok = !res.tls && fitsNum("signed32", direct);
     let n0 = b0;
     let n1 = b1;
     if (ok && b0 === 0x8b) n0 = 0x8d;
@@ -555,17 +605,17 @@ export class JitLinker {
     buf[r.offset - 2] = ok ? n0 : b0;
     buf[r.offset - 1] = ok ? n1 : b1;
     if (!ok) return false;
-    new DataView(buf.buffer, buf.byteOffset).setInt32(r.offset, Number(direct), true);
+    dv.setInt32(r.offset, direct, true);
     return true;
   }
 
-  private overflow(m: JitModule, s: JitSection, r: JitRelocation, kind: RelocKind, value: bigint, v: RelocValues): JitdbgError {
+  private overflow(m: JitModule, s: JitSection, r: JitRelocation, kind: RelocKind, value: bigint, S: bigint, P: bigint): JitdbgError {
     const sym = m.symbols[r.symbol]!;
-    const where = `${s.name}+${hex(r.offset)} (address ${hex(v.P)})`;
+    const where = `${s.name}+${hex(r.offset)} (address ${hex(P)})`;
     let why: string;
     if (kind.tls) why = `the TLS offset is too far from the thread pointer; keep JIT TLS in the static surplus, or rebuild with -fPIC (general-dynamic TLS)`;
     else if (!kind.pcRelative && !kind.got) {
-      why = `the target ${hex(v.S)} is above ${kind.check === "unsigned32" ? "4 GiB" : "2 GiB"}, but the code was built for the small/medium code model without -fPIC, which puts absolute addresses in 32-bit fields: place the module below 2 GiB (the default placement does this; do not move it higher with mapSectionAddress or a placement window), or rebuild with -fPIC or -mcmodel=large`;
+      why = `the target ${hex(S)} is above ${kind.check === "unsigned32" ? "4 GiB" : "2 GiB"}, but the code was built for the small/medium code model without -fPIC, which puts absolute addresses in 32-bit fields: place the module below 2 GiB (the default placement does this; do not move it higher with mapSectionAddress or a placement window), or rebuild with -fPIC or -mcmodel=large`;
     } else {
       why = `the target is more than ±2 GiB from the field: place the module near what it references (the default placement keeps small/medium-model code below 2 GiB), or rebuild with -fPIC (external data through the GOT) or -mcmodel=large`;
     }
@@ -576,8 +626,7 @@ export class JitLinker {
 
   /** Writes the module into the inferior, protects it, registers its CFI, keeps only retained relocations. */
   private commit(m: JitModule): void {
-    const cpu = this.opts.cpu;
-    this.opts.memory.makeWritable(m.key);
+    const cpu = this.opts.cpu; // pages are still writable from the reservation: no protection change
     let tlsImage: Uint8Array | undefined;
     for (const s of m.sections.values()) {
       if (s.group === "tls") {

@@ -5,7 +5,7 @@
  * linker then allocates, relocates and finalizes.
  */
 import * as C from "../elf/constants.js";
-import { ElfFile } from "../elf/reader.js";
+import { cString, ElfFile, type SectionHeader } from "../elf/reader.js";
 import { JitdbgError } from "../errors.js";
 import { GotTable, StubTable } from "./got-plt.js";
 import type { Placement, ProtGroup } from "./memory-manager.js";
@@ -40,7 +40,9 @@ export interface JitRelocation {
   offset: number;
   kind: RelocKind;
   symbol: number;
-  addend: bigint;
+  /** The addend as a double (exact: compilers' addends are small); bigAddend when it is not. */
+  addend: number;
+  bigAddend?: bigint;
   /** The two bytes before the field as the compiler wrote them (relaxable GOT loads). */
   original?: number;
   /** May resolve outside this module (undefined, weak or common symbol). */
@@ -57,8 +59,11 @@ export interface JitSymbol {
   type: number;
   /** Index into the module's sections, or SYM_UNDEF / SYM_ABS / SYM_DISCARDED. */
   section: number;
-  value: bigint;
-  size: bigint;
+  /** Offset in its section (COMMON: in the synthetic COMMON section). */
+  value: number;
+  size: number;
+  /** The full value of an SHN_ABS symbol. */
+  absValue?: bigint;
 }
 
 export type ModuleState = "loaded" | "relocated" | "finalized" | "removed";
@@ -106,9 +111,9 @@ export class JitModule {
   symbolLoadAddress(index: number): bigint | undefined {
     const s = this.symbols[index];
     if (!s) return undefined;
-    if (s.section === SYM_ABS) return s.value;
+    if (s.section === SYM_ABS) return s.absValue ?? BigInt(s.value);
     const sec = this.sections.get(s.section);
-    return sec ? sec.address + s.value : undefined;
+    return sec ? sec.address + BigInt(s.value) : undefined;
   }
 
   /** Code ranges (for invalidation and the unwinder registry). */
@@ -141,7 +146,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   }
   const m = new JitModule(name, id);
   const symtabSec = elf.sections.find((s) => s.type === C.SHT_SYMTAB);
-  const elfSyms = symtabSec ? elf.symbols() : [];
+  const elfSyms = symtabSec ? readSymbols(bytes, elf, symtabSec) : [];
 
   // COMDAT: one copy per signature across modules; later copies' sections are dropped.
   const discarded = new Set<number>();
@@ -187,27 +192,33 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   m.symbols = elfSyms.map((s): JitSymbol => {
     let section: number;
     let value = s.value;
+    let absValue: bigint | undefined;
     const symName = s.type === C.STT_SECTION ? (elf.sections[s.shndx]?.name ?? "") : s.name;
     if (s.type === C.STT_GNU_IFUNC && s.shndx !== C.SHN_UNDEF) {
       const where = elf.sections[s.shndx]?.name ?? `section ${s.shndx}`;
       throw new JitdbgError("JIT_IFUNC", `${name}: symbol "${s.name}" at ${where}+${hex(s.value)} is an STT_GNU_IFUNC (indirect function); the JIT linker does not run resolvers — compile without ifunc/target_clones`);
     }
     if (s.shndx === C.SHN_UNDEF) section = SYM_UNDEF;
-    else if (s.shndx === C.SHN_ABS) section = SYM_ABS;
+    else if (s.shndx === C.SHN_ABS) {
+      section = SYM_ABS;
+      absValue = s.bigValue ?? BigInt(s.value);
+    }
     else if (s.shndx === C.SHN_COMMON) {
       if (ctx.hasDefinition(s.name)) section = SYM_UNDEF;
       else {
-        const align = Math.max(Number(s.value), 1);
+        const align = Math.max(s.value, 1);
         commonSize = Math.ceil(commonSize / align) * align;
-        value = BigInt(commonSize);
-        commonSize += Number(s.size);
+        value = commonSize;
+        commonSize += s.size;
         commonAlign = Math.max(commonAlign, align);
         section = commonIndex;
         m.commons.add(s.index);
       }
     } else if (discarded.has(s.shndx)) section = s.bind === C.STB_LOCAL ? SYM_DISCARDED : SYM_UNDEF;
     else section = m.sections.has(s.shndx) ? s.shndx : SYM_DISCARDED;
-    return { name: symName, bind: s.bind, type: s.type, section, value, size: s.size };
+    const out: JitSymbol = { name: symName, bind: s.bind, type: s.type, section, value, size: s.size };
+    if (absValue !== undefined) out.absValue = absValue;
+    return out;
   });
   if (commonSize > 0) {
     m.sections.set(commonIndex, {
@@ -230,20 +241,27 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     const target = m.sections.get(rs.info);
     if (!target) continue; // debug info, discarded COMDAT members
     const isEhFrame = target.name === ".eh_frame";
-    for (const r of elf.relocations(rs)) {
+    // Read Elf64_Rela records directly: numbers, not BigInts, keep loading allocation-light.
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + rs.offset, rs.size - (rs.size % 24));
+    for (let at = 0; at < dv.byteLength; at += 24) {
+      const offHi = dv.getUint32(at + 4, true);
+      const r = { offset: dv.getUint32(at, true) + offHi * 4294967296, type: dv.getUint32(at + 8, true), symbolIndex: dv.getUint32(at + 12, true) };
+      const addLo = dv.getUint32(at + 16, true);
+      const addHi = dv.getInt32(at + 20, true);
       const kind = relocKind(r.type);
       if (!kind) {
         throw new JitdbgError("JIT_RELOC_UNSUPPORTED", `${name}: unsupported relocation ${relocTypeName(r.type)} at ${target.name}+${hex(r.offset)} (against "${m.symbols[r.symbolIndex]?.name ?? "?"}"); rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`);
       }
       const sym = m.symbols[r.symbolIndex];
       if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", `${name}: relocation at ${target.name}+${hex(r.offset)} names symbol ${r.symbolIndex}, which does not exist`);
-      const offset = Number(r.offset);
+      const offset = r.offset;
       if (offset + kind.width > target.size) {
         throw new JitdbgError("JIT_RELOC_BOUNDS", `${name}: ${kind.name} at ${target.name}+${hex(offset)} patches past the end of the section (size ${hex(target.size)})`);
       }
       const undefinedHere = sym.section === SYM_UNDEF;
       const external = undefinedHere || sym.bind === C.STB_WEAK;
-      const rel: JitRelocation = { offset, kind, symbol: r.symbolIndex, addend: r.addend, external };
+      const rel: JitRelocation = { offset, kind, symbol: r.symbolIndex, addend: addHi * 4294967296 + addLo, external };
+      if (addHi > 0x1fffff || addHi < -0x200000) rel.bigAddend = dv.getBigInt64(at + 16, true);
       if (kind.got) m.got.add(kind.got, r.symbolIndex);
       if (kind.got || kind.usesGotBase) m.needsGot = true;
       if (kind.plt && external) m.stubs.add(r.symbolIndex);
@@ -260,4 +278,53 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   m.placement = large && !small ? "anywhere" : "low";
   m.source = elf;
   return m;
+}
+
+interface RawSymbol {
+  index: number;
+  name: string;
+  value: number;
+  /** Set when the value does not fit a double exactly (absolute symbols only, in practice). */
+  bigValue?: bigint;
+  size: number;
+  bind: number;
+  type: number;
+  shndx: number;
+}
+
+/**
+ * The object's .symtab with numbers instead of BigInts and names sliced from one decoded string
+ * table: loading a 3,000-function object is dominated by this, so it avoids per-symbol allocation.
+ */
+function readSymbols(bytes: Uint8Array, elf: ElfFile, symtab: SectionHeader): RawSymbol[] {
+  const strtab = elf.sections[symtab.link];
+  if (!strtab || strtab.type !== C.SHT_STRTAB) throw elf.error("ELF_CORRUPT", `symbol table ${symtab.name} has no string table`);
+  const strBytes = bytes.subarray(strtab.offset, strtab.offset + strtab.size);
+  let ascii = true;
+  for (let i = 0; i < strBytes.length; i++) if (strBytes[i]! >= 0x80) { ascii = false; break; }
+  const str = ascii ? Buffer.from(strBytes.buffer, strBytes.byteOffset, strBytes.length).toString("latin1") : "";
+  const hasXindex = elf.sections.some((s) => s.type === C.SHT_SYMTAB_SHNDX);
+  const full = hasXindex ? elf.symbols() : undefined;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + symtab.offset, symtab.size - (symtab.size % 24));
+  const count = dv.byteLength / 24;
+  const out: RawSymbol[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = i * 24;
+    const nameOff = dv.getUint32(at, true);
+    let name = "";
+    if (nameOff !== 0 && nameOff < strBytes.length) {
+      const end = ascii ? str.indexOf("\0", nameOff) : 0;
+      name = ascii ? str.slice(nameOff, end < 0 ? str.length : end) : cString(strBytes, nameOff);
+    }
+    const info = dv.getUint8(at + 4);
+    const lo = dv.getUint32(at + 8, true);
+    const hi = dv.getUint32(at + 12, true);
+    const sym: RawSymbol = {
+      index: i, name, value: hi * 4294967296 + lo, size: dv.getUint32(at + 16, true) + dv.getUint32(at + 20, true) * 4294967296,
+      bind: info >> 4, type: info & 0xf, shndx: full ? full[i]!.shndx : dv.getUint16(at + 6, true),
+    };
+    if (hi > 0x1fffff) sym.bigValue = dv.getBigUint64(at + 8, true);
+    out[i] = sym;
+  }
+  return out;
 }

@@ -49,7 +49,51 @@ export interface RelocKind {
   usesGotBase?: boolean;
   /** Refers to a TLS symbol. */
   tls?: boolean;
-  compute(v: RelocValues): bigint;
+  formula: Formula;
+}
+
+/** The psABI's "Calculation" column. */
+export type Formula = "none" | "S+A" | "S+A-P" | "GE-GOT+A" | "L+A-P" | "GE+A-P" | "DTPOFF+A" | "TPOFF+A" | "S+A-GOT" | "GOT+A-P" | "L+A-GOT" | "Z+A";
+
+/** Exact 64-bit evaluation. */
+export function compute(f: Formula, v: RelocValues): bigint {
+  switch (f) {
+    case "none": return 0n;
+    case "S+A": return v.S + v.A;
+    case "S+A-P": return v.S + v.A - v.P;
+    case "GE-GOT+A": return v.GE - v.GOT + v.A;
+    case "L+A-P": return v.L + v.A - v.P;
+    case "GE+A-P": return v.GE + v.A - v.P;
+    case "DTPOFF+A": return v.dtpoff + v.A;
+    case "TPOFF+A": return v.tpoff + v.A;
+    case "S+A-GOT": return v.S + v.A - v.GOT;
+    case "GOT+A-P": return v.GOT + v.A - v.P;
+    case "L+A-GOT": return v.L + v.A - v.GOT;
+    case "Z+A": return v.Z + v.A;
+  }
+}
+
+/** Inputs as doubles: exact while every one is a safe integer (user-space addresses are 47-bit). */
+export interface NumValues {
+  S: number; A: number; P: number; GOT: number; GE: number; L: number; Z: number; dtpoff: number; tpoff: number;
+}
+
+/** The same formulas without BigInt allocation, for the common case (results stay below 2^53). */
+export function computeNum(f: Formula, v: NumValues): number {
+  switch (f) {
+    case "none": return 0;
+    case "S+A": return v.S + v.A;
+    case "S+A-P": return v.S + v.A - v.P;
+    case "GE-GOT+A": return v.GE - v.GOT + v.A;
+    case "L+A-P": return v.L + v.A - v.P;
+    case "GE+A-P": return v.GE + v.A - v.P;
+    case "DTPOFF+A": return v.dtpoff + v.A;
+    case "TPOFF+A": return v.tpoff + v.A;
+    case "S+A-GOT": return v.S + v.A - v.GOT;
+    case "GOT+A-P": return v.GOT + v.A - v.P;
+    case "L+A-GOT": return v.L + v.A - v.GOT;
+    case "Z+A": return v.Z + v.A;
+  }
 }
 
 export const R_X86_64_NONE = 0;
@@ -81,33 +125,33 @@ export const R_X86_64_GOTPCRELX = 41;
 export const R_X86_64_REX_GOTPCRELX = 42;
 
 const rows: RelocKind[] = [
-  { type: R_X86_64_NONE, name: "R_X86_64_NONE", width: 0, check: "none", compute: () => 0n },
-  { type: R_X86_64_64, name: "R_X86_64_64", width: 8, check: "none", compute: (v) => v.S + v.A },
-  { type: R_X86_64_PC32, name: "R_X86_64_PC32", width: 4, check: "signed32", pcRelative: true, compute: (v) => v.S + v.A - v.P },
-  { type: R_X86_64_GOT32, name: "R_X86_64_GOT32", width: 4, check: "signed32", got: "address", usesGotBase: true, compute: (v) => v.GE - v.GOT + v.A },
-  { type: R_X86_64_PLT32, name: "R_X86_64_PLT32", width: 4, check: "signed32", plt: true, pcRelative: true, compute: (v) => v.L + v.A - v.P },
-  { type: R_X86_64_GOTPCREL, name: "R_X86_64_GOTPCREL", width: 4, check: "signed32", got: "address", pcRelative: true, compute: (v) => v.GE + v.A - v.P },
-  { type: R_X86_64_32, name: "R_X86_64_32", width: 4, check: "unsigned32", compute: (v) => v.S + v.A },
-  { type: R_X86_64_32S, name: "R_X86_64_32S", width: 4, check: "signed32", compute: (v) => v.S + v.A },
-  { type: R_X86_64_DTPOFF64, name: "R_X86_64_DTPOFF64", width: 8, check: "none", tls: true, compute: (v) => v.dtpoff + v.A },
-  { type: R_X86_64_TPOFF64, name: "R_X86_64_TPOFF64", width: 8, check: "none", tls: true, compute: (v) => v.tpoff + v.A },
-  { type: R_X86_64_TLSGD, name: "R_X86_64_TLSGD", width: 4, check: "signed32", got: "tlsgd", pcRelative: true, tls: true, compute: (v) => v.GE + v.A - v.P },
-  { type: R_X86_64_TLSLD, name: "R_X86_64_TLSLD", width: 4, check: "signed32", got: "tlsld", pcRelative: true, tls: true, compute: (v) => v.GE + v.A - v.P },
-  { type: R_X86_64_DTPOFF32, name: "R_X86_64_DTPOFF32", width: 4, check: "signed32", tls: true, compute: (v) => v.dtpoff + v.A },
-  { type: R_X86_64_GOTTPOFF, name: "R_X86_64_GOTTPOFF", width: 4, check: "signed32", got: "tpoff", pcRelative: true, tls: true, compute: (v) => v.GE + v.A - v.P },
-  { type: R_X86_64_TPOFF32, name: "R_X86_64_TPOFF32", width: 4, check: "signed32", tls: true, compute: (v) => v.tpoff + v.A },
-  { type: R_X86_64_PC64, name: "R_X86_64_PC64", width: 8, check: "none", pcRelative: true, compute: (v) => v.S + v.A - v.P },
-  { type: R_X86_64_GOTOFF64, name: "R_X86_64_GOTOFF64", width: 8, check: "none", usesGotBase: true, compute: (v) => v.S + v.A - v.GOT },
-  { type: R_X86_64_GOTPC32, name: "R_X86_64_GOTPC32", width: 4, check: "signed32", usesGotBase: true, pcRelative: true, compute: (v) => v.GOT + v.A - v.P },
-  { type: R_X86_64_GOT64, name: "R_X86_64_GOT64", width: 8, check: "none", got: "address", usesGotBase: true, compute: (v) => v.GE - v.GOT + v.A },
-  { type: R_X86_64_GOTPCREL64, name: "R_X86_64_GOTPCREL64", width: 8, check: "none", got: "address", pcRelative: true, compute: (v) => v.GE + v.A - v.P },
-  { type: R_X86_64_GOTPC64, name: "R_X86_64_GOTPC64", width: 8, check: "none", usesGotBase: true, pcRelative: true, compute: (v) => v.GOT + v.A - v.P },
-  { type: R_X86_64_GOTPLT64, name: "R_X86_64_GOTPLT64", width: 8, check: "none", got: "address", usesGotBase: true, compute: (v) => v.GE - v.GOT + v.A },
-  { type: R_X86_64_PLTOFF64, name: "R_X86_64_PLTOFF64", width: 8, check: "none", usesGotBase: true, compute: (v) => v.L + v.A - v.GOT },
-  { type: R_X86_64_SIZE32, name: "R_X86_64_SIZE32", width: 4, check: "unsigned32", compute: (v) => v.Z + v.A },
-  { type: R_X86_64_SIZE64, name: "R_X86_64_SIZE64", width: 8, check: "none", compute: (v) => v.Z + v.A },
-  { type: R_X86_64_GOTPCRELX, name: "R_X86_64_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, compute: (v) => v.GE + v.A - v.P },
-  { type: R_X86_64_REX_GOTPCRELX, name: "R_X86_64_REX_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, compute: (v) => v.GE + v.A - v.P },
+  { type: R_X86_64_NONE, name: "R_X86_64_NONE", width: 0, check: "none", formula: "none" },
+  { type: R_X86_64_64, name: "R_X86_64_64", width: 8, check: "none", formula: "S+A" },
+  { type: R_X86_64_PC32, name: "R_X86_64_PC32", width: 4, check: "signed32", pcRelative: true, formula: "S+A-P" },
+  { type: R_X86_64_GOT32, name: "R_X86_64_GOT32", width: 4, check: "signed32", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
+  { type: R_X86_64_PLT32, name: "R_X86_64_PLT32", width: 4, check: "signed32", plt: true, pcRelative: true, formula: "L+A-P" },
+  { type: R_X86_64_GOTPCREL, name: "R_X86_64_GOTPCREL", width: 4, check: "signed32", got: "address", pcRelative: true, formula: "GE+A-P" },
+  { type: R_X86_64_32, name: "R_X86_64_32", width: 4, check: "unsigned32", formula: "S+A" },
+  { type: R_X86_64_32S, name: "R_X86_64_32S", width: 4, check: "signed32", formula: "S+A" },
+  { type: R_X86_64_DTPOFF64, name: "R_X86_64_DTPOFF64", width: 8, check: "none", tls: true, formula: "DTPOFF+A" },
+  { type: R_X86_64_TPOFF64, name: "R_X86_64_TPOFF64", width: 8, check: "none", tls: true, formula: "TPOFF+A" },
+  { type: R_X86_64_TLSGD, name: "R_X86_64_TLSGD", width: 4, check: "signed32", got: "tlsgd", pcRelative: true, tls: true, formula: "GE+A-P" },
+  { type: R_X86_64_TLSLD, name: "R_X86_64_TLSLD", width: 4, check: "signed32", got: "tlsld", pcRelative: true, tls: true, formula: "GE+A-P" },
+  { type: R_X86_64_DTPOFF32, name: "R_X86_64_DTPOFF32", width: 4, check: "signed32", tls: true, formula: "DTPOFF+A" },
+  { type: R_X86_64_GOTTPOFF, name: "R_X86_64_GOTTPOFF", width: 4, check: "signed32", got: "tpoff", pcRelative: true, tls: true, formula: "GE+A-P" },
+  { type: R_X86_64_TPOFF32, name: "R_X86_64_TPOFF32", width: 4, check: "signed32", tls: true, formula: "TPOFF+A" },
+  { type: R_X86_64_PC64, name: "R_X86_64_PC64", width: 8, check: "none", pcRelative: true, formula: "S+A-P" },
+  { type: R_X86_64_GOTOFF64, name: "R_X86_64_GOTOFF64", width: 8, check: "none", usesGotBase: true, formula: "S+A-GOT" },
+  { type: R_X86_64_GOTPC32, name: "R_X86_64_GOTPC32", width: 4, check: "signed32", usesGotBase: true, pcRelative: true, formula: "GOT+A-P" },
+  { type: R_X86_64_GOT64, name: "R_X86_64_GOT64", width: 8, check: "none", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
+  { type: R_X86_64_GOTPCREL64, name: "R_X86_64_GOTPCREL64", width: 8, check: "none", got: "address", pcRelative: true, formula: "GE+A-P" },
+  { type: R_X86_64_GOTPC64, name: "R_X86_64_GOTPC64", width: 8, check: "none", usesGotBase: true, pcRelative: true, formula: "GOT+A-P" },
+  { type: R_X86_64_GOTPLT64, name: "R_X86_64_GOTPLT64", width: 8, check: "none", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
+  { type: R_X86_64_PLTOFF64, name: "R_X86_64_PLTOFF64", width: 8, check: "none", usesGotBase: true, formula: "L+A-GOT" },
+  { type: R_X86_64_SIZE32, name: "R_X86_64_SIZE32", width: 4, check: "unsigned32", formula: "Z+A" },
+  { type: R_X86_64_SIZE64, name: "R_X86_64_SIZE64", width: 8, check: "none", formula: "Z+A" },
+  { type: R_X86_64_GOTPCRELX, name: "R_X86_64_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, formula: "GE+A-P" },
+  { type: R_X86_64_REX_GOTPCRELX, name: "R_X86_64_REX_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, formula: "GE+A-P" },
 ];
 
 /** Indexed by type number for the hot loop. */
@@ -154,6 +198,12 @@ export function rangeText(check: RangeCheck): string {
   if (check === "signed32") return "-0x80000000..0x7fffffff (signed 32-bit)";
   if (check === "unsigned32") return "0..0xffffffff (unsigned 32-bit)";
   return "any 64-bit value";
+}
+
+export function fitsNum(check: RangeCheck, value: number): boolean {
+  if (check === "signed32") return value >= -2147483648 && value <= 2147483647;
+  if (check === "unsigned32") return value >= 0 && value <= 4294967295;
+  return true;
 }
 
 export function fitsSigned32(value: bigint): boolean {

@@ -1,0 +1,116 @@
+/**
+ * JIT link time: a generated object of 3,000 small functions that call each other and index a
+ * global array (gcc -O1, ~10,000 relocations), linked in-process by jitdbg's linker (load +
+ * resolve/relocate + finalize into the emulated inferior) side by side with `llvm-rtdyld -execute
+ * --show-times` on the same object (its "load/add" + "link" phases), medians, as a ratio.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { JitSession } from "../src/jit/session.js";
+import { compileFixture, repoRoot } from "../test/helpers/compile.js";
+import { fmt, median } from "./stats.js";
+
+const FUNCTIONS = 3000;
+const RUNS = 9;
+
+/** C source: f_i reads arr[] twice and calls two earlier functions; main calls one cheap function. */
+export function generateSource(n = FUNCTIONS): string {
+  const lines = ["int arr[4096];", "int f0(int x) { return arr[x & 4095]; }"];
+  for (let i = 1; i < n; i++) {
+    const a = i - 1;
+    const b = (i * 7919) % i;
+    lines.push(`int f${i}(int x) { if (x > ${i}) return arr[(x + ${i}) & 4095]; return arr[(x * ${i % 13 + 1}) & 4095] + f${a}(x + 1) + f${b}(x ^ ${i & 15}); }`);
+  }
+  lines.push(`int main(void) { arr[5] = 40; return f0(5) + 2; }`);
+  return `${lines.join("\n")}\n`;
+}
+
+function benchObject(): string {
+  const dir = join(repoRoot, "bench", "fixtures");
+  mkdirSync(dir, { recursive: true });
+  const src = join(dir, "link-3000.c");
+  writeFileSync(src, generateSource());
+  return compileFixture(src, { cc: "gcc", object: true, flags: ["-O1"] });
+}
+
+function relocationCount(obj: string): number {
+  const out = execFileSync("readelf", ["-rW", obj], { encoding: "utf8" });
+  return out.split("\n").filter((l) => /R_X86_64_/.test(l)).length;
+}
+
+/** One in-process link; returns [load, relocate, finalize] in ms and the entry's result. */
+function linkOnce(bytes: Uint8Array, seed: number): { phases: number[]; result: bigint } {
+  const s = JitSession.create({ seed });
+  try {
+    const t0 = performance.now();
+    s.linker.addObject(bytes, "link-3000.o");
+    const t1 = performance.now();
+    s.linker.relocate();
+    const t2 = performance.now();
+    s.linker.finalize();
+    const t3 = performance.now();
+    return { phases: [t1 - t0, t2 - t1, t3 - t2], result: s.call("main") };
+  } finally {
+    s.close();
+  }
+}
+
+function llvmRtdyld(): string | undefined {
+  for (const exe of ["llvm-rtdyld", "llvm-rtdyld-14"]) if (spawnSync(exe, ["--version"]).status === 0) return exe;
+  return undefined;
+}
+
+/** Wall-clock seconds of llvm-rtdyld's load and link phases, from its --show-times table. */
+function rtdyldOnce(exe: string, obj: string): { ms: number; status: number } {
+  const r = spawnSync(exe, ["-execute", "--entry=main", "--show-times", obj], { encoding: "utf8" });
+  const text = `${r.stdout}${r.stderr}`;
+  let ms = 0;
+  for (const phase of ["time to load/add object files", "time to link object files"]) {
+    const line = text.split("\n").find((l) => l.includes(phase));
+    if (!line) throw new Error(`llvm-rtdyld --show-times printed no "${phase}" line`);
+    const cols = [...line.matchAll(/([\d.]+) \(\s*[\d.]+%\)/g)].map((m) => Number(m[1]));
+    ms += cols[cols.length - 1]! * 1000; // the wall-time column
+  }
+  return { ms, status: r.status ?? -1 };
+}
+
+export async function benchLink(): Promise<string> {
+  const obj = benchObject();
+  const bytes = readFileSync(obj);
+  const relocs = relocationCount(obj);
+  for (let i = 0; i < 3; i++) linkOnce(bytes, i); // warm up V8
+  const ours: number[] = [];
+  const phases: number[][] = [[], [], []];
+  let result = 0n;
+  for (let i = 0; i < RUNS; i++) {
+    const r = linkOnce(bytes, 100 + i);
+    r.phases.forEach((p, k) => phases[k]!.push(p));
+    ours.push(r.phases.reduce((a, b) => a + b, 0));
+    result = r.result;
+  }
+  const o = median(ours);
+  const lines = [
+    `link: ${FUNCTIONS} functions, ${relocs} relocations (gcc -O1), median of ${RUNS} runs`,
+    `  jitdbg in-process   ${fmt(o)} ms   (load ${fmt(median(phases[0]!))}, resolve+relocate ${fmt(median(phases[1]!))}, finalize ${fmt(median(phases[2]!))}); main returned ${result}`,
+  ];
+  const exe = llvmRtdyld();
+  if (!exe) {
+    lines.push("  llvm-rtdyld         not installed (apt-get install llvm); no ratio");
+    return lines.join("\n");
+  }
+  const theirs: number[] = [];
+  let status = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const r = rtdyldOnce(exe, obj);
+    theirs.push(r.ms);
+    status = r.status;
+  }
+  const t = median(theirs);
+  lines.push(`  llvm-rtdyld         ${fmt(t)} ms   (load/add + link phases of --show-times); exit status ${status}`);
+  lines.push(`  ratio               ${(o / t).toFixed(2)}x llvm-rtdyld (${o < t ? "faster" : "slower"})`);
+  return lines.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchLink());
