@@ -1,10 +1,11 @@
 /**
  * Chooses how VS Code runs the jitdbg debug adapter: inline in the extension host (default), or as
  * a separate Node process running the bundled dist/adapter/main.cjs (or the configured path).
- * The launch configuration's adapterMode/adapterPath override the jitdbg.adapter.* settings.
+ * The launch configuration's adapterMode/adapterPath override the jitdbg.adapter.* settings; a
+ * relative adapter path is taken from the workspace folder.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import * as vscode from "vscode";
 import { JitdbgSession } from "../adapter/session.js";
 import { isAdapterMode, type AdapterMode, type JitdbgLaunchConfiguration } from "./launch-config.js";
@@ -23,7 +24,10 @@ export class JitdbgAdapterFactory implements vscode.DebugAdapterDescriptorFactor
       throw new Error(`jitdbg: unknown adapter mode "${mode}". Use "inline" or "executable" (setting jitdbg.adapter.mode or launch attribute adapterMode).`);
     }
     if (mode === "inline") return new vscode.DebugAdapterInlineImplementation(new JitdbgSession());
-    return this.executable(config.adapterPath || settings.get<string>("adapter.path") || join(this.extensionPath, BUNDLED_ADAPTER), mode);
+    const configured = config.adapterPath || settings.get<string>("adapter.path");
+    if (!configured) return this.executable(join(this.extensionPath, BUNDLED_ADAPTER), mode);
+    const base = session.workspaceFolder?.uri.fsPath;
+    return this.executable(isAbsolute(configured) || base === undefined ? resolve(configured) : join(base, configured), mode);
   }
 
   private executable(path: string, mode: AdapterMode): vscode.DebugAdapterExecutable {

@@ -24,7 +24,8 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
         void vscode.window.showErrorMessage(noCFileMessage());
         return undefined;
       }
-      return { type: DEBUG_TYPE, request: "launch", name: `jitdbg: ${baseName(doc.fileName)}`, stopOnEntry: false, compilerFlags: [] };
+      // Keep what VS Code passed (e.g. noDebug for Ctrl+F5).
+      return { ...config, type: DEBUG_TYPE, request: "launch", name: `jitdbg: ${baseName(doc.fileName)}`, stopOnEntry: false, compilerFlags: [] };
     }
     return { ...config, type: config.type || DEBUG_TYPE, request: config.request || "launch", name: config.name || "jitdbg" };
   }

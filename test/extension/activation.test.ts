@@ -145,6 +145,16 @@ describe("executable mode", () => {
     expect(d.args).toEqual([script]);
   });
 
+  it("takes a relative adapter path from the workspace folder", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jitdbg-ws-"));
+    writeFileSync(join(dir, "adapter.mjs"), "");
+    vscode.state.settings.set("jitdbg.adapter.mode", "executable");
+    vscode.state.settings.set("jitdbg.adapter.path", "adapter.mjs");
+    const s = { ...session(), workspaceFolder: { uri: vscode.Uri.file(dir), name: "ws", index: 0 } };
+    const d = (await factory().createDebugAdapterDescriptor(s, undefined)) as vscode.DebugAdapterExecutable;
+    expect(d.args).toEqual([join(dir, "adapter.mjs")]);
+  });
+
   it("says which adapter file is missing, and rejects an unknown mode", async () => {
     await expect(descriptor({ adapterMode: "executable", adapterPath: "/nonexistent/adapter.js" })).rejects.toThrow(
       /the debug adapter \/nonexistent\/adapter\.js \(executable mode\) does not exist/,

@@ -111,6 +111,11 @@ describe("F5 without launch.json", () => {
     expect(config).toMatchObject({ args: [], env: {}, cwd: dir, stopOnEntry: false, reproducible: false, allowedPaths: [dir] });
   });
 
+  it("keeps noDebug (Ctrl+F5) when it makes the configuration", async () => {
+    openEditor(writeSource("nodebug.c", HELLO), "c");
+    expect(await initial.resolveDebugConfiguration?.(folder, { noDebug: true })).toMatchObject({ type: "jitdbg", request: "launch", noDebug: true });
+  });
+
   it("adds compilerFlags after the base flags, and saves a modified editor first", async () => {
     const src = writeSource("flags.c", HELLO);
     const doc = openEditor(src, "c", { isDirty: true });
