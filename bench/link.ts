@@ -44,7 +44,6 @@ function relocationCount(obj: string): number {
 /** One in-process link; returns [load, relocate, finalize] in ms and the entry's result. */
 function linkOnce(bytes: Uint8Array, seed: number): { phases: number[]; result: bigint } {
   const s = JitSession.create({ seed });
-  (globalThis as { gc?: () => void }).gc?.(); // with node --expose-gc: earlier runs' garbage is not billed here
   try {
     const t0 = performance.now();
     s.linker.addObject(bytes, "link-3000.o");
