@@ -27,6 +27,11 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
       // Keep what VS Code passed (e.g. noDebug for Ctrl+F5).
       return { ...config, type: DEBUG_TYPE, request: "launch", name: `jitdbg: ${baseName(doc.fileName)}`, stopOnEntry: false, compilerFlags: [] };
     }
+    if (typeof config.program === "string" && config.program.includes("${file}") && !activeCDocument()) {
+      // "${file}" would become whatever is open; say so now rather than launch a text file.
+      void vscode.window.showErrorMessage(noCFileMessage());
+      return undefined;
+    }
     return { ...config, type: config.type || DEBUG_TYPE, request: config.request || "launch", name: config.name || "jitdbg" };
   }
 
@@ -47,14 +52,6 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
         void vscode.window.showErrorMessage(noCFileMessage());
         return undefined;
       }
-      if (doc.isUntitled) {
-        void vscode.window.showErrorMessage(`jitdbg cannot build ${doc.fileName}: it has never been saved. Save it as a .c file first.`);
-        return undefined;
-      }
-      if (doc.isDirty && !(await doc.save())) {
-        void vscode.window.showErrorMessage(`jitdbg cannot build ${doc.fileName}: saving it failed.`);
-        return undefined;
-      }
       source = doc.fileName;
     } else if (isCSource(config.program)) {
       source = absolute(config.program, base);
@@ -62,6 +59,11 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
 
     const out: JitdbgLaunchConfiguration = { ...config };
     if (source !== undefined) {
+      const unsaved = await saveIfOpen(source);
+      if (unsaved) {
+        void vscode.window.showErrorMessage(unsaved);
+        return undefined;
+      }
       try {
         const compiler = vscode.workspace.getConfiguration("jitdbg", folder).get<string>("build.compiler") || "gcc";
         out.program = (await buildCFile({ source, compiler, flags: config.compilerFlags ?? [], outDir: this.buildDir })).program;
@@ -97,6 +99,15 @@ function activeCDocument(): vscode.TextDocument | undefined {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc) return undefined;
   return doc.languageId === "c" || isCSource(doc.fileName) ? doc : undefined;
+}
+
+/** Saves the active editor's document when it is `source` with changes; says why it cannot. */
+async function saveIfOpen(source: string): Promise<string | undefined> {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc || doc.fileName !== source) return undefined;
+  if (doc.isUntitled) return `jitdbg cannot build ${doc.fileName}: it has never been saved. Save it as a .c file first.`;
+  if (doc.isDirty && !(await doc.save())) return `jitdbg cannot build ${doc.fileName}: saving it failed.`;
+  return undefined;
 }
 
 function noCFileMessage(): string {

@@ -26,7 +26,7 @@ export interface JitdbgLaunchConfiguration extends DebugConfiguration {
 /** Must equal contributes.debuggers[0].initialConfigurations (a test checks). */
 export function initialConfigurations(): JitdbgLaunchConfiguration[] {
   return [
-    { type: DEBUG_TYPE, request: "launch", name: "jitdbg: build and debug active C file", stopOnEntry: false, compilerFlags: [] },
+    { type: DEBUG_TYPE, request: "launch", name: "jitdbg: build and debug active C file", program: "${file}", stopOnEntry: false, compilerFlags: [] },
     {
       type: DEBUG_TYPE,
       request: "launch",

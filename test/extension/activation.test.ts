@@ -73,6 +73,33 @@ describe("activate", () => {
   });
 });
 
+describe("manifest schema", () => {
+  interface Prop {
+    description?: string;
+  }
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    contributes: {
+      debuggers: { configurationAttributes: { launch: { required: string[]; properties: Record<string, Prop> } } }[];
+      configuration: { properties: Record<string, Prop & { default?: unknown; enum?: string[] }> };
+    };
+  };
+
+  it("describes every launch attribute, with program required", () => {
+    const launch = pkg.contributes.debuggers[0]?.configurationAttributes.launch;
+    expect(launch?.required).toEqual(["program"]);
+    expect(Object.keys(launch?.properties ?? {}).sort()).toEqual(
+      ["adapterMode", "adapterPath", "allowedPaths", "args", "compilerFlags", "cwd", "env", "program", "reproducible", "stdin", "stopOnEntry"].sort(),
+    );
+    for (const [name, p] of Object.entries(launch?.properties ?? {})) expect(p.description, name).toMatch(/\w{3,}/);
+  });
+
+  it("has the adapter settings with inline as the default mode", () => {
+    const props = pkg.contributes.configuration.properties;
+    expect(props["jitdbg.adapter.mode"]).toMatchObject({ enum: ["inline", "executable"], default: "inline" });
+    expect(props["jitdbg.adapter.path"]).toMatchObject({ default: "" });
+  });
+});
+
 describe("inline mode (default)", () => {
   it("wraps a JitdbgSession that answers a DAP initialize request", async () => {
     const d = await descriptor();

@@ -187,6 +187,22 @@ describe("launch.json configurations", () => {
     expect(runNative(String(config?.program), ["1", "2"])).toBe("hello from 3 args\n");
   });
 
+  it("builds ${file} (the first initial configuration) when the active editor is C, and refuses otherwise", async () => {
+    const src = writeSource("active.c", HELLO);
+    const doc = openEditor(src, "c", { isDirty: true });
+    const first = await initial.resolveDebugConfiguration?.(folder, { type: "jitdbg", request: "launch", name: "f", program: "${file}" });
+    expect(first?.program).toBe("${file}");
+    // VS Code substitutes the variables between the two resolve calls.
+    const config = await initial.resolveDebugConfigurationWithSubstitutedVariables?.(folder, { ...(first as vscode.StubDebugConfiguration), program: src });
+    expect(vscode.state.errors).toEqual([]);
+    expect(doc.saved).toBe(1);
+    expect(runNative(String(config?.program))).toBe("hello from 1 args\n");
+
+    openEditor(join(dir, "notes.txt"), "plaintext");
+    expect(await initial.resolveDebugConfiguration?.(folder, { type: "jitdbg", request: "launch", name: "f", program: "${file}" })).toBeUndefined();
+    expect(vscode.state.errors).toEqual([expect.stringContaining("the active file notes.txt is not a C file")]);
+  });
+
   it("rejects attributes of the wrong type with the attribute's name", async () => {
     expect(await resolve({ type: "jitdbg", request: "launch", name: "bad", program: "/p", args: "a b" })).toBeUndefined();
     expect(vscode.state.errors).toEqual(['jitdbg launch configuration "bad": "args" must be an array of strings.']);
