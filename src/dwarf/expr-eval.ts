@@ -27,6 +27,8 @@ export interface ExprContext {
   entryValue?(expr: Uint8Array): bigint | undefined;
   /** Entry of .debug_addr for DW_OP_addrx / DW_OP_constx. */
   addrx?(index: number): bigint;
+  /** Added to DW_OP_addr / DW_OP_addrx operands: the load bias of a PIE or shared object. */
+  readonly addressBias?: bigint;
   /** DW_OP_push_object_address. */
   readonly objectAddress?: bigint;
   /** Values pushed before the first operation (e.g. the CFA for CFI register expressions). */
@@ -149,13 +151,19 @@ function run(expr: Uint8Array, ctx: ExprContext): Location {
     else {
       switch (c) {
         case OP.addr:
+          stack.push(u64(num(a) + (ctx.addressBias ?? 0n)));
+          break;
         case OP.const1u: case OP.const2u: case OP.const4u: case OP.const8u: case OP.constu:
           stack.push(num(a));
           break;
         case OP.const1s: case OP.const2s: case OP.const4s: case OP.const8s: case OP.consts:
           stack.push(u64(num(a)));
           break;
-        case OP.addrx: case OP.constx: case OP.GNU_addr_index: case OP.GNU_const_index:
+        case OP.addrx: case OP.GNU_addr_index:
+          if (!ctx.addrx) throw fail(op, "no .debug_addr available to resolve the index");
+          stack.push(u64(ctx.addrx(Number(num(a))) + (ctx.addressBias ?? 0n)));
+          break;
+        case OP.constx: case OP.GNU_const_index:
           if (!ctx.addrx) throw fail(op, "no .debug_addr available to resolve the index");
           stack.push(ctx.addrx(Number(num(a))));
           break;

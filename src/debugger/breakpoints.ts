@@ -1,0 +1,331 @@
+/**
+ * Breakpoints of every kind the user sets (source line, function, instruction, data), bound to
+ * addresses in the loaded images. Each bound address gets one code hook of exactly one
+ * instruction, so code without breakpoints runs at full speed; data breakpoints use memory-write
+ * hooks limited to the watched range. Whether a hit stops (condition, hit count, logpoint) is
+ * decided after the hook has stopped the CPU, where expressions can run.
+ */
+import type { Cpu, HookHandle } from "../emu/cpu.js";
+import type { ImageInfo } from "./image-info.js";
+import type { RunControl } from "./run-control.js";
+
+export type BreakpointKind = "source" | "function" | "instruction" | "data";
+
+export interface BreakpointOptions {
+  condition?: string;
+  /** DAP hit condition: "N", "== N", ">= N", "> N", "% N" (every Nth). */
+  hitCondition?: string;
+  /** Logpoint: print this message (with {expression} parts) instead of stopping. */
+  logMessage?: string;
+}
+
+export interface SourceBreakpointSpec extends BreakpointOptions {
+  line: number;
+  column?: number;
+}
+
+export interface DataWatchSpec extends BreakpointOptions {
+  address: bigint;
+  size: number;
+  description?: string;
+}
+
+export interface Breakpoint {
+  readonly id: number;
+  readonly kind: BreakpointKind;
+  verified: boolean;
+  /** Why it is not verified, or where it was bound. */
+  message?: string;
+  /** For source breakpoints: the requested file and the line it was bound to. */
+  source?: string;
+  line?: number;
+  requestedLine?: number;
+  /** For function breakpoints. */
+  functionName?: string;
+  /** For instruction breakpoints: the requested address. */
+  instruction?: bigint;
+  /** For data breakpoints. */
+  watch?: { address: bigint; size: number; description: string };
+  addresses: bigint[];
+  options: BreakpointOptions;
+  hits: number;
+}
+
+/** What the controller decides after the hooks stopped at an address. */
+export interface HitDecision {
+  stop: boolean;
+  breakpoints: Breakpoint[];
+  /** Messages from logpoints, in order. */
+  logs: string[];
+  /** A condition that could not be evaluated stops the program and says why. */
+  conditionErrors: string[];
+}
+
+export interface ConditionEvaluator {
+  /** Truth of a C condition in the stopped frame; throws a JitdbgError when it cannot be evaluated. */
+  condition(expression: string): Promise<boolean>;
+  /** The text of an expression's value, for logpoint interpolation. */
+  format(expression: string): Promise<string>;
+}
+
+export class BreakpointManager {
+  private nextId = 1;
+  private readonly bySource = new Map<string, Breakpoint[]>();
+  private functionBps: Breakpoint[] = [];
+  private instructionBps: Breakpoint[] = [];
+  private dataBps: Breakpoint[] = [];
+  private readonly codeHooks = new Map<bigint, HookHandle>();
+  private readonly dataHooks = new Map<number, HookHandle>();
+
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly control: RunControl,
+    private readonly images: () => readonly ImageInfo[],
+  ) {}
+
+  all(): Breakpoint[] {
+    return [...[...this.bySource.values()].flat(), ...this.functionBps, ...this.instructionBps, ...this.dataBps];
+  }
+
+  /** Replaces the breakpoints of one source file (DAP's setBreakpoints semantics). */
+  setSourceBreakpoints(source: string, specs: SourceBreakpointSpec[]): Breakpoint[] {
+    const old = this.bySource.get(source) ?? [];
+    const bps = specs.map((s) => {
+      const bp = this.reuseOrCreate(old, "source", (b) => b.source === source && b.requestedLine === s.line, s, { source, line: s.line, requestedLine: s.line });
+      this.bindSource(bp, source, s.line);
+      return bp;
+    });
+    this.bySource.set(source, bps);
+    this.syncHooks();
+    return bps;
+  }
+
+  setFunctionBreakpoints(specs: (BreakpointOptions & { name: string })[]): Breakpoint[] {
+    const old = this.functionBps;
+    this.functionBps = specs.map((s) => {
+      const bp = this.reuseOrCreate(old, "function", (b) => b.functionName === s.name, s, { functionName: s.name });
+      this.bindFunction(bp, s.name);
+      return bp;
+    });
+    this.syncHooks();
+    return this.functionBps;
+  }
+
+  setInstructionBreakpoints(specs: (BreakpointOptions & { address: bigint })[]): Breakpoint[] {
+    const old = this.instructionBps;
+    this.instructionBps = specs.map((s) => {
+      const bp = this.reuseOrCreate(old, "instruction", (b) => b.instruction === s.address, s, { instruction: s.address });
+      const image = this.images().find((i) => i.contains(s.address));
+      bp.addresses = [s.address];
+      bp.verified = image !== undefined;
+      bp.message = image ? `${image.symbols.describe(s.address)}` : `0x${s.address.toString(16)} is not inside the program or a loaded library`;
+      return bp;
+    });
+    this.syncHooks();
+    return this.instructionBps;
+  }
+
+  setDataBreakpoints(specs: DataWatchSpec[]): Breakpoint[] {
+    const old = this.dataBps;
+    this.dataBps = specs.map((s) => {
+      const bp = this.reuseOrCreate(old, "data", (b) => b.watch?.address === s.address && b.watch.size === s.size, s, {
+        watch: { address: s.address, size: s.size, description: s.description ?? `0x${s.address.toString(16)}` },
+      });
+      bp.addresses = [];
+      bp.verified = s.size > 0 && s.size <= 8;
+      bp.message = bp.verified ? undefined : `a data breakpoint watches 1 to 8 bytes; ${s.size} were asked`;
+      return bp;
+    });
+    this.syncDataHooks();
+    return this.dataBps;
+  }
+
+  /** Binds breakpoints that were pending (after a library loads, say). */
+  rebind(): void {
+    for (const [source, bps] of this.bySource) for (const bp of bps) if (!bp.verified) this.bindSource(bp, source, bp.requestedLine!);
+    for (const bp of this.functionBps) if (!bp.verified) this.bindFunction(bp, bp.functionName!);
+    this.syncHooks();
+  }
+
+  hasCodeBreakpointAt(address: bigint): boolean {
+    return this.codeHooks.has(address);
+  }
+
+  breakpointsAt(address: bigint): Breakpoint[] {
+    return this.all().filter((b) => b.kind !== "data" && b.verified && b.addresses.includes(address));
+  }
+
+  dataBreakpoint(id: number): Breakpoint | undefined {
+    return this.dataBps.find((b) => b.id === id);
+  }
+
+  /** Counts the hit, evaluates conditions and logpoints, and says whether to stop. */
+  async decide(bps: Breakpoint[], evaluator: ConditionEvaluator): Promise<HitDecision> {
+    const decision: HitDecision = { stop: false, breakpoints: [], logs: [], conditionErrors: [] };
+    for (const bp of bps) {
+      const { condition, hitCondition, logMessage } = bp.options;
+      if (condition && condition.trim() !== "") {
+        try {
+          if (!(await evaluator.condition(condition))) continue;
+        } catch (e) {
+          decision.stop = true;
+          decision.breakpoints.push(bp);
+          decision.conditionErrors.push(`breakpoint ${bp.id}: cannot evaluate condition '${condition}': ${(e as Error).message}`);
+          continue;
+        }
+      }
+      bp.hits++;
+      if (hitCondition && !hitConditionMet(hitCondition, bp.hits)) continue;
+      if (logMessage !== undefined) {
+        decision.logs.push(await interpolate(logMessage, evaluator));
+        continue;
+      }
+      decision.stop = true;
+      decision.breakpoints.push(bp);
+    }
+    return decision;
+  }
+
+  dispose(): void {
+    for (const h of this.codeHooks.values()) h.remove();
+    for (const h of this.dataHooks.values()) h.remove();
+    this.codeHooks.clear();
+    this.dataHooks.clear();
+  }
+
+  private reuseOrCreate(old: Breakpoint[], kind: BreakpointKind, same: (b: Breakpoint) => boolean, options: BreakpointOptions, fields: Partial<Breakpoint>): Breakpoint {
+    // Keep id and hit count of a breakpoint that is set again (DAP resends the whole list).
+    const prev = old.find(same);
+    const opts = { condition: options.condition, hitCondition: options.hitCondition, logMessage: options.logMessage };
+    if (prev) {
+      prev.options = opts;
+      return prev;
+    }
+    return { id: this.nextId++, kind, verified: false, addresses: [], options: opts, hits: 0, ...fields };
+  }
+
+  private bindSource(bp: Breakpoint, source: string, line: number): void {
+    for (const image of this.images()) {
+      const found = image.dwarf?.addressesForLine(source, line);
+      if (!found || found.addresses.length === 0) continue;
+      bp.addresses = found.addresses.map((a) => a + image.bias);
+      bp.line = found.line;
+      bp.verified = true;
+      bp.message = undefined;
+      return;
+    }
+    bp.addresses = [];
+    bp.verified = false;
+    const withDebug = this.images().filter((i) => i.dwarf);
+    bp.message =
+      withDebug.length === 0
+        ? "the program has no debug information: rebuild it with -g"
+        : `no code at or after line ${line} of ${source} in ${withDebug.map((i) => i.name).join(", ")} (is the file part of the program?)`;
+  }
+
+  private bindFunction(bp: Breakpoint, name: string): void {
+    for (const image of this.images()) {
+      const fn = image.dwarf?.findFunction(name);
+      if (fn) {
+        bp.addresses = [image.dwarf!.prologueEnd(fn) + image.bias];
+        bp.verified = true;
+        bp.message = undefined;
+        return;
+      }
+      const sym = image.symbols.addressOf(name);
+      if (sym !== undefined) {
+        bp.addresses = [sym];
+        bp.verified = true;
+        bp.message = undefined;
+        return;
+      }
+    }
+    bp.addresses = [];
+    bp.verified = false;
+    bp.message = `no function named '${name}' in the program or its loaded libraries`;
+  }
+
+  private syncHooks(): void {
+    const wanted = new Set<bigint>();
+    for (const bp of this.all()) if (bp.kind !== "data" && bp.verified) for (const a of bp.addresses) wanted.add(a);
+    for (const [addr, hook] of this.codeHooks) {
+      if (!wanted.has(addr)) {
+        hook.remove();
+        this.codeHooks.delete(addr);
+        this.cpu.invalidateCode(addr, addr + 1n);
+      }
+    }
+    for (const addr of wanted) {
+      if (this.codeHooks.has(addr)) continue;
+      const hook = this.cpu.hookCode(addr, addr, (pc) => {
+        if (this.control.consumeSuppression(pc)) return;
+        this.control.stopFromHook({ kind: "breakpoint", address: pc });
+      });
+      this.codeHooks.set(addr, hook);
+      // Code translated before the hook existed would not call it.
+      this.cpu.invalidateCode(addr, addr + 1n);
+    }
+  }
+
+  private syncDataHooks(): void {
+    for (const h of this.dataHooks.values()) h.remove();
+    this.dataHooks.clear();
+    for (const bp of this.dataBps) {
+      if (!bp.verified || !bp.watch) continue;
+      const { address, size } = bp.watch;
+      const hook = this.cpu.hookMemory(["write"], address, address + BigInt(size) - 1n, () => {
+        // Called before the write lands: remember the old value; the new one is read after the instruction.
+        const buf = new Uint8Array(size);
+        const old = this.cpu.tryRead(address, buf) ? littleEndian(buf) : 0n;
+        this.control.stopFromHook({ kind: "data", watchId: bp.id, address, size, oldValue: old, newValue: 0n });
+      });
+      this.dataHooks.set(bp.id, hook);
+    }
+  }
+}
+
+export function littleEndian(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  return v;
+}
+
+export function hitConditionMet(cond: string, hits: number): boolean {
+  const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(cond);
+  if (!m) return true; // an unreadable hit condition never hides a stop
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case ">=":
+      return hits >= n;
+    case ">":
+      return hits > n;
+    case "<=":
+      return hits <= n;
+    case "<":
+      return hits < n;
+    case "%":
+      return n > 0 && hits % n === 0;
+    default:
+      return hits === n; // "N" or "== N": the Nth hit, as VS Code's hit count means
+  }
+}
+
+async function interpolate(message: string, evaluator: ConditionEvaluator): Promise<string> {
+  let out = "";
+  let i = 0;
+  while (i < message.length) {
+    const open = message.indexOf("{", i);
+    if (open < 0) break;
+    const close = message.indexOf("}", open + 1);
+    if (close < 0) break;
+    out += message.slice(i, open);
+    const expr = message.slice(open + 1, close);
+    try {
+      out += await evaluator.format(expr);
+    } catch (e) {
+      out += `<error: ${(e as Error).message}>`;
+    }
+    i = close + 1;
+  }
+  return out + message.slice(i);
+}

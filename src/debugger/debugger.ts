@@ -1,0 +1,395 @@
+/**
+ * The debugger facade: one debugged process and everything a front end asks of it — run control,
+ * breakpoints, stack, scopes and variables, memory, disassembly, evaluation. Protocol-free: the DAP
+ * adapter (and tests, and scripts) drive it directly.
+ */
+import { JitdbgError } from "../errors.js";
+import { Process, type ProcessOptions } from "../inferior/process.js";
+import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
+import { disassemble, type DisassembledInstruction } from "./disassembly.js";
+import { ImageInfo } from "./image-info.js";
+import { Inspector } from "./inspector.js";
+import { RunControl, type RawStop } from "./run-control.js";
+import { Stepper, type StepOutcome } from "./stepping.js";
+import { unwindStack, type Frame } from "./stack.js";
+import type { RunResult, StopEvent } from "./stops.js";
+
+export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning"> {
+  program: string;
+  /** Stop at the program's first instruction instead of running to the first breakpoint. */
+  stopOnEntry?: boolean;
+}
+
+export type OutputCategory = "stdout" | "stderr" | "console" | "important";
+
+export interface DebuggerEvents {
+  output?(category: OutputCategory, text: string): void;
+}
+
+export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS";
+
+export class Debugger {
+  readonly process: Process;
+  readonly control: RunControl;
+  readonly breakpoints: BreakpointManager;
+  readonly inspector: Inspector;
+  private readonly stepper: Stepper;
+  private imageList: ImageInfo[];
+  private framesCache: Frame[] | undefined;
+  private lastResult: RunResult | undefined;
+  /** A fatal signal we stopped at: continuing delivers it, which ends the program. */
+  private pendingFatal: { signal: number; name: string } | undefined;
+  private signalFilters = new Set<SignalFilter>(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
+  private exited = false;
+
+  private constructor(
+    process: Process,
+    private readonly events: DebuggerEvents,
+    readonly options: LaunchOptions,
+  ) {
+    this.process = process;
+    this.control = new RunControl(process);
+    const img = process.image;
+    const regions = process.space.list().filter((r) => r.kind === "image");
+    const low = regions.reduce((m, r) => (r.start < m ? r.start : m), regions[0]?.start ?? 0n);
+    this.imageList = [new ImageInfo(img.path, img.file, img.bias, low, img.end)];
+    this.breakpoints = new BreakpointManager(process.cpu, this.control, () => this.imageList);
+    this.stepper = new Stepper({
+      cpu: process.cpu,
+      imageFor: (pc) => this.imageFor(pc),
+      run: (suppress) => this.runFiltered(suppress ?? this.suppressionFor(this.process.pc)),
+      caller: () => {
+        this.invalidate();
+        const [top, caller] = this.stackTrace();
+        return top?.cfa !== undefined && caller ? { returnAddress: caller.pc, cfa: top.cfa } : undefined;
+      },
+    }, (pc) => this.control.stopFromHook({ kind: "step", address: pc }));
+    this.inspector = new Inspector(this);
+  }
+
+  /** Loads the program, stopped at its entry point; breakpoints can be set before `start()`. */
+  static launch(options: LaunchOptions, events: DebuggerEvents = {}): Debugger {
+    const dec = new TextDecoder();
+    const process = Process.launch(options.program, {
+      ...options,
+      onStdout: (d) => events.output?.("stdout", dec.decode(d, { stream: true })),
+      onStderr: (d) => events.output?.("stderr", dec.decode(d, { stream: true })),
+      onWarning: (m) => events.output?.("console", `jitdbg: ${m}\n`),
+    });
+    return new Debugger(process, events, options);
+  }
+
+  get images(): readonly ImageInfo[] {
+    return this.imageList;
+  }
+
+  imageFor(pc: bigint): ImageInfo | undefined {
+    return this.imageList.find((i) => i.contains(pc));
+  }
+
+  get isRunning(): boolean {
+    return this.control.isRunning;
+  }
+
+  get hasExited(): boolean {
+    return this.exited;
+  }
+
+  get lastStop(): RunResult | undefined {
+    return this.lastResult;
+  }
+
+  /** After configuration: the entry stop (stopOnEntry) or a run to the first stop. */
+  async start(): Promise<RunResult> {
+    if (this.options.stopOnEntry) {
+      const pc = this.process.pc;
+      return this.finish({ reason: "entry", description: `Stopped at the entry point ${this.describePc(pc)}`, pc });
+    }
+    return this.continue();
+  }
+
+  async continue(): Promise<RunResult> {
+    this.ensureStopped();
+    if (this.pendingFatal) return this.deliverFatal();
+    return this.resume(() => this.runFiltered(this.suppressionFor(this.process.pc)));
+  }
+
+  pause(): void {
+    this.control.pause();
+  }
+
+  async next(): Promise<RunResult> {
+    return this.step((s) => s.stepLine("over"));
+  }
+
+  async stepIn(): Promise<RunResult> {
+    return this.step((s) => s.stepLine("in"));
+  }
+
+  async stepOut(): Promise<RunResult> {
+    const frames = this.stackTrace();
+    const caller = frames[1];
+    if (!caller) throw new JitdbgError("STEP_OUTERMOST", "this is the outermost frame: there is no caller to return to");
+    return this.step((s) => s.stepOut(caller.pc, frames[0]!.cfa ?? caller.registers.get(7)!));
+  }
+
+  async stepInstruction(): Promise<RunResult> {
+    this.ensureStopped();
+    if (this.pendingFatal) return this.deliverFatal();
+    this.invalidate();
+    const raw = this.control.stepInstruction();
+    if (raw) {
+      const r = await this.interpret(raw);
+      if (r) return this.finish(r);
+    }
+    const pc = this.process.pc;
+    return this.finish({ reason: "step", description: `Stepped one instruction to ${this.describePc(pc)}`, pc });
+  }
+
+  /** Runs to the first address of a source line (breakpoints on the way still stop). */
+  async runToLine(file: string, line: number): Promise<RunResult> {
+    const target = this.lineAddresses(file, line);
+    return this.step((s) => s.runTo(target[0]!, () => true));
+  }
+
+  /** Moves the pc to a line of the current function without running anything (DAP goto). */
+  gotoLine(file: string, line: number): StopEvent {
+    this.ensureStopped();
+    const target = this.lineAddresses(file, line);
+    const fn = this.imageFor(this.process.pc)?.functionAt(this.process.pc)?.function;
+    const inFn = target.find((a) => fn && this.imageFor(a)?.functionAt(a)?.function === fn);
+    if (inFn === undefined) throw new JitdbgError("GOTO_OTHER_FUNCTION", `line ${line} is not in the current function; goto can only move within it`);
+    this.process.cpu.setReg("rip", inFn);
+    this.invalidate();
+    return this.finish({ reason: "goto", description: `Jumped to ${this.describePc(inFn)}`, pc: inFn }) as StopEvent;
+  }
+
+  /** Candidate addresses for a source line (for goto targets and run-to-line). */
+  lineAddresses(file: string, line: number): bigint[] {
+    for (const image of this.imageList) {
+      const found = image.dwarf?.addressesForLine(file, line);
+      if (found && found.addresses.length > 0 && found.line === line) return found.addresses.map((a) => a + image.bias);
+    }
+    throw new JitdbgError("NO_CODE_AT_LINE", `no code at line ${line} of ${file}`);
+  }
+
+  setExceptionFilters(filters: SignalFilter[]): void {
+    this.signalFilters = new Set(filters);
+  }
+
+  // ---- breakpoints ----
+
+  setSourceBreakpoints(source: string, specs: SourceBreakpointSpec[]): Breakpoint[] {
+    return this.breakpoints.setSourceBreakpoints(source, specs);
+  }
+
+  setFunctionBreakpoints(specs: (BreakpointOptions & { name: string })[]): Breakpoint[] {
+    return this.breakpoints.setFunctionBreakpoints(specs);
+  }
+
+  setInstructionBreakpoints(specs: (BreakpointOptions & { address: bigint })[]): Breakpoint[] {
+    return this.breakpoints.setInstructionBreakpoints(specs);
+  }
+
+  setDataBreakpoints(specs: DataWatchSpec[]): Breakpoint[] {
+    return this.breakpoints.setDataBreakpoints(specs);
+  }
+
+  // ---- stack and memory ----
+
+  stackTrace(): Frame[] {
+    this.ensureStopped();
+    this.framesCache ??= unwindStack({ cpu: this.process.cpu, imageFor: (pc) => this.imageFor(pc) });
+    return this.framesCache;
+  }
+
+  frame(index: number): Frame {
+    const f = this.stackTrace()[index];
+    if (!f) throw new JitdbgError("BAD_FRAME", `there is no frame ${index} (the stack has ${this.stackTrace().length} frames)`);
+    return f;
+  }
+
+  readMemory(address: bigint, size: number): { data: Uint8Array; unreadable: number } {
+    // Read page by page so a partly unmapped range returns what can be read.
+    const out = new Uint8Array(size);
+    let readable = 0;
+    let at = address;
+    while (readable < size) {
+      const pageEnd = (at | 0xfffn) + 1n;
+      const n = Math.min(size - readable, Number(pageEnd - at));
+      const chunk = new Uint8Array(n);
+      if (!this.process.cpu.tryRead(at, chunk)) break;
+      out.set(chunk, readable);
+      readable += n;
+      at += BigInt(n);
+    }
+    return { data: out.subarray(0, readable), unreadable: size - readable };
+  }
+
+  writeMemory(address: bigint, data: Uint8Array): void {
+    this.ensureStopped();
+    if (!this.process.space.isMapped(address, BigInt(Math.max(1, data.length)))) {
+      throw new JitdbgError("MEMORY_UNMAPPED", `cannot write ${data.length} bytes at 0x${address.toString(16)}: not all of it is mapped`);
+    }
+    this.process.cpu.write(address, data);
+    this.process.cpu.invalidateCode(address, address + BigInt(data.length));
+    this.invalidate();
+  }
+
+  async disassemble(address: bigint, count: number): Promise<DisassembledInstruction[]> {
+    return disassemble({ read: (a, n) => this.readMemoryExact(a, n), imageFor: (a) => this.imageFor(a) }, address, count);
+  }
+
+  readMemoryExact(address: bigint, size: number): Uint8Array | undefined {
+    const b = new Uint8Array(size);
+    return this.process.cpu.tryRead(address, b) ? b : undefined;
+  }
+
+  describePc(pc: bigint): string {
+    const image = this.imageFor(pc);
+    const fn = image?.functionName(pc) ?? `0x${pc.toString(16)}`;
+    const src = image?.sourceAt(pc);
+    return src ? `${fn} (${shortPath(src.file)}:${src.line})` : image ? image.symbols.describe(pc) : `0x${pc.toString(16)}`;
+  }
+
+  /** Forgets what was computed for the current stop (frames, variable references). */
+  invalidate(): void {
+    this.framesCache = undefined;
+    this.inspector.reset();
+  }
+
+  close(): void {
+    this.breakpoints.dispose();
+    this.process.close();
+  }
+
+  // ---- internals ----
+
+  private ensureStopped(): void {
+    if (this.exited) throw new JitdbgError("NOT_RUNNING", "the program has exited");
+    if (this.control.isRunning) throw new JitdbgError("RUNNING", "the program is running; pause it first");
+  }
+
+  private suppressionFor(pc: bigint): bigint | undefined {
+    return this.breakpoints.hasCodeBreakpointAt(pc) ? pc : undefined;
+  }
+
+  private async step(op: (s: Stepper) => Promise<StepOutcome>): Promise<RunResult> {
+    this.ensureStopped();
+    if (this.pendingFatal) return this.deliverFatal();
+    this.invalidate();
+    const out = await op(this.stepper);
+    if (out.kind === "interrupted") return this.finish(out.result);
+    return this.finish({ reason: "step", description: `Stepped to ${this.describePc(out.pc)}`, pc: out.pc });
+  }
+
+  private async resume(run: () => Promise<RawStop | RunResult>): Promise<RunResult> {
+    this.invalidate();
+    const r = await run();
+    if ("reason" in r) return this.finish(r);
+    // A bare step stop outside a step operation cannot happen; report it as a pause.
+    return this.finish({ reason: "pause", description: `Paused at ${this.describePc(this.process.pc)}`, pc: this.process.pc });
+  }
+
+  /**
+   * Runs until a stop the user must see: breakpoints whose condition is false and logpoints
+   * resume by themselves. Step-hook stops are returned raw to the stepper.
+   */
+  private async runFiltered(suppress: bigint | undefined): Promise<RawStop | RunResult> {
+    let raw = await this.control.run(suppress);
+    for (;;) {
+      if (raw.kind === "step") return raw;
+      const r = await this.interpret(raw);
+      if (r) return r;
+      raw = await this.control.run(this.suppressionFor(this.process.pc));
+    }
+  }
+
+  /** The user-visible meaning of a raw stop, or undefined when the program should go on. */
+  private async interpret(raw: RawStop): Promise<RunResult | undefined> {
+    const pc = this.process.pc;
+    switch (raw.kind) {
+      case "exited":
+        return { reason: "exited", exitCode: raw.status };
+      case "pause":
+        return { reason: "pause", description: `Paused at ${this.describePc(pc)}`, pc };
+      case "step":
+        return { reason: "step", description: `Stepped to ${this.describePc(pc)}`, pc };
+      case "signal": {
+        const filter = raw.name as SignalFilter;
+        this.pendingFatal = { signal: raw.signal, name: raw.name };
+        if (!this.signalFilters.has(filter)) return this.deliverFatalResult();
+        return {
+          reason: "exception",
+          description: `${raw.name}: ${raw.description}`,
+          pc: raw.pc,
+          signal: { number: raw.signal, name: raw.name, address: raw.address, access: raw.access },
+        };
+      }
+      case "breakpoint": {
+        const bps = this.breakpoints.breakpointsAt(raw.address);
+        this.invalidate();
+        const d = await this.breakpoints.decide(bps, this.conditionEvaluator());
+        for (const log of d.logs) this.events.output?.("console", `${log}\n`);
+        for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
+        if (!d.stop) return undefined;
+        const kind = d.breakpoints[0]!.kind;
+        const reason = kind === "function" ? "function breakpoint" : kind === "instruction" ? "instruction breakpoint" : "breakpoint";
+        return {
+          reason,
+          description: `Breakpoint ${d.breakpoints.map((b) => b.id).join(", ")} at ${this.describePc(pc)}`,
+          pc,
+          hitBreakpointIds: d.breakpoints.map((b) => b.id),
+        };
+      }
+      case "data": {
+        const bp = this.breakpoints.dataBreakpoint(raw.watchId);
+        const now = this.readMemoryExact(raw.address, raw.size);
+        const newValue = now ? littleEndian(now) : 0n;
+        if (!bp) return undefined;
+        this.invalidate();
+        const d = await this.breakpoints.decide([bp], this.conditionEvaluator());
+        for (const log of d.logs) this.events.output?.("console", `${log}\n`);
+        if (!d.stop) return undefined;
+        const what = bp.watch?.description ?? `0x${raw.address.toString(16)}`;
+        return {
+          reason: "data breakpoint",
+          description: `Data breakpoint ${bp.id}: ${what} changed from ${raw.oldValue} to ${newValue} at ${this.describePc(pc)}`,
+          pc,
+          hitBreakpointIds: [bp.id],
+          dataChange: { address: raw.address, size: raw.size, oldValue: raw.oldValue, newValue },
+        };
+      }
+    }
+  }
+
+  private conditionEvaluator(): ConditionEvaluator {
+    return {
+      condition: async (expr) => this.inspector.condition(expr, 0),
+      format: async (expr) => this.inspector.evaluate(expr, 0).value,
+    };
+  }
+
+  private deliverFatalResult(): RunResult {
+    const f = this.pendingFatal!;
+    return { reason: "exited", exitCode: 128 + f.signal, signal: f.name };
+  }
+
+  private deliverFatal(): RunResult {
+    return this.finish(this.deliverFatalResult());
+  }
+
+  private finish(r: RunResult): RunResult {
+    this.lastResult = r;
+    if (r.reason === "exited") {
+      this.exited = true;
+      this.pendingFatal = undefined;
+    } else if (r.reason !== "exception") this.pendingFatal = undefined;
+    this.invalidate();
+    return r;
+  }
+}
+
+function shortPath(p: string): string {
+  return p.split("/").pop() ?? p;
+}

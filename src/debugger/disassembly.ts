@@ -1,0 +1,83 @@
+/**
+ * Disassembly of any address range with capstone-wasm (Intel syntax), labelled with symbol+offset
+ * and interleaved with the source line each instruction belongs to.
+ */
+import { Capstone, Const, loadCapstone } from "capstone-wasm";
+import type { ImageInfo } from "./image-info.js";
+
+export interface DisassembledInstruction {
+  address: bigint;
+  bytes: Uint8Array;
+  /** "mov rbp, rsp", or "<unreadable>" / "(bad)" where nothing can be decoded. */
+  text: string;
+  /** "main+0x12" */
+  symbol?: string;
+  /** Set on the first instruction of each source line. */
+  source?: { file: string; line: number };
+  readable: boolean;
+}
+
+let engine: Capstone | undefined;
+
+async function capstone(): Promise<Capstone> {
+  if (!engine) {
+    await loadCapstone();
+    engine = new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_64);
+  }
+  return engine;
+}
+
+export interface CodeReader {
+  read(address: bigint, size: number): Uint8Array | undefined;
+  imageFor(address: bigint): ImageInfo | undefined;
+}
+
+/** Decodes `count` instructions starting at `address`; unreadable bytes become placeholder rows. */
+export async function disassemble(reader: CodeReader, address: bigint, count: number): Promise<DisassembledInstruction[]> {
+  const cs = await capstone();
+  const out: DisassembledInstruction[] = [];
+  let at = address;
+  let lastLine: string | undefined;
+  while (out.length < count) {
+    const chunk = reader.read(at, 256) ?? readPartial(reader, at, 256);
+    if (!chunk || chunk.length === 0) {
+      out.push({ address: at, bytes: new Uint8Array(0), text: "<unreadable>", readable: false });
+      at += 1n;
+      continue;
+    }
+    const insns = cs.disasm(chunk, { address: at, count: count - out.length });
+    if (insns.length === 0) {
+      out.push({ address: at, bytes: chunk.subarray(0, 1), text: `(bad) .byte 0x${chunk[0]!.toString(16).padStart(2, "0")}`, readable: true });
+      at += 1n;
+      continue;
+    }
+    for (const i of insns) {
+      const addr = BigInt(i.address);
+      const image = reader.imageFor(addr);
+      const src = image?.sourceAt(addr);
+      const key = src ? `${src.file}:${src.line}` : undefined;
+      const entry: DisassembledInstruction = {
+        address: addr,
+        bytes: i.bytes,
+        text: `${i.mnemonic}${i.opStr ? " " + i.opStr : ""}`,
+        symbol: image?.symbols.describe(addr),
+        readable: true,
+      };
+      if (src && key !== lastLine) entry.source = { file: src.file, line: src.line };
+      lastLine = key;
+      out.push(entry);
+      at = addr + BigInt(i.size);
+      if (out.length >= count) break;
+    }
+  }
+  return out;
+}
+
+function readPartial(reader: CodeReader, at: bigint, max: number): Uint8Array | undefined {
+  // Near the end of a mapping: take what can be read.
+  for (let n = max >> 1; n >= 1; n >>= 1) {
+    const b = reader.read(at, n);
+    if (b) return b;
+  }
+  return undefined;
+}

@@ -1,0 +1,133 @@
+/**
+ * Turns DWARF variables into Values for one frame: evaluates location expressions (and location
+ * lists) with the frame's registers, its frame base and CFA, and the thread's TLS block.
+ */
+import type { Cpu } from "../emu/cpu.js";
+import { locateVariable, type FrameContext, type Location, type Variable } from "../dwarf/index.js";
+import type { Frame } from "./stack.js";
+import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
+import { sizeOf, type Value } from "./values.js";
+import type { RegName } from "../emu/registers.js";
+
+export interface TlsResolver {
+  /** Address of byte `offset` of the TLS block of the image that defines the variable. */
+  (imagePath: string, offset: bigint): bigint | undefined;
+}
+
+export class FrameValues {
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly frame: Frame,
+    private readonly tls: TlsResolver,
+  ) {}
+
+  private readMemory = (address: bigint, size: number): bigint | undefined => {
+    const b = new Uint8Array(size);
+    if (!this.cpu.tryRead(address, b)) return undefined;
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    return v;
+  };
+
+  private context(): FrameContext {
+    const f = this.frame;
+    const image = f.image;
+    return {
+      readRegister: (r) => f.registers.get(r),
+      readMemory: this.readMemory,
+      callFrameCfa: () => f.cfa,
+      tlsAddress: (offset) => (image ? this.tls(image.path, offset) : undefined),
+      // DW_OP_addr operands are link-time addresses: a PIE or library adds its load bias.
+      addressBias: image?.bias ?? 0n,
+      where: image?.path,
+    };
+  }
+
+  /** The variable's value in this frame (an error value when it is optimized out or unreadable). */
+  read(v: Variable): Value {
+    const f = this.frame;
+    const bias = f.image?.bias ?? 0n;
+    const fn = f.image?.functionAt(f.lookupPc)?.function;
+    let loc: Location;
+    try {
+      // Location lists and frame bases are in link-time pcs.
+      loc = locateVariable(v, f.lookupPc - bias, fn, this.context());
+    } catch (e) {
+      return { type: v.type, location: { kind: "error", message: (e as Error).message } };
+    }
+    return this.fromLocation(v.type, loc);
+  }
+
+  private fromLocation(type: Value["type"], loc: Location): Value {
+    const size = sizeOf(type);
+    switch (loc.kind) {
+      case "memory":
+        return { type, location: { kind: "memory", address: loc.address } };
+      case "register":
+        return this.registerValue(type, loc.reg, size);
+      case "value":
+        return { type, location: { kind: "bytes", bytes: bigintBytes(loc.value, size) } };
+      case "implicit":
+        return { type, location: { kind: "bytes", bytes: loc.bytes } };
+      case "unavailable":
+        return { type, location: { kind: "error", message: loc.reason.startsWith("optimized out") ? loc.reason : `unavailable: ${loc.reason}` } };
+      case "pieces": {
+        const bytes = new Uint8Array(size);
+        let at = 0;
+        for (const p of loc.pieces) {
+          const n = Math.ceil(p.bitSize / 8);
+          const part = this.fromLocation(type, p.location);
+          let b: Uint8Array | undefined;
+          if (part.location.kind === "error") return part;
+          if (part.location.kind === "bytes") b = part.location.bytes.subarray(0, n);
+          else {
+            const buf = new Uint8Array(n);
+            b = this.cpu.tryRead(part.location.address, buf) ? buf : undefined;
+          }
+          if (!b) return { type, location: { kind: "error", message: "a piece of the value is unreadable" } };
+          bytes.set(b.subarray(0, Math.max(0, Math.min(n, size - at))), at);
+          at += n;
+        }
+        return { type, location: { kind: "bytes", bytes } };
+      }
+    }
+  }
+
+  private registerValue(type: Value["type"], reg: number, size: number): Value {
+    const f = this.frame;
+    if (reg >= DWARF_XMM_BASE && reg < DWARF_XMM_BASE + 16) {
+      if (f.index !== 0) return { type, location: { kind: "error", message: "vector register not saved across calls" } };
+      const name = `xmm${reg - DWARF_XMM_BASE}` as RegName;
+      const bytes = this.cpu.regBytes(name);
+      return { type, location: { kind: "bytes", bytes: bytes.subarray(0, size), store: (b) => this.cpu.setRegBytes(name, padTo(b, 16, bytes)) } };
+    }
+    const value = f.registers.get(reg);
+    if (value === undefined) return { type, location: { kind: "error", message: "optimized out (register not saved)" } };
+    const name = DWARF_GPRS.get(reg);
+    const store = f.index === 0 && name ? (b: Uint8Array) => this.cpu.setReg(name, mergeLow(value, b)) : undefined;
+    return { type, location: { kind: "bytes", bytes: bigintBytes(value, Math.max(size, 8)).subarray(0, size), store } };
+  }
+}
+
+function bigintBytes(v: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = BigInt.asUintN(Math.max(size, 1) * 8, v);
+  for (let i = 0; i < size; i++) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+function mergeLow(old: bigint, low: Uint8Array): bigint {
+  let v = old;
+  for (let i = 0; i < low.length && i < 8; i++) v = (v & ~(0xffn << BigInt(i * 8))) | (BigInt(low[i]!) << BigInt(i * 8));
+  return v;
+}
+
+function padTo(b: Uint8Array, n: number, old: Uint8Array): Uint8Array {
+  const out = new Uint8Array(n);
+  out.set(old.subarray(0, n));
+  out.set(b.subarray(0, n));
+  return out;
+}

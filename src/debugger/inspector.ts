@@ -1,0 +1,337 @@
+/**
+ * What the user sees of a stopped program: scopes of a frame (arguments, locals, globals of the
+ * unit, thread-locals, registers), the variables inside them as an expandable tree (paged for big
+ * arrays), setting a scalar, and evaluating an expression. Handles ("variables references") are
+ * valid until the program runs again.
+ */
+import { JitdbgError } from "../errors.js";
+import type { Variable } from "../dwarf/index.js";
+import { PointerType, StructType, type DwarfType } from "../dwarf/index.js";
+import { GPR_NAMES, XMM_NAMES, type RegName } from "../emu/registers.js";
+import type { Debugger } from "./debugger.js";
+import { FrameValues } from "./frame-values.js";
+import { Interpreter, type NameResolver, type Result } from "./interpreter.js";
+import { describeEflags } from "./registers.js";
+import type { Frame } from "./stack.js";
+import { assign, children, formatValue, hasChildren, indexedCount, strip, type FormatOptions, type Memory, type Value } from "./values.js";
+
+export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
+
+export interface ScopeView {
+  name: string;
+  kind: ScopeKind;
+  variablesReference: number;
+  expensive: boolean;
+  namedVariables?: number;
+}
+
+export interface VariableView {
+  name: string;
+  value: string;
+  type?: string;
+  variablesReference: number;
+  indexedVariables?: number;
+  namedVariables?: number;
+  evaluateName?: string;
+  memoryReference?: string;
+}
+
+type Container =
+  | { kind: "scope"; frame: number; scope: ScopeKind }
+  | { kind: "value"; frame: number; value: Value; evaluateName: string }
+  | { kind: "xmm"; name: RegName };
+
+const SCOPE_NAMES: Record<ScopeKind, string> = { arguments: "Arguments", locals: "Locals", globals: "Globals", tls: "Thread-local", registers: "Registers" };
+
+export class Inspector {
+  private containers = new Map<number, Container>();
+  private nextRef = 1;
+
+  constructor(private readonly dbg: Debugger) {}
+
+  reset(): void {
+    this.containers.clear();
+    this.nextRef = 1;
+  }
+
+  readonly memory: Memory = {
+    read: (a, n) => this.dbg.readMemoryExact(a, n),
+    write: (a, d) => this.dbg.writeMemory(a, d),
+    symbolAt: (a) => {
+      const hit = this.dbg.imageFor(a)?.symbols.lookup(a);
+      return hit && (hit.offset < hit.size || hit.offset === 0n) ? (hit.offset === 0n ? hit.name : `${hit.name}+0x${hit.offset.toString(16)}`) : undefined;
+    },
+  };
+
+  scopes(frameIndex: number): ScopeView[] {
+    const frame = this.dbg.frame(frameIndex);
+    const kinds: ScopeKind[] = frame.image?.functionAt(frame.lookupPc) ? ["arguments", "locals", "globals", "tls", "registers"] : ["registers"];
+    return kinds.map((kind) => ({
+      name: SCOPE_NAMES[kind],
+      kind,
+      variablesReference: this.handle({ kind: "scope", frame: frameIndex, scope: kind }),
+      expensive: kind === "globals" || kind === "registers",
+    }));
+  }
+
+  variables(ref: number, opts: { start?: number; count?: number; filter?: "indexed" | "named"; format?: FormatOptions } = {}): VariableView[] {
+    const c = this.containers.get(ref);
+    if (!c) throw new JitdbgError("BAD_REFERENCE", `variables reference ${ref} is not valid (it expires when the program runs)`);
+    const fmt = opts.format ?? {};
+    switch (c.kind) {
+      case "scope":
+        return this.scopeVariables(c.frame, c.scope, fmt);
+      case "xmm":
+        return this.xmmViews(c.name);
+      case "value": {
+        if (opts.filter === "named") return [];
+        const kids = children(c.value, opts.start ?? 0, opts.count, this.memory);
+        return kids.map((k) => this.view(c.frame, k.name, k.value, childName(c.evaluateName, k.name, c.value.type), fmt));
+      }
+    }
+  }
+
+  setVariable(ref: number, name: string, text: string, format: FormatOptions = {}): VariableView {
+    const c = this.containers.get(ref);
+    if (!c) throw new JitdbgError("BAD_REFERENCE", `variables reference ${ref} is not valid`);
+    if (c.kind === "scope" && c.scope === "registers") {
+      if (c.frame !== 0) throw new JitdbgError("REGISTER_READ_ONLY", "registers can only be set in the innermost frame");
+      const reg = name as RegName;
+      if (!GPR_NAMES.includes(reg) && reg !== "fs_base" && reg !== "gs_base") throw new JitdbgError("BAD_REGISTER", `'${name}' is not a register that can be set`);
+      const v = this.parseInt(text);
+      this.dbg.process.cpu.setReg(reg, v);
+      this.dbg.invalidate();
+      return { name, value: `0x${BigInt.asUintN(64, v).toString(16)}`, variablesReference: 0 };
+    }
+    const target = this.variables(ref).find((v) => v.name === name);
+    if (!target) throw new JitdbgError("NO_SUCH_VARIABLE", `no variable named '${name}' here`);
+    const value = this.lookupValue(c, name);
+    assign(this.memory, value, text);
+    return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, value, target.evaluateName ?? name, format);
+  }
+
+  /** Evaluates an expression by the interpreter (no side effects). */
+  evaluate(expr: string, frameIndex: number, format: FormatOptions = {}): VariableView {
+    const r = this.interpret(expr, frameIndex);
+    return this.resultView(expr, r, frameIndex, format);
+  }
+
+  condition(expr: string, frameIndex: number): boolean {
+    const frame = this.dbg.frame(frameIndex);
+    return new Interpreter(this.memory, this.resolver(frame)).truth(expr);
+  }
+
+  /** Names for completion: variables in scope, or members after `.`/`->`. */
+  completions(text: string, frameIndex: number): string[] {
+    const m = /(.*?)(\.|->)([A-Za-z_0-9]*)$/.exec(text);
+    if (m) {
+      try {
+        const r = this.interpret(m[2] === "->" ? `*(${m[1]})` : m[1]!, frameIndex);
+        if (r.kind === "value") {
+          const t = strip(r.value.type);
+          if (t instanceof StructType) return t.members.map((x) => x.name ?? "").filter((n) => n.startsWith(m[3]!));
+        }
+      } catch {
+        return [];
+      }
+      return [];
+    }
+    const prefix = /[A-Za-z_$][A-Za-z_0-9]*$/.exec(text)?.[0] ?? "";
+    const frame = this.dbg.frame(frameIndex);
+    return [...new Set(this.resolver(frame).names())].filter((n) => n.startsWith(prefix)).sort();
+  }
+
+  // ---- internals ----
+
+  interpret(expr: string, frameIndex: number): Result {
+    const frame = this.dbg.frame(frameIndex);
+    return new Interpreter(this.memory, this.resolver(frame)).evaluate(expr);
+  }
+
+  resultView(expr: string, r: Result, frameIndex: number, format: FormatOptions): VariableView {
+    if (r.kind === "int") return { name: expr, value: format.hex ? `0x${BigInt.asUintN(64, r.value).toString(16)}` : String(r.value), type: r.unsigned ? "unsigned long" : "long", variablesReference: 0 };
+    if (r.kind === "float") return { name: expr, value: String(r.value), type: "double", variablesReference: 0 };
+    return this.view(frameIndex, expr, r.value, expr, format);
+  }
+
+  view(frame: number, name: string, value: Value, evaluateName: string, format: FormatOptions): VariableView {
+    const expandable = value.location.kind !== "error" && hasChildren(value);
+    const ref = expandable ? this.handle({ kind: "value", frame, value, evaluateName }) : 0;
+    const indexed = expandable ? indexedCount(value) : undefined;
+    const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref, evaluateName };
+    if (indexed !== undefined) view.indexedVariables = indexed;
+    if (value.location.kind === "memory") view.memoryReference = `0x${value.location.address.toString(16)}`;
+    else if (strip(value.type) instanceof PointerType && value.location.kind === "bytes") {
+      const p = value.location.bytes;
+      view.memoryReference = `0x${new DataView(p.buffer, p.byteOffset, 8).getBigUint64(0, true).toString(16)}`;
+    }
+    return view;
+  }
+
+  private handle(c: Container): number {
+    const ref = this.nextRef++;
+    this.containers.set(ref, c);
+    return ref;
+  }
+
+  private frameValues(frame: Frame): FrameValues {
+    return new FrameValues(this.dbg.process.cpu, frame, (path, offset) => this.tlsAddress(path, offset));
+  }
+
+  /** x86-64 variant II TLS: the executable's block ends at the thread pointer (fs_base). */
+  tlsAddress(imagePath: string, offset: bigint): bigint | undefined {
+    const img = this.dbg.process.image;
+    if (imagePath !== img.path || !img.tls) return undefined;
+    const align = img.tls.align > 0n ? img.tls.align : 1n;
+    const blockSize = ((img.tls.memSize + align - 1n) / align) * align;
+    const tp = this.dbg.process.cpu.reg("fs_base");
+    return tp === 0n ? undefined : tp - blockSize + offset;
+  }
+
+  private scopeVariables(frameIndex: number, scope: ScopeKind, fmt: FormatOptions): VariableView[] {
+    const frame = this.dbg.frame(frameIndex);
+    if (scope === "registers") return this.registerViews(frameIndex, frame);
+    const fv = this.frameValues(frame);
+    return this.scopeVariableList(frame, scope).map((v) => this.view(frameIndex, v.name, fv.read(v), v.name, fmt));
+  }
+
+  /** The DWARF variables a scope shows, innermost declarations first, shadowed names left out. */
+  scopeVariableList(frame: Frame, scope: Exclude<ScopeKind, "registers">): Variable[] {
+    const image = frame.image;
+    const dwarf = image?.dwarf;
+    const at = image?.functionAt(frame.lookupPc);
+    if (!image || !dwarf || !at) return [];
+    const rel = frame.lookupPc - image.bias;
+    const seen = new Set<string>();
+    const out: Variable[] = [];
+    const add = (v: Variable) => {
+      if (seen.has(v.name)) return;
+      seen.add(v.name);
+      out.push(v);
+    };
+    if (scope === "arguments") {
+      // Inlined frames have their own parameters; show those of the innermost scope's function.
+      const fnScope = at.inlined.length > 0 ? at.inlined[at.inlined.length - 1]! : at.function;
+      fnScope.parameters.forEach(add);
+    } else if (scope === "locals") {
+      for (const s of at.scopes) {
+        if (!s.contains(rel)) continue;
+        for (const v of s.variables) if (v.kind === "local" || v.kind === "static-local") add(v);
+        if (s.kind !== "block") break;
+      }
+    } else {
+      const model = dwarf.model(at.unit);
+      for (const v of model?.globals ?? []) if (v.isTls === (scope === "tls")) add(v);
+    }
+    return out;
+  }
+
+  private registerViews(frameIndex: number, frame: Frame): VariableView[] {
+    const cpu = this.dbg.process.cpu;
+    const views: VariableView[] = [];
+    const dwarfNum = new Map<string, number>([["rax", 0], ["rdx", 1], ["rcx", 2], ["rbx", 3], ["rsi", 4], ["rdi", 5], ["rbp", 6], ["rsp", 7], ["r8", 8], ["r9", 9], ["r10", 10], ["r11", 11], ["r12", 12], ["r13", 13], ["r14", 14], ["r15", 15], ["rip", 16]]);
+    for (const name of GPR_NAMES) {
+      if (name === "eflags") {
+        if (frameIndex === 0) views.push({ name, value: describeEflags(cpu.reg("eflags")), variablesReference: 0, evaluateName: "$eflags" });
+        continue;
+      }
+      const v = frameIndex === 0 ? cpu.reg(name) : frame.registers.get(dwarfNum.get(name)!);
+      const text = v === undefined ? "<not saved>" : `0x${v.toString(16).padStart(16, "0")}${name === "rip" ? ` <${this.dbg.describePc(v)}>` : ""}`;
+      views.push({ name, value: text, variablesReference: 0, evaluateName: `$${name}`, memoryReference: v === undefined ? undefined : `0x${v.toString(16)}` });
+    }
+    if (frameIndex === 0) {
+      for (const name of ["fs_base", "gs_base"] as const) views.push({ name, value: `0x${cpu.reg(name).toString(16)}`, variablesReference: 0, evaluateName: `$${name}` });
+      for (const name of XMM_NAMES) {
+        const b = cpu.regBytes(name);
+        views.push({ name, value: `0x${[...b].reverse().map((x) => x.toString(16).padStart(2, "0")).join("")}`, variablesReference: this.handle({ kind: "xmm", name }), evaluateName: `$${name}` });
+      }
+    }
+    return views;
+  }
+
+  private xmmViews(name: RegName): VariableView[] {
+    const b = this.dbg.process.cpu.regBytes(name);
+    const dv = new DataView(b.buffer, b.byteOffset, 16);
+    const list = (n: number, get: (i: number) => string) => `{${Array.from({ length: n }, (_, i) => get(i)).join(", ")}}`;
+    return [
+      { name: "v2_double", value: list(2, (i) => String(dv.getFloat64(i * 8, true))), variablesReference: 0 },
+      { name: "v4_float", value: list(4, (i) => String(Math.fround(dv.getFloat32(i * 4, true)))), variablesReference: 0 },
+      { name: "v2_int64", value: list(2, (i) => String(dv.getBigInt64(i * 8, true))), variablesReference: 0 },
+      { name: "v4_int32", value: list(4, (i) => String(dv.getInt32(i * 4, true))), variablesReference: 0 },
+    ];
+  }
+
+  private lookupValue(c: Container, name: string): Value {
+    if (c.kind === "value") {
+      const kid = children(c.value, 0, undefined, this.memory).find((k) => k.name === name);
+      if (!kid) throw new JitdbgError("NO_SUCH_VARIABLE", `no member '${name}'`);
+      return kid.value;
+    }
+    if (c.kind === "scope" && c.scope !== "registers") {
+      const frame = this.dbg.frame(c.frame);
+      const v = this.scopeVariableList(frame, c.scope).find((x) => x.name === name);
+      if (!v) throw new JitdbgError("NO_SUCH_VARIABLE", `no variable named '${name}' here`);
+      return this.frameValues(frame).read(v);
+    }
+    throw new JitdbgError("NO_SUCH_VARIABLE", `'${name}' cannot be set here`);
+  }
+
+  /** Names visible in a frame for the interpreter: locals, arguments, globals, registers. */
+  resolver(frame: Frame): NameResolver {
+    const fv = this.frameValues(frame);
+    const image = frame.image;
+    const cpu = this.dbg.process.cpu;
+    const scoped = (["locals", "arguments", "globals", "tls"] as const).flatMap((k) => this.scopeVariableList(frame, k));
+    return {
+      lookup: (name) => {
+        if (name.startsWith("$")) {
+          const reg = name.slice(1) as RegName;
+          if ((GPR_NAMES as readonly string[]).includes(reg) || reg === "fs_base" || reg === "gs_base") {
+            return frame.index === 0 ? cpu.reg(reg) : frame.registers.get(["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"].indexOf(reg));
+          }
+          return undefined;
+        }
+        const v = scoped.find((x) => x.name === name) ?? image?.dwarf?.findGlobalVariable(name);
+        if (v) return fv.read(v);
+        const e = this.enumerator(frame, name);
+        if (e !== undefined) return e;
+        return undefined;
+      },
+      names: () => [...scoped.map((v) => v.name), ...GPR_NAMES.map((r) => `$${r}`)],
+    };
+  }
+
+  private enumerator(frame: Frame, name: string): bigint | undefined {
+    const image = frame.image;
+    const at = image?.functionAt(frame.lookupPc);
+    const model = at && image?.dwarf?.model(at.unit);
+    if (!model) return undefined;
+    for (const die of model.types.values()) {
+      const t = image!.dwarf!.typeOf(die).stripped;
+      if (t.kind === "enum") {
+        const e = t.enumerators.find((x) => x.name === name);
+        if (e) return e.value;
+      }
+    }
+    return undefined;
+  }
+
+  private parseInt(text: string): bigint {
+    const s = text.trim();
+    try {
+      return s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s);
+    } catch {
+      throw new JitdbgError("VALUE_PARSE", `'${text}' is not an integer`);
+    }
+  }
+}
+
+function childName(parent: string, child: string, parentType: DwarfType): string {
+  const t = strip(parentType);
+  if (child.startsWith("[")) return `(${parent})${child}`;
+  if (child === "*") return `*(${parent})`;
+  if (t instanceof PointerType) return `(${parent})->${child}`;
+  return `(${parent}).${child}`;
+}
+
+

@@ -1,0 +1,127 @@
+/**
+ * Call stack by unwinding: call frame information (.eh_frame/.debug_frame of the image holding the
+ * pc, or of a JIT module) first, the frame-pointer chain when there is none. Each frame has the
+ * registers that could be recovered for it, in DWARF numbering.
+ */
+import type { Cpu } from "../emu/cpu.js";
+import { CALLEE_SAVED_REGS, DWARF_GPRS } from "./registers.js";
+import type { ImageInfo, SourceLocation } from "./image-info.js";
+import type { CallFrameInfo } from "../dwarf/index.js";
+
+export interface Frame {
+  index: number;
+  pc: bigint;
+  /** Canonical frame address (the caller's rsp); undefined when the unwinder could not tell. */
+  cfa: bigint | undefined;
+  /** Registers known in this frame, DWARF-numbered. */
+  registers: Map<number, bigint>;
+  image: ImageInfo | undefined;
+  functionName: string | undefined;
+  source: SourceLocation | undefined;
+  /** Address used to look up lines and scopes: pc-1 for return addresses (the call instruction). */
+  lookupPc: bigint;
+  /** How this frame was found. */
+  unwoundBy: "top" | "cfi" | "frame-pointer";
+}
+
+export interface UnwindContext {
+  cpu: Cpu;
+  imageFor(pc: bigint): ImageInfo | undefined;
+  /** Call frame information for code outside the images (JIT modules). */
+  extraCfi?(pc: bigint): CallFrameInfo | undefined;
+  maxFrames?: number;
+}
+
+const RSP = 7;
+const RBP = 6;
+const RIP = 16;
+
+function readU64(cpu: Cpu, address: bigint): bigint | undefined {
+  const b = new Uint8Array(8);
+  return cpu.tryRead(address, b) ? new DataView(b.buffer).getBigUint64(0, true) : undefined;
+}
+
+export function topRegisters(cpu: Cpu): Map<number, bigint> {
+  const regs = new Map<number, bigint>();
+  for (const [num, name] of DWARF_GPRS) regs.set(num, cpu.reg(name));
+  return regs;
+}
+
+function describeFrame(ctx: UnwindContext, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame {
+  const lookupPc = index === 0 ? pc : pc - 1n;
+  const image = ctx.imageFor(lookupPc);
+  return {
+    index,
+    pc,
+    cfa,
+    registers: regs,
+    image,
+    functionName: image?.functionName(lookupPc),
+    source: image?.sourceAt(lookupPc),
+    lookupPc,
+    unwoundBy: how,
+  };
+}
+
+/** The frames from the innermost outwards. */
+export function unwindStack(ctx: UnwindContext): Frame[] {
+  const max = ctx.maxFrames ?? 512;
+  const frames: Frame[] = [];
+  let regs = topRegisters(ctx.cpu);
+  let pc = regs.get(RIP)!;
+  let how: Frame["unwoundBy"] = "top";
+  for (let i = 0; i < max; i++) {
+    const step = unwindOne(ctx, pc, regs, i > 0);
+    frames.push(describeFrame(ctx, i, pc, regs, step?.cfa, how));
+    if (!step || step.returnAddress === undefined || step.returnAddress === 0n) break;
+    // A caller whose stack pointer does not grow outwards is a broken chain: stop there.
+    const oldSp = regs.get(RSP)!;
+    const newSp = step.registers.get(RSP);
+    if (newSp === undefined || newSp <= oldSp) break;
+    regs = step.registers;
+    pc = step.returnAddress;
+    how = step.how;
+  }
+  return frames;
+}
+
+interface Step {
+  cfa: bigint | undefined;
+  registers: Map<number, bigint>;
+  returnAddress: bigint | undefined;
+  how: "cfi" | "frame-pointer";
+}
+
+function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, isReturnAddress: boolean): Step | undefined {
+  const lookup = isReturnAddress ? pc - 1n : pc;
+  const cfi = ctx.imageFor(lookup)?.cfi ?? ctx.extraCfi?.(lookup);
+  const res = cfi?.unwind(pc, { readRegister: (r) => regs.get(r), readMemory: (a, size) => readSized(ctx.cpu, a, size) }, { isReturnAddress });
+  if (res) {
+    const next = new Map<number, bigint>();
+    // Callee-saved registers keep their value unless the CFI says where they were saved.
+    for (const r of CALLEE_SAVED_REGS) {
+      const v = regs.get(r);
+      if (v !== undefined) next.set(r, v);
+    }
+    for (const [r, v] of res.registers) next.set(r, v);
+    next.set(RSP, res.cfa);
+    if (res.returnAddress !== undefined) next.set(RIP, res.returnAddress);
+    return { cfa: res.cfa, registers: next, returnAddress: res.returnAddress, how: "cfi" };
+  }
+  // No CFI: assume the standard frame `push rbp; mov rbp, rsp`.
+  const rbp = regs.get(RBP);
+  if (rbp === undefined || rbp === 0n) return undefined;
+  const savedRbp = readU64(ctx.cpu, rbp);
+  const ret = readU64(ctx.cpu, rbp + 8n);
+  if (savedRbp === undefined || ret === undefined) return undefined;
+  const next = new Map<number, bigint>([[RBP, savedRbp], [RSP, rbp + 16n], [RIP, ret]]);
+  return { cfa: rbp + 16n, registers: next, returnAddress: ret, how: "frame-pointer" };
+}
+
+function readSized(cpu: Cpu, address: bigint, size: number): bigint | undefined {
+  const b = new Uint8Array(size);
+  if (!cpu.tryRead(address, b)) return undefined;
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}

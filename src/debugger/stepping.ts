@@ -1,0 +1,191 @@
+/**
+ * Source-level stepping the way gdb does it: run the current line's instructions under a trace
+ * hook; stop at the start of a statement of another line; step over calls (always for `over`,
+ * for code without line info when stepping in) by running to the return address; after a return
+ * into the middle of the caller's line, keep going to the start of its next line.
+ */
+import type { Cpu, HookHandle } from "../emu/cpu.js";
+import type { ImageInfo } from "./image-info.js";
+import type { RawStop } from "./run-control.js";
+import type { RunResult } from "./stops.js";
+
+export type StepMode = "over" | "in";
+
+type Classified = "call" | "ret" | "other";
+
+/** Whether an instruction is a call or a return, from its bytes (legacy and REX prefixes skipped). */
+export function classifyInstruction(bytes: Uint8Array): Classified {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const isPrefix = b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65 || b === 0x36 || (b >= 0x40 && b <= 0x4f);
+    if (!isPrefix) break;
+    i++;
+  }
+  const op = bytes[i];
+  if (op === 0xe8) return "call";
+  if (op === 0xc3 || op === 0xc2) return "ret";
+  if (op === 0xff) {
+    const reg = ((bytes[i + 1] ?? 0) >> 3) & 7;
+    if (reg === 2 || reg === 3) return "call";
+  }
+  return "other";
+}
+
+/** Why the trace hook stopped the CPU. */
+type TraceEvent =
+  | { kind: "new-line"; pc: bigint }
+  | { kind: "entered-call"; pc: bigint; returnAddress: bigint; sp: bigint }
+  | { kind: "returned"; pc: bigint }
+  | { kind: "no-line-info"; pc: bigint };
+
+export interface SteppingHost {
+  cpu: Cpu;
+  imageFor(pc: bigint): ImageInfo | undefined;
+  /**
+   * Runs until a step hook fires (returned raw) or something the user must see happens (a
+   * breakpoint whose condition holds, a signal, the end, a pause: returned as a RunResult).
+   */
+  run(suppressBreakpointAt: bigint | undefined): Promise<RawStop | RunResult>;
+  /** Where the current function returns to, and its CFA (from the unwinder). */
+  caller(): { returnAddress: bigint; cfa: bigint } | undefined;
+}
+
+export type StepOutcome = { kind: "done"; pc: bigint } | { kind: "interrupted"; result: RunResult };
+
+export class Stepper {
+  constructor(
+    private readonly host: SteppingHost,
+    /** Ends the current emulation slice with a step stop (RunControl.stopFromHook). */
+    private readonly requestStop: (pc: bigint) => void,
+  ) {}
+
+  /** One source line, stepping over (or into) calls. */
+  async stepLine(mode: StepMode): Promise<StepOutcome> {
+    const { cpu } = this.host;
+    let pc = cpu.reg("rip");
+    let image = this.host.imageFor(pc);
+    let range = image?.lineRange(pc);
+    if (!range) {
+      // No line information here (libc, say): finish this function, then find a line.
+      const c = this.host.caller();
+      if (!c) return { kind: "done", pc };
+      const out = await this.stepOut(c.returnAddress, c.cfa);
+      if (out.kind !== "done") return out;
+      pc = out.pc;
+      image = this.host.imageFor(pc);
+      range = image?.lineRange(pc);
+      if (!range || image?.isStatementStart(pc)) return out;
+    }
+    let currentLine = range.line;
+    let currentFile = range.file;
+    for (;;) {
+      const ev = await this.trace(range, currentLine, currentFile);
+      if (ev.kind === "interrupted") return ev;
+      const e = ev.event;
+      switch (e.kind) {
+        case "new-line":
+        case "no-line-info":
+          return { kind: "done", pc: e.pc };
+        case "entered-call": {
+          const calleeImage = this.host.imageFor(e.pc);
+          if (mode === "in" && calleeImage?.lineRange(e.pc)) {
+            const fn = calleeImage.functionAt(e.pc)?.function;
+            const body = fn && calleeImage.dwarf ? calleeImage.dwarf.prologueEnd(fn) + calleeImage.bias : e.pc;
+            if (body === e.pc) return { kind: "done", pc: e.pc };
+            return this.runTo(body, () => true);
+          }
+          const r = await this.runTo(e.returnAddress, () => cpu.reg("rsp") > e.sp);
+          if (r.kind !== "done") return r;
+          continue; // back in the stepped line's function: keep tracing
+        }
+        case "returned": {
+          const callerImage = this.host.imageFor(e.pc);
+          const callerRange = callerImage?.lineRange(e.pc);
+          if (!callerRange) return { kind: "done", pc: e.pc };
+          if (callerImage!.isStatementStart(e.pc) && (callerRange.line !== currentLine || callerRange.file !== currentFile)) return { kind: "done", pc: e.pc };
+          range = callerRange;
+          currentLine = callerRange.line;
+          currentFile = callerRange.file;
+          continue;
+        }
+      }
+    }
+  }
+
+  /** Runs until the current function returns to its caller (stopping right after the call). */
+  async stepOut(returnAddress: bigint, cfa: bigint): Promise<StepOutcome> {
+    const { cpu } = this.host;
+    // The caller's rsp after the return equals the callee's CFA.
+    return this.runTo(returnAddress, () => cpu.reg("rsp") >= cfa);
+  }
+
+  /** Runs until pc reaches `target` with `when()` true; user breakpoints still stop it. */
+  async runTo(target: bigint, when: () => boolean): Promise<StepOutcome> {
+    const { cpu } = this.host;
+    const pc0 = cpu.reg("rip");
+    if (pc0 === target && when()) return { kind: "done", pc: pc0 };
+    let first = true;
+    const hook = cpu.hookCode(target, target, (pc) => {
+      // The instruction we resume from does not count (we may be sitting on the target).
+      if (first && pc === pc0) {
+        first = false;
+        return;
+      }
+      first = false;
+      if (when()) this.requestStop(pc);
+    });
+    try {
+      for (;;) {
+        const r = await this.host.run(undefined);
+        if (!("reason" in r)) {
+          if (r.kind === "step" && cpu.reg("rip") === target) return { kind: "done", pc: target };
+          continue;
+        }
+        return { kind: "interrupted", result: r };
+      }
+    } finally {
+      hook.remove();
+    }
+  }
+
+  /** Runs instruction by instruction (through a trace hook) until the line is left. */
+  private async trace(range: { start: bigint; end: bigint }, line: number, file: string): Promise<{ kind: "event"; event: TraceEvent } | { kind: "interrupted"; result: RunResult }> {
+    const { cpu } = this.host;
+    let event: TraceEvent | undefined;
+    let prev: { kind: Classified; next: bigint; sp: bigint } | undefined;
+    let first = true;
+    const bytes = new Uint8Array(16);
+    const hook: HookHandle = cpu.hookCode(1n, 0n, (pc, size) => {
+      if (first) {
+        first = false;
+      } else if (prev?.kind === "call" && pc !== prev.next) {
+        event = { kind: "entered-call", pc, returnAddress: prev.next, sp: cpu.reg("rsp") };
+      } else if (prev?.kind === "ret") {
+        const inRange = pc >= range.start && pc < range.end;
+        if (!inRange) event = { kind: "returned", pc };
+      } else if (pc < range.start || pc >= range.end) {
+        const image = this.host.imageFor(pc);
+        const lr = image?.lineRange(pc);
+        if (!lr) event = { kind: "no-line-info", pc };
+        else if (image!.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) event = { kind: "new-line", pc };
+      }
+      if (event) {
+        this.requestStop(pc);
+        return;
+      }
+      const b = bytes.subarray(0, Math.min(size, 16));
+      cpu.tryRead(pc, b);
+      prev = { kind: classifyInstruction(b), next: pc + BigInt(size), sp: cpu.reg("rsp") };
+    });
+    try {
+      for (;;) {
+        const r = await this.host.run(undefined);
+        if ("reason" in r) return { kind: "interrupted", result: r };
+        if (event) return { kind: "event", event };
+      }
+    } finally {
+      hook.remove();
+    }
+  }
+}
