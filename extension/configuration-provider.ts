@@ -77,7 +77,6 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
     const sourceDir = source !== undefined ? dirname(source) : undefined;
     out.cwd = out.cwd ? absolute(out.cwd, base) : (base ?? sourceDir ?? dirname(out.program ?? "."));
     out.args ??= [];
-    out.env ??= {};
     out.stopOnEntry ??= false;
     out.reproducible ??= false;
     // A program built into the build directory still reads its data from next to its source.
