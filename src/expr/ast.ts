@@ -1,0 +1,62 @@
+/**
+ * Syntax trees as parsed. Type names are already resolved to C types by the parser (it must know
+ * typedef names to parse C at all); identifiers are resolved later, against the Scope, by check.ts.
+ * Every node keeps `pos`, the 0-based source offset its diagnostics point at.
+ */
+import type { CType, FunctionType } from "./types.js";
+
+export type UnaryOp = "-" | "+" | "!" | "~" | "*" | "&" | "++pre" | "--pre" | "++post" | "--post";
+export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "<<" | ">>" | "<" | ">" | "<=" | ">=" | "==" | "!=" | "&" | "|" | "^" | "&&" | "||" | ",";
+export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "^=" | "|=";
+
+export type Expr =
+  | { k: "int"; pos: number; value: bigint; suffix: string; nonDecimal: boolean; text: string }
+  | { k: "char"; pos: number; value: bigint }
+  | { k: "float"; pos: number; value: number; single: boolean }
+  | { k: "string"; pos: number; bytes: Uint8Array }
+  | { k: "ident"; pos: number; name: string }
+  | { k: "unary"; pos: number; op: UnaryOp; operand: Expr }
+  | { k: "binary"; pos: number; op: BinaryOp; left: Expr; right: Expr }
+  | { k: "assign"; pos: number; op: AssignOp; target: Expr; value: Expr }
+  | { k: "cond"; pos: number; cond: Expr; then: Expr; else: Expr }
+  | { k: "call"; pos: number; callee: Expr; args: Expr[] }
+  | { k: "index"; pos: number; base: Expr; index: Expr }
+  | { k: "member"; pos: number; base: Expr; name: string; namePos: number; arrow: boolean }
+  | { k: "cast"; pos: number; type: CType; operand: Expr }
+  | { k: "sizeof"; pos: number; of: Expr | CType; align: boolean };
+
+export interface Declaration {
+  pos: number;
+  name: string;
+  type: CType;
+  init: Expr | undefined;
+}
+
+export type Stmt =
+  | { k: "expr"; pos: number; expr: Expr }
+  | { k: "decl"; pos: number; decls: Declaration[] }
+  | { k: "block"; pos: number; body: Stmt[] }
+  | { k: "if"; pos: number; cond: Expr; then: Stmt; else: Stmt | undefined }
+  | { k: "while"; pos: number; cond: Expr; body: Stmt }
+  | { k: "do"; pos: number; body: Stmt; cond: Expr }
+  | { k: "for"; pos: number; init: Stmt | undefined; cond: Expr | undefined; step: Expr | undefined; body: Stmt }
+  | { k: "return"; pos: number; value: Expr | undefined }
+  | { k: "break"; pos: number }
+  | { k: "continue"; pos: number }
+  | { k: "empty"; pos: number };
+
+export interface FunctionDef {
+  pos: number;
+  name: string;
+  type: FunctionType;
+  paramNames: string[];
+  body: Stmt[];
+}
+
+/** What one console input is: an expression, or a function definition. */
+export type Input = { k: "expr"; expr: Expr } | { k: "function"; def: FunctionDef };
+
+/** Whether a type-or-expression operand of sizeof is a type. */
+export function isTypeOperand(of: Expr | CType): of is CType {
+  return !("k" in of);
+}

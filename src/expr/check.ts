@@ -1,0 +1,586 @@
+/**
+ * Name resolution and type checking: turns parsed syntax into the typed tree (ir.ts), resolving
+ * identifiers against the Scope, applying C's conversions, and assigning argument-block slots to the
+ * frame variables and registers the expression uses.
+ */
+import type { AssignOp, BinaryOp, Expr, FunctionDef, Stmt } from "./ast.js";
+import { isTypeOperand } from "./ast.js";
+import { libcPrototype } from "./builtins.js";
+import { defaultPromotion, integerLiteralType, promote, usualArithmetic } from "./conversions.js";
+import { didYouMean, exprError } from "./errors.js";
+import { FrameLayout } from "./frame.js";
+import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "./ir.js";
+import type { Scope, TlsModel, VariableLocation } from "./scope.js";
+import {
+  T, alignOf, arrayOf, findMember, isArithmetic, isFloat, isInteger, isPointer, isRecord, isScalar, isVoid, memberNames,
+  pointee, pointerTo, sameType, sizeOf, typeName, unqual, type CType, type FunctionType, type RecordType,
+} from "./types.js";
+
+/** One 8-byte-aligned slot of the argument block the evaluator fills before calling the entry. */
+export interface ArgSlot {
+  /** Byte offset in the argument block. */
+  offset: number;
+  size: number;
+  /** The identifier as written (`local`, `$rax`). */
+  name: string;
+  /** "address": store the variable's address; "value": store its value (registers, DWARF values). */
+  fill: "address" | "value";
+  location: VariableLocation;
+  type: CType;
+  /** The expression may modify the slot; copy it back to the register/value afterwards. */
+  written: boolean;
+}
+
+/** Registers readable as `$name`, all through "value" slots (gdb's types for rsp, rbp, rip). */
+const REGISTERS: Record<string, CType> = {
+  rax: T.long, rbx: T.long, rcx: T.long, rdx: T.long, rsi: T.long, rdi: T.long, rbp: pointerTo(T.void), rsp: pointerTo(T.void),
+  r8: T.long, r9: T.long, r10: T.long, r11: T.long, r12: T.long, r13: T.long, r14: T.long, r15: T.long,
+  rip: pointerTo({ kind: "function", ret: T.void, params: [], variadic: false, prototyped: false }), eflags: T.int,
+  fs_base: T.long, gs_base: T.long,
+};
+
+/** Bytes the entry function's frame keeps for its two incoming pointers (arg block, result). */
+export const ENTRY_RESERVED = 16;
+
+interface LocalVar {
+  type: CType;
+  offset: number;
+}
+
+/** A `nodebug` marker for symbols without types: usable only under a cast or `&`. */
+const NODEBUG = new WeakSet<TExpr>();
+
+export interface CheckOptions {
+  tlsModel: TlsModel;
+}
+
+export class Checker {
+  readonly slots: ArgSlot[] = [];
+  readonly rodata: number[] = [];
+  private readonly strings = new Map<string, number>();
+  frame = new FrameLayout(ENTRY_RESERVED);
+  private localScopes: Map<string, LocalVar>[] = [];
+  private fn: { name: string; type: FunctionType } | undefined;
+  private loopDepth = 0;
+
+  constructor(
+    private readonly scope: Scope,
+    private readonly opts: CheckOptions,
+  ) {}
+
+  // ---- entry points
+
+  /** The top-level expression: the entry stores its value (arrays and structs by bytes). */
+  checkTopLevel(e: Expr): TExpr {
+    const te = this.expr(e);
+    const u = unqual(te.type);
+    if (u.kind === "array" && sizeOf(u) !== undefined) return te; // shown as the whole array, like gdb
+    if (u.kind === "function") return this.rvalue(te);
+    if (te.k === "place" && NODEBUG.has(te)) throw this.noDebugType(te);
+    return this.rvalue(te);
+  }
+
+  checkFunction(def: FunctionDef): { params: { offset: number; type: CType }[]; body: TStmt[]; frame: FrameLayout } {
+    const retU = unqual(def.type.ret);
+    if (retU.kind === "struct" || retU.kind === "union") throw exprError("EXPR_UNSUPPORTED", `console functions returning '${typeName(def.type.ret)}' are not supported; return a pointer`, def.pos);
+    if (retU.kind === "array") throw exprError("EXPR_TYPE", "function cannot return an array type", def.pos);
+    this.frame = new FrameLayout(0);
+    this.fn = { name: def.name, type: def.type };
+    const params: { offset: number; type: CType }[] = [];
+    const scope = new Map<string, LocalVar>();
+    def.type.params.forEach((p, i) => {
+      if (isRecord(p)) throw exprError("EXPR_UNSUPPORTED", `struct parameters ('${typeName(p)}') are not supported; pass a pointer`, def.pos);
+      const offset = this.frame.alloc(sizeOf(p) ?? 8, alignOf(p));
+      params.push({ offset, type: p });
+      const name = def.paramNames[i];
+      if (name) scope.set(name, { type: p, offset });
+    });
+    this.localScopes = [scope];
+    const body = def.body.map((s) => this.stmt(s));
+    this.localScopes = [];
+    return { params, body, frame: this.frame };
+  }
+
+  // ---- statements
+
+  private stmt(s: Stmt): TStmt {
+    switch (s.k) {
+      case "expr": return { k: "expr", expr: this.expr(s.expr) };
+      case "empty": return { k: "block", body: [] };
+      case "block": {
+        this.localScopes.push(new Map());
+        const body = s.body.map((b) => this.stmt(b));
+        this.localScopes.pop();
+        return { k: "block", body };
+      }
+      case "decl": {
+        const out: TStmt[] = [];
+        const scope = this.localScopes[this.localScopes.length - 1]!;
+        for (const d of s.decls) {
+          const size = sizeOf(d.type);
+          if (isVoid(d.type) || size === undefined) throw exprError("EXPR_TYPE", `variable '${d.name}' has incomplete type '${typeName(d.type)}'`, d.pos);
+          const local = { type: d.type, offset: this.frame.alloc(size, alignOf(d.type)) };
+          if (d.init) {
+            const target: TExpr = { k: "place", type: d.type, pos: d.pos, place: { k: "frame", offset: local.offset } };
+            const value = this.assignable(this.rvalue(this.expr(d.init)), d.type, d.init.pos, "initializing");
+            scope.set(d.name, local);
+            out.push({ k: "expr", expr: { k: "assign", type: d.type, pos: d.pos, target, value } });
+          } else scope.set(d.name, local);
+        }
+        return { k: "block", body: out };
+      }
+      case "if": return { k: "if", cond: this.condition(s.cond), then: this.stmt(s.then), else: s.else ? this.stmt(s.else) : undefined };
+      case "while": return this.loop(() => ({ k: "loop", cond: this.condition(s.cond), body: this.stmt(s.body), step: undefined, testFirst: true }));
+      case "do": return this.loop(() => ({ k: "loop", body: this.stmt(s.body), cond: this.condition(s.cond), step: undefined, testFirst: false }));
+      case "for": {
+        this.localScopes.push(new Map());
+        const init = s.init ? this.stmt(s.init) : undefined;
+        const loop = this.loop((): TStmt => ({
+          k: "loop",
+          cond: s.cond ? this.condition(s.cond) : undefined,
+          step: s.step ? this.expr(s.step) : undefined,
+          body: this.stmt(s.body),
+          testFirst: true,
+        }));
+        this.localScopes.pop();
+        return { k: "block", body: init ? [init, loop] : [loop] };
+      }
+      case "return": {
+        const ret = this.fn!.type.ret;
+        if (!s.value) {
+          if (!isVoid(ret)) throw exprError("EXPR_TYPE", `non-void function '${this.fn!.name}' should return a value`, s.pos);
+          return { k: "return", value: undefined };
+        }
+        if (isVoid(ret)) throw exprError("EXPR_TYPE", `void function '${this.fn!.name}' should not return a value`, s.value.pos);
+        return { k: "return", value: this.assignable(this.rvalue(this.expr(s.value)), ret, s.value.pos, "returning") };
+      }
+      case "break": case "continue":
+        if (this.loopDepth === 0) throw exprError("EXPR_SYNTAX", `'${s.k}' statement not in a loop`, s.pos);
+        return { k: s.k };
+    }
+  }
+
+  private loop(build: () => TStmt): TStmt {
+    this.loopDepth++;
+    try {
+      return build();
+    } finally {
+      this.loopDepth--;
+    }
+  }
+
+  private condition(e: Expr): TExpr {
+    const te = this.rvalue(this.expr(e));
+    if (!isScalar(te.type)) throw exprError("EXPR_TYPE", `statement requires expression of scalar type ('${typeName(te.type)}' invalid)`, e.pos);
+    return te;
+  }
+
+  // ---- expressions
+
+  expr(e: Expr): TExpr {
+    switch (e.k) {
+      case "int": {
+        const t = integerLiteralType(e.value, e.suffix, e.nonDecimal);
+        if (!t) throw exprError("EXPR_TYPE", `integer literal '${e.text}' is too large for any integer type`, e.pos);
+        return { k: "const", type: t, pos: e.pos, value: e.value };
+      }
+      case "char": return { k: "const", type: T.int, pos: e.pos, value: e.value };
+      case "float": return { k: "fconst", type: e.single ? T.float : T.double, pos: e.pos, value: e.value };
+      case "string": return { k: "place", type: arrayOf(T.char, e.bytes.length + 1), pos: e.pos, place: { k: "rodata", offset: this.stringOffset(e.bytes) } };
+      case "ident": return this.ident(e.name, e.pos);
+      case "unary": return this.unary(e);
+      case "binary": return this.binary(e.op, this.expr(e.left), this.expr(e.right), e.pos);
+      case "assign": return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, e.target.pos);
+      case "cond": return this.conditional(e);
+      case "call": return this.call(e);
+      case "index": {
+        const base = this.rvalue(this.expr(e.base));
+        const index = this.rvalue(this.expr(e.index));
+        let ptr = base;
+        let int = index;
+        if (!isPointer(base.type) && isPointer(index.type)) [ptr, int] = [index, base];
+        if (!isPointer(ptr.type)) throw exprError("EXPR_TYPE", `subscripted value is not an array or pointer ('${typeName(base.type)}')`, e.pos);
+        if (!isInteger(int.type)) throw exprError("EXPR_TYPE", `array subscript is not an integer ('${typeName(int.type)}')`, e.index.pos);
+        return this.deref(this.pointerArith(ptr, int, false, e.pos), e.pos);
+      }
+      case "member": return this.member(e);
+      case "cast": return this.cast(this.expr(e.operand), e.type, e.pos);
+      case "sizeof": {
+        const t = isTypeOperand(e.of) ? e.of : this.expr(e.of).type;
+        const name = e.align ? "_Alignof" : "sizeof";
+        const size = sizeOf(t);
+        if (size === undefined || (isVoid(t) && e.align)) throw exprError("EXPR_TYPE", `invalid application of '${name}' to an incomplete type '${typeName(t)}'`, e.pos);
+        return { k: "const", type: { kind: "typedef", name: "size_t", target: T.ulong }, pos: e.pos, value: BigInt(e.align ? alignOf(t) : size) };
+      }
+    }
+  }
+
+  private stringOffset(bytes: Uint8Array): number {
+    const key = Buffer.from(bytes).toString("latin1");
+    let off = this.strings.get(key);
+    if (off === undefined) {
+      off = this.rodata.length;
+      this.rodata.push(...bytes, 0);
+      this.strings.set(key, off);
+    }
+    return off;
+  }
+
+  private ident(name: string, pos: number): TExpr {
+    for (let i = this.localScopes.length - 1; i >= 0; i--) {
+      const v = this.localScopes[i]!.get(name);
+      if (v) return { k: "place", type: v.type, pos, place: { k: "frame", offset: v.offset } };
+    }
+    if (this.fn && name === this.fn.name) return { k: "place", type: this.fn.type, pos, place: { k: "own", symbol: name } };
+    const ent = this.scope.lookup(name);
+    if (ent?.kind === "enumerator") return { k: "const", type: ent.type, pos, value: ent.value };
+    if (ent?.kind === "function") {
+      const type = ent.type ?? libcPrototype(name);
+      const te: TExpr = { k: "place", type: type ?? { kind: "function", ret: T.int, params: [], variadic: false, prototyped: false }, pos, place: { k: "extern", symbol: ent.symbol } };
+      if (!type) NODEBUG.add(te);
+      return te;
+    }
+    if (ent?.kind === "variable") {
+      const te = this.variable(name, ent.type ?? T.int, ent.location, pos);
+      if (!ent.type) NODEBUG.add(te);
+      return te;
+    }
+    if (name.startsWith("$") && REGISTERS[name.slice(1)]) {
+      const reg = name.slice(1);
+      return this.variable(name, REGISTERS[reg]!, { kind: "value", register: reg }, pos);
+    }
+    const proto = libcPrototype(name);
+    if (proto) return { k: "place", type: proto, pos, place: { k: "extern", symbol: name } };
+    const candidates = [...this.localScopes.flatMap((s) => [...s.keys()]), ...this.scope.names()];
+    if (name.startsWith("$")) candidates.push(...Object.keys(REGISTERS).map((r) => `$${r}`));
+    throw exprError("EXPR_UNKNOWN_IDENTIFIER", `unknown identifier '${name}'${didYouMean(name, candidates)}`, pos);
+  }
+
+  private variable(name: string, type: CType, loc: VariableLocation, pos: number): TExpr {
+    let place: Place;
+    switch (loc.kind) {
+      case "global": place = { k: "extern", symbol: loc.symbol }; break;
+      case "tls": place = { k: "tls", symbol: loc.symbol, model: loc.model ?? this.opts.tlsModel }; break;
+      case "frame": case "value": {
+        if (this.fn) throw exprError("EXPR_UNSUPPORTED", `console function '${this.fn.name}' cannot use '${name}', a variable of the stopped frame; pass it as a parameter`, pos);
+        const fill = loc.kind === "frame" ? "address" : "value";
+        let slot = this.slots.find((s) => s.name === name);
+        if (!slot) {
+          const size = fill === "address" ? 8 : Math.ceil((sizeOf(type) ?? 8) / 8) * 8;
+          const offset = this.slots.reduce((n, s) => n + s.size, 0);
+          slot = { offset, size, name, fill, location: loc, type, written: false };
+          this.slots.push(slot);
+        }
+        place = fill === "address" ? { k: "argAddress", offset: slot.offset } : { k: "argValue", offset: slot.offset };
+        break;
+      }
+    }
+    return { k: "place", type, pos, place };
+  }
+
+  private noDebugType(te: TExpr): Error {
+    const name = te.k === "place" && (te.place.k === "extern" || te.place.k === "tls") ? te.place.symbol : "symbol";
+    if (unqual(te.type).kind === "function") {
+      return exprError("EXPR_NO_PROTOTYPE", `'${name}' has no debug info and no known prototype; cast it to its type, e.g. '((int (*)(int))${name})(...)'`, te.pos);
+    }
+    return exprError("EXPR_NO_DEBUG_TYPE", `'${name}' has unknown type (no debug info); cast it to its declared type, e.g. '(int)${name}' or '*(int *)&${name}'`, te.pos);
+  }
+
+  /** Value of an expression: lvalues are loaded, arrays and functions decay to pointers. */
+  rvalue(te: TExpr): TExpr {
+    const u = unqual(te.type);
+    if (NODEBUG.has(te) && u.kind !== "function") throw this.noDebugType(te);
+    if (u.kind === "array") return { k: "addr", type: pointerTo(u.of), pos: te.pos, lv: te };
+    if (u.kind === "function") return { k: "addr", type: pointerTo(te.type), pos: te.pos, lv: te };
+    if (!isLvalue(te)) return te;
+    if (u.kind === "void") throw exprError("EXPR_TYPE", "cannot use a value of type 'void' (dereferencing a 'void *'? cast it to a typed pointer first)", te.pos);
+    if ((u.kind === "struct" || u.kind === "union") && u.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(te.type)}' has no known layout`, te.pos);
+    return { k: "load", type: te.type, pos: te.pos, lv: te };
+  }
+
+  private deref(ptr: TExpr, pos: number): TExpr {
+    const u = unqual(ptr.type);
+    if (u.kind !== "pointer") throw exprError("EXPR_TYPE", `indirection requires pointer operand ('${typeName(ptr.type)}' invalid)`, pos);
+    return { k: "deref", type: u.to, pos, ptr };
+  }
+
+  /** Converts an rvalue to another type (identity when only typedef names differ). */
+  conv(te: TExpr, to: CType): TExpr {
+    const a = unqual(te.type);
+    const b = unqual(to);
+    if (a === b || (a.kind === "pointer" && b.kind === "pointer") || (a.kind === "int" && b.kind === "int" && a.size === b.size && a.signed === b.signed && !a.bool && !b.bool)) {
+      return te.type === to ? te : ({ ...te, type: to } as TExpr);
+    }
+    if (te.k === "const" && b.kind === "int" && !b.bool) return { ...te, type: to, value: b.signed ? BigInt.asIntN(b.size * 8, te.value) : BigInt.asUintN(b.size * 8, te.value) };
+    return { k: "conv", type: to, pos: te.pos, operand: te };
+  }
+
+  /** Implicit conversion as by assignment (also arguments, initializers, return). */
+  private assignable(value: TExpr, to: CType, pos: number, what: string): TExpr {
+    const a = unqual(value.type);
+    const b = unqual(to);
+    const ok =
+      (isArithmetic(a) && isArithmetic(b)) ||
+      (b.kind === "pointer" && (a.kind === "pointer" || isInteger(a))) ||
+      (isInteger(b) && a.kind === "pointer") ||
+      ((b.kind === "struct" || b.kind === "union") && sameType(a, b));
+    if (!ok) throw exprError("EXPR_TYPE", `${what} '${typeName(to)}' from incompatible type '${typeName(value.type)}'`, pos);
+    return this.conv(value, to);
+  }
+
+  private unary(e: Extract<Expr, { k: "unary" }>): TExpr {
+    const pos = e.pos;
+    switch (e.op) {
+      case "&": {
+        const te = this.expr(e.operand);
+        if (NODEBUG.has(te) && unqual(te.type).kind !== "function") return { k: "addr", type: pointerTo(T.void), pos, lv: te };
+        if (te.k === "member" && te.bitSize !== undefined) throw exprError("EXPR_TYPE", "cannot take the address of a bit-field", pos);
+        if (!isLvalue(te)) throw exprError("EXPR_NOT_LVALUE", "cannot take the address of an rvalue", e.operand.pos);
+        this.markWritten(te);
+        return { k: "addr", type: pointerTo(te.type), pos, lv: te };
+      }
+      case "*": {
+        const te = this.rvalue(this.expr(e.operand));
+        return this.deref(te, pos);
+      }
+      case "+": case "-": case "~": {
+        const te = this.rvalue(this.expr(e.operand));
+        const okType = e.op === "~" ? isInteger(te.type) : isArithmetic(te.type);
+        if (!okType) throw exprError("EXPR_TYPE", `invalid argument type '${typeName(te.type)}' to unary expression '${e.op}'`, pos);
+        if (isFloat(te.type) && unqual(te.type).kind === "float" && sizeOf(te.type) === 16) throw this.longDouble(pos);
+        const p = this.conv(te, promote(te.type));
+        if (e.op === "+") return p;
+        if (p.k === "const" && e.op === "-") return this.conv({ ...p, value: -p.value }, p.type);
+        if (p.k === "fconst" && e.op === "-") return { ...p, value: -p.value };
+        return { k: e.op === "-" ? "neg" : "bitnot", type: p.type, pos, operand: p };
+      }
+      case "!": {
+        const te = this.rvalue(this.expr(e.operand));
+        if (!isScalar(te.type)) throw exprError("EXPR_TYPE", `invalid argument type '${typeName(te.type)}' to unary expression '!'`, pos);
+        return { k: "lnot", type: T.int, pos, operand: te };
+      }
+      default: {
+        const target = this.expr(e.operand);
+        const what = e.op.startsWith("++") ? "increment" : "decrement";
+        this.requireModifiable(target, e.operand.pos);
+        if (!isScalar(target.type)) throw exprError("EXPR_TYPE", `cannot ${what} value of type '${typeName(target.type)}'`, pos);
+        if (isPointer(target.type)) this.elementSize(target.type, pos);
+        return { k: "incdec", type: target.type, pos, target, delta: e.op.startsWith("++") ? 1 : -1, post: e.op.endsWith("post") };
+      }
+    }
+  }
+
+  private longDouble(pos: number): Error {
+    return exprError("EXPR_UNSUPPORTED", "arithmetic on 'long double' is not supported; cast to 'double'", pos);
+  }
+
+  private requireModifiable(te: TExpr, pos: number): void {
+    if (!isLvalue(te)) throw exprError("EXPR_NOT_LVALUE", "expression is not assignable (not an lvalue)", pos);
+    const u = unqual(te.type);
+    if (u.kind === "array") throw exprError("EXPR_NOT_LVALUE", `array type '${typeName(te.type)}' is not assignable`, pos);
+    if (u.kind === "function") throw exprError("EXPR_NOT_LVALUE", "a function is not assignable", pos);
+    if (NODEBUG.has(te)) throw this.noDebugType(te);
+    if (te.k === "member" && te.bitSize !== undefined) throw exprError("EXPR_UNSUPPORTED", "assigning to bit-fields is not supported", pos);
+    this.markWritten(te);
+  }
+
+  /** Marks the argument-block slot under an lvalue as modified, so the evaluator writes it back. */
+  private markWritten(te: TExpr): void {
+    let t = te;
+    while (t.k === "member") t = t.base;
+    if (t.k === "place" && t.place.k === "argValue") {
+      const offset = t.place.offset;
+      const slot = this.slots.find((s) => s.offset === offset);
+      if (slot) slot.written = true;
+    }
+  }
+
+  private elementSize(ptrType: CType, pos: number): number {
+    const el = pointee(ptrType);
+    const size = sizeOf(el);
+    if (size === undefined) throw exprError("EXPR_TYPE", `arithmetic on a pointer to an incomplete type '${typeName(el)}'`, pos);
+    return size;
+  }
+
+  private pointerArith(ptr: TExpr, int: TExpr, sub: boolean, pos: number): TExpr {
+    const scale = this.elementSize(ptr.type, pos);
+    return { k: "ptradd", type: ptr.type, pos, sub, ptr, int: this.conv(int, T.long), scale };
+  }
+
+  private invalidOperands(op: string, l: TExpr, r: TExpr, pos: number): Error {
+    return exprError("EXPR_TYPE", `invalid operands to binary ${op} ('${typeName(l.type)}' and '${typeName(r.type)}')`, pos);
+  }
+
+  private arithmetic(l: TExpr, r: TExpr): [TExpr, TExpr, CType] {
+    const t = usualArithmetic(l.type, r.type);
+    return [this.conv(l, t), this.conv(r, t), t];
+  }
+
+  binary(op: BinaryOp, lraw: TExpr, rraw: TExpr, pos: number): TExpr {
+    if (op === ",") {
+      const r = this.rvalue(rraw);
+      return { k: "comma", type: r.type, pos, left: this.rvalue(lraw), right: r };
+    }
+    const l = this.rvalue(lraw);
+    const r = this.rvalue(rraw);
+    const lt = unqual(l.type);
+    const rt = unqual(r.type);
+    if ((lt.kind === "float" && lt.size === 16) || (rt.kind === "float" && rt.size === 16)) throw this.longDouble(pos);
+    switch (op) {
+      case "&&": case "||":
+        if (!isScalar(lt) || !isScalar(rt)) throw this.invalidOperands(op, l, r, pos);
+        return { k: "logical", op, type: T.int, pos, left: l, right: r };
+      case "+":
+        if (lt.kind === "pointer" && isInteger(rt)) return this.pointerArith(l, r, false, pos);
+        if (rt.kind === "pointer" && isInteger(lt)) return this.pointerArith(r, l, false, pos);
+        break;
+      case "-":
+        if (lt.kind === "pointer" && isInteger(rt)) return this.pointerArith(l, r, true, pos);
+        if (lt.kind === "pointer" && rt.kind === "pointer") {
+          if (!sameType(lt.to, rt.to)) throw exprError("EXPR_TYPE", `'${typeName(l.type)}' and '${typeName(r.type)}' are not pointers to compatible types`, pos);
+          return { k: "ptrdiff", type: T.long, pos, left: l, right: r, scale: this.elementSize(l.type, pos) };
+        }
+        break;
+      case "<": case ">": case "<=": case ">=": case "==": case "!=": {
+        if (isArithmetic(lt) && isArithmetic(rt)) {
+          const [a, b, t] = this.arithmetic(l, r);
+          return { k: "compare", op, opType: t, type: T.int, pos, left: a, right: b };
+        }
+        if ((lt.kind === "pointer" && (rt.kind === "pointer" || isInteger(rt))) || (rt.kind === "pointer" && isInteger(lt))) {
+          return { k: "compare", op, opType: T.ulong, type: T.int, pos, left: this.conv(l, T.ulong), right: this.conv(r, T.ulong) };
+        }
+        throw this.invalidOperands(op, l, r, pos);
+      }
+      default: break;
+    }
+    const intOnly = op === "%" || op === "<<" || op === ">>" || op === "&" || op === "|" || op === "^";
+    if (intOnly ? !(isInteger(lt) && isInteger(rt)) : !(isArithmetic(lt) && isArithmetic(rt))) throw this.invalidOperands(op, l, r, pos);
+    if (op === "<<" || op === ">>") {
+      const t = promote(l.type);
+      return { k: "arith", op, type: t, pos, left: this.conv(l, t), right: this.conv(this.conv(r, promote(r.type)), t) };
+    }
+    const [a, b, t] = this.arithmetic(l, r);
+    if (op === "/" || op === "%") {
+      if (b.k === "const" && b.value === 0n) throw exprError("EXPR_TYPE", `division by zero`, pos);
+    }
+    return { k: "arith", op: op as ArithOp, type: t, pos, left: a, right: b };
+  }
+
+  private assign(op: AssignOp, target: TExpr, valueRaw: TExpr, pos: number, targetPos: number): TExpr {
+    this.requireModifiable(target, targetPos);
+    const value = this.rvalue(valueRaw);
+    if (op === "=") {
+      const tu = unqual(target.type);
+      if ((tu.kind === "struct" || tu.kind === "union") && tu.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(target.type)}' is not assignable`, pos);
+      return { k: "assign", type: target.type, pos, target, value: this.assignable(value, target.type, pos, "assigning to") };
+    }
+    const bop = op.slice(0, -1) as ArithOp;
+    const tt = unqual(target.type);
+    if (tt.kind === "pointer" && (bop === "+" || bop === "-") && isInteger(value.type)) {
+      return { k: "compound", op: bop, opType: target.type, type: target.type, pos, target, value: this.conv(value, T.long), scale: this.elementSize(target.type, pos) };
+    }
+    // Type-check as the binary operator on the target's value; the result converts back.
+    const probe = this.binary(bop as BinaryOp, { k: "const", type: target.type, pos: targetPos, value: 0n }, value, pos);
+    if (probe.k !== "arith") throw this.invalidOperands(bop, target, value, pos);
+    return { k: "compound", op: bop, opType: probe.type, type: target.type, pos, target, value: probe.right };
+  }
+
+  private conditional(e: Extract<Expr, { k: "cond" }>): TExpr {
+    const cond = this.rvalue(this.expr(e.cond));
+    if (!isScalar(cond.type)) throw exprError("EXPR_TYPE", `used type '${typeName(cond.type)}' where arithmetic or pointer type is required`, e.cond.pos);
+    const a = this.rvalue(this.expr(e.then));
+    const b = this.rvalue(this.expr(e.else));
+    const at = unqual(a.type);
+    const bt = unqual(b.type);
+    let t: CType;
+    if (isArithmetic(at) && isArithmetic(bt)) t = usualArithmetic(a.type, b.type);
+    else if (at.kind === "pointer" && (bt.kind === "pointer" || isInteger(bt))) t = at.kind === "pointer" && unqual(at.to).kind === "void" && bt.kind === "pointer" ? b.type : a.type;
+    else if (bt.kind === "pointer" && isInteger(at)) t = b.type;
+    else if (sameType(at, bt)) t = a.type;
+    else throw exprError("EXPR_TYPE", `incompatible operand types ('${typeName(a.type)}' and '${typeName(b.type)}')`, e.pos);
+    return { k: "cond", type: t, pos: e.pos, cond, then: this.conv(a, t), else: this.conv(b, t) };
+  }
+
+  private call(e: Extract<Expr, { k: "call" }>): TExpr {
+    const callee = this.expr(e.callee);
+    if (NODEBUG.has(callee)) throw this.noDebugType(callee);
+    let fn: FunctionType;
+    const u = unqual(callee.type);
+    if (u.kind === "function") fn = u;
+    else {
+      const pt = u.kind === "pointer" ? unqual(u.to) : undefined;
+      if (pt?.kind !== "function") throw exprError("EXPR_NOT_FUNCTION", `called object type '${typeName(callee.type)}' is not a function or function pointer`, e.callee.pos);
+      fn = pt;
+    }
+    const fnValue = this.rvalue(callee);
+    const n = fn.params.length;
+    if (fn.prototyped && (e.args.length < n || (e.args.length > n && !fn.variadic))) {
+      const few = e.args.length < n;
+      throw exprError("EXPR_TYPE", `too ${few ? "few" : "many"} arguments to function call, expected ${n}${fn.variadic ? " or more" : ""}, have ${e.args.length}`, few ? e.pos : e.args[n]!.pos);
+    }
+    const args = e.args.map((a, i) => {
+      const v = this.rvalue(this.expr(a));
+      if (isRecord(v.type)) throw exprError("EXPR_UNSUPPORTED", `passing a struct by value ('${typeName(v.type)}') is not supported; pass its address`, a.pos);
+      if (isVoid(v.type)) throw exprError("EXPR_TYPE", "argument has type 'void'", a.pos);
+      const p = fn.prototyped ? fn.params[i] : undefined;
+      const conv = p ? this.assignable(v, p, a.pos, `passing to parameter ${i + 1} of type`) : this.conv(v, defaultPromotion(v.type));
+      const ct = unqual(conv.type);
+      if (ct.kind === "float" && ct.size === 16) throw this.longDouble(a.pos);
+      return conv;
+    });
+    const ret = unqual(fn.ret);
+    if (ret.kind === "float" && ret.size === 16) throw this.longDouble(e.pos);
+    if ((ret.kind === "struct" || ret.kind === "union") && ret.incomplete) throw exprError("EXPR_TYPE", `calling a function returning the incomplete type '${typeName(fn.ret)}'`, e.pos);
+    return { k: "call", type: fn.ret, pos: e.pos, callee: fnValue, fn, args };
+  }
+
+  private member(e: Extract<Expr, { k: "member" }>): TExpr {
+    let base = this.expr(e.base);
+    if (e.arrow) {
+      base = this.rvalue(base);
+      const u = unqual(base.type);
+      if (u.kind !== "pointer") {
+        const hint = isRecord(u) ? "; did you mean to use '.'?" : "";
+        throw exprError("EXPR_TYPE", `member reference type '${typeName(base.type)}' is not a pointer${hint}`, e.pos);
+      }
+      base = this.deref(base, e.pos);
+    } else if (isPointer(base.type) && isRecord(pointee(base.type))) {
+      throw exprError("EXPR_TYPE", `member reference type '${typeName(base.type)}' is a pointer; did you mean to use '->'?`, e.pos);
+    }
+    const rec = unqual(base.type);
+    if (rec.kind !== "struct" && rec.kind !== "union") {
+      throw exprError("EXPR_TYPE", `member reference base type '${typeName(base.type)}' is not a structure or union`, e.pos);
+    }
+    if (rec.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(base.type)}' has no members`, e.pos);
+    const m = findMember(rec as RecordType, e.name);
+    if (!m) throw exprError("EXPR_NO_MEMBER", `no member named '${e.name}' in '${typeName(base.type)}'${didYouMean(e.name, memberNames(rec))}`, e.namePos);
+    return {
+      k: "member", type: m.type, pos: e.pos, base, offset: m.offset,
+      ...(m.bitSize !== undefined ? { bitSize: m.bitSize, bitOffset: m.bitOffset ?? m.offset * 8 } : {}),
+    };
+  }
+
+  private cast(operand: TExpr, to: CType, pos: number): TExpr {
+    const b = unqual(to);
+    if (NODEBUG.has(operand)) {
+      // gdb's rule for symbols without debug info: the cast says what type the object has.
+      if (unqual(operand.type).kind === "function") {
+        if (b.kind !== "pointer" || unqual(b.to).kind !== "function") throw exprError("EXPR_TYPE", `cast '${operand.k === "place" && operand.place.k === "extern" ? operand.place.symbol : "function"}' to a function pointer type, e.g. '(int (*)(int))'`, pos);
+        return { k: "addr", type: to, pos, lv: operand };
+      }
+      return this.rvalue({ ...operand, type: to } as TExpr);
+    }
+    const v = this.rvalue(operand);
+    const a = unqual(v.type);
+    if (b.kind === "void") return { k: "conv", type: to, pos, operand: v };
+    if (b.kind === "float" && b.size === 16) throw this.longDouble(pos);
+    if (isScalar(b) && isScalar(a)) {
+      if ((b.kind === "pointer" && isFloat(a)) || (a.kind === "pointer" && isFloat(b))) throw exprError("EXPR_TYPE", `cannot cast '${typeName(v.type)}' to '${typeName(to)}'`, pos);
+      return this.conv(v, to);
+    }
+    if ((b.kind === "struct" || b.kind === "union") && sameType(a, b)) return { ...v, type: to } as TExpr;
+    throw exprError("EXPR_TYPE", `cannot cast '${typeName(v.type)}' to '${typeName(to)}'`, pos);
+  }
+}
+
+export type { CompareOp };

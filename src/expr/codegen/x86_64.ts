@@ -1,0 +1,773 @@
+/**
+ * Stack-machine code generation for the typed tree: every value ends in rax (integers, pointers,
+ * and the address of aggregates) or xmm0 (float/double); pending operands are pushed. `depth`
+ * counts those pushes so every call sees rsp 16-byte aligned. Integers in rax are kept normalized
+ * (sign- or zero-extended from their C type's width), so 64-bit compares and divides are exact.
+ */
+import { FrameLayout } from "../frame.js";
+import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "../ir.js";
+import { T, intOf, sizeOf, unqual, type CType } from "../types.js";
+import { classifyAggregate, INT_ARG_REGS, SSE_ARG_REGS, valueClass } from "./abi.js";
+import { Asm, R, RELOC, type Cond, type Mem, type RelocTarget } from "./asm.js";
+
+export type CodeModel = "small-pic" | "small" | "large";
+
+export interface CodegenOptions {
+  codeModel: CodeModel;
+}
+
+/** CFI facts for the .eh_frame FDE of one function. */
+export interface FunctionCode {
+  symbol: string;
+  start: number;
+  size: number;
+  /** Offset (from start) of the instruction after `push rbp`, after `mov rbp, rsp`, and after `leave`. */
+  cfi: { afterPush: number; afterMov: number; afterLeave: number };
+}
+
+const RODATA: RelocTarget = { section: ".rodata" };
+const ARG_BLOCK: Mem = { base: R.rbp, disp: -8 };
+const RESULT_PTR: Mem = { base: R.rbp, disp: -16 };
+
+export class X86Codegen {
+  readonly asm = new Asm();
+  private depth = 0;
+  private frame = new FrameLayout();
+  private epilogue = 0;
+  private loops: { brk: number; cont: number }[] = [];
+
+  constructor(private readonly opts: CodegenOptions) {}
+
+  // ---- functions
+
+  /** `void symbol(void *args, void *result)`: evaluates `e` and stores its value in *result. */
+  entry(symbol: string, e: TExpr, frame: FrameLayout): FunctionCode {
+    return this.fn(symbol, frame, () => {
+      const a = this.asm;
+      a.rm("store64", R.rdi, { mem: ARG_BLOCK });
+      a.rm("store64", R.rsi, { mem: RESULT_PTR });
+      this.value(e);
+      const cls = valueClass(e.type);
+      if (cls === "void") return;
+      a.rm("load64", R.rcx, { mem: RESULT_PTR });
+      if (cls === "mem") this.copyBytes(R.rcx, R.rax, sizeOf(e.type) ?? 0);
+      else this.store(e.type, R.rcx);
+    });
+  }
+
+  /** A console function definition, exported under its own name. */
+  function(symbol: string, params: { offset: number; type: CType }[], body: TStmt[], frame: FrameLayout): FunctionCode {
+    return this.fn(symbol, frame, () => {
+      const a = this.asm;
+      let ints = 0;
+      let sses = 0;
+      let stackArg = 0;
+      for (const p of params) {
+        const dst: Mem = { base: R.rbp, disp: p.offset };
+        const cls = valueClass(p.type);
+        if (cls === "sse" && sses < SSE_ARG_REGS) {
+          a.rm(sizeOf(p.type) === 4 ? "movssStore" : "movsdStore", sses++, { mem: dst });
+          continue;
+        }
+        if (cls === "int" && ints < INT_ARG_REGS.length) a.mov(R.rax, INT_ARG_REGS[ints++]!);
+        else if (cls === "sse") a.rm("movsdLoad", 0, { mem: { base: R.rbp, disp: 16 + 8 * stackArg++ } });
+        else a.rm("load64", R.rax, { mem: { base: R.rbp, disp: 16 + 8 * stackArg++ } });
+        this.store(p.type, R.rbp, p.offset);
+      }
+      for (const s of body) this.stmt(s);
+    });
+  }
+
+  private fn(symbol: string, frame: FrameLayout, body: () => void): FunctionCode {
+    const a = this.asm;
+    this.frame = frame;
+    this.depth = 0;
+    this.epilogue = a.newLabel();
+    const start = a.pos;
+    a.push(R.rbp);
+    const afterPush = a.pos - start;
+    a.mov(R.rbp, R.rsp);
+    const afterMov = a.pos - start;
+    const frameSizeAt = a.subRspPatchable();
+    body();
+    a.bind(this.epilogue);
+    a.leave();
+    const afterLeave = a.pos - start;
+    a.ret();
+    a.patch32(frameSizeAt, this.frame.aligned);
+    a.resolveLabels();
+    return { symbol, start, size: a.pos - start, cfi: { afterPush, afterMov, afterLeave } };
+  }
+
+  // ---- statements
+
+  private stmt(s: TStmt): void {
+    const a = this.asm;
+    switch (s.k) {
+      case "expr": this.value(s.expr); return;
+      case "block": for (const b of s.body) this.stmt(b); return;
+      case "if": {
+        const els = a.newLabel();
+        const end = a.newLabel();
+        this.branchIfFalse(s.cond, els);
+        this.stmt(s.then);
+        a.jmp(end);
+        a.bind(els);
+        if (s.else) this.stmt(s.else);
+        a.bind(end);
+        return;
+      }
+      case "loop": {
+        // while/for: jmp test; top: body; cont: step; test: cond → top; brk:
+        // do-while:            top: body; cont:       test: cond → top; brk:
+        const top = a.newLabel();
+        const cont = a.newLabel();
+        const test = a.newLabel();
+        const brk = a.newLabel();
+        if (s.testFirst) a.jmp(test);
+        a.bind(top);
+        this.loops.push({ brk, cont });
+        this.stmt(s.body);
+        this.loops.pop();
+        a.bind(cont);
+        if (s.step) this.value(s.step);
+        a.bind(test);
+        if (s.cond) this.branchIfTrue(s.cond, top);
+        else a.jmp(top);
+        a.bind(brk);
+        return;
+      }
+      case "return": {
+        if (s.value) this.value(s.value);
+        a.jmp(this.epilogue);
+        return;
+      }
+      case "break": a.jmp(this.loops[this.loops.length - 1]!.brk); return;
+      case "continue": a.jmp(this.loops[this.loops.length - 1]!.cont); return;
+    }
+  }
+
+  // ---- expressions: values
+
+  /** Evaluates e into rax / xmm0 (aggregates: their address in rax). */
+  value(e: TExpr): void {
+    const a = this.asm;
+    switch (e.k) {
+      case "const": a.movImm(R.rax, e.value); return;
+      case "fconst": this.floatConst(e.type, e.value, 0); return;
+      case "place": case "deref": case "member":
+        // An lvalue in value position is an aggregate (the checker loads scalars): its address.
+        this.address(e);
+        return;
+      case "load": {
+        if (e.lv.k === "member" && e.lv.bitSize !== undefined) {
+          this.loadBitField(e.lv);
+          return;
+        }
+        this.address(e.lv);
+        this.load(e.type, R.rax);
+        return;
+      }
+      case "addr": this.address(e.lv); return;
+      case "neg": {
+        this.value(e.operand);
+        if (valueClass(e.type) === "sse") {
+          if (sizeOf(e.type) === 4) {
+            a.rm("movdFromXmm", 0, { reg: R.rax });
+            a.btcImm(R.rax, 31);
+            a.rm("movdToXmm", 0, { reg: R.rax });
+          } else {
+            a.rm("movqFromXmm", 0, { reg: R.rax });
+            a.btcImm(R.rax, 63);
+            a.rm("movqToXmm", 0, { reg: R.rax });
+          }
+          return;
+        }
+        a.group("neg", { reg: R.rax });
+        this.normalize(e.type);
+        return;
+      }
+      case "bitnot":
+        this.value(e.operand);
+        a.group("not", { reg: R.rax });
+        this.normalize(e.type);
+        return;
+      case "lnot":
+        this.truth(e.operand);
+        a.aluImm("xor", R.rax, 1);
+        return;
+      case "arith": this.arith(e.op, e.type, e.left, e.right); return;
+      case "compare": this.compare(e.op, e.opType, e.left, e.right); return;
+      case "ptradd": {
+        this.value(e.ptr);
+        this.pushInt();
+        this.value(e.int);
+        if (e.scale !== 1) a.imulImm(R.rax, R.rax, e.scale);
+        a.mov(R.rcx, R.rax);
+        this.popInt(R.rax);
+        a.rr(e.sub ? "sub" : "add", R.rax, R.rcx);
+        return;
+      }
+      case "ptrdiff": {
+        this.value(e.left);
+        this.pushInt();
+        this.value(e.right);
+        a.mov(R.rcx, R.rax);
+        this.popInt(R.rax);
+        a.rr("sub", R.rax, R.rcx);
+        if (e.scale !== 1) {
+          a.movImm(R.rcx, BigInt(e.scale));
+          a.cqo();
+          a.group("idiv", { reg: R.rcx });
+        }
+        return;
+      }
+      case "logical": {
+        const short = a.newLabel();
+        const end = a.newLabel();
+        this.truth(e.left);
+        a.rr("test", R.rax, R.rax);
+        a.jcc(e.op === "&&" ? "e" : "ne", short);
+        this.truth(e.right);
+        a.jmp(end);
+        a.bind(short);
+        a.movImm(R.rax, e.op === "&&" ? 0n : 1n);
+        a.bind(end);
+        return;
+      }
+      case "comma": this.value(e.left); this.value(e.right); return;
+      case "cond": {
+        const els = a.newLabel();
+        const end = a.newLabel();
+        this.branchIfFalse(e.cond, els);
+        this.value(e.then);
+        a.jmp(end);
+        a.bind(els);
+        this.value(e.else);
+        a.bind(end);
+        return;
+      }
+      case "conv": this.value(e.operand); this.convert(e.operand.type, e.type); return;
+      case "assign": this.assign(e.target, e.value); return;
+      case "compound": this.compound(e); return;
+      case "incdec": this.incdec(e.target, e.type, e.delta, e.post); return;
+      case "call": this.call(e); return;
+    }
+  }
+
+  private floatConst(t: CType, v: number, xmm: number): void {
+    const a = this.asm;
+    const buf = Buffer.alloc(8);
+    if (sizeOf(t) === 4) {
+      buf.writeFloatLE(v, 0);
+      a.movImm(R.rax, BigInt(buf.readUInt32LE(0)));
+      a.rm("movdToXmm", xmm, { reg: R.rax });
+    } else {
+      buf.writeDoubleLE(v, 0);
+      a.movabs(R.rax, buf.readBigInt64LE(0));
+      a.rm("movqToXmm", xmm, { reg: R.rax });
+    }
+  }
+
+  /** rax = (e != 0) as 0/1, for any scalar. */
+  private truth(e: TExpr): void {
+    const a = this.asm;
+    this.value(e);
+    if (valueClass(e.type) === "sse") {
+      this.testFloatNonZero(e.type);
+      return;
+    }
+    a.rr("test", R.rax, R.rax);
+    a.setcc("ne", R.rax);
+    a.movzxByte(R.rax);
+  }
+
+  /** rax = (xmm0 != 0.0): true also for NaN, as C says. */
+  private testFloatNonZero(t: CType): void {
+    const a = this.asm;
+    a.rm("xorpd", 1, { reg: 1 });
+    a.rm(sizeOf(t) === 4 ? "ucomiss" : "ucomisd", 0, { reg: 1 });
+    a.setcc("ne", R.rax);
+    a.setcc("p", R.rcx);
+    a.rr("or", R.rax, R.rcx);
+    a.movzxByte(R.rax);
+  }
+
+  private branchIfFalse(cond: TExpr, label: number): void {
+    this.truth(cond);
+    this.asm.rr("test", R.rax, R.rax);
+    this.asm.jcc("e", label);
+  }
+  private branchIfTrue(cond: TExpr, label: number): void {
+    this.truth(cond);
+    this.asm.rr("test", R.rax, R.rax);
+    this.asm.jcc("ne", label);
+  }
+
+  // ---- the operand stack
+
+  private pushInt(): void {
+    this.asm.push(R.rax);
+    this.depth++;
+  }
+  private popInt(reg: R): void {
+    this.asm.pop(reg);
+    this.depth--;
+  }
+  private pushValue(t: CType): void {
+    if (valueClass(t) === "sse") this.asm.rm("movqFromXmm", 0, { reg: R.rax });
+    this.pushInt();
+  }
+  /** Pops a value pushed by pushValue into rax or the given xmm register. */
+  private popValue(t: CType, xmm: number): void {
+    if (valueClass(t) === "sse") {
+      this.popInt(R.rdx);
+      this.asm.rm("movqToXmm", xmm, { reg: R.rdx });
+    } else this.popInt(R.rax);
+  }
+
+  // ---- loads, stores, conversions
+
+  /** Loads a value of type t from [addr] into rax/xmm0 (aggregates: leaves the address in rax). */
+  private load(t: CType, addr: R): void {
+    const a = this.asm;
+    const u = unqual(t);
+    const m = { mem: { base: addr, disp: 0 } };
+    switch (valueClass(t)) {
+      case "sse": a.rm(u.kind === "float" && u.size === 4 ? "movssLoad" : "movsdLoad", 0, m); return;
+      case "mem": case "void": a.mov(R.rax, addr); return;
+      case "int": {
+        const it = intOf(u);
+        switch (it.size) {
+          case 1: a.rm(it.signed ? "movsx8" : "movzx8", R.rax, m); return;
+          case 2: a.rm(it.signed ? "movsx16" : "movzx16", R.rax, m); return;
+          case 4: a.rm(it.signed ? "movsxd" : "load32", R.rax, m); return;
+          default: a.rm("load64", R.rax, m); return;
+        }
+      }
+    }
+  }
+
+  /** Stores rax/xmm0 as type t at [addr]. */
+  private store(t: CType, addr: R, disp = 0): void {
+    const a = this.asm;
+    const m = { mem: { base: addr, disp } };
+    if (valueClass(t) === "sse") {
+      a.rm(sizeOf(t) === 4 ? "movssStore" : "movsdStore", 0, m);
+      return;
+    }
+    const size = sizeOf(t);
+    a.rm(size === 1 ? "store8" : size === 2 ? "store16" : size === 4 ? "store32" : "store64", R.rax, m);
+  }
+
+  /** memcpy(dst, src, n) with rep movsb; clobbers rdi, rsi, rcx. */
+  private copyBytes(dst: R, src: R, n: number): void {
+    const a = this.asm;
+    if (src === R.rdi) {
+      a.mov(R.rsi, src);
+      a.mov(R.rdi, dst);
+    } else {
+      a.mov(R.rdi, dst);
+      a.mov(R.rsi, src);
+    }
+    a.movImm(R.rcx, BigInt(n));
+    a.repMovsb();
+  }
+
+  private loadBitField(lv: Extract<TExpr, { k: "member" }>): void {
+    const a = this.asm;
+    if (isLvalue(lv.base)) this.address(lv.base);
+    else this.value(lv.base);
+    const bitOffset = lv.bitOffset!;
+    const bitSize = lv.bitSize!;
+    const byte = Math.floor(bitOffset / 8);
+    const shift = bitOffset % 8;
+    const width = [1, 2, 4, 8].find((w) => shift + bitSize <= w * 8) ?? 8;
+    const m = { mem: { base: R.rax, disp: byte } };
+    if (width === 1) a.rm("movzx8", R.rax, m);
+    else if (width === 2) a.rm("movzx16", R.rax, m);
+    else if (width === 4) a.rm("load32", R.rax, m);
+    else a.rm("load64", R.rax, m);
+    a.shiftImm("shl", R.rax, 64 - shift - bitSize);
+    a.shiftImm(intOf(lv.type).signed ? "sar" : "shr", R.rax, 64 - bitSize);
+  }
+
+  /** Re-extends rax from the width of integer type t (after arithmetic, or a narrowing cast). */
+  private normalize(t: CType): void {
+    const a = this.asm;
+    const u = unqual(t);
+    if (u.kind === "pointer") return;
+    if (u.kind !== "int" && u.kind !== "enum") return;
+    const it = intOf(u);
+    if (it.bool) {
+      a.rr("test", R.rax, R.rax);
+      a.setcc("ne", R.rax);
+      a.movzxByte(R.rax);
+      return;
+    }
+    const reg = { reg: R.rax };
+    switch (it.size) {
+      case 1: a.rm(it.signed ? "movsx8" : "movzx8", R.rax, reg); return;
+      case 2: a.rm(it.signed ? "movsx16" : "movzx16", R.rax, reg); return;
+      case 4: a.rm(it.signed ? "movsxd" : "load32", R.rax, reg); return; // mov eax, eax zero-extends
+      default: return;
+    }
+  }
+
+  private convert(from: CType, to: CType): void {
+    const a = this.asm;
+    const f = unqual(from);
+    const t = unqual(to);
+    if (t.kind === "void") return;
+    const fc = valueClass(f);
+    const tc = valueClass(t);
+    if (tc === "mem" || fc === "mem") return; // same aggregate type, nothing to do
+    if (tc === "int") {
+      if (fc === "sse") {
+        if (t.kind === "int" && t.bool) {
+          this.testFloatNonZero(f);
+          return;
+        }
+        if (f.kind === "float" && f.size === 4) a.rm("cvtss2sd", 0, { reg: 0 });
+        const it = intOf(t);
+        if (!it.signed && it.size === 8) this.doubleToU64();
+        else a.rm("cvttsd2si", R.rax, { reg: 0 });
+      }
+      this.normalize(t);
+      return;
+    }
+    // to float/double
+    const single = t.kind === "float" && t.size === 4;
+    if (fc === "sse") {
+      const fSingle = f.kind === "float" && f.size === 4;
+      if (fSingle && !single) a.rm("cvtss2sd", 0, { reg: 0 });
+      if (!fSingle && single) a.rm("cvtsd2ss", 0, { reg: 0 });
+      return;
+    }
+    const it = intOf(f);
+    if (!it.signed && it.size === 8) {
+      const big = a.newLabel();
+      const end = a.newLabel();
+      const cvt = single ? "cvtsi2ss" : "cvtsi2sd";
+      a.rr("test", R.rax, R.rax);
+      a.jcc("s", big);
+      a.rm(cvt, 0, { reg: R.rax });
+      a.jmp(end);
+      a.bind(big);
+      // Halve (keeping the low bit for rounding), convert, double.
+      a.mov(R.rcx, R.rax);
+      a.shiftImm("shr", R.rcx, 1);
+      a.aluImm("and", R.rax, 1);
+      a.rr("or", R.rcx, R.rax);
+      a.rm(cvt, 0, { reg: R.rcx });
+      a.rm(single ? "addss" : "addsd", 0, { reg: 0 });
+      a.bind(end);
+      return;
+    }
+    a.rm(single ? "cvtsi2ss" : "cvtsi2sd", 0, { reg: R.rax });
+  }
+
+  /** rax = (unsigned long)xmm0 for doubles at or above 2^63 too. */
+  private doubleToU64(): void {
+    const a = this.asm;
+    const big = a.newLabel();
+    const end = a.newLabel();
+    a.movabs(R.rax, 0x43e0000000000000n); // 2^63
+    a.rm("movqToXmm", 1, { reg: R.rax });
+    a.rm("ucomisd", 0, { reg: 1 });
+    a.jcc("ae", big);
+    a.rm("cvttsd2si", R.rax, { reg: 0 });
+    a.jmp(end);
+    a.bind(big);
+    a.rm("subsd", 0, { reg: 1 });
+    a.rm("cvttsd2si", R.rax, { reg: 0 });
+    a.btcImm(R.rax, 63);
+    a.bind(end);
+  }
+
+  // ---- operators
+
+  private arith(op: ArithOp, t: CType, left: TExpr, right: TExpr): void {
+    this.value(left);
+    this.pushValue(t);
+    this.value(right);
+    this.combine(op, t);
+  }
+
+  /** left on the stack, right in rax/xmm0 → result in rax/xmm0. */
+  private combine(op: ArithOp, t: CType): void {
+    const a = this.asm;
+    if (valueClass(t) === "sse") {
+      const single = sizeOf(t) === 4;
+      a.rm(single ? "movssLoad" : "movsdLoad", 1, { reg: 0 });
+      this.popValue(t, 0);
+      const name = { "+": "add", "-": "sub", "*": "mul", "/": "div" }[op as "+"];
+      a.rm(`${name}${single ? "ss" : "sd"}` as "addsd", 0, { reg: 1 });
+      return;
+    }
+    a.mov(R.rcx, R.rax);
+    this.popInt(R.rax);
+    const signed = intOf(t).signed;
+    switch (op) {
+      case "+": a.rr("add", R.rax, R.rcx); break;
+      case "-": a.rr("sub", R.rax, R.rcx); break;
+      case "*": a.rm("imul", R.rax, { reg: R.rcx }); break;
+      case "&": a.rr("and", R.rax, R.rcx); break;
+      case "|": a.rr("or", R.rax, R.rcx); break;
+      case "^": a.rr("xor", R.rax, R.rcx); break;
+      case "<<": a.group("shlCl", { reg: R.rax }); break;
+      case ">>": a.group(signed ? "sarCl" : "shrCl", { reg: R.rax }); break;
+      case "/": case "%":
+        if (signed) {
+          a.cqo();
+          a.group("idiv", { reg: R.rcx });
+        } else {
+          a.rr("xor", R.rdx, R.rdx);
+          a.group("div", { reg: R.rcx });
+        }
+        if (op === "%") a.mov(R.rax, R.rdx);
+        break;
+    }
+    this.normalize(t);
+  }
+
+  private compare(op: CompareOp, t: CType, left: TExpr, right: TExpr): void {
+    const a = this.asm;
+    this.value(left);
+    this.pushValue(t);
+    this.value(right);
+    if (valueClass(t) === "sse") {
+      const single = sizeOf(t) === 4;
+      a.rm(single ? "movssLoad" : "movsdLoad", 1, { reg: 0 });
+      this.popValue(t, 0);
+      const ucom = single ? "ucomiss" : "ucomisd";
+      // xmm0 = left, xmm1 = right. For < and <= compare the other way so NaN gives false.
+      if (op === "<" || op === "<=") a.rm(ucom, 1, { reg: 0 });
+      else a.rm(ucom, 0, { reg: 1 });
+      if (op === "==" || op === "!=") {
+        a.setcc(op === "==" ? "e" : "ne", R.rax);
+        a.setcc(op === "==" ? "np" : "p", R.rcx);
+        a.rr(op === "==" ? "and" : "or", R.rax, R.rcx);
+      } else a.setcc(op === "<" || op === ">" ? "a" : "ae", R.rax);
+      a.movzxByte(R.rax);
+      return;
+    }
+    a.mov(R.rcx, R.rax);
+    this.popInt(R.rax);
+    a.rr("cmp", R.rax, R.rcx);
+    const signed = unqual(t).kind !== "pointer" && intOf(t).signed;
+    const cc: Record<CompareOp, Cond> = signed
+      ? { "<": "l", ">": "g", "<=": "le", ">=": "ge", "==": "e", "!=": "ne" }
+      : { "<": "b", ">": "a", "<=": "be", ">=": "ae", "==": "e", "!=": "ne" };
+    a.setcc(cc[op], R.rax);
+    a.movzxByte(R.rax);
+  }
+
+  private assign(target: TExpr, value: TExpr): void {
+    const a = this.asm;
+    this.address(target);
+    this.pushInt();
+    this.value(value);
+    this.popInt(R.rdx);
+    if (valueClass(target.type) === "mem") {
+      a.push(R.rdx);
+      this.copyBytes(R.rdx, R.rax, sizeOf(target.type) ?? 0);
+      a.pop(R.rax);
+      return;
+    }
+    this.store(target.type, R.rdx);
+  }
+
+  private compound(e: Extract<TExpr, { k: "compound" }>): void {
+    const a = this.asm;
+    this.address(e.target);
+    this.pushInt(); // the address
+    this.load(e.target.type, R.rax);
+    if (e.scale !== undefined) {
+      this.pushInt();
+      this.value(e.value);
+      if (e.scale !== 1) a.imulImm(R.rax, R.rax, e.scale);
+      this.combine(e.op, T.long);
+    } else {
+      this.convert(e.target.type, e.opType);
+      this.pushValue(e.opType);
+      this.value(e.value);
+      this.combine(e.op, e.opType);
+      this.convert(e.opType, e.target.type);
+    }
+    this.popInt(R.rdx);
+    this.store(e.target.type, R.rdx);
+  }
+
+  private incdec(target: TExpr, t: CType, delta: 1 | -1, post: boolean): void {
+    const a = this.asm;
+    this.address(target);
+    this.pushInt();
+    this.load(t, R.rax);
+    const u = unqual(t);
+    if (valueClass(t) === "sse") {
+      const single = sizeOf(t) === 4;
+      a.rm(single ? "movssLoad" : "movsdLoad", 2, { reg: 0 }); // old value
+      this.floatConst(t, 1, 1);
+      a.rm(`${delta > 0 ? "add" : "sub"}${single ? "ss" : "sd"}` as "addsd", 0, { reg: 1 });
+      this.popInt(R.rdx);
+      this.store(t, R.rdx);
+      if (post) a.rm(single ? "movssLoad" : "movsdLoad", 0, { reg: 2 });
+      return;
+    }
+    const step = u.kind === "pointer" ? (sizeOf(u.to) ?? 1) : 1;
+    a.mov(R.rcx, R.rax);
+    a.aluImm("add", R.rax, delta * step);
+    this.normalize(t);
+    this.popInt(R.rdx);
+    this.store(t, R.rdx);
+    if (post) a.mov(R.rax, R.rcx);
+  }
+
+  // ---- addresses
+
+  /** rax = the address of an lvalue (or of an aggregate rvalue). */
+  address(e: TExpr): void {
+    const a = this.asm;
+    switch (e.k) {
+      case "place": this.placeAddress(e.place); return;
+      case "deref": this.value(e.ptr); return;
+      case "member":
+        if (isLvalue(e.base)) this.address(e.base);
+        else this.value(e.base);
+        if (e.offset !== 0) a.aluImm("add", R.rax, e.offset);
+        return;
+      default:
+        this.value(e); // aggregate rvalues are already addresses
+    }
+  }
+
+  private placeAddress(p: Place): void {
+    const a = this.asm;
+    const large = this.opts.codeModel === "large";
+    switch (p.k) {
+      case "extern":
+        if (large) a.movabs(R.rax, 0n, { symbol: p.symbol });
+        else if (this.opts.codeModel === "small-pic") a.rm("load64", R.rax, { mem: { rip: { symbol: p.symbol }, relocType: RELOC.R_X86_64_REX_GOTPCRELX } });
+        else a.rm("lea", R.rax, { mem: { rip: { symbol: p.symbol }, relocType: RELOC.R_X86_64_PC32 } });
+        return;
+      case "own":
+        if (large) a.movabs(R.rax, 0n, { symbol: p.symbol });
+        else a.rm("lea", R.rax, { mem: { rip: { symbol: p.symbol }, relocType: RELOC.R_X86_64_PC32 } });
+        return;
+      case "rodata":
+        if (large) a.movabs(R.rax, BigInt(p.offset), RODATA);
+        else a.rm("lea", R.rax, { mem: { rip: RODATA, relocType: RELOC.R_X86_64_PC32, addend: BigInt(p.offset) } });
+        return;
+      case "tls":
+        if (p.model === "initial-exec") {
+          a.rm("load64", R.rax, { mem: { rip: { symbol: p.symbol }, relocType: RELOC.R_X86_64_GOTTPOFF } });
+          a.addRaxFs0();
+        } else this.alignedCall(() => a.tlsGdCall(p.symbol));
+        return;
+      case "argAddress":
+        a.rm("load64", R.rax, { mem: ARG_BLOCK });
+        a.rm("load64", R.rax, { mem: { base: R.rax, disp: p.offset } });
+        return;
+      case "argValue":
+        a.rm("load64", R.rax, { mem: ARG_BLOCK });
+        if (p.offset !== 0) a.aluImm("add", R.rax, p.offset);
+        return;
+      case "frame":
+        a.rm("lea", R.rax, { mem: { base: R.rbp, disp: p.offset } });
+        return;
+    }
+  }
+
+  /** Runs `emit` (a call with no stack arguments) with rsp 16-byte aligned. */
+  private alignedCall(emit: () => void): void {
+    const pad = this.depth % 2 === 1;
+    if (pad) this.asm.aluImm("sub", R.rsp, 8);
+    emit();
+    if (pad) this.asm.aluImm("add", R.rsp, 8);
+  }
+
+  // ---- calls
+
+  private call(e: Extract<TExpr, { k: "call" }>): void {
+    const a = this.asm;
+    const retType = unqual(e.fn.ret);
+    const retCls = valueClass(retType);
+    const retClasses = retCls === "mem" ? classifyAggregate(retType) : undefined;
+    const hiddenRet = retCls === "mem" && retClasses === undefined;
+    const temp = retCls === "mem" ? this.frame.alloc(Math.ceil((sizeOf(retType) ?? 8) / 8) * 8, 16) : 0;
+
+    // Assign argument locations.
+    let ints = hiddenRet ? 1 : 0;
+    let sses = 0;
+    const where: ({ reg: number; sse: boolean } | { stack: number })[] = [];
+    let nStack = 0;
+    for (const arg of e.args) {
+      const sse = valueClass(arg.type) === "sse";
+      if (sse && sses < SSE_ARG_REGS) where.push({ reg: sses++, sse: true });
+      else if (!sse && ints < INT_ARG_REGS.length) where.push({ reg: INT_ARG_REGS[ints++]!, sse: false });
+      else where.push({ stack: nStack++ });
+    }
+    // Direct calls relocate against the symbol; anything else is called through r11.
+    const direct = e.callee.k === "addr" && e.callee.lv.k === "place" && (e.callee.lv.place.k === "extern" || e.callee.lv.place.k === "own")
+      ? e.callee.lv.place.symbol
+      : undefined;
+    const n = e.args.length;
+    const pushes = (direct ? 0 : 1) + n + nStack;
+    const pad = (this.depth + pushes) % 2 === 1;
+    if (pad) {
+      a.aluImm("sub", R.rsp, 8);
+      this.depth++;
+    }
+    if (!direct) {
+      this.value(e.callee);
+      this.pushInt();
+    }
+    for (const arg of e.args) {
+      this.value(arg);
+      this.pushValue(arg.type);
+    }
+    // Arguments are on the stack, last on top. Stack arguments are copied below them in order.
+    const slotOf = (i: number, extra: number): Mem => ({ base: R.rsp, disp: 8 * (n - 1 - i) + extra });
+    let copied = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const w = where[i]!;
+      if (!("stack" in w)) continue;
+      a.group("pushMem", { mem: slotOf(i, 8 * copied) }, false);
+      copied++;
+      this.depth++;
+    }
+    for (let i = 0; i < n; i++) {
+      const w = where[i]!;
+      if ("stack" in w) continue;
+      const m = { mem: slotOf(i, 8 * nStack) };
+      if (w.sse) a.rm(sizeOf(e.args[i]!.type) === 4 ? "movssLoad" : "movsdLoad", w.reg, m);
+      else a.rm("load64", w.reg, m);
+    }
+    if (!direct) a.rm("load64", R.r11, { mem: { base: R.rsp, disp: 8 * (n + nStack) } });
+    if (hiddenRet) a.rm("lea", R.rdi, { mem: { base: R.rbp, disp: temp } });
+    if (e.fn.variadic || !e.fn.prototyped) a.movImm(R.rax, BigInt(sses));
+    if (direct && this.opts.codeModel !== "large") a.callSymbol(direct);
+    else {
+      if (direct) a.movabs(R.r11, 0n, { symbol: direct });
+      a.callReg(R.r11);
+    }
+    const drop = pushes + (pad ? 1 : 0);
+    if (drop > 0) a.aluImm("add", R.rsp, 8 * drop);
+    this.depth -= drop;
+
+    if (retCls === "int") this.normalize(retType);
+    if (retCls === "mem") {
+      if (retClasses) {
+        let ri = 0;
+        let si = 0;
+        retClasses.forEach((c, k) => {
+          const m = { mem: { base: R.rbp, disp: temp + 8 * k } };
+          if (c === "SSE") a.rm("movsdStore", si++, m);
+          else a.rm("store64", ri++ === 0 ? R.rax : R.rdx, m);
+        });
+      }
+      a.rm("lea", R.rax, { mem: { base: R.rbp, disp: temp } });
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The compiler's public entry: console text + Scope → ELF relocatable object, with the entry
+ * symbol, the result type and the argument-block layout the evaluator must fill in.
+ *
+ * Entry contract: `void <entry>(void *argBlock, void *result)`. The evaluator fills the argument
+ * block (slot by slot, as `argBlock.slots` says), calls the entry, then reads `resultSize` bytes of
+ * `resultType` from the result buffer (struct and array results: their bytes) and writes back the
+ * slots marked `written`.
+ */
+import { Checker, type ArgSlot } from "./check.js";
+import { X86Codegen, type CodeModel } from "./codegen/x86_64.js";
+import { exprError } from "./errors.js";
+import { buildObject } from "./object.js";
+import { parseInput, type TypeEnv } from "./parser.js";
+import type { Scope, TlsModel } from "./scope.js";
+import { T, isVoid, sizeOf, typedef, type CType, type FunctionType } from "./types.js";
+
+export interface CompileOptions {
+  /**
+   * small-pic (default): GOTPCRELX for outside data, PC32 for the object's own, PLT32 calls.
+   * small: PC32 for all data (everything within ±2 GiB). large: R_X86_64_64 absolute addresses
+   * for data and calls (movabs; call through a register).
+   */
+  codeModel?: CodeModel;
+  /** TLS access for variables whose Scope entry does not say (default initial-exec). */
+  tlsModel?: TlsModel;
+  /** Entry symbol name (default `__jitdbg_expr`); unique names let several objects coexist. */
+  entryName?: string;
+}
+
+export interface ArgBlockLayout {
+  /** Total bytes (a multiple of 8). */
+  size: number;
+  slots: ArgSlot[];
+}
+
+export interface CompileResult {
+  kind: "expression" | "function";
+  /** The ELF64 relocatable object. */
+  object: Uint8Array;
+  /** The entry symbol (expressions); undefined for function definitions. */
+  entry: string | undefined;
+  /** The value's type (void for definitions and void expressions). */
+  resultType: CType;
+  /** Bytes the entry writes to the result buffer. */
+  resultSize: number;
+  argBlock: ArgBlockLayout;
+  /** Functions the object exports (a console function definition). */
+  defines: { name: string; type: FunctionType }[];
+  /** Undefined symbols the linker must resolve in the inferior. */
+  externals: string[];
+}
+
+const BUILTIN_TYPEDEFS: Record<string, CType> = {
+  size_t: typedef("size_t", T.ulong),
+  ssize_t: typedef("ssize_t", T.long),
+  ptrdiff_t: typedef("ptrdiff_t", T.long),
+  intptr_t: typedef("intptr_t", T.long),
+  uintptr_t: typedef("uintptr_t", T.ulong),
+  int8_t: typedef("int8_t", T.schar), uint8_t: typedef("uint8_t", T.uchar),
+  int16_t: typedef("int16_t", T.short), uint16_t: typedef("uint16_t", T.ushort),
+  int32_t: typedef("int32_t", T.int), uint32_t: typedef("uint32_t", T.uint),
+  int64_t: typedef("int64_t", T.long), uint64_t: typedef("uint64_t", T.ulong),
+  bool: T.bool,
+};
+
+/** Type names come from the Scope, then from the fixed-width typedefs every C program has. */
+export function typeEnvOf(scope: Scope): TypeEnv {
+  return {
+    typedef: (name) => scope.typedef(name) ?? (scope.lookup(name) ? undefined : BUILTIN_TYPEDEFS[name]),
+    tag: (kind, name) => scope.tag(kind, name),
+    tagNames: (kind) => scope.tagNames(kind),
+  };
+}
+
+export function compile(source: string, scope: Scope, opts: CompileOptions = {}): CompileResult {
+  const codeModel = opts.codeModel ?? "small-pic";
+  const input = parseInput(source, typeEnvOf(scope));
+  const checker = new Checker(scope, { tlsModel: opts.tlsModel ?? "initial-exec" });
+  const gen = new X86Codegen({ codeModel });
+  const argBlock = (): ArgBlockLayout => ({ size: checker.slots.reduce((n, s) => n + s.size, 0), slots: checker.slots });
+
+  if (input.k === "function") {
+    const def = input.def;
+    if (scope.lookup(def.name)?.kind === "variable") throw exprError("EXPR_TYPE", `redefinition of '${def.name}' as a different kind of symbol`, def.pos);
+    const checked = checker.checkFunction(def);
+    const code = gen.function(def.name, checked.params, checked.body, checked.frame);
+    const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([def.name]) });
+    return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals };
+  }
+
+  const entry = opts.entryName ?? "__jitdbg_expr";
+  const te = checker.checkTopLevel(input.expr);
+  const code = gen.entry(entry, te, checker.frame);
+  const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
+  const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
+  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals };
+}

@@ -1,0 +1,79 @@
+/**
+ * Expression diagnostics: one error per compile, with the 1-based column it points at and, where a
+ * near name exists, a "did you mean" suggestion computed by edit distance.
+ */
+import { JitdbgError } from "../errors.js";
+
+export type ExprErrorCode =
+  | "EXPR_SYNTAX"
+  | "EXPR_UNKNOWN_IDENTIFIER"
+  | "EXPR_UNKNOWN_TYPE"
+  | "EXPR_NO_MEMBER"
+  | "EXPR_TYPE"
+  | "EXPR_NOT_LVALUE"
+  | "EXPR_NOT_FUNCTION"
+  | "EXPR_NO_PROTOTYPE"
+  | "EXPR_NO_DEBUG_TYPE"
+  | "EXPR_UNSUPPORTED"
+  | "EXPR_CC_MISSING"
+  | "EXPR_CC_FAILED";
+
+export class ExprError extends JitdbgError {
+  constructor(
+    code: ExprErrorCode,
+    /** The diagnostic without the "error: " prefix. */
+    readonly text: string,
+    /** 1-based column in the source line; 0 when the error has no position. */
+    readonly column: number,
+  ) {
+    super(code, `error: ${text}`);
+    this.name = "ExprError";
+  }
+
+  /** `<col>: error: ...` followed by the source line and a caret under the column. */
+  render(source: string): string {
+    if (this.column <= 0) return this.message;
+    const line = source.split("\n")[0] ?? "";
+    return `${this.column}: ${this.message}\n  ${line}\n  ${" ".repeat(Math.max(0, this.column - 1))}^`;
+  }
+}
+
+/** Offsets in the source are 0-based; columns are 1-based. */
+export function exprError(code: ExprErrorCode, text: string, offset: number): ExprError {
+  return new ExprError(code, text, offset + 1);
+}
+
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a third of the name's length (at least 1, at most 3 edits). */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.min(3, Math.max(1, Math.floor(name.length / 3)));
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    if (c === name) continue;
+    const d = editDistance(name, c);
+    if (d < bestD || (d === bestD && best !== undefined && c < best)) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return bestD <= limit ? best : undefined;
+}
+
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  const s = closest(name, candidates);
+  return s === undefined ? "" : `; did you mean '${s}'?`;
+}

@@ -1,0 +1,144 @@
+/**
+ * C tokens for the debug console. Identifiers may start with `$` (registers, persistent variables,
+ * results `$1`); literals keep what C's typing rules need (suffixes, radix, float vs double).
+ */
+import { exprError } from "./errors.js";
+
+export type TokenKind = "ident" | "keyword" | "int" | "float" | "char" | "string" | "punct" | "eof";
+
+export interface Token {
+  kind: TokenKind;
+  text: string;
+  /** 0-based offset in the source. */
+  pos: number;
+  /** int/char: the value; */
+  intValue?: bigint;
+  /** int: suffix letters lowercased ("", "u", "l", "ul", "ll", "ull"); */
+  suffix?: string;
+  /** int: written in hex or octal (unsigned types are then candidates, C11 6.4.4.1). */
+  nonDecimal?: boolean;
+  floatValue?: number;
+  /** float: `f` suffix. */
+  single?: boolean;
+  /** string: the bytes, without the terminating NUL. */
+  bytes?: Uint8Array;
+}
+
+const KEYWORDS = new Set([
+  "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum",
+  "const", "volatile", "restrict", "sizeof", "_Alignof", "__alignof__", "return", "if", "else", "while", "for", "do",
+  "break", "continue", "typedef", "static", "extern", "register", "auto", "inline",
+]);
+
+// Longest first, so maximal munch is a simple prefix test.
+const PUNCT = [
+  "<<=", ">>=", "...", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+=", "-=", "*=", "/=", "%=",
+  "&=", "^=", "|=", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "<", ">", "=", "?", ":", ",", ".", ";", "(", ")",
+  "[", "]", "{", "}",
+];
+
+const SIMPLE_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, "0": 0, a: 7, b: 8, f: 12, v: 11, "\\": 92, "'": 39, '"': 34, "?": 63, e: 27 };
+
+export function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const isIdStart = (c: string): boolean => /[A-Za-z_$]/.test(c);
+  const isId = (c: string): boolean => /[A-Za-z0-9_$]/.test(c);
+  while (i < src.length) {
+    const c = src[i]!;
+    if (/\s/.test(c)) { i++; continue; }
+    if (src.startsWith("//", i)) { while (i < src.length && src[i] !== "\n") i++; continue; }
+    if (src.startsWith("/*", i)) {
+      const end = src.indexOf("*/", i + 2);
+      if (end < 0) throw exprError("EXPR_SYNTAX", "unterminated comment", i);
+      i = end + 2;
+      continue;
+    }
+    const start = i;
+    if (isIdStart(c)) {
+      while (i < src.length && isId(src[i]!)) i++;
+      const text = src.slice(start, i);
+      out.push({ kind: KEYWORDS.has(text) ? "keyword" : "ident", text, pos: start });
+      continue;
+    }
+    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
+      out.push(lexNumber(src, start));
+      i = start + out[out.length - 1]!.text.length;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const bytes: number[] = [];
+      i++;
+      while (i < src.length && src[i] !== c) {
+        if (src[i] === "\n") break;
+        if (src[i] === "\\") {
+          const [value, next] = escape(src, i);
+          bytes.push(value);
+          i = next;
+        } else {
+          for (const b of Buffer.from(src[i]!, "utf8")) bytes.push(b);
+          i++;
+        }
+      }
+      if (src[i] !== c) throw exprError("EXPR_SYNTAX", c === "'" ? "missing terminating ' character" : 'missing terminating " character', start);
+      i++;
+      if (c === "'") {
+        if (bytes.length === 0) throw exprError("EXPR_SYNTAX", "empty character constant", start);
+        // A char constant has type int; plain char is signed on x86-64, so '\xff' is -1.
+        out.push({ kind: "char", text: src.slice(start, i), pos: start, intValue: BigInt.asIntN(8, BigInt(bytes[bytes.length - 1]!)) });
+      } else {
+        // Adjacent string literals concatenate.
+        const prev = out[out.length - 1];
+        if (prev?.kind === "string") {
+          prev.bytes = new Uint8Array([...prev.bytes!, ...bytes]);
+          prev.text = src.slice(prev.pos, i);
+        } else out.push({ kind: "string", text: src.slice(start, i), pos: start, bytes: new Uint8Array(bytes) });
+      }
+      continue;
+    }
+    const p = PUNCT.find((q) => src.startsWith(q, i));
+    if (!p) throw exprError("EXPR_SYNTAX", `unexpected character '${c}'`, i);
+    out.push({ kind: "punct", text: p, pos: i });
+    i += p.length;
+  }
+  out.push({ kind: "eof", text: "end of input", pos: src.length });
+  return out;
+}
+
+function escape(src: string, at: number): [number, number] {
+  const e = src[at + 1] ?? "";
+  if (e === "x") {
+    let j = at + 2;
+    while (/[0-9a-fA-F]/.test(src[j] ?? "")) j++;
+    if (j === at + 2) throw exprError("EXPR_SYNTAX", "\\x used with no following hex digits", at);
+    return [parseInt(src.slice(at + 2, j), 16) & 0xff, j];
+  }
+  if (/[0-7]/.test(e)) {
+    let j = at + 1;
+    while (j < at + 4 && /[0-7]/.test(src[j] ?? "")) j++;
+    return [parseInt(src.slice(at + 1, j), 8) & 0xff, j];
+  }
+  const v = SIMPLE_ESCAPES[e];
+  if (v === undefined) throw exprError("EXPR_SYNTAX", `unknown escape sequence '\\${e}'`, at);
+  return [v, at + 2];
+}
+
+function lexNumber(src: string, start: number): Token {
+  const m = /^(0[xX][0-9a-fA-F]+|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.?(?:[eE][+-]?[0-9]+)?|[0-9]+\.)([A-Za-z_0-9]*)/.exec(src.slice(start));
+  if (!m) throw exprError("EXPR_SYNTAX", "invalid number", start);
+  const body = m[1]!;
+  const suffix = m[2]!.toLowerCase();
+  const text = m[0];
+  const isHex = /^0x/i.test(body);
+  const isFloat = !isHex && /[.eE]/.test(body);
+  if (isFloat) {
+    if (suffix !== "" && suffix !== "f" && suffix !== "l") throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on floating constant`, start + body.length);
+    return { kind: "float", text, pos: start, floatValue: Number(body), single: suffix === "f" };
+  }
+  if (!/^(u|l|ul|lu|ll|ull|llu)?$/.test(suffix)) throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on integer constant`, start + body.length);
+  const octal = !isHex && body.length > 1 && body.startsWith("0");
+  if (octal && /[89]/.test(body)) throw exprError("EXPR_SYNTAX", `invalid digit in octal constant`, start);
+  const value = isHex ? BigInt(body) : octal ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
+  const norm = suffix.includes("u") ? `u${suffix.replace("u", "")}` : suffix;
+  return { kind: "int", text, pos: start, intValue: value, suffix: norm === "u" ? "u" : norm === "ul" || norm === "ulu" ? "ul" : norm === "ull" ? "ull" : norm, nonDecimal: isHex || octal };
+}
