@@ -11,8 +11,9 @@ import { JitdbgError } from "../errors.js";
 import { EhFrameRegistry } from "./eh-frame-registry.js";
 import { encodeStub } from "./got-plt.js";
 import { groupSize, type JitMemoryManager, type Placement, type ProtGroup } from "./memory-manager.js";
-import { JitModule, parseObject, SYM_ABS, SYM_DISCARDED, SYM_UNDEF, type JitRelocation, type JitSection } from "./module.js";
-import { compute, computeNum, fits, fitsNum, fitsSigned32, rangeText, type NumValues, type RelocKind, type RelocValues } from "./relocations/x86_64.js";
+import { JitModule, parseObject, relocationAt, SYM_ABS, SYM_DISCARDED, SYM_UNDEF, type JitRelocation, type JitSection } from "./module.js";
+import { RelocationTable } from "./relocation-table.js";
+import { compute, computeNum, fits, fitsNum, fitsSigned32, rangeText, relocKind, type NumValues, type RelocKind, type RelocValues } from "./relocations/x86_64.js";
 import type { SymbolResolver } from "./resolver.js";
 import type { TlsRuntime } from "./tls.js";
 
@@ -70,7 +71,7 @@ export interface RetainedRelocations {
   count: number;
   /** Bytes as Elf64_Rela records (24 each). */
   elfBytes: number;
-  /** Estimated heap bytes of the in-memory records. */
+  /** Bytes of the typed arrays holding them. */
   heapBytes: number;
 }
 
@@ -106,7 +107,6 @@ interface Definition {
   rank: number; // 0 strong, 1 common, 2 weak
 }
 
-const RECORD_HEAP_BYTES = 64;
 const hex = (n: bigint | number): string => (n < 0 ? `-0x${(-BigInt(n)).toString(16)}` : `0x${n.toString(16)}`);
 const GOT_SECTION = "[got]";
 const STUB_SECTION = "[stubs]";
@@ -259,8 +259,14 @@ export class JitLinker {
   /** Relocation records still held, per module or in total. */
   retainedRelocations(module?: JitModule): RetainedRelocations {
     let count = 0;
-    for (const m of module ? [module] : this.list) for (const s of m.sections.values()) count += s.relocations.length;
-    return { count, elfBytes: count * 24, heapBytes: count * RECORD_HEAP_BYTES };
+    let heapBytes = 0;
+    for (const m of module ? [module] : this.list) {
+      for (const s of m.sections.values()) {
+        count += s.relocations.length;
+        heapBytes += s.relocations.bytes;
+      }
+    }
+    return { count, elfBytes: count * 24, heapBytes };
   }
 
   // ---- loading ----
@@ -296,11 +302,11 @@ export class JitLinker {
     const elf = m.source!;
     const base = elf.sections.length;
     if (m.needsGot) {
-      m.gotSection = { index: base + 1, name: GOT_SECTION, group: "rodata", size: m.got.size, align: 8, nobits: false, address: 0n, local: undefined, tlsOffset: 0, relocations: [], moved: false };
+      m.gotSection = { index: base + 1, name: GOT_SECTION, group: "rodata", size: m.got.size, align: 8, nobits: false, address: 0n, local: undefined, tlsOffset: 0, relocations: new RelocationTable(), moved: false };
       m.sections.set(m.gotSection.index, m.gotSection);
     }
     if (m.stubs.size > 0) {
-      m.stubSection = { index: base + 2, name: STUB_SECTION, group: "code", size: m.stubs.size, align: 16, nobits: false, address: 0n, local: undefined, tlsOffset: 0, relocations: [], moved: false };
+      m.stubSection = { index: base + 2, name: STUB_SECTION, group: "code", size: m.stubs.size, align: 16, nobits: false, address: 0n, local: undefined, tlsOffset: 0, relocations: new RelocationTable(), moved: false };
       m.sections.set(m.stubSection.index, m.stubSection);
     }
     const by: Record<ProtGroup, JitSection[]> = { code: [], rodata: [], data: [] };
@@ -350,7 +356,11 @@ export class JitLinker {
     // Remember the instruction bytes a GOT relaxation may rewrite, so re-application can undo it.
     for (const s of m.sections.values()) {
       if (!s.local) continue;
-      for (const r of s.relocations) if (r.kind.relaxable && r.offset >= 2) r.original = s.local[r.offset - 2]! | (s.local[r.offset - 1]! << 8);
+      const t = s.relocations;
+      for (let i = 0; i < t.length; i++) {
+        const off = t.offsets[i]!;
+        if (relocKind(t.types[i]!)!.relaxable && off >= 2) t.setOriginal(i, s.local[off - 2]! | (s.local[off - 1]! << 8));
+      }
     }
     m.source = undefined;
   }
@@ -426,7 +436,10 @@ export class JitLinker {
         names.add(m.symbols[i]!.name);
       }
     };
-    for (const s of m.sections.values()) for (const r of s.relocations) need(r.symbol);
+    for (const s of m.sections.values()) {
+      const t = s.relocations;
+      for (let i = 0; i < t.length; i++) need(t.symbols[i]!);
+    }
     for (const e of m.got.entries) if (e.symbol >= 0) need(e.symbol);
     for (const [sym] of m.stubs.symbols()) need(sym);
     this.resolvedCache.set(m, cache);
@@ -524,43 +537,50 @@ export class JitLinker {
     const base = Number(s.address);
     const stubBase = m.stubSection ? Number(m.stubSection.address) : 0;
     const v: NumValues = { S: 0, A: 0, P: 0, GOT: got, GE: 0, L: 0, Z: 0, dtpoff: 0, tpoff: 0 };
-    for (const r of s.relocations) {
-      if (externalOnly && !r.external) continue;
-      const res = cache[r.symbol]!;
+    const t = s.relocations;
+    const { offsets, types, symbols, addends } = t;
+    for (let i = 0; i < t.length; i++) {
+      if (externalOnly && !t.isExternal(i)) continue;
+      const symbol = symbols[i]!;
+      const offset = offsets[i]!;
+      const kind = relocKind(types[i]!)!;
+      const res = cache[symbol]!;
       if (res.discarded) {
         if (s.name === ".eh_frame" || s.name.startsWith(".gcc_except_table")) continue;
-        throw new JitdbgError("JIT_DISCARDED_REFERENCE", `${m.name}: ${r.kind.name} at ${s.name}+${hex(r.offset)} refers to a section of a COMDAT group whose copy in this object was discarded for another module's`);
+        throw new JitdbgError("JIT_DISCARDED_REFERENCE", `${m.name}: ${kind.name} at ${s.name}+${hex(offset)} refers to a section of a COMDAT group whose copy in this object was discarded for another module's`);
       }
-      const kind = r.kind;
-      if (!res.exact || r.bigAddend !== undefined) {
-        this.applyBig(m, s, r, res, dv, gotBig);
+      if (!res.exact || (t.bigAddends !== undefined && t.bigAddends.has(i))) {
+        this.applyBig(m, s, relocationAt(t, i), res, dv, gotBig);
         continue;
       }
       v.S = res.n;
-      v.A = r.addend;
-      v.P = base + r.offset;
+      v.A = addends[i]!;
+      v.P = base + offset;
       v.Z = res.sizeN;
       if (kind.tls) {
-        const t = this.tlsOf(m, r.symbol, res);
-        v.dtpoff = Number(t.dtpoff);
-        v.tpoff = Number(t.tpoff);
+        const tl = this.tlsOf(m, symbol, res);
+        v.dtpoff = Number(tl.dtpoff);
+        v.tpoff = Number(tl.tpoff);
       }
-      if (kind.got) v.GE = got + m.got.get(kind.got, r.symbol)!.offset;
+      if (kind.got) v.GE = got + m.got.get(kind.got, symbol)!.offset;
       v.L = v.S; // PLTOFF64 and in-range PLT32 go straight to the function
       if (kind.plt && !fitsNum("signed32", v.S + v.A - v.P)) {
-        const off = m.stubs.offsetOf(r.symbol);
+        const off = m.stubs.offsetOf(symbol);
         if (off !== undefined) v.L = stubBase + off;
       }
-      if (kind.relaxable && r.original !== undefined && this.relax(buf, dv, r, res, v.S + v.A - v.P)) continue;
+      if (kind.relaxable) {
+        const original = t.original(i);
+        if (original !== undefined && this.relax(buf, dv, offset, original, res, v.S + v.A - v.P)) continue;
+      }
       const value = computeNum(kind.formula, v);
-      if (!fitsNum(kind.check, value)) throw this.overflow(m, s, r, kind, BigInt(value), BigInt(v.S), BigInt(v.P));
+      if (!fitsNum(kind.check, value)) throw this.overflow(m, s, relocationAt(t, i), kind, BigInt(value), BigInt(v.S), BigInt(v.P));
       if (kind.width === 4) {
-        if (value < 0) dv.setInt32(r.offset, value, true);
-        else dv.setUint32(r.offset, value, true);
+        if (value < 0) dv.setInt32(offset, value, true);
+        else dv.setUint32(offset, value, true);
       } else if (kind.width === 8) {
         const hi = Math.floor(value / 4294967296);
-        dv.setUint32(r.offset, value - hi * 4294967296, true);
-        dv.setInt32(r.offset + 4, hi, true);
+        dv.setUint32(offset, value - hi * 4294967296, true);
+        dv.setInt32(offset + 4, hi, true);
       }
     }
   }
@@ -580,7 +600,7 @@ export class JitLinker {
       if (off !== undefined && m.stubSection) v.L = m.stubSection.address + BigInt(off);
     }
     const direct = v.S + v.A - v.P;
-    if (kind.relaxable && r.original !== undefined && this.relax(new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength), dv, r, res, fitsSigned32(direct) ? Number(direct) : Infinity)) return;
+    if (kind.relaxable && r.original !== undefined && this.relax(new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength), dv, r.offset, r.original, res, fitsSigned32(direct) ? Number(direct) : Infinity)) return;
     const value = compute(kind.formula, v);
     if (!fits(kind.check, value)) throw this.overflow(m, s, r, kind, value, v.S, v.P);
     if (kind.width === 4) dv.setUint32(r.offset, Number(BigInt.asUintN(32, value)), true);
@@ -592,9 +612,9 @@ export class JitLinker {
    * `call *foo@GOTPCREL(%rip)` becomes `addr32 call foo`, `jmp *...` becomes `nop; jmp foo`, when
    * foo is within ±2 GiB; otherwise the original instruction goes through the GOT entry.
    */
-  private relax(buf: Uint8Array, dv: DataView, r: JitRelocation, res: Resolved, direct: number): boolean {
-    const b0 = r.original! & 0xff;
-    const b1 = r.original! >> 8;
+  private relax(buf: Uint8Array, dv: DataView, offset: number, original: number, res: Resolved, direct: number): boolean {
+    const b0 = original & 0xff;
+    const b1 = original >> 8;
     let ok = !res.tls && fitsNum("signed32", direct);
     let n0 = b0;
     let n1 = b1;
@@ -602,10 +622,10 @@ export class JitLinker {
     else if (ok && b0 === 0xff && b1 === 0x15) [n0, n1] = [0x67, 0xe8];
     else if (ok && b0 === 0xff && b1 === 0x25) [n0, n1] = [0x90, 0xe9];
     else ok = false;
-    buf[r.offset - 2] = ok ? n0 : b0;
-    buf[r.offset - 1] = ok ? n1 : b1;
+    buf[offset - 2] = ok ? n0 : b0;
+    buf[offset - 1] = ok ? n1 : b1;
     if (!ok) return false;
-    dv.setInt32(r.offset, direct, true);
+    dv.setInt32(offset, direct, true);
     return true;
   }
 
@@ -645,8 +665,9 @@ export class JitLinker {
     m.state = "finalized";
     m.keptExternal = this.retention !== "none";
     for (const s of m.sections.values()) {
-      if (this.retention === "none") s.relocations = [];
-      else if (this.retention === "external") s.relocations = s.relocations.filter((r) => r.external);
+      const t = s.relocations;
+      if (this.retention === "none") t.retain(() => false);
+      else if (this.retention === "external") t.retain((i) => t.isExternal(i));
     }
   }
 

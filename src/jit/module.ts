@@ -11,6 +11,7 @@ import { GotTable, StubTable } from "./got-plt.js";
 import type { Placement, ProtGroup } from "./memory-manager.js";
 import { relocKind, relocTypeName, type RelocKind } from "./relocations/x86_64.js";
 import type { TlsBlock } from "./tls.js";
+import { RelocationTable } from "./relocation-table.js";
 
 export type SectionGroup = ProtGroup | "tls";
 
@@ -28,7 +29,7 @@ export interface JitSection {
   local: Uint8Array | undefined;
   /** Offset in the module's TLS block (TLS sections only). */
   tlsOffset: number;
-  relocations: JitRelocation[];
+  relocations: RelocationTable;
   /** Moved with mapSectionAddress. */
   moved: boolean;
   /** .init_array/.fini_array priority (65536 for the unsuffixed section). */
@@ -36,6 +37,7 @@ export interface JitSection {
   initKind?: "init" | "fini";
 }
 
+/** One relocation, materialized from a RelocationTable for the slow paths (errors, BigInt math). */
 export interface JitRelocation {
   offset: number;
   kind: RelocKind;
@@ -64,6 +66,16 @@ export interface JitSymbol {
   size: number;
   /** The full value of an SHN_ABS symbol. */
   absValue?: bigint;
+}
+
+/** Entry i of a relocation table as an object (for errors and the exact BigInt path). */
+export function relocationAt(t: RelocationTable, i: number): JitRelocation {
+  const r: JitRelocation = { offset: t.offsets[i]!, kind: relocKind(t.types[i]!)!, symbol: t.symbols[i]!, addend: t.addends[i]!, external: t.isExternal(i) };
+  const big = t.bigAddend(i);
+  if (big !== undefined) r.bigAddend = big;
+  const original = t.original(i);
+  if (original !== undefined) r.original = original;
+  return r;
 }
 
 export type ModuleState = "loaded" | "relocated" | "finalized" | "removed";
@@ -173,7 +185,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     const group: SectionGroup = s.flags & C.SHF_TLS ? "tls" : s.flags & C.SHF_EXECINSTR ? "code" : s.flags & C.SHF_WRITE ? "data" : "rodata";
     const sec: JitSection = {
       index: s.index, name: s.name, group, size: s.size, align: Math.max(s.addralign, 1), nobits: s.type === C.SHT_NOBITS,
-      address: 0n, local: undefined, tlsOffset: 0, relocations: [], moved: false,
+      address: 0n, local: undefined, tlsOffset: 0, relocations: new RelocationTable(), moved: false,
     };
     if (s.type === C.SHT_INIT_ARRAY || s.type === C.SHT_PREINIT_ARRAY || s.name.startsWith(".init_array")) {
       sec.initKind = "init";
@@ -223,7 +235,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   if (commonSize > 0) {
     m.sections.set(commonIndex, {
       index: commonIndex, name: "COMMON", group: "data", size: commonSize, align: commonAlign, nobits: true,
-      address: 0n, local: undefined, tlsOffset: 0, relocations: [], moved: false,
+      address: 0n, local: undefined, tlsOffset: 0, relocations: new RelocationTable(), moved: false,
     });
   }
   m.symbols.forEach((s, i) => {
@@ -243,6 +255,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     const isEhFrame = target.name === ".eh_frame";
     // Read Elf64_Rela records directly: numbers, not BigInts, keep loading allocation-light.
     const dv = new DataView(bytes.buffer, bytes.byteOffset + rs.offset, rs.size - (rs.size % 24));
+    if (target.relocations.length === 0) target.relocations = new RelocationTable(dv.byteLength / 24);
     for (let at = 0; at < dv.byteLength; at += 24) {
       const offHi = dv.getUint32(at + 4, true);
       const r = { offset: dv.getUint32(at, true) + offHi * 4294967296, type: dv.getUint32(at + 8, true), symbolIndex: dv.getUint32(at + 12, true) };
@@ -260,8 +273,9 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
       }
       const undefinedHere = sym.section === SYM_UNDEF;
       const external = undefinedHere || sym.bind === C.STB_WEAK;
-      const rel: JitRelocation = { offset, kind, symbol: r.symbolIndex, addend: addHi * 4294967296 + addLo, external };
-      if (addHi > 0x1fffff || addHi < -0x200000) rel.bigAddend = dv.getBigInt64(at + 16, true);
+      const t = target.relocations;
+      const i = t.push(offset, r.type, r.symbolIndex, addHi * 4294967296 + addLo, external);
+      if (addHi > 0x1fffff || addHi < -0x200000) t.setBigAddend(i, dv.getBigInt64(at + 16, true));
       if (kind.got) m.got.add(kind.got, r.symbolIndex);
       if (kind.got || kind.usesGotBase) m.needsGot = true;
       if (kind.plt && external) m.stubs.add(r.symbolIndex);
@@ -269,7 +283,6 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
       // code (movabs of addresses, GOTOFF64, PLTOFF64...) mean the large model.
       if (!isEhFrame && kind.width === 4 && !kind.tls) small = true;
       if (kind.width === 8 && target.group === "code") large = true;
-      target.relocations.push(rel);
       m.relocationCount++;
     }
   }
