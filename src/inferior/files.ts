@@ -158,11 +158,30 @@ export class FdTable {
     return fd;
   }
 
+  /** dup/dup2/F_DUPFD: `target` exactly (closing what it held), or the lowest free fd ≥ `min`. */
+  dup(fd: number, opts: { target?: number; min?: number } = {}): number {
+    const f = this.files.get(fd);
+    if (!f) return -E.EBADF;
+    let to: number;
+    if (opts.target !== undefined) {
+      if (opts.target < 0 || opts.target >= 1024) return -E.EBADF;
+      to = opts.target;
+      if (to === fd) return to;
+      this.close(to);
+    } else {
+      to = Math.max(0, opts.min ?? 0);
+      while (this.files.has(to)) to++;
+      if (to >= 1024) return -E.EMFILE;
+    }
+    this.files.set(to, f); // the same open file description: offset shared, as in Linux
+    return to;
+  }
+
   close(fd: number): boolean {
     const f = this.files.get(fd);
     if (!f) return false;
-    if (f.kind === "host") closeSync(f.hostFd);
     this.files.delete(fd);
+    if (f.kind === "host" && ![...this.files.values()].includes(f)) closeSync(f.hostFd);
     return true;
   }
 

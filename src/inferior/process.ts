@@ -25,6 +25,7 @@ import { discoverTlsLayout, readTls, type LinkMapTlsLayout, type TlsInfo } from 
 import { Rng } from "./random.js";
 import { SIGFPE, SIGILL, SIGSEGV, SIGTRAP, signalName } from "./signals.js";
 import { buildInitialStack, type InitialStack } from "./stack.js";
+import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
 
@@ -122,6 +123,7 @@ export class Process {
     }
     this.images = new ImageList(initial);
     if (opts.onLibrary) this.libraryListeners.add(opts.onLibrary);
+    enableOsFxsr(cpu, space);
     space.initBrk(image.end);
     this.initialStack = buildInitialStack(space, image, { argv, envp: opts.env ?? [], execfn: files.exePath, interpBase: interpreter?.image.start });
     cpu.setReg("rsp", this.initialStack.rsp);

@@ -119,7 +119,19 @@ function sysIoctl(k: Kernel, a: readonly bigint[]): bigint {
   return E.fail(E.ENOTTY);
 }
 
-const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
+const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+
+const errOr = (n: number): bigint => (n < 0 ? E.fail(-n) : BigInt(n));
+
+function sysDup3(k: Kernel, a: readonly bigint[], flagsAllowed: boolean): bigint {
+  const oldfd = int(a[0]!);
+  const newfd = int(a[1]!);
+  if (flagsAllowed) {
+    if (oldfd === newfd) return E.fail(E.EINVAL);
+    if ((int(a[2]!) & ~0o2000000) !== 0) return E.fail(E.EINVAL); // only O_CLOEXEC
+  } else if (oldfd === newfd) return k.fds.get(oldfd) ? BigInt(oldfd) : E.fail(E.EBADF);
+  return errOr(k.fds.dup(oldfd, { target: newfd }));
+}
 
 function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
   const f = k.fds.get(int(a[0]!));
@@ -132,7 +144,8 @@ function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
     case F_GETFL:
       return f.kind === "stdin" || f.kind === "host" ? 0n : 1n; // O_RDONLY / O_WRONLY
     case F_DUPFD:
-      return E.fail(E.EMFILE);
+    case F_DUPFD_CLOEXEC:
+      return errOr(k.fds.dup(int(a[0]!), { min: int(a[2]!) }));
     default:
       return E.fail(E.EINVAL);
   }
@@ -146,5 +159,8 @@ export const ioSyscalls: Record<number, SyscallEntry> = {
   17: { name: "pread64", handler: sysPread },
   19: { name: "readv", handler: sysReadv },
   20: { name: "writev", handler: sysWritev },
+  32: { name: "dup", handler: (k, a) => errOr(k.fds.dup(int(a[0]!))) },
+  33: { name: "dup2", handler: (k, a) => sysDup3(k, a, false) },
   72: { name: "fcntl", handler: sysFcntl },
+  292: { name: "dup3", handler: (k, a) => sysDup3(k, a, true) },
 };

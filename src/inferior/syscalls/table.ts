@@ -13,7 +13,7 @@ export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
 
 /** Names of syscalls we do not implement, so the warning can say which one it was. */
 const UNSUPPORTED_NAMES: Record<number, string> = {
-  7: "poll", 22: "pipe", 23: "select", 32: "dup", 33: "dup2", 41: "socket", 42: "connect", 56: "clone", 57: "fork",
+  7: "poll", 22: "pipe", 23: "select", 41: "socket", 42: "connect", 56: "clone", 57: "fork",
   58: "vfork", 59: "execve", 61: "wait4", 217: "getdents64", 293: "pipe2", 435: "clone3",
 };
 

@@ -1,0 +1,39 @@
+/**
+ * Control-register state Linux sets at boot and Unicorn leaves clear. Unicorn runs SSE code
+ * without CR4.OSFXSR, but its FXSAVE/FXRSTOR then skip the XMM registers — and glibc's lazy-binding
+ * trampoline (_dl_runtime_resolve_fxsave, chosen on CPUs without XSAVE, as Unicorn's model is)
+ * saves and restores the argument registers with exactly those instructions, so the first call of
+ * each function with floating-point arguments got garbage. The Cpu interface exposes no control
+ * registers, so a three-instruction stub sets the bits the way the kernel does: in ring 0.
+ */
+import { PROT_EXEC, PROT_READ, type Cpu } from "../emu/cpu.js";
+import { JitdbgError } from "../errors.js";
+import type { AddressSpace } from "./address-space.js";
+
+/** CR4.OSFXSR (bit 9) and CR4.OSXMMEXCPT (bit 10), as Linux sets them on every x86-64 CPU. */
+const CR4_BITS = 0x600;
+
+const STUB = Uint8Array.from([
+  0x0f, 0x20, 0xe0, // mov rax, cr4
+  0x48, 0x0d, CR4_BITS & 0xff, CR4_BITS >> 8, 0x00, 0x00, // or rax, 0x600
+  0x0f, 0x22, 0xe0, // mov cr4, rax
+]);
+
+export function enableOsFxsr(cpu: Cpu, space: AddressSpace): void {
+  const region = space.allocate(0x1000n, { prot: PROT_READ | PROT_EXEC, kind: "runtime", name: "[cpu setup]", randomize: false });
+  const saved = { rax: cpu.reg("rax"), rip: cpu.reg("rip"), eflags: cpu.reg("eflags") };
+  try {
+    space.poke(region.start, STUB);
+    const end = region.start + BigInt(STUB.length);
+    const cause = cpu.run(region.start, { until: end, count: 3 });
+    if (cause.kind !== "ok" || cpu.reg("rip") !== end) {
+      throw new JitdbgError("EMU_SETUP", `emulator: could not set CR4.OSFXSR (${cause.kind}); floating-point arguments across lazily bound calls would be corrupted`);
+    }
+  } finally {
+    cpu.setReg("rax", saved.rax);
+    cpu.setReg("rip", saved.rip);
+    cpu.setReg("eflags", saved.eflags);
+    cpu.invalidateCode(region.start, region.end);
+    space.unmap(region.start, region.end - region.start);
+  }
+}
