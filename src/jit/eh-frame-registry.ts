@@ -5,6 +5,8 @@
  */
 export interface EhFrameEntry {
   module: string;
+  /** Unique per loaded module (names repeat across replaceModule). */
+  key: string;
   /** Target address and size of the .eh_frame section. */
   address: bigint;
   size: number;
@@ -19,14 +21,14 @@ export class EhFrameRegistry {
   private readonly listeners: ((event: "register" | "deregister", entry: EhFrameEntry) => void)[] = [];
 
   register(entry: EhFrameEntry): void {
-    this.entries.set(entry.module, entry);
+    this.entries.set(entry.key, entry);
     for (const l of this.listeners) l("register", entry);
   }
 
-  deregister(module: string): void {
-    const e = this.entries.get(module);
+  deregister(key: string): void {
+    const e = this.entries.get(key);
     if (!e) return;
-    this.entries.delete(module);
+    this.entries.delete(key);
     for (const l of this.listeners) l("deregister", e);
   }
 

@@ -27,7 +27,9 @@ export type LinkerCall =
   | "relocate"
   | "finalize"
   | "removeModule"
-  | "replaceModule";
+  | "replaceModule"
+  | "runInitializers"
+  | "runFinalizers";
 
 export interface LinkerEvent {
   call: LinkerCall;
@@ -204,12 +206,14 @@ export class JitLinker {
 
   /** Runs the module's .init_array (priority order), e.g. after a finalize that did not. */
   runInitializers(module: JitModule): void {
+    this.emit({ call: "runInitializers", module: module.name });
     if (module.state !== "finalized") throw new JitdbgError("JIT_NOT_FINALIZED", `module "${module.name}" is not finalized; its constructors cannot run`);
     this.runArray(module, "init");
   }
 
   /** Runs the module's .fini_array (in reverse order, as the C runtime does). */
   runFinalizers(module: JitModule): void {
+    this.emit({ call: "runFinalizers", module: module.name });
     if (module.state !== "finalized") throw new JitdbgError("JIT_NOT_FINALIZED", `module "${module.name}" is not finalized; its destructors cannot run`);
     this.runArray(module, "fini");
   }
@@ -247,6 +251,18 @@ export class JitLinker {
     } catch (e) {
       this.register(old);
       throw e;
+    }
+    // Every name a dependent took from the old version must still resolve somewhere.
+    const lost: string[] = [];
+    for (const d of dependents) {
+      for (const n of d.dependencies.get(old) ?? []) {
+        if (!this.best(n) && !this.opts.resolver?.lookup(n) && !lost.includes(n)) lost.push(n);
+      }
+    }
+    if (lost.length > 0) {
+      this.drop(fresh);
+      this.register(old);
+      throw new JitdbgError("JIT_REPLACEMENT_INCOMPLETE", `the new version of "${old.name}" does not define ${lost.map((n) => `"${n}"`).join(", ")}, which ${dependents.map((d) => `"${d.name}"`).join(", ")} use; nothing was replaced`);
     }
     this.relocateModules([fresh, ...dependents.filter((d) => d.state !== "finalized")]);
     this.commit(fresh);
@@ -456,6 +472,8 @@ export class JitLinker {
     if (sym.name === "_GLOBAL_OFFSET_TABLE_") return { address: m.gotSection?.address ?? 0n, size: 0n, owner: m };
     const d = this.best(sym.name);
     if (d) return this.definedIn(d.module, d.index);
+    // Only the runtime's __tls_get_addr knows JIT modules' TLS blocks; a libc's copy must not win.
+    if (sym.name === "__tls_get_addr") return { address: this.opts.tls.tlsGetAddr, size: 0n };
     const inf = this.opts.resolver?.lookup(sym.name);
     if (inf) {
       if (inf.tls) {
@@ -661,7 +679,7 @@ export class JitLinker {
     this.opts.memory.finalizeMemory(m.key);
     this.invalidate(m);
     const eh = m.section(".eh_frame");
-    if (eh && eh.local) this.ehFrames.register({ module: m.name, address: eh.address, size: eh.size, bytes: Uint8Array.from(eh.local), code: m.codeRanges() });
+    if (eh && eh.local) this.ehFrames.register({ module: m.name, key: m.key, address: eh.address, size: eh.size, bytes: Uint8Array.from(eh.local), code: m.codeRanges() });
     m.state = "finalized";
     m.keptExternal = this.retention !== "none";
     for (const s of m.sections.values()) {
@@ -714,7 +732,7 @@ export class JitLinker {
   private drop(m: JitModule, unregister = true): void {
     if (unregister) this.unregister(m);
     this.opts.memory.release(m.key);
-    this.ehFrames.deregister(m.name);
+    this.ehFrames.deregister(m.key);
     this.resolvedCache.delete(m);
     this.relocatedAt.delete(m);
     const i = this.list.indexOf(m);

@@ -53,6 +53,17 @@ describe("jitdbg rtdyld", () => {
     expect(status).toBe(42);
   });
 
+  for (const flags of [["-O2", "-fno-pic"], ["-O2", "-fPIC"], ["-O1", "-mcmodel=large"]]) {
+    it(`JIT TLS next to a glibc host's TLS, initial-exec and general-dynamic (${flags.join(" ")})`, async () => {
+      const host = compileFixture("jit/host_libc.c", { flags: ["-O2", "-static"], extraSources: ["jit/host_tls_data.c"] });
+      const obj = compileFixture("jit/jit_tls.c", { object: true, flags });
+      const native = runNative(compileFixture("jit/jit_tls.c", { flags: [...flags, "-no-pie"], extraSources: ["jit/host_tls_data.c"] }));
+      const status = await rtdyldCommand(["--host", host, obj]);
+      expect(out.join("")).toBe(native.stdout);
+      expect(status).toBe(native.status);
+    });
+  }
+
   it("reports a missing entry and unknown options as errors", async () => {
     const obj = compileFixture("jit/rt_lib.c", { object: true, flags: ["-O2"] });
     await expect(rtdyldCommand([obj])).rejects.toThrow(/no function named "main"/);

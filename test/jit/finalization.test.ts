@@ -124,6 +124,11 @@ describe("finalization semantics", () => {
       expect(s.space.regionAt(user.section(".text")!.address)!.prot).toBe(PROT_READ | PROT_EXEC);
       expect(s.call("use")).toBe(2220n);
       expect(s.call("lib_value")).toBe(2n);
+      expect(s.linker.ehFrames.list().map((e) => e.key).sort()).toEqual([fresh.key, user.key].sort());
+      // A version that drops a name a caller uses is refused, and nothing changes.
+      expectCode(() => s!.linker.replaceModule(fresh, obj("rt_lib.c", flags)), "JIT_REPLACEMENT_INCOMPLETE", /"lib_value"/, /"user\.o"/);
+      expect(fresh.state).toBe("finalized");
+      expect(s.call("use")).toBe(2220n);
     });
   }
 
