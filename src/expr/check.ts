@@ -233,7 +233,8 @@ export class Checker {
     }
     if (this.fn && name === this.fn.name) return { k: "place", type: this.fn.type, pos, place: { k: "own", symbol: name } };
     const ent = this.scope.lookup(name);
-    if (ent?.kind === "enumerator") return { k: "const", type: ent.type, pos, value: ent.value };
+    // Enumeration constants have type int in C (the enum type only names the variable's type).
+    if (ent?.kind === "enumerator") return { k: "const", type: ent.value >= -0x80000000n && ent.value <= 0x7fffffffn ? T.int : ent.type, pos, value: ent.value };
     if (ent?.kind === "function") {
       const type = ent.type ?? libcPrototype(name);
       const te: TExpr = { k: "place", type: type ?? { kind: "function", ret: T.int, params: [], variadic: false, prototyped: false }, pos, place: { k: "extern", symbol: ent.symbol } };
@@ -292,10 +293,14 @@ export class Checker {
     if (NODEBUG.has(te) && u.kind !== "function") throw this.noDebugType(te);
     if (u.kind === "array") return { k: "addr", type: pointerTo(u.of), pos: te.pos, lv: te };
     if (u.kind === "function") return { k: "addr", type: pointerTo(te.type), pos: te.pos, lv: te };
-    if (!isLvalue(te)) return te;
+    // Members of struct rvalues (`f().x`) are not lvalues but are still read from memory.
+    if (te.k !== "place" && te.k !== "deref" && te.k !== "member") return te;
     if (u.kind === "void") throw exprError("EXPR_TYPE", "cannot use a value of type 'void' (dereferencing a 'void *'? cast it to a typed pointer first)", te.pos);
     if ((u.kind === "struct" || u.kind === "union") && u.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(te.type)}' has no known layout`, te.pos);
-    return { k: "load", type: te.type, pos: te.pos, lv: te };
+    const load: TExpr = { k: "load", type: te.type, pos: te.pos, lv: te };
+    // Bit-fields narrower than int promote to int even when declared unsigned (C11 6.3.1.1).
+    if (te.k === "member" && te.bitSize !== undefined && te.bitSize < 32 && u.kind === "int" && !u.signed && u.size === 4) return this.conv(load, T.int);
+    return load;
   }
 
   private deref(ptr: TExpr, pos: number): TExpr {
