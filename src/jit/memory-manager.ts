@@ -75,6 +75,8 @@ interface Reservation {
   end: Record<ProtGroup, bigint>;
   /** Extra ranges taken over by mapSectionAddress. */
   claims: MemoryRange[];
+  /** Ranges mapped on behalf of claims outside the reservation (unmapped on release). */
+  mapped: { start: bigint; end: bigint }[];
   tls?: TlsBlock;
 }
 
@@ -110,6 +112,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
       cursor: { code: s, rodata: s + code, data: s + code + rodata },
       end: { code: s + code, rodata: s + code + rodata, data: s + total },
       claims: [],
+      mapped: [],
     });
   }
 
@@ -132,7 +135,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     const r = this.get(module);
     const end = address + BigInt(Math.max(size, 1));
     const inOwn = address >= r.region.start && end <= r.region.end;
-    const inClaim = r.claims.some((c) => address >= c.start && end <= c.end);
+    const inClaim = r.mapped.some((c) => address >= c.start && end <= c.end);
     if (inOwn || inClaim) {
       r.claims.push({ start: address, end, group });
       return;
@@ -142,7 +145,8 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
       throw new JitdbgError("JIT_MAP_OVERLAP", `cannot move ${section} of "${module}" to ${hex(address)}..${hex(end)}: the range is in use${other ? ` by ${other.name}` : ""}; pick a free address (AddressSpace.findFree)`);
     }
     const mapped = this.space.map(address, end - address, PROT_READ | PROT_WRITE, "jit", `jit:${module}:${section}`);
-    r.claims.push({ start: mapped.start, end: mapped.end, group });
+    r.mapped.push({ start: mapped.start, end: mapped.end });
+    r.claims.push({ start: address, end, group });
   }
 
   makeWritable(module: string): void {
@@ -170,11 +174,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     const r = this.reservations.get(module);
     if (!r) return;
     this.space.unmap(r.region.start, r.region.end - r.region.start);
-    for (const c of r.claims) {
-      if (c.start >= r.region.start && c.end <= r.region.end) continue;
-      const reg = this.space.regionAt(c.start);
-      if (reg && reg.name === `jit:${module}:${reg.name.split(":").pop()}`) this.space.unmap(reg.start, reg.end - reg.start);
-    }
+    for (const m of r.mapped) this.space.unmap(m.start, m.end - m.start);
     if (r.tls) this.tls?.release(r.tls.moduleId);
     this.reservations.delete(module);
   }

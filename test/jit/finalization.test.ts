@@ -97,6 +97,20 @@ describe("finalization semantics", () => {
     expect(s.space.regionAt(after)!.prot).toBe(PROT_READ | PROT_EXEC);
     expect([...s.cpu.read(before, 8)]).toEqual(new Array(8).fill(0)); // the old place was never written
     expect(runCorpus(s)).toBe(nativeResult("clang", ["-O0", "-fno-pic"]));
+    // Removing every module (users first) also unmaps the moved section's own mapping.
+    for (let left = s.linker.modules(); left.length > 0; left = s.linker.modules()) {
+      const free = left.find((m) => {
+        try {
+          s!.linker.removeModule(m);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      expect(free).toBeDefined();
+    }
+    expect(s.space.regionAt(after)).toBeUndefined();
+    expect(s.space.list().filter((r) => r.kind === "jit")).toEqual([]);
   });
 
   it("refuses to re-apply relocations to a finalized module any way but replaceModule", () => {
