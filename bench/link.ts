@@ -29,7 +29,7 @@ export function generateSource(n = FUNCTIONS): string {
 }
 
 function benchObject(): string {
-  const dir = join(repoRoot, "bench", "fixtures");
+  const dir = join(repoRoot, ".cache", "bench"); // generated, so never committed
   mkdirSync(dir, { recursive: true });
   const src = join(dir, "link-3000.c");
   writeFileSync(src, generateSource());
@@ -56,6 +56,23 @@ function linkOnce(bytes: Uint8Array, seed: number): { phases: number[]; result: 
   } finally {
     s.close();
   }
+}
+
+/** What each retention policy keeps after finalization, and the bytes that costs. */
+function retention(bytes: Uint8Array): string {
+  return (["all", "external", "none"] as const)
+    .map((policy) => {
+      const s = JitSession.create({ seed: 1, retention: policy });
+      try {
+        s.linker.addObject(bytes, "link-3000.o");
+        s.linker.finalize();
+        const r = s.linker.retainedRelocations();
+        return `${policy}: ${r.count} (${(r.heapBytes / 1024).toFixed(1)} KiB)`;
+      } finally {
+        s.close();
+      }
+    })
+    .join(", ");
 }
 
 function llvmRtdyld(): string | undefined {
@@ -96,6 +113,7 @@ export async function benchLink(): Promise<string> {
     `link: ${FUNCTIONS} functions, ${relocs} relocations (gcc -O1), median of ${RUNS} runs`,
     `  jitdbg in-process   ${fmt(o)} ms   (min ${fmt(Math.min(...ours))}; load ${fmt(median(phases[0]!))}, resolve+relocate ${fmt(median(phases[1]!))}, finalize ${fmt(median(phases[2]!))}); main returned ${result}`,
   ];
+  lines.push(`  kept relocations    ${retention(bytes)}`);
   const exe = llvmRtdyld();
   if (!exe) {
     lines.push("  llvm-rtdyld         not installed (apt-get install llvm); no ratio");
