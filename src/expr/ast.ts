@@ -60,3 +60,16 @@ export type Input = { k: "expr"; expr: Expr } | { k: "function"; def: FunctionDe
 export function isTypeOperand(of: Expr | CType): of is CType {
   return !("k" in of);
 }
+
+/** Where an expression starts in the source (binary nodes keep their operator's position). */
+export function startPos(e: Expr): number {
+  switch (e.k) {
+    case "binary": return Math.min(e.pos, startPos(e.left));
+    case "assign": return Math.min(e.pos, startPos(e.target));
+    case "cond": return Math.min(e.pos, startPos(e.cond));
+    case "call": return Math.min(e.pos, startPos(e.callee));
+    case "index": case "member": return Math.min(e.pos, startPos(e.base));
+    case "unary": return e.op.endsWith("post") ? Math.min(e.pos, startPos(e.operand)) : e.pos;
+    default: return e.pos;
+  }
+}

@@ -4,7 +4,7 @@
  * frame variables and registers the expression uses.
  */
 import type { AssignOp, BinaryOp, Expr, FunctionDef, Stmt } from "./ast.js";
-import { isTypeOperand } from "./ast.js";
+import { isTypeOperand, startPos } from "./ast.js";
 import { libcPrototype } from "./builtins.js";
 import { defaultPromotion, integerLiteralType, promote, usualArithmetic } from "./conversions.js";
 import { didYouMean, exprError } from "./errors.js";
@@ -47,8 +47,8 @@ interface LocalVar {
   offset: number;
 }
 
-/** A `nodebug` marker for symbols without types: usable only under a cast or `&`. */
-const NODEBUG = new WeakSet<TExpr>();
+/** Symbols without types (name as written): usable only under a cast or `&`. */
+const NODEBUG = new WeakMap<TExpr, string>();
 
 export interface CheckOptions {
   tlsModel: TlsModel;
@@ -190,7 +190,7 @@ export class Checker {
       case "ident": return this.ident(e.name, e.pos);
       case "unary": return this.unary(e);
       case "binary": return this.binary(e.op, this.expr(e.left), this.expr(e.right), e.pos);
-      case "assign": return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, e.target.pos);
+      case "assign": return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, startPos(e.target));
       case "cond": return this.conditional(e);
       case "call": return this.call(e);
       case "index": {
@@ -238,12 +238,12 @@ export class Checker {
     if (ent?.kind === "function") {
       const type = ent.type ?? libcPrototype(name);
       const te: TExpr = { k: "place", type: type ?? { kind: "function", ret: T.int, params: [], variadic: false, prototyped: false }, pos, place: { k: "extern", symbol: ent.symbol } };
-      if (!type) NODEBUG.add(te);
+      if (!type) NODEBUG.set(te, name);
       return te;
     }
     if (ent?.kind === "variable") {
       const te = this.variable(name, ent.type ?? T.int, ent.location, pos);
-      if (!ent.type) NODEBUG.add(te);
+      if (!ent.type) NODEBUG.set(te, name);
       return te;
     }
     if (name.startsWith("$") && REGISTERS[name.slice(1)]) {
@@ -280,7 +280,7 @@ export class Checker {
   }
 
   private noDebugType(te: TExpr): Error {
-    const name = te.k === "place" && (te.place.k === "extern" || te.place.k === "tls") ? te.place.symbol : "symbol";
+    const name = NODEBUG.get(te) ?? "symbol";
     if (unqual(te.type).kind === "function") {
       return exprError("EXPR_NO_PROTOTYPE", `'${name}' has no debug info and no known prototype; cast it to its type, e.g. '((int (*)(int))${name})(...)'`, te.pos);
     }
@@ -324,10 +324,11 @@ export class Checker {
   private assignable(value: TExpr, to: CType, pos: number, what: string): TExpr {
     const a = unqual(value.type);
     const b = unqual(to);
+    // As C: pointers from pointers or a null pointer constant; integers never silently from pointers.
     const ok =
       (isArithmetic(a) && isArithmetic(b)) ||
-      (b.kind === "pointer" && (a.kind === "pointer" || isInteger(a))) ||
-      (isInteger(b) && a.kind === "pointer") ||
+      (b.kind === "pointer" && (a.kind === "pointer" || (value.k === "const" && value.value === 0n))) ||
+      (b.kind === "int" && b.bool && a.kind === "pointer") ||
       ((b.kind === "struct" || b.kind === "union") && sameType(a, b));
     if (!ok) throw exprError("EXPR_TYPE", `${what} '${typeName(to)}' from incompatible type '${typeName(value.type)}'`, pos);
     return this.conv(value, to);
@@ -340,7 +341,7 @@ export class Checker {
         const te = this.expr(e.operand);
         if (NODEBUG.has(te) && unqual(te.type).kind !== "function") return { k: "addr", type: pointerTo(T.void), pos, lv: te };
         if (te.k === "member" && te.bitSize !== undefined) throw exprError("EXPR_TYPE", "cannot take the address of a bit-field", pos);
-        if (!isLvalue(te)) throw exprError("EXPR_NOT_LVALUE", "cannot take the address of an rvalue", e.operand.pos);
+        if (!isLvalue(te)) throw exprError("EXPR_NOT_LVALUE", "cannot take the address of an rvalue", startPos(e.operand));
         this.markWritten(te);
         return { k: "addr", type: pointerTo(te.type), pos, lv: te };
       }
@@ -367,7 +368,7 @@ export class Checker {
       default: {
         const target = this.expr(e.operand);
         const what = e.op.startsWith("++") ? "increment" : "decrement";
-        this.requireModifiable(target, e.operand.pos);
+        this.requireModifiable(target, startPos(e.operand));
         if (!isScalar(target.type)) throw exprError("EXPR_TYPE", `cannot ${what} value of type '${typeName(target.type)}'`, pos);
         if (isPointer(target.type)) this.elementSize(target.type, pos);
         return { k: "incdec", type: target.type, pos, target, delta: e.op.startsWith("++") ? 1 : -1, post: e.op.endsWith("post") };
@@ -514,21 +515,21 @@ export class Checker {
     if (u.kind === "function") fn = u;
     else {
       const pt = u.kind === "pointer" ? unqual(u.to) : undefined;
-      if (pt?.kind !== "function") throw exprError("EXPR_NOT_FUNCTION", `called object type '${typeName(callee.type)}' is not a function or function pointer`, e.callee.pos);
+      if (pt?.kind !== "function") throw exprError("EXPR_NOT_FUNCTION", `called object type '${typeName(callee.type)}' is not a function or function pointer`, startPos(e.callee));
       fn = pt;
     }
     const fnValue = this.rvalue(callee);
     const n = fn.params.length;
     if (fn.prototyped && (e.args.length < n || (e.args.length > n && !fn.variadic))) {
       const few = e.args.length < n;
-      throw exprError("EXPR_TYPE", `too ${few ? "few" : "many"} arguments to function call, expected ${n}${fn.variadic ? " or more" : ""}, have ${e.args.length}`, few ? e.pos : e.args[n]!.pos);
+      throw exprError("EXPR_TYPE", `too ${few ? "few" : "many"} arguments to function call, expected ${n}${fn.variadic ? " or more" : ""}, have ${e.args.length}`, few ? e.pos : startPos(e.args[n]!));
     }
     const args = e.args.map((a, i) => {
       const v = this.rvalue(this.expr(a));
       if (isRecord(v.type)) throw exprError("EXPR_UNSUPPORTED", `passing a struct by value ('${typeName(v.type)}') is not supported; pass its address`, a.pos);
       if (isVoid(v.type)) throw exprError("EXPR_TYPE", "argument has type 'void'", a.pos);
       const p = fn.prototyped ? fn.params[i] : undefined;
-      const conv = p ? this.assignable(v, p, a.pos, `passing to parameter ${i + 1} of type`) : this.conv(v, defaultPromotion(v.type));
+      const conv = p ? this.assignable(v, p, startPos(a), `passing to parameter ${i + 1} of type`) : this.conv(v, defaultPromotion(v.type));
       const ct = unqual(conv.type);
       if (ct.kind === "float" && ct.size === 16) throw this.longDouble(a.pos);
       return conv;
@@ -570,7 +571,7 @@ export class Checker {
     if (NODEBUG.has(operand)) {
       // gdb's rule for symbols without debug info: the cast says what type the object has.
       if (unqual(operand.type).kind === "function") {
-        if (b.kind !== "pointer" || unqual(b.to).kind !== "function") throw exprError("EXPR_TYPE", `cast '${operand.k === "place" && operand.place.k === "extern" ? operand.place.symbol : "function"}' to a function pointer type, e.g. '(int (*)(int))'`, pos);
+        if (b.kind !== "pointer" || unqual(b.to).kind !== "function") throw exprError("EXPR_TYPE", `cast '${NODEBUG.get(operand) ?? "function"}' to a function pointer type, e.g. '(int (*)(int))'`, pos);
         return { k: "addr", type: to, pos, lv: operand };
       }
       return this.rvalue({ ...operand, type: to } as TExpr);

@@ -153,6 +153,8 @@ export interface GroupOptions extends CompileOptions {
   linkFlags?: string[];
   /** Console function definitions compiled first and added to the Scope; their text is also compiled natively as <name>_native_def. */
   definitions?: string[];
+  /** Link the compiled objects into a shared object the program loads (no relaxation). */
+  sharedObject?: boolean;
 }
 
 const workDir = join(repoRoot, ".cache", "expr-tests");
@@ -235,8 +237,16 @@ export function runCases(cases: Case[], opts: GroupOptions = {}): CaseResult[] {
     return p;
   });
   const exe = join(dir, "main");
-  execFileSync("gcc", ["-O0", "-g", "-w", ...(opts.linkFlags ?? []), "-o", exe, join(dir, "main.c"), ...objPaths, "-lm"], { stdio: ["ignore", "pipe", "pipe"] });
-  const run = spawnSync(exe, [], { encoding: "utf8" });
+  let env: Record<string, string> = {};
+  if (opts.sharedObject) {
+    // The compiled code in a shared object: no linker relaxation, so general-dynamic TLS really
+    // calls __tls_get_addr and GOT loads stay GOT loads; the program exports its symbols to it.
+    const lib = join(dir, "libexpr.so");
+    execFileSync("gcc", ["-shared", "-o", lib, ...objPaths], { stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync("gcc", ["-O0", "-g", "-w", "-rdynamic", "-o", exe, join(dir, "main.c"), lib, "-lm"], { stdio: ["ignore", "pipe", "pipe"] });
+    env = { LD_LIBRARY_PATH: dir };
+  } else execFileSync("gcc", ["-O0", "-g", "-w", ...(opts.linkFlags ?? []), "-o", exe, join(dir, "main.c"), ...objPaths, "-lm"], { stdio: ["ignore", "pipe", "pipe"] });
+  const run = spawnSync(exe, [], { encoding: "utf8", env });
   if (run.status !== 0) throw new Error(`harness exited with ${run.status ?? run.signal}: ${run.stderr}\n${run.stdout}`);
   const got = new Map<string, string>();
   for (const line of run.stdout.split("\n")) {

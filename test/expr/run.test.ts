@@ -220,6 +220,8 @@ describe("expression compiler, linked natively and compared with gcc", () => {
   it("calls: integer/double/float/stack/variadic args, struct results, pointers, libc", () => check(CALLS));
   it("TLS initial-exec", () => check([{ expr: "tls_counter * 2 + tls_ratio" }, { expr: "tls_counter += 5", post: "tls_counter" }, { expr: "&tls_counter == &tls_counter" }], { tlsModel: "initial-exec" }));
   it("TLS general-dynamic", () => check([{ expr: "tls_counter * 2 + tls_ratio" }, { expr: "add(tls_counter, 1) + tls_counter++", post: "tls_counter" }], { tlsModel: "general-dynamic" }));
+  it("TLS general-dynamic from a shared object (real __tls_get_addr calls) and GOT loads", () =>
+    check([{ expr: "tls_counter * 2 + tls_ratio" }, { expr: "tls_counter = counter + numbers[1]", post: "tls_counter" }, { expr: "strlen(message) + add(1, 2)" }], { tlsModel: "general-dynamic", sharedObject: true }));
   it("small (non-PIC) code model", () => check([{ expr: "counter + numbers[3] + head->id" }, { expr: "add(1, 2) + strlen(\"abc\")" }, { expr: "(long)&counter != 0" }], { codeModel: "small" }));
   it("large code model (R_X86_64_64)", () =>
     check([{ expr: "counter + numbers[3] + head->id" }, { expr: "add(1, 2) + strlen(\"abc\") + scale(2, 3)" }, { expr: "op_ptr == add" }, { expr: "message" }], { codeModel: "large", linkFlags: ["-no-pie"] }));

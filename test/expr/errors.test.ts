@@ -1,0 +1,85 @@
+/** Every diagnostic the compiler gives: message, column, and suggestion. */
+import { describe, expect, it } from "vitest";
+import { compile } from "../../src/expr/compile.js";
+import { ExprError } from "../../src/expr/errors.js";
+import { harnessScope } from "./harness.js";
+
+function diagnose(src: string): { code: string; message: string; column: number } {
+  try {
+    compile(src, harnessScope());
+  } catch (e) {
+    if (e instanceof ExprError) return { code: e.code, message: e.message, column: e.column };
+    throw e;
+  }
+  throw new Error(`'${src}' compiled without error`);
+}
+
+const CASES: [string, string, number, string][] = [
+  // source, message, column, code
+  ["items[0].nmae", "error: no member named 'nmae' in 'struct item'; did you mean 'name'?", 10, "EXPR_NO_MEMBER"],
+  ["head->wieght * 2", "error: no member named 'wieght' in 'struct item'; did you mean 'weight'?", 7, "EXPR_NO_MEMBER"],
+  ["head->zzzzzz", "error: no member named 'zzzzzz' in 'struct item'", 7, "EXPR_NO_MEMBER"],
+  ["lcoal + 1", "error: unknown identifier 'lcoal'; did you mean 'local'?", 1, "EXPR_UNKNOWN_IDENTIFIER"],
+  ["1 + conter", "error: unknown identifier 'conter'; did you mean 'counter'?", 5, "EXPR_UNKNOWN_IDENTIFIER"],
+  ["$rxa + 1", "error: unknown identifier '$rxa'; did you mean '$rax'?", 1, "EXPR_UNKNOWN_IDENTIFIER"],
+  ["no_such_thing", "error: unknown identifier 'no_such_thing'", 1, "EXPR_UNKNOWN_IDENTIFIER"],
+  ["(struct itme *)0", "error: unknown type 'struct itme'; did you mean 'item'?", 9, "EXPR_UNKNOWN_TYPE"],
+  ["1 + (2 * 3", "error: expected ')' after the parenthesized expression, found end of input", 11, "EXPR_SYNTAX"],
+  ["counter +", "error: expected an expression, found end of input", 10, "EXPR_SYNTAX"],
+  ["counter 3", "error: expected end of input, found '3'", 9, "EXPR_SYNTAX"],
+  ["add(1, 2", "error: expected ')' after the call arguments, found end of input", 9, "EXPR_SYNTAX"],
+  ["numbers[1", "error: expected ']' after the subscript, found end of input", 10, "EXPR_SYNTAX"],
+  ["counter @ 2", "error: unexpected character '@'", 9, "EXPR_SYNTAX"],
+  ["'ab", "error: missing terminating ' character", 1, "EXPR_SYNTAX"],
+  ["\"abc", "error: missing terminating \" character", 1, "EXPR_SYNTAX"],
+  ["12xyz", "error: invalid suffix 'xyz' on integer constant", 3, "EXPR_SYNTAX"],
+  ["head->", "error: expected a member name after '->'", 7, "EXPR_SYNTAX"],
+  ["*head + 1", "error: invalid operands to binary + ('struct item' and 'int')", 7, "EXPR_TYPE"],
+  ["items[0] * 2", "error: invalid operands to binary * ('struct item' and 'int')", 10, "EXPR_TYPE"],
+  ["ratio % 2", "error: invalid operands to binary % ('double' and 'int')", 7, "EXPR_TYPE"],
+  ["head - 1.5", "error: invalid operands to binary - ('struct item *' and 'double')", 6, "EXPR_TYPE"],
+  ["1 = counter", "error: expression is not assignable (not an lvalue)", 1, "EXPR_NOT_LVALUE"],
+  ["counter + 1 = 3", "error: expression is not assignable (not an lvalue)", 1, "EXPR_NOT_LVALUE"],
+  ["add(1, 2)++", "error: expression is not assignable (not an lvalue)", 1, "EXPR_NOT_LVALUE"],
+  ["numbers = 0", "error: array type 'int [5]' is not assignable", 1, "EXPR_NOT_LVALUE"],
+  ["&1", "error: cannot take the address of an rvalue", 2, "EXPR_NOT_LVALUE"],
+  ["counter(3)", "error: called object type 'int' is not a function or function pointer", 1, "EXPR_NOT_FUNCTION"],
+  ["head->name(1)", "error: called object type 'char [16]' is not a function or function pointer", 1, "EXPR_NOT_FUNCTION"],
+  ["mystery(3)", "error: 'mystery' has no debug info and no known prototype; cast it to its type, e.g. '((int (*)(int))mystery)(...)'", 1, "EXPR_NO_PROTOTYPE"],
+  ["raw_counter + 1", "error: 'raw_counter' has unknown type (no debug info); cast it to its declared type, e.g. '(int)raw_counter' or '*(int *)&raw_counter'", 1, "EXPR_NO_DEBUG_TYPE"],
+  ["add(1)", "error: too few arguments to function call, expected 2, have 1", 4, "EXPR_TYPE"],
+  ["add(1, 2, 3)", "error: too many arguments to function call, expected 2, have 3", 11, "EXPR_TYPE"],
+  ["add(head, 2)", "error: passing to parameter 1 of type 'int' from incompatible type 'struct item *'", 5, "EXPR_TYPE"],
+  ["head.id", "error: member reference type 'struct item *' is a pointer; did you mean to use '->'?", 5, "EXPR_TYPE"],
+  ["litem->id", "error: member reference type 'struct item' is not a pointer; did you mean to use '.'?", 6, "EXPR_TYPE"],
+  ["counter.x", "error: member reference base type 'int' is not a structure or union", 8, "EXPR_TYPE"],
+  ["counter[1]", "error: subscripted value is not an array or pointer ('int')", 8, "EXPR_TYPE"],
+  ["*counter", "error: indirection requires pointer operand ('int' invalid)", 1, "EXPR_TYPE"],
+  ["counter / 0", "error: division by zero", 9, "EXPR_TYPE"],
+  ["(struct item)counter", "error: cannot cast 'int' to 'struct item'", 1, "EXPR_TYPE"],
+  ["sizeof(struct item) + _Alignof(void)", "error: invalid application of '_Alignof' to an incomplete type 'void'", 23, "EXPR_TYPE"],
+  ["int f(int x) { return y; }", "error: unknown identifier 'y'", 23, "EXPR_UNKNOWN_IDENTIFIER"],
+  ["int f(int x) { return local + x; }", "error: console function 'f' cannot use 'local', a variable of the stopped frame; pass it as a parameter", 23, "EXPR_UNSUPPORTED"],
+  ["int f(int x) { break; }", "error: 'break' statement not in a loop", 16, "EXPR_SYNTAX"],
+  ["int f(int x) { return; }", "error: non-void function 'f' should return a value", 16, "EXPR_TYPE"],
+  ["int f(int x) { x = 1 }", "error: expected ';' after the expression, found '}'", 22, "EXPR_SYNTAX"],
+  ["int f(int x)", "error: expected a function definition ('{' after 'f(...)') or an expression", 13, "EXPR_SYNTAX"],
+];
+
+describe("expression diagnostics", () => {
+  it.each(CASES)("%s", (src, message, column, code) => {
+    expect(diagnose(src)).toEqual({ code, message, column });
+  });
+
+  it("renders the column with a caret under the source", () => {
+    try {
+      compile("items[0].nmae", harnessScope());
+    } catch (e) {
+      expect((e as ExprError).render("items[0].nmae")).toBe(
+        "10: error: no member named 'nmae' in 'struct item'; did you mean 'name'?\n  items[0].nmae\n           ^",
+      );
+      return;
+    }
+    throw new Error("no error");
+  });
+});
