@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile, type CompileOptions, type CompileResult } from "../../src/expr/compile.js";
+import { compileWithExternalCc, type ExternalCcOptions } from "../../src/expr/external-cc.js";
 import { MapScope, type VariableLocation } from "../../src/expr/scope.js";
 import { T, arrayOf, functionType, pointerTo, typeName, typedef, unqual, type CType, type EnumType, type FunctionType, type RecordType } from "../../src/expr/types.js";
 import { fixturesDir, repoRoot } from "../helpers/compile.js";
@@ -155,6 +156,8 @@ export interface GroupOptions extends CompileOptions {
   definitions?: string[];
   /** Link the compiled objects into a shared object the program loads (no relaxation). */
   sharedObject?: boolean;
+  /** Compile with the external C compiler backend instead. */
+  external?: ExternalCcOptions;
 }
 
 const workDir = join(repoRoot, ".cache", "expr-tests");
@@ -172,7 +175,9 @@ export function runCases(cases: Case[], opts: GroupOptions = {}): CaseResult[] {
       nativeDefs.push(d.replace(new RegExp(`\\b${def.name}\\b`, "g"), `${def.name}_native_def`));
     }
   }
-  const compiled = cases.map((c, i) => compile(c.expr, scope, { ...opts, entryName: `jitdbg_case_${i}` }));
+  const compiled = cases.map((c, i) =>
+    opts.external ? compileWithExternalCc(c.expr, scope, { ...opts.external, entryName: `jitdbg_case_${i}` }) : compile(c.expr, scope, { ...opts, entryName: `jitdbg_case_${i}` }),
+  );
   const nativeOf = (c: Case): string => {
     let n = c.native ?? c.expr;
     n = n.replace(/\$p\b/g, "jitdbg_persist_p").replace(/\$1\b/g, "jitdbg_result_1").replace(/\$(r[a-z0-9]+)/g, "reg_$1");
