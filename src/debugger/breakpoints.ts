@@ -252,7 +252,6 @@ export class BreakpointManager {
       if (!wanted.has(addr)) {
         hook.remove();
         this.codeHooks.delete(addr);
-        this.cpu.invalidateCode(addr, addr + 1n);
       }
     }
     for (const addr of wanted) {
@@ -262,8 +261,6 @@ export class BreakpointManager {
         this.control.stopFromHook({ kind: "breakpoint", address: pc });
       });
       this.codeHooks.set(addr, hook);
-      // Code translated before the hook existed would not call it.
-      this.cpu.invalidateCode(addr, addr + 1n);
     }
   }
 

@@ -201,7 +201,6 @@ export class Inspector {
     const dwarf = image?.dwarf;
     const at = image?.functionAt(frame.lookupPc);
     if (!image || !dwarf || !at) return [];
-    const rel = frame.lookupPc - image.bias;
     const seen = new Set<string>();
     const out: Variable[] = [];
     const add = (v: Variable) => {
@@ -209,16 +208,11 @@ export class Inspector {
       seen.add(v.name);
       out.push(v);
     };
+    const chain = frame.scopes ?? at.scopes;
     if (scope === "arguments") {
-      // Inlined frames have their own parameters; show those of the innermost scope's function.
-      const fnScope = at.inlined.length > 0 ? at.inlined[at.inlined.length - 1]! : at.function;
-      fnScope.parameters.forEach(add);
+      chain[chain.length - 1]!.parameters.forEach(add);
     } else if (scope === "locals") {
-      for (const s of at.scopes) {
-        if (!s.contains(rel)) continue;
-        for (const v of s.variables) if (v.kind === "local" || v.kind === "static-local") add(v);
-        if (s.kind !== "block") break;
-      }
+      for (const s of chain) for (const v of s.variables) if (v.kind === "local" || v.kind === "static-local") add(v);
     } else {
       const model = dwarf.model(at.unit);
       for (const v of model?.globals ?? []) if (v.isTls === (scope === "tls")) add(v);

@@ -6,7 +6,8 @@
 import type { Cpu } from "../emu/cpu.js";
 import { CALLEE_SAVED_REGS, DWARF_GPRS } from "./registers.js";
 import type { ImageInfo, SourceLocation } from "./image-info.js";
-import type { CallFrameInfo } from "../dwarf/index.js";
+import type { CallFrameInfo, Scope } from "../dwarf/index.js";
+import { InlinedScope } from "../dwarf/index.js";
 
 export interface Frame {
   index: number;
@@ -20,8 +21,13 @@ export interface Frame {
   source: SourceLocation | undefined;
   /** Address used to look up lines and scopes: pc-1 for return addresses (the call instruction). */
   lookupPc: bigint;
-  /** How this frame was found. */
-  unwoundBy: "top" | "cfi" | "frame-pointer";
+  /** How this frame was found ("inline": a call the compiler inlined, sharing its caller's registers). */
+  unwoundBy: "top" | "cfi" | "frame-pointer" | "inline";
+  /**
+   * The DWARF scopes of this frame, innermost first, ending with its function (or inlined call);
+   * undefined without debug information.
+   */
+  scopes?: Scope[];
 }
 
 export interface UnwindContext {
@@ -47,20 +53,30 @@ export function topRegisters(cpu: Cpu): Map<number, bigint> {
   return regs;
 }
 
-function describeFrame(ctx: UnwindContext, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame {
+/** One physical frame, expanded into one frame per inlined call at its pc (innermost first). */
+function describeFrames(ctx: UnwindContext, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
   const lookupPc = index === 0 ? pc : pc - 1n;
   const image = ctx.imageFor(lookupPc);
-  return {
-    index,
-    pc,
-    cfa,
-    registers: regs,
-    image,
-    functionName: image?.functionName(lookupPc),
-    source: image?.sourceAt(lookupPc),
-    lookupPc,
-    unwoundBy: how,
-  };
+  const base: Frame = { index, pc, cfa, registers: regs, image, functionName: image?.functionName(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
+  const at = image?.functionAt(lookupPc);
+  if (!at) return [base];
+  // Split the scope chain at each inlined call: every segment is one (virtual) frame.
+  const segments: Scope[][] = [[]];
+  for (const s of at.scopes) {
+    segments[segments.length - 1]!.push(s);
+    if (s.kind === "inlined" || s.kind === "function") segments.push([]);
+  }
+  if (segments[segments.length - 1]!.length === 0) segments.pop();
+  return segments.map((seg, k) => {
+    const owner = seg[seg.length - 1]!;
+    const name = owner instanceof InlinedScope ? owner.name : at.function.name;
+    let source = base.source;
+    if (k > 0) {
+      const inner = segments[k - 1]![segments[k - 1]!.length - 1];
+      if (inner instanceof InlinedScope && inner.call.line !== undefined) source = { file: inner.call.file ?? base.source?.file ?? "?", line: inner.call.line, column: inner.call.column ?? 0 };
+    }
+    return { ...base, functionName: name, source, scopes: seg, unwoundBy: k < segments.length - 1 ? "inline" : how };
+  });
 }
 
 /** The frames from the innermost outwards. */
@@ -72,7 +88,7 @@ export function unwindStack(ctx: UnwindContext): Frame[] {
   let how: Frame["unwoundBy"] = "top";
   for (let i = 0; i < max; i++) {
     const step = unwindOne(ctx, pc, regs, i > 0);
-    frames.push(describeFrame(ctx, i, pc, regs, step?.cfa, how));
+    for (const f of describeFrames(ctx, i, pc, regs, step?.cfa, how)) frames.push({ ...f, index: frames.length });
     if (!step || step.returnAddress === undefined || step.returnAddress === 0n) break;
     // A caller whose stack pointer does not grow outwards is a broken chain: stop there.
     const oldSp = regs.get(RSP)!;

@@ -97,6 +97,8 @@ export class Stepper {
           }
           const r = await this.runTo(e.returnAddress, () => cpu.reg("rsp") > e.sp);
           if (r.kind !== "done") return r;
+          // The return address may itself start the next line (the call ended its line).
+          if (this.leavesLine(r.pc, range, currentLine, currentFile)) return r;
           continue; // back in the stepped line's function: keep tracing
         }
         case "returned": {
@@ -111,6 +113,15 @@ export class Stepper {
         }
       }
     }
+  }
+
+  /** Whether arriving at pc ends a step that started on `line`: a new statement, or code without lines. */
+  private leavesLine(pc: bigint, range: { start: bigint; end: bigint }, line: number, file: string): boolean {
+    if (pc >= range.start && pc < range.end) return false;
+    const image = this.host.imageFor(pc);
+    const lr = image?.lineRange(pc);
+    if (!lr) return true;
+    return image!.isStatementStart(pc) && (lr.line !== line || lr.file !== file);
   }
 
   /** Runs until the current function returns to its caller (stopping right after the call). */

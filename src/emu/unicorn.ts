@@ -20,6 +20,7 @@ const UC_HOOK_MEM_INVALID = 1008;
 const UC_X86_INS_SYSCALL = 699;
 const PC_SYNC_RANGE = 0xffff_ffff_ffff_f000n;
 const UC_CTL_TB_REMOVE_CACHE_WRITE2 = 9 | (2 << 26) | (1 << 30);
+const UC_CTL_TB_FLUSH_WRITE0 = 10 | (1 << 30);
 
 const UC_ERR_READ_UNMAPPED = 6;
 const UC_ERR_WRITE_UNMAPPED = 7;
@@ -132,6 +133,7 @@ class UnicornCpu implements Cpu {
   private pendingError: unknown;
   private readonly regBuf = new Uint8Array(16);
   private closed = false;
+  private started = false;
 
   constructor() {
     const { api, protos } = load();
@@ -186,6 +188,10 @@ class UnicornCpu implements Cpu {
     this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE2, "uint64_t", begin, "uint64_t", end), "remove translation cache");
   }
 
+  flushTranslations(): void {
+    this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_FLUSH_WRITE0), "flush translation cache");
+  }
+
   reg(name: RegName): bigint {
     const buf = this.regBuf;
     buf.fill(0);
@@ -213,6 +219,7 @@ class UnicornCpu implements Cpu {
   }
 
   run(begin: bigint, opts: RunOptions = {}): StopCause {
+    this.started = true;
     this.lastFault = undefined;
     this.pendingError = undefined;
     const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? 0n, BigInt(opts.timeoutMicros ?? 0), opts.count ?? 0);
@@ -248,10 +255,14 @@ class UnicornCpu implements Cpu {
   }
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle {
+    // Unicorn 2.0.1 checks code hooks when it translates a block: blocks translated before this
+    // hook existed would never call it. Flush them (measured: needed for breakpoints and steps).
+    this.flushTranslations();
     return this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => hook(big(address), size));
   }
 
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {
+    if (this.started) this.flushTranslations();
     let type = 0;
     if (kinds.includes("read")) type |= UC_HOOK_MEM_READ;
     if (kinds.includes("write")) type |= UC_HOOK_MEM_WRITE;

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { compileFixture, hasCompiler } from "../helpers/compile.js";
+import { gdbBacktrace, gdbLocations, hasGdb } from "../helpers/gdb.js";
+import { launch, perform, where, type Command } from "../helpers/debug-session.js";
+
+const SOURCES = ["debugger/main.c", "debugger/geometry.c"];
+const BUILDS: { cc: string; flags: string[] }[] = [
+  { cc: "gcc", flags: ["-static", "-O0", "-g"] },
+  { cc: "gcc", flags: ["-static", "-O0", "-gdwarf-4"] },
+  { cc: "gcc", flags: ["-static", "-O2", "-gdwarf-5"] },
+  { cc: "gcc", flags: ["-static-pie", "-O0", "-g"] },
+  { cc: "clang", flags: ["-static", "-O0", "-g"] },
+  { cc: "clang", flags: ["-static", "-O2", "-gdwarf-4"] },
+];
+
+function build(b: { cc: string; flags: string[] }): string {
+  return compileFixture(SOURCES[0]!, { cc: b.cc, flags: b.flags, extraSources: SOURCES.slice(1) });
+}
+
+async function ours(exe: string, setup: { functions?: string[]; lines?: [string, number][] }, commands: Command[]) {
+  const { dbg } = launch(exe);
+  try {
+    if (setup.functions) dbg.setFunctionBreakpoints(setup.functions.map((name) => ({ name })));
+    for (const [file, line] of setup.lines ?? []) dbg.setSourceBreakpoints(file, [{ line }]);
+    const seen = [where(dbg, await dbg.start())];
+    for (const c of commands) {
+      if (seen[seen.length - 1] === "exited") break;
+      seen.push(where(dbg, await perform(dbg, c)));
+    }
+    return seen;
+  } finally {
+    dbg.close();
+  }
+}
+
+function gdbSetup(setup: { functions?: string[]; lines?: [string, number][] }): string[] {
+  return [...(setup.functions ?? []).map((f) => `break ${f}`), ...(setup.lines ?? []).map(([f, l]) => `break ${f}:${l}`)];
+}
+
+const SCENARIOS: { name: string; setup: { functions?: string[]; lines?: [string, number][] }; commands: Command[]; optimized?: boolean }[] = [
+  { name: "function and line breakpoints, continued to the end", setup: { functions: ["area", "factorial"], lines: [["main.c", 20]] }, commands: Array<Command>(14).fill("continue"), optimized: true },
+  { name: "next over calls through a loop", setup: { lines: [["main.c", 41]] }, commands: Array<Command>(12).fill("next") },
+  { name: "step into callees and finish out", setup: { functions: ["main"] }, commands: ["next", "step", "step", "next", "finish", "next", "next", "step", "step", "step", "next", "next", "next", "finish", "next"] },
+  { name: "recursion: step in and finish", setup: { functions: ["factorial"] }, commands: ["next", "next", "step", "next", "finish", "finish", "next"] },
+];
+
+describe.skipIf(!hasGdb())("stops, steps and backtraces match gdb on the same binary", () => {
+  for (const b of BUILDS) {
+    const label = `${b.cc} ${b.flags.join(" ")}`;
+    describe.skipIf(!hasCompiler(b.cc))(label, () => {
+      const optimized = b.flags.includes("-O2");
+      for (const s of SCENARIOS) {
+        if (optimized && !s.optimized) continue; // stepping at -O2 follows the compiler's line table order; compared below on breakpoints only
+        it(s.name, async () => {
+          const exe = build(b);
+          const all = gdbLocations(exe, [], gdbSetup(s.setup), s.commands);
+          const end = all.indexOf("exited");
+          const expected = end >= 0 ? all.slice(0, end + 1) : all;
+          const actual = await ours(exe, s.setup, s.commands);
+          expect(actual).toEqual(expected.slice(0, actual.length));
+          expect(actual.length).toBe(expected.length);
+        });
+      }
+      it("backtrace three calls deep", async () => {
+        const exe = build(b);
+        const expected = gdbBacktrace(exe, [], ["break width"]);
+        const { dbg } = launch(exe);
+        try {
+          dbg.setFunctionBreakpoints([{ name: "width" }]);
+          await dbg.start();
+          const frames = dbg.stackTrace().map((f) => ({ file: (f.source?.file ?? "?").split("/").pop()!, line: f.source?.line ?? 0, func: f.functionName ?? "?" }));
+          // gdb stops at main (it hides libc's start-up frames by default); compare up to main.
+          const upToMain = frames.slice(0, frames.findIndex((f) => f.func === "main") + 1);
+          expect(upToMain).toEqual(expected.slice(0, upToMain.length));
+          expect(upToMain.length).toBe(expected.length);
+          expect(upToMain.length).toBeGreaterThanOrEqual(3);
+        } finally {
+          dbg.close();
+        }
+      });
+    });
+  }
+});
