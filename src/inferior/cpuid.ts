@@ -3,8 +3,8 @@
  * runs x87 and MMX code. glibc's dynamic loader derives the CPU's x86-64 ISA level from those bits
  * and refuses every library marked "x86 ISA needed: x86-64-baseline" (Debian's libc.so.6) with
  * "CPU ISA level is lower than required". So, for the loader's code only, each `cpuid`
- * instruction gets a code hook on it and on the instruction after it: the first notes the leaf,
- * the second adds the two bits to EDX after a leaf-1 CPUID has run.
+ * instruction is watched by a code hook: at the cpuid the hook notes the leaf, at the instruction
+ * after it adds the two bits to EDX when the leaf was 1.
  */
 import type { Cpu, HookHandle } from "../emu/cpu.js";
 import * as C from "../elf/constants.js";
@@ -26,17 +26,38 @@ export function cpuidSites(image: LoadedImage): bigint[] {
   return out;
 }
 
-/** Installs the fix-up on every cpuid of the image; returns the hooks (remove them on close). */
-export function fixCpuidFeatures(cpu: Cpu, image: LoadedImage): HookHandle[] {
+/** Sites closer than this share one hook (they sit in the loader's few CPU-feature functions). */
+const CLUSTER_GAP = 0x1000n;
+
+/** Groups sorted sites into ranges [first, last + 2] of nearby sites. */
+export function cpuidRanges(sites: readonly bigint[]): { begin: bigint; end: bigint }[] {
+  const out: { begin: bigint; end: bigint }[] = [];
+  for (const s of [...sites].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const last = out[out.length - 1];
+    if (last && s - last.end <= CLUSTER_GAP) last.end = s + 2n;
+    else out.push({ begin: s, end: s + 2n });
+  }
+  return out;
+}
+
+/**
+ * Installs the fix-up on the image's cpuid instructions: one code hook per cluster of sites (each
+ * hook costs a translation flush, and every instruction run inside its range calls it, so ranges
+ * stay within the CPU-feature code). Returns a handle that removes them all; the loader runs its
+ * CPUIDs once at start-up, so the process drops the hooks once the libraries are mapped.
+ */
+export function fixCpuidFeatures(cpu: Cpu, image: LoadedImage): HookHandle {
+  const sites = new Set(cpuidSites(image));
   let pending: bigint | undefined; // address of the leaf-1 cpuid that just ran
-  return cpuidSites(image).map((site) =>
-    cpu.hookCode(site, site + 2n, (address) => {
-      if (address === site) {
-        pending = (cpu.reg("rax") & 0xffff_ffffn) === 1n ? site : undefined;
-      } else if (address === site + 2n && pending === site) {
-        pending = undefined;
+  const hooks = cpuidRanges([...sites]).map((r) =>
+    cpu.hookCode(r.begin, r.end, (address) => {
+      if (pending !== undefined && address === pending + 2n) {
         cpu.setReg("rdx", cpu.reg("rdx") | LEAF1_EDX_FIXES);
-      }
+        pending = undefined;
+      } else if (sites.has(address)) {
+        pending = (cpu.reg("rax") & 0xffff_ffffn) === 1n ? address : undefined;
+      } else pending = undefined;
     }),
   );
+  return { remove: () => hooks.forEach((h) => h.remove()) };
 }

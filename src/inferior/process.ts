@@ -46,6 +46,11 @@ export interface ProcessOptions {
   sysroot?: string;
   /** Where separate debug files are looked up by build-id (default /usr/lib/debug). */
   debugDirectories?: string[];
+  /**
+   * Names of the loader's state-change function (default: gdb's list, `_dl_debug_state` first);
+   * an empty list makes the process find it through the r_debug.r_brk store instead.
+   */
+  loaderBreakSymbols?: string[];
   /** Told about each image as it is loaded (program and loader at launch) or unloaded. */
   onLibrary?: (event: LibraryEvent) => void;
   /** Fixed addresses and seeds (PIE base, mmap, stack, AT_RANDOM, getrandom). */
@@ -97,6 +102,8 @@ export class Process {
   private readonly libraryListeners = new Set<(event: LibraryEvent) => void>();
   private tlsLayout: LinkMapTlsLayout | undefined;
   private readonly debugDirectories: readonly string[];
+  /** The loader's CPUID fix-up, dropped once the loader has mapped the libraries. */
+  private cpuidFix: HookHandle | undefined;
   private pendingSignal: { signal: number; what: string; pc: bigint } | undefined;
   private stopRequested = false;
   private readonly hooks: HookHandle[] = [];
@@ -132,7 +139,7 @@ export class Process {
     this.hooks.push(cpu.hookSyscall(() => this.onSyscall()));
     this.hooks.push(cpu.hookInterrupt((n) => this.onInterrupt(n)));
     if (interpreter) {
-      this.hooks.push(...fixCpuidFeatures(cpu, interpreter.image));
+      this.cpuidFix = fixCpuidFeatures(cpu, interpreter.image);
       const slot = dynamicInfo(image.file).debugSlot;
       this.rendezvous = new Rendezvous({
         cpu,
@@ -140,6 +147,7 @@ export class Process {
         interpreter: { file: interpreter.image.file, bias: interpreter.image.bias },
         debugSlot: slot === undefined ? undefined : slot + image.bias,
         debugDirectories: this.debugDirectories,
+        breakSymbols: opts.loaderBreakSymbols,
         onConsistent: (maps) => this.onLinkMaps(maps),
         warn: (m) => this.kernel.warnOnce("rendezvous", m),
       });
@@ -277,8 +285,16 @@ export class Process {
     if (ended) return ended;
     this.stopRequested = false;
     this.pendingSignal = undefined;
-    const cause = this.cpu.run(this.pc, { until: limits.until, timeoutMicros: limits.timeoutMicros, count: limits.count });
-    this.rendezvous?.tidy();
+    let cause = this.cpu.run(this.pc, { until: limits.until, timeoutMicros: limits.timeoutMicros, count: limits.count });
+    // The loader-tracking hooks may end a slice to place a hook; resume unless something else
+    // stopped it too (the count and timeout then start afresh, a rare approximation).
+    while (this.rendezvous?.tidy() && cause.kind === "ok" && !this.stopRequested && !this.endReason() && !this.pendingSignal && this.pc !== limits.until) {
+      cause = this.cpu.run(this.pc, { until: limits.until, timeoutMicros: limits.timeoutMicros, count: limits.count });
+    }
+    if (this.cpuidFix && this.images.list().some((i) => i.kind === "library")) {
+      this.cpuidFix.remove();
+      this.cpuidFix = undefined;
+    }
     const after = this.endReason();
     if (after) return after;
     if (this.pendingSignal) {
@@ -326,6 +342,7 @@ export class Process {
     if (this.closed) return;
     this.closed = true;
     this.rendezvous?.remove();
+    this.cpuidFix?.remove();
     for (const h of this.hooks) h.remove();
     this.kernel.fds.closeAll();
     this.cpu.close();

@@ -4,8 +4,9 @@
  * RT_ADD/RT_DELETE before it changes the link_map list and RT_CONSISTENT after. At each
  * consistent stop the list is read again and the changes are reported.
  *
- * Finding `_dl_debug_state`: the loader's .symtab, or its separate debug file (by build-id), has
- * the symbol. A stripped loader without a debug file exports only `_r_debug`; then a write hook on
+ * Finding `_dl_debug_state`: glibc exports it in .dynsym (GLIBC_PRIVATE); else the loader's
+ * .symtab or its separate debug file (by build-id) may have it. A loader without it anywhere but
+ * exporting `_r_debug` gets a write hook on
  * r_debug.r_brk catches the moment the loader stores `&_dl_debug_state` there (just before its
  * first call) and the code hook is placed at that value.
  */
@@ -22,10 +23,15 @@ export interface RendezvousOptions {
   /** Run-time address of the program's DT_DEBUG value, where the loader stores &_r_debug. */
   debugSlot?: bigint;
   debugDirectories: readonly string[];
+  /** Names the loader's state-change function may have (default LOADER_BREAK_SYMBOLS). */
+  breakSymbols?: readonly string[];
   /** Called at every consistent state with the current list (load order). */
   onConsistent: (maps: LinkMapEntry[], rdebug: RDebug) => void;
   warn: (message: string) => void;
 }
+
+/** gdb's list (solib-svr4.c): glibc's name first, then other SVR4 loaders'. */
+export const LOADER_BREAK_SYMBOLS = ["_dl_debug_state", "r_debug_state", "_r_debug_state", "rtld_db_dlactivity", "__dl_rtld_db_dlactivity", "_rtld_debug_state"];
 
 export type BreakpointSource = "symbol" | "r_brk" | "none";
 
@@ -38,15 +44,18 @@ export class Rendezvous {
   readonly source: BreakpointSource;
   private readonly hooks: HookHandle[] = [];
   private watch: HookHandle | undefined;
+  private pendingBreak: bigint | undefined;
 
   constructor(private readonly o: RendezvousOptions) {
     const { file, bias } = o.interpreter;
     const own = new Symbolizer(file, bias);
     this.rdebugAddress = own.addressOf("_r_debug");
-    let brk = own.addressOf("_dl_debug_state");
-    if (brk === undefined) {
+    const names = o.breakSymbols ?? LOADER_BREAK_SYMBOLS;
+    const find = (s: Symbolizer) => names.map((n) => s.addressOf(n)).find((a) => a !== undefined);
+    let brk = find(own);
+    if (brk === undefined && names.length > 0) {
       const dbg = findDebugFile(file, o.debugDirectories);
-      if (dbg) brk = new Symbolizer(dbg, bias).addressOf("_dl_debug_state");
+      if (dbg) brk = find(new Symbolizer(dbg, bias));
     }
     if (brk !== undefined) {
       this.source = "symbol";
@@ -55,10 +64,11 @@ export class Rendezvous {
       this.source = "r_brk";
       const slot = this.rdebugAddress + R_BRK_OFFSET;
       this.watch = o.cpu.hookMemory(["write"], slot, slot + 7n, (_access, address, size, value) => {
-        if (this.breakAddress === undefined && address === slot && size === 8 && value !== 0n) {
-          this.setBreak(value);
-          this.o.cpu.invalidateCode(value, value + 1n);
-          // A hook cannot be removed from inside its own callback: tidy() does it after the slice.
+        if (this.breakAddress === undefined && this.pendingBreak === undefined && address === slot && size === 8 && value !== 0n) {
+          // Hooks cannot be added while the engine runs: end the slice here; tidy() adds the code
+          // hook and the process resumes. The first call of _dl_debug_state is in a later block.
+          this.pendingBreak = value;
+          this.o.cpu.stop();
         }
       });
     } else {
@@ -81,12 +91,19 @@ export class Rendezvous {
     return this.rdebugAddress === undefined ? undefined : readRDebug(this.o.mem, this.rdebugAddress);
   }
 
-  /** Drops the r_brk write hook once it has done its job (call between run slices). */
-  tidy(): void {
-    if (this.watch && this.breakAddress !== undefined) {
-      this.watch.remove();
-      this.watch = undefined;
-    }
+  /**
+   * Between run slices: places the code hook the r_brk watch asked for and drops the watch.
+   * Returns true when the slice was ended only for this, so the caller should resume.
+   */
+  tidy(): boolean {
+    if (this.pendingBreak === undefined) return false;
+    const at = this.pendingBreak;
+    this.pendingBreak = undefined;
+    this.setBreak(at);
+    this.o.cpu.invalidateCode(at, at + 1n);
+    this.watch?.remove();
+    this.watch = undefined;
+    return true;
   }
 
   remove(): void {
