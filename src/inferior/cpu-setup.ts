@@ -25,7 +25,7 @@ export function enableOsFxsr(cpu: Cpu, space: AddressSpace): void {
   try {
     space.poke(region.start, STUB);
     const end = region.start + BigInt(STUB.length);
-    const cause = cpu.run(region.start, { until: end, count: 3 });
+    const cause = cpu.run(region.start, { until: end }); // no count: Unicorn would keep a counting hook, and dropping it later flushes all translations
     if (cause.kind !== "ok" || cpu.reg("rip") !== end) {
       throw new JitdbgError("EMU_SETUP", `emulator: could not set CR4.OSFXSR (${cause.kind}); floating-point arguments across lazily bound calls would be corrupted`);
     }
