@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Die } from "../../src/dwarf/index.js";
+import { findDebugFile } from "../../src/elf/debug-file.js";
+import { ElfFile } from "../../src/elf/reader.js";
+import { discoverTlsLayout } from "../../src/inferior/tls.js";
 import type { LibraryEvent } from "../../src/inferior/images.js";
 import { MMAP_HIGH } from "../../src/inferior/address-space.js";
 import { Process, type ProcessOptions } from "../../src/inferior/process.js";
@@ -226,4 +231,44 @@ describe("thread-local storage of a library", () => {
       l.proc.close();
     }
   });
+});
+
+describe("struct link_map's TLS fields", () => {
+  it("are where the loader's DWARF (libc6-dbg) says, when that debug file is installed", async () => {
+    const interp = ElfFile.parse(readFileSync("/lib64/ld-linux-x86-64.so.2"), "/lib64/ld-linux-x86-64.so.2");
+    const dbg = findDebugFile(interp);
+    if (!dbg) return; // no libc6-dbg: the memory scan is all there is
+    const { Dwarf, DW_TAG, DW_AT } = await import("../../src/dwarf/index.js");
+    const dwarf = Dwarf.fromElf(dbg);
+    let offsets: Map<string, number> | undefined;
+    const visit = (die: Die): void => {
+      if (offsets) return;
+      if (die.tag === DW_TAG.structure_type && die.name === "link_map" && die.children.length > 0) {
+        offsets = new Map(die.children.filter((c) => c.tag === DW_TAG.member && c.name).map((c) => [c.name!, c.num(DW_AT.data_member_location) ?? -1]));
+        return;
+      }
+      for (const c of die.children) visit(c);
+    };
+    for (const unit of dwarf.units) {
+      if (!/rtld\.c$/.test(unit.name ?? "")) continue;
+      visit(unit.tree());
+    }
+    expect(offsets).toBeDefined();
+    const { exe } = buildWithLibshape("dynamic/uses_lib.c");
+    const l = launch(exe);
+    try {
+      runToMain(l.proc);
+      const shape = l.proc.images.list().find((i) => i.name === "libshape.so")!;
+      const layout = discoverTlsLayout(l.proc.kernel, shape.linkMap!, shape.file, shape.bias)!;
+      expect(layout).toEqual({
+        initImage: offsets!.get("l_tls_initimage"),
+        blockSize: offsets!.get("l_tls_blocksize"),
+        align: offsets!.get("l_tls_align"),
+        offset: offsets!.get("l_tls_offset"),
+        modid: offsets!.get("l_tls_modid"),
+      });
+    } finally {
+      l.proc.close();
+    }
+  }, 60000);
 });
