@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileFixture, runNative } from "../helpers/compile.js";
+import { compileFixture, hasCompiler, runNative } from "../helpers/compile.js";
 import { runEmulated } from "../helpers/emulate.js";
 import { buildWithLibshape, DYNAMIC } from "./dynamic-build.js";
 
@@ -63,6 +63,16 @@ describe("dynamically linked programs run as they run natively", () => {
     const exe = compileFixture("dynamic/dlopen_lib.c", { flags: DYNAMIC });
     // dlopen by absolute path: the library's directory must be allowed like any data file.
     expectSameAsNative(exe, { args: [lib.path], allowedPaths: [dirname(exe), lib.dir] });
+  });
+
+  it.skipIf(!hasCompiler("clang"))("clang-built dynamic programs (hello, qsort callbacks, errno)", () => {
+    for (const f of ["programs/hello.c", "dynamic/qsort_callback.c", "dynamic/errno_strerror.c", "programs/printf_doubles.c"]) {
+      expectSameAsNative(compileFixture(f, { cc: "clang", flags: DYNAMIC }));
+    }
+  });
+
+  it("a non-PIE dynamic program (-no-pie) at its link address", () => {
+    expectSameAsNative(compileFixture("programs/hello.c", { flags: [...DYNAMIC, "-no-pie"] }));
   });
 
   it("a reproducible run of a dynamic program is the same twice", () => {
