@@ -233,7 +233,8 @@ export class Debugger {
     }
     this.process.cpu.write(address, data);
     this.process.cpu.invalidateCode(address, address + BigInt(data.length));
-    this.invalidate();
+    // Values are read when shown, so variable handles stay valid; only the unwound stack may change.
+    this.framesCache = undefined;
   }
 
   async disassemble(address: bigint, count: number): Promise<DisassembledInstruction[]> {
@@ -250,6 +251,11 @@ export class Debugger {
     const fn = image?.functionName(pc) ?? `0x${pc.toString(16)}`;
     const src = image?.sourceAt(pc);
     return src ? `${fn} (${shortPath(src.file)}:${src.line})` : image ? image.symbols.describe(pc) : `0x${pc.toString(16)}`;
+  }
+
+  /** After a register write: the stack must be unwound again; variable handles stay valid. */
+  registersChanged(): void {
+    this.framesCache = undefined;
   }
 
   /** Forgets what was computed for the current stop (frames, variable references). */

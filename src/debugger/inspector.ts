@@ -100,7 +100,7 @@ export class Inspector {
       if (!GPR_NAMES.includes(reg) && reg !== "fs_base" && reg !== "gs_base") throw new JitdbgError("BAD_REGISTER", `'${name}' is not a register that can be set`);
       const v = this.parseInt(text);
       this.dbg.process.cpu.setReg(reg, v);
-      this.dbg.invalidate();
+      this.dbg.registersChanged();
       return { name, value: `0x${BigInt.asUintN(64, v).toString(16)}`, variablesReference: 0 };
     }
     const target = this.variables(ref).find((v) => v.name === name);
@@ -149,9 +149,18 @@ export class Inspector {
   }
 
   resultView(expr: string, r: Result, frameIndex: number, format: FormatOptions): VariableView {
-    if (r.kind === "int") return { name: expr, value: format.hex ? `0x${BigInt.asUintN(64, r.value).toString(16)}` : String(r.value), type: r.unsigned ? "unsigned long" : "long", variablesReference: 0 };
+    if (r.kind === "int") {
+      const hexed = format.hex || r.address;
+      const text = hexed ? `0x${BigInt.asUintN(64, r.value).toString(16)}` : String(r.value);
+      return { name: expr, value: r.address ? `${text}${this.symbolSuffix(r.value)}` : text, type: r.address ? "void *" : r.unsigned ? "unsigned long" : "long", variablesReference: 0, memoryReference: r.address ? text : undefined };
+    }
     if (r.kind === "float") return { name: expr, value: String(r.value), type: "double", variablesReference: 0 };
     return this.view(frameIndex, expr, r.value, expr, format);
+  }
+
+  private symbolSuffix(address: bigint): string {
+    const s = this.memory.symbolAt(address);
+    return s ? ` <${s}>` : "";
   }
 
   view(frame: number, name: string, value: Value, evaluateName: string, format: FormatOptions): VariableView {

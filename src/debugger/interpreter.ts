@@ -17,7 +17,7 @@ export interface NameResolver {
 }
 
 /** A computed result: a plain number, or a Value (an lvalue in the inferior, or computed bytes). */
-export type Result = { kind: "int"; value: bigint; unsigned?: boolean } | { kind: "float"; value: number } | { kind: "value"; value: Value };
+export type Result = { kind: "int"; value: bigint; unsigned?: boolean; /** An address (from &): shown in hex. */ address?: boolean } | { kind: "float"; value: number } | { kind: "value"; value: Value };
 
 const PRECEDENCE: Record<string, number> = {
   "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
@@ -148,7 +148,7 @@ export class Interpreter {
           return this.deref(v, t.col);
         case "&": {
           if (v.kind !== "value" || v.value.location.kind !== "memory") throw new JitdbgError("EXPR_TYPE", `error: cannot take the address of an rvalue at column ${t.col}`);
-          return int(v.value.location.address, true);
+          return { kind: "int", value: v.value.location.address, unsigned: true, address: true };
         }
       }
     }
@@ -210,9 +210,11 @@ export class Interpreter {
       throw new JitdbgError("EXPR_MEMBER", `error: no member named '${name}' in '${t.name}' at column ${col}${hint ? `; did you mean '${hint}'?` : ""}`);
     }
     const loc = v.value.location;
-    const off = BigInt(m.byteOffset ?? 0);
-    const bits = m.bitSize !== undefined ? { offset: (m.bitOffset ?? 0) % 8, size: m.bitSize } : undefined;
-    const extra = m.bitSize !== undefined ? BigInt(Math.floor((m.bitOffset ?? 0) / 8)) : 0n;
+    // Bit-field offsets count from the start of the struct.
+    const bitOffset = m.bitSize !== undefined ? (m.bitOffset ?? (m.byteOffset ?? 0) * 8) : 0;
+    const off = m.bitSize !== undefined ? 0n : BigInt(m.byteOffset ?? 0);
+    const bits = m.bitSize !== undefined ? { offset: bitOffset % 8, size: m.bitSize } : undefined;
+    const extra = BigInt(Math.floor(bitOffset / 8));
     if (loc.kind === "memory") return { kind: "value", value: { type: m.type, location: { kind: "memory", address: loc.address + off + extra }, bits } };
     if (loc.kind === "bytes") {
       const s = Number(off + extra);

@@ -277,15 +277,13 @@ function offsetValue(v: Value, type: DwarfType, byteOffset: number): Value {
 }
 
 function memberValue(v: Value, m: Member): Value {
-  const off = m.byteOffset ?? 0;
   if (m.bitSize !== undefined) {
-    const bitOffset = m.bitOffset ?? 0;
-    const base = off + Math.floor(bitOffset / 8);
-    const within = bitOffset % 8;
-    const val = offsetValue(v, m.type, base);
-    return { ...val, bits: { offset: within, size: m.bitSize } };
+    // Bit-field offsets count from the start of the struct (the DWARF reader normalizes v4 and v5).
+    const bitOffset = m.bitOffset ?? (m.byteOffset ?? 0) * 8;
+    const val = offsetValue(v, m.type, Math.floor(bitOffset / 8));
+    return { ...val, bits: { offset: bitOffset % 8, size: m.bitSize } };
   }
-  return offsetValue(v, m.type, off);
+  return offsetValue(v, m.type, m.byteOffset ?? 0);
 }
 
 /** Children: struct members, array elements (a page of them), or a pointer's target. */

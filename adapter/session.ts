@@ -1,0 +1,611 @@
+/**
+ * The DAP session: translates Debug Adapter Protocol requests into calls on the Debugger facade
+ * and its results into responses and events. No debugging logic lives here.
+ */
+import {
+  Breakpoint as DapBreakpoint,
+  ExitedEvent,
+  InitializedEvent,
+  InvalidatedEvent,
+  LoggingDebugSession,
+  MemoryEvent,
+  ModuleEvent,
+  OutputEvent,
+  Scope,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
+} from "@vscode/debugadapter";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { basename } from "node:path";
+import type { Breakpoint } from "../src/debugger/breakpoints.js";
+import { Debugger, type SignalFilter } from "../src/debugger/debugger.js";
+import type { RunResult, StopEvent } from "../src/debugger/stops.js";
+import { assign } from "../src/debugger/values.js";
+import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
+import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+
+const THREAD_ID = 1;
+const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string }[] = [
+  { filter: "SIGSEGV", label: "Segmentation fault (SIGSEGV)", description: "Stop when the program accesses memory it may not" },
+  { filter: "SIGFPE", label: "Arithmetic error (SIGFPE)", description: "Stop on integer division by zero and similar errors" },
+  { filter: "SIGILL", label: "Illegal instruction (SIGILL)", description: "Stop on an invalid instruction (e.g. __builtin_trap)" },
+  { filter: "SIGABRT", label: "Abort (SIGABRT)", description: "Stop when the program calls abort() or an assert fails" },
+];
+
+export class JitdbgSession extends LoggingDebugSession {
+  private dbg: Debugger | undefined;
+  private launchArgs: JitdbgLaunchArguments | undefined;
+  private configured = false;
+  /** DAP frame ids of the current stop → frame index (ids never repeat within a session). */
+  private frameIds = new Map<number, number>();
+  private nextFrameId = 1;
+  /** Breakpoint requests as last sent, to re-apply after a restart. */
+  private readonly sourceBreakpoints = new Map<string, DebugProtocol.SourceBreakpoint[]>();
+  private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
+  private instructionBreakpoints: DebugProtocol.InstructionBreakpoint[] = [];
+  private dataBreakpoints: DebugProtocol.DataBreakpoint[] = [];
+  private exceptionFilters: SignalFilter[] = SIGNAL_FILTERS.map((f) => f.filter);
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ---- lifecycle ----
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsSetExpression: true,
+      supportsGotoTargetsRequest: true,
+      supportsCompletionsRequest: true,
+      completionTriggerCharacters: [".", ">"],
+      supportsModulesRequest: true,
+      supportsRestartRequest: true,
+      supportsExceptionInfoRequest: true,
+      supportsValueFormattingOptions: true,
+      supportsTerminateRequest: true,
+      supportsDataBreakpoints: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsCancelRequest: true,
+      supportsSteppingGranularity: true,
+      supportsInstructionBreakpoints: true,
+      supportsLoadedSourcesRequest: true,
+      supportsClipboardContext: true,
+      supportsStepBack: false,
+      exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: true })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: JitdbgLaunchArguments): Promise<void> {
+    await this.handle(response, async () => {
+      const launch = args ?? {};
+      this.dbg = this.createDebugger(launch);
+      this.launchArgs = launch;
+      this.sendEvent(new InitializedEvent());
+      this.sendModuleEvents();
+    });
+  }
+
+  protected override async configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): Promise<void> {
+    this.configured = true;
+    this.sendResponse(response);
+    const dbg = this.dbg;
+    if (dbg) void this.report(dbg.start());
+  }
+
+  protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
+    await this.handle(response, async () => {
+      const launch = (args?.arguments as JitdbgLaunchArguments | undefined) ?? this.launchArgs;
+      if (!launch) throw badArgument("restart: the session was never launched");
+      this.dbg?.close();
+      this.launchArgs = launch;
+      this.dbg = this.createDebugger(launch);
+      this.reapplyBreakpoints();
+      this.sendModuleEvents();
+      void this.report(this.dbg.start());
+    });
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.endDebuggee();
+    this.sendResponse(response);
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.endDebuggee();
+    this.sendResponse(response);
+    this.shutdown(); // ends a stand-alone adapter process; ignored inline and in server mode
+  }
+
+  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    // Requests are answered as soon as they finish; a long run is cancelled by pausing it.
+    if (args.requestId !== undefined && this.dbg?.isRunning) this.dbg.pause();
+    this.sendResponse(response);
+  }
+
+  // ---- breakpoints ----
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    this.handleSync(response, () => {
+      const path = args.source.path ?? args.source.name;
+      if (!path) throw badArgument("setBreakpoints: the source has no path");
+      const specs: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
+      this.sourceBreakpoints.set(path, specs);
+      const bps = this.debugger().setSourceBreakpoints(path, specs.map((s) => ({ line: s.line, column: s.column, condition: s.condition, hitCondition: s.hitCondition, logMessage: s.logMessage })));
+      response.body = { breakpoints: bps.map((b) => this.toDapBreakpoint(b, path)) };
+    });
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.handleSync(response, () => {
+      this.functionBreakpoints = args.breakpoints;
+      const bps = this.debugger().setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
+      response.body = { breakpoints: bps.map((b) => this.toDapBreakpoint(b)) };
+    });
+  }
+
+  protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    this.handleSync(response, () => {
+      this.instructionBreakpoints = args.breakpoints;
+      const bps = this.debugger().setInstructionBreakpoints(
+        args.breakpoints.map((b) => ({ address: parseAddress(b.instructionReference) + BigInt(b.offset ?? 0), condition: b.condition, hitCondition: b.hitCondition })),
+      );
+      response.body = { breakpoints: bps.map((b) => this.toDapBreakpoint(b)) };
+    });
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.handleSync(response, () => {
+      const known = new Set(SIGNAL_FILTERS.map((f) => f.filter as string));
+      const unknown = args.filters.filter((f) => !known.has(f));
+      if (unknown.length > 0) throw badArgument(`setExceptionBreakpoints: unknown filter ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
+      this.exceptionFilters = args.filters as SignalFilter[];
+      this.dbg?.setExceptionFilters(this.exceptionFilters);
+      response.body = { breakpoints: args.filters.map(() => ({ verified: true })) };
+    });
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.handleSync(response, () => {
+      const dbg = this.debugger();
+      let view;
+      if (args.variablesReference !== undefined && args.variablesReference !== 0) {
+        view = dbg.inspector.variables(args.variablesReference).find((v) => v.name === args.name);
+      } else {
+        view = dbg.inspector.evaluate(args.name, this.frameIndex(args.frameId));
+      }
+      const size = view ? sizeOfType(view.type) : undefined;
+      if (!view?.memoryReference || size === undefined || size > 8 || view.variablesReference !== 0 && size === undefined) {
+        response.body = { dataId: null, description: `${args.name} cannot be watched: only scalars in memory (1 to 8 bytes) can be` };
+        return;
+      }
+      response.body = { dataId: `${view.memoryReference}:${size}:${view.evaluateName ?? args.name}`, description: `${view.evaluateName ?? args.name} (${size} bytes at ${view.memoryReference})`, accessTypes: ["write"], canPersist: false };
+    });
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.handleSync(response, () => {
+      this.dataBreakpoints = args.breakpoints;
+      const specs = args.breakpoints.map((b) => {
+        const [addr, size, ...name] = b.dataId.split(":");
+        if (!addr || !size) throw badArgument(`setDataBreakpoints: '${b.dataId}' is not a data id from dataBreakpointInfo`);
+        return { address: parseAddress(addr), size: Number(size), description: name.join(":"), condition: b.condition, hitCondition: b.hitCondition };
+      });
+      const bps = this.debugger().setDataBreakpoints(specs);
+      response.body = { breakpoints: bps.map((b) => this.toDapBreakpoint(b)) };
+    });
+  }
+
+  // ---- run control ----
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.runCommand(response, (d) => d.continue(), { allThreadsContinued: true });
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.next()));
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.stepIn()));
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.runCommand(response, (d) => d.stepOut());
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.handleSync(response, () => {
+      const dbg = this.debugger();
+      if (!dbg.isRunning) throw badArgument("pause: the program is not running");
+      dbg.pause();
+    });
+  }
+
+  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    this.handleSync(response, () => {
+      const path = args.source.path ?? args.source.name ?? "";
+      const addresses = this.debugger().lineAddresses(path, args.line);
+      response.body = { targets: [{ id: args.line, label: `${basename(path)}:${args.line}`, line: args.line, instructionPointerReference: hex(addresses[0]!) }] };
+      this.gotoSource = path;
+    });
+  }
+
+  private gotoSource: string | undefined;
+
+  protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    this.handleSync(response, () => {
+      if (!this.gotoSource) throw badArgument("goto: ask for gotoTargets first");
+      const stop = this.debugger().gotoLine(this.gotoSource, args.targetId);
+      this.sendStopped(stop);
+    });
+  }
+
+  // ---- inspection ----
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const name = this.launchArgs?.program ? basename(this.launchArgs.program) : "main";
+    response.body = { threads: [new Thread(THREAD_ID, `${name} (main thread)`)] };
+    this.sendResponse(response);
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.handleSync(response, () => {
+      if (args.threadId !== THREAD_ID) throw badArgument(`stackTrace: there is no thread ${args.threadId}; the program has one thread (id ${THREAD_ID})`);
+      const frames = this.debugger().stackTrace();
+      const start = args.startFrame ?? 0;
+      const end = args.levels ? Math.min(frames.length, start + args.levels) : frames.length;
+      const out: DebugProtocol.StackFrame[] = [];
+      for (const f of frames.slice(start, end)) {
+        const id = this.nextFrameId++;
+        this.frameIds.set(id, f.index);
+        const name = f.functionName ?? `0x${f.pc.toString(16)}`;
+        const sf: DebugProtocol.StackFrame = new StackFrame(id, f.unwoundBy === "inline" ? `${name} [inlined]` : name, f.source ? new Source(basename(f.source.file), f.source.file) : undefined, f.source?.line ?? 0, f.source?.column || 1);
+        sf.instructionPointerReference = hex(f.pc);
+        if (f.image) sf.moduleId = f.image.path;
+        if (!f.source) sf.presentationHint = "subtle";
+        out.push(sf);
+      }
+      response.body = { stackFrames: out, totalFrames: frames.length };
+    });
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.handleSync(response, () => {
+      const scopes = this.debugger().inspector.scopes(this.frameIndex(args.frameId));
+      response.body = {
+        scopes: scopes.map((s) => {
+          const scope: DebugProtocol.Scope = new Scope(s.name, s.variablesReference, s.expensive);
+          scope.presentationHint = s.kind === "arguments" ? "arguments" : s.kind === "locals" ? "locals" : s.kind === "registers" ? "registers" : undefined;
+          return scope;
+        }),
+      };
+    });
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.handleSync(response, () => {
+      const vars = this.debugger().inspector.variables(args.variablesReference, { start: args.start, count: args.count, filter: args.filter, format: { hex: args.format?.hex } });
+      response.body = { variables: vars };
+    });
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.handleSync(response, () => {
+      const v = this.debugger().inspector.setVariable(args.variablesReference, args.name, args.value, { hex: args.format?.hex });
+      response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
+      this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
+    });
+  }
+
+  protected override setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
+    this.handleSync(response, () => {
+      const dbg = this.debugger();
+      const frame = this.frameIndex(args.frameId);
+      const r = dbg.inspector.interpret(args.expression, frame);
+      if (r.kind !== "value") throw badArgument(`setExpression: '${args.expression}' is not something that can be assigned to`);
+      assign(dbg.inspector.memory, r.value, args.value);
+      dbg.invalidate();
+      const v = dbg.inspector.evaluate(args.expression, frame, { hex: args.format?.hex });
+      response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference };
+      this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
+    });
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.handleSync(response, () => {
+      const dbg = this.debugger();
+      let expr = args.expression.trim();
+      let hexOut = args.format?.hex ?? false;
+      // LLDB-style format suffix: `expr,x` shows the result in hex.
+      const m = /^(.*),\s*x$/s.exec(expr);
+      if (m) {
+        expr = m[1]!.trim();
+        hexOut = true;
+      }
+      if (expr === "") throw badArgument("evaluate: the expression is empty");
+      const v = dbg.inspector.evaluate(expr, this.frameIndex(args.frameId, true), { hex: hexOut });
+      response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, memoryReference: v.memoryReference };
+    });
+  }
+
+  protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    this.handleSync(response, () => {
+      const text = args.text.slice(0, Math.max(0, args.column - 1));
+      const names = this.debugger().inspector.completions(text, this.frameIndex(args.frameId, true));
+      const word = /[A-Za-z_$][A-Za-z_0-9]*$/.exec(text)?.[0] ?? "";
+      response.body = { targets: names.map((n) => ({ label: n, text: n, start: args.column - 1 - word.length, length: word.length, type: "variable" })) };
+    });
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    this.handleSync(response, () => {
+      const last = this.debugger().lastStop;
+      if (!last || last.reason !== "exception" || !last.signal) throw badArgument("exceptionInfo: the program is not stopped at a signal");
+      response.body = {
+        exceptionId: last.signal.name,
+        description: last.description,
+        breakMode: "always",
+        details: { message: last.description, typeName: last.signal.name, stackTrace: this.debugger().stackTrace().map((f) => `${f.functionName ?? "?"} ${f.source ? `${basename(f.source.file)}:${f.source.line}` : hex(f.pc)}`).join("\n") },
+      };
+    });
+  }
+
+  protected override async disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): Promise<void> {
+    await this.handle(response, async () => {
+      const dbg = this.debugger();
+      const base = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
+      const before = Math.max(0, -(args.instructionOffset ?? 0));
+      const after = args.instructionCount - before;
+      const out: DebugProtocol.DisassembledInstruction[] = [];
+      if (before > 0) {
+        // x86 cannot be decoded backwards: decode forward from a little earlier and keep the tail.
+        const earlier = await dbg.disassemble(base - BigInt(before * 15), before * 15);
+        const idx = earlier.findIndex((i) => i.address >= base);
+        const prior = (idx < 0 ? earlier : earlier.slice(0, idx)).slice(-before);
+        while (prior.length < before) prior.unshift({ address: base - BigInt(before - prior.length), bytes: new Uint8Array(0), text: "??", readable: false });
+        out.push(...prior.map((i) => toDapInstruction(i)));
+      }
+      const start = base + (args.instructionOffset && args.instructionOffset > 0 ? 0n : 0n);
+      const forward = await dbg.disassemble(start, Math.max(0, after + Math.max(0, args.instructionOffset ?? 0)));
+      out.push(...forward.slice(Math.max(0, args.instructionOffset ?? 0)).map((i) => toDapInstruction(i)));
+      response.body = { instructions: out.slice(0, args.instructionCount) };
+    });
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.handleSync(response, () => {
+      const address = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
+      const { data, unreadable } = this.debugger().readMemory(address, args.count);
+      response.body = { address: hex(address), data: Buffer.from(data).toString("base64"), unreadableBytes: unreadable };
+    });
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.handleSync(response, () => {
+      const address = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
+      const data = Buffer.from(args.data, "base64");
+      this.debugger().writeMemory(address, data);
+      response.body = { bytesWritten: data.length };
+      this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, data.length));
+      this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
+    });
+  }
+
+  // The base class has no modules handler: it arrives as a custom request.
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === "modules") {
+      this.modulesRequest(response as DebugProtocol.ModulesResponse, (args ?? {}) as DebugProtocol.ModulesArguments);
+      return;
+    }
+    this.sendErrorResponse(response, { id: ErrorIds.unsupported, format: `jitdbg does not support the '${command}' request`, showUser: false });
+  }
+
+  private modulesRequest(response: DebugProtocol.ModulesResponse, args: DebugProtocol.ModulesArguments): void {
+    this.handleSync(response, () => {
+      const all = this.moduleList();
+      const start = args.startModule ?? 0;
+      const slice = args.moduleCount ? all.slice(start, start + args.moduleCount) : all.slice(start);
+      response.body = { modules: slice, totalModules: all.length };
+    });
+  }
+
+  protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+    this.handleSync(response, () => {
+      const files = new Set<string>();
+      for (const image of this.debugger().images) {
+        const d = image.dwarf;
+        if (!d) continue;
+        for (const u of d.units) {
+          const t = d.lineTable(u);
+          for (const f of t?.files() ?? []) if (/\.(c|h)$/.test(f) && !f.includes("/usr/")) files.add(f);
+        }
+      }
+      response.body = { sources: [...files].sort().map((f) => new Source(basename(f), f)) };
+    });
+  }
+
+  // ---- helpers ----
+
+  private createDebugger(args: JitdbgLaunchArguments): Debugger {
+    const dbg = Debugger.launch(toLaunchOptions(args), {
+      output: (category, text) => this.sendEvent(new OutputEvent(text, category === "important" ? "important" : category)),
+    });
+    dbg.setExceptionFilters(this.exceptionFilters);
+    return dbg;
+  }
+
+  private reapplyBreakpoints(): void {
+    const dbg = this.debugger();
+    for (const [path, specs] of this.sourceBreakpoints) dbg.setSourceBreakpoints(path, specs.map((s) => ({ line: s.line, condition: s.condition, hitCondition: s.hitCondition, logMessage: s.logMessage })));
+    dbg.setFunctionBreakpoints(this.functionBreakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
+    dbg.setInstructionBreakpoints(this.instructionBreakpoints.map((b) => ({ address: parseAddress(b.instructionReference) + BigInt(b.offset ?? 0) })));
+    void this.dataBreakpoints; // data breakpoints watch addresses of the previous run: not carried over
+  }
+
+  private moduleList(): DebugProtocol.Module[] {
+    return this.debugger().images.map((i) => ({
+      id: i.path,
+      name: i.name,
+      path: i.path,
+      addressRange: `${hex(i.low)}-${hex(i.high)}`,
+      symbolStatus: i.dwarf ? "Symbols loaded (DWARF)" : "Symbols loaded (ELF symbol table only)",
+    }));
+  }
+
+  private sendModuleEvents(): void {
+    for (const m of this.moduleList()) this.sendEvent(new ModuleEvent("new", m));
+  }
+
+  private debugger(): Debugger {
+    if (!this.dbg) throw badArgument("the program has not been launched yet (send 'launch' first)");
+    return this.dbg;
+  }
+
+  private frameIndex(frameId: number | undefined, optional = false): number {
+    if (frameId === undefined) {
+      if (optional) return 0;
+      throw badArgument("a frameId is required");
+    }
+    const idx = this.frameIds.get(frameId);
+    if (idx === undefined) throw Object.assign(badArgument(`frame ${frameId} does not exist (frame ids expire when the program runs; ask for the stack again)`), { code: "BAD_FRAME" });
+    return idx;
+  }
+
+  private toDapBreakpoint(b: Breakpoint, path?: string): DebugProtocol.Breakpoint {
+    const bp: DebugProtocol.Breakpoint = new DapBreakpoint(b.verified, b.line, undefined, path ? new Source(basename(path), path) : undefined);
+    bp.id = b.id;
+    if (b.message) bp.message = b.message;
+    if (b.addresses[0] !== undefined) bp.instructionReference = hex(b.addresses[0]);
+    return bp;
+  }
+
+  private runCommand(response: DebugProtocol.Response, op: (d: Debugger) => Promise<RunResult>, body?: object): void {
+    let dbg: Debugger;
+    try {
+      dbg = this.debugger();
+      if (dbg.isRunning) throw Object.assign(badArgument("the program is already running"), { code: "RUNNING" });
+      if (dbg.hasExited) throw Object.assign(badArgument("the program has exited"), { code: "NOT_RUNNING" });
+    } catch (e) {
+      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
+      return;
+    }
+    if (body) response.body = body;
+    this.sendResponse(response);
+    this.frameIds.clear();
+    void this.report(op(dbg));
+  }
+
+  /** Turns the end of a run into DAP events. */
+  private async report(p: Promise<RunResult>): Promise<void> {
+    let r: RunResult;
+    try {
+      r = await p;
+    } catch (e) {
+      this.sendEvent(new OutputEvent(`jitdbg: ${messageFor(e)}\n`, "important"));
+      return;
+    }
+    if (r.reason === "exited") {
+      if (r.signal) this.sendEvent(new OutputEvent(`Program terminated by ${r.signal}.\n`, "console"));
+      this.sendEvent(new OutputEvent(`Program exited with status ${r.exitCode}.\n`, "console"));
+      this.sendEvent(new ExitedEvent(r.exitCode));
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
+    this.sendStopped(r);
+  }
+
+  private sendStopped(r: StopEvent): void {
+    this.frameIds.clear();
+    const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, THREAD_ID);
+    e.body.description = r.description;
+    e.body.allThreadsStopped = true;
+    if (r.reason === "exception") e.body.text = r.signal?.name;
+    if (r.hitBreakpointIds) e.body.hitBreakpointIds = r.hitBreakpointIds;
+    this.sendEvent(e);
+  }
+
+  /** Ends the debugged program (its emulator) and tells the client the session is over. */
+  endDebuggee(): void {
+    const dbg = this.dbg;
+    this.dbg = undefined;
+    if (dbg) {
+      if (dbg.isRunning) dbg.pause();
+      // Close after the running slice (if any) has returned control.
+      setImmediate(() => dbg.close());
+    }
+    if (dbg) this.sendEvent(new TerminatedEvent());
+  }
+
+  private handleSync(response: DebugProtocol.Response, fn: () => void): void {
+    try {
+      fn();
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
+    }
+  }
+
+  private async handle(response: DebugProtocol.Response, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
+    }
+  }
+}
+
+function hex(n: bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+function parseAddress(ref: string): bigint {
+  const s = ref.trim();
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(s)) throw badArgument(`'${ref}' is not a memory reference (expected an address like 0x401000)`);
+  return BigInt(s);
+}
+
+function sizeOfType(type: string | undefined): number | undefined {
+  if (!type) return undefined;
+  if (/\*\s*$/.test(type)) return 8;
+  const sizes: Record<string, number> = {
+    char: 1, "signed char": 1, "unsigned char": 1, _Bool: 1, bool: 1, short: 2, "short int": 2, "unsigned short": 2, "short unsigned int": 2,
+    int: 4, "unsigned int": 4, float: 4, long: 8, "long int": 8, "unsigned long": 8, "long unsigned int": 8, "long long": 8, "long long int": 8,
+    "long long unsigned int": 8, double: 8, size_t: 8,
+  };
+  const bare = type.replace(/\b(const|volatile)\b/g, "").trim();
+  if (bare.startsWith("enum ")) return 4;
+  return sizes[bare];
+}
+
+function toDapInstruction(i: { address: bigint; bytes: Uint8Array; text: string; symbol?: string; source?: { file: string; line: number }; readable: boolean }): DebugProtocol.DisassembledInstruction {
+  const d: DebugProtocol.DisassembledInstruction = {
+    address: hex(i.address),
+    instructionBytes: [...i.bytes].map((b) => b.toString(16).padStart(2, "0")).join(" "),
+    instruction: i.text,
+  };
+  if (i.symbol) d.symbol = i.symbol;
+  if (i.source) {
+    d.location = new Source(basename(i.source.file), i.source.file);
+    d.line = i.source.line;
+  }
+  if (!i.readable) d.presentationHint = "invalid";
+  return d;
+}
+
+export { ErrorIds };
