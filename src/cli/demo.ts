@@ -1,25 +1,41 @@
 /**
- * `jitdbg demo`: the first thing a new user sees. Builds the bundled example with the machine's
- * gcc and runs it in the emulated CPU, then shows how a crash is reported.
+ * `jitdbg demo` (the README's main job): builds the bundled example with the machine's gcc, starts
+ * the real DAP adapter and plays a short debugging session over the protocol — breakpoint, stack,
+ * locals, expressions, a step, continue to exit — printing a readable transcript.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { JitdbgError } from "../errors.js";
-import { Process } from "../inferior/process.js";
+import { DapClient, type DapMessage } from "./dap-client.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", fileURLToPath(import.meta.url).includes("/dist/") ? ".." : "");
+const here = dirname(fileURLToPath(import.meta.url));
+const root = findRoot(here);
 const EXAMPLE = join(root, "test", "fixtures", "demo", "inventory.c");
-const CRASH = `#include <stdio.h>\nstruct node { int value; struct node *next; };\nint sum(struct node *n) { int s = 0; for (; n; n = n->next) s += n->value; return s; }\nint main(void) {\n  struct node c = {3, (struct node *)0x40}, b = {2, &c}, a = {1, &b};\n  printf("sum = %d\\n", sum(&a));\n  return 0;\n}\n`;
+const ADAPTER = join(root, "dist", "adapter", "main.js");
+const BREAK_LINE = 29; // `if (strcmp(head->name, name) == 0) return head;` inside find()
 
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+function findRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const tty = process.stdout.isTTY;
+const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
+const cyan = (s: string) => (tty ? `\x1b[36m${s}\x1b[0m` : s);
+const yellow = (s: string) => (tty ? `\x1b[33m${s}\x1b[0m` : s);
+
+const say = (s = "") => process.stdout.write(`${s}\n`);
+const sent = (what: string) => say(`${cyan("→")} ${what}`);
+const got = (what: string) => say(`${yellow("←")} ${what}`);
 
 function build(source: string, out: string): void {
   try {
-    execFileSync("gcc", ["-static", "-g", "-O1", "-o", out, source], { stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync("gcc", ["-static", "-g", "-O0", "-o", out, source], { stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
     if (err.code === "ENOENT") throw new JitdbgError("DEMO_NO_GCC", "the demo needs gcc to build its example: `apt-get install gcc`");
@@ -27,49 +43,94 @@ function build(source: string, out: string): void {
   }
 }
 
-function prefixLines(text: string, prefix: string): string {
-  return text.replace(/^(?=.)/gm, prefix);
-}
+type Body = Record<string, unknown>;
+const body = (m: DapMessage): Body => m.body ?? {};
 
-function runShown(exe: string, args: string[]): void {
-  const started = process.hrtime.bigint();
-  const proc = Process.launch(exe, {
-    args,
-    env: ["LANG=C"],
-    reproducible: true,
-    onStdout: (d) => process.stdout.write(prefixLines(Buffer.from(d).toString(), "  │ ")),
-    onStderr: (d) => process.stdout.write(prefixLines(Buffer.from(d).toString(), "  ! ")),
-  });
+export async function demoCommand(): Promise<number> {
+  if (!existsSync(ADAPTER)) throw new JitdbgError("DEMO_NOT_BUILT", `${ADAPTER} is missing: run \`npm run build\` first (npm run demo does)`);
+  const dir = mkdtempSync(join(tmpdir(), "jitdbg-demo-"));
+  const dap = new DapClient(process.execPath, [ADAPTER]);
   try {
-    const end = proc.runToEnd();
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const regions = proc.space.list();
-    if (end.kind === "exited") console.log(`  └ exited with status ${end.status} after ${ms.toFixed(1)} ms`);
-    else console.log(`  └ ${bold(end.name)}: ${end.description} (pc 0x${end.pc.toString(16)}) — a shell would show status ${128 + end.signal}`);
-    console.log(dim(`    loaded at 0x${proc.image.bias.toString(16) || "0"} bias, entry 0x${proc.image.entry.toString(16)}, ${regions.length} mapped regions, heap ${proc.space.brkStart.toString(16)}..${proc.space.brkEnd.toString(16)}`));
+    say(`${bold("jitdbg demo")} — a debugging session over the Debug Adapter Protocol, the program running in an emulated x86-64 CPU\n`);
+    const exe = join(dir, "inventory");
+    say(dim(`$ gcc -static -g -O0 -o inventory ${EXAMPLE.slice(root.length + 1)}`));
+    build(EXAMPLE, exe);
+
+    const program: string[] = [];
+    dap.onEvent((e) => {
+      if (e.event === "output" && body(e).category === "stdout") program.push(String(body(e).output));
+    });
+
+    const init = await dap.request("initialize", { adapterID: "jitdbg", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
+    sent("initialize");
+    got(`capabilities: ${Object.entries(body(init)).filter(([, v]) => v === true).length} features (breakpoints, data breakpoints, disassembly, memory, ...)`);
+    const initialized = dap.waitFor("initialized");
+    await dap.request("launch", { program: exe, args: ["kiwi", "plum"], reproducible: true });
+    sent(`launch inventory kiwi plum`);
+    await initialized;
+    const bps = await dap.request("setBreakpoints", { source: { path: EXAMPLE }, breakpoints: [{ line: BREAK_LINE, condition: "head->quantity > 5" }] });
+    const bp = (body(bps).breakpoints as { verified: boolean; line: number }[])[0]!;
+    sent(`setBreakpoints inventory.c:${BREAK_LINE} if head->quantity > 5`);
+    got(`breakpoint ${bp.verified ? "verified" : "not verified"} at line ${bp.line}`);
+    const firstStop = dap.waitFor("stopped");
+    await dap.request("configurationDone");
+    sent("configurationDone");
+    await showStop(dap, await firstStop);
+
+    for (const expr of ["head->name", "name", "head->quantity * head->price", "strcmp(head->name, name) == 0", "lookups", "&head->next"]) {
+      await evaluate(dap, expr);
+    }
+
+    const stepped = dap.waitFor("stopped");
+    await dap.request("next", { threadId: 1 });
+    sent("next");
+    await showStop(dap, await stepped, false);
+
+    const exited = dap.waitFor("exited");
+    await dap.request("setBreakpoints", { source: { path: EXAMPLE }, breakpoints: [] });
+    await dap.request("continue", { threadId: 1 });
+    sent("continue (breakpoints cleared)");
+    const code = body(await exited).exitCode;
+    got(`program output:`);
+    for (const line of program.join("").trimEnd().split("\n")) say(`    ${dim("│")} ${line}`);
+    got(`exited with status ${String(code)}`);
+    await dap.request("disconnect").catch(() => undefined);
+    say(`\n${dim("Drive the same session from VS Code (F5 on a C file with this extension), or script it over DAP.")}`);
+    return 0;
   } finally {
-    proc.close();
+    dap.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export async function demoCommand(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), "jitdbg-demo-"));
+async function showStop(dap: DapClient, stopped: DapMessage, full = true): Promise<void> {
+  const b = body(stopped);
+  got(`stopped: ${String(b.reason)} — ${String(b.description ?? "")}`);
+  const st = await dap.request("stackTrace", { threadId: 1, levels: 3 });
+  const frames = body(st).stackFrames as { id: number; name: string; line: number; source?: { name: string } }[];
+  sent("stackTrace");
+  for (const [i, f] of frames.entries()) say(`    #${i} ${f.name} ${dim(f.source ? `${f.source.name}:${f.line}` : "")}`);
+  if (!full) return;
+  const scopes = await dap.request("scopes", { frameId: frames[0]!.id });
+  for (const s of body(scopes).scopes as { name: string; variablesReference: number }[]) {
+    if (s.name !== "Arguments" && s.name !== "Locals") continue;
+    const vars = await dap.request("variables", { variablesReference: s.variablesReference });
+    const list = body(vars).variables as { name: string; value: string; type?: string }[];
+    if (list.length === 0) continue;
+    sent(`variables (${s.name})`);
+    for (const v of list) say(`    ${v.name} ${dim(`(${v.type ?? "?"})`)} = ${v.value}`);
+  }
+}
+
+async function evaluate(dap: DapClient, expression: string): Promise<void> {
+  const st = await dap.request("stackTrace", { threadId: 1, levels: 1 });
+  const frame = (body(st).stackFrames as { id: number }[])[0]!;
   try {
-    console.log(bold("jitdbg demo") + " — x86-64 Linux programs in an emulated CPU (Unicorn)\n");
-    const exe = join(dir, "inventory");
-    console.log(`1. Build the example with the machine's compiler: ${dim(`gcc -static -g -O1 ${EXAMPLE}`)}`);
-    build(EXAMPLE, exe);
-    console.log(`2. Run it in the emulator with arguments "kiwi" "plum" (syscalls served by jitdbg's Linux layer):`);
-    runShown(exe, ["kiwi", "plum"]);
-    const crashSrc = join(dir, "crash.c");
-    writeFileSync(crashSrc, CRASH);
-    const crash = join(dir, "crash");
-    console.log(`\n3. A program that follows a bad pointer: the fault is reported with the signal, function and address:`);
-    build(crashSrc, crash);
-    runShown(crash, []);
-    console.log(`\nNext: ${dim("jitdbg run <static program> [args...]")} runs any static x86-64 program the same way.`);
-    return 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const r = await dap.request("evaluate", { expression, frameId: frame.id, context: "repl" });
+    sent(`evaluate ${expression}`);
+    got(`${String(body(r).result)}${body(r).type ? dim(`  (${String(body(r).type)})`) : ""}`);
+  } catch (e) {
+    sent(`evaluate ${expression}`);
+    got(`error: ${(e as Error).message}`);
   }
 }

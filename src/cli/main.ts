@@ -13,7 +13,7 @@ commands:
                       run a static x86-64 Linux program in the emulator
   rtdyld [--entry NAME] [--show-times] [--host ELF] obj.o...
                       link ELF objects into an emulated process and run NAME
-  demo                build the bundled example and run it in the emulator
+  demo                build the bundled example and debug it over DAP, printing the session
   help                show this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
