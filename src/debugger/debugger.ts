@@ -8,6 +8,7 @@ import { Process, type ProcessOptions } from "../inferior/process.js";
 import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
 import { disassemble, type DisassembledInstruction } from "./disassembly.js";
 import { ImageInfo } from "./image-info.js";
+import { ExpressionEvaluator } from "./expr-evaluator.js";
 import { Inspector } from "./inspector.js";
 import { RunControl, type RawStop } from "./run-control.js";
 import { Stepper, type StepOutcome } from "./stepping.js";
@@ -33,6 +34,8 @@ export class Debugger {
   readonly control: RunControl;
   readonly breakpoints: BreakpointManager;
   readonly inspector: Inspector;
+  /** The debug console's compiled evaluator (also behind inspector.evaluate and breakpoint conditions). */
+  readonly expressions: ExpressionEvaluator;
   private readonly stepper: Stepper;
   private imageList: ImageInfo[];
   private framesCache: Frame[] | undefined;
@@ -65,6 +68,8 @@ export class Debugger {
       },
     }, (pc) => this.control.stopFromHook({ kind: "step", address: pc }));
     this.inspector = new Inspector(this);
+    this.expressions = new ExpressionEvaluator(this);
+    this.inspector.compiled = this.expressions;
   }
 
   /** Loads the program, stopped at its entry point; breakpoints can be set before `start()`. */

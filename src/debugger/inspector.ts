@@ -10,6 +10,7 @@ import { PointerType, StructType, type DwarfType } from "../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../emu/registers.js";
 import type { Debugger } from "./debugger.js";
 import { FrameValues } from "./frame-values.js";
+import type { ExpressionEvaluator } from "./expr-evaluator.js";
 import { Interpreter, type NameResolver, type Result } from "./interpreter.js";
 import { describeEflags } from "./registers.js";
 import type { Frame } from "./stack.js";
@@ -46,6 +47,8 @@ const SCOPE_NAMES: Record<ScopeKind, string> = { arguments: "Arguments", locals:
 export class Inspector {
   private containers = new Map<number, Container>();
   private nextRef = 1;
+  /** Compiled evaluation (expr-evaluator.ts), installed by the Debugger; hover and its absence use the interpreter. */
+  compiled: ExpressionEvaluator | undefined;
 
   constructor(private readonly dbg: Debugger) {}
 
@@ -110,13 +113,19 @@ export class Inspector {
     return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, value, target.evaluateName ?? name, format);
   }
 
-  /** Evaluates an expression by the interpreter (no side effects). */
-  evaluate(expr: string, frameIndex: number, format: FormatOptions = {}): VariableView {
+  /**
+   * Evaluates an expression: compiled and run in the inferior (repl, watch, clipboard, variables,
+   * or no context), or by the interpreter, which never has side effects (hover).
+   */
+  evaluate(expr: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
+    if (this.compiled && format.context !== "hover") return this.compiled.evaluateView(expr, frameIndex, format);
     const r = this.interpret(expr, frameIndex);
     return this.resultView(expr, r, frameIndex, format);
   }
 
   condition(expr: string, frameIndex: number): boolean {
+    // Compiled once per breakpoint text and scope; the interpreter only before the thread exists.
+    if (this.compiled?.available()) return this.compiled.condition(expr, frameIndex);
     const frame = this.dbg.frame(frameIndex);
     return new Interpreter(this.memory, this.resolver(frame)).truth(expr);
   }

@@ -26,6 +26,8 @@ export class RunControl {
   /** pc at which a breakpoint must not fire once: the instruction we resume from. */
   private suppressAt: bigint | undefined;
   private running = false;
+  /** > 0 while expression code runs with ignore-breakpoints: hooks neither fire nor stop. */
+  private silenced = 0;
 
   constructor(readonly process: Process) {}
 
@@ -35,15 +37,34 @@ export class RunControl {
 
   /** From a hook: end the slice after (code hooks: before) the current instruction. */
   stopFromHook(stop: HookStop): void {
+    if (this.silenced > 0) return;
     this.hookStop ??= stop;
     this.process.requestStop();
   }
 
   /** True once for the resume pc, so a breakpoint there does not fire before the first instruction. */
   consumeSuppression(address: bigint): boolean {
+    if (this.silenced > 0) return true;
     if (this.suppressAt !== address) return false;
     this.suppressAt = undefined;
     return true;
+  }
+
+  /** Runs `fn` (an expression call) with every breakpoint hook silenced, or with them live. */
+  duringExpression<T>(silenced: boolean, fn: () => T): T {
+    if (silenced) this.silenced++;
+    try {
+      return fn();
+    } finally {
+      if (silenced) this.silenced--;
+    }
+  }
+
+  /** The stop a hook requested outside run() (during an expression call), cleared as it is taken. */
+  takeHookStop(): HookStop | undefined {
+    const s = this.hookStop;
+    this.hookStop = undefined;
+    return s;
   }
 
   pause(): void {

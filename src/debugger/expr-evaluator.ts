@@ -1,0 +1,384 @@
+/**
+ * The debug console's evaluator: compiles the expression against the stopped frame (expr-scope.ts),
+ * links it into the inferior — addObject (sections get target addresses, nothing is written), the
+ * entry looked up without finalizing, then finalize — and calls it on the thread (runner.ts), then
+ * restores every register and the stack scratch. Linked expressions are cached per text and scope
+ * (watch expressions and breakpoint conditions compile once); results are kept as `$1`, `$2`...;
+ * `$name = expr` declares a persistent variable; console function definitions stay loaded and are
+ * swapped with replaceModule when redefined.
+ */
+import { JitdbgError } from "../errors.js";
+import type { Variable } from "../dwarf/index.js";
+import { compile, compileWithExternalCc, type CompileResult } from "../expr/index.js";
+import type { ArgSlot } from "../expr/check.js";
+import { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
+import { JitRuntime } from "../expr/evaluate/jit-runtime.js";
+import { PersistentStore } from "../expr/evaluate/persistent.js";
+import { ThreadCaller, type CallOutcome } from "../expr/evaluate/runner.js";
+import { sizeOf, typeName, unqual, type CType } from "../expr/types.js";
+import type { JitModule } from "../jit/module.js";
+import type { RegName } from "../emu/registers.js";
+import type { Debugger } from "./debugger.js";
+import { FrameScope } from "./expr-scope.js";
+import { FrameValues } from "./frame-values.js";
+import { DWARF_GPRS } from "./registers.js";
+import type { Frame } from "./stack.js";
+import type { VariableView } from "./inspector.js";
+import { readBytes, type FormatOptions, type Value } from "./values.js";
+
+export type EvaluateContext = "repl" | "watch" | "hover" | "clipboard" | "variables" | "condition";
+
+export interface EvaluateOptions {
+  /** Budget of emulated time in microseconds (default 250 ms). */
+  timeoutMicros?: number;
+  /** Ignore breakpoints inside called functions (default true); false: such a breakpoint ends the evaluation and is reported. */
+  ignoreBreakpoints?: boolean;
+  /** Keep a non-void result as the next `$N` (default false; the console asks for it). */
+  keepResult?: boolean;
+}
+
+export interface Evaluation {
+  /** The value (a kept result lives in inferior memory; others are bytes). */
+  value: Value;
+  type: CType;
+  /** `$N` when the result was kept. */
+  resultName?: string;
+  /** Set instead of a value for a console function definition. */
+  defined?: string;
+}
+
+/** One step of an evaluation, for tests that check the order (with the linker's own events). */
+export type EvalStep = "compile" | "cache-hit" | "call" | "restore" | "unload";
+
+interface Linked {
+  result: CompileResult;
+  module: JitModule;
+  entry: bigint;
+  frameVariables: Map<string, Variable>;
+}
+
+const DEFAULT_TIMEOUT = 250_000;
+const CACHE_LIMIT = 64;
+const REGISTERS = new Set(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "fs_base", "gs_base"]);
+/** `x`, `s.a`, `p->next->v`, `a[3]`, `*p`: texts that name an object the interpreter can locate. */
+const NAMES_AN_OBJECT = /^\*?\s*[A-Za-z_]\w*(\s*(\.|->)\s*[A-Za-z_]\w*|\s*\[\s*\d+\s*\])*$/;
+const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
+
+/** A stale compilation: a variable moved between memory and a register since it was compiled. */
+class StaleSlot extends Error {}
+
+export class ExpressionEvaluator {
+  /** Compilations done (the watch cache test counts them). */
+  compiles = 0;
+  /** Called at each step of an evaluation. */
+  trace: ((step: EvalStep) => void) | undefined;
+  readonly bridge = new ReversibleBridge();
+  private runtime: JitRuntime | undefined;
+  private store: PersistentStore | undefined;
+  private caller: ThreadCaller | undefined;
+  private readonly cache = new Map<string, Linked>();
+  private serial = 0;
+
+  constructor(private readonly dbg: Debugger) {}
+
+  /** The JIT linker in the inferior (made on first use; fails before the C runtime set up the thread). */
+  jit(): JitRuntime {
+    if (!this.runtime) {
+      const proc = this.dbg.process;
+      this.runtime = JitRuntime.create(proc);
+      this.store = new PersistentStore(proc, this.runtime.symbols);
+      this.caller = new ThreadCaller(proc, this.runtime.tls.trapAddress, {
+        during: (silenced, fn) => this.dbg.control.duringExpression(silenced, fn),
+        takeHookStop: () => this.dbg.control.takeHookStop(),
+      });
+    }
+    return this.runtime;
+  }
+
+  get persistent(): PersistentStore {
+    this.jit();
+    return this.store!;
+  }
+
+  evaluate(text: string, frameIndex: number, opts: EvaluateOptions = {}): Evaluation {
+    const source = text.trim();
+    if (source.startsWith(":c")) return this.external(source.slice(2), frameIndex, opts);
+    const decl = /^\$([A-Za-z_]\w*)\s*=(?!=)([\s\S]*)$/.exec(source);
+    if (decl && !REGISTERS.has(decl[1]!) && !this.persistent.variable(`$${decl[1]!}`)) return this.declare(`$${decl[1]!}`, decl[2]!, frameIndex, opts);
+    const frame = this.dbg.frame(frameIndex);
+    const key = `${source}\u0000${scopeKey(frame)}\u0000${this.persistent.generation}`;
+    let linked = this.cache.get(key);
+    if (linked) {
+      this.cache.delete(key); // re-insert: most recently used last
+      this.cache.set(key, linked);
+      this.trace?.("cache-hit");
+      try {
+        return this.run(linked, frame, opts, false);
+      } catch (e) {
+        if (!(e instanceof StaleSlot)) throw e;
+        this.forget(key);
+      }
+    }
+    const scope = this.scopeFor(frame);
+    this.trace?.("compile");
+    this.compiles++;
+    const result = compile(source, scope, { entryName: this.nextEntry() });
+    if (result.kind === "function") return this.defineFunction(result);
+    linked = this.link(result, scope.frameVariables);
+    this.cache.set(key, linked);
+    while (this.cache.size > CACHE_LIMIT) this.forget(this.cache.keys().next().value!);
+    return this.run(linked, frame, opts, false);
+  }
+
+  /** Whether compiled evaluation is possible now (the program's thread is set up). */
+  available(): boolean {
+    return this.runtime !== undefined || this.dbg.process.cpu.reg("fs_base") !== 0n;
+  }
+
+  /**
+   * The Inspector's compiled path: the result as a DAP variable (expandable through
+   * variablesReference). `context` "repl" keeps the result as `$N`; `expr,x` shows hex.
+   */
+  evaluateView(text: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
+    let expr = text.trim();
+    let hex = format.hex ?? false;
+    const suffix = /^([\s\S]*),\s*x$/.exec(expr);
+    if (suffix && !expr.startsWith(":c")) {
+      expr = suffix[1]!.trim();
+      hex = true;
+    }
+    const r = this.evaluate(expr, frameIndex, { keepResult: format.context === "repl" });
+    if (r.defined) return { name: text, value: r.defined, type: typeName(r.type), variablesReference: 0 };
+    const inspector = this.dbg.inspector;
+    const name = r.resultName ?? expr;
+    const view = inspector.view(frameIndex, name, r.value, name, { hex });
+    if (!view.memoryReference && NAMES_AN_OBJECT.test(expr)) {
+      // An rvalue result: point at the object the text names (for data breakpoints and the memory view).
+      try {
+        const lv = inspector.interpret(expr, frameIndex);
+        if (lv.kind === "value" && lv.value.location.kind === "memory") view.memoryReference = `0x${lv.value.location.address.toString(16)}`;
+      } catch {
+        // The interpreter cannot name it; the view simply has no memory reference.
+      }
+    }
+    return { ...view, name: text };
+  }
+
+  /** Truth of a breakpoint condition, compiled once per text and scope. */
+  condition(text: string, frameIndex: number): boolean {
+    const r = this.evaluate(text, frameIndex, { keepResult: false });
+    const t = unqual(r.type);
+    if (t.kind === "void") throw new JitdbgError("EVAL_CONDITION_VOID", `the condition '${text}' has type void; a condition must be a number or a pointer`);
+    if (t.kind === "struct" || t.kind === "union" || t.kind === "array") throw new JitdbgError("EVAL_CONDITION_TYPE", `the condition '${text}' has type '${typeName(r.type)}'; a condition must be a number or a pointer`);
+    const bytes = readBytes(this.dbg.inspector.memory, r.value, sizeOf(t) ?? 8);
+    if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
+    if (t.kind === "float") {
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return (t.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true)) !== 0;
+    }
+    return bytes.some((b) => b !== 0);
+  }
+
+  /** Unloads every cached expression module (console functions and persistent values stay). */
+  clearCache(): void {
+    for (const k of [...this.cache.keys()]) this.forget(k);
+  }
+
+  // ---- pipeline
+
+  private scopeFor(frame: Frame): FrameScope {
+    const rt = this.jit();
+    return new FrameScope(frame, this.bridge, rt.symbols, this.store!);
+  }
+
+  private nextEntry(): string {
+    return `__jitdbg_expr_${++this.serial}`;
+  }
+
+  /** addObject → non-finalizing look-ups of the entry → finalize. */
+  private link(result: CompileResult, frameVariables: Map<string, Variable>): Linked {
+    const linker = this.jit().linker;
+    const entry = result.entry!;
+    const module = linker.addObject(result.object, entry.replace("__jitdbg_", ""));
+    try {
+      if (!linker.getSymbolAddress(entry)) throw new JitdbgError("EVAL_NO_ENTRY", `the compiled object has no entry symbol '${entry}' (a compiler bug; please report the expression)`);
+      const load = linker.getSymbolLoadAddress(entry)!;
+      linker.finalize(module);
+      return { result, module, entry: load, frameVariables };
+    } catch (e) {
+      linker.removeModule(module);
+      throw e;
+    }
+  }
+
+  private forget(key: string): void {
+    const l = this.cache.get(key);
+    this.cache.delete(key);
+    if (!l) return;
+    this.trace?.("unload");
+    this.jit().linker.removeModule(l.module);
+  }
+
+  private run(linked: Linked, frame: Frame, opts: EvaluateOptions, transient: boolean): Evaluation {
+    const { result } = linked;
+    const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
+    const block = new Uint8Array(result.argBlock.size);
+    const writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[] = [];
+    for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, writeBack);
+    this.trace?.("call");
+    let outcome: CallOutcome;
+    try {
+      outcome = this.caller!.call({
+        entry: linked.entry,
+        argBlock: block,
+        resultSize: result.resultSize,
+        timeoutMicros: opts.timeoutMicros ?? DEFAULT_TIMEOUT,
+        ignoreBreakpoints: opts.ignoreBreakpoints ?? true,
+        describeStop: (pc) => this.describeStop(pc),
+      });
+    } finally {
+      this.trace?.("restore");
+      if (transient) {
+        this.trace?.("unload");
+        this.jit().linker.removeModule(linked.module);
+      }
+    }
+    if (outcome.kind !== "returned") throw this.failure(outcome, opts);
+    for (const w of writeBack) w.store(outcome.argBlock.subarray(w.slot.offset, w.slot.offset + w.slot.size));
+    return this.resultOf(result.resultType, outcome.result, opts.keepResult ?? false);
+  }
+
+  /** Writes one argument-block slot: a variable's address, or its (or a register's) value. */
+  private fill(slot: ArgSlot, block: Uint8Array, linked: Linked, frame: Frame, fv: FrameValues, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
+    const put = (bytes: Uint8Array): void => block.set(bytes.subarray(0, slot.size), slot.offset);
+    const loc = slot.location;
+    if (loc.kind === "value" && loc.register !== undefined && slot.name.startsWith("$")) {
+      const reg = loc.register as RegName;
+      const v = frame.index === 0 ? this.dbg.process.cpu.reg(reg) : frame.registers.get(DWARF_NUMBER.get(reg) ?? -1);
+      if (v === undefined) throw new JitdbgError("EVAL_REGISTER_UNAVAILABLE", `register ${slot.name} is not known in frame ${frame.index} (not saved by its callee); select frame 0 to use it`);
+      put(le64(v));
+      if (slot.written) {
+        if (frame.index !== 0) throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `'${slot.name}' can only be assigned in the innermost frame (frame 0)`);
+        writeBack.push({ slot, store: (b) => this.dbg.process.cpu.setReg(reg, fromLe(b)) });
+      }
+      return;
+    }
+    const variable = linked.frameVariables.get(slot.name);
+    if (!variable) throw new JitdbgError("EVAL_SLOT", `no frame variable '${slot.name}' for the compiled code's argument block (a debugger bug)`);
+    const value = fv.read(variable);
+    if (value.location.kind === "error") throw new JitdbgError("EVAL_UNAVAILABLE", `'${slot.name}' has no value here: ${value.location.message}`);
+    if (slot.fill === "address") {
+      if (value.location.kind !== "memory") throw new StaleSlot();
+      put(le64(value.location.address));
+      return;
+    }
+    if (value.location.kind === "memory") throw new StaleSlot();
+    const bytes = new Uint8Array(slot.size);
+    bytes.set(value.location.bytes.subarray(0, slot.size));
+    put(bytes);
+    if (slot.written) {
+      const store = value.location.store;
+      if (!store) throw new JitdbgError("EVAL_NOT_ASSIGNABLE", `cannot assign to '${slot.name}' here: the compiler keeps it as a computed value, not in a register or memory (optimized code)`);
+      const size = variable.type.byteSize ?? slot.size;
+      writeBack.push({ slot, store: (b) => store(b.subarray(0, size)) });
+    }
+  }
+
+  private resultOf(type: CType, bytes: Uint8Array, keep: boolean): Evaluation {
+    const dtype = this.bridge.toDwarf(type);
+    if (unqual(type).kind === "void") return { value: { type: dtype, location: { kind: "bytes", bytes: new Uint8Array(0) } }, type };
+    if (keep) {
+      const v = this.persistent.keepResult(type, bytes);
+      return { value: { type: dtype, location: { kind: "memory", address: v.address } }, type, resultName: v.name };
+    }
+    return { value: { type: dtype, location: { kind: "bytes", bytes } }, type };
+  }
+
+  private failure(o: Exclude<CallOutcome, { kind: "returned" }>, opts: EvaluateOptions): JitdbgError {
+    const restored = "the expression was abandoned and the program's registers and stack restored; it is stopped where it was";
+    switch (o.kind) {
+      case "signal": {
+        const addr = o.address !== undefined ? `, address 0x${o.address.toString(16)}` : "";
+        return new JitdbgError("EVAL_SIGNAL", `the expression received ${o.name} (${o.description}; pc 0x${o.pc.toString(16)}${addr}); ${restored}`);
+      }
+      case "timeout":
+        return new JitdbgError("EVAL_TIMEOUT", `the expression did not finish within ${(opts.timeoutMicros ?? DEFAULT_TIMEOUT) / 1000} ms of emulated time (it was at ${this.describeStop(o.pc)}); ${restored}. An endless loop? Otherwise give it a longer timeout`);
+      case "breakpoint":
+        return new JitdbgError("EVAL_BREAKPOINT", `the expression stopped at a breakpoint: ${o.description}; ${restored}. Evaluate with ignore-breakpoints on to run through breakpoints`);
+      case "exited":
+        return new JitdbgError("EVAL_EXITED", `the program exited with status ${o.status} while the expression ran (did it call exit()?)`);
+    }
+  }
+
+  private describeStop(pc: bigint): string {
+    return this.dbg.describePc(pc);
+  }
+
+  // ---- persistent names and console functions
+
+  private declare(name: string, rhs: string, frameIndex: number, opts: EvaluateOptions): Evaluation {
+    const r = this.evaluate(rhs, frameIndex, { ...opts, keepResult: false });
+    if (unqual(r.type).kind === "void") throw new JitdbgError("EVAL_VOID_VARIABLE", `'${name}' cannot hold a void value`);
+    const bytes = readBytes(this.dbg.inspector.memory, r.value);
+    if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
+    const v = this.persistent.declare(name, r.type, bytes);
+    return { value: { type: r.value.type, location: { kind: "memory", address: v.address } }, type: r.type, resultName: name };
+  }
+
+  private defineFunction(result: CompileResult): Evaluation {
+    const def = result.defines[0]!;
+    const linker = this.jit().linker;
+    const old = this.persistent.function(def.name);
+    let module: JitModule;
+    if (old) module = linker.replaceModule(old.module, result.object);
+    else {
+      module = linker.addObject(result.object, `fn:${def.name}`);
+      try {
+        linker.finalize(module);
+      } catch (e) {
+        linker.removeModule(module);
+        throw e;
+      }
+    }
+    this.persistent.setFunction({ name: def.name, type: def.type, module });
+    const text = `${old ? "redefined" : "defined"} ${typeName(def.type, def.name)}`;
+    return { value: { type: this.bridge.toDwarf(def.type), location: { kind: "error", message: text } }, type: def.type, defined: text };
+  }
+
+  /** `:c` blocks: the external C compiler backend; never cached, unloaded after the run. */
+  private external(block: string, frameIndex: number, opts: EvaluateOptions): Evaluation {
+    const frame = this.dbg.frame(frameIndex);
+    const scope = this.scopeFor(frame);
+    this.trace?.("compile");
+    this.compiles++;
+    const result = compileWithExternalCc(block, scope, { entryName: this.nextEntry() });
+    if (result.kind === "function") return this.defineFunction(result);
+    const linked = this.link(result, scope.frameVariables);
+    try {
+      return this.run(linked, frame, opts, true);
+    } catch (e) {
+      if (e instanceof StaleSlot) throw new JitdbgError("EVAL_STALE", "a variable moved while the block was compiled; evaluate it again");
+      throw e;
+    }
+  }
+}
+
+/** Same text in the same scope reuses a compilation: the image and the innermost DWARF scope (or function) at the pc. */
+function scopeKey(frame: Frame): string {
+  const inner = frame.scopes?.[0];
+  if (inner) return `${frame.image?.path ?? "?"}@${inner.die.offset}`;
+  const fn = frame.image?.functionAt(frame.lookupPc);
+  return fn ? `${frame.image!.path}@${fn.function.die.offset}` : `nodebug:${frame.image?.path ?? "?"}`;
+}
+
+function le64(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  return b;
+}
+
+function fromLe(b: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = Math.min(b.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}

@@ -1,0 +1,114 @@
+/**
+ * The names compiled expressions may use from the inferior, for the JIT linker: the program's ELF
+ * symbols at run-time addresses (value + load bias, so static-PIE works), with GNU indirect
+ * functions (glibc's strlen, memcmp...) resolved to the implementation the program's start-up
+ * chose (read from the IRELATIVE slot it filled, never by running the resolver), plus names the
+ * evaluator defines: statics and functions known only by address, TLS variables by block offset,
+ * persistent variables.
+ */
+import * as C from "../../elf/constants.js";
+import type { ElfFile } from "../../elf/reader.js";
+import type { InferiorSymbol, SymbolResolver } from "../../jit/resolver.js";
+
+const R_X86_64_IRELATIVE = 37;
+
+export interface ProgramImage {
+  file: ElfFile;
+  bias: bigint;
+}
+
+export class InferiorSymbols implements SymbolResolver {
+  private readonly defined = new Map<string, InferiorSymbol>();
+  private elf: Map<string, { sym: InferiorSymbol; ifunc: boolean }> | undefined;
+  private irelative: Map<bigint, bigint> | undefined;
+  private readonly funcs = new Set<string>();
+
+  constructor(
+    private readonly image: ProgramImage,
+    /** Reads an 8-byte word of the inferior (undefined when unmapped). */
+    private readonly readWord: (address: bigint) => bigint | undefined,
+  ) {}
+
+  /** Defines (or redefines) a name the evaluator made up. */
+  define(name: string, sym: InferiorSymbol): void {
+    this.defined.set(name, sym);
+  }
+
+  /** A synthetic name for an address (a static variable or function the ELF symbols cannot name). */
+  atAddress(address: bigint, size = 0n): string {
+    const name = `__jitdbg_at_${address.toString(16)}`;
+    if (!this.defined.has(name)) this.defined.set(name, { address, size });
+    return name;
+  }
+
+  /** A synthetic name for a variable at `offset` in the executable's TLS block (module 1). */
+  tlsAt(offset: bigint, size = 0n): string {
+    const name = `__jitdbg_tls_${offset.toString(16)}`;
+    if (!this.defined.has(name)) this.defined.set(name, { address: 0n, size, tls: { moduleId: 1, offset } });
+    return name;
+  }
+
+  lookup(name: string): InferiorSymbol | undefined {
+    const d = this.defined.get(name);
+    if (d) return d;
+    const e = this.elfSymbols().get(name);
+    if (!e) return undefined;
+    if (!e.ifunc) return e.sym;
+    const impl = this.ifuncTarget(e.sym.address);
+    return impl === undefined ? undefined : { address: impl, size: 0n };
+  }
+
+  /** The ELF symbol's run-time address (indirect functions: their implementation), if any. */
+  addressOf(name: string): bigint | undefined {
+    const s = this.lookup(name);
+    return s && !s.tls ? s.address : undefined;
+  }
+
+  /** Whether the program has a (global or weak) ELF symbol of this name and what kind it is. */
+  elfKind(name: string): "function" | "data" | "tls" | undefined {
+    const e = this.elfSymbols().get(name);
+    if (!e) return undefined;
+    if (e.sym.tls) return "tls";
+    return this.funcs.has(name) ? "function" : "data";
+  }
+
+  *names(): Iterable<string> {
+    yield* this.elfSymbols().keys();
+  }
+
+  private elfSymbols(): Map<string, { sym: InferiorSymbol; ifunc: boolean }> {
+    if (this.elf) return this.elf;
+    const out = new Map<string, { sym: InferiorSymbol; ifunc: boolean }>();
+    const { file, bias } = this.image;
+    const syms = file.symbols().length > 0 ? file.symbols() : file.dynamicSymbols();
+    for (const s of syms) {
+      if (!s.name || s.shndx === C.SHN_UNDEF || s.bind === C.STB_LOCAL) continue;
+      if (s.type === C.STT_SECTION || s.type === C.STT_FILE) continue;
+      const prev = out.get(s.name);
+      if (prev && s.bind === C.STB_WEAK) continue;
+      const ifunc = s.type === C.STT_GNU_IFUNC;
+      if (s.type === C.STT_FUNC || ifunc) this.funcs.add(s.name);
+      if (s.type === C.STT_TLS) out.set(s.name, { sym: { address: 0n, size: s.size, tls: { moduleId: 1, offset: s.value } }, ifunc: false });
+      else out.set(s.name, { sym: { address: s.shndx === C.SHN_ABS ? s.value : s.value + bias, size: s.size }, ifunc });
+    }
+    this.elf = out;
+    return out;
+  }
+
+  /** resolver address → the GOT slot the start-up code filled with the chosen implementation. */
+  private ifuncTarget(resolver: bigint): bigint | undefined {
+    if (!this.irelative) {
+      this.irelative = new Map();
+      const { file, bias } = this.image;
+      for (const sec of file.sections) {
+        if (sec.type !== C.SHT_RELA) continue;
+        for (const r of file.relocations(sec)) if (r.type === R_X86_64_IRELATIVE) this.irelative.set(r.addend + bias, r.offset + bias);
+      }
+    }
+    const slot = this.irelative.get(resolver);
+    if (slot === undefined) return undefined;
+    const v = this.readWord(slot);
+    // Before start-up applied it, the slot still holds the link-time value (or zero).
+    return v === undefined || v === 0n || v === resolver ? undefined : v;
+  }
+}

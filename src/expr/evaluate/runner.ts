@@ -1,0 +1,121 @@
+/**
+ * Calls a finalized expression entry on the inferior's thread, the way LLDB's expression evaluator
+ * does: on the thread's own stack below the red zone (rsp - 128, 16-byte aligned), with the argument
+ * block and result buffer in inferior memory there, and a return address at the JIT runtime's trap.
+ * Runs in time slices up to a budget of emulated time, then reads the result and the argument block
+ * and puts everything back: the CPU context (every register) and the stack bytes it used.
+ */
+import type { CpuContext } from "../../emu/cpu.js";
+import type { Process } from "../../inferior/process.js";
+
+/** The x86-64 System V red zone below rsp that leaf code may use without moving rsp. */
+const RED_ZONE = 128n;
+/** Stack bytes below the scratch saved and restored around a call (callees use it as they please). */
+const STACK_SNAPSHOT = 64n * 1024n;
+const SLICE_MICROS = 30_000;
+
+export interface HookStop {
+  kind: "breakpoint" | "data" | "step";
+  address: bigint;
+}
+
+/** How the debugger's breakpoint hooks behave while expression code runs. */
+export interface HookControl {
+  /** Runs `fn` with breakpoint hooks silenced (ignore-breakpoints) or live. */
+  during<T>(silenced: boolean, fn: () => T): T;
+  /** The stop a hook requested in the last slice, taken (cleared) by this call. */
+  takeHookStop(): HookStop | undefined;
+}
+
+export interface CallRequest {
+  entry: bigint;
+  /** Filled argument block (written below the red zone; its address goes in rdi). */
+  argBlock: Uint8Array;
+  /** Bytes of the result buffer (address in rsi). */
+  resultSize: number;
+  /** Budget of emulated (wall-clock) time in microseconds. */
+  timeoutMicros: number;
+  ignoreBreakpoints: boolean;
+  /** Called at a breakpoint inside the expression (ignoreBreakpoints off), before anything is restored. */
+  describeStop?: (pc: bigint) => string;
+}
+
+export type CallOutcome =
+  | { kind: "returned"; result: Uint8Array; argBlock: Uint8Array; micros: number }
+  | { kind: "signal"; name: string; pc: bigint; address?: bigint; description: string }
+  | { kind: "breakpoint"; pc: bigint; description: string }
+  | { kind: "timeout"; pc: bigint; micros: number }
+  | { kind: "exited"; status: number };
+
+const align16 = (n: bigint): bigint => n & ~15n;
+const up16 = (n: number): bigint => BigInt(Math.ceil(n / 16) * 16);
+
+export class ThreadCaller {
+  constructor(
+    private readonly process: Process,
+    private readonly trap: bigint,
+    private readonly hooks: HookControl,
+  ) {}
+
+  call(req: CallRequest): CallOutcome {
+    const cpu = this.process.cpu;
+    const ctx: CpuContext = cpu.saveContext();
+    const rsp0 = cpu.reg("rsp");
+    const top = align16(rsp0 - RED_ZONE);
+    const resultAt = top - up16(Math.max(req.resultSize, 16));
+    const argAt = resultAt - up16(Math.max(req.argBlock.length, 8));
+    const retSlot = argAt - 8n; // rsp as right after a `call`: rsp + 8 is 16-byte aligned
+    const snapshot = this.saveStack(top);
+    try {
+      cpu.write(resultAt, new Uint8Array(Number(top - resultAt)));
+      cpu.write(argAt, req.argBlock);
+      const ret = new Uint8Array(8);
+      new DataView(ret.buffer).setBigUint64(0, this.trap, true);
+      cpu.write(retSlot, ret);
+      cpu.setReg("rsp", retSlot);
+      cpu.setReg("rdi", argAt);
+      cpu.setReg("rsi", resultAt);
+      cpu.setReg("rax", 0n);
+      cpu.setReg("rip", req.entry);
+      this.hooks.takeHookStop();
+      const outcome = this.hooks.during(req.ignoreBreakpoints, () => this.runToTrap(req));
+      if (outcome.kind !== "returned") return outcome;
+      const result = cpu.read(resultAt, req.resultSize);
+      const args = cpu.read(argAt, req.argBlock.length);
+      return { kind: "returned", result, argBlock: args, micros: outcome.micros };
+    } finally {
+      if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
+      cpu.restoreContext(ctx);
+      ctx.free();
+    }
+  }
+
+  private runToTrap(req: CallRequest): CallOutcome | { kind: "returned"; micros: number } {
+    const proc = this.process;
+    let used = 0;
+    for (;;) {
+      const budget = Math.min(SLICE_MICROS, Math.max(1, req.timeoutMicros - used));
+      const t0 = performance.now();
+      const r = proc.run({ until: this.trap, timeoutMicros: budget });
+      used += (performance.now() - t0) * 1000;
+      if (r.kind === "exited") return { kind: "exited", status: r.status };
+      if (r.kind === "signal") return { kind: "signal", name: r.name, pc: r.pc, address: r.address, description: r.description };
+      const pc = proc.pc;
+      if (pc === this.trap) return { kind: "returned", micros: used };
+      const hook = this.hooks.takeHookStop();
+      if (hook?.kind === "breakpoint" && !req.ignoreBreakpoints) {
+        return { kind: "breakpoint", pc, description: req.describeStop?.(pc) ?? `breakpoint at 0x${pc.toString(16)}` };
+      }
+      if (used >= req.timeoutMicros) return { kind: "timeout", pc, micros: used };
+    }
+  }
+
+  /** Saves the stack bytes the call may overwrite: from the scratch down STACK_SNAPSHOT bytes (what is mapped). */
+  private saveStack(top: bigint): { at: bigint; bytes: Uint8Array } | undefined {
+    const space = this.process.space;
+    let low = top - STACK_SNAPSHOT;
+    while (low < top && !space.isMapped(low, top - low)) low += 4096n - (low & 4095n);
+    if (low >= top) return undefined;
+    return { at: low, bytes: this.process.cpu.read(low, Number(top - low)) };
+  }
+}
