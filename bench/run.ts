@@ -4,6 +4,8 @@ import { benchEmulator } from "./emulator.js";
 const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "emulator", run: benchEmulator },
   { name: "link", run: async () => (await import("./link.js")).benchLink() },
+  { name: "dynamic", run: async () => (await import("./dynamic.js")).benchDynamic() },
+  { name: "dap", run: async () => (await import("./dap.js")).benchDap() },
 ];
 
 const only = process.argv.slice(2);

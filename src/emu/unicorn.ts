@@ -256,8 +256,12 @@ class UnicornCpu implements Cpu {
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle {
     // Unicorn 2.0.1 checks code hooks when it translates a block: blocks translated before this
-    // hook existed would never call it. Flush them (measured: needed for breakpoints and steps).
-    this.flushTranslations();
+    // hook existed would never call it: drop those blocks (a full flush costs ~130 ms, so a bounded
+    // hook only drops its own range). Before the first run nothing is translated yet.
+    if (this.started) {
+      if (begin <= end) this.invalidateCode(begin, end + 1n);
+      else this.flushTranslations();
+    }
     return this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => hook(big(address), size));
   }
 
