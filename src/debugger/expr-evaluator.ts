@@ -245,6 +245,7 @@ export class ExpressionEvaluator {
     }
     if (outcome.kind !== "returned") throw this.failure(outcome, opts);
     for (const w of writeBack) w.store(outcome.argBlock.subarray(w.slot.offset, w.slot.offset + w.slot.size));
+    if (writeBack.length > 0) this.dbg.registersChanged(); // the frames were unwound from the old registers
     return this.resultOf(result.resultType, outcome.result, opts.keepResult ?? false);
   }
 

@@ -81,11 +81,14 @@ export class InferiorSymbols implements SymbolResolver {
     const out = new Map<string, { sym: InferiorSymbol; ifunc: boolean }>();
     const { file, bias } = this.image;
     const syms = file.symbols().length > 0 ? file.symbols() : file.dynamicSymbols();
-    for (const s of syms) {
-      if (!s.name || s.shndx === C.SHN_UNDEF || s.bind === C.STB_LOCAL) continue;
-      if (s.type === C.STT_SECTION || s.type === C.STT_FILE) continue;
+    // Globals first (a global beats a weak definition); then locals under names no global has:
+    // a static-PIE libc keeps strlen & co. local, and expressions still call them by name.
+    const ordered = [...syms.filter((s) => s.bind !== C.STB_LOCAL), ...syms.filter((s) => s.bind === C.STB_LOCAL)];
+    for (const s of ordered) {
+      if (!s.name || s.shndx === C.SHN_UNDEF) continue;
+      if (s.type === C.STT_SECTION || s.type === C.STT_FILE || s.type === C.STT_NOTYPE) continue;
       const prev = out.get(s.name);
-      if (prev && s.bind === C.STB_WEAK) continue;
+      if (prev && (s.bind === C.STB_WEAK || s.bind === C.STB_LOCAL)) continue;
       const ifunc = s.type === C.STT_GNU_IFUNC;
       if (s.type === C.STT_FUNC || ifunc) this.funcs.add(s.name);
       if (s.type === C.STT_TLS) out.set(s.name, { sym: { address: 0n, size: s.size, tls: { moduleId: 1, offset: s.value } }, ifunc: false });

@@ -1,0 +1,77 @@
+/** The constructs the parity test evaluates, and the side effects it checks afterwards. */
+import type { Case } from "./fixture.js";
+
+/**
+ * `o2: false`: not compared at -O2. gcc's location list for `dl` names its stack slot before the
+ * store (gdb prints the same garbage there), and `pl` is a DW_OP_implicit_pointer (no address to
+ * pass to compiled code; gdb's synthetic pointers are not supported).
+ */
+export const CASES: Case[] = [
+  // literals and arithmetic
+  { expr: "1 + 2 * 3", kind: "int" },
+  { expr: "0x7fffffff + 1u", kind: "int" },
+  { expr: "-17 / 5 + -17 % 5", kind: "int" },
+  { expr: "1.5 + 2.25f", kind: "double" },
+  { expr: "1e3 / 7", kind: "double" },
+  { expr: "'e'", kind: "int" },
+  { expr: "\"lit\"", kind: "str" },
+  // locals and parameters
+  { expr: "local", kind: "int" },
+  { expr: "n * 100 + local", kind: "int" },
+  { expr: "d", kind: "double" },
+  { expr: "dl * 3", kind: "double", o2: false },
+  { expr: "buf", kind: "str" },
+  { expr: "buf[1]", kind: "int" },
+  { expr: "pt.x + pt.y * 10", kind: "int" },
+  { expr: "*pl", kind: "int", o2: false },
+  // globals, statics, arrays, struct members through pointers
+  { expr: "counter", kind: "int" },
+  { expr: "counter * 3 - big", kind: "int" },
+  { expr: "ratio", kind: "double" },
+  { expr: "hidden_static + 1", kind: "int" },
+  { expr: "message", kind: "str" },
+  { expr: "greeting", kind: "str" },
+  { expr: "numbers[3] + numbers[4]", kind: "int" },
+  { expr: "it->id", kind: "int" },
+  { expr: "it->name", kind: "str" },
+  { expr: "it->next->weight", kind: "double" },
+  { expr: "head->next->next->pos.y", kind: "int" },
+  { expr: "items[2].name[5]", kind: "int" },
+  { expr: "&items[1]", kind: "ptr" },
+  { expr: "it->next", kind: "ptr" },
+  { expr: "(item_t *)head == &items[0]", kind: "int" },
+  { expr: "(int)favorite", kind: "int" },
+  { expr: "BLUE - GREEN", kind: "int" },
+  // casts
+  { expr: "(char)300", kind: "int" },
+  { expr: "(unsigned short)-1", kind: "int" },
+  { expr: "(int)(ratio * 10)", kind: "int" },
+  { expr: "(double)counter / 8", kind: "double" },
+  { expr: "*(int *)&items[1]", kind: "int" },
+  // TLS
+  { expr: "tls_counter", kind: "int" },
+  { expr: "tls_ratio * 2", kind: "double" },
+  // calls: libc, doubles, struct results, a static function
+  { expr: "strlen(message)", kind: "int" },
+  { expr: "strlen(it->name) + strlen(\"four\")", kind: "int" },
+  { expr: "memcmp(items[0].name, items[1].name, 5)", kind: "int" },
+  { expr: "memcmp(message, \"hello\", 5) == 0", kind: "int" },
+  { expr: "add(counter, n)", kind: "int" },
+  { expr: "scale(d, dl)", kind: "double", o2: false },
+  { expr: "scale(ratio, 4) + 0.125", kind: "double" },
+  { expr: "make_point(n, local)", kind: "point" },
+  { expr: "make_point(3, 4).y", kind: "int" },
+  { expr: "twice(21)", kind: "int" },
+];
+
+/** Assignments at BREAK2 and the C expressions the program prints after them. */
+export const EFFECTS: { expr: string; post: string; expected: number }[] = [
+  { expr: "counter = 99", post: "counter", expected: 99 },
+  { expr: "ratio *= 4", post: "ratio", expected: 3 },
+  { expr: "items[0].weight = 0.25", post: "items[0].weight", expected: 0.25 },
+  { expr: "it->id += 5", post: "items[1].id", expected: 25 },
+  { expr: "local = 77", post: "local", expected: 77 },
+  { expr: "tls_counter = 1000", post: "tls_counter", expected: 1000 },
+  { expr: "numbers[2]++", post: "numbers[2]", expected: 4 },
+];
+
