@@ -94,7 +94,7 @@ export class ThreadCaller {
     const proc = this.process;
     let used = 0;
     for (;;) {
-      const budget = Math.min(SLICE_MICROS, Math.max(1, req.timeoutMicros - used));
+      const budget = Math.ceil(Math.min(SLICE_MICROS, Math.max(1, req.timeoutMicros - used)));
       const t0 = performance.now();
       const r = proc.run({ until: this.trap, timeoutMicros: budget });
       used += (performance.now() - t0) * 1000;
