@@ -90,6 +90,7 @@ export class ExpressionEvaluator {
       this.caller = new ThreadCaller(proc, this.runtime.tls.trapAddress, {
         during: (silenced, fn) => this.dbg.control.duringExpression(silenced, fn),
         takeHookStop: () => this.dbg.control.takeHookStop(),
+        skipOnce: (pc) => this.dbg.control.skipBreakpointOnce(pc),
       });
     }
     return this.runtime;
@@ -227,6 +228,7 @@ export class ExpressionEvaluator {
     for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, writeBack);
     this.trace?.("call");
     let outcome: CallOutcome;
+    let nested = false;
     try {
       outcome = this.caller!.call({
         entry: linked.entry,
@@ -235,8 +237,13 @@ export class ExpressionEvaluator {
         timeoutMicros: opts.timeoutMicros ?? DEFAULT_TIMEOUT,
         ignoreBreakpoints: opts.ignoreBreakpoints ?? true,
         describeStop: (pc) => this.describeStop(pc),
+        shouldStop: (pc) => {
+          nested = true;
+          return this.breakpointStops(pc);
+        },
       });
     } finally {
+      if (nested) this.dbg.registersChanged(); // frames were unwound inside the call
       this.trace?.("restore");
       if (transient) {
         this.trace?.("unload");
@@ -311,6 +318,30 @@ export class ExpressionEvaluator {
     }
   }
 
+  /**
+   * Whether breakpoints at pc, hit inside an expression with ignore-breakpoints off, stop it: one
+   * without a condition does; a condition is evaluated (nested, in the callee's frame). Hit counts
+   * and logpoints are left to the program's own runs.
+   */
+  private breakpointStops(pc: bigint): boolean {
+    const bps = this.dbg.breakpoints.breakpointsAt(pc);
+    if (bps.length === 0) return true;
+    this.dbg.registersChanged();
+    try {
+      return bps.some((bp) => {
+        const cond = bp.options.condition?.trim();
+        if (!cond) return bp.options.logMessage === undefined;
+        try {
+          return this.condition(cond, 0);
+        } catch {
+          return true; // a condition that cannot be evaluated stops, as on the program's own runs
+        }
+      });
+    } finally {
+      this.dbg.registersChanged();
+    }
+  }
+
   private describeStop(pc: bigint): string {
     return this.dbg.describePc(pc);
   }
@@ -342,7 +373,8 @@ export class ExpressionEvaluator {
       }
     }
     this.persistent.setFunction({ name: def.name, type: def.type, module });
-    const text = `${old ? "redefined" : "defined"} ${typeName(def.type, def.name)}`;
+    const params = def.type.params.map((p) => typeName(p)).join(", ") + (def.type.variadic ? ", ..." : "");
+    const text = `${old ? "redefined" : "defined"} ${typeName(def.type.ret)} ${def.name}(${params || "void"})`;
     return { value: { type: this.bridge.toDwarf(def.type), location: { kind: "error", message: text } }, type: def.type, defined: text };
   }
 

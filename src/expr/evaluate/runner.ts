@@ -25,6 +25,8 @@ export interface HookControl {
   during<T>(silenced: boolean, fn: () => T): T;
   /** The stop a hook requested in the last slice, taken (cleared) by this call. */
   takeHookStop(): HookStop | undefined;
+  /** The breakpoint at pc does not fire the next time it is reached (resuming from it). */
+  skipOnce(pc: bigint): void;
 }
 
 export interface CallRequest {
@@ -38,6 +40,8 @@ export interface CallRequest {
   ignoreBreakpoints: boolean;
   /** Called at a breakpoint inside the expression (ignoreBreakpoints off), before anything is restored. */
   describeStop?: (pc: bigint) => string;
+  /** Whether a breakpoint hit inside the expression stops it (its condition); default yes. */
+  shouldStop?: (pc: bigint) => boolean;
 }
 
 export type CallOutcome =
@@ -104,6 +108,11 @@ export class ThreadCaller {
       if (pc === this.trap) return { kind: "returned", micros: used };
       const hook = this.hooks.takeHookStop();
       if (hook?.kind === "breakpoint" && !req.ignoreBreakpoints) {
+        if (req.shouldStop && !req.shouldStop(pc)) {
+          // Condition false: run on, past this breakpoint once.
+          this.hooks.skipOnce(pc);
+          continue;
+        }
         return { kind: "breakpoint", pc, description: req.describeStop?.(pc) ?? `breakpoint at 0x${pc.toString(16)}` };
       }
       if (used >= req.timeoutMicros) return { kind: "timeout", pc, micros: used };
