@@ -67,6 +67,11 @@ export class RunControl {
     return s;
   }
 
+  /** Outside run() (an expression call resuming from a breakpoint): it does not fire once at `address`. */
+  skipBreakpointOnce(address: bigint): void {
+    this.suppressAt = address;
+  }
+
   pause(): void {
     this.pauseRequested = true;
     if (this.running) this.process.requestStop();
