@@ -6,6 +6,7 @@
  * decided after the hook has stopped the CPU, where expressions can run.
  */
 import type { Cpu, HookHandle } from "../emu/cpu.js";
+import { functionBreakAddresses, lineBreakAddresses, type CodeReader } from "./code-locations.js";
 import type { ImageInfo } from "./image-info.js";
 import type { RunControl } from "./run-control.js";
 
@@ -206,7 +207,7 @@ export class BreakpointManager {
 
   private bindSource(bp: Breakpoint, source: string, line: number): void {
     for (const image of this.images()) {
-      const found = image.dwarf?.addressesForLine(source, line);
+      const found = image.dwarf ? lineBreakAddresses(image.dwarf, source, line, this.reader(image)) : undefined;
       if (!found || found.addresses.length === 0) continue;
       bp.addresses = found.addresses.map((a) => a + image.bias);
       bp.line = found.line;
@@ -225,9 +226,9 @@ export class BreakpointManager {
 
   private bindFunction(bp: Breakpoint, name: string): void {
     for (const image of this.images()) {
-      const fn = image.dwarf?.findFunction(name);
-      if (fn) {
-        bp.addresses = [image.dwarf!.prologueEnd(fn) + image.bias];
+      const found = image.dwarf ? functionBreakAddresses(image.dwarf, name, this.reader(image)) : [];
+      if (found.length > 0) {
+        bp.addresses = found.map((a) => a + image.bias);
         bp.verified = true;
         bp.message = undefined;
         return;
@@ -243,6 +244,14 @@ export class BreakpointManager {
     bp.addresses = [];
     bp.verified = false;
     bp.message = `no function named '${name}' in the program or its loaded libraries`;
+  }
+
+  /** Code bytes of an image at link-time addresses. */
+  private reader(image: ImageInfo): CodeReader {
+    return (a, n) => {
+      const b = new Uint8Array(n);
+      return this.cpu.tryRead(a + image.bias, b) ? b : undefined;
+    };
   }
 
   private syncHooks(): void {

@@ -8,6 +8,7 @@ import { Process, type ProcessOptions } from "../inferior/process.js";
 import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
 import { disassemble, type DisassembledInstruction } from "./disassembly.js";
 import { ImageInfo } from "./image-info.js";
+import { hiddenInlineFrames } from "./inline-frames.js";
 import { ExpressionEvaluator } from "./expr-evaluator.js";
 import { Inspector } from "./inspector.js";
 import { RunControl, type RawStop } from "./run-control.js";
@@ -44,6 +45,8 @@ export class Debugger {
   private pendingFatal: { signal: number; name: string } | undefined;
   private signalFilters = new Set<SignalFilter>(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
   private exited = false;
+  /** Inlined calls starting at the stop pc that are shown as not entered yet (gdb's view). */
+  private hiddenInline = 0;
 
   private constructor(
     process: Process,
@@ -128,13 +131,23 @@ export class Debugger {
   }
 
   async stepIn(): Promise<RunResult> {
+    this.ensureStopped();
+    if (this.hiddenInline > 0 && !this.pendingFatal) {
+      // At the start of an inlined call: stepping in enters it without running (gdb's `step`).
+      const hidden = this.hiddenInline - 1;
+      const pc = this.process.pc;
+      return this.finish({ reason: "step", description: `Stepped into an inlined call at ${this.describePc(pc)}`, pc }, hidden);
+    }
     return this.step((s) => s.stepLine("in"));
   }
 
   async stepOut(): Promise<RunResult> {
     const frames = this.stackTrace();
     const caller = frames[1];
-    if (!caller) throw new JitdbgError("STEP_OUTERMOST", "this is the outermost frame: there is no caller to return to");
+    // Like gdb, main is the outermost frame: libc's start-up code is not the user's caller.
+    if (!caller || (frames[0]!.functionName === "main" && frames[0]!.unwoundBy !== "inline" && !caller.source)) {
+      throw new JitdbgError("STEP_OUTERMOST", `"step out" is not meaningful in the outermost frame (${frames[0]?.functionName ?? "?"}); use continue to run to the end`);
+    }
     return this.step((s) => s.stepOut(caller.pc, frames[0]!.cfa ?? caller.registers.get(7)!));
   }
 
@@ -148,7 +161,8 @@ export class Debugger {
       if (r) return this.finish(r);
     }
     const pc = this.process.pc;
-    return this.finish({ reason: "step", description: `Stepped one instruction to ${this.describePc(pc)}`, pc });
+    // Like gdb's stepi: every inlined frame at the pc is shown.
+    return this.finish({ reason: "step", description: `Stepped one instruction to ${this.describePc(pc)}`, pc }, 0);
   }
 
   /** Runs to the first address of a source line (breakpoints on the way still stop). */
@@ -204,7 +218,7 @@ export class Debugger {
 
   stackTrace(): Frame[] {
     this.ensureStopped();
-    this.framesCache ??= unwindStack({ cpu: this.process.cpu, imageFor: (pc) => this.imageFor(pc) });
+    this.framesCache ??= unwindStack({ cpu: this.process.cpu, imageFor: (pc) => this.imageFor(pc), hiddenInline: this.hiddenInline });
     return this.framesCache;
   }
 
@@ -390,8 +404,16 @@ export class Debugger {
     return this.finish(this.deliverFatalResult());
   }
 
-  private finish(r: RunResult): RunResult {
+  /** Records a stop; `hidden` overrides how many inlined frames starting at the pc are hidden. */
+  private finish(r: RunResult, hidden?: number): RunResult {
     this.lastResult = r;
+    this.hiddenInline = 0;
+    if (hidden !== undefined) this.hiddenInline = hidden;
+    else if (r.reason !== "exited") {
+      // Function breakpoints that stopped here keep their own inlined frame visible.
+      const names = new Set((r.hitBreakpointIds ?? []).map((id) => this.breakpoints.all().find((b) => b.id === id)?.functionName).filter((n): n is string => n !== undefined));
+      this.hiddenInline = hiddenInlineFrames(this.imageFor(r.pc), r.pc, (name) => names.has(name));
+    }
     if (r.reason === "exited") {
       this.exited = true;
       this.pendingFatal = undefined;

@@ -36,6 +36,12 @@ export interface UnwindContext {
   /** Call frame information for code outside the images (JIT modules). */
   extraCfi?(pc: bigint): CallFrameInfo | undefined;
   maxFrames?: number;
+  /**
+   * Inlined calls at the top that have not started yet (gdb hides inlined frames whose code starts
+   * at the stop pc): the innermost `hiddenInline` virtual frames are left out, and the first shown
+   * frame is at the hidden call's call site.
+   */
+  hiddenInline?: number;
 }
 
 const RSP = 7;
@@ -88,7 +94,9 @@ export function unwindStack(ctx: UnwindContext): Frame[] {
   let how: Frame["unwoundBy"] = "top";
   for (let i = 0; i < max; i++) {
     const step = unwindOne(ctx, pc, regs, i > 0);
-    for (const f of describeFrames(ctx, i, pc, regs, step?.cfa, how)) frames.push({ ...f, index: frames.length });
+    let described = describeFrames(ctx, i, pc, regs, step?.cfa, how);
+    if (i === 0 && ctx.hiddenInline) described = described.slice(Math.min(ctx.hiddenInline, described.length - 1));
+    for (const f of described) frames.push({ ...f, index: frames.length });
     if (!step || step.returnAddress === undefined || step.returnAddress === 0n) break;
     // A caller whose stack pointer does not grow outwards is a broken chain: stop there.
     const oldSp = regs.get(RSP)!;

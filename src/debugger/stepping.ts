@@ -5,6 +5,7 @@
  * into the middle of the caller's line, keep going to the start of its next line.
  */
 import type { Cpu, HookHandle } from "../emu/cpu.js";
+import { stepInAddress } from "./code-locations.js";
 import type { ImageInfo } from "./image-info.js";
 import type { RawStop } from "./run-control.js";
 import type { RunResult } from "./stops.js";
@@ -91,7 +92,12 @@ export class Stepper {
           const calleeImage = this.host.imageFor(e.pc);
           if (mode === "in" && calleeImage?.lineRange(e.pc)) {
             const fn = calleeImage.functionAt(e.pc)?.function;
-            const body = fn && calleeImage.dwarf ? calleeImage.dwarf.prologueEnd(fn) + calleeImage.bias : e.pc;
+            const bias = calleeImage.bias;
+            const read = (a: bigint, n: number): Uint8Array | undefined => {
+              const b = new Uint8Array(n);
+              return cpu.tryRead(a + bias, b) ? b : undefined;
+            };
+            const body = fn && calleeImage.dwarf ? stepInAddress(calleeImage.dwarf, fn, read) + bias : e.pc;
             if (body === e.pc) return { kind: "done", pc: e.pc };
             return this.runTo(body, () => true);
           }

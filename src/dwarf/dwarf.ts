@@ -139,15 +139,16 @@ export class Dwarf {
   /**
    * Breakpoint addresses for file:line like gdb: the best line ≥ the requested one with is_stmt
    * code, one address per function (the lowest), across every unit whose line table names the file.
+   * `perBlock`: every is_stmt address of the line instead (for a per-block filter like gdb's).
    * Only units whose file table mentions the file run their line programs.
    */
-  addressesForLine(file: string, line: number): LineAddresses | undefined {
+  addressesForLine(file: string, line: number, opts: { perBlock?: boolean } = {}): LineAddresses | undefined {
     const candidates: { unit: Unit; table: LineTable; line: number; addresses: bigint[] }[] = [];
     for (const unit of this.info.units) {
       const h = this.safeLineHeader(unit);
       if (!h || !h.files.some((f) => f.path !== "" && pathMatches(f.path, file))) continue;
       const table = this.lineTable(unit);
-      const res = table?.addressesFor(file, line);
+      const res = table?.addressesFor(file, line, { everyRow: opts.perBlock });
       if (table && res) candidates.push({ unit, table, ...res });
     }
     if (candidates.length === 0) return undefined;
@@ -157,6 +158,11 @@ export class Dwarf {
     for (const c of candidates) {
       if (c.line !== best) continue;
       path = c.table.rows().find((r) => r.line === best && pathMatches(r.file, file))?.file ?? path;
+      if (opts.perBlock) {
+        // Every is_stmt row: the caller keeps one per block (gdb's filter).
+        out.push(...c.addresses);
+        continue;
+      }
       // One address per function: keep the lowest address in each function.
       const byFunction = new Map<string, bigint>();
       for (const a of c.addresses) {

@@ -54,9 +54,10 @@ export class LineTable {
 
   /**
    * Addresses for file:line. Picks the smallest line ≥ `line` that has is_stmt rows in the file
-   * (gdb's rule) and returns the start address of each run of rows for that line, ascending.
+   * (gdb's rule) and returns the start address of each run of rows for that line, ascending
+   * (`everyRow`: the address of every is_stmt row of that line).
    */
-  addressesFor(file: string, line: number): { line: number; addresses: bigint[] } | undefined {
+  addressesFor(file: string, line: number, opts: { everyRow?: boolean } = {}): { line: number; addresses: bigint[] } | undefined {
     let best: number | undefined;
     for (const seq of this.sequences) {
       for (const row of seq) {
@@ -71,7 +72,7 @@ export class LineTable {
       let prevMatched = false;
       for (const row of seq) {
         const match = !row.endSequence && row.isStmt && row.line === best && pathMatches(row.file, file);
-        if (match && !prevMatched) out.add(row.address);
+        if (match && (!prevMatched || opts.everyRow)) out.add(row.address);
         // Rows for other lines at the same address do not start a new run.
         if (!row.endSequence && row.line !== best) prevMatched = false;
         else if (match) prevMatched = true;
