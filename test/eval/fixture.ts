@@ -79,8 +79,8 @@ export async function atBreak1(exe: string, src: string): Promise<Session> {
   return { dbg, output, src };
 }
 
-/** The file name compileSource gave the generated source. */
-function srcName(_exe: string, src: string): string {
+/** The file name compileSource gave the generated source (under .cache/fixtures). */
+export function srcName(_exe: string, src: string): string {
   return `eval-probe-${createHash("sha256").update(src).digest("hex").slice(0, 16)}.c`;
 }
 

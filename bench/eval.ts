@@ -1,0 +1,117 @@
+/**
+ * Expression evaluation round trips at a breakpoint (test/fixtures/eval/probe.c, gcc -O0 -g
+ * -static): in-process through the Debugger facade — the first evaluation of a text (compile, link,
+ * finalize, call) and repeated evaluations of the same text (cached module: fill, call, restore) —
+ * for a simple expression and one that calls functions(libc calls cast to their return type, as lldb requires without libc debug info); then the same over DAP `evaluate`
+ * (context watch), jitdbg's adapter side by side with lldb-vscode when it is installed.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { DapClient, type DapMessage } from "../src/cli/dap-client.js";
+import { repoRoot } from "../test/helpers/compile.js";
+import { BUILDS, atBreak1, build, lineOf, srcName } from "../test/eval/fixture.js";
+import { fmt, median } from "./stats.js";
+
+const FIRST = 20;
+const REPEAT = 300;
+const DAP_REPEAT = 100;
+const LLDB_VSCODE = ["/usr/bin/lldb-vscode-14", "/usr/lib/llvm-14/bin/lldb-vscode", "/usr/bin/lldb-vscode"].find((p) => existsSync(p));
+
+const EXPRS = [
+  { label: "simple", text: "counter * 3 + local", vary: (i: number) => `counter * 3 + local + ${i}` },
+  { label: "calls", text: "add(counter, n) + (unsigned long)strlen(message)", vary: (i: number) => `add(counter, n) + (unsigned long)strlen(message) + ${i}` },
+];
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p))]!;
+}
+
+function ms(t: bigint): number {
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function inProcess(exe: string, src: string): Promise<string[]> {
+  const s = await atBreak1(exe, src);
+  const out: string[] = [];
+  try {
+    for (const e of EXPRS) {
+      const first: number[] = [];
+      for (let i = 0; i < FIRST; i++) {
+        const t = process.hrtime.bigint();
+        s.dbg.inspector.evaluate(e.vary(i), 0, { context: "watch" });
+        first.push(ms(t));
+      }
+      const again: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const t = process.hrtime.bigint();
+        s.dbg.inspector.evaluate(e.text, 0, { context: "watch" });
+        again.push(ms(t));
+      }
+      const warm = again.slice(10);
+      out.push(`  in-process ${e.label.padEnd(6)} first p50 ${fmt(median(first))} ms p90 ${fmt(pct(first, 0.9))} ms   repeated p50 ${(median(warm) * 1000).toFixed(0)} µs p90 ${(pct(warm, 0.9) * 1000).toFixed(0)} µs`);
+    }
+  } finally {
+    s.dbg.close();
+  }
+  return out;
+}
+
+async function overDap(command: string, args: string[], exe: string, source: string, line: number): Promise<Map<string, number[]>> {
+  const dap = new DapClient(command, args);
+  const times = new Map<string, number[]>();
+  try {
+    await dap.request("initialize", { adapterID: "bench", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
+    const initialized = dap.waitFor("initialized");
+    await dap.request("launch", { program: exe, args: [], stopOnEntry: false });
+    await initialized;
+    await dap.request("setBreakpoints", { source: { path: source }, breakpoints: [{ line }] });
+    const stopped = dap.waitFor("stopped");
+    await dap.request("configurationDone");
+    await stopped;
+    const threads: DapMessage = await dap.request("threads");
+    const threadId = (threads.body!.threads as { id: number }[])[0]!.id;
+    const st = await dap.request("stackTrace", { threadId, startFrame: 0, levels: 1 });
+    const frameId = (st.body!.stackFrames as { id: number }[])[0]!.id;
+    for (const e of EXPRS) {
+      const list: number[] = [];
+      for (let i = 0; i < DAP_REPEAT; i++) {
+        const t = process.hrtime.bigint();
+        const r = await dap.request("evaluate", { expression: e.text, frameId, context: "watch" });
+        if (!r.success) throw new Error(`${command}: evaluate ${e.text}: ${r.message ?? "failed"}`);
+        list.push(ms(t));
+      }
+      times.set(e.label, list.slice(5));
+    }
+    await dap.request("disconnect", { terminateDebuggee: true }).catch(() => undefined);
+  } finally {
+    dap.close();
+  }
+  return times;
+}
+
+export async function benchEval(): Promise<string> {
+  const { exe, src } = build(BUILDS[0]!, [], ["counter"]);
+  const lines = [`eval: evaluate at a breakpoint of probe.c (gcc -O0 -g -static); first = a new text each time (${FIRST}), repeated = the same text (${REPEAT})`];
+  lines.push(...(await inProcess(exe, src)));
+  const source = join(repoRoot, ".cache", "fixtures", srcName(exe, src));
+  const line = lineOf(src, "/* BREAK1 */");
+  const adapter = join(repoRoot, "dist", "adapter", "main.js");
+  if (!existsSync(adapter)) {
+    lines.push("  over DAP: dist/adapter/main.js not built (npm run build) — skipped");
+    return lines.join("\n");
+  }
+  const ours = await overDap(process.execPath, [adapter], exe, source, line);
+  const theirs = LLDB_VSCODE ? await overDap(LLDB_VSCODE, [], exe, source, line) : undefined;
+  for (const e of EXPRS) {
+    const o = ours.get(e.label)!;
+    const base = `  over DAP   ${e.label.padEnd(6)} jitdbg p50 ${fmt(median(o))} ms p90 ${fmt(pct(o, 0.9))} ms`;
+    if (!theirs) {
+      lines.push(`${base}   lldb-vscode not installed (apt-get install lldb) — no ratio`);
+      continue;
+    }
+    const t = theirs.get(e.label)!;
+    lines.push(`${base}   lldb-vscode p50 ${fmt(median(t))} ms p90 ${fmt(pct(t, 0.9))} ms   ratio ${(median(o) / median(t)).toFixed(2)}x`);
+  }
+  return lines.join("\n");
+}
