@@ -6,6 +6,7 @@ const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "link", run: async () => (await import("./link.js")).benchLink() },
   { name: "dynamic", run: async () => (await import("./dynamic.js")).benchDynamic() },
   { name: "dap", run: async () => (await import("./dap.js")).benchDap() },
+  { name: "eval", run: async () => (await import("./eval.js")).benchEval() },
 ];
 
 const only = process.argv.slice(2);
