@@ -21,10 +21,13 @@ import {
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
 import type { Breakpoint } from "../src/debugger/breakpoints.js";
+import type { ImageInfo } from "../src/debugger/image-info.js";
 import { Debugger, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/stops.js";
 import { assign } from "../src/debugger/values.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
+import { JitdbgError } from "../src/errors.js";
+import { ExprError } from "../src/expr/errors.js";
 import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
 
 const THREAD_ID = 1;
@@ -182,18 +185,28 @@ export class JitdbgSession extends LoggingDebugSession {
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     this.handleSync(response, () => {
       const dbg = this.debugger();
+      const frame = this.frameIndex(args.frameId, true);
       let view;
       if (args.variablesReference !== undefined && args.variablesReference !== 0) {
         view = dbg.inspector.variables(args.variablesReference).find((v) => v.name === args.name);
       } else {
-        view = dbg.inspector.evaluate(args.name, this.frameIndex(args.frameId));
+        view = dbg.inspector.evaluate(args.name, frame, { context: "hover" });
       }
+      const name = view?.evaluateName ?? args.name;
       const size = view ? sizeOfType(view.type) : undefined;
-      if (!view?.memoryReference || size === undefined || size > 8 || view.variablesReference !== 0 && size === undefined) {
+      // Where the variable itself lives (for a pointer, not where it points).
+      let address: bigint | undefined;
+      try {
+        const r = dbg.inspector.interpret(`&(${name})`, frame);
+        if (r.kind === "int") address = r.value;
+      } catch {
+        address = undefined;
+      }
+      if (address === undefined || size === undefined || size > 8) {
         response.body = { dataId: null, description: `${args.name} cannot be watched: only scalars in memory (1 to 8 bytes) can be` };
         return;
       }
-      response.body = { dataId: `${view.memoryReference}:${size}:${view.evaluateName ?? args.name}`, description: `${view.evaluateName ?? args.name} (${size} bytes at ${view.memoryReference})`, accessTypes: ["write"], canPersist: false };
+      response.body = { dataId: `${hex(address)}:${size}:${name}`, description: `${name} (${size} bytes at ${hex(address)})`, accessTypes: ["write"], canPersist: false };
     });
   }
 
@@ -338,7 +351,12 @@ export class JitdbgSession extends LoggingDebugSession {
         hexOut = true;
       }
       if (expr === "") throw badArgument("evaluate: the expression is empty");
-      const v = dbg.inspector.evaluate(expr, this.frameIndex(args.frameId, true), { hex: hexOut });
+      let v;
+      try {
+        v = dbg.inspector.evaluate(expr, this.frameIndex(args.frameId, true), { hex: hexOut, context: args.context });
+      } catch (e) {
+        throw withColumn(e, expr);
+      }
       response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, memoryReference: v.memoryReference };
     });
   }
@@ -444,6 +462,7 @@ export class JitdbgSession extends LoggingDebugSession {
   private createDebugger(args: JitdbgLaunchArguments): Debugger {
     const dbg = Debugger.launch(toLaunchOptions(args), {
       output: (category, text) => this.sendEvent(new OutputEvent(text, category === "important" ? "important" : category)),
+      module: (reason, image) => this.sendEvent(new ModuleEvent(reason, toModule(image))),
     });
     dbg.setExceptionFilters(this.exceptionFilters);
     return dbg;
@@ -458,13 +477,7 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   private moduleList(): DebugProtocol.Module[] {
-    return this.debugger().images.map((i) => ({
-      id: i.path,
-      name: i.name,
-      path: i.path,
-      addressRange: `${hex(i.low)}-${hex(i.high)}`,
-      symbolStatus: i.dwarf ? "Symbols loaded (DWARF)" : "Symbols loaded (ELF symbol table only)",
-    }));
+    return this.debugger().images.map(toModule);
   }
 
   private sendModuleEvents(): void {
@@ -568,6 +581,23 @@ export class JitdbgSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
     }
   }
+}
+
+/** A compiler diagnostic with its column and a caret under it, as the console shows it. */
+function withColumn(e: unknown, source: string): unknown {
+  if (!(e instanceof ExprError) || e.column <= 0) return e;
+  const caret = `${" ".repeat(e.column - 1)}^`;
+  return new JitdbgError(e.code, `${e.message} (column ${e.column})\n  ${source}\n  ${caret}`);
+}
+
+function toModule(i: ImageInfo): DebugProtocol.Module {
+  return {
+    id: i.path,
+    name: i.name,
+    path: i.path,
+    addressRange: `${hex(i.low)}-${hex(i.high)}`,
+    symbolStatus: i.dwarf ? "Symbols loaded (DWARF)" : "Symbols loaded (ELF symbol table only)",
+  };
 }
 
 function hex(n: bigint): string {

@@ -5,6 +5,7 @@
  */
 import { JitdbgError } from "../errors.js";
 import { Process, type ProcessOptions } from "../inferior/process.js";
+import type { LibraryEvent } from "../inferior/images.js";
 import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
 import { disassemble, type DisassembledInstruction } from "./disassembly.js";
 import { ImageInfo } from "./image-info.js";
@@ -26,6 +27,8 @@ export type OutputCategory = "stdout" | "stderr" | "console" | "important";
 
 export interface DebuggerEvents {
   output?(category: OutputCategory, text: string): void;
+  /** A library (or JIT module) was loaded or unloaded. */
+  module?(reason: "new" | "removed", image: ImageInfo): void;
 }
 
 export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS";
@@ -39,6 +42,7 @@ export class Debugger {
   readonly expressions: ExpressionEvaluator;
   private readonly stepper: Stepper;
   private imageList: ImageInfo[];
+  private readonly pendingLibraryEvents: LibraryEvent[] = [];
   private framesCache: Frame[] | undefined;
   private lastResult: RunResult | undefined;
   /** A fatal signal we stopped at: continuing delivers it, which ends the program. */
@@ -55,10 +59,13 @@ export class Debugger {
   ) {
     this.process = process;
     this.control = new RunControl(process);
-    const img = process.image;
-    const regions = process.space.list().filter((r) => r.kind === "image");
-    const low = regions.reduce((m, r) => (r.start < m ? r.start : m), regions[0]?.start ?? 0n);
-    this.imageList = [new ImageInfo(img.path, img.file, img.bias, low, img.end)];
+    this.imageList = process.images.list().map((i) => new ImageInfo(i));
+    // Libraries come and go while the program runs (the loader's r_debug rendezvous): note them
+    // and end the slice, then update images and breakpoints outside the emulator.
+    process.onLibrary((event) => {
+      this.pendingLibraryEvents.push(event);
+      this.control.stopFromHook({ kind: "library" });
+    });
     this.breakpoints = new BreakpointManager(process.cpu, this.control, () => this.imageList);
     this.stepper = new Stepper({
       cpu: process.cpu,
@@ -148,7 +155,17 @@ export class Debugger {
     if (!caller || (frames[0]!.functionName === "main" && frames[0]!.unwoundBy !== "inline" && !caller.source)) {
       throw new JitdbgError("STEP_OUTERMOST", `"step out" is not meaningful in the outermost frame (${frames[0]?.functionName ?? "?"}); use continue to run to the end`);
     }
-    return this.step((s) => s.stepOut(caller.pc, frames[0]!.cfa ?? caller.registers.get(7)!));
+    const top = frames[0]!;
+    const inlined = top.unwoundBy === "inline" ? top.scopes?.[top.scopes.length - 1] : undefined;
+    if (inlined && top.image) {
+      // Finishing an inlined call: run until its code is left, in this physical frame.
+      const image = top.image;
+      const inside = (pc: bigint): boolean => inlined.contains(pc - image.bias);
+      const stopHere = (pc: bigint): boolean =>
+        image.isStatementStart(pc) || hiddenInlineFrames(image, pc, () => false) > 0 || !image.lineRange(pc);
+      return this.step((s) => s.stepOutOfInline(inside, stopHere));
+    }
+    return this.step((s) => s.stepOut(caller.pc, top.cfa ?? caller.registers.get(7)!));
   }
 
   async stepInstruction(): Promise<RunResult> {
@@ -367,6 +384,9 @@ export class Debugger {
           hitBreakpointIds: d.breakpoints.map((b) => b.id),
         };
       }
+      case "library":
+        this.applyLibraryEvents();
+        return undefined;
       case "data": {
         const bp = this.breakpoints.dataBreakpoint(raw.watchId);
         const now = this.readMemoryExact(raw.address, raw.size);
@@ -386,6 +406,24 @@ export class Debugger {
         };
       }
     }
+  }
+
+  /** Brings the image list and pending breakpoints up to date with what the loader did. */
+  private applyLibraryEvents(): void {
+    for (const e of this.pendingLibraryEvents.splice(0)) {
+      if (e.kind === "loaded") {
+        if (this.imageList.some((i) => i.image === e.image)) continue;
+        const info = new ImageInfo(e.image);
+        this.imageList.push(info);
+        this.events.module?.("new", info);
+      } else {
+        const i = this.imageList.findIndex((x) => x.image === e.image);
+        if (i < 0) continue;
+        const [gone] = this.imageList.splice(i, 1);
+        this.events.module?.("removed", gone!);
+      }
+    }
+    this.breakpoints.rebind();
   }
 
   private conditionEvaluator(): ConditionEvaluator {

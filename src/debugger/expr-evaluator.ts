@@ -89,7 +89,11 @@ export class ExpressionEvaluator {
       this.store = new PersistentStore(proc, this.runtime.symbols);
       this.caller = new ThreadCaller(proc, this.runtime.tls.trapAddress, {
         during: (silenced, fn) => this.dbg.control.duringExpression(silenced, fn),
-        takeHookStop: () => this.dbg.control.takeHookStop(),
+        // Library load notices are applied by the debugger at the next stop, not by the call.
+        takeHookStop: () => {
+          const h = this.dbg.control.takeHookStop();
+          return h?.kind === "library" ? undefined : h;
+        },
         skipOnce: (pc) => this.dbg.control.skipBreakpointOnce(pc),
       });
     }

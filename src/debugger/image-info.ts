@@ -6,7 +6,8 @@
 import { Dwarf } from "../dwarf/index.js";
 import type { CallFrameInfo, FunctionAtPc, LineRow } from "../dwarf/index.js";
 import type { ElfFile } from "../elf/reader.js";
-import { Symbolizer } from "../elf/symbolizer.js";
+import type { Symbolizer } from "../elf/symbolizer.js";
+import type { Image } from "../inferior/images.js";
 
 export interface SourceLocation {
   file: string;
@@ -25,40 +26,62 @@ export interface LineRange {
 export class ImageInfo {
   private dwarfCache: Dwarf | null | undefined;
   private cfiCache: CallFrameInfo | undefined;
-  readonly symbols: Symbolizer;
 
-  constructor(
-    readonly path: string,
-    readonly file: ElfFile,
-    /** Run-time address minus link-time address. */
-    readonly bias: bigint,
-    /** [low, high) of the image's mapped code and data, in run-time addresses. */
-    readonly low: bigint,
-    readonly high: bigint,
-  ) {
-    this.symbols = new Symbolizer(file, bias);
+  /** Wraps one image the process has loaded (the program, the dynamic loader, a library). */
+  constructor(readonly image: Image) {}
+
+  get path(): string {
+    return this.image.path;
+  }
+
+  get file(): ElfFile {
+    return this.image.file;
+  }
+
+  /** Run-time address minus link-time address. */
+  get bias(): bigint {
+    return this.image.bias;
+  }
+
+  /** [low, high) of the image's mapped segments, in run-time addresses. */
+  get low(): bigint {
+    return this.image.range.start;
+  }
+
+  get high(): bigint {
+    return this.image.range.end;
+  }
+
+  /** ELF symbols (with a stripped library's separate debug file, when installed). */
+  get symbols(): Symbolizer {
+    return this.image.symbols;
   }
 
   get name(): string {
-    return this.path.split("/").pop() ?? this.path;
+    return this.image.name;
   }
 
   contains(pc: bigint): boolean {
-    return pc >= this.low && pc < this.high;
+    return this.image.contains(pc);
   }
 
   /** The image's DWARF, or undefined when it has none (stripped, libc without -dbg). */
   get dwarf(): Dwarf | undefined {
     if (this.dwarfCache === undefined) {
-      const d = Dwarf.fromElf(this.file);
-      this.dwarfCache = d.hasDebugInfo ? d : null;
+      const file = this.image.tryFile();
+      const d = file ? Dwarf.fromElf(file) : undefined;
+      this.dwarfCache = d?.hasDebugInfo ? d : null;
     }
     return this.dwarfCache ?? undefined;
   }
 
   /** .eh_frame and .debug_frame, with FDE addresses in run-time terms. */
-  get cfi(): CallFrameInfo {
-    this.cfiCache ??= Dwarf.fromElf(this.file).cfi({ loadBias: this.bias });
+  get cfi(): CallFrameInfo | undefined {
+    if (this.cfiCache === undefined) {
+      const file = this.image.tryFile();
+      if (!file) return undefined;
+      this.cfiCache = Dwarf.fromElf(file).cfi({ loadBias: this.bias });
+    }
     return this.cfiCache;
   }
 

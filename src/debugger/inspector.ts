@@ -14,7 +14,7 @@ import type { ExpressionEvaluator } from "./expr-evaluator.js";
 import { Interpreter, type NameResolver, type Result } from "./interpreter.js";
 import { describeEflags } from "./registers.js";
 import type { Frame } from "./stack.js";
-import { assign, children, formatValue, hasChildren, indexedCount, strip, type FormatOptions, type Memory, type Value } from "./values.js";
+import { assign, children, formatValue, hasChildren, indexedCount, scalarOf, strip, type FormatOptions, type Memory, type Value } from "./values.js";
 
 export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
 
@@ -178,11 +178,12 @@ export class Inspector {
     const indexed = expandable ? indexedCount(value) : undefined;
     const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref, evaluateName };
     if (indexed !== undefined) view.indexedVariables = indexed;
-    if (value.location.kind === "memory") view.memoryReference = `0x${value.location.address.toString(16)}`;
-    else if (strip(value.type) instanceof PointerType && value.location.kind === "bytes") {
-      const p = value.location.bytes;
-      view.memoryReference = `0x${new DataView(p.buffer, p.byteOffset, 8).getBigUint64(0, true).toString(16)}`;
-    }
+    // A pointer's memory reference is where it points (what a memory view should open); any
+    // other value's is where it lives.
+    if (strip(value.type) instanceof PointerType) {
+      const p = scalarOf(this.memory, value);
+      if (typeof p === "bigint") view.memoryReference = `0x${p.toString(16)}`;
+    } else if (value.location.kind === "memory") view.memoryReference = `0x${value.location.address.toString(16)}`;
     return view;
   }
 
@@ -198,11 +199,22 @@ export class Inspector {
 
   /** x86-64 variant II TLS: the executable's block ends at the thread pointer (fs_base). */
   tlsAddress(imagePath: string, offset: bigint): bigint | undefined {
-    const img = this.dbg.process.image;
+    const proc = this.dbg.process;
+    const image = proc.images.list().find((i) => i.path === imagePath);
+    // A dynamically loaded image's block comes from the loader's link_map and the thread's DTV.
+    if (image && proc.interpreter) {
+      const tls = proc.tlsOf(image);
+      if (!tls) return undefined;
+      if (tls.block !== undefined) return tls.block + offset;
+      const tp = proc.cpu.reg("fs_base");
+      return tls.offset > 0n && tp !== 0n ? tp - tls.offset + offset : undefined;
+    }
+    // A static executable: its block ends at the thread pointer.
+    const img = proc.image;
     if (imagePath !== img.path || !img.tls) return undefined;
     const align = img.tls.align > 0n ? img.tls.align : 1n;
     const blockSize = ((img.tls.memSize + align - 1n) / align) * align;
-    const tp = this.dbg.process.cpu.reg("fs_base");
+    const tp = proc.cpu.reg("fs_base");
     return tp === 0n ? undefined : tp - blockSize + offset;
   }
 

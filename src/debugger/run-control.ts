@@ -12,7 +12,9 @@ const SLICE_MICROS = 30_000;
 export type HookStop =
   | { kind: "breakpoint"; address: bigint }
   | { kind: "data"; watchId: number; address: bigint; size: number; oldValue: bigint; newValue: bigint }
-  | { kind: "step"; address: bigint };
+  | { kind: "step"; address: bigint }
+  /** The dynamic loader added or removed libraries (the debugger updates images and breakpoints). */
+  | { kind: "library" };
 
 export type RawStop =
   | HookStop
