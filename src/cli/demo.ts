@@ -77,7 +77,8 @@ export async function demoCommand(): Promise<number> {
     sent("configurationDone");
     await showStop(dap, await firstStop);
 
-    for (const expr of ["head->name", "name", "head->quantity * head->price", "strcmp(head->name, name) == 0", "lookups", "&head->next"]) {
+    say(dim("  (each expression below is compiled to an ELF object, linked into the inferior and run there)"));
+    for (const expr of ["head->name", "head->quantity * head->price", "strcmp(head->name, name) == 0", "lookups", "&head->next", "int twice(int x) { return 2 * x; }", "twice(head->quantity)", "$stock = twice(head->quantity) + 1", "$stock * 10"]) {
       await evaluate(dap, expr);
     }
 
