@@ -137,6 +137,54 @@ export class Stepper {
     return this.runTo(returnAddress, () => cpu.reg("rsp") >= cfa);
   }
 
+  /**
+   * Finishes an inlined call (gdb's `finish` in an inline frame: a `next` in the caller with an
+   * empty range): runs, stepping over real calls, until the pc is outside the inlined code and
+   * `stopHere(pc)` holds (a statement start, or the start of another inlined call).
+   */
+  async stepOutOfInline(inside: (pc: bigint) => boolean, stopHere: (pc: bigint) => boolean): Promise<StepOutcome> {
+    const { cpu } = this.host;
+    // Once the inlined code has been left, coming back into it (a new start) also stops, like gdb.
+    let left = false;
+    const done = (pc: bigint): boolean => {
+      if (!left && inside(pc)) return false;
+      left = true;
+      return stopHere(pc);
+    };
+    for (;;) {
+      let event: { kind: "stop"; pc: bigint } | { kind: "call"; returnAddress: bigint; sp: bigint } | undefined;
+      let prev: { kind: Classified; next: bigint } | undefined;
+      let first = true;
+      const bytes = new Uint8Array(16);
+      const hook: HookHandle = cpu.hookCode(1n, 0n, (pc, size) => {
+        if (first) first = false;
+        else if (prev?.kind === "call" && pc !== prev.next) event = { kind: "call", returnAddress: prev.next, sp: cpu.reg("rsp") };
+        else if (done(pc)) event = { kind: "stop", pc };
+        if (event) {
+          this.requestStop(pc);
+          return;
+        }
+        const b = bytes.subarray(0, Math.min(size, 16));
+        cpu.tryRead(pc, b);
+        prev = { kind: classifyInstruction(b), next: pc + BigInt(size) };
+      });
+      let r: RawStop | RunResult;
+      try {
+        do r = await this.host.run(undefined);
+        while (!("reason" in r) && !event);
+      } finally {
+        hook.remove();
+      }
+      if ("reason" in r) return { kind: "interrupted", result: r };
+      const ev = event as typeof event;
+      if (!ev) continue;
+      if (ev.kind === "stop") return { kind: "done", pc: ev.pc };
+      const back = await this.runTo(ev.returnAddress, () => cpu.reg("rsp") > ev.sp);
+      if (back.kind !== "done") return back;
+      if (done(back.pc)) return back;
+    }
+  }
+
   /** Runs until pc reaches `target` with `when()` true; user breakpoints still stop it. */
   async runTo(target: bigint, when: () => boolean): Promise<StepOutcome> {
     const { cpu } = this.host;
