@@ -99,39 +99,33 @@ export class ImageInfo {
     return this.dwarf?.functionAt(pc - this.bias);
   }
 
-  /** The contiguous addresses around pc that belong to pc's line (rows of the same line merged). */
-  lineRange(pc: bigint): LineRange | undefined {
+  /** The line-table sequence covering a link-time pc, if any. */
+  private sequenceAt(rel: bigint): readonly LineRow[] | undefined {
     const d = this.dwarf;
-    const rel = pc - this.bias;
     const unit = d?.unitForPc(rel);
     const table = unit ? d?.lineTable(unit) : undefined;
-    if (!table) return undefined;
-    for (const seq of table.sequences) {
-      if (rel < seq[0]!.address || rel >= seq[seq.length - 1]!.address) continue;
-      let i = 0;
-      while (i + 1 < seq.length && seq[i + 1]!.address <= rel) i++;
-      const row = seq[i]!;
-      let s = i;
-      while (s > 0 && seq[s - 1]!.line === row.line && seq[s - 1]!.file === row.file) s--;
-      let e = i + 1;
-      while (e < seq.length - 1 && (seq[e]!.line === row.line || seq[e]!.line === 0) && seq[e]!.file === row.file) e++;
-      return { start: seq[s]!.address + this.bias, end: seq[e]!.address + this.bias, line: row.line, file: row.file };
-    }
-    return undefined;
+    return table?.sequences.find((seq) => rel >= seq[0]!.address && rel < seq[seq.length - 1]!.address);
+  }
+
+  /** The contiguous addresses around pc that belong to pc's line (rows of the same line merged). */
+  lineRange(pc: bigint): LineRange | undefined {
+    const rel = pc - this.bias;
+    const seq = this.sequenceAt(rel);
+    if (!seq) return undefined;
+    let i = 0;
+    while (i + 1 < seq.length && seq[i + 1]!.address <= rel) i++;
+    const row = seq[i]!;
+    let s = i;
+    while (s > 0 && seq[s - 1]!.line === row.line && seq[s - 1]!.file === row.file) s--;
+    let e = i + 1;
+    while (e < seq.length - 1 && (seq[e]!.line === row.line || seq[e]!.line === 0) && seq[e]!.file === row.file) e++;
+    return { start: seq[s]!.address + this.bias, end: seq[e]!.address + this.bias, line: row.line, file: row.file };
   }
 
   /** Whether pc starts a statement row of a real line (where a source-level step may stop). */
   isStatementStart(pc: bigint): boolean {
-    const d = this.dwarf;
     const rel = pc - this.bias;
-    const unit = d?.unitForPc(rel);
-    const table = unit ? d?.lineTable(unit) : undefined;
-    if (!table) return false;
-    for (const seq of table.sequences) {
-      if (rel < seq[0]!.address || rel >= seq[seq.length - 1]!.address) continue;
-      return seq.some((r) => r.address === rel && r.isStmt && r.line !== 0 && !r.endSequence);
-    }
-    return false;
+    return this.sequenceAt(rel)?.some((r) => r.address === rel && r.isStmt && r.line !== 0 && !r.endSequence) ?? false;
   }
 
   /** Function name at pc from DWARF, else from the ELF symbol table. */
