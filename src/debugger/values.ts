@@ -89,11 +89,12 @@ export function isCharType(t: DwarfType): boolean {
   return s instanceof BaseType && s.byteSize === 1 && /char/.test(s.name);
 }
 
+/** A character as gdb shows it: C escapes, else octal (`200 '\310'`, `0 '\000'`). */
 function charLiteral(code: number): string {
-  const esc: Record<number, string> = { 0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 39: "\\'", 92: "\\\\" };
+  const esc: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 39: "\\'", 92: "\\\\" };
   if (esc[code] !== undefined) return esc[code]!;
   if (code >= 32 && code < 127) return String.fromCharCode(code);
-  return `\\x${code.toString(16).padStart(2, "0")}`;
+  return `\\${code.toString(8).padStart(3, "0")}`;
 }
 
 export function quoteString(bytes: Uint8Array, truncated: boolean): string {
