@@ -77,6 +77,8 @@ export class BreakpointManager {
   private dataBps: Breakpoint[] = [];
   private readonly codeHooks = new Map<bigint, HookHandle>();
   private readonly dataHooks = new Map<number, HookHandle>();
+  /** The instruction that made the first watched write of the current run (see takeDataWriter). */
+  private lastDataWriter: bigint | undefined;
 
   constructor(
     private readonly cpu: Cpu,
@@ -154,6 +156,13 @@ export class BreakpointManager {
 
   breakpointsAt(address: bigint): Breakpoint[] {
     return this.all().filter((b) => b.kind !== "data" && b.verified && b.addresses.includes(address));
+  }
+
+  /** The pc of the instruction whose write stopped the run, once (cleared as it is taken). */
+  takeDataWriter(): bigint | undefined {
+    const pc = this.lastDataWriter;
+    this.lastDataWriter = undefined;
+    return pc;
   }
 
   dataBreakpoint(id: number): Breakpoint | undefined {
@@ -283,6 +292,9 @@ export class BreakpointManager {
         // Called before the write lands: remember the old value; the new one is read after the instruction.
         const buf = new Uint8Array(size);
         const old = this.cpu.tryRead(address, buf) ? littleEndian(buf) : 0n;
+        // Unicorn syncs rip before a memory hook: this is the writing instruction. After the stop,
+        // rip may be stale (the start of the translation block), so the debugger repairs it.
+        this.lastDataWriter ??= this.cpu.reg("rip");
         this.control.stopFromHook({ kind: "data", watchId: bp.id, address, size, oldValue: old, newValue: 0n });
       });
       this.dataHooks.set(bp.id, hook);

@@ -349,6 +349,8 @@ export class Debugger {
 
   /** The user-visible meaning of a raw stop, or undefined when the program should go on. */
   private async interpret(raw: RawStop): Promise<RunResult | undefined> {
+    const writer = this.breakpoints.takeDataWriter();
+    if (raw.kind === "data" && writer !== undefined) await this.continueAfterWriter(writer);
     const pc = this.process.pc;
     switch (raw.kind) {
       case "exited":
@@ -424,6 +426,19 @@ export class Debugger {
       }
     }
     this.breakpoints.rebind();
+  }
+
+  /**
+   * A run stopped by a watched write ends right after the writing instruction, but Unicorn may
+   * leave rip at the start of its translation block (resuming there would run those instructions
+   * twice): put rip after the writing instruction.
+   */
+  private async continueAfterWriter(writer: bigint): Promise<void> {
+    const [insn] = await this.disassemble(writer, 1);
+    if (!insn || !insn.readable || insn.bytes.length === 0) return;
+    const next = writer + BigInt(insn.bytes.length);
+    if (this.process.pc !== next) this.process.cpu.setReg("rip", next);
+    this.invalidate();
   }
 
   private conditionEvaluator(): ConditionEvaluator {
