@@ -32,13 +32,16 @@ export interface CodeReader {
   imageFor(address: bigint): ImageInfo | undefined;
 }
 
-/** Decodes `count` instructions starting at `address`; unreadable bytes become placeholder rows. */
-export async function disassemble(reader: CodeReader, address: bigint, count: number): Promise<DisassembledInstruction[]> {
+/**
+ * Decodes `count` instructions starting at `address` (and none at or past `until`, when given);
+ * unreadable bytes become placeholder rows.
+ */
+export async function disassemble(reader: CodeReader, address: bigint, count: number, until?: bigint): Promise<DisassembledInstruction[]> {
   const cs = await capstone();
   const out: DisassembledInstruction[] = [];
   let at = address;
   let lastLine: string | undefined;
-  while (out.length < count) {
+  while (out.length < count && (until === undefined || at < until)) {
     const chunk = reader.read(at, 256) ?? readPartial(reader, at, 256);
     if (!chunk || chunk.length === 0) {
       out.push({ address: at, bytes: new Uint8Array(0), text: "<unreadable>", readable: false });
@@ -67,7 +70,7 @@ export async function disassemble(reader: CodeReader, address: bigint, count: nu
       lastLine = key;
       out.push(entry);
       at = addr + BigInt(i.size);
-      if (out.length >= count) break;
+      if (out.length >= count || (until !== undefined && at >= until)) break;
     }
   }
   return out;

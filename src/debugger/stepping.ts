@@ -6,6 +6,7 @@
  */
 import type { Cpu, HookHandle } from "../emu/cpu.js";
 import { stepInAddress } from "./code-locations.js";
+import { disassemble } from "./disassembly.js";
 import type { ImageInfo } from "./image-info.js";
 import type { RawStop } from "./run-control.js";
 import type { RunResult } from "./stops.js";
@@ -38,6 +39,10 @@ type TraceEvent =
   | { kind: "new-line"; pc: bigint }
   | { kind: "entered-call"; pc: bigint; returnAddress: bigint; sp: bigint }
   | { kind: "returned"; pc: bigint }
+  /** Left the range for code of the same line (or a non-statement row): trace on from there. */
+  | { kind: "moved"; pc: bigint }
+  /** Stopped before a `ret` of the stepped line: run it, then treat the landing as "returned". */
+  | { kind: "about-to-return"; pc: bigint }
   | { kind: "no-line-info"; pc: bigint };
 
 export interface SteppingHost {
@@ -106,6 +111,28 @@ export class Stepper {
           // The return address may itself start the next line (the call ended its line).
           if (this.leavesLine(r.pc, range, currentLine, currentFile)) return r;
           continue; // back in the stepped line's function: keep tracing
+        }
+        case "moved": {
+          const here = this.host.imageFor(e.pc)?.lineRange(e.pc);
+          if (!here) return { kind: "done", pc: e.pc };
+          range = here;
+          continue;
+        }
+        case "about-to-return": {
+          const sp = cpu.reg("rsp");
+          const ra = new Uint8Array(8);
+          if (!cpu.tryRead(sp, ra)) return { kind: "done", pc: e.pc };
+          const target = new DataView(ra.buffer).getBigUint64(0, true);
+          const r = await this.runTo(target, () => cpu.reg("rsp") > sp);
+          if (r.kind !== "done") return r;
+          const back = this.host.imageFor(r.pc);
+          const callerRange = back?.lineRange(r.pc);
+          if (!callerRange) return r;
+          if (back!.isStatementStart(r.pc) && (callerRange.line !== currentLine || callerRange.file !== currentFile)) return r;
+          range = callerRange;
+          currentLine = callerRange.line;
+          currentFile = callerRange.file;
+          continue;
         }
         case "returned": {
           const callerImage = this.host.imageFor(e.pc);
@@ -214,35 +241,66 @@ export class Stepper {
     }
   }
 
-  /** Runs instruction by instruction (through a trace hook) until the line is left. */
+  /**
+   * Runs until the line is left. Code hooks sit only where the line's range can be left — targets
+   * of its jumps and direct calls that lie outside it, the address after it — and on its calls
+   * (noted) and returns (stopped before they run, see stepLine); a line that loops runs at full
+   * speed, and single-address hooks drop only their own translation block when added. A line with
+   * an indirect jump or call falls back to a hook on every instruction.
+   */
   private async trace(range: { start: bigint; end: bigint }, line: number, file: string): Promise<{ kind: "event"; event: TraceEvent } | { kind: "interrupted"; result: RunResult }> {
     const { cpu } = this.host;
     let event: TraceEvent | undefined;
     let prev: { kind: Classified; next: bigint; sp: bigint } | undefined;
+    const pc0 = cpu.reg("rip");
     let first = true;
     const bytes = new Uint8Array(16);
-    const hook: HookHandle = cpu.hookCode(1n, 0n, (pc, size) => {
-      if (first) {
+    const note = (pc: bigint, size: number): Classified => {
+      const b = bytes.subarray(0, Math.min(size, 16));
+      cpu.tryRead(pc, b);
+      const kind = classifyInstruction(b);
+      prev = { kind, next: pc + BigInt(size), sp: cpu.reg("rsp") };
+      return kind;
+    };
+    /** An instruction outside the range; `exit`: only the first one after leaving it is seen. */
+    const outside = (pc: bigint, size: number, exit: boolean): void => {
+      if (first && pc === pc0) {
         first = false;
-      } else if (prev?.kind === "call" && pc !== prev.next) {
+      } else if (prev?.kind === "call" && pc !== prev.next && this.calledFrom(prev)) {
         event = { kind: "entered-call", pc, returnAddress: prev.next, sp: cpu.reg("rsp") };
-      } else if (prev?.kind === "ret") {
-        const inRange = pc >= range.start && pc < range.end;
-        if (!inRange) event = { kind: "returned", pc };
-      } else if (pc < range.start || pc >= range.end) {
+      } else if (prev?.kind === "ret" && cpu.reg("rsp") === prev.sp + 8n) {
+        event = { kind: "returned", pc };
+      } else {
         const image = this.host.imageFor(pc);
         const lr = image?.lineRange(pc);
         if (!lr) event = { kind: "no-line-info", pc };
         else if (image!.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) event = { kind: "new-line", pc };
+        else if (exit) event = { kind: "moved", pc };
       }
+      first = false;
       if (event) {
         this.requestStop(pc);
         return;
       }
-      const b = bytes.subarray(0, Math.min(size, 16));
-      cpu.tryRead(pc, b);
-      prev = { kind: classifyInstruction(b), next: pc + BigInt(size), sp: cpu.reg("rsp") };
-    });
+      note(pc, size);
+    };
+    const inRange = (pc: bigint, size: number): void => {
+      if (note(pc, size) !== "ret" || (first && pc === pc0)) {
+        first = false;
+        return;
+      }
+      // Stop before the return: its target may be anywhere.
+      event = { kind: "about-to-return", pc };
+      this.requestStop(pc);
+    };
+    const hooks: HookHandle[] = [];
+    const plan = await this.exitsOf(range);
+    if (plan) {
+      for (const a of plan.exits) hooks.push(cpu.hookCode(a, a, (pc, size) => outside(pc, size, true)));
+      for (const a of plan.branches) hooks.push(cpu.hookCode(a, a, inRange));
+    } else {
+      hooks.push(cpu.hookCode(1n, 0n, (pc, size) => (pc >= range.start && pc < range.end ? inRange(pc, size) : outside(pc, size, false))));
+    }
     try {
       for (;;) {
         const r = await this.host.run(undefined);
@@ -250,7 +308,48 @@ export class Stepper {
         if (event) return { kind: "event", event };
       }
     } finally {
-      hook.remove();
+      for (const h of hooks) h.remove();
     }
+  }
+
+  /**
+   * Where control can leave [start, end) (outside jump and direct call targets, the address after
+   * it) and its call/return instructions; undefined when that cannot be known statically.
+   */
+  private async exitsOf(range: { start: bigint; end: bigint }): Promise<{ exits: bigint[]; branches: bigint[] } | undefined> {
+    const { cpu } = this.host;
+    const size = Number(range.end - range.start);
+    if (size <= 0 || size > 1 << 16) return undefined;
+    const read = (a: bigint, n: number): Uint8Array | undefined => {
+      const b = new Uint8Array(n);
+      return cpu.tryRead(a, b) ? b : undefined;
+    };
+    const insns = await disassemble({ read, imageFor: () => undefined }, range.start, size, range.end);
+    const exits = new Set<bigint>([range.end]);
+    const branches: bigint[] = [];
+    for (const i of insns) {
+      if (!i.readable || i.text.startsWith("(bad)") || i.text.startsWith("<")) return undefined;
+      const [mnemonic, ...ops] = i.text.split(" ");
+      const op = ops.join(" ");
+      const kind = classifyInstruction(i.bytes);
+      const isJump = /^(j[a-z]+|loop[a-z]*)$/.test(mnemonic!);
+      if (kind === "ret") branches.push(i.address);
+      else if (kind === "call" || isJump) {
+        if (!/^0x[0-9a-f]+$/.test(op)) return undefined; // indirect: the target is not known here
+        const target = BigInt(op);
+        if (kind === "call") branches.push(i.address);
+        if (target < range.start || target >= range.end) exits.add(target);
+      }
+    }
+    return { exits: [...exits], branches };
+  }
+
+  /** Whether the call noted in `prev` is the one now in progress (its return address on top of the stack). */
+  private calledFrom(prev: { next: bigint; sp: bigint }): boolean {
+    const { cpu } = this.host;
+    const sp = cpu.reg("rsp");
+    if (sp !== prev.sp - 8n) return false;
+    const b = new Uint8Array(8);
+    return cpu.tryRead(sp, b) && new DataView(b.buffer).getBigUint64(0, true) === prev.next;
   }
 }
