@@ -77,6 +77,8 @@ export class BreakpointManager {
   private dataBps: Breakpoint[] = [];
   private readonly codeHooks = new Map<bigint, HookHandle>();
   private readonly dataHooks = new Map<number, HookHandle>();
+  /** For line breakpoint addresses: the scope (function or inlined call) each location belongs to. */
+  private readonly lineOwners = new Map<bigint, string>();
   /** The instruction that made the first watched write of the current run (see takeDataWriter). */
   private lastDataWriter: bigint | undefined;
 
@@ -150,6 +152,11 @@ export class BreakpointManager {
     this.syncHooks();
   }
 
+  /** The scope key (code-locations scopeKey) a line breakpoint location at `address` belongs to. */
+  lineOwnerAt(address: bigint): string | undefined {
+    return this.lineOwners.get(address);
+  }
+
   hasCodeBreakpointAt(address: bigint): boolean {
     return this.codeHooks.has(address);
   }
@@ -218,6 +225,7 @@ export class BreakpointManager {
     for (const image of this.images()) {
       const found = image.dwarf ? lineBreakAddresses(image.dwarf, source, line, this.reader(image)) : undefined;
       if (!found || found.addresses.length === 0) continue;
+      for (const [a, owner] of found.owners) this.lineOwners.set(a + image.bias, owner);
       bp.addresses = found.addresses.map((a) => a + image.bias);
       bp.line = found.line;
       bp.verified = true;

@@ -151,11 +151,12 @@ export function functionBreakAddresses(dwarf: Dwarf, name: string, read: CodeRea
  * gdb's line breakpoint addresses: the line's is_stmt addresses (from Dwarf.addressesForLine), the
  * first in each innermost block, moved past the prologue when at a function's entry.
  */
-export function lineBreakAddresses(dwarf: Dwarf, file: string, line: number, read: CodeReader): { line: number; file: string; addresses: bigint[] } | undefined {
+export function lineBreakAddresses(dwarf: Dwarf, file: string, line: number, read: CodeReader): { line: number; file: string; addresses: bigint[]; owners: Map<bigint, string> } | undefined {
   const found = dwarf.addressesForLine(file, line, { perBlock: true });
   if (!found) return undefined;
   const seen = new Set<string>();
   const out = new Set<bigint>();
+  const owners = new Map<bigint, string>();
   for (const a of found.addresses) {
     const at = dwarf.functionAt(a);
     if (!at) {
@@ -173,6 +174,15 @@ export function lineBreakAddresses(dwarf: Dwarf, file: string, line: number, rea
       if (skipped > pc) pc = skipped;
     }
     out.add(pc);
+    // The function (or inlined call) the location belongs to, from its address before any
+    // prologue skip: at the stop, that inlined frame stays visible (gdb's location symbol).
+    const owner = at.function.chainAt(a).find((x) => x.kind === "inlined" || x.kind === "function") ?? fn;
+    owners.set(pc, scopeKey(owner));
   }
-  return { line: found.line, file: found.file, addresses: [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) };
+  return { line: found.line, file: found.file, addresses: [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)), owners };
+}
+
+/** Identity of a scope across queries (its unit and DIE offsets). */
+export function scopeKey(s: Scope): string {
+  return `${s.die.unit.offset}:${s.die.offset}`;
 }

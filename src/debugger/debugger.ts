@@ -10,6 +10,7 @@ import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluat
 import { disassemble, type DisassembledInstruction } from "./disassembly.js";
 import { ImageInfo } from "./image-info.js";
 import { hiddenInlineFrames } from "./inline-frames.js";
+import { scopeKey } from "./code-locations.js";
 import { ExpressionEvaluator } from "./expr-evaluator.js";
 import { Inspector } from "./inspector.js";
 import { RunControl, type RawStop } from "./run-control.js";
@@ -463,9 +464,12 @@ export class Debugger {
     this.hiddenInline = 0;
     if (hidden !== undefined) this.hiddenInline = hidden;
     else if (r.reason !== "exited") {
-      // Function breakpoints that stopped here keep their own inlined frame visible.
-      const names = new Set((r.hitBreakpointIds ?? []).map((id) => this.breakpoints.all().find((b) => b.id === id)?.functionName).filter((n): n is string => n !== undefined));
-      this.hiddenInline = hiddenInlineFrames(this.imageFor(r.pc), r.pc, (name) => names.has(name));
+      // A breakpoint keeps its own function's inlined frame visible (gdb): a function breakpoint
+      // the inlined copies of that function, a line breakpoint the scope its line's code is in.
+      const hit = (r.hitBreakpointIds ?? []).map((id) => this.breakpoints.all().find((b) => b.id === id));
+      const names = new Set(hit.map((b) => b?.functionName).filter((n): n is string => n !== undefined));
+      const owner = hit.some((b) => b?.kind === "source") ? this.breakpoints.lineOwnerAt(r.pc) : undefined;
+      this.hiddenInline = hiddenInlineFrames(this.imageFor(r.pc), r.pc, (scope) => names.has(scope.name) || scopeKey(scope) === owner);
     }
     if (r.reason === "exited") {
       this.exited = true;

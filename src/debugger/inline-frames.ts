@@ -8,10 +8,10 @@ import { scopeStartsAt } from "./code-locations.js";
 import type { ImageInfo } from "./image-info.js";
 
 /**
- * How many innermost inlined frames to hide at `pc`. `keep(name)` is true for an inlined
- * function whose breakpoint caused this stop (its frame stays, and so do its callers).
+ * How many innermost inlined frames to hide at `pc`. `keep(scope)` is true for the inlined call
+ * a breakpoint that caused this stop belongs to (its frame stays, and so do its callers).
  */
-export function hiddenInlineFrames(image: ImageInfo | undefined, pc: bigint, keep: (name: string) => boolean): number {
+export function hiddenInlineFrames(image: ImageInfo | undefined, pc: bigint, keep: (scope: InlinedScope) => boolean): number {
   const at = image?.functionAt(pc);
   if (!at) return 0;
   const rel = pc - image!.bias;
@@ -19,7 +19,7 @@ export function hiddenInlineFrames(image: ImageInfo | undefined, pc: bigint, kee
   for (const s of at.scopes) {
     if (s.kind === "function") break;
     if (!(s instanceof InlinedScope)) continue; // lexical blocks: look further out
-    if (!scopeStartsAt(s, rel) || keep(s.name)) break;
+    if (!scopeStartsAt(s, rel) || keep(s)) break;
     hidden++;
   }
   return hidden;

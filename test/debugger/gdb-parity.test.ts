@@ -24,7 +24,10 @@ async function ours(exe: string, setup: { functions?: string[]; lines?: [string,
   const { dbg } = launch(exe);
   try {
     if (setup.functions) dbg.setFunctionBreakpoints(setup.functions.map((name) => ({ name })));
-    for (const [file, line] of setup.lines ?? []) dbg.setSourceBreakpoints(file, [{ line }]);
+    // One setSourceBreakpoints call per file: each call replaces that file's breakpoints (DAP).
+    const byFile = new Map<string, number[]>();
+    for (const [file, line] of setup.lines ?? []) byFile.set(file, [...(byFile.get(file) ?? []), line]);
+    for (const [file, lines] of byFile) dbg.setSourceBreakpoints(file, lines.map((line) => ({ line })));
     const seen = [where(dbg, await dbg.start())];
     for (const c of commands) {
       if (seen[seen.length - 1] === "exited") break;
@@ -62,6 +65,14 @@ const SCENARIOS: { name: string; setup: { functions?: string[]; lines?: [string,
     name: "step into nested calls in a loop, finish, next",
     setup: { lines: [["main.c", 41]] },
     commands: ["step", "step", "finish", "next", "step", "next", "finish", "next", "step", "next", "next", "finish", "next", "next", "step", "step", "next", "next", "next"],
+  },
+  // Lines inside inlined code (height's body), a `for` line that spans blocks, a function's
+  // opening line (moved past the prologue), lines of a static function inlined into main.
+  {
+    name: "line breakpoints in inlined code, loops and function entries",
+    setup: { lines: [["geometry.c", 21], ["geometry.c", 9], ["main.c", 41], ["geometry.c", 30], ["main.c", 23], ["main.c", 19]] },
+    commands: Array<Command>(24).fill("continue"),
+    optimized: true,
   },
   // At -O2 area() is inlined into total_area and width()/height() into area(): finishing an
   // out-of-line copy returns to main, finishing an inlined copy runs to the end of its code.
