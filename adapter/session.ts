@@ -4,6 +4,7 @@
  */
 import {
   Breakpoint as DapBreakpoint,
+  BreakpointEvent,
   ExitedEvent,
   InitializedEvent,
   InvalidatedEvent,
@@ -463,6 +464,9 @@ export class JitdbgSession extends LoggingDebugSession {
     const dbg = Debugger.launch(toLaunchOptions(args), {
       output: (category, text) => this.sendEvent(new OutputEvent(text, category === "important" ? "important" : category)),
       module: (reason, image) => this.sendEvent(new ModuleEvent(reason, toModule(image))),
+      breakpointsChanged: (bps) => {
+        for (const b of bps) this.sendEvent(new BreakpointEvent("changed", this.toDapBreakpoint(b, b.source)));
+      },
     });
     dbg.setExceptionFilters(this.exceptionFilters);
     return dbg;

@@ -145,11 +145,24 @@ export class BreakpointManager {
     return this.dataBps;
   }
 
-  /** Binds breakpoints that were pending (after a library loads, say). */
-  rebind(): void {
-    for (const [source, bps] of this.bySource) for (const bp of bps) if (!bp.verified) this.bindSource(bp, source, bp.requestedLine!);
-    for (const bp of this.functionBps) if (!bp.verified) this.bindFunction(bp, bp.functionName!);
+  /**
+   * Binds pending breakpoints after a library loaded, and unbinds those whose library went away;
+   * returns the breakpoints whose verification changed (the front end is told about them).
+   */
+  rebind(): Breakpoint[] {
+    const images = this.images();
+    const stale = (bp: Breakpoint) => !bp.verified || bp.addresses.some((a) => !images.some((i) => i.contains(a)));
+    const changed: Breakpoint[] = [];
+    const retry = (bp: Breakpoint, bind: () => void) => {
+      if (!stale(bp)) return;
+      const was = bp.verified;
+      bind();
+      if (bp.verified !== was) changed.push(bp);
+    };
+    for (const [source, bps] of this.bySource) for (const bp of bps) retry(bp, () => this.bindSource(bp, source, bp.requestedLine!));
+    for (const bp of this.functionBps) retry(bp, () => this.bindFunction(bp, bp.functionName!));
     this.syncHooks();
+    return changed;
   }
 
   /** The scope key (code-locations scopeKey) a line breakpoint location at `address` belongs to. */

@@ -30,6 +30,8 @@ export interface DebuggerEvents {
   output?(category: OutputCategory, text: string): void;
   /** A library (or JIT module) was loaded or unloaded. */
   module?(reason: "new" | "removed", image: ImageInfo): void;
+  /** Pending breakpoints got bound (a library loaded) or lost their code (it unloaded). */
+  breakpointsChanged?(breakpoints: Breakpoint[]): void;
 }
 
 export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS";
@@ -426,7 +428,8 @@ export class Debugger {
         this.events.module?.("removed", gone!);
       }
     }
-    this.breakpoints.rebind();
+    const changed = this.breakpoints.rebind();
+    if (changed.length > 0) this.events.breakpointsChanged?.(changed);
   }
 
   /**
