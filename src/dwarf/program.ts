@@ -118,14 +118,14 @@ export class Scope {
     for (const c of this.children) {
       if (c.ranges.length > 0 && c.contains(pc)) return [...c.chainAt(pc), this];
     }
-    // Blocks without ranges: descend, their variables are visible throughout the parent.
-    for (const c of this.children) {
-      if (c.ranges.length === 0) {
-        const inner = c.chainAt(pc);
-        if (inner.length > 1) return [...inner, this];
-      }
+    // Blocks without ranges: descend, their variables are visible throughout the parent (gdb
+    // merges them into the enclosing block), so they are on the chain even when nothing deeper is.
+    const rangeless = this.children.filter((c) => c.ranges.length === 0 && c.kind === "block");
+    for (const c of rangeless) {
+      const inner = c.chainAt(pc);
+      if (inner.length > 1) return [...inner, this];
     }
-    return [this];
+    return [...rangeless.filter((c) => c.variables.length > 0), this];
   }
 }
 
@@ -279,6 +279,34 @@ function buildFunction(die: Die, ctx: ModelContext): FunctionScope | undefined {
 }
 
 function fillScope(scope: Scope, die: Die, ctx: ModelContext): void {
+  fillChildren(scope, die, ctx);
+  inheritAbstractVariables(scope, die, ctx);
+}
+
+/**
+ * A concrete instance (out-of-line copy or inlined call) lists only the parameters and variables
+ * the compiler kept; the others exist only in the abstract origin. Like gdb, show them too — as
+ * variables without a location ("optimized out").
+ */
+function inheritAbstractVariables(scope: Scope, die: Die, ctx: ModelContext): void {
+  if (scope.kind === "block" || !die.has(DW_AT.abstract_origin)) return;
+  const origin = die.origin();
+  if (!origin) return;
+  const concrete = new Set<number>();
+  for (const c of die.children) {
+    const o = c.ref(DW_AT.abstract_origin);
+    if (o) concrete.add(o.offset);
+  }
+  for (const c of origin.children) {
+    if ((c.tag !== DW_TAG.formal_parameter && c.tag !== DW_TAG.variable) || concrete.has(c.offset)) continue;
+    const name = c.name;
+    if (!name || scope.variables.some((v) => v.name === name)) continue;
+    if (c.has(DW_AT.location) || c.has(DW_AT.const_value)) continue; // static storage: kept by its own DIE
+    scope.variables.push(new Variable(c, name, c.tag === DW_TAG.formal_parameter ? "parameter" : "local", { kind: "none" }, ctx));
+  }
+}
+
+function fillChildren(scope: Scope, die: Die, ctx: ModelContext): void {
   for (const c of die.children) {
     switch (c.tag) {
       case DW_TAG.formal_parameter:
