@@ -17,7 +17,7 @@ beforeAll(() => {
   if (!existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run \`npm run build\` first (npm test does)`);
   program = compileFixture("debugger/main.c", { flags: ["-static", "-O0", "-g"], extraSources: ["debugger/geometry.c"] });
   segfault = compileFixture("programs/segfault.c", { flags: ["-static", "-O0", "-g"] });
-  spin = compileFixture("debugger/spin.c", { flags: ["-static", "-O0", "-g"] });
+  spin = compileFixture("dap/spin_until_told.c", { flags: ["-static", "-O0", "-g"] });
 });
 
 afterEach(async () => {
