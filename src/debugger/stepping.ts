@@ -294,7 +294,12 @@ export class Stepper {
       this.requestStop(pc);
     };
     const hooks: HookHandle[] = [];
-    const plan = await this.exitsOf(range);
+    // Hooks go around the code we are in: after a call or a return that may be another range
+    // (or another line's non-statement rows) than the one being stepped.
+    const inside = pc0 >= range.start && pc0 < range.end;
+    const here = inside ? range : this.host.imageFor(pc0)?.lineRange(pc0);
+    const plan = here ? await this.exitsOf(here) : undefined;
+    if (!inside && here) range = here;
     if (plan) {
       for (const a of plan.exits) hooks.push(cpu.hookCode(a, a, (pc, size) => outside(pc, size, true)));
       for (const a of plan.branches) hooks.push(cpu.hookCode(a, a, inRange));
