@@ -79,6 +79,11 @@ export class Debugger {
         const [top, caller] = this.stackTrace();
         return top?.cfa !== undefined && caller ? { returnAddress: caller.pc, cfa: top.cfa } : undefined;
       },
+      visibleInlineDepth: () => {
+        const pc = this.process.pc;
+        const at = this.imageFor(pc)?.functionAt(pc);
+        return Math.max(0, (at?.inlined.length ?? 0) - this.hiddenInline);
+      },
     }, (pc) => this.control.stopFromHook({ kind: "step", address: pc }));
     this.inspector = new Inspector(this);
     this.expressions = new ExpressionEvaluator(this);
@@ -325,7 +330,7 @@ export class Debugger {
     this.invalidate();
     const out = await op(this.stepper);
     if (out.kind === "interrupted") return this.finish(out.result);
-    return this.finish({ reason: "step", description: `Stepped to ${this.describePc(out.pc)}`, pc: out.pc });
+    return this.finish({ reason: "step", description: `Stepped to ${this.describePc(out.pc)}`, pc: out.pc }, out.hidden);
   }
 
   private async resume(run: () => Promise<RawStop | RunResult>): Promise<RunResult> {

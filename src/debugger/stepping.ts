@@ -5,9 +5,10 @@
  * into the middle of the caller's line, keep going to the start of its next line.
  */
 import type { Cpu, HookHandle } from "../emu/cpu.js";
-import { stepInAddress } from "./code-locations.js";
+import { scopeStartsAt, stepInAddress } from "./code-locations.js";
 import { disassemble } from "./disassembly.js";
-import type { ImageInfo } from "./image-info.js";
+import type { ImageInfo, LineRange } from "./image-info.js";
+import { hiddenInlineFrames } from "./inline-frames.js";
 import type { RawStop } from "./run-control.js";
 import type { RunResult } from "./stops.js";
 
@@ -39,6 +40,8 @@ type TraceEvent =
   | { kind: "new-line"; pc: bigint }
   | { kind: "entered-call"; pc: bigint; returnAddress: bigint; sp: bigint }
   | { kind: "returned"; pc: bigint }
+  /** Reached the start of an inlined call from the stepped frame (gdb: stop at its call site, or in it). */
+  | { kind: "entered-inline"; pc: bigint; hidden?: number }
   /** Left the range for code of the same line (or a non-statement row): trace on from there. */
   | { kind: "moved"; pc: bigint }
   /** Stopped before a `ret` of the stepped line: run it, then treat the landing as "returned". */
@@ -55,9 +58,20 @@ export interface SteppingHost {
   run(suppressBreakpointAt: bigint | undefined): Promise<RawStop | RunResult>;
   /** Where the current function returns to, and its CFA (from the unwinder). */
   caller(): { returnAddress: bigint; cfa: bigint } | undefined;
+  /** How many inlined calls deep the frame shown at the top is (hidden not-yet-entered ones excluded). */
+  visibleInlineDepth(): number;
 }
 
-export type StepOutcome = { kind: "done"; pc: bigint } | { kind: "interrupted"; result: RunResult };
+/** `hidden`: inlined frames starting at pc to show as not entered (default: all of them). */
+export type StepOutcome = { kind: "done"; pc: bigint; hidden?: number } | { kind: "interrupted"; result: RunResult };
+
+/** Where a step started, for gdb's rules on inlined calls met on the way. */
+interface InlineContext {
+  mode: StepMode;
+  function: unknown;
+  /** Inlined calls of the frame being stepped (0: the function itself). */
+  depth: number;
+}
 
 export class Stepper {
   constructor(
@@ -85,14 +99,31 @@ export class Stepper {
     }
     let currentLine = range.line;
     let currentFile = range.file;
+    // The line being stepped is the visible frame's (for an inlined call not entered yet, its call site).
+    const depth = this.host.visibleInlineDepth();
+    const at = image?.functionAt(pc);
+    let ctx: InlineContext = { mode, function: at?.function, depth };
+    if (at && at.inlined.length > depth) {
+      const site = at.inlined[depth]!.call;
+      if (site.line !== undefined) currentLine = site.line;
+      if (site.file !== undefined) currentFile = site.file;
+    } else {
+      const src = image?.sourceAt(pc); // the line shown (several rows may share this address)
+      if (src) {
+        currentLine = src.line;
+        currentFile = src.file;
+      }
+    }
     for (;;) {
-      const ev = await this.trace(range, currentLine, currentFile);
+      const ev = await this.trace(range, currentLine, currentFile, ctx);
       if (ev.kind === "interrupted") return ev;
       const e = ev.event;
       switch (e.kind) {
         case "new-line":
         case "no-line-info":
           return { kind: "done", pc: e.pc };
+        case "entered-inline":
+          return { kind: "done", pc: e.pc, hidden: e.hidden };
         case "entered-call": {
           const calleeImage = this.host.imageFor(e.pc);
           if (mode === "in" && calleeImage?.lineRange(e.pc)) {
@@ -125,27 +156,36 @@ export class Stepper {
           const target = new DataView(ra.buffer).getBigUint64(0, true);
           const r = await this.runTo(target, () => cpu.reg("rsp") > sp);
           if (r.kind !== "done") return r;
-          const back = this.host.imageFor(r.pc);
-          const callerRange = back?.lineRange(r.pc);
-          if (!callerRange) return r;
-          if (back!.isStatementStart(r.pc) && (callerRange.line !== currentLine || callerRange.file !== currentFile)) return r;
-          range = callerRange;
-          currentLine = callerRange.line;
-          currentFile = callerRange.file;
+          const next = this.afterReturn(r.pc, currentLine, currentFile, mode);
+          if (!next) return r;
+          ({ range, line: currentLine, file: currentFile, ctx } = next);
           continue;
         }
         case "returned": {
-          const callerImage = this.host.imageFor(e.pc);
-          const callerRange = callerImage?.lineRange(e.pc);
-          if (!callerRange) return { kind: "done", pc: e.pc };
-          if (callerImage!.isStatementStart(e.pc) && (callerRange.line !== currentLine || callerRange.file !== currentFile)) return { kind: "done", pc: e.pc };
-          range = callerRange;
-          currentLine = callerRange.line;
-          currentFile = callerRange.file;
+          const next = this.afterReturn(e.pc, currentLine, currentFile, mode);
+          if (!next) return { kind: "done", pc: e.pc };
+          ({ range, line: currentLine, file: currentFile, ctx } = next);
           continue;
         }
       }
     }
+  }
+
+  /**
+   * Back in the caller after a return: stop at a statement start of another line, or where an
+   * inlined call starts (gdb shows the caller at its call site); otherwise go on stepping the
+   * caller's line from here (undefined: stop).
+   */
+  private afterReturn(pc: bigint, line: number, file: string, mode: StepMode): { range: LineRange; line: number; file: string; ctx: InlineContext } | undefined {
+    const image = this.host.imageFor(pc);
+    const lr = image?.lineRange(pc);
+    if (!image || !lr) return undefined;
+    if (image.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) return undefined;
+    const at = image.functionAt(pc);
+    const hidden = hiddenInlineFrames(image, pc, () => false);
+    if (hidden > 0) return undefined;
+    const src = image.sourceAt(pc) ?? lr;
+    return { range: lr, line: src.line, file: src.file, ctx: { mode, function: at?.function, depth: at?.inlined.length ?? 0 } };
   }
 
   /** Whether arriving at pc ends a step that started on `line`: a new statement, or code without lines. */
@@ -248,7 +288,7 @@ export class Stepper {
    * speed, and single-address hooks drop only their own translation block when added. A line with
    * an indirect jump or call falls back to a hook on every instruction.
    */
-  private async trace(range: { start: bigint; end: bigint }, line: number, file: string): Promise<{ kind: "event"; event: TraceEvent } | { kind: "interrupted"; result: RunResult }> {
+  private async trace(range: { start: bigint; end: bigint }, line: number, file: string, ctx?: InlineContext): Promise<{ kind: "event"; event: TraceEvent } | { kind: "interrupted"; result: RunResult }> {
     const { cpu } = this.host;
     let event: TraceEvent | undefined;
     let prev: { kind: Classified; next: bigint; sp: bigint } | undefined;
@@ -273,8 +313,10 @@ export class Stepper {
       } else {
         const image = this.host.imageFor(pc);
         const lr = image?.lineRange(pc);
+        const inline = ctx && image ? this.inlineRule(image, pc, ctx, line, file) : "normal";
         if (!lr) event = { kind: "no-line-info", pc };
-        else if (image!.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) event = { kind: "new-line", pc };
+        else if (typeof inline === "object") event = inline;
+        else if (inline === "normal" && image!.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) event = { kind: "new-line", pc };
         else if (exit) event = { kind: "moved", pc };
       }
       first = false;
@@ -300,6 +342,9 @@ export class Stepper {
     const here = inside ? range : this.host.imageFor(pc0)?.lineRange(pc0);
     const plan = here ? await this.exitsOf(here) : undefined;
     if (!inside && here) range = here;
+    // Sitting on a return: hand it to stepLine before anything runs (its hook would not fire first).
+    const b0 = new Uint8Array(16);
+    if (cpu.tryRead(pc0, b0) && classifyInstruction(b0) === "ret") return { kind: "event", event: { kind: "about-to-return", pc: pc0 } };
     if (plan) {
       for (const a of plan.exits) hooks.push(cpu.hookCode(a, a, (pc, size) => outside(pc, size, true)));
       for (const a of plan.branches) hooks.push(cpu.hookCode(a, a, inRange));
@@ -347,6 +392,26 @@ export class Stepper {
       }
     }
     return { exits: [...exits], branches };
+  }
+
+  /**
+   * gdb's rules for inlined calls met while stepping in one function: at the start of an inlined
+   * call made from the stepped frame, `next` goes through it when its call site is the line being
+   * stepped and stops at the call site otherwise; `step` stops, inside it when the call site is
+   * the stepped line. Code of deeper inlined calls never ends a `next`.
+   */
+  private inlineRule(image: ImageInfo, pc: bigint, ctx: InlineContext, line: number, file: string): "normal" | "inside" | TraceEvent {
+    const at = image.functionAt(pc);
+    if (!at || at.function !== ctx.function || at.inlined.length <= ctx.depth) return "normal";
+    const entered = at.inlined[ctx.depth]!;
+    const site = entered.call;
+    const sameLine = site.line === line && (site.file === undefined || site.file === file);
+    if (scopeStartsAt(entered, pc - image.bias)) {
+      const hiddenAll = at.inlined.length - ctx.depth;
+      if (ctx.mode === "over") return sameLine ? "inside" : { kind: "entered-inline", pc, hidden: hiddenAll };
+      return { kind: "entered-inline", pc, hidden: sameLine ? hiddenAll - 1 : hiddenAll };
+    }
+    return ctx.mode === "over" ? "inside" : "normal";
   }
 
   /** Whether the call noted in `prev` is the one now in progress (its return address on top of the stack). */
