@@ -7,6 +7,7 @@ const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "dynamic", run: async () => (await import("./dynamic.js")).benchDynamic() },
   { name: "dap", run: async () => (await import("./dap.js")).benchDap() },
   { name: "eval", run: async () => (await import("./eval.js")).benchEval() },
+  { name: "debugger", run: async () => (await import("./debugger.js")).benchDebugger() },
 ];
 
 const only = process.argv.slice(2);

@@ -256,10 +256,12 @@ class UnicornCpu implements Cpu {
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle {
     // Unicorn 2.0.1 checks code hooks when it translates a block: blocks translated before this
-    // hook existed would never call it: drop those blocks (a full flush costs ~130 ms, so a bounded
-    // hook only drops its own range). Before the first run nothing is translated yet.
+    // hook existed would never call it: drop those blocks (a full flush costs ~130 ms, so a
+    // single-address hook drops only its own block). Before the first run nothing is translated.
+    // Unicorn 2.0.1's range removal only reaches blocks at page-stride addresses (measured), so
+    // only a single-address hook can use it; wider hooks flush everything.
     if (this.started) {
-      if (begin <= end) this.invalidateCode(begin, end + 1n);
+      if (begin === end) this.invalidateCode(begin, end + 1n);
       else this.flushTranslations();
     }
     return this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => hook(big(address), size));
