@@ -20,6 +20,7 @@ import type { JitModule } from "../jit/module.js";
 import type { RegName } from "../emu/registers.js";
 import type { Debugger } from "./debugger.js";
 import { FrameScope } from "./expr-scope.js";
+import type { ImageInfo } from "./image-info.js";
 import { FrameValues } from "./frame-values.js";
 import { DWARF_GPRS } from "./registers.js";
 import type { Frame } from "./stack.js";
@@ -85,9 +86,7 @@ export class ExpressionEvaluator {
   jit(): JitRuntime {
     if (!this.runtime) {
       const proc = this.dbg.process;
-      this.runtime = JitRuntime.create(proc);
-      this.store = new PersistentStore(proc, this.runtime.symbols);
-      this.caller = new ThreadCaller(proc, this.runtime.tls.trapAddress, {
+      this.runtime = JitRuntime.create(proc, {
         during: (silenced, fn) => this.dbg.control.duringExpression(silenced, fn),
         // Library load notices are applied by the debugger at the next stop, not by the call.
         takeHookStop: () => {
@@ -96,6 +95,8 @@ export class ExpressionEvaluator {
         },
         skipOnce: (pc) => this.dbg.control.skipBreakpointOnce(pc),
       });
+      this.store = new PersistentStore(proc, this.runtime.symbols);
+      this.caller = this.runtime.caller;
     }
     return this.runtime;
   }
@@ -111,7 +112,8 @@ export class ExpressionEvaluator {
     const decl = /^\$([A-Za-z_]\w*)\s*=(?!=)([\s\S]*)$/.exec(source);
     if (decl && !REGISTERS.has(decl[1]!) && !this.persistent.variable(`$${decl[1]!}`)) return this.declare(`$${decl[1]!}`, decl[2]!, frameIndex, opts);
     const frame = this.dbg.frame(frameIndex);
-    const key = `${source}\u0000${scopeKey(frame)}\u0000${this.persistent.generation}`;
+    // Loaded images are part of the key: a library loaded or unloaded since may change what a name is.
+    const key = `${source}\u0000${scopeKey(frame)}\u0000${this.persistent.generation}\u0000${imagesKey(this.dbg.images)}`;
     let linked = this.cache.get(key);
     if (linked) {
       this.cache.delete(key); // re-insert: most recently used last
@@ -193,7 +195,22 @@ export class ExpressionEvaluator {
 
   private scopeFor(frame: Frame): FrameScope {
     const rt = this.jit();
-    return new FrameScope(frame, this.bridge, rt.symbols, this.store!);
+    const images = this.dbg.images;
+    const dynamic = this.dbg.process.interpreter !== undefined;
+    return new FrameScope(frame, this.bridge, rt.symbols, this.store!, {
+      images: this.loadOrder(images),
+      ...(dynamic ? { tlsModule: (i: ImageInfo) => rt.tlsModule(i.image) } : {}),
+    });
+  }
+
+  /** The debugger's images in the process's load order (the program, then link_map order). */
+  private loadOrder(images: readonly ImageInfo[]): ImageInfo[] {
+    const order = this.dbg.process.images.list();
+    const rank = (i: ImageInfo): number => {
+      const n = order.indexOf(i.image);
+      return n < 0 ? order.length : n;
+    };
+    return [...images].sort((a, b) => rank(a) - rank(b));
   }
 
   private nextEntry(): string {
@@ -406,6 +423,10 @@ function scopeKey(frame: Frame): string {
   if (inner) return `${frame.image?.path ?? "?"}@${inner.die.offset}`;
   const fn = frame.image?.functionAt(frame.lookupPc);
   return fn ? `${frame.image!.path}@${fn.function.die.offset}` : `nodebug:${frame.image?.path ?? "?"}`;
+}
+
+function imagesKey(images: readonly ImageInfo[]): string {
+  return images.map((i) => `${i.path}@${i.bias.toString(16)}`).join(";");
 }
 
 function le64(v: bigint): Uint8Array {

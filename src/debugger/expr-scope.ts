@@ -2,10 +2,14 @@
  * The expression compiler's Scope for a stopped frame, from DWARF and the ELF symbols:
  * locals and parameters of the frame's scopes (innermost first; memory-resident ones reach the
  * code by address, register-resident and computed ones by value), static locals, globals and
- * statics of the unit and then of other units, thread-locals of the executable's PT_TLS block,
- * enumerators, functions with their DWARF prototypes, symbols without debug info (libc: the
- * compiler's built-in prototypes), typedef/struct/union/enum names, and the console's persistent
- * names on top. Answers are static; values are read when the argument block is filled.
+ * statics of the unit and then of other units, thread-locals (the executable's PT_TLS block as
+ * module 1; a library's by the loader's module id), enumerators, functions with their DWARF
+ * prototypes, symbols without debug info (libc: the compiler's built-in prototypes),
+ * typedef/struct/union/enum names, and the console's persistent names on top. Names the frame's
+ * image does not define are looked up in the other loaded images with DWARF, in load order (the
+ * program, then the libraries). `errno`, unless a variable of that name is visible, is the C
+ * library's thread-local errno (what the errno macro expands to). Answers are static; values are
+ * read when the argument block is filled.
  */
 import type { Dwarf, Unit, Variable, FunctionScope, UnitModel } from "../dwarf/index.js";
 import { locateVariable, DW_TAG } from "../dwarf/index.js";
@@ -13,8 +17,21 @@ import type { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
 import type { InferiorSymbols } from "../expr/evaluate/inferior-symbols.js";
 import type { PersistentStore } from "../expr/evaluate/persistent.js";
 import type { Scope, ScopeEntity } from "../expr/scope.js";
-import type { CType, FunctionType } from "../expr/types.js";
+import { T, type CType, type FunctionType } from "../expr/types.js";
+import { JitdbgError } from "../errors.js";
+import type { ImageInfo } from "./image-info.js";
 import type { Frame } from "./stack.js";
+
+/** What the scope needs to know about the process beyond the frame. */
+export interface ScopeHost {
+  /** Every loaded image, in load order (the program first). */
+  images: readonly ImageInfo[];
+  /**
+   * The TLS module id of an image's block (a dynamically linked process: the loader's, with the
+   * block made known to the JIT); undefined for a static program, whose only block is module 1.
+   */
+  tlsModule?: (image: ImageInfo) => number | undefined;
+}
 
 type TagKind = "struct" | "union" | "enum";
 
@@ -27,17 +44,26 @@ export class FrameScope implements Scope {
   private readonly cache = new Map<string, ScopeEntity | null>();
   private enumerators: Map<string, { value: bigint; type: CType }> | undefined;
 
+  private readonly image: ImageInfo | undefined;
+
   constructor(
     private readonly frame: Frame,
     private readonly bridge: ReversibleBridge,
     private readonly symbols: InferiorSymbols,
     private readonly persistent: PersistentStore,
+    private readonly host: ScopeHost = { images: [] },
   ) {
     const image = frame.image;
+    this.image = image;
     this.dwarf = image?.dwarf;
     const at = image?.functionAt(frame.lookupPc);
     this.unit = at?.unit;
     this.chain = frame.scopes ?? at?.scopes ?? [];
+  }
+
+  /** The images whose DWARF is searched after the frame's own, in load order. */
+  private otherImages(): ImageInfo[] {
+    return this.host.images.filter((i) => i !== this.image && i.image !== this.image?.image && i.dwarf !== undefined);
   }
 
   lookup(name: string): ScopeEntity | undefined {
@@ -49,12 +75,20 @@ export class FrameScope implements Scope {
   }
 
   typedef(name: string): CType | undefined {
-    const t = this.dwarf?.findType(name, this.unit);
+    let t = this.dwarf?.findType(name, this.unit);
+    for (const other of this.otherImages()) {
+      if (t?.kind === "typedef") break;
+      t = other.dwarf!.findType(name);
+    }
     return t?.kind === "typedef" ? this.bridge.toC(t) : undefined;
   }
 
   tag(kind: TagKind, name: string): CType | undefined {
-    const t = this.dwarf?.findType(`${kind} ${name}`, this.unit);
+    let t = this.dwarf?.findType(`${kind} ${name}`, this.unit);
+    for (const other of this.otherImages()) {
+      if (t) break;
+      t = other.dwarf!.findType(`${kind} ${name}`);
+    }
     return t ? this.bridge.toC(t) : undefined;
   }
 
@@ -83,23 +117,44 @@ export class FrameScope implements Scope {
     if (own) return { kind: "function", symbol: own.name, type: own.type };
     for (const s of this.chain) {
       const v = s.variables.find((x) => x.name === name);
-      if (v) return v.kind === "static-local" ? this.staticVariable(v) : this.frameVariable(v);
+      if (v) return v.kind === "static-local" && this.image ? this.staticVariable(v, this.image) : this.frameVariable(v);
     }
-    const g = this.dwarf?.findGlobalVariable(name, this.unit);
-    if (g) return this.staticVariable(g);
-    const fn = this.dwarf?.findFunction(name);
-    if (fn) {
-      const f = this.function(fn);
-      if (f) return f;
-    }
+    const mine = this.image && this.dwarf ? this.fromDwarf(name, this.image, this.dwarf, this.unit) : undefined;
+    if (mine) return mine;
     const en = this.enumeratorMap().get(name);
     if (en) return { kind: "enumerator", value: en.value, type: en.type };
+    for (const other of this.otherImages()) {
+      const e = this.fromDwarf(name, other, other.dwarf!, undefined);
+      if (e) return e;
+    }
+    if (name === "errno") {
+      const e = this.errno();
+      if (e) return e;
+    }
     switch (this.symbols.elfKind(name)) {
       case "function": return { kind: "function", symbol: name, type: undefined };
       case "data": return { kind: "variable", type: undefined, location: { kind: "global", symbol: name } };
       case "tls": return { kind: "variable", type: undefined, location: { kind: "tls", symbol: name } };
       default: return undefined;
     }
+  }
+
+  /** A global variable or function of one image's DWARF (`unit` first: the frame's statics). */
+  private fromDwarf(name: string, image: ImageInfo, dwarf: Dwarf, unit: Unit | undefined): ScopeEntity | undefined {
+    const g = dwarf.findGlobalVariable(name, unit);
+    if (g) return this.staticVariable(g, image);
+    const fn = dwarf.findFunction(name);
+    return fn ? this.function(fn, image) : undefined;
+  }
+
+  /**
+   * `errno`: C's macro reads the C library's thread-local errno (`*__errno_location()`); glibc
+   * exports it as a TLS symbol (libc.so.6: errno@GLIBC_PRIVATE, a static libc: errno), which
+   * compiled code reaches like any thread-local variable.
+   */
+  private errno(): ScopeEntity | undefined {
+    if (this.symbols.elfKind("errno") !== "tls") return undefined;
+    return { kind: "variable", type: T.int, location: { kind: "tls", symbol: "errno" } };
   }
 
   private frameVariable(v: Variable): ScopeEntity {
@@ -127,18 +182,33 @@ export class FrameScope implements Scope {
     }
   }
 
-  private staticVariable(v: Variable): ScopeEntity {
+  private staticVariable(v: Variable, image: ImageInfo): ScopeEntity {
     const type = this.bridge.toC(v.type);
+    const ownImage = image === this.image;
     if (v.isTls) {
       const offset = this.tlsOffset(v);
-      if (offset === undefined) return this.frameVariable(v);
+      if (offset === undefined) {
+        if (ownImage) return this.frameVariable(v);
+        throw new JitdbgError("EVAL_TLS_LOCATION", `the thread-local variable '${v.name}' of ${image.name} has a location expression the debugger cannot turn into a block offset; select a frame in ${image.name} to read it`);
+      }
+      const size = BigInt(v.type.byteSize ?? 0);
+      if (this.host.tlsModule) {
+        const moduleId = this.host.tlsModule(image);
+        if (moduleId === undefined) {
+          throw new JitdbgError("EVAL_TLS_UNAVAILABLE", `the thread-local variable '${v.name}' of ${image.name} has no block in this thread yet (the loader allocates it on first use); continue until ${image.name} has used its thread-locals and evaluate again`);
+        }
+        return { kind: "variable", type, location: { kind: "tls", symbol: this.symbols.tlsAt(offset, size, moduleId) } };
+      }
       const elf = this.symbols.lookup(v.name);
-      const symbol = elf?.tls && elf.tls.offset === offset ? v.name : this.symbols.tlsAt(offset, BigInt(v.type.byteSize ?? 0));
+      const symbol = elf?.tls && elf.tls.offset === offset ? v.name : this.symbols.tlsAt(offset, size);
       return { kind: "variable", type, location: { kind: "tls", symbol } };
     }
     const linkAddr = v.staticAddress;
-    if (linkAddr === undefined) return this.frameVariable(v); // a constant or computed location
-    const address = linkAddr + (this.frame.image?.bias ?? 0n);
+    if (linkAddr === undefined) {
+      if (ownImage) return this.frameVariable(v); // a constant or computed location
+      throw new JitdbgError("EVAL_LOCATION", `'${v.name}' of ${image.name} has a computed location; select a frame in ${image.name} to use it`);
+    }
+    const address = linkAddr + image.bias;
     const symbol = this.symbols.addressOf(v.name) === address ? v.name : this.symbols.atAddress(address, BigInt(v.type.byteSize ?? 0));
     return { kind: "variable", type, location: { kind: "global", symbol } };
   }
@@ -163,9 +233,9 @@ export class FrameScope implements Scope {
     return offset;
   }
 
-  private function(fn: FunctionScope): ScopeEntity | undefined {
-    const bias = this.frame.image?.bias ?? 0n;
-    const t = this.dwarf!.typeOf(fn.die);
+  private function(fn: FunctionScope, image: ImageInfo): ScopeEntity | undefined {
+    const bias = image.bias;
+    const t = image.dwarf!.typeOf(fn.die);
     const type = this.bridge.toC(t) as FunctionType;
     if (fn.ranges.length === 0) {
       // Inlined everywhere: only an out-of-line copy under the ELF name can be called.

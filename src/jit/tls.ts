@@ -65,14 +65,26 @@ export class TlsRuntime {
   /** JIT blocks are carved downward from blockTop to areaStart; cursor is the lowest in use. */
   private readonly blockTop: bigint;
   private cursor: bigint;
-  private nextId = 2;
+  private nextId: number;
+  private readonly firstJitId: number;
   private readonly blocks = new Map<number, TlsBlock>();
 
   constructor(
     private readonly space: AddressSpace,
     private readonly cpu: Cpu,
-    opts: { template?: TlsTemplate; surplus?: number; threadPointer?: bigint } = {},
+    opts: {
+      template?: TlsTemplate;
+      surplus?: number;
+      threadPointer?: bigint;
+      /**
+       * First module id given to JIT modules (default 2). A dynamically linked inferior's loader
+       * numbers its own modules from 1 up, so JIT ids start above them there (see adopt()).
+       */
+      firstModuleId?: number;
+    } = {},
   ) {
+    this.firstJitId = opts.firstModuleId ?? 2;
+    this.nextId = this.firstJitId;
     const t = opts.template;
     const execAlign = t && t.align > 0n ? t.align : 1n;
     const execSize = t ? alignUpBig(t.memsz, execAlign) : 0n;
@@ -139,6 +151,24 @@ export class TlsRuntime {
     zero.set(image.subarray(0, block.size));
     this.cpu.write(this.threadPointer + block.tpOffset, zero);
     this.publish(block);
+  }
+
+  /**
+   * Makes a TLS module the inferior's loader set up (a shared library's, by its l_tls_modid) known
+   * to the linker and to __tls_get_addr: its block in this thread is at `blockAddress` (from the
+   * loader's DTV). Module ids must lie below the JIT's first id (constructor option firstModuleId).
+   */
+  adopt(moduleId: number, blockAddress: bigint, size: number, align: number): TlsBlock {
+    if (moduleId < 1 || moduleId >= this.firstJitId) {
+      throw new JitdbgError("JIT_TLS_MODULE_ID", `the inferior's TLS module id ${moduleId} collides with the ids the JIT gives its own modules (from ${this.firstJitId}); create the TlsRuntime with a higher firstModuleId`);
+    }
+    const block: TlsBlock = { moduleId, tpOffset: blockAddress - this.threadPointer, size, align: Math.max(align, 1) };
+    const old = this.blocks.get(moduleId);
+    if (!old || old.tpOffset !== block.tpOffset || old.size !== block.size) {
+      this.blocks.set(moduleId, block);
+      this.publish(block);
+    }
+    return this.blocks.get(moduleId)!;
   }
 
   /** Forgets a module's block (its bytes are not reused: offsets baked into code may outlive it). */

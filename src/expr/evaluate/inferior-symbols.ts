@@ -2,13 +2,18 @@
  * The names compiled expressions may use from the inferior, for the JIT linker: the program's ELF
  * symbols at run-time addresses (value + load bias, so static-PIE works), with GNU indirect
  * functions (glibc's strlen, memcmp...) resolved to the implementation the program's start-up
- * chose (read from the IRELATIVE slot it filled, never by running the resolver), plus names the
- * evaluator defines: statics and functions known only by address, TLS variables by block offset,
- * persistent variables.
+ * chose (read from the IRELATIVE slot it filled), plus names the evaluator defines: statics and
+ * functions known only by address, TLS variables by block offset, persistent variables. In a
+ * dynamically linked program, names the program does not define come from the loaded libraries
+ * in load order (library-symbols.ts), and indirect functions without a filled slot are resolved by
+ * calling their resolver.
  */
 import * as C from "../../elf/constants.js";
+import { JitdbgError } from "../../errors.js";
 import type { ElfFile } from "../../elf/reader.js";
+import type { Image } from "../../inferior/images.js";
 import type { InferiorSymbol, SymbolResolver } from "../../jit/resolver.js";
+import type { LibrarySymbols } from "./library-symbols.js";
 
 const R_X86_64_IRELATIVE = 37;
 
@@ -27,6 +32,8 @@ export class InferiorSymbols implements SymbolResolver {
     private readonly image: ProgramImage,
     /** Reads an 8-byte word of the inferior (undefined when unmapped). */
     private readonly readWord: (address: bigint) => bigint | undefined,
+    /** A dynamically linked program's libraries, and the program's own Image (for resolver calls). */
+    private readonly libraries?: { symbols: LibrarySymbols; program: Image },
   ) {}
 
   /** Defines (or redefines) a name the evaluator made up. */
@@ -41,10 +48,10 @@ export class InferiorSymbols implements SymbolResolver {
     return name;
   }
 
-  /** A synthetic name for a variable at `offset` in the executable's TLS block (module 1). */
-  tlsAt(offset: bigint, size = 0n): string {
-    const name = `__jitdbg_tls_${offset.toString(16)}`;
-    if (!this.defined.has(name)) this.defined.set(name, { address: 0n, size, tls: { moduleId: 1, offset } });
+  /** A synthetic name for a variable at `offset` in a TLS module's block (default module 1, the executable's). */
+  tlsAt(offset: bigint, size = 0n, moduleId = 1): string {
+    const name = moduleId === 1 ? `__jitdbg_tls_${offset.toString(16)}` : `__jitdbg_tls${moduleId}_${offset.toString(16)}`;
+    if (!this.defined.has(name)) this.defined.set(name, { address: 0n, size, tls: { moduleId, offset } });
     return name;
   }
 
@@ -52,22 +59,28 @@ export class InferiorSymbols implements SymbolResolver {
     const d = this.defined.get(name);
     if (d) return d;
     const e = this.elfSymbols().get(name);
-    if (!e) return undefined;
+    if (!e) return this.libraries?.symbols.lookup(name);
     if (!e.ifunc) return e.sym;
-    const impl = this.ifuncTarget(e.sym.address);
+    const impl = this.ifuncTarget(e.sym.address) ?? this.libraries?.symbols.implementation(this.libraries.program, e.sym.address, name);
     return impl === undefined ? undefined : { address: impl, size: 0n };
   }
 
   /** The ELF symbol's run-time address (indirect functions: their implementation), if any. */
   addressOf(name: string): bigint | undefined {
-    const s = this.lookup(name);
+    let s: InferiorSymbol | undefined;
+    try {
+      s = this.lookup(name);
+    } catch (e) {
+      if (e instanceof JitdbgError) return undefined; // e.g. a library's TLS block not set up: not an address anyway
+      throw e;
+    }
     return s && !s.tls ? s.address : undefined;
   }
 
-  /** Whether the program has a (global or weak) ELF symbol of this name and what kind it is. */
+  /** Whether the program (or, when dynamically linked, a loaded library) has an ELF symbol of this name and what kind it is. */
   elfKind(name: string): "function" | "data" | "tls" | undefined {
     const e = this.elfSymbols().get(name);
-    if (!e) return undefined;
+    if (!e) return this.libraries?.symbols.kind(name);
     if (e.sym.tls) return "tls";
     return this.funcs.has(name) ? "function" : "data";
   }

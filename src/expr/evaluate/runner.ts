@@ -51,6 +51,11 @@ export type CallOutcome =
   | { kind: "timeout"; pc: bigint; micros: number }
   | { kind: "exited"; status: number };
 
+/** What a plain function call returned: rax (integer class), as the callee left it. */
+export type FunctionCallOutcome = { kind: "returned"; rax: bigint; micros: number } | Exclude<CallOutcome, { kind: "returned" }>;
+
+const ARG_REGISTERS = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
+
 const align16 = (n: bigint): bigint => n & ~15n;
 const up16 = (n: number): bigint => BigInt(Math.ceil(n / 16) * 16);
 
@@ -87,6 +92,36 @@ export class ThreadCaller {
       const result = cpu.read(resultAt, req.resultSize);
       const args = cpu.read(argAt, req.argBlock.length);
       return { kind: "returned", result, argBlock: args, micros: outcome.micros };
+    } finally {
+      if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
+      cpu.restoreContext(ctx);
+      ctx.free();
+    }
+  }
+
+  /**
+   * Calls a function of the inferior with up to six integer arguments (System V registers) and
+   * returns rax, with breakpoints silenced: for GNU indirect-function resolvers and the like, run
+   * while an expression is being linked. Registers and stack are restored as after call().
+   */
+  callFunction(entry: bigint, args: readonly bigint[], timeoutMicros: number): FunctionCallOutcome {
+    const cpu = this.process.cpu;
+    const ctx: CpuContext = cpu.saveContext();
+    const top = align16(cpu.reg("rsp") - RED_ZONE);
+    const retSlot = top - 8n;
+    const snapshot = this.saveStack(top);
+    try {
+      const ret = new Uint8Array(8);
+      new DataView(ret.buffer).setBigUint64(0, this.trap, true);
+      cpu.write(retSlot, ret);
+      cpu.setReg("rsp", retSlot);
+      ARG_REGISTERS.forEach((r, i) => cpu.setReg(r, args[i] ?? 0n));
+      cpu.setReg("rax", 0n);
+      cpu.setReg("rip", entry);
+      this.hooks.takeHookStop();
+      const outcome = this.hooks.during(true, () => this.runToTrap({ entry, argBlock: new Uint8Array(0), resultSize: 0, timeoutMicros, ignoreBreakpoints: true }));
+      if (outcome.kind !== "returned") return outcome;
+      return { kind: "returned", rax: cpu.reg("rax"), micros: outcome.micros };
     } finally {
       if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
       cpu.restoreContext(ctx);
