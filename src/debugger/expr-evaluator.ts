@@ -199,6 +199,7 @@ export class ExpressionEvaluator {
     const dynamic = this.dbg.process.interpreter !== undefined;
     return new FrameScope(frame, this.bridge, rt.symbols, this.store!, {
       images: this.loadOrder(images),
+      dynamic,
       ...(dynamic ? { tlsModule: (i: ImageInfo) => rt.tlsModule(i.image) } : {}),
     });
   }

@@ -26,6 +26,8 @@ import type { Frame } from "./stack.js";
 export interface ScopeHost {
   /** Every loaded image, in load order (the program first). */
   images: readonly ImageInfo[];
+  /** A dynamically linked process (names bind as the dynamic linker binds them). */
+  dynamic?: boolean;
   /**
    * The TLS module id of an image's block (a dynamically linked process: the loader's, with the
    * block made known to the JIT); undefined for a static program, whose only block is module 1.
@@ -209,7 +211,11 @@ export class FrameScope implements Scope {
       throw new JitdbgError("EVAL_LOCATION", `'${v.name}' of ${image.name} has a computed location; select a frame in ${image.name} to use it`);
     }
     const address = linkAddr + image.bias;
-    const symbol = this.symbols.addressOf(v.name) === address ? v.name : this.symbols.atAddress(address, BigInt(v.type.byteSize ?? 0));
+    const bound = this.symbols.addressOf(v.name);
+    // An external variable of a library is the object the dynamic linker bound the name to: for a
+    // PIE program that uses it, the program's copy (R_X86_64_COPY), not the library's original.
+    const interposed = this.host.dynamic === true && v.isExternal && bound !== undefined && this.symbols.elfKind(v.name) === "data";
+    const symbol = bound === address || interposed ? v.name : this.symbols.atAddress(address, BigInt(v.type.byteSize ?? 0));
     return { kind: "variable", type, location: { kind: "global", symbol } };
   }
 

@@ -44,10 +44,15 @@ function twin(i: number, c: Case): string {
   }
 }
 
+/** The printf statements of the twins of `cases` (one per line, `Ti: value`). */
+export function twinStatements(cases: Case[]): string {
+  return cases.map((c, i) => twin(i, c)).join("\n  ");
+}
+
 /** The fixture with twins for `cases` and POST prints for `post` (C expressions). */
 export function source(cases: Case[], post: string[] = []): string {
   return template
-    .replace("/*TWINS*/", cases.map((c, i) => twin(i, c)).join("\n  "))
+    .replace("/*TWINS*/", twinStatements(cases))
     .replace("/*POST*/", post.map((p, i) => `printf("P${i}: %.17g\\n", (double)(${p}));`).join("\n  "));
 }
 
