@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROT_READ, PROT_WRITE } from "../../src/emu/cpu.js";
 import { fixturesDir, hasCompiler } from "../helpers/compile.js";
 import { launch } from "../helpers/debug-session.js";
 import { buildDynprobe, dynprobeName } from "./dynamic-fixture.js";
@@ -38,6 +39,11 @@ const CASES: Case[] = [
   { expr: "lib_tls", kind: "int" },
   { expr: "lib_tls * 3 + lib_counter", kind: "int" },
   { expr: "*&lib_tls", kind: "int" },
+  { expr: "main_tls * 1000 + lib_tls", kind: "int" },
+  // the implementation each resolver picked is the one the program's own GOT holds
+  { expr: "(unsigned long)&strlen", kind: "ptr" },
+  { expr: "(unsigned long)&memcmp", kind: "ptr" },
+  { expr: "(unsigned long)&strcmp", kind: "ptr" },
   // a libc function without debug info: the built-in prototype
   { expr: "atoi(\"123\") + abs(-4)", kind: "int" },
 ];
@@ -87,6 +93,19 @@ describe.skipIf(!hasCompiler("gcc"))("compiled evaluation in a dynamically linke
       dbg.inspector.evaluate("lib_tls = 40", 0, { context: "repl" });
       expect(dbg.inspector.variables(dbg.inspector.scopes(0).find((s) => s.kind === "tls")!.variablesReference).find((v) => v.name === "lib_tls")?.value).toBe("40");
       expect(dbg.inspector.evaluate("errno + 1", 0, { context: "watch" }).value).toBe("21");
+      // General-dynamic access: the JIT runtime's __tls_get_addr knows the library's module id
+      // (the loader's, from link_map) and its block from the loader's DTV.
+      const lib = dbg.process.images.list().find((i) => i.name === "libdynlib.so")!;
+      const info = dbg.process.tlsOf(lib)!;
+      const rt = dbg.expressions.jit();
+      expect(rt.tlsModule(lib)).toBe(Number(info.moduleId));
+      const arg = dbg.process.space.allocate(4096n, { prot: PROT_READ | PROT_WRITE, kind: "runtime", name: "[test-tls-index]" });
+      const index = new Uint8Array(16);
+      new DataView(index.buffer).setBigUint64(0, info.moduleId, true);
+      dbg.process.cpu.write(arg.start, index);
+      const got = rt.caller.callFunction(rt.tls.tlsGetAddr, [arg.start], 100_000);
+      expect(got.kind === "returned" ? got.rax : got.kind).toBe(info.block);
+      expect(BigInt(dbg.inspector.evaluate("(unsigned long)&lib_tls", 0, { context: "watch" }).value)).toBe(info.block);
       dbg.setSourceBreakpoints("dynlib.c", []);
       const end = await dbg.continue();
       expect(end.reason).toBe("exited");
