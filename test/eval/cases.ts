@@ -7,6 +7,8 @@ import type { Case } from "./fixture.js";
  * pass to compiled code; gdb's synthetic pointers are not supported).
  */
 export const CASES: Case[] = [
+  // errno first (a twin's printf may change it): the static libc's TLS errno
+  { expr: "errno", kind: "int" },
   // literals and arithmetic
   { expr: "1 + 2 * 3", kind: "int" },
   { expr: "0x7fffffff + 1u", kind: "int" },
