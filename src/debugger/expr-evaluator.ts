@@ -256,7 +256,7 @@ export class ExpressionEvaluator {
         entry: linked.entry,
         argBlock: block,
         resultSize: result.resultSize,
-        timeoutMicros: opts.timeoutMicros ?? DEFAULT_TIMEOUT,
+        timeoutMicros: result.callsFunctions ? (opts.timeoutMicros ?? DEFAULT_TIMEOUT) : 0,
         ignoreBreakpoints: opts.ignoreBreakpoints ?? true,
         describeStop: (pc) => this.describeStop(pc),
         shouldStop: (pc) => {

@@ -49,6 +49,11 @@ export interface CompileResult {
   defines: { name: string; type: FunctionType }[];
   /** Undefined symbols the linker must resolve in the inferior. */
   externals: string[];
+  /**
+   * Whether the code calls any function. Without calls an expression is straight-line code (its
+   * only branches go forward), so it always ends and needs no time limit.
+   */
+  callsFunctions: boolean;
 }
 
 const BUILTIN_TYPEDEFS: Record<string, CType> = {
@@ -86,7 +91,7 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
     const checked = checker.checkFunction(def);
     const code = gen.function(def.name, checked.params, checked.body, checked.frame);
     const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([def.name]) });
-    return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals };
+    return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true };
   }
 
   const entry = opts.entryName ?? "__jitdbg_expr";
@@ -94,5 +99,5 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
   const code = gen.entry(entry, te, checker.frame);
   const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
-  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals };
+  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions };
 }

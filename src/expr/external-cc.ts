@@ -245,6 +245,7 @@ export function compileWithExternalCc(block: string, scope: Scope, opts: Externa
       argBlock: { size: tu.slots.reduce((n, s) => n + s.size, 0), slots: tu.slots },
       defines: [],
       externals,
+      callsFunctions: true, // a C block may loop: always under the time limit
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

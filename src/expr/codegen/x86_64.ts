@@ -689,7 +689,11 @@ export class X86Codegen {
 
   // ---- calls
 
+  /** Set once any C call is emitted (the evaluator skips the time limit for call-free code). */
+  callsFunctions = false;
+
   private call(e: Extract<TExpr, { k: "call" }>): void {
+    this.callsFunctions = true;
     const a = this.asm;
     const retType = unqual(e.fn.ret);
     const retCls = valueClass(retType);

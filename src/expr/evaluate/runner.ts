@@ -133,7 +133,8 @@ export class ThreadCaller {
     const proc = this.process;
     let used = 0;
     for (;;) {
-      const budget = Math.ceil(Math.min(SLICE_MICROS, Math.max(1, req.timeoutMicros - used)));
+      // No limit (0): call-free code always ends, and Unicorn's timer thread costs ~200 µs a run.
+      const budget = req.timeoutMicros <= 0 ? 0 : Math.ceil(Math.min(SLICE_MICROS, Math.max(1, req.timeoutMicros - used)));
       const t0 = performance.now();
       const r = proc.run({ until: this.trap, timeoutMicros: budget });
       used += (performance.now() - t0) * 1000;
@@ -150,7 +151,7 @@ export class ThreadCaller {
         }
         return { kind: "breakpoint", pc, description: req.describeStop?.(pc) ?? `breakpoint at 0x${pc.toString(16)}` };
       }
-      if (used >= req.timeoutMicros) return { kind: "timeout", pc, micros: used };
+      if (req.timeoutMicros > 0 && used >= req.timeoutMicros) return { kind: "timeout", pc, micros: used };
     }
   }
 
