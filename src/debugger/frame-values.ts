@@ -19,6 +19,11 @@ export class FrameValues {
     private readonly cpu: Cpu,
     private readonly frame: Frame,
     private readonly tls: TlsResolver,
+    /**
+     * Where the dynamic linker bound an exported global (a library's variable may live in the
+     * program's copy after a copy relocation); undefined for static programs.
+     */
+    private readonly boundGlobal?: (name: string) => bigint | undefined,
   ) {}
 
   private readMemory = (address: bigint, size: number): bigint | undefined => {
@@ -45,6 +50,10 @@ export class FrameValues {
 
   /** The variable's value in this frame (an error value when it is optimized out or unreadable). */
   read(v: Variable): Value {
+    if (v.kind === "global" && v.isExternal && !v.isTls && this.boundGlobal) {
+      const bound = this.boundGlobal(v.name);
+      if (bound !== undefined) return { type: v.type, location: { kind: "memory", address: bound } };
+    }
     const f = this.frame;
     const bias = f.image?.bias ?? 0n;
     const fn = f.image?.functionAt(f.lookupPc)?.function;

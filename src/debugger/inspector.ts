@@ -194,7 +194,15 @@ export class Inspector {
   }
 
   private frameValues(frame: Frame): FrameValues {
-    return new FrameValues(this.dbg.process.cpu, frame, (path, offset) => this.tlsAddress(path, offset));
+    return new FrameValues(this.dbg.process.cpu, frame, (path, offset) => this.tlsAddress(path, offset), (name) => this.boundGlobal(name));
+  }
+
+  /** In a dynamically linked program: the address the loader's global scope gives an exported data symbol. */
+  boundGlobal(name: string): bigint | undefined {
+    const proc = this.dbg.process;
+    if (!proc.interpreter) return undefined;
+    const m = proc.lookupSymbol(name);
+    return m && m.kind === "object" ? m.address : undefined;
   }
 
   /** x86-64 variant II TLS: the executable's block ends at the thread pointer (fs_base). */
@@ -319,6 +327,12 @@ export class Inspector {
         if (v) return fv.read(v);
         const e = this.enumerator(frame, name);
         if (e !== undefined) return e;
+        // Globals of the other loaded images (libraries with debug info), read with their own bias.
+        for (const other of this.dbg.images) {
+          if (other === image) continue;
+          const g = other.dwarf?.findGlobalVariable(name);
+          if (g) return this.frameValues({ ...frame, image: other }).read(g);
+        }
         return undefined;
       },
       names: () => [...scoped.map((v) => v.name), ...GPR_NAMES.map((r) => `$${r}`)],

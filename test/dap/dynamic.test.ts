@@ -66,7 +66,12 @@ describe("dynamically linked programs over DAP", () => {
     const frameId = st[0]!.id;
     expect((await c.evaluateRequest({ expression: "strlen(name)", frameId, context: "repl" })).body.result).toBe("6");
     expect((await c.evaluateRequest({ expression: "shape_sides(\"pentagon\")", frameId, context: "repl" })).body.result).toBe("5");
-    expect((await c.evaluateRequest({ expression: "shape_calls", frameId, context: "watch" })).body.result).toMatch(/^\d+$/);
+    const calls = (await c.evaluateRequest({ expression: "shape_calls", frameId, context: "watch" })).body.result;
+    expect(calls).toMatch(/^\d+$/);
+    // Hover (the side-effect-free interpreter) sees the library's global where the loader bound it,
+    // from the library's frame and from main's.
+    expect((await c.evaluateRequest({ expression: "shape_calls", frameId, context: "hover" })).body.result).toBe(calls);
+    expect((await c.evaluateRequest({ expression: "shape_calls", frameId: st[1]!.id, context: "hover" })).body.result).toBe(calls);
 
     await c.setBreakpointsRequest({ source: { path: LIBSHAPE_C }, breakpoints: [] });
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
