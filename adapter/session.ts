@@ -481,7 +481,16 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   private moduleList(): DebugProtocol.Module[] {
-    return this.debugger().images.map(toModule);
+    const dbg = this.debugger();
+    // Objects the console compiled and linked into the program are modules too.
+    const jit = dbg.expressions.jitModules().map((m) => ({
+      id: `jit:${m.id}`,
+      name: m.name,
+      addressRange: `${hex(m.low)}-${hex(m.high)}`,
+      symbolStatus: `JIT-linked object (${m.state})`,
+      isUserCode: true,
+    }));
+    return [...dbg.images.map(toModule), ...jit];
   }
 
   private sendModuleEvents(): void {

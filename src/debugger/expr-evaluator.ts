@@ -82,6 +82,17 @@ export class ExpressionEvaluator {
 
   constructor(private readonly dbg: Debugger) {}
 
+  /** The objects the JIT linker holds in the inferior now (console functions, persistent values, cached expressions). */
+  jitModules(): { id: number; name: string; low: bigint; high: bigint; state: string }[] {
+    if (!this.runtime) return [];
+    return this.runtime.linker.modules().map((m) => {
+      const ranges = [...m.sections.values()].filter((s) => s.size > 0 && s.address !== 0n).map((s) => ({ start: s.address, end: s.address + BigInt(s.size) }));
+      const low = ranges.reduce((a, r) => (r.start < a ? r.start : a), ranges[0]?.start ?? 0n);
+      const high = ranges.reduce((a, r) => (r.end > a ? r.end : a), 0n);
+      return { id: m.id, name: m.name, low, high, state: m.state };
+    });
+  }
+
   /** The JIT linker in the inferior (made on first use; fails before the C runtime set up the thread). */
   jit(): JitRuntime {
     if (!this.runtime) {

@@ -255,10 +255,16 @@ describe("DAP session over the real adapter process", () => {
     const members = await c.completionsRequest({ text: "shapes[0].co", column: 13, frameId: frame.id });
     expect(members.body.targets.map((t) => t.label).sort()).toEqual(["color", "corners"]);
 
+    await c.evaluateRequest({ expression: "int triple(int x) { return 3 * x; }", frameId: frame.id, context: "repl" });
+    expect((await c.evaluateRequest({ expression: "triple(global_counter)", frameId: frame.id, context: "repl" })).body.result).toBe("126");
     const mods = await c.customRequest("modules", {});
     const modules = (mods.body as DebugProtocol.ModulesResponse["body"]).modules;
     expect(modules[0]!.path).toBe(program);
     expect(modules[0]!.symbolStatus).toMatch(/DWARF/);
+    // The console function is a JIT-linked module of its own, placed in the program's address space.
+    const jit = modules.filter((m) => String(m.id).startsWith("jit:"));
+    expect(jit.length).toBeGreaterThanOrEqual(1);
+    expect(jit.some((m) => m.symbolStatus === "JIT-linked object (finalized)" && /^0x[0-9a-f]+-0x[0-9a-f]+$/.test(m.addressRange!))).toBe(true);
     const srcs = await c.customRequest("loadedSources", {});
     expect((srcs.body as DebugProtocol.LoadedSourcesResponse["body"]).sources.map((s) => s.name).sort()).toEqual(expect.arrayContaining(["geometry.c", "main.c", "shapes.h"]));
   });
