@@ -243,7 +243,13 @@ export class Debugger {
 
   stackTrace(): Frame[] {
     this.ensureStopped();
-    this.framesCache ??= unwindStack({ cpu: this.process.cpu, imageFor: (pc) => this.imageFor(pc), hiddenInline: this.hiddenInline });
+    this.framesCache ??= unwindStack({
+      cpu: this.process.cpu,
+      imageFor: (pc) => this.imageFor(pc),
+      extraCfi: (pc) => this.expressions.cfiAt(pc),
+      extraName: (pc) => this.expressions.nameAt(pc),
+      hiddenInline: this.hiddenInline,
+    });
     return this.framesCache;
   }
 

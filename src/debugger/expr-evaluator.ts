@@ -13,6 +13,8 @@ import { compile, compileWithExternalCc, type CompileResult } from "../expr/inde
 import type { ArgSlot } from "../expr/check.js";
 import { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
 import { JitRuntime } from "../expr/evaluate/jit-runtime.js";
+import { CallFrameInfo, DwarfSections } from "../dwarf/index.js";
+import { unwindStack } from "./stack.js";
 import { PersistentStore } from "../expr/evaluate/persistent.js";
 import { ThreadCaller, type CallOutcome } from "../expr/evaluate/runner.js";
 import { sizeOf, typeName, unqual, type CType } from "../expr/types.js";
@@ -75,12 +77,40 @@ export class ExpressionEvaluator {
   trace: ((step: EvalStep) => void) | undefined;
   readonly bridge = new ReversibleBridge();
   private runtime: JitRuntime | undefined;
+  private readonly cfiCache = new Map<string, CallFrameInfo>();
   private store: PersistentStore | undefined;
   private caller: ThreadCaller | undefined;
   private readonly cache = new Map<string, Linked>();
   private serial = 0;
 
   constructor(private readonly dbg: Debugger) {}
+
+  /** Call frame information of the JIT module holding pc (its relocated .eh_frame), for the unwinder. */
+  cfiAt(pc: bigint): CallFrameInfo | undefined {
+    const entry = this.runtime?.linker.ehFrames.lookup(pc);
+    if (!entry) return undefined;
+    let cfi = this.cfiCache.get(entry.key);
+    if (!cfi) {
+      const sections = DwarfSections.fromMap(`<jit ${entry.module}>`, { ".eh_frame": entry.bytes }, { ".eh_frame": entry.address });
+      cfi = new CallFrameInfo(sections);
+      this.cfiCache.set(entry.key, cfi);
+    }
+    return cfi;
+  }
+
+  /** `twice [console]`: the exported function of a JIT module that holds pc. */
+  nameAt(pc: bigint): string | undefined {
+    for (const m of this.runtime?.linker.modules() ?? []) {
+      if (!m.codeRanges().some((r) => pc >= r.start && pc < r.end)) continue;
+      let best: { name: string; at: bigint } | undefined;
+      for (const [name, index] of m.exports) {
+        const at = m.symbolLoadAddress(index);
+        if (at !== undefined && at <= pc && (!best || at > best.at)) best = { name, at };
+      }
+      return `${best?.name ?? m.name} [console]`;
+    }
+    return undefined;
+  }
 
   /** The objects the JIT linker holds in the inferior now (console functions, persistent values, cached expressions). */
   jitModules(): { id: number; name: string; low: bigint; high: bigint; state: string }[] {
@@ -375,8 +405,18 @@ export class ExpressionEvaluator {
     }
   }
 
+  /** Where a call stopped, with the calls that led there down to the expression (JIT frames too). */
   private describeStop(pc: bigint): string {
-    return this.dbg.describePc(pc);
+    const frames = unwindStack({ cpu: this.dbg.process.cpu, imageFor: (a) => this.dbg.imageFor(a), extraCfi: (a) => this.cfiAt(a), extraName: (a) => this.nameAt(a), maxFrames: 16 });
+    const trap = this.runtime?.tls.trapAddress;
+    const chain: string[] = [];
+    for (const f of frames) {
+      if (f.pc === trap) break;
+      const where = f.source ? `${f.functionName ?? "?"} (${f.source.file.split("/").pop()}:${f.source.line})` : (f.functionName ?? `0x${f.pc.toString(16)}`);
+      chain.push(where);
+      if (f.functionName?.endsWith("[console]") === false && !f.image) break;
+    }
+    return chain.length > 1 ? `${this.dbg.describePc(pc)}, called from ${chain.slice(1).join(" ← ")}` : this.dbg.describePc(pc);
   }
 
   // ---- persistent names and console functions

@@ -35,6 +35,8 @@ export interface UnwindContext {
   imageFor(pc: bigint): ImageInfo | undefined;
   /** Call frame information for code outside the images (JIT modules). */
   extraCfi?(pc: bigint): CallFrameInfo | undefined;
+  /** A name for code outside the images ("twice [console]" for a JIT-linked function). */
+  extraName?(pc: bigint): string | undefined;
   maxFrames?: number;
   /**
    * Inlined calls at the top that have not started yet (gdb hides inlined frames whose code starts
@@ -63,7 +65,7 @@ export function topRegisters(cpu: Cpu): Map<number, bigint> {
 function describeFrames(ctx: UnwindContext, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
   const lookupPc = index === 0 ? pc : pc - 1n;
   const image = ctx.imageFor(lookupPc);
-  const base: Frame = { index, pc, cfa, registers: regs, image, functionName: image?.functionName(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
+  const base: Frame = { index, pc, cfa, registers: regs, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
   const at = image?.functionAt(lookupPc);
   if (!at) return [base];
   // Split the scope chain at each inlined call: every segment is one (virtual) frame.

@@ -72,6 +72,10 @@ describe.skipIf(!hasCompiler("gcc"))("failed evaluations leave the inferior unch
     const e = errorOf(() => evaluate("bp_target(7) + 1", { ignoreBreakpoints: false }));
     expect(e.code).toBe("EVAL_BREAKPOINT");
     expect(e.message).toMatch(/stopped at a breakpoint: bp_target \(eval-probe-[0-9a-f]+\.c:\d+\)/);
+    // Through a console function: the unwinder walks the JIT-linked frame by its .eh_frame.
+    s.dbg.expressions.evaluate("int via_console(int v) { return bp_target(v) * 2; }", 0);
+    const chained = errorOf(() => evaluate("via_console(7) + 1", { ignoreBreakpoints: false }));
+    expect(chained.message).toMatch(/stopped at a breakpoint: bp_target \(eval-probe-[0-9a-f]+\.c:\d+\), called from via_console \[console\] ← __jitdbg_expr\w* \[console\]/);
     const after = snapshot(s.dbg);
     // bp_target stored to `sink` before the breakpoint? No: the breakpoint is at its first line; memory is as before.
     expect(after).toEqual(before);
