@@ -41,55 +41,76 @@ export function readDebugRanges(data: Uint8Array, offset: number, ctx: ListConte
   }
 }
 
-/** DWARF 5 .debug_rnglists list starting at `offset`. */
-export function readRngList(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
-  const r = new ByteReader(data, ".debug_rnglists", offset);
-  const out: AddressRange[] = [];
+/** Entry kinds a DWARF 5 range or location list shares (their codes differ between the two). */
+export interface V5ListKinds {
+  end_of_list: number;
+  base_addressx: number;
+  startx_endx: number;
+  startx_length: number;
+  offset_pair: number;
+  base_address: number;
+  start_end: number;
+  start_length: number;
+}
+
+/**
+ * Walks a DWARF 5 .debug_rnglists or .debug_loclists list: `onRange` gets every [low, high) entry
+ * (and reads what follows it, e.g. a location expression); `onOther` handles kinds only one of the
+ * two has and returns false for unknown ones.
+ */
+export function walkV5List(r: ByteReader, ctx: ListContext, kinds: V5ListKinds, onRange: (low: bigint, high: bigint) => void, onOther: (kind: number) => boolean): void {
   let base = ctx.baseAddress;
-  const push = (low: bigint, high: bigint): void => {
-    if (high > low) out.push({ low, high });
-  };
   for (;;) {
     const at = r.pos;
     const kind = r.u8();
     switch (kind) {
-      case DW_RLE.end_of_list:
-        return out;
-      case DW_RLE.base_addressx:
+      case kinds.end_of_list:
+        return;
+      case kinds.base_addressx:
         base = ctx.addrx(r.ulebNum());
         break;
-      case DW_RLE.startx_endx: {
+      case kinds.startx_endx: {
         const s = ctx.addrx(r.ulebNum());
-        push(s, ctx.addrx(r.ulebNum()));
+        onRange(s, ctx.addrx(r.ulebNum()));
         break;
       }
-      case DW_RLE.startx_length: {
+      case kinds.startx_length: {
         const s = ctx.addrx(r.ulebNum());
-        push(s, s + r.uleb());
+        onRange(s, s + r.uleb());
         break;
       }
-      case DW_RLE.offset_pair: {
+      case kinds.offset_pair: {
         const s = r.uleb();
-        push(base + s, base + r.uleb());
+        onRange(base + s, base + r.uleb());
         break;
       }
-      case DW_RLE.base_address:
+      case kinds.base_address:
         base = r.address(ctx.addressSize);
         break;
-      case DW_RLE.start_end: {
+      case kinds.start_end: {
         const s = r.address(ctx.addressSize);
-        push(s, r.address(ctx.addressSize));
+        onRange(s, r.address(ctx.addressSize));
         break;
       }
-      case DW_RLE.start_length: {
+      case kinds.start_length: {
         const s = r.address(ctx.addressSize);
-        push(s, s + r.uleb());
+        onRange(s, s + r.uleb());
         break;
       }
       default:
-        throw new DwarfError("DWARF_CORRUPT", `.debug_rnglists: unknown range list entry kind ${hex(kind)} at ${hex(at)}`);
+        if (!onOther(kind)) throw new DwarfError("DWARF_CORRUPT", `${r.where}: unknown list entry kind ${hex(kind)} at ${hex(at)}`);
     }
   }
+}
+
+/** DWARF 5 .debug_rnglists list starting at `offset`. */
+export function readRngList(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
+  const r = new ByteReader(data, ".debug_rnglists", offset);
+  const out: AddressRange[] = [];
+  walkV5List(r, ctx, DW_RLE, (low, high) => {
+    if (high > low) out.push({ low, high });
+  }, () => false);
+  return out;
 }
 
 /** Resolves a DW_FORM_rnglistx / loclistx index through the offsets table that follows a v5 list header. */
