@@ -1,7 +1,7 @@
 /** Location lists: DWARF 5 .debug_loclists entries and DWARF 2–4 .debug_loc entries. */
 import { ByteReader } from "./byte-reader.js";
 import { DW_LLE } from "./constants.js";
-import { maxAddress, walkV5List, type ListContext } from "./ranges.js";
+import { walkV4List, walkV5List, type ListContext } from "./ranges.js";
 
 export interface LocationListEntry {
   /** Half-open [low, high); undefined for a DW_LLE_default_location entry. */
@@ -14,19 +14,11 @@ export interface LocationListEntry {
 export function readDebugLoc(data: Uint8Array, offset: number, ctx: ListContext): LocationListEntry[] {
   const r = new ByteReader(data, ".debug_loc", offset);
   const out: LocationListEntry[] = [];
-  let base = ctx.baseAddress;
-  const max = maxAddress(ctx.addressSize);
-  for (;;) {
-    const begin = r.address(ctx.addressSize);
-    const end = r.address(ctx.addressSize);
-    if (begin === 0n && end === 0n) return out;
-    if (begin === max) {
-      base = end;
-      continue;
-    }
+  walkV4List(r, ctx, (low, high) => {
     const expr = r.bytes(r.u16());
-    if (end > begin) out.push({ low: base + begin, high: base + end, expr });
-  }
+    if (high > low) out.push({ low, high, expr });
+  });
+  return out;
 }
 
 /** DWARF 5 .debug_loclists list at `offset`. */

@@ -22,23 +22,35 @@ export function maxAddress(size: number): bigint {
   return size === 8 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
 }
 
-/** DWARF 2–4: (begin, end) pairs relative to the base, (max, base) to change the base, (0, 0) ends. */
-export function readDebugRanges(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
-  const r = new ByteReader(data, ".debug_ranges", offset);
-  const out: AddressRange[] = [];
+/**
+ * Walks a DWARF 2–4 .debug_ranges or .debug_loc list: (begin, end) pairs relative to the base,
+ * (max, base) to change the base, (0, 0) ends. `onPair` gets each pair made absolute, and reads
+ * what follows it (a location expression).
+ */
+export function walkV4List(r: ByteReader, ctx: ListContext, onPair: (low: bigint, high: bigint) => void): void {
   let base = ctx.baseAddress;
   const max = maxAddress(ctx.addressSize);
   for (;;) {
     const begin = r.address(ctx.addressSize);
     const end = r.address(ctx.addressSize);
-    if (begin === 0n && end === 0n) return out;
+    if (begin === 0n && end === 0n) return;
     if (begin === max) {
       base = end;
       continue;
     }
-    if (end < begin) throw new DwarfError("DWARF_CORRUPT", `.debug_ranges: entry at ${hex(r.pos - 2 * ctx.addressSize)} ends before it begins`);
-    if (end > begin) out.push({ low: base + begin, high: base + end });
+    onPair(base + begin, base + end);
   }
+}
+
+/** DWARF 2–4 .debug_ranges list at `offset`. */
+export function readDebugRanges(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
+  const r = new ByteReader(data, ".debug_ranges", offset);
+  const out: AddressRange[] = [];
+  walkV4List(r, ctx, (low, high) => {
+    if (high < low) throw new DwarfError("DWARF_CORRUPT", `.debug_ranges: entry at ${hex(r.pos - 2 * ctx.addressSize)} ends before it begins`);
+    if (high > low) out.push({ low, high });
+  });
+  return out;
 }
 
 /** Entry kinds a DWARF 5 range or location list shares (their codes differ between the two). */
