@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -89,4 +89,22 @@ export interface NativeRun {
 export function runNative(exe: string, args: string[] = [], env: Record<string, string> = {}, input?: string): NativeRun {
   const r = spawnSync(exe, args, { env, input, encoding: "latin1" });
   return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status ?? -1, signal: r.signal ?? null };
+}
+
+/**
+ * A shared library built from a fixture and placed, under its soname, alone in a directory named by
+ * its content hash (so a program can find it through -rpath and tests never share a stale copy).
+ */
+export function buildSharedLibrary(fixture: string, soname: string, flags: string[]): { dir: string; path: string } {
+  const built = compileFixture(fixture, { flags: ["-shared", "-fPIC", ...flags, `-Wl,-soname,${soname}`] });
+  const hash = createHash("sha256").update(readFileSync(built)).digest("hex").slice(0, 16);
+  const libDir = join(repoRoot, ".cache", "dynamic", `${soname}-${hash}`);
+  const path = join(libDir, soname);
+  if (!existsSync(path)) {
+    mkdirSync(libDir, { recursive: true });
+    const tmp = `${path}.tmp${process.pid}`;
+    copyFileSync(built, tmp);
+    renameSync(tmp, path); // atomic: parallel test files may place the same library
+  }
+  return { dir: libDir, path };
 }
