@@ -6,22 +6,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { JitdbgError } from "../errors.js";
+import { projectRoot } from "../project-root.js";
 import { DapClient, type DapMessage } from "./dap-client.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = findRoot(here);
+const root = projectRoot();
 const EXAMPLE = join(root, "test", "fixtures", "demo", "inventory.c");
 const ADAPTER = join(root, "dist", "adapter", "main.js");
 const BREAK_LINE = 29; // `if (strcmp(head->name, name) == 0) return head;` inside find()
-
-function findRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 const tty = process.stdout.isTTY;
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);

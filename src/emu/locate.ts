@@ -3,21 +3,11 @@
  * into vendor/unicorn (scripts/setup-unicorn.mjs), then the system's library paths.
  */
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { JitdbgError } from "../errors.js";
+import { projectRoot } from "../project-root.js";
 
 const SYSTEM_PATHS = ["/usr/lib/x86_64-linux-gnu/libunicorn.so.2", "/usr/lib64/libunicorn.so.2", "/usr/lib/libunicorn.so.2", "/usr/local/lib/libunicorn.so.2"];
-
-function projectRoot(): string {
-  // This file lives in src/emu (sources) or dist/src/emu (built): walk up to the package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    dir = dirname(dir);
-  }
-  return dir;
-}
 
 export function unicornCandidates(): string[] {
   const out: string[] = [];

@@ -5,16 +5,11 @@
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { projectRoot } from "../../src/project-root.js";
 
-/** The repository root, found from this file whether it runs from test/ or from dist/test/. */
-export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-function findRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
+/** The repository root, whether this runs from test/ or from dist/test/. */
+export const repoRoot = projectRoot();
 export const fixturesDir = join(repoRoot, "test", "fixtures");
 const cacheDir = join(repoRoot, ".cache", "fixtures");
 
