@@ -50,7 +50,6 @@ export class JitdbgSession extends LoggingDebugSession {
   private readonly sourceBreakpoints = new Map<string, DebugProtocol.SourceBreakpoint[]>();
   private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
   private instructionBreakpoints: DebugProtocol.InstructionBreakpoint[] = [];
-  private dataBreakpoints: DebugProtocol.DataBreakpoint[] = [];
   private exceptionFilters: SignalFilter[] = SIGNAL_FILTERS.map((f) => f.filter);
 
   constructor() {
@@ -187,33 +186,21 @@ export class JitdbgSession extends LoggingDebugSession {
     this.handleSync(response, () => {
       const dbg = this.debugger();
       const frame = this.frameIndex(args.frameId, true);
-      let view;
-      if (args.variablesReference !== undefined && args.variablesReference !== 0) {
-        view = dbg.inspector.variables(args.variablesReference).find((v) => v.name === args.name);
-      } else {
-        view = dbg.inspector.evaluate(args.name, frame, { context: "hover" });
-      }
-      const name = view?.evaluateName ?? args.name;
-      const size = view ? sizeOfType(view.type) : undefined;
-      // Where the variable itself lives (for a pointer, not where it points).
-      let address: bigint | undefined;
-      try {
-        const r = dbg.inspector.interpret(`&(${name})`, frame);
-        if (r.kind === "int") address = r.value;
-      } catch {
-        address = undefined;
-      }
-      if (address === undefined || size === undefined || size > 8) {
+      const name =
+        args.variablesReference !== undefined && args.variablesReference !== 0
+          ? (dbg.inspector.variables(args.variablesReference).find((v) => v.name === args.name)?.evaluateName ?? args.name)
+          : args.name;
+      const watch = dbg.inspector.watchable(name, frame);
+      if (!watch) {
         response.body = { dataId: null, description: `${args.name} cannot be watched: only scalars in memory (1 to 8 bytes) can be` };
         return;
       }
-      response.body = { dataId: `${hex(address)}:${size}:${name}`, description: `${name} (${size} bytes at ${hex(address)})`, accessTypes: ["write"], canPersist: false };
+      response.body = { dataId: `${hex(watch.address)}:${watch.size}:${name}`, description: `${name} (${watch.size} bytes at ${hex(watch.address)})`, accessTypes: ["write"], canPersist: false };
     });
   }
 
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     this.handleSync(response, () => {
-      this.dataBreakpoints = args.breakpoints;
       const specs = args.breakpoints.map((b) => {
         const [addr, size, ...name] = b.dataId.split(":");
         if (!addr || !size) throw badArgument(`setDataBreakpoints: '${b.dataId}' is not a data id from dataBreakpointInfo`);
@@ -399,8 +386,7 @@ export class JitdbgSession extends LoggingDebugSession {
         while (prior.length < before) prior.unshift({ address: base - BigInt(before - prior.length), bytes: new Uint8Array(0), text: "??", readable: false });
         out.push(...prior.map((i) => toDapInstruction(i)));
       }
-      const start = base + (args.instructionOffset && args.instructionOffset > 0 ? 0n : 0n);
-      const forward = await dbg.disassemble(start, Math.max(0, after + Math.max(0, args.instructionOffset ?? 0)));
+      const forward = await dbg.disassemble(base, Math.max(0, after + Math.max(0, args.instructionOffset ?? 0)));
       out.push(...forward.slice(Math.max(0, args.instructionOffset ?? 0)).map((i) => toDapInstruction(i)));
       response.body = { instructions: out.slice(0, args.instructionCount) };
     });
@@ -477,7 +463,7 @@ export class JitdbgSession extends LoggingDebugSession {
     for (const [path, specs] of this.sourceBreakpoints) dbg.setSourceBreakpoints(path, specs.map((s) => ({ line: s.line, condition: s.condition, hitCondition: s.hitCondition, logMessage: s.logMessage })));
     dbg.setFunctionBreakpoints(this.functionBreakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
     dbg.setInstructionBreakpoints(this.instructionBreakpoints.map((b) => ({ address: parseAddress(b.instructionReference) + BigInt(b.offset ?? 0) })));
-    void this.dataBreakpoints; // data breakpoints watch addresses of the previous run: not carried over
+    // Data breakpoints watch addresses of the previous run: they are not carried over.
   }
 
   private moduleList(): DebugProtocol.Module[] {
@@ -621,19 +607,6 @@ function parseAddress(ref: string): bigint {
   const s = ref.trim();
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(s)) throw badArgument(`'${ref}' is not a memory reference (expected an address like 0x401000)`);
   return BigInt(s);
-}
-
-function sizeOfType(type: string | undefined): number | undefined {
-  if (!type) return undefined;
-  if (/\*\s*$/.test(type)) return 8;
-  const sizes: Record<string, number> = {
-    char: 1, "signed char": 1, "unsigned char": 1, _Bool: 1, bool: 1, short: 2, "short int": 2, "unsigned short": 2, "short unsigned int": 2,
-    int: 4, "unsigned int": 4, float: 4, long: 8, "long int": 8, "unsigned long": 8, "long unsigned int": 8, "long long": 8, "long long int": 8,
-    "long long unsigned int": 8, double: 8, size_t: 8,
-  };
-  const bare = type.replace(/\b(const|volatile)\b/g, "").trim();
-  if (bare.startsWith("enum ")) return 4;
-  return sizes[bare];
 }
 
 function toDapInstruction(i: { address: bigint; bytes: Uint8Array; text: string; symbol?: string; source?: { file: string; line: number }; readable: boolean }): DebugProtocol.DisassembledInstruction {

@@ -123,6 +123,21 @@ export class Inspector {
     return this.resultView(expr, r, frameIndex, format);
   }
 
+  /** Where a scalar lvalue lives and its size, for a data breakpoint; undefined when it cannot be watched. */
+  watchable(expr: string, frameIndex: number): { address: bigint; size: number } | undefined {
+    let r: Result;
+    try {
+      r = this.interpret(expr, frameIndex);
+    } catch {
+      return undefined;
+    }
+    if (r.kind !== "value" || r.value.location.kind !== "memory" || r.value.bits) return undefined;
+    const t = strip(r.value.type);
+    const scalar = t.kind === "base" || t.kind === "enum" || t.kind === "pointer";
+    const size = t.byteSize ?? 0;
+    return scalar && size >= 1 && size <= 8 ? { address: r.value.location.address, size } : undefined;
+  }
+
   condition(expr: string, frameIndex: number): boolean {
     // Compiled once per breakpoint text and scope; the interpreter only before the thread exists.
     if (this.compiled?.available()) return this.compiled.condition(expr, frameIndex);
