@@ -79,8 +79,6 @@ export class BreakpointManager {
   private readonly dataHooks = new Map<number, HookHandle>();
   /** For line breakpoint addresses: the scope (function or inlined call) each location belongs to. */
   private readonly lineOwners = new Map<bigint, string>();
-  /** The instruction that made the first watched write of the current run (see takeDataWriter). */
-  private lastDataWriter: bigint | undefined;
 
   constructor(
     private readonly cpu: Cpu,
@@ -176,13 +174,6 @@ export class BreakpointManager {
 
   breakpointsAt(address: bigint): Breakpoint[] {
     return this.all().filter((b) => b.kind !== "data" && b.verified && b.addresses.includes(address));
-  }
-
-  /** The pc of the instruction whose write stopped the run, once (cleared as it is taken). */
-  takeDataWriter(): bigint | undefined {
-    const pc = this.lastDataWriter;
-    this.lastDataWriter = undefined;
-    return pc;
   }
 
   dataBreakpoint(id: number): Breakpoint | undefined {
@@ -306,17 +297,21 @@ export class BreakpointManager {
   private syncDataHooks(): void {
     for (const h of this.dataHooks.values()) h.remove();
     this.dataHooks.clear();
-    for (const bp of this.dataBps) {
-      if (!bp.verified || !bp.watch) continue;
-      const { address, size } = bp.watch;
-      const hook = this.cpu.hookMemory(["write"], address, address + BigInt(size) - 1n, () => {
-        // Called before the write lands: remember the old value; the new one is read after the instruction.
+    const watched = this.dataBps.filter((bp) => bp.verified && bp.watch);
+    // A watch must stop right after the writing instruction: only the instruction gate does that.
+    this.cpu.setPreciseStops(watched.length > 0);
+    for (const bp of watched) {
+      const { address, size } = bp.watch!;
+      const end = address + BigInt(size);
+      // Unicorn tests a hook's range against the first byte written: a wider store starting up to
+      // 15 bytes before the watch still overlaps it.
+      const hook = this.cpu.hookMemory(["write"], address - 15n, end - 1n, (_access, at, len) => {
+        if (at + BigInt(len) <= address || at >= end) return;
+        // Called before the write lands: remember the old value; the new one is read at the stop,
+        // right after the instruction. Unicorn syncs rip before a memory hook: the writer.
         const buf = new Uint8Array(size);
         const old = this.cpu.tryRead(address, buf) ? littleEndian(buf) : 0n;
-        // Unicorn syncs rip before a memory hook: this is the writing instruction. After the stop,
-        // rip may be stale (the start of the translation block), so the debugger repairs it.
-        this.lastDataWriter ??= this.cpu.reg("rip");
-        this.control.stopFromHook({ kind: "data", watchId: bp.id, address, size, oldValue: old, newValue: 0n });
+        this.control.stopFromHook({ kind: "data", watchId: bp.id, address, size, oldValue: old, newValue: 0n, writer: this.cpu.reg("rip") });
       });
       this.dataHooks.set(bp.id, hook);
     }

@@ -22,6 +22,12 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
   program: string;
   /** Stop at the program's first instruction instead of running to the first breakpoint. */
   stopOnEntry?: boolean;
+  /**
+   * Length of a run slice in translation-block entries (default: sized to ~30 ms). Every slice
+   * ends exactly, so this changes only how often the event loop gets a turn; tests use short
+   * slices to cross many slice ends.
+   */
+  sliceBlocks?: number;
 }
 
 export type OutputCategory = "stdout" | "stderr" | "console" | "important";
@@ -61,7 +67,7 @@ export class Debugger {
     readonly options: LaunchOptions,
   ) {
     this.process = process;
-    this.control = new RunControl(process);
+    this.control = new RunControl(process, options.sliceBlocks);
     this.imageList = process.images.list().map((i) => new ImageInfo(i));
     // Libraries come and go while the program runs (the loader's r_debug rendezvous): note them
     // and end the slice, then update images and breakpoints outside the emulator.
@@ -363,8 +369,6 @@ export class Debugger {
 
   /** The user-visible meaning of a raw stop, or undefined when the program should go on. */
   private async interpret(raw: RawStop): Promise<RunResult | undefined> {
-    const writer = this.breakpoints.takeDataWriter();
-    if (raw.kind === "data" && writer !== undefined) await this.continueAfterWriter(writer);
     const pc = this.process.pc;
     switch (raw.kind) {
       case "exited":
@@ -441,19 +445,6 @@ export class Debugger {
     }
     const changed = this.breakpoints.rebind();
     if (changed.length > 0) this.events.breakpointsChanged?.(changed);
-  }
-
-  /**
-   * A run stopped by a watched write ends right after the writing instruction, but Unicorn may
-   * leave rip at the start of its translation block (resuming there would run those instructions
-   * twice): put rip after the writing instruction.
-   */
-  private async continueAfterWriter(writer: bigint): Promise<void> {
-    const [insn] = await this.disassemble(writer, 1);
-    if (!insn || !insn.readable || insn.bytes.length === 0) return;
-    const next = writer + BigInt(insn.bytes.length);
-    if (this.process.pc !== next) this.process.cpu.setReg("rip", next);
-    this.invalidate();
   }
 
   private conditionEvaluator(): ConditionEvaluator {

@@ -6,12 +6,17 @@
 import type { MemAccess } from "../emu/cpu.js";
 import type { Process } from "../inferior/process.js";
 
-/** How long one uninterrupted emulation slice may run before the event loop gets a turn. */
-const SLICE_MICROS = 30_000;
+/** How long one uninterrupted emulation slice should run before the event loop gets a turn. */
+const SLICE_TARGET_MS = 30;
+/** Block entries of the first slice; later slices are sized from the measured speed. */
+const FIRST_SLICE_BLOCKS = 200_000;
+const MIN_SLICE_BLOCKS = 1_000;
+const MAX_SLICE_BLOCKS = 50_000_000;
 
 export type HookStop =
   | { kind: "breakpoint"; address: bigint }
-  | { kind: "data"; watchId: number; address: bigint; size: number; oldValue: bigint; newValue: bigint }
+  /** A watched write; the run ended at the next exact boundary after `writer`, the writing instruction. */
+  | { kind: "data"; watchId: number; address: bigint; size: number; oldValue: bigint; newValue: bigint; writer: bigint }
   | { kind: "step"; address: bigint }
   /** The dynamic loader added or removed libraries (the debugger updates images and breakpoints). */
   | { kind: "library" };
@@ -31,7 +36,18 @@ export class RunControl {
   /** > 0 while expression code runs with ignore-breakpoints: hooks neither fire nor stop. */
   private silenced = 0;
 
-  constructor(readonly process: Process) {}
+  private sliceBlocks: number;
+
+  /**
+   * `fixedSliceBlocks` fixes the slice length in translation-block entries (tests use short
+   * slices to cross many slice ends); by default slices are sized to take about 30 ms.
+   */
+  constructor(
+    readonly process: Process,
+    private readonly fixedSliceBlocks?: number,
+  ) {
+    this.sliceBlocks = fixedSliceBlocks ?? FIRST_SLICE_BLOCKS;
+  }
 
   get isRunning(): boolean {
     return this.running;
@@ -90,7 +106,10 @@ export class RunControl {
     this.running = true;
     try {
       for (;;) {
-        const r = this.process.run({ timeoutMicros: SLICE_MICROS, until: limits.until });
+        // Every slice ends on a block boundary (the CPU's stop gate), so resuming is exact.
+        const t0 = performance.now();
+        const r = this.process.run({ blocks: this.sliceBlocks, until: limits.until });
+        this.resize(performance.now() - t0);
         this.suppressAt = undefined; // only ever the first instruction of a run
         if (r.kind === "exited") return { kind: "exited", status: r.status };
         if (r.kind === "signal") return { ...r, kind: "signal" };
@@ -105,16 +124,54 @@ export class RunControl {
     }
   }
 
-  /** Executes exactly one instruction (breakpoints at the current pc do not fire). */
+  /**
+   * Executes exactly one instruction (breakpoints at the current pc do not fire). First a code
+   * hook on the pc learns the instruction's length, stopping before it; then a code hook on the
+   * address after it and a budget of one block end the run after it: a branch ends its block, so
+   * wherever it goes the next block entry stops the run, and anything else reaches the next
+   * address. Every stop is exact; nothing is flushed.
+   */
   stepInstruction(): RawStop | undefined {
+    const proc = this.process;
+    const cpu = proc.cpu;
+    const at = proc.pc;
     this.hookStop = undefined;
-    this.suppressAt = this.process.pc;
-    const r = this.process.run({ count: 1 });
-    this.suppressAt = undefined;
+    let length = 0;
+    const probe = cpu.hookCode(at, at, (_pc, size) => {
+      length = size;
+      cpu.stop();
+    });
+    let r: ReturnType<Process["run"]>;
+    try {
+      this.silenced++;
+      r = proc.run({ blocks: 1 });
+    } finally {
+      this.silenced--;
+      probe.remove();
+    }
+    if (r.kind === "exited") return { kind: "exited", status: r.status };
+    if (r.kind === "signal") return { ...r, kind: "signal" };
+    if (proc.pc !== at || length === 0) return undefined; // cannot happen: the probe is the first thing to run
+    const next = at + BigInt(length);
+    const after = cpu.hookCode(next, next, () => cpu.stop());
+    this.suppressAt = at;
+    try {
+      r = proc.run({ blocks: 1 });
+    } finally {
+      this.suppressAt = undefined;
+      after.remove();
+    }
     if (r.kind === "exited") return { kind: "exited", status: r.status };
     if (r.kind === "signal") return { ...r, kind: "signal" };
     // A data breakpoint written by this instruction still counts.
     const hs = this.hookStop as HookStop | undefined;
     return hs?.kind === "data" ? hs : undefined;
+  }
+
+  /** Sizes the next slice so it takes about SLICE_TARGET_MS (unless fixed). */
+  private resize(ms: number): void {
+    if (this.fixedSliceBlocks !== undefined || ms <= 0) return;
+    const scaled = this.sliceBlocks * Math.min(4, Math.max(0.25, SLICE_TARGET_MS / ms));
+    this.sliceBlocks = Math.round(Math.min(MAX_SLICE_BLOCKS, Math.max(MIN_SLICE_BLOCKS, scaled)));
   }
 }

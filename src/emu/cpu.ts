@@ -15,18 +15,21 @@ export type MemAccess = "read" | "write" | "fetch";
 
 /** Why emulation stopped. */
 export type StopCause =
-  | { kind: "ok" } // reached `until`, or stop() was called, or the count ran out
+  | { kind: "ok" } // reached `until`, or stop() was called
+  | { kind: "budget" } // the block budget ran out (at a block boundary)
   | { kind: "fault"; access: MemAccess; reason: "unmapped" | "protection"; address: bigint }
   | { kind: "invalid-instruction" }
   | { kind: "exception"; code: number; message: string };
 
 export interface RunOptions {
-  /** Address at which to stop (0n: never, run until stop() or a fault). */
+  /**
+   * Address at which to stop (0n: never). Unicorn compiles this check into the block translated
+   * at that address, so only an address whose block is translated while it is the target (a
+   * trap nothing else reaches) is reliable; elsewhere use a code hook.
+   */
   until?: bigint;
-  /** Wall-clock limit in microseconds (0: none). */
-  timeoutMicros?: number;
-  /** Instruction limit (0: none). */
-  count?: number;
+  /** At most this many translation-block entries, then stop before the next (0: no limit). */
+  blocks?: number;
 }
 
 export type CodeHook = (address: bigint, size: number) => void;
@@ -61,9 +64,24 @@ export interface Cpu {
   regBytes(name: RegName): Uint8Array;
   setRegBytes(name: RegName, bytes: Uint8Array): void;
 
-  /** Runs from `begin` until `until`, a fault, stop(), the timeout or the count. */
+  /**
+   * Runs from `begin` until `until`, a fault, stop() or the block budget. Every way it ends but a
+   * fault leaves registers and memory at an instruction boundary, with rip there.
+   */
   run(begin: bigint, opts?: RunOptions): StopCause;
+  /**
+   * From a hook: end the run at the next exact boundary — in a code hook before the hooked
+   * instruction, in any other hook (memory, syscall, interrupt) before the next block.
+   */
   stop(): void;
+  /**
+   * While on, stop() from a memory hook ends the run before the next instruction rather than the
+   * next block (every instruction then passes a native check: about 2x slower; switching drops
+   * all translations). For data breakpoints, which must stop right after the writing instruction.
+   */
+  setPreciseStops(on: boolean): void;
+  /** Translation-block entries so far (a block resumed in its middle counts again). */
+  readonly blockCount: bigint;
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle;
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle;

@@ -6,6 +6,7 @@ import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
 import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
+import { StopGate } from "./stop-gate.js";
 import { X86_REG, registerWidth, type RegName } from "./registers.js";
 
 const UC_ARCH_X86 = 4;
@@ -13,6 +14,7 @@ const UC_MODE_64 = 8;
 const UC_HOOK_INTR = 1;
 const UC_HOOK_INSN = 2;
 const UC_HOOK_CODE = 4;
+const UC_HOOK_BLOCK = 8;
 const UC_HOOK_MEM_READ = 1 << 10;
 const UC_HOOK_MEM_WRITE = 1 << 11;
 const UC_HOOK_MEM_FETCH = 1 << 12;
@@ -56,7 +58,7 @@ interface UnicornApi {
   uc_mem_protect: (uc: bigint, address: bigint, size: bigint, perms: number) => number;
   uc_emu_start: (uc: bigint, begin: bigint, until: bigint, timeout: bigint, count: number) => number;
   uc_emu_stop: (uc: bigint) => number;
-  uc_hook_add: (uc: bigint, out: [bigint | number | null], type: number, cb: bigint, user: null, begin: bigint, end: bigint, ...extra: unknown[]) => number;
+  uc_hook_add: (uc: bigint, out: [bigint | number | null], type: number, cb: unknown, user: unknown, begin: bigint, end: bigint, ...extra: unknown[]) => number;
   uc_hook_del: (uc: bigint, hh: bigint | number) => number;
   uc_ctl: (uc: bigint, ctl: number, ...extra: unknown[]) => number;
   uc_context_alloc: (uc: bigint, out: [bigint | null]) => number;
@@ -73,9 +75,9 @@ interface Protos {
   syscall: TypeObject;
 }
 
-let loaded: { api: UnicornApi; protos: Protos } | undefined;
+let loaded: { api: UnicornApi; protos: Protos; path: string } | undefined;
 
-function load(): { api: UnicornApi; protos: Protos } {
+function load(): { api: UnicornApi; protos: Protos; path: string } {
   if (loaded) return loaded;
   const path = locateUnicorn();
   let lib: LibraryHandle;
@@ -113,7 +115,7 @@ function load(): { api: UnicornApi; protos: Protos } {
     intr: koffi.proto("void jitdbg_intr_cb(void *uc, uint32_t intno, void *user)"),
     syscall: koffi.proto("void jitdbg_syscall_cb(void *uc, void *user)"),
   };
-  loaded = { api, protos };
+  loaded = { api, protos, path };
   return loaded;
 }
 
@@ -134,14 +136,25 @@ class UnicornCpu implements Cpu {
   private readonly regBuf = new Uint8Array(16);
   private closed = false;
   private started = false;
+  private readonly gate: StopGate;
+  /** True while a code hook's callback runs: only there does uc_emu_stop stop on a boundary. */
+  private inCodeHook = false;
+  private stopAsked = false;
+  /** The instruction gate's hook while precise stops are on. */
+  private insnGate: bigint | number | undefined;
 
   constructor() {
-    const { api, protos } = load();
+    const { api, protos, path } = load();
     this.api = api;
     this.protos = protos;
     const out: [bigint | null] = [null];
     this.check(api.uc_open(UC_ARCH_X86, UC_MODE_64, out), "uc_open");
     this.uc = big(out[0] ?? 0n);
+    // The exact-stop gate (stop-gate.ts): the engine's only block hook, added before anything is
+    // translated so every block carries it. It must stay the only one (Unicorn inlines a sole hook).
+    this.gate = new StopGate(path);
+    const hh: [bigint | number | null] = [null];
+    this.check(api.uc_hook_add(this.uc, hh, UC_HOOK_BLOCK, this.gate.callback, this.gate.userData, 1n, 0n), "add the stop gate's block hook");
     // Record the address of every invalid access so a fault can be reported precisely.
     this.addHook(UC_HOOK_MEM_INVALID, this.protos.invalid, 1n, 0n, (_uc: unknown, type: number, address: number | bigint) => {
       const t = MEM_TYPE[type];
@@ -222,14 +235,20 @@ class UnicornCpu implements Cpu {
     this.started = true;
     this.lastFault = undefined;
     this.pendingError = undefined;
-    const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? 0n, BigInt(opts.timeoutMicros ?? 0), opts.count ?? 0);
+    this.stopAsked = false;
+    this.gate.arm(opts.blocks);
+    // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
+    // count hook is added without dropping translated blocks, so they run uncounted.
+    const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? 0n, 0n, 0);
+    const gateStop = this.gate.takeStop();
+    if (gateStop !== undefined) this.setReg("rip", gateStop);
     if (this.pendingError !== undefined) {
       // A hook threw: it stopped the engine; surface its error to the caller unchanged.
       const e = this.pendingError;
       this.pendingError = undefined;
       throw e;
     }
-    if (err === 0) return { kind: "ok" };
+    if (err === 0) return gateStop !== undefined && !this.stopAsked ? { kind: "budget" } : { kind: "ok" };
     const fault = this.lastFault as { address: bigint; pc: bigint } | undefined;
     if (fault) this.setReg("rip", fault.pc);
     switch (err) {
@@ -251,7 +270,29 @@ class UnicornCpu implements Cpu {
   }
 
   stop(): void {
-    this.api.uc_emu_stop(this.uc);
+    // In a code hook Unicorn leaves before the hooked instruction, with rip synced: exact. Anywhere
+    // else uc_emu_stop would leave after the next memory access, so the gate stops the run instead.
+    this.stopAsked = true;
+    this.gate.requestStop();
+    if (this.inCodeHook) this.api.uc_emu_stop(this.uc);
+  }
+
+  setPreciseStops(on: boolean): void {
+    if (on === (this.insnGate !== undefined)) return;
+    // Code hooks apply to blocks translated after they exist: drop all translations both ways.
+    if (this.started) this.flushTranslations();
+    if (on) {
+      const hh: [bigint | number | null] = [null];
+      this.check(this.api.uc_hook_add(this.uc, hh, UC_HOOK_CODE, this.gate.instructionCallback, this.gate.userData, 1n, 0n), "add the instruction gate");
+      this.insnGate = hh[0] ?? 0;
+    } else {
+      this.api.uc_hook_del(this.uc, this.insnGate!);
+      this.insnGate = undefined;
+    }
+  }
+
+  get blockCount(): bigint {
+    return this.gate.blocks;
   }
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle {
@@ -264,7 +305,14 @@ class UnicornCpu implements Cpu {
       if (begin === end) this.invalidateCode(begin, end + 1n);
       else this.flushTranslations();
     }
-    return this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => hook(big(address), size));
+    return this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => {
+      this.inCodeHook = true;
+      try {
+        hook(big(address), size);
+      } finally {
+        this.inCodeHook = false;
+      }
+    });
   }
 
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {
@@ -315,6 +363,7 @@ class UnicornCpu implements Cpu {
     for (const h of this.hooks) koffi.unregister(h.cb);
     this.hooks.clear();
     this.api.uc_close(this.uc);
+    this.gate.free();
   }
 
   private addHook(type: number, proto: TypeObject, begin: bigint, end: bigint, fn: (...args: never[]) => unknown, ...extra: unknown[]): HookHandle {
@@ -324,7 +373,7 @@ class UnicornCpu implements Cpu {
         return fn(...args);
       } catch (e) {
         this.pendingError ??= e;
-        this.api.uc_emu_stop(this.uc);
+        this.stop();
         return false;
       }
     };

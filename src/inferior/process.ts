@@ -71,12 +71,13 @@ export interface ProcessOptions {
 export type StopReason =
   | { kind: "exited"; status: number }
   | { kind: "signal"; signal: number; name: string; pc: bigint; address?: bigint; access?: MemAccess; description: string }
-  | { kind: "stopped" }; // a stop request, a limit (count/timeout) or `until`
+  | { kind: "stopped" }; // a stop request, the block budget or `until`
 
 export interface RunLimits {
+  /** A trap address only this run reaches (see RunOptions.until). */
   until?: bigint;
-  timeoutMicros?: number;
-  count?: number;
+  /** At most this many translation-block entries (0 or undefined: no limit). */
+  blocks?: number;
 }
 
 const INTERRUPT_SIGNAL: Record<number, { signal: number; what: string }> = {
@@ -272,7 +273,7 @@ export class Process {
     return this.kernel.ended;
   }
 
-  /** Asks a running slice to end after the current instruction (safe from hooks). */
+  /** From a hook: ends the running slice at the next exact boundary (Cpu.stop). */
   requestStop(): void {
     this.stopRequested = true;
     this.cpu.stop();
@@ -285,11 +286,13 @@ export class Process {
     if (ended) return ended;
     this.stopRequested = false;
     this.pendingSignal = undefined;
-    let cause = this.cpu.run(this.pc, { until: limits.until, timeoutMicros: limits.timeoutMicros, count: limits.count });
-    // The loader-tracking hooks may end a slice to place a hook; resume unless something else
-    // stopped it too (the count and timeout then start afresh, a rare approximation).
-    while (this.rendezvous?.tidy() && cause.kind === "ok" && !this.stopRequested && !this.endReason() && !this.pendingSignal && this.pc !== limits.until) {
-      cause = this.cpu.run(this.pc, { until: limits.until, timeoutMicros: limits.timeoutMicros, count: limits.count });
+    const startBlocks = this.cpu.blockCount;
+    const budget = () => (limits.blocks ? limits.blocks - Number(this.cpu.blockCount - startBlocks) : 0);
+    let cause = this.cpu.run(this.pc, { until: limits.until, blocks: limits.blocks });
+    // The loader-tracking hooks may end a slice to place a hook; resume with the rest of the
+    // budget unless something else stopped it too.
+    while (this.rendezvous?.tidy() && cause.kind !== "fault" && cause.kind !== "invalid-instruction" && cause.kind !== "exception" && !this.stopRequested && !this.endReason() && !this.pendingSignal && this.pc !== limits.until && (!limits.blocks || budget() > 0)) {
+      cause = this.cpu.run(this.pc, { until: limits.until, blocks: budget() });
     }
     if (this.cpuidFix && this.images.list().some((i) => i.kind === "library")) {
       this.cpuidFix.remove();
@@ -321,6 +324,7 @@ export class Process {
       case "exception":
         return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `CPU exception (${cause.message}) at ${this.describe(pc)}` };
       case "ok":
+      case "budget":
         return { kind: "stopped" };
     }
   }

@@ -12,6 +12,7 @@ import type { RegName } from "../emu/registers.js";
 
 const ARG_REGS: RegName[] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
 const STACK_SIZE = 1n << 20n;
+const SLICE_BLOCKS = 1_000_000;
 
 export interface CallOptions {
   /** Wall-clock limit in microseconds (default 10 s). */
@@ -40,8 +41,15 @@ export class Executor {
     this.cpu.setReg("rsp", rsp);
     args.forEach((a, i) => this.cpu.setReg(ARG_REGS[i]!, BigInt.asUintN(64, a)));
     this.cpu.setReg("rax", 0n);
-    const cause = this.cpu.run(address, { until: this.trapAddress, timeoutMicros: opts.timeoutMicros ?? 10_000_000 });
-    const pc = this.cpu.reg("rip");
+    const limitMs = (opts.timeoutMicros ?? 10_000_000) / 1000;
+    const t0 = performance.now();
+    let cause = this.cpu.run(address, { until: this.trapAddress, blocks: SLICE_BLOCKS });
+    let pc = this.cpu.reg("rip");
+    // Slices end on block boundaries (exact), so the call resumes where it stopped.
+    while (cause.kind === "budget" && performance.now() - t0 < limitMs) {
+      cause = this.cpu.run(pc, { until: this.trapAddress, blocks: SLICE_BLOCKS });
+      pc = this.cpu.reg("rip");
+    }
     if (cause.kind !== "ok" || pc !== this.trapAddress) throw new JitdbgError("JIT_CALL_FAILED", `call to 0x${address.toString(16)} did not return: ${describe(cause, pc, this.space)}`);
     return this.cpu.reg("rax");
   }
@@ -60,6 +68,8 @@ function describe(cause: StopCause, pc: bigint, space: AddressSpace): string {
     case "exception":
       return `CPU exception ${cause.code} (${cause.message}) at pc ${where(pc)}`;
     case "ok":
-      return `stopped at pc ${where(pc)} (timeout or stop request)`;
+      return `stopped at pc ${where(pc)} (a stop request)`;
+    case "budget":
+      return `still running at pc ${where(pc)} after the time limit`;
   }
 }

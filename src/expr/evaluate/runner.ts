@@ -12,7 +12,8 @@ import type { Process } from "../../inferior/process.js";
 const RED_ZONE = 128n;
 /** Stack bytes below the scratch saved and restored around a call (callees use it as they please). */
 const STACK_SNAPSHOT = 64n * 1024n;
-const SLICE_MICROS = 30_000;
+/** Block entries per slice of an expression call, between checks of its time budget. */
+const SLICE_BLOCKS = 100_000;
 
 export interface HookStop {
   kind: "breakpoint" | "data" | "step";
@@ -133,10 +134,10 @@ export class ThreadCaller {
     const proc = this.process;
     let used = 0;
     for (;;) {
-      // No limit (0): call-free code always ends, and Unicorn's timer thread costs ~200 µs a run.
-      const budget = req.timeoutMicros <= 0 ? 0 : Math.ceil(Math.min(SLICE_MICROS, Math.max(1, req.timeoutMicros - used)));
+      // No limit (0): call-free code always ends. Otherwise slices of blocks, each ending exactly,
+      // with the time budget checked between them.
       const t0 = performance.now();
-      const r = proc.run({ until: this.trap, timeoutMicros: budget });
+      const r = proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS });
       used += (performance.now() - t0) * 1000;
       if (r.kind === "exited") return { kind: "exited", status: r.status };
       if (r.kind === "signal") return { kind: "signal", name: r.name, pc: r.pc, address: r.address, description: r.description };

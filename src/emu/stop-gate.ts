@@ -1,0 +1,163 @@
+/**
+ * The exact-stop gate: the one way jitdbg ends an emulation run anywhere but inside a code hook.
+ *
+ * Unicorn ends a run asked to stop from outside a code hook (its time-out thread, uc_emu_stop from
+ * a memory hook) at the next check of its exit flag, and it checks that flag after *every memory
+ * access*, in the middle of an instruction: the registers, memory and rip then describe no
+ * instruction boundary and resuming from rip re-runs part of an instruction (see
+ * shared/notes/unicorn-stops-and-speed.md). The one place a check is known to sit on a boundary is
+ * the start of a translation block. So the engine gets a single block hook, installed before
+ * anything is translated and never removed, whose callback is a few bytes of machine code: it
+ * counts block entries and, once the count reaches the run's limit (or a stop was requested by
+ * setting the limit to 0), records the address of the block it is about to enter and calls
+ * uc_emu_stop. The exit check that follows the block hook then leaves before the block's first
+ * instruction: registers and memory are exact, and rip is the recorded address.
+ *
+ * The callback is native code because a block hook runs on every block: a JavaScript callback
+ * costs microseconds each, this one a few nanoseconds (Unicorn 2 inlines the call of a sole block
+ * hook into the translated code). Node's own JIT needs executable memory, so mapping a page
+ * read+write, filling it and turning it read+execute works wherever Node does.
+ */
+import koffi from "koffi";
+import { JitdbgError } from "../errors.js";
+
+/** Layout of the gate (u64 slots), shared by the machine code below and the TypeScript side. */
+const BLOCKS = 0; // block entries so far
+const LIMIT = 1; // stop on the entry that would make BLOCKS exceed this (0: at the next block)
+const PC = 2; // address of the block not entered, when the gate stopped the run
+const STOP_FN = 3; // uc_emu_stop
+const STOPPED = 4; // 1 when the gate ended the run
+const STOP_BEFORE_INSN = 5; // non-zero: the instruction gate stops before the next instruction
+const SLOTS = 6;
+
+/**
+ * void gate(uc_engine *uc, uint64_t address, uint32_t size, uint64_t *gate)  (System V: rdi, rsi, edx, rcx)
+ *   if (gate[BLOCKS] >= gate[LIMIT]) { gate[PC] = address; gate[STOPPED] = 1; return uc_emu_stop(uc); }
+ *   gate[BLOCKS]++;
+ */
+const GATE_CODE = Uint8Array.from([
+  0x48, 0x8b, 0x01, //             mov rax, [rcx]
+  0x48, 0x3b, 0x41, 0x08, //       cmp rax, [rcx + 8]
+  0x73, 0x07, //                   jae stop
+  0x48, 0xff, 0xc0, //             inc rax
+  0x48, 0x89, 0x01, //             mov [rcx], rax
+  0xc3, //                         ret
+  0x48, 0x89, 0x71, 0x10, //       stop: mov [rcx + 16], rsi
+  0x48, 0xc7, 0x41, 0x20, 0x01, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 1
+  0xff, 0x61, 0x18, //             jmp [rcx + 24]   (tail call: uc_emu_stop(uc))
+]);
+
+/**
+ * The instruction gate, a code hook on every address while precise stops are wanted:
+ * void insn_gate(uc_engine *uc, uint64_t address, uint32_t size, uint64_t *gate)
+ *   if (gate[STOP_BEFORE_INSN]) { gate[PC] = address; gate[STOPPED] = 1; return uc_emu_stop(uc); }
+ * Unicorn syncs rip and the flags before a code hook and checks for a stop right after it, so
+ * this stop, unlike one requested from a memory hook, lands on the instruction boundary.
+ */
+const INSN_GATE_CODE = Uint8Array.from([
+  0x48, 0x83, 0x79, 0x28, 0x00, // cmp qword [rcx + 40], 0
+  0x75, 0x01, //                   jne stop
+  0xc3, //                         ret
+  0x48, 0x89, 0x71, 0x10, //       stop: mov [rcx + 16], rsi
+  0x48, 0xc7, 0x41, 0x20, 0x01, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 1
+  0xff, 0x61, 0x18, //             jmp [rcx + 24]
+]);
+const INSN_GATE_OFFSET = 64;
+
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const PROT_EXEC = 4;
+const MAP_PRIVATE = 2;
+const MAP_ANONYMOUS = 0x20;
+const RTLD_NOW = 2;
+const UNLIMITED = 0xffff_ffff_ffff_ffffn;
+
+interface Libc {
+  mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
+  mprotect: (addr: unknown, len: number, prot: number) => number;
+  dlopen: (path: string, flags: number) => unknown;
+  dlsym: (handle: unknown, name: string) => unknown;
+}
+
+let shared: { code: unknown; insnCode: unknown; libc: Libc } | undefined;
+
+/** The gates' machine code, mapped once per Node process. */
+function gateCode(): { code: unknown; insnCode: unknown; libc: Libc } {
+  if (shared) return shared;
+  const lib = koffi.load("libc.so.6");
+  const libc: Libc = {
+    mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmap"],
+    mprotect: lib.func("int mprotect(void *addr, size_t len, int prot)") as Libc["mprotect"],
+    dlopen: lib.func("void *dlopen(const char *path, int flags)") as Libc["dlopen"],
+    dlsym: lib.func("void *dlsym(void *handle, const char *name)") as Libc["dlsym"],
+  };
+  const page = libc.mmap(null, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page === null || koffi.address(page) === 0xffff_ffff_ffff_ffffn) {
+    throw new JitdbgError("EMU_GATE", "cannot map a page for the emulator's stop gate (mmap failed): is the process out of memory?");
+  }
+  const bytes = new Uint8Array(koffi.view(page, 4096));
+  bytes.set(GATE_CODE);
+  bytes.set(INSN_GATE_CODE, INSN_GATE_OFFSET);
+  if (libc.mprotect(page, 4096, PROT_READ | PROT_EXEC) !== 0) {
+    throw new JitdbgError("EMU_GATE", "cannot make the emulator's stop gate executable (mprotect PROT_EXEC refused): jitdbg needs executable memory, as Node's own JIT does");
+  }
+  const insnCode = koffi.address(page) + BigInt(INSN_GATE_OFFSET);
+  shared = { code: page, insnCode, libc };
+  return shared;
+}
+
+/** One engine's gate: its counters and the callback to register as the engine's block hook. */
+export class StopGate {
+  /** Pass as the block hook's callback... */
+  readonly callback: unknown;
+  /** ...the instruction gate's code hook callback (same user data)... */
+  readonly instructionCallback: unknown;
+  /** ...and as its user data. */
+  readonly userData: unknown;
+  private readonly slots: BigUint64Array;
+
+  constructor(unicornPath: string) {
+    const { code, insnCode, libc } = gateCode();
+    const handle = libc.dlopen(unicornPath, RTLD_NOW);
+    const stop = handle === null ? null : libc.dlsym(handle, "uc_emu_stop");
+    if (stop === null) throw new JitdbgError("EMU_GATE", `cannot find uc_emu_stop in ${unicornPath}: is it libunicorn.so.2?`);
+    this.callback = code;
+    this.instructionCallback = insnCode;
+    this.userData = koffi.alloc("uint64_t", SLOTS);
+    this.slots = new BigUint64Array(koffi.view(this.userData, SLOTS * 8));
+    this.slots.fill(0n);
+    this.slots[STOP_FN] = koffi.address(stop);
+    this.slots[LIMIT] = UNLIMITED;
+  }
+
+  /** Block entries since the engine was created (counts a block resumed in its middle again). */
+  get blocks(): bigint {
+    return this.slots[BLOCKS]!;
+  }
+
+  /** Before a run: allow `blocks` more block entries (0 or undefined: no limit). */
+  arm(blocks: number | undefined): void {
+    this.slots[STOPPED] = 0n;
+    this.slots[STOP_BEFORE_INSN] = 0n;
+    this.slots[LIMIT] = blocks ? this.slots[BLOCKS]! + BigInt(blocks) : UNLIMITED;
+  }
+
+  /** During a run, from any hook: end it before the next block is entered, or the next instruction where the instruction gate is installed. */
+  requestStop(): void {
+    this.slots[LIMIT] = 0n;
+    this.slots[STOP_BEFORE_INSN] = 1n;
+  }
+
+  /** After a run: the address of the block the gate kept the run from entering, if it did. */
+  takeStop(): bigint | undefined {
+    const stopped = this.slots[STOPPED] === 1n;
+    this.slots[STOPPED] = 0n;
+    this.slots[STOP_BEFORE_INSN] = 0n;
+    this.slots[LIMIT] = UNLIMITED;
+    return stopped ? this.slots[PC] : undefined;
+  }
+
+  free(): void {
+    koffi.free(this.userData);
+  }
+}
