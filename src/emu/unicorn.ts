@@ -316,7 +316,9 @@ class UnicornCpu implements Cpu {
   }
 
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {
-    if (this.started) this.flushTranslations();
+    // Reads and writes need no flush: the pc-sync hook makes every block take Unicorn's memory
+    // helper, which looks its hooks up at run time. Fetch hooks are decided at translation.
+    if (this.started && kinds.includes("fetch")) this.flushTranslations();
     let type = 0;
     if (kinds.includes("read")) type |= UC_HOOK_MEM_READ;
     if (kinds.includes("write")) type |= UC_HOOK_MEM_WRITE;
