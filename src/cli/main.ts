@@ -9,8 +9,9 @@ import { runCommand } from "./run.js";
 const USAGE = `usage: jitdbg <command> [options]
 
 commands:
-  run [--reproducible] [--allow PATH]... <program> [args...]
-                      run a static x86-64 Linux program in the emulator
+  run [--reproducible] [--allow PATH]... [--verbose] <program> [args...]
+                      run an x86-64 Linux program in the emulator (jitdbg run --help);
+                      jitdbg's diagnostics go to JITDBG_LOG=FILE or, with --verbose, stderr
   rtdyld [--entry NAME] [--show-times] [--host ELF] obj.o...
                       link ELF objects into an emulated process and run NAME
   demo                build the bundled example and debug it over DAP, printing the session

@@ -1,17 +1,40 @@
 /** `jitdbg run`: a program to completion in the emulator, as a shell would run it natively. */
-import { writeSync } from "node:fs";
 import { JitdbgError } from "../errors.js";
 import { Process } from "../inferior/process.js";
+import { DiagnosticsLog } from "./diagnostics-log.js";
+import { writeAll } from "./write-all.js";
+
+export const RUN_USAGE = `usage: jitdbg run [--reproducible] [--allow PATH]... [--verbose] <program> [args...]
+
+Runs a static, static-PIE or dynamically linked x86-64 Linux program in the emulator with stdin,
+stdout and stderr passed through, and exits with its status (128+signal when a signal ends it).
+
+options:
+  --reproducible  fixed load bases, mmap and stack placement, AT_RANDOM and getrandom
+  --allow PATH    let the program read PATH (repeatable; default: the program's directory)
+  --verbose       write jitdbg's diagnostics (unsupported syscalls, loader tracking) to stderr,
+                  prefixed "jitdbg: ", mixed with the program's own stderr
+  -h, --help      show this text
+
+environment:
+  JITDBG_LOG=FILE append jitdbg's diagnostics to FILE, leaving the program's streams alone
+
+Without --verbose or JITDBG_LOG, diagnostics are dropped: the program's stdout, stderr and exit
+status are exactly its own. If a run behaves differently from the native one, rerun it with
+--verbose or JITDBG_LOG to see what the emulator could not do (an unsupported syscall returns
+ENOSYS to the program). A fatal signal is still reported on stderr in one line, as a shell would.`;
 
 interface RunArgs {
+  help: boolean;
   program: string;
   args: string[];
   reproducible: boolean;
+  verbose: boolean;
   allowed: string[];
 }
 
 function parse(argv: string[]): RunArgs {
-  const out: RunArgs = { program: "", args: [], reproducible: false, allowed: [] };
+  const out: RunArgs = { help: false, program: "", args: [], reproducible: false, verbose: false, allowed: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -21,11 +44,15 @@ function parse(argv: string[]): RunArgs {
     }
     if (!a.startsWith("-")) break;
     if (a === "--reproducible") out.reproducible = true;
-    else if (a === "--allow") {
+    else if (a === "--verbose") out.verbose = true;
+    else if (a === "--help" || a === "-h") {
+      out.help = true;
+      return out;
+    } else if (a === "--allow") {
       const p = argv[++i];
       if (!p) throw new JitdbgError("CLI_USAGE", "--allow needs a path");
       out.allowed.push(p);
-    } else throw new JitdbgError("CLI_USAGE", `unknown option ${a} for run (see \`jitdbg help\`)`);
+    } else throw new JitdbgError("CLI_USAGE", `unknown option ${a} for run (see \`jitdbg run --help\`)`);
   }
   const program = argv[i];
   if (!program) throw new JitdbgError("CLI_USAGE", "run needs a program: jitdbg run <program> [args...]");
@@ -34,36 +61,34 @@ function parse(argv: string[]): RunArgs {
   return out;
 }
 
-function writeAll(fd: number, data: Uint8Array): void {
-  let off = 0;
-  while (off < data.length) {
-    try {
-      off += writeSync(fd, data, off, data.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-    }
-  }
-}
-
 export async function runCommand(argv: string[]): Promise<number> {
   const a = parse(argv);
+  if (a.help) {
+    writeAll(1, Buffer.from(`${RUN_USAGE}\n`));
+    return 0;
+  }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ""}`);
-  const proc = Process.launch(a.program, {
-    args: a.args,
-    env,
-    reproducible: a.reproducible,
-    allowedPaths: a.allowed.length > 0 ? [...a.allowed] : undefined,
-    stdin: "host",
-    onStdout: (d) => writeAll(1, d),
-    onStderr: (d) => writeAll(2, d),
-    onWarning: (m) => writeAll(2, Buffer.from(`jitdbg: warning: ${m}\n`)),
-  });
+  const log = DiagnosticsLog.open({ verbose: a.verbose, logFile: process.env.JITDBG_LOG || undefined, program: a.program });
   try {
-    const end = proc.runToEnd();
-    if (end.kind === "exited") return end.status;
-    writeAll(2, Buffer.from(`jitdbg: program terminated by ${end.name}: ${end.description}\n`));
-    return 128 + end.signal;
+    const proc = Process.launch(a.program, {
+      args: a.args,
+      env,
+      reproducible: a.reproducible,
+      allowedPaths: a.allowed.length > 0 ? [...a.allowed] : undefined,
+      stdin: "host",
+      onStdout: (d) => writeAll(1, d),
+      onStderr: (d) => writeAll(2, d),
+      onWarning: (m) => log.warn(m),
+    });
+    try {
+      const end = proc.runToEnd();
+      if (end.kind === "exited") return end.status;
+      writeAll(2, Buffer.from(`jitdbg: program terminated by ${end.name}: ${end.description}\n`));
+      return 128 + end.signal;
+    } finally {
+      proc.close();
+    }
   } finally {
-    proc.close();
+    log.close();
   }
 }
