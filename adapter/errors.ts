@@ -33,6 +33,7 @@ export function errorIdFor(e: unknown): number {
   if (c.startsWith("LOAD_") || c.startsWith("ELF_") || c.startsWith("EMU_")) return ErrorIds.launchFailed;
   if (c === "ADAPTER_BAD_ARGUMENT") return ErrorIds.badArgument;
   if (c === "NO_CODE_AT_LINE" || c.startsWith("GOTO_")) return ErrorIds.badBreakpoint;
+  if (c.startsWith("STEP_")) return ErrorIds.badArgument;
   return ErrorIds.internal;
 }
 

@@ -214,19 +214,19 @@ export class JitdbgSession extends LoggingDebugSession {
   // ---- run control ----
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
-    this.runCommand(response, (d) => d.continue(), { allThreadsContinued: true });
+    void this.runCommand(response, (d) => d.continue(), { allThreadsContinued: true });
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.next()));
+    void this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.next()));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.stepIn()));
+    void this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.stepIn()));
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.runCommand(response, (d) => d.stepOut());
+    void this.runCommand(response, (d) => d.stepOut());
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
@@ -506,7 +506,7 @@ export class JitdbgSession extends LoggingDebugSession {
     return bp;
   }
 
-  private runCommand(response: DebugProtocol.Response, op: (d: Debugger) => Promise<RunResult>, body?: object): void {
+  private async runCommand(response: DebugProtocol.Response, op: (d: Debugger) => Promise<RunResult>, body?: object): Promise<void> {
     let dbg: Debugger;
     try {
       dbg = this.debugger();
@@ -516,10 +516,18 @@ export class JitdbgSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
       return;
     }
+    const run = op(dbg);
+    // An operation the debugger refuses before running anything ("step out" of the outermost
+    // frame) has failed already: answer with its error, not with success and a lone output line.
+    const refused = await rejectionNow(run);
+    if (refused) {
+      this.sendErrorResponse(response, { id: errorIdFor(refused.error), format: messageFor(refused.error), showUser: true });
+      return;
+    }
     if (body) response.body = body;
     this.sendResponse(response);
     this.frameIds.clear();
-    void this.report(op(dbg));
+    void this.report(run);
   }
 
   /** Turns the end of a run into DAP events. */
@@ -528,7 +536,7 @@ export class JitdbgSession extends LoggingDebugSession {
     try {
       r = await p;
     } catch (e) {
-      this.sendEvent(new OutputEvent(`jitdbg: ${messageFor(e)}\n`, "important"));
+      this.reportFailedRun(e);
       return;
     }
     if (r.reason === "exited") {
@@ -539,6 +547,26 @@ export class JitdbgSession extends LoggingDebugSession {
       return;
     }
     this.sendStopped(r);
+  }
+
+  /**
+   * A run that failed after its request was answered: the client believes the program runs, so it
+   * must hear where it is now — stopped (at the exact boundary the run ended on) or gone.
+   */
+  private reportFailedRun(e: unknown): void {
+    this.sendEvent(new OutputEvent(`jitdbg: ${messageFor(e)}\n`, "important"));
+    const dbg = this.dbg;
+    if (!dbg || dbg.isRunning) return; // terminated meanwhile, or a newer run reports for itself
+    if (dbg.hasExited) {
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
+    dbg.invalidate();
+    this.frameIds.clear();
+    const stop: DebugProtocol.StoppedEvent = new StoppedEvent("pause", THREAD_ID);
+    stop.body.description = `Paused: jitdbg could not finish the operation (${messageFor(e)})`;
+    stop.body.allThreadsStopped = true;
+    this.sendEvent(stop);
   }
 
   private sendStopped(r: StopEvent): void {
@@ -579,6 +607,18 @@ export class JitdbgSession extends LoggingDebugSession {
     } catch (e) {
       this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
     }
+  }
+}
+
+/** The error of `p` if it has already been rejected (before anything ran), else undefined. */
+async function rejectionNow(p: Promise<unknown>): Promise<{ error: unknown } | undefined> {
+  const pending = Symbol("pending");
+  try {
+    // Reactions run in the order they were added: a settled `p` wins over the marker.
+    await Promise.race([p, Promise.resolve(pending)]);
+    return undefined;
+  } catch (error) {
+    return { error };
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Call stack by unwinding: call frame information (.eh_frame/.debug_frame of the image holding the
- * pc, or of a JIT module) first, the frame-pointer chain when there is none. Each frame has the
- * registers that could be recovered for it, in DWARF numbering.
+ * pc, or of a JIT module) first, the frame-pointer chain when there is none (the return address at
+ * the stack pointer when the pc holds no code at all). Each frame has the registers that could be
+ * recovered for it, in DWARF numbering.
  */
 import type { Cpu } from "../emu/cpu.js";
 import { CALLEE_SAVED_REGS, DWARF_GPRS } from "./registers.js";
@@ -21,8 +22,11 @@ export interface Frame {
   source: SourceLocation | undefined;
   /** Address used to look up lines and scopes: pc-1 for return addresses (the call instruction). */
   lookupPc: bigint;
-  /** How this frame was found ("inline": a call the compiler inlined, sharing its caller's registers). */
-  unwoundBy: "top" | "cfi" | "frame-pointer" | "inline";
+  /**
+   * How this frame was found ("inline": a call the compiler inlined, sharing its caller's registers;
+   * "return-address": the word at the stack pointer of a callee stopped at an address with no code).
+   */
+  unwoundBy: "top" | "cfi" | "frame-pointer" | "return-address" | "inline";
   /**
    * The DWARF scopes of this frame, innermost first, ending with its function (or inlined call);
    * undefined without debug information.
@@ -115,7 +119,7 @@ interface Step {
   cfa: bigint | undefined;
   registers: Map<number, bigint>;
   returnAddress: bigint | undefined;
-  how: "cfi" | "frame-pointer";
+  how: "cfi" | "frame-pointer" | "return-address";
 }
 
 function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, isReturnAddress: boolean): Step | undefined {
@@ -133,6 +137,21 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
     next.set(RSP, res.cfa);
     if (res.returnAddress !== undefined) next.set(RIP, res.returnAddress);
     return { cfa: res.cfa, registers: next, returnAddress: res.returnAddress, how: "cfi" };
+  }
+  if (!isReturnAddress && !ctx.imageFor(pc) && !ctx.cpu.tryRead(pc, new Uint8Array(1))) {
+    // Stopped at an address with no code (a call through a null or wild function pointer): like
+    // gdb, take it for a function that has not run an instruction yet, its return address at rsp.
+    const rsp = regs.get(RSP)!;
+    const ret = readU64(ctx.cpu, rsp);
+    if (ret === undefined) return undefined;
+    const next = new Map<number, bigint>();
+    for (const r of CALLEE_SAVED_REGS) {
+      const v = regs.get(r);
+      if (v !== undefined) next.set(r, v);
+    }
+    next.set(RSP, rsp + 8n);
+    next.set(RIP, ret);
+    return { cfa: rsp + 8n, registers: next, returnAddress: ret, how: "return-address" };
   }
   // No CFI: assume the standard frame `push rbp; mov rbp, rsp`.
   const rbp = regs.get(RBP);

@@ -21,6 +21,13 @@ const UC_HOOK_MEM_FETCH = 1 << 12;
 const UC_HOOK_MEM_INVALID = 1008;
 const UC_X86_INS_SYSCALL = 699;
 const PC_SYNC_RANGE = 0xffff_ffff_ffff_f000n;
+/**
+ * uc_emu_start's `until` when the caller gives none. Unicorn ends a run cleanly when the pc
+ * reaches `until`, so 0 would turn a jump to address 0 into a silent stop instead of a fetch
+ * fault; a non-canonical address is one no x86-64 code ever runs at.
+ */
+const NO_UNTIL = 0x8000_0000_0000_0000n;
+const HLT = 0xf4;
 const UC_CTL_TB_REMOVE_CACHE_WRITE2 = 9 | (2 << 26) | (1 << 30);
 const UC_CTL_TB_FLUSH_WRITE0 = 10 | (1 << 30);
 
@@ -239,7 +246,7 @@ class UnicornCpu implements Cpu {
     this.gate.arm(opts.blocks);
     // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
     // count hook is added without dropping translated blocks, so they run uncounted.
-    const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? 0n, 0n, 0);
+    const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? NO_UNTIL, 0n, 0);
     const gateStop = this.gate.takeStop();
     if (gateStop !== undefined) this.setReg("rip", gateStop);
     if (this.pendingError !== undefined) {
@@ -248,7 +255,21 @@ class UnicornCpu implements Cpu {
       this.pendingError = undefined;
       throw e;
     }
-    if (err === 0) return gateStop !== undefined && !this.stopAsked ? { kind: "budget" } : { kind: "ok" };
+    if (err === 0) {
+      if (gateStop !== undefined) return this.stopAsked ? { kind: "ok" } : { kind: "budget" };
+      const rip = this.reg("rip");
+      if (this.stopAsked || (opts.until !== undefined && rip === opts.until)) return { kind: "ok" };
+      // Nobody asked for this end: the code ran into NO_UNTIL (a fetch no mapping can serve) or
+      // the CPU halted. Resuming would go on past it, as if nothing had happened.
+      if (rip === NO_UNTIL) return { kind: "fault", access: "fetch", reason: "unmapped", address: rip };
+      const before = new Uint8Array(1);
+      if (this.tryRead(rip - 1n, before) && before[0] === HLT) {
+        // Unicorn leaves rip after the hlt; in user mode it faults, at the hlt itself.
+        this.setReg("rip", rip - 1n);
+        return { kind: "exception", code: 0, message: "hlt, a privileged instruction" };
+      }
+      return { kind: "exception", code: 0, message: "the CPU stopped by itself" };
+    }
     const fault = this.lastFault as { address: bigint; pc: bigint } | undefined;
     if (fault) this.setReg("rip", fault.pc);
     switch (err) {
