@@ -2,7 +2,9 @@
  * The debug console's evaluator: compiles the expression against the stopped frame (expr-scope.ts),
  * links it into the inferior — addObject (sections get target addresses, nothing is written), the
  * entry looked up without finalizing, then finalize — and calls it on the thread (runner.ts), then
- * restores every register and the stack scratch. Linked expressions are cached per text and scope
+ * restores every register and the stack scratch. A call that fails is rolled back (memory, kernel
+ * state, mappings, descriptors, pending signals); one that returns keeps its side effects, as in
+ * LLDB. Linked expressions are cached per text and scope
  * (watch expressions and breakpoint conditions compile once); results are kept as `$1`, `$2`...;
  * `$name = expr` declares a persistent variable; console function definitions stay loaded and are
  * swapped with replaceModule when redefined.
@@ -17,6 +19,7 @@ import { CallFrameInfo, DwarfSections } from "../dwarf/index.js";
 import { unwindStack } from "./stack.js";
 import { PersistentStore } from "../expr/evaluate/persistent.js";
 import { ThreadCaller, type CallOutcome } from "../expr/evaluate/runner.js";
+import type { RollbackReport } from "../inferior/undo-log.js";
 import { sizeOf, typeName, unqual, type CType } from "../expr/types.js";
 import type { JitModule } from "../jit/module.js";
 import type { RegName } from "../emu/registers.js";
@@ -298,6 +301,8 @@ export class ExpressionEvaluator {
         argBlock: block,
         resultSize: result.resultSize,
         timeoutMicros: result.callsFunctions ? (opts.timeoutMicros ?? DEFAULT_TIMEOUT) : 0,
+        // Read-only code (no assignment, no call) cannot change the program: no undo log.
+        mayWrite: result.callsFunctions || result.assigns,
         ignoreBreakpoints: opts.ignoreBreakpoints ?? true,
         describeStop: (pc) => this.describeStop(pc),
         shouldStop: (pc) => {
@@ -366,7 +371,7 @@ export class ExpressionEvaluator {
   }
 
   private failure(o: Exclude<CallOutcome, { kind: "returned" }>, opts: EvaluateOptions): JitdbgError {
-    const restored = "the expression was abandoned and the program's registers and stack restored; it is stopped where it was";
+    const restored = `the expression was abandoned and the program's state restored (${restoredWhat(o.undone)}); it is stopped where it was`;
     switch (o.kind) {
       case "signal": {
         const addr = o.address !== undefined ? `, address 0x${o.address.toString(16)}` : "";
@@ -377,7 +382,7 @@ export class ExpressionEvaluator {
       case "breakpoint":
         return new JitdbgError("EVAL_BREAKPOINT", `the expression stopped at a breakpoint: ${o.description}; ${restored}. Evaluate with ignore-breakpoints on to run through breakpoints`);
       case "exited":
-        return new JitdbgError("EVAL_EXITED", `the program exited with status ${o.status} while the expression ran (did it call exit()?)`);
+        return new JitdbgError("EVAL_EXITED", `the expression ended the program with exit status ${o.status} (did it call exit()?); the exit was undone and the program's state restored (${restoredWhat(o.undone)}); it is stopped where it was`);
     }
   }
 
@@ -467,6 +472,14 @@ export class ExpressionEvaluator {
       throw e;
     }
   }
+}
+
+/** What a failed call's roll-back put back, for its message. */
+function restoredWhat(undone: RollbackReport | undefined): string {
+  if (!undone) return "registers and stack; the expression cannot write memory";
+  const pages = `${undone.pages} page${undone.pages === 1 ? "" : "s"} of memory`;
+  const output = undone.outputBytes > 0 ? `; the ${undone.outputBytes} bytes of output it wrote were discarded` : "";
+  return `registers, ${pages}, mappings, files and signals${output}`;
 }
 
 /** Same text in the same scope reuses a compilation: the image and the innermost DWARF scope (or function) at the pc. */

@@ -69,6 +69,8 @@ const LIBC: readonly (readonly [string, string])[] = [
   ["cos", "double (double)"],
   ["tan", "double (double)"],
   ["atan2", "double (double, double)"],
+  // signal.h
+  ["raise", "int (int)"],
   // unistd.h
   ["getpid", "int (void)"],
   ["write", "long (int, const void *, size_t)"],

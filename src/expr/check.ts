@@ -57,6 +57,8 @@ export interface CheckOptions {
 export class Checker {
   readonly slots: ArgSlot[] = [];
   readonly rodata: number[] = [];
+  /** Whether the code stores through an lvalue (an assignment, compound assignment, ++ or --). */
+  assigns = false;
   private readonly strings = new Map<string, number>();
   frame = new FrameLayout(ENTRY_RESERVED);
   private localScopes: Map<string, LocalVar>[] = [];
@@ -387,6 +389,7 @@ export class Checker {
     if (u.kind === "function") throw exprError("EXPR_NOT_LVALUE", "a function is not assignable", pos);
     if (NODEBUG.has(te)) throw this.noDebugType(te);
     if (te.k === "member" && te.bitSize !== undefined) throw exprError("EXPR_UNSUPPORTED", "assigning to bit-fields is not supported", pos);
+    this.assigns = true;
     this.markWritten(te);
   }
 

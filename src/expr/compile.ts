@@ -54,6 +54,11 @@ export interface CompileResult {
    * only branches go forward), so it always ends and needs no time limit.
    */
   callsFunctions: boolean;
+  /**
+   * Whether the code assigns (=, op=, ++, --). Code that neither assigns nor calls cannot change
+   * the program: it needs no undo log around its call.
+   */
+  assigns: boolean;
 }
 
 const BUILTIN_TYPEDEFS: Record<string, CType> = {
@@ -91,7 +96,7 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
     const checked = checker.checkFunction(def);
     const code = gen.function(def.name, checked.params, checked.body, checked.frame);
     const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([def.name]) });
-    return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true };
+    return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
   }
 
   const entry = opts.entryName ?? "__jitdbg_expr";
@@ -99,5 +104,5 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
   const code = gen.entry(entry, te, checker.frame);
   const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
-  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions };
+  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions, assigns: checker.assigns };
 }

@@ -246,6 +246,7 @@ export function compileWithExternalCc(block: string, scope: Scope, opts: Externa
       defines: [],
       externals,
       callsFunctions: true, // a C block may loop: always under the time limit
+      assigns: true, // unknown: a C block may store anywhere
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,18 @@ export interface Region {
   name: string;
 }
 
+/** The mapped regions and the program break at one moment (AddressSpace.layout). */
+export interface SpaceLayout {
+  readonly regions: readonly Region[];
+  readonly brkStart: bigint;
+  readonly brkEnd: bigint;
+  /** Changes to the mappings so far: an unchanged count means an unchanged layout. */
+  readonly changes: number;
+}
+
+/** Told before pages stop being mapped, while their bytes can still be read (an undo log saves them). */
+export type UnmapWatcher = (start: bigint, end: bigint, region: Region) => void;
+
 export interface FreeRange {
   start: bigint;
   end: bigint;
@@ -55,6 +67,8 @@ export class AddressSpace {
   private regions: Region[] = [];
   brkStart = 0n;
   brkEnd = 0n;
+  private changes = 0;
+  private readonly unmapWatchers = new Set<UnmapWatcher>();
 
   constructor(
     private readonly cpu: Cpu,
@@ -121,6 +135,7 @@ export class AddressSpace {
     this.cpu.map(s, e - s, prot);
     const region: Region = { start: s, end: e, prot, kind, name };
     this.insert(region);
+    this.changes++;
     return { ...region };
   }
 
@@ -173,8 +188,10 @@ export class AddressSpace {
     for (const r of this.overlapping(s, e)) {
       const cs = r.start > s ? r.start : s;
       const ce = r.end < e ? r.end : e;
+      for (const w of this.unmapWatchers) w(cs, ce, { ...r });
       this.cpu.unmap(cs, ce - cs);
       this.cut(r, cs, ce, undefined);
+      this.changes++;
     }
   }
 
@@ -188,6 +205,7 @@ export class AddressSpace {
       const ce = r.end < e ? r.end : e;
       this.cpu.protect(cs, ce - cs, prot);
       this.cut(r, cs, ce, prot);
+      this.changes++;
     }
     return true;
   }
@@ -213,6 +231,48 @@ export class AddressSpace {
     }
     this.brkEnd = requested;
     return this.brkEnd;
+  }
+
+  /** Tells `watcher` before any mapped pages are unmapped; returns its removal. */
+  watchUnmaps(watcher: UnmapWatcher): () => void {
+    this.unmapWatchers.add(watcher);
+    return () => this.unmapWatchers.delete(watcher);
+  }
+
+  /** The regions and the break now, for restoreLayout. */
+  layout(): SpaceLayout {
+    return { regions: this.list(), brkStart: this.brkStart, brkEnd: this.brkEnd, changes: this.changes };
+  }
+
+  /**
+   * Puts a saved layout back, on the MMU and in the region list: pages mapped since are unmapped,
+   * pages unmapped since are mapped again (zeroed: their bytes are the caller's to restore), and
+   * protections are as they were; the break too. Regions `leave` accepts (the debugger's own,
+   * then or now) are left as they are now, and saved regions they have taken over stay theirs.
+   */
+  restoreLayout(saved: SpaceLayout, leave: (r: Region) => boolean): void {
+    this.brkStart = saved.brkStart;
+    this.brkEnd = saved.brkEnd;
+    if (saved.changes === this.changes) return;
+    const kept = this.regions.filter(leave);
+    const now = this.regions.filter((r) => !leave(r));
+    const target = subtractRanges(saved.regions.filter((r) => !leave(r)), kept);
+    const cuts = [...new Set([...now, ...target].flatMap((r) => [r.start, r.end]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let ni = 0;
+    let ti = 0;
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const a = cuts[i]!;
+      const b = cuts[i + 1]!;
+      while (ni < now.length && now[ni]!.end <= a) ni++;
+      while (ti < target.length && target[ti]!.end <= a) ti++;
+      const n = ni < now.length && now[ni]!.start <= a ? now[ni] : undefined;
+      const t = ti < target.length && target[ti]!.start <= a ? target[ti] : undefined;
+      if (n && !t) this.cpu.unmap(a, b - a);
+      else if (!n && t) this.cpu.map(a, b - a, t.prot);
+      else if (n && t && n.prot !== t.prot) this.cpu.protect(a, b - a, t.prot);
+    }
+    this.regions = [...kept, ...target].sort((x, y) => (x.start < y.start ? -1 : 1));
+    this.changes++;
   }
 
   private indexAt(address: bigint): number {
@@ -257,4 +317,23 @@ export class AddressSpace {
       this.regions.splice(i, 1);
     }
   }
+}
+
+/** Copies of `regions` (sorted, disjoint) with the ranges of `holes` cut out. */
+function subtractRanges(regions: readonly Region[], holes: readonly Region[]): Region[] {
+  const out: Region[] = [];
+  for (const r of regions) {
+    let parts: Region[] = [{ ...r }];
+    for (const h of holes) {
+      if (h.end <= r.start || h.start >= r.end) continue;
+      parts = parts.flatMap((p) => {
+        if (h.end <= p.start || h.start >= p.end) return [p];
+        const left = p.start < h.start ? [{ ...p, end: h.start }] : [];
+        const right = h.end < p.end ? [{ ...p, start: h.end }] : [];
+        return [...left, ...right];
+      });
+    }
+    out.push(...parts);
+  }
+  return out;
 }

@@ -137,12 +137,20 @@ export function canonicalInRoot(root: string, path: string): string | undefined 
   return `/${done.join("/")}`;
 }
 
+/** The descriptor table and file offsets at one moment (FdTable.snapshot). */
+export interface FdSnapshot {
+  readonly entries: ReadonlyMap<number, OpenFile>;
+  readonly positions: ReadonlyMap<OpenFile, number>;
+}
+
 export class FdTable {
   private readonly files = new Map<number, OpenFile>([
     [0, { kind: "stdin" }],
     [1, { kind: "stdout" }],
     [2, { kind: "stderr" }],
   ]);
+  /** Live snapshots: a host file they hold stays open when closed, so restore can bring it back. */
+  private readonly held = new Set<FdSnapshot>();
 
   get(fd: number): OpenFile | undefined {
     return this.files.get(fd);
@@ -181,8 +189,46 @@ export class FdTable {
     const f = this.files.get(fd);
     if (!f) return false;
     this.files.delete(fd);
-    if (f.kind === "host" && ![...this.files.values()].includes(f)) closeSync(f.hostFd);
+    this.closeIfUnused(f);
     return true;
+  }
+
+  /**
+   * The table and every host file's offset now. Until restore or release, files closed meanwhile
+   * keep their host descriptor, so restore reopens nothing.
+   */
+  snapshot(): FdSnapshot {
+    const positions = new Map<OpenFile, number>();
+    for (const f of this.files.values()) if (f.kind === "host") positions.set(f, f.position);
+    const s: FdSnapshot = { entries: new Map(this.files), positions };
+    this.held.add(s);
+    return s;
+  }
+
+  /** Puts a snapshot back: descriptors opened since are closed, closed ones are back, offsets as they were. */
+  restore(s: FdSnapshot): void {
+    const now = [...this.files.values()];
+    this.held.delete(s);
+    this.files.clear();
+    for (const [fd, f] of s.entries) this.files.set(fd, f);
+    for (const [f, position] of s.positions) if (f.kind === "host") f.position = position;
+    for (const f of now) this.closeIfUnused(f);
+  }
+
+  /** Ends a snapshot without restoring it: host files closed since it was taken are closed now. */
+  release(s: FdSnapshot): void {
+    this.held.delete(s);
+    for (const f of s.entries.values()) this.closeIfUnused(f);
+  }
+
+  /** Closes a host file's descriptor once no fd and no live snapshot refers to it. */
+  private closeIfUnused(f: OpenFile): void {
+    if (f.kind !== "host") return;
+    if ([...this.files.values()].includes(f)) return;
+    for (const s of this.held) if ([...s.entries.values()].includes(f)) return;
+    if (f.hostFd < 0) return;
+    closeSync(f.hostFd);
+    f.hostFd = -1;
   }
 
   closeAll(): void {

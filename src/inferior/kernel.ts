@@ -5,13 +5,29 @@
  */
 import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
-import type { FdTable, FileView } from "./files.js";
+import type { FdSnapshot, FdTable, FileView } from "./files.js";
 
 export interface ProcessIO {
   stdout(data: Uint8Array): void;
   stderr(data: Uint8Array): void;
   /** Up to `max` bytes of standard input; an empty array at end of input. */
   stdin(max: number): Uint8Array;
+}
+
+/** What a call into the program may change of the kernel's own state (saveState/restoreState). */
+export interface KernelState {
+  readonly exitStatus: number | undefined;
+  readonly terminatingSignal: number | undefined;
+  readonly sigactions: ReadonlyMap<number, Uint8Array>;
+  readonly sigmask: bigint;
+  readonly clearChildTid: bigint;
+  readonly fds: FdSnapshot;
+}
+
+/** Output kept back by holdOutput. */
+export interface OutputHold {
+  /** Ends the hold: its output goes to the next outer hold (or the streams), or is dropped; returns its size in bytes. */
+  release(deliver: boolean): number;
 }
 
 export interface KernelOptions {
@@ -31,6 +47,8 @@ export class Kernel {
   clearChildTid = 0n;
   private readonly warned = new Set<string>();
   private readonly scratch = new Uint8Array(8);
+  private readonly userWriteWatchers = new Set<(address: bigint, length: number) => void>();
+  private readonly holds: { stream: "stdout" | "stderr"; data: Uint8Array }[][] = [];
 
   constructor(
     readonly cpu: Cpu,
@@ -63,8 +81,64 @@ export class Kernel {
 
   writeUser(address: bigint, data: Uint8Array): boolean {
     if (!this.space.isMapped(address, BigInt(data.length || 1))) return false;
+    for (const w of this.userWriteWatchers) w(address, data.length);
     this.cpu.write(address, data);
     return true;
+  }
+
+  /** Tells `watcher` before each store the kernel makes into user memory; returns its removal. */
+  watchUserWrites(watcher: (address: bigint, length: number) => void): () => void {
+    this.userWriteWatchers.add(watcher);
+    return () => this.userWriteWatchers.delete(watcher);
+  }
+
+  /** The program's standard output or error: to the streams, or kept by the innermost hold. */
+  output(stream: "stdout" | "stderr", data: Uint8Array): void {
+    const hold = this.holds[this.holds.length - 1];
+    if (hold) hold.push({ stream, data: data.slice() });
+    else this.io[stream](data);
+  }
+
+  /** Keeps the program's output back from now until the hold is released (holds nest). */
+  holdOutput(): OutputHold {
+    const chunks: { stream: "stdout" | "stderr"; data: Uint8Array }[] = [];
+    this.holds.push(chunks);
+    return {
+      release: (deliver) => {
+        const i = this.holds.lastIndexOf(chunks);
+        if (i >= 0) this.holds.splice(i, 1);
+        if (deliver) for (const c of chunks) this.output(c.stream, c.data);
+        return chunks.reduce((n, c) => n + c.data.length, 0);
+      },
+    };
+  }
+
+  /** Exit status, terminating signal, signal actions and mask, tid address, descriptors and offsets now. */
+  saveState(): KernelState {
+    return {
+      exitStatus: this.exitStatus,
+      terminatingSignal: this.terminatingSignal,
+      sigactions: new Map(this.sigactions),
+      sigmask: this.sigmask,
+      clearChildTid: this.clearChildTid,
+      fds: this.fds.snapshot(),
+    };
+  }
+
+  /** Puts saved state back (descriptors opened since are closed, closed ones are back, offsets as they were). */
+  restoreState(s: KernelState): void {
+    this.exitStatus = s.exitStatus;
+    this.terminatingSignal = s.terminatingSignal;
+    this.sigactions.clear();
+    for (const [sig, act] of s.sigactions) this.sigactions.set(sig, act);
+    this.sigmask = s.sigmask;
+    this.clearChildTid = s.clearChildTid;
+    this.fds.restore(s.fds);
+  }
+
+  /** Keeps the state as it is now and lets go of a saved one (files closed since it was saved are closed). */
+  dropState(s: KernelState): void {
+    this.fds.release(s.fds);
   }
 
   readU64(address: bigint): bigint | undefined {

@@ -4,6 +4,11 @@
  */
 import { randomBytes } from "node:crypto";
 
+export interface RngState {
+  readonly s0: bigint;
+  readonly s1: bigint;
+}
+
 export class Rng {
   private s0: bigint;
   private s1: bigint;
@@ -13,6 +18,16 @@ export class Rng {
     const s = seed === undefined ? randomBytes(8).readBigUInt64LE() : BigInt(seed);
     this.s0 = splitmix(s);
     this.s1 = splitmix(this.s0 ^ 0x9e3779b97f4a7c15n);
+  }
+
+  /** The generator's state, to put back with restore (an undone expression call draws nothing). */
+  save(): RngState {
+    return { s0: this.s0, s1: this.s1 };
+  }
+
+  restore(state: RngState): void {
+    this.s0 = state.s0;
+    this.s1 = state.s1;
   }
 
   /** xorshift128+: a uniformly distributed 64-bit value. */

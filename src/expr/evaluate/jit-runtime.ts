@@ -104,7 +104,7 @@ export class JitRuntime {
 
   private callResolver(address: bigint, where: string): bigint {
     const o = this.caller.callFunction(address, [], RESOLVER_TIMEOUT_MICROS);
-    const restored = "the program's registers and stack were restored";
+    const restored = "the program's state (registers, memory, files, signals) was restored";
     switch (o.kind) {
       case "returned":
         return o.rax;
@@ -115,7 +115,7 @@ export class JitRuntime {
       case "breakpoint":
         throw new JitdbgError("EVAL_IFUNC", `${where} stopped at a breakpoint: ${o.description}; ${restored}`);
       case "exited":
-        throw new JitdbgError("EVAL_EXITED", `the program exited with status ${o.status} while ${where} ran`);
+        throw new JitdbgError("EVAL_EXITED", `${where} (0x${address.toString(16)}) called exit(${o.status}); the exit was undone and ${restored}`);
     }
   }
 }

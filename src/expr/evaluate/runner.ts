@@ -3,10 +3,13 @@
  * does: on the thread's own stack below the red zone (rsp - 128, 16-byte aligned), with the argument
  * block and result buffer in inferior memory there, and a return address at the JIT runtime's trap.
  * Runs in time slices up to a budget of emulated time, then reads the result and the argument block
- * and puts everything back: the CPU context (every register) and the stack bytes it used.
+ * and puts back the CPU context (every register) and the stack bytes it used. Code that may change
+ * the program runs under an undo log (inferior/undo-log.ts): committed when it returns, rolled back
+ * when it fails (a signal, exit, a time-out, a breakpoint), so a failed call leaves nothing behind.
  */
 import type { CpuContext } from "../../emu/cpu.js";
 import type { Process } from "../../inferior/process.js";
+import { UndoLog, type RollbackReport } from "../../inferior/undo-log.js";
 
 /** The x86-64 System V red zone below rsp that leaf code may use without moving rsp. */
 const RED_ZONE = 128n;
@@ -43,17 +46,25 @@ export interface CallRequest {
   describeStop?: (pc: bigint) => string;
   /** Whether a breakpoint hit inside the expression stops it (its condition); default yes. */
   shouldStop?: (pc: bigint) => boolean;
+  /**
+   * Whether the code may change the program (it assigns or calls; default yes): it then runs under
+   * an undo log. Code that provably cannot write needs none: registers and the scratch cover it.
+   */
+  mayWrite?: boolean;
 }
 
-export type CallOutcome =
-  | { kind: "returned"; result: Uint8Array; argBlock: Uint8Array; micros: number }
+/** How a call failed; `undone` says what its roll-back put back (absent: nothing was logged). */
+export type CallFailure = (
   | { kind: "signal"; name: string; pc: bigint; address?: bigint; description: string }
   | { kind: "breakpoint"; pc: bigint; description: string }
   | { kind: "timeout"; pc: bigint; micros: number }
-  | { kind: "exited"; status: number };
+  | { kind: "exited"; status: number }
+) & { undone?: RollbackReport };
+
+export type CallOutcome = { kind: "returned"; result: Uint8Array; argBlock: Uint8Array; micros: number } | CallFailure;
 
 /** What a plain function call returned: rax (integer class), as the callee left it. */
-export type FunctionCallOutcome = { kind: "returned"; rax: bigint; micros: number } | Exclude<CallOutcome, { kind: "returned" }>;
+export type FunctionCallOutcome = { kind: "returned"; rax: bigint; micros: number } | CallFailure;
 
 const ARG_REGISTERS = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
 
@@ -76,7 +87,7 @@ export class ThreadCaller {
     const argAt = resultAt - up16(Math.max(req.argBlock.length, 8));
     const retSlot = argAt - 8n; // rsp as right after a `call`: rsp + 8 is 16-byte aligned
     const snapshot = this.saveStack(top);
-    try {
+    return this.guarded(ctx, top, snapshot, req.mayWrite ?? true, (): CallOutcome => {
       cpu.write(resultAt, new Uint8Array(Number(top - resultAt)));
       cpu.write(argAt, req.argBlock);
       const ret = new Uint8Array(8);
@@ -93,17 +104,14 @@ export class ThreadCaller {
       const result = cpu.read(resultAt, req.resultSize);
       const args = cpu.read(argAt, req.argBlock.length);
       return { kind: "returned", result, argBlock: args, micros: outcome.micros };
-    } finally {
-      if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
-      cpu.restoreContext(ctx);
-      ctx.free();
-    }
+    });
   }
 
   /**
    * Calls a function of the inferior with up to six integer arguments (System V registers) and
    * returns rax, with breakpoints silenced: for GNU indirect-function resolvers and the like, run
-   * while an expression is being linked. Registers and stack are restored as after call().
+   * while an expression is being linked. Registers and stack are restored as after call(), and
+   * a failed call is rolled back likewise.
    */
   callFunction(entry: bigint, args: readonly bigint[], timeoutMicros: number): FunctionCallOutcome {
     const cpu = this.process.cpu;
@@ -111,7 +119,7 @@ export class ThreadCaller {
     const top = align16(cpu.reg("rsp") - RED_ZONE);
     const retSlot = top - 8n;
     const snapshot = this.saveStack(top);
-    try {
+    return this.guarded(ctx, top, snapshot, true, (): FunctionCallOutcome => {
       const ret = new Uint8Array(8);
       new DataView(ret.buffer).setBigUint64(0, this.trap, true);
       cpu.write(retSlot, ret);
@@ -123,14 +131,37 @@ export class ThreadCaller {
       const outcome = this.hooks.during(true, () => this.runToTrap({ entry, argBlock: new Uint8Array(0), resultSize: 0, timeoutMicros, ignoreBreakpoints: true }));
       if (outcome.kind !== "returned") return outcome;
       return { kind: "returned", rax: cpu.reg("rax"), micros: outcome.micros };
+    });
+  }
+
+  /**
+   * Runs `body` (set up and run a call), with an undo log when `logged`: committed when it
+   * returned, rolled back when it failed or threw. Then the stack scratch (after the roll-back: it
+   * may have saved scratch pages with the call's bytes) and every register are put back.
+   */
+  private guarded<T extends CallOutcome | FunctionCallOutcome>(ctx: CpuContext, top: bigint, snapshot: { at: bigint; bytes: Uint8Array } | undefined, logged: boolean, body: () => T): T {
+    const cpu = this.process.cpu;
+    const log = logged ? UndoLog.begin(this.process, snapshot ? { unlogged: { start: snapshot.at, end: top } } : {}) : undefined;
+    let outcome: T | undefined;
+    try {
+      outcome = body();
+      return outcome;
     } finally {
-      if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
-      cpu.restoreContext(ctx);
-      ctx.free();
+      try {
+        if (log && outcome?.kind === "returned") log.commit();
+        else if (log) {
+          const undone = log.rollback();
+          if (outcome && outcome.kind !== "returned") (outcome as CallFailure).undone = undone;
+        }
+      } finally {
+        if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
+        cpu.restoreContext(ctx);
+        ctx.free();
+      }
     }
   }
 
-  private runToTrap(req: CallRequest): CallOutcome | { kind: "returned"; micros: number } {
+  private runToTrap(req: CallRequest): CallFailure | { kind: "returned"; micros: number } {
     const proc = this.process;
     let used = 0;
     for (;;) {

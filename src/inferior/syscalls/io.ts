@@ -27,8 +27,7 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
 function writeFd(k: Kernel, fd: number, data: Uint8Array): number {
   const f = k.fds.get(fd);
   if (!f) return -E.EBADF;
-  if (f.kind === "stdout") k.io.stdout(data);
-  else if (f.kind === "stderr") k.io.stderr(data);
+  if (f.kind === "stdout" || f.kind === "stderr") k.output(f.kind, data);
   else return -E.EBADF; // files are opened read-only
   return data.length;
 }
