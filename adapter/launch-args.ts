@@ -15,6 +15,8 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   stdin?: string | { file: string };
   allowedPaths?: string[];
   reproducible?: boolean;
+  /** Run slice length in translation blocks (default: sized to ~30 ms); see LaunchOptions.sliceBlocks. */
+  sliceBlocks?: number;
 }
 
 /** Validates the arguments and turns them into the debugger's launch options. */
@@ -36,7 +38,9 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
       throw badArgument(`launch: cannot read the stdin file ${file}`);
     }
   }
+  if (a.sliceBlocks !== undefined && !(Number.isInteger(a.sliceBlocks) && a.sliceBlocks > 0)) throw badArgument("launch: 'sliceBlocks' must be a positive integer (translation blocks per run slice)");
   return {
+    sliceBlocks: a.sliceBlocks,
     program,
     args: a.args ?? [],
     argv0: program,

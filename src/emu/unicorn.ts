@@ -322,11 +322,13 @@ class UnicornCpu implements Cpu {
     // single-address hook drops only its own block). Before the first run nothing is translated.
     // Unicorn 2.0.1's range removal only reaches blocks at page-stride addresses (measured), so
     // only a single-address hook can use it; wider hooks flush everything.
-    if (this.started) {
+    const dropTranslations = () => {
+      if (!this.started) return;
       if (begin === end) this.invalidateCode(begin, end + 1n);
       else this.flushTranslations();
-    }
-    return this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => {
+    };
+    dropTranslations();
+    const handle = this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => {
       this.inCodeHook = true;
       try {
         hook(big(address), size);
@@ -334,6 +336,15 @@ class UnicornCpu implements Cpu {
         this.inCodeHook = false;
       }
     });
+    return {
+      remove: () => {
+        // While a code hook is the only one, Unicorn compiles a direct call of its callback into
+        // the blocks; on removal it drops only the blocks that *start* in the hook's range, so a
+        // block holding the address further in would still call the freed callback: drop them.
+        dropTranslations();
+        handle.remove();
+      },
+    };
   }
 
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {

@@ -90,7 +90,7 @@ describe("exact stops", () => {
     const cpu = machine();
     let writes = 0;
     cpu.hookMemory(["write"], BUF, BUF + BigInt(BUF_BYTES) - 1n, () => {
-      if (++writes % 997 === 0) cpu.stop();
+      if (++writes % 97 === 0) cpu.stop();
     });
     const runs = runToEnd(cpu);
     expect(runs).toBeGreaterThan(300);
@@ -123,6 +123,25 @@ describe("exact stops", () => {
     cpu.hookMemory(["write"], BUF, BUF + BigInt(BUF_BYTES) - 1n, () => seen++);
     cpu.run(cpu.reg("rip"), { until: END, blocks: 10 });
     expect(seen).toBe(20); // two watched writes an iteration, one block an iteration
+    cpu.close();
+  });
+});
+
+describe("code hooks", () => {
+  it("a removed sole code hook in the middle of a block is never called again", () => {
+    const cpu = createUnicornCpu();
+    cpu.map(CODE_AT, 0x1000n, PROT_ALL);
+    // loop: inc rax; inc rbx; inc rcx; jmp loop  (one block)
+    cpu.write(CODE_AT, Uint8Array.from([0x48, 0xff, 0xc0, 0x48, 0xff, 0xc3, 0x48, 0xff, 0xc1, 0xeb, 0xf5]));
+    let calls = 0;
+    // The only code hook, in the middle of the block: Unicorn compiles a direct call of it there.
+    const h = cpu.hookCode(CODE_AT + 3n, CODE_AT + 3n, () => calls++);
+    expect(cpu.run(CODE_AT, { blocks: 5 })).toEqual({ kind: "budget" });
+    expect(calls).toBe(5);
+    h.remove();
+    for (let i = 0; i < 3; i++) expect(cpu.run(cpu.reg("rip"), { blocks: 5 })).toEqual({ kind: "budget" });
+    expect(calls).toBe(5);
+    expect(cpu.reg("rax")).toBe(20n);
     cpu.close();
   });
 });
