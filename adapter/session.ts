@@ -218,7 +218,7 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    void this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.next()));
+    void this.runCommand(response, (d) => (args.granularity === "instruction" ? d.nextInstruction() : d.next()));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {

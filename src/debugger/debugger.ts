@@ -14,7 +14,7 @@ import { scopeKey } from "./code-locations.js";
 import { ExpressionEvaluator } from "./expr-evaluator.js";
 import { Inspector } from "./inspector.js";
 import { RunControl, type RawStop } from "./run-control.js";
-import { Stepper, type StepOutcome } from "./stepping.js";
+import { classifyInstruction, Stepper, type StepOutcome } from "./stepping.js";
 import { unwindStack, type Frame } from "./stack.js";
 import type { RunResult, StopEvent } from "./stops.js";
 
@@ -194,6 +194,22 @@ export class Debugger {
     const pc = this.process.pc;
     // Like gdb's stepi: every inlined frame at the pc is shown.
     return this.finish({ reason: "step", description: `Stepped one instruction to ${this.describePc(pc)}`, pc }, 0);
+  }
+
+  /**
+   * Steps over one instruction (gdb's nexti): a call runs until it has returned to the next
+   * instruction, in this frame (rsp back where it was); anything else is one stepInstruction.
+   */
+  async nextInstruction(): Promise<RunResult> {
+    this.ensureStopped();
+    if (this.pendingFatal) return this.deliverFatal();
+    const pc = this.process.pc;
+    const bytes = new Uint8Array(16);
+    const [insn] = this.process.cpu.tryRead(pc, bytes) && classifyInstruction(bytes) === "call" ? await this.disassemble(pc, 1) : [];
+    if (!insn || !insn.readable || insn.bytes.length === 0) return this.stepInstruction();
+    const sp = this.process.cpu.reg("rsp");
+    const cpu = this.process.cpu;
+    return this.step((s) => s.runTo(pc + BigInt(insn.bytes.length), () => cpu.reg("rsp") >= sp));
   }
 
   /** Runs to the first address of a source line (breakpoints on the way still stop). */

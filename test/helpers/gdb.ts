@@ -44,3 +44,13 @@ export function gdbBacktrace(exe: string, args: string[], setup: string[]): GdbL
       return { file: file!, line: Number(line), func: func! };
     });
 }
+
+/** The pc after `run` and after each command, or "exited" / "signal SIGxxx" (gdb's reports). */
+export function gdbPcs(exe: string, setup: string[], commands: string[]): string[] {
+  const PC = `python exec("try:\\n print('PC@ 0x%x' % int(gdb.selected_frame().pc()))\\nexcept Exception:\\n print('PC@ exited')")`;
+  const out = runGdb(exe, [], [...setup, "run", PC, ...commands.flatMap((c) => [c, PC])]);
+  return out
+    .split("\n")
+    .filter((l) => l.startsWith("PC@ "))
+    .map((l) => l.slice(4));
+}
