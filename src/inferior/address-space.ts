@@ -5,7 +5,7 @@
  */
 import { JitdbgError } from "../errors.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type Cpu } from "../emu/cpu.js";
-import type { Rng } from "./random.js";
+import { Rng } from "./random.js";
 
 export const PAGE = 0x1000n;
 
@@ -52,6 +52,16 @@ export interface AllocateOptions {
 export const USER_END = 0x7fff_ffff_f000n;
 export const MMAP_LOW = 0x7f00_0000_0000n;
 export const MMAP_HIGH = 0x7ff0_0000_0000n;
+/**
+ * Where the debugger's own regions (kinds "jit" and "runtime") go when they name no window: away
+ * from the program's mmap area, so they never change where the program's mappings land.
+ */
+export const DEBUGGER_WINDOW = { low: 0x6000_0000_0000n, high: 0x7000_0000_0000n };
+/** Room above the program break that the debugger's regions leave free for the heap to grow into. */
+export const HEAP_ROOM = 0x4000_0000n;
+
+/** Regions the debugger makes for itself: placed with their own randomness and out of the program's way. */
+const isDebuggerKind = (kind: RegionKind): boolean => kind === "jit" || kind === "runtime";
 
 export const pageDown = (a: bigint): bigint => a & ~(PAGE - 1n);
 export const pageUp = (a: bigint): bigint => (a + PAGE - 1n) & ~(PAGE - 1n);
@@ -70,12 +80,20 @@ export class AddressSpace {
   private changes = 0;
   private readonly unmapWatchers = new Set<UnmapWatcher>();
 
+  /**
+   * The debugger's own placement draws: a separate stream, so that linking an expression or
+   * allocating a persistent variable never changes what the program's next mmap returns.
+   */
+  private readonly debuggerRng: Rng;
+
   constructor(
     private readonly cpu: Cpu,
     readonly rng: Rng,
     /** Whether allocations without an explicit choice are placed at random. */
     readonly randomizeByDefault: boolean,
-  ) {}
+  ) {
+    this.debuggerRng = new Rng(rng.next64());
+  }
 
   /** Writes mapped memory whatever its protection (the kernel's view, for loaders and syscalls). */
   poke(address: bigint, data: Uint8Array): void {
@@ -149,20 +167,22 @@ export class AddressSpace {
   allocate(size: bigint, opts: AllocateOptions): Region {
     const start = this.findFree(size, opts);
     if (start === undefined) {
-      const w = opts.within ?? { low: MMAP_LOW, high: MMAP_HIGH };
+      const w = opts.within ?? (isDebuggerKind(opts.kind) ? DEBUGGER_WINDOW : { low: MMAP_LOW, high: MMAP_HIGH });
       throw new JitdbgError("AS_NO_SPACE", `no free range of ${hex(pageUp(size))} bytes for ${opts.name} in ${hex(w.low)}..${hex(w.high)}`);
     }
     return this.map(start, size, opts.prot, opts.kind, opts.name);
   }
 
   /** Where an allocation would go, without mapping it. */
-  findFree(size: bigint, opts: Pick<AllocateOptions, "within" | "align" | "randomize">): bigint | undefined {
+  findFree(size: bigint, opts: Pick<AllocateOptions, "within" | "align" | "randomize"> & { kind?: RegionKind }): bigint | undefined {
     const len = pageUp(size);
     const align = opts.align && opts.align > PAGE ? opts.align : PAGE;
-    const { low, high } = opts.within ?? { low: MMAP_LOW, high: MMAP_HIGH };
+    const own = opts.kind !== undefined && isDebuggerKind(opts.kind);
+    const { low, high } = opts.within ?? (own ? DEBUGGER_WINDOW : { low: MMAP_LOW, high: MMAP_HIGH });
     const candidates: FreeRange[] = [];
     let slots = 0n;
-    for (const g of this.freeRanges(pageUp(low), pageDown(high))) {
+    const free = this.freeRanges(pageUp(low), pageDown(high));
+    for (const g of own ? this.clearOfHeap(free) : free) {
       const first = alignUp(g.start, align);
       const last = alignDown(g.end - len, align);
       if (g.end - g.start < len || last < first) continue;
@@ -171,7 +191,7 @@ export class AddressSpace {
     }
     if (candidates.length === 0) return undefined;
     if (opts.randomize ?? this.randomizeByDefault) {
-      let pick = this.rng.below(slots);
+      let pick = (own ? this.debuggerRng : this.rng).below(slots);
       for (const c of candidates) {
         const n = (c.end - c.start) / align + 1n;
         if (pick < n) return c.start + pick * align;
@@ -179,6 +199,13 @@ export class AddressSpace {
       }
     }
     return candidates[candidates.length - 1]!.end; // top-down, like Linux's mmap
+  }
+
+  /** Free ranges less the room above the break the heap may grow into. */
+  private clearOfHeap(free: FreeRange[]): FreeRange[] {
+    const s = this.brkStart;
+    const e = this.brkStart + HEAP_ROOM;
+    return free.flatMap((g) => (g.end <= s || g.start >= e ? [g] : [...(g.start < s ? [{ start: g.start, end: s }] : []), ...(g.end > e ? [{ start: e, end: g.end }] : [])]));
   }
 
   /** Unmaps every mapped page in the range (holes are fine, as for munmap). */

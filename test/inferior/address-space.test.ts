@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type Cpu } from "../../src/emu/cpu.js";
 import { createUnicornCpu } from "../../src/emu/unicorn.js";
-import { AddressSpace, PAGE } from "../../src/inferior/address-space.js";
+import { AddressSpace, HEAP_ROOM, PAGE } from "../../src/inferior/address-space.js";
 import { Rng } from "../../src/inferior/random.js";
 
 let cpu: Cpu;
@@ -73,5 +73,27 @@ describe("address space", () => {
     expect(s.isMapped(start, 0x3000n)).toBe(true);
     expect(s.setBrk(start + 0x10n)).toBe(start + 0x10n);
     expect(s.isMapped(start + 0x1000n, PAGE)).toBe(false);
+  });
+
+  it("the debugger's own regions never change where the program's mappings land", () => {
+    const programMaps = (withDebugger: boolean): bigint[] => {
+      const s = space(true, 77n);
+      s.initBrk(0x4c8123n);
+      const out: bigint[] = [];
+      for (let i = 0; i < 20; i++) {
+        if (withDebugger) {
+          s.allocate(3n * PAGE, { prot: PROT_READ | PROT_WRITE, kind: "jit", name: `jit:${i}`, within: { low: 0x10000n, high: 0x8000_0000n }, randomize: true });
+          s.allocate(PAGE, { prot: PROT_READ | PROT_WRITE, kind: "runtime", name: `rt:${i}` });
+        }
+        out.push(s.allocate(5n * PAGE, { prot: PROT_READ | PROT_WRITE, kind: "mmap", name: `m${i}` }).start);
+      }
+      if (withDebugger) {
+        // ...nor the room above the break the heap grows into.
+        for (const r of s.list().filter((r) => r.kind === "jit" || r.kind === "runtime")) expect(r.end <= s.brkStart || r.start >= s.brkStart + HEAP_ROOM).toBe(true);
+      }
+      cpu.close();
+      return out;
+    };
+    expect(programMaps(true)).toEqual(programMaps(false));
   });
 });
