@@ -8,6 +8,7 @@ const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "dap", run: async () => (await import("./dap.js")).benchDap() },
   { name: "eval", run: async () => (await import("./eval.js")).benchEval() },
   { name: "debugger", run: async () => (await import("./debugger.js")).benchDebugger() },
+  { name: "debug-run", run: async () => (await import("./debug-run.js")).benchDebugRun() },
 ];
 
 const only = process.argv.slice(2);
