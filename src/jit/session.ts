@@ -3,6 +3,9 @@
  * linker and an executor, with an optional host executable whose symbols resolve undefined names.
  * A bare host (no libc) is mapped with the lead's loader; a libc host runs as a Process up to its
  * `main`, so its libc is initialized (TLS, IRELATIVE, stdio) before JIT code calls into it.
+ * The host's indirect functions bind to what their resolvers pick, run here on the executor; those
+ * calls, like the JIT modules' initializers, leave the registers as they were (a libc host waits at
+ * its main with argc/argv/envp and main's return address in place).
  */
 import { readFileSync } from "node:fs";
 import type { Cpu } from "../emu/cpu.js";
@@ -31,10 +34,15 @@ export interface JitSessionOptions {
   wrapCpu?: (cpu: Cpu) => Cpu;
 }
 
+/** Budget for one indirect-function resolver call (they only read the CPU features). */
+const RESOLVER_TIMEOUT_MICROS = 1_000_000;
+
 export class JitSession {
   readonly executor: Executor;
   readonly linker: JitLinker;
   readonly memory: AddressSpaceMemoryManager;
+  /** The host executable's symbols (undefined without a host). */
+  readonly hostSymbols: ElfSymbolResolver | undefined;
 
   private constructor(
     readonly cpu: Cpu,
@@ -46,15 +54,16 @@ export class JitSession {
   ) {
     this.memory = new AddressSpaceMemoryManager(space, tls);
     this.executor = new Executor(cpu, space, tls.trapAddress);
+    this.hostSymbols = image ? new ElfSymbolResolver(image.file, image.bias, (address, name) => this.callResolver(address, name)) : undefined;
     this.linker = new JitLinker({
       cpu,
       memory: this.memory,
       tls,
-      resolver: image ? new ElfSymbolResolver(image.file, image.bias) : undefined,
+      resolver: this.hostSymbols,
       retention: opts.retention,
       placement: opts.placement,
       observer: opts.observer,
-      executor: (address) => void this.executor.call(address),
+      executor: (address) => void this.callPreserving(address),
     });
   }
 
@@ -93,7 +102,7 @@ export class JitSession {
   call(target: string | bigint, args: bigint[] = []): bigint {
     let address: bigint | undefined;
     if (typeof target === "bigint") address = target;
-    else address = this.linker.getSymbolLoadAddress(target) ?? (this.image ? new ElfSymbolResolver(this.image.file, this.image.bias).lookup(target)?.address : undefined);
+    else address = this.linker.getSymbolLoadAddress(target) ?? this.hostSymbols?.lookup(target)?.address;
     if (address === undefined) throw new JitdbgError("JIT_NO_ENTRY", `no function named "${target}" in the linked modules`);
     return this.executor.call(address, args);
   }
@@ -103,6 +112,27 @@ export class JitSession {
     const a = this.linker.getSymbolLoadAddress(name);
     if (a === undefined) throw new JitdbgError("JIT_NO_SYMBOL", `no symbol named "${name}" in the linked modules`);
     return this.cpu.read(a, size);
+  }
+
+  /** Runs a function on the executor and puts every register back as it was; returns rax. */
+  private callPreserving(address: bigint, timeoutMicros?: number): bigint {
+    const ctx = this.cpu.saveContext();
+    try {
+      return this.executor.call(address, [], timeoutMicros === undefined ? {} : { timeoutMicros });
+    } finally {
+      this.cpu.restoreContext(ctx);
+      ctx.free();
+    }
+  }
+
+  /** Runs the host's resolver of indirect function `name` (x86-64 glibc passes no arguments). */
+  private callResolver(address: bigint, name: string): bigint {
+    try {
+      return this.callPreserving(address, RESOLVER_TIMEOUT_MICROS);
+    } catch (e) {
+      if (!(e instanceof JitdbgError)) throw e;
+      throw new JitdbgError("JIT_HOST_IFUNC", `the resolver of the host's indirect function "${name}" (0x${address.toString(16)}) failed, so "${name}" cannot be bound: ${e.message}`);
+    }
   }
 
   close(): void {
