@@ -147,6 +147,8 @@ class UnicornCpu implements Cpu {
   /** True while a code hook's callback runs: only there does uc_emu_stop stop on a boundary. */
   private inCodeHook = false;
   private stopAsked = false;
+  /** Live code hooks; `compiledIn` once a run translated blocks while it was the only one. */
+  private readonly codeHooks = new Set<{ compiledIn: boolean }>();
   /** The instruction gate's hook while precise stops are on. */
   private insnGate: bigint | number | undefined;
 
@@ -243,6 +245,7 @@ class UnicornCpu implements Cpu {
     this.lastFault = undefined;
     this.pendingError = undefined;
     this.stopAsked = false;
+    if (this.codeHooks.size === 1 && this.insnGate === undefined) for (const h of this.codeHooks) h.compiledIn = true;
     this.gate.arm(opts.blocks);
     // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
     // count hook is added without dropping translated blocks, so they run uncounted.
@@ -328,6 +331,8 @@ class UnicornCpu implements Cpu {
       else this.flushTranslations();
     };
     dropTranslations();
+    const record = { compiledIn: false };
+    this.codeHooks.add(record);
     const handle = this.addHook(UC_HOOK_CODE, this.protos.code, begin, end, (_uc: unknown, address: number | bigint, size: number) => {
       this.inCodeHook = true;
       try {
@@ -338,10 +343,13 @@ class UnicornCpu implements Cpu {
     });
     return {
       remove: () => {
+        if (!this.codeHooks.delete(record)) return;
         // While a code hook is the only one, Unicorn compiles a direct call of its callback into
-        // the blocks; on removal it drops only the blocks that *start* in the hook's range, so a
-        // block holding the address further in would still call the freed callback: drop them.
-        dropTranslations();
+        // the blocks it translates; on removal it drops only the blocks that *start* in the
+        // hook's range, so a block holding the address further in would still call the freed
+        // callback: drop them. A hook that was never alone during a run is only ever called
+        // through Unicorn's hook list, which skips removed hooks.
+        if (record.compiledIn) dropTranslations();
         handle.remove();
       },
     };
