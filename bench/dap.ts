@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DapClient, type DapMessage } from "../src/cli/dap-client.js";
-import { compileFixture, fixturesDir, repoRoot } from "../test/helpers/compile.js";
+import { compileFixture, fixturesDir, repoRoot } from "../fixtures/build.js";
 import { fmt, median } from "./stats.js";
 
 const RUNS = 5;

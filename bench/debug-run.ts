@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { DapClient } from "../src/cli/dap-client.js";
 import { Debugger } from "../src/debugger/debugger.js";
 import { Process } from "../src/inferior/process.js";
-import { compileFixture, repoRoot } from "../test/helpers/compile.js";
+import { compileFixture, repoRoot } from "../fixtures/build.js";
 import { fmt, median } from "./stats.js";
 
 const RUNS = 5;

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Debugger } from "../src/debugger/debugger.js";
-import { compileFixture, repoRoot } from "../test/helpers/compile.js";
+import { compileFixture, repoRoot } from "../fixtures/build.js";
 import { fmt, median } from "./stats.js";
 
 const UNITS = 120;

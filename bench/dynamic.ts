@@ -5,7 +5,7 @@
  * reported as a ratio.
  */
 import { Process } from "../src/inferior/process.js";
-import { compileFixture } from "../test/helpers/compile.js";
+import { compileFixture } from "../fixtures/build.js";
 import { fmt, median, timeMs } from "./stats.js";
 
 const RUNS = 7;

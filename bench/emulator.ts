@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Process } from "../src/inferior/process.js";
-import { compileFixture, repoRoot } from "../test/helpers/compile.js";
+import { compileFixture, repoRoot } from "../fixtures/build.js";
 import { fmt, median, timeMs } from "./stats.js";
 
 const RUNS = 5;

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DapClient, type DapMessage } from "../src/cli/dap-client.js";
-import { repoRoot } from "../test/helpers/compile.js";
+import { repoRoot } from "../fixtures/build.js";
 import { BUILDS, atBreak1, build, lineOf, srcName } from "../test/eval/fixture.js";
 import { fmt, median } from "./stats.js";
 

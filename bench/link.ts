@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { JitSession } from "../src/jit/session.js";
-import { compileFixture, repoRoot } from "../test/helpers/compile.js";
+import { compileFixture, repoRoot } from "../fixtures/build.js";
 import { fmt, median } from "./stats.js";
 
 const FUNCTIONS = 3000;
