@@ -375,19 +375,7 @@ export class JitdbgSession extends LoggingDebugSession {
     await this.handle(response, async () => {
       const dbg = this.debugger();
       const base = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
-      const before = Math.max(0, -(args.instructionOffset ?? 0));
-      const after = args.instructionCount - before;
-      const out: DebugProtocol.DisassembledInstruction[] = [];
-      if (before > 0) {
-        // x86 cannot be decoded backwards: decode forward from a little earlier and keep the tail.
-        const earlier = await dbg.disassemble(base - BigInt(before * 15), before * 15);
-        const idx = earlier.findIndex((i) => i.address >= base);
-        const prior = (idx < 0 ? earlier : earlier.slice(0, idx)).slice(-before);
-        while (prior.length < before) prior.unshift({ address: base - BigInt(before - prior.length), bytes: new Uint8Array(0), text: "??", readable: false });
-        out.push(...prior.map((i) => toDapInstruction(i)));
-      }
-      const forward = await dbg.disassemble(base, Math.max(0, after + Math.max(0, args.instructionOffset ?? 0)));
-      out.push(...forward.slice(Math.max(0, args.instructionOffset ?? 0)).map((i) => toDapInstruction(i)));
+      const out = (await dbg.disassembleAround(base, args.instructionOffset ?? 0, args.instructionCount)).map((i) => toDapInstruction(i));
       response.body = { instructions: out.slice(0, args.instructionCount) };
     });
   }
@@ -431,16 +419,8 @@ export class JitdbgSession extends LoggingDebugSession {
 
   protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
     this.handleSync(response, () => {
-      const files = new Set<string>();
-      for (const image of this.debugger().images) {
-        const d = image.dwarf;
-        if (!d) continue;
-        for (const u of d.units) {
-          const t = d.lineTable(u);
-          for (const f of t?.files() ?? []) if (/\.(c|h)$/.test(f) && !f.includes("/usr/")) files.add(f);
-        }
-      }
-      response.body = { sources: [...files].sort().map((f) => new Source(basename(f), f)) };
+      const files = this.debugger().loadedSources();
+      response.body = { sources: files.map((f) => new Source(basename(f), f)) };
     });
   }
 

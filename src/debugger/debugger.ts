@@ -7,7 +7,8 @@ import { JitdbgError } from "../errors.js";
 import { Process, type ProcessOptions } from "../inferior/process.js";
 import type { LibraryEvent } from "../inferior/images.js";
 import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
-import { disassemble, type DisassembledInstruction } from "./disassembly.js";
+import { disassemble, disassembleAround, type CodeReader, type DisassembledInstruction } from "./disassembly.js";
+import { loadedSources } from "./loaded-sources.js";
 import { ImageInfo } from "./image-info.js";
 import { hiddenInlineFrames } from "./inline-frames.js";
 import { scopeKey } from "./code-locations.js";
@@ -310,7 +311,21 @@ export class Debugger {
   }
 
   async disassemble(address: bigint, count: number): Promise<DisassembledInstruction[]> {
-    return disassemble({ read: (a, n) => this.readMemoryExact(a, n), imageFor: (a) => this.imageFor(a) }, address, count);
+    return disassemble(this.codeReader(), address, count);
+  }
+
+  /** `count` instructions from `offset` instructions before (negative) or after `address`, as a disassembly view scrolls. */
+  async disassembleAround(address: bigint, offset: number, count: number): Promise<DisassembledInstruction[]> {
+    return disassembleAround(this.codeReader(), address, offset, count);
+  }
+
+  /** The program's own source files named by the loaded images' line tables. */
+  loadedSources(): string[] {
+    return loadedSources(this.imageList);
+  }
+
+  private codeReader(): CodeReader {
+    return { read: (a, n) => this.readMemoryExact(a, n), imageFor: (a) => this.imageFor(a) };
   }
 
   readMemoryExact(address: bigint, size: number): Uint8Array | undefined {

@@ -84,3 +84,46 @@ function readPartial(reader: CodeReader, at: bigint, max: number): Uint8Array | 
   }
   return undefined;
 }
+
+/** How far before an address an anchor (a known instruction start) is searched for. */
+const ANCHOR_REACH = 0x4000n;
+/** The longest x86-64 instruction. */
+const MAX_INSN = 15;
+
+/**
+ * `count` instructions starting `offset` instructions from `base` (negative: before it), as a
+ * disassembly view scrolls. x86 cannot be decoded backwards, so the instructions before `base`
+ * are decoded forward from an address known to start an instruction: the start of the symbol
+ * holding `base`, when it is close enough; else each of the 15 addresses before the window is
+ * tried and the first whose decoding lands exactly on `base` is taken. Rows that cannot be
+ * recovered are placeholders, so the view always gets `count` rows in address order.
+ */
+export async function disassembleAround(reader: CodeReader, base: bigint, offset: number, count: number): Promise<DisassembledInstruction[]> {
+  const before = Math.max(0, -offset);
+  const out: DisassembledInstruction[] = [];
+  if (before > 0) {
+    const prior = await instructionsBefore(reader, base, before);
+    while (prior.length < before) prior.unshift({ address: base - BigInt(before - prior.length), bytes: new Uint8Array(0), text: "??", readable: false });
+    out.push(...prior);
+  }
+  const skip = Math.max(0, offset);
+  const forward = await disassemble(reader, base, Math.max(0, count - out.length + skip));
+  out.push(...forward.slice(skip));
+  return out.slice(0, count);
+}
+
+/** Up to `n` whole instructions that end exactly at `base`, decoded from a known start. */
+async function instructionsBefore(reader: CodeReader, base: bigint, n: number): Promise<DisassembledInstruction[]> {
+  const symbol = reader.imageFor(base)?.symbols.lookup(base);
+  const starts: bigint[] = [];
+  if (symbol && symbol.address < base && base - symbol.address <= ANCHOR_REACH) starts.push(symbol.address);
+  const window = base - BigInt(n * MAX_INSN);
+  for (let k = 0; k < MAX_INSN; k++) starts.push(window - BigInt(k));
+  for (const start of starts) {
+    if (start < 0n) continue;
+    const decoded = await disassemble(reader, start, Number(base - start), base);
+    const last = decoded[decoded.length - 1];
+    if (last && last.readable && last.address + BigInt(last.bytes.length) === base) return decoded.filter((i) => i.readable).slice(-n);
+  }
+  return [];
+}
