@@ -2,16 +2,31 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { fixturesDir } from "../helpers/compile.js";
 import { evaluateLocation, evaluateValue, locateVariable, DWARF_REG, InlinedScope, type Location, type Scope } from "../../src/dwarf/index.js";
-import { build, lineOf, open, symbol, VARIANTS } from "./helpers.js";
+import { build, lineOf, open, symbol, VARIANTS, type Variant } from "./helpers.js";
 
 const SRC = join(fixturesDir, "dwarf", "program.c");
 
+const isOptimized = (v: Variant): boolean => v.flags.includes("-O2");
+/** Each optimisation level's tests exist only for its own builds (no test is skipped by construction). */
+const OPTIMIZED = VARIANTS.filter(isOptimized);
+const UNOPTIMIZED = VARIANTS.filter((v) => !isOptimized(v));
+
+const models = new Map<Variant, ReturnType<typeof open>>();
+/** program.c built and opened once per variant, shared by the describe blocks below. */
+function model(v: Variant): ReturnType<typeof open> {
+  let m = models.get(v);
+  if (!m) {
+    // In objects every section starts at 0; give each a distinct address (its file offset) so that
+    // functions in .text and .text.startup do not overlap.
+    m = open(build("program.c", v), v.object ? { sectionAddress: (sec) => BigInt(sec.offset) } : {});
+    models.set(v, m);
+  }
+  return m;
+}
+
 describe.each(VARIANTS)("program model ($label)", (v) => {
-  const path = build("program.c", v);
-  // In objects every section starts at 0; give each a distinct address (its file offset) so that
-  // functions in .text and .text.startup do not overlap.
-  const { elf, dwarf } = open(path, v.object ? { sectionAddress: (sec) => BigInt(sec.offset) } : {});
-  const optimized = v.flags.includes("-O2");
+  const { elf, dwarf } = model(v);
+  const optimized = isOptimized(v);
 
   it("finds functions by name and by pc, with parameters", () => {
     const compute = dwarf.findFunction("compute")!;
@@ -69,8 +84,12 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     expect(at.function.name).toBe("compute");
     expect(at.scopes[at.scopes.length - 1]).toBe(at.function);
   });
+});
 
-  it.runIf(optimized)("reports the inlined call chain with the call site", () => {
+describe.each(OPTIMIZED)("program model, optimized ($label)", (v) => {
+  const { dwarf } = model(v);
+
+  it("reports the inlined call chain with the call site", () => {
     const compute = dwarf.findFunction("compute")!;
     const inlined = compute.chainAt(compute.lowPc); // warm up
     expect(inlined.length).toBeGreaterThan(0);
@@ -93,7 +112,22 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
     expect(locals).toContain("v"); // the inlined function's parameter, named through its abstract origin
   });
 
-  it.runIf(!optimized)("evaluates -O0 locations: fbreg against the frame base, addr for statics, TLS via callback", () => {
+  it("selects location-list entries by pc for optimized parameters", () => {
+    const compute = dwarf.findFunction("compute")!;
+    const n = compute.parameters[0]!;
+    expect(["list", "expr"]).toContain(n.location.kind);
+    const atEntry = n.locationAt(compute.entryPc);
+    expect(atEntry).toBeDefined();
+    const loc = evaluateLocation(atEntry!, { readRegister: () => 42n });
+    // On entry the first argument is in rdi.
+    expect(loc).toEqual({ kind: "register", reg: DWARF_REG.rdi });
+  });
+});
+
+describe.each(UNOPTIMIZED)("program model, -O0 ($label)", (v) => {
+  const { elf, dwarf } = model(v);
+
+  it("evaluates -O0 locations: fbreg against the frame base, addr for statics, TLS via callback", () => {
     const compute = dwarf.findFunction("compute")!;
     const n = compute.parameters[0]!;
     const fbExpr = compute.frameBase.kind === "expr" ? compute.frameBase.expr : undefined;
@@ -115,26 +149,19 @@ describe.each(VARIANTS)("program model ($label)", (v) => {
       expect(locateVariable(m, undefined, undefined, {})).toEqual({ kind: "memory", address: symbol(elf, "matrix") });
     }
   });
+});
 
-  it.runIf(optimized)("selects location-list entries by pc for optimized parameters", () => {
-    const compute = dwarf.findFunction("compute")!;
-    const n = compute.parameters[0]!;
-    expect(["list", "expr"]).toContain(n.location.kind);
-    const atEntry = n.locationAt(compute.entryPc);
-    expect(atEntry).toBeDefined();
-    const loc = evaluateLocation(atEntry!, { readRegister: () => 42n });
-    // On entry the first argument is in rdi.
-    expect(loc).toEqual({ kind: "register", reg: DWARF_REG.rdi });
-  });
-
+// Last, so that it sees what every test above made the shared model read.
+describe.each(VARIANTS)("program model ($label), after the tests above", (v) => {
   it("records no unit errors on a healthy file", () => {
+    const { dwarf } = model(v);
     dwarf.findType("struct nosuch");
     expect(dwarf.errors()).toEqual([]);
   });
 });
 
 describe("every location in optimized code decodes", () => {
-  it.each(VARIANTS.filter((v) => v.flags.includes("-O2")))("walks all variables and location-list entries ($label)", (v) => {
+  it.each(OPTIMIZED)("walks all variables and location-list entries ($label)", (v) => {
     const { dwarf } = open(build("program.c", v));
     let exprs = 0;
     for (const unit of dwarf.units) {
