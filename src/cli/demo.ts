@@ -15,6 +15,8 @@ const root = projectRoot();
 const EXAMPLE = join(root, "test", "fixtures", "demo", "inventory.c");
 const ADAPTER = join(root, "dist", "adapter", "main.js");
 const BREAK_LINE = 29; // `if (strcmp(head->name, name) == 0) return head;` inside find()
+/** Every step of the session takes well under a second; past this the adapter is stuck. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 const tty = process.stdout.isTTY;
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
@@ -42,7 +44,7 @@ const body = (m: DapMessage): Body => m.body ?? {};
 export async function demoCommand(): Promise<number> {
   if (!existsSync(ADAPTER)) throw new JitdbgError("DEMO_NOT_BUILT", `${ADAPTER} is missing: run \`npm run build\` first (npm run demo does)`);
   const dir = mkdtempSync(join(tmpdir(), "jitdbg-demo-"));
-  const dap = new DapClient(process.execPath, [ADAPTER]);
+  const dap = new DapClient(process.execPath, [ADAPTER], { timeoutMs: REQUEST_TIMEOUT_MS });
   try {
     say(`${bold("jitdbg demo")} — a debugging session over the Debug Adapter Protocol, the program running in an emulated x86-64 CPU\n`);
     const exe = join(dir, "inventory");
