@@ -30,7 +30,7 @@ import { FrameValues } from "./frame-values.js";
 import { DWARF_GPRS } from "./registers.js";
 import type { Frame } from "./stack.js";
 import type { VariableView } from "./inspector.js";
-import { readBytes, type FormatOptions, type Value } from "./values.js";
+import { readBytes, type FormatOptions, type Value } from "../values/value.js";
 
 export type EvaluateContext = "repl" | "watch" | "hover" | "clipboard" | "variables" | "condition";
 

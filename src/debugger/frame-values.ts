@@ -6,7 +6,7 @@ import type { Cpu } from "../emu/cpu.js";
 import { locateVariable, type FrameContext, type Location, type Variable } from "../dwarf/index.js";
 import type { Frame } from "./stack.js";
 import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
-import { sizeOf, type Value } from "./values.js";
+import { sizeOf, type Value } from "../values/value.js";
 import type { RegName } from "../emu/registers.js";
 
 export interface TlsResolver {

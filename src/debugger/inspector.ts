@@ -6,15 +6,18 @@
  */
 import { JitdbgError } from "../errors.js";
 import type { Variable } from "../dwarf/index.js";
-import { PointerType, StructType, type DwarfType } from "../dwarf/index.js";
+import { PointerType, type DwarfType } from "../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../emu/registers.js";
+import { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
+import { checkExpression, interpret, type InterpretOptions } from "../expr/interpret.js";
+import { memberNames, sizeOf, unqual, typeName, type CType } from "../expr/types.js";
 import type { Debugger } from "./debugger.js";
 import { FrameValues } from "./frame-values.js";
 import type { ExpressionEvaluator } from "./expr-evaluator.js";
-import { Interpreter, type NameResolver, type Result } from "./interpreter.js";
-import { describeEflags } from "./registers.js";
+import { FrameReadScope } from "./read-scope.js";
+import { DWARF_GPRS, describeEflags } from "./registers.js";
 import type { Frame } from "./stack.js";
-import { assign, children, formatValue, hasChildren, indexedCount, scalarOf, strip, type FormatOptions, type Memory, type Value } from "./values.js";
+import { assign, children, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../values/value.js";
 
 export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
 
@@ -37,6 +40,19 @@ export interface VariableView {
   memoryReference?: string;
 }
 
+/**
+ * What the interpreter made of a text: `value`, an object of the program (an lvalue: it can be
+ * watched and assigned), or `computed`, a value with no storage of its own.
+ */
+export interface Interpretation {
+  kind: "value" | "computed";
+  value: Value;
+  /** The C type the front end gave it. */
+  type: CType;
+}
+
+const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
+
 type Container =
   | { kind: "scope"; frame: number; scope: ScopeKind }
   | { kind: "value"; frame: number; value: Value; evaluateName: string }
@@ -49,6 +65,8 @@ export class Inspector {
   private nextRef = 1;
   /** Compiled evaluation (expr-evaluator.ts), installed by the Debugger; hover and its absence use the interpreter. */
   compiled: ExpressionEvaluator | undefined;
+  /** DWARF types into the front end's C types and back, for the interpreter's results. */
+  private readonly bridge = new ReversibleBridge();
 
   constructor(private readonly dbg: Debugger) {}
 
@@ -120,66 +138,72 @@ export class Inspector {
   evaluate(expr: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
     if (this.compiled && format.context !== "hover") return this.compiled.evaluateView(expr, frameIndex, format);
     const r = this.interpret(expr, frameIndex);
-    return this.resultView(expr, r, frameIndex, format);
+    return this.view(frameIndex, expr, r.value, expr, format);
   }
 
   /** Where a scalar lvalue lives and its size, for a data breakpoint; undefined when it cannot be watched. */
   watchable(expr: string, frameIndex: number): { address: bigint; size: number } | undefined {
-    let r: Result;
+    let r: Interpretation;
     try {
       r = this.interpret(expr, frameIndex);
     } catch {
       return undefined;
     }
     if (r.kind !== "value" || r.value.location.kind !== "memory" || r.value.bits) return undefined;
-    const t = strip(r.value.type);
-    const scalar = t.kind === "base" || t.kind === "enum" || t.kind === "pointer";
-    const size = t.byteSize ?? 0;
-    return scalar && size >= 1 && size <= 8 ? { address: r.value.location.address, size } : undefined;
+    const t = unqual(r.type);
+    const scalar = t.kind === "int" || t.kind === "enum" || t.kind === "pointer";
+    const size = sizeOf(t) ?? 0;
+    if (!scalar || size < 1 || size > 8) return undefined;
+    const address = r.value.location.address;
+    return this.memory.read(address, size) ? { address, size } : undefined;
   }
 
   condition(expr: string, frameIndex: number): boolean {
     // Compiled once per breakpoint text and scope; the interpreter only before the thread exists.
     if (this.compiled?.available()) return this.compiled.condition(expr, frameIndex);
-    const frame = this.dbg.frame(frameIndex);
-    return new Interpreter(this.memory, this.resolver(frame)).truth(expr);
+    const r = this.interpret(expr, frameIndex, { keepLvalue: false, purpose: "a condition evaluated before the program's thread exists" });
+    const t = unqual(r.type);
+    if (t.kind === "void") throw new JitdbgError("EVAL_CONDITION_VOID", `the condition '${expr}' has type void; a condition must be a number or a pointer`);
+    if (t.kind === "struct" || t.kind === "union" || t.kind === "array") throw new JitdbgError("EVAL_CONDITION_TYPE", `the condition '${expr}' has type '${typeName(r.type)}'; a condition must be a number or a pointer`);
+    const bytes = readBytes(this.memory, r.value, sizeOf(t) ?? 8);
+    if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
+    if (t.kind === "float") {
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return (t.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true)) !== 0;
+    }
+    return bytes.some((b) => b !== 0);
   }
 
-  /** Names for completion: variables in scope, or members after `.`/`->`. */
+  /** Names for completion: variables in scope, or members after `.`/`->` (from the checked type; nothing is read). */
   completions(text: string, frameIndex: number): string[] {
     const m = /(.*?)(\.|->)([A-Za-z_0-9]*)$/.exec(text);
+    const frame = this.dbg.frame(frameIndex);
     if (m) {
       try {
-        const r = this.interpret(m[2] === "->" ? `*(${m[1]})` : m[1]!, frameIndex);
-        if (r.kind === "value") {
-          const t = strip(r.value.type);
-          if (t instanceof StructType) return t.members.map((x) => x.name ?? "").filter((n) => n.startsWith(m[3]!));
-        }
+        const { expr } = checkExpression(m[2] === "->" ? `*(${m[1]})` : m[1]!, this.readScope(frame));
+        const t = unqual(expr.type);
+        if (t.kind === "struct" || t.kind === "union") return memberNames(t).filter((n) => n.startsWith(m[3]!));
       } catch {
         return [];
       }
       return [];
     }
     const prefix = /[A-Za-z_$][A-Za-z_0-9]*$/.exec(text)?.[0] ?? "";
-    const frame = this.dbg.frame(frameIndex);
-    return [...new Set(this.resolver(frame).names())].filter((n) => n.startsWith(prefix)).sort();
+    const names = [...this.scopedVariables(frame).map((v) => v.name), ...GPR_NAMES.map((r) => `$${r}`)];
+    return [...new Set(names)].filter((n) => n.startsWith(prefix)).sort();
   }
 
-  // ---- internals ----
+  // ---- internals
 
-  interpret(expr: string, frameIndex: number): Result {
+  /**
+   * Evaluates a text with the front end's interpreter (no code runs, nothing is written). A text
+   * naming an object gives the object (keepLvalue, the default), as hover shows it.
+   */
+  interpret(expr: string, frameIndex: number, opts: InterpretOptions = {}): Interpretation {
     const frame = this.dbg.frame(frameIndex);
-    return new Interpreter(this.memory, this.resolver(frame)).evaluate(expr);
-  }
-
-  resultView(expr: string, r: Result, frameIndex: number, format: FormatOptions): VariableView {
-    if (r.kind === "int") {
-      const hexed = format.hex || r.address;
-      const text = hexed ? `0x${BigInt.asUintN(64, r.value).toString(16)}` : String(r.value);
-      return { name: expr, value: r.address ? `${text}${this.symbolSuffix(r.value)}` : text, type: r.address ? "void *" : r.unsigned ? "unsigned long" : "long", variablesReference: 0, memoryReference: r.address ? text : undefined };
-    }
-    if (r.kind === "float") return { name: expr, value: String(r.value), type: "double", variablesReference: 0 };
-    return this.view(frameIndex, expr, r.value, expr, format);
+    const scope = this.readScope(frame);
+    const r = interpret(expr, scope, scope, { keepLvalue: true, ...opts });
+    return { kind: r.lvalue ? "value" : "computed", value: { type: this.bridge.toDwarf(r.type), location: r.location, ...(r.bits ? { bits: r.bits } : {}) }, type: r.type };
   }
 
   private symbolSuffix(address: bigint): string {
@@ -323,50 +347,27 @@ export class Inspector {
     throw new JitdbgError("NO_SUCH_VARIABLE", `'${name}' cannot be set here`);
   }
 
-  /** Names visible in a frame for the interpreter: locals, arguments, globals, registers. */
-  resolver(frame: Frame): NameResolver {
+  /** The interpreter's Scope and reader for a frame (one object serves both: names it resolves, it reads). */
+  private readScope(frame: Frame): FrameReadScope {
     const fv = this.frameValues(frame);
-    const image = frame.image;
     const cpu = this.dbg.process.cpu;
-    const scoped = (["locals", "arguments", "globals", "tls"] as const).flatMap((k) => this.scopeVariableList(frame, k));
-    return {
-      lookup: (name) => {
-        if (name.startsWith("$")) {
-          const reg = name.slice(1) as RegName;
-          if ((GPR_NAMES as readonly string[]).includes(reg) || reg === "fs_base" || reg === "gs_base") {
-            return frame.index === 0 ? cpu.reg(reg) : frame.registers.get(["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"].indexOf(reg));
-          }
-          return undefined;
-        }
-        const v = scoped.find((x) => x.name === name) ?? image?.dwarf?.findGlobalVariable(name);
-        if (v) return fv.read(v);
-        const e = this.enumerator(frame, name);
-        if (e !== undefined) return e;
-        // Globals of the other loaded images (libraries with debug info), read with their own bias.
-        for (const other of this.dbg.images) {
-          if (other === image) continue;
-          const g = other.dwarf?.findGlobalVariable(name);
-          if (g) return this.frameValues({ ...frame, image: other }).read(g);
-        }
-        return undefined;
+    return new FrameReadScope(frame, this.bridge, {
+      memory: this.memory,
+      images: this.dbg.images,
+      scoped: this.scopedVariables(frame),
+      read: (v, image) => (image === frame.image ? fv : this.frameValues({ ...frame, image })).read(v),
+      register: (name) => {
+        if (!(GPR_NAMES as readonly string[]).includes(name) && name !== "fs_base" && name !== "gs_base") return undefined;
+        if (frame.index === 0) return cpu.reg(name as RegName);
+        const n = DWARF_NUMBER.get(name);
+        return n === undefined ? undefined : frame.registers.get(n);
       },
-      names: () => [...scoped.map((v) => v.name), ...GPR_NAMES.map((r) => `$${r}`)],
-    };
+    });
   }
 
-  private enumerator(frame: Frame, name: string): bigint | undefined {
-    const image = frame.image;
-    const at = image?.functionAt(frame.lookupPc);
-    const model = at && image?.dwarf?.model(at.unit);
-    if (!model) return undefined;
-    for (const die of model.types.values()) {
-      const t = image!.dwarf!.typeOf(die).stripped;
-      if (t.kind === "enum") {
-        const e = t.enumerators.find((x) => x.name === name);
-        if (e) return e.value;
-      }
-    }
-    return undefined;
+  /** Locals, arguments, the unit's globals and thread-locals, as the scopes show them. */
+  private scopedVariables(frame: Frame): Variable[] {
+    return (["locals", "arguments", "globals", "tls"] as const).flatMap((k) => this.scopeVariableList(frame, k));
   }
 
   private parseInt(text: string): bigint {

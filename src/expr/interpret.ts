@@ -1,0 +1,446 @@
+/**
+ * The second back end of the one C front end: an interpreter over the checked tree (ir.ts) that
+ * check.ts produces for the code generator too, in the spirit of LLDB's IRInterpreter. It runs no
+ * code and writes nothing: it reads memory and the frame's variables and registers through the
+ * narrow InterpreterReader it is given, and evaluates what needs no code to run — arithmetic with
+ * C's promotions and conversions exactly as the x86-64 code does them (integers normalized to their
+ * type's width, the same shift counts, truncating conversions and NaN rules), comparisons, logical
+ * operators, casts, member access (bit-fields too), indexing, pointer arithmetic, address-of,
+ * sizeof, enumerators, character and string literals. Calls, assignments, increments and console
+ * function definitions are refused before anything is read.
+ */
+import { readLocation, type MemoryReader, type ValueLocation } from "../values/value.js";
+import { Checker, type ArgSlot } from "./check.js";
+import { typeEnvOf } from "./compile.js";
+import { exprError } from "./errors.js";
+import { isLvalue, type Place, type TExpr } from "./ir.js";
+import { parseInput } from "./parser.js";
+import type { Scope } from "./scope.js";
+import { intOf, sizeOf, typeName, unqual, type CType } from "./types.js";
+
+/** What the interpreter may read: memory, and where the names the scope gave it live. */
+export interface InterpreterReader extends MemoryReader {
+  /** Storage of a frame variable or register (`$rax`) the tree reaches through an argument-block slot. */
+  slot(slot: ArgSlot): ValueLocation;
+  /** Run-time address of a linker symbol the scope named (a global, a function); undefined when unknown. */
+  symbol(name: string): bigint | undefined;
+  /** Address of the thread-local variable the scope named by this symbol; undefined when unknown. */
+  tls(name: string): bigint | undefined;
+}
+
+export interface InterpretOptions {
+  /**
+   * Give a top-level lvalue back as the object (where it lives, with its bit-field position)
+   * instead of its loaded value: what hover shows and a data breakpoint watches.
+   */
+  keepLvalue?: boolean;
+  /** What is refusing to run code, for the refusal's message (default "hover"). */
+  purpose?: string;
+}
+
+/** A result: C-typed bytes at a location (the caller bridges the type to DWARF to show it). */
+export interface Interpreted {
+  type: CType;
+  location: ValueLocation;
+  /** Bit-fields: which bits of the bytes at the location hold the value. */
+  bits?: Bits;
+  /** An object of the program (kept by keepLvalue), not a computed value. */
+  lvalue: boolean;
+}
+
+interface Bits {
+  offset: number;
+  size: number;
+}
+
+type Scalar = { k: "int"; v: bigint } | { k: "float"; v: number };
+/** An object: an lvalue, or an aggregate (struct, array, long double) rvalue. */
+type Obj = { k: "obj"; loc: ValueLocation; bits?: Bits };
+type V = Scalar | Obj;
+
+/** The checked tree of an expression, without evaluating it (completions need only its type). */
+export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[] } {
+  const input = parseInput(source, typeEnvOf(scope));
+  const purpose = opts.purpose ?? "hover";
+  if (input.k === "function") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not run code: function definitions, calls and assignments are evaluated in the debug console`, input.def.pos);
+  const checker = new Checker(scope, { tlsModel: "initial-exec" });
+  const expr = checker.checkTopLevel(input.expr);
+  return { expr, slots: checker.slots, rodata: checker.rodata };
+}
+
+/** Evaluates an expression without running code in the inferior. */
+export function interpret(source: string, scope: Scope, reader: InterpreterReader, opts: InterpretOptions = {}): Interpreted {
+  const checked = checkExpression(source, scope, opts);
+  return new Interpreter(reader, checked.slots, Uint8Array.from(checked.rodata), opts.purpose ?? "hover").top(checked.expr, opts.keepLvalue ?? false);
+}
+
+const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const I64_MIN = -(1n << 63n);
+
+class Interpreter {
+  constructor(
+    private readonly reader: InterpreterReader,
+    private readonly slots: readonly ArgSlot[],
+    private readonly rodata: Uint8Array,
+    private readonly purpose: string,
+  ) {}
+
+  top(te: TExpr, keepLvalue: boolean): Interpreted {
+    this.refuseSideEffects(te);
+    // checkTopLevel loads scalars (`load`) and leaves whole arrays as their lvalue.
+    const lv = te.k === "load" ? te.lv : isLvalue(te) ? te : undefined;
+    if (keepLvalue && lv) {
+      const o = this.object(lv);
+      return { type: lv.type, location: o.loc, ...(o.bits ? { bits: o.bits } : {}), lvalue: true };
+    }
+    const v = this.value(te);
+    if (v.k === "obj") return { type: te.type, location: v.loc, ...(v.bits ? { bits: v.bits } : {}), lvalue: isLvalue(te) };
+    return { type: te.type, location: { kind: "bytes", bytes: encode(te.type, v) }, lvalue: false };
+  }
+
+  // ---- refusals
+
+  private refuseSideEffects(te: TExpr): void {
+    const what = ((): string | undefined => {
+      switch (te.k) {
+        case "call": return "a function call";
+        case "assign": case "compound": return "an assignment";
+        case "incdec": return te.delta > 0 ? "an increment" : "a decrement";
+        default: return undefined;
+      }
+    })();
+    if (what) throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console (this expression has ${what})`, te.pos);
+    for (const c of children(te)) this.refuseSideEffects(c);
+  }
+
+  // ---- objects (lvalues and aggregates)
+
+  /** Where an lvalue (or an aggregate rvalue) lives. */
+  private object(te: TExpr): Obj {
+    switch (te.k) {
+      case "place": return { k: "obj", loc: this.placeLocation(te.place, te.type, te.pos) };
+      case "deref": {
+        const p = this.scalar(te.ptr);
+        return { k: "obj", loc: { kind: "memory", address: U64(p.k === "int" ? p.v : 0n) } };
+      }
+      case "member": {
+        const base = this.object(te.base);
+        if (te.bitSize !== undefined) {
+          const bitOffset = te.bitOffset ?? te.offset * 8;
+          return { k: "obj", loc: offsetLocation(base.loc, Math.floor(bitOffset / 8)), bits: { offset: bitOffset % 8, size: te.bitSize } };
+        }
+        return { k: "obj", loc: offsetLocation(base.loc, te.offset) };
+      }
+      default: {
+        const v = this.value(te);
+        if (v.k === "obj") return v;
+        return { k: "obj", loc: { kind: "bytes", bytes: encode(te.type, v) } };
+      }
+    }
+  }
+
+  private placeLocation(p: Place, type: CType, pos: number): ValueLocation {
+    switch (p.k) {
+      case "extern": return this.at(this.reader.symbol(p.symbol), `'${p.symbol}' has no address known to the debugger`, pos);
+      case "tls": return this.at(this.reader.tls(p.symbol), `the thread-local '${p.symbol}' has no block in this thread yet`, pos);
+      case "rodata": return { kind: "bytes", bytes: this.rodata.subarray(p.offset, p.offset + (sizeOf(type) ?? 0)) };
+      case "argAddress": case "argValue": {
+        const slot = this.slots.find((s) => s.offset === p.offset);
+        if (!slot) throw exprError("EXPR_UNSUPPORTED", "the checked tree names an argument slot it did not allocate (a front-end bug; please report the expression)", pos);
+        return this.reader.slot(slot);
+      }
+      case "own": case "frame":
+        throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: console functions are evaluated in the debug console`, pos);
+    }
+  }
+
+  private at(address: bigint | undefined, why: string, pos: number): ValueLocation {
+    if (address === undefined) throw exprError("EXPR_NO_ADDRESS", why, pos);
+    return { kind: "memory", address };
+  }
+
+  /** Bytes of an object, or a clear error naming what could not be read. */
+  private bytes(o: Obj, size: number, pos: number): Uint8Array {
+    const b = readLocation(this.reader, o.loc, size);
+    if (typeof b === "string") {
+      const text = b.startsWith("<") && b.endsWith(">") ? b.slice(1, -1) : b;
+      throw exprError("EXPR_MEMORY", o.loc.kind === "memory" ? `cannot read memory at 0x${o.loc.address.toString(16)} (${size} bytes)` : text, pos);
+    }
+    if (b.length < size) throw exprError("EXPR_MEMORY", `the value has ${b.length} bytes, not the ${size} its type needs`, pos);
+    return b;
+  }
+
+  /** Loads a scalar of type t from an object, as the code generator's load does. */
+  private load(t: CType, o: Obj, pos: number): V {
+    const u = unqual(t);
+    if (o.bits) {
+      // Read the smallest word holding the field, shift it to the top, shift back (sar/shr).
+      const width = [1, 2, 4, 8].find((w) => o.bits!.offset + o.bits!.size <= w * 8) ?? 8;
+      const raw = le(this.bytes(o, width, pos)) << BigInt(64 - o.bits.offset - o.bits.size);
+      const top = U64(raw);
+      const shift = BigInt(64 - o.bits.size);
+      return { k: "int", v: intOf(t).signed ? BigInt.asIntN(64, top) >> shift : top >> shift };
+    }
+    switch (u.kind) {
+      case "float": {
+        if (u.size === 16) return o;
+        const b = this.bytes(o, u.size, pos);
+        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        return { k: "float", v: u.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true) };
+      }
+      case "int": case "enum": {
+        const it = intOf(u);
+        const x = le(this.bytes(o, it.size, pos));
+        return { k: "int", v: it.signed ? BigInt.asIntN(it.size * 8, x) : x };
+      }
+      case "pointer": return { k: "int", v: le(this.bytes(o, 8, pos)) };
+      default: return o; // aggregates stay where they are
+    }
+  }
+
+  // ---- values
+
+  private scalar(te: TExpr): Scalar {
+    const v = this.value(te);
+    if (v.k === "obj") throw exprError("EXPR_TYPE", `'${typeName(te.type)}' is not a scalar`, te.pos);
+    return v;
+  }
+
+  private int(te: TExpr): bigint {
+    const v = this.scalar(te);
+    if (v.k !== "int") throw exprError("EXPR_TYPE", `'${typeName(te.type)}' is not an integer`, te.pos);
+    return v.v;
+  }
+
+  private value(te: TExpr): V {
+    switch (te.k) {
+      case "const": return { k: "int", v: norm(te.type, te.value) };
+      case "fconst": return { k: "float", v: isSingle(te.type) ? Math.fround(te.value) : te.value };
+      case "place": case "deref": case "member": return this.object(te); // an aggregate in value position
+      case "load": return this.load(te.type, this.object(te.lv), te.pos);
+      case "addr": {
+        const o = this.object(te.lv);
+        if (o.loc.kind === "memory") return { k: "int", v: o.loc.address };
+        if (o.loc.kind === "error") throw exprError("EXPR_NO_ADDRESS", o.loc.message, te.pos);
+        const what = te.lv.k === "place" && te.lv.place.k === "rodata" ? "a string literal is not in the program's memory" : "the value is held in a register or computed, not in memory";
+        throw exprError("EXPR_NO_ADDRESS", `cannot take its address: ${what}; evaluate it in the debug console`, te.pos);
+      }
+      case "neg": {
+        const x = this.scalar(te.operand);
+        if (x.k === "float") return { k: "float", v: -x.v };
+        return { k: "int", v: norm(te.type, -x.v) };
+      }
+      case "bitnot": return { k: "int", v: norm(te.type, ~this.int(te.operand)) };
+      case "lnot": return { k: "int", v: this.truth(te.operand) ? 0n : 1n };
+      case "arith": return this.arith(te);
+      case "compare": {
+        const a = this.scalar(te.left);
+        const b = this.scalar(te.right);
+        const r = compare(te.op, a.v, b.v);
+        return { k: "int", v: r ? 1n : 0n };
+      }
+      case "ptradd": {
+        const p = this.int(te.ptr);
+        const n = this.int(te.int) * BigInt(te.scale);
+        return { k: "int", v: U64(te.sub ? p - n : p + n) };
+      }
+      case "ptrdiff": {
+        const d = BigInt.asIntN(64, this.int(te.left) - this.int(te.right));
+        return { k: "int", v: te.scale === 1 ? d : d / BigInt(te.scale) };
+      }
+      case "logical": {
+        const l = this.truth(te.left);
+        if (te.op === "&&" ? !l : l) return { k: "int", v: te.op === "&&" ? 0n : 1n };
+        return { k: "int", v: this.truth(te.right) ? 1n : 0n };
+      }
+      case "comma": this.value(te.left); return this.value(te.right);
+      case "cond": return this.truth(te.cond) ? this.value(te.then) : this.value(te.else);
+      case "conv": return this.convert(te.operand.type, te.type, this.value(te.operand), te.pos);
+      case "assign": case "compound": case "incdec": case "call":
+        throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
+    }
+  }
+
+  /** C's truth of a scalar; NaN is true, as the compiled code's ucomis + parity says. */
+  private truth(te: TExpr): boolean {
+    const v = this.scalar(te);
+    return v.k === "float" ? v.v !== 0 || Number.isNaN(v.v) : v.v !== 0n;
+  }
+
+  private arith(te: Extract<TExpr, { k: "arith" }>): V {
+    const a = this.scalar(te.left);
+    const b = this.scalar(te.right);
+    if (a.k === "float" || b.k === "float") {
+      const x = Number(a.v);
+      const y = Number(b.v);
+      const r = te.op === "+" ? x + y : te.op === "-" ? x - y : te.op === "*" ? x * y : x / y;
+      return { k: "float", v: isSingle(te.type) ? Math.fround(r) : r };
+    }
+    const x = a.v;
+    const y = b.v;
+    const t = te.type;
+    const signed = intOf(t).signed;
+    switch (te.op) {
+      case "+": return { k: "int", v: norm(t, x + y) };
+      case "-": return { k: "int", v: norm(t, x - y) };
+      case "*": return { k: "int", v: norm(t, x * y) };
+      case "&": return { k: "int", v: norm(t, x & y) };
+      case "|": return { k: "int", v: norm(t, x | y) };
+      case "^": return { k: "int", v: norm(t, x ^ y) };
+      // The code shifts the 64-bit register by cl: the count is taken modulo 64.
+      case "<<": return { k: "int", v: norm(t, x << (U64(y) & 63n)) };
+      case ">>": return { k: "int", v: norm(t, (signed ? x : U64(x)) >> (U64(y) & 63n)) };
+      case "/": case "%": {
+        // 64-bit idiv/div on the normalized operands: a zero divisor, or LONG_MIN / -1, traps.
+        if (y === 0n) throw exprError("EXPR_ARITHMETIC", "division by zero (the compiled code would receive SIGFPE)", te.pos);
+        if (signed && x === I64_MIN && y === -1n) throw exprError("EXPR_ARITHMETIC", "LONG_MIN / -1 overflows (the compiled code would receive SIGFPE)", te.pos);
+        const q = signed ? x / y : U64(x) / U64(y);
+        return { k: "int", v: norm(t, te.op === "/" ? q : x - q * y) };
+      }
+    }
+  }
+
+  /** A conversion, exactly as the code generator's convert(). */
+  private convert(from: CType, to: CType, v: V, pos: number): V {
+    const t = unqual(to);
+    if (t.kind === "void") return { k: "int", v: 0n };
+    if (v.k === "obj") {
+      if (t.kind === "struct" || t.kind === "union" || t.kind === "array" || (t.kind === "float" && t.size === 16)) return v;
+      throw exprError("EXPR_UNSUPPORTED", `converting '${typeName(from)}' to '${typeName(to)}' is not supported`, pos);
+    }
+    if (t.kind === "struct" || t.kind === "union" || t.kind === "array") return v;
+    if (t.kind === "float") {
+      if (t.size === 16) throw exprError("EXPR_UNSUPPORTED", "arithmetic on 'long double' is not supported; cast to 'double'", pos);
+      const single = t.size === 4;
+      if (v.k === "float") return { k: "float", v: single ? Math.fround(v.v) : v.v };
+      return { k: "float", v: single ? bigintToFloat32(v.v) : Number(v.v) };
+    }
+    if (t.kind === "pointer") return { k: "int", v: U64(v.k === "int" ? v.v : 0n) };
+    // To an integer type.
+    if (v.k === "float") {
+      const it = intOf(t);
+      if (it.bool) return { k: "int", v: v.v !== 0 || Number.isNaN(v.v) ? 1n : 0n };
+      const x = it.signed || it.size !== 8 ? cvttsd2si(v.v) : doubleToU64(v.v);
+      return { k: "int", v: norm(t, x) };
+    }
+    return { k: "int", v: norm(t, v.v) };
+  }
+}
+
+/** The direct sub-expressions of a node. */
+function children(te: TExpr): TExpr[] {
+  switch (te.k) {
+    case "const": case "fconst": case "place": return [];
+    case "deref": return [te.ptr];
+    case "member": return [te.base];
+    case "load": case "addr": return [te.lv];
+    case "neg": case "bitnot": case "lnot": case "conv": return [te.operand];
+    case "arith": case "compare": case "ptrdiff": case "logical": case "comma": return [te.left, te.right];
+    case "ptradd": return [te.ptr, te.int];
+    case "cond": return [te.cond, te.then, te.else];
+    case "assign": case "compound": return [te.target, te.value];
+    case "incdec": return [te.target];
+    case "call": return [te.callee, ...te.args];
+  }
+}
+
+function offsetLocation(loc: ValueLocation, offset: number): ValueLocation {
+  if (offset === 0) return loc;
+  if (loc.kind === "memory") return { kind: "memory", address: U64(loc.address + BigInt(offset)) };
+  if (loc.kind === "bytes") return { kind: "bytes", bytes: loc.bytes.subarray(offset) };
+  return loc;
+}
+
+function le(b: Uint8Array): bigint {
+  let x = 0n;
+  for (let i = b.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(b[i]!);
+  return x;
+}
+
+function isSingle(t: CType): boolean {
+  const u = unqual(t);
+  return u.kind === "float" && u.size === 4;
+}
+
+/**
+ * An integer as the code keeps it in rax, read back as its type's value: narrow integers sign- or
+ * zero-extended from their width, _Bool as 0/1, pointers as 64-bit addresses.
+ */
+function norm(t: CType, x: bigint): bigint {
+  const u = unqual(t);
+  if (u.kind === "pointer") return U64(x);
+  if (u.kind !== "int" && u.kind !== "enum") return x;
+  const it = intOf(u);
+  if (it.bool) return BigInt.asUintN(64, x) !== 0n ? 1n : 0n;
+  return it.signed ? BigInt.asIntN(it.size * 8, x) : BigInt.asUintN(it.size * 8, x);
+}
+
+function compare(op: string, a: bigint | number, b: bigint | number): boolean {
+  if (typeof a === "number" || typeof b === "number") {
+    const x = Number(a);
+    const y = Number(b);
+    switch (op) {
+      case "<": return x < y;
+      case ">": return x > y;
+      case "<=": return x <= y;
+      case ">=": return x >= y;
+      case "==": return x === y;
+      default: return x !== y;
+    }
+  }
+  switch (op) {
+    case "<": return a < b;
+    case ">": return a > b;
+    case "<=": return a <= b;
+    case ">=": return a >= b;
+    case "==": return a === b;
+    default: return a !== b;
+  }
+}
+
+/** cvttsd2si: truncation toward zero; NaN and values outside int64 give the "integer indefinite" 0x8000000000000000. */
+function cvttsd2si(x: number): bigint {
+  if (!Number.isFinite(x) || x >= 2 ** 63 || x < -(2 ** 63)) return I64_MIN;
+  return BigInt(Math.trunc(x));
+}
+
+/** The code's double → unsigned long: values from 2^63 up are converted less 2^63, then bit 63 flipped. */
+function doubleToU64(x: number): bigint {
+  if (x >= 2 ** 63) return U64(cvttsd2si(x - 2 ** 63) ^ (1n << 63n));
+  return U64(cvttsd2si(x));
+}
+
+/** An integer rounded once to float (round to nearest, ties to even), as cvtsi2ss does. */
+function bigintToFloat32(v: bigint): number {
+  const neg = v < 0n;
+  let m = neg ? -v : v;
+  if (m < 1n << 53n) return Math.fround(Number(v)); // exact as a double: one rounding
+  const bits = m.toString(2).length;
+  const drop = BigInt(bits - 24);
+  const rest = m & ((1n << drop) - 1n);
+  m >>= drop;
+  const half = 1n << (drop - 1n);
+  if (rest > half || (rest === half && (m & 1n) === 1n)) m += 1n;
+  const r = Number(m) * 2 ** Number(drop);
+  return Math.fround(neg ? -r : r);
+}
+
+/** A scalar's bytes in its C type's representation. */
+function encode(t: CType, v: Scalar): Uint8Array {
+  const u = unqual(t);
+  const size = u.kind === "void" ? 0 : (sizeOf(t) ?? 8);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  if (v.k === "float") {
+    if (size === 4) dv.setFloat32(0, v.v, true);
+    else if (size >= 8) dv.setFloat64(0, v.v, true);
+    return out;
+  }
+  let x = BigInt.asUintN(Math.max(size, 1) * 8, v.v);
+  for (let i = 0; i < size; i++) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+

@@ -1,0 +1,388 @@
+/**
+ * Values of the inferior as the debugger shows them: a DWARF type plus where the bytes are
+ * (memory, a register, or computed bytes), formatted the way C debuggers print them, with children
+ * for structs, arrays and pointers, and written back when the user sets a scalar. This model sits
+ * below both the expression front end (src/expr: its interpreter reads through it) and the
+ * debugger (src/debugger: variables, hover, watch), so neither reaches up into the other.
+ */
+import { JitdbgError } from "../errors.js";
+import type { DwarfType, Member } from "../dwarf/index.js";
+import { ArrayType, BaseType, EnumType, PointerType, StructType } from "../dwarf/index.js";
+
+/** The one operation reading a value needs: bytes at an address. */
+export interface MemoryReader {
+  /** Bytes at an address, or undefined when any of them is unreadable. */
+  read(address: bigint, size: number): Uint8Array | undefined;
+}
+
+export interface Memory extends MemoryReader {
+  write(address: bigint, data: Uint8Array): void;
+  /** `name` or `name+0x10` for an address inside a known symbol, for pointer display. */
+  symbolAt(address: bigint): string | undefined;
+}
+
+export type ValueLocation =
+  | { kind: "memory"; address: bigint }
+  | { kind: "bytes"; bytes: Uint8Array; /** Writes the register (or other storage) the bytes came from. */ store?: (bytes: Uint8Array) => void }
+  | { kind: "error"; message: string };
+
+export interface Value {
+  type: DwarfType;
+  location: ValueLocation;
+  /** For bit-fields: which bits of the bytes hold the value. */
+  bits?: { offset: number; size: number };
+}
+
+export interface FormatOptions {
+  hex?: boolean;
+}
+
+const MAX_STRING = 200;
+const MAX_SUMMARY_ITEMS = 8;
+
+/** The type without typedefs and qualifiers. */
+export function strip(t: DwarfType): DwarfType {
+  return t.stripped;
+}
+
+export function sizeOf(t: DwarfType): number {
+  return t.byteSize ?? 0;
+}
+
+/** The value's bytes (size of its type), or an error string. */
+export function readBytes(mem: MemoryReader, v: Value, size = sizeOf(v.type)): Uint8Array | string {
+  return readLocation(mem, v.location, size);
+}
+
+/** `size` bytes at a location, or an error string. */
+export function readLocation(mem: MemoryReader, location: ValueLocation, size: number): Uint8Array | string {
+  switch (location.kind) {
+    case "error":
+      return location.message;
+    case "bytes":
+      return location.bytes.subarray(0, Math.max(size, 0));
+    case "memory": {
+      const b = mem.read(location.address, size);
+      return b ?? `<unreadable memory at 0x${location.address.toString(16)}>`;
+    }
+  }
+}
+
+function le(bytes: Uint8Array): bigint {
+  let x = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i]!);
+  return x;
+}
+
+/** The scalar as an integer (signed per its type), honouring bit-fields. */
+export function scalarOf(mem: MemoryReader, v: Value): bigint | string {
+  const t = strip(v.type);
+  const size = v.bits ? Math.ceil((v.bits.offset + v.bits.size) / 8) : sizeOf(t);
+  const b = readBytes(mem, v, size);
+  if (typeof b === "string") return b;
+  let x = le(b);
+  let width = size * 8;
+  if (v.bits) {
+    x = (x >> BigInt(v.bits.offset)) & ((1n << BigInt(v.bits.size)) - 1n);
+    width = v.bits.size;
+  }
+  const signed = (t instanceof BaseType && t.isSigned) || (t instanceof EnumType && enumSigned(t));
+  return signed && width > 0 ? BigInt.asIntN(width, x) : x;
+}
+
+function enumSigned(t: EnumType): boolean {
+  const u = t.underlying ? strip(t.underlying) : undefined;
+  return u instanceof BaseType ? u.isSigned : t.enumerators.some((e) => e.value < 0n);
+}
+
+export function isCharType(t: DwarfType): boolean {
+  const s = strip(t);
+  return s instanceof BaseType && s.byteSize === 1 && /char/.test(s.name);
+}
+
+/** A character as gdb shows it: C escapes, else octal (`200 '\310'`, `0 '\000'`). */
+function charLiteral(code: number): string {
+  const esc: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 39: "\\'", 92: "\\\\" };
+  if (esc[code] !== undefined) return esc[code]!;
+  if (code >= 32 && code < 127) return String.fromCharCode(code);
+  return `\\${code.toString(8).padStart(3, "0")}`;
+}
+
+export function quoteString(bytes: Uint8Array, truncated: boolean): string {
+  let s = "";
+  for (const c of bytes) s += c === 34 ? '\\"' : c === 39 ? "'" : charLiteral(c);
+  return `"${s}"${truncated ? "..." : ""}`;
+}
+
+/** Shortest decimal that reads back as the same float32. */
+function floatText(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf";
+  for (let p = 1; p <= 9; p++) {
+    const s = Number(x.toPrecision(p));
+    if (Math.fround(s) === x) return String(s);
+  }
+  return String(x);
+}
+
+function doubleText(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf";
+  return Object.is(x, -0) ? "-0" : String(x); // JS prints the shortest round-trip form
+}
+
+/** x87 80-bit extended → nearest double (enough for display). */
+function extendedToNumber(b: Uint8Array): number {
+  const mant = le(b.subarray(0, 8));
+  const se = b[8]! | (b[9]! << 8);
+  const sign = se & 0x8000 ? -1 : 1;
+  const exp = se & 0x7fff;
+  if (exp === 0 && mant === 0n) return sign * 0;
+  if (exp === 0x7fff) return mant << 1n === 0n ? sign * Infinity : NaN;
+  return sign * Number(mant) * 2 ** (exp - 16383 - 63);
+}
+
+export function floatOf(bytes: Uint8Array, size: number): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (size === 4) return dv.getFloat32(0, true);
+  if (size === 8) return dv.getFloat64(0, true);
+  return extendedToNumber(bytes);
+}
+
+function hex(x: bigint, size: number): string {
+  return `0x${BigInt.asUintN(Math.max(size, 1) * 8, x).toString(16)}`;
+}
+
+/** The one-line text of a value. */
+export function formatValue(mem: Memory, v: Value, opts: FormatOptions = {}, depth = 0): string {
+  if (v.location.kind === "error") return `<${v.location.message}>`;
+  const t = strip(v.type);
+  if (t instanceof BaseType) {
+    if (t.isFloat) {
+      const b = readBytes(mem, v);
+      if (typeof b === "string") return `<${b}>`;
+      const x = floatOf(b, t.byteSize);
+      return t.byteSize === 4 ? floatText(x) : doubleText(x);
+    }
+    const x = scalarOf(mem, v);
+    if (typeof x === "string") return `<${x}>`;
+    if (t.isBool) return x === 0n ? "false" : x === 1n ? "true" : String(x);
+    if (opts.hex) return hex(x, t.byteSize);
+    if (isCharType(t)) return `${x} '${charLiteral(Number(BigInt.asUintN(8, x)))}'`;
+    return String(x);
+  }
+  if (t instanceof EnumType) {
+    const x = scalarOf(mem, v);
+    if (typeof x === "string") return `<${x}>`;
+    const e = t.enumerators.find((en) => en.value === x);
+    if (e) return e.name;
+    return opts.hex ? hex(x, sizeOf(t)) : String(x);
+  }
+  if (t instanceof PointerType) {
+    const x = scalarOf(mem, v);
+    if (typeof x === "string") return `<${x}>`;
+    const text = hex(x, 8);
+    if (x === 0n) return text;
+    if (isCharType(t.target)) return `${text} ${readCString(mem, x)}`;
+    const sym = mem.symbolAt(x);
+    return sym ? `${text} <${sym}>` : text;
+  }
+  if (t instanceof ArrayType) {
+    if (isCharType(t.element) && t.dimensions.length === 1) {
+      const n = t.dimensions[0] ?? 0;
+      const b = readBytes(mem, v, Math.min(n, MAX_STRING + 1));
+      if (typeof b === "string") return `<${b}>`;
+      const nul = b.indexOf(0);
+      return quoteString(nul >= 0 ? b.subarray(0, nul) : b.subarray(0, MAX_STRING), nul < 0 && n > MAX_STRING);
+    }
+    if (depth > 1) return "{...}";
+    const kids = children(v, 0, MAX_SUMMARY_ITEMS);
+    const total = arrayLength(t);
+    const items = kids.map((k) => formatValue(mem, k.value, opts, depth + 1));
+    return `{${items.join(", ")}${total !== undefined && total > kids.length ? ", ..." : ""}}`;
+  }
+  if (t instanceof StructType) {
+    if (t.isDeclaration) return `<incomplete type ${t.name}>`;
+    if (depth > 1) return "{...}";
+    const kids = children(v);
+    const shown = kids.slice(0, MAX_SUMMARY_ITEMS).map((k) => `${k.name} = ${formatValue(mem, k.value, opts, depth + 1)}`);
+    return `{${shown.join(", ")}${kids.length > MAX_SUMMARY_ITEMS ? ", ..." : ""}}`;
+  }
+  if (t.kind === "function") return v.location.kind === "memory" ? `${hex(v.location.address, 8)}${symbolSuffix(mem, v.location.address)}` : "<function>";
+  if (t.kind === "void") return "void";
+  return `<${t.name}>`;
+}
+
+function symbolSuffix(mem: Memory, address: bigint): string {
+  const s = mem.symbolAt(address);
+  return s ? ` <${s}>` : "";
+}
+
+export function readCString(mem: Memory, address: bigint, max = MAX_STRING): string {
+  const out: number[] = [];
+  for (let at = address; out.length < max; ) {
+    const chunk = Math.min(64, max - out.length);
+    let b = mem.read(at, chunk);
+    if (!b) {
+      // The string may end just before an unmapped page: read byte by byte near the edge.
+      b = mem.read(at, 1);
+      if (!b) return out.length === 0 ? `<unreadable 0x${address.toString(16)}>` : quoteString(Uint8Array.from(out), true);
+    }
+    const nul = b.indexOf(0);
+    if (nul >= 0) {
+      out.push(...b.subarray(0, nul));
+      return quoteString(Uint8Array.from(out), false);
+    }
+    out.push(...b);
+    at += BigInt(b.length);
+  }
+  return quoteString(Uint8Array.from(out), true);
+}
+
+export function arrayLength(t: ArrayType): number | undefined {
+  return t.dimensions[0];
+}
+
+export interface NamedValue {
+  name: string;
+  value: Value;
+}
+
+/** Whether the value has children to expand. */
+export function hasChildren(v: Value): boolean {
+  const t = strip(v.type);
+  if (t instanceof StructType) return !t.isDeclaration;
+  if (t instanceof ArrayType) return (arrayLength(t) ?? 0) > 0;
+  if (t instanceof PointerType) {
+    const target = strip(t.target);
+    return target.kind !== "void" && target.kind !== "function" && (target.byteSize ?? 0) > 0;
+  }
+  return false;
+}
+
+/** Number of indexed children (arrays), for paging. */
+export function indexedCount(v: Value): number | undefined {
+  const t = strip(v.type);
+  return t instanceof ArrayType ? arrayLength(t) ?? 0 : undefined;
+}
+
+function offsetValue(v: Value, type: DwarfType, byteOffset: number): Value {
+  const loc = v.location;
+  if (loc.kind === "memory") return { type, location: { kind: "memory", address: loc.address + BigInt(byteOffset) } };
+  if (loc.kind === "bytes") {
+    const size = type.byteSize ?? 0;
+    const store = loc.store;
+    return {
+      type,
+      location: {
+        kind: "bytes",
+        bytes: loc.bytes.subarray(byteOffset, byteOffset + size),
+        store: store
+          ? (b) => {
+              const all = Uint8Array.from(loc.bytes);
+              all.set(b, byteOffset);
+              store(all);
+            }
+          : undefined,
+      },
+    };
+  }
+  return { type, location: loc };
+}
+
+function memberValue(v: Value, m: Member): Value {
+  if (m.bitSize !== undefined) {
+    // Bit-field offsets count from the start of the struct (the DWARF reader normalizes v4 and v5).
+    const bitOffset = m.bitOffset ?? (m.byteOffset ?? 0) * 8;
+    const val = offsetValue(v, m.type, Math.floor(bitOffset / 8));
+    return { ...val, bits: { offset: bitOffset % 8, size: m.bitSize } };
+  }
+  return offsetValue(v, m.type, m.byteOffset ?? 0);
+}
+
+/** Children: struct members, array elements (a page of them), or a pointer's target. */
+export function children(v: Value, start = 0, count?: number, mem?: Memory): NamedValue[] {
+  const t = strip(v.type);
+  if (t instanceof StructType) {
+    return t.members.map((m, i) => ({ name: m.name ?? `<anonymous ${strip(m.type).kind} ${i}>`, value: memberValue(v, m) }));
+  }
+  if (t instanceof ArrayType) {
+    const n = arrayLength(t) ?? 0;
+    const elem = t.indexed;
+    const size = elem.byteSize ?? 0;
+    const end = Math.min(n, count === undefined ? n : start + count);
+    const out: NamedValue[] = [];
+    for (let i = start; i < end; i++) out.push({ name: `[${i}]`, value: offsetValue(v, elem, i * size) });
+    return out;
+  }
+  if (t instanceof PointerType && mem) {
+    const p = scalarOf(mem, v);
+    if (typeof p === "string") return [];
+    if (p === 0n) return [];
+    return [{ name: "*", value: { type: t.target, location: { kind: "memory", address: p } } }];
+  }
+  return [];
+}
+
+/** Parses the user's text for a scalar of this type and writes it where the value lives. */
+export function assign(mem: Memory, v: Value, text: string): void {
+  const t = strip(v.type);
+  const size = sizeOf(t);
+  let bytes: Uint8Array;
+  if (t instanceof BaseType && t.isFloat) {
+    const x = Number(text.trim());
+    if (Number.isNaN(x) && text.trim().toLowerCase() !== "nan") throw new JitdbgError("VALUE_PARSE", `'${text}' is not a number for type ${v.type.name}`);
+    bytes = new Uint8Array(size);
+    const dv = new DataView(bytes.buffer);
+    if (size === 4) dv.setFloat32(0, x, true);
+    else if (size === 8) dv.setFloat64(0, x, true);
+    else throw new JitdbgError("VALUE_UNSUPPORTED", `setting ${v.type.name} is not supported`);
+  } else if (t instanceof BaseType || t instanceof EnumType || t instanceof PointerType) {
+    const x = parseInteger(text, t);
+    if (v.bits) {
+      const cur = readBytes(mem, v, Math.ceil((v.bits.offset + v.bits.size) / 8));
+      if (typeof cur === "string") throw new JitdbgError("VALUE_UNREADABLE", cur);
+      const mask = ((1n << BigInt(v.bits.size)) - 1n) << BigInt(v.bits.offset);
+      const word = (le(cur) & ~mask) | ((BigInt.asUintN(v.bits.size, x) << BigInt(v.bits.offset)) & mask);
+      bytes = toBytes(word, cur.length);
+    } else bytes = toBytes(x, size);
+  } else {
+    throw new JitdbgError("VALUE_NOT_SCALAR", `cannot set a value of type ${v.type.name} from text; set its members one by one`);
+  }
+  store(mem, v, bytes);
+}
+
+export function store(mem: Memory, v: Value, bytes: Uint8Array): void {
+  const loc = v.location;
+  if (loc.kind === "memory") mem.write(loc.address, bytes);
+  else if (loc.kind === "bytes" && loc.store) loc.store(bytes);
+  else throw new JitdbgError("VALUE_READ_ONLY", "this value is computed by the compiler (optimized out or constant) and cannot be set");
+}
+
+export function toBytes(x: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let y = BigInt.asUintN(size * 8, x);
+  for (let i = 0; i < size; i++) {
+    out[i] = Number(y & 0xffn);
+    y >>= 8n;
+  }
+  return out;
+}
+
+function parseInteger(text: string, t: DwarfType): bigint {
+  const s = text.trim();
+  if (t instanceof EnumType) {
+    const e = t.enumerators.find((en) => en.name === s);
+    if (e) return e.value;
+  }
+  if (/^'(\\.|[^\\'])'$/.test(s)) {
+    const body = s.slice(1, -1);
+    const esc: Record<string, number> = { "\\n": 10, "\\t": 9, "\\0": 0, "\\r": 13, "\\\\": 92, "\\'": 39 };
+    return BigInt(esc[body] ?? body.charCodeAt(body.length - 1));
+  }
+  if (s === "true") return 1n;
+  if (s === "false") return 0n;
+  const m = /^([+-]?)(0x[0-9a-f]+|0b[01]+|0[0-7]*|[1-9][0-9]*)[ul]*$/i.exec(s);
+  if (!m) throw new JitdbgError("VALUE_PARSE", `'${text}' is not an integer${t instanceof EnumType ? " or an enumerator of " + t.name : ""}`);
+  const body = m[2]!;
+  const n = /^0[0-7]+$/.test(body) ? BigInt("0o" + body.slice(1)) : BigInt(body);
+  return m[1] === "-" ? -n : n;
+}
