@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JitdbgError } from "../errors.js";
 import { projectRoot } from "../project-root.js";
+import { parseCommandArgs } from "./args.js";
 import { DapClient, type DapMessage } from "./dap-client.js";
 
 const root = projectRoot();
@@ -41,7 +42,26 @@ function build(source: string, out: string): void {
 type Body = Record<string, unknown>;
 const body = (m: DapMessage): Body => m.body ?? {};
 
-export async function demoCommand(): Promise<number> {
+export const DEMO_USAGE = `usage: jitdbg demo
+
+Builds the bundled example (test/fixtures/demo/inventory.c) with gcc, starts the DAP adapter and
+plays a short debugging session over the protocol, printing each request and what came back.
+
+options:
+  -h, --help      show this text`;
+
+export async function demoCommand(argv: string[] = []): Promise<number> {
+  const a = parseCommandArgs(argv, {
+    options: { help: { type: "boolean", short: "h" } },
+    final: "help",
+    unknown: (arg) => `unknown option ${arg} for demo (see \`jitdbg demo --help\`)`,
+    needsValue: (arg) => `${arg} needs a value`,
+  });
+  if (a.flags.has("help")) {
+    say(DEMO_USAGE);
+    return 0;
+  }
+  if (a.positionals.length > 0) throw new JitdbgError("CLI_USAGE", `demo takes no arguments, got ${a.positionals.join(" ")} (see \`jitdbg demo --help\`)`);
   if (!existsSync(ADAPTER)) throw new JitdbgError("DEMO_NOT_BUILT", `${ADAPTER} is missing: run \`npm run build\` first (npm run demo does)`);
   const dir = mkdtempSync(join(tmpdir(), "jitdbg-demo-"));
   const dap = new DapClient(process.execPath, [ADAPTER], { timeoutMs: REQUEST_TIMEOUT_MS });

@@ -1,6 +1,7 @@
 /** `jitdbg run`: a program to completion in the emulator, as a shell would run it natively. */
 import { JitdbgError } from "../errors.js";
 import { Process } from "../inferior/process.js";
+import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
 import { writeAll } from "./write-all.js";
 
@@ -24,7 +25,7 @@ status are exactly its own. If a run behaves differently from the native one, re
 --verbose or JITDBG_LOG to see what the emulator could not do (an unsupported syscall returns
 ENOSYS to the program). A fatal signal is still reported on stderr in one line, as a shell would.`;
 
-interface RunArgs {
+export interface RunArgs {
   help: boolean;
   program: string;
   args: string[];
@@ -33,36 +34,28 @@ interface RunArgs {
   allowed: string[];
 }
 
-function parse(argv: string[]): RunArgs {
-  const out: RunArgs = { help: false, program: "", args: [], reproducible: false, verbose: false, allowed: [] };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (!a.startsWith("-")) break;
-    if (a === "--reproducible") out.reproducible = true;
-    else if (a === "--verbose") out.verbose = true;
-    else if (a === "--help" || a === "-h") {
-      out.help = true;
-      return out;
-    } else if (a === "--allow") {
-      const p = argv[++i];
-      if (!p) throw new JitdbgError("CLI_USAGE", "--allow needs a path");
-      out.allowed.push(p);
-    } else throw new JitdbgError("CLI_USAGE", `unknown option ${a} for run (see \`jitdbg run --help\`)`);
-  }
-  const program = argv[i];
+/** Options up to the program; the program and everything after it are its argv. */
+export function parseRunArgs(argv: string[]): RunArgs {
+  const a = parseCommandArgs(argv, {
+    options: { reproducible: { type: "boolean" }, verbose: { type: "boolean" }, help: { type: "boolean", short: "h" }, allow: { type: "string" } },
+    stopAtFirstPositional: true,
+    final: "help",
+    unknown: (arg) => `unknown option ${arg} for run (see \`jitdbg run --help\`)`,
+    needsValue: () => "--allow needs a path",
+  });
+  const allowed = a.strings.get("allow") ?? [];
+  if (allowed.includes("")) throw new JitdbgError("CLI_USAGE", "--allow needs a path");
+  const out: RunArgs = { help: a.flags.has("help"), program: "", args: [], reproducible: a.flags.has("reproducible"), verbose: a.flags.has("verbose"), allowed };
+  if (out.help) return out;
+  const [program, ...args] = a.rest;
   if (!program) throw new JitdbgError("CLI_USAGE", "run needs a program: jitdbg run <program> [args...]");
   out.program = program;
-  out.args = argv.slice(i + 1);
+  out.args = args;
   return out;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const a = parse(argv);
+  const a = parseRunArgs(argv);
   if (a.help) {
     writeAll(1, Buffer.from(`${RUN_USAGE}\n`));
     return 0;

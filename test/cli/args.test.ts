@@ -1,0 +1,63 @@
+/**
+ * The `jitdbg` commands' options, read by node:util parseArgs: the same options and the same
+ * messages for bad arguments as the hand-written parsers they replaced.
+ */
+import { describe, expect, it, vi } from "vitest";
+import { demoCommand } from "../../src/cli/demo.js";
+import { parseRunArgs } from "../../src/cli/run.js";
+
+const RUN_HELP = "(see `jitdbg run --help`)";
+
+describe("jitdbg run options", () => {
+  it("stops at the program: what follows is the program's argv, dashes and all", () => {
+    expect(parseRunArgs(["--reproducible", "--allow", "/a", "--allow=/b", "--verbose", "prog", "-x", "--verbose", "--", "y"])).toEqual({
+      help: false,
+      program: "prog",
+      args: ["-x", "--verbose", "--", "y"],
+      reproducible: true,
+      verbose: true,
+      allowed: ["/a", "/b"],
+    });
+    expect(parseRunArgs(["prog"])).toEqual({ help: false, program: "prog", args: [], reproducible: false, verbose: false, allowed: [] });
+    expect(parseRunArgs(["--", "-prog", "--help"])).toMatchObject({ program: "-prog", args: ["--help"], help: false });
+    expect(parseRunArgs(["--allow", "-dir", "prog"])).toMatchObject({ program: "prog", allowed: ["-dir"] });
+  });
+
+  it("--help and -h answer at once, whatever follows", () => {
+    expect(parseRunArgs(["--help"]).help).toBe(true);
+    expect(parseRunArgs(["--verbose", "-h", "--bogus"]).help).toBe(true);
+  });
+
+  it.each([
+    [["--bogus", "prog"], `unknown option --bogus for run ${RUN_HELP}`],
+    [["--bogus=3", "prog"], `unknown option --bogus=3 for run ${RUN_HELP}`],
+    [["-x", "prog"], `unknown option -x for run ${RUN_HELP}`],
+    [["-hv", "prog"], `unknown option -hv for run ${RUN_HELP}`],
+    [["--verbose=yes", "prog"], `unknown option --verbose=yes for run ${RUN_HELP}`],
+    [["-", "prog"], `unknown option - for run ${RUN_HELP}`],
+    [["--allow"], "--allow needs a path"],
+    [["--allow", "", "prog"], "--allow needs a path"],
+    [[], "run needs a program: jitdbg run <program> [args...]"],
+    [["--verbose", "--"], "run needs a program: jitdbg run <program> [args...]"],
+  ])("%j: %s", (argv, message) => {
+    expect(() => parseRunArgs(argv)).toThrow(expect.objectContaining({ code: "CLI_USAGE", message }));
+  });
+});
+
+describe("jitdbg demo options", () => {
+  it("--help prints its usage without running anything", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((d: string | Uint8Array) => (out.push(String(d)), true));
+    try {
+      expect(await demoCommand(["--help"])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out.join("")).toMatch(/^usage: jitdbg demo\n/);
+  });
+
+  it("takes no other argument", async () => {
+    await expect(demoCommand(["--fast"])).rejects.toMatchObject({ code: "CLI_USAGE", message: "unknown option --fast for demo (see `jitdbg demo --help`)" });
+    await expect(demoCommand(["again"])).rejects.toMatchObject({ code: "CLI_USAGE", message: "demo takes no arguments, got again (see `jitdbg demo --help`)" });
+  });
+});
