@@ -300,8 +300,14 @@ export class Checker {
     if (u.kind === "void") throw exprError("EXPR_TYPE", "cannot use a value of type 'void' (dereferencing a 'void *'? cast it to a typed pointer first)", te.pos);
     if ((u.kind === "struct" || u.kind === "union") && u.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(te.type)}' has no known layout`, te.pos);
     const load: TExpr = { k: "load", type: te.type, pos: te.pos, lv: te };
-    // Bit-fields narrower than int promote to int even when declared unsigned (C11 6.3.1.1).
-    if (te.k === "member" && te.bitSize !== undefined && te.bitSize < 32 && u.kind === "int" && !u.signed && u.size === 4) return this.conv(load, T.int);
+    // Bit-fields promote by their width, whatever integer type declares them (C11 6.3.1.1, and
+    // GCC for long-based fields): narrower than int → int; exactly 32 bits of a wider type → int
+    // or unsigned int; wider fields keep their declared type.
+    if (te.k === "member" && te.bitSize !== undefined && (u.kind === "int" || u.kind === "enum")) {
+      const it = u.kind === "enum" ? u.underlying : u;
+      if (te.bitSize < 32 && !it.bool) return this.conv(load, T.int);
+      if (te.bitSize === 32 && it.size > 4) return this.conv(load, it.signed ? T.int : T.uint);
+    }
     return load;
   }
 

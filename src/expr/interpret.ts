@@ -87,8 +87,10 @@ class Interpreter {
 
   top(te: TExpr, keepLvalue: boolean): Interpreted {
     this.refuseSideEffects(te);
-    // checkTopLevel loads scalars (`load`) and leaves whole arrays as their lvalue.
-    const lv = te.k === "load" ? te.lv : isLvalue(te) ? te : undefined;
+    // checkTopLevel loads scalars (`load`; bit-fields then promoted by a `conv`) and leaves whole
+    // arrays as their lvalue.
+    const loaded = te.k === "conv" && te.operand.k === "load" && te.operand.lv.k === "member" && te.operand.lv.bitSize !== undefined ? te.operand : te;
+    const lv = loaded.k === "load" ? loaded.lv : isLvalue(te) ? te : undefined;
     if (keepLvalue && lv) {
       const o = this.object(lv);
       return { type: lv.type, location: o.loc, ...(o.bits ? { bits: o.bits } : {}), lvalue: true };
