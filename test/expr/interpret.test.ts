@@ -47,6 +47,8 @@ const TABLE: string[] = [
   "col == BLUE", "GREEN + 1", "(enum color)5", "RED", "BLUE * 2u", "'a'", "'\\n' + 0", "\"abc\"", "sizeof(\"abc\")", "0x7fffffff + 1", "4000000000", "-2147483648", "1e300 * 1e10",
   // registers
   "$rsp == $rsp", "$rip != 0",
+  // functions (designators decay to their entry address)
+  "probe", "&stop_here", "stop_here == &stop_here", "(long)probe - (long)stop_here",
 ];
 
 /** The cases where the debugger's old interpreter and the compiled path disagreed, with gcc's answer. */
