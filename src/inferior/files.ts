@@ -4,15 +4,45 @@
  * dynamic loader needs (optionally inside a sysroot). Anything else looks absent (ENOENT), so a
  * program never reads a host file it was not given. Also the table of open file descriptors.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
-import { isAbsolute, join, resolve, sep } from "node:path";
+import { closeSync, type Dir, type Dirent, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import * as E from "./errno.js";
+import { hostDirents } from "./host-dirents.js";
 
 export type OpenFile =
   | { kind: "stdin" }
   | { kind: "stdout" }
   | { kind: "stderr" }
-  | { kind: "host"; hostPath: string; guestPath: string; hostFd: number; position: number; isDirectory: boolean; stats: Stats };
+  | {
+      kind: "host";
+      hostPath: string;
+      guestPath: string;
+      hostFd: number;
+      /** Byte offset; in a directory, the index of the next entry of `listing`. */
+      position: number;
+      isDirectory: boolean;
+      stats: Stats;
+      /** A directory's entries, as listed when it was last read from its start (getdents). */
+      listing?: DirEntry[];
+    };
+
+/** One directory entry as getdents reports it. */
+export interface DirEntry {
+  /** The name's bytes as the host's file system holds them (not necessarily UTF-8). */
+  name: Uint8Array;
+  ino: bigint;
+  /** A DT_* value of <dirent.h>. */
+  type: number;
+}
+
+export const DT_UNKNOWN = 0;
+export const DT_FIFO = 1;
+export const DT_CHR = 2;
+export const DT_DIR = 4;
+export const DT_BLK = 6;
+export const DT_REG = 8;
+export const DT_LNK = 10;
+export const DT_SOCK = 12;
 
 export interface FileViewOptions {
   /** Host paths the inferior may read (the program's directory, --allow paths). */
@@ -75,19 +105,111 @@ export class FileView {
     return within(this.hostRoots, real) ?? E.ENOENT;
   }
 
+  /**
+   * Like resolve(), but a symbolic link in the last component is not followed (lstat,
+   * AT_SYMLINK_NOFOLLOW): the directory holding it must be in the view, wherever it points.
+   */
+  resolveNoFollow(path: string, base = this.cwd): string | number {
+    if (path === "" || path.length > 4095) return this.resolve(path, base);
+    const full = isAbsolute(path) ? path : resolve(base, path);
+    const last = basename(full);
+    if (full === "/proc/self/exe" || full === "/" || last === "." || last === ".." || path.endsWith("/")) return this.resolve(path, base);
+    const parent = dirname(full);
+    if (this.sysroot) {
+      const guestParent = canonicalInRoot(this.sysroot, parent);
+      if (guestParent !== undefined) {
+        const guest = join(guestParent, last);
+        if (within(this.sysRoots, guest) !== undefined) return lstatSync(join(this.sysroot, guest), { throwIfNoEntry: false }) ? join(this.sysroot, guest) : E.ENOENT;
+      }
+    }
+    let real: string;
+    try {
+      real = join(realpathSync(parent), last);
+    } catch {
+      return E.ENOENT;
+    }
+    if (within(this.hostRoots, real) === undefined) return E.ENOENT;
+    return lstatSync(real, { throwIfNoEntry: false }) ? real : E.ENOENT;
+  }
+
   stat(path: string): Stats | number {
     const host = this.resolve(path);
     if (typeof host === "number") return host;
     return this.statHost(host);
   }
 
-  /** stat(2) of a host path that resolve() returned. */
-  statHost(host: string): Stats | number {
+  /** stat(2) of a host path that resolve() returned; lstat(2) with `noFollow` (of what resolveNoFollow() returned). */
+  statHost(host: string, noFollow = false): Stats | number {
     try {
-      return statSync(host);
+      return noFollow ? lstatSync(host) : statSync(host);
     } catch {
       return E.ENOENT;
     }
+  }
+}
+
+/**
+ * The entries of a host directory (a path resolve() returned) as the host lists them: from the
+ * host's own getdents64 (host-dirents.ts). Without it, from readdir(3) through Node, which hides
+ * "." and "..": they come first then, as most Linux file systems emit them, with d_ino from lstat
+ * (an entry gone meanwhile gets inode 0, which readdir(3) skips as deleted).
+ */
+export function listDirectory(hostPath: string): DirEntry[] | number {
+  return hostDirents(hostPath) ?? readdirListing(hostPath);
+}
+
+/** The listing through Node's readdir(3), "." and ".." put first (listDirectory's fallback). */
+export function readdirListing(hostPath: string): DirEntry[] | number {
+  const prefix = Buffer.from(hostPath.endsWith(sep) ? hostPath : hostPath + sep);
+  const inode = (path: Buffer | string): bigint => lstatSync(path, { bigint: true, throwIfNoEntry: false })?.ino ?? 0n;
+  const out: DirEntry[] = [
+    { name: Buffer.from("."), ino: inode(hostPath), type: DT_DIR },
+    { name: Buffer.from(".."), ino: inode(join(hostPath, "..")), type: DT_DIR },
+  ];
+  let dir: Dir;
+  try {
+    dir = opendirSync(hostPath, { encoding: "latin1" }); // one character per byte: names of any encoding survive
+  } catch (e) {
+    return hostErrno(e);
+  }
+  try {
+    for (let e = dir.readSync(); e !== null; e = dir.readSync()) {
+      const name = Buffer.from(e.name, "latin1");
+      out.push({ name, ino: inode(Buffer.concat([prefix, name])), type: direntType(e) });
+    }
+  } catch (e) {
+    return hostErrno(e);
+  } finally {
+    dir.closeSync();
+  }
+  return out;
+}
+
+function direntType(e: Dirent): number {
+  if (e.isFile()) return DT_REG;
+  if (e.isDirectory()) return DT_DIR;
+  if (e.isSymbolicLink()) return DT_LNK;
+  if (e.isFIFO()) return DT_FIFO;
+  if (e.isSocket()) return DT_SOCK;
+  if (e.isCharacterDevice()) return DT_CHR;
+  if (e.isBlockDevice()) return DT_BLK;
+  return DT_UNKNOWN;
+}
+
+/** The errno of a failed host file-system call. */
+function hostErrno(e: unknown): number {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return E.ENOENT;
+    case "ENOTDIR":
+      return E.ENOTDIR;
+    case "EACCES":
+      return E.EACCES;
+    case "EMFILE":
+    case "ENFILE":
+      return E.EMFILE;
+    default:
+      return E.EIO;
   }
 }
 

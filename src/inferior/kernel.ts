@@ -3,6 +3,7 @@
  * plus the small amount of kernel state a single-threaded Linux process has (signal actions,
  * mask, tid address, exit status). Handlers live in syscalls/, one file per area.
  */
+import { basename } from "node:path";
 import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
 import type { FdSnapshot, FdTable, FileView } from "./files.js";
@@ -21,8 +22,13 @@ export interface KernelState {
   readonly sigactions: ReadonlyMap<number, Uint8Array>;
   readonly sigmask: bigint;
   readonly clearChildTid: bigint;
+  readonly comm: Uint8Array;
+  readonly dumpable: number;
   readonly fds: FdSnapshot;
 }
+
+/** Bytes of a process name (TASK_COMM_LEN), its NUL included. */
+export const COMM_SIZE = 16;
 
 /** Output kept back by holdOutput. */
 export interface OutputHold {
@@ -45,6 +51,13 @@ export class Kernel {
   readonly sigactions = new Map<number, Uint8Array>();
   sigmask = 0n;
   clearChildTid = 0n;
+  /**
+   * The process name (prctl PR_SET_NAME/PR_GET_NAME): at most 15 bytes, NUL-padded. Linux starts
+   * it as the last component of the path the program was executed by.
+   */
+  comm: Uint8Array;
+  /** PR_SET_DUMPABLE's flag: 1 (SUID_DUMP_USER) for an ordinary program, 0 once disabled. */
+  dumpable = 1;
   private readonly warned = new Set<string>();
   private readonly scratch = new Uint8Array(8);
   private readonly userWriteWatchers = new Set<(address: bigint, length: number) => void>();
@@ -57,7 +70,10 @@ export class Kernel {
     readonly fds: FdTable,
     readonly io: ProcessIO,
     readonly options: KernelOptions,
-  ) {}
+  ) {
+    this.comm = new Uint8Array(COMM_SIZE);
+    this.comm.set(Buffer.from(basename(files.exePath)).subarray(0, COMM_SIZE - 1));
+  }
 
   get pid(): number {
     return this.options.pid;
@@ -113,7 +129,7 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions and mask, tid address, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions and mask, tid address, name, dumpable flag, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
@@ -121,6 +137,8 @@ export class Kernel {
       sigactions: new Map(this.sigactions),
       sigmask: this.sigmask,
       clearChildTid: this.clearChildTid,
+      comm: this.comm.slice(),
+      dumpable: this.dumpable,
       fds: this.fds.snapshot(),
     };
   }
@@ -133,6 +151,8 @@ export class Kernel {
     for (const [sig, act] of s.sigactions) this.sigactions.set(sig, act);
     this.sigmask = s.sigmask;
     this.clearChildTid = s.clearChildTid;
+    this.comm = s.comm.slice();
+    this.dumpable = s.dumpable;
     this.fds.restore(s.fds);
   }
 

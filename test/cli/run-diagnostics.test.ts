@@ -10,8 +10,8 @@ import { compileFixture, repoRoot, runNative, type NativeRun } from "../helpers/
 
 const BIN = join(repoRoot, "bin", "jitdbg.js");
 const workDir = join(repoRoot, ".cache", "run-diagnostics");
-const SYSINFO = "unsupported syscall sysinfo (99) returned ENOSYS";
-const PRCTL = "unsupported syscall prctl (157) returned ENOSYS";
+const SYSFS = "unsupported syscall sysfs (139) returned ENOSYS";
+const USTAT = "unsupported syscall ustat (136) returned ENOSYS";
 
 let staticExe: string;
 let dynamicExe: string;
@@ -55,7 +55,7 @@ describe("jitdbg run: diagnostics never reach the program's streams", () => {
       expect(run.status).toBe(native.status);
       const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
       expect(lines[0]).toBe("earlier line");
-      expect(lines.slice(1).map((l) => l.replace(/^\S+ jitdbg\[\d+\] /, ""))).toEqual([`${staticExe}: warning: ${SYSINFO}`, `${staticExe}: warning: ${PRCTL}`]);
+      expect(lines.slice(1).map((l) => l.replace(/^\S+ jitdbg\[\d+\] /, ""))).toEqual([`${staticExe}: warning: ${SYSFS}`, `${staticExe}: warning: ${USTAT}`]);
       expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z jitdbg\[\d+\] /);
     } finally {
       rmSync(log, { force: true });
@@ -74,7 +74,7 @@ describe("jitdbg run: diagnostics never reach the program's streams", () => {
     const run = jitdbg(["run", "--verbose", staticExe]);
     expect(run.stdout).toBe(native.stdout);
     expect(run.status).toBe(native.status);
-    expect(run.stderr).toBe(`jitdbg: warning: ${SYSINFO}\njitdbg: warning: ${PRCTL}\n${native.stderr}`);
+    expect(run.stderr).toBe(`jitdbg: warning: ${SYSFS}\njitdbg: warning: ${USTAT}\n${native.stderr}`);
   });
 
   it("the fatal-signal line stays on stderr, as a shell prints it", () => {

@@ -6,6 +6,7 @@ import type { Kernel } from "../kernel.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
 const O_ACCMODE = 3;
 const O_CREAT = 0o100;
@@ -96,8 +97,9 @@ function statPath(k: Kernel, dirfd: number, pathAddr: bigint, out: bigint, flags
   else {
     const base = baseDir(k, dirfd);
     if (typeof base === "number") return E.fail(base);
-    const host = k.files.resolve(path, base);
-    const s = typeof host === "number" ? host : k.files.statHost(host);
+    const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+    const host = noFollow ? k.files.resolveNoFollow(path, base) : k.files.resolve(path, base);
+    const s = typeof host === "number" ? host : k.files.statHost(host, noFollow);
     st = typeof s === "number" ? s : encodeStat(s);
   }
   if (typeof st === "number") return E.fail(st);
@@ -139,7 +141,7 @@ export const fileSyscalls: Record<number, SyscallEntry> = {
   3: { name: "close", handler: (k, a) => (k.fds.close(int(a[0]!)) ? 0n : E.fail(E.EBADF)) },
   4: { name: "stat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, 0) },
   5: { name: "fstat", handler: sysFstat },
-  6: { name: "lstat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, 0) },
+  6: { name: "lstat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, AT_SYMLINK_NOFOLLOW) },
   21: { name: "access", handler: (k, a) => accessAt(k, AT_FDCWD, a[0]!, int(a[1]!)) },
   79: { name: "getcwd", handler: sysGetcwd },
   89: { name: "readlink", handler: (k, a) => readlinkAt(k, AT_FDCWD, a[0]!, a[1]!, int(a[2]!)) },

@@ -1,4 +1,4 @@
-/** read/write and friends on the standard streams and on read-only host files. */
+/** read/write and friends (sendfile too) on the standard streams and on read-only host files. */
 import { FdTable } from "../files.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
@@ -108,6 +108,45 @@ function sysLseek(k: Kernel, a: readonly bigint[]): bigint {
   return BigInt(f.position);
 }
 
+/** A pipe's default capacity in pages (PIPE_DEF_BUFFERS), and the page size. */
+const PIPE_PAGES = 16;
+const PAGE = 4096;
+
+/**
+ * sendfile(out_fd, in_fd, offset, count): from a host file to the standard output or error
+ * (pipes; host files are read-only). With an offset pointer the file is read from *offset,
+ * *offset moves past what was sent and the file's own offset stays; without, the file's offset
+ * moves. Checks run in Linux's order (do_sendfile, then splicing into the pipe), and one call
+ * sends at most what an empty pipe holds, as a native run into a drained pipe does.
+ */
+function sysSendfile(k: Kernel, a: readonly bigint[]): bigint {
+  const offsetAt = a[2]!;
+  if (offsetAt === 0n) return sendfile(k, int(a[0]!), int(a[1]!), undefined, a[3]!).result;
+  const v = k.readU64(offsetAt);
+  if (v === undefined) return E.fail(E.EFAULT);
+  const { result, pos } = sendfile(k, int(a[0]!), int(a[1]!), Number(BigInt.asIntN(64, v)), a[3]!);
+  return k.writeU64(offsetAt, BigInt(pos!)) ? result : E.fail(E.EFAULT); // written back even on failure, as Linux does
+}
+
+function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefined, count: bigint): { result: bigint; pos: number | undefined } {
+  const fail = (errno: number) => ({ result: E.fail(errno), pos });
+  const input = k.fds.get(inFd);
+  if (!input || input.kind === "stdout" || input.kind === "stderr") return fail(E.EBADF); // not open for reading
+  if (pos !== undefined && input.kind !== "host") return fail(E.ESPIPE);
+  if ((pos !== undefined && pos < 0) || BigInt.asIntN(64, count) < 0n) return fail(E.EINVAL);
+  const output = k.fds.get(outFd);
+  if (!output || (output.kind !== "stdout" && output.kind !== "stderr")) return fail(E.EBADF); // not open for writing
+  if (count === 0n) return { result: 0n, pos };
+  // Linux splices into the output pipe: a directory or a pipe (stdin) has nothing to splice from.
+  if (input.kind !== "host" || input.isDirectory) return fail(E.EINVAL);
+  // At most what an empty pipe of the default 16 pages takes, its first page filled from the offset on.
+  const room = PIPE_PAGES * PAGE - ((pos ?? input.position) % PAGE);
+  const data = readFd(k, inFd, count > BigInt(room) ? room : Number(count), pos);
+  if (typeof data === "number") return fail(data);
+  if (data.length > 0) k.output(output.kind, data);
+  return { result: BigInt(data.length), pos: pos === undefined ? undefined : pos + data.length };
+}
+
 const TCGETS = 0x5401n;
 const TIOCGWINSZ = 0x5413n;
 
@@ -161,5 +200,6 @@ export const ioSyscalls: Record<number, SyscallEntry> = {
   32: { name: "dup", handler: (k, a) => errOr(k.fds.dup(int(a[0]!))) },
   33: { name: "dup2", handler: (k, a) => sysDup3(k, a, false) },
   72: { name: "fcntl", handler: sysFcntl },
+  40: { name: "sendfile", handler: sysSendfile },
   292: { name: "dup3", handler: (k, a) => sysDup3(k, a, true) },
 };

@@ -1,15 +1,18 @@
 /** The Linux x86-64 syscalls jitdbg implements: number → name and handler, from the per-area files. */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { directorySyscalls } from "./directories.js";
 import { fileSyscalls } from "./files.js";
 import { ioSyscalls } from "./io.js";
 import { memorySyscalls } from "./memory.js";
 import { describeSyscall } from "./names.js";
+import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
+import { sysinfoSyscalls } from "./sysinfo.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...memorySyscalls, ...processSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */
