@@ -31,17 +31,15 @@ export const DWARF_SECTION_NAMES = [
 ] as const;
 export type DwarfSectionName = (typeof DWARF_SECTION_NAMES)[number];
 
-const ELFCOMPRESS_ZLIB = 1;
-
 /** x86-64 relocation types that appear in debug and unwind sections of gcc/clang objects. */
 const RELOCS: Record<number, { name: string; size: 4 | 8; pcrel: boolean; signed: boolean }> = {
-  1: { name: "R_X86_64_64", size: 8, pcrel: false, signed: false },
-  2: { name: "R_X86_64_PC32", size: 4, pcrel: true, signed: true },
-  10: { name: "R_X86_64_32", size: 4, pcrel: false, signed: false },
-  11: { name: "R_X86_64_32S", size: 4, pcrel: false, signed: true },
-  17: { name: "R_X86_64_DTPOFF64", size: 8, pcrel: false, signed: false },
-  21: { name: "R_X86_64_DTPOFF32", size: 4, pcrel: false, signed: true },
-  24: { name: "R_X86_64_PC64", size: 8, pcrel: true, signed: true },
+  [C.R_X86_64_64]: { name: "R_X86_64_64", size: 8, pcrel: false, signed: false },
+  [C.R_X86_64_PC32]: { name: "R_X86_64_PC32", size: 4, pcrel: true, signed: true },
+  [C.R_X86_64_32]: { name: "R_X86_64_32", size: 4, pcrel: false, signed: false },
+  [C.R_X86_64_32S]: { name: "R_X86_64_32S", size: 4, pcrel: false, signed: true },
+  [C.R_X86_64_DTPOFF64]: { name: "R_X86_64_DTPOFF64", size: 8, pcrel: false, signed: false },
+  [C.R_X86_64_DTPOFF32]: { name: "R_X86_64_DTPOFF32", size: 4, pcrel: false, signed: true },
+  [C.R_X86_64_PC64]: { name: "R_X86_64_PC64", size: 8, pcrel: true, signed: true },
 };
 
 export class DwarfSections {
@@ -97,7 +95,7 @@ function decompress(elf: ElfFile, sec: SectionHeader): Uint8Array {
     if (raw.length < 24) throw new DwarfError("DWARF_CORRUPT", `${where} is compressed but too short for its compression header`);
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const type = v.getUint32(0, true);
-    if (type !== ELFCOMPRESS_ZLIB) {
+    if (type !== C.ELFCOMPRESS_ZLIB) {
       throw new DwarfError("DWARF_UNSUPPORTED", `${where} is compressed with ELF compression type ${type}; only zlib (1) is supported — relink with --compress-debug-sections=zlib or none`);
     }
     return inflate(raw.subarray(24), where);
@@ -129,7 +127,7 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
     const symtab = elf.sections[rs.link];
     const syms = symtab ? elf.symbolsOf(symtab) : [];
     for (const r of elf.relocations(rs)) {
-      if (r.type === 0) continue;
+      if (r.type === C.R_X86_64_NONE) continue;
       const kind = RELOCS[r.type];
       const where = `${elf.path}: ${rs.name} at ${hex(r.offset)}`;
       if (!kind) {
@@ -140,7 +138,7 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
       if (sym) {
         s = sym.value;
         const target = sym.shndx > 0 && sym.shndx < C.SHN_LORESERVE ? elf.sections[sym.shndx] : undefined;
-        const isTls = r.type === 17 || r.type === 21;
+        const isTls = r.type === C.R_X86_64_DTPOFF64 || r.type === C.R_X86_64_DTPOFF32;
         if (target && !isTls) s += addrOf(target);
       }
       let value = s + r.addend;

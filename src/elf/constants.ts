@@ -1,5 +1,16 @@
 /** ELF64 constants used by jitdbg (System V gABI and the x86-64 psABI). */
 
+/** e_ident: the magic, then the class, data encoding, version and OS ABI bytes. */
+export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46] as const;
+export const EI_CLASS = 4;
+export const EI_DATA = 5;
+export const EI_VERSION = 6;
+export const ELFCLASS32 = 1;
+export const ELFCLASS64 = 2;
+export const ELFDATA2LSB = 1;
+export const EV_CURRENT = 1;
+export const ELFOSABI_SYSV = 0;
+
 export const ET_REL = 1;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
@@ -51,6 +62,9 @@ export const SHF_X86_64_LARGE = 0x10000000;
 
 export const GRP_COMDAT = 1;
 
+/** Elf64_Chdr.ch_type of SHF_COMPRESSED sections. */
+export const ELFCOMPRESS_ZLIB = 1;
+
 export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;
 export const SHN_ABS = 0xfff1;
@@ -70,6 +84,94 @@ export const STT_FILE = 4;
 export const STT_COMMON = 5;
 export const STT_TLS = 6;
 export const STT_GNU_IFUNC = 10;
+
+/** x86-64 relocation types (psABI table 4.9 and the TLS supplement). */
+export const R_X86_64_NONE = 0;
+export const R_X86_64_64 = 1;
+export const R_X86_64_PC32 = 2;
+export const R_X86_64_GOT32 = 3;
+export const R_X86_64_PLT32 = 4;
+export const R_X86_64_COPY = 5;
+export const R_X86_64_GLOB_DAT = 6;
+export const R_X86_64_JUMP_SLOT = 7;
+export const R_X86_64_RELATIVE = 8;
+export const R_X86_64_GOTPCREL = 9;
+export const R_X86_64_32 = 10;
+export const R_X86_64_32S = 11;
+export const R_X86_64_16 = 12;
+export const R_X86_64_PC16 = 13;
+export const R_X86_64_8 = 14;
+export const R_X86_64_PC8 = 15;
+export const R_X86_64_DTPMOD64 = 16;
+export const R_X86_64_DTPOFF64 = 17;
+export const R_X86_64_TPOFF64 = 18;
+export const R_X86_64_TLSGD = 19;
+export const R_X86_64_TLSLD = 20;
+export const R_X86_64_DTPOFF32 = 21;
+export const R_X86_64_GOTTPOFF = 22;
+export const R_X86_64_TPOFF32 = 23;
+export const R_X86_64_PC64 = 24;
+export const R_X86_64_GOTOFF64 = 25;
+export const R_X86_64_GOTPC32 = 26;
+export const R_X86_64_GOT64 = 27;
+export const R_X86_64_GOTPCREL64 = 28;
+export const R_X86_64_GOTPC64 = 29;
+export const R_X86_64_GOTPLT64 = 30;
+export const R_X86_64_PLTOFF64 = 31;
+export const R_X86_64_SIZE32 = 32;
+export const R_X86_64_SIZE64 = 33;
+export const R_X86_64_GOTPC32_TLSDESC = 34;
+export const R_X86_64_TLSDESC_CALL = 35;
+export const R_X86_64_TLSDESC = 36;
+export const R_X86_64_IRELATIVE = 37;
+export const R_X86_64_RELATIVE64 = 38;
+export const R_X86_64_GOTPCRELX = 41;
+export const R_X86_64_REX_GOTPCRELX = 42;
+
+/** Their names, by type number. */
+export const R_X86_64_NAMES: Readonly<Record<number, string>> = {
+  [R_X86_64_NONE]: "R_X86_64_NONE",
+  [R_X86_64_64]: "R_X86_64_64",
+  [R_X86_64_PC32]: "R_X86_64_PC32",
+  [R_X86_64_GOT32]: "R_X86_64_GOT32",
+  [R_X86_64_PLT32]: "R_X86_64_PLT32",
+  [R_X86_64_COPY]: "R_X86_64_COPY",
+  [R_X86_64_GLOB_DAT]: "R_X86_64_GLOB_DAT",
+  [R_X86_64_JUMP_SLOT]: "R_X86_64_JUMP_SLOT",
+  [R_X86_64_RELATIVE]: "R_X86_64_RELATIVE",
+  [R_X86_64_GOTPCREL]: "R_X86_64_GOTPCREL",
+  [R_X86_64_32]: "R_X86_64_32",
+  [R_X86_64_32S]: "R_X86_64_32S",
+  [R_X86_64_16]: "R_X86_64_16",
+  [R_X86_64_PC16]: "R_X86_64_PC16",
+  [R_X86_64_8]: "R_X86_64_8",
+  [R_X86_64_PC8]: "R_X86_64_PC8",
+  [R_X86_64_DTPMOD64]: "R_X86_64_DTPMOD64",
+  [R_X86_64_DTPOFF64]: "R_X86_64_DTPOFF64",
+  [R_X86_64_TPOFF64]: "R_X86_64_TPOFF64",
+  [R_X86_64_TLSGD]: "R_X86_64_TLSGD",
+  [R_X86_64_TLSLD]: "R_X86_64_TLSLD",
+  [R_X86_64_DTPOFF32]: "R_X86_64_DTPOFF32",
+  [R_X86_64_GOTTPOFF]: "R_X86_64_GOTTPOFF",
+  [R_X86_64_TPOFF32]: "R_X86_64_TPOFF32",
+  [R_X86_64_PC64]: "R_X86_64_PC64",
+  [R_X86_64_GOTOFF64]: "R_X86_64_GOTOFF64",
+  [R_X86_64_GOTPC32]: "R_X86_64_GOTPC32",
+  [R_X86_64_GOT64]: "R_X86_64_GOT64",
+  [R_X86_64_GOTPCREL64]: "R_X86_64_GOTPCREL64",
+  [R_X86_64_GOTPC64]: "R_X86_64_GOTPC64",
+  [R_X86_64_GOTPLT64]: "R_X86_64_GOTPLT64",
+  [R_X86_64_PLTOFF64]: "R_X86_64_PLTOFF64",
+  [R_X86_64_SIZE32]: "R_X86_64_SIZE32",
+  [R_X86_64_SIZE64]: "R_X86_64_SIZE64",
+  [R_X86_64_GOTPC32_TLSDESC]: "R_X86_64_GOTPC32_TLSDESC",
+  [R_X86_64_TLSDESC_CALL]: "R_X86_64_TLSDESC_CALL",
+  [R_X86_64_TLSDESC]: "R_X86_64_TLSDESC",
+  [R_X86_64_IRELATIVE]: "R_X86_64_IRELATIVE",
+  [R_X86_64_RELATIVE64]: "R_X86_64_RELATIVE64",
+  [R_X86_64_GOTPCRELX]: "R_X86_64_GOTPCRELX",
+  [R_X86_64_REX_GOTPCRELX]: "R_X86_64_REX_GOTPCRELX",
+};
 
 export const AT_NULL = 0;
 export const AT_PHDR = 3;

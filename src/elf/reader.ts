@@ -183,14 +183,14 @@ export class ElfFile {
 
   private readHeader(): ElfHeader {
     const b = this.bytes;
-    if (b.length < 4 || b[0] !== 0x7f || b[1] !== 0x45 || b[2] !== 0x4c || b[3] !== 0x46) {
+    if (b.length < 4 || C.ELF_MAGIC.some((m, i) => b[i] !== m)) {
       throw this.error("ELF_NOT_ELF", "not an ELF file (no \\x7fELF magic)");
     }
     if (b.length < EHDR_SIZE) throw this.error("ELF_TRUNCATED", `file is truncated: ${b.length} bytes, the ELF header alone needs ${EHDR_SIZE}`);
-    if (b[4] === 1) throw this.error("ELF_CLASS", "32-bit ELF; jitdbg runs only 64-bit x86-64 programs (build with -m64)");
-    if (b[4] !== 2) throw this.error("ELF_CORRUPT", `bad ELF class byte ${b[4]} (expected 2 for ELF64)`);
-    if (b[5] !== 1) throw this.error("ELF_ENDIAN", "big-endian ELF; jitdbg runs only little-endian x86-64 programs");
-    if (b[6] !== 1) throw this.error("ELF_CORRUPT", `bad ELF version byte ${b[6]} (expected 1)`);
+    if (b[C.EI_CLASS] === C.ELFCLASS32) throw this.error("ELF_CLASS", "32-bit ELF; jitdbg runs only 64-bit x86-64 programs (build with -m64)");
+    if (b[C.EI_CLASS] !== C.ELFCLASS64) throw this.error("ELF_CORRUPT", `bad ELF class byte ${b[C.EI_CLASS]} (expected ${C.ELFCLASS64} for ELF64)`);
+    if (b[C.EI_DATA] !== C.ELFDATA2LSB) throw this.error("ELF_ENDIAN", "big-endian ELF; jitdbg runs only little-endian x86-64 programs");
+    if (b[C.EI_VERSION] !== C.EV_CURRENT) throw this.error("ELF_CORRUPT", `bad ELF version byte ${b[C.EI_VERSION]} (expected ${C.EV_CURRENT})`);
     const v = this.view;
     const h: ElfHeader = {
       type: v.getUint16(16, true),

@@ -167,7 +167,7 @@ export function writeRelocatable(obj: RelocatableObject): Uint8Array {
   const buf = Buffer.alloc(total);
 
   // ELF header.
-  buf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0], 0); // ELFCLASS64, little-endian, version 1, System V ABI
+  buf.set([...C.ELF_MAGIC, C.ELFCLASS64, C.ELFDATA2LSB, C.EV_CURRENT, C.ELFOSABI_SYSV], 0);
   buf.writeUInt16LE(C.ET_REL, 16);
   buf.writeUInt16LE(C.EM_X86_64, 18);
   buf.writeUInt32LE(1, 20);

@@ -5,7 +5,7 @@
  */
 import * as C from "../elf/constants.js";
 import { writeRelocatable, type WriterSymbol } from "../elf/writer.js";
-import { RELOC, type Asm } from "./codegen/asm.js";
+import type { Asm } from "./codegen/asm.js";
 import { buildEhFrame } from "./codegen/eh-frame.js";
 import type { FunctionCode } from "./codegen/x86_64.js";
 
@@ -23,7 +23,7 @@ export interface BuiltObject {
   externals: string[];
 }
 
-const TLS_RELOCS = new Set<number>([RELOC.R_X86_64_TLSGD, RELOC.R_X86_64_GOTTPOFF]);
+const TLS_RELOCS = new Set<number>([C.R_X86_64_TLSGD, C.R_X86_64_GOTTPOFF]);
 
 export function buildObject(parts: ObjectParts): BuiltObject {
   const eh = buildEhFrame(parts.functions);

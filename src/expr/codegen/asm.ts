@@ -3,6 +3,7 @@
  * with rel32 labels and relocations recorded as ELF RELA entries. Everything is encoded in its
  * long form (rel32 jumps, disp32 unless 0/disp8) — correctness and predictability over size.
  */
+import * as RELOC from "../../elf/constants.js";
 
 export enum R {
   rax = 0, rcx = 1, rdx = 2, rbx = 3, rsp = 4, rbp = 5, rsi = 6, rdi = 7,
@@ -11,17 +12,6 @@ export enum R {
 
 /** SSE registers share the numbering 0..15. */
 export type Xmm = number;
-
-/** x86-64 ELF relocation types the compiler emits (psABI table 4.9, TLS supplement). */
-export const RELOC = {
-  R_X86_64_64: 1,
-  R_X86_64_PC32: 2,
-  R_X86_64_PLT32: 4,
-  R_X86_64_GOTPCREL: 9,
-  R_X86_64_TLSGD: 19,
-  R_X86_64_GOTTPOFF: 22,
-  R_X86_64_REX_GOTPCRELX: 42,
-} as const;
 
 /** Relocation target: a named symbol, or a section (through its section symbol). */
 export type RelocTarget = { symbol: string } | { section: string };

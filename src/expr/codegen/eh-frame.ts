@@ -3,7 +3,8 @@
  * rsp+8 at entry) and one FDE per function describing `push rbp; mov rbp, rsp; ... leave; ret`,
  * so an unwinder stepping out of JIT code finds the caller.
  */
-import { RELOC, type AsmReloc } from "./asm.js";
+import * as RELOC from "../../elf/constants.js";
+import type { AsmReloc } from "./asm.js";
 import type { FunctionCode } from "./x86_64.js";
 
 const DW_CFA_advance_loc = 0x40;

@@ -4,11 +4,12 @@
  * counts those pushes so every call sees rsp 16-byte aligned. Integers in rax are kept normalized
  * (sign- or zero-extended from their C type's width), so 64-bit compares and divides are exact.
  */
+import * as RELOC from "../../elf/constants.js";
 import { FrameLayout } from "../frame.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "../ir.js";
 import { T, intOf, sizeOf, unqual, type CType } from "../types.js";
 import { classifyAggregate, INT_ARG_REGS, SSE_ARG_REGS, valueClass } from "./abi.js";
-import { Asm, R, RELOC, type Cond, type Mem, type RelocTarget } from "./asm.js";
+import { Asm, R, type Cond, type Mem, type RelocTarget } from "./asm.js";
 
 export type CodeModel = "small-pic" | "small" | "large";
 

@@ -15,8 +15,6 @@ import type { Image } from "../../inferior/images.js";
 import type { InferiorSymbol, SymbolResolver } from "../../jit/resolver.js";
 import type { LibrarySymbols } from "./library-symbols.js";
 
-const R_X86_64_IRELATIVE = 37;
-
 export interface ProgramImage {
   file: ElfFile;
   bias: bigint;
@@ -118,7 +116,7 @@ export class InferiorSymbols implements SymbolResolver {
       const { file, bias } = this.image;
       for (const sec of file.sections) {
         if (sec.type !== C.SHT_RELA) continue;
-        for (const r of file.relocations(sec)) if (r.type === R_X86_64_IRELATIVE) this.irelative.set(r.addend + bias, r.offset + bias);
+        for (const r of file.relocations(sec)) if (r.type === C.R_X86_64_IRELATIVE) this.irelative.set(r.addend + bias, r.offset + bias);
       }
     }
     const slot = this.irelative.get(resolver);

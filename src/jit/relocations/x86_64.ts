@@ -3,6 +3,7 @@
  * TLS supplement): how the value is computed, how wide the field is, and which range it must fit.
  * The linker never truncates: a value outside the row's range is an overflow error.
  */
+import * as C from "../../elf/constants.js";
 
 /** Values a row may combine; the linker fills only what the row's `needs` asks for. */
 export interface RelocValues {
@@ -96,92 +97,47 @@ export function computeNum(f: Formula, v: NumValues): number {
   }
 }
 
-export const R_X86_64_NONE = 0;
-export const R_X86_64_64 = 1;
-export const R_X86_64_PC32 = 2;
-export const R_X86_64_GOT32 = 3;
-export const R_X86_64_PLT32 = 4;
-export const R_X86_64_GOTPCREL = 9;
-export const R_X86_64_32 = 10;
-export const R_X86_64_32S = 11;
-export const R_X86_64_DTPOFF64 = 17;
-export const R_X86_64_TPOFF64 = 18;
-export const R_X86_64_TLSGD = 19;
-export const R_X86_64_TLSLD = 20;
-export const R_X86_64_DTPOFF32 = 21;
-export const R_X86_64_GOTTPOFF = 22;
-export const R_X86_64_TPOFF32 = 23;
-export const R_X86_64_PC64 = 24;
-export const R_X86_64_GOTOFF64 = 25;
-export const R_X86_64_GOTPC32 = 26;
-export const R_X86_64_GOT64 = 27;
-export const R_X86_64_GOTPCREL64 = 28;
-export const R_X86_64_GOTPC64 = 29;
-export const R_X86_64_GOTPLT64 = 30;
-export const R_X86_64_PLTOFF64 = 31;
-export const R_X86_64_SIZE32 = 32;
-export const R_X86_64_SIZE64 = 33;
-export const R_X86_64_GOTPCRELX = 41;
-export const R_X86_64_REX_GOTPCRELX = 42;
-
-const rows: RelocKind[] = [
-  { type: R_X86_64_NONE, name: "R_X86_64_NONE", width: 0, check: "none", formula: "none" },
-  { type: R_X86_64_64, name: "R_X86_64_64", width: 8, check: "none", formula: "S+A" },
-  { type: R_X86_64_PC32, name: "R_X86_64_PC32", width: 4, check: "signed32", pcRelative: true, formula: "S+A-P" },
-  { type: R_X86_64_GOT32, name: "R_X86_64_GOT32", width: 4, check: "signed32", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
-  { type: R_X86_64_PLT32, name: "R_X86_64_PLT32", width: 4, check: "signed32", plt: true, pcRelative: true, formula: "L+A-P" },
-  { type: R_X86_64_GOTPCREL, name: "R_X86_64_GOTPCREL", width: 4, check: "signed32", got: "address", pcRelative: true, formula: "GE+A-P" },
-  { type: R_X86_64_32, name: "R_X86_64_32", width: 4, check: "unsigned32", formula: "S+A" },
-  { type: R_X86_64_32S, name: "R_X86_64_32S", width: 4, check: "signed32", formula: "S+A" },
-  { type: R_X86_64_DTPOFF64, name: "R_X86_64_DTPOFF64", width: 8, check: "none", tls: true, formula: "DTPOFF+A" },
-  { type: R_X86_64_TPOFF64, name: "R_X86_64_TPOFF64", width: 8, check: "none", tls: true, formula: "TPOFF+A" },
-  { type: R_X86_64_TLSGD, name: "R_X86_64_TLSGD", width: 4, check: "signed32", got: "tlsgd", pcRelative: true, tls: true, formula: "GE+A-P" },
-  { type: R_X86_64_TLSLD, name: "R_X86_64_TLSLD", width: 4, check: "signed32", got: "tlsld", pcRelative: true, tls: true, formula: "GE+A-P" },
-  { type: R_X86_64_DTPOFF32, name: "R_X86_64_DTPOFF32", width: 4, check: "signed32", tls: true, formula: "DTPOFF+A" },
-  { type: R_X86_64_GOTTPOFF, name: "R_X86_64_GOTTPOFF", width: 4, check: "signed32", got: "tpoff", pcRelative: true, tls: true, formula: "GE+A-P" },
-  { type: R_X86_64_TPOFF32, name: "R_X86_64_TPOFF32", width: 4, check: "signed32", tls: true, formula: "TPOFF+A" },
-  { type: R_X86_64_PC64, name: "R_X86_64_PC64", width: 8, check: "none", pcRelative: true, formula: "S+A-P" },
-  { type: R_X86_64_GOTOFF64, name: "R_X86_64_GOTOFF64", width: 8, check: "none", usesGotBase: true, formula: "S+A-GOT" },
-  { type: R_X86_64_GOTPC32, name: "R_X86_64_GOTPC32", width: 4, check: "signed32", usesGotBase: true, pcRelative: true, formula: "GOT+A-P" },
-  { type: R_X86_64_GOT64, name: "R_X86_64_GOT64", width: 8, check: "none", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
-  { type: R_X86_64_GOTPCREL64, name: "R_X86_64_GOTPCREL64", width: 8, check: "none", got: "address", pcRelative: true, formula: "GE+A-P" },
-  { type: R_X86_64_GOTPC64, name: "R_X86_64_GOTPC64", width: 8, check: "none", usesGotBase: true, pcRelative: true, formula: "GOT+A-P" },
-  { type: R_X86_64_GOTPLT64, name: "R_X86_64_GOTPLT64", width: 8, check: "none", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
-  { type: R_X86_64_PLTOFF64, name: "R_X86_64_PLTOFF64", width: 8, check: "none", usesGotBase: true, formula: "L+A-GOT" },
-  { type: R_X86_64_SIZE32, name: "R_X86_64_SIZE32", width: 4, check: "unsigned32", formula: "Z+A" },
-  { type: R_X86_64_SIZE64, name: "R_X86_64_SIZE64", width: 8, check: "none", formula: "Z+A" },
-  { type: R_X86_64_GOTPCRELX, name: "R_X86_64_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, formula: "GE+A-P" },
-  { type: R_X86_64_REX_GOTPCRELX, name: "R_X86_64_REX_GOTPCRELX", width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, formula: "GE+A-P" },
+/** One row per applied type; each row's name comes from src/elf/constants.ts. */
+const rows: Omit<RelocKind, "name">[] = [
+  { type: C.R_X86_64_NONE, width: 0, check: "none", formula: "none" },
+  { type: C.R_X86_64_64, width: 8, check: "none", formula: "S+A" },
+  { type: C.R_X86_64_PC32, width: 4, check: "signed32", pcRelative: true, formula: "S+A-P" },
+  { type: C.R_X86_64_GOT32, width: 4, check: "signed32", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
+  { type: C.R_X86_64_PLT32, width: 4, check: "signed32", plt: true, pcRelative: true, formula: "L+A-P" },
+  { type: C.R_X86_64_GOTPCREL, width: 4, check: "signed32", got: "address", pcRelative: true, formula: "GE+A-P" },
+  { type: C.R_X86_64_32, width: 4, check: "unsigned32", formula: "S+A" },
+  { type: C.R_X86_64_32S, width: 4, check: "signed32", formula: "S+A" },
+  { type: C.R_X86_64_DTPOFF64, width: 8, check: "none", tls: true, formula: "DTPOFF+A" },
+  { type: C.R_X86_64_TPOFF64, width: 8, check: "none", tls: true, formula: "TPOFF+A" },
+  { type: C.R_X86_64_TLSGD, width: 4, check: "signed32", got: "tlsgd", pcRelative: true, tls: true, formula: "GE+A-P" },
+  { type: C.R_X86_64_TLSLD, width: 4, check: "signed32", got: "tlsld", pcRelative: true, tls: true, formula: "GE+A-P" },
+  { type: C.R_X86_64_DTPOFF32, width: 4, check: "signed32", tls: true, formula: "DTPOFF+A" },
+  { type: C.R_X86_64_GOTTPOFF, width: 4, check: "signed32", got: "tpoff", pcRelative: true, tls: true, formula: "GE+A-P" },
+  { type: C.R_X86_64_TPOFF32, width: 4, check: "signed32", tls: true, formula: "TPOFF+A" },
+  { type: C.R_X86_64_PC64, width: 8, check: "none", pcRelative: true, formula: "S+A-P" },
+  { type: C.R_X86_64_GOTOFF64, width: 8, check: "none", usesGotBase: true, formula: "S+A-GOT" },
+  { type: C.R_X86_64_GOTPC32, width: 4, check: "signed32", usesGotBase: true, pcRelative: true, formula: "GOT+A-P" },
+  { type: C.R_X86_64_GOT64, width: 8, check: "none", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
+  { type: C.R_X86_64_GOTPCREL64, width: 8, check: "none", got: "address", pcRelative: true, formula: "GE+A-P" },
+  { type: C.R_X86_64_GOTPC64, width: 8, check: "none", usesGotBase: true, pcRelative: true, formula: "GOT+A-P" },
+  { type: C.R_X86_64_GOTPLT64, width: 8, check: "none", got: "address", usesGotBase: true, formula: "GE-GOT+A" },
+  { type: C.R_X86_64_PLTOFF64, width: 8, check: "none", usesGotBase: true, formula: "L+A-GOT" },
+  { type: C.R_X86_64_SIZE32, width: 4, check: "unsigned32", formula: "Z+A" },
+  { type: C.R_X86_64_SIZE64, width: 8, check: "none", formula: "Z+A" },
+  { type: C.R_X86_64_GOTPCRELX, width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, formula: "GE+A-P" },
+  { type: C.R_X86_64_REX_GOTPCRELX, width: 4, check: "signed32", got: "address", relaxable: true, pcRelative: true, formula: "GE+A-P" },
 ];
 
 /** Indexed by type number for the hot loop. */
 const table: (RelocKind | undefined)[] = [];
-for (const r of rows) table[r.type] = r;
+for (const r of rows) table[r.type] = { ...r, name: C.R_X86_64_NAMES[r.type]! };
 
 export function relocKind(type: number): RelocKind | undefined {
   return table[type];
 }
 
-/** Names of types we know but do not apply, for a precise error. */
-const unsupportedNames: Record<number, string> = {
-  5: "R_X86_64_COPY",
-  6: "R_X86_64_GLOB_DAT",
-  7: "R_X86_64_JUMP_SLOT",
-  8: "R_X86_64_RELATIVE",
-  12: "R_X86_64_16",
-  13: "R_X86_64_PC16",
-  14: "R_X86_64_8",
-  15: "R_X86_64_PC8",
-  16: "R_X86_64_DTPMOD64",
-  34: "R_X86_64_GOTPC32_TLSDESC",
-  35: "R_X86_64_TLSDESC_CALL",
-  36: "R_X86_64_TLSDESC",
-  37: "R_X86_64_IRELATIVE",
-  38: "R_X86_64_RELATIVE64",
-};
-
 export function relocTypeName(type: number): string {
-  return table[type]?.name ?? unsupportedNames[type] ?? `relocation type ${type}`;
+  return C.R_X86_64_NAMES[type] ?? `relocation type ${type}`;
 }
 
 const INT32_MIN = -(1n << 31n);
