@@ -20,7 +20,7 @@ commands:
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   demo: demoCommand,
-  rtdyld: async (argv) => (await import("../jit/cli-rtdyld.js")).rtdyldCommand(argv),
+  rtdyld: async (argv) => (await import("./rtdyld.js")).rtdyldCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,9 +10,10 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PROT_READ, PROT_WRITE } from "../emu/cpu.js";
+import * as C from "../elf/constants.js";
 import { ElfFile } from "../elf/reader.js";
 import { JitdbgError } from "../errors.js";
-import { JitSession } from "./session.js";
+import { JitSession } from "../jit/session.js";
 
 interface RtdyldArgs {
   entry: string;
@@ -64,7 +65,7 @@ export async function rtdyldCommand(argv: string[]): Promise<number> {
   let mode: "bare" | "process" = "bare";
   if (opts.host) {
     const file = ElfFile.parse(readInput(opts.host), opts.host);
-    if (file.symbols().some((s) => s.name === "main" && s.shndx !== 0)) mode = "process";
+    if (file.symbols().some((s) => s.name === "main" && s.shndx !== C.SHN_UNDEF)) mode = "process";
   }
   const session = JitSession.create({
     seed: opts.seed,

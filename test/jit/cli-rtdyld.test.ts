@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { rtdyldCommand } from "../../src/jit/cli-rtdyld.js";
+import { rtdyldCommand } from "../../src/cli/rtdyld.js";
 import { compileFixture, runNative } from "../helpers/compile.js";
 import { corpusObjects, hostExecutable, nativeResult } from "./corpus-helpers.js";
 

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as C from "../../src/elf/constants.js";
 import { ElfFile } from "../../src/elf/reader.js";
 import { JitdbgError } from "../../src/errors.js";
-import { rtdyldCommand } from "../../src/jit/cli-rtdyld.js";
+import { rtdyldCommand } from "../../src/cli/rtdyld.js";
 import { ElfSymbolResolver } from "../../src/jit/resolver.js";
 import { JitSession } from "../../src/jit/session.js";
 import { compileFixture, hasCompiler, runNative } from "../helpers/compile.js";
@@ -18,7 +18,6 @@ import { compileFixture, hasCompiler, runNative } from "../helpers/compile.js";
 const IFUNCS = ["strlen", "memcpy", "memset", "strchr", "floor"];
 const FLAG_SETS = [["-O2", "-fno-pic"], ["-O2", "-fPIC"], ["-O1", "-mcmodel=large"]];
 const COMPILERS = ["gcc", ...(hasCompiler("clang") ? ["clang"] : [])];
-const R_X86_64_IRELATIVE = 37;
 
 function host(): string {
   return compileFixture("jit/host_ifunc.c", { flags: ["-O2", "-static"] });
@@ -113,7 +112,7 @@ describe("host indirect functions under jitdbg rtdyld --host", () => {
       const slotOf = new Map<bigint, bigint>();
       for (const sec of file.sections) {
         if (sec.type !== C.SHT_RELA) continue;
-        for (const r of file.relocations(sec)) if (r.type === R_X86_64_IRELATIVE) slotOf.set(r.addend + proc.image.bias, r.offset + proc.image.bias);
+        for (const r of file.relocations(sec)) if (r.type === C.R_X86_64_IRELATIVE) slotOf.set(r.addend + proc.image.bias, r.offset + proc.image.bias);
       }
       for (const name of IFUNCS) {
         const resolver = resolverOf.get(name)!;
