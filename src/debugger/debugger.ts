@@ -481,7 +481,7 @@ export class Debugger {
   private conditionEvaluator(): ConditionEvaluator {
     return {
       condition: async (expr) => this.inspector.condition(expr, 0),
-      format: async (expr) => this.inspector.evaluate(expr, 0).value,
+      format: async (expr) => this.inspector.evaluate(expr, 0, { context: "condition" }).value,
     };
   }
 

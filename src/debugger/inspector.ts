@@ -133,10 +133,13 @@ export class Inspector {
 
   /**
    * Evaluates an expression: compiled and run in the inferior (repl, watch, clipboard, variables,
-   * or no context), or by the interpreter, which never has side effects (hover).
+   * or no context), or by the interpreter, which never has side effects (hover, and logpoints
+   * before the program's thread exists).
    */
   evaluate(expr: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
-    if (this.compiled && format.context !== "hover") return this.compiled.evaluateView(expr, frameIndex, format);
+    // A logpoint's values ("condition" context) before the program's thread exists: interpreted, as its condition is.
+    const compiled = format.context === "condition" ? this.compiled?.available() : format.context !== "hover";
+    if (this.compiled && compiled) return this.compiled.evaluateView(expr, frameIndex, format);
     const r = this.interpret(expr, frameIndex);
     return this.view(frameIndex, expr, r.value, expr, format);
   }

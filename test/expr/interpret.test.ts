@@ -184,4 +184,18 @@ describe.skipIf(!hasCompiler("gcc"))("conditions before the program's thread exi
       dbg.close();
     }
   });
+
+  it("a conditional logpoint in the C runtime's start-up, before the thread pointer is set, is interpreted", async () => {
+    const exe = compileFixture("expr/interpret.c", { flags: ["-static", "-O0", "-g"] });
+    const { dbg, output } = launch(exe);
+    try {
+      const [bp] = dbg.setFunctionBreakpoints([{ name: "__libc_start_main", condition: "uint_big + uint_big == 3705032704u", logMessage: "start-up: {ush * ush} {fl.ul3 - 7} {col} {neg < 1u}" }]);
+      expect(bp!.verified).toBe(true);
+      expect((await dbg.start()).reason).toBe("exited");
+      expect(output.join("")).toContain("start-up: -69967296 -1 BLUE 0\n");
+      expect(bp!.hits).toBe(1);
+    } finally {
+      dbg.close();
+    }
+  });
 });
