@@ -121,10 +121,7 @@ class Interpreter {
   private object(te: TExpr): Obj {
     switch (te.k) {
       case "place": return { k: "obj", loc: this.placeLocation(te.place, te.type, te.pos) };
-      case "deref": {
-        const p = this.scalar(te.ptr);
-        return { k: "obj", loc: { kind: "memory", address: U64(p.k === "int" ? p.v : 0n) } };
-      }
+      case "deref": return { k: "obj", loc: { kind: "memory", address: U64(this.int(te.ptr)) } };
       case "member": {
         const base = this.object(te.base);
         if (te.bitSize !== undefined) {
