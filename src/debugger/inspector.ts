@@ -154,7 +154,7 @@ export class Inspector {
     }
     if (r.kind !== "value" || r.value.location.kind !== "memory" || r.value.bits) return undefined;
     const t = unqual(r.type);
-    const scalar = t.kind === "int" || t.kind === "enum" || t.kind === "pointer";
+    const scalar = t.kind === "int" || t.kind === "enum" || t.kind === "pointer" || t.kind === "float";
     const size = sizeOf(t) ?? 0;
     if (!scalar || size < 1 || size > 8) return undefined;
     const address = r.value.location.address;

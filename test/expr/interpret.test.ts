@@ -157,6 +157,9 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
     expect(dbg.inspector.watchable("arr[2]", 0)).toEqual({ address: at("arr[2]"), size: 4 });
     expect(dbg.inspector.watchable("head->next", 0)).toEqual({ address: at("head->next"), size: 8 });
     expect(dbg.inspector.watchable("ush", 0)).toEqual({ address: at("ush"), size: 2 });
+    expect(dbg.inspector.watchable("dbl", 0)).toEqual({ address: at("dbl"), size: 8 });
+    expect(dbg.inspector.watchable("flt", 0)).toEqual({ address: at("flt"), size: 4 });
+    expect(dbg.inspector.watchable("col", 0)).toEqual({ address: at("col"), size: 4 });
     expect(dbg.inspector.watchable("fl", 0)).toBeUndefined();
     expect(dbg.inspector.watchable("fl.u3", 0)).toBeUndefined();
     expect(dbg.inspector.watchable("neg + 1", 0)).toBeUndefined();
