@@ -14,8 +14,9 @@ import * as C from "../elf/constants.js";
 import { ElfFile } from "../elf/reader.js";
 import { JitdbgError } from "../errors.js";
 import { JitSession } from "../jit/session.js";
+import { parseCommandArgs } from "./args.js";
 
-interface RtdyldArgs {
+export interface RtdyldArgs {
   entry: string;
   showTimes: boolean;
   host?: string;
@@ -26,30 +27,28 @@ interface RtdyldArgs {
 
 const USAGE = "usage: jitdbg rtdyld [--entry NAME] [--show-times] [--host ELF] [--seed N] obj.o... [--args ARG...]";
 
-function parse(argv: string[]): RtdyldArgs {
-  const out: RtdyldArgs = { entry: "main", showTimes: false, objects: [], args: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const eq = a.indexOf("=");
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new JitdbgError("CLI_USAGE", `${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (a === "--args") {
-      out.args = argv.slice(i + 1);
-      break;
-    } else if (a === "--entry" || a.startsWith("--entry=")) out.entry = value();
-    else if (a === "--host" || a.startsWith("--host=")) out.host = value();
-    else if (a === "--seed" || a.startsWith("--seed=")) out.seed = BigInt(value());
-    else if (a === "--show-times") out.showTimes = true;
-    else if (a === "--execute" || a === "-execute") continue; // llvm-rtdyld's action flag: the only one we have
-    else if (a.startsWith("-")) throw new JitdbgError("CLI_USAGE", `unknown option ${a}\n${USAGE}`);
-    else out.objects.push(a);
-  }
+/** llvm-rtdyld's options: objects anywhere among them, everything after --args passed to the entry. */
+export function parseRtdyldArgs(argv: string[]): RtdyldArgs {
+  const a = parseCommandArgs(argv, {
+    options: { entry: { type: "string" }, host: { type: "string" }, seed: { type: "string" }, "show-times": { type: "boolean" }, execute: { type: "boolean" }, args: { type: "boolean" } },
+    restAfter: "args",
+    ignore: ["-execute"], // llvm-rtdyld's action flag, --execute or -execute: the only one we have
+    unknown: (arg) => `unknown option ${arg}\n${USAGE}`,
+    needsValue: (arg) => `${arg} needs a value\n${USAGE}`,
+  });
+  const last = (name: string): string | undefined => a.strings.get(name)?.at(-1);
+  const seed = last("seed");
+  const out: RtdyldArgs = { entry: last("entry") ?? "main", showTimes: a.flags.has("show-times"), host: last("host"), seed: seed === undefined ? undefined : parseSeed(seed), objects: a.positionals, args: a.rest };
   if (out.objects.length === 0) throw new JitdbgError("CLI_USAGE", `no object files given\n${USAGE}`);
   return out;
+}
+
+function parseSeed(text: string): bigint {
+  try {
+    return BigInt(text);
+  } catch {
+    throw new JitdbgError("CLI_USAGE", `--seed needs an integer, not "${text}"\n${USAGE}`);
+  }
 }
 
 function readInput(path: string): Uint8Array {
@@ -61,7 +60,7 @@ function readInput(path: string): Uint8Array {
 }
 
 export async function rtdyldCommand(argv: string[]): Promise<number> {
-  const opts = parse(argv);
+  const opts = parseRtdyldArgs(argv);
   let mode: "bare" | "process" = "bare";
   if (opts.host) {
     const file = ElfFile.parse(readInput(opts.host), opts.host);

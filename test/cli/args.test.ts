@@ -4,9 +4,11 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { demoCommand } from "../../src/cli/demo.js";
+import { parseRtdyldArgs } from "../../src/cli/rtdyld.js";
 import { parseRunArgs } from "../../src/cli/run.js";
 
 const RUN_HELP = "(see `jitdbg run --help`)";
+const RTDYLD_USAGE = "usage: jitdbg rtdyld [--entry NAME] [--show-times] [--host ELF] [--seed N] obj.o... [--args ARG...]";
 
 describe("jitdbg run options", () => {
   it("stops at the program: what follows is the program's argv, dashes and all", () => {
@@ -59,5 +61,34 @@ describe("jitdbg demo options", () => {
   it("takes no other argument", async () => {
     await expect(demoCommand(["--fast"])).rejects.toMatchObject({ code: "CLI_USAGE", message: "unknown option --fast for demo (see `jitdbg demo --help`)" });
     await expect(demoCommand(["again"])).rejects.toMatchObject({ code: "CLI_USAGE", message: "demo takes no arguments, got again (see `jitdbg demo --help`)" });
+  });
+});
+
+describe("jitdbg rtdyld options", () => {
+  it("objects anywhere among the options, llvm-rtdyld's -execute ignored, everything after --args passed on", () => {
+    expect(parseRtdyldArgs(["a.o", "--entry", "go", "-execute", "b.o", "--host=h", "--seed", "7", "--show-times", "--execute", "--args", "x", "--entry", "-execute"])).toEqual({
+      entry: "go",
+      showTimes: true,
+      host: "h",
+      seed: 7n,
+      objects: ["a.o", "b.o"],
+      args: ["x", "--entry", "-execute"],
+    });
+    expect(parseRtdyldArgs(["a.o"])).toEqual({ entry: "main", showTimes: false, host: undefined, seed: undefined, objects: ["a.o"], args: [] });
+    expect(parseRtdyldArgs(["--entry=", "--seed=0x10", "a.o"])).toMatchObject({ entry: "", seed: 16n });
+    expect(parseRtdyldArgs(["--entry", "--args", "a.o"])).toMatchObject({ entry: "--args", objects: ["a.o"], args: [] });
+  });
+
+  it.each([
+    [["--bogus", "a.o"], `unknown option --bogus\n${RTDYLD_USAGE}`],
+    [["--show-times=1", "a.o"], `unknown option --show-times=1\n${RTDYLD_USAGE}`],
+    [["-e", "a.o"], `unknown option -e\n${RTDYLD_USAGE}`],
+    [["--", "a.o"], `unknown option --\n${RTDYLD_USAGE}`],
+    [["a.o", "--entry"], `--entry needs a value\n${RTDYLD_USAGE}`],
+    [["a.o", "--seed", "many"], `--seed needs an integer, not "many"\n${RTDYLD_USAGE}`],
+    [["--show-times"], `no object files given\n${RTDYLD_USAGE}`],
+    [["--args", "a.o"], `no object files given\n${RTDYLD_USAGE}`],
+  ])("%j: %s", (argv, message) => {
+    expect(() => parseRtdyldArgs(argv)).toThrow(expect.objectContaining({ code: "CLI_USAGE", message }));
   });
 });
