@@ -209,11 +209,6 @@ export class Inspector {
     return { kind: r.lvalue ? "value" : "computed", value: { type: this.bridge.toDwarf(r.type), location: r.location, ...(r.bits ? { bits: r.bits } : {}) }, type: r.type };
   }
 
-  private symbolSuffix(address: bigint): string {
-    const s = this.memory.symbolAt(address);
-    return s ? ` <${s}>` : "";
-  }
-
   view(frame: number, name: string, value: Value, evaluateName: string, format: FormatOptions): VariableView {
     const expandable = value.location.kind !== "error" && hasChildren(value);
     const ref = expandable ? this.handle({ kind: "value", frame, value, evaluateName }) : 0;
