@@ -78,6 +78,12 @@ export function relocationAt(t: RelocationTable, i: number): JitRelocation {
   return r;
 }
 
+/** The section's bytes as they are now; a zero-fill section gets its buffer on first use. */
+export function localBytes(s: JitSection): Uint8Array {
+  s.local ??= new Uint8Array(s.size);
+  return s.local;
+}
+
 export type ModuleState = "loaded" | "relocated" | "finalized" | "removed";
 
 export class JitModule {
