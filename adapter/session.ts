@@ -25,7 +25,6 @@ import type { Breakpoint } from "../src/debugger/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
 import { Debugger, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/stops.js";
-import { assign } from "../src/debugger/values.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
 import { ExprError } from "../src/expr/errors.js";
@@ -315,13 +314,7 @@ export class JitdbgSession extends LoggingDebugSession {
 
   protected override setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
     this.handleSync(response, () => {
-      const dbg = this.debugger();
-      const frame = this.frameIndex(args.frameId);
-      const r = dbg.inspector.interpret(args.expression, frame);
-      if (r.kind !== "value") throw badArgument(`setExpression: '${args.expression}' is not something that can be assigned to`);
-      assign(dbg.inspector.memory, r.value, args.value);
-      dbg.invalidate();
-      const v = dbg.inspector.evaluate(args.expression, frame, { hex: args.format?.hex });
+      const v = this.debugger().setExpression(args.expression, args.value, this.frameIndex(args.frameId), { hex: args.format?.hex });
       response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference };
       this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
     });
@@ -330,18 +323,11 @@ export class JitdbgSession extends LoggingDebugSession {
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handleSync(response, () => {
       const dbg = this.debugger();
-      let expr = args.expression.trim();
-      let hexOut = args.format?.hex ?? false;
-      // LLDB-style format suffix: `expr,x` shows the result in hex.
-      const m = /^(.*),\s*x$/s.exec(expr);
-      if (m) {
-        expr = m[1]!.trim();
-        hexOut = true;
-      }
+      const expr = args.expression.trim();
       if (expr === "") throw badArgument("evaluate: the expression is empty");
       let v;
       try {
-        v = dbg.inspector.evaluate(expr, this.frameIndex(args.frameId, true), { hex: hexOut, context: args.context });
+        v = dbg.inspector.evaluate(expr, this.frameIndex(args.frameId, true), { hex: args.format?.hex, context: args.context });
       } catch (e) {
         throw withColumn(e, expr);
       }

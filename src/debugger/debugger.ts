@@ -9,11 +9,12 @@ import type { LibraryEvent } from "../inferior/images.js";
 import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
 import { disassemble, disassembleAround, type CodeReader, type DisassembledInstruction } from "./disassembly.js";
 import { loadedSources } from "./loaded-sources.js";
+import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
 import { hiddenInlineFrames } from "./inline-frames.js";
 import { scopeKey } from "./code-locations.js";
 import { ExpressionEvaluator } from "./expr-evaluator.js";
-import { Inspector } from "./inspector.js";
+import { Inspector, type VariableView } from "./inspector.js";
 import { RunControl, type RawStop } from "./run-control.js";
 import { classifyInstruction, Stepper, type StepOutcome } from "./stepping.js";
 import { unwindStack, type Frame } from "./stack.js";
@@ -312,6 +313,18 @@ export class Debugger {
 
   async disassemble(address: bigint, count: number): Promise<DisassembledInstruction[]> {
     return disassemble(this.codeReader(), address, count);
+  }
+
+  /**
+   * Assigns `value` (C text) to what `expression` names in a frame, as DAP's setExpression: the
+   * expression must name an object; the new value is read back and returned as a view.
+   */
+  setExpression(expression: string, value: string, frameIndex: number, format: FormatOptions = {}): VariableView {
+    const r = this.inspector.interpret(expression, frameIndex);
+    if (r.kind !== "value") throw new JitdbgError("VALUE_NOT_ASSIGNABLE", `'${expression}' is not something that can be assigned to: it names no object (a computed value)`);
+    assign(this.inspector.memory, r.value, value);
+    this.invalidate();
+    return this.inspector.evaluate(expression, frameIndex, format);
   }
 
   /** `count` instructions from `offset` instructions before (negative) or after `address`, as a disassembly view scrolls. */

@@ -188,16 +188,11 @@ export class ExpressionEvaluator {
 
   /**
    * The Inspector's compiled path: the result as a DAP variable (expandable through
-   * variablesReference). `context` "repl" keeps the result as `$N`; `expr,x` shows hex.
+   * variablesReference). `context` "repl" keeps the result as `$N` (the Inspector has split off an `expr,x` suffix).
    */
   evaluateView(text: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
-    let expr = text.trim();
-    let hex = format.hex ?? false;
-    const suffix = /^([\s\S]*),\s*x$/.exec(expr);
-    if (suffix && !expr.startsWith(":c")) {
-      expr = suffix[1]!.trim();
-      hex = true;
-    }
+    const expr = text.trim();
+    const hex = format.hex ?? false;
     const r = this.evaluate(expr, frameIndex, { keepResult: format.context === "repl" });
     if (r.defined) return { name: text, value: r.defined, type: typeName(r.type), variablesReference: 0 };
     const inspector = this.dbg.inspector;

@@ -12,6 +12,7 @@ import { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
 import { checkExpression, interpret, type InterpretOptions } from "../expr/interpret.js";
 import { memberNames, sizeOf, unqual, typeName, type CType } from "../expr/types.js";
 import type { Debugger } from "./debugger.js";
+import { splitFormatSuffix } from "./format-suffix.js";
 import { FrameValues } from "./frame-values.js";
 import type { ExpressionEvaluator } from "./expr-evaluator.js";
 import { FrameReadScope } from "./read-scope.js";
@@ -136,7 +137,9 @@ export class Inspector {
    * or no context), or by the interpreter, which never has side effects (hover, and logpoints
    * before the program's thread exists).
    */
-  evaluate(expr: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
+  evaluate(text: string, frameIndex: number, options: FormatOptions & { context?: string } = {}): VariableView {
+    const { expression: expr, hex } = splitFormatSuffix(text);
+    const format = { ...options, hex: (options.hex ?? false) || hex };
     // A logpoint's values ("condition" context) before the program's thread exists: interpreted, as its condition is.
     const compiled = format.context === "condition" ? this.compiled?.available() : format.context !== "hover";
     if (this.compiled && compiled) return this.compiled.evaluateView(expr, frameIndex, format);
