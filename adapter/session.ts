@@ -21,10 +21,10 @@ import {
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
-import type { Breakpoint } from "../src/debugger/breakpoints.js";
+import type { Breakpoint } from "../src/debugger/run/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
 import { Debugger, type SignalFilter } from "../src/debugger/debugger.js";
-import type { RunResult, StopEvent } from "../src/debugger/stops.js";
+import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
 import { ExprError } from "../src/expr/errors.js";

@@ -6,19 +6,11 @@
 import { JitdbgError } from "../errors.js";
 import { Process, type ProcessOptions } from "../inferior/process.js";
 import type { LibraryEvent } from "../inferior/images.js";
-import { BreakpointManager, littleEndian, type Breakpoint, type ConditionEvaluator, type DataWatchSpec, type SourceBreakpointSpec, type BreakpointOptions } from "./breakpoints.js";
-import { disassemble, disassembleAround, type CodeReader, type DisassembledInstruction } from "./disassembly.js";
-import { loadedSources } from "./loaded-sources.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
-import { hiddenInlineFrames } from "./inline-frames.js";
-import { scopeKey } from "./code-locations.js";
-import { ExpressionEvaluator } from "./expr-evaluator.js";
-import { Inspector, type VariableView } from "./inspector.js";
-import { RunControl, type RawStop } from "./run-control.js";
-import { classifyInstruction, Stepper, type StepOutcome } from "./stepping.js";
-import { unwindStack, type Frame } from "./stack.js";
-import type { RunResult, StopEvent } from "./stops.js";
+import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
+import { disassemble, disassembleAround, hiddenInlineFrames, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
+import { ExpressionEvaluator } from "./evaluate/index.js";
 
 export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning"> {
   program: string;

@@ -3,7 +3,7 @@ import { compileFixture, hasCompiler } from "../helpers/compile.js";
 import { gdbBacktrace, gdbLocations, hasGdb } from "../helpers/gdb.js";
 import { launch, perform, where, type Command } from "../helpers/debug-session.js";
 import type { Debugger } from "../../src/debugger/debugger.js";
-import type { RunResult } from "../../src/debugger/stops.js";
+import type { RunResult } from "../../src/debugger/run/stops.js";
 import { JitdbgError } from "../../src/errors.js";
 
 const SOURCES = ["debugger/main.c", "debugger/geometry.c"];

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Debugger } from "../../src/debugger/debugger.js";
-import type { RunResult } from "../../src/debugger/stops.js";
+import type { RunResult } from "../../src/debugger/run/stops.js";
 import { compileFixture, runNative } from "../helpers/compile.js";
 import { lineOf } from "./markers.js";
 

@@ -1,6 +1,6 @@
 /** Small helpers for driving the Debugger facade in tests. */
 import { Debugger, type LaunchOptions } from "../../src/debugger/debugger.js";
-import type { RunResult } from "../../src/debugger/stops.js";
+import type { RunResult } from "../../src/debugger/run/stops.js";
 
 export interface Where {
   file: string;

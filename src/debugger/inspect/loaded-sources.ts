@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import type { ImageInfo } from "./image-info.js";
+import type { ImageInfo } from "../image-info.js";
 
 const C_FILE = /\.(c|h)$/;
 

@@ -11,16 +11,16 @@
  * library's thread-local errno (what the errno macro expands to). Answers are static; values are
  * read when the argument block is filled.
  */
-import type { Dwarf, Unit, Variable, FunctionScope, UnitModel } from "../dwarf/index.js";
-import { locateVariable, DW_TAG } from "../dwarf/index.js";
-import type { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
-import type { InferiorSymbols } from "../expr/evaluate/inferior-symbols.js";
-import type { PersistentStore } from "../expr/evaluate/persistent.js";
-import type { Scope, ScopeEntity } from "../expr/scope.js";
-import { T, type CType, type FunctionType } from "../expr/types.js";
-import { JitdbgError } from "../errors.js";
-import type { ImageInfo } from "./image-info.js";
-import type { Frame } from "./stack.js";
+import type { Dwarf, Unit, Variable, FunctionScope, UnitModel } from "../../dwarf/index.js";
+import { locateVariable, DW_TAG } from "../../dwarf/index.js";
+import type { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
+import type { InferiorSymbols } from "../../expr/evaluate/inferior-symbols.js";
+import type { PersistentStore } from "../../expr/evaluate/persistent.js";
+import type { Scope, ScopeEntity } from "../../expr/scope.js";
+import { T, type CType, type FunctionType } from "../../expr/types.js";
+import { JitdbgError } from "../../errors.js";
+import type { ImageInfo } from "../image-info.js";
+import type { Frame } from "../inspect/stack.js";
 
 /** What the scope needs to know about the process beyond the frame. */
 export interface ScopeHost {

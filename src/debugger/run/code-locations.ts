@@ -13,9 +13,9 @@
  * - An inlined block's entry is the start of its first non-empty range (gdb 13 ignores
  *   DW_AT_entry_pc).
  */
-import type { Dwarf, FunctionScope, LineRow, LineTable, Scope, Unit } from "../dwarf/index.js";
-import { InlinedScope } from "../dwarf/index.js";
-import { rangesContain } from "../dwarf/ranges.js";
+import type { Dwarf, FunctionScope, LineRow, LineTable, Scope, Unit } from "../../dwarf/index.js";
+import { InlinedScope } from "../../dwarf/index.js";
+import { rangesContain } from "../../dwarf/ranges.js";
 
 /** gdb's entry pc of a block: its first non-empty range's start (DWARF order). */
 export function blockEntry(s: Scope): bigint | undefined {

@@ -3,8 +3,8 @@
  * can arrive while the program runs), and collects why it stopped: a hook's request (breakpoint,
  * data breakpoint, step), a pause, the program's end, or a signal.
  */
-import type { MemAccess } from "../emu/cpu.js";
-import type { Process } from "../inferior/process.js";
+import type { MemAccess } from "../../emu/cpu.js";
+import type { Process } from "../../inferior/process.js";
 
 /** How long one uninterrupted emulation slice should run before the event loop gets a turn. */
 const SLICE_TARGET_MS = 30;

@@ -4,21 +4,21 @@
  * arrays), setting a scalar, and evaluating an expression. Handles ("variables references") are
  * valid until the program runs again.
  */
-import { JitdbgError } from "../errors.js";
-import type { Variable } from "../dwarf/index.js";
-import { PointerType, type DwarfType } from "../dwarf/index.js";
-import { GPR_NAMES, XMM_NAMES, type RegName } from "../emu/registers.js";
-import { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
-import { checkExpression, interpret, type InterpretOptions } from "../expr/interpret.js";
-import { memberNames, sizeOf, unqual, typeName, type CType } from "../expr/types.js";
-import type { Debugger } from "./debugger.js";
+import { JitdbgError } from "../../errors.js";
+import type { Variable } from "../../dwarf/index.js";
+import { PointerType, type DwarfType } from "../../dwarf/index.js";
+import { GPR_NAMES, XMM_NAMES, type RegName } from "../../emu/registers.js";
+import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
+import { checkExpression, interpret, type InterpretOptions } from "../../expr/interpret.js";
+import { memberNames, sizeOf, unqual, typeName, type CType } from "../../expr/types.js";
+import type { Process } from "../../inferior/process.js";
+import type { ImageInfo } from "../image-info.js";
 import { splitFormatSuffix } from "./format-suffix.js";
 import { FrameValues } from "./frame-values.js";
-import type { ExpressionEvaluator } from "./expr-evaluator.js";
 import { FrameReadScope } from "./read-scope.js";
 import { DWARF_GPRS, describeEflags } from "./registers.js";
 import type { Frame } from "./stack.js";
-import { assign, children, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../values/value.js";
+import { assign, children, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
 
 export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
 
@@ -61,15 +61,36 @@ type Container =
 
 const SCOPE_NAMES: Record<ScopeKind, string> = { arguments: "Arguments", locals: "Locals", globals: "Globals", tls: "Thread-local", registers: "Registers" };
 
+/** What the Inspector needs of the debugger: the stopped process, its images and frames. */
+export interface InspectorHost {
+  readonly process: Process;
+  readonly images: readonly ImageInfo[];
+  frame(index: number): Frame;
+  imageFor(pc: bigint): ImageInfo | undefined;
+  describePc(pc: bigint): string;
+  readMemoryExact(address: bigint, size: number): Uint8Array | undefined;
+  writeMemory(address: bigint, data: Uint8Array): void;
+  /** Registers were written: cached frames and values are stale. */
+  registersChanged(): void;
+}
+
+/** The compiled back end, as the Inspector uses it (the ExpressionEvaluator provides it). */
+export interface CompiledEvaluation {
+  /** Whether code can run in the inferior now (its thread exists). */
+  available(): boolean;
+  evaluateView(expr: string, frameIndex: number, format: FormatOptions & { context?: string }): VariableView;
+  condition(expr: string, frameIndex: number): boolean;
+}
+
 export class Inspector {
   private containers = new Map<number, Container>();
   private nextRef = 1;
   /** Compiled evaluation (expr-evaluator.ts), installed by the Debugger; hover and its absence use the interpreter. */
-  compiled: ExpressionEvaluator | undefined;
+  compiled: CompiledEvaluation | undefined;
   /** DWARF types into the front end's C types and back, for the interpreter's results. */
   private readonly bridge = new ReversibleBridge();
 
-  constructor(private readonly dbg: Debugger) {}
+  constructor(private readonly dbg: InspectorHost) {}
 
   reset(): void {
     this.containers.clear();

@@ -4,11 +4,11 @@
  * for code without line info when stepping in) by running to the return address; after a return
  * into the middle of the caller's line, keep going to the start of its next line.
  */
-import type { Cpu, HookHandle } from "../emu/cpu.js";
+import type { Cpu, HookHandle } from "../../emu/cpu.js";
 import { scopeStartsAt, stepInAddress } from "./code-locations.js";
-import { disassemble } from "./disassembly.js";
-import type { ImageInfo, LineRange } from "./image-info.js";
-import { hiddenInlineFrames } from "./inline-frames.js";
+import { disassemble } from "../inspect/disassembly.js";
+import type { ImageInfo, LineRange } from "../image-info.js";
+import { hiddenInlineFrames } from "../inspect/inline-frames.js";
 import type { RawStop } from "./run-control.js";
 import type { RunResult } from "./stops.js";
 

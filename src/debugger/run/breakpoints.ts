@@ -5,9 +5,9 @@
  * hooks limited to the watched range. Whether a hit stops (condition, hit count, logpoint) is
  * decided after the hook has stopped the CPU, where expressions can run.
  */
-import type { Cpu, HookHandle } from "../emu/cpu.js";
+import type { Cpu, HookHandle } from "../../emu/cpu.js";
 import { functionBreakAddresses, lineBreakAddresses, type CodeReader } from "./code-locations.js";
-import type { ImageInfo } from "./image-info.js";
+import type { ImageInfo } from "../image-info.js";
 import type { RunControl } from "./run-control.js";
 
 export type BreakpointKind = "source" | "function" | "instruction" | "data";

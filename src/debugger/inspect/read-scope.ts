@@ -6,14 +6,14 @@
  * its DWARF location in this frame (FrameValues), registers from the frame, functions at their
  * entry. No JIT runtime is needed, so it works before the program's thread exists.
  */
-import { DW_TAG, type Dwarf, type Unit, type Variable } from "../dwarf/index.js";
-import type { ArgSlot } from "../expr/check.js";
-import type { DwarfTypeBridge } from "../expr/dwarf-bridge.js";
-import type { InterpreterReader } from "../expr/interpret.js";
-import type { Scope, ScopeEntity } from "../expr/scope.js";
-import type { CType, FunctionType } from "../expr/types.js";
-import type { MemoryReader, Value, ValueLocation } from "../values/value.js";
-import type { ImageInfo } from "./image-info.js";
+import { DW_TAG, type Dwarf, type Unit, type Variable } from "../../dwarf/index.js";
+import type { ArgSlot } from "../../expr/check.js";
+import type { DwarfTypeBridge } from "../../expr/dwarf-bridge.js";
+import type { InterpreterReader } from "../../expr/interpret.js";
+import type { Scope, ScopeEntity } from "../../expr/scope.js";
+import type { CType, FunctionType } from "../../expr/types.js";
+import type { MemoryReader, Value, ValueLocation } from "../../values/value.js";
+import type { ImageInfo } from "../image-info.js";
 import type { Frame } from "./stack.js";
 
 /** The few things the scope needs from the debugger. */

@@ -2,12 +2,12 @@
  * Turns DWARF variables into Values for one frame: evaluates location expressions (and location
  * lists) with the frame's registers, its frame base and CFA, and the thread's TLS block.
  */
-import type { Cpu } from "../emu/cpu.js";
-import { locateVariable, type FrameContext, type Location, type Variable } from "../dwarf/index.js";
+import type { Cpu } from "../../emu/cpu.js";
+import { locateVariable, type FrameContext, type Location, type Variable } from "../../dwarf/index.js";
 import type { Frame } from "./stack.js";
 import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
-import { sizeOf, type Value } from "../values/value.js";
-import type { RegName } from "../emu/registers.js";
+import { sizeOf, type Value } from "../../values/value.js";
+import type { RegName } from "../../emu/registers.js";
 
 export interface TlsResolver {
   /** Address of byte `offset` of the TLS block of the image that defines the variable. */

@@ -1,5 +1,5 @@
 /** The debugger's register views: DWARF numbering ↔ emulator names, and the registers scope. */
-import type { RegName } from "../emu/registers.js";
+import type { RegName } from "../../emu/registers.js";
 
 /** DWARF x86-64 numbers of the general registers (psABI figure 3.36) and our names for them. */
 export const DWARF_GPRS: ReadonlyMap<number, RegName> = new Map<number, RegName>([

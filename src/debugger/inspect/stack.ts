@@ -4,11 +4,11 @@
  * the stack pointer when the pc holds no code at all). Each frame has the registers that could be
  * recovered for it, in DWARF numbering.
  */
-import type { Cpu } from "../emu/cpu.js";
+import type { Cpu } from "../../emu/cpu.js";
 import { CALLEE_SAVED_REGS, DWARF_GPRS } from "./registers.js";
-import type { ImageInfo, SourceLocation } from "./image-info.js";
-import type { CallFrameInfo, Scope } from "../dwarf/index.js";
-import { InlinedScope } from "../dwarf/index.js";
+import type { ImageInfo, SourceLocation } from "../image-info.js";
+import type { CallFrameInfo, Scope } from "../../dwarf/index.js";
+import { InlinedScope } from "../../dwarf/index.js";
 
 export interface Frame {
   index: number;

@@ -9,28 +9,31 @@
  * `$name = expr` declares a persistent variable; console function definitions stay loaded and are
  * swapped with replaceModule when redefined.
  */
-import { JitdbgError } from "../errors.js";
-import type { Variable } from "../dwarf/index.js";
-import { compile, compileWithExternalCc, type CompileResult } from "../expr/index.js";
-import type { ArgSlot } from "../expr/check.js";
-import { ReversibleBridge } from "../expr/evaluate/ctype-to-dwarf.js";
-import { JitRuntime } from "../expr/evaluate/jit-runtime.js";
-import { CallFrameInfo, DwarfSections } from "../dwarf/index.js";
-import { unwindStack } from "./stack.js";
-import { PersistentStore } from "../expr/evaluate/persistent.js";
-import { ThreadCaller, type CallOutcome } from "../expr/evaluate/runner.js";
-import type { RollbackReport } from "../inferior/undo-log.js";
-import { sizeOf, typeName, unqual, type CType } from "../expr/types.js";
-import type { JitModule } from "../jit/module.js";
-import type { RegName } from "../emu/registers.js";
-import type { Debugger } from "./debugger.js";
+import { JitdbgError } from "../../errors.js";
+import type { Variable } from "../../dwarf/index.js";
+import { compile, compileWithExternalCc, type CompileResult } from "../../expr/index.js";
+import type { ArgSlot } from "../../expr/check.js";
+import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
+import { JitRuntime } from "../../expr/evaluate/jit-runtime.js";
+import { CallFrameInfo, DwarfSections } from "../../dwarf/index.js";
+import { unwindStack } from "../inspect/stack.js";
+import { PersistentStore } from "../../expr/evaluate/persistent.js";
+import { ThreadCaller, type CallOutcome } from "../../expr/evaluate/runner.js";
+import type { RollbackReport } from "../../inferior/undo-log.js";
+import { sizeOf, typeName, unqual, type CType } from "../../expr/types.js";
+import type { JitModule } from "../../jit/module.js";
+import type { RegName } from "../../emu/registers.js";
+import type { Process } from "../../inferior/process.js";
+import type { Inspector } from "../inspect/inspector.js";
+import type { BreakpointManager } from "../run/breakpoints.js";
+import type { RunControl } from "../run/run-control.js";
 import { FrameScope } from "./expr-scope.js";
-import type { ImageInfo } from "./image-info.js";
-import { FrameValues } from "./frame-values.js";
-import { DWARF_GPRS } from "./registers.js";
-import type { Frame } from "./stack.js";
-import type { VariableView } from "./inspector.js";
-import { readBytes, type FormatOptions, type Value } from "../values/value.js";
+import type { ImageInfo } from "../image-info.js";
+import { FrameValues } from "../inspect/frame-values.js";
+import { DWARF_GPRS } from "../inspect/registers.js";
+import type { Frame } from "../inspect/stack.js";
+import type { VariableView } from "../inspect/inspector.js";
+import { readBytes, type FormatOptions, type Value } from "../../values/value.js";
 
 export type EvaluateContext = "repl" | "watch" | "hover" | "clipboard" | "variables" | "condition";
 
@@ -73,6 +76,19 @@ const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r,
 /** A stale compilation: a variable moved between memory and a register since it was compiled. */
 class StaleSlot extends Error {}
 
+/** What the evaluator needs of the debugger: the process and frames, the inspector's reads, and hook control around calls. */
+export interface EvaluatorHost {
+  readonly process: Process;
+  readonly images: readonly ImageInfo[];
+  readonly inspector: Pick<Inspector, "memory" | "tlsAddress" | "view" | "interpret">;
+  readonly control: Pick<RunControl, "duringExpression" | "takeHookStop" | "skipBreakpointOnce">;
+  readonly breakpoints: Pick<BreakpointManager, "breakpointsAt">;
+  frame(index: number): Frame;
+  imageFor(pc: bigint): ImageInfo | undefined;
+  describePc(pc: bigint): string;
+  registersChanged(): void;
+}
+
 export class ExpressionEvaluator {
   /** Compilations done (the watch cache test counts them). */
   compiles = 0;
@@ -86,7 +102,7 @@ export class ExpressionEvaluator {
   private readonly cache = new Map<string, Linked>();
   private serial = 0;
 
-  constructor(private readonly dbg: Debugger) {}
+  constructor(private readonly dbg: EvaluatorHost) {}
 
   /** Call frame information of the JIT module holding pc (its relocated .eh_frame), for the unwinder. */
   cfiAt(pc: bigint): CallFrameInfo | undefined {

@@ -3,7 +3,7 @@
  * and interleaved with the source line each instruction belongs to.
  */
 import { Capstone, Const, loadCapstone } from "capstone-wasm";
-import type { ImageInfo } from "./image-info.js";
+import type { ImageInfo } from "../image-info.js";
 
 export interface DisassembledInstruction {
   address: bigint;

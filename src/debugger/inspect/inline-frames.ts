@@ -3,9 +3,9 @@
  * has "not started yet", so its virtual frame is hidden and the caller is shown at the call site —
  * unless the user's breakpoint for that very function is what stopped us.
  */
-import { InlinedScope } from "../dwarf/index.js";
-import { scopeStartsAt } from "./code-locations.js";
-import type { ImageInfo } from "./image-info.js";
+import { InlinedScope } from "../../dwarf/index.js";
+import { scopeStartsAt } from "../run/code-locations.js";
+import type { ImageInfo } from "../image-info.js";
 
 /**
  * How many innermost inlined frames to hide at `pc`. `keep(scope)` is true for the inlined call

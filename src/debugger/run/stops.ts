@@ -1,5 +1,5 @@
 /** Why the inferior stopped, as the debugger facade reports it (DAP's stopped/exited on top). */
-import type { MemAccess } from "../emu/cpu.js";
+import type { MemAccess } from "../../emu/cpu.js";
 
 export type StopReason =
   | "entry"
