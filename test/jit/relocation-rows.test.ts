@@ -135,6 +135,8 @@ describe("GOT loads and calls, small model (got.s, gotpcrel.s)", () => {
     // The GOT32 field is the entry's offset from the GOT base; the entry holds gvar.
     proves("got", T.GOT32!, "GOT + field is gvar's entry", u64(s, got + i32(s, field(s, "got", T.GOT32!, "got32_load"))), gvar);
 
+    proves("got", T.SIZE32!, "movl $gvar@SIZE+1, gvar defined in got_targets.s (.size gvar, 8)", s.call("gvar_size"), 9n);
+
     proves("gotpcrel", T.GOTPCREL!, "movq gvar@GOTPCREL(%rip) (never relaxed)", s.call("load_plain"), gvar);
     expect(code(s, at("load_plain"), 3), "GOTPCREL keeps its mov").toEqual([0x48, 0x8b, 0x05]);
     const f = field(s, "gotpcrel", T.GOTPCREL!, "load_plain");
