@@ -25,3 +25,4 @@ export {
 } from "./types.js";
 export { Variable, Scope, FunctionScope, InlinedScope, type UnitModel, type VariableLocation, type VariableKind, type SourcePosition } from "./program.js";
 export { locateVariable, frameBaseAt, type FrameContext } from "./locate.js";
+export { enumerators } from "./enumerators.js";

@@ -12,7 +12,7 @@
  * read when the argument block is filled.
  */
 import type { Dwarf, Unit, Variable, FunctionScope, UnitModel } from "../../dwarf/index.js";
-import { locateVariable, DW_TAG } from "../../dwarf/index.js";
+import { enumerators, locateVariable } from "../../dwarf/index.js";
 import type { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import type { InferiorSymbols } from "../../expr/evaluate/inferior-symbols.js";
 import type { PersistentStore } from "../../expr/evaluate/persistent.js";
@@ -260,20 +260,7 @@ export class FrameScope implements Scope {
   private enumeratorMap(): Map<string, { value: bigint; type: CType }> {
     if (this.enumerators) return this.enumerators;
     const out = new Map<string, { value: bigint; type: CType }>();
-    const dwarf = this.dwarf;
-    if (dwarf) {
-      const units = this.unit ? [this.unit, ...dwarf.units.filter((u) => u !== this.unit)] : [...dwarf.units];
-      for (const u of units) {
-        const m = dwarf.model(u);
-        if (!m) continue;
-        for (const die of m.types.values()) {
-          if (die.tag !== DW_TAG.enumeration_type) continue;
-          const t = dwarf.typeOf(die);
-          if (t.kind !== "enum") continue;
-          for (const e of t.enumerators) if (!out.has(e.name)) out.set(e.name, { value: e.value, type: this.bridge.toC(t) });
-        }
-      }
-    }
+    if (this.dwarf) for (const e of enumerators(this.dwarf, this.unit)) if (!out.has(e.name)) out.set(e.name, { value: e.value, type: this.bridge.toC(e.type) });
     this.enumerators = out;
     return out;
   }

@@ -6,7 +6,7 @@
  * its DWARF location in this frame (FrameValues), registers from the frame, functions at their
  * entry. No JIT runtime is needed, so it works before the program's thread exists.
  */
-import { DW_TAG, type Dwarf, type Unit, type Variable } from "../../dwarf/index.js";
+import { enumerators, type Dwarf, type Unit, type Variable } from "../../dwarf/index.js";
 import type { ArgSlot } from "../../expr/check.js";
 import type { DwarfTypeBridge } from "../../expr/dwarf-bridge.js";
 import type { InterpreterReader } from "../../expr/interpret.js";
@@ -139,20 +139,8 @@ export class FrameReadScope implements Scope, InterpreterReader {
 
   /** Enumerators of the frame's unit first, then of the image's other units. */
   private enumerator(name: string): ScopeEntity | undefined {
-    const dwarf = this.dwarf;
-    if (!dwarf) return undefined;
-    const units = this.unit ? [this.unit, ...dwarf.units.filter((u) => u !== this.unit)] : [...dwarf.units];
-    for (const u of units) {
-      const m = dwarf.model(u);
-      if (!m) continue;
-      for (const die of m.types.values()) {
-        if (die.tag !== DW_TAG.enumeration_type) continue;
-        const t = dwarf.typeOf(die);
-        if (t.kind !== "enum") continue;
-        const e = t.enumerators.find((x) => x.name === name);
-        if (e) return { kind: "enumerator", value: e.value, type: this.bridge.toC(t) };
-      }
-    }
+    if (!this.dwarf) return undefined;
+    for (const e of enumerators(this.dwarf, this.unit)) if (e.name === name) return { kind: "enumerator", value: e.value, type: this.bridge.toC(e.type) };
     return undefined;
   }
 }
