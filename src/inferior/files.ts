@@ -7,7 +7,7 @@
 import { closeSync, type Dir, type Dirent, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import * as E from "./errno.js";
-import { hostDirents } from "./host-dirents.js";
+import { hostDirents } from "../emu/host-dirents.js";
 
 export type OpenFile =
   | { kind: "stdin" }

@@ -3,10 +3,16 @@
  * through koffi. Node's fs hides "." and ".." and where the file system puts them (ext4 lists a
  * small directory in hash order, dots among the names), so only the host's getdents gives the
  * inferior the listing a native run sees: its order, d_ino and d_type (DT_UNKNOWN included).
+ * It lives in src/emu because this folder alone calls native code (koffi).
  */
 import { closeSync, constants, openSync } from "node:fs";
 import koffi from "koffi";
-import type { DirEntry } from "./files.js";
+/** One directory entry as the host's getdents64 gives it (name bytes, inode, DT_* type). */
+export interface HostDirEntry {
+  name: Uint8Array;
+  ino: bigint;
+  type: number;
+}
 
 type Getdents64 = (fd: number, buf: Uint8Array, length: number) => number;
 
@@ -29,7 +35,7 @@ function getdents64(): Getdents64 | null {
  * Every entry of the host directory `hostPath`, in the host's order; an errno (positive) when it
  * cannot be listed; undefined when the host's getdents64 is not available.
  */
-export function hostDirents(hostPath: string): DirEntry[] | number | undefined {
+export function hostDirents(hostPath: string): HostDirEntry[] | number | undefined {
   const call = getdents64();
   if (!call) return undefined;
   let fd: number;
@@ -39,7 +45,7 @@ export function hostDirents(hostPath: string): DirEntry[] | number | undefined {
     return -((e as NodeJS.ErrnoException).errno ?? -5); // Node's errno is negative
   }
   try {
-    const out: DirEntry[] = [];
+    const out: HostDirEntry[] = [];
     const buf = new Uint8Array(BUFFER_SIZE);
     const view = new DataView(buf.buffer);
     for (;;) {
