@@ -4,29 +4,17 @@
  * types each object really carries, as `readelf -rW` lists them (not as the linker's reader sees
  * them), by type number from src/elf/constants.ts.
  */
-import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { R_X86_64_NAMES } from "../../src/elf/constants.js";
-import { fixturesDir, repoRoot } from "../helpers/compile.js";
+import { buildCached, fixturesDir } from "../helpers/compile.js";
 
-const cacheDir = join(repoRoot, ".cache", "fixtures");
 const sourceDir = join(fixturesDir, "jit", "reloc");
-let asVersion: string | undefined;
 
 /** Assembles test/fixtures/jit/reloc/<name> with `as <flags>`; returns the object's path. */
 export function assemble(name: string, flags: string[] = []): string {
-  asVersion ??= execFileSync("as", ["--version"], { encoding: "utf8" });
   const src = join(sourceDir, name);
-  const h = createHash("sha256").update(asVersion).update(JSON.stringify(flags)).update(readFileSync(src)).digest("hex").slice(0, 16);
-  mkdirSync(cacheDir, { recursive: true });
-  const out = join(cacheDir, `reloc-${name.replace(/\.s$/, "")}-${h}.o`);
-  if (existsSync(out)) return out;
-  const tmp = `${out}.tmp${process.pid}`;
-  execFileSync("as", [...flags, "-o", tmp, src], { stdio: ["ignore", "pipe", "pipe"] });
-  renameSync(tmp, out); // atomic: parallel test files may assemble the same source
-  return out;
+  return buildCached({ tool: "as", key: flags, inputs: [src], stem: `reloc-${name.replace(/\.s$/, "")}`, suffix: ".o" }, (out) => [...flags, "-o", out, src]);
 }
 
 export interface ListedRelocation {
