@@ -428,7 +428,7 @@ export class Debugger {
         const bps = this.breakpoints.breakpointsAt(raw.address);
         this.invalidate();
         const d = await this.breakpoints.decide(bps, this.conditionEvaluator());
-        for (const log of d.logs) this.events.output?.("console", `${log}\n`);
+        for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
         for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
         if (!d.stop) return undefined;
         const kind = d.breakpoints[0]!.kind;
@@ -450,7 +450,7 @@ export class Debugger {
         if (!bp) return undefined;
         this.invalidate();
         const d = await this.breakpoints.decide([bp], this.conditionEvaluator());
-        for (const log of d.logs) this.events.output?.("console", `${log}\n`);
+        for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
         if (!d.stop) return undefined;
         const what = bp.watch?.description ?? `0x${raw.address.toString(16)}`;
         return {

@@ -82,14 +82,31 @@ describe("breakpoints that decide after the stop", () => {
     });
   });
 
-  it("a hit-count breakpoint stops on its Nth hit only", async () => {
+  it("a plain hit count N skips N-1 hits and then stops at every hit (LLDB's ignore count); ==N stops once", async () => {
     await withSession(build(VALUES), async ({ dbg }) => {
-      const [bp] = dbg.setSourceBreakpoints("values.c", [{ line: lineOf(VALUES, "@step_value"), hitCondition: "4" }]);
+      const line = lineOf(VALUES, "@step_value");
+      const [bp] = dbg.setSourceBreakpoints("values.c", [{ line, hitCondition: "4" }]);
       expect((await dbg.start()).reason).toBe("breakpoint");
       expect(hover(dbg, "i")).toBe("3");
       expect(bp!.hits).toBe(4);
+      expect((await dbg.continue()).reason).toBe("breakpoint");
+      expect(hover(dbg, "i")).toBe("4");
+      // Changing the hit condition counts afresh: "==2" is the second hit from now.
+      dbg.setSourceBreakpoints("values.c", [{ line, hitCondition: "==2" }]);
+      expect((await dbg.continue()).reason).toBe("breakpoint");
+      expect(hover(dbg, "i")).toBe("6");
       expect((await dbg.continue()).reason).toBe("exited");
-      expect(bp!.hits).toBe(10);
+      expect(bp!.hits).toBe(5);
+    });
+  });
+
+  it("a logpoint message that ends in a newline is printed with that one newline", async () => {
+    await withSession(build(VALUES), async ({ dbg, console: out }) => {
+      dbg.setSourceBreakpoints("values.c", [{ line: lineOf(VALUES, "@step_value"), logMessage: "i={i} {not closed\n" }]);
+      expect((await dbg.start()).reason).toBe("exited");
+      const text = out.join("");
+      expect(text).toContain("i=0 {not closed\ni=1 {not closed\n");
+      expect(text).not.toContain("\n\n");
     });
   });
 

@@ -9,6 +9,7 @@ import type { Variable } from "../../dwarf/index.js";
 import { PointerType, type DwarfType } from "../../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../../emu/registers.js";
 import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
+import { isTextError } from "../../expr/errors.js";
 import { checkExpression, interpret, type InterpretOptions } from "../../expr/interpret.js";
 import { memberNames, sizeOf, unqual, typeName, type CType } from "../../expr/types.js";
 import type { Process } from "../../inferior/process.js";
@@ -128,7 +129,8 @@ export class Inspector {
         return this.xmmViews(c.name);
       case "value": {
         if (opts.filter === "named") return [];
-        const kids = children(c.value, opts.start ?? 0, opts.count, this.memory);
+        // DAP: a missing or zero count means all of them.
+        const kids = children(c.value, opts.start ?? 0, opts.count || undefined, this.memory);
         return kids.map((k) => this.view(c.frame, k.name, k.value, childName(c.evaluateName, k.name, c.value.type), fmt));
       }
     }
@@ -173,8 +175,9 @@ export class Inspector {
     let r: Interpretation;
     try {
       r = this.interpret(expr, frameIndex);
-    } catch {
-      return undefined;
+    } catch (e) {
+      if (isTextError(e)) return undefined; // a text the front end cannot evaluate here names nothing to watch
+      throw e;
     }
     if (r.kind !== "value" || r.value.location.kind !== "memory" || r.value.bits) return undefined;
     const t = unqual(r.type);
@@ -210,8 +213,9 @@ export class Inspector {
         const { expr } = checkExpression(m[2] === "->" ? `*(${m[1]})` : m[1]!, this.readScope(frame));
         const t = unqual(expr.type);
         if (t.kind === "struct" || t.kind === "union") return memberNames(t).filter((n) => n.startsWith(m[3]!));
-      } catch {
-        return [];
+      } catch (e) {
+        if (isTextError(e)) return []; // an incomplete or wrong text before the dot: nothing to complete
+        throw e;
       }
       return [];
     }

@@ -219,6 +219,8 @@ export class BreakpointManager {
     const prev = old.find(same);
     const opts = { condition: options.condition, hitCondition: options.hitCondition, logMessage: options.logMessage };
     if (prev) {
+      // A new hit condition counts from now on (LLDB's ignore count starts when it is set).
+      if ((prev.options.hitCondition ?? "") !== (opts.hitCondition ?? "")) prev.hits = 0;
       prev.options = opts;
       return prev;
     }
@@ -324,13 +326,18 @@ export function littleEndian(bytes: Uint8Array): bigint {
   return v;
 }
 
+/**
+ * Whether the `hits`-th hit (counted since the hit condition was set) stops, as LLDB and CodeLLDB
+ * read DAP's hit condition: a plain N skips N-1 hits and then stops every time (N-1 is LLDB's
+ * ignore count); `==N` only the Nth, `>=N`/`>N`/`<=N`/`<N` by comparison, `%N` every Nth.
+ */
 export function hitConditionMet(cond: string, hits: number): boolean {
   const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(cond);
   if (!m) return true; // an unreadable hit condition never hides a stop
   const n = Number(m[2]);
   switch (m[1]) {
-    case ">=":
-      return hits >= n;
+    case "==":
+      return hits === n;
     case ">":
       return hits > n;
     case "<=":
@@ -340,7 +347,7 @@ export function hitConditionMet(cond: string, hits: number): boolean {
     case "%":
       return n > 0 && hits % n === 0;
     default:
-      return hits === n; // "N" or "== N": the Nth hit, as VS Code's hit count means
+      return hits >= n; // "N" and ">=N"
   }
 }
 
