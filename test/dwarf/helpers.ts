@@ -45,10 +45,22 @@ export function openBytes(bytes: Uint8Array, path: string): { elf: ElfFile; dwar
   return { elf, dwarf: Dwarf.fromElf(elf) };
 }
 
+const nmTables = new Map<string, Map<string, bigint>>();
+
+/** A symbol's value as binutils' `nm` lists it: the expectation comes from outside our own ELF reader. */
 export function symbol(elf: ElfFile, name: string): bigint {
-  const s = elf.symbols().find((x) => x.name === name);
-  if (!s) throw new Error(`no symbol ${name}`);
-  return s.value;
+  let table = nmTables.get(elf.path);
+  if (!table) {
+    table = new Map();
+    for (const line of execFileSync("nm", [elf.path], { encoding: "utf8", maxBuffer: 64 << 20 }).split("\n")) {
+      const m = /^([0-9a-f]+) \S (\S+)$/.exec(line);
+      if (m && !table.has(m[2]!)) table.set(m[2]!, BigInt(`0x${m[1]}`));
+    }
+    nmTables.set(elf.path, table);
+  }
+  const v = table.get(name);
+  if (v === undefined) throw new Error(`nm lists no symbol ${name} in ${elf.path}`);
+  return v;
 }
 
 export interface ObjdumpRow {
