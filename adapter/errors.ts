@@ -1,7 +1,8 @@
 /**
  * Stable error ids for DAP error responses: clients (and tests) key on the id, the user reads the
- * message. Internal error codes (JitdbgError.code) map onto these families.
+ * message. Every error code (JitdbgError.code) belongs to one family in src/error-codes.ts.
  */
+import { errorFamily, isErrorCode, type ErrorFamily } from "../src/error-codes.js";
 import { JitdbgError } from "../src/errors.js";
 
 export const ErrorIds = {
@@ -18,23 +19,13 @@ export const ErrorIds = {
   memory: 1030,
   unsupported: 1090,
   internal: 1099,
-} as const;
 
+} as const satisfies Record<ErrorFamily, number>;
+
+/** The DAP error id for anything thrown: its code's family in src/error-codes.ts; internal otherwise. */
 export function errorIdFor(e: unknown): number {
-  if (!(e instanceof JitdbgError)) return ErrorIds.internal;
-  const c = e.code;
-  if (c === "BAD_FRAME") return ErrorIds.badFrame;
-  if (c === "BAD_REFERENCE" || c === "NO_SUCH_VARIABLE") return ErrorIds.badReference;
-  if (c === "RUNNING") return ErrorIds.running;
-  if (c === "NOT_RUNNING") return ErrorIds.exited;
-  if (c.startsWith("EXPR_")) return ErrorIds.expression;
-  if (c.startsWith("VALUE_") || c.startsWith("REGISTER_")) return ErrorIds.setValue;
-  if (c.startsWith("MEMORY_") || c.startsWith("EMU_MEM")) return ErrorIds.memory;
-  if (c.startsWith("LOAD_") || c.startsWith("ELF_") || c.startsWith("EMU_")) return ErrorIds.launchFailed;
-  if (c === "ADAPTER_BAD_ARGUMENT") return ErrorIds.badArgument;
-  if (c === "NO_CODE_AT_LINE" || c.startsWith("GOTO_")) return ErrorIds.badBreakpoint;
-  if (c.startsWith("STEP_")) return ErrorIds.badArgument;
-  return ErrorIds.internal;
+  if (!(e instanceof JitdbgError) || !isErrorCode(e.code)) return ErrorIds.internal;
+  return ErrorIds[errorFamily(e.code)];
 }
 
 /** The message for the user: JitdbgError messages as they are; anything else marked internal. */

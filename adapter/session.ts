@@ -476,7 +476,7 @@ export class JitdbgSession extends LoggingDebugSession {
     let dbg: Debugger;
     try {
       dbg = this.debugger();
-      if (dbg.isRunning) throw Object.assign(badArgument("the program is already running"), { code: "RUNNING" });
+      if (dbg.isRunning) throw new JitdbgError("RUNNING", "the program is already running");
       if (dbg.hasExited) throw Object.assign(badArgument("the program has exited"), { code: "NOT_RUNNING" });
     } catch (e) {
       this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
@@ -592,7 +592,7 @@ async function rejectionNow(p: Promise<unknown>): Promise<{ error: unknown } | u
 function withColumn(e: unknown, source: string): unknown {
   if (!(e instanceof ExprError) || e.column <= 0) return e;
   const caret = `${" ".repeat(e.column - 1)}^`;
-  return new JitdbgError(e.code, `${e.message} (column ${e.column})\n  ${source}\n  ${caret}`);
+  return new JitdbgError(e.code, `${e.message} (column ${e.column})\n  ${source}\n  ${caret}`, e.where);
 }
 
 function toModule(i: ImageInfo): DebugProtocol.Module {

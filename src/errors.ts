@@ -3,14 +3,37 @@
  * to do. Every layer throws JitdbgError (or a subclass); the CLI and the adapter turn it into one
  * line for the user and never show a stack trace.
  */
+import type { ErrorCode } from "./error-codes.js";
+
+export type { ErrorCode } from "./error-codes.js";
+
+/**
+ * Where an error happened, as far as the throw site knows it: the file (program, library or JIT
+ * object), the section and the offset in it, the symbol, the 1-based column of an expression. The
+ * message says the same in words; these fields are for programs (the adapter, tests) to read.
+ */
+export interface ErrorWhere {
+  readonly file?: string;
+  readonly section?: string;
+  readonly offset?: number | bigint;
+  readonly symbol?: string;
+  readonly column?: number;
+}
+
 export class JitdbgError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
+    readonly where?: ErrorWhere,
   ) {
     super(message);
     this.name = "JitdbgError";
   }
+}
+
+/** Whether `e` is a JitdbgError with one of the given codes: for catches that expect only those. */
+export function hasCode<C extends ErrorCode>(e: unknown, ...codes: C[]): e is JitdbgError & { readonly code: C } {
+  return e instanceof JitdbgError && (codes as ErrorCode[]).includes(e.code);
 }
 
 export function isJitdbgError(e: unknown): e is JitdbgError {

@@ -8,7 +8,9 @@
  * stderr lines, and later requests are rejected at once; a request or waiter may have a time limit.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { JitdbgError } from "../errors.js";
+import { JitdbgError, type ErrorCode } from "../errors.js";
+
+type DapErrorCode = Extract<ErrorCode, `DAP_${string}`>;
 
 export interface DapMessage {
   seq: number;
@@ -61,7 +63,7 @@ export class DapClient {
   private stderrText = "";
   private closing = false;
   /** Set once the connection is over; every later request is rejected with it. */
-  private failure?: { code: string; message: string };
+  private failure?: { code: DapErrorCode; message: string };
 
   constructor(command: string, args: string[], options: DapClientOptions = {}) {
     this.options = options;
@@ -154,7 +156,7 @@ export class DapClient {
   }
 
   /** An error quoting the adapter's last stderr lines. */
-  private error(code: string, message: string): JitdbgError {
+  private error(code: DapErrorCode, message: string): JitdbgError {
     const lines = this.stderrText.split("\n").filter((l) => l.trim() !== "");
     const last = lines.slice(-(this.options.stderrLines ?? 10));
     const tail = last.length === 0 ? "; it wrote nothing on stderr" : `; its last stderr lines:\n${last.map((l) => `  ${l}`).join("\n")}`;
@@ -162,7 +164,7 @@ export class DapClient {
   }
 
   /** The connection is over: reject everything pending, once. */
-  private fail(code: string, message: string): void {
+  private fail(code: DapErrorCode, message: string): void {
     if (this.failure) return;
     this.failure = { code, message };
     const all = [...this.pending.values(), ...this.waiters.splice(0)];

@@ -8,7 +8,7 @@ import { parseAranges, type ArangeEntry } from "./aranges.js";
 import { CallFrameInfo, type CfiOptions } from "./cfi.js";
 import { DebugInfo, type ParseStats, type UnitErrorRecord } from "./debug-info.js";
 import type { Die } from "./die.js";
-import { asDwarfError } from "./errors.js";
+import { asDwarfError, type DwarfErrorCode } from "./errors.js";
 import { parseLineHeader, pathMatches, type LineProgramHeader } from "./line-header.js";
 import { runLineProgram, type LineRow } from "./line-program.js";
 import { LineTable } from "./line-table.js";
@@ -342,7 +342,7 @@ export class Dwarf {
     }
   }
 
-  private record(unit: Unit, e: unknown, code: string): void {
+  private record(unit: Unit, e: unknown, code: DwarfErrorCode): void {
     const err = asDwarfError(e, code, unit.where);
     if (unit.error === err) return;
     this.otherErrors.push({ unitOffset: unit.offset, error: err });

@@ -1,11 +1,18 @@
 /** DWARF errors: what went wrong, in which section at which offset, and what to do about it. */
-import { JitdbgError } from "../errors.js";
+import { JitdbgError, type ErrorCode, type ErrorWhere } from "../errors.js";
+
+export type DwarfErrorCode = Extract<ErrorCode, `DWARF_${string}`>;
 
 export class DwarfError extends JitdbgError {
-  constructor(code: string, message: string) {
-    super(code, message);
+  constructor(code: DwarfErrorCode, message: string, where?: ErrorWhere) {
+    super(code, message, where);
     this.name = "DwarfError";
   }
+}
+
+/** Whether `e` reports DWARF data the reader cannot use (a DWARF_ code), as opposed to a debugger bug. */
+export function isDwarfError(e: unknown): e is JitdbgError & { readonly code: DwarfErrorCode } {
+  return e instanceof JitdbgError && e.code.startsWith("DWARF_");
 }
 
 export function hex(n: number | bigint): string {
@@ -13,8 +20,8 @@ export function hex(n: number | bigint): string {
 }
 
 /** Wraps anything thrown into a DwarfError, keeping DwarfError/JitdbgError values as they are. */
-export function asDwarfError(e: unknown, code: string, where: string): JitdbgError {
+export function asDwarfError(e: unknown, code: DwarfErrorCode, where: string, at?: ErrorWhere): JitdbgError {
   if (e instanceof JitdbgError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  return new DwarfError(code, `${where}: ${msg}`);
+  return new DwarfError(code, `${where}: ${msg}`, at);
 }

@@ -3,12 +3,14 @@
  * Every header field that points into the file is checked, so a truncated or corrupt file gives
  * one ElfError naming what is wrong instead of a wild read later.
  */
-import { JitdbgError } from "../errors.js";
+import { JitdbgError, type ErrorCode, type ErrorWhere } from "../errors.js";
 import * as C from "./constants.js";
 
+export type ElfErrorCode = Extract<ErrorCode, `ELF_${string}`>;
+
 export class ElfError extends JitdbgError {
-  constructor(code: string, message: string) {
-    super(code, message);
+  constructor(code: ElfErrorCode, message: string, where?: ErrorWhere) {
+    super(code, message, where);
     this.name = "ElfError";
   }
 }
@@ -177,8 +179,8 @@ export class ElfFile {
     return cString(this.bytes, strtab.offset + offset, strtab.offset + strtab.size);
   }
 
-  error(code: string, what: string): ElfError {
-    return new ElfError(code, `${this.path}: ${what}`);
+  error(code: ElfErrorCode, what: string, where?: Omit<ErrorWhere, "file">): ElfError {
+    return new ElfError(code, `${this.path}: ${what}`, { file: this.path, ...where });
   }
 
   private readHeader(): ElfHeader {

@@ -437,7 +437,7 @@ class UnicornCpu implements Cpu {
     };
   }
 
-  private check(err: number, what: string, code = "EMU_ERROR"): void {
+  private check(err: number, what: string, code: "EMU_ERROR" | "EMU_MEM_UNREADABLE" | "EMU_MEM_UNWRITABLE" = "EMU_ERROR"): void {
     if (err !== 0) throw new JitdbgError(code, `emulator: ${what} failed: ${this.api.uc_strerror(err)}`);
   }
 }

@@ -2,25 +2,10 @@
  * Expression diagnostics: one error per compile, with the 1-based column it points at and, where a
  * near name exists, a "did you mean" suggestion computed by edit distance.
  */
-import { JitdbgError } from "../errors.js";
+import { hasCode, JitdbgError, type ErrorCode } from "../errors.js";
 
-export type ExprErrorCode =
-  | "EXPR_SYNTAX"
-  | "EXPR_UNKNOWN_IDENTIFIER"
-  | "EXPR_UNKNOWN_TYPE"
-  | "EXPR_NO_MEMBER"
-  | "EXPR_TYPE"
-  | "EXPR_NOT_LVALUE"
-  | "EXPR_NOT_FUNCTION"
-  | "EXPR_NO_PROTOTYPE"
-  | "EXPR_NO_DEBUG_TYPE"
-  | "EXPR_UNSUPPORTED"
-  | "EXPR_SIDE_EFFECT"
-  | "EXPR_NO_ADDRESS"
-  | "EXPR_MEMORY"
-  | "EXPR_ARITHMETIC"
-  | "EXPR_CC_MISSING"
-  | "EXPR_CC_FAILED";
+/** The expression codes of src/error-codes.ts. */
+export type ExprErrorCode = Extract<ErrorCode, `EXPR_${string}`>;
 
 export class ExprError extends JitdbgError {
   constructor(
@@ -30,7 +15,7 @@ export class ExprError extends JitdbgError {
     /** 1-based column in the source line; 0 when the error has no position. */
     readonly column: number,
   ) {
-    super(code, `error: ${text}`);
+    super(code, `error: ${text}`, column > 0 ? { column } : undefined);
     this.name = "ExprError";
   }
 
@@ -40,6 +25,23 @@ export class ExprError extends JitdbgError {
     const line = source.split("\n")[0] ?? "";
     return `${this.column}: ${this.message}\n  ${line}\n  ${" ".repeat(Math.max(0, this.column - 1))}^`;
   }
+}
+
+/** Whether the front end rejected the text (an EXPR_ code): the text's fault, not the debugger's. */
+export function isExpressionError(e: unknown): e is JitdbgError & { readonly code: ExprErrorCode } {
+  return e instanceof JitdbgError && e.code.startsWith("EXPR_");
+}
+
+/**
+ * What a Scope throws for a name it knows but cannot place in this frame or thread (a library's
+ * thread-local without a block yet, a computed location in another image, an indirect function whose
+ * resolver failed): like an expression error, the text cannot be evaluated here.
+ */
+export const SCOPE_ERROR_CODES = ["EVAL_LOCATION", "EVAL_TLS_LOCATION", "EVAL_TLS_UNAVAILABLE", "EVAL_IFUNC"] as const satisfies readonly ErrorCode[];
+
+/** An expression error or a scope error: why a text cannot be checked or evaluated here. */
+export function isTextError(e: unknown): e is JitdbgError {
+  return isExpressionError(e) || hasCode(e, ...SCOPE_ERROR_CODES);
 }
 
 /** Offsets in the source are 0-based; columns are 1-based. */

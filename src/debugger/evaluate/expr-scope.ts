@@ -13,6 +13,7 @@
  */
 import type { Dwarf, Unit, Variable, FunctionScope, UnitModel } from "../../dwarf/index.js";
 import { enumerators, locateVariable } from "../../dwarf/index.js";
+import { isDwarfError } from "../../dwarf/errors.js";
 import type { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import type { InferiorSymbols } from "../../expr/evaluate/inferior-symbols.js";
 import type { PersistentStore } from "../../expr/evaluate/persistent.js";
@@ -179,8 +180,9 @@ export class FrameScope implements Scope {
         addressBias: bias,
       });
       return loc.kind === "memory";
-    } catch {
-      return false;
+    } catch (e) {
+      if (isDwarfError(e)) return false; // a location expression the reader cannot evaluate: no address
+      throw e;
     }
   }
 
@@ -233,8 +235,10 @@ export class FrameScope implements Scope {
         },
         addressBias: 0n,
       });
-    } catch {
-      return offset;
+    } catch (e) {
+      // Past the TLS operator the expression may need what this context lacks; the offset is known by then.
+      if (isDwarfError(e)) return offset;
+      throw e;
     }
     return offset;
   }
