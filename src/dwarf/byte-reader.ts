@@ -40,6 +40,7 @@ export class ByteReader {
       throw new DwarfError(
         "DWARF_TRUNCATED",
         `${this.where}: reading ${n} byte(s) at offset ${hex(this.pos)} runs past the end at ${hex(this.end)}; the section is truncated or a length field is corrupt`,
+        { offset: this.pos },
       );
     }
   }
@@ -103,7 +104,7 @@ export class ByteReader {
       case 4: return BigInt(this.u32());
       case 8: return this.u64();
       default:
-        throw new DwarfError("DWARF_UNSUPPORTED", `${this.where}: unsupported integer size ${size} at offset ${hex(this.pos)} (expected 1, 2, 4 or 8)`);
+        throw new DwarfError("DWARF_UNSUPPORTED", `${this.where}: unsupported integer size ${size} at offset ${hex(this.pos)} (expected 1, 2, 4 or 8)`, { offset: this.pos });
     }
   }
 
@@ -114,7 +115,7 @@ export class ByteReader {
       case 4: return BigInt(this.i32());
       case 8: return this.i64();
       default:
-        throw new DwarfError("DWARF_UNSUPPORTED", `${this.where}: unsupported integer size ${size} at offset ${hex(this.pos)} (expected 1, 2, 4 or 8)`);
+        throw new DwarfError("DWARF_UNSUPPORTED", `${this.where}: unsupported integer size ${size} at offset ${hex(this.pos)} (expected 1, 2, 4 or 8)`, { offset: this.pos });
     }
   }
 
@@ -172,7 +173,7 @@ export class ByteReader {
   slebNum(): number {
     const v = this.sleb();
     if (v > MAX_SAFE || v < -MAX_SAFE) {
-      throw new DwarfError("DWARF_CORRUPT", `${this.where}: SLEB128 value ${v} at offset ${hex(this.pos)} is too large to be a size or offset`);
+      throw new DwarfError("DWARF_CORRUPT", `${this.where}: SLEB128 value ${v} at offset ${hex(this.pos)} is too large to be a size or offset`, { offset: this.pos });
     }
     return Number(v);
   }
@@ -182,7 +183,7 @@ export class ByteReader {
     let i = start;
     while (i < this.end && this.data[i] !== 0) i++;
     if (i >= this.end) {
-      throw new DwarfError("DWARF_TRUNCATED", `${this.where}: string at offset ${hex(start)} has no terminating NUL before ${hex(this.end)}`);
+      throw new DwarfError("DWARF_TRUNCATED", `${this.where}: string at offset ${hex(start)} has no terminating NUL before ${hex(this.end)}`, { offset: start });
     }
     this.pos = i + 1;
     return Buffer.from(this.data.buffer, this.data.byteOffset + start, i - start).toString("utf8");
@@ -202,14 +203,14 @@ export class ByteReader {
 
   seek(pos: number): void {
     if (pos < 0 || pos > this.end) {
-      throw new DwarfError("DWARF_CORRUPT", `${this.where}: offset ${hex(pos)} is outside the data (size ${hex(this.end)})`);
+      throw new DwarfError("DWARF_CORRUPT", `${this.where}: offset ${hex(pos)} is outside the data (size ${hex(this.end)})`, { offset: pos });
     }
     this.pos = pos;
   }
 
   private safe(v: bigint, what: string): number {
     if (v > MAX_SAFE) {
-      throw new DwarfError("DWARF_CORRUPT", `${this.where}: ${what} ${hex(v)} near offset ${hex(this.pos)} is too large to be inside any file`);
+      throw new DwarfError("DWARF_CORRUPT", `${this.where}: ${what} ${hex(v)} near offset ${hex(this.pos)} is too large to be inside any file`, { offset: this.pos });
     }
     return Number(v);
   }
@@ -218,7 +219,7 @@ export class ByteReader {
 /** Reads a NUL-terminated string at `offset` of a string section. */
 export function stringAt(data: Uint8Array, offset: number, where: string): string {
   if (offset < 0 || offset >= data.length) {
-    throw new DwarfError("DWARF_BAD_STRING", `${where}: string offset ${hex(offset)} is outside the section (size ${hex(data.length)})`);
+    throw new DwarfError("DWARF_BAD_STRING", `${where}: string offset ${hex(offset)} is outside the section (size ${hex(data.length)})`, { offset });
   }
   return new ByteReader(data, where, offset).cstr();
 }

@@ -64,14 +64,14 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
       is64 = true;
       const l = r.u64();
       if (l > BigInt(data.length)) {
-        errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(l)} past the end of the section`));
+        errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(l)} past the end of the section`, { file: where, section: kind, offset: off }));
         break;
       }
       length = Number(l);
     }
     const end = r.pos + length;
     if (end > data.length) {
-      errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`));
+      errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`, { file: where, section: kind, offset: off }));
       break;
     }
     const rec = new ByteReader(data, name, r.pos, end);
@@ -91,7 +91,7 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
         fdes.push(parseFde(rec, off, cie, bases));
       }
     } catch (e) {
-      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)}: ${String(e)}`));
+      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)}: ${String(e)}`, { file: where, section: kind, offset: off }));
     }
     off = end;
   }
@@ -99,7 +99,7 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
 }
 
 function parseCieAt(data: Uint8Array, off: number, kind: FrameSectionKind, bases: PointerBases, addressSize: number, name: string): Cie {
-  if (off < 0 || off >= data.length) throw new DwarfError("DWARF_CORRUPT", `${name}: FDE points to a CIE at ${hex(off)}, outside the section`);
+  if (off < 0 || off >= data.length) throw new DwarfError("DWARF_CORRUPT", `${name}: FDE points to a CIE at ${hex(off)}, outside the section`, { section: kind, offset: off });
   const r = new ByteReader(data, name, off);
   let length = r.u32();
   let is64 = false;
@@ -116,7 +116,7 @@ function parseCieAt(data: Uint8Array, off: number, kind: FrameSectionKind, bases
 function parseCie(r: ByteReader, offset: number, section: FrameSectionKind, bases: PointerBases, defaultAddressSize: number): Cie {
   const version = r.u8();
   if (version !== 1 && version !== 3 && version !== 4) {
-    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${r.where}: CIE at ${hex(offset)} has version ${version} (supported: 1, 3, 4)`);
+    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${r.where}: CIE at ${hex(offset)} has version ${version} (supported: 1, 3, 4)`, { offset });
   }
   const augmentation = r.cstr();
   let addressSize = defaultAddressSize;
@@ -154,7 +154,7 @@ function parseCie(r: ByteReader, offset: number, section: FrameSectionKind, base
       }
     }
   } else if (augmentation !== "" && augmentation !== "eh") {
-    throw new DwarfError("DWARF_UNSUPPORTED", `${r.where}: CIE at ${hex(offset)} has augmentation "${augmentation}" without 'z'; its layout is unknown`);
+    throw new DwarfError("DWARF_UNSUPPORTED", `${r.where}: CIE at ${hex(offset)} has augmentation "${augmentation}" without 'z'; its layout is unknown`, { offset });
   }
   return {
     offset, section, version, augmentation, addressSize, codeAlign, dataAlign, returnAddressRegister, fdeEncoding,
@@ -164,7 +164,7 @@ function parseCie(r: ByteReader, offset: number, section: FrameSectionKind, base
 
 function parseFde(r: ByteReader, offset: number, cie: Cie, bases: PointerBases): Fde {
   const begin = readEncodedPointer(r, cie.fdeEncoding, bases, cie.addressSize);
-  if (!begin) throw new DwarfError("DWARF_CORRUPT", `${r.where}: FDE at ${hex(offset)} has an omitted initial location`);
+  if (!begin) throw new DwarfError("DWARF_CORRUPT", `${r.where}: FDE at ${hex(offset)} has an omitted initial location`, { offset });
   const range = readEncodedValue(r, cie.fdeEncoding, cie.addressSize);
   let lsda: bigint | undefined;
   if (cie.hasAugmentationData) {

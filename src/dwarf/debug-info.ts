@@ -54,13 +54,13 @@ export class DebugInfo {
         end = readUnitLength(data, off, `${this.where}: .debug_info`).end;
       } catch (e) {
         // Without a length we cannot find the next unit: record and stop.
-        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", `${this.where}: .debug_info unit at ${hex(off)}`) });
+        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", `${this.where}: .debug_info unit at ${hex(off)}`, { section: ".debug_info", offset: off }) });
         return;
       }
       try {
         this.units.push(new Unit(this, parseUnitHeader(data, off, `${this.where}: .debug_info`)));
       } catch (e) {
-        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", `${this.where}: .debug_info unit at ${hex(off)}`) });
+        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", `${this.where}: .debug_info unit at ${hex(off)}`, { section: ".debug_info", offset: off }) });
       }
       off = end;
     }

@@ -343,7 +343,7 @@ export class Dwarf {
   }
 
   private record(unit: Unit, e: unknown, code: DwarfErrorCode): void {
-    const err = asDwarfError(e, code, unit.where);
+    const err = asDwarfError(e, code, unit.where, { section: ".debug_info", offset: unit.offset });
     if (unit.error === err) return;
     this.otherErrors.push({ unitOffset: unit.offset, error: err });
   }

@@ -55,7 +55,7 @@ export function parseLineHeader(data: Uint8Array, offset: number, ctx: LineHeade
   const r = new ByteReader(data, where, contentStart, end);
   const version = r.u16();
   if (version < 2 || version > 5) {
-    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${where}: line table version ${version}; jitdbg reads versions 2 to 5`);
+    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${where}: line table version ${version}; jitdbg reads versions 2 to 5`, { section: ".debug_line", offset });
   }
   let addressSize = ctx.addressSize;
   if (version >= 5) {
@@ -64,14 +64,14 @@ export function parseLineHeader(data: Uint8Array, offset: number, ctx: LineHeade
   }
   const headerLength = r.offset(is64);
   const programStart = r.pos + headerLength;
-  if (programStart > end) throw new DwarfError("DWARF_CORRUPT", `${where}: header length ${hex(headerLength)} runs past the end of the program`);
+  if (programStart > end) throw new DwarfError("DWARF_CORRUPT", `${where}: header length ${hex(headerLength)} runs past the end of the program`, { section: ".debug_line", offset });
   const minInstLength = r.u8();
   const maxOpsPerInst = version >= 4 ? r.u8() : 1;
   const defaultIsStmt = r.u8() !== 0;
   const lineBase = r.i8();
   const lineRange = r.u8();
   const opcodeBase = r.u8();
-  if (lineRange === 0) throw new DwarfError("DWARF_CORRUPT", `${where}: line_range is 0`);
+  if (lineRange === 0) throw new DwarfError("DWARF_CORRUPT", `${where}: line_range is 0`, { section: ".debug_line", offset });
   const standardOpcodeLengths: number[] = [];
   for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(r.u8());
 
@@ -85,7 +85,7 @@ export function parseLineHeader(data: Uint8Array, offset: number, ctx: LineHeade
     const str = (v: AttrValue): string => {
       if (v.kind === "string") return v.value;
       if (v.kind === "strp") return stringAt(ctx.sections.require(v.section, where).data, v.offset, `${ctx.where}: ${v.section}`);
-      throw new DwarfError("DWARF_UNSUPPORTED", `${where}: path entry uses a string form (${v.kind}) jitdbg cannot resolve in a line table`);
+      throw new DwarfError("DWARF_UNSUPPORTED", `${where}: path entry uses a string form (${v.kind}) jitdbg cannot resolve in a line table`, { section: ".debug_line", offset });
     };
     const num = (v: AttrValue): number => (v.kind === "constant" ? Number(v.value) : 0);
     const readEntries = (what: string): Map<number, AttrValue>[] => {
@@ -99,7 +99,7 @@ export function parseLineHeader(data: Uint8Array, offset: number, ctx: LineHeade
         for (const [type, form] of format) m.set(type, readForm(r, form, fctx));
         out.push(m);
       }
-      if (count > 0 && !format.some(([t]) => t === DW_LNCT.path)) throw new DwarfError("DWARF_CORRUPT", `${where}: ${what} entries have no DW_LNCT_path`);
+      if (count > 0 && !format.some(([t]) => t === DW_LNCT.path)) throw new DwarfError("DWARF_CORRUPT", `${where}: ${what} entries have no DW_LNCT_path`, { section: ".debug_line", offset });
       return out;
     };
     for (const e of readEntries("directory")) {

@@ -82,7 +82,7 @@ export class DwarfSections {
   require(name: DwarfSectionName, neededBy: string): DwarfSection {
     const s = this.map.get(name);
     if (!s) {
-      throw new DwarfError("DWARF_MISSING_SECTION", `${this.path}: ${neededBy} needs section ${name}, which the file does not have (was it stripped or built without -g?)`);
+      throw new DwarfError("DWARF_MISSING_SECTION", `${this.path}: ${neededBy} needs section ${name}, which the file does not have (was it stripped or built without -g?)`, { file: this.path, section: name });
     }
     return s;
   }
@@ -92,17 +92,17 @@ function decompress(elf: ElfFile, sec: SectionHeader): Uint8Array {
   const raw = elf.sectionData(sec);
   const where = `${elf.path}: section ${sec.name}`;
   if (sec.flags & C.SHF_COMPRESSED) {
-    if (raw.length < 24) throw new DwarfError("DWARF_CORRUPT", `${where} is compressed but too short for its compression header`);
+    if (raw.length < 24) throw new DwarfError("DWARF_CORRUPT", `${where} is compressed but too short for its compression header`, { file: elf.path, section: sec.name });
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const type = v.getUint32(0, true);
     if (type !== C.ELFCOMPRESS_ZLIB) {
-      throw new DwarfError("DWARF_UNSUPPORTED", `${where} is compressed with ELF compression type ${type}; only zlib (1) is supported — relink with --compress-debug-sections=zlib or none`);
+      throw new DwarfError("DWARF_UNSUPPORTED", `${where} is compressed with ELF compression type ${type}; only zlib (1) is supported — relink with --compress-debug-sections=zlib or none`, { file: elf.path, section: sec.name });
     }
     return inflate(raw.subarray(24), where);
   }
   if (sec.name.startsWith(".zdebug_")) {
     if (raw.length < 12 || Buffer.from(raw.subarray(0, 4)).toString("latin1") !== "ZLIB") {
-      throw new DwarfError("DWARF_CORRUPT", `${where} has no "ZLIB" header`);
+      throw new DwarfError("DWARF_CORRUPT", `${where} has no "ZLIB" header`, { file: elf.path, section: sec.name });
     }
     return inflate(raw.subarray(12), where);
   }
@@ -131,7 +131,7 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
       const kind = RELOCS[r.type];
       const where = `${elf.path}: ${rs.name} at ${hex(r.offset)}`;
       if (!kind) {
-        throw new DwarfError("DWARF_UNSUPPORTED_RELOCATION", `${where}: relocation type ${r.type} in a debug section is not supported (supported: ${Object.values(RELOCS).map((k) => k.name).join(", ")})`);
+        throw new DwarfError("DWARF_UNSUPPORTED_RELOCATION", `${where}: relocation type ${r.type} in a debug section is not supported (supported: ${Object.values(RELOCS).map((k) => k.name).join(", ")})`, { file: elf.path, section: rs.name, offset: r.offset });
       }
       const sym = syms[r.symbolIndex];
       let s = 0n;
@@ -145,7 +145,7 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
       if (kind.pcrel) value -= base + r.offset;
       const off = Number(r.offset);
       if (off + kind.size > out.length) {
-        throw new DwarfError("DWARF_CORRUPT", `${where}: relocation patches bytes past the end of ${sec.name} (size ${hex(out.length)})`);
+        throw new DwarfError("DWARF_CORRUPT", `${where}: relocation patches bytes past the end of ${sec.name} (size ${hex(out.length)})`, { file: elf.path, section: rs.name, offset: r.offset });
       }
       if (kind.size === 8) view.setBigUint64(off, BigInt.asUintN(64, value), true);
       else view.setUint32(off, Number(BigInt.asUintN(32, value)), true);

@@ -29,15 +29,15 @@ export function readUnitLength(data: Uint8Array, offset: number, where: string):
     is64 = true;
     const l64 = r.u64();
     if (l64 > BigInt(data.length)) {
-      throw new DwarfError("DWARF_BAD_UNIT_LENGTH", `${where}: unit at ${hex(offset)} has length ${hex(l64)}, past the end of the section (size ${hex(data.length)})`);
+      throw new DwarfError("DWARF_BAD_UNIT_LENGTH", `${where}: unit at ${hex(offset)} has length ${hex(l64)}, past the end of the section (size ${hex(data.length)})`, { offset });
     }
     len = Number(l64);
   } else if (len >= 0xfffffff0) {
-    throw new DwarfError("DWARF_BAD_UNIT_LENGTH", `${where}: unit at ${hex(offset)} has reserved length value ${hex(len)}`);
+    throw new DwarfError("DWARF_BAD_UNIT_LENGTH", `${where}: unit at ${hex(offset)} has reserved length value ${hex(len)}`, { offset });
   }
   const end = r.pos + len;
   if (end > data.length) {
-    throw new DwarfError("DWARF_BAD_UNIT_LENGTH", `${where}: unit at ${hex(offset)} has length ${hex(len)}, ending at ${hex(end)} past the end of the section (size ${hex(data.length)}); the unit length is corrupt`);
+    throw new DwarfError("DWARF_BAD_UNIT_LENGTH", `${where}: unit at ${hex(offset)} has length ${hex(len)}, ending at ${hex(end)} past the end of the section (size ${hex(data.length)}); the unit length is corrupt`, { offset });
   }
   return { is64, end, contentStart: r.pos };
 }
@@ -47,7 +47,7 @@ export function parseUnitHeader(data: Uint8Array, offset: number, where: string)
   const r = new ByteReader(data, `${where} unit at ${hex(offset)}`, contentStart, end);
   const version = r.u16();
   if (version < 2 || version > 5) {
-    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${where}: unit at ${hex(offset)} has DWARF version ${version}; jitdbg reads versions 2 to 5`);
+    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${where}: unit at ${hex(offset)} has DWARF version ${version}; jitdbg reads versions 2 to 5`, { offset });
   }
   let unitType: number = DW_UT.compile;
   let addressSize: number;
@@ -73,14 +73,14 @@ export function parseUnitHeader(data: Uint8Array, offset: number, where: string)
         typeOffset = r.offset(is64);
         break;
       default:
-        throw new DwarfError("DWARF_UNSUPPORTED_UNIT", `${where}: unit at ${hex(offset)} has unknown unit type ${hex(unitType)}`);
+        throw new DwarfError("DWARF_UNSUPPORTED_UNIT", `${where}: unit at ${hex(offset)} has unknown unit type ${hex(unitType)}`, { offset });
     }
   } else {
     abbrevOffset = r.offset(is64);
     addressSize = r.u8();
   }
   if (addressSize !== 8 && addressSize !== 4) {
-    throw new DwarfError("DWARF_UNSUPPORTED", `${where}: unit at ${hex(offset)} has address size ${addressSize}; expected 8 (x86-64) or 4`);
+    throw new DwarfError("DWARF_UNSUPPORTED", `${where}: unit at ${hex(offset)} has address size ${addressSize}; expected 8 (x86-64) or 4`, { offset });
   }
   return { offset, end, is64, version, unitType, addressSize, abbrevOffset, dieOffset: r.pos, dwoId, typeSignature, typeOffset };
 }

@@ -60,7 +60,7 @@ export class Unit implements FormContext, ListContext {
       this.rootCache = die;
       return die;
     } catch (e) {
-      this.rootError = asDwarfError(e, "DWARF_CORRUPT", this.where);
+      this.rootError = asDwarfError(e, "DWARF_CORRUPT", this.where, { section: ".debug_info", offset: this.header.offset });
       this.error ??= this.rootError;
       throw this.rootError;
     }
@@ -101,7 +101,7 @@ export class Unit implements FormContext, ListContext {
         } else if (!root) {
           root = die;
         } else {
-          throw new DwarfError("DWARF_CORRUPT", `${this.where}: a second top-level DIE at ${hex(die.offset)}; the unit's child lists are not terminated properly`);
+          throw new DwarfError("DWARF_CORRUPT", `${this.where}: a second top-level DIE at ${hex(die.offset)}; the unit's child lists are not terminated properly`, { section: ".debug_info", offset: die.offset });
         }
         if (die.hasChildren) stack.push(die);
       }
@@ -111,7 +111,7 @@ export class Unit implements FormContext, ListContext {
       this.info.stats.treesParsed++;
       return byOffset;
     } catch (e) {
-      this.error = asDwarfError(e, "DWARF_CORRUPT", this.where);
+      this.error = asDwarfError(e, "DWARF_CORRUPT", this.where, { section: ".debug_info", offset: this.header.offset });
       throw this.error;
     }
   }
@@ -125,6 +125,7 @@ export class Unit implements FormContext, ListContext {
       throw new DwarfError(
         "DWARF_BAD_ABBREV_CODE",
         `${this.where}: DIE at ${hex(offset)} uses abbreviation code ${code}, which the unit's abbreviation table (at .debug_abbrev ${hex(this.header.abbrevOffset)}) does not define; the unit is corrupt`,
+        { section: ".debug_info", offset },
       );
     }
     const attrs: Attribute[] = new Array(abbrev.specs.length);

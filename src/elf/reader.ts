@@ -147,13 +147,13 @@ export class ElfFile {
   symbolsOf(section: SectionHeader): ElfSymbol[] {
     if (section.type === C.SHT_SYMTAB) return this.symbols();
     if (section.type === C.SHT_DYNSYM) return this.dynamicSymbols();
-    throw this.error("ELF_BAD_LINK", `section ${section.name} is not a symbol table`);
+    throw this.error("ELF_BAD_LINK", `section ${section.name} is not a symbol table`, { section: section.name });
   }
 
   /** Entries of a SHT_RELA section. */
   relocations(section: SectionHeader): ElfRelocation[] {
     if (section.type !== C.SHT_RELA) {
-      throw this.error("ELF_UNSUPPORTED", `section ${section.name} has type ${section.type}; only SHT_RELA relocations are supported on x86-64`);
+      throw this.error("ELF_UNSUPPORTED", `section ${section.name} has type ${section.type}; only SHT_RELA relocations are supported on x86-64`, { section: section.name });
     }
     const count = Math.floor(section.size / RELA_SIZE);
     const out: ElfRelocation[] = new Array(count);
@@ -174,7 +174,7 @@ export class ElfFile {
   /** A NUL-terminated string from a string-table section. */
   stringAt(strtab: SectionHeader, offset: number): string {
     if (offset >= strtab.size) {
-      throw this.error("ELF_CORRUPT", `string offset ${offset} is outside ${strtab.name || "string table"} (size ${strtab.size})`);
+      throw this.error("ELF_CORRUPT", `string offset ${offset} is outside ${strtab.name || "string table"} (size ${strtab.size})`, { section: strtab.name, offset });
     }
     return cString(this.bytes, strtab.offset + offset, strtab.offset + strtab.size);
   }
@@ -305,7 +305,7 @@ export class ElfFile {
     const sec = this.sections.find((s) => s.type === type);
     if (!sec) return [];
     const strtab = this.sections[sec.link];
-    if (!strtab || strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", `symbol table ${sec.name} has no string table`);
+    if (!strtab || strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", `symbol table ${sec.name} has no string table`, { section: sec.name });
     const xindexSec = this.sections.find((s) => s.type === C.SHT_SYMTAB_SHNDX && s.link === sec.index);
     const count = Math.floor(sec.size / SYM_SIZE);
     const out: ElfSymbol[] = new Array(count);
