@@ -46,3 +46,8 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return `internal error: ${e.message}`;
   return `internal error: ${String(e)}`;
 }
+
+/** `{ symbol }` for a where, or nothing when the symbol has no name (a section symbol, an index out of range). */
+export function symbolWhere(name: string | undefined): { symbol?: string } {
+  return name ? { symbol: name } : {};
+}

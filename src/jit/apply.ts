@@ -7,7 +7,7 @@
  * kept for speed: in BigInt throughout, `npm run bench link`'s relocation phase (12,000
  * relocations) took 1.8 ms instead of 0.5 ms.
  */
-import { JitdbgError } from "../errors.js";
+import { JitdbgError, symbolWhere } from "../errors.js";
 import { encodeStub } from "./got-plt.js";
 import { localBytes, type JitModule, type JitSection } from "./module.js";
 import { compute, computeNum, fits, fitsNum, fitsSigned32, rangeText, relocKind, type NumValues, type RelocKind, type RelocValues } from "./relocations/x86_64.js";
@@ -66,7 +66,7 @@ export function applySection(m: JitModule, s: JitSection, resolved: ResolvedSymb
     const res = resolved[symbol]!;
     if (res.discarded) {
       if (s.name === ".eh_frame" || s.name.startsWith(".gcc_except_table")) continue;
-      throw new JitdbgError("JIT_DISCARDED_REFERENCE", `${m.name}: ${kind.name} at ${s.name}+${hex(offset)} refers to a section of a COMDAT group whose copy in this object was discarded for another module's`);
+      throw new JitdbgError("JIT_DISCARDED_REFERENCE", `${m.name}: ${kind.name} at ${s.name}+${hex(offset)} refers to a section of a COMDAT group whose copy in this object was discarded for another module's`, { file: m.name, section: s.name, offset, ...symbolWhere(m.symbols[symbol]?.name) });
     }
     const bigA = t.bigAddends === undefined ? undefined : t.bigAddends.get(i);
     const exact = res.exact && bigA === undefined;
@@ -130,7 +130,7 @@ function writeBig(dv: DataView, offset: number, width: 0 | 4 | 8, value: bigint)
 }
 
 function tlsOf(m: JitModule, index: number, r: Resolved): TlsResolution {
-  if (!r.tls) throw new JitdbgError("JIT_TLS_MISMATCH", `"${m.name}" uses "${m.symbols[index]!.name}" as a thread-local variable, but it resolved to an ordinary symbol at ${hex(r.address)}`);
+  if (!r.tls) throw new JitdbgError("JIT_TLS_MISMATCH", `"${m.name}" uses "${m.symbols[index]!.name}" as a thread-local variable, but it resolved to an ordinary symbol at ${hex(r.address)}`, { file: m.name, symbol: m.symbols[index]!.name });
   return r.tls;
 }
 
@@ -166,5 +166,5 @@ function overflow(m: JitModule, s: JitSection, symbol: number, offset: number, k
   } else {
     why = `the target is more than ±2 GiB from the field: place the module near what it references (the default placement keeps small/medium-model code below 2 GiB), or rebuild with -fPIC (external data through the GOT) or -mcmodel=large`;
   }
-  return new JitdbgError("JIT_RELOC_OVERFLOW", `${m.name}: ${kind.name} against "${sym.name || "?"}" at ${where}: value ${hex(value)} does not fit ${rangeText(kind.check)}; ${why}`);
+  return new JitdbgError("JIT_RELOC_OVERFLOW", `${m.name}: ${kind.name} against "${sym.name || "?"}" at ${where}: value ${hex(value)} does not fit ${rangeText(kind.check)}; ${why}`, { file: m.name, section: s.name, offset, ...symbolWhere(sym.name) });
 }

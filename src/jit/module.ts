@@ -6,7 +6,7 @@
  */
 import * as C from "../elf/constants.js";
 import { cString, ElfFile, type SectionHeader } from "../elf/reader.js";
-import { JitdbgError } from "../errors.js";
+import { JitdbgError, symbolWhere } from "../errors.js";
 import { GotTable, StubTable } from "./got-plt.js";
 import type { Placement, ProtGroup } from "./memory-manager.js";
 import { relocKind, relocTypeName, type RelocKind } from "./relocations/x86_64.js";
@@ -185,9 +185,9 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     if ((s.flags & C.SHF_ALLOC) === 0 || discarded.has(s.index)) continue;
     if (s.type === C.SHT_NOTE || s.type === C.SHT_GROUP) continue;
     if (s.type !== C.SHT_PROGBITS && s.type !== C.SHT_NOBITS && s.type !== C.SHT_INIT_ARRAY && s.type !== C.SHT_FINI_ARRAY && s.type !== C.SHT_PREINIT_ARRAY && s.type !== C.SHT_X86_64_UNWIND) {
-      throw new JitdbgError("JIT_SECTION_TYPE", `${name}: section ${s.name} has type ${hex(s.type)}, which the JIT linker does not load`);
+      throw new JitdbgError("JIT_SECTION_TYPE", `${name}: section ${s.name} has type ${hex(s.type)}, which the JIT linker does not load`, { file: name, section: s.name });
     }
-    if (s.flags & C.SHF_COMPRESSED) throw new JitdbgError("JIT_SECTION_TYPE", `${name}: allocated section ${s.name} is compressed`);
+    if (s.flags & C.SHF_COMPRESSED) throw new JitdbgError("JIT_SECTION_TYPE", `${name}: allocated section ${s.name} is compressed`, { file: name, section: s.name });
     const group: SectionGroup = s.flags & C.SHF_TLS ? "tls" : s.flags & C.SHF_EXECINSTR ? "code" : s.flags & C.SHF_WRITE ? "data" : "rodata";
     const sec: JitSection = {
       index: s.index, name: s.name, group, size: s.size, align: Math.max(s.addralign, 1), nobits: s.type === C.SHT_NOBITS,
@@ -214,7 +214,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     const symName = s.type === C.STT_SECTION ? (elf.sections[s.shndx]?.name ?? "") : s.name;
     if (s.type === C.STT_GNU_IFUNC && s.shndx !== C.SHN_UNDEF) {
       const where = elf.sections[s.shndx]?.name ?? `section ${s.shndx}`;
-      throw new JitdbgError("JIT_IFUNC", `${name}: symbol "${s.name}" at ${where}+${hex(s.value)} is an STT_GNU_IFUNC (indirect function); the JIT linker does not run resolvers — compile without ifunc/target_clones`);
+      throw new JitdbgError("JIT_IFUNC", `${name}: symbol "${s.name}" at ${where}+${hex(s.value)} is an STT_GNU_IFUNC (indirect function); the JIT linker does not run resolvers — compile without ifunc/target_clones`, { file: name, section: where, offset: s.value, symbol: s.name });
     }
     if (s.shndx === C.SHN_UNDEF) section = SYM_UNDEF;
     else if (s.shndx === C.SHN_ABS) {
@@ -253,7 +253,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   let large = false;
   for (const rs of elf.sections) {
     if (rs.type === C.SHT_REL && m.sections.has(rs.info)) {
-      throw new JitdbgError("JIT_RELOC_FORMAT", `${name}: ${rs.name} uses SHT_REL; x86-64 objects carry SHT_RELA relocations`);
+      throw new JitdbgError("JIT_RELOC_FORMAT", `${name}: ${rs.name} uses SHT_REL; x86-64 objects carry SHT_RELA relocations`, { file: name, section: rs.name });
     }
     if (rs.type !== C.SHT_RELA) continue;
     const target = m.sections.get(rs.info);
@@ -269,13 +269,13 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
       const addHi = dv.getInt32(at + 20, true);
       const kind = relocKind(r.type);
       if (!kind) {
-        throw new JitdbgError("JIT_RELOC_UNSUPPORTED", `${name}: unsupported relocation ${relocTypeName(r.type)} at ${target.name}+${hex(r.offset)} (against "${m.symbols[r.symbolIndex]?.name ?? "?"}"); rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`);
+        throw new JitdbgError("JIT_RELOC_UNSUPPORTED", `${name}: unsupported relocation ${relocTypeName(r.type)} at ${target.name}+${hex(r.offset)} (against "${m.symbols[r.symbolIndex]?.name ?? "?"}"); rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`, { file: name, section: target.name, offset: r.offset, ...symbolWhere(m.symbols[r.symbolIndex]?.name) });
       }
       const sym = m.symbols[r.symbolIndex];
-      if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", `${name}: relocation at ${target.name}+${hex(r.offset)} names symbol ${r.symbolIndex}, which does not exist`);
+      if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", `${name}: relocation at ${target.name}+${hex(r.offset)} names symbol ${r.symbolIndex}, which does not exist`, { file: name, section: target.name, offset: r.offset });
       const offset = r.offset;
       if (offset + kind.width > target.size) {
-        throw new JitdbgError("JIT_RELOC_BOUNDS", `${name}: ${kind.name} at ${target.name}+${hex(offset)} patches past the end of the section (size ${hex(target.size)})`);
+        throw new JitdbgError("JIT_RELOC_BOUNDS", `${name}: ${kind.name} at ${target.name}+${hex(offset)} patches past the end of the section (size ${hex(target.size)})`, { file: name, section: target.name, offset, ...symbolWhere(sym.name) });
       }
       const undefinedHere = sym.section === SYM_UNDEF;
       const external = undefinedHere || sym.bind === C.STB_WEAK;
