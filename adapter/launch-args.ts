@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import type { LaunchOptions } from "../src/debugger/debugger.js";
 import { badArgument } from "./errors.js";
+import { isHostError } from "../src/errors.js";
 
 export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   program?: string;
@@ -34,7 +35,8 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     const file = resolve(cwd, a.stdin.file);
     try {
       stdin = readFileSync(file);
-    } catch {
+    } catch (e) {
+      if (!isHostError(e)) throw e;
       throw badArgument(`launch: cannot read the stdin file ${file}`);
     }
   }

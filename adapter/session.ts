@@ -477,7 +477,7 @@ export class JitdbgSession extends LoggingDebugSession {
     try {
       dbg = this.debugger();
       if (dbg.isRunning) throw new JitdbgError("RUNNING", "the program is already running");
-      if (dbg.hasExited) throw Object.assign(badArgument("the program has exited"), { code: "NOT_RUNNING" });
+      if (dbg.hasExited) throw new JitdbgError("NOT_RUNNING", "the program has exited");
     } catch (e) {
       this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
       return;

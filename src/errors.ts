@@ -47,6 +47,11 @@ export function describeError(e: unknown): string {
   return `internal error: ${String(e)}`;
 }
 
+/** Whether `e` is a failed host system call (Node's errno errors: ENOENT, EACCES, ...), not a bug. */
+export function isHostError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
+  return e instanceof Error && "code" in e && typeof e.code === "string" && "syscall" in e;
+}
+
 /** `{ symbol }` for a where, or nothing when the symbol has no name (a section symbol, an index out of range). */
 export function symbolWhere(name: string | undefined): { symbol?: string } {
   return name ? { symbol: name } : {};

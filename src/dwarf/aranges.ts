@@ -36,7 +36,8 @@ export function parseAranges(data: Uint8Array, where: string): { entries: Arange
       }
       off = end;
     } catch (e) {
-      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${where}: .debug_aranges at ${hex(off)}: ${String(e)}`));
+      if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e; // a reader bug, not damaged data
+      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${where}: .debug_aranges at ${hex(off)}: ${String(e)}`, { section: ".debug_aranges", offset: off }));
       break;
     }
   }

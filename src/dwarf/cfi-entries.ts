@@ -91,6 +91,7 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
         fdes.push(parseFde(rec, off, cie, bases));
       }
     } catch (e) {
+      if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e; // a reader bug, not damaged data
       errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)}: ${String(e)}`, { file: where, section: kind, offset: off }));
     }
     off = end;

@@ -6,7 +6,7 @@
 import type { JitdbgError } from "../errors.js";
 import { parseAbbrevTable, type AbbrevTable } from "./abbrev.js";
 import type { Die } from "./die.js";
-import { asDwarfError, hex } from "./errors.js";
+import { asDwarfError, hex, isDwarfError } from "./errors.js";
 import type { DwarfSections } from "./sections.js";
 import { Unit } from "./unit.js";
 import { parseUnitHeader, readUnitLength } from "./unit-header.js";
@@ -96,7 +96,8 @@ export class DebugInfo {
     if (!u) return undefined;
     try {
       return u.dieAt(offset);
-    } catch {
+    } catch (e) {
+      if (!isDwarfError(e)) throw e;
       return undefined; // recorded on the unit: see errors()
     }
   }

@@ -19,9 +19,13 @@ export function hex(n: number | bigint): string {
   return `0x${n.toString(16)}`;
 }
 
-/** Wraps anything thrown into a DwarfError, keeping DwarfError/JitdbgError values as they are. */
+/**
+ * What a failed read of damaged DWARF becomes: JitdbgErrors as they are, and a RangeError (a read
+ * past the end of a buffer, an impossible length) as a DwarfError with `code` at `where`. Anything
+ * else is a bug in the reader, not in the data: it is rethrown, never recorded as corrupt DWARF.
+ */
 export function asDwarfError(e: unknown, code: DwarfErrorCode, where: string, at?: ErrorWhere): JitdbgError {
   if (e instanceof JitdbgError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  return new DwarfError(code, `${where}: ${msg}`, at);
+  if (!(e instanceof RangeError)) throw e;
+  return new DwarfError(code, `${where}: ${e.message}`, at);
 }

@@ -3,7 +3,7 @@
  * generic and the evaluator only deals with semantics.
  */
 import { ByteReader } from "./byte-reader.js";
-import { DwarfError, hex } from "./errors.js";
+import { DwarfError, hex, isDwarfError } from "./errors.js";
 
 export type OperandKind = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "uleb" | "sleb" | "addr" | "offset" | "block" | "typed_const";
 
@@ -165,7 +165,8 @@ export function formatExpression(bytes: Uint8Array, opts: DecodeOptions = { addr
     return decodeExpression(bytes, opts)
       .map((op) => [opName(op.code), ...op.operands.map((o) => (typeof o === "bigint" ? o.toString() : formatBytes(o)))].join(" "))
       .join("; ");
-  } catch {
-    return formatBytes(bytes);
+  } catch (e) {
+    if (!isDwarfError(e)) throw e;
+    return formatBytes(bytes); // an expression that does not decode is shown as its bytes
   }
 }

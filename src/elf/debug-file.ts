@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildId } from "./dynamic.js";
-import { ElfFile } from "./reader.js";
+import { isHostError } from "../errors.js";
+import { ElfFile, isElfError } from "./reader.js";
 
 export const DEFAULT_DEBUG_DIRECTORIES = ["/usr/lib/debug"];
 
@@ -19,13 +20,15 @@ export function findDebugFile(file: ElfFile, directories: readonly string[] = DE
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(path);
-    } catch {
-      continue;
+    } catch (e) {
+      if (!isHostError(e)) throw e;
+      continue; // no such debug file (or not readable): try the next directory
     }
     try {
       const dbg = ElfFile.parse(bytes, path);
       if (buildId(dbg) === id) return dbg;
-    } catch {
+    } catch (e) {
+      if (!isElfError(e)) throw e;
       continue; // a corrupt debug file is as good as none: symbols fall back to .dynsym
     }
   }

@@ -15,6 +15,11 @@ export class ElfError extends JitdbgError {
   }
 }
 
+/** Whether `e` reports an ELF file jitdbg cannot use (an ELF_ code), as opposed to a debugger bug. */
+export function isElfError(e: unknown): e is JitdbgError & { readonly code: ElfErrorCode } {
+  return e instanceof JitdbgError && e.code.startsWith("ELF_");
+}
+
 export interface ElfHeader {
   type: number;
   machine: number;

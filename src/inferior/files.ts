@@ -7,6 +7,7 @@
 import { closeSync, type Dir, type Dirent, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import * as E from "./errno.js";
+import { isHostError } from "../errors.js";
 import { hostDirents } from "../emu/host-dirents.js";
 
 export type OpenFile =
@@ -99,7 +100,8 @@ export class FileView {
     let real: string;
     try {
       real = realpathSync(full);
-    } catch {
+    } catch (e) {
+      if (!isHostError(e)) throw e;
       return E.ENOENT;
     }
     return within(this.hostRoots, real) ?? E.ENOENT;
@@ -125,7 +127,8 @@ export class FileView {
     let real: string;
     try {
       real = join(realpathSync(parent), last);
-    } catch {
+    } catch (e) {
+      if (!isHostError(e)) throw e;
       return E.ENOENT;
     }
     if (within(this.hostRoots, real) === undefined) return E.ENOENT;
@@ -142,7 +145,8 @@ export class FileView {
   statHost(host: string, noFollow = false): Stats | number {
     try {
       return noFollow ? lstatSync(host) : statSync(host);
-    } catch {
+    } catch (e) {
+      if (!isHostError(e)) throw e;
       return E.ENOENT;
     }
   }
@@ -216,7 +220,8 @@ function hostErrno(e: unknown): number {
 function realOrResolved(p: string): string {
   try {
     return realpathSync(p);
-  } catch {
+  } catch (e) {
+    if (!isHostError(e)) throw e;
     return resolve(p);
   }
 }
@@ -244,7 +249,8 @@ export function canonicalInRoot(root: string, path: string): string | undefined 
     let st: Stats;
     try {
       st = lstatSync(host);
-    } catch {
+    } catch (e) {
+      if (!isHostError(e)) throw e;
       return undefined;
     }
     if (st.isSymbolicLink()) {

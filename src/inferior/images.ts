@@ -6,10 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { JitdbgError } from "../errors.js";
+import { hasCode, JitdbgError } from "../errors.js";
 import * as C from "../elf/constants.js";
 import { findDebugFile } from "../elf/debug-file.js";
-import { ElfFile, type ElfSymbol } from "../elf/reader.js";
+import { ElfFile, isElfError, type ElfSymbol } from "../elf/reader.js";
 import { Symbolizer, type SymbolHit } from "../elf/symbolizer.js";
 import type { LinkMapEntry } from "./link-map.js";
 
@@ -80,7 +80,7 @@ export class Image {
     try {
       return this.file;
     } catch (e) {
-      if (e instanceof JitdbgError) return undefined;
+      if (isElfError(e) || hasCode(e, "IMAGE_UNREADABLE")) return undefined;
       throw e;
     }
   }
@@ -206,7 +206,7 @@ export class ImageList {
     try {
       symbol = image.symbols.lookup(address);
     } catch (e) {
-      if (!(e instanceof JitdbgError)) throw e;
+      if (!(isElfError(e) || hasCode(e, "IMAGE_UNREADABLE"))) throw e; // no symbol from an unreadable file
     }
     return { image, symbol };
   }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { JitdbgError } from "../errors.js";
+import { isHostError, JitdbgError } from "../errors.js";
 import * as C from "../elf/constants.js";
 import { dynamicInfo } from "../elf/dynamic.js";
 import { ElfFile } from "../elf/reader.js";
@@ -79,7 +79,8 @@ export function loaderSearchPaths(
     let bytes: Uint8Array | undefined;
     try {
       bytes = readFileSync(cache.host);
-    } catch {
+    } catch (e) {
+      if (!isHostError(e)) throw e;
       bytes = undefined;
     }
     if (bytes) {

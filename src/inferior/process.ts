@@ -5,7 +5,7 @@
  */
 import { readFileSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { JitdbgError } from "../errors.js";
+import { isHostError, JitdbgError } from "../errors.js";
 import type { Cpu, HookHandle, MemAccess } from "../emu/cpu.js";
 import { createUnicornCpu } from "../emu/unicorn.js";
 import { PT_TLS } from "../elf/constants.js";
@@ -391,8 +391,9 @@ function makeIO(opts: ProcessOptions): ProcessIO {
         try {
           const n = readHostStdin(buf);
           return buf.subarray(0, n);
-        } catch {
-          return new Uint8Array(0);
+        } catch (e) {
+          if (!isHostError(e)) throw e;
+          return new Uint8Array(0); // the host's stdin is closed or unreadable: end of file
         }
       }
       if (!input) return new Uint8Array(0);

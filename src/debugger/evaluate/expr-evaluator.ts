@@ -10,6 +10,7 @@
  * swapped with replaceModule when redefined.
  */
 import { JitdbgError } from "../../errors.js";
+import { isTextError } from "../../expr/errors.js";
 import type { Variable } from "../../dwarf/index.js";
 import { compile, compileWithExternalCc, type CompileResult } from "../../expr/index.js";
 import type { ArgSlot } from "../../expr/check.js";
@@ -219,8 +220,9 @@ export class ExpressionEvaluator {
       try {
         const lv = inspector.interpret(expr, frameIndex);
         if (lv.kind === "value" && lv.value.location.kind === "memory") view.memoryReference = `0x${lv.value.location.address.toString(16)}`;
-      } catch {
+      } catch (e) {
         // The interpreter cannot name it; the view simply has no memory reference.
+        if (!isTextError(e)) throw e;
       }
     }
     return { ...view, name: text };
@@ -412,7 +414,8 @@ export class ExpressionEvaluator {
         if (!cond) return bp.options.logMessage === undefined;
         try {
           return this.condition(cond, 0);
-        } catch {
+        } catch (e) {
+          if (!(e instanceof JitdbgError)) throw e; // a debugger bug is not a condition that failed
           return true; // a condition that cannot be evaluated stops, as on the program's own runs
         }
       });

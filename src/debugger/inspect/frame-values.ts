@@ -4,6 +4,7 @@
  */
 import type { Cpu } from "../../emu/cpu.js";
 import { locateVariable, type FrameContext, type Location, type Variable } from "../../dwarf/index.js";
+import { isDwarfError } from "../../dwarf/errors.js";
 import type { Frame } from "./stack.js";
 import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
 import { sizeOf, type Value } from "../../values/value.js";
@@ -62,7 +63,9 @@ export class FrameValues {
       // Location lists and frame bases are in link-time pcs.
       loc = locateVariable(v, f.lookupPc - bias, fn, this.context());
     } catch (e) {
-      return { type: v.type, location: { kind: "error", message: (e as Error).message } };
+      // A location the DWARF reader cannot evaluate is this variable's value: an error the view shows.
+      if (!isDwarfError(e)) throw e;
+      return { type: v.type, location: { kind: "error", message: e.message } };
     }
     return this.fromLocation(v.type, loc);
   }

@@ -6,6 +6,7 @@
  * decided after the hook has stopped the CPU, where expressions can run.
  */
 import type { Cpu, HookHandle } from "../../emu/cpu.js";
+import { describeError } from "../../errors.js";
 import { functionBreakAddresses, lineBreakAddresses, type CodeReader } from "./code-locations.js";
 import type { ImageInfo } from "../image-info.js";
 import type { RunControl } from "./run-control.js";
@@ -191,7 +192,7 @@ export class BreakpointManager {
         } catch (e) {
           decision.stop = true;
           decision.breakpoints.push(bp);
-          decision.conditionErrors.push(`breakpoint ${bp.id}: cannot evaluate condition '${condition}': ${(e as Error).message}`);
+          decision.conditionErrors.push(`breakpoint ${bp.id}: cannot evaluate condition '${condition}': ${describeError(e)}`);
           continue;
         }
       }
@@ -364,7 +365,7 @@ async function interpolate(message: string, evaluator: ConditionEvaluator): Prom
     try {
       out += await evaluator.format(expr);
     } catch (e) {
-      out += `<error: ${(e as Error).message}>`;
+      out += `<error: ${describeError(e)}>`;
     }
     i = close + 1;
   }

@@ -9,8 +9,9 @@
  * calling their resolver.
  */
 import * as C from "../../elf/constants.js";
-import { JitdbgError } from "../../errors.js";
-import type { ElfFile } from "../../elf/reader.js";
+import { hasCode, JitdbgError } from "../../errors.js";
+import { isTextError } from "../errors.js";
+import { isElfError, type ElfFile } from "../../elf/reader.js";
 import type { Image } from "../../inferior/images.js";
 import type { InferiorSymbol, SymbolResolver } from "../../jit/resolver.js";
 import type { LibrarySymbols } from "./library-symbols.js";
@@ -69,7 +70,8 @@ export class InferiorSymbols implements SymbolResolver {
     try {
       s = this.lookup(name);
     } catch (e) {
-      if (e instanceof JitdbgError) return undefined; // e.g. a library's TLS block not set up: not an address anyway
+      // A library's TLS block not set up, a failed resolver, an unreadable library: not an address anyway.
+      if (isTextError(e) || isElfError(e) || hasCode(e, "IMAGE_UNREADABLE")) return undefined;
       throw e;
     }
     return s && !s.tls ? s.address : undefined;

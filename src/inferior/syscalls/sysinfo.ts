@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { freemem, loadavg, totalmem, uptime } from "node:os";
+import { isHostError } from "../../errors.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import type { SyscallEntry } from "./types.js";
@@ -30,8 +31,9 @@ export interface HostSystemInfo {
 function readProc(path: string): string | undefined {
   try {
     return readFileSync(path, "latin1");
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (!isHostError(e)) throw e;
+    return undefined; // no /proc on this host: the caller falls back
   }
 }
 
