@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JitdbgError } from "../errors.js";
+import { hasCode, JitdbgError } from "../errors.js";
 import { projectRoot } from "../project-root.js";
 import { parseCommandArgs } from "./args.js";
 import { DapClient, type DapMessage } from "./dap-client.js";
@@ -110,7 +110,10 @@ export async function demoCommand(argv: string[] = []): Promise<number> {
     got(`program output:`);
     for (const line of program.join("").trimEnd().split("\n")) say(`    ${dim("│")} ${line}`);
     got(`exited with status ${String(code)}`);
-    await dap.request("disconnect").catch(() => undefined);
+    // The program has ended: an adapter that exits or fails while it says goodbye changes nothing.
+    await dap.request("disconnect").catch((e: unknown) => {
+      if (!hasCode(e, "DAP_ERROR", "DAP_CLOSED", "DAP_ADAPTER_EXITED", "DAP_TIMEOUT")) throw e;
+    });
     say(`\n${dim("Drive the same session from VS Code (F5 on a C file with this extension), or script it over DAP.")}`);
     return 0;
   } finally {

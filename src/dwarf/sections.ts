@@ -113,7 +113,9 @@ function inflate(data: Uint8Array, where: string): Uint8Array {
   try {
     return new Uint8Array(inflateSync(data));
   } catch (e) {
-    throw new DwarfError("DWARF_CORRUPT", `${where}: zlib data is corrupt (${e instanceof Error ? e.message : String(e)})`);
+    // zlib reports bad data as Z_DATA_ERROR, Z_BUF_ERROR, ...; anything else is not the data's fault.
+    if (!(e instanceof Error && "code" in e && typeof e.code === "string" && e.code.startsWith("Z_"))) throw e;
+    throw new DwarfError("DWARF_CORRUPT", `${where}: zlib data is corrupt (${e.message})`);
   }
 }
 
