@@ -55,7 +55,7 @@ function readInput(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new JitdbgError("CLI_INPUT", `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new JitdbgError("CLI_INPUT", `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
   }
 }
 

@@ -121,11 +121,11 @@ export function readForm(r: ByteReader, form: number, ctx: FormContext, implicit
   let hops = 0;
   while (f === DW_FORM.indirect) {
     f = r.ulebNum();
-    if (++hops > 4) throw new DwarfError("DWARF_CORRUPT", `${r.where}: DW_FORM_indirect chain at ${hex(r.pos)} does not end`);
+    if (++hops > 4) throw new DwarfError("DWARF_CORRUPT", `${r.where}: DW_FORM_indirect chain at ${hex(r.pos)} does not end`, { offset: r.pos });
   }
   const spec = FORMS[f];
   if (!spec) {
-    throw new DwarfError("DWARF_UNKNOWN_FORM", `${r.where}: unknown attribute form ${hex(f)} at offset ${hex(r.pos)}; the producer uses an extension jitdbg does not read`);
+    throw new DwarfError("DWARF_UNKNOWN_FORM", `${r.where}: unknown attribute form ${hex(f)} at offset ${hex(r.pos)}; the producer uses an extension jitdbg does not read`, { offset: r.pos });
   }
   return spec.read(r, ctx, implicitConst);
 }

@@ -75,7 +75,7 @@ export function runLineProgram(data: Uint8Array, header: LineProgramHeader, wher
     switch (op) {
       case 0: {
         const len = r.ulebNum();
-        if (len === 0) throw new DwarfError("DWARF_CORRUPT", `${r.where}: extended opcode with length 0 at ${hex(at)}`);
+        if (len === 0) throw new DwarfError("DWARF_CORRUPT", `${r.where}: extended opcode with length 0 at ${hex(at)}`, { section: ".debug_line", offset: at });
         const body = r.sub(len);
         r.skip(len);
         const sub = body.u8();

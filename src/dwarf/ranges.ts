@@ -47,7 +47,7 @@ export function readDebugRanges(data: Uint8Array, offset: number, ctx: ListConte
   const r = new ByteReader(data, ".debug_ranges", offset);
   const out: AddressRange[] = [];
   walkV4List(r, ctx, (low, high) => {
-    if (high < low) throw new DwarfError("DWARF_CORRUPT", `.debug_ranges: entry at ${hex(r.pos - 2 * ctx.addressSize)} ends before it begins`);
+    if (high < low) throw new DwarfError("DWARF_CORRUPT", `.debug_ranges: entry at ${hex(r.pos - 2 * ctx.addressSize)} ends before it begins`, { section: ".debug_ranges", offset: r.pos - 2 * ctx.addressSize });
     if (high > low) out.push({ low, high });
   });
   return out;
@@ -110,7 +110,7 @@ export function walkV5List(r: ByteReader, ctx: ListContext, kinds: V5ListKinds, 
         break;
       }
       default:
-        if (!onOther(kind)) throw new DwarfError("DWARF_CORRUPT", `${r.where}: unknown list entry kind ${hex(kind)} at ${hex(at)}`);
+        if (!onOther(kind)) throw new DwarfError("DWARF_CORRUPT", `${r.where}: unknown list entry kind ${hex(kind)} at ${hex(at)}`, { offset: at });
     }
   }
 }

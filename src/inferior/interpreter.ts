@@ -46,14 +46,14 @@ export function loadInterpreter(space: AddressSpace, programPath: string, interp
     bytes = readFileSync(found.host);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${interp} (${found.host}) cannot be read (${code})`);
+    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${interp} (${found.host}) cannot be read (${code})`, { file: programPath });
   }
   const file = ElfFile.parse(bytes, found.host);
   if (file.header.type !== C.ET_DYN) {
-    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${found.host} is not a shared object (ELF type ${file.header.type}); the PT_INTERP path must name ld-linux-x86-64.so.2`);
+    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${found.host} is not a shared object (ELF type ${file.header.type}); the PT_INTERP path must name ld-linux-x86-64.so.2`, { file: programPath });
   }
   if (file.interpreter() !== undefined) {
-    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${found.host} itself asks for an interpreter, which Linux refuses`);
+    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${found.host} itself asks for an interpreter, which Linux refuses`, { file: programPath });
   }
   const image = mapImage(space, file, interp, { anywhere: true });
   return { image, hostPath: found.host, guestPath: found.guest };

@@ -57,10 +57,10 @@ export function loadExecutable(space: AddressSpace, file: ElfFile, path: string,
 export function mapImage(space: AddressSpace, file: ElfFile, path: string, placement: Placement): LoadedImage {
   const h = file.header;
   const loads = file.segments.filter((p) => p.type === C.PT_LOAD && p.memsz > 0n);
-  if (loads.length === 0) throw new JitdbgError("LOAD_NO_SEGMENTS", `${path}: has no loadable segments`);
+  if (loads.length === 0) throw new JitdbgError("LOAD_NO_SEGMENTS", `${path}: has no loadable segments`, { file: path });
   for (const p of loads) {
     if ((p.vaddr - BigInt(p.offset)) % PAGE !== 0n) {
-      throw new JitdbgError("ELF_CORRUPT", `${path}: segment ${p.index} is not page-congruent (vaddr 0x${p.vaddr.toString(16)}, offset 0x${p.offset.toString(16)})`);
+      throw new JitdbgError("ELF_CORRUPT", `${path}: segment ${p.index} is not page-congruent (vaddr 0x${p.vaddr.toString(16)}, offset 0x${p.offset.toString(16)})`, { file: path });
     }
   }
   const lo = pageDown(loads.reduce((m, p) => (p.vaddr < m ? p.vaddr : m), loads[0]!.vaddr));
@@ -71,10 +71,10 @@ export function mapImage(space: AddressSpace, file: ElfFile, path: string, place
     let base: bigint | undefined;
     if ("base" in placement) base = placement.base;
     else base = space.findFree(hi - lo, {});
-    if (base === undefined) throw new JitdbgError("AS_NO_SPACE", `${path}: no free range of 0x${(hi - lo).toString(16)} bytes to load it`);
+    if (base === undefined) throw new JitdbgError("AS_NO_SPACE", `${path}: no free range of 0x${(hi - lo).toString(16)} bytes to load it`, { file: path });
     bias = base - lo;
   } else if (lo < 0x10000n) {
-    throw new JitdbgError("LOAD_BAD_ADDRESS", `${path}: segments start at 0x${lo.toString(16)}, below the lowest mappable address (0x10000)`);
+    throw new JitdbgError("LOAD_BAD_ADDRESS", `${path}: segments start at 0x${lo.toString(16)}, below the lowest mappable address (0x10000)`, { file: path });
   }
 
   // Pages shared by two segments get the union of their protections, as the kernel's mappings do.
@@ -98,7 +98,7 @@ export function mapImage(space: AddressSpace, file: ElfFile, path: string, place
   if (phdrSeg) phdr = phdrSeg.vaddr + bias;
   else {
     const first = loads.find((p) => BigInt(p.offset) <= BigInt(h.phoff) && BigInt(h.phoff) < BigInt(p.offset + p.filesz));
-    if (!first) throw new JitdbgError("ELF_CORRUPT", `${path}: program headers are not inside any loadable segment`);
+    if (!first) throw new JitdbgError("ELF_CORRUPT", `${path}: program headers are not inside any loadable segment`, { file: path });
     phdr = first.vaddr + BigInt(h.phoff - first.offset) + bias;
   }
 

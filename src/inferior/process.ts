@@ -236,9 +236,9 @@ export class Process {
       bytes = readFileSync(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") throw new JitdbgError("LOAD_NOT_FOUND", `${path}: no such file`);
-      if (code === "EISDIR") throw new JitdbgError("LOAD_NOT_FILE", `${path}: is a directory, not a program`);
-      throw new JitdbgError("LOAD_UNREADABLE", `${path}: cannot be read (${code ?? (e as Error).message})`);
+      if (code === "ENOENT") throw new JitdbgError("LOAD_NOT_FOUND", `${path}: no such file`, { file: path });
+      if (code === "EISDIR") throw new JitdbgError("LOAD_NOT_FILE", `${path}: is a directory, not a program`, { file: path });
+      throw new JitdbgError("LOAD_UNREADABLE", `${path}: cannot be read (${code ?? (e as Error).message})`, { file: path });
     }
     const file = ElfFile.parse(bytes, path);
     const reproducible = !!opts.reproducible || opts.seed !== undefined;

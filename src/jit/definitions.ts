@@ -32,7 +32,7 @@ export class DefinitionTable {
       if (s.bind !== C.STB_GLOBAL || m.commons.has(index)) continue;
       const other = (this.defs.get(name) ?? []).find((d) => d.rank === 0);
       if (other) {
-        throw new JitdbgError("JIT_DUPLICATE_SYMBOL", `"${name}" is defined in both "${other.module.name}" and "${m.name}"; make one of them static or weak, or replace the module with replaceModule`);
+        throw new JitdbgError("JIT_DUPLICATE_SYMBOL", `"${name}" is defined in both "${other.module.name}" and "${m.name}"; make one of them static or weak, or replace the module with replaceModule`, { file: m.name, symbol: name });
       }
     }
   }
