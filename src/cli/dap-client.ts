@@ -189,7 +189,8 @@ export class DapClient {
       try {
         msg = JSON.parse(this.buffer.subarray(headerEnd + 4, headerEnd + 4 + len).toString()) as DapMessage;
       } catch (e) {
-        return this.broken(`a message that is not JSON (${(e as Error).message})`);
+        if (!(e instanceof SyntaxError)) throw e;
+        return this.broken(`a message that is not JSON (${e.message})`);
       }
       this.buffer = this.buffer.subarray(headerEnd + 4 + len);
       this.dispatch(msg);

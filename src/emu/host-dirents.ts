@@ -7,6 +7,7 @@
  */
 import { closeSync, constants, openSync } from "node:fs";
 import koffi from "koffi";
+import { isHostError } from "../errors.js";
 /** One directory entry as the host's getdents64 gives it (name bytes, inode, DT_* type). */
 export interface HostDirEntry {
   name: Uint8Array;
@@ -42,7 +43,8 @@ export function hostDirents(hostPath: string): HostDirEntry[] | number | undefin
   try {
     fd = openSync(hostPath, constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (e) {
-    return -((e as NodeJS.ErrnoException).errno ?? -5); // Node's errno is negative
+    if (!isHostError(e)) throw e;
+    return -(e.errno ?? -5); // Node's errno is negative
   }
   try {
     const out: HostDirEntry[] = [];
