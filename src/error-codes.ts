@@ -5,7 +5,7 @@
  *
  * The families reproduce the prefix rules the adapter used before the table existed (EXPR_ is an
  * expression error, VALUE_ and REGISTER_ a set-value error, LOAD_, ELF_ and EMU_ a launch failure, and so
- * on); test/errors/error-codes.test.ts keeps a frozen copy of those rules and checks every row.
+ * on); test/dap/error-codes.test.ts keeps a frozen copy of those rules and checks every row.
  */
 
 /** The DAP error id families; adapter/errors.ts gives each its number. */
