@@ -38,6 +38,9 @@ const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string
   { filter: "SIGABRT", label: "Abort (SIGABRT)", description: "Stop when the program calls abort() or an assert fails" },
 ];
 
+/** The most instructions one disassemble request may ask for, before or after its address. */
+const MAX_DISASSEMBLY = 10_000;
+
 export class JitdbgSession extends LoggingDebugSession {
   private dbg: Debugger | undefined;
   private launchArgs: JitdbgLaunchArguments | undefined;
@@ -361,7 +364,12 @@ export class JitdbgSession extends LoggingDebugSession {
     await this.handle(response, async () => {
       const dbg = this.debugger();
       const base = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
-      const out = (await dbg.disassembleAround(base, args.instructionOffset ?? 0, args.instructionCount)).map((i) => toDapInstruction(i));
+      const count = args.instructionCount;
+      const offset = args.instructionOffset ?? 0;
+      // A view asks for a screenful; a runaway request must not hold the adapter for minutes.
+      if (!Number.isInteger(count) || count < 0 || count > MAX_DISASSEMBLY) throw badArgument(`disassemble: instructionCount must be an integer from 0 to ${MAX_DISASSEMBLY} (got ${count})`);
+      if (!Number.isInteger(offset) || Math.abs(offset) > MAX_DISASSEMBLY) throw badArgument(`disassemble: instructionOffset must be an integer within ±${MAX_DISASSEMBLY} (got ${offset})`);
+      const out = (await dbg.disassembleAround(base, offset, count)).map((i) => toDapInstruction(i));
       response.body = { instructions: out.slice(0, args.instructionCount) };
     });
   }
