@@ -135,6 +135,8 @@ export class SymbolResolution {
 
 function definedIn(owner: JitModule, index: number): ResolvedCore {
   const sym = owner.symbols[index]!;
+  // An absolute symbol (another module's `.set name, value`) has a value and no section.
+  if (sym.section === SYM_ABS) return { address: sym.absValue ?? BigInt(sym.value), size: BigInt(sym.size) };
   const sec = owner.sections.get(sym.section)!;
   if (sec.group === "tls") {
     const dtpoff = BigInt(sec.tlsOffset + sym.value);
