@@ -27,7 +27,6 @@ import { Debugger, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
-import { ExprError } from "../src/expr/errors.js";
 import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
 
 const THREAD_ID = 1;
@@ -597,10 +596,12 @@ async function rejectionNow(p: Promise<unknown>): Promise<{ error: unknown } | u
 }
 
 /** A compiler diagnostic with its column and a caret under it, as the console shows it. */
+/** An error that knows its column (`where.column`) is shown with the source line and a caret under it. */
 function withColumn(e: unknown, source: string): unknown {
-  if (!(e instanceof ExprError) || e.column <= 0) return e;
-  const caret = `${" ".repeat(e.column - 1)}^`;
-  return new JitdbgError(e.code, `${e.message} (column ${e.column})\n  ${source}\n  ${caret}`, e.where);
+  const column = e instanceof JitdbgError ? (e.where?.column ?? 0) : 0;
+  if (!(e instanceof JitdbgError) || column <= 0) return e;
+  const caret = `${" ".repeat(column - 1)}^`;
+  return new JitdbgError(e.code, `${e.message} (column ${column})\n  ${source}\n  ${caret}`, e.where);
 }
 
 function toModule(i: ImageInfo): DebugProtocol.Module {
