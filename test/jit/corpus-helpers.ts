@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compileFixture, runNative } from "../helpers/compile.js";
+import { JitdbgError } from "../../src/errors.js";
 import { JitSession, type JitSessionOptions } from "../../src/jit/session.js";
 
 export const CORPUS = ["main.c", "ops.c", "data.c", "tls.c", "tls_use.c", "ctor.c"];
@@ -54,4 +55,20 @@ export function runCorpus(s: JitSession): string {
   const out = s.read("out", 512);
   const end = out.indexOf(0);
   return `${r}|${Buffer.from(out.subarray(0, end < 0 ? out.length : end)).toString("latin1")}`;
+}
+
+/** A fixture of test/fixtures/jit compiled to an object file, as bytes for addObject. */
+export function fixtureObject(name: string, flags: string[], cc = "gcc"): Uint8Array {
+  return readFileSync(compileFixture(`jit/${name}`, { cc, object: true, flags }));
+}
+
+/** The JitdbgError `fn` throws (anything else is rethrown; not throwing fails). */
+export function caught(fn: () => unknown): JitdbgError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof JitdbgError) return e;
+    throw e;
+  }
+  throw new Error("expected a JitdbgError");
 }

@@ -3,27 +3,15 @@
  * the JIT linker's relocation errors name the object, section, offset and symbol; ELF and DWARF
  * errors the file, section and offset; expression errors the column. The messages are unchanged.
  */
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAbbrevTable } from "../../src/dwarf/abbrev.js";
 import { ElfFile } from "../../src/elf/reader.js";
-import { JitdbgError } from "../../src/errors.js";
 import { checkExpression } from "../../src/expr/interpret.js";
 import type { JitSession } from "../../src/jit/session.js";
-import { compileFixture, hasCompiler } from "../helpers/compile.js";
-import { openSession } from "./corpus-helpers.js";
+import { hasCompiler } from "../helpers/compile.js";
+import { caught, fixtureObject, openSession } from "./corpus-helpers.js";
 
-function caught(fn: () => unknown): JitdbgError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof JitdbgError) return e;
-    throw e;
-  }
-  throw new Error("expected a JitdbgError");
-}
-
-const obj = (name: string, flags: string[]): Uint8Array => readFileSync(compileFixture(`jit/${name}`, { object: true, flags }));
+const obj = fixtureObject;
 
 describe.skipIf(!hasCompiler("gcc"))("relocation errors: object, section, offset, symbol", () => {
   let s: JitSession | undefined;

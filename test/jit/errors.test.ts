@@ -4,24 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { JitdbgError } from "../../src/errors.js";
 import type { JitSession } from "../../src/jit/session.js";
 import { compileFixture, hasCompiler, runNative } from "../helpers/compile.js";
-import { openSession } from "./corpus-helpers.js";
+import { caught, fixtureObject, openSession } from "./corpus-helpers.js";
 
-function obj(name: string, flags: string[], cc = "gcc"): Uint8Array {
-  return readFileSync(compileFixture(`jit/${name}`, { cc, object: true, flags }));
-}
-
-function caught(fn: () => unknown): JitdbgError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof JitdbgError) return e;
-    throw e;
-  }
-  throw new Error("expected a JitdbgError");
-}
+const obj = fixtureObject;
 
 const ABOVE_4G = { low: 0x1_0000_0000n, high: 0x10_0000_0000n };
 
