@@ -106,6 +106,22 @@ function gateCode(): { code: unknown; insnCode: unknown; libc: Libc } {
   return shared;
 }
 
+const stopFunctions = new Map<string, bigint>();
+
+/** The address of uc_emu_stop in the loaded libunicorn (looked up once per library). */
+function stopFunction(unicornPath: string): bigint {
+  let address = stopFunctions.get(unicornPath);
+  if (address === undefined) {
+    const { libc } = gateCode();
+    const handle = libc.dlopen(unicornPath, RTLD_NOW);
+    const stop = handle === null ? null : libc.dlsym(handle, "uc_emu_stop");
+    if (stop === null) throw new JitdbgError("EMU_GATE", `cannot find uc_emu_stop in ${unicornPath}: is it libunicorn.so.2?`);
+    address = koffi.address(stop);
+    stopFunctions.set(unicornPath, address);
+  }
+  return address;
+}
+
 /** One engine's gate: its counters and the callback to register as the engine's block hook. */
 export class StopGate {
   /** Pass as the block hook's callback... */
@@ -117,16 +133,13 @@ export class StopGate {
   private readonly slots: BigUint64Array;
 
   constructor(unicornPath: string) {
-    const { code, insnCode, libc } = gateCode();
-    const handle = libc.dlopen(unicornPath, RTLD_NOW);
-    const stop = handle === null ? null : libc.dlsym(handle, "uc_emu_stop");
-    if (stop === null) throw new JitdbgError("EMU_GATE", `cannot find uc_emu_stop in ${unicornPath}: is it libunicorn.so.2?`);
+    const { code, insnCode } = gateCode();
     this.callback = code;
     this.instructionCallback = insnCode;
     this.userData = koffi.alloc("uint64_t", SLOTS);
     this.slots = new BigUint64Array(koffi.view(this.userData, SLOTS * 8));
     this.slots.fill(0n);
-    this.slots[STOP_FN] = koffi.address(stop);
+    this.slots[STOP_FN] = stopFunction(unicornPath);
     this.slots[LIMIT] = UNLIMITED;
   }
 

@@ -291,7 +291,7 @@ export class Process {
     let cause = this.cpu.run(this.pc, { until: limits.until, blocks: limits.blocks });
     // The loader-tracking hooks may end a slice to place a hook; resume with the rest of the
     // budget unless something else stopped it too.
-    while (this.rendezvous?.tidy() && cause.kind !== "fault" && cause.kind !== "invalid-instruction" && cause.kind !== "exception" && !this.stopRequested && !this.endReason() && !this.pendingSignal && this.pc !== limits.until && (!limits.blocks || budget() > 0)) {
+    while (this.rendezvous?.tidy() && (cause.kind === "ok" || cause.kind === "budget") && !this.stopRequested && !this.endReason() && !this.pendingSignal && this.pc !== limits.until && (!limits.blocks || budget() > 0)) {
       cause = this.cpu.run(this.pc, { until: limits.until, blocks: budget() });
     }
     if (this.cpuidFix && this.images.list().some((i) => i.kind === "library")) {

@@ -1,6 +1,7 @@
 /**
- * Runs the inferior in time slices so the event loop stays free (a pause request, a DAP message
- * can arrive while the program runs), and collects why it stopped: a hook's request (breakpoint,
+ * Runs the inferior in slices of translation blocks, each ending on an exact stop, so the event
+ * loop stays free (a pause request, a DAP message can arrive while the program runs), and collects
+ * why it stopped: a hook's request (breakpoint,
  * data breakpoint, step), a pause, the program's end, or a signal.
  */
 import type { MemAccess } from "../../emu/cpu.js";
@@ -53,7 +54,7 @@ export class RunControl {
     return this.running;
   }
 
-  /** From a hook: end the slice after (code hooks: before) the current instruction. */
+  /** From a hook: end the slice at the next exact boundary (code hooks: before the hooked instruction). */
   stopFromHook(stop: HookStop): void {
     if (this.silenced > 0) return;
     this.hookStop ??= stop;
