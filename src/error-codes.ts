@@ -91,6 +91,7 @@ export const ERROR_CODES = {
   EVAL_BREAKPOINT: { family: "internal", meaning: "an expression stopped at a breakpoint and was undone" },
   EVAL_CONDITION_TYPE: { family: "internal", meaning: "a condition whose type is not a number or pointer" },
   EVAL_CONDITION_VOID: { family: "internal", meaning: "a condition of type void" },
+  EVAL_BLOCKED: { family: "internal", meaning: "an expression waited for another thread and was undone" },
   EVAL_EXITED: { family: "internal", meaning: "an expression ended the program and was undone" },
   EVAL_IFUNC: { family: "internal", meaning: "an indirect function's resolver failed during an evaluation" },
   EVAL_LOCATION: { family: "internal", meaning: "a variable of another image whose location needs that image's frame" },

@@ -14,6 +14,7 @@ import * as C from "../elf/constants.js";
 import { ElfFile } from "../elf/reader.js";
 import { JitdbgError } from "../errors.js";
 import { JitSession } from "../jit/session.js";
+import { DEADLOCK_STATUS } from "../inferior/process.js";
 import { parseCommandArgs } from "./args.js";
 
 export interface RtdyldArgs {
@@ -97,6 +98,10 @@ export async function rtdyldCommand(argv: string[]): Promise<number> {
       session.cpu.setReg("rip", entry);
       const end = session.process.runToEnd();
       if (end.kind === "exited") return end.status;
+      if (end.kind === "deadlock") {
+        process.stderr.write(`jitdbg rtdyld: ${end.description}\n`);
+        return DEADLOCK_STATUS;
+      }
       process.stderr.write(`jitdbg rtdyld: ${end.name}: ${end.description}\n`);
       return 128 + end.signal;
     }

@@ -1,6 +1,6 @@
 /** `jitdbg run`: a program to completion in the emulator, as a shell would run it natively. */
 import { JitdbgError } from "../errors.js";
-import { Process } from "../inferior/process.js";
+import { DEADLOCK_STATUS, Process } from "../inferior/process.js";
 import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
 import { writeAll } from "./write-all.js";
@@ -76,6 +76,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     try {
       const end = proc.runToEnd();
       if (end.kind === "exited") return end.status;
+      if (end.kind === "deadlock") {
+        writeAll(2, Buffer.from(`jitdbg: ${end.description}\n`));
+        return DEADLOCK_STATUS;
+      }
       writeAll(2, Buffer.from(`jitdbg: program terminated by ${end.name}: ${end.description}\n`));
       return 128 + end.signal;
     } finally {

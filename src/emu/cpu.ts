@@ -41,7 +41,10 @@ export interface HookHandle {
   remove(): void;
 }
 
+/** A saved copy of the CPU's registers (one per thread, say), readable and writable while saved. */
 export interface CpuContext {
+  reg(name: RegName): bigint;
+  setReg(name: RegName, value: bigint): void;
   free(): void;
 }
 
@@ -88,7 +91,8 @@ export interface Cpu {
   hookSyscall(hook: SyscallHook): HookHandle;
   hookInterrupt(hook: InterruptHook): HookHandle;
 
-  saveContext(): CpuContext;
+  /** The registers now, into a new context or over `into` (reusing its storage). */
+  saveContext(into?: CpuContext): CpuContext;
   restoreContext(ctx: CpuContext): void;
   close(): void;
 }

@@ -72,6 +72,8 @@ interface UnicornApi {
   uc_context_save: (uc: bigint, ctx: bigint) => number;
   uc_context_restore: (uc: bigint, ctx: bigint) => number;
   uc_context_free: (ctx: bigint) => number;
+  uc_context_reg_read: (ctx: bigint, reg: number, value: Uint8Array) => number;
+  uc_context_reg_write: (ctx: bigint, reg: number, value: Uint8Array) => number;
 }
 
 interface Protos {
@@ -114,6 +116,8 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
     uc_context_save: f("int uc_context_save(void *uc, void *context)"),
     uc_context_restore: f("int uc_context_restore(void *uc, void *context)"),
     uc_context_free: f("int uc_context_free(void *context)"),
+    uc_context_reg_read: f("int uc_context_reg_read(void *context, int regid, _Out_ uint8_t *value)"),
+    uc_context_reg_write: f("int uc_context_reg_write(void *context, int regid, const uint8_t *value)"),
   } as UnicornApi;
   const protos: Protos = {
     code: koffi.proto("void jitdbg_code_cb(void *uc, uint64_t address, uint32_t size, void *user)"),
@@ -131,6 +135,38 @@ const big = (v: number | bigint): bigint => (typeof v === "bigint" ? v : BigInt(
 /** Creates a fresh x86-64 engine. */
 export function createUnicornCpu(): Cpu {
   return new UnicornCpu();
+}
+
+/** A uc_context: registers saved by uc_context_save, read and written in place. */
+class UnicornContext implements CpuContext {
+  private freed = false;
+  private readonly buf = new Uint8Array(16);
+
+  constructor(
+    private readonly api: UnicornApi,
+    readonly ptr: bigint,
+  ) {}
+
+  reg(name: RegName): bigint {
+    this.buf.fill(0);
+    this.check(this.api.uc_context_reg_read(this.ptr, X86_REG[name], this.buf), `read saved register ${name}`);
+    return new DataView(this.buf.buffer).getBigUint64(0, true);
+  }
+
+  setReg(name: RegName, value: bigint): void {
+    this.buf.fill(0);
+    new DataView(this.buf.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.check(this.api.uc_context_reg_write(this.ptr, X86_REG[name], this.buf), `write saved register ${name}`);
+  }
+
+  free(): void {
+    if (!this.freed) this.api.uc_context_free(this.ptr);
+    this.freed = true;
+  }
+
+  private check(err: number, what: string): void {
+    if (err !== 0) throw new JitdbgError("EMU_ERROR", `emulator: ${what} failed: ${this.api.uc_strerror(err)}`);
+  }
 }
 
 class UnicornCpu implements Cpu {
@@ -376,27 +412,21 @@ class UnicornCpu implements Cpu {
     return this.addHook(UC_HOOK_INTR, this.protos.intr, 1n, 0n, (_uc: unknown, intno: number) => hook(intno));
   }
 
-  saveContext(): CpuContext {
+  saveContext(into?: CpuContext): CpuContext {
+    if (into instanceof UnicornContext) {
+      this.check(this.api.uc_context_save(this.uc, into.ptr), "context save");
+      return into;
+    }
     const out: [bigint | null] = [null];
     this.check(this.api.uc_context_alloc(this.uc, out), "context alloc");
-    const ctx = big(out[0] ?? 0n);
-    this.check(this.api.uc_context_save(this.uc, ctx), "context save");
-    const api = this.api;
-    let freed = false;
-    return Object.assign(
-      {
-        free() {
-          if (!freed) api.uc_context_free(ctx);
-          freed = true;
-        },
-      },
-      { ptr: ctx },
-    );
+    const ctx = new UnicornContext(this.api, big(out[0] ?? 0n));
+    this.check(this.api.uc_context_save(this.uc, ctx.ptr), "context save");
+    return ctx;
   }
 
   restoreContext(ctx: CpuContext): void {
-    const ptr = (ctx as CpuContext & { ptr: bigint }).ptr;
-    this.check(this.api.uc_context_restore(this.uc, ptr), "context restore");
+    if (!(ctx instanceof UnicornContext)) throw new JitdbgError("EMU_ERROR", "emulator: restoreContext was given a context this engine did not save");
+    this.check(this.api.uc_context_restore(this.uc, ctx.ptr), "context restore");
   }
 
   close(): void {

@@ -21,6 +21,7 @@ export const EROFS = 30;
 export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
+export const ETIMEDOUT = 110;
 
 /** The value a syscall returns for an errno. */
 export const fail = (errno: number): bigint => BigInt(-errno);

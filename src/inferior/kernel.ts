@@ -1,12 +1,14 @@
 /**
  * What the syscall handlers see of the emulated process: its CPU, address space, files and I/O,
- * plus the small amount of kernel state a single-threaded Linux process has (signal actions,
- * mask, tid address, exit status). Handlers live in syscalls/, one file per area.
+ * its threads and clock, plus the process-wide kernel state (signal actions, exit status).
+ * Handlers live in syscalls/, one file per area.
  */
 import { basename } from "node:path";
 import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
+import { EmulatedClock } from "./clock.js";
 import type { FdSnapshot, FdTable, FileView } from "./files.js";
+import { ThreadTable, type Thread, type ThreadsSnapshot } from "./threads.js";
 
 export interface ProcessIO {
   stdout(data: Uint8Array): void;
@@ -20,9 +22,7 @@ export interface KernelState {
   readonly exitStatus: number | undefined;
   readonly terminatingSignal: number | undefined;
   readonly sigactions: ReadonlyMap<number, Uint8Array>;
-  readonly sigmask: bigint;
-  readonly clearChildTid: bigint;
-  readonly comm: Uint8Array;
+  readonly threads: ThreadsSnapshot;
   readonly dumpable: number;
   readonly fds: FdSnapshot;
 }
@@ -41,6 +41,13 @@ export interface KernelOptions {
   reproducible: boolean;
   /** Called once per distinct problem (an unsupported syscall, say). */
   onWarning: (message: string) => void;
+  /** Told when a thread starts (clone) or exits. */
+  onThread?: (event: ThreadEvent) => void;
+}
+
+export interface ThreadEvent {
+  kind: "started" | "exited";
+  tid: number;
 }
 
 export class Kernel {
@@ -49,15 +56,12 @@ export class Kernel {
   /** Set when the process was ended by a signal it raised (abort, kill). */
   terminatingSignal: number | undefined;
   readonly sigactions = new Map<number, Uint8Array>();
-  sigmask = 0n;
-  clearChildTid = 0n;
-  /**
-   * The process name (prctl PR_SET_NAME/PR_GET_NAME): at most 15 bytes, NUL-padded. Linux starts
-   * it as the last component of the path the program was executed by.
-   */
-  comm: Uint8Array;
+  /** The threads; the main thread's tid is the pid and its name the program's (see comm). */
+  readonly threads: ThreadTable;
+  readonly clock = new EmulatedClock();
   /** PR_SET_DUMPABLE's flag: 1 (SUID_DUMP_USER) for an ordinary program, 0 once disabled. */
   dumpable = 1;
+  private rescheduleAsked = false;
   private readonly warned = new Set<string>();
   private readonly scratch = new Uint8Array(8);
   private readonly userWriteWatchers = new Set<(address: bigint, length: number) => void>();
@@ -71,8 +75,24 @@ export class Kernel {
     readonly io: ProcessIO,
     readonly options: KernelOptions,
   ) {
-    this.comm = new Uint8Array(COMM_SIZE);
-    this.comm.set(Buffer.from(basename(files.exePath)).subarray(0, COMM_SIZE - 1));
+    // Linux names the first thread after the last component of the path it was executed by.
+    const comm = new Uint8Array(COMM_SIZE);
+    comm.set(Buffer.from(basename(files.exePath)).subarray(0, COMM_SIZE - 1));
+    this.threads = new ThreadTable(options.pid, comm);
+  }
+
+  /** The calling thread: the one whose registers are in the CPU. */
+  get thread(): Thread {
+    return this.threads.current;
+  }
+
+  /** The calling thread's name (prctl PR_SET_NAME/PR_GET_NAME): at most 15 bytes, NUL-padded. */
+  get comm(): Uint8Array {
+    return this.thread.comm;
+  }
+
+  set comm(name: Uint8Array) {
+    this.thread.comm = name;
   }
 
   get pid(): number {
@@ -81,6 +101,22 @@ export class Kernel {
 
   get ended(): boolean {
     return this.exitStatus !== undefined || this.terminatingSignal !== undefined;
+  }
+
+  /**
+   * From a syscall: the calling thread blocked, yielded or exited, so another should run. The run
+   * ends after the syscall (an exact boundary) and the scheduler picks the next thread.
+   */
+  reschedule(): void {
+    this.rescheduleAsked = true;
+    this.cpu.stop();
+  }
+
+  /** True once after reschedule(). */
+  takeReschedule(): boolean {
+    const asked = this.rescheduleAsked;
+    this.rescheduleAsked = false;
+    return asked;
   }
 
   warnOnce(key: string, message: string): void {
@@ -129,15 +165,13 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions and mask, tid address, name, dumpable flag, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
       terminatingSignal: this.terminatingSignal,
       sigactions: new Map(this.sigactions),
-      sigmask: this.sigmask,
-      clearChildTid: this.clearChildTid,
-      comm: this.comm.slice(),
+      threads: this.threads.snapshot(),
       dumpable: this.dumpable,
       fds: this.fds.snapshot(),
     };
@@ -149,9 +183,7 @@ export class Kernel {
     this.terminatingSignal = s.terminatingSignal;
     this.sigactions.clear();
     for (const [sig, act] of s.sigactions) this.sigactions.set(sig, act);
-    this.sigmask = s.sigmask;
-    this.clearChildTid = s.clearChildTid;
-    this.comm = s.comm.slice();
+    this.threads.restore(s.threads);
     this.dumpable = s.dumpable;
     this.fds.restore(s.fds);
   }
@@ -163,6 +195,21 @@ export class Kernel {
 
   readU64(address: bigint): bigint | undefined {
     return this.cpu.tryRead(address, this.scratch) ? new DataView(this.scratch.buffer).getBigUint64(0, true) : undefined;
+  }
+
+  writeU32(address: bigint, value: number): boolean {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, value >>> 0, true);
+    return this.writeUser(address, b);
+  }
+
+  /** A struct timespec in nanoseconds; undefined when unreadable or out of range (EFAULT/EINVAL to the caller). */
+  readTimespec(address: bigint): bigint | undefined {
+    const sec = this.readU64(address);
+    const nsec = this.readU64(address + 8n);
+    if (sec === undefined || nsec === undefined) return undefined;
+    if (BigInt.asIntN(64, sec) < 0n || nsec >= 1_000_000_000n) return undefined;
+    return sec * 1_000_000_000n + nsec;
   }
 
   readU32(address: bigint): number | undefined {

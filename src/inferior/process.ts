@@ -6,7 +6,7 @@
 import { readFileSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isHostError, JitdbgError } from "../errors.js";
-import type { Cpu, HookHandle, MemAccess } from "../emu/cpu.js";
+import type { Cpu, HookHandle, MemAccess, StopCause } from "../emu/cpu.js";
 import { createUnicornCpu } from "../emu/unicorn.js";
 import { PT_TLS } from "../elf/constants.js";
 import { DEFAULT_DEBUG_DIRECTORIES } from "../elf/debug-file.js";
@@ -17,7 +17,7 @@ import { AddressSpace } from "./address-space.js";
 import { FdTable, FileView } from "./files.js";
 import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
 import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
-import { Kernel, type ProcessIO } from "./kernel.js";
+import { Kernel, type ProcessIO, type ThreadEvent } from "./kernel.js";
 import type { LinkMapEntry } from "./link-map.js";
 import { loadExecutable, PIE_BASE, type LoadedImage } from "./loader.js";
 import { Rendezvous } from "./rendezvous.js";
@@ -28,6 +28,8 @@ import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
+import { Scheduler, type SchedulerOptions } from "./scheduler.js";
+import type { Thread } from "./threads.js";
 
 export interface ProcessOptions {
   /** argv; argv[0] defaults to the program path. */
@@ -66,18 +68,45 @@ export interface ProcessOptions {
   onWarning?: (message: string) => void;
   /** An existing CPU to use (tests); default a new Unicorn engine. */
   cpu?: Cpu;
+  /** How threads take turns (see scheduler.ts); chaos draws from `seed`, or a random seed when none is given. */
+  scheduler?: SchedulerOptions;
+  /** Told when a thread starts or exits. */
+  onThread?: (event: ThreadEvent) => void;
+}
+
+/** A thread as the debugger lists it. */
+export interface ThreadInfo {
+  tid: number;
+  name: string;
+  /** What it waits for, when blocked ("futex 0x…", "sleep"). */
+  waiting?: string;
 }
 
 export type StopReason =
   | { kind: "exited"; status: number }
   | { kind: "signal"; signal: number; name: string; pc: bigint; address?: bigint; access?: MemAccess; description: string }
-  | { kind: "stopped" }; // a stop request, the block budget or `until`
+  | { kind: "stopped" } // a stop request, the block budget or `until`
+  /** Every thread waits for ever. */
+  | { kind: "deadlock"; description: string }
+  /** A run locked to one thread (RunLimits.lockThread) found it waiting. */
+  | { kind: "blocked"; tid: number; description: string };
+
+/** How a run to the end ends. */
+export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" }>;
+
+/** `jitdbg run`'s exit status for a deadlocked program (as `timeout` reports one that hangs natively). */
+export const DEADLOCK_STATUS = 124;
 
 export interface RunLimits {
   /** A trap address only this run reaches (see RunOptions.until). */
   until?: bigint;
   /** At most this many translation-block entries (0 or undefined: no limit). */
   blocks?: number;
+  /**
+   * Run only the thread whose registers are in the CPU (an instruction step, an expression call):
+   * no other thread gets a turn, and the run ends when it blocks.
+   */
+  lockThread?: boolean;
 }
 
 const INTERRUPT_SIGNAL: Record<number, { signal: number; what: string }> = {
@@ -107,6 +136,11 @@ export class Process {
   private cpuidFix: HookHandle | undefined;
   private pendingSignal: { signal: number; what: string; pc: bigint } | undefined;
   private stopRequested = false;
+  private readonly scheduler: Scheduler;
+  /** The seed chaos scheduling draws from (to replay a run), when chaos is on. */
+  readonly chaosSeed: bigint | undefined;
+  /** The thread the scheduler runs, while the debugger shows another one's registers (focusThread). */
+  private scheduled: Thread | undefined;
   private readonly hooks: HookHandle[] = [];
   private closed = false;
 
@@ -122,7 +156,9 @@ export class Process {
     argv: string[],
   ) {
     const warn = opts.onWarning ?? (() => {});
-    this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: 4242, reproducible: !!opts.reproducible, onWarning: warn });
+    this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: 4242, reproducible: !!opts.reproducible, onWarning: warn, onThread: opts.onThread });
+    if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
+    this.scheduler = new Scheduler(cpu, this.kernel.threads, this.kernel.clock, new Rng(this.chaosSeed ?? 0n), opts.scheduler);
     this.debugDirectories = opts.debugDirectories ?? DEFAULT_DEBUG_DIRECTORIES;
     const initial = [new Image({ kind: "program", path: image.path, hostPath: files.exePath, bias: image.bias, file: image.file, debugDirectories: this.debugDirectories })];
     if (interpreter) {
@@ -273,26 +309,81 @@ export class Process {
     return this.kernel.ended;
   }
 
+  /** The thread whose registers the CPU holds: the one that stopped, or the one focusThread chose. */
+  get currentThread(): number {
+    return this.kernel.thread.tid;
+  }
+
+  /** Every live thread, in creation order. */
+  threads(): ThreadInfo[] {
+    return this.kernel.threads.live().map((t) => {
+      const w = t.blocked?.wait;
+      const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : "sleep";
+      return { tid: t.tid, name: t.name, waiting };
+    });
+  }
+
+  /**
+   * Puts thread `tid`'s registers in the CPU, so reading registers, unwinding and evaluating see
+   * that thread; the next free run puts the scheduler's thread back first, so looking at a thread
+   * never changes how the program interleaves. False when there is no such thread.
+   */
+  focusThread(tid: number): boolean {
+    const t = this.kernel.threads.get(tid);
+    if (!t) return false;
+    this.scheduled ??= this.kernel.thread;
+    this.scheduler.switchTo(t);
+    if (t === this.scheduled) this.scheduled = undefined;
+    return true;
+  }
+
   /** From a hook: ends the running slice at the next exact boundary (Cpu.stop). */
   requestStop(): void {
     this.stopRequested = true;
     this.cpu.stop();
   }
 
-  /** Runs from the current pc until exit, a signal, a stop request or a limit. */
+  /**
+   * Runs from the current pc until exit, a signal, a stop request or a limit. Threads take turns
+   * (scheduler.ts), each turn ending on an exact stop; a stop names the thread in the CPU.
+   */
   run(limits: RunLimits = {}): StopReason {
     if (this.closed) throw new JitdbgError("PROCESS_CLOSED", "the process has been closed");
     const ended = this.endReason();
     if (ended) return ended;
     this.stopRequested = false;
     this.pendingSignal = undefined;
-    const startBlocks = this.cpu.blockCount;
-    const budget = () => (limits.blocks ? limits.blocks - Number(this.cpu.blockCount - startBlocks) : 0);
-    let cause = this.cpu.run(this.pc, { until: limits.until, blocks: limits.blocks });
-    // The loader-tracking hooks may end a slice to place a hook; resume with the rest of the
-    // budget unless something else stopped it too.
-    while (this.rendezvous?.tidy() && (cause.kind === "ok" || cause.kind === "budget") && !this.stopRequested && !this.endReason() && !this.pendingSignal && this.pc !== limits.until && (!limits.blocks || budget() > 0)) {
-      cause = this.cpu.run(this.pc, { until: limits.until, blocks: budget() });
+    this.kernel.takeReschedule();
+    if (!limits.lockThread && this.scheduled) {
+      this.scheduler.switchTo(this.scheduled);
+      this.scheduled = undefined;
+    }
+    const cpu = this.cpu;
+    const threads = this.kernel.threads;
+    const startBlocks = cpu.blockCount;
+    const left = () => (limits.blocks ? limits.blocks - Number(cpu.blockCount - startBlocks) : Infinity);
+    let cause: StopCause = { kind: "ok" };
+    for (;;) {
+      let t: Thread | undefined = threads.current;
+      if (!limits.lockThread) t = this.scheduler.schedule();
+      if (!t) return this.deadlock();
+      if (!t.runnable) return { kind: "blocked", tid: t.tid, description: `thread ${t.tid} is waiting (${this.threads().find((i) => i.tid === t.tid)?.waiting ?? "blocked"})` };
+      const budget = left();
+      if (budget <= 0) break;
+      // Turns matter only while another thread could run; alone, a thread runs the whole budget.
+      const turn = threads.live().length > 1 && !limits.lockThread ? Math.max(1, t.quantumLeft) : Infinity;
+      const blocks = Math.min(budget, turn);
+      const before = cpu.blockCount;
+      cause = cpu.run(this.pc, { until: limits.until, blocks: Number.isFinite(blocks) ? blocks : undefined });
+      this.scheduler.account(Number(cpu.blockCount - before));
+      const rescheduled = this.kernel.takeReschedule();
+      if (this.stopRequested || this.kernel.ended || this.pendingSignal) break;
+      if (cause.kind !== "ok" && cause.kind !== "budget") break;
+      if (limits.until !== undefined && this.pc === limits.until) break;
+      // The loader-tracking hooks may end a run to place a hook: go on.
+      if (this.rendezvous?.tidy()) continue;
+      if (rescheduled || cause.kind === "budget") continue;
+      break; // stopped and nobody said why: runToEnd reports it
     }
     if (this.cpuidFix && this.images.list().some((i) => i.kind === "library")) {
       this.cpuidFix.remove();
@@ -329,11 +420,22 @@ export class Process {
     }
   }
 
+  /** Every thread waits and none can wake: say who waits for what, and where. */
+  private deadlock(): StopReason {
+    const lines = this.kernel.threads.live().map((t) => {
+      const rip = t === this.kernel.thread ? this.cpu.reg("rip") : (t.context?.reg("rip") ?? 0n);
+      const w = t.blocked?.wait;
+      const what = w?.kind === "futex" ? `waits on futex 0x${w.address.toString(16)}` : "sleeps";
+      return `thread ${t.tid}${t.name ? ` (${t.name})` : ""} ${what} at ${this.describe(rip)}`;
+    });
+    return { kind: "deadlock", description: `deadlock: every thread waits and none can wake another:\n${lines.join("\n")}` };
+  }
+
   /** Runs to the end (exit or fatal signal), with no limit. */
-  runToEnd(): Exclude<StopReason, { kind: "stopped" }> {
+  runToEnd(): EndReason {
     for (;;) {
       const r = this.run();
-      if (r.kind !== "stopped") return r;
+      if (r.kind !== "stopped" && r.kind !== "blocked") return r;
       // A bare stop without a request (hlt, say) would loop forever: treat it as a fault.
       if (!this.stopRequested) {
         const pc = this.pc;

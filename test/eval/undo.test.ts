@@ -57,7 +57,7 @@ function state(s: Session): unknown {
     memory: snapshot(s.dbg),
     layout: p.space.list().filter((r) => !ownedByDebugger(r)),
     brk: [p.space.brkStart, p.space.brkEnd],
-    kernel: { exit: k.exitStatus, signal: k.terminatingSignal, mask: k.sigmask, actions: [...k.sigactions], fds: [3, 4, 5].map((fd) => k.fds.get(fd)) },
+    kernel: { exit: k.exitStatus, signal: k.terminatingSignal, mask: k.thread.sigmask, actions: [...k.sigactions], fds: [3, 4, 5].map((fd) => k.fds.get(fd)) },
   };
 }
 

@@ -1,5 +1,5 @@
 /** Runs a program in the emulator in-process and collects what a shell would see. */
-import { Process, type ProcessOptions } from "../../src/inferior/process.js";
+import { DEADLOCK_STATUS, Process, type ProcessOptions } from "../../src/inferior/process.js";
 
 export interface EmulatedRun {
   stdout: string;
@@ -26,6 +26,7 @@ export function runEmulated(exe: string, opts: ProcessOptions = {}): EmulatedRun
     const end = proc.runToEnd();
     const base = { stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), warnings };
     if (end.kind === "exited") return { ...base, status: end.status };
+    if (end.kind === "deadlock") return { ...base, status: DEADLOCK_STATUS, signal: "deadlock", description: end.description };
     return { ...base, status: 128 + end.signal, signal: end.name, description: end.description };
   } finally {
     proc.close();

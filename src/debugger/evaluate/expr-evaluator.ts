@@ -394,6 +394,8 @@ export class ExpressionEvaluator {
         return new JitdbgError("EVAL_TIMEOUT", `the expression did not finish within ${(opts.timeoutMicros ?? DEFAULT_TIMEOUT) / 1000} ms of emulated time (it was at ${this.describeStop(o.pc)}); ${restored}. An endless loop? Otherwise give it a longer timeout`);
       case "breakpoint":
         return new JitdbgError("EVAL_BREAKPOINT", `the expression stopped at a breakpoint: ${o.description}; ${restored}. Evaluate with ignore-breakpoints on to run through breakpoints`);
+      case "blocked":
+        return new JitdbgError("EVAL_BLOCKED", `the expression waited for another thread (${o.description} at ${this.describeStop(o.pc)}); other threads do not run while an expression does, so it could never go on; ${restored}. A lock another thread holds?`);
       case "exited":
         return new JitdbgError("EVAL_EXITED", `the expression ended the program with exit status ${o.status} (did it call exit()?); the exit was undone and the program's state restored (${restoredWhat(o.undone)}); it is stopped where it was`);
     }

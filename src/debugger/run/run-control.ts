@@ -26,6 +26,8 @@ export type RawStop =
   | HookStop
   | { kind: "pause" }
   | { kind: "exited"; status: number }
+  /** Every thread waits for ever. */
+  | { kind: "deadlock"; description: string }
   | { kind: "signal"; signal: number; name: string; pc: bigint; description: string; address?: bigint; access?: MemAccess };
 
 export class RunControl {
@@ -114,6 +116,7 @@ export class RunControl {
         this.suppressAt = undefined; // only ever the first instruction of a run
         if (r.kind === "exited") return { kind: "exited", status: r.status };
         if (r.kind === "signal") return { ...r, kind: "signal" };
+        if (r.kind === "deadlock") return r;
         if (this.hookStop) return this.hookStop;
         if (this.pauseRequested) return { kind: "pause" };
         if (limits.until !== undefined && this.process.pc === limits.until) return { kind: "step", address: limits.until };
@@ -145,7 +148,7 @@ export class RunControl {
     let r: ReturnType<Process["run"]>;
     try {
       this.silenced++;
-      r = proc.run({ blocks: 1 });
+      r = proc.run({ blocks: 1, lockThread: true });
     } finally {
       this.silenced--;
       probe.remove();
@@ -157,7 +160,7 @@ export class RunControl {
     const after = cpu.hookCode(next, next, () => cpu.stop());
     this.suppressAt = at;
     try {
-      r = proc.run({ blocks: 1 });
+      r = proc.run({ blocks: 1, lockThread: true });
     } finally {
       this.suppressAt = undefined;
       after.remove();

@@ -116,6 +116,8 @@ export class JitRuntime {
         throw new JitdbgError("EVAL_IFUNC", `${where} stopped at a breakpoint: ${o.description}; ${restored}`);
       case "exited":
         throw new JitdbgError("EVAL_EXITED", `${where} (0x${address.toString(16)}) called exit(${o.status}); the exit was undone and ${restored}`);
+      case "blocked":
+        throw new JitdbgError("EVAL_BLOCKED", `${where} (0x${address.toString(16)}) waited for another thread (${o.description}); ${restored}`);
     }
   }
 }

@@ -59,6 +59,8 @@ export type CallFailure = (
   | { kind: "breakpoint"; pc: bigint; description: string }
   | { kind: "timeout"; pc: bigint; micros: number }
   | { kind: "exited"; status: number }
+  /** The call waited for another thread (a lock it holds); other threads do not run during a call. */
+  | { kind: "blocked"; pc: bigint; description: string }
 ) & { undone?: RollbackReport };
 
 export type CallOutcome = { kind: "returned"; result: Uint8Array; argBlock: Uint8Array; micros: number } | CallFailure;
@@ -168,9 +170,10 @@ export class ThreadCaller {
       // No limit (0): call-free code always ends. Otherwise slices of blocks, each ending exactly,
       // with the time budget checked between them.
       const t0 = performance.now();
-      const r = proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS });
+      const r = proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS, lockThread: true });
       used += (performance.now() - t0) * 1000;
       if (r.kind === "exited") return { kind: "exited", status: r.status };
+      if (r.kind === "blocked" || r.kind === "deadlock") return { kind: "blocked", pc: proc.pc, description: r.description };
       if (r.kind === "signal") return { kind: "signal", name: r.name, pc: r.pc, address: r.address, description: r.description };
       const pc = proc.pc;
       if (pc === this.trap) return { kind: "returned", micros: used };

@@ -1,6 +1,7 @@
-/** Process, thread, signal-bookkeeping and identity syscalls of a single-threaded process. */
+/** Process identity, limits, time, randomness and signal-bookkeeping syscalls (threads: threads.ts). */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { CLOCK_REALTIME } from "../clock.js";
 import { DEFAULT_IGNORED } from "../signals.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
@@ -13,12 +14,6 @@ const RLIMIT_STACK = 3;
 const SIG_DFL = 0n;
 const SIG_IGN = 1n;
 const SIGACTION_SIZE = 32; // handler, flags, restorer, mask (kernel's struct, 8-byte mask)
-
-function exit(k: Kernel, status: bigint): bigint {
-  k.exitStatus = Number(status & 0xffn);
-  k.cpu.stop();
-  return 0n;
-}
 
 function archPrctl(k: Kernel, a: readonly bigint[]): bigint {
   switch (int(a[0]!)) {
@@ -76,21 +71,21 @@ function rtSigaction(k: Kernel, a: readonly bigint[]): bigint {
 
 function rtSigprocmask(k: Kernel, a: readonly bigint[]): bigint {
   const [how, set, old] = a as [bigint, bigint, bigint];
-  if (old !== 0n && !k.writeU64(old, k.sigmask)) return E.fail(E.EFAULT);
+  if (old !== 0n && !k.writeU64(old, k.thread.sigmask)) return E.fail(E.EFAULT);
   if (set !== 0n) {
     const v = k.readU64(set);
     if (v === undefined) return E.fail(E.EFAULT);
-    if (how === 0n) k.sigmask |= v;
-    else if (how === 1n) k.sigmask &= ~v;
-    else if (how === 2n) k.sigmask = v;
+    if (how === 0n) k.thread.sigmask |= v;
+    else if (how === 1n) k.thread.sigmask &= ~v;
+    else if (how === 2n) k.thread.sigmask = v;
     else return E.fail(E.EINVAL);
   }
   return 0n;
 }
 
 /** kill/tgkill/tkill aimed at ourselves: a signal left at its default action ends the process. */
-function raise(k: Kernel, target: number, sig: number): bigint {
-  if (target !== k.pid && target !== 0 && target !== -1) return E.fail(E.ESRCH);
+function raise(k: Kernel, target: number, sig: number, thread = false): bigint {
+  if (thread ? !k.threads.get(target) : target !== k.pid && target !== 0 && target !== -1) return E.fail(E.ESRCH);
   if (sig === 0) return 0n;
   if (sig < 1 || sig > 64) return E.fail(E.EINVAL);
   const act = k.sigactions.get(sig);
@@ -106,20 +101,19 @@ function raise(k: Kernel, target: number, sig: number): bigint {
 }
 
 function clockGettime(k: Kernel, a: readonly bigint[]): bigint {
-  const clock = int(a[0]!);
-  const ns = clock === 1 || clock === 4 || clock === 7 ? process.hrtime.bigint() : BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  const ns = k.clock.reading(int(a[0]!));
   const ok = k.writeU64(a[1]!, ns / 1_000_000_000n) && k.writeU64(a[1]! + 8n, ns % 1_000_000_000n);
   return ok ? 0n : E.fail(E.EFAULT);
 }
 
 function gettimeofday(k: Kernel, a: readonly bigint[]): bigint {
   if (a[0]! === 0n) return 0n;
-  const us = BigInt(Date.now()) * 1000n;
+  const us = k.clock.reading(CLOCK_REALTIME) / 1000n;
   return k.writeU64(a[0]!, us / 1_000_000n) && k.writeU64(a[0]! + 8n, us % 1_000_000n) ? 0n : E.fail(E.EFAULT);
 }
 
 function time(k: Kernel, a: readonly bigint[]): bigint {
-  const t = BigInt(Math.floor(Date.now() / 1000));
+  const t = k.clock.reading(CLOCK_REALTIME) / 1_000_000_000n;
   if (a[0]! !== 0n && !k.writeU64(a[0]!, t)) return E.fail(E.EFAULT);
   return t;
 }
@@ -127,10 +121,7 @@ function time(k: Kernel, a: readonly bigint[]): bigint {
 export const processSyscalls: Record<number, SyscallEntry> = {
   13: { name: "rt_sigaction", handler: rtSigaction },
   14: { name: "rt_sigprocmask", handler: rtSigprocmask },
-  24: { name: "sched_yield", handler: () => 0n },
-  35: { name: "nanosleep", handler: () => 0n },
   39: { name: "getpid", handler: (k) => BigInt(k.pid) },
-  60: { name: "exit", handler: (k, a) => exit(k, a[0]!) },
   62: { name: "kill", handler: (k, a) => raise(k, int(a[0]!), int(a[1]!)) },
   63: { name: "uname", handler: uname },
   96: { name: "gettimeofday", handler: gettimeofday },
@@ -142,18 +133,11 @@ export const processSyscalls: Record<number, SyscallEntry> = {
   110: { name: "getppid", handler: () => 1n },
   131: { name: "sigaltstack", handler: () => 0n },
   158: { name: "arch_prctl", handler: archPrctl },
-  186: { name: "gettid", handler: (k) => BigInt(k.pid) },
-  200: { name: "tkill", handler: (k, a) => raise(k, int(a[0]!), int(a[1]!)) },
+  200: { name: "tkill", handler: (k, a) => raise(k, int(a[0]!), int(a[1]!), true) },
   201: { name: "time", handler: time },
-  202: { name: "futex", handler: () => 0n }, // one thread: nobody to wait for or wake
-  204: { name: "sched_getaffinity", handler: (k, a) => (k.writeU64(a[2]!, 1n) ? 8n : E.fail(E.EFAULT)) },
-  218: { name: "set_tid_address", handler: (k, a) => ((k.clearChildTid = a[0]!), BigInt(k.pid)) },
   228: { name: "clock_gettime", handler: clockGettime },
   229: { name: "clock_getres", handler: (k, a) => (a[1]! === 0n || (k.writeU64(a[1]!, 0n) && k.writeU64(a[1]! + 8n, 1n)) ? 0n : E.fail(E.EFAULT)) },
-  230: { name: "clock_nanosleep", handler: () => 0n },
-  231: { name: "exit_group", handler: (k, a) => exit(k, a[0]!) },
-  234: { name: "tgkill", handler: (k, a) => raise(k, int(a[1]!), int(a[2]!)) },
-  273: { name: "set_robust_list", handler: () => 0n },
+  234: { name: "tgkill", handler: (k, a) => (int(a[0]!) === k.pid ? raise(k, int(a[1]!), int(a[2]!), true) : E.fail(E.ESRCH)) },
   302: { name: "prlimit64", handler: (k, a) => prlimit(k, int(a[1]!), a[2]!, a[3]!) },
   318: { name: "getrandom", handler: getrandom },
   334: { name: "rseq", handler: () => E.fail(E.ENOSYS) }, // glibc runs fine without rseq

@@ -9,10 +9,11 @@ import { describeSyscall } from "./names.js";
 import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
 import { sysinfoSyscalls } from "./sysinfo.js";
+import { threadSyscalls } from "./threads.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */

@@ -1,0 +1,251 @@
+/**
+ * Threads: clone/clone3 for new threads of this process, futexes, sleeping, yielding and exit.
+ * A syscall that has to wait blocks its thread (Kernel.reschedule): the run ends right after the
+ * syscall instruction and the scheduler runs another thread; the wake puts the result in rax.
+ */
+import * as E from "../errno.js";
+import type { Kernel } from "../kernel.js";
+import type { Blocked, Thread } from "../threads.js";
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from "../clock.js";
+import { int, type SyscallEntry } from "./types.js";
+
+const CLONE_VM = 0x100n;
+const CLONE_FS = 0x200n;
+const CLONE_FILES = 0x400n;
+const CLONE_SIGHAND = 0x800n;
+const CLONE_THREAD = 0x10000n;
+const CLONE_SYSVSEM = 0x40000n;
+const CLONE_SETTLS = 0x80000n;
+const CLONE_PARENT_SETTID = 0x100000n;
+const CLONE_CHILD_CLEARTID = 0x200000n;
+const CLONE_DETACHED = 0x400000n;
+const CLONE_CHILD_SETTID = 0x1000000n;
+/** What a new thread of this process may ask for: everything shared, tid and TLS bookkeeping. */
+const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID;
+const CSIGNAL = 0xffn;
+
+const FUTEX_WAIT = 0;
+const FUTEX_WAKE = 1;
+const FUTEX_REQUEUE = 3;
+const FUTEX_CMP_REQUEUE = 4;
+const FUTEX_WAKE_OP = 5;
+const FUTEX_WAIT_BITSET = 9;
+const FUTEX_WAKE_BITSET = 10;
+const FUTEX_PRIVATE_FLAG = 128;
+const FUTEX_CLOCK_REALTIME = 256;
+const FUTEX_BITSET_MATCH_ANY = 0xffff_ffff;
+
+const TIMER_ABSTIME = 1;
+/** The length of the syscall instruction: a new thread starts right after its parent's. */
+const SYSCALL_LENGTH = 2n;
+
+interface CloneRequest {
+  flags: bigint;
+  stack: bigint;
+  parentTid: bigint;
+  childTid: bigint;
+  tls: bigint;
+}
+
+function clone(k: Kernel, req: CloneRequest): bigint {
+  if ((req.flags & CLONE_THREAD) === 0n) {
+    k.warnOnce("fork", "the program tried to create a process (fork, vfork or posix_spawn); jitdbg runs one process, so it failed with ENOSYS");
+    return E.fail(E.ENOSYS);
+  }
+  if ((req.flags & ~(THREAD_FLAGS | CSIGNAL)) !== 0n || (req.flags & (CLONE_VM | CLONE_SIGHAND)) !== (CLONE_VM | CLONE_SIGHAND)) {
+    k.warnOnce("clone-flags", `clone with flags 0x${req.flags.toString(16)}: a thread must share memory and signal handlers (CLONE_VM|CLONE_SIGHAND) and use no namespace flags; it failed with EINVAL`);
+    return E.fail(E.EINVAL);
+  }
+  const parent = k.thread;
+  const child = k.threads.create(parent);
+  // The child starts with the parent's registers as the syscall leaves them, except for rax (0),
+  // its stack and its TLS.
+  const ctx = k.cpu.saveContext();
+  ctx.setReg("rip", k.cpu.reg("rip") + SYSCALL_LENGTH);
+  ctx.setReg("rax", 0n);
+  if (req.stack !== 0n) ctx.setReg("rsp", req.stack);
+  if (req.flags & CLONE_SETTLS) ctx.setReg("fs_base", req.tls);
+  child.context = ctx;
+  if (req.flags & CLONE_CHILD_CLEARTID) child.clearChildTid = req.childTid;
+  if (req.flags & CLONE_PARENT_SETTID && !k.writeU32(req.parentTid, child.tid)) return undoClone(k, child);
+  if (req.flags & CLONE_CHILD_SETTID && !k.writeU32(req.childTid, child.tid)) return undoClone(k, child);
+  child.quantumLeft = 0; // it runs when the scheduler gives it a turn
+  k.options.onThread?.({ kind: "started", tid: child.tid });
+  return BigInt(child.tid);
+}
+
+function undoClone(k: Kernel, child: Thread): bigint {
+  k.threads.remove(child);
+  return E.fail(E.EFAULT);
+}
+
+function clone3(k: Kernel, a: readonly bigint[]): bigint {
+  const size = Number(a[1]!);
+  if (size < 64) return E.fail(E.EINVAL);
+  const args = k.readUser(a[0]!, 64);
+  if (!args) return E.fail(E.EFAULT);
+  const v = new DataView(args.buffer);
+  const u = (i: number) => v.getBigUint64(i * 8, true);
+  const stack = u(5) === 0n ? 0n : u(5) + u(6); // clone3 names the stack by its lowest byte and size
+  return clone(k, { flags: u(0) | (u(4) & CSIGNAL), stack, parentTid: u(3), childTid: u(2), tls: u(7) });
+}
+
+/** exit: the thread ends; the last one ends the process. */
+function exitThread(k: Kernel, status: bigint): bigint {
+  const t = k.thread;
+  if (k.threads.live().length === 1) return exitGroup(k, status);
+  if (t.clearChildTid !== 0n && k.writeU32(t.clearChildTid, 0)) wake(k, t.clearChildTid, 1, FUTEX_BITSET_MATCH_ANY);
+  k.threads.remove(t);
+  k.options.onThread?.({ kind: "exited", tid: t.tid });
+  k.reschedule();
+  return 0n;
+}
+
+function exitGroup(k: Kernel, status: bigint): bigint {
+  k.exitStatus = Number(status & 0xffn);
+  k.cpu.stop();
+  return 0n;
+}
+
+/** Blocks the calling thread; its syscall's result comes from the wake or the time-out. */
+function block(k: Kernel, b: Blocked): bigint {
+  k.threads.block(k.thread, b);
+  k.reschedule();
+  return 0n;
+}
+
+/** Wakes up to `count` futex waiters on `address`; how many it woke. */
+function wake(k: Kernel, address: bigint, count: number, bitset: number): number {
+  let woken = 0;
+  for (const t of k.threads.waiters(address, bitset)) {
+    if (woken >= count) break;
+    k.threads.wake(t, 0n);
+    woken++;
+  }
+  return woken;
+}
+
+/** A futex wait's deadline: FUTEX_WAIT's time-out is relative, WAIT_BITSET's absolute. */
+function futexDeadline(k: Kernel, op: number, cmd: number, timeout: bigint): bigint | undefined | "bad" {
+  if (timeout === 0n) return undefined;
+  const ns = k.readTimespec(timeout);
+  if (ns === undefined) return "bad";
+  if (cmd === FUTEX_WAIT) return k.clock.after(ns);
+  return k.clock.at(op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
+}
+
+function futex(k: Kernel, a: readonly bigint[]): bigint {
+  const [uaddr, opArg, valArg, timeout, uaddr2, val3Arg] = a as [bigint, bigint, bigint, bigint, bigint, bigint];
+  const op = int(opArg);
+  const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+  const val = int(valArg) >>> 0;
+  const val3 = int(val3Arg) >>> 0;
+  if (uaddr & 3n) return E.fail(E.EINVAL);
+  switch (cmd) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+      const bitset = cmd === FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3;
+      if (bitset === 0) return E.fail(E.EINVAL);
+      const word = k.readU32(uaddr);
+      if (word === undefined) return E.fail(E.EFAULT);
+      if (word !== val) return E.fail(E.EAGAIN);
+      const deadline = futexDeadline(k, op, cmd, timeout);
+      if (deadline === "bad") return E.fail(E.EINVAL);
+      return block(k, { wait: { kind: "futex", address: uaddr, bitset }, deadline, timeoutResult: E.fail(E.ETIMEDOUT) });
+    }
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET: {
+      const bitset = cmd === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3;
+      if (bitset === 0) return E.fail(E.EINVAL);
+      return BigInt(wake(k, uaddr, val, bitset));
+    }
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE: {
+      if (cmd === FUTEX_CMP_REQUEUE) {
+        const word = k.readU32(uaddr);
+        if (word === undefined) return E.fail(E.EFAULT);
+        if (word !== val3) return E.fail(E.EAGAIN);
+      }
+      const requeue = Number(BigInt.asUintN(31, timeout)); // val2 travels in the time-out argument
+      const woken = wake(k, uaddr, val, FUTEX_BITSET_MATCH_ANY);
+      let moved = 0;
+      for (const t of k.threads.waiters(uaddr)) {
+        if (moved >= requeue) break;
+        const w = t.blocked!.wait;
+        if (w.kind === "futex") w.address = uaddr2;
+        moved++;
+      }
+      return BigInt(woken + moved);
+    }
+    case FUTEX_WAKE_OP:
+      return wakeOp(k, uaddr, val, Number(BigInt.asUintN(31, timeout)), uaddr2, val3);
+    default:
+      k.warnOnce(`futex-${cmd}`, `futex operation ${cmd} (priority-inheritance futexes) is not supported; it failed with ENOSYS`);
+      return E.fail(E.ENOSYS);
+  }
+}
+
+/** FUTEX_WAKE_OP: change *uaddr2 by the encoded operation, wake on uaddr, and on uaddr2 if the old value passes the test. */
+function wakeOp(k: Kernel, uaddr: bigint, count: number, count2: number, uaddr2: bigint, encoded: number): bigint {
+  const shift = (encoded >>> 31) & 1;
+  const op = (encoded >>> 28) & 7;
+  const cmp = (encoded >>> 24) & 15;
+  let oparg = (encoded << 8) >> 20; // 12-bit signed
+  const cmparg = (encoded << 20) >> 20;
+  if (shift) oparg = 1 << (oparg & 31);
+  const old = k.readU32(uaddr2);
+  if (old === undefined) return E.fail(E.EFAULT);
+  const next = [oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg][op];
+  if (next === undefined) return E.fail(E.ENOSYS);
+  if (!k.writeU32(uaddr2, next)) return E.fail(E.EFAULT);
+  const o = old | 0;
+  const pass = [o === cmparg, o !== cmparg, o < cmparg, o <= cmparg, o > cmparg, o >= cmparg][cmp];
+  if (pass === undefined) return E.fail(E.ENOSYS);
+  let woken = wake(k, uaddr, count, FUTEX_BITSET_MATCH_ANY);
+  if (pass) woken += wake(k, uaddr2, count2, FUTEX_BITSET_MATCH_ANY);
+  return BigInt(woken);
+}
+
+/** nanosleep/clock_nanosleep: the thread waits until the deadline (idle time is skipped, see clock.ts). */
+function sleep(k: Kernel, clock: number, flags: number, req: bigint): bigint {
+  if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== 7 /* BOOTTIME */) return E.fail(E.EINVAL);
+  const ns = k.readTimespec(req);
+  if (ns === undefined) return k.readUser(req, 16) ? E.fail(E.EINVAL) : E.fail(E.EFAULT);
+  const deadline = flags & TIMER_ABSTIME ? k.clock.at(clock, ns) : k.clock.after(ns);
+  return block(k, { wait: { kind: "sleep" }, deadline, timeoutResult: 0n });
+}
+
+function yieldTurn(k: Kernel): bigint {
+  k.thread.quantumLeft = 0;
+  k.reschedule();
+  return 0n;
+}
+
+function setRobustList(k: Kernel, head: bigint, length: bigint): bigint {
+  if (length !== 24n) return E.fail(E.EINVAL); // sizeof(struct robust_list_head)
+  k.thread.robustList = head;
+  k.thread.robustListLength = length;
+  return 0n;
+}
+
+export const threadSyscalls: Record<number, SyscallEntry> = {
+  24: { name: "sched_yield", handler: yieldTurn },
+  35: { name: "nanosleep", handler: (k, a) => sleep(k, CLOCK_MONOTONIC, 0, a[0]!) },
+  56: { name: "clone", handler: (k, a) => clone(k, { flags: a[0]!, stack: a[1]!, parentTid: a[2]!, childTid: a[3]!, tls: a[4]! }) },
+  60: { name: "exit", handler: (k, a) => exitThread(k, a[0]!) },
+  186: { name: "gettid", handler: (k) => BigInt(k.thread.tid) },
+  202: { name: "futex", handler: futex },
+  204: { name: "sched_getaffinity", handler: (k, a) => (k.writeU64(a[2]!, 1n) ? 8n : E.fail(E.EFAULT)) },
+  218: { name: "set_tid_address", handler: (k, a) => ((k.thread.clearChildTid = a[0]!), BigInt(k.thread.tid)) },
+  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, int(a[0]!), int(a[1]!), a[2]!) },
+  231: { name: "exit_group", handler: (k, a) => exitGroup(k, a[0]!) },
+  273: { name: "set_robust_list", handler: (k, a) => setRobustList(k, a[0]!, a[1]!) },
+  274: { name: "get_robust_list", handler: (k, a) => getRobustList(k, int(a[0]!), a[1]!, a[2]!) },
+  435: { name: "clone3", handler: clone3 },
+};
+
+function getRobustList(k: Kernel, tid: number, headOut: bigint, lenOut: bigint): bigint {
+  const t = tid === 0 ? k.thread : k.threads.get(tid);
+  if (!t) return E.fail(E.ESRCH);
+  return k.writeU64(headOut, t.robustList) && k.writeU64(lenOut, t.robustListLength) ? 0n : E.fail(E.EFAULT);
+}

@@ -1,0 +1,165 @@
+/**
+ * The threads of the emulated process. They share one CPU: the running thread's registers are
+ * the CPU's, every other thread's are a saved context. A thread is runnable, blocked (a futex
+ * wait or a sleep, optionally until a deadline on the scheduler's clock) or gone.
+ */
+import type { CpuContext } from "../emu/cpu.js";
+
+export type Wait =
+  /** FUTEX_WAIT/WAIT_BITSET on `address` for wakes whose bitset meets `bitset`. */
+  | { kind: "futex"; address: bigint; bitset: number }
+  /** nanosleep/clock_nanosleep: only the deadline ends it. */
+  | { kind: "sleep" };
+
+export interface Blocked {
+  wait: Wait;
+  /** On the scheduler's clock (SchedulerClock.now); undefined waits for ever. */
+  deadline?: bigint;
+  /** rax when the deadline passes first (-ETIMEDOUT for a futex, 0 for a sleep). */
+  timeoutResult: bigint;
+  /** Where the syscall's caller finds how long it has left (nanosleep's rem), when it asked. */
+  onTimeout?: () => void;
+}
+
+export class Thread {
+  /** Saved registers while the thread is not the one in the CPU. */
+  context: CpuContext | undefined;
+  /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits. */
+  clearChildTid = 0n;
+  robustList = 0n;
+  robustListLength = 0n;
+  sigmask: bigint;
+  /** prctl PR_SET_NAME's name (TASK_COMM_LEN bytes, NUL-padded). */
+  comm: Uint8Array;
+  blocked: Blocked | undefined;
+  /** rax to hand back when the thread next runs (a wake's result), if any. */
+  resumeResult: bigint | undefined;
+  exited = false;
+  /** Block entries left of this thread's turn. */
+  quantumLeft = 0;
+
+  constructor(
+    readonly tid: number,
+    comm: Uint8Array,
+    sigmask: bigint,
+  ) {
+    this.comm = comm.slice();
+    this.sigmask = sigmask;
+  }
+
+  get name(): string {
+    const end = this.comm.indexOf(0);
+    return Buffer.from(this.comm.subarray(0, end < 0 ? this.comm.length : end)).toString("utf8");
+  }
+
+  get runnable(): boolean {
+    return !this.exited && this.blocked === undefined;
+  }
+
+  /** Ends the wait: the thread runs on with `result` in rax. */
+  wake(result: bigint): void {
+    this.blocked = undefined;
+    this.resumeResult = result;
+  }
+}
+
+/** What a call into the program may change of the threads (KernelState). */
+export interface ThreadsSnapshot {
+  readonly tids: readonly number[];
+  readonly nextTid: number;
+  readonly current: number;
+  readonly waiting: readonly number[];
+  readonly state: ReadonlyMap<number, { clearChildTid: bigint; sigmask: bigint; comm: Uint8Array; blocked: Blocked | undefined; resumeResult: bigint | undefined; exited: boolean; quantumLeft: number }>;
+}
+
+/** Every thread of the process, in creation order, and which one is in the CPU. */
+export class ThreadTable {
+  private readonly all: Thread[] = [];
+  private nextTid: number;
+  /** The thread whose registers are in the CPU. */
+  current: Thread;
+
+  constructor(
+    readonly pid: number,
+    comm: Uint8Array,
+  ) {
+    this.current = new Thread(pid, comm, 0n);
+    this.all.push(this.current);
+    this.nextTid = pid + 1;
+  }
+
+  /** Threads not yet gone, in creation order. */
+  live(): Thread[] {
+    return this.all.filter((t) => !t.exited);
+  }
+
+  get(tid: number): Thread | undefined {
+    return this.all.find((t) => t.tid === tid && !t.exited);
+  }
+
+  /** A new thread inheriting `parent`'s name and mask (clone). */
+  create(parent: Thread): Thread {
+    const t = new Thread(this.nextTid++, parent.comm, parent.sigmask);
+    this.all.push(t);
+    return t;
+  }
+
+  /** Futex waiters on `address` whose bitset meets `bitset`, longest waiting first. */
+  waiters(address: bigint, bitset = 0xffff_ffff): Thread[] {
+    return this.waitQueue.filter((t) => t.blocked?.wait.kind === "futex" && t.blocked.wait.address === address && (t.blocked.wait.bitset & bitset) !== 0);
+  }
+
+  /** Blocks the current thread (its syscall returns when woken or at the deadline). */
+  block(t: Thread, b: Blocked): void {
+    t.blocked = b;
+    this.waitQueue.push(t);
+  }
+
+  /** Wakes `t` with `result` in rax and takes it off the wait queue. */
+  wake(t: Thread, result: bigint): void {
+    t.wake(result);
+    const i = this.waitQueue.indexOf(t);
+    if (i >= 0) this.waitQueue.splice(i, 1);
+  }
+
+  /** Marks `t` gone; its context is freed. */
+  remove(t: Thread): void {
+    t.exited = true;
+    t.blocked = undefined;
+    const i = this.waitQueue.indexOf(t);
+    if (i >= 0) this.waitQueue.splice(i, 1);
+    if (t !== this.current) {
+      t.context?.free();
+      t.context = undefined;
+    }
+  }
+
+  /** Blocked threads in the order they blocked (futex wake order is FIFO, as on Linux). */
+  private readonly waitQueue: Thread[] = [];
+
+  blockedThreads(): readonly Thread[] {
+    return this.waitQueue;
+  }
+
+  snapshot(): ThreadsSnapshot {
+    const state = new Map<number, ThreadsSnapshot["state"] extends ReadonlyMap<number, infer V> ? V : never>();
+    for (const t of this.all) state.set(t.tid, { clearChildTid: t.clearChildTid, sigmask: t.sigmask, comm: t.comm.slice(), blocked: t.blocked, resumeResult: t.resumeResult, exited: t.exited, quantumLeft: t.quantumLeft });
+    return { tids: this.all.map((t) => t.tid), nextTid: this.nextTid, current: this.current.tid, waiting: this.waitQueue.map((t) => t.tid), state };
+  }
+
+  /** Puts threads back as they were: threads created since are dropped, states and the wait queue restored. */
+  restore(s: ThreadsSnapshot): void {
+    for (const t of this.all.splice(0)) {
+      if (s.tids.includes(t.tid)) this.all.push(t);
+      else if (t !== this.current) t.context?.free();
+    }
+    this.nextTid = s.nextTid;
+    this.waitQueue.length = 0;
+    for (const t of this.all) {
+      const st = s.state.get(t.tid)!;
+      Object.assign(t, { clearChildTid: st.clearChildTid, sigmask: st.sigmask, comm: st.comm.slice(), blocked: st.blocked, resumeResult: st.resumeResult, exited: st.exited, quantumLeft: st.quantumLeft });
+    }
+    for (const tid of s.waiting) this.waitQueue.push(this.all.find((t) => t.tid === tid)!);
+    this.current = this.all.find((t) => t.tid === s.current)!;
+  }
+}
