@@ -318,7 +318,7 @@ export class Process {
   threads(): ThreadInfo[] {
     return this.kernel.threads.live().map((t) => {
       const w = t.blocked?.wait;
-      const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : "sleep";
+      const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : w.kind === "sleep" ? "sleep" : "signal";
       return { tid: t.tid, name: t.name, waiting };
     });
   }
@@ -425,7 +425,7 @@ export class Process {
     const lines = this.kernel.threads.live().map((t) => {
       const rip = t === this.kernel.thread ? this.cpu.reg("rip") : (t.context?.reg("rip") ?? 0n);
       const w = t.blocked?.wait;
-      const what = w?.kind === "futex" ? `waits on futex 0x${w.address.toString(16)}` : "sleeps";
+      const what = w?.kind === "futex" ? `waits on futex 0x${w.address.toString(16)}` : w?.kind === "signal" ? "waits for a signal" : "sleeps";
       return `thread ${t.tid}${t.name ? ` (${t.name})` : ""} ${what} at ${this.describe(rip)}`;
     });
     return { kind: "deadlock", description: `deadlock: every thread waits and none can wake another:\n${lines.join("\n")}` };

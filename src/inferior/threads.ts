@@ -8,8 +8,10 @@ import type { CpuContext } from "../emu/cpu.js";
 export type Wait =
   /** FUTEX_WAIT/WAIT_BITSET on `address` for wakes whose bitset meets `bitset`. */
   | { kind: "futex"; address: bigint; bitset: number }
-  /** nanosleep/clock_nanosleep: only the deadline ends it. */
-  | { kind: "sleep" };
+  /** nanosleep/clock_nanosleep: only the deadline (or a signal) ends it. */
+  | { kind: "sleep" }
+  /** pause, sigsuspend (set 0: any signal with a handler), rt_sigtimedwait (those in `set`, taken without a handler). */
+  | { kind: "signal"; set: bigint; info: bigint };
 
 export interface Blocked {
   wait: Wait;
@@ -19,6 +21,10 @@ export interface Blocked {
   timeoutResult: bigint;
   /** Where the syscall's caller finds how long it has left (nanosleep's rem), when it asked. */
   onTimeout?: () => void;
+  /** The syscall number, to restart it after a signal handler (SA_RESTART) or a signal without one. */
+  nr: number;
+  /** What a signal that interrupts the wait makes it return (the kernel's ERESTART* codes). */
+  interrupt: "restart" | "eintr-if-handled" | "eintr";
 }
 
 export class Thread {

@@ -36,6 +36,7 @@ const FUTEX_CLOCK_REALTIME = 256;
 const FUTEX_BITSET_MATCH_ANY = 0xffff_ffff;
 
 const TIMER_ABSTIME = 1;
+const FUTEX_NR = 202;
 /** The length of the syscall instruction: a new thread starts right after its parent's. */
 const SYSCALL_LENGTH = 2n;
 
@@ -108,7 +109,7 @@ function exitGroup(k: Kernel, status: bigint): bigint {
 }
 
 /** Blocks the calling thread; its syscall's result comes from the wake or the time-out. */
-function block(k: Kernel, b: Blocked): bigint {
+export function block(k: Kernel, b: Blocked): bigint {
   k.threads.block(k.thread, b);
   k.reschedule();
   return 0n;
@@ -151,7 +152,7 @@ function futex(k: Kernel, a: readonly bigint[]): bigint {
       if (word !== val) return E.fail(E.EAGAIN);
       const deadline = futexDeadline(k, op, cmd, timeout);
       if (deadline === "bad") return E.fail(E.EINVAL);
-      return block(k, { wait: { kind: "futex", address: uaddr, bitset }, deadline, timeoutResult: E.fail(E.ETIMEDOUT) });
+      return block(k, { wait: { kind: "futex", address: uaddr, bitset }, deadline, timeoutResult: E.fail(E.ETIMEDOUT), nr: FUTEX_NR, interrupt: "restart" });
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
@@ -207,12 +208,12 @@ function wakeOp(k: Kernel, uaddr: bigint, count: number, count2: number, uaddr2:
 }
 
 /** nanosleep/clock_nanosleep: the thread waits until the deadline (idle time is skipped, see clock.ts). */
-function sleep(k: Kernel, clock: number, flags: number, req: bigint): bigint {
+function sleep(k: Kernel, nr: number, clock: number, flags: number, req: bigint): bigint {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== 7 /* BOOTTIME */) return E.fail(E.EINVAL);
   const ns = k.readTimespec(req);
   if (ns === undefined) return k.readUser(req, 16) ? E.fail(E.EINVAL) : E.fail(E.EFAULT);
   const deadline = flags & TIMER_ABSTIME ? k.clock.at(clock, ns) : k.clock.after(ns);
-  return block(k, { wait: { kind: "sleep" }, deadline, timeoutResult: 0n });
+  return block(k, { wait: { kind: "sleep" }, deadline, timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
 }
 
 function yieldTurn(k: Kernel): bigint {
@@ -230,14 +231,14 @@ function setRobustList(k: Kernel, head: bigint, length: bigint): bigint {
 
 export const threadSyscalls: Record<number, SyscallEntry> = {
   24: { name: "sched_yield", handler: yieldTurn },
-  35: { name: "nanosleep", handler: (k, a) => sleep(k, CLOCK_MONOTONIC, 0, a[0]!) },
+  35: { name: "nanosleep", handler: (k, a) => sleep(k, 35, CLOCK_MONOTONIC, 0, a[0]!) },
   56: { name: "clone", handler: (k, a) => clone(k, { flags: a[0]!, stack: a[1]!, parentTid: a[2]!, childTid: a[3]!, tls: a[4]! }) },
   60: { name: "exit", handler: (k, a) => exitThread(k, a[0]!) },
   186: { name: "gettid", handler: (k) => BigInt(k.thread.tid) },
   202: { name: "futex", handler: futex },
   204: { name: "sched_getaffinity", handler: (k, a) => (k.writeU64(a[2]!, 1n) ? 8n : E.fail(E.EFAULT)) },
   218: { name: "set_tid_address", handler: (k, a) => ((k.thread.clearChildTid = a[0]!), BigInt(k.thread.tid)) },
-  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, int(a[0]!), int(a[1]!), a[2]!) },
+  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, 230, int(a[0]!), int(a[1]!), a[2]!) },
   231: { name: "exit_group", handler: (k, a) => exitGroup(k, a[0]!) },
   273: { name: "set_robust_list", handler: (k, a) => setRobustList(k, a[0]!, a[1]!) },
   274: { name: "get_robust_list", handler: (k, a) => getRobustList(k, int(a[0]!), a[1]!, a[2]!) },
