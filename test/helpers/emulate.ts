@@ -9,6 +9,8 @@ export interface EmulatedRun {
   signal?: string;
   description?: string;
   warnings: string[];
+  /** Translation-block entries the run executed (every thread's). */
+  blocks: bigint;
 }
 
 export function runEmulated(exe: string, opts: ProcessOptions = {}): EmulatedRun {
@@ -24,7 +26,7 @@ export function runEmulated(exe: string, opts: ProcessOptions = {}): EmulatedRun
   });
   try {
     const end = proc.runToEnd();
-    const base = { stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), warnings };
+    const base = { stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), warnings, blocks: proc.cpu.blockCount };
     if (end.kind === "exited") return { ...base, status: end.status };
     if (end.kind === "deadlock") return { ...base, status: DEADLOCK_STATUS, signal: "deadlock", description: end.description };
     return { ...base, status: 128 + end.signal, signal: end.name, description: end.description };

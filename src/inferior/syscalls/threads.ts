@@ -6,7 +6,7 @@
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import type { Blocked, Thread } from "../threads.js";
-import { CLOCK_MONOTONIC, CLOCK_REALTIME } from "../clock.js";
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, type TimedWait } from "../clock.js";
 import { int, type SyscallEntry } from "./types.js";
 
 const CLONE_VM = 0x100n;
@@ -126,13 +126,18 @@ function wake(k: Kernel, address: bigint, count: number, bitset: number): number
   return woken;
 }
 
-/** A futex wait's deadline: FUTEX_WAIT's time-out is relative, WAIT_BITSET's absolute. */
-function futexDeadline(k: Kernel, op: number, cmd: number, timeout: bigint): bigint | undefined | "bad" {
+/** A futex wait's time-out: FUTEX_WAIT's is relative, WAIT_BITSET's absolute. */
+function futexTimeout(k: Kernel, op: number, cmd: number, timeout: bigint): TimedWait | undefined | "bad" {
   if (timeout === 0n) return undefined;
   const ns = k.readTimespec(timeout);
   if (ns === undefined) return "bad";
-  if (cmd === FUTEX_WAIT) return k.clock.after(ns);
-  return k.clock.at(op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
+  if (cmd === FUTEX_WAIT) return k.clock.timedWait(ns);
+  return k.clock.timedWaitUntil(op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
+}
+
+/** The deadline part of a Blocked for a timed wait (none: it waits for ever). */
+function until(k: Kernel, w: TimedWait | undefined): Pick<Blocked, "deadline" | "onTimeout"> {
+  return w === undefined ? {} : { deadline: w.deadline, onTimeout: () => k.clock.reach(w.reading) };
 }
 
 function futex(k: Kernel, a: readonly bigint[]): bigint {
@@ -150,9 +155,9 @@ function futex(k: Kernel, a: readonly bigint[]): bigint {
       const word = k.readU32(uaddr);
       if (word === undefined) return E.fail(E.EFAULT);
       if (word !== val) return E.fail(E.EAGAIN);
-      const deadline = futexDeadline(k, op, cmd, timeout);
-      if (deadline === "bad") return E.fail(E.EINVAL);
-      return block(k, { wait: { kind: "futex", address: uaddr, bitset }, deadline, timeoutResult: E.fail(E.ETIMEDOUT), nr: FUTEX_NR, interrupt: "restart" });
+      const time = futexTimeout(k, op, cmd, timeout);
+      if (time === "bad") return E.fail(E.EINVAL);
+      return block(k, { wait: { kind: "futex", address: uaddr, bitset }, ...until(k, time), timeoutResult: E.fail(E.ETIMEDOUT), nr: FUTEX_NR, interrupt: "restart" });
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
@@ -212,8 +217,8 @@ function sleep(k: Kernel, nr: number, clock: number, flags: number, req: bigint)
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== 7 /* BOOTTIME */) return E.fail(E.EINVAL);
   const ns = k.readTimespec(req);
   if (ns === undefined) return k.readUser(req, 16) ? E.fail(E.EINVAL) : E.fail(E.EFAULT);
-  const deadline = flags & TIMER_ABSTIME ? k.clock.at(clock, ns) : k.clock.after(ns);
-  return block(k, { wait: { kind: "sleep" }, deadline, timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
+  const time = flags & TIMER_ABSTIME ? k.clock.timedWaitUntil(clock, ns) : k.clock.timedWait(ns);
+  return block(k, { wait: { kind: "sleep" }, ...until(k, time), timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
 }
 
 function yieldTurn(k: Kernel): bigint {
