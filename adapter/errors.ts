@@ -3,7 +3,7 @@
  * message. Every error code (JitdbgError.code) belongs to one family in src/error-codes.ts.
  */
 import { errorFamily, isErrorCode, type ErrorFamily } from "../src/error-codes.js";
-import { JitdbgError } from "../src/errors.js";
+import { formatError, JitdbgError } from "../src/errors.js";
 
 export const ErrorIds = {
   launchFailed: 1001,
@@ -28,11 +28,8 @@ export function errorIdFor(e: unknown): number {
   return ErrorIds[errorFamily(e.code)];
 }
 
-/** The message for the user: JitdbgError messages as they are; anything else marked internal. */
-export function messageFor(e: unknown): string {
-  if (e instanceof JitdbgError) return e.message;
-  return `internal error in jitdbg: ${e instanceof Error ? e.message : String(e)}`;
-}
+/** The message for the user (error responses, console lines): src/errors.ts formatError, place first. */
+export const messageFor = formatError;
 
 export function badArgument(message: string): JitdbgError {
   return new JitdbgError("ADAPTER_BAD_ARGUMENT", message);

@@ -9,25 +9,59 @@ export type { ErrorCode } from "./error-codes.js";
 
 /**
  * Where an error happened, as far as the throw site knows it: the file (program, library or JIT
- * object), the section and the offset in it, the symbol, the 1-based column of an expression. The
- * message says the same in words; these fields are for programs (the adapter, tests) to read.
+ * object), the section and the offset in it, the symbol, the 1-based column of an expression. An
+ * error made with `new JitdbgError(code, where, text)` has its place only here: its message is
+ * `describeWhere(where)` and then the text, so every user of the message (the adapter, the CLI,
+ * a wrapping error) shows the place the same way. The symbol and the column are for programs: the
+ * text names a symbol in its own words, and the adapter draws a caret under the column.
  */
 export interface ErrorWhere {
   readonly file?: string;
+  /** The section's name; its index in the section header table where the name is not known yet. */
   readonly section?: string;
   readonly offset?: number | bigint;
   readonly symbol?: string;
   readonly column?: number;
 }
 
+/**
+ * The place as the user reads it, ending in ": " (empty when there is none):
+ * `prog.o: section .text+0x1a: `, `libc.so.6: section .debug_info+0x40: `, `section .debug_line: `,
+ * `a.out: `, `offset 0x10: `. The one formatter of locations; nothing else writes them.
+ */
+export function describeWhere(where: ErrorWhere | undefined): string {
+  if (!where) return "";
+  const parts: string[] = [];
+  if (where.file !== undefined) parts.push(where.file);
+  const off = where.offset === undefined ? "" : `0x${where.offset.toString(16)}`;
+  if (where.section !== undefined) parts.push(`section ${where.section}${off ? `+${off}` : ""}`);
+  else if (off) parts.push(`offset ${off}`);
+  return parts.map((p) => `${p}: `).join("");
+}
+
 export class JitdbgError extends Error {
+  readonly where?: ErrorWhere;
+  /** What happened and what to do, without the place (for the place-first form, the message minus describeWhere). */
+  readonly text: string;
+
+  /**
+   * `new JitdbgError(code, where, text)`: the place is in `where` only and the message is
+   * describeWhere(where) + text. `new JitdbgError(code, message, where?)`: the message is complete as
+   * given (it names any place itself, or has none); `where`, if given, is for programs to read.
+   */
+  constructor(code: ErrorCode, where: ErrorWhere, text: string);
+  constructor(code: ErrorCode, message: string, where?: ErrorWhere);
   constructor(
     readonly code: ErrorCode,
-    message: string,
-    readonly where?: ErrorWhere,
+    a: string | ErrorWhere,
+    b?: string | ErrorWhere,
   ) {
-    super(message);
+    const placed = typeof a !== "string";
+    const text = placed ? String(b) : a;
+    super(placed ? `${describeWhere(a)}${text}` : a);
     this.name = "JitdbgError";
+    this.text = text;
+    this.where = placed ? a : (b as ErrorWhere | undefined);
   }
 }
 
@@ -40,12 +74,18 @@ export function isJitdbgError(e: unknown): e is JitdbgError {
   return e instanceof JitdbgError;
 }
 
-/** One-line description of anything thrown, for places that must report and go on. */
-export function describeError(e: unknown): string {
+/**
+ * What the user is shown for anything thrown, one formatter for the adapter (error responses,
+ * console output) and the CLI: a JitdbgError's message, which starts with its place
+ * (describeWhere); anything else is a bug in jitdbg and says so.
+ */
+export function formatError(e: unknown): string {
   if (e instanceof JitdbgError) return e.message;
-  if (e instanceof Error) return `internal error: ${e.message}`;
-  return `internal error: ${String(e)}`;
+  return `internal error in jitdbg: ${e instanceof Error ? e.message : String(e)}`;
 }
+
+/** The same as formatError, for places that must report an error and go on (conditions, logpoints). */
+export const describeError = formatError;
 
 /** Whether `e` is a failed host system call (Node's errno errors: ENOENT, EACCES, ...), not a bug. */
 export function isHostError(e: unknown): e is NodeJS.ErrnoException & { code: string } {

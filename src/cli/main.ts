@@ -2,7 +2,7 @@
  * The `jitdbg` command line. `jitdbg run <elf> [args...]` runs a program in the emulator with its
  * stdio passed through and exits with its status (128+signal when a signal ends it).
  */
-import { describeError } from "../errors.js";
+import { formatError } from "../errors.js";
 import { demoCommand } from "./demo.js";
 import { runCommand } from "./run.js";
 
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    process.stderr.write(`jitdbg: ${describeError(e)}\n`);
+    process.stderr.write(`jitdbg: ${formatError(e)}\n`);
     return 1;
   }
 }

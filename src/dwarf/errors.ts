@@ -3,9 +3,13 @@ import { JitdbgError, type ErrorCode, type ErrorWhere } from "../errors.js";
 
 export type DwarfErrorCode = Extract<ErrorCode, `DWARF_${string}`>;
 
+/** Made like a JitdbgError: place first (`where`, then the text), or a message that names its place itself. */
 export class DwarfError extends JitdbgError {
-  constructor(code: DwarfErrorCode, message: string, where?: ErrorWhere) {
-    super(code, message, where);
+  constructor(code: DwarfErrorCode, where: ErrorWhere, text: string);
+  constructor(code: DwarfErrorCode, message: string, where?: ErrorWhere);
+  constructor(code: DwarfErrorCode, a: string | ErrorWhere, b?: string | ErrorWhere) {
+    if (typeof a === "string") super(code, a, b as ErrorWhere | undefined);
+    else super(code, a, String(b));
     this.name = "DwarfError";
   }
 }

@@ -6,6 +6,7 @@
 import { inflateSync } from "node:zlib";
 import type { ElfFile, SectionHeader } from "../elf/reader.js";
 import * as C from "../elf/constants.js";
+import type { ErrorWhere } from "../errors.js";
 import { DwarfError, hex } from "./errors.js";
 
 export interface DwarfSection {
@@ -90,32 +91,32 @@ export class DwarfSections {
 
 function decompress(elf: ElfFile, sec: SectionHeader): Uint8Array {
   const raw = elf.sectionData(sec);
-  const where = `${elf.path}: section ${sec.name}`;
+  const where = { file: elf.path, section: sec.name };
   if (sec.flags & C.SHF_COMPRESSED) {
-    if (raw.length < 24) throw new DwarfError("DWARF_CORRUPT", `${where} is compressed but too short for its compression header`, { file: elf.path, section: sec.name });
+    if (raw.length < 24) throw new DwarfError("DWARF_CORRUPT", where, "the section is compressed but too short for its compression header");
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const type = v.getUint32(0, true);
     if (type !== C.ELFCOMPRESS_ZLIB) {
-      throw new DwarfError("DWARF_UNSUPPORTED", `${where} is compressed with ELF compression type ${type}; only zlib (1) is supported — relink with --compress-debug-sections=zlib or none`, { file: elf.path, section: sec.name });
+      throw new DwarfError("DWARF_UNSUPPORTED", where, `the section is compressed with ELF compression type ${type}; only zlib (1) is supported — relink with --compress-debug-sections=zlib or none`);
     }
     return inflate(raw.subarray(24), where);
   }
   if (sec.name.startsWith(".zdebug_")) {
     if (raw.length < 12 || Buffer.from(raw.subarray(0, 4)).toString("latin1") !== "ZLIB") {
-      throw new DwarfError("DWARF_CORRUPT", `${where} has no "ZLIB" header`, { file: elf.path, section: sec.name });
+      throw new DwarfError("DWARF_CORRUPT", where, 'the section has no "ZLIB" header');
     }
     return inflate(raw.subarray(12), where);
   }
   return raw;
 }
 
-function inflate(data: Uint8Array, where: string): Uint8Array {
+function inflate(data: Uint8Array, where: ErrorWhere): Uint8Array {
   try {
     return new Uint8Array(inflateSync(data));
   } catch (e) {
     // zlib reports bad data as Z_DATA_ERROR, Z_BUF_ERROR, ...; anything else is not the data's fault.
     if (!(e instanceof Error && "code" in e && typeof e.code === "string" && e.code.startsWith("Z_"))) throw e;
-    throw new DwarfError("DWARF_CORRUPT", `${where}: zlib data is corrupt (${e.message})`);
+    throw new DwarfError("DWARF_CORRUPT", where, `zlib data is corrupt (${e.message})`);
   }
 }
 
@@ -131,9 +132,9 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
     for (const r of elf.relocations(rs)) {
       if (r.type === C.R_X86_64_NONE) continue;
       const kind = RELOCS[r.type];
-      const where = `${elf.path}: ${rs.name} at ${hex(r.offset)}`;
+      const where = { file: elf.path, section: rs.name, offset: r.offset };
       if (!kind) {
-        throw new DwarfError("DWARF_UNSUPPORTED_RELOCATION", `${where}: relocation type ${r.type} in a debug section is not supported (supported: ${Object.values(RELOCS).map((k) => k.name).join(", ")})`, { file: elf.path, section: rs.name, offset: r.offset });
+        throw new DwarfError("DWARF_UNSUPPORTED_RELOCATION", where, `relocation type ${r.type} in a debug section is not supported (supported: ${Object.values(RELOCS).map((k) => k.name).join(", ")})`);
       }
       const sym = syms[r.symbolIndex];
       let s = 0n;
@@ -147,7 +148,7 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
       if (kind.pcrel) value -= base + r.offset;
       const off = Number(r.offset);
       if (off + kind.size > out.length) {
-        throw new DwarfError("DWARF_CORRUPT", `${where}: relocation patches bytes past the end of ${sec.name} (size ${hex(out.length)})`, { file: elf.path, section: rs.name, offset: r.offset });
+        throw new DwarfError("DWARF_CORRUPT", where, `the relocation patches bytes past the end of ${sec.name} (size ${hex(out.length)})`);
       }
       if (kind.size === 8) view.setBigUint64(off, BigInt.asUintN(64, value), true);
       else view.setUint32(off, Number(BigInt.asUintN(32, value)), true);

@@ -9,8 +9,9 @@ import * as C from "./constants.js";
 export type ElfErrorCode = Extract<ErrorCode, `ELF_${string}`>;
 
 export class ElfError extends JitdbgError {
-  constructor(code: ElfErrorCode, message: string, where?: ErrorWhere) {
-    super(code, message, where);
+  /** The place is in `where` (at least the file); the message is describeWhere(where) + text. */
+  constructor(code: ElfErrorCode, where: ErrorWhere, text: string) {
+    super(code, where, text);
     this.name = "ElfError";
   }
 }
@@ -152,13 +153,13 @@ export class ElfFile {
   symbolsOf(section: SectionHeader): ElfSymbol[] {
     if (section.type === C.SHT_SYMTAB) return this.symbols();
     if (section.type === C.SHT_DYNSYM) return this.dynamicSymbols();
-    throw this.error("ELF_BAD_LINK", `section ${section.name} is not a symbol table`, { section: section.name });
+    throw this.error("ELF_BAD_LINK", "the section is not a symbol table", { section: section.name });
   }
 
   /** Entries of a SHT_RELA section. */
   relocations(section: SectionHeader): ElfRelocation[] {
     if (section.type !== C.SHT_RELA) {
-      throw this.error("ELF_UNSUPPORTED", `section ${section.name} has type ${section.type}; only SHT_RELA relocations are supported on x86-64`, { section: section.name });
+      throw this.error("ELF_UNSUPPORTED", `the section has type ${section.type}; only SHT_RELA relocations are supported on x86-64`, { section: section.name });
     }
     const count = Math.floor(section.size / RELA_SIZE);
     const out: ElfRelocation[] = new Array(count);
@@ -179,13 +180,13 @@ export class ElfFile {
   /** A NUL-terminated string from a string-table section. */
   stringAt(strtab: SectionHeader, offset: number): string {
     if (offset >= strtab.size) {
-      throw this.error("ELF_CORRUPT", `string offset ${offset} is outside ${strtab.name || "string table"} (size ${strtab.size})`, { section: strtab.name, offset });
+      throw this.error("ELF_CORRUPT", `the string offset is outside the ${strtab.name ? "section" : "string table"} (size ${strtab.size})`, { section: strtab.name || undefined, offset });
     }
     return cString(this.bytes, strtab.offset + offset, strtab.offset + strtab.size);
   }
 
   error(code: ElfErrorCode, what: string, where?: Omit<ErrorWhere, "file">): ElfError {
-    return new ElfError(code, `${this.path}: ${what}`, { file: this.path, ...where });
+    return new ElfError(code, { file: this.path, ...where }, what);
   }
 
   private readHeader(): ElfHeader {
@@ -291,9 +292,9 @@ export class ElfFile {
         entsize: safeOffset(v.getBigUint64(at + 56, true)),
       };
       if (s.type !== C.SHT_NOBITS && s.type !== C.SHT_NULL && s.offset + s.size > this.bytes.length) {
-        throw this.error("ELF_SECTION_BOUNDS", `section ${i} covers file bytes ${hex(s.offset)}..${hex(s.offset + s.size)}, past the end of the file (${this.bytes.length} bytes)`);
+        throw this.error("ELF_SECTION_BOUNDS", `its header says it covers file bytes ${hex(s.offset)}..${hex(s.offset + s.size)}, past the end of the file (${this.bytes.length} bytes)`, { section: String(i) });
       }
-      if (s.link >= h.shnum && s.link !== 0) throw this.error("ELF_CORRUPT", `section ${i} links to section ${s.link}, which does not exist`);
+      if (s.link >= h.shnum && s.link !== 0) throw this.error("ELF_CORRUPT", `links to section ${s.link}, which does not exist`, { section: String(i) });
       raw.push(s);
     }
     if (h.shnum === 0) return [];
@@ -301,7 +302,7 @@ export class ElfFile {
     if (strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", `section name table (section ${h.shstrndx}) is not a string table`);
     return raw.map((s, i) => {
       const off = nameOffsets[i]!;
-      if (off >= strtab.size) throw this.error("ELF_CORRUPT", `section ${i}'s name offset ${off} is outside the section name table`);
+      if (off >= strtab.size) throw this.error("ELF_CORRUPT", `its name offset ${off} is outside the section name table`, { section: String(i) });
       return { ...s, name: cString(this.bytes, strtab.offset + off, strtab.offset + strtab.size) };
     });
   }
@@ -310,7 +311,7 @@ export class ElfFile {
     const sec = this.sections.find((s) => s.type === type);
     if (!sec) return [];
     const strtab = this.sections[sec.link];
-    if (!strtab || strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", `symbol table ${sec.name} has no string table`, { section: sec.name });
+    if (!strtab || strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", "the symbol table has no string table", { section: sec.name });
     const xindexSec = this.sections.find((s) => s.type === C.SHT_SYMTAB_SHNDX && s.link === sec.index);
     const count = Math.floor(sec.size / SYM_SIZE);
     const out: ElfSymbol[] = new Array(count);

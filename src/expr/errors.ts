@@ -11,7 +11,7 @@ export class ExprError extends JitdbgError {
   constructor(
     code: ExprErrorCode,
     /** The diagnostic without the "error: " prefix. */
-    readonly text: string,
+    override readonly text: string,
     /** 1-based column in the source line; 0 when the error has no position. */
     readonly column: number,
   ) {

@@ -58,10 +58,10 @@ export class ModuleLifecycle {
   moveSection(module: JitModule, sec: JitSection | undefined, section: string | number, address: bigint): void {
     this.requireLive(module);
     if (module.state === "finalized") throw finalizedError(module, `move section ${sec?.name ?? section}`);
-    if (!sec) throw new JitdbgError("JIT_NO_SECTION", `module "${module.name}" has no loaded section ${String(section)} (only SHF_ALLOC sections are loaded)`, { file: module.name, section: String(section) });
-    if (sec.group === "tls") throw new JitdbgError("JIT_MOVE_TLS", `${sec.name} of "${module.name}" is a TLS template; it lives in each thread's TLS block and cannot be moved`, { file: module.name, section: sec.name });
+    if (!sec) throw new JitdbgError("JIT_NO_SECTION", { file: module.name, section: String(section) }, "the module has no such loaded section (only SHF_ALLOC sections are loaded)");
+    if (sec.group === "tls") throw new JitdbgError("JIT_MOVE_TLS", { file: module.name, section: sec.name }, "the section is a TLS template; it lives in each thread's TLS block and cannot be moved");
     if (address % BigInt(sec.align) !== 0n) {
-      throw new JitdbgError("JIT_MISALIGNED", `cannot move ${sec.name} of "${module.name}" to ${hex(address)}: the section needs ${sec.align}-byte alignment`, { file: module.name, section: sec.name });
+      throw new JitdbgError("JIT_MISALIGNED", { file: module.name, section: sec.name }, `cannot move the section to ${hex(address)}: it needs ${sec.align}-byte alignment`);
     }
     this.opts.memory.claim(module.key, address, sec.size, sec.group, sec.name);
     sec.address = address;

@@ -142,7 +142,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     }
     if (this.space.isMapped(address, end - address) || this.space.freeRanges(address, end).length !== 1 || this.space.freeRanges(address, end)[0]!.start !== address) {
       const other = this.space.regionAt(address) ?? this.space.list().find((x) => x.start < end && address < x.end);
-      throw new JitdbgError("JIT_MAP_OVERLAP", `cannot move ${section} of "${module}" to ${hex(address)}..${hex(end)}: the range is in use${other ? ` by ${other.name}` : ""}; pick a free address (AddressSpace.findFree)`, { file: module, section });
+      throw new JitdbgError("JIT_MAP_OVERLAP", { file: module, section }, `cannot move the section to ${hex(address)}..${hex(end)}: the range is in use${other ? ` by ${other.name}` : ""}; pick a free address (AddressSpace.findFree)`);
     }
     const mapped = this.space.map(address, end - address, PROT_READ | PROT_WRITE, "jit", `jit:${module}:${section}`);
     r.mapped.push({ start: mapped.start, end: mapped.end });
@@ -215,7 +215,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     const start = ((r.cursor[group] + a - 1n) / a) * a;
     const end = start + BigInt(size);
     if (end > r.end[group]) {
-      throw new JitdbgError("JIT_RESERVATION_TOO_SMALL", `section ${section} of "${module}" (${size} bytes, align ${align}) does not fit in the ${group} space reserved for it; the reservation request undercounted`, { file: module, section });
+      throw new JitdbgError("JIT_RESERVATION_TOO_SMALL", { file: module, section }, `the section (${size} bytes, align ${align}) does not fit in the ${group} space reserved for it; the reservation request undercounted`);
     }
     r.cursor[group] = end;
     return { address: start, local: zeroFill ? undefined : new Uint8Array(size) };

@@ -160,7 +160,7 @@ function initPriority(name: string): number {
 export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: LoadContext): JitModule {
   const elf = ElfFile.parse(bytes, name);
   if (!elf.isRelocatable) {
-    throw new JitdbgError("JIT_NOT_RELOCATABLE", `${name}: not a relocatable object (ELF type ${elf.header.type}); the JIT links .o files (compile with -c)`);
+    throw new JitdbgError("JIT_NOT_RELOCATABLE", { file: name }, `not a relocatable object (ELF type ${elf.header.type}); the JIT links .o files (compile with -c)`);
   }
   const m = new JitModule(name, id);
   const symtabSec = elf.sections.find((s) => s.type === C.SHT_SYMTAB);
@@ -185,9 +185,9 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     if ((s.flags & C.SHF_ALLOC) === 0 || discarded.has(s.index)) continue;
     if (s.type === C.SHT_NOTE || s.type === C.SHT_GROUP) continue;
     if (s.type !== C.SHT_PROGBITS && s.type !== C.SHT_NOBITS && s.type !== C.SHT_INIT_ARRAY && s.type !== C.SHT_FINI_ARRAY && s.type !== C.SHT_PREINIT_ARRAY && s.type !== C.SHT_X86_64_UNWIND) {
-      throw new JitdbgError("JIT_SECTION_TYPE", `${name}: section ${s.name} has type ${hex(s.type)}, which the JIT linker does not load`, { file: name, section: s.name });
+      throw new JitdbgError("JIT_SECTION_TYPE", { file: name, section: s.name }, `the section has type ${hex(s.type)}, which the JIT linker does not load`);
     }
-    if (s.flags & C.SHF_COMPRESSED) throw new JitdbgError("JIT_SECTION_TYPE", `${name}: allocated section ${s.name} is compressed`, { file: name, section: s.name });
+    if (s.flags & C.SHF_COMPRESSED) throw new JitdbgError("JIT_SECTION_TYPE", { file: name, section: s.name }, "the allocated section is compressed, which the JIT linker does not load");
     const group: SectionGroup = s.flags & C.SHF_TLS ? "tls" : s.flags & C.SHF_EXECINSTR ? "code" : s.flags & C.SHF_WRITE ? "data" : "rodata";
     const sec: JitSection = {
       index: s.index, name: s.name, group, size: s.size, align: Math.max(s.addralign, 1), nobits: s.type === C.SHT_NOBITS,
@@ -213,8 +213,8 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     let absValue: bigint | undefined;
     const symName = s.type === C.STT_SECTION ? (elf.sections[s.shndx]?.name ?? "") : s.name;
     if (s.type === C.STT_GNU_IFUNC && s.shndx !== C.SHN_UNDEF) {
-      const where = elf.sections[s.shndx]?.name ?? `section ${s.shndx}`;
-      throw new JitdbgError("JIT_IFUNC", `${name}: symbol "${s.name}" at ${where}+${hex(s.value)} is an STT_GNU_IFUNC (indirect function); the JIT linker does not run resolvers — compile without ifunc/target_clones`, { file: name, section: where, offset: s.value, symbol: s.name });
+      const where = elf.sections[s.shndx]?.name ?? String(s.shndx);
+      throw new JitdbgError("JIT_IFUNC", { file: name, section: where, offset: s.value, symbol: s.name }, `symbol "${s.name}" is an STT_GNU_IFUNC (indirect function); the JIT linker does not run resolvers — compile without ifunc/target_clones`);
     }
     if (s.shndx === C.SHN_UNDEF) section = SYM_UNDEF;
     else if (s.shndx === C.SHN_ABS) {
@@ -253,7 +253,7 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
   let large = false;
   for (const rs of elf.sections) {
     if (rs.type === C.SHT_REL && m.sections.has(rs.info)) {
-      throw new JitdbgError("JIT_RELOC_FORMAT", `${name}: ${rs.name} uses SHT_REL; x86-64 objects carry SHT_RELA relocations`, { file: name, section: rs.name });
+      throw new JitdbgError("JIT_RELOC_FORMAT", { file: name, section: rs.name }, "the relocation section uses SHT_REL; x86-64 objects carry SHT_RELA relocations");
     }
     if (rs.type !== C.SHT_RELA) continue;
     const target = m.sections.get(rs.info);
@@ -269,13 +269,13 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
       const addHi = dv.getInt32(at + 20, true);
       const kind = relocKind(r.type);
       if (!kind) {
-        throw new JitdbgError("JIT_RELOC_UNSUPPORTED", `${name}: unsupported relocation ${relocTypeName(r.type)} at ${target.name}+${hex(r.offset)} (against "${m.symbols[r.symbolIndex]?.name ?? "?"}"); rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`, { file: name, section: target.name, offset: r.offset, ...symbolWhere(m.symbols[r.symbolIndex]?.name) });
+        throw new JitdbgError("JIT_RELOC_UNSUPPORTED", { file: name, section: target.name, offset: r.offset, ...symbolWhere(m.symbols[r.symbolIndex]?.name) }, `unsupported relocation ${relocTypeName(r.type)} against "${m.symbols[r.symbolIndex]?.name ?? "?"}"; rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`);
       }
       const sym = m.symbols[r.symbolIndex];
-      if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", `${name}: relocation at ${target.name}+${hex(r.offset)} names symbol ${r.symbolIndex}, which does not exist`, { file: name, section: target.name, offset: r.offset });
+      if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", { file: name, section: target.name, offset: r.offset }, `a relocation names symbol ${r.symbolIndex}, which does not exist`);
       const offset = r.offset;
       if (offset + kind.width > target.size) {
-        throw new JitdbgError("JIT_RELOC_BOUNDS", `${name}: ${kind.name} at ${target.name}+${hex(offset)} patches past the end of the section (size ${hex(target.size)})`, { file: name, section: target.name, offset, ...symbolWhere(sym.name) });
+        throw new JitdbgError("JIT_RELOC_BOUNDS", { file: name, section: target.name, offset, ...symbolWhere(sym.name) }, `${kind.name} patches past the end of the section (size ${hex(target.size)})`);
       }
       const undefinedHere = sym.section === SYM_UNDEF;
       const external = undefinedHere || sym.bind === C.STB_WEAK;

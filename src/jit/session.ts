@@ -72,10 +72,10 @@ export class JitSession {
     if (host?.mode === "process") {
       const proc = Process.launch(host.path, { seed: opts.seed === undefined ? undefined : BigInt(opts.seed), onStdout: host.onStdout, onStderr: host.onStderr });
       const main = new ElfSymbolResolver(proc.image.file, proc.image.bias).lookup("main");
-      if (!main) throw new JitdbgError("JIT_HOST_NO_MAIN", `${host.path}: has no "main" symbol, so its C runtime cannot be run up to the point where JIT code may call it; link the host with a main, or strip nothing`, { file: host.path });
+      if (!main) throw new JitdbgError("JIT_HOST_NO_MAIN", { file: host.path }, `has no "main" symbol, so its C runtime cannot be run up to the point where JIT code may call it; link the host with a main, or strip nothing`);
       const stop = proc.run({ until: main.address });
       if (stop.kind !== "stopped" || proc.pc !== main.address) {
-        throw new JitdbgError("JIT_HOST_START", `${host.path}: did not reach main while initializing its C runtime (${stop.kind === "signal" ? stop.description : stop.kind})`, { file: host.path });
+        throw new JitdbgError("JIT_HOST_START", { file: host.path }, `did not reach main while initializing its C runtime (${stop.kind === "signal" ? stop.description : stop.kind})`);
       }
       const cpu = opts.wrapCpu ? opts.wrapCpu(proc.cpu) : proc.cpu;
       const t = proc.image.tls;

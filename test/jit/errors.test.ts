@@ -27,7 +27,7 @@ describe("linker errors", () => {
       const e = caught(() => s!.linker.finalize());
       expect(e.code).toBe("JIT_RELOC_OVERFLOW");
       expect(e.message).toMatch(/R_X86_64_32S? against "(table|\.data)"/);
-      expect(e.message).toMatch(/at \.text\+0x[0-9a-f]+/);
+      expect(e.message).toMatch(/^abs32\.o: section \.text\+0x[0-9a-f]+: /);
       expect(e.message).toMatch(/value 0x[1-9a-f][0-9a-f]{8} does not fit/);
       expect(e.message).toMatch(/below 2 GiB/);
       expect(e.message).toMatch(/-fPIC or -mcmodel=large/);
@@ -66,7 +66,7 @@ describe("linker errors", () => {
     s = openSession({ seed: 1 });
     const e = caught(() => s!.linker.addObject(obj("tlsdesc.c", ["-O2", "-fPIC", "-mtls-dialect=gnu2"]), "tlsdesc.o"));
     expect(e.code).toBe("JIT_RELOC_UNSUPPORTED");
-    expect(e.message).toMatch(/R_X86_64_GOTPC32_TLSDESC at \.text\+0x[0-9a-f]+/);
+    expect(e.message).toMatch(/section \.text\+0x[0-9a-f]+: unsupported relocation R_X86_64_GOTPC32_TLSDESC/);
     expect(e.message).toContain("far_tls");
     expect(s.space.list().some((r) => r.kind === "jit")).toBe(false); // nothing reserved
   });
@@ -75,7 +75,7 @@ describe("linker errors", () => {
     s = openSession({ seed: 1 });
     const e = caught(() => s!.linker.addObject(obj("ifunc.c", ["-O2"]), "ifunc.o"));
     expect(e.code).toBe("JIT_IFUNC");
-    expect(e.message).toMatch(/"picked" at \.text\+0x[0-9a-f]+ is an STT_GNU_IFUNC/);
+    expect(e.message).toMatch(/section \.text\+0x[0-9a-f]+: symbol "picked" is an STT_GNU_IFUNC/);
   });
 
   it("refuses a duplicate strong definition, naming both modules", () => {

@@ -46,6 +46,6 @@ describe("values beyond 2^53", () => {
     }
     expect(error).toBeInstanceOf(JitdbgError);
     expect((error as JitdbgError).code).toBe("JIT_RELOC_OVERFLOW");
-    expect((error as JitdbgError).message).toMatch(/R_X86_64_32 against "big_abs" at \.text\+0x1 .*value 0x8000000000001234 does not fit/);
+    expect((error as JitdbgError).message).toMatch(/section \.text\+0x1: R_X86_64_32 against "big_abs" .*value 0x8000000000001234 does not fit/);
   });
 });
