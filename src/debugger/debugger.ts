@@ -5,6 +5,7 @@
  */
 import { JitdbgError } from "../errors.js";
 import { Process, type ProcessOptions } from "../inferior/process.js";
+import { signalName } from "../inferior/signals.js";
 import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
@@ -48,8 +49,6 @@ export class Debugger {
   private readonly pendingLibraryEvents: LibraryEvent[] = [];
   private framesCache: Frame[] | undefined;
   private lastResult: RunResult | undefined;
-  /** A fatal signal we stopped at: continuing delivers it, which ends the program. */
-  private pendingFatal: { signal: number; name: string } | undefined;
   private signalFilters = new Set<SignalFilter>(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
   private exited = false;
   /** Inlined calls starting at the stop pc that are shown as not entered yet (gdb's view). */
@@ -61,6 +60,7 @@ export class Debugger {
     readonly options: LaunchOptions,
   ) {
     this.process = process;
+    this.setExceptionFilters([...this.signalFilters]);
     this.control = new RunControl(process, options.sliceBlocks);
     this.imageList = process.images.list().map((i) => new ImageInfo(i));
     // Libraries come and go while the program runs (the loader's r_debug rendezvous): note them
@@ -133,7 +133,6 @@ export class Debugger {
 
   async continue(): Promise<RunResult> {
     this.ensureStopped();
-    if (this.pendingFatal) return this.deliverFatal();
     return this.resume(() => this.runFiltered(this.suppressionFor(this.process.pc)));
   }
 
@@ -147,7 +146,7 @@ export class Debugger {
 
   async stepIn(): Promise<RunResult> {
     this.ensureStopped();
-    if (this.hiddenInline > 0 && !this.pendingFatal) {
+    if (this.hiddenInline > 0 && !this.process.heldSignal) {
       // At the start of an inlined call: stepping in enters it without running (gdb's `step`).
       const hidden = this.hiddenInline - 1;
       const pc = this.process.pc;
@@ -178,7 +177,8 @@ export class Debugger {
 
   async stepInstruction(): Promise<RunResult> {
     this.ensureStopped();
-    if (this.pendingFatal) return this.deliverFatal();
+    const ended = this.deliverHeldSignal();
+    if (ended) return ended;
     this.invalidate();
     const raw = this.control.stepInstruction();
     if (raw) {
@@ -196,7 +196,8 @@ export class Debugger {
    */
   async nextInstruction(): Promise<RunResult> {
     this.ensureStopped();
-    if (this.pendingFatal) return this.deliverFatal();
+    const ended = this.deliverHeldSignal();
+    if (ended) return ended;
     const pc = this.process.pc;
     const bytes = new Uint8Array(16);
     const [insn] = this.process.cpu.tryRead(pc, bytes) && classifyInstruction(bytes) === "call" ? await this.disassemble(pc, 1) : [];
@@ -235,6 +236,7 @@ export class Debugger {
 
   setExceptionFilters(filters: SignalFilter[]): void {
     this.signalFilters = new Set(filters);
+    this.process.setSignalStops((signo) => this.signalFilters.has(signalName(signo) as SignalFilter));
   }
 
   // ---- breakpoints ----
@@ -374,7 +376,8 @@ export class Debugger {
 
   private async step(op: (s: Stepper) => Promise<StepOutcome>): Promise<RunResult> {
     this.ensureStopped();
-    if (this.pendingFatal) return this.deliverFatal();
+    const ended = this.deliverHeldSignal();
+    if (ended) return ended;
     this.invalidate();
     const out = await op(this.stepper);
     if (out.kind === "interrupted") return this.finish(out.result);
@@ -414,9 +417,8 @@ export class Debugger {
       case "step":
         return { reason: "step", description: `Stepped to ${this.describePc(pc)}`, pc };
       case "signal": {
-        const filter = raw.name as SignalFilter;
-        this.pendingFatal = { signal: raw.signal, name: raw.name };
-        if (!this.signalFilters.has(filter)) return this.deliverFatalResult();
+        // Ended by it (its default action), or stopped before it is delivered (a filter asked).
+        if (this.process.exited) return { reason: "exited", exitCode: 128 + raw.signal, signal: raw.name };
         return {
           reason: "exception",
           description: `${raw.name}: ${raw.description}`,
@@ -490,13 +492,17 @@ export class Debugger {
     };
   }
 
-  private deliverFatalResult(): RunResult {
-    const f = this.pendingFatal!;
-    return { reason: "exited", exitCode: 128 + f.signal, signal: f.name };
-  }
-
-  private deliverFatal(): RunResult {
-    return this.finish(this.deliverFatalResult());
+  /**
+   * Before a step from a signal stop: the signal is delivered first, as continuing would (a step
+   * then starts in its handler, like gdb's); the exit when its default action ends the program.
+   */
+  private deliverHeldSignal(): RunResult | undefined {
+    if (!this.process.heldSignal) return undefined;
+    this.invalidate();
+    const end = this.process.deliverHeldSignal();
+    if (end?.kind === "signal") return this.finish({ reason: "exited", exitCode: 128 + end.signal, signal: end.name });
+    if (end?.kind === "exited") return this.finish({ reason: "exited", exitCode: end.status });
+    return undefined;
   }
 
   /** Records a stop; `hidden` overrides how many inlined frames starting at the pc are hidden. */
@@ -512,10 +518,7 @@ export class Debugger {
       const owner = hit.some((b) => b?.kind === "source") ? this.breakpoints.lineOwnerAt(r.pc) : undefined;
       this.hiddenInline = hiddenInlineFrames(this.imageFor(r.pc), r.pc, (scope) => names.has(scope.name) || scopeKey(scope) === owner);
     }
-    if (r.reason === "exited") {
-      this.exited = true;
-      this.pendingFatal = undefined;
-    } else if (r.reason !== "exception") this.pendingFatal = undefined;
+    if (r.reason === "exited") this.exited = true;
     this.invalidate();
     return r;
   }

@@ -8,6 +8,7 @@ import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
 import { EmulatedClock } from "./clock.js";
 import type { FdSnapshot, FdTable, FileView } from "./files.js";
+import { Signals, type SignalsSnapshot } from "./signal-state.js";
 import { ThreadTable, type Thread, type ThreadsSnapshot } from "./threads.js";
 
 export interface ProcessIO {
@@ -23,6 +24,7 @@ export interface KernelState {
   readonly terminatingSignal: number | undefined;
   readonly sigactions: ReadonlyMap<number, Uint8Array>;
   readonly threads: ThreadsSnapshot;
+  readonly signals: SignalsSnapshot;
   readonly dumpable: number;
   readonly fds: FdSnapshot;
 }
@@ -53,12 +55,18 @@ export interface ThreadEvent {
 export class Kernel {
   /** Set when the process has ended by exit/exit_group. */
   exitStatus: number | undefined;
-  /** Set when the process was ended by a signal it raised (abort, kill). */
+  /** Set when a signal ended the process (its default action, or a fault without a handler). */
   terminatingSignal: number | undefined;
+  /** What ended it, for the user: "invalid write of … at main+0x1a", "raised by the program at …". */
+  terminationDescription: string | undefined;
   readonly sigactions = new Map<number, Uint8Array>();
   /** The threads; the main thread's tid is the pid and its name the program's (see comm). */
   readonly threads: ThreadTable;
   readonly clock = new EmulatedClock();
+  /** Pending signals, alternate stacks, timers. */
+  readonly signals: Signals = new Signals(this);
+  /** Register changes a syscall asked for, made after it returns (a hook must not move rip). */
+  private readonly afterSyscall: (() => void)[] = [];
   /** PR_SET_DUMPABLE's flag: 1 (SUID_DUMP_USER) for an ordinary program, 0 once disabled. */
   dumpable = 1;
   private rescheduleAsked = false;
@@ -112,11 +120,32 @@ export class Kernel {
     this.cpu.stop();
   }
 
+  /**
+   * From a syscall: `change` runs once the syscall has returned and the run has stopped (rt_sigreturn
+   * replaces every register, rip included, which a hook cannot do).
+   */
+  deferUntilReturn(change: () => void): void {
+    this.afterSyscall.push(change);
+    this.reschedule();
+  }
+
+  /** Runs what deferUntilReturn queued (Process, between runs). */
+  runDeferred(): void {
+    for (const change of this.afterSyscall.splice(0)) change();
+  }
+
   /** True once after reschedule(). */
   takeReschedule(): boolean {
     const asked = this.rescheduleAsked;
     this.rescheduleAsked = false;
     return asked;
+  }
+
+  /** A signal's default action ends the process. */
+  terminate(signal: number, description: string): void {
+    this.terminatingSignal = signal;
+    this.terminationDescription = description;
+    this.cpu.stop();
   }
 
   warnOnce(key: string, message: string): void {
@@ -172,6 +201,7 @@ export class Kernel {
       terminatingSignal: this.terminatingSignal,
       sigactions: new Map(this.sigactions),
       threads: this.threads.snapshot(),
+      signals: this.signals.snapshot(),
       dumpable: this.dumpable,
       fds: this.fds.snapshot(),
     };
@@ -184,6 +214,7 @@ export class Kernel {
     this.sigactions.clear();
     for (const [sig, act] of s.sigactions) this.sigactions.set(sig, act);
     this.threads.restore(s.threads);
+    this.signals.restore(s.signals);
     this.dumpable = s.dumpable;
     this.fds.restore(s.fds);
   }

@@ -23,7 +23,8 @@ import { loadExecutable, PIE_BASE, type LoadedImage } from "./loader.js";
 import { Rendezvous } from "./rendezvous.js";
 import { discoverTlsLayout, readTls, type LinkMapTlsLayout, type TlsInfo } from "./tls.js";
 import { Rng } from "./random.js";
-import { SIGFPE, SIGILL, SIGSEGV, SIGTRAP, signalName } from "./signals.js";
+import { SignalDelivery, type SignalEvent } from "./signal-delivery.js";
+import { SIGSEGV, signalName } from "./signals.js";
 import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
@@ -109,19 +110,6 @@ export interface RunLimits {
   lockThread?: boolean;
 }
 
-const INTERRUPT_SIGNAL: Record<number, { signal: number; what: string }> = {
-  0: { signal: SIGFPE, what: "integer divide error" },
-  1: { signal: SIGTRAP, what: "debug trap" },
-  3: { signal: SIGTRAP, what: "breakpoint instruction (int3)" },
-  4: { signal: SIGSEGV, what: "overflow trap (into)" },
-  5: { signal: SIGSEGV, what: "bound range exceeded" },
-  6: { signal: SIGILL, what: "invalid opcode" },
-  13: { signal: SIGSEGV, what: "general protection fault" },
-  16: { signal: SIGFPE, what: "x87 floating-point exception" },
-  17: { signal: 7, what: "alignment check" },
-  19: { signal: SIGFPE, what: "SIMD floating-point exception" },
-};
-
 export class Process {
   readonly kernel: Kernel;
   readonly initialStack: InitialStack;
@@ -134,7 +122,9 @@ export class Process {
   private readonly debugDirectories: readonly string[];
   /** The loader's CPUID fix-up, dropped once the loader has mapped the libraries. */
   private cpuidFix: HookHandle | undefined;
-  private pendingSignal: { signal: number; what: string; pc: bigint } | undefined;
+  /** A CPU exception the interrupt hook saw in this run. */
+  private pendingInterrupt: { intno: number; pc: bigint } | undefined;
+  private readonly signals: SignalDelivery;
   private stopRequested = false;
   private readonly scheduler: Scheduler;
   /** The seed chaos scheduling draws from (to replay a run), when chaos is on. */
@@ -158,7 +148,8 @@ export class Process {
     const warn = opts.onWarning ?? (() => {});
     this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: 4242, reproducible: !!opts.reproducible, onWarning: warn, onThread: opts.onThread });
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
-    this.scheduler = new Scheduler(cpu, this.kernel.threads, this.kernel.clock, new Rng(this.chaosSeed ?? 0n), opts.scheduler);
+    this.signals = new SignalDelivery(cpu, this.kernel, (pc) => this.describe(pc));
+    this.scheduler = new Scheduler(cpu, this.kernel.threads, this.kernel.clock, new Rng(this.chaosSeed ?? 0n), this.kernel.signals, opts.scheduler);
     this.debugDirectories = opts.debugDirectories ?? DEFAULT_DEBUG_DIRECTORIES;
     const initial = [new Image({ kind: "program", path: image.path, hostPath: files.exePath, bias: image.bias, file: image.file, debugDirectories: this.debugDirectories })];
     if (interpreter) {
@@ -343,16 +334,65 @@ export class Process {
     this.cpu.stop();
   }
 
+  /** Which signals stop the run before they are delivered (the debugger's choice; none by default). */
+  setSignalStops(stops: (signo: number) => boolean): void {
+    this.signals.stops = stops;
+  }
+
+  /** The signal the last stop was for, which the next run delivers; undefined when none. */
+  get heldSignal(): { signal: number; name: string; tid: number } | undefined {
+    const h = this.signals.held;
+    return h && { signal: h.info.signo, name: signalName(h.info.signo), tid: h.tid };
+  }
+
+  /**
+   * Delivers the held signal now, outside a run (a step then starts in its handler); how the
+   * program ended when its default action ends it.
+   */
+  deliverHeldSignal(): EndReason | undefined {
+    const h = this.signals.held;
+    if (!h) return undefined;
+    if (this.scheduled) {
+      this.scheduler.switchTo(this.scheduled);
+      this.scheduled = undefined;
+    }
+    const t = this.kernel.threads.get(h.tid);
+    if (t && t === this.kernel.thread) this.signals.deliverPending(t);
+    const end = this.endReason();
+    return end?.kind === "exited" || end?.kind === "signal" ? end : undefined;
+  }
+
+  /**
+   * Runs `fn` (an expression call) with the held signal set aside: the call neither delivers it
+   * nor leaves one of its own behind.
+   */
+  asideFromHeldSignal<T>(fn: () => T): T {
+    const held = this.signals.held;
+    this.signals.held = undefined;
+    try {
+      return fn();
+    } finally {
+      this.signals.held = held;
+    }
+  }
+
+  /** The held signal is not delivered (gdb's `signal 0`); a fault's instruction runs again. */
+  discardHeldSignal(): void {
+    this.signals.held = undefined;
+  }
+
   /**
    * Runs from the current pc until exit, a signal, a stop request or a limit. Threads take turns
-   * (scheduler.ts), each turn ending on an exact stop; a stop names the thread in the CPU.
+   * (scheduler.ts), each turn ending on an exact stop; a stop names the thread in the CPU. Signals
+   * are delivered to a thread as it is about to run (signal-delivery.ts); runs locked to one
+   * thread (expression calls, instruction steps) deliver none and report a fault as a stop.
    */
   run(limits: RunLimits = {}): StopReason {
     if (this.closed) throw new JitdbgError("PROCESS_CLOSED", "the process has been closed");
     const ended = this.endReason();
     if (ended) return ended;
     this.stopRequested = false;
-    this.pendingSignal = undefined;
+    this.pendingInterrupt = undefined;
     this.kernel.takeReschedule();
     if (!limits.lockThread && this.scheduled) {
       this.scheduler.switchTo(this.scheduled);
@@ -367,6 +407,9 @@ export class Process {
       let t: Thread | undefined = threads.current;
       if (!limits.lockThread) t = this.scheduler.schedule();
       if (!t) return this.deadlock();
+      const held = this.signals.deliverPending(t, limits.lockThread);
+      if (held) return this.signalStop(held);
+      if (this.kernel.ended) break;
       if (!t.runnable) return { kind: "blocked", tid: t.tid, description: `thread ${t.tid} is waiting (${this.threads().find((i) => i.tid === t.tid)?.waiting ?? "blocked"})` };
       const budget = left();
       if (budget <= 0) break;
@@ -376,9 +419,21 @@ export class Process {
       const before = cpu.blockCount;
       cause = cpu.run(this.pc, { until: limits.until, blocks: Number.isFinite(blocks) ? blocks : undefined });
       this.scheduler.account(Number(cpu.blockCount - before));
+      this.kernel.runDeferred();
       const rescheduled = this.kernel.takeReschedule();
-      if (this.stopRequested || this.kernel.ended || this.pendingSignal) break;
-      if (cause.kind !== "ok" && cause.kind !== "budget") break;
+      if (this.kernel.ended) break;
+      const interrupt = this.pendingInterrupt;
+      this.pendingInterrupt = undefined;
+      if (interrupt || (cause.kind !== "ok" && cause.kind !== "budget")) {
+        const ev = this.signals.fault(t, cause, interrupt);
+        const held = this.signals.force(t, ev, limits.lockThread);
+        if (held) return this.signalStop(held);
+        if (this.kernel.ended) break;
+        cause = { kind: "ok" };
+        if (this.stopRequested) break;
+        continue;
+      }
+      if (this.stopRequested) break;
       if (limits.until !== undefined && this.pc === limits.until) break;
       // The loader-tracking hooks may end a run to place a hook: go on.
       if (this.rendezvous?.tidy()) continue;
@@ -389,35 +444,12 @@ export class Process {
       this.cpuidFix.remove();
       this.cpuidFix = undefined;
     }
-    const after = this.endReason();
-    if (after) return after;
-    if (this.pendingSignal) {
-      const { signal, what, pc } = this.pendingSignal;
-      return { kind: "signal", signal, name: signalName(signal), pc, description: `${what} at ${this.describe(pc)}` };
-    }
-    const pc = this.pc;
-    switch (cause.kind) {
-      case "fault": {
-        const how = cause.reason === "unmapped" ? "unmapped" : "protected";
-        const verb = cause.access === "fetch" ? "execute" : cause.access;
-        return {
-          kind: "signal",
-          signal: SIGSEGV,
-          name: "SIGSEGV",
-          pc,
-          address: cause.address,
-          access: cause.access,
-          description: `invalid ${verb} of ${how} address 0x${cause.address.toString(16)} at ${this.describe(pc)}`,
-        };
-      }
-      case "invalid-instruction":
-        return { kind: "signal", signal: SIGILL, name: "SIGILL", pc, description: `illegal instruction at ${this.describe(pc)}` };
-      case "exception":
-        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `CPU exception (${cause.message}) at ${this.describe(pc)}` };
-      case "ok":
-      case "budget":
-        return { kind: "stopped" };
-    }
+    return this.endReason() ?? { kind: "stopped" };
+  }
+
+  private signalStop(ev: SignalEvent): Extract<StopReason, { kind: "signal" }> {
+    const name = signalName(ev.info.signo);
+    return { kind: "signal", signal: ev.info.signo, name, pc: ev.pc, address: ev.address, access: ev.access, description: ev.description };
   }
 
   /** Every thread waits and none can wake: say who waits for what, and where. */
@@ -458,9 +490,11 @@ export class Process {
     const k = this.kernel;
     if (k.exitStatus !== undefined) return { kind: "exited", status: k.exitStatus };
     if (k.terminatingSignal !== undefined) {
-      const pc = this.pc;
       const name = signalName(k.terminatingSignal);
-      return { kind: "signal", signal: k.terminatingSignal, name, pc, description: `${name} raised by the program at ${this.describe(pc)}` };
+      const f = this.signals.fatal;
+      if (f && f.info.signo === k.terminatingSignal && f.description === k.terminationDescription) return { ...this.signalStop(f), name };
+      const pc = this.pc;
+      return { kind: "signal", signal: k.terminatingSignal, name, pc, description: k.terminationDescription ?? `${name} raised by the program at ${this.describe(pc)}` };
     }
     return undefined;
   }
@@ -474,11 +508,10 @@ export class Process {
   }
 
   private onInterrupt(intno: number): void {
-    const known = INTERRUPT_SIGNAL[intno];
-    const pc = this.cpu.reg("rip");
-    this.pendingSignal = known ? { ...known, pc } : { signal: SIGSEGV, what: `unexpected interrupt ${intno}`, pc };
+    this.pendingInterrupt = { intno, pc: this.cpu.reg("rip") };
     this.cpu.stop();
   }
+
 }
 
 function makeIO(opts: ProcessOptions): ProcessIO {

@@ -16,6 +16,12 @@ export const DEFAULT_QUANTUM_BLOCKS = 20_000;
 /** In chaos mode a turn lasts 1 to this many block entries. */
 const CHAOS_MAX_QUANTUM = 2_000;
 
+/** What else happens on the clock: timers that send signals (and so may wake a thread). */
+export interface TimerSource {
+  nextExpiry(): bigint | undefined;
+  fireTimers(now: bigint): void;
+}
+
 export interface SchedulerOptions {
   quantumBlocks?: number;
   chaos?: boolean;
@@ -30,6 +36,7 @@ export class Scheduler {
     private readonly threads: ThreadTable,
     private readonly clock: EmulatedClock,
     private readonly rng: Rng,
+    private readonly timers: TimerSource,
     opts: SchedulerOptions = {},
   ) {
     this.quantum = Math.max(1, opts.quantumBlocks ?? DEFAULT_QUANTUM_BLOCKS);
@@ -38,7 +45,7 @@ export class Scheduler {
   }
 
   /**
-   * Wakes timed waits that have expired, then puts the thread to run next in the CPU (the current
+   * Fires expired timers and wakes timed waits that have expired, then puts the thread to run next in the CPU (the current
    * one while its turn lasts and it can run). When every thread waits, the clock jumps to the
    * earliest deadline; undefined when every thread waits for ever (a deadlock).
    */
@@ -49,6 +56,8 @@ export class Scheduler {
     let next = this.pick(cur);
     if (!next) {
       const deadlines = this.threads.blockedThreads().flatMap((t) => (t.blocked?.deadline === undefined ? [] : [t.blocked.deadline]));
+      const timer = this.timers.nextExpiry();
+      if (timer !== undefined) deadlines.push(timer);
       if (deadlines.length === 0) return undefined;
       this.clock.skipTo(deadlines.reduce((a, b) => (b < a ? b : a)));
       this.expire();
@@ -107,6 +116,7 @@ export class Scheduler {
   }
 
   private expire(): void {
+    this.timers.fireTimers(this.clock.now);
     for (const t of [...this.threads.blockedThreads()]) {
       const b = t.blocked!;
       if (b.deadline !== undefined && b.deadline <= this.clock.now) {

@@ -8,12 +8,13 @@ import { memorySyscalls } from "./memory.js";
 import { describeSyscall } from "./names.js";
 import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
+import { signalSyscalls } from "./signals.js";
 import { sysinfoSyscalls } from "./sysinfo.js";
 import { threadSyscalls } from "./threads.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls, ...signalSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */
