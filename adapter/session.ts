@@ -18,6 +18,7 @@ import {
   StoppedEvent,
   TerminatedEvent,
   Thread,
+  ThreadEvent,
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
@@ -29,7 +30,6 @@ import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
 import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
 
-const THREAD_ID = 1;
 const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string }[] = [
   { filter: "SIGSEGV", label: "Segmentation fault (SIGSEGV)", description: "Stop when the program accesses memory it may not" },
   { filter: "SIGFPE", label: "Arithmetic error (SIGFPE)", description: "Stop on integer division by zero and similar errors" },
@@ -45,7 +45,7 @@ export class JitdbgSession extends LoggingDebugSession {
   private launchArgs: JitdbgLaunchArguments | undefined;
   private configured = false;
   /** DAP frame ids of the current stop → frame index (ids never repeat within a session). */
-  private frameIds = new Map<number, number>();
+  private frameIds = new Map<number, { thread: number; index: number }>();
   private nextFrameId = 1;
   /** Breakpoint requests as last sent, to re-apply after a restart. */
   private readonly sourceBreakpoints = new Map<string, DebugProtocol.SourceBreakpoint[]>();
@@ -219,15 +219,15 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    void this.runCommand(response, (d) => (args.granularity === "instruction" ? d.nextInstruction() : d.next()));
+    void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), args.granularity === "instruction" ? d.nextInstruction() : d.next()));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    void this.runCommand(response, (d) => (args.granularity === "instruction" ? d.stepInstruction() : d.stepIn()));
+    void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), args.granularity === "instruction" ? d.stepInstruction() : d.stepIn()));
   }
 
-  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    void this.runCommand(response, (d) => d.stepOut());
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), d.stepOut()));
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
@@ -260,21 +260,24 @@ export class JitdbgSession extends LoggingDebugSession {
   // ---- inspection ----
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    const name = this.launchArgs?.program ? basename(this.launchArgs.program) : "main";
-    response.body = { threads: [new Thread(THREAD_ID, `${name} (main thread)`)] };
-    this.sendResponse(response);
+    this.handleSync(response, () => {
+      // While it runs the list is the one of the last stop's moment; thread events say what changed.
+      const dbg = this.dbg;
+      response.body = { threads: dbg ? dbg.threads().map((t) => new Thread(t.id, t.name)) : [] };
+    });
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.handleSync(response, () => {
-      if (args.threadId !== THREAD_ID) throw badArgument(`stackTrace: there is no thread ${args.threadId}; the program has one thread (id ${THREAD_ID})`);
-      const frames = this.debugger().stackTrace();
+      const dbg = this.debugger();
+      this.selectThread(dbg, args.threadId);
+      const frames = dbg.stackTrace();
       const start = args.startFrame ?? 0;
       const end = args.levels ? Math.min(frames.length, start + args.levels) : frames.length;
       const out: DebugProtocol.StackFrame[] = [];
       for (const f of frames.slice(start, end)) {
         const id = this.nextFrameId++;
-        this.frameIds.set(id, f.index);
+        this.frameIds.set(id, { thread: args.threadId, index: f.index });
         const name = f.functionName ?? `0x${f.pc.toString(16)}`;
         const sf: DebugProtocol.StackFrame = new StackFrame(id, f.unwoundBy === "inline" ? `${name} [inlined]` : name, f.source ? new Source(basename(f.source.file), f.source.file) : undefined, f.source?.line ?? 0, f.source?.column || 1);
         sf.instructionPointerReference = hex(f.pc);
@@ -310,7 +313,7 @@ export class JitdbgSession extends LoggingDebugSession {
     this.handleSync(response, () => {
       const v = this.debugger().inspector.setVariable(args.variablesReference, args.name, args.value, { hex: args.format?.hex });
       response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
-      this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
+      this.sendEvent(new InvalidatedEvent(["variables"], this.debugger().thread));
     });
   }
 
@@ -318,7 +321,7 @@ export class JitdbgSession extends LoggingDebugSession {
     this.handleSync(response, () => {
       const v = this.debugger().setExpression(args.expression, args.value, this.frameIndex(args.frameId), { hex: args.format?.hex });
       response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference };
-      this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
+      this.sendEvent(new InvalidatedEvent(["variables"], this.debugger().thread));
     });
   }
 
@@ -346,10 +349,13 @@ export class JitdbgSession extends LoggingDebugSession {
     });
   }
 
-  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
     this.handleSync(response, () => {
-      const last = this.debugger().lastStop;
+      const dbg = this.debugger();
+      const last = dbg.lastStop;
       if (!last || last.reason !== "exception" || !last.signal) throw badArgument("exceptionInfo: the program is not stopped at a signal");
+      if (args.threadId !== dbg.stoppedThread) throw badArgument(`exceptionInfo: thread ${args.threadId} did not stop at the signal; thread ${dbg.stoppedThread} did`);
+      dbg.selectThread(args.threadId);
       response.body = {
         exceptionId: last.signal.name,
         description: last.description,
@@ -388,7 +394,7 @@ export class JitdbgSession extends LoggingDebugSession {
       this.debugger().writeMemory(address, data);
       response.body = { bytesWritten: data.length };
       this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, data.length));
-      this.sendEvent(new InvalidatedEvent(["variables"], THREAD_ID));
+      this.sendEvent(new InvalidatedEvent(["variables"], this.debugger().thread));
     });
   }
 
@@ -426,6 +432,7 @@ export class JitdbgSession extends LoggingDebugSession {
       breakpointsChanged: (bps) => {
         for (const b of bps) this.sendEvent(new BreakpointEvent("changed", this.toDapBreakpoint(b, b.source)));
       },
+      thread: (reason, tid) => this.sendEvent(new ThreadEvent(reason, tid)),
     });
     dbg.setExceptionFilters(this.exceptionFilters);
     return dbg;
@@ -466,9 +473,19 @@ export class JitdbgSession extends LoggingDebugSession {
       if (optional) return 0;
       throw badArgument("a frameId is required");
     }
-    const idx = this.frameIds.get(frameId);
-    if (idx === undefined) throw Object.assign(badArgument(`frame ${frameId} does not exist (frame ids expire when the program runs; ask for the stack again)`), { code: "BAD_FRAME" });
-    return idx;
+    const f = this.frameIds.get(frameId);
+    if (f === undefined) throw Object.assign(badArgument(`frame ${frameId} does not exist (frame ids expire when the program runs; ask for the stack again)`), { code: "BAD_FRAME" });
+    this.debugger().selectThread(f.thread);
+    return f.index;
+  }
+
+  /** Makes a request's thread the one it applies to (a step, a stack trace). */
+  private selectThread(dbg: Debugger, threadId: number | undefined): void {
+    if (threadId === undefined) throw badArgument("a threadId is required");
+    if (!dbg.threads().some((t) => t.id === threadId)) {
+      throw Object.assign(badArgument(`there is no thread ${threadId} (live threads: ${dbg.threads().map((t) => t.id).join(", ")}); ask for the threads again`), { code: "BAD_THREAD" });
+    }
+    dbg.selectThread(threadId);
   }
 
   private toDapBreakpoint(b: Breakpoint, path?: string): DebugProtocol.Breakpoint {
@@ -536,7 +553,7 @@ export class JitdbgSession extends LoggingDebugSession {
     }
     dbg.invalidate();
     this.frameIds.clear();
-    const stop: DebugProtocol.StoppedEvent = new StoppedEvent("pause", THREAD_ID);
+    const stop: DebugProtocol.StoppedEvent = new StoppedEvent("pause", dbg.stoppedThread);
     stop.body.description = `Paused: jitdbg could not finish the operation (${messageFor(e)})`;
     stop.body.allThreadsStopped = true;
     this.sendEvent(stop);
@@ -544,7 +561,7 @@ export class JitdbgSession extends LoggingDebugSession {
 
   private sendStopped(r: StopEvent): void {
     this.frameIds.clear();
-    const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, THREAD_ID);
+    const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, this.debugger().stoppedThread);
     e.body.description = r.description;
     e.body.allThreadsStopped = true;
     if (r.reason === "exception") e.body.text = r.signal?.name;

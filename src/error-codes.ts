@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   AS_OVERLAP: { family: "internal", meaning: "a mapping would overlap an existing one" },
   BAD_FRAME: { family: "badFrame", meaning: "a frame index or id that the current stack does not have" },
   BAD_REFERENCE: { family: "badReference", meaning: "a variables reference that is unknown or expired" },
+  BAD_THREAD: { family: "badArgument", meaning: "a thread id that names no live thread" },
   BAD_REGISTER: { family: "internal", meaning: "a name that is not a settable register" },
   CLI_INPUT: { family: "internal", meaning: "a file named on the command line cannot be read" },
   CLI_LOG_UNWRITABLE: { family: "internal", meaning: "the JITDBG_LOG file cannot be opened for appending" },

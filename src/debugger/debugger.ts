@@ -4,6 +4,7 @@
  * adapter (and tests, and scripts) drive it directly.
  */
 import { JitdbgError } from "../errors.js";
+import type { CodeHook, Cpu } from "../emu/cpu.js";
 import { Process, type ProcessOptions } from "../inferior/process.js";
 import { signalName } from "../inferior/signals.js";
 import type { LibraryEvent } from "../inferior/images.js";
@@ -33,6 +34,14 @@ export interface DebuggerEvents {
   module?(reason: "new" | "removed", image: ImageInfo): void;
   /** Pending breakpoints got bound (a library loaded) or lost their code (it unloaded). */
   breakpointsChanged?(breakpoints: Breakpoint[]): void;
+  /** A thread started or exited (while the program runs). */
+  thread?(reason: "started" | "exited", tid: number): void;
+}
+
+/** A thread as the user sees it: its id (the tid) and name. */
+export interface ThreadView {
+  id: number;
+  name: string;
 }
 
 export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS";
@@ -48,6 +57,11 @@ export class Debugger {
   private imageList: ImageInfo[];
   private readonly pendingLibraryEvents: LibraryEvent[] = [];
   private framesCache: Frame[] | undefined;
+  /** Each thread's frames at this stop, unwound when first asked for. */
+  private readonly framesByThread = new Map<number, Frame[]>();
+  /** The thread of the last stop, and the one a step in progress steps. */
+  private stopThread: number;
+  private steppingThread = 0;
   private lastResult: RunResult | undefined;
   private signalFilters = new Set<SignalFilter>(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
   private exited = false;
@@ -60,6 +74,7 @@ export class Debugger {
     readonly options: LaunchOptions,
   ) {
     this.process = process;
+    this.stopThread = process.currentThread;
     this.setExceptionFilters([...this.signalFilters]);
     this.control = new RunControl(process, options.sliceBlocks);
     this.imageList = process.images.list().map((i) => new ImageInfo(i));
@@ -71,7 +86,7 @@ export class Debugger {
     });
     this.breakpoints = new BreakpointManager(process.cpu, this.control, () => this.imageList);
     this.stepper = new Stepper({
-      cpu: process.cpu,
+      cpu: this.steppingCpu(process.cpu),
       imageFor: (pc) => this.imageFor(pc),
       run: (suppress) => this.runFiltered(suppress ?? this.suppressionFor(this.process.pc)),
       caller: () => {
@@ -98,12 +113,41 @@ export class Debugger {
       onStdout: (d) => events.output?.("stdout", dec.decode(d, { stream: true })),
       onStderr: (d) => events.output?.("stderr", dec.decode(d, { stream: true })),
       onWarning: (m) => events.output?.("console", `jitdbg: ${m}\n`),
+      onThread: (e) => events.thread?.(e.kind, e.tid),
     });
     return new Debugger(process, events, options);
   }
 
   get images(): readonly ImageInfo[] {
     return this.imageList;
+  }
+
+  // ---- threads ----
+
+  /** Every live thread, the main one first: its tid and its name (prctl/pthread_setname_np, else the program's). */
+  threads(): ThreadView[] {
+    return this.process.threads().map((t) => ({ id: t.tid, name: t.name || `thread ${t.tid}` }));
+  }
+
+  /** The thread that stopped (the breakpoint's, the signal's, the step's). */
+  get stoppedThread(): number {
+    return this.stopThread;
+  }
+
+  /** The thread inspection and stepping apply to now. */
+  get thread(): number {
+    return this.process.currentThread;
+  }
+
+  /**
+   * Makes `tid` the thread that stack traces, variables, evaluation and steps apply to. Looking
+   * at a thread does not change which one the program runs next (Process.focusThread).
+   */
+  selectThread(tid: number): void {
+    if (tid === this.process.currentThread) return;
+    this.ensureStopped();
+    if (!this.process.focusThread(tid)) throw new JitdbgError("BAD_THREAD", `there is no thread ${tid} (live threads: ${this.threads().map((t) => t.id).join(", ")})`);
+    this.framesCache = this.framesByThread.get(tid);
   }
 
   imageFor(pc: bigint): ImageInfo | undefined {
@@ -261,13 +305,15 @@ export class Debugger {
 
   stackTrace(): Frame[] {
     this.ensureStopped();
+    this.framesCache ??= this.framesByThread.get(this.thread);
     this.framesCache ??= unwindStack({
       cpu: this.process.cpu,
       imageFor: (pc) => this.imageFor(pc),
       extraCfi: (pc) => this.expressions.cfiAt(pc),
       extraName: (pc) => this.expressions.nameAt(pc),
-      hiddenInline: this.hiddenInline,
+      hiddenInline: this.thread === this.stopThread ? this.hiddenInline : 0,
     });
+    this.framesByThread.set(this.thread, this.framesCache);
     return this.framesCache;
   }
 
@@ -350,12 +396,32 @@ export class Debugger {
   /** After a register write: the stack must be unwound again; variable handles stay valid. */
   registersChanged(): void {
     this.framesCache = undefined;
+    this.framesByThread.delete(this.thread);
   }
 
   /** Forgets what was computed for the current stop (frames, variable references). */
   invalidate(): void {
     this.framesCache = undefined;
+    this.framesByThread.clear();
     this.inspector.reset();
+  }
+
+  /**
+   * The CPU as the stepper sees it: its code hooks fire only on the thread being stepped, so the
+   * other threads run on (gdb's default, scheduler-locking off) without ending the step.
+   */
+  private steppingCpu(cpu: Cpu): Cpu {
+    const hookCode = (begin: bigint, end: bigint, hook: CodeHook) =>
+      cpu.hookCode(begin, end, (pc, size) => {
+        if (this.process.currentThread === this.steppingThread) hook(pc, size);
+      });
+    return new Proxy(cpu, {
+      get(target, prop) {
+        if (prop === "hookCode") return hookCode;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
   }
 
   close(): void {
@@ -379,6 +445,7 @@ export class Debugger {
     const ended = this.deliverHeldSignal();
     if (ended) return ended;
     this.invalidate();
+    this.steppingThread = this.thread;
     const out = await op(this.stepper);
     if (out.kind === "interrupted") return this.finish(out.result);
     return this.finish({ reason: "step", description: `Stepped to ${this.describePc(out.pc)}`, pc: out.pc }, out.hidden);
@@ -508,6 +575,7 @@ export class Debugger {
   /** Records a stop; `hidden` overrides how many inlined frames starting at the pc are hidden. */
   private finish(r: RunResult, hidden?: number): RunResult {
     this.lastResult = r;
+    this.stopThread = this.process.currentThread;
     this.hiddenInline = 0;
     if (hidden !== undefined) this.hiddenInline = hidden;
     else if (r.reason !== "exited") {

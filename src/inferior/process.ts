@@ -92,6 +92,9 @@ export type StopReason =
   /** A run locked to one thread (RunLimits.lockThread) found it waiting. */
   | { kind: "blocked"; tid: number; description: string };
 
+/** The emulated process's pid, which is also its main thread's tid (and DAP thread id). */
+export const PROCESS_ID = 4242;
+
 /** How a run to the end ends. */
 export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" }>;
 
@@ -146,7 +149,7 @@ export class Process {
     argv: string[],
   ) {
     const warn = opts.onWarning ?? (() => {});
-    this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: 4242, reproducible: !!opts.reproducible, onWarning: warn, onThread: opts.onThread });
+    this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: PROCESS_ID, reproducible: !!opts.reproducible, onWarning: warn, onThread: opts.onThread });
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
     this.signals = new SignalDelivery(cpu, this.kernel, (pc) => this.describe(pc));
     this.scheduler = new Scheduler(cpu, this.kernel.threads, this.kernel.clock, new Rng(this.chaosSeed ?? 0n), this.kernel.signals, opts.scheduler);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { compileFixture, fixturesDir, runNative } from "../helpers/compile.js";
 import { launchAndStop, startClient, topFrame } from "../helpers/dap.js";
 import { buildWithLibshape, DYNAMIC } from "../inferior/dynamic-build.js";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
 const LIBSHAPE_C = join(fixturesDir, "dynamic", "libshape.c");
 let dc: DebugClient | undefined;
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 async function frames(c: DebugClient): Promise<DebugProtocol.StackFrame[]> {
-  return (await c.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  return (await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames;
 }
 
 describe("dynamically linked programs over DAP", () => {
@@ -56,7 +57,7 @@ describe("dynamically linked programs over DAP", () => {
     // The line breakpoint inside the library: shape_sides("square") called from main.
     await c.setFunctionBreakpointsRequest({ breakpoints: [] });
     const stop = c.waitForEvent("stopped");
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     expect((await stop).body.reason).toBe("breakpoint");
     st = await frames(c);
     expect(st.slice(0, 2).map((f) => `${f.name}:${f.line}`)).toEqual(["shape_sides:10", "main:20"]);
@@ -75,7 +76,7 @@ describe("dynamically linked programs over DAP", () => {
 
     await c.setBreakpointsRequest({ source: { path: LIBSHAPE_C }, breakpoints: [] });
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     // main returns shape_calls: the console's shape_sides("pentagon") was a real call and counted.
     expect((await exited).body.exitCode).toBe(runNative(exe).status + 1);
   });

@@ -36,6 +36,8 @@ function oldErrorId(c: string): number {
   if (c === "ADAPTER_BAD_ARGUMENT") return ErrorIds.badArgument;
   if (c === "NO_CODE_AT_LINE" || c.startsWith("GOTO_")) return ErrorIds.badBreakpoint;
   if (c.startsWith("STEP_")) return ErrorIds.badArgument;
+  // Codes added since the table, with the family they were given then.
+  if (c === "BAD_THREAD") return ErrorIds.badArgument;
   return ErrorIds.internal;
 }
 

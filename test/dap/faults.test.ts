@@ -13,6 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from "node:path";
 import { compileFixture, fixturesDir, repoRoot } from "../helpers/compile.js";
 import { ADAPTER, errorOf, startClient } from "../helpers/dap.js";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
 const FAULTS = join(fixturesDir, "dap", "faults.c");
 const PT_NULL = 0;
@@ -119,9 +120,9 @@ async function untilTerminated(c: DebugClient, request: () => Promise<unknown>):
 
 /** After the end: run control is refused with an error, and the adapter still answers. */
 async function expectEndedButAlive(c: DebugClient): Promise<void> {
-  expect((await errorOf(c.continueRequest({ threadId: 1 }))).message).toBe("the program has exited");
-  expect((await errorOf(c.nextRequest({ threadId: 1 }))).message).toBe("the program has exited");
-  expect((await errorOf(c.stackTraceRequest({ threadId: 1 }))).message).toBe("the program has exited");
+  expect((await errorOf(c.continueRequest({ threadId: MAIN_THREAD }))).message).toBe("the program has exited");
+  expect((await errorOf(c.nextRequest({ threadId: MAIN_THREAD }))).message).toBe("the program has exited");
+  expect((await errorOf(c.stackTraceRequest({ threadId: MAIN_THREAD }))).message).toBe("the program has exited");
   const threads = await c.threadsRequest();
   expect(threads.body.threads).toHaveLength(1);
 }
@@ -131,11 +132,11 @@ async function inspectFault(c: DebugClient, stop: DebugProtocol.StoppedEvent, si
   expect(stop.body.reason).toBe("exception");
   expect(stop.body.text).toBe(signal);
   expect(stop.body.description).toMatch(new RegExp(`^${signal}: .+ at .+`));
-  const info = await c.exceptionInfoRequest({ threadId: 1 });
+  const info = await c.exceptionInfoRequest({ threadId: MAIN_THREAD });
   expect(info.body).toMatchObject({ exceptionId: signal, description: stop.body.description, breakMode: "always" });
   expect(info.body.details?.typeName).toBe(signal);
 
-  const st = await c.stackTraceRequest({ threadId: 1 });
+  const st = await c.stackTraceRequest({ threadId: MAIN_THREAD });
   const frames = st.body.stackFrames;
   expect(frames.length).toBeGreaterThanOrEqual(1);
   expect(st.body.totalFrames).toBeGreaterThanOrEqual(frames.length);
@@ -281,7 +282,7 @@ describe("faults and exits over DAP", () => {
           const dis = await c.disassembleRequest({ memoryReference: frames[0]!.instructionPointerReference!, instructionCount: 1 });
           expect(dis.body!.instructions[0]!.instruction).toBe(k.atPc);
         }
-        await untilTerminated(c, () => c.continueRequest({ threadId: 1 }));
+        await untilTerminated(c, () => c.continueRequest({ threadId: MAIN_THREAD }));
         expect(events.order).toEqual(["stopped:exception", `exited:${128 + k.number}`, "terminated"]);
         expect(events.output.join("")).toContain(`Program terminated by ${k.signal}.`);
         await expectEndedButAlive(c);
@@ -303,7 +304,7 @@ describe("faults and exits over DAP", () => {
 
   it("stepping at a fault delivers the signal: next → exited → terminated", async () => {
     const { c, events } = await launch({ program: faults, args: ["null-write"] }, "stopped");
-    await untilTerminated(c, () => c.nextRequest({ threadId: 1 }));
+    await untilTerminated(c, () => c.nextRequest({ threadId: MAIN_THREAD }));
     expect(events.order).toEqual(["stopped:exception", "exited:139", "terminated"]);
     await expectEndedButAlive(c);
   });
@@ -326,25 +327,25 @@ describe("faults and exits over DAP", () => {
     it("default filters: entry → (step out refused) → continue → exception → continue → exited → terminated", async () => {
       const { c, events } = await launch({ program: entryFault, stopOnEntry: true }, "stopped");
       expect(events.stopped[0]!.body.reason).toBe("entry");
-      const st = await c.stackTraceRequest({ threadId: 1 });
+      const st = await c.stackTraceRequest({ threadId: MAIN_THREAD });
       expect(st.body.stackFrames[0]).toMatchObject({ name: "_start" });
       const entryPc = st.body.stackFrames[0]!.instructionPointerReference;
 
       // Stepping out of the only frame is refused with an error, not answered with success.
-      const refused = await errorOf(c.stepOutRequest({ threadId: 1 }));
+      const refused = await errorOf(c.stepOutRequest({ threadId: MAIN_THREAD }));
       expect(refused.message).toMatch(/"step out" is not meaningful in the outermost frame \(_start\)/);
       expect(refused.message).not.toMatch(/internal error/);
       // The stop (and its frame ids) are still valid.
       expect((await c.scopesRequest({ frameId: st.body.stackFrames[0]!.id })).body.scopes.length).toBeGreaterThan(0);
 
       const fault = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-      await c.continueRequest({ threadId: 1 });
+      await c.continueRequest({ threadId: MAIN_THREAD });
       const stop = await fault;
       expect(stop.body.description).toMatch(/^SIGSEGV: invalid write of unmapped address 0x0 at _start$/);
       const frames = await inspectFault(c, stop, "SIGSEGV");
       expect(frames[0]).toMatchObject({ name: "_start", instructionPointerReference: entryPc });
 
-      await untilTerminated(c, () => c.continueRequest({ threadId: 1 }));
+      await untilTerminated(c, () => c.continueRequest({ threadId: MAIN_THREAD }));
       expect(events.order).toEqual(["stopped:entry", "stopped:exception", "exited:139", "terminated"]);
       await expectEndedButAlive(c);
     });
@@ -352,16 +353,16 @@ describe("faults and exits over DAP", () => {
     it("default filters: one instruction step from the entry stops at the fault", async () => {
       const { c, events } = await launch({ program: entryFault, stopOnEntry: true }, "stopped");
       const fault = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-      await c.stepInRequest({ threadId: 1, granularity: "instruction" });
+      await c.stepInRequest({ threadId: MAIN_THREAD, granularity: "instruction" });
       await inspectFault(c, await fault, "SIGSEGV");
-      await untilTerminated(c, () => c.continueRequest({ threadId: 1 }));
+      await untilTerminated(c, () => c.continueRequest({ threadId: MAIN_THREAD }));
       expect(events.order).toEqual(["stopped:entry", "stopped:exception", "exited:139", "terminated"]);
       await expectEndedButAlive(c);
     });
 
     it("filters cleared: entry → continue → exited 139 → terminated", async () => {
       const { c, events } = await launch({ program: entryFault, stopOnEntry: true }, "stopped", []);
-      await untilTerminated(c, () => c.continueRequest({ threadId: 1 }));
+      await untilTerminated(c, () => c.continueRequest({ threadId: MAIN_THREAD }));
       expect(events.order).toEqual(["stopped:entry", "exited:139", "terminated"]);
       await expectEndedButAlive(c);
     });

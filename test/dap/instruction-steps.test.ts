@@ -6,6 +6,7 @@ import { compileFixture, fixturesDir } from "../helpers/compile.js";
 import { launchAndStop, startClient } from "../helpers/dap.js";
 import { gdbPcs, hasGdb } from "../helpers/gdb.js";
 import { lineOf } from "../debugger/markers.js";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
 const SRC = "debugger/insn_steps.c";
 let dc: DebugClient | undefined;
@@ -25,11 +26,11 @@ describe.skipIf(!hasGdb())("instruction granularity over DAP", () => {
     dc = await startClient();
     const c = dc;
     await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: join(fixturesDir, SRC) }, breakpoints: [{ line }] }));
-    const pc = async () => (await c.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!;
+    const pc = async () => (await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames[0]!.instructionPointerReference!;
     const ours = [await pc()];
     for (let i = 0; i < 8; i++) {
       const stopped = c.waitForEvent("stopped");
-      await (request === "next" ? c.nextRequest({ threadId: 1, granularity: "instruction" }) : c.stepInRequest({ threadId: 1, granularity: "instruction" }));
+      await (request === "next" ? c.nextRequest({ threadId: MAIN_THREAD, granularity: "instruction" }) : c.stepInRequest({ threadId: MAIN_THREAD, granularity: "instruction" }));
       await stopped;
       ours.push(await pc());
     }

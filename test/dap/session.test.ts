@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileFixture, fixturesDir, runNative } from "../helpers/compile.js";
 import { ADAPTER, errorOf, launchAndStop, startClient, topFrame } from "../helpers/dap.js";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
 const MAIN = join(fixturesDir, "debugger", "main.c");
 const GEOMETRY = join(fixturesDir, "debugger", "geometry.c");
@@ -76,10 +77,10 @@ describe("DAP session over the real adapter process", () => {
 
     const threads = await c.threadsRequest();
     expect(threads.body.threads).toHaveLength(1);
-    const st = await c.stackTraceRequest({ threadId: 1 });
+    const st = await c.stackTraceRequest({ threadId: MAIN_THREAD });
     expect(st.body.stackFrames.slice(0, 3).map((f) => `${f.name}:${f.line}`)).toEqual(["width:4", "area:14", "main:41"]);
     expect(st.body.totalFrames).toBeGreaterThanOrEqual(4);
-    const paged = await c.stackTraceRequest({ threadId: 1, startFrame: 1, levels: 1 });
+    const paged = await c.stackTraceRequest({ threadId: MAIN_THREAD, startFrame: 1, levels: 1 });
     expect(paged.body.stackFrames.map((f) => f.name)).toEqual(["area"]);
 
     const frameId = st.body.stackFrames[0]!.id;
@@ -105,7 +106,7 @@ describe("DAP session over the real adapter process", () => {
     expect(regs.map((r) => r.name)).toEqual(expect.arrayContaining(["rax", "rip", "eflags", "fs_base", "xmm0"]));
 
     const next = c.waitForEvent("stopped");
-    await c.nextRequest({ threadId: 1 });
+    await c.nextRequest({ threadId: MAIN_THREAD });
     expect((await next).body.reason).toBe("step");
     expect((await topFrame(c)).line).toBe(5);
 
@@ -115,14 +116,14 @@ describe("DAP session over the real adapter process", () => {
     expect(hexed.body.result).toBe("0x4");
 
     const stepOut = c.waitForEvent("stopped");
-    await c.stepOutRequest({ threadId: 1 });
+    await c.stepOutRequest({ threadId: MAIN_THREAD });
     expect((await stepOut).body.reason).toBe("step");
     expect((await topFrame(c)).name).toBe("area");
 
     await c.setBreakpointsRequest({ source: { path: GEOMETRY }, breakpoints: [] });
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
     const terminated = c.waitForEvent("terminated");
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     expect((await exited).body.exitCode).toBe(0);
     await terminated;
     const stdout = output.filter((_, i) => categories[i] === "stdout").join("");
@@ -153,12 +154,12 @@ describe("DAP session over the real adapter process", () => {
     const dis = await c.evaluateRequest({ expression: "&squares", frameId: frame.id, context: "repl" });
     expect(dis.body.result).toMatch(/^0x[0-9a-f]+ <squares>$/);
     await c.setFunctionBreakpointsRequest({ breakpoints: [] });
-    const st = await c.stackTraceRequest({ threadId: 1 });
+    const st = await c.stackTraceRequest({ threadId: MAIN_THREAD });
     const ip = st.body.stackFrames[0]!.instructionPointerReference!;
     const ib = await c.customRequest("setInstructionBreakpoints", { breakpoints: [{ instructionReference: ip, offset: 0 }] });
     expect((ib.body as DebugProtocol.SetInstructionBreakpointsResponse["body"]).breakpoints[0]!.verified).toBe(true);
     const stepIn = c.waitForEvent("stopped");
-    await c.stepInRequest({ threadId: 1 });
+    await c.stepInRequest({ threadId: MAIN_THREAD });
     await stepIn;
     expect((await topFrame(c)).name).toBe("report");
   });
@@ -169,12 +170,12 @@ describe("DAP session over the real adapter process", () => {
     const stopped = await launchAndStop(c, { program: segfault }, () => c.setExceptionBreakpointsRequest({ filters: ["SIGSEGV"] }));
     expect(stopped.body.reason).toBe("exception");
     expect(stopped.body.text).toBe("SIGSEGV");
-    const info = await c.exceptionInfoRequest({ threadId: 1 });
+    const info = await c.exceptionInfoRequest({ threadId: MAIN_THREAD });
     expect(info.body.exceptionId).toBe("SIGSEGV");
     expect(info.body.description).toMatch(/invalid write of unmapped address 0x10 at main\+0x/);
     expect((await topFrame(c)).line).toBe(8);
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     expect((await exited).body.exitCode).toBe(139);
   });
 
@@ -186,10 +187,10 @@ describe("DAP session over the real adapter process", () => {
     const entry = c.waitForEvent("stopped");
     await c.configurationDoneRequest();
     expect((await entry).body.reason).toBe("entry");
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     await new Promise((r) => setTimeout(r, 300));
     const paused = c.waitForEvent("stopped");
-    await c.pauseRequest({ threadId: 1 });
+    await c.pauseRequest({ threadId: MAIN_THREAD });
     expect((await paused).body.reason).toBe("pause");
     const frame = await topFrame(c);
     expect(frame.name).toBe("main");
@@ -198,7 +199,7 @@ describe("DAP session over the real adapter process", () => {
     const set = await c.customRequest("setExpression", { expression: "keep_going", value: "0", frameId: frame.id });
     expect((set.body as { value: string }).value).toBe("0");
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     expect((await exited).body.exitCode).toBe(3);
   });
 
@@ -212,7 +213,7 @@ describe("DAP session over the real adapter process", () => {
     const set = await c.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: "write" }] });
     expect(set.body.breakpoints[0]!.verified).toBe(true);
     const stop = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await c.continueRequest({ threadId: 1 });
+    await c.continueRequest({ threadId: MAIN_THREAD });
     const ev = await stop;
     expect(ev.body.reason).toBe("data breakpoint");
     expect(ev.body.description).toMatch(/global_counter changed from 3 to 3|changed from 3 to/);
@@ -274,7 +275,7 @@ describe("DAP session over the real adapter process", () => {
     const targets = await c.gotoTargetsRequest({ source: { path: MAIN }, line: 27 });
     expect(targets.body.targets[0]!.line).toBe(27);
     const stop = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await c.gotoRequest({ threadId: 1, targetId: targets.body.targets[0]!.id });
+    await c.gotoRequest({ threadId: MAIN_THREAD, targetId: targets.body.targets[0]!.id });
     expect((await stop).body.reason).toBe("goto");
     expect((await topFrame(c)).line).toBe(27);
     const again = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;

@@ -10,6 +10,7 @@ import { line, nativeRun, source, type FidelityProgram } from "./programs.js";
 import { seeded, sleep, startSession, type Session } from "./dap-run.js";
 import { fixturesDir } from "../helpers/compile.js";
 import { join } from "node:path";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
 export type Mode = (exe: string, p: FidelityProgram) => Promise<string>;
 
@@ -84,12 +85,12 @@ export const MODES: Record<string, Mode> = {
     while (!s.isEnded() && pauses < 12) {
       await sleep(2 + rnd() * 40);
       if (s.isEnded()) break;
-      const stop = await stopAt(s, () => s.dc.pauseRequest({ threadId: 1 }).catch(() => undefined));
+      const stop = await stopAt(s, () => s.dc.pauseRequest({ threadId: MAIN_THREAD }).catch(() => undefined));
       if (stop === "ended") break;
       expect(stop.body.reason, `seed ${seed}`).toBe("pause");
       pauses++;
-      if (rnd() < 0.5) await s.dc.stackTraceRequest({ threadId: 1 });
-      await s.dc.continueRequest({ threadId: 1 });
+      if (rnd() < 0.5) await s.dc.stackTraceRequest({ threadId: MAIN_THREAD });
+      await s.dc.continueRequest({ threadId: MAIN_THREAD });
     }
     await expectNative(exe, p, s, `${pauses} pauses, seed ${seed}`);
     return `${pauses} pauses (seed ${seed})`;
@@ -106,7 +107,7 @@ export const MODES: Record<string, Mode> = {
     const frame = await topFrameId(s, stop.body.threadId!);
     expect(await evaluate(s, `(${p.condition.text}) ? 1 : 0`, frame)).toBe("1");
     await s.dc.setBreakpointsRequest({ source: { path: srcPath(p) }, breakpoints: [] });
-    await s.dc.continueRequest({ threadId: 1 });
+    await s.dc.continueRequest({ threadId: MAIN_THREAD });
     await expectNative(exe, p, s, "conditional breakpoint");
     return `${p.condition.falseHits} false hits in ${ms.toFixed(0)} ms`;
   },
@@ -124,17 +125,17 @@ export const MODES: Record<string, Mode> = {
     await s.dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const lines: number[] = [];
     for (let k = 0; k < K; k++) {
-      const stop = await stopAt(s, () => s.dc.continueRequest({ threadId: 1 }));
+      const stop = await stopAt(s, () => s.dc.continueRequest({ threadId: MAIN_THREAD }));
       if (stop === "ended") throw new Error(`the data breakpoint fired only ${k} times`);
       expect(stop.body.reason).toBe("data breakpoint");
-      const st = await s.dc.stackTraceRequest({ threadId: 1 });
+      const st = await s.dc.stackTraceRequest({ threadId: MAIN_THREAD });
       lines.push(st.body.stackFrames[0]!.line);
     }
     // Right after the writing instruction: on the writing line or the next.
     const w = line(p, "@watched-write");
     for (const l of lines) expect([w, w + 1]).toContain(l);
     await s.dc.setDataBreakpointsRequest({ breakpoints: [] });
-    await s.dc.continueRequest({ threadId: 1 });
+    await s.dc.continueRequest({ threadId: MAIN_THREAD });
     await expectNative(exe, p, s, "data breakpoint");
     return `stops at lines ${lines.join(", ")}`;
   },
@@ -150,14 +151,14 @@ export const MODES: Record<string, Mode> = {
     const kinds: string[] = [];
     for (let k = 0; k < 24; k++) {
       const pick = Math.floor(rnd() * 5);
-      const args = { threadId: 1, ...(pick >= 3 ? { granularity: "instruction" as const } : {}) };
+      const args = { threadId: MAIN_THREAD, ...(pick >= 3 ? { granularity: "instruction" as const } : {}) };
       const req = pick === 0 || pick === 3 ? () => s.dc.nextRequest(args) : pick === 1 || pick === 4 ? () => s.dc.stepInRequest(args) : () => s.dc.nextRequest(args);
       kinds.push(["next", "stepIn", "next", "nexti", "stepi"][pick]!);
       const stop = await stopAt(s, req);
       if (stop === "ended") break;
       expect(stop.body.reason, `seed ${seed}`).toBe("step");
     }
-    if (!s.isEnded()) await s.dc.continueRequest({ threadId: 1 });
+    if (!s.isEnded()) await s.dc.continueRequest({ threadId: MAIN_THREAD });
     await expectNative(exe, p, s, `steps ${kinds.join(" ")}, seed ${seed}`);
     return `${kinds.length} steps (seed ${seed})`;
   },
@@ -179,7 +180,7 @@ export const MODES: Record<string, Mode> = {
     expect(failed).toMatch(/SIGSEGV/);
     expect(await evaluate(s, target, frameId)).toBe(before);
     expect(await evaluate(s, "1 + 1", frameId)).toBe("2");
-    await s.dc.continueRequest({ threadId: 1 });
+    await s.dc.continueRequest({ threadId: MAIN_THREAD });
     await expectNative(exe, p, s, "evaluations");
     return "";
   },

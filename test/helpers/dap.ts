@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { repoRoot } from "./compile.js";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
 export const ADAPTER = join(repoRoot, "dist", "adapter", "main.js");
 
@@ -29,7 +30,7 @@ export async function launchAndStop(dc: DebugClient, launch: Record<string, unkn
 }
 
 export async function topFrame(dc: DebugClient): Promise<DebugProtocol.StackFrame> {
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  const st = await dc.stackTraceRequest({ threadId: MAIN_THREAD });
   return st.body.stackFrames[0]!;
 }
 

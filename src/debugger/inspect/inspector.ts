@@ -73,6 +73,9 @@ export interface InspectorHost {
   writeMemory(address: bigint, data: Uint8Array): void;
   /** Registers were written: cached frames and values are stale. */
   registersChanged(): void;
+  /** The thread whose frames `frame()` gives. */
+  readonly thread: number;
+  selectThread(tid: number): void;
 }
 
 /** The compiled back end, as the Inspector uses it (the ExpressionEvaluator provides it). */
@@ -84,7 +87,7 @@ export interface CompiledEvaluation {
 }
 
 export class Inspector {
-  private containers = new Map<number, Container>();
+  private containers = new Map<number, Container & { thread: number }>();
   private nextRef = 1;
   /** Compiled evaluation (expr-evaluator.ts), installed by the Debugger; hover and its absence use the interpreter. */
   compiled: CompiledEvaluation | undefined;
@@ -119,8 +122,7 @@ export class Inspector {
   }
 
   variables(ref: number, opts: { start?: number; count?: number; filter?: "indexed" | "named"; format?: FormatOptions } = {}): VariableView[] {
-    const c = this.containers.get(ref);
-    if (!c) throw new JitdbgError("BAD_REFERENCE", `variables reference ${ref} is not valid (it expires when the program runs)`);
+    const c = this.container(ref);
     const fmt = opts.format ?? {};
     switch (c.kind) {
       case "scope":
@@ -137,8 +139,7 @@ export class Inspector {
   }
 
   setVariable(ref: number, name: string, text: string, format: FormatOptions = {}): VariableView {
-    const c = this.containers.get(ref);
-    if (!c) throw new JitdbgError("BAD_REFERENCE", `variables reference ${ref} is not valid`);
+    const c = this.container(ref);
     if (c.kind === "scope" && c.scope === "registers") {
       if (c.frame !== 0) throw new JitdbgError("REGISTER_READ_ONLY", "registers can only be set in the innermost frame");
       const reg = name as RegName;
@@ -254,8 +255,16 @@ export class Inspector {
 
   private handle(c: Container): number {
     const ref = this.nextRef++;
-    this.containers.set(ref, c);
+    this.containers.set(ref, { ...c, thread: this.dbg.thread });
     return ref;
+  }
+
+  /** The container behind a reference, its thread made the one frames are read from. */
+  private container(ref: number): Container {
+    const c = this.containers.get(ref);
+    if (!c) throw new JitdbgError("BAD_REFERENCE", `variables reference ${ref} is not valid (it expires when the program runs)`);
+    this.dbg.selectThread(c.thread);
+    return c;
   }
 
   private frameValues(frame: Frame): FrameValues {
