@@ -11,6 +11,15 @@ import { fmt, median, timeMs } from "./stats.js";
 
 const RUNS = 5;
 
+/** Runs `exe` to its end in-process (Process.runToEnd) and returns its stdout. */
+export function emulatedStdout(exe: string): string {
+  let out = "";
+  const p = Process.launch(exe, { onStdout: (d) => (out += Buffer.from(d).toString()) });
+  p.runToEnd();
+  p.close();
+  return out;
+}
+
 export async function benchEmulator(): Promise<string> {
   const exe = compileFixture("programs/compute.c", { flags: ["-static", "-O2"] });
   const cli = join(repoRoot, "bin", "jitdbg.js");
@@ -22,10 +31,7 @@ export async function benchEmulator(): Promise<string> {
     native.push(timeMs(() => (expected = execFileSync(exe, { encoding: "utf8" }))));
     inProcess.push(
       timeMs(() => {
-        let out = "";
-        const p = Process.launch(exe, { onStdout: (d) => (out += Buffer.from(d).toString()) });
-        p.runToEnd();
-        p.close();
+        const out = emulatedStdout(exe);
         if (out !== expected) throw new Error(`emulated output differs: ${out}`);
       }),
     );

@@ -9,6 +9,7 @@ const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "eval", run: async () => (await import("./eval.js")).benchEval() },
   { name: "debugger", run: async () => (await import("./debugger.js")).benchDebugger() },
   { name: "debug-run", run: async () => (await import("./debug-run.js")).benchDebugRun() },
+  { name: "threads", run: async () => (await import("./threads.js")).benchThreads() },
 ];
 
 const only = process.argv.slice(2);
