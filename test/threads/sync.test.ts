@@ -2,8 +2,10 @@
  * Synchronised multi-threaded C programs (test/fixtures/threads) give their native output byte
  * for byte in the emulator, built by gcc in the three build kinds and run under the default
  * round-robin scheduler: mutexes, condition variables, join/detach, thread-local storage (also a
- * shared library's), barriers, a thread pool, pthread_once, rwlocks and semaphores. Each program
- * also checks itself (its native run must exit 0). sync-chaos.test.ts runs them interleaved finely.
+ * shared library's), barriers, a thread pool, pthread_once, rwlocks, semaphores, and lifecycles
+ * (waves of short-lived threads, a robust mutex whose owner exits holding it, main leaving by
+ * pthread_exit). Each program also checks itself (its native run must exit 0).
+ * sync-chaos.test.ts runs them interleaved finely.
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_QUANTUM_BLOCKS } from "../../src/inferior/scheduler.js";

@@ -95,11 +95,56 @@ function clone3(k: Kernel, a: readonly bigint[]): bigint {
 function exitThread(k: Kernel, status: bigint): bigint {
   const t = k.thread;
   if (k.threads.live().length === 1) return exitGroup(k, status);
+  exitRobustList(k, t);
   if (t.clearChildTid !== 0n && k.writeU32(t.clearChildTid, 0)) wake(k, t.clearChildTid, 1, FUTEX_BITSET_MATCH_ANY);
   k.threads.remove(t);
   k.options.onThread?.({ kind: "exited", tid: t.tid });
   k.reschedule();
   return 0n;
+}
+
+const FUTEX_WAITERS = 0x8000_0000;
+const FUTEX_OWNER_DIED = 0x4000_0000;
+const FUTEX_TID_MASK = 0x3fff_ffff;
+/** The kernel walks at most this many robust list entries (ROBUST_LIST_LIMIT). */
+const ROBUST_LIST_LIMIT = 2048;
+
+/**
+ * A thread's exit, as Linux's exit_robust_list: every robust mutex on its list (struct
+ * robust_list_head { next; futex_offset; list_op_pending }) that it still owns is marked
+ * FUTEX_OWNER_DIED and one waiter woken, so the next locker gets EOWNERDEAD instead of waiting for ever.
+ */
+function exitRobustList(k: Kernel, t: Thread): void {
+  const head = t.robustList;
+  if (head === 0n) return;
+  const first = k.readU64(head);
+  const offset = k.readU64(head + 8n);
+  const pending = k.readU64(head + 16n);
+  if (first === undefined || offset === undefined || pending === undefined) return;
+  const futexOf = (entry: bigint) => BigInt.asUintN(64, (entry & ~1n) + BigInt.asIntN(64, offset));
+  let entry = first;
+  for (let n = 0; (entry & ~1n) !== head && n < ROBUST_LIST_LIMIT; n++) {
+    const next = k.readU64(entry & ~1n);
+    if (next === undefined) return;
+    if (entry !== pending) futexDeath(k, t, futexOf(entry), (entry & 1n) !== 0n, false);
+    entry = next;
+  }
+  if (pending !== 0n) futexDeath(k, t, futexOf(pending), (pending & 1n) !== 0n, true);
+}
+
+/** handle_futex_death: the dead owner's futex word gets OWNER_DIED (waiters kept) and a wake. */
+function futexDeath(k: Kernel, t: Thread, address: bigint, pi: boolean, pendingOp: boolean): void {
+  if (address & 3n) return;
+  const word = k.readU32(address);
+  if (word === undefined) return;
+  // A lock the thread was about to take (list_op_pending) and nobody holds: wake a waiter, as Linux does.
+  if (pendingOp && !pi && word === 0) {
+    wake(k, address, 1, FUTEX_BITSET_MATCH_ANY);
+    return;
+  }
+  if ((word & FUTEX_TID_MASK) !== t.tid) return;
+  if (!k.writeU32(address, ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0)) return;
+  if (!pi && word & FUTEX_WAITERS) wake(k, address, 1, FUTEX_BITSET_MATCH_ANY);
 }
 
 function exitGroup(k: Kernel, status: bigint): bigint {
