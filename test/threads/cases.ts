@@ -18,6 +18,7 @@ export const CASES: readonly Case[] = [
   { program: "rwlock", args: ["3", "2", "4000"] },
   { program: "semaphore", args: ["3000"] },
   { program: "lifecycle", args: ["8"] },
+  { program: "features" },
 ];
 
 export const label = (c: Case): string => `${c.program}${c.args ? ` ${c.args.join(" ")}` : ""}`;

@@ -4,7 +4,9 @@
  * round-robin scheduler: mutexes, condition variables, join/detach, thread-local storage (also a
  * shared library's), barriers, a thread pool, pthread_once, rwlocks, semaphores, and lifecycles
  * (waves of short-lived threads, a robust mutex whose owner exits holding it, main leaving by
- * pthread_exit). Each program also checks itself (its native run must exit 0).
+ * pthread_exit), and features.c (priority-inheritance, recursive, error-checking and timed mutexes,
+ * spin locks, C11 threads, atomics, thread-specific data, stack sizes, thread names). Each program
+ * also checks itself (its native run must exit 0).
  * sync-chaos.test.ts runs them interleaved finely.
  */
 import { describe, expect, it } from "vitest";

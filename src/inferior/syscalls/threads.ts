@@ -29,8 +29,12 @@ const FUTEX_WAKE = 1;
 const FUTEX_REQUEUE = 3;
 const FUTEX_CMP_REQUEUE = 4;
 const FUTEX_WAKE_OP = 5;
+const FUTEX_LOCK_PI = 6;
+const FUTEX_UNLOCK_PI = 7;
+const FUTEX_TRYLOCK_PI = 8;
 const FUTEX_WAIT_BITSET = 9;
 const FUTEX_WAKE_BITSET = 10;
+const FUTEX_LOCK_PI2 = 13;
 const FUTEX_PRIVATE_FLAG = 128;
 const FUTEX_CLOCK_REALTIME = 256;
 const FUTEX_BITSET_MATCH_ANY = 0xffff_ffff;
@@ -143,8 +147,13 @@ function futexDeath(k: Kernel, t: Thread, address: bigint, pi: boolean, pendingO
     return;
   }
   if ((word & FUTEX_TID_MASK) !== t.tid) return;
+  // A PI lock goes straight to its next waiter, marked OWNER_DIED (Linux's exit_pi_state_list).
+  if (pi) {
+    handOver(k, address, FUTEX_OWNER_DIED);
+    return;
+  }
   if (!k.writeU32(address, ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0)) return;
-  if (!pi && word & FUTEX_WAITERS) wake(k, address, 1, FUTEX_BITSET_MATCH_ANY);
+  if (word & FUTEX_WAITERS) wake(k, address, 1, FUTEX_BITSET_MATCH_ANY);
 }
 
 function exitGroup(k: Kernel, status: bigint): bigint {
@@ -230,10 +239,66 @@ function futex(k: Kernel, a: readonly bigint[]): bigint {
     }
     case FUTEX_WAKE_OP:
       return wakeOp(k, uaddr, val, Number(BigInt.asUintN(31, timeout)), uaddr2, val3);
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_TRYLOCK_PI: {
+      // LOCK_PI's time-out is absolute on CLOCK_REALTIME; LOCK_PI2's on CLOCK_MONOTONIC unless asked.
+      const clock = cmd === FUTEX_LOCK_PI || op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+      if (cmd === FUTEX_TRYLOCK_PI || timeout === 0n) return lockPi(k, uaddr, cmd === FUTEX_TRYLOCK_PI, undefined);
+      const ns = k.readTimespec(timeout);
+      return ns === undefined ? E.fail(E.EINVAL) : lockPi(k, uaddr, false, k.clock.timedWaitUntil(clock, ns));
+    }
+    case FUTEX_UNLOCK_PI:
+      return unlockPi(k, uaddr);
     default:
-      k.warnOnce(`futex-${cmd}`, `futex operation ${cmd} (priority-inheritance futexes) is not supported; it failed with ENOSYS`);
+      k.warnOnce(`futex-${cmd}`, `futex operation ${cmd} (${cmd === 11 || cmd === 12 ? "requeueing onto a priority-inheritance futex" : "unknown"}) is not supported; it failed with ENOSYS`);
       return E.fail(E.ENOSYS);
   }
+}
+
+/**
+ * Priority-inheritance futexes (PTHREAD_PRIO_INHERIT mutexes; glibc also probes for them when it
+ * initialises one, and says ENOTSUP without them). The word holds the owner's tid, FUTEX_WAITERS
+ * and FUTEX_OWNER_DIED, as on Linux. With one CPU there is no priority to lend: what remains is
+ * the hand-over protocol. A PI waiter is a futex wait with an empty bitset, so no FUTEX_WAKE reaches it.
+ */
+const PI_BITSET = 0;
+const EDEADLK = 35;
+
+function piWaiters(k: Kernel, address: bigint): Thread[] {
+  return k.threads.blockedThreads().filter((t) => t.blocked?.wait.kind === "futex" && t.blocked.wait.address === address && t.blocked.wait.bitset === PI_BITSET);
+}
+
+/** FUTEX_LOCK_PI/LOCK_PI2/TRYLOCK_PI: take a free word (keeping OWNER_DIED), or wait for the owner's hand-over. */
+function lockPi(k: Kernel, uaddr: bigint, tryOnly: boolean, time: TimedWait | undefined): bigint {
+  const word = k.readU32(uaddr);
+  if (word === undefined) return E.fail(E.EFAULT);
+  const owner = word & FUTEX_TID_MASK;
+  const me = k.thread.tid;
+  if (owner === 0) return k.writeU32(uaddr, ((word & FUTEX_OWNER_DIED) | me) >>> 0) ? 0n : E.fail(E.EFAULT);
+  if (owner === me) return E.fail(EDEADLK);
+  if (!k.threads.get(owner)) return E.fail(E.ESRCH); // owned by a thread that is gone (and not robust)
+  if (tryOnly) return E.fail(E.EAGAIN);
+  if (!(word & FUTEX_WAITERS) && !k.writeU32(uaddr, (word | FUTEX_WAITERS) >>> 0)) return E.fail(E.EFAULT);
+  // The unlock writes our tid into the word before it wakes us (handOver): the wait returns 0.
+  return block(k, { wait: { kind: "futex", address: uaddr, bitset: PI_BITSET }, ...until(k, time), timeoutResult: E.fail(E.ETIMEDOUT), nr: FUTEX_NR, interrupt: "restart" });
+}
+
+/** FUTEX_UNLOCK_PI: the owner gives the word to the longest waiter, or frees it. */
+function unlockPi(k: Kernel, uaddr: bigint): bigint {
+  const word = k.readU32(uaddr);
+  if (word === undefined) return E.fail(E.EFAULT);
+  if ((word & FUTEX_TID_MASK) !== k.thread.tid) return E.fail(E.EPERM);
+  return handOver(k, uaddr, 0) ? 0n : E.fail(E.EFAULT);
+}
+
+/** The word goes to the longest PI waiter (with FUTEX_WAITERS, as Linux leaves it) or becomes `free`; false when unwritable. */
+function handOver(k: Kernel, uaddr: bigint, flags: number): boolean {
+  const next = piWaiters(k, uaddr)[0];
+  if (!next) return k.writeU32(uaddr, flags >>> 0);
+  if (!k.writeU32(uaddr, (next.tid | FUTEX_WAITERS | flags) >>> 0)) return false;
+  k.threads.wake(next, 0n);
+  return true;
 }
 
 /** FUTEX_WAKE_OP: change *uaddr2 by the encoded operation, wake on uaddr, and on uaddr2 if the old value passes the test. */
