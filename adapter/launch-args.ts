@@ -5,6 +5,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import type { LaunchOptions } from "../src/debugger/debugger.js";
 import { badArgument } from "./errors.js";
 import { isHostError } from "../src/errors.js";
+import { signalName } from "../src/inferior/signals.js";
 
 export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   program?: string;
@@ -18,6 +19,10 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   reproducible?: boolean;
   /** Run slice length in translation blocks (default: sized to ~30 ms); see LaunchOptions.sliceBlocks. */
   sliceBlocks?: number;
+  /** Per signal by name: stop before delivering it, and pass it to the program (see LaunchOptions.signals). */
+  signals?: Record<string, { stop?: boolean; pass?: boolean }>;
+  scheduler?: { chaos?: boolean; quantumBlocks?: number };
+  seed?: number;
 }
 
 /** Validates the arguments and turns them into the debugger's launch options. */
@@ -41,8 +46,14 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     }
   }
   if (a.sliceBlocks !== undefined && !(Number.isInteger(a.sliceBlocks) && a.sliceBlocks > 0)) throw badArgument("launch: 'sliceBlocks' must be a positive integer (translation blocks per run slice)");
+  const signals = signalHandling(a.signals);
+  const scheduler = schedulerOptions(a.scheduler);
+  if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw badArgument("launch: 'seed' must be a non-negative integer");
   return {
     sliceBlocks: a.sliceBlocks,
+    signals,
+    scheduler,
+    seed: a.seed === undefined ? undefined : BigInt(a.seed),
     program,
     args: a.args ?? [],
     argv0: program,
@@ -53,4 +64,25 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     reproducible: a.reproducible ?? false,
     stopOnEntry: a.stopOnEntry ?? false,
   };
+}
+
+function signalHandling(v: JitdbgLaunchArguments["signals"]): LaunchOptions["signals"] {
+  if (v === undefined) return undefined;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw badArgument(`launch: 'signals' must be an object from signal names to { stop, pass }, e.g. { "SIGUSR1": { "stop": false } }`);
+  const known = new Set(Array.from({ length: 64 }, (_, i) => signalName(i + 1)));
+  for (const [name, h] of Object.entries(v)) {
+    if (!known.has(name)) throw badArgument(`launch: 'signals' names ${JSON.stringify(name)}, which is not a signal; use names like SIGUSR1, SIGALRM or SIGRTMIN+3`);
+    if (typeof h !== "object" || h === null || Object.entries(h).some(([k, x]) => (k !== "stop" && k !== "pass") || typeof x !== "boolean")) {
+      throw badArgument(`launch: 'signals.${name}' must be { "stop": true|false, "pass": true|false }`);
+    }
+  }
+  return v;
+}
+
+function schedulerOptions(v: JitdbgLaunchArguments["scheduler"]): LaunchOptions["scheduler"] {
+  if (v === undefined) return undefined;
+  if (typeof v !== "object" || v === null) throw badArgument("launch: 'scheduler' must be an object: { \"chaos\": true, \"quantumBlocks\": 20000 }");
+  if (v.chaos !== undefined && typeof v.chaos !== "boolean") throw badArgument("launch: 'scheduler.chaos' must be true or false");
+  if (v.quantumBlocks !== undefined && !(Number.isInteger(v.quantumBlocks) && v.quantumBlocks > 0)) throw badArgument("launch: 'scheduler.quantumBlocks' must be a positive integer");
+  return { chaos: v.chaos, quantumBlocks: v.quantumBlocks };
 }

@@ -35,7 +35,10 @@ const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string
   { filter: "SIGFPE", label: "Arithmetic error (SIGFPE)", description: "Stop on integer division by zero and similar errors" },
   { filter: "SIGILL", label: "Illegal instruction (SIGILL)", description: "Stop on an invalid instruction (e.g. __builtin_trap)" },
   { filter: "SIGABRT", label: "Abort (SIGABRT)", description: "Stop when the program calls abort() or an assert fails" },
+  { filter: "signals", label: "Other signals", description: "Stop when the program receives any other signal (SIGUSR1, SIGALRM, SIGTERM, …) before it is delivered; continuing delivers it" },
 ];
+/** Filters on when the client says nothing (every fault and abort; other signals are passed without stopping). */
+const DEFAULT_FILTERS: SignalFilter[] = ["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT"];
 
 /** The most instructions one disassemble request may ask for, before or after its address. */
 const MAX_DISASSEMBLY = 10_000;
@@ -51,7 +54,7 @@ export class JitdbgSession extends LoggingDebugSession {
   private readonly sourceBreakpoints = new Map<string, DebugProtocol.SourceBreakpoint[]>();
   private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
   private instructionBreakpoints: DebugProtocol.InstructionBreakpoint[] = [];
-  private exceptionFilters: SignalFilter[] = SIGNAL_FILTERS.map((f) => f.filter);
+  private exceptionFilters: SignalFilter[] = DEFAULT_FILTERS;
 
   constructor() {
     super();
@@ -89,7 +92,7 @@ export class JitdbgSession extends LoggingDebugSession {
       supportsLoadedSourcesRequest: true,
       supportsClipboardContext: true,
       supportsStepBack: false,
-      exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: true })),
+      exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: DEFAULT_FILTERS.includes(f.filter) })),
     };
     this.sendResponse(response);
   }
@@ -353,6 +356,10 @@ export class JitdbgSession extends LoggingDebugSession {
     this.handleSync(response, () => {
       const dbg = this.debugger();
       const last = dbg.lastStop;
+      if (last && last.reason === "exception" && last.deadlock) {
+        response.body = { exceptionId: "deadlock", description: last.description, breakMode: "always", details: { message: last.description, typeName: "deadlock" } };
+        return;
+      }
       if (!last || last.reason !== "exception" || !last.signal) throw badArgument("exceptionInfo: the program is not stopped at a signal");
       if (args.threadId !== dbg.stoppedThread) throw badArgument(`exceptionInfo: thread ${args.threadId} did not stop at the signal; thread ${dbg.stoppedThread} did`);
       dbg.selectThread(args.threadId);
@@ -506,7 +513,12 @@ export class JitdbgSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
       return;
     }
-    const run = op(dbg);
+    let run: Promise<RunResult>;
+    try {
+      run = op(dbg);
+    } catch (e) {
+      run = Promise.reject(e); // refused before it began (a bad threadId)
+    }
     // An operation the debugger refuses before running anything ("step out" of the outermost
     // frame) has failed already: answer with its error, not with success and a lone output line.
     const refused = await rejectionNow(run);
@@ -564,7 +576,7 @@ export class JitdbgSession extends LoggingDebugSession {
     const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, this.debugger().stoppedThread);
     e.body.description = r.description;
     e.body.allThreadsStopped = true;
-    if (r.reason === "exception") e.body.text = r.signal?.name;
+    if (r.reason === "exception") e.body.text = r.deadlock ? "Deadlock" : r.signal?.name;
     if (r.hitBreakpointIds) e.body.hitBreakpointIds = r.hitBreakpointIds;
     this.sendEvent(e);
   }

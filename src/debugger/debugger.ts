@@ -24,6 +24,14 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
    * slices to cross many slice ends.
    */
   sliceBlocks?: number;
+  /** Per signal (by name, "SIGUSR1"): stop before delivering it, and deliver it to the program at all (gdb's `handle`). */
+  signals?: Record<string, Partial<SignalHandling>>;
+}
+
+/** What the debugger does with a signal: stop and show it first; pass it to the program (its handler or default action). */
+export interface SignalHandling {
+  stop: boolean;
+  pass: boolean;
 }
 
 export type OutputCategory = "stdout" | "stderr" | "console" | "important";
@@ -44,7 +52,9 @@ export interface ThreadView {
   name: string;
 }
 
-export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS";
+/** Exception filters: the fault and abort signals by name, and "signals" for every other one. */
+export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS" | "signals";
+const FAULT_FILTERS: ReadonlySet<string> = new Set(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
 
 export class Debugger {
   readonly process: Process;
@@ -177,6 +187,7 @@ export class Debugger {
 
   async continue(): Promise<RunResult> {
     this.ensureStopped();
+    this.dropHeldSignalUnlessPassed();
     return this.resume(() => this.runFiltered(this.suppressionFor(this.process.pc)));
   }
 
@@ -280,7 +291,18 @@ export class Debugger {
 
   setExceptionFilters(filters: SignalFilter[]): void {
     this.signalFilters = new Set(filters);
-    this.process.setSignalStops((signo) => this.signalFilters.has(signalName(signo) as SignalFilter));
+    this.process.setSignalPolicy((signo) => {
+      const h = this.signalHandling(signo);
+      return h.stop ? "stop" : h.pass ? "deliver" : "discard";
+    });
+  }
+
+  /** What is done with `signo`: the launch's `signals` entry first, else the exception filters (and pass). */
+  signalHandling(signo: number): SignalHandling {
+    const name = signalName(signo);
+    const own = this.options.signals?.[name];
+    const filtered = FAULT_FILTERS.has(name) ? this.signalFilters.has(name as SignalFilter) : this.signalFilters.has("signals");
+    return { stop: own?.stop ?? filtered, pass: own?.pass ?? true };
   }
 
   // ---- breakpoints ----
@@ -481,6 +503,8 @@ export class Debugger {
         return { reason: "exited", exitCode: raw.status };
       case "pause":
         return { reason: "pause", description: `Paused at ${this.describePc(pc)}`, pc };
+      case "deadlock":
+        return { reason: "exception", description: raw.description, pc, deadlock: true };
       case "step":
         return { reason: "step", description: `Stepped to ${this.describePc(pc)}`, pc };
       case "signal": {
@@ -559,11 +583,18 @@ export class Debugger {
     };
   }
 
+  /** A signal stopped at whose handling says nopass is not delivered (a fault's instruction runs again). */
+  private dropHeldSignalUnlessPassed(): void {
+    const held = this.process.heldSignal;
+    if (held && !this.signalHandling(held.signal).pass) this.process.discardHeldSignal();
+  }
+
   /**
    * Before a step from a signal stop: the signal is delivered first, as continuing would (a step
    * then starts in its handler, like gdb's); the exit when its default action ends the program.
    */
   private deliverHeldSignal(): RunResult | undefined {
+    this.dropHeldSignalUnlessPassed();
     if (!this.process.heldSignal) return undefined;
     this.invalidate();
     const end = this.process.deliverHeldSignal();

@@ -23,7 +23,7 @@ import { loadExecutable, PIE_BASE, type LoadedImage } from "./loader.js";
 import { Rendezvous } from "./rendezvous.js";
 import { discoverTlsLayout, readTls, type LinkMapTlsLayout, type TlsInfo } from "./tls.js";
 import { Rng } from "./random.js";
-import { SignalDelivery, type SignalEvent } from "./signal-delivery.js";
+import { SignalDelivery, type SignalEvent, type SignalPolicy } from "./signal-delivery.js";
 import { SIGSEGV, signalName } from "./signals.js";
 import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
@@ -337,9 +337,13 @@ export class Process {
     this.cpu.stop();
   }
 
-  /** Which signals stop the run before they are delivered (the debugger's choice; none by default). */
-  setSignalStops(stops: (signo: number) => boolean): void {
-    this.signals.stops = stops;
+  /**
+   * What happens to each signal before delivery: "stop" ends the run first (the signal is held and
+   * the next run delivers it), "discard" drops it unseen; by default every signal is delivered.
+   * A fault is never discarded: its instruction would fault again for ever.
+   */
+  setSignalPolicy(policy: (signo: number) => SignalPolicy): void {
+    this.signals.policy = policy;
   }
 
   /** The signal the last stop was for, which the next run delivers; undefined when none. */
@@ -366,15 +370,19 @@ export class Process {
   }
 
   /**
-   * Runs `fn` (an expression call) with the held signal set aside: the call neither delivers it
-   * nor leaves one of its own behind.
+   * Runs `fn` (an expression call) on the thread in the CPU as it is now: the signal a stop holds
+   * is set aside (the call neither delivers it nor leaves one of its own behind), and so is the
+   * wait of a thread blocked in a syscall (gdb calls functions on such threads too; the thread
+   * waits on afterwards, its registers put back by the caller).
    */
-  asideFromHeldSignal<T>(fn: () => T): T {
+  duringCall<T>(fn: () => T): T {
     const held = this.signals.held;
     this.signals.held = undefined;
+    const putBack = this.kernel.threads.setWaitAside(this.kernel.thread);
     try {
       return fn();
     } finally {
+      putBack();
       this.signals.held = held;
     }
   }

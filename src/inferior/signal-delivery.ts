@@ -44,11 +44,16 @@ const EXCEPTIONS: Record<number, { signo: number; code: number; what: string }> 
 
 export type Delivery = "none" | "handled" | "terminated";
 
+export type SignalPolicy = "stop" | "deliver" | "discard";
+
 export class SignalDelivery {
   /** The signal a stop was made for, delivered by the next run of its thread unless discarded. */
   held: SignalEvent | undefined;
-  /** Which signals the debugger wants to see before they are delivered. */
-  stops: (signo: number) => boolean = () => false;
+  /**
+   * What the debugger wants done with each signal before delivery (gdb's `handle`): stop and show
+   * it first, deliver it, or discard it unseen (nostop nopass).
+   */
+  policy: (signo: number) => SignalPolicy = () => "deliver";
 
   constructor(
     private readonly cpu: Cpu,
@@ -73,6 +78,7 @@ export class SignalDelivery {
         const info = this.k.signals.next(t);
         if (!info) break;
         ev = this.event(info, t);
+        if (this.policy(info.signo) === "discard") continue;
         if (this.stopsFor(info, locked)) {
           this.held = ev;
           return ev;
@@ -131,7 +137,7 @@ export class SignalDelivery {
   }
 
   private stopsFor(info: SignalInfo, locked: boolean): boolean {
-    if (this.stops(info.signo)) return true;
+    if (this.policy(info.signo) === "stop") return true;
     if (!locked) return false;
     const act = this.k.signals.action(info.signo);
     return act.handler === SIG_DFL && (defaultAction(info.signo) === "terminate" || defaultAction(info.signo) === "core");

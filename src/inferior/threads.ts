@@ -128,6 +128,24 @@ export class ThreadTable {
     if (i >= 0) this.waitQueue.splice(i, 1);
   }
 
+  /**
+   * Takes `t` out of its wait for a while (an expression call runs code on it); the returned
+   * function puts the wait back where it was in the queue.
+   */
+  setWaitAside(t: Thread): () => void {
+    const b = t.blocked;
+    if (!b) return () => {};
+    const i = this.waitQueue.indexOf(t);
+    t.blocked = undefined;
+    this.waitQueue.splice(i, 1);
+    return () => {
+      const again = this.waitQueue.indexOf(t); // the call itself blocked: that wait is the call's, not the thread's
+      if (again >= 0) this.waitQueue.splice(again, 1);
+      t.blocked = b;
+      this.waitQueue.splice(Math.min(i, this.waitQueue.length), 0, t);
+    };
+  }
+
   /** Marks `t` gone; its context is freed. */
   remove(t: Thread): void {
     t.exited = true;

@@ -20,6 +20,8 @@ export interface StopEvent {
   hitBreakpointIds?: number[];
   /** For signals. */
   signal?: { number: number; name: string; address?: bigint; access?: MemAccess };
+  /** Every thread waits for ever (the description says on what); their stacks show where. */
+  deadlock?: boolean;
   /** For data breakpoints: the watched value before and after the write. */
   dataChange?: { address: bigint; size: number; oldValue: bigint; newValue: bigint };
 }

@@ -170,7 +170,7 @@ export class ThreadCaller {
       // No limit (0): call-free code always ends. Otherwise slices of blocks, each ending exactly,
       // with the time budget checked between them.
       const t0 = performance.now();
-      const r = proc.asideFromHeldSignal(() => proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS, lockThread: true }));
+      const r = proc.duringCall(() => proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS, lockThread: true }));
       used += (performance.now() - t0) * 1000;
       if (r.kind === "exited") return { kind: "exited", status: r.status };
       if (r.kind === "blocked" || r.kind === "deadlock") return { kind: "blocked", pc: proc.pc, description: r.description };
