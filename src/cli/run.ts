@@ -5,13 +5,17 @@ import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
 import { writeAll } from "./write-all.js";
 
-export const RUN_USAGE = `usage: jitdbg run [--reproducible] [--allow PATH]... [--verbose] <program> [args...]
+export const RUN_USAGE = `usage: jitdbg run [--reproducible] [--seed N] [--chaos] [--allow PATH]... [--verbose] <program> [args...]
 
 Runs a static, static-PIE or dynamically linked x86-64 Linux program in the emulator with stdin,
 stdout and stderr passed through, and exits with its status (128+signal when a signal ends it).
 
 options:
   --reproducible  fixed load bases, mmap and stack placement, AT_RANDOM and getrandom
+  --seed N        seed for the program's randomness and for --chaos (implies --reproducible)
+  --chaos         vary how threads take turns on purpose, to expose races; the seed it used is
+                  printed (with --verbose) so that --chaos --seed N replays the run exactly.
+                  Without it threads take turns the same way on every run
   --allow PATH    let the program read PATH (repeatable; default: the program's directory)
   --verbose       write jitdbg's diagnostics (unsupported syscalls, loader tracking) to stderr,
                   prefixed "jitdbg: ", mixed with the program's own stderr
@@ -32,20 +36,25 @@ export interface RunArgs {
   reproducible: boolean;
   verbose: boolean;
   allowed: string[];
+  chaos: boolean;
+  seed?: bigint;
 }
 
 /** Options up to the program; the program and everything after it are its argv. */
 export function parseRunArgs(argv: string[]): RunArgs {
   const a = parseCommandArgs(argv, {
-    options: { reproducible: { type: "boolean" }, verbose: { type: "boolean" }, help: { type: "boolean", short: "h" }, allow: { type: "string" } },
+    options: { reproducible: { type: "boolean" }, verbose: { type: "boolean" }, chaos: { type: "boolean" }, help: { type: "boolean", short: "h" }, allow: { type: "string" }, seed: { type: "string" } },
     stopAtFirstPositional: true,
     final: "help",
     unknown: (arg) => `unknown option ${arg} for run (see \`jitdbg run --help\`)`,
-    needsValue: () => "--allow needs a path",
+    needsValue: (raw) => (raw.startsWith("--seed") ? "--seed needs a number" : "--allow needs a path"),
   });
   const allowed = a.strings.get("allow") ?? [];
   if (allowed.includes("")) throw new JitdbgError("CLI_USAGE", "--allow needs a path");
-  const out: RunArgs = { help: a.flags.has("help"), program: "", args: [], reproducible: a.flags.has("reproducible"), verbose: a.flags.has("verbose"), allowed };
+  const seeds = a.strings.get("seed") ?? [];
+  const seedText = seeds[seeds.length - 1];
+  if (seedText !== undefined && !/^(0x[0-9a-f]+|\d+)$/i.test(seedText)) throw new JitdbgError("CLI_USAGE", `--seed ${seedText}: a seed is a non-negative integer (decimal or 0x hex)`);
+  const out: RunArgs = { help: a.flags.has("help"), program: "", args: [], reproducible: a.flags.has("reproducible"), verbose: a.flags.has("verbose"), allowed, chaos: a.flags.has("chaos"), seed: seedText === undefined ? undefined : BigInt(seedText) };
   if (out.help) return out;
   const [program, ...args] = a.rest;
   if (!program) throw new JitdbgError("CLI_USAGE", "run needs a program: jitdbg run <program> [args...]");
@@ -67,6 +76,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       args: a.args,
       env,
       reproducible: a.reproducible,
+      seed: a.seed,
+      scheduler: { chaos: a.chaos },
       allowedPaths: a.allowed.length > 0 ? [...a.allowed] : undefined,
       stdin: "host",
       onStdout: (d) => writeAll(1, d),
@@ -74,6 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       onWarning: (m) => log.warn(m),
     });
     try {
+      if (proc.chaosSeed !== undefined) log.warn(`chaos scheduling with seed ${proc.chaosSeed} (replay with --chaos --seed ${proc.chaosSeed})`);
       const end = proc.runToEnd();
       if (end.kind === "exited") return end.status;
       if (end.kind === "deadlock") {
