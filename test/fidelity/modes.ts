@@ -12,6 +12,9 @@ import { fixturesDir } from "../helpers/compile.js";
 import { join } from "node:path";
 import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
 
+/** Each program's data breakpoint target (a global written at @watched-write). */
+const WATCHED: Record<string, string> = { memrandom: "watched", branchy: "last_round_hash", floats: "last_acc", syscalls: "records", threads: "watched" };
+
 export type Mode = (exe: string, p: FidelityProgram) => Promise<string>;
 
 const srcPath = (p: FidelityProgram) => join(fixturesDir, source(p));
@@ -117,7 +120,7 @@ export const MODES: Record<string, Mode> = {
     const s = await startSession(exe, p, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "main" }] }));
     const first = await stopAt(s, () => s.dc.configurationDoneRequest());
     if (first === "ended") throw new Error("main never reached");
-    const target = { memrandom: "watched", branchy: "last_round_hash", floats: "last_acc", syscalls: "records" }[p.name]!;
+    const target = WATCHED[p.name]!;
     const frameId = await topFrameId(s, first.body.threadId!);
     const info = await s.dc.dataBreakpointInfoRequest({ name: target, frameId });
     expect(info.body.dataId, `${target}: ${info.body.description}`).toBeTruthy();
@@ -128,7 +131,7 @@ export const MODES: Record<string, Mode> = {
       const stop = await stopAt(s, () => s.dc.continueRequest({ threadId: MAIN_THREAD }));
       if (stop === "ended") throw new Error(`the data breakpoint fired only ${k} times`);
       expect(stop.body.reason).toBe("data breakpoint");
-      const st = await s.dc.stackTraceRequest({ threadId: MAIN_THREAD });
+      const st = await s.dc.stackTraceRequest({ threadId: stop.body.threadId! });
       lines.push(st.body.stackFrames[0]!.line);
     }
     // Right after the writing instruction: on the writing line or the next.
@@ -149,14 +152,17 @@ export const MODES: Record<string, Mode> = {
     if (first === "ended") throw new Error("the breakpoint never hit");
     await s.dc.setBreakpointsRequest({ source: { path: srcPath(p) }, breakpoints: [] });
     const kinds: string[] = [];
+    // Steps step the thread that stopped; the others run on meanwhile.
+    const threadId = first.body.threadId!;
     for (let k = 0; k < 24; k++) {
       const pick = Math.floor(rnd() * 5);
-      const args = { threadId: MAIN_THREAD, ...(pick >= 3 ? { granularity: "instruction" as const } : {}) };
+      const args = { threadId, ...(pick >= 3 ? { granularity: "instruction" as const } : {}) };
       const req = pick === 0 || pick === 3 ? () => s.dc.nextRequest(args) : pick === 1 || pick === 4 ? () => s.dc.stepInRequest(args) : () => s.dc.nextRequest(args);
       kinds.push(["next", "stepIn", "next", "nexti", "stepi"][pick]!);
       const stop = await stopAt(s, req);
       if (stop === "ended") break;
       expect(stop.body.reason, `seed ${seed}`).toBe("step");
+      expect(stop.body.threadId, `seed ${seed}`).toBe(threadId);
     }
     if (!s.isEnded()) await s.dc.continueRequest({ threadId: MAIN_THREAD });
     await expectNative(exe, p, s, `steps ${kinds.join(" ")}, seed ${seed}`);
@@ -170,7 +176,7 @@ export const MODES: Record<string, Mode> = {
     if (stop === "ended") throw new Error("the breakpoint never hit");
     await s.dc.setBreakpointsRequest({ source: { path: srcPath(p) }, breakpoints: [] });
     const frameId = await topFrameId(s, stop.body.threadId!);
-    const target = { memrandom: "watched", branchy: "last_round_hash", floats: "last_acc", syscalls: "records" }[p.name]!;
+    const target = WATCHED[p.name]!;
     const before = await evaluate(s, target, frameId);
     expect(await evaluate(s, "1 + 1", frameId)).toBe("2");
     const failed = await s.dc.evaluateRequest({ expression: `${target} = 1234, *(volatile int *)0`, frameId, context: "repl" }).then(

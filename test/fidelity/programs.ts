@@ -18,6 +18,8 @@ export interface FidelityProgram {
   name: string;
   args: string[];
   stdin?: Buffer;
+  /** Built with -pthread (its threads run under the scheduler). */
+  pthread?: boolean;
   /** A condition at the @hot line that is false `falseHits` times, then true. */
   condition: { text: string; falseHits: number };
 }
@@ -31,6 +33,8 @@ export const PROGRAMS: readonly FidelityProgram[] = [
   { name: "branchy", args: ["8"], condition: { text: "r == 3 && i == 10000", falseHits: 100_000 } },
   { name: "floats", args: ["6"], condition: { text: "r == 3 && i == 40 && j == 7", falseHits: 3 * 48 * 48 + 40 * 48 + 7 } },
   { name: "syscalls", args: [], stdin: INPUT, condition: { text: "total == 37 * 1000 && i == 5", falseHits: 1000 * 37 + 5 } },
+  // Every thread's hits count: the first of the four to get there stops, after at most 4 × 5000 false ones.
+  { name: "threads", args: ["40"], pthread: true, condition: { text: "r == 0 && i == 5000", falseHits: 4 * 5000 } },
 ];
 
 export function source(p: FidelityProgram): string {
@@ -42,7 +46,7 @@ export function line(p: FidelityProgram, marker: string): number {
 }
 
 export function build(p: FidelityProgram, kind: BuildKind): string {
-  return compileFixture(source(p), { flags: ["-g", "-O1", ...KIND_FLAGS[kind]] });
+  return compileFixture(source(p), { flags: ["-g", "-O1", ...(p.pthread ? ["-pthread"] : []), ...KIND_FLAGS[kind]] });
 }
 
 export interface Outcome {
