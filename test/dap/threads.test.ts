@@ -105,6 +105,10 @@ describe("threads over DAP", () => {
       const scopes = await c.scopesRequest({ frameId: work.id });
       const args = await c.variablesRequest({ variablesReference: scopes.body.scopes[0]!.variablesReference });
       expect(args.body.variables.find((x) => x.name === "arg")?.value).toBe(`0x${i}`);
+      // Thread-locals are the thread's own: in the console and in the Thread-local scope.
+      expect((await c.evaluateRequest({ expression: "mine", frameId: work.id, context: "watch" })).body.result).toBe(String(100 * i + 7));
+      const tls = scopes.body.scopes.find((x) => x.name === "Thread-local")!;
+      expect((await c.variablesRequest({ variablesReference: tls.variablesReference })).body.variables.find((x) => x.name === "mine")?.value).toBe(String(100 * i + 7));
     }
 
     // Stepping the stopped thread: it moves a line, the others stay where they wait.
