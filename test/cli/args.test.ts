@@ -19,8 +19,9 @@ describe("jitdbg run options", () => {
       reproducible: true,
       verbose: true,
       allowed: ["/a", "/b"],
+      chaos: false,
     });
-    expect(parseRunArgs(["prog"])).toEqual({ help: false, program: "prog", args: [], reproducible: false, verbose: false, allowed: [] });
+    expect(parseRunArgs(["prog"])).toEqual({ help: false, program: "prog", args: [], reproducible: false, verbose: false, chaos: false, allowed: [] });
     expect(parseRunArgs(["--", "-prog", "--help"])).toMatchObject({ program: "-prog", args: ["--help"], help: false });
     expect(parseRunArgs(["--allow", "-dir", "prog"])).toMatchObject({ program: "prog", allowed: ["-dir"] });
   });

@@ -53,7 +53,8 @@ describe("DAP session over the real adapter process", () => {
     ] as const) {
       expect(caps[cap], cap).toBe(true);
     }
-    expect(caps.exceptionBreakpointFilters?.map((f) => f.filter)).toEqual(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT"]);
+    expect(caps.exceptionBreakpointFilters?.map((f) => f.filter)).toEqual(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "signals"]);
+    expect(caps.exceptionBreakpointFilters?.filter((f) => f.default).map((f) => f.filter)).toEqual(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT"]);
   });
 
   it("launch → breakpoint → stack → scopes/variables → step → evaluate → continue → exit code", async () => {
