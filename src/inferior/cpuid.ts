@@ -41,10 +41,10 @@ export function cpuidRanges(sites: readonly bigint[]): { begin: bigint; end: big
 }
 
 /**
- * Installs the fix-up on the image's cpuid instructions: one code hook per cluster of sites (each
- * hook costs a translation flush, and every instruction run inside its range calls it, so ranges
- * stay within the CPU-feature code). Returns a handle that removes them all; the loader runs its
- * CPUIDs once at start-up, so the process drops the hooks once the libraries are mapped.
+ * Installs the fix-up on the image's cpuid instructions: one code hook per cluster of sites (every
+ * instruction run inside its range calls it, so ranges stay within the CPU-feature code). Install
+ * it before the first run: added later, a ranged hook flushes every translation. Returns a handle
+ * that removes them all.
  */
 export function fixCpuidFeatures(cpu: Cpu, image: LoadedImage): HookHandle {
   const sites = new Set(cpuidSites(image));
