@@ -1,6 +1,7 @@
 /** `jitdbg run`: a program to completion in the emulator, as a shell would run it natively. */
 import { JitdbgError } from "../errors.js";
 import { DEADLOCK_STATUS, Process } from "../inferior/process.js";
+import { SIGINT, SIGPIPE } from "../inferior/signals.js";
 import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
 import { writeAll } from "./write-all.js";
@@ -92,7 +93,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         writeAll(2, Buffer.from(`jitdbg: ${end.description}\n`));
         return DEADLOCK_STATUS;
       }
-      writeAll(2, Buffer.from(`jitdbg: program terminated by ${end.name}: ${end.description}\n`));
+      // As a shell: SIGPIPE (a reader that left early) and SIGINT end a program without a word.
+      if (end.signal !== SIGPIPE && end.signal !== SIGINT) writeAll(2, Buffer.from(`jitdbg: program terminated by ${end.name}: ${end.description}\n`));
       return 128 + end.signal;
     } finally {
       proc.close();

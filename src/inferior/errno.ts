@@ -18,6 +18,7 @@ export const EMFILE = 24;
 export const ENOTTY = 25;
 export const ESPIPE = 29;
 export const EROFS = 30;
+export const EPIPE = 32;
 export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;

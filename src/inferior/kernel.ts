@@ -6,6 +6,7 @@
 import { basename } from "node:path";
 import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
+import { isHostError } from "../errors.js";
 import { EmulatedClock } from "./clock.js";
 import type { FdSnapshot, FdTable, FileView } from "./files.js";
 import { Signals, type SignalsSnapshot } from "./signal-state.js";
@@ -73,6 +74,7 @@ export class Kernel {
   private readonly warned = new Set<string>();
   private readonly scratch = new Uint8Array(8);
   private readonly userWriteWatchers = new Set<(address: bigint, length: number) => void>();
+  private readonly brokenStreams = new Set<"stdout" | "stderr">();
   private readonly holds: { stream: "stdout" | "stderr"; data: Uint8Array }[][] = [];
 
   constructor(
@@ -173,11 +175,25 @@ export class Kernel {
     return () => this.userWriteWatchers.delete(watcher);
   }
 
-  /** The program's standard output or error: to the streams, or kept by the innermost hold. */
-  output(stream: "stdout" | "stderr", data: Uint8Array): void {
+  /**
+   * The program's standard output or error: to the streams, or kept by the innermost hold. False
+   * when the stream's reader has gone (the host's EPIPE: `jitdbg run prog | head`), for good.
+   */
+  output(stream: "stdout" | "stderr", data: Uint8Array): boolean {
     const hold = this.holds[this.holds.length - 1];
-    if (hold) hold.push({ stream, data: data.slice() });
-    else this.io[stream](data);
+    if (hold) {
+      hold.push({ stream, data: data.slice() });
+      return true;
+    }
+    if (this.brokenStreams.has(stream)) return false;
+    try {
+      this.io[stream](data);
+      return true;
+    } catch (e) {
+      if (!isHostError(e) || (e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
+      this.brokenStreams.add(stream);
+      return false;
+    }
   }
 
   /** Keeps the program's output back from now until the hold is released (holds nest). */

@@ -7,6 +7,7 @@ export const SIGNALS: Record<number, string> = {
   30: "SIGPWR", 31: "SIGSYS",
 };
 
+export const SIGINT = 2;
 export const SIGILL = 4;
 export const SIGTRAP = 5;
 export const SIGABRT = 6;
@@ -14,6 +15,7 @@ export const SIGBUS = 7;
 export const SIGFPE = 8;
 export const SIGKILL = 9;
 export const SIGSEGV = 11;
+export const SIGPIPE = 13;
 export const SIGALRM = 14;
 export const SIGSTOP = 19;
 export const NSIG = 64;

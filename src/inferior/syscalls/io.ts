@@ -2,6 +2,7 @@
 import { FdTable } from "../files.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { SI_USER, SIGPIPE } from "../signals.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const MAX_IO = 1 << 24;
@@ -27,9 +28,16 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
 function writeFd(k: Kernel, fd: number, data: Uint8Array): number {
   const f = k.fds.get(fd);
   if (!f) return -E.EBADF;
-  if (f.kind === "stdout" || f.kind === "stderr") k.output(f.kind, data);
-  else return -E.EBADF; // files are opened read-only
-  return data.length;
+  if (f.kind !== "stdout" && f.kind !== "stderr") return -E.EBADF; // files are opened read-only
+  if (k.output(f.kind, data)) return data.length;
+  brokenPipe(k);
+  return -E.EPIPE;
+}
+
+/** A write to a stream whose reader has gone raises SIGPIPE in the writing thread (the call fails with EPIPE). */
+function brokenPipe(k: Kernel): void {
+  k.signals.send({ signo: SIGPIPE, code: SI_USER, pid: k.pid }, k.thread.tid);
+  k.reschedule();
 }
 
 function sysRead(k: Kernel, a: readonly bigint[]): bigint {
@@ -143,7 +151,10 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
   const room = PIPE_PAGES * PAGE - ((pos ?? input.position) % PAGE);
   const data = readFd(k, inFd, count > BigInt(room) ? room : Number(count), pos);
   if (typeof data === "number") return fail(data);
-  if (data.length > 0) k.output(output.kind, data);
+  if (data.length > 0 && !k.output(output.kind, data)) {
+    brokenPipe(k);
+    return fail(E.EPIPE);
+  }
   return { result: BigInt(data.length), pos: pos === undefined ? undefined : pos + data.length };
 }
 
