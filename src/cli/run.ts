@@ -2,6 +2,7 @@
 import { JitdbgError } from "../errors.js";
 import { DEADLOCK_STATUS, Process } from "../inferior/process.js";
 import { SIGINT, SIGPIPE } from "../inferior/signals.js";
+import { threadBacktraces } from "../debugger/inspect/index.js";
 import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
 import { writeAll } from "./write-all.js";
@@ -90,7 +91,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       const end = proc.runToEnd();
       if (end.kind === "exited") return end.status;
       if (end.kind === "deadlock") {
-        writeAll(2, Buffer.from(`jitdbg: ${end.description}\n`));
+        // The report's first line, then each thread's wait and its whole stack (gdb's thread apply all bt).
+        writeAll(2, Buffer.from(`jitdbg: ${end.description.split("\n")[0]}\n${threadBacktraces(proc)}\n`));
         return DEADLOCK_STATUS;
       }
       // As a shell: SIGPIPE (a reader that left early) and SIGINT end a program without a word.
