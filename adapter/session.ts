@@ -29,6 +29,7 @@ import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
 import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+import { signalName } from "../src/inferior/signals.js";
 
 const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string }[] = [
   { filter: "SIGSEGV", label: "Segmentation fault (SIGSEGV)", description: "Stop when the program accesses memory it may not" },
@@ -55,6 +56,8 @@ export class JitdbgSession extends LoggingDebugSession {
   private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
   private instructionBreakpoints: DebugProtocol.InstructionBreakpoint[] = [];
   private exceptionFilters: SignalFilter[] = DEFAULT_FILTERS;
+  /** The "signals" filter's condition: the signals it is limited to. */
+  private exceptionSignals: number[] | undefined;
 
   constructor() {
     super();
@@ -92,7 +95,14 @@ export class JitdbgSession extends LoggingDebugSession {
       supportsLoadedSourcesRequest: true,
       supportsClipboardContext: true,
       supportsStepBack: false,
-      exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: DEFAULT_FILTERS.includes(f.filter) })),
+      supportsExceptionFilterOptions: true,
+      exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({
+        filter: f.filter,
+        label: f.label,
+        description: f.description,
+        default: DEFAULT_FILTERS.includes(f.filter),
+        ...(f.filter === "signals" ? { supportsCondition: true, conditionDescription: "Only these signals, by name or number: SIGUSR1 SIGALRM 34" } : {}),
+      })),
     };
     this.sendResponse(response);
   }
@@ -178,11 +188,21 @@ export class JitdbgSession extends LoggingDebugSession {
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.handleSync(response, () => {
       const known = new Set(SIGNAL_FILTERS.map((f) => f.filter as string));
-      const unknown = args.filters.filter((f) => !known.has(f));
+      const options = args.filterOptions ?? [];
+      const ids = [...(args.filters ?? []), ...options.map((o) => o.filterId)];
+      const unknown = ids.filter((f) => !known.has(f));
       if (unknown.length > 0) throw badArgument(`setExceptionBreakpoints: unknown filter ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
-      this.exceptionFilters = args.filters as SignalFilter[];
-      this.dbg?.setExceptionFilters(this.exceptionFilters);
-      response.body = { breakpoints: args.filters.map(() => ({ verified: true })) };
+      // A condition on "signals" narrows it to the signals it names.
+      let only: number[] | undefined;
+      for (const o of options) {
+        if (o.condition === undefined || o.condition.trim() === "") continue;
+        if (o.filterId !== "signals") throw badArgument(`setExceptionBreakpoints: the ${o.filterId} filter takes no condition (only "signals" does: a list of signal names)`);
+        only = parseSignalList(o.condition);
+      }
+      this.exceptionFilters = [...new Set(ids)] as SignalFilter[];
+      this.exceptionSignals = only;
+      this.dbg?.setExceptionFilters(this.exceptionFilters, only);
+      response.body = { breakpoints: ids.map(() => ({ verified: true })) };
     });
   }
 
@@ -441,7 +461,7 @@ export class JitdbgSession extends LoggingDebugSession {
       },
       thread: (reason, tid) => this.sendEvent(new ThreadEvent(reason, tid)),
     });
-    dbg.setExceptionFilters(this.exceptionFilters);
+    dbg.setExceptionFilters(this.exceptionFilters, this.exceptionSignals);
     return dbg;
   }
 
@@ -669,3 +689,16 @@ function toDapInstruction(i: { address: bigint; bytes: Uint8Array; text: string;
 }
 
 export { ErrorIds };
+
+/** "SIGUSR1, SIGALRM 34" → signal numbers; a name that is no signal is an error saying so. */
+function parseSignalList(text: string): number[] {
+  const byName = new Map(Array.from({ length: 64 }, (_, i) => [signalName(i + 1), i + 1] as const));
+  return text
+    .split(/[\s,]+/)
+    .filter((w) => w !== "")
+    .map((w) => {
+      const n = /^\d+$/.test(w) ? Number(w) : (byName.get(w.toUpperCase()) ?? byName.get(`SIG${w.toUpperCase()}`));
+      if (n === undefined || n < 1 || n > 64) throw badArgument(`setExceptionBreakpoints: "${w}" in the signals condition is not a signal; write names like SIGUSR1 or numbers 1-64`);
+      return n;
+    });
+}

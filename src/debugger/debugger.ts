@@ -73,6 +73,7 @@ export class Debugger {
   private stopThread: number;
   private steppingThread = 0;
   private lastResult: RunResult | undefined;
+  private otherSignals: ReadonlySet<number> | undefined;
   private signalFilters = new Set<SignalFilter>(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
   private exited = false;
   /** Inlined calls starting at the stop pc that are shown as not entered yet (gdb's view). */
@@ -289,8 +290,10 @@ export class Debugger {
     throw new JitdbgError("NO_CODE_AT_LINE", `no code at line ${line} of ${file}`);
   }
 
-  setExceptionFilters(filters: SignalFilter[]): void {
+  /** The exception filters on; `only` limits "signals" to those signal numbers (its DAP condition). */
+  setExceptionFilters(filters: SignalFilter[], only?: readonly number[]): void {
     this.signalFilters = new Set(filters);
+    this.otherSignals = only === undefined ? undefined : new Set(only);
     this.process.setSignalPolicy((signo) => {
       const h = this.signalHandling(signo);
       return h.stop ? "stop" : h.pass ? "deliver" : "discard";
@@ -301,7 +304,7 @@ export class Debugger {
   signalHandling(signo: number): SignalHandling {
     const name = signalName(signo);
     const own = this.options.signals?.[name];
-    const filtered = FAULT_FILTERS.has(name) ? this.signalFilters.has(name as SignalFilter) : this.signalFilters.has("signals");
+    const filtered = FAULT_FILTERS.has(name) ? this.signalFilters.has(name as SignalFilter) : this.signalFilters.has("signals") && (this.otherSignals?.has(signo) ?? true);
     return { stop: own?.stop ?? filtered, pass: own?.pass ?? true };
   }
 

@@ -187,7 +187,7 @@ describe("signals over DAP", () => {
   const native = runNative(exe);
   const raiseLine = lineOf(SIGNALS_C, "RAISE");
 
-  async function session(launch: Record<string, unknown>, filters: string[]): Promise<{ c: DebugClient; stops: DebugProtocol.StoppedEvent[]; stdout: () => string; status: number }> {
+  async function session(launch: Record<string, unknown>, filters: string[], filterOptions?: DebugProtocol.ExceptionFilterOptions[]): Promise<{ c: DebugClient; stops: DebugProtocol.StoppedEvent[]; stdout: () => string; status: number }> {
     dc = await startClient();
     const c = dc;
     const out: string[] = [];
@@ -199,7 +199,7 @@ describe("signals over DAP", () => {
     const initialized = c.waitForEvent("initialized");
     await c.launchRequest({ program: exe, sliceBlocks: 5000, ...launch } as DebugProtocol.LaunchRequestArguments);
     await initialized;
-    await c.setExceptionBreakpointsRequest({ filters });
+    await c.setExceptionBreakpointsRequest({ filters, filterOptions });
     let e = stopOrExit(c);
     await c.configurationDoneRequest();
     let status = -1;
@@ -251,6 +251,21 @@ describe("signals over DAP", () => {
     expect(r.stops.map((s) => s.body.text)).toEqual(["SIGSEGV"]);
     expect(r.stdout()).toBe(native.stdout);
     expect(r.status).toBe(0);
+  });
+
+  it("the 'Other signals' filter's condition limits it to the signals it names", async () => {
+    const named = await session({}, [], [{ filterId: "signals", condition: "SIGUSR1" }]);
+    expect(named.stops.map((s) => s.body.text)).toEqual(["SIGUSR1", "SIGUSR1", "SIGUSR1", "SIGUSR1", "SIGUSR1"]);
+    expect(named.stdout()).toBe(native.stdout);
+    await dc?.stop();
+    const other = await session({}, [], [{ filterId: "signals", condition: "SIGALRM, 12" }]);
+    expect(other.stops).toHaveLength(0);
+    expect(other.stdout()).toBe(native.stdout);
+    await dc?.stop();
+    dc = await startClient();
+    await dc.initializeRequest({ adapterID: "jitdbg", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await expect(dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: "signals", condition: "SIGFOO" }] })).rejects.toThrow(/"SIGFOO" in the signals condition is not a signal/);
+    await expect(dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: "SIGSEGV", condition: "x" }] })).rejects.toThrow(/takes no condition/);
   });
 
   it("a bad 'signals' launch argument is refused with what to write", async () => {
