@@ -29,6 +29,10 @@ const PC_SYNC_RANGE = 0xffff_ffff_ffff_f000n;
 const NO_UNTIL = 0x8000_0000_0000_0000n;
 const HLT = 0xf4;
 const UC_CTL_TB_REMOVE_CACHE_WRITE2 = 9 | (2 << 26) | (1 << 30);
+const UC_PROT_EXEC = 4;
+const PAGE_SHIFT = 12n;
+const PAGE_SIZE = 1n << PAGE_SHIFT;
+const PAGE_MASK = PAGE_SIZE - 1n;
 const UC_CTL_TB_FLUSH_WRITE0 = 10 | (1 << 30);
 
 const UC_ERR_READ_UNMAPPED = 6;
@@ -179,6 +183,8 @@ class UnicornCpu implements Cpu {
   private readonly regBuf = new Uint8Array(16);
   private closed = false;
   private started = false;
+  /** Page numbers of executable memory (map/protect/unmap keep it). */
+  private readonly execPages = new Set<number>();
   private readonly gate: StopGate;
   /** True while a code hook's callback runs: only there does uc_emu_stop stop on a boundary. */
   private inCodeHook = false;
@@ -215,15 +221,46 @@ class UnicornCpu implements Cpu {
 
   map(address: bigint, size: bigint, prot: number): void {
     this.check(this.api.uc_mem_map(this.uc, address, size, prot), `map ${hex(address)}+${hex(size)}`);
+    this.noteExecutable(address, size, prot);
   }
 
   unmap(address: bigint, size: bigint): void {
     this.check(this.api.uc_mem_unmap(this.uc, address, size), `unmap ${hex(address)}+${hex(size)}`);
+    this.noteExecutable(address, size, 0);
   }
 
   protect(address: bigint, size: bigint, prot: number): void {
     this.check(this.api.uc_mem_protect(this.uc, address, size, prot), `protect ${hex(address)}+${hex(size)}`);
+    this.noteExecutable(address, size, prot);
   }
+
+  /** Keeps the set of executable pages: the only ones translated code can come from. */
+  private noteExecutable(address: bigint, size: bigint, prot: number): void {
+    const first = Number(address >> PAGE_SHIFT);
+    const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+    for (let p = first; p < end; p++) {
+      if (prot & UC_PROT_EXEC) this.execPages.add(p);
+      else this.execPages.delete(p);
+    }
+  }
+
+  /**
+   * Drops the translations of the executable pages in [begin, end] (every one when begin > end),
+   * a page at a time: Unicorn 2.0.1's range removal maps only the first page of a range to its
+   * RAM address and assumes the rest follow it, which pages of separate mappings do not, and its
+   * full flush memsets the whole 1 GiB code buffer (tcg_region_assign): 0.1–2 s, a gigabyte touched.
+   */
+  private dropTranslationsIn(begin: bigint, end: bigint): void {
+    const all = begin > end;
+    const lo = all ? 0 : Number(begin >> PAGE_SHIFT);
+    const hi = all ? Infinity : Number(end >> PAGE_SHIFT);
+    for (const p of this.execPages) {
+      if (p < lo || p > hi) continue;
+      const at = BigInt(p) << PAGE_SHIFT;
+      this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE2, "uint64_t", at, "uint64_t", at + PAGE_SIZE), "remove translation cache");
+    }
+  }
+
 
   read(address: bigint, size: number): Uint8Array {
     const buf = new Uint8Array(size);
@@ -243,7 +280,11 @@ class UnicornCpu implements Cpu {
   }
 
   invalidateCode(begin: bigint, end: bigint): void {
-    this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE2, "uint64_t", begin, "uint64_t", end), "remove translation cache");
+    // A page at a time (see dropTranslationsIn); within one page the removal is exact.
+    for (let at = begin; at < end; at = (at & ~PAGE_MASK) + PAGE_SIZE) {
+      const stop = (at & ~PAGE_MASK) + PAGE_SIZE < end ? (at & ~PAGE_MASK) + PAGE_SIZE : end;
+      this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE2, "uint64_t", at, "uint64_t", stop), "remove translation cache");
+    }
   }
 
   flushTranslations(): void {
@@ -340,7 +381,7 @@ class UnicornCpu implements Cpu {
   setPreciseStops(on: boolean): void {
     if (on === (this.insnGate !== undefined)) return;
     // Code hooks apply to blocks translated after they exist: drop all translations both ways.
-    if (this.started) this.flushTranslations();
+    if (this.started) this.dropTranslationsIn(1n, 0n);
     if (on) {
       const hh: [bigint | number | null] = [null];
       this.check(this.api.uc_hook_add(this.uc, hh, UC_HOOK_CODE, this.gate.instructionCallback, this.gate.userData, 1n, 0n), "add the instruction gate");
@@ -364,7 +405,7 @@ class UnicornCpu implements Cpu {
     const dropTranslations = () => {
       if (!this.started) return;
       if (begin === end) this.invalidateCode(begin, end + 1n);
-      else this.flushTranslations();
+      else this.dropTranslationsIn(begin, end);
     };
     dropTranslations();
     const record = { compiledIn: false };
@@ -394,7 +435,7 @@ class UnicornCpu implements Cpu {
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {
     // Reads and writes need no flush: the pc-sync hook makes every block take Unicorn's memory
     // helper, which looks its hooks up at run time. Fetch hooks are decided at translation.
-    if (this.started && kinds.includes("fetch")) this.flushTranslations();
+    if (this.started && kinds.includes("fetch")) this.dropTranslationsIn(begin, end);
     let type = 0;
     if (kinds.includes("read")) type |= UC_HOOK_MEM_READ;
     if (kinds.includes("write")) type |= UC_HOOK_MEM_WRITE;
