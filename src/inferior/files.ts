@@ -9,6 +9,8 @@ import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import * as E from "./errno.js";
 import { isHostError } from "../errors.js";
 import { hostDirents } from "../emu/host-dirents.js";
+import type { EpollSet } from "./epoll.js";
+import type { EventCounter, Pipe } from "./pipes.js";
 
 export type OpenFile =
   | { kind: "stdin" }
@@ -25,7 +27,11 @@ export type OpenFile =
       stats: Stats;
       /** A directory's entries, as listed when it was last read from its start (getdents). */
       listing?: DirEntry[];
-    };
+    }
+  /** One end of a pipe (pipe/pipe2); O_NONBLOCK belongs to the open file, shared by dup. */
+  | { kind: "pipe"; pipe: Pipe; end: "read" | "write"; nonblock: boolean }
+  | { kind: "eventfd"; counter: EventCounter; nonblock: boolean }
+  | { kind: "epoll"; epoll: EpollSet };
 
 /** One directory entry as getdents reports it. */
 export interface DirEntry {
@@ -269,7 +275,13 @@ export function canonicalInRoot(root: string, path: string): string | undefined 
 export interface FdSnapshot {
   readonly entries: ReadonlyMap<number, OpenFile>;
   readonly positions: ReadonlyMap<OpenFile, number>;
+  readonly cloexec: ReadonlySet<number>;
+  /** Put back what the open files hold besides offsets: pipes' bytes, eventfd counters, epoll lists, O_NONBLOCK. */
+  readonly contents: readonly (() => void)[];
 }
+
+/** Descriptors a process may have open (RLIMIT_NOFILE's soft limit). */
+export const MAX_FDS = 1024;
 
 export class FdTable {
   private readonly files = new Map<number, OpenFile>([
@@ -279,37 +291,66 @@ export class FdTable {
   ]);
   /** Live snapshots: a host file they hold stays open when closed, so restore can bring it back. */
   private readonly held = new Set<FdSnapshot>();
+  /** Descriptors with FD_CLOEXEC (a flag of the descriptor, not of the open file). */
+  private cloexec = new Set<number>();
 
   get(fd: number): OpenFile | undefined {
     return this.files.get(fd);
   }
 
+  /** Whether some descriptor refers to an open file `test` accepts (a pipe's readers or writers). */
+  someOpen(test: (f: OpenFile) => boolean): boolean {
+    for (const f of this.files.values()) if (test(f)) return true;
+    return false;
+  }
+
+  /** Gives `f` the lowest free descriptor; -EMFILE when none is left. */
+  install(f: OpenFile, cloexec = false): number {
+    let fd = 0;
+    while (this.files.has(fd)) fd++;
+    if (fd >= MAX_FDS) return -E.EMFILE;
+    this.files.set(fd, f);
+    if (cloexec) this.cloexec.add(fd);
+    return fd;
+  }
+
+  isCloexec(fd: number): boolean {
+    return this.cloexec.has(fd);
+  }
+
+  setCloexec(fd: number, on: boolean): void {
+    if (on) this.cloexec.add(fd);
+    else this.cloexec.delete(fd);
+  }
+
   openHost(hostPath: string, guestPath: string): number {
     let fd = 3;
     while (this.files.has(fd)) fd++;
-    if (fd >= 1024) return -E.EMFILE;
+    if (fd >= MAX_FDS) return -E.EMFILE;
     const hostFd = openSync(hostPath, "r");
     const stats = fstatSync(hostFd);
     this.files.set(fd, { kind: "host", hostPath, guestPath, hostFd, position: 0, isDirectory: stats.isDirectory(), stats });
     return fd;
   }
 
-  /** dup/dup2/F_DUPFD: `target` exactly (closing what it held), or the lowest free fd ≥ `min`. */
-  dup(fd: number, opts: { target?: number; min?: number } = {}): number {
+  /** dup/dup2/dup3/F_DUPFD: `target` exactly (closing what it held), or the lowest free fd ≥ `min`; FD_CLOEXEC only when asked. */
+  dup(fd: number, opts: { target?: number; min?: number; cloexec?: boolean } = {}): number {
     const f = this.files.get(fd);
     if (!f) return -E.EBADF;
     let to: number;
     if (opts.target !== undefined) {
-      if (opts.target < 0 || opts.target >= 1024) return -E.EBADF;
+      if (opts.target < 0 || opts.target >= MAX_FDS) return -E.EBADF;
       to = opts.target;
       if (to === fd) return to;
       this.close(to);
     } else {
+      if ((opts.min ?? 0) >= MAX_FDS) return -E.EINVAL;
       to = Math.max(0, opts.min ?? 0);
       while (this.files.has(to)) to++;
-      if (to >= 1024) return -E.EMFILE;
+      if (to >= MAX_FDS) return -E.EMFILE;
     }
     this.files.set(to, f); // the same open file description: offset shared, as in Linux
+    this.setCloexec(to, opts.cloexec ?? false);
     return to;
   }
 
@@ -317,6 +358,7 @@ export class FdTable {
     const f = this.files.get(fd);
     if (!f) return false;
     this.files.delete(fd);
+    this.cloexec.delete(fd);
     this.closeIfUnused(f);
     return true;
   }
@@ -327,8 +369,21 @@ export class FdTable {
    */
   snapshot(): FdSnapshot {
     const positions = new Map<OpenFile, number>();
-    for (const f of this.files.values()) if (f.kind === "host") positions.set(f, f.position);
-    const s: FdSnapshot = { entries: new Map(this.files), positions };
+    const contents: (() => void)[] = [];
+    const objects = new Set<object>();
+    for (const f of new Set(this.files.values())) {
+      if (f.kind === "host") positions.set(f, f.position);
+      if (f.kind === "pipe" || f.kind === "eventfd") {
+        const nonblock = f.nonblock;
+        contents.push(() => void (f.nonblock = nonblock));
+      }
+      const object = f.kind === "pipe" ? f.pipe : f.kind === "eventfd" ? f.counter : f.kind === "epoll" ? f.epoll : undefined;
+      if (object && !objects.has(object)) {
+        objects.add(object);
+        contents.push(object.save());
+      }
+    }
+    const s: FdSnapshot = { entries: new Map(this.files), positions, cloexec: new Set(this.cloexec), contents };
     this.held.add(s);
     return s;
   }
@@ -340,6 +395,8 @@ export class FdTable {
     this.files.clear();
     for (const [fd, f] of s.entries) this.files.set(fd, f);
     for (const [f, position] of s.positions) if (f.kind === "host") f.position = position;
+    this.cloexec = new Set(s.cloexec);
+    for (const put of s.contents) put();
     for (const f of now) this.closeIfUnused(f);
   }
 

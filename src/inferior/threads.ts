@@ -11,7 +11,27 @@ export type Wait =
   /** nanosleep/clock_nanosleep: only the deadline (or a signal) ends it. */
   | { kind: "sleep" }
   /** pause, sigsuspend (set 0: any signal with a handler), rt_sigtimedwait (those in `set`, taken without a handler). */
-  | { kind: "signal"; set: bigint; info: bigint };
+  | { kind: "signal"; set: bigint; info: bigint }
+  /** A pipe, eventfd or poll/select/epoll wait: `retry` is asked again whenever the descriptors change (syscalls/pipes.ts ioChanged). */
+  | IoWait;
+
+/**
+ * Waiting for descriptors (a read of an empty pipe, a write to a full one, poll): the transfer or
+ * the readiness check runs again each time something changes, in whichever thread changed it.
+ */
+export interface IoWait {
+  kind: "io";
+  /** What it waits for, for thread lists and deadlock reports ("read of pipe fd 3"). */
+  what: string;
+  /**
+   * Tries the syscall again: undefined while it still cannot finish; `done` with its result (and
+   * what to do once the thread is woken, such as SIGPIPE); `still` when part of it happened (a
+   * write that moved some bytes) and the rest waits — a new wait, so a snapshot keeps the old one.
+   */
+  retry: () => IoRetry;
+}
+
+export type IoRetry = { done: bigint; then?: () => void } | { still: IoWait } | undefined;
 
 export interface Blocked {
   wait: Wait;

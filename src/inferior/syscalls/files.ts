@@ -2,7 +2,9 @@
 import type { Stats } from "node:fs";
 import { resolve } from "node:path";
 import * as E from "../errno.js";
+import type { OpenFile } from "../files.js";
 import type { Kernel } from "../kernel.js";
+import { closeFd } from "./io.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const AT_FDCWD = -100;
@@ -12,6 +14,7 @@ const O_ACCMODE = 3;
 const O_CREAT = 0o100;
 const O_TRUNC = 0o1000;
 const O_DIRECTORY = 0o200000;
+const O_CLOEXEC = 0o2000000;
 
 /** The directory a *at() call resolves relative paths against. */
 function baseDir(k: Kernel, dirfd: number): string | number {
@@ -36,6 +39,7 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number): bi
   if (typeof host === "number") return E.fail(host);
   const fd = k.fds.openHost(host, guest);
   if (fd < 0) return E.fail(-fd);
+  if (flags & O_CLOEXEC) k.fds.setCloexec(fd, true);
   const f = k.fds.get(fd);
   if (flags & O_DIRECTORY && f?.kind === "host" && !f.isDirectory) {
     k.fds.close(fd);
@@ -67,20 +71,45 @@ export function encodeStat(st: Stats): Uint8Array {
   return b;
 }
 
-/** A pipe, as the inferior's standard streams are. */
-function pipeStat(): Uint8Array {
+const S_IFIFO = 0o010000;
+/** pipefs's and anon_inodefs's device numbers (both have no backing device: st_dev 0:12 and 0:13 here). */
+const PIPEFS_DEV = 12n;
+const ANON_INODE_DEV = 13n;
+
+/**
+ * A pipe, as the inferior's standard streams are and pipe() makes (S_IFIFO, rw-------); eventfd
+ * and epoll descriptors are anonymous inodes (rw-------, no file type), as Linux shows them.
+ */
+function streamStat(mode: number, ino: number, dev: bigint): Uint8Array {
   const b = new Uint8Array(144);
   const v = new DataView(b.buffer);
+  v.setBigUint64(0, dev, true);
+  v.setBigUint64(8, BigInt(ino), true);
   v.setBigUint64(16, 1n, true);
-  v.setUint32(24, 0o010600, true); // S_IFIFO | rw-------
+  v.setUint32(24, mode, true);
   v.setBigInt64(56, 4096n, true);
   return b;
+}
+
+function statOf(f: OpenFile): Uint8Array {
+  switch (f.kind) {
+    case "host":
+      return encodeStat(f.stats);
+    case "pipe":
+      return streamStat(S_IFIFO | 0o600, f.pipe.inode, PIPEFS_DEV);
+    case "eventfd":
+      return streamStat(0o600, f.counter.inode, ANON_INODE_DEV);
+    case "epoll":
+      return streamStat(0o600, f.epoll.inode, ANON_INODE_DEV);
+    default:
+      return streamStat(S_IFIFO | 0o600, 0, 0n);
+  }
 }
 
 function statFd(k: Kernel, fd: number): Uint8Array | number {
   const f = k.fds.get(fd);
   if (!f) return E.EBADF;
-  return f.kind === "host" ? encodeStat(f.stats) : pipeStat();
+  return statOf(f);
 }
 
 function sysFstat(k: Kernel, a: readonly bigint[]): bigint {
@@ -138,7 +167,7 @@ function sysGetcwd(k: Kernel, a: readonly bigint[]): bigint {
 
 export const fileSyscalls: Record<number, SyscallEntry> = {
   2: { name: "open", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, int(a[1]!)) },
-  3: { name: "close", handler: (k, a) => (k.fds.close(int(a[0]!)) ? 0n : E.fail(E.EBADF)) },
+  3: { name: "close", handler: (k, a) => (closeFd(k, int(a[0]!)) ? 0n : E.fail(E.EBADF)) },
   4: { name: "stat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, 0) },
   5: { name: "fstat", handler: sysFstat },
   6: { name: "lstat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, AT_SYMLINK_NOFOLLOW) },

@@ -1,8 +1,10 @@
-/** read/write and friends (sendfile too) on the standard streams and on read-only host files. */
-import { FdTable } from "../files.js";
+/** read/write and friends (sendfile too) on the standard streams, read-only host files, pipes and eventfds (syscalls/pipes.ts). */
+import { FdTable, type OpenFile } from "../files.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { PAGE_SIZE } from "../pipes.js";
 import { SI_USER, SIGPIPE } from "../signals.js";
+import { ioChanged, O_CLOEXEC, O_NONBLOCK, readStream, writeStream, type EventFd, type PipeEnd, type UserBuffer } from "./pipes.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const MAX_IO = 1 << 24;
@@ -16,6 +18,10 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
     case "stdout":
     case "stderr":
       return E.EBADF;
+    case "pipe":
+    case "eventfd": // read through readStream
+    case "epoll":
+      return E.EINVAL;
     case "host": {
       if (f.isDirectory) return E.EISDIR;
       const data = FdTable.readAt(f, Math.min(length, MAX_IO), position ?? f.position);
@@ -25,13 +31,17 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
   }
 }
 
-function writeFd(k: Kernel, fd: number, data: Uint8Array): number {
+const isStream = (f: OpenFile | undefined): f is PipeEnd | EventFd => f?.kind === "pipe" || f?.kind === "eventfd";
+
+function writeFd(k: Kernel, fd: number, data: Uint8Array, nr: number): bigint {
   const f = k.fds.get(fd);
-  if (!f) return -E.EBADF;
-  if (f.kind !== "stdout" && f.kind !== "stderr") return -E.EBADF; // files are opened read-only
-  if (k.output(f.kind, data)) return data.length;
+  if (!f) return E.fail(E.EBADF);
+  if (isStream(f)) return writeStream(k, fd, f, data, nr);
+  if (f.kind === "epoll") return E.fail(E.EINVAL);
+  if (f.kind !== "stdout" && f.kind !== "stderr") return E.fail(E.EBADF); // files are opened read-only
+  if (k.output(f.kind, data)) return BigInt(data.length);
   brokenPipe(k);
-  return -E.EPIPE;
+  return E.fail(E.EPIPE);
 }
 
 /** A write to a stream whose reader has gone raises SIGPIPE in the writing thread (the call fails with EPIPE). */
@@ -41,6 +51,8 @@ function brokenPipe(k: Kernel): void {
 }
 
 function sysRead(k: Kernel, a: readonly bigint[]): bigint {
+  const f = k.fds.get(int(a[0]!));
+  if (isStream(f)) return readStream(k, int(a[0]!), f, [{ base: a[1]!, len: Math.min(size(a[2]!), MAX_IO) }], 0);
   const r = readFd(k, int(a[0]!), Math.min(size(a[2]!), MAX_IO));
   if (typeof r === "number") return E.fail(r);
   if (!k.writeUser(a[1]!, r)) return E.fail(E.EFAULT);
@@ -59,11 +71,11 @@ function sysPread(k: Kernel, a: readonly bigint[]): bigint {
 function sysWrite(k: Kernel, a: readonly bigint[]): bigint {
   const data = k.readUser(a[1]!, Math.min(size(a[2]!), MAX_IO));
   if (!data) return E.fail(E.EFAULT);
-  return BigInt(writeFd(k, int(a[0]!), data));
+  return writeFd(k, int(a[0]!), data, 1);
 }
 
-function iovecs(k: Kernel, at: bigint, count: number): { base: bigint; len: number }[] | undefined {
-  const out: { base: bigint; len: number }[] = [];
+function iovecs(k: Kernel, at: bigint, count: number): UserBuffer[] | undefined {
+  const out: UserBuffer[] = [];
   for (let i = 0; i < count; i++) {
     const base = k.readU64(at + BigInt(i * 16));
     const len = k.readU64(at + BigInt(i * 16 + 8));
@@ -84,7 +96,7 @@ function sysWritev(k: Kernel, a: readonly bigint[]): bigint {
     if (!d) return E.fail(E.EFAULT);
     parts.push(d);
   }
-  return BigInt(writeFd(k, int(a[0]!), Buffer.concat(parts)));
+  return writeFd(k, int(a[0]!), Buffer.concat(parts), 20);
 }
 
 function sysReadv(k: Kernel, a: readonly bigint[]): bigint {
@@ -92,6 +104,8 @@ function sysReadv(k: Kernel, a: readonly bigint[]): bigint {
   if (count < 0 || count > 1024) return E.fail(E.EINVAL);
   const vecs = iovecs(k, a[1]!, count);
   if (!vecs) return E.fail(E.EFAULT);
+  const f = k.fds.get(int(a[0]!));
+  if (isStream(f)) return readStream(k, int(a[0]!), f, vecs, 19);
   let total = 0;
   for (const v of vecs) {
     if (v.len === 0) continue;
@@ -116,9 +130,9 @@ function sysLseek(k: Kernel, a: readonly bigint[]): bigint {
   return BigInt(f.position);
 }
 
-/** A pipe's default capacity in pages (PIPE_DEF_BUFFERS), and the page size. */
+/** A pipe's default capacity in pages (PIPE_DEF_BUFFERS). */
 const PIPE_PAGES = 16;
-const PAGE = 4096;
+const PAGE = PAGE_SIZE;
 
 /**
  * sendfile(out_fd, in_fd, offset, count): from a host file to the standard output or error
@@ -160,41 +174,113 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
 
 const TCGETS = 0x5401n;
 const TIOCGWINSZ = 0x5413n;
+const FIONREAD = 0x541bn;
+const FIONBIO = 0x5421n;
+const FIOCLEX = 0x5451n;
+const FIONCLEX = 0x5450n;
 
 function sysIoctl(k: Kernel, a: readonly bigint[]): bigint {
-  if (!k.fds.get(int(a[0]!))) return E.fail(E.EBADF);
+  const fd = int(a[0]!);
+  const f = k.fds.get(fd);
+  if (!f) return E.fail(E.EBADF);
+  if (a[1] === FIOCLEX || a[1] === FIONCLEX) {
+    k.fds.setCloexec(fd, a[1] === FIOCLEX);
+    return 0n;
+  }
+  if (a[1] === FIONBIO && (f.kind === "pipe" || f.kind === "eventfd")) {
+    const on = k.readU32(a[2]!);
+    if (on === undefined) return E.fail(E.EFAULT);
+    f.nonblock = on !== 0;
+    return 0n;
+  }
+  if (a[1] === FIONREAD && f.kind === "pipe") return k.writeU32(a[2]!, f.pipe.available) ? 0n : E.fail(E.EFAULT);
   // The inferior's standard streams are pipes, never terminals.
   if (a[1] === TCGETS || a[1] === TIOCGWINSZ) return E.fail(E.ENOTTY);
   return E.fail(E.ENOTTY);
 }
 
-const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_DUPFD_CLOEXEC = 1030;
+const FD_CLOEXEC = 1;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+/** The largest pipe an unprivileged process may ask for (/proc/sys/fs/pipe-max-size). */
+const PIPE_MAX_SIZE = 1 << 20;
 
 const errOr = (n: number): bigint => (n < 0 ? E.fail(-n) : BigInt(n));
+
+/** Closes `fd`; when it was a pipe end, a waiting reader may now see EOF, a writer EPIPE. */
+export function closeFd(k: Kernel, fd: number): boolean {
+  const f = k.fds.get(fd);
+  if (!k.fds.close(fd)) return false;
+  if (f?.kind === "pipe") ioChanged(k);
+  return true;
+}
 
 function sysDup3(k: Kernel, a: readonly bigint[], flagsAllowed: boolean): bigint {
   const oldfd = int(a[0]!);
   const newfd = int(a[1]!);
+  const flags = flagsAllowed ? int(a[2]!) : 0;
   if (flagsAllowed) {
     if (oldfd === newfd) return E.fail(E.EINVAL);
-    if ((int(a[2]!) & ~0o2000000) !== 0) return E.fail(E.EINVAL); // only O_CLOEXEC
+    if ((flags & ~O_CLOEXEC) !== 0) return E.fail(E.EINVAL); // only O_CLOEXEC
   } else if (oldfd === newfd) return k.fds.get(oldfd) ? BigInt(oldfd) : E.fail(E.EBADF);
-  return errOr(k.fds.dup(oldfd, { target: newfd }));
+  const replaced = k.fds.get(newfd);
+  const r = k.fds.dup(oldfd, { target: newfd, cloexec: (flags & O_CLOEXEC) !== 0 });
+  if (r >= 0 && replaced?.kind === "pipe") ioChanged(k);
+  return errOr(r);
+}
+
+/** F_GETFL: the access mode and O_NONBLOCK of the open file. */
+function statusFlags(f: OpenFile): number {
+  switch (f.kind) {
+    case "stdin":
+    case "host":
+      return 0; // O_RDONLY
+    case "stdout":
+    case "stderr":
+      return O_WRONLY;
+    case "pipe":
+      return (f.end === "write" ? O_WRONLY : 0) | (f.nonblock ? O_NONBLOCK : 0);
+    case "eventfd":
+      return O_RDWR | (f.nonblock ? O_NONBLOCK : 0);
+    case "epoll":
+      return O_RDWR;
+  }
+}
+
+/** F_SETPIPE_SZ: the size rounded up to a power of two of pages; EBUSY below what the pipe holds. */
+function setPipeSize(f: PipeEnd, size: number): bigint {
+  if (size > PIPE_MAX_SIZE) return E.fail(E.EPERM);
+  let slots = 1;
+  while (slots * PAGE < size) slots *= 2;
+  if (slots < f.pipe.used) return E.fail(16 /* EBUSY */);
+  f.pipe.slots = slots;
+  return BigInt(slots * PAGE);
 }
 
 function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
-  const f = k.fds.get(int(a[0]!));
+  const fd = int(a[0]!);
+  const f = k.fds.get(fd);
   if (!f) return E.fail(E.EBADF);
+  const arg = int(a[2]!);
   switch (int(a[1]!)) {
     case F_GETFD:
+      return k.fds.isCloexec(fd) ? BigInt(FD_CLOEXEC) : 0n;
     case F_SETFD:
+      k.fds.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
+      return 0n;
     case F_SETFL:
+      if (f.kind === "pipe" || f.kind === "eventfd") f.nonblock = (arg & O_NONBLOCK) !== 0;
       return 0n;
     case F_GETFL:
-      return f.kind === "stdin" || f.kind === "host" ? 0n : 1n; // O_RDONLY / O_WRONLY
+      return BigInt(statusFlags(f));
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-      return errOr(k.fds.dup(int(a[0]!), { min: int(a[2]!) }));
+      return errOr(k.fds.dup(fd, { min: arg, cloexec: int(a[1]!) === F_DUPFD_CLOEXEC }));
+    case F_GETPIPE_SZ:
+      return f.kind === "pipe" ? BigInt(f.pipe.slots * PAGE) : E.fail(E.EBADF);
+    case F_SETPIPE_SZ:
+      return f.kind === "pipe" ? setPipeSize(f, arg) : E.fail(E.EBADF);
     default:
       return E.fail(E.EINVAL);
   }

@@ -6,6 +6,8 @@ import { fileSyscalls } from "./files.js";
 import { ioSyscalls } from "./io.js";
 import { memorySyscalls } from "./memory.js";
 import { describeSyscall } from "./names.js";
+import { pipeSyscalls } from "./pipes.js";
+import { pollSyscalls } from "./poll.js";
 import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
 import { signalSyscalls } from "./signals.js";
@@ -14,7 +16,7 @@ import { threadSyscalls } from "./threads.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls, ...signalSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */

@@ -1,0 +1,139 @@
+/**
+ * Kernel objects that move bytes between threads: the pipe (a ring of page buffers, as Linux's
+ * pipe_inode_info) and the eventfd counter. They hold data only; who reads and writes them, who
+ * waits and who is woken is in syscalls/pipes.ts. Both can save their state and put it back (the
+ * expression undo log, FdTable.snapshot).
+ */
+
+export const PAGE_SIZE = 4096;
+/** Writes of at most this many bytes are atomic (POSIX PIPE_BUF). */
+export const PIPE_BUF = 4096;
+/** A new pipe's slots (PIPE_DEF_BUFFERS): 16 pages, 65536 bytes. */
+const DEFAULT_SLOTS = 16;
+
+/** One slot: a page and the bytes of it still to be read. */
+interface PipeBuffer {
+  readonly page: Uint8Array;
+  offset: number;
+  len: number;
+}
+
+let nextInode = 1;
+
+/**
+ * A pipe as Linux's fs/pipe.c keeps it: up to `slots` pages, each holding what one write put
+ * there (small writes merge into the last page while they fit). The capacity in bytes therefore
+ * depends on the write sizes, as natively: 16 writes of 4096 bytes fill it, and so do 64 of 1000.
+ */
+export class Pipe {
+  private bufs: PipeBuffer[] = [];
+  slots = DEFAULT_SLOTS;
+  /** Bumped by every write (what wakes readers): epoll's edge-triggered mode reports changes of it on the read end. */
+  writes = 0;
+  /** Bumped by every read (what wakes writers), for the write end. */
+  reads = 0;
+  /** st_ino of both ends. */
+  readonly inode = nextInode++;
+
+  get empty(): boolean {
+    return this.bufs.length === 0;
+  }
+
+  get full(): boolean {
+    return this.bufs.length >= this.slots;
+  }
+
+  /** Bytes buffered (FIONREAD). */
+  get available(): number {
+    return this.bufs.reduce((n, b) => n + b.len, 0);
+  }
+
+  /** Pages in use (F_SETPIPE_SZ may not shrink below them). */
+  get used(): number {
+    return this.bufs.length;
+  }
+
+  /**
+   * pipe_write's first step: the write's last `length % PAGE_SIZE` bytes' worth from its start
+   * joins the last page when it fits there. Returns the bytes taken from `data`.
+   */
+  merge(data: Uint8Array): number {
+    const chars = data.length & (PAGE_SIZE - 1);
+    const last = this.bufs[this.bufs.length - 1];
+    if (chars === 0 || !last) return 0;
+    const end = last.offset + last.len;
+    if (end + chars > PAGE_SIZE) return 0;
+    last.page.set(data.subarray(0, chars), end);
+    last.len += chars;
+    this.writes++;
+    return chars;
+  }
+
+  /** pipe_write's loop: a new page per free slot, each filled with up to a page of `data` from `from`. Returns the bytes taken. */
+  fill(data: Uint8Array, from: number): number {
+    let at = from;
+    while (at < data.length && !this.full) {
+      const n = Math.min(PAGE_SIZE, data.length - at);
+      const page = new Uint8Array(PAGE_SIZE);
+      page.set(data.subarray(at, at + n));
+      this.bufs.push({ page, offset: 0, len: n });
+      at += n;
+    }
+    if (at > from) this.writes++;
+    return at - from;
+  }
+
+  /** pipe_read: up to `max` bytes, from as many pages as it takes; emptied pages free their slots. */
+  read(max: number): Uint8Array {
+    const out = new Uint8Array(Math.min(max, this.available));
+    let n = 0;
+    while (n < out.length) {
+      const b = this.bufs[0]!;
+      const take = Math.min(b.len, out.length - n);
+      out.set(b.page.subarray(b.offset, b.offset + take), n);
+      n += take;
+      b.offset += take;
+      b.len -= take;
+      if (b.len === 0) this.bufs.shift();
+    }
+    if (n > 0) this.reads++;
+    return out;
+  }
+
+  /**
+   * The pipe as it is now, to put back later. Cheap: pages are shared, since a page only ever
+   * changes beyond its buffered bytes (a merge appends), which the saved view does not include.
+   */
+  save(): () => void {
+    const bufs = this.bufs.map((b) => ({ ...b }));
+    const { slots, writes, reads } = this;
+    return () => {
+      this.bufs = bufs.map((b) => ({ ...b }));
+      this.slots = slots;
+      this.writes = writes;
+      this.reads = reads;
+    };
+  }
+}
+
+/** The largest value an eventfd counter holds. */
+export const EVENTFD_MAX = 0xffff_ffff_ffff_fffen;
+
+/** An eventfd's 64-bit counter (EFD_SEMAPHORE reads one at a time). */
+export class EventCounter {
+  generation = 0;
+  readonly inode = nextInode++;
+
+  constructor(
+    public value: bigint,
+    readonly semaphore: boolean,
+  ) {}
+
+  save(): () => void {
+    const { value, generation } = this;
+    return () => {
+      this.value = value;
+      this.generation = generation;
+    };
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * pipe/pipe2 and eventfd/eventfd2, and reading and writing them (read/write/readv/writev come here
+ * from io.ts). A read of an empty pipe or a write to a full one blocks the calling thread with an
+ * "io" wait (threads.ts) whose retry does the transfer; ioChanged retries every such wait after
+ * anything that may let one finish (a write, a read, a close), so the bytes move in the thread that
+ * made room or brought data, and the woken thread finds its result in rax. As in Linux's fs/pipe.c:
+ * a read takes what is there (EOF once no write end is open), a write of at most PIPE_BUF bytes is
+ * atomic, a bigger one goes in page by page; no read end left: EPIPE and SIGPIPE to the writer.
+ */
+import * as E from "../errno.js";
+import type { OpenFile } from "../files.js";
+import type { Kernel } from "../kernel.js";
+import { EventCounter, EVENTFD_MAX, Pipe } from "../pipes.js";
+import { SI_USER, SIGPIPE } from "../signals.js";
+import type { IoWait, Thread } from "../threads.js";
+import { block } from "./threads.js";
+import { int, type SyscallEntry } from "./types.js";
+
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+const O_DIRECT = 0o40000;
+const EFD_SEMAPHORE = 1;
+
+export type PipeEnd = Extract<OpenFile, { kind: "pipe" }>;
+export type EventFd = Extract<OpenFile, { kind: "eventfd" }>;
+
+/** A piece of user memory a read fills or a write takes (an iovec). */
+export interface UserBuffer {
+  base: bigint;
+  len: number;
+}
+
+export const readersOpen = (k: Kernel, p: Pipe): boolean => k.fds.someOpen((f) => f.kind === "pipe" && f.pipe === p && f.end === "read");
+export const writersOpen = (k: Kernel, p: Pipe): boolean => k.fds.someOpen((f) => f.kind === "pipe" && f.pipe === p && f.end === "write");
+
+/**
+ * Retries every io wait, longest waiting first, until none moves: a transfer may make room or
+ * bring data for another. Call it after whatever may let a wait finish.
+ */
+export function ioChanged(k: Kernel): void {
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const t of [...k.threads.blockedThreads()]) {
+      const b = t.blocked;
+      if (b?.wait.kind !== "io") continue;
+      const r = b.wait.retry();
+      if (!r) continue;
+      moved = true;
+      if ("still" in r) t.blocked = { ...b, wait: r.still };
+      else {
+        k.threads.wake(t, r.done);
+        r.then?.();
+      }
+    }
+  }
+}
+
+/** Blocks the calling thread on an io wait; the syscall's result comes from its retry, a time-out or a signal. */
+export function blockOnIo(k: Kernel, wait: IoWait, nr: number, timed: { deadline?: bigint; onTimeout?: () => void; timeoutResult?: bigint; interrupt?: "restart" | "eintr-if-handled" | "eintr" } = {}): bigint {
+  return block(k, { wait, deadline: timed.deadline, onTimeout: timed.onTimeout, timeoutResult: timed.timeoutResult ?? 0n, nr, interrupt: timed.interrupt ?? "restart" });
+}
+
+/** The write end's SIGPIPE, to the thread that wrote (delivered when it runs next). */
+function sigpipe(k: Kernel, t: Thread): void {
+  k.signals.send({ signo: SIGPIPE, code: SI_USER, pid: k.pid }, t.tid);
+  if (t === k.thread) k.reschedule();
+}
+
+const total = (bufs: readonly UserBuffer[]): number => bufs.reduce((n, b) => n + b.len, 0);
+
+/** Whether the first `length` bytes of `bufs` are mapped (a read checks before it takes bytes out of the pipe). */
+function mapped(k: Kernel, bufs: readonly UserBuffer[], length: number): boolean {
+  let left = length;
+  for (const b of bufs) {
+    if (left <= 0) break;
+    const n = Math.min(b.len, left);
+    if (n > 0 && !k.space.isMapped(b.base, BigInt(n))) return false;
+    left -= n;
+  }
+  return true;
+}
+
+/** Spreads `data` over `bufs` in order. */
+function scatter(k: Kernel, bufs: readonly UserBuffer[], data: Uint8Array): boolean {
+  let at = 0;
+  for (const b of bufs) {
+    if (at >= data.length) break;
+    const n = Math.min(b.len, data.length - at);
+    if (n > 0 && !k.writeUser(b.base, data.subarray(at, at + n))) return false;
+    at += n;
+  }
+  return true;
+}
+
+/**
+ * Runs `now` (the transfer: its result, or undefined while it cannot happen); when it cannot,
+ * EAGAIN under O_NONBLOCK, else a wait that runs it again whenever the descriptors change.
+ */
+function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, now: () => bigint | undefined): bigint {
+  const r = now();
+  if (r !== undefined) {
+    if (r > 0n) ioChanged(k);
+    return r;
+  }
+  if (nonblock) return E.fail(E.EAGAIN);
+  return blockOnIo(k, { kind: "io", what, retry: () => { const n = now(); return n === undefined ? undefined : { done: n }; } }, nr);
+}
+
+/** read/readv of a pipe's read end or an eventfd. `nr` is the syscall, for a restart after a signal. */
+export function readStream(k: Kernel, fd: number, f: PipeEnd | EventFd, bufs: readonly UserBuffer[], nr: number): bigint {
+  if (f.kind === "eventfd") return readEventFd(k, fd, f, bufs, nr);
+  if (f.end !== "read") return E.fail(E.EBADF);
+  const want = total(bufs);
+  if (want === 0) return 0n;
+  const pipe = f.pipe;
+  /** What a read can do now: bytes read (0 at EOF), an errno, or undefined to wait. */
+  const now = (): bigint | undefined => {
+    if (pipe.empty) return writersOpen(k, pipe) ? undefined : 0n;
+    if (!mapped(k, bufs, Math.min(want, pipe.available))) return E.fail(E.EFAULT);
+    const data = pipe.read(want);
+    scatter(k, bufs, data);
+    return BigInt(data.length);
+  };
+  return transfer(k, f.nonblock, `read of pipe fd ${fd}`, nr, now);
+}
+
+/** write/writev to a pipe's write end or an eventfd, of `data` (already read from the program's memory). */
+export function writeStream(k: Kernel, fd: number, f: PipeEnd | EventFd, data: Uint8Array, nr: number): bigint {
+  if (f.kind === "eventfd") return writeEventFd(k, fd, f, data, nr);
+  if (f.end !== "write") return E.fail(E.EBADF);
+  if (data.length === 0) return 0n;
+  const pipe = f.pipe;
+  if (!readersOpen(k, pipe)) {
+    sigpipe(k, k.thread);
+    return E.fail(E.EPIPE);
+  }
+  let done = pipe.merge(data);
+  done += pipe.fill(data, done);
+  if (done === data.length || f.nonblock) {
+    if (done > 0) ioChanged(k);
+    return done > 0 ? BigInt(done) : E.fail(E.EAGAIN);
+  }
+  const t = k.thread;
+  // Linux's pipe_write loop once it has to wait: no merging any more, a page per free slot.
+  const waitFrom = (from: number): IoWait => ({
+    kind: "io",
+    what: `write to pipe fd ${fd}`,
+    retry: () => {
+      if (!readersOpen(k, pipe)) return { done: from > 0 ? BigInt(from) : E.fail(E.EPIPE), then: () => sigpipe(k, t) };
+      const n = pipe.fill(data, from);
+      if (n === 0) return undefined;
+      return from + n === data.length ? { done: BigInt(data.length) } : { still: waitFrom(from + n) };
+    },
+  });
+  const r = blockOnIo(k, waitFrom(done), nr);
+  // Blocked first, then the readers: what they take makes room for the rest of this write.
+  if (done > 0) ioChanged(k);
+  return r;
+}
+
+function readEventFd(k: Kernel, fd: number, f: EventFd, bufs: readonly UserBuffer[], nr: number): bigint {
+  if (total(bufs) < 8) return E.fail(E.EINVAL);
+  const c = f.counter;
+  const now = (): bigint | undefined => {
+    if (c.value === 0n) return undefined;
+    if (!mapped(k, bufs, 8)) return E.fail(E.EFAULT);
+    const v = c.semaphore ? 1n : c.value;
+    c.value -= v;
+    c.generation++;
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, v, true);
+    scatter(k, bufs, b);
+    return 8n;
+  };
+  return transfer(k, f.nonblock, `read of eventfd fd ${fd}`, nr, now);
+}
+
+function writeEventFd(k: Kernel, fd: number, f: EventFd, data: Uint8Array, nr: number): bigint {
+  if (data.length < 8) return E.fail(E.EINVAL);
+  const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
+  if (v === 0xffff_ffff_ffff_ffffn) return E.fail(E.EINVAL);
+  const c = f.counter;
+  const now = (): bigint | undefined => {
+    if (EVENTFD_MAX - c.value < v) return undefined;
+    c.value += v;
+    c.generation++;
+    return 8n;
+  };
+  return transfer(k, f.nonblock, `write to eventfd fd ${fd}`, nr, now);
+}
+
+/** pipe2: two descriptors, read end first, written to fds[2]. */
+function pipe2(k: Kernel, fdsAt: bigint, flags: number): bigint {
+  if (flags & O_DIRECT) {
+    k.warnOnce("pipe-direct", "pipe2 with O_DIRECT (a packet-mode pipe) is not supported; it failed with EINVAL");
+    return E.fail(E.EINVAL);
+  }
+  if (flags & ~(O_NONBLOCK | O_CLOEXEC)) return E.fail(E.EINVAL);
+  const pipe = new Pipe();
+  const nonblock = (flags & O_NONBLOCK) !== 0;
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  const r = k.fds.install({ kind: "pipe", pipe, end: "read", nonblock }, cloexec);
+  if (r < 0) return E.fail(-r);
+  const w = k.fds.install({ kind: "pipe", pipe, end: "write", nonblock }, cloexec);
+  if (w < 0) {
+    k.fds.close(r);
+    return E.fail(-w);
+  }
+  const b = new Uint8Array(8);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, r, true);
+  v.setInt32(4, w, true);
+  if (!k.writeUser(fdsAt, b)) {
+    k.fds.close(r);
+    k.fds.close(w);
+    return E.fail(E.EFAULT);
+  }
+  return 0n;
+}
+
+function eventfd2(k: Kernel, initval: bigint, flags: number): bigint {
+  if (flags & ~(O_NONBLOCK | O_CLOEXEC | EFD_SEMAPHORE)) return E.fail(E.EINVAL);
+  const fd = k.fds.install({ kind: "eventfd", counter: new EventCounter(BigInt.asUintN(32, initval), (flags & EFD_SEMAPHORE) !== 0), nonblock: (flags & O_NONBLOCK) !== 0 }, (flags & O_CLOEXEC) !== 0);
+  return fd < 0 ? E.fail(-fd) : BigInt(fd);
+}
+
+export const pipeSyscalls: Record<number, SyscallEntry> = {
+  22: { name: "pipe", handler: (k, a) => pipe2(k, a[0]!, 0) },
+  284: { name: "eventfd", handler: (k, a) => eventfd2(k, a[0]!, 0) },
+  290: { name: "eventfd2", handler: (k, a) => eventfd2(k, a[0]!, int(a[1]!)) },
+  293: { name: "pipe2", handler: (k, a) => pipe2(k, a[0]!, int(a[1]!)) },
+};
