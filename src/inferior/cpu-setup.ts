@@ -5,6 +5,11 @@
  * saves and restores the argument registers with exactly those instructions, so the first call of
  * each function with floating-point arguments got garbage. The Cpu interface exposes no control
  * registers, so a three-instruction stub sets the bits the way the kernel does: in ring 0.
+ *
+ * The FPU starts as Linux starts a process (its init state): x87 control word 0x37f (64-bit
+ * precision, round to nearest, exceptions masked) and MXCSR 0x1f80, where Unicorn leaves both 0 —
+ * a control word whose precision field says 24 bits, which took effect as soon as anything wrote
+ * the control word back (a signal handler's return), and which fnstcw/stmxcsr showed the program.
  */
 import { PROT_EXEC, PROT_READ, type Cpu } from "../emu/cpu.js";
 import { JitdbgError } from "../errors.js";
@@ -12,6 +17,10 @@ import type { AddressSpace } from "./address-space.js";
 
 /** CR4.OSFXSR (bit 9) and CR4.OSXMMEXCPT (bit 10), as Linux sets them on every x86-64 CPU. */
 const CR4_BITS = 0x600;
+
+/** The x87 control word and MXCSR of the FPU's init state (exceptions masked, round to nearest, 64-bit precision). */
+export const FPCW_INIT = 0x37fn;
+export const MXCSR_INIT = 0x1f80n;
 
 const STUB = Uint8Array.from([
   0x0f, 0x20, 0xe0, // mov rax, cr4
@@ -29,6 +38,8 @@ export function enableOsFxsr(cpu: Cpu, space: AddressSpace): void {
     if (cause.kind !== "ok" || cpu.reg("rip") !== end) {
       throw new JitdbgError("EMU_SETUP", `emulator: could not set CR4.OSFXSR (${cause.kind}); floating-point arguments across lazily bound calls would be corrupted`);
     }
+    cpu.setReg("fpcw", FPCW_INIT);
+    cpu.setReg("mxcsr", MXCSR_INIT);
   } finally {
     cpu.setReg("rax", saved.rax);
     cpu.setReg("rip", saved.rip);

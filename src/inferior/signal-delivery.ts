@@ -11,7 +11,7 @@ import * as E from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { onAltStack, pushSignalFrame } from "./signal-frame.js";
 import {
-  BUS_ADRALN, defaultAction, FPE_INTDIV, ILL_ILLOPC, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SEGV_ACCERR, SEGV_MAPERR,
+  BUS_ADRALN, defaultAction, FPE_INTDIV, ILL_ILLOPN, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SEGV_ACCERR, SEGV_MAPERR,
   SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, sigbit, signalName, UNBLOCKABLE, type SignalInfo,
 } from "./signals.js";
 import type { Thread } from "./threads.js";
@@ -35,7 +35,7 @@ const EXCEPTIONS: Record<number, { signo: number; code: number; what: string }> 
   3: { signo: SIGTRAP, code: SI_KERNEL, what: "breakpoint instruction (int3)" },
   4: { signo: SIGSEGV, code: SI_KERNEL, what: "overflow trap (into)" },
   5: { signo: SIGSEGV, code: SI_KERNEL, what: "bound range exceeded" },
-  6: { signo: SIGILL, code: ILL_ILLOPC, what: "invalid opcode" },
+  6: { signo: SIGILL, code: ILL_ILLOPN, what: "invalid opcode" },
   13: { signo: SIGSEGV, code: SI_KERNEL, what: "general protection fault" },
   16: { signo: SIGFPE, code: 0, what: "x87 floating-point exception" },
   17: { signo: SIGBUS, code: BUS_ADRALN, what: "alignment check" },
@@ -111,7 +111,7 @@ export class SignalDelivery {
         description: `invalid ${verb} of ${how} address 0x${cause.address.toString(16)} at ${this.describe(pc)}`,
       };
     } else if (cause.kind === "invalid-instruction") {
-      ev = { info: { signo: SIGILL, code: ILL_ILLOPC, addr: pc, trap: { trapno: 6, err: 0 } }, tid: t.tid, pc, description: `illegal instruction at ${this.describe(pc)}` };
+      ev = { info: { signo: SIGILL, code: ILL_ILLOPN, addr: pc, trap: { trapno: 6, err: 0 } }, tid: t.tid, pc, description: `illegal instruction at ${this.describe(pc)}` };
     } else {
       const message = cause.kind === "exception" ? cause.message : cause.kind;
       ev = { info: { signo: SIGSEGV, code: SI_KERNEL, trap: { trapno: 13, err: 0 } }, tid: t.tid, pc, description: `CPU exception (${message}) at ${this.describe(pc)}` };

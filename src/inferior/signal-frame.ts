@@ -7,6 +7,7 @@
  */
 import type { Cpu } from "../emu/cpu.js";
 import type { RegName } from "../emu/registers.js";
+import { FPCW_INIT, MXCSR_INIT } from "./cpu-setup.js";
 import { encodeSiginfo, type SignalInfo } from "./signals.js";
 
 /** struct sigcontext's general registers, in their order. */
@@ -101,6 +102,7 @@ export function pushSignalFrame(cpu: Cpu, mem: FrameMemory, call: HandlerCall): 
   bytes.set(encodeSiginfo(call.info), FRAME_SIGINFO);
 
   if (!mem.writeUser(fpstate, saveFpState(cpu)) || !mem.writeUser(frame, bytes)) return false;
+  resetFpState(cpu);
   cpu.setReg("rsp", frame);
   cpu.setReg("rip", call.handler);
   cpu.setReg("rdi", BigInt(call.info.signo));
@@ -158,9 +160,32 @@ function restoreFpState(cpu: Cpu, b: Uint8Array): void {
   const v = new DataView(b.buffer, b.byteOffset);
   cpu.setReg("fpcw", BigInt(v.getUint16(0, true)));
   cpu.setReg("fpsw", BigInt(v.getUint16(2, true)));
+  cpu.setReg("fptag", BigInt(fullTag(v.getUint8(4))));
   cpu.setReg("mxcsr", BigInt(v.getUint32(24, true) & 0xffff));
   for (let i = 0; i < 8; i++) cpu.setRegBytes(`st${i}` as RegName, b.subarray(32 + i * 16, 42 + i * 16));
   for (let i = 0; i < 16; i++) cpu.setRegBytes(`xmm${i}` as RegName, b.subarray(160 + i * 16, 176 + i * 16));
+}
+
+/**
+ * The FP state a handler starts with: Linux clears the user FPU registers before calling one
+ * (fpu__clear_user_states: the init state), so a handler never runs with the interrupted code's
+ * x87 stack half full, its rounding modes or its vector registers.
+ */
+function resetFpState(cpu: Cpu): void {
+  cpu.setReg("fpcw", FPCW_INIT);
+  cpu.setReg("fpsw", 0n);
+  cpu.setReg("fptag", 0xffffn);
+  cpu.setReg("mxcsr", MXCSR_INIT);
+  const zero = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) cpu.setRegBytes(`st${i}` as RegName, zero.subarray(0, 10));
+  for (let i = 0; i < 16; i++) cpu.setRegBytes(`xmm${i}` as RegName, zero);
+}
+
+/** The full tag word (11 = empty, else in use) from fxsave's abridged one; the emulator tells only empty from not. */
+function fullTag(abridged: number): number {
+  let tag = 0;
+  for (let i = 0; i < 8; i++) if (!((abridged >> i) & 1)) tag |= 3 << (i * 2);
+  return tag;
 }
 
 /** fxsave keeps one bit per x87 register (1 = in use) where the full tag word has two (11 = empty). */

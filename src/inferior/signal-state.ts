@@ -80,8 +80,20 @@ export class Signals {
     const masked = target ? (target.sigmask & bit) !== 0n : this.k.threads.live().every((t) => (t.sigmask & bit) !== 0n);
     if (this.ignored(info.signo) && !masked) return;
     if (info.signo < 32 && queue.some((p) => p.signo === info.signo)) return;
-    queue.push(info);
-    this.notify(info.signo, target);
+    const taker = target ?? this.chooseTaker(info.signo);
+    queue.push(tid === undefined && taker ? { ...info, taker: taker.tid } : info);
+    if (taker) this.notify(info.signo, taker);
+  }
+
+  /**
+   * The thread a process-directed signal goes to, as Linux's complete_signal picks it: the main
+   * thread when it does not block it, else the first other thread that does not (a waiter in
+   * sigtimedwait for it counts). Not the sender: a thread that kills its own process while the
+   * main thread sleeps interrupts the main thread's sleep.
+   */
+  private chooseTaker(signo: number): Thread | undefined {
+    const bit = sigbit(signo);
+    return this.k.threads.live().find((t) => (t.sigmask & bit) === 0n || (t.blocked?.wait.kind === "signal" && (t.blocked.wait.set & bit) !== 0n));
   }
 
   /** Whether thread `t` has a signal it does not mask. */
@@ -106,7 +118,7 @@ export class Signals {
     for (const queue of [this.queueOf(t.tid), this.processPending]) {
       let best = -1;
       queue.forEach((p, i) => {
-        if ((allowed & sigbit(p.signo)) !== 0n && (best < 0 || p.signo < queue[best]!.signo)) best = i;
+        if ((allowed & sigbit(p.signo)) !== 0n && this.mayTake(t, p) && (best < 0 || p.signo < queue[best]!.signo)) best = i;
       });
       if (best >= 0) return take ? queue.splice(best, 1)[0] : queue[best];
     }
@@ -203,12 +215,19 @@ export class Signals {
     return q;
   }
 
-  /** A thread that can take `signo` (the target, or for the process the running thread first) is woken from its wait. */
-  private notify(signo: number, target: Thread | undefined): void {
-    const bit = sigbit(signo);
-    const candidates = target ? [target] : [this.k.thread, ...this.k.threads.live().filter((t) => t !== this.k.thread)];
-    const taker = candidates.find((t) => (t.sigmask & bit) === 0n || (t.blocked?.wait.kind === "signal" && (t.blocked.wait.set & bit) !== 0n));
-    if (taker?.blocked) this.interrupt(taker, signo);
+  /**
+   * A process-directed signal is for its chosen thread while that thread lives and does not block
+   * it; after that (it blocked the signal, or exited) any thread that does not block it takes it.
+   */
+  private mayTake(t: Thread, p: SignalInfo): boolean {
+    if (p.taker === undefined || p.taker === t.tid) return true;
+    const chosen = this.k.threads.get(p.taker);
+    return !chosen || chosen.exited || (chosen.sigmask & sigbit(p.signo)) !== 0n;
+  }
+
+  /** The thread that takes `signo` is woken from its wait. */
+  private notify(signo: number, taker: Thread): void {
+    if (taker.blocked) this.interrupt(taker, signo);
   }
 
   /** Ends `t`'s wait because of `signo`: sigtimedwait takes it; other waits return or restart (Process finishes that once it knows whether a handler runs). */

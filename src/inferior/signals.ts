@@ -76,7 +76,8 @@ export const SI_TIMER = -2;
 export const SI_TKILL = -6;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
-export const ILL_ILLOPC = 1;
+/** What Linux reports for every #UD (ud2 and undefined opcodes alike): an illegal operand. */
+export const ILL_ILLOPN = 2;
 export const FPE_INTDIV = 1;
 export const BUS_ADRALN = 1;
 
@@ -89,6 +90,8 @@ export interface SignalInfo {
   addr?: bigint;
   timerId?: number;
   value?: bigint;
+  /** A process-directed signal's chosen thread (Linux's complete_signal), which alone takes it while it may. */
+  taker?: number;
   /** The CPU exception (trapno, error code) a fault came from, for the sigcontext. */
   trap?: { trapno: number; err: number };
 }
