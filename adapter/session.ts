@@ -96,6 +96,8 @@ export class JitdbgSession extends LoggingDebugSession {
       supportsClipboardContext: true,
       supportsStepBack: false,
       supportsExceptionFilterOptions: true,
+      supportsBreakpointLocationsRequest: true,
+      supportsStepInTargetsRequest: true,
       exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({
         filter: f.filter,
         label: f.label,
@@ -149,9 +151,58 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
-    // Requests are answered as soon as they finish; a long run is cancelled by pausing it.
-    if (args.requestId !== undefined && this.dbg?.isRunning) this.dbg.pause();
+    // Every request is answered before the next is read, run commands as soon as the run starts
+    // (a running program is stopped with pause); so the request a cancel names has finished, and
+    // cancelling it is a no-op (DAP: "a finished request is a no-op"). Evaluations have a time-out.
+    void args;
     this.sendResponse(response);
+  }
+
+  protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+    this.handleSync(response, () => {
+      const path = args?.source?.path;
+      if (typeof path !== "string") throw badArgument("breakpointLocations: source.path is required");
+      if (!Number.isInteger(args.line) || args.line < 1 || (args.endLine !== undefined && (!Number.isInteger(args.endLine) || args.endLine < args.line))) throw badArgument("breakpointLocations: line (and endLine) must be line numbers from 1, endLine not before line");
+      response.body = { breakpoints: this.debugger().breakpointLines(path, args.line, args.endLine ?? args.line).map((line) => ({ line })) };
+    });
+  }
+
+  protected override async stepInTargetsRequest(response: DebugProtocol.StepInTargetsResponse, args: DebugProtocol.StepInTargetsArguments): Promise<void> {
+    await this.handle(response, async () => {
+      const dbg = this.debugger();
+      this.frameIndex(args.frameId);
+      const targets = await dbg.stepInTargets();
+      response.body = { targets: targets.map((t) => ({ id: t.id, label: t.label })) };
+    });
+  }
+
+  // Requests jitdbg does not do answer an error, not the base class's silent success.
+  protected override attachRequest(response: DebugProtocol.AttachResponse): void {
+    this.refuse(response, "attach", "jitdbg runs the program in its own emulator; start it with 'launch'");
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.refuse(response, "stepBack", "reverse execution is not available yet");
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.refuse(response, "reverseContinue", "reverse execution is not available yet");
+  }
+
+  protected override restartFrameRequest(response: DebugProtocol.RestartFrameResponse): void {
+    this.refuse(response, "restartFrame", "a frame cannot be re-entered (its arguments' registers are gone); restart the program instead");
+  }
+
+  protected override sourceRequest(response: DebugProtocol.SourceResponse): void {
+    this.refuse(response, "source", "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send");
+  }
+
+  protected override terminateThreadsRequest(response: DebugProtocol.TerminateThreadsResponse): void {
+    this.refuse(response, "terminateThreads", "threads end themselves; terminate ends the whole program");
+  }
+
+  private refuse(response: DebugProtocol.Response, command: string, why: string): void {
+    this.sendErrorResponse(response, { id: ErrorIds.unsupported, format: `jitdbg does not support '${command}': ${why}`, showUser: false });
   }
 
   // ---- breakpoints ----
@@ -246,7 +297,11 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), args.granularity === "instruction" ? d.stepInstruction() : d.stepIn()));
+    void this.runCommand(response, (d) => {
+      this.selectThread(d, args.threadId);
+      if (args.targetId !== undefined) return d.stepInTo(args.targetId);
+      return args.granularity === "instruction" ? d.stepInstruction() : d.stepIn();
+    });
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {

@@ -185,6 +185,7 @@ export const ERROR_CODES = {
   REGISTER_READ_ONLY: { family: "setValue", meaning: "a register set outside the innermost frame" },
   RUNNING: { family: "running", meaning: "a request that needs the program paused while it runs" },
   STEP_OUTERMOST: { family: "badArgument", meaning: "step out from the outermost frame" },
+  STEP_NO_TARGET: { family: "badArgument", meaning: "a step-in target id that the current stop did not list" },
   VALUE_NOT_ASSIGNABLE: { family: "setValue", meaning: "an assignment target that names no object" },
   VALUE_NOT_SCALAR: { family: "setValue", meaning: "a non-scalar value set from text" },
   VALUE_PARSE: { family: "setValue", meaning: "text that is not a value of the variable's type" },

@@ -46,6 +46,13 @@ export interface DebuggerEvents {
   thread?(reason: "started" | "exited", tid: number): void;
 }
 
+/** A call on the current line a step can enter (DAP stepInTargets). */
+export interface StepInTarget {
+  id: number;
+  label: string;
+  callAddress: bigint;
+}
+
 /** A thread as the user sees it: its id (the tid) and name. */
 export interface ThreadView {
   id: number;
@@ -72,6 +79,8 @@ export class Debugger {
   /** The thread of the last stop, and the one a step in progress steps. */
   private stopThread: number;
   private steppingThread = 0;
+  /** The step-in targets last listed at this stop. */
+  private stepTargets: StepInTarget[] = [];
   private lastResult: RunResult | undefined;
   private otherSignals: ReadonlySet<number> | undefined;
   private signalFilters = new Set<SignalFilter>(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
@@ -200,6 +209,40 @@ export class Debugger {
     return this.step((s) => s.stepLine("over"));
   }
 
+  /**
+   * The calls on the current line that a step can go into (DAP stepInTargets): each direct call's
+   * target by name, in the order of the line's code; indirect calls are named by their site.
+   */
+  async stepInTargets(): Promise<StepInTarget[]> {
+    this.ensureStopped();
+    const pc = this.process.pc;
+    const range = this.imageFor(pc)?.lineRange(pc);
+    if (!range) return [];
+    const insns = await this.disassemble(range.start, Number(range.end - range.start));
+    const out: StepInTarget[] = [];
+    for (const i of insns) {
+      if (i.address >= range.end) break;
+      if (i.address < pc || !/^call\b/.test(i.text)) continue;
+      const direct = /^call\s+(0x[0-9a-f]+)$/.exec(i.text);
+      const target = direct ? BigInt(direct[1]!) : undefined;
+      const name = target === undefined ? undefined : (this.imageFor(target)?.functionName(target) ?? this.process.describe(target));
+      out.push({ id: out.length + 1, label: name ?? `indirect call at ${this.describePc(i.address)}`, callAddress: i.address });
+    }
+    this.stepTargets = out;
+    return out;
+  }
+
+  /** Steps into the call `targetId` of stepInTargets: runs to it (other breakpoints still stop), then in. */
+  async stepInTo(targetId: number): Promise<RunResult> {
+    this.ensureStopped();
+    const t = this.stepTargets.find((x) => x.id === targetId);
+    if (!t) throw new JitdbgError("STEP_NO_TARGET", `there is no step-in target ${targetId} here (ask stepInTargets again at this stop)`);
+    return this.step(async (s) => {
+      const at = await s.runTo(t.callAddress, () => true);
+      return at.kind === "done" ? s.stepLine("in") : at;
+    });
+  }
+
   async stepIn(): Promise<RunResult> {
     this.ensureStopped();
     if (this.hiddenInline > 0 && !this.process.heldSignal) {
@@ -288,6 +331,16 @@ export class Debugger {
       if (found && found.addresses.length > 0 && found.line === line) return found.addresses.map((a) => a + image.bias);
     }
     throw new JitdbgError("NO_CODE_AT_LINE", `no code at line ${line} of ${file}`);
+  }
+
+  /** The lines from `from` to `to` of `file` a breakpoint binds to as it is (code starts there), in order. */
+  breakpointLines(file: string, from: number, to: number): number[] {
+    if (to - from > 100_000) throw new JitdbgError("ADAPTER_BAD_ARGUMENT", `breakpointLocations: lines ${from}-${to} is too wide a range (at most 100000 lines)`);
+    const out: number[] = [];
+    for (let line = from; line <= to; line++) {
+      if (this.imageList.some((image) => image.dwarf?.addressesForLine(file, line)?.line === line)) out.push(line);
+    }
+    return out;
   }
 
   /** The exception filters on; `only` limits "signals" to those signal numbers (its DAP condition). */
@@ -610,6 +663,7 @@ export class Debugger {
   private finish(r: RunResult, hidden?: number): RunResult {
     this.lastResult = r;
     this.stopThread = this.process.currentThread;
+    this.stepTargets = [];
     this.hiddenInline = 0;
     if (hidden !== undefined) this.hiddenInline = hidden;
     else if (r.reason !== "exited") {

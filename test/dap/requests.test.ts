@@ -1,0 +1,103 @@
+/**
+ * DAP requests beyond the everyday ones, against the real adapter: breakpointLocations,
+ * stepInTargets and stepIn into a chosen call, cancel as the spec has it, and every request
+ * jitdbg does not do answering an error instead of the base class's silent success.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { compileFixture, fixturesDir } from "../helpers/compile.js";
+import { errorOf, launchAndStop, startClient } from "../helpers/dap.js";
+import { PROCESS_ID as MAIN_THREAD } from "../../src/inferior/process.js";
+
+const SRC = join(fixturesDir, "dap-requests", "calls.c");
+const text = readFileSync(SRC, "utf8").split("\n");
+const lineOf = (marker: string) => text.findIndex((l) => l.includes(`/* ${marker} */`)) + 1;
+
+let dc: DebugClient | undefined;
+afterEach(async () => {
+  await dc?.stop();
+  dc = undefined;
+});
+
+describe("more DAP requests", () => {
+  const exe = compileFixture("dap-requests/calls.c", { flags: ["-g", "-O0"] });
+
+  async function stopAtCalls(c: DebugClient): Promise<void> {
+    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: lineOf("CALLS") }] }));
+  }
+
+  it("breakpointLocations lists the lines of a range that have code, and advertises it", async () => {
+    dc = await startClient();
+    const c = dc;
+    const init = await c.initializeRequest({ adapterID: "jitdbg", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    expect(init.body?.supportsBreakpointLocationsRequest).toBe(true);
+    expect(init.body?.supportsStepInTargetsRequest).toBe(true);
+    await c.launchRequest({ program: exe } as DebugProtocol.LaunchRequestArguments);
+    const calls = lineOf("CALLS");
+    const locations = (args: DebugProtocol.BreakpointLocationsArguments) => c.customRequest("breakpointLocations", args) as Promise<DebugProtocol.BreakpointLocationsResponse>;
+    const r = await locations({ source: { path: SRC }, line: calls - 2, endLine: calls });
+    // The comment line has no code; the lines around it do.
+    expect(r.body.breakpoints.map((b) => b.line)).toEqual([calls - 2, calls]);
+    expect((await locations({ source: { path: SRC }, line: calls - 1 })).body.breakpoints).toEqual([]);
+    expect((await errorOf(locations({ source: { path: SRC }, line: 0 }))).message).toMatch(/line numbers from 1/);
+  });
+
+  it("stepInTargets names both calls of the line; stepIn with a targetId enters the one chosen", async () => {
+    for (const [pick, marker] of [[0, "TWICE"], [1, "SQUARE"]] as const) {
+      dc = await startClient();
+      const c = dc;
+      await stopAtCalls(c);
+      const frame = (await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames[0]!;
+      const targets = ((await c.customRequest("stepInTargets", { frameId: frame.id })) as DebugProtocol.StepInTargetsResponse).body.targets;
+      expect(targets.map((t) => t.label)).toEqual(["twice", "square"]);
+      const stopped = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+      await c.stepInRequest({ threadId: MAIN_THREAD, targetId: targets[pick]!.id });
+      expect((await stopped).body.reason).toBe("step");
+      const top = (await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames[0]!;
+      expect(top.name).toBe(marker.toLowerCase());
+      expect(top.line).toBe(lineOf(marker));
+      await dc.stop();
+      dc = undefined;
+    }
+  });
+
+  it("a step-in target from another stop is refused with why", async () => {
+    dc = await startClient();
+    const c = dc;
+    await stopAtCalls(c);
+    expect((await errorOf(c.stepInRequest({ threadId: MAIN_THREAD, targetId: 7 }))).message).toMatch(/no step-in target 7 here \(ask stepInTargets again/);
+    expect((await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames[0]!.line).toBe(lineOf("CALLS"));
+  });
+
+  it("requests jitdbg does not do answer an error saying why, and the session goes on", async () => {
+    dc = await startClient();
+    const c = dc;
+    await stopAtCalls(c);
+    const refused: [string, Promise<unknown>, RegExp][] = [
+      ["attach", c.attachRequest({} as DebugProtocol.AttachRequestArguments), /does not support 'attach'/],
+      ["stepBack", c.stepBackRequest({ threadId: MAIN_THREAD }), /'stepBack': reverse execution/],
+      ["reverseContinue", c.reverseContinueRequest({ threadId: MAIN_THREAD }), /'reverseContinue'/],
+      ["restartFrame", c.customRequest("restartFrame", { frameId: 1 }), /'restartFrame'/],
+      ["source", c.sourceRequest({ sourceReference: 1 }), /'source'/],
+      ["terminateThreads", c.customRequest("terminateThreads", { threadIds: [MAIN_THREAD] }), /'terminateThreads'/],
+    ];
+    for (const [name, p, re] of refused) expect((await errorOf(p)).message, name).toMatch(re);
+    expect((await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames[0]!.line).toBe(lineOf("CALLS"));
+  });
+
+  it("cancel of a finished request is a no-op: a running program goes on running", async () => {
+    dc = await startClient();
+    const c = dc;
+    await stopAtCalls(c);
+    const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
+    let stops = 0;
+    c.on("stopped", () => stops++);
+    const cont = await c.continueRequest({ threadId: MAIN_THREAD });
+    await c.customRequest("cancel", { requestId: cont.request_seq });
+    expect((await exited).body.exitCode).toBe(0);
+    expect(stops).toBe(0);
+  });
+});
