@@ -12,6 +12,7 @@ import {
   MemoryEvent,
   ModuleEvent,
   OutputEvent,
+  Response,
   Scope,
   Source,
   StackFrame,
@@ -29,6 +30,7 @@ import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
 import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+import { checkArguments } from "./request-shapes.js";
 import { signalName } from "../src/inferior/signals.js";
 
 const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string }[] = [
@@ -148,6 +150,17 @@ export class JitdbgSession extends LoggingDebugSession {
     this.endDebuggee();
     this.sendResponse(response);
     this.shutdown(); // ends a stand-alone adapter process; ignored inline and in server mode
+  }
+
+  /** Every request's arguments are checked against its shape first (request-shapes.ts). */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    try {
+      checkArguments(request.command, request.arguments);
+    } catch (e) {
+      this.sendErrorResponse(new Response(request), { id: errorIdFor(e), format: messageFor(e), showUser: true });
+      return;
+    }
+    super.dispatchRequest(request);
   }
 
   protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
@@ -415,7 +428,8 @@ export class JitdbgSession extends LoggingDebugSession {
         throw withColumn(e, expr);
       }
       response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, memoryReference: v.memoryReference };
-    });
+      // A hover over a keyword or an out-of-scope watch fails at every stop: the view shows it, no notification.
+    }, args.context !== "hover" && args.context !== "watch");
   }
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
@@ -668,12 +682,13 @@ export class JitdbgSession extends LoggingDebugSession {
     if (dbg) this.sendEvent(new TerminatedEvent());
   }
 
-  private handleSync(response: DebugProtocol.Response, fn: () => void): void {
+  /** `showUser`: whether the client should put the error in front of the user (not for hovers and watches). */
+  private handleSync(response: DebugProtocol.Response, fn: () => void, showUser = true): void {
     try {
       fn();
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
+      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser });
     }
   }
 
