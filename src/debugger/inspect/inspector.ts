@@ -112,7 +112,11 @@ export class Inspector {
 
   scopes(frameIndex: number): ScopeView[] {
     const frame = this.dbg.frame(frameIndex);
-    const kinds: ScopeKind[] = frame.image?.functionAt(frame.lookupPc) ? ["arguments", "locals", "globals", "tls", "registers"] : ["registers"];
+    // No empty Arguments or Thread-local scope: VS Code expands only the first scope, which should
+    // be one with something in it (a main(void) stop showed every scope collapsed).
+    const kinds: ScopeKind[] = frame.image?.functionAt(frame.lookupPc)
+      ? (["arguments", "locals", "globals", "tls", "registers"] as const).filter((k) => (k !== "arguments" && k !== "tls") || this.scopeVariableList(frame, k).length > 0)
+      : ["registers"];
     return kinds.map((kind) => ({
       name: SCOPE_NAMES[kind],
       kind,
@@ -242,7 +246,8 @@ export class Inspector {
     const expandable = value.location.kind !== "error" && hasChildren(value);
     const ref = expandable ? this.handle({ kind: "value", frame, value, evaluateName }) : 0;
     const indexed = expandable ? indexedCount(value) : undefined;
-    const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref, evaluateName };
+    const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref };
+    if (evaluateName) view.evaluateName = evaluateName;
     if (indexed !== undefined) view.indexedVariables = indexed;
     // A pointer's memory reference is where it points (what a memory view should open); any
     // other value's is where it lives.
@@ -304,7 +309,34 @@ export class Inspector {
     const frame = this.dbg.frame(frameIndex);
     if (scope === "registers") return this.registerViews(frameIndex, frame);
     const fv = this.frameValues(frame);
-    return this.scopeVariableList(frame, scope).map((v) => this.view(frameIndex, v.name, fv.read(v), v.name, fmt));
+    return this.shownVariables(frame, scope).map(({ name, variable, shadowed }) => {
+      const value = fv.read(variable);
+      return this.view(frameIndex, name, value, shadowed ? byAddress(value) : variable.name, fmt);
+    });
+  }
+
+  /**
+   * A scope's variables as the Variables view lists them: every local of the nested blocks, the
+   * ones an inner block shadows named `x @ file.c:12` by their declaration (as LLDB does).
+   */
+  private shownVariables(frame: Frame, scope: Exclude<ScopeKind, "registers">): { name: string; variable: Variable; shadowed: boolean }[] {
+    const visible = this.scopeVariableList(frame, scope).map((variable) => ({ name: variable.name, variable, shadowed: false }));
+    if (scope !== "locals") return visible;
+    const at = frame.image?.functionAt(frame.lookupPc);
+    const shown = new Set(visible.map((v) => v.variable));
+    const names = new Set(visible.map((v) => v.name));
+    for (const s of frame.scopes ?? at?.scopes ?? []) {
+      for (const v of s.variables) {
+        if ((v.kind !== "local" && v.kind !== "static-local") || shown.has(v)) continue;
+        shown.add(v);
+        const d = v.declaration;
+        let name = d.line ? `${v.name} @ ${(d.file ?? "?").split("/").pop()}:${d.line}` : `${v.name} (outer)`;
+        while (names.has(name)) name += "'";
+        names.add(name);
+        visible.push({ name, variable: v, shadowed: true });
+      }
+    }
+    return visible;
   }
 
   /** The DWARF variables a scope shows, innermost declarations first, shadowed names left out. */
@@ -375,9 +407,9 @@ export class Inspector {
     }
     if (c.kind === "scope" && c.scope !== "registers") {
       const frame = this.dbg.frame(c.frame);
-      const v = this.scopeVariableList(frame, c.scope).find((x) => x.name === name);
+      const v = this.shownVariables(frame, c.scope).find((x) => x.name === name);
       if (!v) throw new JitdbgError("NO_SUCH_VARIABLE", `no variable named '${name}' here`);
-      return this.frameValues(frame).read(v);
+      return this.frameValues(frame).read(v.variable);
     }
     throw new JitdbgError("NO_SUCH_VARIABLE", `'${name}' cannot be set here`);
   }
@@ -423,4 +455,9 @@ function childName(parent: string, child: string, parentType: DwarfType): string
   return `(${parent}).${child}`;
 }
 
-
+/** An expression for a value by its address (`*(int *)0x7ffc…`): a shadowed variable has no name that reaches it. */
+function byAddress(value: Value): string {
+  const type = value.type.name;
+  if (value.location.kind !== "memory" || !type || /[[(]/.test(type)) return "";
+  return `*(${type} *)0x${value.location.address.toString(16)}`;
+}
