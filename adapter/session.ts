@@ -437,7 +437,8 @@ export class JitdbgSession extends LoggingDebugSession {
       const text = args.text.slice(0, Math.max(0, args.column - 1));
       const names = this.debugger().inspector.completions(text, this.frameIndex(args.frameId, true));
       const word = /[A-Za-z_$][A-Za-z_0-9]*$/.exec(text)?.[0] ?? "";
-      response.body = { targets: names.map((n) => ({ label: n, text: n, start: args.column - 1 - word.length, length: word.length, type: "variable" })) };
+      const inspector = this.debugger().inspector;
+      response.body = { targets: names.map((n) => ({ label: n, text: n, start: args.column - 1 - word.length, length: word.length, type: inspector.isKeyword(n) ? "keyword" : "variable" })) };
     });
   }
 

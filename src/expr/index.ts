@@ -4,6 +4,7 @@ export { compileWithExternalCc, translationUnit, type ExternalCcOptions } from "
 export type { ArgSlot } from "./check.js";
 export { MapScope, type Scope, type ScopeEntity, type VariableEntity, type FunctionEntity, type EnumeratorEntity, type VariableLocation, type TlsModel } from "./scope.js";
 export { ExprError, type ExprErrorCode } from "./errors.js";
+export { KEYWORDS } from "./lexer.js";
 export { DwarfTypeBridge } from "./dwarf-bridge.js";
 export { libcPrototype } from "./builtins.js";
 export type { CodeModel } from "./codegen/x86_64.js";

@@ -24,7 +24,8 @@ export interface Token {
   bytes?: Uint8Array;
 }
 
-const KEYWORDS = new Set([
+/** C's keywords as the front end knows them (also offered as completions). */
+export const KEYWORDS: ReadonlySet<string> = new Set([
   "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum",
   "const", "volatile", "restrict", "sizeof", "_Alignof", "__alignof__", "return", "if", "else", "while", "for", "do",
   "break", "continue", "typedef", "static", "extern", "register", "auto", "inline",

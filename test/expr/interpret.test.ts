@@ -168,6 +168,14 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
     expect(dbg.inspector.completions("nodes[0].pos.", 0)).toEqual(["x", "y"]);
     expect(dbg.inspector.completions("p->n", 0).sort()).toEqual(["name", "next"]);
     expect(dbg.inspector.completions("ulo", 0)).toEqual(["ulocal"]);
+    // Spaces around the operator, the last operand of a longer text, subscripts with spaces inside.
+    expect(dbg.inspector.completions("nodes[0].pos . ", 0)).toEqual(["x", "y"]);
+    expect(dbg.inspector.completions("ulocal + nodes[0].pos.", 0)).toEqual(["x", "y"]);
+    expect(dbg.inspector.completions("ulocal * (nodes[ 1 - 1 ].pos.x + nodes[0].pos.y", 0)).toEqual(["y"]);
+    expect(dbg.inspector.completions("1 + p -> n", 0).sort()).toEqual(["name", "next"]);
+    // C keywords after the names.
+    expect(dbg.inspector.completions("str", 0)).toContain("struct");
+    expect(dbg.inspector.completions("unsi", 0)).toEqual(["unsigned"]);
   });
 });
 

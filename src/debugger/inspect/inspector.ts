@@ -10,6 +10,7 @@ import { PointerType, type DwarfType } from "../../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../../emu/registers.js";
 import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import { isTextError } from "../../expr/errors.js";
+import { KEYWORDS } from "../../expr/index.js";
 import { checkExpression, interpret, type InterpretOptions } from "../../expr/interpret.js";
 import { memberNames, sizeOf, unqual, typeName, type CType } from "../../expr/types.js";
 import type { Process } from "../../inferior/process.js";
@@ -210,12 +211,24 @@ export class Inspector {
   }
 
   /** Names for completion: variables in scope, or members after `.`/`->` (from the checked type; nothing is read). */
+  /** Whether a completion is a C keyword (the others are names: variables, members, registers). */
+  isKeyword(name: string): boolean {
+    return KEYWORDS.has(name);
+  }
+
+  /**
+   * Completions of the text before the cursor: after `.` or `->` (spaces allowed around them) the
+   * members of the operand before it — the last operand, so `a.x + b.` completes b's members —
+   * else the variables in scope, `$` registers and C keywords starting with the word typed.
+   */
   completions(text: string, frameIndex: number): string[] {
-    const m = /(.*?)(\.|->)([A-Za-z_0-9]*)$/.exec(text);
+    const m = /^(.*?)\s*(\.|->)\s*([A-Za-z_0-9]*)$/.exec(text);
     const frame = this.dbg.frame(frameIndex);
     if (m) {
+      const operand = trailingOperand(m[1]!);
+      if (operand === "") return [];
       try {
-        const { expr } = checkExpression(m[2] === "->" ? `*(${m[1]})` : m[1]!, this.readScope(frame));
+        const { expr } = checkExpression(m[2] === "->" ? `*(${operand})` : operand, this.readScope(frame));
         const t = unqual(expr.type);
         if (t.kind === "struct" || t.kind === "union") return memberNames(t).filter((n) => n.startsWith(m[3]!));
       } catch (e) {
@@ -226,8 +239,11 @@ export class Inspector {
     }
     const prefix = /[A-Za-z_$][A-Za-z_0-9]*$/.exec(text)?.[0] ?? "";
     const names = [...this.scopedVariables(frame).map((v) => v.name), ...GPR_NAMES.map((r) => `$${r}`)];
-    return [...new Set(names)].filter((n) => n.startsWith(prefix)).sort();
+    const found = [...new Set(names)].filter((n) => n.startsWith(prefix)).sort();
+    // Keywords after the names: a variable is what one most often means.
+    return prefix === "" ? found : [...found, ...[...KEYWORDS].filter((k) => k.startsWith(prefix) && !found.includes(k)).sort()];
   }
+
 
   // ---- internals
 
@@ -460,4 +476,48 @@ function byAddress(value: Value): string {
   const type = value.type.name;
   if (value.location.kind !== "memory" || !type || /[[(]/.test(type)) return "";
   return `*(${type} *)0x${value.location.address.toString(16)}`;
+}
+
+/**
+ * The postfix expression at the end of `text` (`b`, `p->q[i + 1]`, `(x)`): what a `.` typed after
+ * it applies to. Empty when the text ends with no operand.
+ */
+function trailingOperand(text: string): string {
+  let i = text.length;
+  const skipSpace = () => {
+    while (i > 0 && /\s/.test(text[i - 1]!)) i--;
+  };
+  const closer: Record<string, string> = { ")": "(", "]": "[" };
+  for (;;) {
+    skipSpace();
+    const c = text[i - 1];
+    if (c === ")" || c === "]") {
+      let depth = 0;
+      let j = i - 1;
+      for (; j >= 0; j--) {
+        if (text[j] === c) depth++;
+        else if (text[j] === closer[c]) depth--;
+        if (depth === 0) break;
+      }
+      if (j < 0) return "";
+      i = j;
+      if (c === ")") {
+        // A call's function name or a cast's parenthesis: a group ends the operand unless a name precedes it.
+        const before = /[A-Za-z_0-9]+\s*$/.exec(text.slice(0, i));
+        if (before) i -= before[0].length;
+        break;
+      }
+      continue; // a subscript: the operand it applies to comes before it
+    }
+    const word = /[A-Za-z_$][A-Za-z_0-9]*$/.exec(text.slice(0, i));
+    if (!word) break;
+    i -= word[0].length;
+    skipSpace();
+    if (text.endsWith(".", i) || text.endsWith("->", i)) {
+      i -= text.endsWith("->", i) ? 2 : 1;
+      continue;
+    }
+    break;
+  }
+  return text.slice(i).trim();
 }
