@@ -369,7 +369,7 @@ export class JitdbgSession extends LoggingDebugSession {
       for (const f of frames.slice(start, end)) {
         const id = this.nextFrameId++;
         this.frameIds.set(id, { thread: args.threadId, index: f.index });
-        const name = f.functionName ?? `0x${f.pc.toString(16)}`;
+        const name = frameName(f.functionName ?? `0x${f.pc.toString(16)}`, f, args.format, () => dbg.inspector.frameArguments(f.index, { hex: args.format?.hex }));
         const sf: DebugProtocol.StackFrame = new StackFrame(id, f.unwoundBy === "inline" ? `${name} [inlined]` : name, f.source ? new Source(basename(f.source.file), f.source.file) : undefined, f.source?.line ?? 0, f.source?.column || 1);
         sf.instructionPointerReference = hex(f.pc);
         if (f.image) sf.moduleId = f.image.path;
@@ -772,4 +772,30 @@ function parseSignalList(text: string): number[] {
       if (n === undefined || n < 1 || n > 64) throw badArgument(`setExceptionBreakpoints: "${w}" in the signals condition is not a signal; write names like SIGUSR1 or numbers 1-64`);
       return n;
     });
+}
+
+/**
+ * A frame's name with what StackFrameFormat asks for (Visual Studio's call-stack options): the
+ * parameters (their types, names and values, names and values when none is chosen), the line, the module.
+ */
+function frameName(
+  fn: string,
+  f: { source?: { line: number }; image?: { path: string } },
+  format: DebugProtocol.StackFrameFormat | undefined,
+  args: () => { name: string; value: string; type?: string }[],
+): string {
+  if (!format) return fn;
+  let out = fn;
+  const all = format.includeAll === true;
+  if (format.parameters || all) {
+    const chosen = format.parameterTypes !== undefined || format.parameterNames !== undefined || format.parameterValues !== undefined;
+    const types = all || format.parameterTypes === true;
+    const names = all || (chosen ? format.parameterNames === true : true);
+    const values = all || (chosen ? format.parameterValues === true : true);
+    const shown = args().map((a) => [types ? a.type : undefined, names ? a.name : undefined, values ? (names ? `= ${a.value}` : a.value) : undefined].filter((x) => x).join(" "));
+    out += `(${shown.join(", ")})`;
+  }
+  if ((format.line || all) && f.source) out += ` Line ${f.source.line}`;
+  if ((format.module || all) && f.image) out += ` [${basename(f.image.path)}]`;
+  return out;
 }

@@ -64,6 +64,20 @@ describe("more DAP requests", () => {
     }
   });
 
+  it("stackTrace's format shows parameters (types, names, values), the line and the module as asked", async () => {
+    dc = await startClient();
+    const c = dc;
+    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: lineOf("TWICE") }] }));
+    const name = async (format: DebugProtocol.StackFrameFormat) => (await c.stackTraceRequest({ threadId: MAIN_THREAD, levels: 1, format })).body.stackFrames[0]!.name;
+    const module = exe.split("/").pop();
+    expect(await name({ parameters: true })).toBe("twice(x = 3)");
+    expect(await name({ parameters: true, parameterTypes: true, parameterValues: true })).toBe("twice(int 3)");
+    expect(await name({ parameters: true, parameterNames: true })).toBe("twice(x)");
+    expect(await name({ parameters: true, parameterValues: true, parameterNames: true, hex: true, line: true, module: true })).toBe(`twice(x = 0x3) Line ${lineOf("TWICE")} [${module}]`);
+    expect(await name({ includeAll: true })).toBe(`twice(int x = 3) Line ${lineOf("TWICE")} [${module}]`);
+    expect(await name({})).toBe("twice");
+  });
+
   it("a step-in target from another stop is refused with why", async () => {
     dc = await startClient();
     const c = dc;

@@ -211,6 +211,11 @@ export class Inspector {
   }
 
   /** Names for completion: variables in scope, or members after `.`/`->` (from the checked type; nothing is read). */
+  /** A frame's parameters as views (a stack trace that shows them, DAP StackFrameFormat). */
+  frameArguments(frameIndex: number, format: FormatOptions = {}): VariableView[] {
+    return this.scopeVariables(frameIndex, "arguments", format);
+  }
+
   /** Whether a completion is a C keyword (the others are names: variables, members, registers). */
   isKeyword(name: string): boolean {
     return KEYWORDS.has(name);
