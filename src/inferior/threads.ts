@@ -24,7 +24,15 @@ export interface IoWait {
   /** What it waits for, for thread lists and deadlock reports ("read of pipe fd 3"). */
   what: string;
   /**
-   * Tries the syscall again: undefined while it still cannot finish; `done` with its result (and
+   * Whether the syscall could finish now. When it can, the thread is woken to run it again —
+   * as Linux's wait loop does once the thread is scheduled, so what it reads is what is there
+   * when it runs (a writer that goes on writing meanwhile adds to it). Absent, or for the thread
+   * in the CPU (whose rip cannot move from a syscall), `retry` finishes it in place instead.
+   * May tidy up first (ppoll's mask goes back, since the call sets it again).
+   */
+  again?: () => boolean;
+  /**
+   * Finishes the syscall in place: undefined while it still cannot finish; `done` with its result (and
    * what to do once the thread is woken, such as SIGPIPE); `still` when part of it happened (a
    * write that moved some bytes) and the rest waits — a new wait, so a snapshot keeps the old one.
    */
@@ -95,7 +103,7 @@ export interface ThreadsSnapshot {
   readonly nextTid: number;
   readonly current: number;
   readonly waiting: readonly number[];
-  readonly state: ReadonlyMap<number, { clearChildTid: bigint; sigmask: bigint; comm: Uint8Array; blocked: Blocked | undefined; resumeResult: bigint | undefined; exited: boolean; quantumLeft: number }>;
+  readonly state: ReadonlyMap<number, { clearChildTid: bigint; sigmask: bigint; comm: Uint8Array; blocked: Blocked | undefined; resumeResult: bigint | undefined; exited: boolean; quantumLeft: number; rip: bigint | undefined }>;
 }
 
 /** Every thread of the process, in creation order, and which one is in the CPU. */
@@ -187,7 +195,11 @@ export class ThreadTable {
 
   snapshot(): ThreadsSnapshot {
     const state = new Map<number, ThreadsSnapshot["state"] extends ReadonlyMap<number, infer V> ? V : never>();
-    for (const t of this.all) state.set(t.tid, { clearChildTid: t.clearChildTid, sigmask: t.sigmask, comm: t.comm.slice(), blocked: t.blocked, resumeResult: t.resumeResult, exited: t.exited, quantumLeft: t.quantumLeft });
+    // A saved context's rip too: an io wait's wake moves it back onto the syscall (IoWait.again).
+    for (const t of this.all) {
+      const rip = t !== this.current && !t.exited ? t.context?.reg("rip") : undefined;
+      state.set(t.tid, { clearChildTid: t.clearChildTid, sigmask: t.sigmask, comm: t.comm.slice(), blocked: t.blocked, resumeResult: t.resumeResult, exited: t.exited, quantumLeft: t.quantumLeft, rip });
+    }
     return { tids: this.all.map((t) => t.tid), nextTid: this.nextTid, current: this.current.tid, waiting: this.waitQueue.map((t) => t.tid), state };
   }
 
@@ -202,6 +214,7 @@ export class ThreadTable {
     for (const t of this.all) {
       const st = s.state.get(t.tid)!;
       Object.assign(t, { clearChildTid: st.clearChildTid, sigmask: st.sigmask, comm: st.comm.slice(), blocked: st.blocked, resumeResult: st.resumeResult, exited: st.exited, quantumLeft: st.quantumLeft });
+      if (st.rip !== undefined && t.tid !== s.current && t.context) t.context.setReg("rip", st.rip);
     }
     for (const tid of s.waiting) this.waitQueue.push(this.all.find((t) => t.tid === tid)!);
     this.current = this.all.find((t) => t.tid === s.current)!;

@@ -20,6 +20,8 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 const O_DIRECT = 0o40000;
 const EFD_SEMAPHORE = 1;
+/** The syscall instruction's length: a thread woken to run its call again resumes this far back. */
+const SYSCALL_LENGTH = 2n;
 
 export type PipeEnd = Extract<OpenFile, { kind: "pipe" }>;
 export type EventFd = Extract<OpenFile, { kind: "eventfd" }>;
@@ -43,6 +45,14 @@ export function ioChanged(k: Kernel): void {
     for (const t of [...k.threads.blockedThreads()]) {
       const b = t.blocked;
       if (b?.wait.kind !== "io") continue;
+      if (b.wait.again && t !== k.thread && t.context) {
+        if (!b.wait.again()) continue;
+        // Woken onto its syscall instruction with the syscall's number in rax: it runs the call again.
+        t.context.setReg("rip", t.context.reg("rip") - SYSCALL_LENGTH);
+        k.threads.wake(t, BigInt(b.nr));
+        moved = true;
+        continue;
+      }
       const r = b.wait.retry();
       if (!r) continue;
       moved = true;
@@ -93,17 +103,22 @@ function scatter(k: Kernel, bufs: readonly UserBuffer[], data: Uint8Array): bool
 }
 
 /**
- * Runs `now` (the transfer: its result, or undefined while it cannot happen); when it cannot,
- * EAGAIN under O_NONBLOCK, else a wait that runs it again whenever the descriptors change.
+ * Runs `now` (the transfer: its result, or undefined while it cannot happen; `ready` says whether
+ * it can); when it cannot, EAGAIN under O_NONBLOCK, else a wait that each change of the
+ * descriptors asks again.
  */
-function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, now: () => bigint | undefined): bigint {
+function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, ready: () => boolean, now: () => bigint | undefined): bigint {
   const r = now();
   if (r !== undefined) {
     if (r > 0n) ioChanged(k);
     return r;
   }
   if (nonblock) return E.fail(E.EAGAIN);
-  return blockOnIo(k, { kind: "io", what, retry: () => { const n = now(); return n === undefined ? undefined : { done: n }; } }, nr);
+  const retry = () => {
+    const n = now();
+    return n === undefined ? undefined : { done: n };
+  };
+  return blockOnIo(k, { kind: "io", what, again: ready, retry }, nr);
 }
 
 /** read/readv of a pipe's read end or an eventfd. `nr` is the syscall, for a restart after a signal. */
@@ -121,7 +136,7 @@ export function readStream(k: Kernel, fd: number, f: PipeEnd | EventFd, bufs: re
     scatter(k, bufs, data);
     return BigInt(data.length);
   };
-  return transfer(k, f.nonblock, `read of pipe fd ${fd}`, nr, now);
+  return transfer(k, f.nonblock, `read of pipe fd ${fd}`, nr, () => !pipe.empty || !writersOpen(k, pipe), now);
 }
 
 /** write/writev to a pipe's write end or an eventfd, of `data` (already read from the program's memory). */
@@ -142,9 +157,11 @@ export function writeStream(k: Kernel, fd: number, f: PipeEnd | EventFd, data: U
   }
   const t = k.thread;
   // Linux's pipe_write loop once it has to wait: no merging any more, a page per free slot.
+  // Nothing written yet, it can run again from the start once a slot is free (or the readers are gone).
   const waitFrom = (from: number): IoWait => ({
     kind: "io",
     what: `write to pipe fd ${fd}`,
+    again: from === 0 ? () => !pipe.full || !readersOpen(k, pipe) : undefined,
     retry: () => {
       if (!readersOpen(k, pipe)) return { done: from > 0 ? BigInt(from) : E.fail(E.EPIPE), then: () => sigpipe(k, t) };
       const n = pipe.fill(data, from);
@@ -172,7 +189,7 @@ function readEventFd(k: Kernel, fd: number, f: EventFd, bufs: readonly UserBuffe
     scatter(k, bufs, b);
     return 8n;
   };
-  return transfer(k, f.nonblock, `read of eventfd fd ${fd}`, nr, now);
+  return transfer(k, f.nonblock, `read of eventfd fd ${fd}`, nr, () => c.value > 0n, now);
 }
 
 function writeEventFd(k: Kernel, fd: number, f: EventFd, data: Uint8Array, nr: number): bigint {
@@ -186,7 +203,7 @@ function writeEventFd(k: Kernel, fd: number, f: EventFd, data: Uint8Array, nr: n
     c.generation++;
     return 8n;
   };
-  return transfer(k, f.nonblock, `write to eventfd fd ${fd}`, nr, now);
+  return transfer(k, f.nonblock, `write to eventfd fd ${fd}`, nr, () => EVENTFD_MAX - c.value >= v, now);
 }
 
 /** pipe2: two descriptors, read end first, written to fds[2]. */

@@ -10,7 +10,7 @@
  * as sigsuspend does.
  */
 import { CLOCK_MONOTONIC, type TimedWait } from "../clock.js";
-import { EpollSet } from "../epoll.js";
+import { EpollSet, type EpollItem } from "../epoll.js";
 import * as E from "../errno.js";
 import { MAX_FDS, type OpenFile } from "../files.js";
 import type { Kernel } from "../kernel.js";
@@ -100,6 +100,8 @@ function swapMask(k: Kernel, maskAt: bigint, setSize: bigint): MaskSwap | bigint
 interface ReadyWait {
   what: string;
   nr: number;
+  /** Whether something is ready (nothing written, nothing changed). */
+  ready: () => boolean;
   /** The result when something is ready (results written to the program), else undefined. */
   check: () => bigint | undefined;
   /** Nothing became ready in time: write the empty results. */
@@ -121,6 +123,12 @@ function waitReady(k: Kernel, w: ReadyWait): bigint {
   const wait: IoWait = {
     kind: "io",
     what: w.what,
+    // Woken to call again: the call swaps the mask in again and computes what is ready then.
+    again: () => {
+      if (!w.ready()) return false;
+      w.mask.restore();
+      return true;
+    },
     retry: () => {
       const r = w.check();
       if (r === undefined) return undefined;
@@ -169,21 +177,24 @@ function poll(k: Kernel, nr: number, fdsAt: bigint, nfds: bigint, ns: bigint | u
     if (timeoutAt !== undefined && time) writeTimespec(k, timeoutAt, left(k, time));
     return n === 0 || k.writeUser(fdsAt, raw);
   };
+  const revents = (): number[] =>
+    entries.map((e) => {
+      if (e.fd < 0) return 0;
+      const f = k.fds.get(e.fd);
+      return f ? pollMask(k, f) & (e.events | POLLERR | POLLHUP) : POLLNVAL;
+    });
   return waitReady(k, {
     what: `poll of ${entries.map((e) => e.fd).join(", ") || "nothing"}`,
     nr,
     time,
     mask,
     interrupt: "eintr-if-handled",
+    ready: () => revents().some((r) => r !== 0),
     check: () => {
-      const revents = entries.map((e) => {
-        if (e.fd < 0) return 0;
-        const f = k.fds.get(e.fd);
-        return f ? pollMask(k, f) & (e.events | POLLERR | POLLHUP) : POLLNVAL;
-      });
-      const count = revents.filter((r) => r !== 0).length;
+      const now = revents();
+      const count = now.filter((r) => r !== 0).length;
       if (count === 0) return undefined;
-      return writeBack(revents) ? BigInt(count) : E.fail(E.EFAULT);
+      return writeBack(now) ? BigInt(count) : E.fail(E.EFAULT);
     },
     timedOut: () => void writeBack(entries.map(() => 0)),
   });
@@ -246,25 +257,31 @@ function select(k: Kernel, nr: number, nfdsArg: number, sets: readonly bigint[],
   };
   const empty = () => wanted.map(() => new Uint8Array(bytes));
   const SETS = [POLLIN_SET, POLLOUT_SET, POLLEX_SET];
+  /** The three result sets now, and how many bits they have. */
+  const scan = (): { result: Uint8Array[]; count: number } => {
+    const result = empty();
+    let count = 0;
+    for (const fd of fds) {
+      const f = k.fds.get(fd);
+      const m = f ? pollMask(k, f) : POLLNVAL;
+      SETS.forEach((set, i) => {
+        if (has(wanted[i], fd) && m & set) {
+          result[i]![fd >> 3]! |= 1 << (fd & 7);
+          count++;
+        }
+      });
+    }
+    return { result, count };
+  };
   return waitReady(k, {
     what: `select of ${fds.join(", ") || "nothing"}`,
     nr,
     time,
     mask,
     interrupt: "eintr-if-handled",
+    ready: () => scan().count > 0,
     check: () => {
-      const result = empty();
-      let count = 0;
-      for (const fd of fds) {
-        const f = k.fds.get(fd);
-        const m = f ? pollMask(k, f) : POLLNVAL;
-        SETS.forEach((set, i) => {
-          if (has(wanted[i], fd) && m & set) {
-            result[i]![fd >> 3]! |= 1 << (fd & 7);
-            count++;
-          }
-        });
-      }
+      const { result, count } = scan();
       if (count === 0) return undefined;
       return writeBack(result) ? BigInt(count) : E.fail(E.EFAULT);
     },
@@ -362,12 +379,19 @@ function epollWait(k: Kernel, nr: number, epfd: number, eventsAt: bigint, maxeve
     mask.restore();
     return ep;
   }
+  /** The events `it` would report now (0: none; nothing changes). */
+  const reportable = (it: EpollItem): number => {
+    if (it.disarmed || !k.fds.someOpen((f) => f === it.file)) return 0;
+    const m = pollMask(k, it.file) & (it.events | POLLERR | POLLHUP);
+    return m !== 0 && it.events & EPOLLET && it.reported === edgeKey(it.file, m) ? 0 : m;
+  };
   return waitReady(k, {
     what: `epoll_wait on fd ${epfd}`,
     nr,
     time: timed(k, ns),
     mask,
     interrupt: "eintr",
+    ready: () => [...ep.items.values()].some((it) => reportable(it) !== 0),
     check: () => {
       const out: { events: number; data: bigint }[] = [];
       for (const it of [...ep.items.values()]) {
@@ -376,14 +400,9 @@ function epollWait(k: Kernel, nr: number, epfd: number, eventsAt: bigint, maxeve
           ep.items.delete(it.fd); // its last descriptor was closed
           continue;
         }
-        if (it.disarmed) continue;
-        const m = pollMask(k, it.file) & (it.events | POLLERR | POLLHUP);
+        const m = reportable(it);
         if (m === 0) continue;
-        if (it.events & EPOLLET) {
-          const key = edgeKey(it.file, m);
-          if (it.reported === key) continue;
-          it.reported = key;
-        }
+        if (it.events & EPOLLET) it.reported = edgeKey(it.file, m);
         out.push({ events: m, data: it.data });
         if (it.events & EPOLLONESHOT) it.disarmed = true;
         else if (!(it.events & EPOLLET)) {
