@@ -260,6 +260,49 @@ export class AddressSpace {
     return this.brkEnd;
   }
 
+  /**
+   * fork(2): the same regions in `into` (an empty space over another CPU), each with its
+   * protection and bytes, and the same break. A copy, not copy-on-write: Unicorn cannot share
+   * pages between engines copy-on-write; all-zero chunks are not written (the new pages are zero).
+   */
+  copyInto(into: AddressSpace): void {
+    const CHUNK = 0x10_0000n;
+    for (const r of this.regions) {
+      into.cpu.map(r.start, r.end - r.start, r.prot);
+      into.insert({ ...r });
+      for (let at = r.start; at < r.end; at += CHUNK) {
+        const n = r.end - at < CHUNK ? r.end - at : CHUNK;
+        const bytes = this.cpu.read(at, Number(n));
+        if (!allZero(bytes)) into.cpu.write(at, bytes);
+      }
+    }
+    into.brkStart = this.brkStart;
+    into.brkEnd = this.brkEnd;
+    into.changes++;
+  }
+
+  /**
+   * vfork's shared memory, after the fact: the pages of this space's writable regions that differ
+   * from `into`'s are copied there. The child of a vfork runs on a copy while its parent waits;
+   * when it executes a program or ends, what it wrote (posix_spawn's error code, say) reaches the parent.
+   */
+  copyChangesInto(into: AddressSpace): void {
+    const CHUNK = 0x10000n;
+    for (const r of this.regions) {
+      if (!(r.prot & PROT_WRITE) || !into.isMapped(r.start, r.end - r.start)) continue;
+      for (let at = r.start; at < r.end; at += CHUNK) {
+        const n = Number(r.end - at < CHUNK ? r.end - at : CHUNK);
+        const mine = Buffer.from(this.cpu.read(at, n).buffer);
+        const theirs = Buffer.from(into.cpu.read(at, n).buffer);
+        if (mine.equals(theirs)) continue;
+        for (let off = 0; off < n; off += Number(PAGE)) {
+          const page = mine.subarray(off, off + Number(PAGE));
+          if (!page.equals(theirs.subarray(off, off + Number(PAGE)))) into.cpu.write(at + BigInt(off), page);
+        }
+      }
+    }
+  }
+
   /** Tells `watcher` before any mapped pages are unmapped; returns its removal. */
   watchUnmaps(watcher: UnmapWatcher): () => void {
     this.unmapWatchers.add(watcher);
@@ -363,4 +406,11 @@ function subtractRanges(regions: readonly Region[], holes: readonly Region[]): R
     out.push(...parts);
   }
   return out;
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+  for (let i = words.length << 2; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

@@ -88,6 +88,17 @@ export class FileView {
     }
   }
 
+  /**
+   * The same view with a working directory of its own (fork), or for another program (execve:
+   * `exePath`, with its directory and its loader's paths added to what this view allows).
+   */
+  derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[] } = {}): FileView {
+    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot }, this.cwd, exePath);
+    v.hostRoots.unshift(...this.hostRoots);
+    v.sysRoots.unshift(...this.sysRoots);
+    return v;
+  }
+
   /** Everything the inferior may read: host paths, then guest paths inside the sysroot. */
   get allowedRoots(): readonly string[] {
     return [...this.hostRoots, ...this.sysRoots.map((r) => `${this.sysroot}${r === "/" ? "" : r}`)];
@@ -293,6 +304,34 @@ export class FdTable {
   private readonly held = new Set<FdSnapshot>();
   /** Descriptors with FD_CLOEXEC (a flag of the descriptor, not of the open file). */
   private cloexec = new Set<number>();
+  /**
+   * The tables sharing open files with this one (a forked process's and its parent's): a pipe end
+   * is open while any of them holds it, and a host file is closed once none does.
+   */
+  private group = new Set<FdTable>([this]);
+
+  /** fork(2): a table with the same descriptors, referring to the same open files (offsets shared), in this one's group. */
+  fork(): FdTable {
+    const t = new FdTable();
+    t.files.clear();
+    for (const [fd, f] of this.files) t.files.set(fd, f);
+    t.cloexec = new Set(this.cloexec);
+    t.group = this.group;
+    this.group.add(t);
+    return t;
+  }
+
+  /** execve(2): the descriptors with FD_CLOEXEC are closed. */
+  closeOnExec(): void {
+    for (const fd of [...this.cloexec]) this.close(fd);
+  }
+
+  /** A process's end: every descriptor closed, the table out of its group. */
+  closeEverything(): void {
+    for (const fd of [...this.files.keys()]) this.close(fd);
+    this.group.delete(this);
+    this.group = new Set([this]);
+  }
 
   get(fd: number): OpenFile | undefined {
     return this.files.get(fd);
@@ -300,7 +339,7 @@ export class FdTable {
 
   /** Whether some descriptor refers to an open file `test` accepts (a pipe's readers or writers). */
   someOpen(test: (f: OpenFile) => boolean): boolean {
-    for (const f of this.files.values()) if (test(f)) return true;
+    for (const t of this.group) for (const f of t.files.values()) if (test(f)) return true;
     return false;
   }
 
@@ -409,8 +448,10 @@ export class FdTable {
   /** Closes a host file's descriptor once no fd and no live snapshot refers to it. */
   private closeIfUnused(f: OpenFile): void {
     if (f.kind !== "host") return;
-    if ([...this.files.values()].includes(f)) return;
-    for (const s of this.held) if ([...s.entries.values()].includes(f)) return;
+    for (const t of this.group) {
+      if ([...t.files.values()].includes(f)) return;
+      for (const s of t.held) if ([...s.entries.values()].includes(f)) return;
+    }
     if (f.hostFd < 0) return;
     closeSync(f.hostFd);
     f.hostFd = -1;

@@ -41,11 +41,54 @@ export interface OutputHold {
 
 export interface KernelOptions {
   pid: number;
+  /** The clock, when the process shares its family's (a forked or executed child); default a new one. */
+  clock?: EmulatedClock;
+  /** The first thread's name (a forked child keeps its parent thread's); default the executable's base name. */
+  comm?: Uint8Array;
   reproducible: boolean;
   /** Called once per distinct problem (an unsupported syscall, say). */
   onWarning: (message: string) => void;
   /** Told when a thread starts (clone) or exits. */
   onThread?: (event: ThreadEvent) => void;
+}
+
+/** A fork, clone without CLONE_THREAD or vfork, as syscalls/processes.ts reads it. */
+export interface ForkRequest {
+  flags: bigint;
+  /** The child's stack pointer (0: the parent's). */
+  stack: bigint;
+  parentTid: bigint;
+  childTid: bigint;
+  tls: bigint;
+}
+
+/** A child's end as wait4/waitid report it. */
+export interface ChildExit {
+  pid: number;
+  /** The wait status: exit code << 8, or the signal number. */
+  status: number;
+  /** siginfo's si_code (CLD_EXITED, CLD_KILLED) and si_status (the code, or the signal). */
+  code: number;
+  value: number;
+}
+
+/**
+ * What the syscalls of processes need from the process family above the kernel (family.ts,
+ * process.ts): creating a child, replacing the image, and the children's ends.
+ */
+export interface ProcessHost {
+  readonly ppid: number;
+  /** The process group (and session): the family's first process. */
+  readonly pgid: number;
+  /** Creates the child; its pid, or a negative errno. */
+  fork(req: ForkRequest): bigint;
+  /** Replaces the process's image (the run ends after the syscall); a negative errno when it cannot. */
+  exec(path: string, argv: string[], envp: string[]): bigint;
+  /**
+   * A child `select` accepts that has ended, taken out of the family unless `keep` (WNOWAIT);
+   * "none" when no child matches at all (ECHILD), undefined while the matching ones still run.
+   */
+  waitChild(select: (pid: number) => boolean, keep: boolean): ChildExit | "none" | undefined;
 }
 
 export interface ThreadEvent {
@@ -63,7 +106,9 @@ export class Kernel {
   readonly sigactions = new Map<number, Uint8Array>();
   /** The threads; the main thread's tid is the pid and its name the program's (see comm). */
   readonly threads: ThreadTable;
-  readonly clock = new EmulatedClock();
+  readonly clock: EmulatedClock;
+  /** The process family's side (fork, exec, wait); undefined for a lone process (rtdyld, tests). */
+  host: ProcessHost | undefined;
   /** Pending signals, alternate stacks, timers. */
   readonly signals: Signals = new Signals(this);
   /** Register changes a syscall asked for, made after it returns (a hook must not move rip). */
@@ -86,8 +131,10 @@ export class Kernel {
     readonly options: KernelOptions,
   ) {
     // Linux names the first thread after the last component of the path it was executed by.
+    this.clock = options.clock ?? new EmulatedClock();
     const comm = new Uint8Array(COMM_SIZE);
-    comm.set(Buffer.from(basename(files.exePath)).subarray(0, COMM_SIZE - 1));
+    if (options.comm) comm.set(options.comm.subarray(0, COMM_SIZE));
+    else comm.set(Buffer.from(basename(files.exePath)).subarray(0, COMM_SIZE - 1));
     this.threads = new ThreadTable(options.pid, comm);
   }
 

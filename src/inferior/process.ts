@@ -3,11 +3,12 @@
  * and the syscall layer. run() executes until the process exits, is killed by a signal, or the
  * caller's limit or stop request ends the slice.
  */
-import { readFileSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isHostError, JitdbgError } from "../errors.js";
 import type { Cpu, HookHandle, MemAccess, StopCause } from "../emu/cpu.js";
 import { createUnicornCpu } from "../emu/unicorn.js";
+import { X86_REG, type RegName } from "../emu/registers.js";
 import { PT_TLS } from "../elf/constants.js";
 import { DEFAULT_DEBUG_DIRECTORIES } from "../elf/debug-file.js";
 import { dynamicInfo } from "../elf/dynamic.js";
@@ -17,18 +18,23 @@ import { AddressSpace } from "./address-space.js";
 import { FdTable, FileView } from "./files.js";
 import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
 import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
-import { Kernel, type ProcessIO, type ThreadEvent } from "./kernel.js";
+import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type ThreadEvent } from "./kernel.js";
+import type { EmulatedClock } from "./clock.js";
+import * as E from "./errno.js";
+import { exitStatus, Family, Member } from "./family.js";
 import type { LinkMapEntry } from "./link-map.js";
 import { loadExecutable, PIE_BASE, type LoadedImage } from "./loader.js";
 import { Rendezvous } from "./rendezvous.js";
 import { discoverTlsLayout, readTls, type LinkMapTlsLayout, type TlsInfo } from "./tls.js";
 import { Rng } from "./random.js";
 import { SignalDelivery, type SignalEvent, type SignalPolicy } from "./signal-delivery.js";
-import { SIGSEGV, signalName } from "./signals.js";
+import { parseSigaction, SIG_IGN, SIGKILL, SIGSEGV, SI_USER, signalName } from "./signals.js";
 import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
+import { CLONE_VFORK, CLONE_VM } from "./syscalls/processes.js";
+import { block, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_SETTLS } from "./syscalls/threads.js";
 import { Scheduler, type SchedulerOptions } from "./scheduler.js";
 import type { Thread } from "./threads.js";
 
@@ -92,6 +98,31 @@ export type StopReason =
   /** A run locked to one thread (RunLimits.lockThread) found it waiting. */
   | { kind: "blocked"; tid: number; description: string };
 
+/** What a child process takes from its parent (fork) or from the image it replaces (execve). */
+interface Inherit {
+  family: Family;
+  pid: number;
+  fds: FdTable;
+  clock: EmulatedClock;
+  io: ProcessIO;
+  comm?: Uint8Array;
+  sigmask: bigint;
+  sigactions: ReadonlyMap<number, Uint8Array>;
+  dumpable: number;
+}
+
+/** How the process starts: a program loaded at its entry, or a copy of a forking parent (registers set by the caller). */
+type Start = { kind: "load"; argv: string[] } | { kind: "fork"; initialStack: InitialStack };
+
+const KILL_NR = 62;
+const CLONE_NR = 56;
+const ENOEXEC = 8;
+const ELOOP = 40;
+/** Interpreters a `#!` script may chain through before execve gives up (Linux's BINPRM_MAX_RECURSION). */
+const MAX_SCRIPT_DEPTH = 4;
+/** Registers a fork does not copy: segment selectors, which the engine sets up itself. */
+const SELECTORS = new Set<RegName>(["cs", "ds", "es", "fs", "gs", "ss"]);
+
 /** The emulated process's pid, which is also its main thread's tid (and DAP thread id). */
 export const PROCESS_ID = 4242;
 
@@ -140,6 +171,11 @@ export class Process {
   private scheduled: Thread | undefined;
   private readonly hooks: HookHandle[] = [];
   private closed = false;
+  /** The processes this one belongs with (its parent, children, their children). */
+  readonly family: Family;
+  /** The process that execve made of this one, once the syscall has returned. */
+  replacement: Process | undefined;
+  private readonly opts: ProcessOptions;
 
   private constructor(
     readonly cpu: Cpu,
@@ -150,10 +186,28 @@ export class Process {
     files: FileView,
     io: ProcessIO,
     opts: ProcessOptions,
-    argv: string[],
+    start: Start,
+    inherit?: Inherit,
   ) {
     const warn = opts.onWarning ?? (() => {});
-    this.kernel = new Kernel(cpu, space, files, new FdTable(), io, { pid: PROCESS_ID, reproducible: !!opts.reproducible, onWarning: warn, onThread: opts.onThread });
+    this.opts = opts;
+    const pid = inherit?.pid ?? PROCESS_ID;
+    this.kernel = new Kernel(cpu, space, files, inherit?.fds ?? new FdTable(), io, {
+      pid,
+      reproducible: !!opts.reproducible,
+      onWarning: warn,
+      onThread: inherit ? undefined : opts.onThread,
+      clock: inherit?.clock,
+      comm: inherit?.comm,
+    });
+    this.family = inherit?.family ?? new Family(pid);
+    if (!inherit) this.family.add(new Member(pid, 1, this, false));
+    else {
+      for (const [sig, act] of inherit.sigactions) this.kernel.sigactions.set(sig, act.slice());
+      this.kernel.thread.sigmask = inherit.sigmask;
+      this.kernel.dumpable = inherit.dumpable;
+    }
+    this.kernel.host = this.host();
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
     this.signals = new SignalDelivery(cpu, this.kernel, (pc) => this.describe(pc));
     this.scheduler = new Scheduler(cpu, this.kernel.threads, this.kernel.clock, new Rng(this.chaosSeed ?? 0n), this.kernel.signals, opts.scheduler);
@@ -164,17 +218,19 @@ export class Process {
       initial.push(new Image({ kind: "interpreter", path: ii.path, hostPath: interpreter.hostPath, bias: ii.bias, file: ii.file, debugDirectories: this.debugDirectories }));
     }
     this.images = new ImageList(initial);
-    if (opts.onLibrary) this.libraryListeners.add(opts.onLibrary);
+    if (opts.onLibrary && !inherit) this.libraryListeners.add(opts.onLibrary);
     if (interpreter) this.cpuidFix = fixCpuidFeatures(cpu, interpreter.image);
-    enableOsFxsr(cpu, space);
-    space.initBrk(image.end);
-    this.initialStack = buildInitialStack(space, image, { argv, envp: opts.env ?? [], execfn: files.exePath, interpBase: interpreter?.image.start });
-    cpu.setReg("rsp", this.initialStack.rsp);
-    cpu.setReg("rip", interpreter ? interpreter.image.entry : image.entry);
-    cpu.setReg("rdx", 0n); // the kernel passes no rtld_fini; the loader passes its own to _start
+    if (start.kind === "load") {
+      enableOsFxsr(cpu, space);
+      space.initBrk(image.end);
+      this.initialStack = buildInitialStack(space, image, { argv: start.argv, envp: opts.env ?? [], execfn: files.exePath, interpBase: interpreter?.image.start });
+      cpu.setReg("rsp", this.initialStack.rsp);
+      cpu.setReg("rip", interpreter ? interpreter.image.entry : image.entry);
+      cpu.setReg("rdx", 0n); // the kernel passes no rtld_fini; the loader passes its own to _start
+    } else this.initialStack = start.initialStack;
     this.hooks.push(cpu.hookSyscall(() => this.onSyscall()));
     this.hooks.push(cpu.hookInterrupt((n) => this.onInterrupt(n)));
-    if (interpreter) {
+    if (interpreter && !inherit) {
       const slot = dynamicInfo(image.file).debugSlot;
       this.rendezvous = new Rendezvous({
         cpu,
@@ -264,6 +320,11 @@ export class Process {
    * dynamically linked one at its dynamic loader's entry (the loader maps the libraries itself).
    */
   static launch(path: string, opts: ProcessOptions = {}): Process {
+    return Process.load(path, opts);
+  }
+
+  /** launch(), or execve's new image of a process: `inherit` from the image it replaces, whose file view it extends. */
+  private static load(path: string, opts: ProcessOptions, inherit?: Inherit & { view: FileView }): Process {
     const full = resolve(path);
     let bytes: Uint8Array;
     try {
@@ -281,18 +342,19 @@ export class Process {
     try {
       const space = new AddressSpace(cpu, rng, !reproducible);
       const image = loadExecutable(space, file, path, { base: opts.base ?? (reproducible ? PIE_BASE : undefined) });
-      const allowed = [...(opts.allowedPaths ?? [dirname(full)])];
+      const allowed = inherit ? [dirname(full)] : [...(opts.allowedPaths ?? [dirname(full)])];
       let interpreter: Interpreter | undefined;
-      let system: string[] = [];
+      // The host's shell and programs, which system(), popen() and posix_spawn run.
+      let system: string[] = ["/bin", "/usr/bin"];
       if (image.interpreter !== undefined) {
         interpreter = loadInterpreter(space, path, image.interpreter, opts.sysroot);
         const paths = loaderSearchPaths(file, full, interpreter, opts.env ?? [], opts.sysroot, opts.onWarning ?? (() => {}));
-        system = paths.system;
+        system.push(...paths.system);
         allowed.push(...paths.origin);
       }
-      const files = new FileView({ allowed, system, sysroot: opts.sysroot }, opts.cwd ?? process.cwd(), full);
+      const files = inherit ? inherit.view.derive(full, { allowed, system }) : new FileView({ allowed, system, sysroot: opts.sysroot }, opts.cwd ?? process.cwd(), full);
       const argv = [opts.argv0 ?? path, ...(opts.args ?? [])];
-      return new Process(cpu, space, image, interpreter, files, makeIO(opts), opts, argv);
+      return new Process(cpu, space, image, interpreter, files, inherit?.io ?? makeIO(opts), opts, { kind: "load", argv }, inherit);
     } catch (e) {
       if (!opts.cpu) cpu.close();
       throw e;
@@ -406,37 +468,55 @@ export class Process {
     if (this.closed) throw new JitdbgError("PROCESS_CLOSED", "the process has been closed");
     const ended = this.endReason();
     if (ended) return ended;
-    this.stopRequested = false;
-    this.pendingInterrupt = undefined;
-    this.kernel.takeReschedule();
     if (!limits.lockThread && this.scheduled) {
       this.scheduler.switchTo(this.scheduled);
       this.scheduled = undefined;
     }
+    if (limits.lockThread) {
+      const r = this.turn(limits, limits.blocks ? limits.blocks : Infinity, false);
+      return typeof r === "string" ? { kind: "stopped" } : r;
+    }
+    // The processes it forked take their turns within this run (family.ts).
+    return this.family.run(this, limits);
+  }
+
+  /**
+   * One process's part of a run: its threads run until the run's end, `blocks` block entries
+   * ("budget"), the family changing ("changed": a process created, executed or ended) or, when
+   * `shared` with other processes, until none of its threads can run ("idle") — when alone, that
+   * is a deadlock, or a jump of the clock to the next deadline.
+   */
+  turn(limits: RunLimits, blocks: number, shared: boolean): StopReason | "budget" | "changed" | "idle" {
+    this.stopRequested = false;
+    this.pendingInterrupt = undefined;
+    this.kernel.takeReschedule();
     const cpu = this.cpu;
     const threads = this.kernel.threads;
     const startBlocks = cpu.blockCount;
-    const left = () => (limits.blocks ? limits.blocks - Number(cpu.blockCount - startBlocks) : Infinity);
+    const generation = this.family.generation;
+    const left = () => blocks - Number(cpu.blockCount - startBlocks);
     let cause: StopCause = { kind: "ok" };
     for (;;) {
+      if (shared && !limits.lockThread && !this.hasWork()) return "idle";
       let t: Thread | undefined = threads.current;
       if (!limits.lockThread) t = this.scheduler.schedule();
-      if (!t) return this.deadlock();
+      if (!t) return shared ? "idle" : this.deadlock();
       const held = this.signals.deliverPending(t, limits.lockThread);
       if (held) return this.signalStop(held);
       if (this.kernel.ended) break;
       if (!t.runnable) return { kind: "blocked", tid: t.tid, description: `thread ${t.tid} is waiting (${this.threads().find((i) => i.tid === t.tid)?.waiting ?? "blocked"})` };
       const budget = left();
-      if (budget <= 0) break;
+      if (budget <= 0) return "budget";
       // Turns matter only while another thread could run; alone, a thread runs the whole budget.
       const turn = threads.live().length > 1 && !limits.lockThread ? Math.max(1, t.quantumLeft) : Infinity;
-      const blocks = Math.min(budget, turn);
+      const n = Math.min(budget, turn);
       const before = cpu.blockCount;
-      cause = cpu.run(this.pc, { until: limits.until, blocks: Number.isFinite(blocks) ? blocks : undefined });
+      cause = cpu.run(this.pc, { until: limits.until, blocks: Number.isFinite(n) ? n : undefined });
       this.scheduler.account(Number(cpu.blockCount - before));
       this.kernel.runDeferred();
       const rescheduled = this.kernel.takeReschedule();
       if (this.kernel.ended) break;
+      if (this.family.generation !== generation) return "changed";
       const interrupt = this.pendingInterrupt;
       this.pendingInterrupt = undefined;
       if (interrupt || (cause.kind !== "ok" && cause.kind !== "budget")) {
@@ -458,6 +538,33 @@ export class Process {
     return this.endReason() ?? { kind: "stopped" };
   }
 
+  /** Whether a thread can run now, or will once the clock's expired deadlines and timers are seen to. */
+  hasWork(): boolean {
+    if (this.kernel.ended) return false;
+    const threads = this.kernel.threads;
+    if (threads.live().some((t) => t.runnable)) return true;
+    const now = this.kernel.clock.now;
+    if (threads.blockedThreads().some((t) => t.blocked?.deadline !== undefined && t.blocked.deadline <= now)) return true;
+    const timer = this.kernel.signals.nextExpiry();
+    return timer !== undefined && timer <= now;
+  }
+
+  /** The earliest deadline of a waiting thread or a timer (on the shared clock), if any. */
+  nextDeadline(): bigint | undefined {
+    const all = this.kernel.threads.blockedThreads().flatMap((t) => (t.blocked?.deadline === undefined ? [] : [t.blocked.deadline]));
+    const timer = this.kernel.signals.nextExpiry();
+    if (timer !== undefined) all.push(timer);
+    return all.length === 0 ? undefined : all.reduce((a, b) => (b < a ? b : a));
+  }
+
+  /** How the process ended, as its parent's wait sees it; undefined while it runs. */
+  ending(): Omit<ChildExit, "pid"> | undefined {
+    const k = this.kernel;
+    if (k.exitStatus !== undefined) return exitStatus({ exitStatus: k.exitStatus });
+    if (k.terminatingSignal !== undefined) return exitStatus({ signal: k.terminatingSignal });
+    return undefined;
+  }
+
   private signalStop(ev: SignalEvent): Extract<StopReason, { kind: "signal" }> {
     const name = signalName(ev.info.signo);
     return { kind: "signal", signal: ev.info.signo, name, pc: ev.pc, address: ev.address, access: ev.access, description: ev.description };
@@ -465,13 +572,18 @@ export class Process {
 
   /** Every thread waits and none can wake: say who waits for what, and where. */
   private deadlock(): StopReason {
+    return { kind: "deadlock", description: this.deadlockReport() };
+  }
+
+  /** The deadlock report: a first line, then each thread, what it waits for and where. */
+  deadlockReport(): string {
     const lines = this.kernel.threads.live().map((t) => {
       const rip = t === this.kernel.thread ? this.cpu.reg("rip") : (t.context?.reg("rip") ?? 0n);
       const w = t.blocked?.wait;
       const what = w?.kind === "futex" ? `waits on futex 0x${w.address.toString(16)}` : w?.kind === "signal" ? "waits for a signal" : "sleeps";
       return `thread ${t.tid}${t.name ? ` (${t.name})` : ""} ${what} at ${this.describe(rip)}`;
     });
-    return { kind: "deadlock", description: `deadlock: every thread waits and none can wake another:\n${lines.join("\n")}` };
+    return `deadlock: every thread waits and none can wake another:\n${lines.join("\n")}`;
   }
 
   /** Runs to the end (exit or fatal signal), with no limit. */
@@ -487,14 +599,23 @@ export class Process {
     }
   }
 
-  close(): void {
+  /**
+   * Frees the engine and closes the process's files; the launched process ends the processes it
+   * forked too. `keepFiles`: its descriptors live on in the image execve made of it.
+   */
+  close(opts: { keepFiles?: boolean } = {}): void {
     if (this.closed) return;
     this.closed = true;
+    const root = this.kernel.pid === this.family.rootPid;
+    if (root) this.family.closeAll(this);
     this.rendezvous?.remove();
     for (const h of this.hooks) h.remove();
     // Not the CPUID hooks: removing them flushes every translation (a gigabyte touched), and
     // closing the engine frees them anyway.
-    this.kernel.fds.closeAll();
+    if (!opts.keepFiles) {
+      if (root) this.kernel.fds.closeAll();
+      else this.kernel.fds.closeEverything();
+    }
     this.cpu.close();
   }
 
@@ -515,8 +636,137 @@ export class Process {
     const c = this.cpu;
     const nr = Number(c.reg("rax"));
     const args = [c.reg("rdi"), c.reg("rsi"), c.reg("rdx"), c.reg("r10"), c.reg("r8"), c.reg("r9")];
-    const result = dispatchSyscall(this.kernel, nr, args);
+    const other = nr === KILL_NR ? this.family.member(Number(BigInt.asIntN(32, args[0]!))) : undefined;
+    const result = other && other.pid !== this.pid ? this.killOther(other, Number(BigInt.asIntN(32, args[1]!))) : dispatchSyscall(this.kernel, nr, args);
     c.setReg("rax", result);
+  }
+
+  get pid(): number {
+    return this.kernel.pid;
+  }
+
+  /** kill(2) of another process of the family: the signal is pending there, delivered when it runs. */
+  private killOther(m: Member, sig: number): bigint {
+    if (sig < 0 || sig > 64) return E.fail(E.EINVAL);
+    if (sig === 0 || !m.running) return 0n;
+    m.process.kernel.signals.send({ signo: sig, code: SI_USER, pid: this.pid });
+    return 0n;
+  }
+
+  /** The family's side of this process's syscalls (fork, execve, wait4). */
+  private host(): ProcessHost {
+    const family = this.family;
+    const pid = (): number => this.kernel.pid;
+    return {
+      get ppid() {
+        return family.member(pid())?.ppid ?? 1;
+      },
+      get pgid() {
+        return family.rootPid;
+      },
+      fork: (req) => this.fork(req),
+      exec: (path, argv, envp) => this.exec(path, argv, envp),
+      waitChild: (select, keep) => family.waitChild(pid(), select, keep),
+    };
+  }
+
+  /**
+   * fork(2) from a syscall: a child process with a copy of this one's memory, the calling
+   * thread's registers (rax 0, after the syscall; the clone's stack and TLS when given), its
+   * descriptors (the same open files), signal actions and mask, working directory and file view.
+   * vfork (CLONE_VFORK) holds the caller until the child executes a program or ends.
+   */
+  private fork(req: ForkRequest): bigint {
+    const k = this.kernel;
+    const vfork = (req.flags & CLONE_VFORK) !== 0n;
+    if ((req.flags & CLONE_VM) !== 0n && !vfork) k.warnOnce("clone-vm", "clone with CLONE_VM but neither CLONE_THREAD nor CLONE_VFORK: the child gets a copy of the memory, not the same memory");
+    const pid = this.family.allocatePid();
+    if (req.flags & CLONE_PARENT_SETTID) k.writeU32(req.parentTid, pid);
+    const made: { member?: Member } = {};
+    // The child is made once the syscall has returned: a second engine must not run (enableOsFxsr)
+    // inside this one's hook, and the registers to copy are then the syscall's return state.
+    k.deferUntilReturn(() => (made.member = this.makeChild(pid, req, vfork)));
+    if (!vfork) return BigInt(pid);
+    const retry = () => (made.member?.released ? { done: BigInt(pid) } : undefined);
+    return block(k, { wait: { kind: "io", what: `its vfork child ${pid}`, retry }, timeoutResult: 0n, nr: CLONE_NR, interrupt: "eintr" });
+  }
+
+  /** fork's second half, after the syscall: the child process, with rax 0 where the parent has the pid. */
+  private makeChild(pid: number, req: ForkRequest, vfork: boolean): Member {
+    const k = this.kernel;
+    const cpu = createUnicornCpu();
+    let child: Process;
+    try {
+      const space = new AddressSpace(cpu, new Rng(k.space.rng.next64()), k.space.randomizeByDefault);
+      enableOsFxsr(cpu, space);
+      k.space.copyInto(space);
+      copyRegisters(this.cpu, cpu);
+      cpu.setReg("rax", 0n);
+      if (req.stack !== 0n) cpu.setReg("rsp", req.stack);
+      if (req.flags & CLONE_SETTLS) cpu.setReg("fs_base", req.tls);
+      const t = k.thread;
+      const opts: ProcessOptions = { ...this.opts, onLibrary: undefined, onThread: undefined };
+      child = new Process(cpu, space, this.image, this.interpreter, k.files.derive(), k.io, opts, { kind: "fork", initialStack: this.initialStack }, {
+        family: this.family,
+        pid,
+        fds: k.fds.fork(),
+        clock: k.clock,
+        io: k.io,
+        comm: t.comm,
+        sigmask: t.sigmask,
+        sigactions: k.sigactions,
+        dumpable: k.dumpable,
+      });
+    } catch (e) {
+      cpu.close();
+      throw e;
+    }
+    if (req.flags & CLONE_CHILD_SETTID) child.kernel.writeU32(req.childTid, pid);
+    if (req.flags & CLONE_CHILD_CLEARTID) child.kernel.thread.clearChildTid = req.childTid;
+    const member = new Member(pid, this.pid, child, vfork, vfork && (req.flags & CLONE_VM) !== 0n);
+    this.family.add(member);
+    return member;
+  }
+
+  /**
+   * execve(2) from a syscall: the program at `path` (an ELF executable, or a `#!` script run by
+   * its interpreter) replaces this process's image once the syscall returns — a new engine and
+   * address space, the same pid, descriptors but those with FD_CLOEXEC, handled signals back to
+   * their defaults. Failures (no such file, not executable, not a program) return their errno.
+   */
+  private exec(path: string, argv: string[], envp: string[]): bigint {
+    const k = this.kernel;
+    if (this.pid === this.family.rootPid) {
+      k.warnOnce("exec-root", `the debugged process called execve(${path}): jitdbg follows the process it launched and cannot replace its program, so execve failed with ENOSYS (its children may execute programs)`);
+      return E.fail(E.ENOSYS);
+    }
+    const target = resolveProgram(k.files, path, argv, 0);
+    if (typeof target === "number") return E.fail(target);
+    const sigactions = new Map<number, Uint8Array>();
+    for (const [sig, act] of k.sigactions) if (parseSigaction(act).handler === SIG_IGN) sigactions.set(sig, act);
+    try {
+      ElfFile.parse(readFileSync(target.host), target.host);
+    } catch (e) {
+      if (!(e instanceof JitdbgError)) throw e;
+      return E.fail(ENOEXEC);
+    }
+    // The new image is loaded once the syscall has returned (its engine runs set-up code, which
+    // must not happen inside this engine's hook). Past this point a failure ends the process, as
+    // Linux's past its point of no return.
+    k.deferUntilReturn(() => {
+      try {
+        const opts = { ...this.opts, args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp, onLibrary: undefined, onThread: undefined };
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, view: k.files });
+      } catch (e) {
+        if (!(e instanceof JitdbgError)) throw e;
+        k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);
+        k.terminate(SIGKILL, `execve of ${target.host} failed: ${e.message}`);
+        return;
+      }
+      k.fds.closeOnExec();
+      this.family.generation++;
+    });
+    return 0n;
   }
 
   private onInterrupt(intno: number): void {
@@ -524,6 +774,48 @@ export class Process {
     this.cpu.stop();
   }
 
+}
+
+/** Every register but the segment selectors, from one engine to another (a fork's child). */
+function copyRegisters(from: Cpu, to: Cpu): void {
+  for (const name of Object.keys(X86_REG) as RegName[]) {
+    if (SELECTORS.has(name)) continue;
+    if (name.startsWith("xmm") || name.startsWith("st")) to.setRegBytes(name, from.regBytes(name));
+    else to.setReg(name, from.reg(name));
+  }
+}
+
+/**
+ * What execve runs for `path`: the host file of an executable ELF file, or for a `#!` script its
+ * interpreter with argv [interpreter, optional argument, script path, argv[1]...] as Linux's
+ * binfmt_script makes it; an errno when there is nothing to run.
+ */
+function resolveProgram(files: FileView, path: string, argv: string[], depth: number): { host: string; argv: string[] } | number {
+  const host = files.resolve(path);
+  if (typeof host === "number") return host;
+  const st = files.statHost(host);
+  if (typeof st === "number") return st;
+  if (!st.isFile() || (st.mode & 0o111) === 0) return E.EACCES;
+  const head = new Uint8Array(256);
+  let n: number;
+  const fd = openSync(host, "r");
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+    if (depth >= MAX_SCRIPT_DEPTH) return ELOOP;
+    const end = head.indexOf(0x0a);
+    const line = Buffer.from(head.subarray(2, end < 0 ? n : end)).toString("latin1").trim();
+    const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+    if (!m) return ENOEXEC;
+    const interp = m[1]!;
+    const arg = m[2]?.trim();
+    return resolveProgram(files, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], depth + 1);
+  }
+  if (n < 4 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return ENOEXEC;
+  return { host, argv };
 }
 
 function makeIO(opts: ProcessOptions): ProcessIO {

@@ -2,6 +2,7 @@
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { CLOCK_REALTIME } from "../clock.js";
+import { processesSyscalls } from "./processes.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const ARCH_SET_GS = 0x1001;
@@ -77,12 +78,18 @@ export const processSyscalls: Record<number, SyscallEntry> = {
   104: { name: "getgid", handler: () => 0n },
   107: { name: "geteuid", handler: () => 0n },
   108: { name: "getegid", handler: () => 0n },
-  110: { name: "getppid", handler: () => 1n },
+  109: { name: "setpgid", handler: () => 0n }, // one process group: the family's (enough for system() and posix_spawn)
+  110: { name: "getppid", handler: (k) => BigInt(k.host?.ppid ?? 1) },
+  111: { name: "getpgrp", handler: (k) => BigInt(k.host?.pgid ?? k.pid) },
+  121: { name: "getpgid", handler: (k) => BigInt(k.host?.pgid ?? k.pid) },
+  124: { name: "getsid", handler: (k) => BigInt(k.host?.pgid ?? k.pid) },
   158: { name: "arch_prctl", handler: archPrctl },
   201: { name: "time", handler: time },
   228: { name: "clock_gettime", handler: clockGettime },
   229: { name: "clock_getres", handler: (k, a) => (a[1]! === 0n || (k.writeU64(a[1]!, 0n) && k.writeU64(a[1]! + 8n, 1n)) ? 0n : E.fail(E.EFAULT)) },
   302: { name: "prlimit64", handler: (k, a) => prlimit(k, int(a[1]!), a[2]!, a[3]!) },
   318: { name: "getrandom", handler: getrandom },
+  221: { name: "fadvise64", handler: () => 0n }, // advice only (cat gives it): nothing to do, as for many file systems
   334: { name: "rseq", handler: () => E.fail(E.ENOSYS) }, // glibc runs fine without rseq
+  ...processesSyscalls,
 };

@@ -7,19 +7,20 @@ import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import type { Blocked, Thread } from "../threads.js";
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, type TimedWait } from "../clock.js";
+import { forkProcess } from "./processes.js";
 import { int, type SyscallEntry } from "./types.js";
 
-const CLONE_VM = 0x100n;
+export const CLONE_VM = 0x100n;
 const CLONE_FS = 0x200n;
 const CLONE_FILES = 0x400n;
 const CLONE_SIGHAND = 0x800n;
 const CLONE_THREAD = 0x10000n;
 const CLONE_SYSVSEM = 0x40000n;
-const CLONE_SETTLS = 0x80000n;
-const CLONE_PARENT_SETTID = 0x100000n;
-const CLONE_CHILD_CLEARTID = 0x200000n;
+export const CLONE_SETTLS = 0x80000n;
+export const CLONE_PARENT_SETTID = 0x100000n;
+export const CLONE_CHILD_CLEARTID = 0x200000n;
 const CLONE_DETACHED = 0x400000n;
-const CLONE_CHILD_SETTID = 0x1000000n;
+export const CLONE_CHILD_SETTID = 0x1000000n;
 /** What a new thread of this process may ask for: everything shared, tid and TLS bookkeeping. */
 const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID;
 const CSIGNAL = 0xffn;
@@ -53,10 +54,7 @@ interface CloneRequest {
 }
 
 function clone(k: Kernel, req: CloneRequest): bigint {
-  if ((req.flags & CLONE_THREAD) === 0n) {
-    k.warnOnce("fork", "the program tried to create a process (fork, vfork or posix_spawn); jitdbg runs one process, so it failed with ENOSYS");
-    return E.fail(E.ENOSYS);
-  }
+  if ((req.flags & CLONE_THREAD) === 0n) return forkProcess(k, req);
   if ((req.flags & ~(THREAD_FLAGS | CSIGNAL)) !== 0n || (req.flags & (CLONE_VM | CLONE_SIGHAND)) !== (CLONE_VM | CLONE_SIGHAND)) {
     k.warnOnce("clone-flags", `clone with flags 0x${req.flags.toString(16)}: a thread must share memory and signal handlers (CLONE_VM|CLONE_SIGHAND) and use no namespace flags; it failed with EINVAL`);
     return E.fail(E.EINVAL);
@@ -323,12 +321,20 @@ function wakeOp(k: Kernel, uaddr: bigint, count: number, count2: number, uaddr2:
 }
 
 /** nanosleep/clock_nanosleep: the thread waits until the deadline (idle time is skipped, see clock.ts). */
-function sleep(k: Kernel, nr: number, clock: number, flags: number, req: bigint): bigint {
+function sleep(k: Kernel, nr: number, clock: number, flags: number, req: bigint, rem: bigint): bigint {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== 7 /* BOOTTIME */) return E.fail(E.EINVAL);
   const ns = k.readTimespec(req);
   if (ns === undefined) return k.readUser(req, 16) ? E.fail(E.EINVAL) : E.fail(E.EFAULT);
-  const time = flags & TIMER_ABSTIME ? k.clock.timedWaitUntil(clock, ns) : k.clock.timedWait(ns);
-  return block(k, { wait: { kind: "sleep" }, ...until(k, time), timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
+  const absolute = (flags & TIMER_ABSTIME) !== 0;
+  const time = absolute ? k.clock.timedWaitUntil(clock, ns) : k.clock.timedWait(ns);
+  // Interrupted by a handled signal, a relative sleep tells how long it had left (an absolute one need not).
+  const onInterrupt = rem === 0n || absolute ? undefined : () => writeTimespec(k, rem, time.deadline > k.clock.now ? time.deadline - k.clock.now : 0n);
+  return block(k, { wait: { kind: "sleep" }, ...until(k, time), onInterrupt, timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
+}
+
+function writeTimespec(k: Kernel, at: bigint, ns: bigint): void {
+  k.writeU64(at, ns / 1_000_000_000n);
+  k.writeU64(at + 8n, ns % 1_000_000_000n);
 }
 
 function yieldTurn(k: Kernel): bigint {
@@ -346,14 +352,14 @@ function setRobustList(k: Kernel, head: bigint, length: bigint): bigint {
 
 export const threadSyscalls: Record<number, SyscallEntry> = {
   24: { name: "sched_yield", handler: yieldTurn },
-  35: { name: "nanosleep", handler: (k, a) => sleep(k, 35, CLOCK_MONOTONIC, 0, a[0]!) },
+  35: { name: "nanosleep", handler: (k, a) => sleep(k, 35, CLOCK_MONOTONIC, 0, a[0]!, a[1]!) },
   56: { name: "clone", handler: (k, a) => clone(k, { flags: a[0]!, stack: a[1]!, parentTid: a[2]!, childTid: a[3]!, tls: a[4]! }) },
   60: { name: "exit", handler: (k, a) => exitThread(k, a[0]!) },
   186: { name: "gettid", handler: (k) => BigInt(k.thread.tid) },
   202: { name: "futex", handler: futex },
   204: { name: "sched_getaffinity", handler: (k, a) => (k.writeU64(a[2]!, 1n) ? 8n : E.fail(E.EFAULT)) },
   218: { name: "set_tid_address", handler: (k, a) => ((k.thread.clearChildTid = a[0]!), BigInt(k.thread.tid)) },
-  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, 230, int(a[0]!), int(a[1]!), a[2]!) },
+  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, 230, int(a[0]!), int(a[1]!), a[2]!, a[3]!) },
   231: { name: "exit_group", handler: (k, a) => exitGroup(k, a[0]!) },
   273: { name: "set_robust_list", handler: (k, a) => setRobustList(k, a[0]!, a[1]!) },
   274: { name: "get_robust_list", handler: (k, a) => getRobustList(k, int(a[0]!), a[1]!, a[2]!) },

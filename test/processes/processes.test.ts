@@ -1,0 +1,54 @@
+/**
+ * Processes (issue 12, part 1) against the native runs of C programs built in the three build
+ * kinds: fork + wait exit statuses (exit, return through exit(), a signal of its own, SIGKILL from
+ * the parent, WNOHANG, waitid, ECHILD); fork + execve of another test program (arguments,
+ * environment, descriptors kept and closed by O_CLOEXEC), of a `#!` script through the host's
+ * /bin/sh, and execve's errors; system() and popen() with the host's /bin/sh (dynamic, through
+ * the emulated loader); posix_spawn and posix_spawnp (glibc's clone(CLONE_VM|CLONE_VFORK), and the
+ * error a missing program reports through the memory the child shares); a fork bomb of 20
+ * children reaped in order; the parent's output interleaved with its children's.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BUILD_KINDS, buildProcesses, expectLikeNative, FIXTURES } from "./harness.js";
+
+describe("processes run as natively", () => {
+  for (const kind of BUILD_KINDS) {
+    describe(`gcc ${kind}`, () => {
+      it("fork and wait: exit statuses, signals, WNOHANG, waitid, ECHILD", () => {
+        const n = expectLikeNative(buildProcesses("fork_wait", kind));
+        expect(n.stdout).toContain("raise(SIGTERM): child reaped killed by signal 15\nkill(SIGKILL): child reaped killed by signal 9\n");
+      });
+
+      it("fork and execve: a program, a #! script, and the errors", () => {
+        const args = [buildProcesses("execd", kind), join(FIXTURES, "script.sh"), join(FIXTURES, "exec.c"), join(FIXTURES, "notelf.txt")];
+        const n = expectLikeNative(buildProcesses("exec", kind), args);
+        expect(n.stdout).toContain("execd: kept fd open: yes, cloexec fd open: no\n");
+        expect(n.stdout).toContain("script: 6\n");
+        expect(n.stdout).toContain("exec.c: Permission denied\nnot executable: 127\n");
+        expect(n.stdout).toContain("notelf.txt: Exec format error\nnot a program: 127\n");
+      });
+
+      it('system("echo hi") with the host\'s /bin/sh', () => {
+        const n = expectLikeNative(buildProcesses("shell", kind), ["system"]);
+        expect(n.stdout.startsWith("hi\nsystem: exited 1 with 0\n")).toBe(true);
+      });
+
+      it('popen("echo hi; echo there", "r") and popen("cat", "w")', () => {
+        const n = expectLikeNative(buildProcesses("shell", kind), ["popen"]);
+        expect(n.stdout).toContain("line 1: hi\nline 2: there\npclose: exited 1 with 0\n");
+      });
+
+      it("posix_spawn and posix_spawnp", () => {
+        const n = expectLikeNative(buildProcesses("shell", kind), ["spawn", buildProcesses("execd", kind)]);
+        expect(n.stdout).toContain("spawned program exited with 5\n");
+        expect(n.stdout).toContain("missing program: No such file or directory\n");
+      });
+
+      it("20 children computing checksums, reaped in order; output interleaved after each wait", () => {
+        const n = expectLikeNative(buildProcesses("bomb", kind));
+        expect(n.stdout).toContain("20 of 20 children reaped in order with the right checksum byte\n");
+      });
+    });
+  }
+});
