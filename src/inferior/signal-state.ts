@@ -242,6 +242,7 @@ export class Signals {
       return;
     }
     if ((t.sigmask & bit) !== 0n || this.ignored(signo)) return;
+    b.onInterrupt?.();
     this.restarts.set(t.tid, { nr: b.nr, interrupt: b.interrupt });
     this.k.threads.wake(t, E.fail(b.interrupt === "eintr" ? E.EINTR : ERESTARTSYS));
   }

@@ -37,6 +37,12 @@ export interface IoWait {
    * write that moved some bytes) and the rest waits — a new wait, so a snapshot keeps the old one.
    */
   retry: () => IoRetry;
+  /**
+   * What a signal that interrupts the wait makes the syscall return, when not EINTR or a restart:
+   * a pipe write that has written part returns that count, as Linux's pipe_write does (for
+   * Signals.interrupt to ask; undefined: the usual EINTR or restart).
+   */
+  interrupted?: () => bigint | undefined;
 }
 
 export type IoRetry = { done: bigint; then?: () => void } | { still: IoWait } | undefined;
@@ -47,8 +53,10 @@ export interface Blocked {
   deadline?: bigint;
   /** rax when the deadline passes first (-ETIMEDOUT for a futex, 0 for a sleep). */
   timeoutResult: bigint;
-  /** Where the syscall's caller finds how long it has left (nanosleep's rem), when it asked. */
+  /** Runs when the deadline ends the wait. */
   onTimeout?: () => void;
+  /** Runs when a signal ends the wait early (nanosleep writes the time left to its rem). */
+  onInterrupt?: () => void;
   /** The syscall number, to restart it after a signal handler (SA_RESTART) or a signal without one. */
   nr: number;
   /** What a signal that interrupts the wait makes it return (the kernel's ERESTART* codes). */

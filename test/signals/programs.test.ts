@@ -10,17 +10,11 @@ import { BUILD_KINDS, buildSignals, expectNativeEqual } from "./harness.js";
 
 const PROGRAMS = ["handlers", "masks", "restart", "altstack", "threads", "fpstate"];
 
-/**
- * KNOWN FAILURE (it.fails until fixed): restart's nanosleep interrupted by a handler returns
- * EINTR but leaves rem unwritten (the time left): nanosleep/clock_nanosleep
- * (src/inferior/syscalls/threads.ts, sleep) need an interrupt hook that writes it.
- */
-const KNOWN_FAILING = new Set(["restart"]);
 
 describe("signal programs match their native runs", () => {
   for (const p of PROGRAMS) {
     for (const kind of BUILD_KINDS) {
-      (KNOWN_FAILING.has(p) ? it.fails : it)(`gcc ${kind}: ${p}`, () => {
+      it(`gcc ${kind}: ${p}`, () => {
         expectNativeEqual(buildSignals(p, { kind, cc: "gcc" }));
       });
     }

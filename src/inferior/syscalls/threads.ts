@@ -321,12 +321,20 @@ function wakeOp(k: Kernel, uaddr: bigint, count: number, count2: number, uaddr2:
 }
 
 /** nanosleep/clock_nanosleep: the thread waits until the deadline (idle time is skipped, see clock.ts). */
-function sleep(k: Kernel, nr: number, clock: number, flags: number, req: bigint): bigint {
+function sleep(k: Kernel, nr: number, clock: number, flags: number, req: bigint, rem: bigint): bigint {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== 7 /* BOOTTIME */) return E.fail(E.EINVAL);
   const ns = k.readTimespec(req);
   if (ns === undefined) return k.readUser(req, 16) ? E.fail(E.EINVAL) : E.fail(E.EFAULT);
-  const time = flags & TIMER_ABSTIME ? k.clock.timedWaitUntil(clock, ns) : k.clock.timedWait(ns);
-  return block(k, { wait: { kind: "sleep" }, ...until(k, time), timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
+  const absolute = (flags & TIMER_ABSTIME) !== 0;
+  const time = absolute ? k.clock.timedWaitUntil(clock, ns) : k.clock.timedWait(ns);
+  // Interrupted by a handled signal, a relative sleep tells how long it had left (an absolute one need not).
+  const onInterrupt = rem === 0n || absolute ? undefined : () => writeTimespec(k, rem, time.deadline > k.clock.now ? time.deadline - k.clock.now : 0n);
+  return block(k, { wait: { kind: "sleep" }, ...until(k, time), onInterrupt, timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
+}
+
+function writeTimespec(k: Kernel, at: bigint, ns: bigint): void {
+  k.writeU64(at, ns / 1_000_000_000n);
+  k.writeU64(at + 8n, ns % 1_000_000_000n);
 }
 
 function yieldTurn(k: Kernel): bigint {
@@ -344,14 +352,14 @@ function setRobustList(k: Kernel, head: bigint, length: bigint): bigint {
 
 export const threadSyscalls: Record<number, SyscallEntry> = {
   24: { name: "sched_yield", handler: yieldTurn },
-  35: { name: "nanosleep", handler: (k, a) => sleep(k, 35, CLOCK_MONOTONIC, 0, a[0]!) },
+  35: { name: "nanosleep", handler: (k, a) => sleep(k, 35, CLOCK_MONOTONIC, 0, a[0]!, a[1]!) },
   56: { name: "clone", handler: (k, a) => clone(k, { flags: a[0]!, stack: a[1]!, parentTid: a[2]!, childTid: a[3]!, tls: a[4]! }) },
   60: { name: "exit", handler: (k, a) => exitThread(k, a[0]!) },
   186: { name: "gettid", handler: (k) => BigInt(k.thread.tid) },
   202: { name: "futex", handler: futex },
   204: { name: "sched_getaffinity", handler: (k, a) => (k.writeU64(a[2]!, 1n) ? 8n : E.fail(E.EFAULT)) },
   218: { name: "set_tid_address", handler: (k, a) => ((k.thread.clearChildTid = a[0]!), BigInt(k.thread.tid)) },
-  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, 230, int(a[0]!), int(a[1]!), a[2]!) },
+  230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, 230, int(a[0]!), int(a[1]!), a[2]!, a[3]!) },
   231: { name: "exit_group", handler: (k, a) => exitGroup(k, a[0]!) },
   273: { name: "set_robust_list", handler: (k, a) => setRobustList(k, a[0]!, a[1]!) },
   274: { name: "get_robust_list", handler: (k, a) => getRobustList(k, int(a[0]!), a[1]!, a[2]!) },
