@@ -4,6 +4,7 @@
  */
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
+import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
 import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
 import { StopGate } from "./stop-gate.js";
@@ -78,6 +79,7 @@ interface UnicornApi {
   uc_context_free: (ctx: bigint) => number;
   uc_context_reg_read: (ctx: bigint, reg: number, value: Uint8Array) => number;
   uc_context_reg_write: (ctx: bigint, reg: number, value: Uint8Array) => number;
+  uc_context_size: (uc: bigint) => number | bigint;
 }
 
 interface Protos {
@@ -122,6 +124,7 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
     uc_context_free: f("int uc_context_free(void *context)"),
     uc_context_reg_read: f("int uc_context_reg_read(void *context, int regid, _Out_ uint8_t *value)"),
     uc_context_reg_write: f("int uc_context_reg_write(void *context, int regid, const uint8_t *value)"),
+    uc_context_size: f("size_t uc_context_size(void *uc)"),
   } as UnicornApi;
   const protos: Protos = {
     code: koffi.proto("void jitdbg_code_cb(void *uc, uint64_t address, uint32_t size, void *user)"),
@@ -135,6 +138,34 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
 }
 
 const big = (v: number | bigint): bigint => (typeof v === "bigint" ? v : BigInt(v));
+
+let oldException: { offset: number | undefined } | undefined;
+
+/**
+ * Where old_exception sits in this library's context blob: found once on a scratch engine that
+ * divides by zero twice (-1 fresh, 0 after the divide error, 8 after the double fault it causes).
+ */
+function oldExceptionOffset(): number | undefined {
+  if (oldException) return oldException.offset;
+  oldException = { offset: undefined };
+  const scratch = new UnicornCpu();
+  try {
+    const code = 0x10000n;
+    scratch.map(code, 0x1000n, 7);
+    scratch.write(code, Uint8Array.from([0x31, 0xc9, 0xf7, 0xf1, 0xf4])); // xor ecx,ecx; div ecx; hlt
+    scratch.hookInterrupt(() => scratch.stop());
+    scratch.setReg("rsp", code + 0x800n);
+    const fresh = scratch.contextBlob();
+    scratch.run(code, { until: code + 5n });
+    const once = scratch.contextBlob();
+    scratch.run(scratch.reg("rip"), { until: code + 5n });
+    const twice = scratch.contextBlob();
+    oldException.offset = findOldException(fresh, once, twice);
+  } finally {
+    scratch.close();
+  }
+  return oldException.offset;
+}
 
 /** Creates a fresh x86-64 engine. */
 export function createUnicornCpu(): Cpu {
@@ -183,6 +214,8 @@ class UnicornCpu implements Cpu {
   private readonly regBuf = new Uint8Array(16);
   private closed = false;
   private started = false;
+  /** A hook took a CPU exception during this run (see clearExceptionInFlight). */
+  private exceptionTaken = false;
   /** Page numbers of executable memory (map/protect/unmap keep it). */
   private readonly execPages = new Set<number>();
   private readonly gate: StopGate;
@@ -327,6 +360,7 @@ class UnicornCpu implements Cpu {
     // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
     // count hook is added without dropping translated blocks, so they run uncounted.
     const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? NO_UNTIL, 0n, 0);
+    if (this.exceptionTaken) this.clearExceptionInFlight();
     const gateStop = this.gate.takeStop();
     if (gateStop !== undefined) this.setReg("rip", gateStop);
     if (this.pendingError !== undefined) {
@@ -450,7 +484,37 @@ class UnicornCpu implements Cpu {
   }
 
   hookInterrupt(hook: InterruptHook): HookHandle {
-    return this.addHook(UC_HOOK_INTR, this.protos.intr, 1n, 0n, (_uc: unknown, intno: number) => hook(intno));
+    return this.addHook(UC_HOOK_INTR, this.protos.intr, 1n, 0n, (_uc: unknown, intno: number) => {
+      this.exceptionTaken = true;
+      hook(intno);
+    });
+  }
+
+  /** After a run in which a hook took an exception: the engine is told none is being delivered (exception-reset.ts). */
+  private clearExceptionInFlight(): void {
+    this.exceptionTaken = false;
+    const offset = oldExceptionOffset();
+    if (offset === undefined) return;
+    const size = Number(this.api.uc_context_size(this.uc)) - 16;
+    resetOldException(
+      {
+        save: () => {
+          const ctx = this.saveContext() as UnicornContext;
+          return { address: ctx.ptr, size, restore: () => this.restoreContext(ctx), free: () => ctx.free() };
+        },
+      },
+      offset,
+    );
+  }
+
+  /** The saved-context blob of this engine now (for exception-reset's one-time look-up). */
+  contextBlob(): Uint8Array {
+    const ctx = this.saveContext() as UnicornContext;
+    try {
+      return contextBytes({ address: ctx.ptr, size: Number(this.api.uc_context_size(this.uc)) - 16 });
+    } finally {
+      ctx.free();
+    }
   }
 
   saveContext(into?: CpuContext): CpuContext {
