@@ -162,6 +162,7 @@ export function writeStream(k: Kernel, fd: number, f: PipeEnd | EventFd, data: U
     kind: "io",
     what: `write to pipe fd ${fd}`,
     again: from === 0 ? () => !pipe.full || !readersOpen(k, pipe) : undefined,
+    interrupted: from > 0 ? () => BigInt(from) : undefined,
     retry: () => {
       if (!readersOpen(k, pipe)) return { done: from > 0 ? BigInt(from) : E.fail(E.EPIPE), then: () => sigpipe(k, t) };
       const n = pipe.fill(data, from);
