@@ -7,7 +7,10 @@
  *   addresses but a range the caller restores itself), a store by a syscall, or an unmap — so a
  *   page costs one copy and every later store one look-up;
  * - the kernel's own state: exit status and terminating signal, signal actions and mask, the tid
- *   address, the descriptor table and file offsets (files closed meanwhile stay open on the host);
+ *   address, the descriptor table and file offsets (files closed meanwhile stay open on the host),
+ *   FD_CLOEXEC and O_NONBLOCK, the bytes each pipe holds, eventfd counters and epoll interest
+ *   lists (FdTable.snapshot), the threads' waits (a thread waiting on a pipe that the code woke
+ *   waits again, its saved rip put back: ThreadTable.snapshot);
  * - the address space: its regions and program break, and the placement randomness;
  * - the program's standard output and error, held back until the log ends (delivered on commit,
  *   dropped on roll-back: exit() flushes stdio buffers that the roll-back fills again).

@@ -1,9 +1,10 @@
 /**
  * Real multi-threaded programs from Debian's archive run under the emulator with their native
- * output, byte for byte: zstd -T2 and pigz -p 2 compressing and decompressing 512 KiB of
+ * output, byte for byte: zstd -T2, pigz -p 2 and xz -T2 compressing and decompressing 512 KiB of
  * generated text, and python3 with the threading module. Each must really start threads in the
- * emulator. The README's test command has to install them (packages zstd, pigz, python3); a
- * missing one fails the test with the package to install. xz -T2 is not here: it needs pipe2.
+ * emulator. The README's test command has to install them (packages zstd, pigz, xz-utils,
+ * python3); a missing one fails the test with the package to install. xz waits in poll on its
+ * input and on a pipe of its own (its signal handlers write to it to stop the main loop).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
@@ -84,6 +85,15 @@ describe("real multi-threaded programs from Debian run as natively", () => {
     expect(expectNativeEqual(pigz, ["-p", "2", "-c", text])).toBeGreaterThanOrEqual(2);
     const packed = nativeOutput(pigz, ["-p", "2", "-c", text], "input-512k.txt.gz");
     expect(expectNativeEqual(pigz, ["-p", "2", "-d", "-c", packed])).toBeGreaterThanOrEqual(1);
+  });
+
+  it("xz -T2: compress and decompress (blocks of 128 KiB, so both threads have work)", () => {
+    const xz = requireTool("/usr/bin/xz", "xz-utils");
+    const text = input();
+    const args = ["-T2", "-1", "--block-size=131072", "-c"];
+    expect(expectNativeEqual(xz, [...args, text])).toBeGreaterThanOrEqual(2);
+    const packed = nativeOutput(xz, [...args, text], "input-512k.txt.xz");
+    expect(expectNativeEqual(xz, ["-T2", "-d", "-c", packed])).toBeGreaterThanOrEqual(2);
   });
 
   it("python3 -c with the threading module: workers, a lock, a queue, an event", () => {
