@@ -159,7 +159,7 @@ export class Family {
   /** Every process waits for ever. */
   private deadlock(root: Process, running: Member[]): StopReason {
     const own = root.deadlockReport();
-    const others = running.filter((m) => m.process !== root).map((m) => `process ${m.pid} waits too`);
+    const others = running.filter((m) => m.process !== root).flatMap((m) => m.process.deadlockReport().split("\n").slice(1).map((l) => `process ${m.pid}: ${l}`));
     return { kind: "deadlock", description: [own, ...others].join("\n") };
   }
 

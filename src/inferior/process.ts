@@ -378,7 +378,7 @@ export class Process {
   threads(): ThreadInfo[] {
     return this.kernel.threads.live().map((t) => {
       const w = t.blocked?.wait;
-      const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : w.kind === "sleep" ? "sleep" : "signal";
+      const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : w.kind === "sleep" ? "sleep" : w.kind === "io" ? w.what : "signal";
       return { tid: t.tid, name: t.name, waiting };
     });
   }
@@ -580,7 +580,7 @@ export class Process {
     const lines = this.kernel.threads.live().map((t) => {
       const rip = t === this.kernel.thread ? this.cpu.reg("rip") : (t.context?.reg("rip") ?? 0n);
       const w = t.blocked?.wait;
-      const what = w?.kind === "futex" ? `waits on futex 0x${w.address.toString(16)}` : w?.kind === "signal" ? "waits for a signal" : "sleeps";
+      const what = w?.kind === "futex" ? `waits on futex 0x${w.address.toString(16)}` : w?.kind === "signal" ? "waits for a signal" : w?.kind === "io" ? `waits for ${w.what}` : "sleeps";
       return `thread ${t.tid}${t.name ? ` (${t.name})` : ""} ${what} at ${this.describe(rip)}`;
     });
     return `deadlock: every thread waits and none can wake another:\n${lines.join("\n")}`;
@@ -705,7 +705,7 @@ export class Process {
       if (req.stack !== 0n) cpu.setReg("rsp", req.stack);
       if (req.flags & CLONE_SETTLS) cpu.setReg("fs_base", req.tls);
       const t = k.thread;
-      const opts: ProcessOptions = { ...this.opts, onLibrary: undefined, onThread: undefined };
+      const opts = this.childOptions();
       child = new Process(cpu, space, this.image, this.interpreter, k.files.derive(), k.io, opts, { kind: "fork", initialStack: this.initialStack }, {
         family: this.family,
         pid,
@@ -726,6 +726,16 @@ export class Process {
     const member = new Member(pid, this.pid, child, vfork, vfork && (req.flags & CLONE_VM) !== 0n);
     this.family.add(member);
     return member;
+  }
+
+  /**
+   * The options a child's process gets: this one's, without the debugger's listeners (it follows
+   * the launched process only), and with chaos drawing from this process's seed, so a seed replays
+   * the whole family.
+   */
+  private childOptions(): ProcessOptions {
+    const seed = this.chaosSeed === undefined ? this.opts.seed : this.chaosSeed ^ BigInt(this.family.generation);
+    return { ...this.opts, seed, onLibrary: undefined, onThread: undefined };
   }
 
   /**
@@ -755,7 +765,7 @@ export class Process {
     // Linux's past its point of no return.
     k.deferUntilReturn(() => {
       try {
-        const opts = { ...this.opts, args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp, onLibrary: undefined, onThread: undefined };
+        const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
         this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, view: k.files });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;

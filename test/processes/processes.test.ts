@@ -6,11 +6,16 @@
  * /bin/sh, and execve's errors; system() and popen() with the host's /bin/sh (dynamic, through
  * the emulated loader); posix_spawn and posix_spawnp (glibc's clone(CLONE_VM|CLONE_VFORK), and the
  * error a missing program reports through the memory the child shares); a fork bomb of 20
- * children reaped in order; the parent's output interleaved with its children's.
+ * children reaped in order; the parent's output interleaved with its children's. And the same
+ * shell programs through the `jitdbg run` command.
  */
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILD_KINDS, buildProcesses, expectLikeNative, FIXTURES } from "./harness.js";
+import { repoRoot } from "../helpers/compile.js";
+import { native } from "../pipes/harness.js";
+import { DEADLOCK_STATUS } from "../../src/inferior/process.js";
+import { BUILD_KINDS, buildProcesses, emulate, expectLikeNative, FIXTURES } from "./harness.js";
 
 describe("processes run as natively", () => {
   for (const kind of BUILD_KINDS) {
@@ -51,4 +56,45 @@ describe("processes run as natively", () => {
       });
     });
   }
+});
+
+describe("under chaos scheduling (seeded), processes still run as natively", () => {
+  for (const seed of [3n, 29n]) {
+    it(`seed ${seed}: fork and wait, the fork bomb, popen`, () => {
+      const more = { scheduler: { chaos: true }, seed };
+      expectLikeNative(buildProcesses("fork_wait", "static"), [], [], more);
+      expectLikeNative(buildProcesses("bomb", "static"), [], [], more);
+      expectLikeNative(buildProcesses("shell", "dynamic"), ["popen"], [], more);
+    });
+  }
+});
+
+describe("jitdbg run", () => {
+  const BIN = join(repoRoot, "bin", "jitdbg.js");
+  for (const kind of BUILD_KINDS) {
+    it(`gcc ${kind}: system(), popen() and posix_spawn through the command, as natively`, () => {
+      const exe = buildProcesses("shell", kind);
+      for (const args of [["system"], ["popen"], ["spawn", buildProcesses("execd", kind)]]) {
+        const n = native(exe, args);
+        const r = spawnSync(process.execPath, [BIN, "run", exe, ...args], { env: {}, encoding: "latin1", timeout: 60_000 });
+        expect({ stdout: r.stdout, stderr: r.stderr, status: r.status }).toEqual(n);
+      }
+    });
+  }
+});
+
+describe("a family that waits for ever is a deadlock", () => {
+  it("natively the program hangs (`timeout` ends it: 124); jitdbg run reports each process's wait and exits 124", () => {
+    const exe = buildProcesses("stuck", "dynamic");
+    const n = spawnSync("timeout", ["0.5", exe], { encoding: "latin1" });
+    expect(n.status).toBe(DEADLOCK_STATUS);
+    const r = spawnSync(process.execPath, [join(repoRoot, "bin", "jitdbg.js"), "run", exe], { encoding: "latin1", timeout: 60_000 });
+    expect(r.status).toBe(DEADLOCK_STATUS);
+    expect(r.stdout).toBe(n.stdout);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines[0]).toBe("jitdbg: deadlock: every thread waits and none can wake another:");
+    expect(lines[1]).toMatch(/^thread \d+ "stuck[^"]*" waits on a child process:$/);
+    const e = emulate(exe);
+    expect(e.description?.split("\n").slice(1)).toEqual([expect.stringMatching(/^thread \d+ \(stuck.*\) waits for a child process at /), expect.stringMatching(/^process \d+: thread \d+ \(stuck.*\) waits for read of pipe .* at /)]);
+  });
 });
