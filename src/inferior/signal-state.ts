@@ -242,6 +242,12 @@ export class Signals {
       return;
     }
     if ((t.sigmask & bit) !== 0n || this.ignored(signo)) return;
+    // A pipe write that has moved part of its bytes returns that count (no EINTR, no restart).
+    const partial = w.kind === "io" ? w.interrupted?.() : undefined;
+    if (partial !== undefined) {
+      this.k.threads.wake(t, partial);
+      return;
+    }
     b.onInterrupt?.();
     this.restarts.set(t.tid, { nr: b.nr, interrupt: b.interrupt });
     this.k.threads.wake(t, E.fail(b.interrupt === "eintr" ? E.EINTR : ERESTARTSYS));

@@ -40,10 +40,8 @@ describe("pipes run as natively", () => {
         expect(n.stdout).toContain("no SA_RESTART: read -1 EINTR, handled 1");
       });
 
-      // Fails until Signals.interrupt (signal-state.ts) asks an io wait for its partial result
-      // (IoWait.interrupted): the write returns EINTR, or restarts from its first byte and, with
-      // the pipe still full of the first part and no reader, waits for ever.
-      it.fails("a blocking write interrupted by a handled signal after part of it went in returns that part", () => {
+      // Signals.interrupt asks the io wait for its partial result (IoWait.interrupted), as pipe_write returns it.
+      it("a blocking write interrupted by a handled signal after part of it went in returns that part", () => {
         expectLikeNative(buildPipes("partial", kind));
       });
 
