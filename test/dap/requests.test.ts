@@ -102,7 +102,7 @@ describe("more DAP requests", () => {
     expect((await c.stackTraceRequest({ threadId: MAIN_THREAD })).body.stackFrames[0]!.line).toBe(lineOf("CALLS"));
   });
 
-  it("shadowed locals are all listed, named by their declaration; empty Arguments and Thread-local scopes are left out", async () => {
+  it("shadowed locals are all listed, named by their declaration; const ones read-only; empty Arguments and Thread-local scopes are left out", async () => {
     const shadowExe = compileFixture("dap-requests/shadow.c", { flags: ["-g", "-O0"] });
     const shadowSrc = join(fixturesDir, "dap-requests", "shadow.c");
     const lines = readFileSync(shadowSrc, "utf8").split("\n");
@@ -116,14 +116,17 @@ describe("more DAP requests", () => {
     const vars = (await c.variablesRequest({ variablesReference: scopes[0]!.variablesReference })).body.variables;
     expect(vars.map((v) => [v.name, v.value])).toEqual([
       ["x", "3"],
+      ["limit", "7"],
       [`x @ shadow.c:${at("MIDDLE")}`, "2"],
       [`x @ shadow.c:${at("OUTER")}`, "1"],
     ]);
+    // A const local is shown read-only; the others are not.
+    expect(vars.map((v) => v.presentationHint?.attributes ?? [])).toEqual([[], ["readOnly"], [], []]);
     // Each can be watched: the shadowed ones by their address.
     for (const v of vars) expect((await c.evaluateRequest({ expression: v.evaluateName!, frameId: frame.id, context: "watch" })).body.result).toBe(v.value);
     await c.setVariableRequest({ variablesReference: scopes[0]!.variablesReference, name: `x @ shadow.c:${at("OUTER")}`, value: "41" });
     const after = (await c.variablesRequest({ variablesReference: (await c.scopesRequest({ frameId: frame.id })).body.scopes[0]!.variablesReference })).body.variables;
-    expect(after.map((v) => v.value)).toEqual(["3", "2", "41"]);
+    expect(after.map((v) => v.value)).toEqual(["3", "7", "2", "41"]);
   });
 
   it("cancel of a finished request is a no-op: a running program goes on running", async () => {

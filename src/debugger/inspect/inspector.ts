@@ -6,7 +6,7 @@
  */
 import { JitdbgError } from "../../errors.js";
 import type { Variable } from "../../dwarf/index.js";
-import { PointerType, type DwarfType } from "../../dwarf/index.js";
+import { PointerType, QualifiedType, TypedefType, type DwarfType } from "../../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../../emu/registers.js";
 import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import { isTextError } from "../../expr/errors.js";
@@ -41,6 +41,7 @@ export interface VariableView {
   namedVariables?: number;
   evaluateName?: string;
   memoryReference?: string;
+  presentationHint?: { attributes?: string[] };
 }
 
 /**
@@ -269,6 +270,8 @@ export class Inspector {
     const indexed = expandable ? indexedCount(value) : undefined;
     const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref };
     if (evaluateName) view.evaluateName = evaluateName;
+    // A const object is shown read-only (VS Code greys it and offers no "Set Value").
+    if (isConst(value.type)) view.presentationHint = { attributes: ["readOnly"] };
     if (indexed !== undefined) view.indexedVariables = indexed;
     // A pointer's memory reference is where it points (what a memory view should open); any
     // other value's is where it lives.
@@ -525,4 +528,16 @@ function trailingOperand(text: string): string {
     break;
   }
   return text.slice(i).trim();
+}
+
+/** Whether a type is const-qualified (through typedefs and other qualifiers). */
+function isConst(t: DwarfType): boolean {
+  for (let at: DwarfType | undefined = t; at; ) {
+    if (at instanceof QualifiedType) {
+      if (at.kind === "const") return true;
+      at = at.target;
+    } else if (at instanceof TypedefType) at = at.target;
+    else return false;
+  }
+  return false;
 }
