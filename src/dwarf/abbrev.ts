@@ -1,7 +1,7 @@
 /** .debug_abbrev: abbreviation declarations (tag, children flag, attribute specs), one table per offset. */
 import { ByteReader } from "./byte-reader.js";
 import { DW_FORM } from "./constants.js";
-import { DwarfError, hex } from "./errors.js";
+import { DwarfError, hex, inRecord, whereAt, type DwarfPlace } from "./errors.js";
 import { isKnownForm } from "./forms.js";
 
 export interface AttrSpec {
@@ -20,12 +20,14 @@ export interface Abbrev {
 
 export type AbbrevTable = ReadonlyMap<number, Abbrev>;
 
-/** Parses the abbreviation table that starts at `offset` in .debug_abbrev. */
-export function parseAbbrevTable(data: Uint8Array, offset: number, where = ".debug_abbrev"): AbbrevTable {
+/** Parses the abbreviation table that starts at `offset` in .debug_abbrev (of `file`, for errors). */
+export function parseAbbrevTable(data: Uint8Array, offset: number, file?: string): AbbrevTable {
+  const section: DwarfPlace = { file, section: ".debug_abbrev" };
   if (offset >= data.length) {
-    throw new DwarfError("DWARF_BAD_ABBREV_OFFSET", `${where}: abbreviation table offset ${hex(offset)} is outside the section (size ${hex(data.length)}); the unit header is corrupt`, { section: ".debug_abbrev", offset });
+    throw new DwarfError("DWARF_BAD_ABBREV_OFFSET", whereAt(section, offset), `abbreviation table offset ${hex(offset)} is outside the section (size ${hex(data.length)}); the unit header is corrupt`);
   }
-  const r = new ByteReader(data, where, offset);
+  const place: DwarfPlace = { ...section, record: `abbreviation table at ${hex(offset)}` };
+  const r = new ByteReader(data, place, offset);
   const table = new Map<number, Abbrev>();
   for (;;) {
     const declAt = r.pos;
@@ -34,7 +36,7 @@ export function parseAbbrevTable(data: Uint8Array, offset: number, where = ".deb
     const tag = r.ulebNum();
     const children = r.u8();
     if (children > 1) {
-      throw new DwarfError("DWARF_CORRUPT", `${where}: abbreviation ${code} at ${hex(declAt)} has children flag ${children} (expected 0 or 1)`, { section: ".debug_abbrev", offset: declAt });
+      throw new DwarfError("DWARF_CORRUPT", r.whereAt(declAt), `abbreviation ${code} has children flag ${children} (expected 0 or 1)${inRecord(place)}`);
     }
     const specs: AttrSpec[] = [];
     for (;;) {
@@ -42,13 +44,13 @@ export function parseAbbrevTable(data: Uint8Array, offset: number, where = ".deb
       const form = r.ulebNum();
       if (at === 0 && form === 0) break;
       if (!isKnownForm(form)) {
-        throw new DwarfError("DWARF_UNKNOWN_FORM", `${where}: abbreviation ${code} at ${hex(declAt)} uses unknown form ${hex(form)} for attribute ${hex(at)}`, { section: ".debug_abbrev", offset: declAt });
+        throw new DwarfError("DWARF_UNKNOWN_FORM", r.whereAt(declAt), `abbreviation ${code} uses unknown form ${hex(form)} for attribute ${hex(at)}${inRecord(place)}`);
       }
       const implicitConst = form === DW_FORM.implicit_const ? r.sleb() : 0n;
       specs.push({ at, form, implicitConst });
     }
     if (table.has(code)) {
-      throw new DwarfError("DWARF_CORRUPT", `${where}: abbreviation code ${code} is declared twice in the table at ${hex(offset)}`, { section: ".debug_abbrev", offset });
+      throw new DwarfError("DWARF_CORRUPT", r.whereAt(declAt), `abbreviation code ${code} is declared twice in the table at ${hex(offset)}`);
     }
     table.set(code, { code, tag, hasChildren: children === 1, specs });
   }

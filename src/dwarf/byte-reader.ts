@@ -1,8 +1,10 @@
 /**
  * Bounds-checked little-endian cursor over one DWARF section. Every read that would run past the end
- * throws DWARF_TRUNCATED naming the section and offset, so corrupt input never reads garbage.
+ * throws DWARF_TRUNCATED whose `where` is the file, section and offset, so corrupt input never reads
+ * garbage.
  */
-import { DwarfError, hex } from "./errors.js";
+import type { ErrorWhere } from "../errors.js";
+import { DwarfError, hex, inRecord, whereAt, type DwarfPlace } from "./errors.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -11,8 +13,8 @@ export class ByteReader {
 
   constructor(
     readonly data: Uint8Array,
-    /** Section name (and unit, when known) for error messages. */
-    readonly where: string,
+    /** File, section and record being read, for errors (whereAt). */
+    readonly place: DwarfPlace,
     public pos = 0,
     /** Reads stop here (e.g. the end of one unit inside a section). */
     public end = data.length,
@@ -29,18 +31,28 @@ export class ByteReader {
   }
 
   /** A cursor over [pos, pos+length) of the same data, bounds-checked against this reader's end. */
-  sub(length: number, where = this.where): ByteReader {
+  sub(length: number, place = this.place): ByteReader {
     this.need(length);
-    const r = new ByteReader(this.data, where, this.pos, this.pos + length);
+    const r = new ByteReader(this.data, place, this.pos, this.pos + length);
     return r;
+  }
+
+  /** The place of `offset` in this reader's data (the current position by default), for errors. */
+  whereAt(offset = this.pos): ErrorWhere {
+    return whereAt(this.place, offset);
+  }
+
+  /** " (in the unit at 0x0)": the record this reader is inside, for messages. */
+  get inRecord(): string {
+    return inRecord(this.place);
   }
 
   need(n: number): void {
     if (n < 0 || this.pos + n > this.end) {
       throw new DwarfError(
         "DWARF_TRUNCATED",
-        `${this.where}: reading ${n} byte(s) at offset ${hex(this.pos)} runs past the end at ${hex(this.end)}; the section is truncated or a length field is corrupt`,
-        { offset: this.pos },
+        this.whereAt(),
+        `reading ${n} byte(s) runs past the end at ${hex((this.place.base ?? 0) + this.end)}${this.inRecord}; the section is truncated or a length field is corrupt`,
       );
     }
   }
@@ -104,7 +116,7 @@ export class ByteReader {
       case 4: return BigInt(this.u32());
       case 8: return this.u64();
       default:
-        throw new DwarfError("DWARF_UNSUPPORTED", `${this.where}: unsupported integer size ${size} at offset ${hex(this.pos)} (expected 1, 2, 4 or 8)`, { offset: this.pos });
+        throw new DwarfError("DWARF_UNSUPPORTED", this.whereAt(), `unsupported integer size ${size} (expected 1, 2, 4 or 8)${this.inRecord}`);
     }
   }
 
@@ -115,7 +127,7 @@ export class ByteReader {
       case 4: return BigInt(this.i32());
       case 8: return this.i64();
       default:
-        throw new DwarfError("DWARF_UNSUPPORTED", `${this.where}: unsupported integer size ${size} at offset ${hex(this.pos)} (expected 1, 2, 4 or 8)`, { offset: this.pos });
+        throw new DwarfError("DWARF_UNSUPPORTED", this.whereAt(), `unsupported integer size ${size} (expected 1, 2, 4 or 8)${this.inRecord}`);
     }
   }
 
@@ -126,7 +138,9 @@ export class ByteReader {
 
   /** A section offset: 4 bytes in 32-bit DWARF, 8 in 64-bit DWARF. */
   offset(is64: boolean): number {
-    return is64 ? this.safe(this.u64(), "offset") : this.u32();
+    if (!is64) return this.u32();
+    const at = this.pos;
+    return this.safe(this.u64(), "offset", at);
   }
 
   uleb(): bigint {
@@ -165,15 +179,16 @@ export class ByteReader {
       mul *= 128;
       if (mul > 2 ** 42) {
         this.pos = start;
-        return this.safe(this.uleb(), "ULEB128 value");
+        return this.safe(this.uleb(), "ULEB128 value", start);
       }
     }
   }
 
   slebNum(): number {
+    const start = this.pos;
     const v = this.sleb();
     if (v > MAX_SAFE || v < -MAX_SAFE) {
-      throw new DwarfError("DWARF_CORRUPT", `${this.where}: SLEB128 value ${v} at offset ${hex(this.pos)} is too large to be a size or offset`, { offset: this.pos });
+      throw new DwarfError("DWARF_CORRUPT", this.whereAt(start), `SLEB128 value ${v} is too large to be a size or offset${this.inRecord}`);
     }
     return Number(v);
   }
@@ -183,7 +198,7 @@ export class ByteReader {
     let i = start;
     while (i < this.end && this.data[i] !== 0) i++;
     if (i >= this.end) {
-      throw new DwarfError("DWARF_TRUNCATED", `${this.where}: string at offset ${hex(start)} has no terminating NUL before ${hex(this.end)}`, { offset: start });
+      throw new DwarfError("DWARF_TRUNCATED", this.whereAt(start), `the string has no terminating NUL before ${hex((this.place.base ?? 0) + this.end)}${this.inRecord}`);
     }
     this.pos = i + 1;
     return Buffer.from(this.data.buffer, this.data.byteOffset + start, i - start).toString("utf8");
@@ -203,23 +218,23 @@ export class ByteReader {
 
   seek(pos: number): void {
     if (pos < 0 || pos > this.end) {
-      throw new DwarfError("DWARF_CORRUPT", `${this.where}: offset ${hex(pos)} is outside the data (size ${hex(this.end)})`, { offset: pos });
+      throw new DwarfError("DWARF_CORRUPT", this.whereAt(pos), `the offset is outside the data (size ${hex(this.end)})${this.inRecord}`);
     }
     this.pos = pos;
   }
 
-  private safe(v: bigint, what: string): number {
+  private safe(v: bigint, what: string, at: number): number {
     if (v > MAX_SAFE) {
-      throw new DwarfError("DWARF_CORRUPT", `${this.where}: ${what} ${hex(v)} near offset ${hex(this.pos)} is too large to be inside any file`, { offset: this.pos });
+      throw new DwarfError("DWARF_CORRUPT", this.whereAt(at), `${what} ${hex(v)} is too large to be inside any file${this.inRecord}`);
     }
     return Number(v);
   }
 }
 
-/** Reads a NUL-terminated string at `offset` of a string section. */
-export function stringAt(data: Uint8Array, offset: number, where: string): string {
+/** Reads a NUL-terminated string at `offset` of a string section (`place`: its file and name, and who asks). */
+export function stringAt(data: Uint8Array, offset: number, place: DwarfPlace): string {
   if (offset < 0 || offset >= data.length) {
-    throw new DwarfError("DWARF_BAD_STRING", `${where}: string offset ${hex(offset)} is outside the section (size ${hex(data.length)})`, { offset });
+    throw new DwarfError("DWARF_BAD_STRING", whereAt(place, offset), `string offset ${hex(offset)} is outside the section (size ${hex(data.length)})${inRecord(place)}`);
   }
-  return new ByteReader(data, where, offset).cstr();
+  return new ByteReader(data, place, offset).cstr();
 }

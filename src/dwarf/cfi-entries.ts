@@ -1,7 +1,7 @@
 /** CIE and FDE records of .eh_frame and .debug_frame. */
 import { ByteReader } from "./byte-reader.js";
 import { DW_EH_PE, readEncodedPointer, readEncodedValue, type PointerBases } from "./cfi-pointer.js";
-import { DwarfError, hex } from "./errors.js";
+import { DwarfError, hex, whereAt, type DwarfPlace } from "./errors.js";
 
 export type FrameSectionKind = ".eh_frame" | ".debug_frame";
 
@@ -22,6 +22,8 @@ export interface Cie {
   readonly signalFrame: boolean;
   readonly hasAugmentationData: boolean;
   readonly initialInstructions: Uint8Array;
+  /** Section offset of the initial instructions, for errors. */
+  readonly instructionsOffset: number;
 }
 
 export interface Fde {
@@ -32,6 +34,8 @@ export interface Fde {
   readonly pcEnd: bigint;
   readonly lsda?: bigint;
   readonly instructions: Uint8Array;
+  /** Section offset of the instructions, for errors. */
+  readonly instructionsOffset: number;
 }
 
 export interface FrameParseResult {
@@ -45,15 +49,15 @@ export interface FrameParseResult {
  * Parses every CIE and FDE of one section. `bases.sectionAddress` is where the section is loaded
  * (needed for pcrel pointers in .eh_frame).
  */
-export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, bases: PointerBases, where: string, addressSize = 8): FrameParseResult {
+export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, bases: PointerBases, file: string, addressSize = 8): FrameParseResult {
   const cies = new Map<number, Cie>();
   const fdes: Fde[] = [];
   const errors: DwarfError[] = [];
   const eh = kind === ".eh_frame";
-  const name = `${where}: ${kind}`;
+  const section: DwarfPlace = { file, section: kind };
   let off = 0;
   while (off + 4 <= data.length) {
-    const r = new ByteReader(data, name, off);
+    const r = new ByteReader(data, { ...section, record: `record at ${hex(off)}` }, off);
     let length = r.u32();
     if (length === 0) {
       off += 4; // .eh_frame terminator (or padding); keep going like readelf does
@@ -64,20 +68,21 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
       is64 = true;
       const l = r.u64();
       if (l > BigInt(data.length)) {
-        errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(l)} past the end of the section`, { file: where, section: kind, offset: off }));
+        errors.push(new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)} has length ${hex(l)} past the end of the section`));
         break;
       }
       length = Number(l);
     }
     const end = r.pos + length;
     if (end > data.length) {
-      errors.push(new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`, { file: where, section: kind, offset: off }));
+      errors.push(new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`));
       break;
     }
-    const rec = new ByteReader(data, name, r.pos, end);
-    const idAt = rec.pos;
-    const id = is64 ? rec.u64() : BigInt(rec.u32());
+    const head = new ByteReader(data, r.place, r.pos, end);
+    const idAt = head.pos;
+    const id = is64 ? head.u64() : BigInt(head.u32());
     const isCie = eh ? id === 0n : id === (is64 ? 0xffff_ffff_ffff_ffffn : 0xffffffffn);
+    const rec = new ByteReader(data, { ...section, record: `${isCie ? "CIE" : "FDE"} at ${hex(off)}` }, head.pos, end);
     try {
       if (isCie) {
         cies.set(off, parseCie(rec, off, kind, bases, addressSize));
@@ -85,39 +90,41 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
         const cieOff = eh ? idAt - Number(id) : Number(id);
         let cie = cies.get(cieOff);
         if (!cie) {
-          cie = parseCieAt(data, cieOff, kind, bases, addressSize, name);
+          cie = parseCieAt(data, cieOff, section, kind, bases, addressSize, off);
           cies.set(cieOff, cie);
         }
         fdes.push(parseFde(rec, off, cie, bases));
       }
     } catch (e) {
       if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e; // a reader bug, not damaged data
-      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", `${name}: record at ${hex(off)}: ${String(e)}`, { file: where, section: kind, offset: off }));
+      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)}: ${String(e)}`));
     }
     off = end;
   }
   return { fdes, cies: [...cies.values()], errors };
 }
 
-function parseCieAt(data: Uint8Array, off: number, kind: FrameSectionKind, bases: PointerBases, addressSize: number, name: string): Cie {
-  if (off < 0 || off >= data.length) throw new DwarfError("DWARF_CORRUPT", `${name}: FDE points to a CIE at ${hex(off)}, outside the section`, { section: kind, offset: off });
-  const r = new ByteReader(data, name, off);
+function parseCieAt(data: Uint8Array, off: number, section: DwarfPlace, kind: FrameSectionKind, bases: PointerBases, addressSize: number, fdeAt: number): Cie {
+  if (off < 0 || off >= data.length) throw new DwarfError("DWARF_CORRUPT", whereAt(section, fdeAt), `the FDE at ${hex(fdeAt)} points to a CIE at ${hex(off)}, outside the section`);
+  const place: DwarfPlace = { ...section, record: `CIE at ${hex(off)}` };
+  const r = new ByteReader(data, place, off);
   let length = r.u32();
   let is64 = false;
   if (length === 0xffffffff) {
     is64 = true;
     length = Number(r.u64());
   }
-  const rec = new ByteReader(data, name, r.pos, r.pos + length);
+  const rec = new ByteReader(data, place, r.pos, r.pos + length);
   if (is64) rec.u64();
   else rec.u32();
   return parseCie(rec, off, kind, bases, addressSize);
 }
 
 function parseCie(r: ByteReader, offset: number, section: FrameSectionKind, bases: PointerBases, defaultAddressSize: number): Cie {
+  const versionAt = r.pos;
   const version = r.u8();
   if (version !== 1 && version !== 3 && version !== 4) {
-    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", `${r.where}: CIE at ${hex(offset)} has version ${version} (supported: 1, 3, 4)`, { offset });
+    throw new DwarfError("DWARF_UNSUPPORTED_VERSION", r.whereAt(versionAt), `CIE at ${hex(offset)} has version ${version} (supported: 1, 3, 4)`);
   }
   const augmentation = r.cstr();
   let addressSize = defaultAddressSize;
@@ -155,17 +162,19 @@ function parseCie(r: ByteReader, offset: number, section: FrameSectionKind, base
       }
     }
   } else if (augmentation !== "" && augmentation !== "eh") {
-    throw new DwarfError("DWARF_UNSUPPORTED", `${r.where}: CIE at ${hex(offset)} has augmentation "${augmentation}" without 'z'; its layout is unknown`, { offset });
+    throw new DwarfError("DWARF_UNSUPPORTED", r.whereAt(versionAt + 1), `CIE at ${hex(offset)} has augmentation "${augmentation}" without 'z'; its layout is unknown`);
   }
+  const instructionsOffset = r.pos;
   return {
     offset, section, version, augmentation, addressSize, codeAlign, dataAlign, returnAddressRegister, fdeEncoding,
-    lsdaEncoding, personality, signalFrame, hasAugmentationData, initialInstructions: r.bytes(r.remaining),
+    lsdaEncoding, personality, signalFrame, hasAugmentationData, initialInstructions: r.bytes(r.remaining), instructionsOffset,
   };
 }
 
 function parseFde(r: ByteReader, offset: number, cie: Cie, bases: PointerBases): Fde {
+  const beginAt = r.pos;
   const begin = readEncodedPointer(r, cie.fdeEncoding, bases, cie.addressSize);
-  if (!begin) throw new DwarfError("DWARF_CORRUPT", `${r.where}: FDE at ${hex(offset)} has an omitted initial location`, { offset });
+  if (!begin) throw new DwarfError("DWARF_CORRUPT", r.whereAt(beginAt), `FDE at ${hex(offset)} has an omitted initial location`);
   const range = readEncodedValue(r, cie.fdeEncoding, cie.addressSize);
   let lsda: bigint | undefined;
   if (cie.hasAugmentationData) {
@@ -174,5 +183,6 @@ function parseFde(r: ByteReader, offset: number, cie: Cie, bases: PointerBases):
     r.skip(len);
     if (cie.lsdaEncoding !== DW_EH_PE.omit && len > 0) lsda = readEncodedPointer(aug, cie.lsdaEncoding, { ...bases, funcBase: begin.value }, cie.addressSize)?.value;
   }
-  return { offset, cie, pcBegin: begin.value, pcEnd: begin.value + range, lsda, instructions: r.bytes(r.remaining) };
+  const instructionsOffset = r.pos;
+  return { offset, cie, pcBegin: begin.value, pcEnd: begin.value + range, lsda, instructions: r.bytes(r.remaining), instructionsOffset };
 }

@@ -33,7 +33,7 @@ function readFormat(r: ByteReader, format: number, addressSize: number): bigint 
     case DW_EH_PE.sdata4: return BigInt(r.i32());
     case DW_EH_PE.sdata8: return r.i64();
     default:
-      throw new DwarfError("DWARF_BAD_POINTER_ENCODING", `${r.where}: unknown pointer format ${hex(format)} at ${hex(r.pos)}`, { offset: r.pos });
+      throw new DwarfError("DWARF_BAD_POINTER_ENCODING", r.whereAt(), `unknown pointer format ${hex(format)}${r.inRecord}`);
   }
 }
 
@@ -53,9 +53,9 @@ export function readEncodedPointer(r: ByteReader, encoding: number, bases: Point
     case DW_EH_PE.datarel: base = need(bases.dataBase, "datarel", r, fieldAt); break;
     case DW_EH_PE.funcrel: base = need(bases.funcBase, "funcrel", r, fieldAt); break;
     case DW_EH_PE.aligned:
-      throw new DwarfError("DWARF_UNSUPPORTED", `${r.where}: DW_EH_PE_aligned pointer at ${hex(fieldAt)} is not supported`, { offset: fieldAt });
+      throw new DwarfError("DWARF_UNSUPPORTED", r.whereAt(fieldAt), `DW_EH_PE_aligned pointers are not supported${r.inRecord}`);
     default:
-      throw new DwarfError("DWARF_BAD_POINTER_ENCODING", `${r.where}: unknown pointer base ${hex(encoding & 0x70)} at ${hex(fieldAt)}`, { offset: fieldAt });
+      throw new DwarfError("DWARF_BAD_POINTER_ENCODING", r.whereAt(fieldAt), `unknown pointer base ${hex(encoding & 0x70)}${r.inRecord}`);
   }
   const mask = addressSize === 8 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
   return { value: (base + raw) & mask, indirect: (encoding & DW_EH_PE.indirect) !== 0 };
@@ -68,7 +68,7 @@ export function readEncodedValue(r: ByteReader, encoding: number, addressSize = 
 
 function need(v: bigint | undefined, what: string, r: ByteReader, at: number): bigint {
   if (v === undefined) {
-    throw new DwarfError("DWARF_POINTER_BASE", `${r.where}: pointer at ${hex(at)} is ${what}-relative but no ${what} base was given; pass it in PointerBases`, { offset: at });
+    throw new DwarfError("DWARF_POINTER_BASE", r.whereAt(at), `the pointer is ${what}-relative but no ${what} base was given${r.inRecord}; pass it in PointerBases`);
   }
   return v;
 }

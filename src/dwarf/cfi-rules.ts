@@ -5,7 +5,8 @@
 import { ByteReader } from "./byte-reader.js";
 import type { Cie, Fde } from "./cfi-entries.js";
 import { readEncodedPointer } from "./cfi-pointer.js";
-import { DwarfError, hex } from "./errors.js";
+import type { ErrorWhere } from "../errors.js";
+import { DwarfError, hex, whereAt, type DwarfPlace } from "./errors.js";
 
 export type CfaRule =
   | { kind: "reg-offset"; reg: number; offset: bigint }
@@ -41,7 +42,10 @@ interface Exec {
   readonly cie: Cie;
   readonly initial: ReadonlyMap<number, RegisterRule>;
   readonly stack: { cfa: CfaRule; regs: Map<number, RegisterRule> }[];
-  readonly where: string;
+  /** The instructions' file, section and CIE/FDE, for errors. */
+  readonly place: DwarfPlace;
+  /** The place of the instruction being executed, for errors. */
+  where(): ErrorWhere;
   /** Returns false when the pc was passed: stop executing. */
   advanceTo(loc: bigint): boolean;
 }
@@ -62,9 +66,9 @@ function restore(st: State, r: number, x: Exec): void {
   else st.regs.delete(r);
 }
 
-function cfaRegOffset(st: State, where: string): { reg: number; offset: bigint } {
+function cfaRegOffset(st: State, x: Exec): { reg: number; offset: bigint } {
   if (st.cfa.kind !== "reg-offset") {
-    throw new DwarfError("DWARF_BAD_CFI", `${where}: DW_CFA_def_cfa_register/offset used while the CFA is an expression`);
+    throw new DwarfError("DWARF_BAD_CFI", x.where(), `DW_CFA_def_cfa_register/offset used while the CFA is an expression (in the ${x.place.record})`);
   }
   return st.cfa;
 }
@@ -85,19 +89,19 @@ export const CFA_OPS: Readonly<Record<number, CfaOp>> = {
   0x0b: {
     name: "restore_state", args: [], apply: (s, _a, x) => {
       const saved = x.stack.pop();
-      if (!saved) throw new DwarfError("DWARF_BAD_CFI", `${x.where}: DW_CFA_restore_state without a matching remember_state`);
+      if (!saved) throw new DwarfError("DWARF_BAD_CFI", x.where(), `DW_CFA_restore_state without a matching remember_state (in the ${x.place.record})`);
       s.cfa = saved.cfa;
       s.regs = saved.regs;
     },
   },
   0x0c: { name: "def_cfa", args: ["uleb", "uleb"], apply: (s, a) => void (s.cfa = { kind: "reg-offset", reg: reg(a[0]), offset: n(a[1]) }) },
-  0x0d: { name: "def_cfa_register", args: ["uleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: reg(a[0]), offset: cfaRegOffset(s, x.where).offset }) },
-  0x0e: { name: "def_cfa_offset", args: ["uleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: cfaRegOffset(s, x.where).reg, offset: n(a[0]) }) },
+  0x0d: { name: "def_cfa_register", args: ["uleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: reg(a[0]), offset: cfaRegOffset(s, x).offset }) },
+  0x0e: { name: "def_cfa_offset", args: ["uleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: cfaRegOffset(s, x).reg, offset: n(a[0]) }) },
   0x0f: { name: "def_cfa_expression", args: ["block"], apply: (s, a) => void (s.cfa = { kind: "expression", expr: b(a[0]) }) },
   0x10: { name: "expression", args: ["uleb", "block"], apply: (s, a) => void s.regs.set(reg(a[0]), { kind: "expression", expr: b(a[1]) }) },
   0x11: { name: "offset_extended_sf", args: ["uleb", "sleb"], apply: (s, a, x) => void s.regs.set(reg(a[0]), { kind: "offset", offset: n(a[1]) * x.cie.dataAlign }) },
   0x12: { name: "def_cfa_sf", args: ["uleb", "sleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: reg(a[0]), offset: n(a[1]) * x.cie.dataAlign }) },
-  0x13: { name: "def_cfa_offset_sf", args: ["sleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: cfaRegOffset(s, x.where).reg, offset: n(a[0]) * x.cie.dataAlign }) },
+  0x13: { name: "def_cfa_offset_sf", args: ["sleb"], apply: (s, a, x) => void (s.cfa = { kind: "reg-offset", reg: cfaRegOffset(s, x).reg, offset: n(a[0]) * x.cie.dataAlign }) },
   0x14: { name: "val_offset", args: ["uleb", "uleb"], apply: (s, a, x) => void s.regs.set(reg(a[0]), { kind: "val-offset", offset: n(a[1]) * x.cie.dataAlign }) },
   0x15: { name: "val_offset_sf", args: ["uleb", "sleb"], apply: (s, a, x) => void s.regs.set(reg(a[0]), { kind: "val-offset", offset: n(a[1]) * x.cie.dataAlign }) },
   0x16: { name: "val_expression", args: ["uleb", "block"], apply: (s, a) => void s.regs.set(reg(a[0]), { kind: "val-expression", expr: b(a[1]) }) },
@@ -113,15 +117,18 @@ const DW_CFA_restore = 0xc0;
  * Runs the CIE's initial instructions and the FDE's instructions up to `pc`, returning the row in
  * effect there. `sectionAddress` is the load address of the FDE's section (DW_CFA_set_loc pointers).
  */
-export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, where: string): CfiRow {
+export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, file: string): CfiRow {
   const cie = fde.cie;
   const st: State = { loc: fde.pcBegin, cfa: { kind: "reg-offset", reg: 7, offset: 8n }, regs: new Map() };
   let rowStart = fde.pcBegin;
   let initial: ReadonlyMap<number, RegisterRule> = new Map();
-  const exec = (code: Uint8Array, what: string, limit: boolean): void => {
+  const exec = (code: Uint8Array, what: string, base: number, limit: boolean): void => {
     let stopped = false;
+    let at = 0;
+    const place: DwarfPlace = { file, section: cie.section, record: what, base };
     const x: Exec = {
-      cie, initial, stack: [], where: `${where}: ${what}`,
+      cie, initial, stack: [], place,
+      where: () => whereAt(place, at),
       advanceTo(loc: bigint): boolean {
         if (limit && loc > pc) {
           stopped = true;
@@ -132,9 +139,9 @@ export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, where: st
         return true;
       },
     };
-    const r = new ByteReader(code, x.where);
+    const r = new ByteReader(code, place);
     while (!r.atEnd && !stopped) {
-      const at = r.pos;
+      at = r.pos;
       const op = r.u8();
       const hi = op & 0xc0;
       const lo = op & 0x3f;
@@ -143,17 +150,17 @@ export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, where: st
       else if (hi === DW_CFA_restore) restore(st, lo, x);
       else {
         const spec = CFA_OPS[op];
-        if (!spec) throw new DwarfError("DWARF_BAD_CFI", `${x.where}: unknown call frame instruction ${hex(op)} at byte ${at}`);
+        if (!spec) throw new DwarfError("DWARF_BAD_CFI", x.where(), `unknown call frame instruction ${hex(op)} at byte ${at} of the ${what}'s instructions`);
         const args: Val[] = spec.args.map((k) => readArg(r, k, cie, sectionAddress));
         spec.apply(st, args, x);
       }
     }
   };
-  exec(cie.initialInstructions, `CIE at ${hex(cie.offset)}`, false);
+  exec(cie.initialInstructions, `CIE at ${hex(cie.offset)}`, cie.instructionsOffset, false);
   initial = new Map(st.regs);
   rowStart = fde.pcBegin;
   st.loc = fde.pcBegin;
-  exec(fde.instructions, `FDE at ${hex(fde.offset)}`, true);
+  exec(fde.instructions, `FDE at ${hex(fde.offset)}`, fde.instructionsOffset, true);
   return { address: rowStart, cfa: st.cfa, registers: st.regs };
 }
 

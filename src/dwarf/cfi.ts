@@ -4,6 +4,7 @@
  */
 import { parseFrameSection, type Fde, type FrameSectionKind } from "./cfi-entries.js";
 import { cfiRowAt, type CfiRow, type RegisterRule } from "./cfi-rules.js";
+import type { ErrorWhere } from "../errors.js";
 import { DwarfError, hex } from "./errors.js";
 import { evaluateValue, type ExprContext } from "./expr-eval.js";
 import { CALLEE_SAVED, DWARF_REG, dwarfRegisterName } from "./registers.js";
@@ -68,10 +69,11 @@ export class CallFrameInfo {
     }
     this.fdes = all.filter((f) => f.pcEnd > f.pcBegin).sort((a, b) => (a.pcBegin < b.pcBegin ? -1 : a.pcBegin > b.pcBegin ? 1 : 0));
     this.errors = errors;
-    this.where = sections.path;
+    this.file = sections.path;
   }
 
-  private readonly where: string;
+  /** The file, for errors. */
+  private readonly file: string;
 
   /** The FDE covering `pc`, or undefined. */
   findFde(pc: bigint): Fde | undefined {
@@ -95,7 +97,7 @@ export class CallFrameInfo {
   rowAt(pc: bigint): CfiRow | undefined {
     const fde = this.findFde(pc);
     if (!fde) return undefined;
-    return cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.where);
+    return cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
   }
 
   /**
@@ -110,11 +112,13 @@ export class CallFrameInfo {
       fde = this.findFde(pc);
     }
     if (!fde) return undefined;
-    const row = cfiRowAt(fde, lookup, this.sectionAddress.get(fde.cie.section) ?? 0n, this.where);
+    const row = cfiRowAt(fde, lookup, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
+    const fdeWhere: ErrorWhere = { file: this.file, section: fde.cie.section, offset: fde.offset };
+    const fdeName = `FDE at ${hex(fde.offset)}`;
     const exprCtx = (extra: Partial<ExprContext>): ExprContext => ({
       readRegister: (r) => cb.readRegister(r),
       readMemory: (a, s) => cb.readMemory(a, s),
-      where: `${this.where}: CFI of FDE at ${hex(fde!.offset)}`,
+      place: { where: fdeWhere, what: `CFI expression of the ${fdeName}` },
       ...extra,
     });
 
@@ -122,12 +126,12 @@ export class CallFrameInfo {
     if (row.cfa.kind === "reg-offset") {
       const base = cb.readRegister(row.cfa.reg);
       if (base === undefined) {
-        throw new DwarfError("DWARF_UNWIND_REGISTER", `cannot compute the CFA at pc ${hex(pc)}: register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
+        throw new DwarfError("DWARF_UNWIND_REGISTER", fdeWhere, `cannot compute the CFA at pc ${hex(pc)} (the ${fdeName}): register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
       }
       cfa = BigInt.asUintN(64, base + row.cfa.offset);
     } else {
       const v = evaluateValue(row.cfa.expr, exprCtx({}));
-      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", `cannot compute the CFA at pc ${hex(pc)}: ${v.reason}`);
+      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", fdeWhere, `cannot compute the CFA at pc ${hex(pc)} (the ${fdeName}): ${v.reason}`);
       cfa = v.value;
     }
 

@@ -6,7 +6,7 @@
 import type { JitdbgError } from "../errors.js";
 import { parseAbbrevTable, type AbbrevTable } from "./abbrev.js";
 import type { Die } from "./die.js";
-import { asDwarfError, hex, isDwarfError } from "./errors.js";
+import { asDwarfError, hex, isDwarfError, whereAt, type DwarfPlace } from "./errors.js";
 import type { DwarfSections } from "./sections.js";
 import { Unit } from "./unit.js";
 import { parseUnitHeader, readUnitLength } from "./unit-header.js";
@@ -38,12 +38,16 @@ export class DebugInfo {
 
   constructor(
     readonly sections: DwarfSections,
-    /** File path, for messages. */
-    readonly where: string,
+    /** File path, for errors' `where`. */
+    readonly file: string,
   ) {
     this.infoData = sections.get(".debug_info")?.data ?? new Uint8Array(0);
+    this.place = { file, section: ".debug_info" };
     this.indexUnits();
   }
+
+  /** .debug_info of this file, for errors. */
+  readonly place: DwarfPlace;
 
   private indexUnits(): void {
     const data = this.infoData;
@@ -51,16 +55,16 @@ export class DebugInfo {
     while (off < data.length) {
       let end: number;
       try {
-        end = readUnitLength(data, off, `${this.where}: .debug_info`).end;
+        end = readUnitLength(data, off, this.place).end;
       } catch (e) {
         // Without a length we cannot find the next unit: record and stop.
-        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", `${this.where}: .debug_info unit at ${hex(off)}`, { section: ".debug_info", offset: off }) });
+        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", whereAt(this.place, off), `unit at ${hex(off)}`) });
         return;
       }
       try {
-        this.units.push(new Unit(this, parseUnitHeader(data, off, `${this.where}: .debug_info`)));
+        this.units.push(new Unit(this, parseUnitHeader(data, off, this.place)));
       } catch (e) {
-        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", `${this.where}: .debug_info unit at ${hex(off)}`, { section: ".debug_info", offset: off }) });
+        this.headerErrors.push({ unitOffset: off, error: asDwarfError(e, "DWARF_CORRUPT", whereAt(this.place, off), `unit at ${hex(off)}`) });
       }
       off = end;
     }
@@ -69,8 +73,8 @@ export class DebugInfo {
   abbrevTable(offset: number): AbbrevTable {
     let t = this.abbrevTables.get(offset);
     if (!t) {
-      const sec = this.sections.require(".debug_abbrev", ".debug_info");
-      t = parseAbbrevTable(sec.data, offset, `${this.where}: .debug_abbrev`);
+      const sec = this.sections.require(".debug_abbrev", "the file's .debug_info");
+      t = parseAbbrevTable(sec.data, offset, this.file);
       this.abbrevTables.set(offset, t);
     }
     return t;

@@ -2,6 +2,8 @@
 import { DW_AT, DW_TAG, constantName } from "./constants.js";
 import type { AttrValue } from "./forms.js";
 import { signedConstant } from "./forms.js";
+import type { ErrorWhere } from "../errors.js";
+import { whereAt } from "./errors.js";
 import type { Unit } from "./unit.js";
 
 export interface Attribute {
@@ -99,7 +101,17 @@ export class Die {
     return this.unit.info.dieAt(found.value.offset);
   }
 
+  /** The DIE's place, for errors: the file, .debug_info and the DIE's offset. */
+  get where(): ErrorWhere {
+    return whereAt(this.unit.info.place, this.offset);
+  }
+
+  /** "DW_TAG_variable at 0x40": the DIE as messages name it (the file and section are in `where`). */
+  get label(): string {
+    return `${this.tagName} at 0x${this.offset.toString(16)}`;
+  }
+
   toString(): string {
-    return `${this.tagName} at ${this.unit.info.where} offset 0x${this.offset.toString(16)}`;
+    return `${this.tagName} at ${this.unit.info.file} offset 0x${this.offset.toString(16)}`;
   }
 }

@@ -8,7 +8,7 @@ import { parseAranges, type ArangeEntry } from "./aranges.js";
 import { CallFrameInfo, type CfiOptions } from "./cfi.js";
 import { DebugInfo, type ParseStats, type UnitErrorRecord } from "./debug-info.js";
 import type { Die } from "./die.js";
-import { asDwarfError, type DwarfErrorCode } from "./errors.js";
+import { asDwarfError, whereAt, type DwarfErrorCode } from "./errors.js";
 import { parseLineHeader, pathMatches, type LineProgramHeader } from "./line-header.js";
 import { runLineProgram, type LineRow } from "./line-program.js";
 import { LineTable } from "./line-table.js";
@@ -93,7 +93,7 @@ export class Dwarf {
       const off = unit.lineProgramOffset;
       const sec = this.sections.get(".debug_line");
       if (off !== undefined && sec) {
-        h = parseLineHeader(sec.data, off, { sections: this.sections, compDir: unit.compDir, addressSize: unit.addressSize, where: this.sections.path });
+        h = parseLineHeader(sec.data, off, { sections: this.sections, compDir: unit.compDir, addressSize: unit.addressSize, file: this.sections.path });
         this.info.stats.lineHeadersParsed++;
       }
     } catch (e) {
@@ -109,7 +109,7 @@ export class Dwarf {
     const h = this.lineHeader(unit);
     if (h) {
       try {
-        const seqs = runLineProgram(this.sections.require(".debug_line", "line table").data, h, this.sections.path);
+        const seqs = runLineProgram(this.sections.require(".debug_line", `the line table of the ${unit.label}`).data, h, this.sections.path);
         this.info.stats.lineProgramsRun++;
         t = new LineTable(h, seqs);
       } catch (e) {
@@ -343,7 +343,7 @@ export class Dwarf {
   }
 
   private record(unit: Unit, e: unknown, code: DwarfErrorCode): void {
-    const err = asDwarfError(e, code, unit.where, { section: ".debug_info", offset: unit.offset });
+    const err = asDwarfError(e, code, whereAt(unit.place, unit.offset), unit.label);
     if (unit.error === err) return;
     this.otherErrors.push({ unitOffset: unit.offset, error: err });
   }

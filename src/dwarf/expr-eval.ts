@@ -6,7 +6,7 @@
  * The typed stack of DWARF 5 (const_type, regval_type, convert) is approximated with 64-bit values.
  */
 import { DwarfError } from "./errors.js";
-import { decodeExpression, formatExpression, OP, opName, type DecodedOp } from "./expr-ops.js";
+import { decodeExpression, formatExpression, NO_EXPR_PLACE, OP, opName, type DecodedOp, type ExprPlace } from "./expr-ops.js";
 import { dwarfRegisterName } from "./registers.js";
 
 export interface ExprContext {
@@ -33,7 +33,9 @@ export interface ExprContext {
   readonly objectAddress?: bigint;
   /** Values pushed before the first operation (e.g. the CFA for CFI register expressions). */
   readonly initialStack?: readonly bigint[];
-  /** For messages. */
+  /** Where the expression is (its DIE or FDE, and what it is), for errors. */
+  readonly place?: ExprPlace;
+  /** The file the expression is from, for errors when no `place` is given. */
   readonly where?: string;
 }
 
@@ -103,8 +105,8 @@ export function bytesToBigint(b: Uint8Array): bigint {
 }
 
 function run(expr: Uint8Array, ctx: ExprContext): Location {
-  const where = ctx.where ?? "DWARF expression";
-  const ops = decodeExpression(expr, { addressSize: ctx.addressSize ?? 8, is64: ctx.is64 ?? false }, where);
+  const place = ctx.place ?? (ctx.where !== undefined ? { ...NO_EXPR_PLACE, where: { file: ctx.where } } : NO_EXPR_PLACE);
+  const ops = decodeExpression(expr, { addressSize: ctx.addressSize ?? 8, is64: ctx.is64 ?? false }, place);
   const byOffset = new Map<number, number>();
   ops.forEach((op, i) => byOffset.set(op.offset, i));
   const stack: bigint[] = [...(ctx.initialStack ?? [])];
@@ -112,7 +114,7 @@ function run(expr: Uint8Array, ctx: ExprContext): Location {
   let pending: SimpleLocation | undefined;
 
   const fail = (op: DecodedOp, msg: string): DwarfError =>
-    new DwarfError("DWARF_BAD_EXPRESSION", `${where}: ${opName(op.code)} at byte ${op.offset}: ${msg} (expression: ${formatExpression(expr)})`);
+    new DwarfError("DWARF_BAD_EXPRESSION", place.where, `${place.what}: ${opName(op.code)} at byte ${op.offset}: ${msg} (expression: ${formatExpression(expr)})`);
   const pop = (op: DecodedOp): bigint => {
     const v = stack.pop();
     if (v === undefined) throw fail(op, "stack underflow");

@@ -3,6 +3,7 @@
  * generic and the evaluator only deals with semantics.
  */
 import { ByteReader } from "./byte-reader.js";
+import type { ErrorWhere } from "../errors.js";
 import { DwarfError, hex, isDwarfError } from "./errors.js";
 
 export type OperandKind = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "uleb" | "sleb" | "addr" | "offset" | "block" | "typed_const";
@@ -118,19 +119,39 @@ export function opName(code: number): string {
   return s ? `DW_OP_${s.name}` : `DW_OP ${hex(code)}`;
 }
 
+/**
+ * Where an expression is, for errors: the place of what it belongs to (the DIE, the FDE) and what
+ * it is, as messages name it ("location of DW_TAG_variable at 0x40"). An expression's bytes are
+ * named by their index in the expression, which its errors print whole.
+ */
+export interface ExprPlace {
+  readonly where: ErrorWhere;
+  readonly what: string;
+}
+
+/** An expression known by its bytes alone (tests, callers that give no place). */
+export const NO_EXPR_PLACE: ExprPlace = { where: {}, what: "DWARF expression" };
+
 /** Decodes a whole expression; unknown opcodes are an error (their length is unknown). */
-export function decodeExpression(bytes: Uint8Array, opts: DecodeOptions, where = "DWARF expression"): DecodedOp[] {
-  const r = new ByteReader(bytes, where);
+export function decodeExpression(bytes: Uint8Array, opts: DecodeOptions, place: ExprPlace = NO_EXPR_PLACE): DecodedOp[] {
+  const r = new ByteReader(bytes, {});
   const out: DecodedOp[] = [];
   while (!r.atEnd) {
     const offset = r.pos;
     const code = r.u8();
     const spec = OPS[code];
     if (!spec) {
-      throw new DwarfError("DWARF_UNKNOWN_OP", `${where}: unknown opcode ${hex(code)} at byte ${offset} of expression ${formatBytes(bytes)}`);
+      throw new DwarfError("DWARF_UNKNOWN_OP", place.where, `${place.what}: unknown opcode ${hex(code)} at byte ${offset} of expression ${formatBytes(bytes)}`);
     }
     const operands: Operand[] = [];
-    for (const k of spec.operands) operands.push(readOperand(r, k, opts));
+    try {
+      for (const k of spec.operands) operands.push(readOperand(r, k, opts));
+    } catch (e) {
+      // The reader knows only the expression's bytes: its errors get the expression's place.
+      if (!isDwarfError(e)) throw e;
+      const why = e.code === "DWARF_TRUNCATED" ? "its operands run past the end of the expression" : e.text;
+      throw new DwarfError(e.code, place.where, `${place.what}: ${opName(code)} at byte ${offset}: ${why} (expression ${formatBytes(bytes)})`);
+    }
     out.push({ offset, code, operands, next: r.pos });
   }
   return out;

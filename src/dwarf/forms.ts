@@ -121,11 +121,11 @@ export function readForm(r: ByteReader, form: number, ctx: FormContext, implicit
   let hops = 0;
   while (f === DW_FORM.indirect) {
     f = r.ulebNum();
-    if (++hops > 4) throw new DwarfError("DWARF_CORRUPT", `${r.where}: DW_FORM_indirect chain at ${hex(r.pos)} does not end`, { offset: r.pos });
+    if (++hops > 4) throw new DwarfError("DWARF_CORRUPT", r.whereAt(), `the DW_FORM_indirect chain does not end${r.inRecord}`);
   }
   const spec = FORMS[f];
   if (!spec) {
-    throw new DwarfError("DWARF_UNKNOWN_FORM", `${r.where}: unknown attribute form ${hex(f)} at offset ${hex(r.pos)}; the producer uses an extension jitdbg does not read`, { offset: r.pos });
+    throw new DwarfError("DWARF_UNKNOWN_FORM", r.whereAt(), `unknown attribute form ${hex(f)}${r.inRecord}; the producer uses an extension jitdbg does not read`);
   }
   return spec.read(r, ctx, implicitConst);
 }

@@ -1,8 +1,8 @@
 /** Runs a line-number program (the DWARF state machine) and returns its rows, grouped in sequences. */
 import { ByteReader } from "./byte-reader.js";
 import { DW_LNE, DW_LNS } from "./constants.js";
-import { DwarfError, hex } from "./errors.js";
-import type { LineProgramHeader } from "./line-header.js";
+import { DwarfError } from "./errors.js";
+import { linePlace, type LineProgramHeader } from "./line-header.js";
 
 export interface LineRow {
   readonly address: bigint;
@@ -23,8 +23,9 @@ export interface LineRow {
 /** Rows in one sequence, ordered by address, the last one with endSequence set. */
 export type LineSequence = LineRow[];
 
-export function runLineProgram(data: Uint8Array, header: LineProgramHeader, where: string): LineSequence[] {
-  const r = new ByteReader(data, `${where}: .debug_line program at ${hex(header.offset)}`, header.programStart, header.end);
+/** Runs the program of `header` over .debug_line `data` (of the file at `path`, for errors). */
+export function runLineProgram(data: Uint8Array, header: LineProgramHeader, path: string): LineSequence[] {
+  const r = new ByteReader(data, linePlace(path, header.offset), header.programStart, header.end);
   const files = [...header.files];
   const sequences: LineSequence[] = [];
   let rows: LineRow[] = [];
@@ -75,7 +76,7 @@ export function runLineProgram(data: Uint8Array, header: LineProgramHeader, wher
     switch (op) {
       case 0: {
         const len = r.ulebNum();
-        if (len === 0) throw new DwarfError("DWARF_CORRUPT", `${r.where}: extended opcode with length 0 at ${hex(at)}`, { section: ".debug_line", offset: at });
+        if (len === 0) throw new DwarfError("DWARF_CORRUPT", r.whereAt(at), `extended opcode with length 0${r.inRecord}`);
         const body = r.sub(len);
         r.skip(len);
         const sub = body.u8();

@@ -1,7 +1,7 @@
 /** Location lists: DWARF 5 .debug_loclists entries and DWARF 2–4 .debug_loc entries. */
 import { ByteReader } from "./byte-reader.js";
 import { DW_LLE } from "./constants.js";
-import { walkV4List, walkV5List, type ListContext } from "./ranges.js";
+import { listPlace, walkV4List, walkV5List, type ListContext } from "./ranges.js";
 
 export interface LocationListEntry {
   /** Half-open [low, high); undefined for a DW_LLE_default_location entry. */
@@ -12,7 +12,7 @@ export interface LocationListEntry {
 
 /** DWARF 2–4 .debug_loc list at `offset`. */
 export function readDebugLoc(data: Uint8Array, offset: number, ctx: ListContext): LocationListEntry[] {
-  const r = new ByteReader(data, ".debug_loc", offset);
+  const r = new ByteReader(data, listPlace(".debug_loc", offset, ctx), offset);
   const out: LocationListEntry[] = [];
   walkV4List(r, ctx, (low, high) => {
     const expr = r.bytes(r.u16());
@@ -23,7 +23,7 @@ export function readDebugLoc(data: Uint8Array, offset: number, ctx: ListContext)
 
 /** DWARF 5 .debug_loclists list at `offset`. */
 export function readLocList(data: Uint8Array, offset: number, ctx: ListContext): LocationListEntry[] {
-  const r = new ByteReader(data, ".debug_loclists", offset);
+  const r = new ByteReader(data, listPlace(".debug_loclists", offset, ctx), offset);
   const out: LocationListEntry[] = [];
   const expr = (): Uint8Array => r.bytes(r.ulebNum());
   walkV5List(r, ctx, DW_LLE, (low, high) => {

@@ -1,7 +1,7 @@
 /** Address range lists: DWARF 5 .debug_rnglists entries and DWARF 2–4 .debug_ranges pairs. */
 import { ByteReader } from "./byte-reader.js";
 import { DW_RLE } from "./constants.js";
-import { DwarfError, hex } from "./errors.js";
+import { DwarfError, hex, type DwarfPlace } from "./errors.js";
 
 /** Half-open [low, high). */
 export interface AddressRange {
@@ -10,6 +10,9 @@ export interface AddressRange {
 }
 
 export interface ListContext {
+  /** The file, and who reads the list ("unit at 0x0"), for errors. */
+  readonly file?: string;
+  readonly listUser?: string;
   readonly addressSize: number;
   readonly is64: boolean;
   /** The unit's base address (DW_AT_low_pc of the unit DIE, 0 when absent). */
@@ -42,12 +45,17 @@ export function walkV4List(r: ByteReader, ctx: ListContext, onPair: (low: bigint
   }
 }
 
+/** Where a list at `offset` of `section` is read, for errors: the file, the section, the list and its reader. */
+export function listPlace(section: string, offset: number, ctx: ListContext): DwarfPlace {
+  return { file: ctx.file, section, record: `list at ${hex(offset)}${ctx.listUser ? ` read by the ${ctx.listUser}` : ""}` };
+}
+
 /** DWARF 2–4 .debug_ranges list at `offset`. */
 export function readDebugRanges(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
-  const r = new ByteReader(data, ".debug_ranges", offset);
+  const r = new ByteReader(data, listPlace(".debug_ranges", offset, ctx), offset);
   const out: AddressRange[] = [];
   walkV4List(r, ctx, (low, high) => {
-    if (high < low) throw new DwarfError("DWARF_CORRUPT", `.debug_ranges: entry at ${hex(r.pos - 2 * ctx.addressSize)} ends before it begins`, { section: ".debug_ranges", offset: r.pos - 2 * ctx.addressSize });
+    if (high < low) throw new DwarfError("DWARF_CORRUPT", r.whereAt(r.pos - 2 * ctx.addressSize), `the entry ends before it begins${r.inRecord}`);
     if (high > low) out.push({ low, high });
   });
   return out;
@@ -110,14 +118,14 @@ export function walkV5List(r: ByteReader, ctx: ListContext, kinds: V5ListKinds, 
         break;
       }
       default:
-        if (!onOther(kind)) throw new DwarfError("DWARF_CORRUPT", `${r.where}: unknown list entry kind ${hex(kind)} at ${hex(at)}`, { offset: at });
+        if (!onOther(kind)) throw new DwarfError("DWARF_CORRUPT", r.whereAt(at), `unknown list entry kind ${hex(kind)}${r.inRecord}`);
     }
   }
 }
 
 /** DWARF 5 .debug_rnglists list starting at `offset`. */
 export function readRngList(data: Uint8Array, offset: number, ctx: ListContext): AddressRange[] {
-  const r = new ByteReader(data, ".debug_rnglists", offset);
+  const r = new ByteReader(data, listPlace(".debug_rnglists", offset, ctx), offset);
   const out: AddressRange[] = [];
   walkV5List(r, ctx, DW_RLE, (low, high) => {
     if (high > low) out.push({ low, high });
@@ -126,9 +134,9 @@ export function readRngList(data: Uint8Array, offset: number, ctx: ListContext):
 }
 
 /** Resolves a DW_FORM_rnglistx / loclistx index through the offsets table that follows a v5 list header. */
-export function listIndexToOffset(data: Uint8Array, base: number, index: number, is64: boolean, where: string): number {
+export function listIndexToOffset(data: Uint8Array, base: number, index: number, is64: boolean, place: DwarfPlace): number {
   const size = is64 ? 8 : 4;
-  const r = new ByteReader(data, where, base + index * size);
+  const r = new ByteReader(data, place, base + index * size);
   return base + r.offset(is64);
 }
 

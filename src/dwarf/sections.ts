@@ -79,11 +79,11 @@ export class DwarfSections {
     return this.map.has(name);
   }
 
-  /** The section, or DWARF_MISSING_SECTION saying who needed it. */
+  /** The section, or DWARF_MISSING_SECTION at the missing section saying who needed it ("the unit at 0x0 (DW_FORM_strp)"). */
   require(name: DwarfSectionName, neededBy: string): DwarfSection {
     const s = this.map.get(name);
     if (!s) {
-      throw new DwarfError("DWARF_MISSING_SECTION", `${this.path}: ${neededBy} needs section ${name}, which the file does not have (was it stripped or built without -g?)`, { file: this.path, section: name });
+      throw new DwarfError("DWARF_MISSING_SECTION", { file: this.path, section: name }, `${neededBy} needs section ${name}, which the file does not have (was it stripped or built without -g?)`);
     }
     return s;
   }

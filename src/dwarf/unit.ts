@@ -3,12 +3,12 @@
  * (for the unit's name, bases, ranges and line program); its whole DIE tree only when asked.
  * A failure while building the tree is recorded on the unit (`error`) and does not affect others.
  */
-import type { JitdbgError } from "../errors.js";
+import type { ErrorWhere, JitdbgError } from "../errors.js";
 import type { AbbrevTable } from "./abbrev.js";
 import { ByteReader, stringAt } from "./byte-reader.js";
 import { DW_AT } from "./constants.js";
 import { Die, type Attribute } from "./die.js";
-import { asDwarfError, DwarfError, hex } from "./errors.js";
+import { asDwarfError, DwarfError, hex, whereAt, type DwarfPlace } from "./errors.js";
 import { readForm, type AttrValue, type FormContext } from "./forms.js";
 import { readDebugLoc, readLocList, type LocationListEntry } from "./loclists.js";
 import { listIndexToOffset, readDebugRanges, readRngList, type AddressRange, type ListContext } from "./ranges.js";
@@ -33,7 +33,13 @@ export class Unit implements FormContext, ListContext {
   get version(): number { return this.header.version; }
   get addressSize(): number { return this.header.addressSize; }
   get is64(): boolean { return this.header.is64; }
-  get where(): string { return `${this.info.where}: .debug_info unit at ${hex(this.header.offset)}`; }
+  /** "unit at 0x0": the unit as messages name it. */
+  get label(): string { return `unit at ${hex(this.header.offset)}`; }
+  /** Where the unit's DIEs are read, for errors: the file, .debug_info, this unit. */
+  get place(): DwarfPlace { return { ...this.info.place, record: this.label }; }
+  /** The file, and the unit as the reader of a list (ListContext), for errors. */
+  get file(): string { return this.info.file; }
+  get listUser(): string { return this.label; }
   get treeParsed(): boolean { return this.treeCache !== undefined; }
 
   contains(offset: number): boolean {
@@ -53,14 +59,14 @@ export class Unit implements FormContext, ListContext {
     if (this.rootCache) return this.rootCache;
     if (this.rootError) throw this.rootError;
     try {
-      const r = new ByteReader(this.info.infoData, this.where, this.header.dieOffset, this.header.end);
+      const r = new ByteReader(this.info.infoData, this.place, this.header.dieOffset, this.header.end);
       const die = this.readDie(r);
-      if (!die) throw new DwarfError("DWARF_CORRUPT", `${this.where}: unit has no DIE (first abbreviation code is 0)`);
+      if (!die) throw new DwarfError("DWARF_CORRUPT", r.whereAt(this.header.dieOffset), `the ${this.label} has no DIE (first abbreviation code is 0)`);
       this.info.stats.rootsParsed++;
       this.rootCache = die;
       return die;
     } catch (e) {
-      this.rootError = asDwarfError(e, "DWARF_CORRUPT", this.where, { section: ".debug_info", offset: this.header.offset });
+      this.rootError = asDwarfError(e, "DWARF_CORRUPT", this.whereAt(this.header.offset), this.label);
       this.error ??= this.rootError;
       throw this.rootError;
     }
@@ -82,7 +88,7 @@ export class Unit implements FormContext, ListContext {
     if (this.treeCache) return this.treeCache;
     if (this.error) throw this.error;
     try {
-      const r = new ByteReader(this.info.infoData, this.where, this.header.dieOffset, this.header.end);
+      const r = new ByteReader(this.info.infoData, this.place, this.header.dieOffset, this.header.end);
       const byOffset = new Map<number, Die>();
       const stack: Die[] = [];
       let root: Die | undefined;
@@ -101,17 +107,17 @@ export class Unit implements FormContext, ListContext {
         } else if (!root) {
           root = die;
         } else {
-          throw new DwarfError("DWARF_CORRUPT", `${this.where}: a second top-level DIE at ${hex(die.offset)}; the unit's child lists are not terminated properly`, { section: ".debug_info", offset: die.offset });
+          throw new DwarfError("DWARF_CORRUPT", die.where, `a second top-level DIE at ${hex(die.offset)} in the ${this.label}; the unit's child lists are not terminated properly`);
         }
         if (die.hasChildren) stack.push(die);
       }
-      if (!root) throw new DwarfError("DWARF_CORRUPT", `${this.where}: unit has no DIE`);
+      if (!root) throw new DwarfError("DWARF_CORRUPT", this.whereAt(this.header.dieOffset), `the ${this.label} has no DIE`);
       this.rootCache = root;
       this.treeCache = byOffset;
       this.info.stats.treesParsed++;
       return byOffset;
     } catch (e) {
-      this.error = asDwarfError(e, "DWARF_CORRUPT", this.where, { section: ".debug_info", offset: this.header.offset });
+      this.error = asDwarfError(e, "DWARF_CORRUPT", this.whereAt(this.header.offset), this.label);
       throw this.error;
     }
   }
@@ -124,8 +130,8 @@ export class Unit implements FormContext, ListContext {
     if (!abbrev) {
       throw new DwarfError(
         "DWARF_BAD_ABBREV_CODE",
-        `${this.where}: DIE at ${hex(offset)} uses abbreviation code ${code}, which the unit's abbreviation table (at .debug_abbrev ${hex(this.header.abbrevOffset)}) does not define; the unit is corrupt`,
-        { section: ".debug_info", offset },
+        r.whereAt(offset),
+        `DIE at ${hex(offset)} uses abbreviation code ${code}, which the abbreviation table of the ${this.label} (at .debug_abbrev ${hex(this.header.abbrevOffset)}) does not define; the unit is corrupt`,
       );
     }
     const attrs: Attribute[] = new Array(abbrev.specs.length);
@@ -182,16 +188,17 @@ export class Unit implements FormContext, ListContext {
       case "string":
         return v.value;
       case "strp": {
-        const sec = this.info.sections.require(v.section, `${this.where} (DW_FORM_${v.section === ".debug_str" ? "strp" : "line_strp"})`);
-        return stringAt(sec.data, v.offset, `${this.info.where}: ${v.section}`);
+        const form = `DW_FORM_${v.section === ".debug_str" ? "strp" : "line_strp"}`;
+        const sec = this.info.sections.require(v.section, `the ${this.label} (${form})`);
+        return stringAt(sec.data, v.offset, this.usePlace(v.section, form));
       }
       case "strx": {
-        const sec = this.info.sections.require(".debug_str_offsets", `${this.where} (DW_FORM_strx)`);
+        const sec = this.info.sections.require(".debug_str_offsets", `the ${this.label} (DW_FORM_strx)`);
         const size = this.is64 ? 8 : 4;
-        const r = new ByteReader(sec.data, `${this.info.where}: .debug_str_offsets`, (this.strOffsetsBase ?? 0) + v.index * size);
+        const r = new ByteReader(sec.data, this.usePlace(".debug_str_offsets", `DW_FORM_strx ${v.index}`), (this.strOffsetsBase ?? 0) + v.index * size);
         const off = r.offset(this.is64);
-        const str = this.info.sections.require(".debug_str", `${this.where} (DW_FORM_strx)`);
-        return stringAt(str.data, off, `${this.info.where}: .debug_str`);
+        const str = this.info.sections.require(".debug_str", `the ${this.label} (DW_FORM_strx)`);
+        return stringAt(str.data, off, this.usePlace(".debug_str", `DW_FORM_strx ${v.index}`));
       }
       default:
         return undefined;
@@ -199,8 +206,8 @@ export class Unit implements FormContext, ListContext {
   }
 
   addrx(index: number): bigint {
-    const sec = this.info.sections.require(".debug_addr", `${this.where} (DW_FORM_addrx / DW_OP_addrx)`);
-    const r = new ByteReader(sec.data, `${this.info.where}: .debug_addr`, (this.addrBase ?? 0) + index * this.addressSize);
+    const sec = this.info.sections.require(".debug_addr", `the ${this.label} (DW_FORM_addrx / DW_OP_addrx)`);
+    const r = new ByteReader(sec.data, this.usePlace(".debug_addr", `address index ${index}`), (this.addrBase ?? 0) + index * this.addressSize);
     return r.address(this.addressSize);
   }
 
@@ -230,14 +237,14 @@ export class Unit implements FormContext, ListContext {
       return [];
     }
     if (this.version >= 5) {
-      const sec = this.info.sections.require(".debug_rnglists", `${die} (DW_AT_ranges)`);
+      const sec = this.info.sections.require(".debug_rnglists", `the ${die.label} (DW_AT_ranges)`);
       let off: number;
-      if (rv.kind === "rnglistx") off = listIndexToOffset(sec.data, this.rnglistsBase ?? 0, rv.index, this.is64, ".debug_rnglists");
+      if (rv.kind === "rnglistx") off = listIndexToOffset(sec.data, this.rnglistsBase ?? 0, rv.index, this.is64, this.usePlace(".debug_rnglists", `DW_AT_ranges of the ${die.label}`));
       else if (rv.kind === "sec_offset") off = rv.offset;
       else return [];
       return readRngList(sec.data, off, this.rangeContext(die));
     }
-    const sec = this.info.sections.require(".debug_ranges", `${die} (DW_AT_ranges)`);
+    const sec = this.info.sections.require(".debug_ranges", `the ${die.label} (DW_AT_ranges)`);
     const off = rv.kind === "sec_offset" ? rv.offset : rv.kind === "constant" ? Number(rv.value) : undefined;
     return off === undefined ? [] : readDebugRanges(sec.data, off, this.rangeContext(die));
   }
@@ -246,6 +253,8 @@ export class Unit implements FormContext, ListContext {
     // The unit DIE's own DW_AT_ranges are relative to 0 unless it has DW_AT_low_pc too.
     const unit = this;
     return {
+      file: this.info.file,
+      listUser: `DW_AT_ranges of the ${die.label}`,
       addressSize: this.addressSize,
       is64: this.is64,
       get baseAddress(): bigint { return die.offset === unit.header.dieOffset && !die.has(DW_AT.low_pc) ? 0n : unit.baseAddress; },
@@ -256,14 +265,24 @@ export class Unit implements FormContext, ListContext {
   /** Location list of a DW_AT_location (or similar) attribute of list class; undefined if it is not a list. */
   locationList(v: AttrValue): LocationListEntry[] | undefined {
     if (v.kind === "loclistx") {
-      const sec = this.info.sections.require(".debug_loclists", `${this.where} (DW_FORM_loclistx)`);
-      const off = listIndexToOffset(sec.data, this.loclistsBase ?? 0, v.index, this.is64, ".debug_loclists");
+      const sec = this.info.sections.require(".debug_loclists", `the ${this.label} (DW_FORM_loclistx)`);
+      const off = listIndexToOffset(sec.data, this.loclistsBase ?? 0, v.index, this.is64, this.usePlace(".debug_loclists", `location list ${v.index}`));
       return readLocList(sec.data, off, this);
     }
     const off = v.kind === "sec_offset" ? v.offset : v.kind === "constant" && this.version < 4 && (v.size === 4 || v.size === 8) ? Number(v.value) : undefined;
     if (off === undefined) return undefined;
-    if (this.version >= 5) return readLocList(this.info.sections.require(".debug_loclists", `${this.where} (location list)`).data, off, this);
-    return readDebugLoc(this.info.sections.require(".debug_loc", `${this.where} (location list)`).data, off, this);
+    if (this.version >= 5) return readLocList(this.info.sections.require(".debug_loclists", `the ${this.label} (location list)`).data, off, this);
+    return readDebugLoc(this.info.sections.require(".debug_loc", `the ${this.label} (location list)`).data, off, this);
+  }
+
+  /** A place in another section of this file that the unit reads, with what it reads there for messages. */
+  private usePlace(section: string, what: string): DwarfPlace {
+    return { file: this.info.file, section, record: `${what} of the ${this.label}` };
+  }
+
+  /** The place of a .debug_info offset, for errors. */
+  private whereAt(offset: number): ErrorWhere {
+    return whereAt(this.info.place, offset);
   }
 
 }

@@ -16,19 +16,20 @@ const uleb = (n: number): number[] => {
 
 describe("LEB128 and fixed readers", () => {
   it("decodes the DWARF spec examples", () => {
-    const r = new ByteReader(e(2, 127, 0x80, 1, 0x81, 1, 0x82, 1, 57 + 0x80, 100), "test");
+    const r = new ByteReader(e(2, 127, 0x80, 1, 0x81, 1, 0x82, 1, 57 + 0x80, 100), {});
     expect([r.uleb(), r.uleb(), r.uleb(), r.uleb(), r.uleb(), r.uleb()]).toEqual([2n, 127n, 128n, 129n, 130n, 12857n]);
-    const s = new ByteReader(e(2, 0x7e, 127 + 0x80, 0, 0x81, 0x7f, 0x80, 1, 0x80, 0x7f), "test");
+    const s = new ByteReader(e(2, 0x7e, 127 + 0x80, 0, 0x81, 0x7f, 0x80, 1, 0x80, 0x7f), {});
     expect([s.sleb(), s.sleb(), s.sleb(), s.sleb(), s.sleb(), s.sleb()]).toEqual([2n, -2n, 127n, -127n, 128n, -128n]);
-    const big = new ByteReader(e(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), "test");
+    const big = new ByteReader(e(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), {});
     expect(big.uleb()).toBe(0xffff_ffff_ffff_ffffn);
   });
 
   it("reports reads past the end with the section and offset", () => {
-    const r = new ByteReader(e(1, 2), ".debug_info");
+    const r = new ByteReader(e(1, 2), { file: "a.out", section: ".debug_info", record: "unit at 0x0" });
     r.u8();
     expect(() => r.u32()).toThrowError(DwarfError);
-    expect(() => r.u32()).toThrowError(/\.debug_info: reading 4 byte\(s\) at offset 0x1/);
+    expect(() => r.u32()).toThrowError(/^a\.out: section \.debug_info\+0x1: reading 4 byte\(s\) runs past the end at 0x2 \(in the unit at 0x0\)/);
+    expect(() => r.u32()).toThrowError(expect.objectContaining({ code: "DWARF_TRUNCATED", where: { file: "a.out", section: ".debug_info", offset: 1 } }));
   });
 });
 

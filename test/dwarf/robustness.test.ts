@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { formatError } from "../../src/errors.js";
 import { compileFixture, fixturesDir } from "../helpers/compile.js";
 import { build, lineOf, open, openBytes, symbol, VARIANTS } from "./helpers.js";
 
@@ -7,9 +9,19 @@ const multiFlags = (flags: string[]): string => compileFixture("dwarf/multi_a.c"
 
 /** Offset of .debug_info in the file. */
 function infoOffset(path: string): number {
-  const { elf } = open(path);
-  return elf.sectionByName(".debug_info")!.offset;
+  return sectionOffset(path, ".debug_info");
 }
+
+/** Offset of a section in the file, as readelf lists it. */
+function sectionOffset(path: string, name: string): number {
+  const out = execFileSync("readelf", ["-W", "-S", path], { encoding: "utf8" });
+  const row = out.split("\n").find((l) => l.includes(` ${name} `))!;
+  // [Nr] Name Type Address Off Size ...: the offset is the field after the address.
+  const fields = row.replace(/^.*\]\s*/, "").trim().split(/\s+/);
+  return parseInt(fields[3]!, 16);
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("a damaged unit does not take the others down", () => {
   const path = multiFlags(["-g", "-O0", "-static"]);
@@ -41,6 +53,11 @@ describe("a damaged unit does not take the others down", () => {
     expect(errors[0]!.unitOffset).toBe(unitA.offset);
     expect(errors[0]!.error.code).toBe("DWARF_BAD_ABBREV_CODE");
     expect(errors[0]!.error.message).toMatch(new RegExp(`DIE at 0x${second.offset.toString(16)} uses abbreviation code ${unused}`));
+    // The place is in `where` (file, section, offset of the DIE) and the message starts with it.
+    const file = `${path} (patched)`;
+    expect(errors[0]!.error.where).toEqual({ file, section: ".debug_info", offset: second.offset });
+    expect(formatError(errors[0]!.error)).toMatch(new RegExp(`^${escape(file)}: section \\.debug_info\\+0x${second.offset.toString(16)}: DIE at 0x${second.offset.toString(16)} uses abbreviation code ${unused}, which the abbreviation table of the unit at 0x${unitA.offset.toString(16)} `));
+    expect(errors[0]!.error.text).not.toContain(file);
     // Its line table does not depend on its DIE tree beyond the unit DIE: lines still resolve.
     const main = symbol(elf, "main");
     expect(broken.lineForAddress(main)?.line).toBe(lineOf(join(fixturesDir, "dwarf", "multi_a.c"), "int main(void)"));
@@ -57,6 +74,9 @@ describe("a damaged unit does not take the others down", () => {
     expect(broken.units.length).toBe(2);
     expect(broken.errors().map((e) => [e.unitOffset, e.error.code])).toEqual([[unitB.offset, "DWARF_UNSUPPORTED_VERSION"]]);
     expect(broken.errors()[0]!.error.message).toMatch(/DWARF version 9; jitdbg reads versions 2 to 5/);
+    // The offset is the version field's, 4 bytes into the unit.
+    expect(broken.errors()[0]!.error.where).toEqual({ file: `${path} (patched)`, section: ".debug_info", offset: unitB.offset + 4 });
+    expect(formatError(broken.errors()[0]!.error)).toBe(`${path} (patched): section .debug_info+0x${(unitB.offset + 4).toString(16)}: unit at 0x${unitB.offset.toString(16)} has DWARF version 9; jitdbg reads versions 2 to 5`);
     expect(broken.findFunction("main")).toBeDefined();
     expect(broken.functionAt(symbol(elf, "c_value"))?.function.name).toBe("c_value");
     expect(broken.functionAt(symbol(elf, "b_value"))).toBeUndefined();
@@ -72,6 +92,26 @@ describe("a damaged unit does not take the others down", () => {
     const errs = broken.errors();
     expect(errs.map((e) => e.error.code)).toEqual(["DWARF_BAD_UNIT_LENGTH"]);
     expect(errs[0]!.error.message).toMatch(/past the end of the section/);
+    expect(errs[0]!.error.where).toEqual({ file: `${path} (patched)`, section: ".debug_info", offset: unitC.offset });
+    expect(errs[0]!.error.message).toMatch(new RegExp(`^${escape(path)} \\(patched\\): section \\.debug_info\\+0x${unitC.offset.toString(16)}: unit at 0x${unitC.offset.toString(16)} has length 0x7fff0000`));
+  });
+
+  it("a damaged line program: the error is at its place in .debug_line, other units' lines still resolve", () => {
+    const { dwarf, bytes, elf } = open(path);
+    const unitA = dwarf.units[0]!;
+    const lineOff = unitA.lineProgramOffset!;
+    const copy = new Uint8Array(bytes);
+    const at = sectionOffset(path, ".debug_line") + lineOff + 4; // the version follows the 32-bit length
+    copy[at] = 1;
+    copy[at + 1] = 0;
+    const file = `${path} (patched)`;
+    const broken = openBytes(copy, file).dwarf;
+    expect(broken.lineForAddress(symbol(elf, "main"))).toBeUndefined();
+    expect(broken.lineForAddress(symbol(elf, "c_value"))?.file).toMatch(/multi_c\.c$/);
+    const errs = broken.errors().filter((e) => e.unitOffset === unitA.offset);
+    expect(errs.map((e) => e.error.code)).toEqual(["DWARF_UNSUPPORTED_VERSION"]);
+    expect(errs[0]!.error.where).toEqual({ file, section: ".debug_line", offset: lineOff + 4 });
+    expect(formatError(errs[0]!.error)).toBe(`${file}: section .debug_line+0x${(lineOff + 4).toString(16)}: line table version 1 (in the line program at 0x${lineOff.toString(16)}); jitdbg reads versions 2 to 5`);
     expect(broken.functionAt(symbol(elf, "b_value"))?.function.name).toBe("b_value");
   });
 });

@@ -64,7 +64,8 @@ describe("ELF, DWARF and expression errors", () => {
   it("a DWARF error names its section and offset", () => {
     const e = caught(() => parseAbbrevTable(new Uint8Array(4), 0x10));
     expect(e.code).toBe("DWARF_BAD_ABBREV_OFFSET");
-    expect(e.message).toMatch(/^\.debug_abbrev: abbreviation table offset 0x10 is outside the section/);
+    expect(e.message).toMatch(/^section \.debug_abbrev\+0x10: abbreviation table offset 0x10 is outside the section/);
+    expect(e.message).toBe(`${describeWhere(e.where)}${e.text}`);
     expect(e.where).toEqual({ section: ".debug_abbrev", offset: 0x10 });
   });
 
