@@ -56,7 +56,7 @@ function readInput(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new JitdbgError("CLI_INPUT", `${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+    throw new JitdbgError("CLI_INPUT", { file: path }, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 

@@ -63,12 +63,12 @@ export class Image {
   /** The parsed ELF file (read from the host on first use). */
   get file(): ElfFile {
     if (!this.parsed) {
-      if (!this.hostPath) throw new JitdbgError("IMAGE_UNREADABLE", `${this.path}: the loaded library is outside the paths the debugger may read; allow its directory to see its symbols`, { file: this.path });
+      if (!this.hostPath) throw new JitdbgError("IMAGE_UNREADABLE", { file: this.path }, "the loaded library is outside the paths the debugger may read; allow its directory to see its symbols");
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(this.hostPath);
       } catch (e) {
-        throw new JitdbgError("IMAGE_UNREADABLE", `${this.path}: cannot read ${this.hostPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: this.path });
+        throw new JitdbgError("IMAGE_UNREADABLE", { file: this.path }, `cannot read ${this.hostPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       this.parsed = ElfFile.parse(bytes, this.hostPath);
     }

@@ -38,7 +38,8 @@ export function loadInterpreter(space: AddressSpace, programPath: string, interp
   if (!found) {
     throw new JitdbgError(
       "LOAD_NO_INTERPRETER",
-      `${programPath}: needs the dynamic loader ${interp}, which does not exist on ${where} (looked for ${sysroot ? join(sysroot, interp) : interp}); install the C library that provides it, pass a sysroot that has it, or rebuild the program with -static`,
+      { file: programPath },
+      `needs the dynamic loader ${interp}, which does not exist on ${where} (looked for ${sysroot ? join(sysroot, interp) : interp}); install the C library that provides it, pass a sysroot that has it, or rebuild the program with -static`,
     );
   }
   let bytes: Uint8Array;
@@ -46,14 +47,14 @@ export function loadInterpreter(space: AddressSpace, programPath: string, interp
     bytes = readFileSync(found.host);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${interp} (${found.host}) cannot be read (${code})`, { file: programPath });
+    throw new JitdbgError("LOAD_BAD_INTERPRETER", { file: programPath }, `its dynamic loader ${interp} (${found.host}) cannot be read (${code})`);
   }
   const file = ElfFile.parse(bytes, found.host);
   if (file.header.type !== C.ET_DYN) {
-    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${found.host} is not a shared object (ELF type ${file.header.type}); the PT_INTERP path must name ld-linux-x86-64.so.2`, { file: programPath });
+    throw new JitdbgError("LOAD_BAD_INTERPRETER", { file: programPath }, `its dynamic loader ${found.host} is not a shared object (ELF type ${file.header.type}); the PT_INTERP path must name ld-linux-x86-64.so.2`);
   }
   if (file.interpreter() !== undefined) {
-    throw new JitdbgError("LOAD_BAD_INTERPRETER", `${programPath}: its dynamic loader ${found.host} itself asks for an interpreter, which Linux refuses`, { file: programPath });
+    throw new JitdbgError("LOAD_BAD_INTERPRETER", { file: programPath }, `its dynamic loader ${found.host} itself asks for an interpreter, which Linux refuses`);
   }
   const image = mapImage(space, file, interp, { anywhere: true });
   return { image, hostPath: found.host, guestPath: found.guest };

@@ -27,7 +27,7 @@ const NEW_ENTRY = 24; // flags, key, value, osversion, hwcap
 export const FLAG_X86_64_LIBC6 = 0x0303;
 
 function corrupt(path: string, what: string): JitdbgError {
-  return new JitdbgError("LDCACHE_CORRUPT", `${path}: ${what}; regenerate it with \`ldconfig\`, or pass the library directories as allowed paths`);
+  return new JitdbgError("LDCACHE_CORRUPT", { file: path }, `${what}; regenerate it with \`ldconfig\`, or pass the library directories as allowed paths`);
 }
 
 /** Parses the cache; entries in file order (the loader's search order). */

@@ -46,7 +46,7 @@ export type Placement = { base: bigint } | { anywhere: true };
 export function loadExecutable(space: AddressSpace, file: ElfFile, path: string, opts: LoadOptions = {}): LoadedImage {
   const h = file.header;
   if (h.type === C.ET_REL) {
-    throw new JitdbgError("LOAD_NOT_EXECUTABLE", `${path}: is a relocatable object (.o), not an executable; link it first, or load it with \`jitdbg rtdyld\``);
+    throw new JitdbgError("LOAD_NOT_EXECUTABLE", { file: path }, "is a relocatable object (.o), not an executable; link it first, or load it with `jitdbg rtdyld`");
   }
   if (h.type !== C.ET_DYN) return mapImage(space, file, path, { base: 0n });
   const base = opts.base ?? PIE_BASE + space.rng.below(PIE_RANDOM_PAGES) * PAGE;
@@ -57,10 +57,10 @@ export function loadExecutable(space: AddressSpace, file: ElfFile, path: string,
 export function mapImage(space: AddressSpace, file: ElfFile, path: string, placement: Placement): LoadedImage {
   const h = file.header;
   const loads = file.segments.filter((p) => p.type === C.PT_LOAD && p.memsz > 0n);
-  if (loads.length === 0) throw new JitdbgError("LOAD_NO_SEGMENTS", `${path}: has no loadable segments`, { file: path });
+  if (loads.length === 0) throw new JitdbgError("LOAD_NO_SEGMENTS", { file: path }, "has no loadable segments");
   for (const p of loads) {
     if ((p.vaddr - BigInt(p.offset)) % PAGE !== 0n) {
-      throw new JitdbgError("ELF_CORRUPT", `${path}: segment ${p.index} is not page-congruent (vaddr 0x${p.vaddr.toString(16)}, offset 0x${p.offset.toString(16)})`, { file: path });
+      throw new JitdbgError("ELF_CORRUPT", { file: path }, `segment ${p.index} is not page-congruent (vaddr 0x${p.vaddr.toString(16)}, offset 0x${p.offset.toString(16)})`);
     }
   }
   const lo = pageDown(loads.reduce((m, p) => (p.vaddr < m ? p.vaddr : m), loads[0]!.vaddr));
@@ -71,10 +71,10 @@ export function mapImage(space: AddressSpace, file: ElfFile, path: string, place
     let base: bigint | undefined;
     if ("base" in placement) base = placement.base;
     else base = space.findFree(hi - lo, {});
-    if (base === undefined) throw new JitdbgError("AS_NO_SPACE", `${path}: no free range of 0x${(hi - lo).toString(16)} bytes to load it`, { file: path });
+    if (base === undefined) throw new JitdbgError("AS_NO_SPACE", { file: path }, `no free range of 0x${(hi - lo).toString(16)} bytes to load it`);
     bias = base - lo;
   } else if (lo < 0x10000n) {
-    throw new JitdbgError("LOAD_BAD_ADDRESS", `${path}: segments start at 0x${lo.toString(16)}, below the lowest mappable address (0x10000)`, { file: path });
+    throw new JitdbgError("LOAD_BAD_ADDRESS", { file: path }, `segments start at 0x${lo.toString(16)}, below the lowest mappable address (0x10000)`);
   }
 
   // Pages shared by two segments get the union of their protections, as the kernel's mappings do.
@@ -98,7 +98,7 @@ export function mapImage(space: AddressSpace, file: ElfFile, path: string, place
   if (phdrSeg) phdr = phdrSeg.vaddr + bias;
   else {
     const first = loads.find((p) => BigInt(p.offset) <= BigInt(h.phoff) && BigInt(h.phoff) < BigInt(p.offset + p.filesz));
-    if (!first) throw new JitdbgError("ELF_CORRUPT", `${path}: program headers are not inside any loadable segment`, { file: path });
+    if (!first) throw new JitdbgError("ELF_CORRUPT", { file: path }, "program headers are not inside any loadable segment");
     phdr = first.vaddr + BigInt(h.phoff - first.offset) + bias;
   }
 

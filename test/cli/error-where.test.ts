@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatError, JitdbgError } from "../../src/errors.js";
+import { rtdyldCommand } from "../../src/cli/rtdyld.js";
+import { describeWhere, formatError, JitdbgError } from "../../src/errors.js";
 import { JitSession } from "../../src/jit/session.js";
 import { compileFixture, hasCompiler, repoRoot } from "../helpers/compile.js";
 
@@ -38,5 +39,24 @@ describe.skipIf(!hasCompiler("gcc"))("jitdbg rtdyld: error places", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`jitdbg: ${formatError(e)}\n`);
     expect(r.stderr).toMatch(/^jitdbg: tlsdesc\.o: section \.text\+0x[0-9a-f]+: unsupported relocation R_X86_64_GOTPC32_TLSDESC against "far_tls"/);
+  });
+
+  it("an input that cannot be read is reported at its file (CLI_INPUT, where: { file })", async () => {
+    const missing = join(repoRoot, ".cache", "cli-error-where", "no-such.o");
+    let e: unknown;
+    try {
+      await rtdyldCommand([missing]);
+    } catch (thrown) {
+      e = thrown;
+    }
+    if (!(e instanceof JitdbgError)) throw e;
+    expect(e.code).toBe("CLI_INPUT");
+    expect(e.where).toEqual({ file: missing });
+    expect(e.message).toBe(`${describeWhere(e.where)}${e.text}`);
+    expect(e.text).toBe("cannot be read (ENOENT)");
+
+    const r = spawnSync(process.execPath, [BIN, "rtdyld", missing], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`jitdbg: ${missing}: cannot be read (ENOENT)\n`);
   });
 });
