@@ -85,6 +85,18 @@ export class Family {
     return n;
   }
 
+  /**
+   * After a process's turn: the threads it created took numbers from its own table, so every
+   * other table (and the next pid) moves past them. Only one process runs at a time, so no two
+   * tables hand out the same number.
+   */
+  private claimTids(ran: Process): void {
+    const n = nextTid(ran.kernel.threads);
+    if (n <= this.nextPid) return;
+    this.nextPid = n;
+    for (const m of this.running()) if (m.process !== ran) setNextTid(m.process.kernel.threads, n);
+  }
+
   /** A child of `parent` that `select` accepts and has ended (reaped unless `keep`); "none" when it has no such child. */
   waitChild(parent: number, select: (pid: number) => boolean, keep: boolean): ChildExit | "none" | undefined {
     const children = this.members.filter((m) => m.ppid === parent && select(m.pid));
@@ -130,6 +142,7 @@ export class Family {
       const ran = Number(p.cpu.blockCount - before);
       used += ran;
       this.turnLeft -= ran;
+      if (!p.exited) this.claimTids(p);
       this.changed();
       if (r === "idle") this.turnLeft = 0;
       else if (r !== "budget" && r !== "changed") {
@@ -171,6 +184,8 @@ export class Family {
 
   /** Processes that executed another program get it; those that ended become zombies (or are reaped). */
   private settle(): void {
+    const notices: (() => void)[] = [];
+    const generation = this.generation;
     for (const m of [...this.members]) {
       if (!m.running) continue;
       const next = m.process.replacement;
@@ -178,6 +193,7 @@ export class Family {
         this.release(m);
         m.process.close({ keepFiles: true });
         m.process = next;
+        setNextTid(next.kernel.threads, this.nextPid);
         this.generation++;
       }
       const end = m.process.ending();
@@ -196,9 +212,13 @@ export class Family {
       const act = k.signals.action(SIGCHLD);
       // SIGCHLD ignored explicitly, or SA_NOCLDWAIT: the child is reaped at once, never a zombie.
       if (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT) !== 0n) this.members.splice(this.members.indexOf(m), 1);
-      k.signals.send({ signo: SIGCHLD, code: end.code, pid: m.pid, value: BigInt(end.value) });
+      notices.push(() => k.signals.send({ signo: SIGCHLD, code: end.code, pid: m.pid, value: BigInt(end.value) }));
     }
+    // Waits end first, then SIGCHLD comes: as on Linux, a wait4 the child's end wakes returns its
+    // pid, and the handler runs after it (the signal does not interrupt the wait).
+    if (this.generation === generation) return;
     for (const m of this.running()) ioChanged(m.process.kernel);
+    for (const send of notices) send();
   }
 
   /** A vfork child executed a program or ended: its parent goes on, seeing what the child wrote when they shared memory. */

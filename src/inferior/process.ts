@@ -1,7 +1,9 @@
 /**
  * An emulated Linux process: one CPU, its address space, the loaded executable, its initial stack
  * and the syscall layer. run() executes until the process exits, is killed by a signal, or the
- * caller's limit or stop request ends the slice.
+ * caller's limit or stop request ends the slice. The processes it forks are Processes too, each
+ * with its own CPU (fork copies this one, execve loads another program), run in turns within the
+ * launched process's run() (family.ts).
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";

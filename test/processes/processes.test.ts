@@ -1,12 +1,13 @@
 /**
  * Processes (issue 12, part 1) against the native runs of C programs built in the three build
  * kinds: fork + wait exit statuses (exit, return through exit(), a signal of its own, SIGKILL from
- * the parent, WNOHANG, waitid, ECHILD); fork + execve of another test program (arguments,
+ * the parent, WNOHANG, waitid, ECHILD, SIGCHLD to a handler and ignored); fork + execve of another test program (arguments,
  * environment, descriptors kept and closed by O_CLOEXEC), of a `#!` script through the host's
  * /bin/sh, and execve's errors; system() and popen() with the host's /bin/sh (dynamic, through
  * the emulated loader); posix_spawn and posix_spawnp (glibc's clone(CLONE_VM|CLONE_VFORK), and the
  * error a missing program reports through the memory the child shares); a fork bomb of 20
- * children reaped in order; the parent's output interleaved with its children's. And the same
+ * children reaped in order; the parent's output interleaved with its children's; a pipe between two
+ * children, and shell pipelines through system(). And the same
  * shell programs through the `jitdbg run` command.
  */
 import { spawnSync } from "node:child_process";
@@ -20,8 +21,9 @@ import { BUILD_KINDS, buildProcesses, emulate, expectLikeNative, FIXTURES } from
 describe("processes run as natively", () => {
   for (const kind of BUILD_KINDS) {
     describe(`gcc ${kind}`, () => {
-      it("fork and wait: exit statuses, signals, WNOHANG, waitid, ECHILD", () => {
+      it("fork and wait: exit statuses, signals, WNOHANG, waitid, ECHILD, SIGCHLD caught and ignored", () => {
         const n = expectLikeNative(buildProcesses("fork_wait", kind));
+        expect(n.stdout).toContain("with a handler: waitpid returned the pid, SIGCHLD caught 1\nwith SIGCHLD ignored: waitpid ECHILD (reaped at once)\n");
         expect(n.stdout).toContain("raise(SIGTERM): child reaped killed by signal 15\nkill(SIGKILL): child reaped killed by signal 9\n");
       });
 
@@ -48,6 +50,11 @@ describe("processes run as natively", () => {
         const n = expectLikeNative(buildProcesses("shell", kind), ["spawn", buildProcesses("execd", kind)]);
         expect(n.stdout).toContain("spawned program exited with 5\n");
         expect(n.stdout).toContain("missing program: No such file or directory\n");
+      });
+
+      it("a pipe between two children; shell pipelines and command substitution through system()", () => {
+        const n = expectLikeNative(buildProcesses("pipeline", kind));
+        expect(n.stdout).toContain("reader: 100000 bytes, then EOF\nwriter 0, reader 0\nA\nB\nC\nstatus 0\n3\ncaptured [inner]\n");
       });
 
       it("20 children computing checksums, reaped in order; output interleaved after each wait", () => {
