@@ -1,7 +1,8 @@
 /**
  * Debugging a program that forks, over DAP against the real adapter process: the debugger stays
  * on the process it launched (gdb's follow-fork-mode parent, detach-on-fork), so a breakpoint in
- * the parent after the fork stops there with the parent's values; the child's output reaches the
+ * the parent after the fork stops there (one in the child's code never does), a step over the
+ * wait runs the child meanwhile and stops on the next line with the parent's values; the child's output reaches the
  * client as the program's own; the session ends with the parent's exit status, as natively.
  */
 import { readFileSync } from "node:fs";
@@ -25,7 +26,7 @@ describe("a program that forks, over DAP", () => {
   const exe = compileFixture("processes/dap_fork.c", { flags: ["-g", "-O0"] });
   const native = runNative(exe);
 
-  it("a breakpoint after the fork stops in the parent (not in the child's code); the child's output appears; the session ends with the parent's status", async () => {
+  it("a breakpoint after the fork stops in the parent (not in the child's code); stepping over the wait runs the child; its output appears; the session ends with the parent's status", async () => {
     expect(native.stdout).toBe("hello from the child\nparent: the child exited with 7\n");
     expect(native.status).toBe(10);
     const line = lineOf("AFTER_WAIT");
@@ -37,9 +38,14 @@ describe("a program that forks, over DAP", () => {
     });
     const stopped = await launchAndStop(c, { program: exe, args: [] }, () =>
       // A breakpoint in the child's code too: the child is not debugged (detach-on-fork), so only the parent's stops.
-      c.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: lineOf("IN_CHILD") }, { line }] }),
+      c.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: lineOf("IN_CHILD") }, { line: lineOf("WAIT") }] }),
     );
     expect(stopped.body.reason).toBe("breakpoint");
+    expect((await topFrame(c)).line).toBe(lineOf("WAIT"));
+    // Stepping over the wait runs the child to its end meanwhile.
+    const stepped = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await c.nextRequest({ threadId: stopped.body.threadId ?? 0 });
+    expect((await stepped).body.reason).toBe("step");
     const frame = await topFrame(c);
     expect(frame.name).toBe("main");
     expect(frame.line).toBe(line);
