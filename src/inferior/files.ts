@@ -383,7 +383,7 @@ export class FdTable {
       if (to === fd) return to;
       this.close(to);
     } else {
-      if ((opts.min ?? 0) >= MAX_FDS) return -E.EINVAL;
+      if ((opts.min ?? 0) < 0 || (opts.min ?? 0) >= MAX_FDS) return -E.EINVAL; // F_DUPFD takes an unsigned long
       to = Math.max(0, opts.min ?? 0);
       while (this.files.has(to)) to++;
       if (to >= MAX_FDS) return -E.EMFILE;

@@ -286,15 +286,6 @@ function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
   }
 }
 
-/** fadvise64: advice on how a file will be read, taken and ignored; a pipe has no page cache to advise (ESPIPE). */
-function sysFadvise(k: Kernel, a: readonly bigint[]): bigint {
-  const f = k.fds.get(int(a[0]!));
-  if (!f) return E.fail(E.EBADF);
-  if (f.kind === "pipe" || f.kind === "stdin" || f.kind === "stdout" || f.kind === "stderr") return E.fail(E.ESPIPE);
-  const advice = int(a[3]!);
-  return advice >= 0 && advice <= 5 ? 0n : E.fail(E.EINVAL); // POSIX_FADV_NORMAL … POSIX_FADV_NOREUSE
-}
-
 export const ioSyscalls: Record<number, SyscallEntry> = {
   0: { name: "read", handler: sysRead },
   1: { name: "write", handler: sysWrite },
@@ -307,6 +298,5 @@ export const ioSyscalls: Record<number, SyscallEntry> = {
   33: { name: "dup2", handler: (k, a) => sysDup3(k, a, false) },
   72: { name: "fcntl", handler: sysFcntl },
   40: { name: "sendfile", handler: sysSendfile },
-  221: { name: "fadvise64", handler: sysFadvise },
   292: { name: "dup3", handler: (k, a) => sysDup3(k, a, true) },
 };
