@@ -21,7 +21,7 @@ import { FdTable, FileView } from "./files.js";
 import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
 import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
 import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type ThreadEvent } from "./kernel.js";
-import type { EmulatedClock } from "./clock.js";
+import { NS_PER_BLOCK, type EmulatedClock } from "./clock.js";
 import * as E from "./errno.js";
 import { exitStatus, Family, Member } from "./family.js";
 import type { LinkMapEntry } from "./link-map.js";
@@ -511,7 +511,9 @@ export class Process {
       if (budget <= 0) return "budget";
       // Turns matter only while another thread could run; alone, a thread runs the whole budget.
       const turn = threads.live().length > 1 && !limits.lockThread ? Math.max(1, t.quantumLeft) : Infinity;
-      const n = Math.min(budget, turn);
+      // A timer due while the thread computes without a syscall fires on time: the run ends at its
+      // expiry on the scheduler's clock (deterministic: the clock counts blocks), then it is sent.
+      const n = Math.min(budget, turn, limits.lockThread ? Infinity : this.blocksUntilTimer());
       const before = cpu.blockCount;
       cause = cpu.run(this.pc, { until: limits.until, blocks: Number.isFinite(n) ? n : undefined });
       this.scheduler.account(Number(cpu.blockCount - before));
@@ -570,6 +572,14 @@ export class Process {
   private signalStop(ev: SignalEvent): Extract<StopReason, { kind: "signal" }> {
     const name = signalName(ev.info.signo);
     return { kind: "signal", signal: ev.info.signo, name, pc: ev.pc, address: ev.address, access: ev.access, description: ev.description };
+  }
+
+  /** Block entries until the earliest armed timer expires (Infinity when none is armed). */
+  private blocksUntilTimer(): number {
+    const expiry = this.kernel.signals.nextExpiry();
+    if (expiry === undefined) return Infinity;
+    const ns = expiry - this.kernel.clock.now;
+    return ns <= 0n ? 1 : Number((ns + NS_PER_BLOCK - 1n) / NS_PER_BLOCK);
   }
 
   /** Every thread waits and none can wake: say who waits for what, and where. */

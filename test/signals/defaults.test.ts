@@ -17,16 +17,10 @@ const MODES: Record<string, number> = {
   timer: 142,
 };
 
-/**
- * KNOWN FAILURE (it.fails until fixed): "timer" computes with no syscall while its SIGALRM is due,
- * and timers fire only between runs — the same Process.run cap as timers.test.ts.
- */
-const KNOWN_FAILING = new Set(["timer"]);
-
 describe("default actions match their native runs", () => {
   for (const kind of BUILD_KINDS) {
     for (const [mode, status] of Object.entries(MODES)) {
-      (KNOWN_FAILING.has(mode) ? it.fails : it)(`gcc ${kind}: ${mode} → ${status}`, () => {
+      it(`gcc ${kind}: ${mode} → ${status}`, () => {
         expectNativeEqual(buildSignals("defaults", { kind, cc: "gcc" }), [mode], status);
       });
     }

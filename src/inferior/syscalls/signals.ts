@@ -198,6 +198,7 @@ function alarm(k: Kernel, seconds: bigint): bigint {
   const left = t.next === undefined ? 0n : (t.next - k.clock.now + 999_999_999n) / 1_000_000_000n;
   t.interval = 0n;
   t.next = seconds === 0n ? undefined : k.clock.after(BigInt.asUintN(32, seconds) * 1_000_000_000n);
+  k.reschedule(); // the run is capped at the next expiry (Process.run): end this one to cap it anew
   return left > 0n ? left : 0n;
 }
 
@@ -213,6 +214,7 @@ function setitimer(k: Kernel, which: number, value: bigint, old: bigint): bigint
   if (!v) return E.fail(E.EINVAL);
   t.interval = v.interval;
   t.next = v.value === 0n ? undefined : k.clock.after(v.value);
+  k.reschedule(); // see alarm
   return 0n;
 }
 
@@ -251,6 +253,7 @@ function timerSettime(k: Kernel, id: number, flags: number, value: bigint, old: 
   if (!v) return E.fail(E.EINVAL);
   t.interval = v.interval;
   t.next = v.value === 0n ? undefined : flags & TIMER_ABSTIME ? k.clock.at(0, v.value) : k.clock.after(v.value);
+  k.reschedule(); // see alarm
   return 0n;
 }
 
