@@ -13,6 +13,8 @@ import type { Thread, ThreadTable } from "./threads.js";
 
 /** Block entries per turn: a few milliseconds of emulated time. */
 export const DEFAULT_QUANTUM_BLOCKS = 20_000;
+/** Idle jumps in a row before giving up (periodic timers whose signal wakes nobody, with a far sleep). */
+const MAX_IDLE_JUMPS = 1_000_000;
 /** In chaos mode a turn lasts 1 to this many block entries. */
 const CHAOS_MAX_QUANTUM = 2_000;
 
@@ -54,16 +56,19 @@ export class Scheduler {
     const cur = this.threads.current;
     if (cur.runnable && cur.quantumLeft > 0) return this.enter(cur);
     let next = this.pick(cur);
-    if (!next) {
-      const deadlines = this.threads.blockedThreads().flatMap((t) => (t.blocked?.deadline === undefined ? [] : [t.blocked.deadline]));
+    // Every thread waits: jump from deadline to deadline until one wakes a thread (a timer whose
+    // signal is blocked wakes nobody, a later sleep then still does). With no thread's deadline
+    // left, only timers, nothing can wake: a deadlock.
+    for (let jumps = 0; !next && jumps < MAX_IDLE_JUMPS; jumps++) {
+      const waits = this.threads.blockedThreads().flatMap((t) => (t.blocked?.deadline === undefined ? [] : [t.blocked.deadline]));
       const timer = this.timers.nextExpiry();
-      if (timer !== undefined) deadlines.push(timer);
-      if (deadlines.length === 0) return undefined;
+      if (waits.length === 0 && (timer === undefined || jumps > 0)) return undefined;
+      const deadlines = timer === undefined ? waits : [...waits, timer];
       this.clock.skipTo(deadlines.reduce((a, b) => (b < a ? b : a)));
       this.expire();
       next = this.pick(cur);
-      if (!next) return undefined;
     }
+    if (!next) return undefined;
     next.quantumLeft = this.turn();
     return this.enter(next);
   }

@@ -8,7 +8,7 @@
 import { describe, it } from "vitest";
 import { BUILD_KINDS, buildSignals, expectNativeEqual } from "./harness.js";
 
-const PROGRAMS = ["handlers", "masks", "restart", "altstack", "threads", "fpstate"];
+const PROGRAMS = ["handlers", "masks", "restart", "altstack", "threads", "fpstate", "pending_waits"];
 
 
 describe("signal programs match their native runs", () => {

@@ -136,8 +136,11 @@ function waitForSignal(k: Kernel, nr: number, tempMask: bigint | undefined): big
     t.sigmask = tempMask & ~UNBLOCKABLE;
   }
   if (k.signals.deliverable(t)) {
+    // Already pending: delivered as the syscall returns, which then ends as an interrupted wait
+    // (EINTR once the handler has run, a restart if none runs), like one woken by the signal.
+    k.signals.restarts.set(t.tid, { nr, interrupt: "eintr-if-handled" });
     k.reschedule();
-    return E.fail(514); // ERESTARTNOHAND: EINTR once the handler has run
+    return E.fail(E.EINTR);
   }
   return block(k, { wait: { kind: "signal", set: 0n, info: 0n }, timeoutResult: 0n, nr, interrupt: "eintr-if-handled" });
 }
