@@ -43,6 +43,16 @@ const SIGNAL_FILTERS: { filter: SignalFilter; label: string; description: string
 /** Filters on when the client says nothing (every fault and abort; other signals are passed without stopping). */
 const DEFAULT_FILTERS: SignalFilter[] = ["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT"];
 
+/** Requests the base class would answer with an empty success, and why jitdbg does not do them. */
+const REFUSED: Record<string, string> = {
+  attach: "jitdbg runs the program in its own emulator; start it with 'launch'",
+  stepBack: "reverse execution is not available yet",
+  reverseContinue: "reverse execution is not available yet",
+  restartFrame: "a frame cannot be re-entered (its arguments' registers are gone); restart the program instead",
+  source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
+  terminateThreads: "threads end themselves; terminate ends the whole program",
+};
+
 /** The most instructions one disassemble request may ask for, before or after its address. */
 const MAX_DISASSEMBLY = 10_000;
 
@@ -152,8 +162,16 @@ export class JitdbgSession extends LoggingDebugSession {
     this.shutdown(); // ends a stand-alone adapter process; ignored inline and in server mode
   }
 
-  /** Every request's arguments are checked against its shape first (request-shapes.ts). */
+  /**
+   * Every request's arguments are checked against its shape first (request-shapes.ts); a request
+   * jitdbg does not do is refused with why, not given the base class's silent success.
+   */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const why = REFUSED[request.command];
+    if (why !== undefined) {
+      this.refuse(new Response(request), request.command, why);
+      return;
+    }
     try {
       checkArguments(request.command, request.arguments);
     } catch (e) {
@@ -187,31 +205,6 @@ export class JitdbgSession extends LoggingDebugSession {
       const targets = await dbg.stepInTargets();
       response.body = { targets: targets.map((t) => ({ id: t.id, label: t.label })) };
     });
-  }
-
-  // Requests jitdbg does not do answer an error, not the base class's silent success.
-  protected override attachRequest(response: DebugProtocol.AttachResponse): void {
-    this.refuse(response, "attach", "jitdbg runs the program in its own emulator; start it with 'launch'");
-  }
-
-  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
-    this.refuse(response, "stepBack", "reverse execution is not available yet");
-  }
-
-  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
-    this.refuse(response, "reverseContinue", "reverse execution is not available yet");
-  }
-
-  protected override restartFrameRequest(response: DebugProtocol.RestartFrameResponse): void {
-    this.refuse(response, "restartFrame", "a frame cannot be re-entered (its arguments' registers are gone); restart the program instead");
-  }
-
-  protected override sourceRequest(response: DebugProtocol.SourceResponse): void {
-    this.refuse(response, "source", "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send");
-  }
-
-  protected override terminateThreadsRequest(response: DebugProtocol.TerminateThreadsResponse): void {
-    this.refuse(response, "terminateThreads", "threads end themselves; terminate ends the whole program");
   }
 
   private refuse(response: DebugProtocol.Response, command: string, why: string): void {
