@@ -55,10 +55,12 @@ describe("a program that forks, over DAP", () => {
     expect(r.body.result).toBe("7");
     const pid = await c.evaluateRequest({ expression: "c > 0", frameId: frame.id, context: "repl" });
     expect(pid.body.result).toBe("1");
+    // Both waiters before the run: the adapter sends exited and terminated back to back.
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
+    const terminated = c.waitForEvent("terminated");
     await c.continueRequest({ threadId: stopped.body.threadId ?? 0 });
     expect((await exited).body.exitCode).toBe(native.status);
-    await c.waitForEvent("terminated");
+    await terminated;
     expect(out.join("")).toBe(native.stdout);
   });
 });
