@@ -333,9 +333,9 @@ export class Process {
       bytes = readFileSync(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") throw new JitdbgError("LOAD_NOT_FOUND", `${path}: no such file`, { file: path });
-      if (code === "EISDIR") throw new JitdbgError("LOAD_NOT_FILE", `${path}: is a directory, not a program`, { file: path });
-      throw new JitdbgError("LOAD_UNREADABLE", `${path}: cannot be read (${code ?? (e as Error).message})`, { file: path });
+      if (code === "ENOENT") throw new JitdbgError("LOAD_NOT_FOUND", { file: path }, "no such file");
+      if (code === "EISDIR") throw new JitdbgError("LOAD_NOT_FILE", { file: path }, "is a directory, not a program");
+      throw new JitdbgError("LOAD_UNREADABLE", { file: path }, `cannot be read (${code ?? (e as Error).message})`);
     }
     const file = ElfFile.parse(bytes, path);
     const reproducible = !!opts.reproducible || opts.seed !== undefined;
