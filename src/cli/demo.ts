@@ -98,13 +98,13 @@ export async function demoCommand(argv: string[] = []): Promise<number> {
     }
 
     const stepped = dap.waitFor("stopped");
-    await dap.request("next", { threadId: 1 });
+    await dap.request("next", { threadId: stoppedThread });
     sent("next");
     await showStop(dap, await stepped, false);
 
     const exited = dap.waitFor("exited");
     await dap.request("setBreakpoints", { source: { path: EXAMPLE }, breakpoints: [] });
-    await dap.request("continue", { threadId: 1 });
+    await dap.request("continue", { threadId: stoppedThread });
     sent("continue (breakpoints cleared)");
     const code = body(await exited).exitCode;
     got(`program output:`);
@@ -122,10 +122,14 @@ export async function demoCommand(argv: string[] = []): Promise<number> {
   }
 }
 
+/** The thread the last stop named (the DAP thread id is the emulated tid). */
+let stoppedThread = 0;
+
 async function showStop(dap: DapClient, stopped: DapMessage, full = true): Promise<void> {
   const b = body(stopped);
+  stoppedThread = Number(b.threadId);
   got(`stopped: ${String(b.reason)} — ${String(b.description ?? "")}`);
-  const st = await dap.request("stackTrace", { threadId: 1, levels: 3 });
+  const st = await dap.request("stackTrace", { threadId: stoppedThread, levels: 3 });
   const frames = body(st).stackFrames as { id: number; name: string; line: number; source?: { name: string } }[];
   sent("stackTrace");
   for (const [i, f] of frames.entries()) say(`    #${i} ${f.name} ${dim(f.source ? `${f.source.name}:${f.line}` : "")}`);
@@ -142,7 +146,7 @@ async function showStop(dap: DapClient, stopped: DapMessage, full = true): Promi
 }
 
 async function evaluate(dap: DapClient, expression: string): Promise<void> {
-  const st = await dap.request("stackTrace", { threadId: 1, levels: 1 });
+  const st = await dap.request("stackTrace", { threadId: stoppedThread, levels: 1 });
   const frame = (body(st).stackFrames as { id: number }[])[0]!;
   try {
     const r = await dap.request("evaluate", { expression, frameId: frame.id, context: "repl" });
