@@ -58,8 +58,6 @@ export interface Cpu {
   write(address: bigint, data: Uint8Array): void;
   /** Forgets translated code in a range after its bytes changed (JIT writes, breakpoint patches). */
   invalidateCode(begin: bigint, end: bigint): void;
-  /** Forgets all translated code (so newly added hooks apply everywhere). */
-  flushTranslations(): void;
 
   reg(name: RegName): bigint;
   setReg(name: RegName, value: bigint): void;

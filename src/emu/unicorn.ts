@@ -34,7 +34,6 @@ const UC_PROT_EXEC = 4;
 const PAGE_SHIFT = 12n;
 const PAGE_SIZE = 1n << PAGE_SHIFT;
 const PAGE_MASK = PAGE_SIZE - 1n;
-const UC_CTL_TB_FLUSH_WRITE0 = 10 | (1 << 30);
 
 const UC_ERR_READ_UNMAPPED = 6;
 const UC_ERR_WRITE_UNMAPPED = 7;
@@ -318,10 +317,6 @@ class UnicornCpu implements Cpu {
       const stop = (at & ~PAGE_MASK) + PAGE_SIZE < end ? (at & ~PAGE_MASK) + PAGE_SIZE : end;
       this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE2, "uint64_t", at, "uint64_t", stop), "remove translation cache");
     }
-  }
-
-  flushTranslations(): void {
-    this.check(this.api.uc_ctl(this.uc, UC_CTL_TB_FLUSH_WRITE0), "flush translation cache");
   }
 
   reg(name: RegName): bigint {

@@ -12,6 +12,8 @@ export const NS_PER_BLOCK = 10n;
 
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
+/** clock_nanosleep's and timer_settime's flag: the time given is absolute. */
+export const TIMER_ABSTIME = 1;
 
 /** Clocks that count from boot (monotonic family); the rest count from the epoch. */
 const MONOTONIC_CLOCKS = new Set([1, 4, 7]); // MONOTONIC, MONOTONIC_RAW, BOOTTIME

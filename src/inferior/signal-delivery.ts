@@ -10,13 +10,13 @@ import type { MemAccess } from "../emu/cpu.js";
 import * as E from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { onAltStack, pushSignalFrame } from "./signal-frame.js";
+import { SYSCALL_LENGTH } from "./syscalls/types.js";
 import {
   BUS_ADRALN, defaultAction, FPE_INTDIV, ILL_ILLOPN, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SEGV_ACCERR, SEGV_MAPERR,
   SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, sigbit, signalName, UNBLOCKABLE, type SignalInfo,
 } from "./signals.js";
 import type { Thread } from "./threads.js";
 
-const SYSCALL_LENGTH = 2n;
 
 /** A signal on its way to a thread, with the words the user sees if it stops or ends the program. */
 export interface SignalEvent {

@@ -26,8 +26,8 @@ const UC_STRICT_RESTORE_SS = 4n;
 /** Flags a sigreturn may change (the kernel's FIX_EFLAGS: AC, OF, DF, TF, SF, ZF, AF, PF, CF, RF). */
 const FIX_EFLAGS = 0x40dd5n | 0x100n | 0x10000n;
 const EFLAGS_DF_TF = 0x400n | 0x100n;
-const SS_ONSTACK = 1;
-const SS_DISABLE = 2;
+export const SS_ONSTACK = 1;
+export const SS_DISABLE = 2;
 const USER_CS = 0x33n;
 const USER_SS = 0x2bn;
 

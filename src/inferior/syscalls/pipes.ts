@@ -14,14 +14,13 @@ import { EventCounter, EVENTFD_MAX, Pipe } from "../pipes.js";
 import { SI_USER, SIGPIPE } from "../signals.js";
 import type { IoWait, Thread } from "../threads.js";
 import { block } from "./threads.js";
-import { int, type SyscallEntry } from "./types.js";
+import { int, SYSCALL_LENGTH, type SyscallEntry } from "./types.js";
 
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 const O_DIRECT = 0o40000;
 const EFD_SEMAPHORE = 1;
 /** The syscall instruction's length: a thread woken to run its call again resumes this far back. */
-const SYSCALL_LENGTH = 2n;
 
 export type PipeEnd = Extract<OpenFile, { kind: "pipe" }>;
 export type EventFd = Extract<OpenFile, { kind: "eventfd" }>;

@@ -5,7 +5,8 @@
  */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
-import { NO_ALTSTACK, altStackBytes, onAltStack, popSignalFrame } from "../signal-frame.js";
+import { TIMER_ABSTIME } from "../clock.js";
+import { NO_ALTSTACK, SS_DISABLE, SS_ONSTACK, altStackBytes, onAltStack, popSignalFrame } from "../signal-frame.js";
 import { ALARM_TIMER, type SignalTimer } from "../signal-state.js";
 import { encodeSiginfo, NSIG, SIGACTION_SIZE, SIGKILL, SIGSTOP, SI_QUEUE, SI_TKILL, SI_USER, UNBLOCKABLE, type SignalInfo } from "../signals.js";
 import { block } from "./threads.js";
@@ -14,14 +15,11 @@ import { int, type SyscallEntry } from "./types.js";
 const SIG_BLOCK = 0n;
 const SIG_UNBLOCK = 1n;
 const SIG_SETMASK = 2n;
-const SS_ONSTACK = 1;
-const SS_DISABLE = 2;
 const MINSIGSTKSZ = 2048n;
 const ITIMER_REAL = 0;
 const SIGEV_SIGNAL = 0;
 const SIGEV_NONE = 1;
 const SIGEV_THREAD_ID = 4;
-const TIMER_ABSTIME = 1;
 
 const validSignal = (sig: number): boolean => sig >= 1 && sig <= NSIG;
 

@@ -6,9 +6,9 @@
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import type { Blocked, Thread } from "../threads.js";
-import { CLOCK_MONOTONIC, CLOCK_REALTIME, type TimedWait } from "../clock.js";
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, TIMER_ABSTIME, type TimedWait } from "../clock.js";
 import { forkProcess } from "./processes.js";
-import { int, type SyscallEntry } from "./types.js";
+import { int, SYSCALL_LENGTH, type SyscallEntry } from "./types.js";
 
 export const CLONE_VM = 0x100n;
 const CLONE_FS = 0x200n;
@@ -40,10 +40,7 @@ const FUTEX_PRIVATE_FLAG = 128;
 const FUTEX_CLOCK_REALTIME = 256;
 const FUTEX_BITSET_MATCH_ANY = 0xffff_ffff;
 
-const TIMER_ABSTIME = 1;
 const FUTEX_NR = 202;
-/** The length of the syscall instruction: a new thread starts right after its parent's. */
-const SYSCALL_LENGTH = 2n;
 
 interface CloneRequest {
   flags: bigint;
