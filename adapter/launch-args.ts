@@ -23,6 +23,8 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   signals?: Record<string, { stop?: boolean; pass?: boolean }>;
   scheduler?: { chaos?: boolean; quantumBlocks?: number };
   seed?: number;
+  /** At a fork, stay with the parent (default) or follow the child (gdb's follow-fork-mode). */
+  followFork?: "parent" | "child";
 }
 
 /** Validates the arguments and turns them into the debugger's launch options. */
@@ -49,7 +51,9 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
   const signals = signalHandling(a.signals);
   const scheduler = schedulerOptions(a.scheduler);
   if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw badArgument("launch: 'seed' must be a non-negative integer");
+  if (a.followFork !== undefined && a.followFork !== "parent" && a.followFork !== "child") throw badArgument(`launch: 'followFork' must be "parent" (stay with the process that forks) or "child" (follow each child it forks), not ${JSON.stringify(a.followFork)}`);
   return {
+    followFork: a.followFork,
     sliceBlocks: a.sliceBlocks,
     signals,
     scheduler,

@@ -8,6 +8,7 @@ import {
   ExitedEvent,
   InitializedEvent,
   InvalidatedEvent,
+  LoadedSourceEvent,
   LoggingDebugSession,
   MemoryEvent,
   ModuleEvent,
@@ -25,7 +26,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
 import type { Breakpoint } from "../src/debugger/run/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
-import { Debugger, type SignalFilter } from "../src/debugger/debugger.js";
+import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
@@ -523,9 +524,18 @@ export class JitdbgSession extends LoggingDebugSession {
         for (const b of bps) this.sendEvent(new BreakpointEvent("changed", this.toDapBreakpoint(b, b.source)));
       },
       thread: (reason, tid) => this.sendEvent(new ThreadEvent(reason, tid)),
+      followed: (e) => this.followed(e),
     });
     dbg.setExceptionFilters(this.exceptionFilters, this.exceptionSignals);
     return dbg;
+  }
+
+  /** The debugger moved to another process: say so (as gdb does), and which sources came and went. */
+  private followed(e: FollowEvent): void {
+    const text = e.cause === "exec" ? `process ${e.pid} is executing new program: ${e.program}\n` : `following the child process ${e.pid} (followFork "child")\n`;
+    this.sendEvent(new OutputEvent(text, "console"));
+    for (const f of e.sourcesBefore) if (!e.sourcesAfter.includes(f)) this.sendEvent(new LoadedSourceEvent("removed", new Source(basename(f), f)));
+    for (const f of e.sourcesAfter) if (!e.sourcesBefore.includes(f)) this.sendEvent(new LoadedSourceEvent("new", new Source(basename(f), f)));
   }
 
   private reapplyBreakpoints(): void {

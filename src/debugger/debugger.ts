@@ -5,7 +5,7 @@
  */
 import { JitdbgError } from "../errors.js";
 import type { CodeHook, Cpu } from "../emu/cpu.js";
-import { Process, type ProcessOptions } from "../inferior/process.js";
+import { DEADLOCK_STATUS, Process, type ProcessOptions } from "../inferior/process.js";
 import { signalName } from "../inferior/signals.js";
 import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
@@ -14,7 +14,7 @@ import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classif
 import { disassemble, disassembleAround, hiddenInlineFrames, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
 import { ExpressionEvaluator } from "./evaluate/index.js";
 
-export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning"> {
+export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning" | "onThread"> {
   program: string;
   /** Stop at the program's first instruction instead of running to the first breakpoint. */
   stopOnEntry?: boolean;
@@ -44,6 +44,17 @@ export interface DebuggerEvents {
   breakpointsChanged?(breakpoints: Breakpoint[]): void;
   /** A thread started or exited (while the program runs). */
   thread?(reason: "started" | "exited", tid: number): void;
+  /** The debugger now follows another process: a child it forked (followFork child), or the program it executed. */
+  followed?(event: FollowEvent): void;
+}
+
+/** What the debugger moved to: `pid` running `program`, and the sources of the images before and after. */
+export interface FollowEvent {
+  cause: "fork" | "exec";
+  pid: number;
+  program: string;
+  sourcesBefore: string[];
+  sourcesAfter: string[];
 }
 
 /** A call on the current line a step can enter (DAP stepInTargets). */
@@ -64,13 +75,18 @@ export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRA
 const FAULT_FILTERS: ReadonlySet<string> = new Set(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
 
 export class Debugger {
-  readonly process: Process;
+  /** The process the debugger follows (the launched one, a child it forked, the program it executed). */
+  private target: Process;
+  /** The process jitdbg launched: closing it ends its whole family. */
+  private readonly launched: Process;
+  private unlisten: (() => void)[] = [];
   readonly control: RunControl;
   readonly breakpoints: BreakpointManager;
-  readonly inspector: Inspector;
+  inspector!: Inspector;
   /** The debug console's compiled evaluator (also behind inspector.evaluate and breakpoint conditions). */
-  readonly expressions: ExpressionEvaluator;
+  expressions!: ExpressionEvaluator;
   private readonly stepper: Stepper;
+  private stepping = false;
   private imageList: ImageInfo[];
   private readonly pendingLibraryEvents: LibraryEvent[] = [];
   private framesCache: Frame[] | undefined;
@@ -93,20 +109,16 @@ export class Debugger {
     private readonly events: DebuggerEvents,
     readonly options: LaunchOptions,
   ) {
-    this.process = process;
+    this.target = process;
+    this.launched = process;
     this.stopThread = process.currentThread;
     this.setExceptionFilters([...this.signalFilters]);
     this.control = new RunControl(process, options.sliceBlocks);
     this.imageList = process.images.list().map((i) => new ImageInfo(i));
-    // Libraries come and go while the program runs (the loader's r_debug rendezvous): note them
-    // and end the slice, then update images and breakpoints outside the emulator.
-    process.onLibrary((event) => {
-      this.pendingLibraryEvents.push(event);
-      this.control.stopFromHook({ kind: "library" });
-    });
+    this.listen(process);
     this.breakpoints = new BreakpointManager(process.cpu, this.control, () => this.imageList);
     this.stepper = new Stepper({
-      cpu: this.steppingCpu(process.cpu),
+      cpu: this.steppingCpu(),
       imageFor: (pc) => this.imageFor(pc),
       run: (suppress) => this.runFiltered(suppress ?? this.suppressionFor(this.process.pc)),
       caller: () => {
@@ -120,9 +132,34 @@ export class Debugger {
         return Math.max(0, (at?.inlined.length ?? 0) - this.hiddenInline);
       },
     }, (pc) => this.control.stopFromHook({ kind: "step", address: pc }));
+    this.newEvaluators();
+  }
+
+  /** The process the debugger follows. */
+  get process(): Process {
+    return this.target;
+  }
+
+  /** Inspection and evaluation for the process followed now (a new one's memory has none of the old JIT modules). */
+  private newEvaluators(): void {
     this.inspector = new Inspector(this);
     this.expressions = new ExpressionEvaluator(this);
     this.inspector.compiled = this.expressions;
+  }
+
+  /**
+   * Libraries come and go while the program runs (the loader's r_debug rendezvous): note them and
+   * end the slice, then update images and breakpoints outside the emulator. Threads are told on.
+   */
+  private listen(p: Process): void {
+    for (const off of this.unlisten.splice(0)) off();
+    this.unlisten.push(
+      p.onLibrary((event) => {
+        this.pendingLibraryEvents.push(event);
+        this.control.stopFromHook({ kind: "library" });
+      }),
+      p.onThread((e) => this.events.thread?.(e.kind, e.tid)),
+    );
   }
 
   /** Loads the program, stopped at its entry point; breakpoints can be set before `start()`. */
@@ -133,7 +170,6 @@ export class Debugger {
       onStdout: (d) => events.output?.("stdout", dec.decode(d, { stream: true })),
       onStderr: (d) => events.output?.("stderr", dec.decode(d, { stream: true })),
       onWarning: (m) => events.output?.("console", `jitdbg: ${m}\n`),
-      onThread: (e) => events.thread?.(e.kind, e.tid),
     });
     return new Debugger(process, events, options);
   }
@@ -347,6 +383,10 @@ export class Debugger {
   setExceptionFilters(filters: SignalFilter[], only?: readonly number[]): void {
     this.signalFilters = new Set(filters);
     this.otherSignals = only === undefined ? undefined : new Set(only);
+    this.applySignalPolicy();
+  }
+
+  private applySignalPolicy(): void {
     this.process.setSignalPolicy((signo) => {
       const h = this.signalHandling(signo);
       return h.stop ? "stop" : h.pass ? "deliver" : "discard";
@@ -488,22 +528,30 @@ export class Debugger {
    * The CPU as the stepper sees it: its code hooks fire only on the thread being stepped, so the
    * other threads run on (gdb's default, scheduler-locking off) without ending the step.
    */
-  private steppingCpu(cpu: Cpu): Cpu {
-    const hookCode = (begin: bigint, end: bigint, hook: CodeHook) =>
-      cpu.hookCode(begin, end, (pc, size) => {
+  private steppingCpu(): Cpu {
+    const hookCode = (begin: bigint, end: bigint, hook: CodeHook) => {
+      const owner = this.process;
+      const h = owner.cpu.hookCode(begin, end, (pc, size) => {
         if (this.process.currentThread === this.steppingThread) hook(pc, size);
       });
-    return new Proxy(cpu, {
-      get(target, prop) {
+      // A step the process's execve ended: its engine is gone with the hook.
+      return { remove: () => (owner.isClosed ? undefined : h.remove()) };
+    };
+    const current = () => this.process.cpu;
+    return new Proxy({} as Cpu, {
+      get(_target, prop) {
         if (prop === "hookCode") return hookCode;
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        const cpu = current();
+        const v: unknown = Reflect.get(cpu, prop, cpu);
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(cpu) : v;
       },
     });
   }
 
   close(): void {
-    this.breakpoints.dispose();
+    if (!this.process.isClosed) this.breakpoints.dispose();
+    for (const off of this.unlisten.splice(0)) off();
+    this.launched.close();
     this.process.close();
   }
 
@@ -524,7 +572,13 @@ export class Debugger {
     if (ended) return ended;
     this.invalidate();
     this.steppingThread = this.thread;
-    const out = await op(this.stepper);
+    this.stepping = true;
+    let out: StepOutcome;
+    try {
+      out = await op(this.stepper);
+    } finally {
+      this.stepping = false;
+    }
     if (out.kind === "interrupted") return this.finish(out.result);
     return this.finish({ reason: "step", description: `Stepped to ${this.describePc(out.pc)}`, pc: out.pc }, out.hidden);
   }
@@ -553,10 +607,11 @@ export class Debugger {
 
   /** The user-visible meaning of a raw stop, or undefined when the program should go on. */
   private async interpret(raw: RawStop): Promise<RunResult | undefined> {
+    if (raw.kind === "followed") return this.follow(raw.process, raw.cause);
     const pc = this.process.pc;
     switch (raw.kind) {
       case "exited":
-        return { reason: "exited", exitCode: raw.status };
+        return this.ended({ reason: "exited", exitCode: raw.status });
       case "pause":
         return { reason: "pause", description: `Paused at ${this.describePc(pc)}`, pc };
       case "deadlock":
@@ -565,7 +620,7 @@ export class Debugger {
         return { reason: "step", description: `Stepped to ${this.describePc(pc)}`, pc };
       case "signal": {
         // Ended by it (its default action), or stopped before it is delivered (a filter asked).
-        if (this.process.exited) return { reason: "exited", exitCode: 128 + raw.signal, signal: raw.name };
+        if (this.process.exited) return this.ended({ reason: "exited", exitCode: 128 + raw.signal, signal: raw.name });
         return {
           reason: "exception",
           description: `${raw.name}: ${raw.description}`,
@@ -611,6 +666,62 @@ export class Debugger {
         };
       }
     }
+  }
+
+  /**
+   * The family follows another process now: a child the followed one forked (followFork child),
+   * or the program it executed. Run control, breakpoints (bound again in the new images, ids
+   * kept), images, threads and evaluation move to it; the old process, if it runs on, has no
+   * breakpoints and gets its signals. A continue goes on; a step ends here (its hooks were the
+   * old process's): at the child's first instruction after the fork, or the new program's entry.
+   */
+  private follow(to: Process, cause: "fork" | "exec"): RunResult | undefined {
+    const from = this.target;
+    const threadsBefore = from.threads().map((t) => t.tid);
+    const sourcesBefore = this.loadedSources();
+    this.target = to;
+    this.control.follow(to);
+    this.listen(to);
+    this.pendingLibraryEvents.length = 0;
+    if (!from.isClosed) from.setSignalPolicy(() => "deliver");
+    this.applySignalPolicy();
+    // A forked child has its parent's images (the same objects: their DWARF stays parsed).
+    const known = new Map(this.imageList.map((i) => [i.image, i]));
+    const next = to.images.list().map((i) => known.get(i) ?? new ImageInfo(i));
+    for (const i of this.imageList) if (!next.includes(i)) this.events.module?.("removed", i);
+    for (const i of next) if (!this.imageList.includes(i)) this.events.module?.("new", i);
+    this.imageList = next;
+    const changed = this.breakpoints.moveTo(to.cpu, { oldAlive: !from.isClosed, keepData: cause === "fork" });
+    if (changed.length > 0) this.events.breakpointsChanged?.(changed);
+    const threadsAfter = to.threads().map((t) => t.tid);
+    for (const tid of threadsBefore) if (!threadsAfter.includes(tid)) this.events.thread?.("exited", tid);
+    for (const tid of threadsAfter) if (!threadsBefore.includes(tid)) this.events.thread?.("started", tid);
+    this.newEvaluators();
+    this.invalidate();
+    this.events.followed?.({ cause, pid: to.pid, program: to.image.path, sourcesBefore, sourcesAfter: this.loadedSources() });
+    if (!this.stepping) return undefined;
+    const pc = to.pc;
+    return cause === "exec"
+      ? { reason: "entry", description: `Process ${to.pid} executed ${to.image.path}: stopped at its entry point ${this.describePc(pc)}`, pc }
+      : { reason: "step", description: `Followed the fork into child process ${to.pid}: stopped at ${this.describePc(pc)}`, pc };
+  }
+
+  /**
+   * The followed process ended. When it is not the launched one (a child followed at a fork), the
+   * rest of the family runs on without the debugger until the launched process ends, whose
+   * status the session ends with, as a shell would see it.
+   */
+  private async ended(own: RunResult): Promise<RunResult> {
+    const root = this.launched.current;
+    if (root === this.target || own.reason !== "exited") return own;
+    const what = own.signal ? `was terminated by ${own.signal}` : `exited with status ${own.exitCode}`;
+    this.events.output?.("console", `jitdbg: the followed process ${this.target.pid} ${what}${root.exited ? "" : `; the launched process ${root.pid} runs on to its end`}\n`);
+    const end = await this.control.runDetached(root);
+    if (end.kind === "deadlock") {
+      this.events.output?.("important", `jitdbg: ${end.description}\n`);
+      return { reason: "exited", exitCode: DEADLOCK_STATUS };
+    }
+    return end.kind === "exited" ? { reason: "exited", exitCode: end.status } : { reason: "exited", exitCode: 128 + end.signal, signal: end.name };
   }
 
   /** Brings the image list and pending breakpoints up to date with what the loader did. */

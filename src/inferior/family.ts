@@ -7,18 +7,24 @@
  * none can, the clock jumps to the family's earliest deadline. Every decision depends only on what
  * the programs did, so a family interleaves the same way on every run, under the debugger or not.
  *
- * The launched process drives its family: its Process.run runs the others' turns too (so the
- * debugger and `jitdbg run`, which drive it, see one process); its breakpoints are hooks on its own
- * CPU only (gdb's follow-fork-mode parent, detach-on-fork). A child that ends stays a zombie until
- * its parent waits for it (wait4/waitid), and its parent gets SIGCHLD.
+ * The process the caller drives (the launched one, or the one the debugger follows) runs its
+ * family: its Process.run runs the others' turns too (so the debugger and `jitdbg run` see one
+ * process); breakpoints are hooks on the followed process's CPU only (detach-on-fork). The family
+ * follows the launched process (gdb's follow-fork-mode parent) or, in "child" mode, moves on to
+ * each child the followed process forks; it follows a process into the program it executes
+ * (follow-exec-mode same). A run ends with a "followed" stop when that changes, so the caller can
+ * move to the new process. A child that ends stays a zombie until its parent waits for it
+ * (wait4/waitid), and its parent gets SIGCHLD.
  */
 import { DEFAULT_QUANTUM_BLOCKS } from "./scheduler.js";
 import type { ChildExit } from "./kernel.js";
 import type { Process, RunLimits, StopReason } from "./process.js";
-import { SIG_IGN } from "./signals.js";
+import { SI_USER, SIG_IGN } from "./signals.js";
 import { CLD_EXITED, CLD_KILLED, SIGCHLD } from "./syscalls/processes.js";
 import { ioChanged } from "./syscalls/pipes.js";
 import type { ThreadTable } from "./threads.js";
+import * as E from "./errno.js";
+import { killTargets, LAUNCHER_PID, type GroupMember } from "./process-groups.js";
 
 /** Block entries per process turn. */
 export const PROCESS_QUANTUM = DEFAULT_QUANTUM_BLOCKS;
@@ -26,11 +32,19 @@ export const PROCESS_QUANTUM = DEFAULT_QUANTUM_BLOCKS;
 const INIT_PID = 1;
 const SA_NOCLDWAIT = 2n;
 
-export class Member {
+/** Which process the debugger follows at a fork (gdb's follow-fork-mode). */
+export type FollowFork = "parent" | "child";
+
+export class Member implements GroupMember {
   /** Set once the process has ended: a zombie until its parent reaps it. */
   exit: ChildExit | undefined;
   /** A vfork parent waits until this is set (the child executed another program or ended). */
   released = false;
+  /** Its process group and session (a child's are its parent's; setpgid and setsid change them). */
+  pgid = LAUNCHER_PID;
+  sid = LAUNCHER_PID;
+  /** Set once it executed a program (setpgid of such a child is EACCES). */
+  executed = false;
 
   constructor(
     readonly pid: number,
@@ -54,14 +68,45 @@ export class Family {
   private nextPid: number;
   private current: Member | undefined;
   private turnLeft = 0;
+  /** The process the debugger follows (the launched one until a fork is followed into a child). */
+  private followedMember: Member | undefined;
 
-  constructor(readonly rootPid: number) {
+  constructor(
+    readonly rootPid: number,
+    readonly followFork: FollowFork = "parent",
+  ) {
     this.nextPid = rootPid + 1;
   }
 
+  /** A new process; its group and session are its parent's. */
   add(member: Member): void {
+    const parent = this.member(member.ppid);
+    if (parent) {
+      member.pgid = parent.pgid;
+      member.sid = parent.sid;
+    }
     this.members.push(member);
+    this.followedMember ??= member;
     this.generation++;
+  }
+
+  /** Every process there is (zombies too), for process groups. */
+  all(): readonly Member[] {
+    return this.members;
+  }
+
+  get followed(): Member {
+    return this.followedMember!;
+  }
+
+  /** Whether a fork by `p` moves the debugger to the child (follow-fork-mode child, and `p` followed). */
+  followsChildOf(p: Process): boolean {
+    return this.followFork === "child" && this.followedMember?.process === p;
+  }
+
+  /** The debugger moves to `m` (a child the followed process forked). */
+  follow(m: Member): void {
+    this.followedMember = m;
   }
 
   member(pid: number): Member | undefined {
@@ -97,6 +142,22 @@ export class Family {
     for (const m of this.running()) if (m.process !== ran) setNextTid(m.process.kernel.threads, n);
   }
 
+  /**
+   * kill(pid, sig) by `caller` across the family (process-groups.ts says whom it reaches): another
+   * process gets the signal pending, delivered when it runs; the caller's own part is `toSelf`
+   * (its kill syscall, delivered as the syscall returns).
+   */
+  kill(caller: Member, pid: number, sig: number, toSelf: () => bigint): bigint {
+    if (sig < 0 || sig > 64) return E.fail(E.EINVAL);
+    const targets = killTargets(this.members, caller, pid);
+    if (targets.length === 0) return E.fail(E.ESRCH);
+    for (const m of targets) {
+      if (m === caller) toSelf();
+      else if (sig !== 0 && m.running) m.process.kernel.signals.send({ signo: sig, code: SI_USER, pid: caller.pid });
+    }
+    return 0n;
+  }
+
   /** A child of `parent` that `select` accepts and has ended (reaped unless `keep`); "none" when it has no such child. */
   waitChild(parent: number, select: (pid: number) => boolean, keep: boolean): ChildExit | "none" | undefined {
     const children = this.members.filter((m) => m.ppid === parent && select(m.pid));
@@ -108,20 +169,26 @@ export class Family {
   }
 
   /**
-   * Runs the family from the launched process's run (`root`): with no other process running,
-   * that is the root's own run; otherwise turns, each child's run to the end of its turn.
+   * Runs the family from `driver`'s run (the followed process, or the launched one): with no other
+   * process running, that is the driver's own run; otherwise turns, each child's run to the end
+   * of its turn. A "followed" stop when the followed process changed (a fork followed, an execve).
    */
-  run(root: Process, limits: RunLimits): StopReason {
+  run(driver: Process, limits: RunLimits): StopReason {
     const total = limits.blocks ? limits.blocks : Infinity;
+    const followedAt = this.followedMember;
+    const imageAt = followedAt?.process;
     let used = 0;
     for (;;) {
       this.settle();
+      const now = this.followedMember;
+      // (Not when the caller drives it already: it followed an execve an instruction step made.)
+      if (now && now.process !== imageAt && now.process !== driver) return { kind: "followed", process: now.process, cause: now === followedAt ? "exec" : "fork" };
       const running = this.running();
-      const rootMember = running.find((m) => m.process === root);
-      if (!rootMember || running.length === 1) {
-        const before = root.cpu.blockCount;
-        const r = root.turn(limits, total - used, false);
-        used += Number(root.cpu.blockCount - before);
+      const driverMember = running.find((m) => m.process === driver);
+      if (!driverMember || running.length === 1) {
+        const before = driver.cpu.blockCount;
+        const r = driver.turn(limits, total - used, false);
+        used += Number(driver.cpu.blockCount - before);
         if (r === "changed") continue;
         if (r === "budget" || r === "idle") return { kind: "stopped" };
         return r;
@@ -132,13 +199,13 @@ export class Family {
           const d = x.process.nextDeadline();
           return d === undefined ? a : a === undefined || d < a ? d : a;
         }, undefined);
-        if (deadline === undefined) return this.deadlock(root, running);
-        root.kernel.clock.skipTo(deadline);
+        if (deadline === undefined) return this.deadlock(driver, running);
+        driver.kernel.clock.skipTo(deadline);
         continue;
       }
       const p = m.process;
       const before = p.cpu.blockCount;
-      const r = p.turn(m === rootMember ? limits : {}, Math.min(this.turnLeft, total - used), true);
+      const r = p.turn(m === driverMember ? limits : {}, Math.min(this.turnLeft, total - used), true);
       const ran = Number(p.cpu.blockCount - before);
       used += ran;
       this.turnLeft -= ran;
@@ -146,7 +213,7 @@ export class Family {
       this.changed();
       if (r === "idle") this.turnLeft = 0;
       else if (r !== "budget" && r !== "changed") {
-        if (m === rootMember) return r;
+        if (m === driverMember) return r;
         if (r.kind === "stopped" || r.kind === "blocked" || r.kind === "deadlock") p.kernel.terminate(11, "the process stopped unexpectedly");
       }
       if (used >= total) return { kind: "stopped" };
@@ -170,9 +237,9 @@ export class Family {
   }
 
   /** Every process waits for ever. */
-  private deadlock(root: Process, running: Member[]): StopReason {
-    const own = root.deadlockReport();
-    const others = running.filter((m) => m.process !== root).flatMap((m) => m.process.deadlockReport().split("\n").slice(1).map((l) => `process ${m.pid}: ${l}`));
+  private deadlock(driver: Process, running: Member[]): StopReason {
+    const own = driver.deadlockReport();
+    const others = running.filter((m) => m.process !== driver).flatMap((m) => m.process.deadlockReport().split("\n").slice(1).map((l) => `process ${m.pid}: ${l}`));
     return { kind: "deadlock", description: [own, ...others].join("\n") };
   }
 
@@ -193,6 +260,7 @@ export class Family {
         this.release(m);
         m.process.close({ keepFiles: true });
         m.process = next;
+        m.executed = true;
         setNextTid(next.kernel.threads, this.nextPid);
         this.generation++;
       }
@@ -201,7 +269,8 @@ export class Family {
       m.exit = { pid: m.pid, ...end };
       this.generation++;
       this.release(m);
-      if (m.pid !== this.rootPid) m.process.close();
+      // The launched and the followed process stay open: their caller reads how they ended.
+      if (m.pid !== this.rootPid && m !== this.followedMember) m.process.close();
       for (const c of this.members) if (c.ppid === m.pid) c.ppid = INIT_PID;
       const parent = this.member(m.ppid);
       if (!parent?.running) {
@@ -229,9 +298,10 @@ export class Family {
     if (m.sharesMemory && parent?.running) m.process.space.copyChangesInto(parent.process.space);
   }
 
-  /** Ends every other process (the launched one is closing). */
+  /** Ends every other process (the launched one is closing), and closes the followed one. */
   closeAll(root: Process): void {
     for (const m of this.members) if (m.process !== root && m.running) m.process.close();
+    if (this.followedMember && this.followedMember.process !== root) this.followedMember.process.close();
     this.members.length = 0;
   }
 }

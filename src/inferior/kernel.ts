@@ -78,8 +78,10 @@ export interface ChildExit {
  */
 export interface ProcessHost {
   readonly ppid: number;
-  /** The process group (and session): the family's first process. */
-  readonly pgid: number;
+  /** setpgid(2), setsid(2), getpgid/getsid(2) (process-groups.ts): the result or a negative errno. */
+  setpgid(pid: number, pgid: number): bigint;
+  setsid(): bigint;
+  groupOf(pid: number, which: "pgid" | "sid"): bigint;
   /** Creates the child; its pid, or a negative errno. */
   fork(req: ForkRequest): bigint;
   /** Replaces the process's image (the run ends after the syscall); a negative errno when it cannot. */

@@ -23,7 +23,8 @@ import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpre
 import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type ThreadEvent } from "./kernel.js";
 import { NS_PER_BLOCK, type EmulatedClock } from "./clock.js";
 import * as E from "./errno.js";
-import { exitStatus, Family, Member } from "./family.js";
+import { exitStatus, Family, Member, type FollowFork } from "./family.js";
+import { groupOf, LAUNCHER_PID, setpgid, setsid } from "./process-groups.js";
 import type { LinkMapEntry } from "./link-map.js";
 import { loadExecutable, PIE_BASE, type LoadedImage } from "./loader.js";
 import { Rendezvous } from "./rendezvous.js";
@@ -81,6 +82,8 @@ export interface ProcessOptions {
   scheduler?: SchedulerOptions;
   /** Told when a thread starts or exits. */
   onThread?: (event: ThreadEvent) => void;
+  /** At a fork of the followed process, follow the parent (default) or the child (family.ts). */
+  followFork?: FollowFork;
 }
 
 /** A thread as the debugger lists it. */
@@ -98,7 +101,9 @@ export type StopReason =
   /** Every thread waits for ever. */
   | { kind: "deadlock"; description: string }
   /** A run locked to one thread (RunLimits.lockThread) found it waiting. */
-  | { kind: "blocked"; tid: number; description: string };
+  | { kind: "blocked"; tid: number; description: string }
+  /** The family now follows `process`: a child the followed one forked, or the program it executed. */
+  | { kind: "followed"; process: Process; cause: "fork" | "exec" };
 
 /** What a child process takes from its parent (fork) or from the image it replaces (execve). */
 interface Inherit {
@@ -111,10 +116,12 @@ interface Inherit {
   sigmask: bigint;
   sigactions: ReadonlyMap<number, Uint8Array>;
   dumpable: number;
+  /** The debugger follows it: it tracks the loader (Rendezvous) as a launched process does. */
+  followed?: boolean;
 }
 
 /** How the process starts: a program loaded at its entry, or a copy of a forking parent (registers set by the caller). */
-type Start = { kind: "load"; argv: string[] } | { kind: "fork"; initialStack: InitialStack };
+type Start = { kind: "load"; argv: string[] } | { kind: "fork"; initialStack: InitialStack; images: readonly Image[] };
 
 const KILL_NR = 62;
 const CLONE_NR = 56;
@@ -129,7 +136,7 @@ const SELECTORS = new Set<RegName>(["cs", "ds", "es", "fs", "gs", "ss"]);
 export const PROCESS_ID = 4242;
 
 /** How a run to the end ends. */
-export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" }>;
+export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" } | { kind: "followed" }>;
 
 /** `jitdbg run`'s exit status for a deadlocked program (as `timeout` reports one that hangs natively). */
 export const DEADLOCK_STATUS = 124;
@@ -154,6 +161,7 @@ export class Process {
   /** The loader-rendezvous tracking, for dynamically linked programs. */
   readonly rendezvous: Rendezvous | undefined;
   private readonly libraryListeners = new Set<(event: LibraryEvent) => void>();
+  private readonly threadListeners = new Set<(event: ThreadEvent) => void>();
   private tlsLayout: LinkMapTlsLayout | undefined;
   private readonly debugDirectories: readonly string[];
   /**
@@ -198,12 +206,15 @@ export class Process {
       pid,
       reproducible: !!opts.reproducible,
       onWarning: warn,
-      onThread: inherit ? undefined : opts.onThread,
+      onThread: (e) => {
+        for (const l of this.threadListeners) l(e);
+      },
       clock: inherit?.clock,
       comm: inherit?.comm,
     });
-    this.family = inherit?.family ?? new Family(pid);
-    if (!inherit) this.family.add(new Member(pid, 1, this, false));
+    if (opts.onThread && !inherit) this.threadListeners.add(opts.onThread);
+    this.family = inherit?.family ?? new Family(pid, opts.followFork);
+    if (!inherit) this.family.add(new Member(pid, LAUNCHER_PID, this, false));
     else {
       for (const [sig, act] of inherit.sigactions) this.kernel.sigactions.set(sig, act.slice());
       this.kernel.thread.sigmask = inherit.sigmask;
@@ -219,7 +230,8 @@ export class Process {
       const ii = interpreter.image;
       initial.push(new Image({ kind: "interpreter", path: ii.path, hostPath: interpreter.hostPath, bias: ii.bias, file: ii.file, debugDirectories: this.debugDirectories }));
     }
-    this.images = new ImageList(initial);
+    // A forked child has its parent's libraries mapped too.
+    this.images = new ImageList(start.kind === "fork" ? [...start.images] : initial);
     if (opts.onLibrary && !inherit) this.libraryListeners.add(opts.onLibrary);
     if (interpreter) this.cpuidFix = fixCpuidFeatures(cpu, interpreter.image);
     if (start.kind === "load") {
@@ -232,7 +244,7 @@ export class Process {
     } else this.initialStack = start.initialStack;
     this.hooks.push(cpu.hookSyscall(() => this.onSyscall()));
     this.hooks.push(cpu.hookInterrupt((n) => this.onInterrupt(n)));
-    if (interpreter && !inherit) {
+    if (interpreter && (!inherit || inherit.followed)) {
       const slot = dynamicInfo(image.file).debugSlot;
       this.rendezvous = new Rendezvous({
         cpu,
@@ -251,6 +263,19 @@ export class Process {
   /** The program's symbols. */
   get symbols(): Symbolizer {
     return this.images.program.symbols;
+  }
+
+  /** Registers a listener for threads started and exited from now on; returns its removal. */
+  onThread(listener: (event: ThreadEvent) => void): () => void {
+    this.threadListeners.add(listener);
+    return () => this.threadListeners.delete(listener);
+  }
+
+  /** The image that runs this process now: itself, or the program execve made of it (and so on). */
+  get current(): Process {
+    let p: Process = this;
+    while (p.replacement) p = p.replacement;
+    return p;
   }
 
   /** Registers a listener for images loaded and unloaded from now on; returns its removal. */
@@ -365,6 +390,11 @@ export class Process {
 
   get pc(): bigint {
     return this.cpu.reg("rip");
+  }
+
+  /** Whether close() has freed its engine (it ended as a child, or execve replaced it). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   get exited(): boolean {
@@ -598,15 +628,20 @@ export class Process {
     return `deadlock: every thread waits and none can wake another:\n${lines.join("\n")}`;
   }
 
-  /** Runs to the end (exit or fatal signal), with no limit. */
+  /** Runs to the end (exit or fatal signal), with no limit, into the programs it executes. */
   runToEnd(): EndReason {
+    let p: Process = this;
     for (;;) {
-      const r = this.run();
+      const r = p.run();
+      if (r.kind === "followed") {
+        p = r.process;
+        continue;
+      }
       if (r.kind !== "stopped" && r.kind !== "blocked") return r;
       // A bare stop without a request (hlt, say) would loop forever: treat it as a fault.
-      if (!this.stopRequested) {
-        const pc = this.pc;
-        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `execution stopped unexpectedly at ${this.describe(pc)}` };
+      if (!p.stopRequested) {
+        const pc = p.pc;
+        return { kind: "signal", signal: SIGSEGV, name: "SIGSEGV", pc, description: `execution stopped unexpectedly at ${p.describe(pc)}` };
       }
     }
   }
@@ -616,9 +651,12 @@ export class Process {
    * forked too. `keepFiles`: its descriptors live on in the image execve made of it.
    */
   close(opts: { keepFiles?: boolean } = {}): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.replacement?.close(opts); // the launched process lives on in the program it executed
+      return;
+    }
     this.closed = true;
-    const root = this.kernel.pid === this.family.rootPid;
+    const root = this.kernel.pid === this.family.rootPid && !this.replacement;
     if (root) this.family.closeAll(this);
     this.rendezvous?.remove();
     for (const h of this.hooks) h.remove();
@@ -648,8 +686,11 @@ export class Process {
     const c = this.cpu;
     const nr = Number(c.reg("rax"));
     const args = [c.reg("rdi"), c.reg("rsi"), c.reg("rdx"), c.reg("r10"), c.reg("r8"), c.reg("r9")];
-    const other = nr === KILL_NR ? this.family.member(Number(BigInt.asIntN(32, args[0]!))) : undefined;
-    const result = other && other.pid !== this.pid ? this.killOther(other, Number(BigInt.asIntN(32, args[1]!))) : dispatchSyscall(this.kernel, nr, args);
+    const me = nr === KILL_NR ? this.family.member(this.pid) : undefined;
+    // kill reaches the family's processes (groups too); its own part is the kill syscall to itself.
+    const result = me
+      ? this.family.kill(me, Number(BigInt.asIntN(32, args[0]!)), Number(BigInt.asIntN(32, args[1]!)), () => dispatchSyscall(this.kernel, nr, [BigInt(this.pid), ...args.slice(1)]))
+      : dispatchSyscall(this.kernel, nr, args);
     c.setReg("rax", result);
   }
 
@@ -657,25 +698,18 @@ export class Process {
     return this.kernel.pid;
   }
 
-  /** kill(2) of another process of the family: the signal is pending there, delivered when it runs. */
-  private killOther(m: Member, sig: number): bigint {
-    if (sig < 0 || sig > 64) return E.fail(E.EINVAL);
-    if (sig === 0 || !m.running) return 0n;
-    m.process.kernel.signals.send({ signo: sig, code: SI_USER, pid: this.pid });
-    return 0n;
-  }
-
   /** The family's side of this process's syscalls (fork, execve, wait4). */
   private host(): ProcessHost {
     const family = this.family;
     const pid = (): number => this.kernel.pid;
+    const me = (): Member => family.member(pid())!;
     return {
       get ppid() {
         return family.member(pid())?.ppid ?? 1;
       },
-      get pgid() {
-        return family.rootPid;
-      },
+      setpgid: (target, pgid) => setpgid(family.all(), me(), target, pgid),
+      setsid: () => setsid(family.all(), me()),
+      groupOf: (target, which) => groupOf(family.all(), me(), target, which),
       fork: (req) => this.fork(req),
       exec: (path, argv, envp) => this.exec(path, argv, envp),
       waitChild: (select, keep) => family.waitChild(pid(), select, keep),
@@ -718,7 +752,8 @@ export class Process {
       if (req.flags & CLONE_SETTLS) cpu.setReg("fs_base", req.tls);
       const t = k.thread;
       const opts = this.childOptions();
-      child = new Process(cpu, space, this.image, this.interpreter, k.files.derive(), k.io, opts, { kind: "fork", initialStack: this.initialStack }, {
+      const images = this.images.list();
+      child = new Process(cpu, space, this.image, this.interpreter, k.files.derive(), k.io, opts, { kind: "fork", initialStack: this.initialStack, images }, {
         family: this.family,
         pid,
         fds: k.fds.fork(),
@@ -728,6 +763,7 @@ export class Process {
         sigmask: t.sigmask,
         sigactions: k.sigactions,
         dumpable: k.dumpable,
+        followed: this.family.followsChildOf(this),
       });
     } catch (e) {
       cpu.close();
@@ -736,7 +772,9 @@ export class Process {
     if (req.flags & CLONE_CHILD_SETTID) child.kernel.writeU32(req.childTid, pid);
     if (req.flags & CLONE_CHILD_CLEARTID) child.kernel.thread.clearChildTid = req.childTid;
     const member = new Member(pid, this.pid, child, vfork, vfork && (req.flags & CLONE_VM) !== 0n);
+    const follow = this.family.followsChildOf(this);
     this.family.add(member);
+    if (follow) this.family.follow(member);
     return member;
   }
 
@@ -758,10 +796,6 @@ export class Process {
    */
   private exec(path: string, argv: string[], envp: string[]): bigint {
     const k = this.kernel;
-    if (this.pid === this.family.rootPid) {
-      k.warnOnce("exec-root", `the debugged process called execve(${path}): jitdbg follows the process it launched and cannot replace its program, so execve failed with ENOSYS (its children may execute programs)`);
-      return E.fail(E.ENOSYS);
-    }
     const target = resolveProgram(k.files, path, argv, 0);
     if (typeof target === "number") return E.fail(target);
     const sigactions = new Map<number, Uint8Array>();
@@ -778,7 +812,7 @@ export class Process {
     k.deferUntilReturn(() => {
       try {
         const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
-        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, view: k.files });
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, view: k.files, followed: this.family.followed.process === this });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;
         k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);

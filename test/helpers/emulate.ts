@@ -26,7 +26,7 @@ export function runEmulated(exe: string, opts: ProcessOptions = {}): EmulatedRun
   });
   try {
     const end = proc.runToEnd();
-    const base = { stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), warnings, blocks: proc.cpu.blockCount };
+    const base = { stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), warnings, blocks: proc.current.cpu.blockCount };
     if (end.kind === "exited") return { ...base, status: end.status };
     if (end.kind === "deadlock") return { ...base, status: DEADLOCK_STATUS, signal: "deadlock", description: end.description };
     return { ...base, status: 128 + end.signal, signal: end.name, description: end.description };

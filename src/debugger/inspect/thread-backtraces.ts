@@ -10,7 +10,8 @@ import { unwindStack, type Frame } from "./stack.js";
 /** At most this many frames per thread: a deadlock report is read by a person. */
 const MAX_FRAMES = 32;
 
-export function threadBacktraces(process: Process): string {
+export function threadBacktraces(launched: Process): string {
+  const process = launched.current; // the program it runs now (it may have executed another)
   const images = process.images.list().map((i) => new ImageInfo(i));
   const imageFor = (pc: bigint) => images.find((i) => i.contains(pc));
   const before = process.currentThread;

@@ -82,7 +82,7 @@ export class BreakpointManager {
   private readonly lineOwners = new Map<bigint, string>();
 
   constructor(
-    private readonly cpu: Cpu,
+    private cpu: Cpu,
     private readonly control: RunControl,
     private readonly images: () => readonly ImageInfo[],
   ) {}
@@ -119,10 +119,7 @@ export class BreakpointManager {
     const old = this.instructionBps;
     this.instructionBps = specs.map((s) => {
       const bp = this.reuseOrCreate(old, "instruction", (b) => b.instruction === s.address, s, { instruction: s.address });
-      const image = this.images().find((i) => i.contains(s.address));
-      bp.addresses = [s.address];
-      bp.verified = image !== undefined;
-      bp.message = image ? `${image.symbols.describe(s.address)}` : `0x${s.address.toString(16)} is not inside the program or a loaded library`;
+      this.bindInstruction(bp, s.address);
       return bp;
     });
     this.syncHooks();
@@ -161,6 +158,45 @@ export class BreakpointManager {
     for (const [source, bps] of this.bySource) for (const bp of bps) retry(bp, () => this.bindSource(bp, source, bp.requestedLine!));
     for (const bp of this.functionBps) retry(bp, () => this.bindFunction(bp, bp.functionName!));
     this.syncHooks();
+    return changed;
+  }
+
+  /**
+   * The debugger follows another process (a child it forked, or the program it executed): the
+   * hooks leave the old CPU (`oldAlive`: it runs on without them; else its engine is gone) and
+   * every breakpoint binds again in the images now loaded, keeping its id and hit count (gdb's
+   * follow-exec-mode same). Data breakpoints stay on their addresses in a forked child (the same
+   * memory) and lose them after an execve (that memory is gone). Returns the breakpoints whose
+   * binding changed.
+   */
+  moveTo(cpu: Cpu, how: { oldAlive: boolean; keepData: boolean }): Breakpoint[] {
+    if (how.oldAlive) {
+      this.dispose();
+      this.cpu.setPreciseStops(false);
+    } else {
+      this.codeHooks.clear();
+      this.dataHooks.clear();
+    }
+    this.cpu = cpu;
+    this.lineOwners.clear();
+    const changed: Breakpoint[] = [];
+    const again = (bp: Breakpoint, bind: () => void) => {
+      const was = `${bp.verified} ${bp.addresses.join(",")} ${bp.line}`;
+      bind();
+      if (`${bp.verified} ${bp.addresses.join(",")} ${bp.line}` !== was) changed.push(bp);
+    };
+    for (const [source, bps] of this.bySource) for (const bp of bps) again(bp, () => this.bindSource(bp, source, bp.requestedLine!));
+    for (const bp of this.functionBps) again(bp, () => this.bindFunction(bp, bp.functionName!));
+    for (const bp of this.instructionBps) again(bp, () => this.bindInstruction(bp, bp.instruction!));
+    if (!how.keepData) {
+      for (const bp of this.dataBps.filter((b) => b.verified)) {
+        bp.verified = false;
+        bp.message = "the watched memory belonged to the program before execve; set the data breakpoint again in the new program";
+        changed.push(bp);
+      }
+    }
+    this.syncHooks();
+    this.syncDataHooks();
     return changed;
   }
 
@@ -246,6 +282,13 @@ export class BreakpointManager {
       withDebug.length === 0
         ? "the program has no debug information: rebuild it with -g"
         : `no code at or after line ${line} of ${source} in ${withDebug.map((i) => i.name).join(", ")} (is the file part of the program?)`;
+  }
+
+  private bindInstruction(bp: Breakpoint, address: bigint): void {
+    const image = this.images().find((i) => i.contains(address));
+    bp.addresses = [address];
+    bp.verified = image !== undefined;
+    bp.message = image ? `${image.symbols.describe(address)}` : `0x${address.toString(16)} is not inside the program or a loaded library`;
   }
 
   private bindFunction(bp: Breakpoint, name: string): void {

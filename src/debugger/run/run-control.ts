@@ -5,7 +5,7 @@
  * data breakpoint, step), a pause, the program's end, or a signal.
  */
 import type { MemAccess } from "../../emu/cpu.js";
-import type { Process } from "../../inferior/process.js";
+import type { EndReason, Process } from "../../inferior/process.js";
 
 /** How long one uninterrupted emulation slice should run before the event loop gets a turn. */
 const SLICE_TARGET_MS = 30;
@@ -28,6 +28,8 @@ export type RawStop =
   | { kind: "exited"; status: number }
   /** Every thread waits for ever. */
   | { kind: "deadlock"; description: string }
+  /** The family follows another process now (a forked child, the program execve loaded): the debugger moves to it. */
+  | { kind: "followed"; process: Process; cause: "fork" | "exec" }
   | { kind: "signal"; signal: number; name: string; pc: bigint; description: string; address?: bigint; access?: MemAccess };
 
 export class RunControl {
@@ -46,10 +48,19 @@ export class RunControl {
    * slices to cross many slice ends); by default slices are sized to take about 30 ms.
    */
   constructor(
-    readonly process: Process,
+    private proc: Process,
     private readonly fixedSliceBlocks?: number,
   ) {
     this.sliceBlocks = fixedSliceBlocks ?? FIRST_SLICE_BLOCKS;
+  }
+
+  get process(): Process {
+    return this.proc;
+  }
+
+  /** Runs `process` from now on (the debugger followed a fork or an execve). */
+  follow(process: Process): void {
+    this.proc = process;
   }
 
   get isRunning(): boolean {
@@ -116,12 +127,31 @@ export class RunControl {
         this.suppressAt = undefined; // only ever the first instruction of a run
         if (r.kind === "exited") return { kind: "exited", status: r.status };
         if (r.kind === "signal") return { ...r, kind: "signal" };
-        if (r.kind === "deadlock") return r;
+        if (r.kind === "deadlock" || r.kind === "followed") return r;
         if (this.hookStop) return this.hookStop;
         if (this.pauseRequested) return { kind: "pause" };
         if (limits.until !== undefined && this.process.pc === limits.until) return { kind: "step", address: limits.until };
         await new Promise((resolve) => setImmediate(resolve));
         if (this.pauseRequested) return { kind: "pause" };
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Runs `process` (the launched one, after the followed child ended) to its end in slices, with
+   * no stops: nothing of it is debugged. Pauses are not taken (there is nothing to stop in).
+   */
+  async runDetached(process: Process): Promise<EndReason> {
+    this.running = true;
+    let p = process;
+    try {
+      for (;;) {
+        const r = p.run({ blocks: this.sliceBlocks });
+        if (r.kind === "followed") p = r.process;
+        else if (r.kind === "exited" || r.kind === "signal" || r.kind === "deadlock") return r;
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = false;
@@ -167,6 +197,9 @@ export class RunControl {
     }
     if (r.kind === "exited") return { kind: "exited", status: r.status };
     if (r.kind === "signal") return { ...r, kind: "signal" };
+    // The instruction was a fork the debugger follows into the child, or an execve.
+    const now = proc.family.followed.process.current;
+    if (now !== proc) return { kind: "followed", process: now, cause: now.pid === proc.pid ? "exec" : "fork" };
     // A data breakpoint written by this instruction still counts.
     const hs = this.hookStop as HookStop | undefined;
     return hs?.kind === "data" ? hs : undefined;

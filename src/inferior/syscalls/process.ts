@@ -78,11 +78,7 @@ export const processSyscalls: Record<number, SyscallEntry> = {
   104: { name: "getgid", handler: () => 0n },
   107: { name: "geteuid", handler: () => 0n },
   108: { name: "getegid", handler: () => 0n },
-  109: { name: "setpgid", handler: () => 0n }, // one process group: the family's (enough for system() and posix_spawn)
   110: { name: "getppid", handler: (k) => BigInt(k.host?.ppid ?? 1) },
-  111: { name: "getpgrp", handler: (k) => BigInt(k.host?.pgid ?? k.pid) },
-  121: { name: "getpgid", handler: (k) => BigInt(k.host?.pgid ?? k.pid) },
-  124: { name: "getsid", handler: (k) => BigInt(k.host?.pgid ?? k.pid) },
   158: { name: "arch_prctl", handler: archPrctl },
   201: { name: "time", handler: time },
   228: { name: "clock_gettime", handler: clockGettime },

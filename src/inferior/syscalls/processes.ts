@@ -1,6 +1,6 @@
 /**
  * Processes: fork, vfork (and clone without CLONE_THREAD, from threads.ts), execve, wait4 and
- * waitid. The work is the process family's (family.ts, process.ts, through Kernel.host); here are
+ * waitid, process groups and sessions. The work is the process family's (family.ts, process.ts, through Kernel.host); here are
  * the syscalls' arguments, results and waits. A wait for a child blocks the calling thread with an
  * io wait (threads.ts) that the family retries whenever a process changes (syscalls/pipes.ts ioChanged).
  */
@@ -89,9 +89,18 @@ function waitFor(k: Kernel, nr: number, select: (pid: number) => boolean, option
   return block(k, { wait: { kind: "io", what: "a child process", retry }, timeoutResult: 0n, nr, interrupt: "restart" });
 }
 
-/** Which children a pid argument names: one, or any (-1; process groups are the family's one group). */
-function selector(pid: number): (p: number) => boolean {
-  return pid > 0 ? (p) => p === pid : () => true;
+/** Which children a wait's pid argument names: one (> 0), any (-1), the caller's group (0) or group -pid. */
+function selector(k: Kernel, pid: number): (p: number) => boolean {
+  if (pid > 0) return (p) => p === pid;
+  if (pid === -1 || !k.host) return () => true;
+  const host = k.host;
+  const group = pid === 0 ? host.groupOf(0, "pgid") : BigInt(-pid);
+  return (p) => host.groupOf(p, "pgid") === group;
+}
+
+/** A group call with no family (a lone process): it is its own group and session. */
+function lone(k: Kernel): bigint {
+  return BigInt(k.pid);
 }
 
 function wait4(k: Kernel, a: readonly bigint[]): bigint {
@@ -102,7 +111,7 @@ function wait4(k: Kernel, a: readonly bigint[]): bigint {
   return waitFor(
     k,
     WAIT4_NR,
-    selector(pid),
+    selector(k, pid),
     options,
     (c) => {
       if (statusAddr !== 0n && !k.writeU32(statusAddr, c.status)) return E.fail(E.EFAULT);
@@ -120,7 +129,7 @@ function waitid(k: Kernel, a: readonly bigint[]): bigint {
   const rusage = a[4]!;
   if (idtype !== P_ALL && idtype !== P_PID && idtype !== P_PGID) return E.fail(E.EINVAL);
   if ((options & WEXITED) === 0) return E.fail(E.EINVAL); // only ends are reported (no stops or continues)
-  const select = idtype === P_PID ? selector(id > 0 ? id : 0x7fff_ffff) : () => true;
+  const select = idtype === P_PID ? selector(k, id > 0 ? id : 0x7fff_ffff) : idtype === P_PGID ? selector(k, id > 0 ? -id : 0) : () => true;
   const writeInfo = (c: ChildExit | undefined): boolean => {
     if (info === 0n) return true;
     const b = new Uint8Array(128);
@@ -149,6 +158,11 @@ export const processesSyscalls: Record<number, SyscallEntry> = {
   59: { name: "execve", handler: (k, a) => execve(k, a[0]!, a[1]!, a[2]!) },
   61: { name: "wait4", handler: wait4 },
   247: { name: "waitid", handler: waitid },
+  109: { name: "setpgid", handler: (k, a) => (k.host ? k.host.setpgid(int(a[0]!), int(a[1]!)) : 0n) },
+  111: { name: "getpgrp", handler: (k) => (k.host ? k.host.groupOf(0, "pgid") : lone(k)) },
+  112: { name: "setsid", handler: (k) => (k.host ? k.host.setsid() : lone(k)) },
+  121: { name: "getpgid", handler: (k, a) => (k.host ? k.host.groupOf(int(a[0]!), "pgid") : lone(k)) },
+  124: { name: "getsid", handler: (k, a) => (k.host ? k.host.groupOf(int(a[0]!), "sid") : lone(k)) },
   322: {
     name: "execveat",
     handler: (k, a) => (int(a[0]!) === AT_FDCWD && int(a[4]!) === 0 ? execve(k, a[1]!, a[2]!, a[3]!) : E.fail(E.ENOSYS)),
