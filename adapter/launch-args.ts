@@ -1,5 +1,5 @@
 /** The `launch` request's arguments (the extension's package.json holds their JSON schema). */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import type { LaunchOptions } from "../src/debugger/debugger.js";
@@ -16,6 +16,10 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   /** Text fed to the program's standard input, or { file } to read it from a host file. */
   stdin?: string | { file: string };
   allowedPaths?: string[];
+  /** Host directories the program may change files in, in place; every other write lands in the scratch layer. */
+  allowWrite?: string[];
+  /** Keep the scratch layer in this directory after the session. */
+  scratch?: string;
   reproducible?: boolean;
   /** Run slice length in translation blocks (default: sized to ~30 ms); see LaunchOptions.sliceBlocks. */
   sliceBlocks?: number;
@@ -65,9 +69,30 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     cwd,
     stdin: stdin ?? new Uint8Array(0),
     allowedPaths: a.allowedPaths?.map((p) => resolve(cwd, p)),
+    writablePaths: writableDirectories(a.allowWrite, cwd),
+    scratchDir: scratchDirectory(a.scratch, cwd),
     reproducible: a.reproducible ?? false,
     stopOnEntry: a.stopOnEntry ?? false,
   };
+}
+
+function writableDirectories(v: unknown, cwd: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || x === "")) throw badArgument("launch: 'allowWrite' must be an array of directory paths the program may change files in");
+  return v.map((p: string) => {
+    const full = resolve(cwd, p);
+    if (!statSync(full, { throwIfNoEntry: false })?.isDirectory()) throw badArgument(`launch: 'allowWrite' names ${full}, which is not an existing directory; create it first, or name its parent`);
+    return full;
+  });
+}
+
+function scratchDirectory(v: unknown, cwd: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v === "") throw badArgument("launch: 'scratch' must be the path of a directory to keep the files the program wrote in");
+  const full = resolve(cwd, v);
+  const st = statSync(full, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw badArgument(`launch: 'scratch' names ${full}, which is not a directory`);
+  return full;
 }
 
 function signalHandling(v: JitdbgLaunchArguments["signals"]): LaunchOptions["signals"] {

@@ -1,4 +1,6 @@
 /** `jitdbg run`: a program to completion in the emulator, as a shell would run it natively. */
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { JitdbgError } from "../errors.js";
 import { DEADLOCK_STATUS, Process } from "../inferior/process.js";
 import { SIGINT, SIGPIPE } from "../inferior/signals.js";
@@ -7,7 +9,7 @@ import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
 import { writeAll } from "./write-all.js";
 
-export const RUN_USAGE = `usage: jitdbg run [--reproducible] [--seed N] [--chaos] [--allow PATH]... [--verbose] <program> [args...]
+export const RUN_USAGE = `usage: jitdbg run [--reproducible] [--seed N] [--chaos] [--allow PATH]... [--allow-write DIR]... [--scratch DIR] [--verbose] <program> [args...]
 
 Runs a static, static-PIE or dynamically linked x86-64 Linux program in the emulator with stdin,
 stdout and stderr passed through, and exits with its status (128+signal when a signal ends it).
@@ -18,7 +20,15 @@ options:
   --chaos         vary how threads take turns on purpose, to expose races; the seed it used is
                   printed (with --verbose) so that --chaos --seed N replays the run exactly.
                   Without it threads take turns the same way on every run
-  --allow PATH    let the program read PATH (repeatable; default: the program's directory)
+  --allow PATH    let the program read PATH (repeatable; default: the program's directory and
+                  the working directory)
+  --allow-write DIR
+                  let the program create, change and delete files below DIR on the host
+                  (repeatable; DIR is readable too). Every other file the program writes lands
+                  in a scratch layer over what it may read (its /tmp included), which is
+                  thrown away at the end: the host's files stay as they were
+  --scratch DIR   keep the scratch layer in DIR after the run (DIR/path/of/file), to look at
+                  what the program wrote
   --verbose       write jitdbg's diagnostics (unsupported syscalls, loader tracking) to stderr,
                   prefixed "jitdbg: ", mixed with the program's own stderr
   -h, --help      show this text
@@ -38,6 +48,8 @@ export interface RunArgs {
   reproducible: boolean;
   verbose: boolean;
   allowed: string[];
+  writable: string[];
+  scratch?: string;
   chaos: boolean;
   seed?: bigint;
 }
@@ -45,24 +57,38 @@ export interface RunArgs {
 /** Options up to the program; the program and everything after it are its argv. */
 export function parseRunArgs(argv: string[]): RunArgs {
   const a = parseCommandArgs(argv, {
-    options: { reproducible: { type: "boolean" }, verbose: { type: "boolean" }, chaos: { type: "boolean" }, help: { type: "boolean", short: "h" }, allow: { type: "string" }, seed: { type: "string" } },
+    options: { reproducible: { type: "boolean" }, verbose: { type: "boolean" }, chaos: { type: "boolean" }, help: { type: "boolean", short: "h" }, allow: { type: "string" }, "allow-write": { type: "string" }, scratch: { type: "string" }, seed: { type: "string" } },
     stopAtFirstPositional: true,
     final: "help",
     unknown: (arg) => `unknown option ${arg} for run (see \`jitdbg run --help\`)`,
-    needsValue: (raw) => (raw.startsWith("--seed") ? "--seed needs a number" : "--allow needs a path"),
+    needsValue: (raw) => (raw.startsWith("--seed") ? "--seed needs a number" : `${raw.split("=")[0]} needs a path`),
   });
   const allowed = a.strings.get("allow") ?? [];
   if (allowed.includes("")) throw new JitdbgError("CLI_USAGE", "--allow needs a path");
+  const writable = a.strings.get("allow-write") ?? [];
+  if (writable.includes("")) throw new JitdbgError("CLI_USAGE", "--allow-write needs a directory");
+  const scratches = a.strings.get("scratch") ?? [];
+  const scratch = scratches[scratches.length - 1];
+  if (scratch === "") throw new JitdbgError("CLI_USAGE", "--scratch needs a directory");
   const seeds = a.strings.get("seed") ?? [];
   const seedText = seeds[seeds.length - 1];
   if (seedText !== undefined && !/^(0x[0-9a-f]+|\d+)$/i.test(seedText)) throw new JitdbgError("CLI_USAGE", `--seed ${seedText}: a seed is a non-negative integer (decimal or 0x hex)`);
-  const out: RunArgs = { help: a.flags.has("help"), program: "", args: [], reproducible: a.flags.has("reproducible"), verbose: a.flags.has("verbose"), allowed, chaos: a.flags.has("chaos"), seed: seedText === undefined ? undefined : BigInt(seedText) };
+  const out: RunArgs = { help: a.flags.has("help"), program: "", args: [], reproducible: a.flags.has("reproducible"), verbose: a.flags.has("verbose"), allowed, writable, scratch, chaos: a.flags.has("chaos"), seed: seedText === undefined ? undefined : BigInt(seedText) };
   if (out.help) return out;
   const [program, ...args] = a.rest;
   if (!program) throw new JitdbgError("CLI_USAGE", "run needs a program: jitdbg run <program> [args...]");
   out.program = program;
   out.args = args;
   return out;
+}
+
+/** The --allow-write directories, which must exist (a typo would otherwise send writes to the scratch layer unnoticed). */
+function writableDirectories(paths: string[]): string[] {
+  return paths.map((p) => {
+    const full = resolve(p);
+    if (!statSync(full, { throwIfNoEntry: false })?.isDirectory()) throw new JitdbgError("CLI_USAGE", { file: full }, "--allow-write needs an existing directory; create it first, or name its parent");
+    return full;
+  });
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -80,7 +106,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       reproducible: a.reproducible,
       seed: a.seed,
       scheduler: { chaos: a.chaos },
-      allowedPaths: a.allowed.length > 0 ? [...a.allowed] : undefined,
+      allowedPaths: a.allowed.length > 0 ? [...a.allowed] : [dirname(resolve(a.program)), process.cwd()],
+      writablePaths: writableDirectories(a.writable),
+      scratchDir: a.scratch === undefined ? undefined : resolve(a.scratch),
       stdin: "host",
       onStdout: (d) => writeAll(1, d),
       onStderr: (d) => writeAll(2, d),

@@ -1,14 +1,11 @@
 /**
- * The inferior's view of the host file system: read-only, and only below the paths the user
- * allows (default: the program's directory) plus, for dynamically linked programs, what the
- * dynamic loader needs (optionally inside a sysroot). Anything else looks absent (ENOENT), so a
- * program never reads a host file it was not given. Also the table of open file descriptors.
+ * The inferior's open files (host files of the file view, its standard streams, pipes, eventfds,
+ * epoll sets, /dev and /proc nodes) and the table of its file descriptors.
  */
-import { closeSync, type Dir, type Dirent, fstatSync, lstatSync, opendirSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import * as E from "./errno.js";
-import { isHostError } from "../errors.js";
-import { hostDirents } from "../emu/host-dirents.js";
+import { type DirEntry, onHost } from "./host-listing.js";
+import type { SpecialNode } from "./file-view.js";
 import type { EpollSet } from "./epoll.js";
 import type { EventCounter, Pipe } from "./pipes.js";
 
@@ -24,267 +21,34 @@ export type OpenFile =
       /** Byte offset; in a directory, the index of the next entry of `listing`. */
       position: number;
       isDirectory: boolean;
+      /** At open time: a file being written changes size, so its stat is read again (fstatSync) when asked. */
       stats: Stats;
       /** A directory's entries, as listed when it was last read from its start (getdents). */
       listing?: DirEntry[];
-    }
+    } & Access
+  /**
+   * A node of /dev or /proc (special-files.ts): a device, a directory, or a file whose bytes were
+   * made when it was opened.
+   */
+  | ({ kind: "special"; guestPath: string; node: SpecialNode; bytes?: Uint8Array; position: number; listing?: DirEntry[] } & Access)
   /** One end of a pipe (pipe/pipe2); O_NONBLOCK belongs to the open file, shared by dup. */
   | { kind: "pipe"; pipe: Pipe; end: "read" | "write"; nonblock: boolean }
   | { kind: "eventfd"; counter: EventCounter; nonblock: boolean }
   | { kind: "epoll"; epoll: EpollSet };
 
-/** One directory entry as getdents reports it. */
-export interface DirEntry {
-  /** The name's bytes as the host's file system holds them (not necessarily UTF-8). */
-  name: Uint8Array;
-  ino: bigint;
-  /** A DT_* value of <dirent.h>. */
-  type: number;
+/** What an open file description was opened for (O_ACCMODE) and whether writes go to its end (O_APPEND). */
+export interface Access {
+  readable: boolean;
+  writable: boolean;
+  append: boolean;
 }
 
-export const DT_UNKNOWN = 0;
-export const DT_FIFO = 1;
-export const DT_CHR = 2;
-export const DT_DIR = 4;
-export const DT_BLK = 6;
-export const DT_REG = 8;
-export const DT_LNK = 10;
-export const DT_SOCK = 12;
-
-export interface FileViewOptions {
-  /** Host paths the inferior may read (the program's directory, --allow paths). */
-  allowed: string[];
-  /**
-   * Paths the dynamic loader reads (its own directory, the library directories of ld.so.cache,
-   * /etc/ld.so.cache): inside `sysroot` when one is given, else on the host like `allowed`.
-   */
-  system?: string[];
-  /** A directory that absolute guest paths resolve inside (a target's root file system). */
-  sysroot?: string;
-}
-
-const MAX_SYMLINKS = 40;
-
-export class FileView {
-  private readonly hostRoots: string[];
-  private readonly sysRoots: string[];
-  readonly sysroot: string | undefined;
-
-  constructor(
-    opts: FileViewOptions | string[],
-    public cwd: string,
-    /** Guest path of the executable, for /proc/self/exe. */
-    readonly exePath: string,
-  ) {
-    const o: FileViewOptions = Array.isArray(opts) ? { allowed: opts } : opts;
-    this.sysroot = o.sysroot ? realOrResolved(o.sysroot) : undefined;
-    this.hostRoots = o.allowed.map(realOrResolved);
-    if (this.sysroot) {
-      const root = this.sysroot;
-      this.sysRoots = (o.system ?? []).map((p) => canonicalInRoot(root, p) ?? resolve("/", p));
-    } else {
-      this.hostRoots.push(...(o.system ?? []).map(realOrResolved));
-      this.sysRoots = [];
-    }
-  }
-
-  /**
-   * The same view with a working directory of its own (fork), or for another program (execve:
-   * `exePath`, with its directory and its loader's paths added to what this view allows).
-   */
-  derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[] } = {}): FileView {
-    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot }, this.cwd, exePath);
-    v.hostRoots.unshift(...this.hostRoots);
-    v.sysRoots.unshift(...this.sysRoots);
-    return v;
-  }
-
-  /** Everything the inferior may read: host paths, then guest paths inside the sysroot. */
-  get allowedRoots(): readonly string[] {
-    return [...this.hostRoots, ...this.sysRoots.map((r) => `${this.sysroot}${r === "/" ? "" : r}`)];
-  }
-
-  /** Resolves a guest path to a host path it may read, or an errno. */
-  resolve(path: string, base = this.cwd): string | number {
-    if (path === "") return E.ENOENT;
-    if (path.length > 4095) return E.ENAMETOOLONG;
-    const full = isAbsolute(path) ? path : resolve(base, path);
-    if (full === "/proc/self/exe") return within(this.hostRoots, this.exePath) ?? within(this.hostRoots, realOrResolved(this.exePath)) ?? E.ENOENT;
-    if (this.sysroot) {
-      const guest = canonicalInRoot(this.sysroot, full);
-      if (guest !== undefined && within(this.sysRoots, guest) !== undefined) return join(this.sysroot, guest);
-    }
-    let real: string;
-    try {
-      real = realpathSync(full);
-    } catch (e) {
-      if (!isHostError(e)) throw e;
-      return E.ENOENT;
-    }
-    return within(this.hostRoots, real) ?? E.ENOENT;
-  }
-
-  /**
-   * Like resolve(), but a symbolic link in the last component is not followed (lstat,
-   * AT_SYMLINK_NOFOLLOW): the directory holding it must be in the view, wherever it points.
-   */
-  resolveNoFollow(path: string, base = this.cwd): string | number {
-    if (path === "" || path.length > 4095) return this.resolve(path, base);
-    const full = isAbsolute(path) ? path : resolve(base, path);
-    const last = basename(full);
-    if (full === "/proc/self/exe" || full === "/" || last === "." || last === ".." || path.endsWith("/")) return this.resolve(path, base);
-    const parent = dirname(full);
-    if (this.sysroot) {
-      const guestParent = canonicalInRoot(this.sysroot, parent);
-      if (guestParent !== undefined) {
-        const guest = join(guestParent, last);
-        if (within(this.sysRoots, guest) !== undefined) return lstatSync(join(this.sysroot, guest), { throwIfNoEntry: false }) ? join(this.sysroot, guest) : E.ENOENT;
-      }
-    }
-    let real: string;
-    try {
-      real = join(realpathSync(parent), last);
-    } catch (e) {
-      if (!isHostError(e)) throw e;
-      return E.ENOENT;
-    }
-    if (within(this.hostRoots, real) === undefined) return E.ENOENT;
-    return lstatSync(real, { throwIfNoEntry: false }) ? real : E.ENOENT;
-  }
-
-  stat(path: string): Stats | number {
-    const host = this.resolve(path);
-    if (typeof host === "number") return host;
-    return this.statHost(host);
-  }
-
-  /** stat(2) of a host path that resolve() returned; lstat(2) with `noFollow` (of what resolveNoFollow() returned). */
-  statHost(host: string, noFollow = false): Stats | number {
-    try {
-      return noFollow ? lstatSync(host) : statSync(host);
-    } catch (e) {
-      if (!isHostError(e)) throw e;
-      return E.ENOENT;
-    }
-  }
-}
-
-/**
- * The entries of a host directory (a path resolve() returned) as the host lists them: from the
- * host's own getdents64 (host-dirents.ts). Without it, from readdir(3) through Node, which hides
- * "." and "..": they come first then, as most Linux file systems emit them, with d_ino from lstat
- * (an entry gone meanwhile gets inode 0, which readdir(3) skips as deleted).
- */
-export function listDirectory(hostPath: string): DirEntry[] | number {
-  return hostDirents(hostPath) ?? readdirListing(hostPath);
-}
-
-/** The listing through Node's readdir(3), "." and ".." put first (listDirectory's fallback). */
-export function readdirListing(hostPath: string): DirEntry[] | number {
-  const prefix = Buffer.from(hostPath.endsWith(sep) ? hostPath : hostPath + sep);
-  const inode = (path: Buffer | string): bigint => lstatSync(path, { bigint: true, throwIfNoEntry: false })?.ino ?? 0n;
-  const out: DirEntry[] = [
-    { name: Buffer.from("."), ino: inode(hostPath), type: DT_DIR },
-    { name: Buffer.from(".."), ino: inode(join(hostPath, "..")), type: DT_DIR },
-  ];
-  let dir: Dir;
-  try {
-    dir = opendirSync(hostPath, { encoding: "latin1" }); // one character per byte: names of any encoding survive
-  } catch (e) {
-    return hostErrno(e);
-  }
-  try {
-    for (let e = dir.readSync(); e !== null; e = dir.readSync()) {
-      const name = Buffer.from(e.name, "latin1");
-      out.push({ name, ino: inode(Buffer.concat([prefix, name])), type: direntType(e) });
-    }
-  } catch (e) {
-    return hostErrno(e);
-  } finally {
-    dir.closeSync();
-  }
-  return out;
-}
-
-function direntType(e: Dirent): number {
-  if (e.isFile()) return DT_REG;
-  if (e.isDirectory()) return DT_DIR;
-  if (e.isSymbolicLink()) return DT_LNK;
-  if (e.isFIFO()) return DT_FIFO;
-  if (e.isSocket()) return DT_SOCK;
-  if (e.isCharacterDevice()) return DT_CHR;
-  if (e.isBlockDevice()) return DT_BLK;
-  return DT_UNKNOWN;
-}
-
-/** The errno of a failed host file-system call. */
-function hostErrno(e: unknown): number {
-  switch ((e as NodeJS.ErrnoException).code) {
-    case "ENOENT":
-      return E.ENOENT;
-    case "ENOTDIR":
-      return E.ENOTDIR;
-    case "EACCES":
-      return E.EACCES;
-    case "EMFILE":
-    case "ENFILE":
-      return E.EMFILE;
-    default:
-      return E.EIO;
-  }
-}
-
-function realOrResolved(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch (e) {
-    if (!isHostError(e)) throw e;
-    return resolve(p);
-  }
-}
-
-function within(roots: readonly string[], real: string): string | undefined {
-  return roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep)) ? real : undefined;
-}
-
-/**
- * The canonical guest path of `path` inside `root`: symbolic links are followed with absolute
- * targets re-rooted, as chroot would; undefined when a component does not exist.
- */
-export function canonicalInRoot(root: string, path: string): string | undefined {
-  const pending = resolve("/", path).split("/").filter((c) => c !== "");
-  const done: string[] = [];
-  let links = 0;
-  while (pending.length > 0) {
-    const c = pending.shift()!;
-    if (c === ".") continue;
-    if (c === "..") {
-      done.pop();
-      continue;
-    }
-    const host = join(root, ...done, c);
-    let st: Stats;
-    try {
-      st = lstatSync(host);
-    } catch (e) {
-      if (!isHostError(e)) throw e;
-      return undefined;
-    }
-    if (st.isSymbolicLink()) {
-      if (++links > MAX_SYMLINKS) return undefined;
-      const target = readlinkSync(host);
-      if (target.startsWith("/")) done.length = 0;
-      pending.unshift(...target.split("/").filter((x) => x !== ""));
-      continue;
-    }
-    done.push(c);
-  }
-  return `/${done.join("/")}`;
-}
+export const READ_ONLY: Access = { readable: true, writable: false, append: false };
 
 /** The descriptor table and file offsets at one moment (FdTable.snapshot). */
 export interface FdSnapshot {
   readonly entries: ReadonlyMap<number, OpenFile>;
+  /** Offsets of host files and /proc files. */
   readonly positions: ReadonlyMap<OpenFile, number>;
   readonly cloexec: ReadonlySet<number>;
   /** Put back what the open files hold besides offsets: pipes' bytes, eventfd counters, epoll lists, O_NONBLOCK. */
@@ -362,14 +126,28 @@ export class FdTable {
     else this.cloexec.delete(fd);
   }
 
-  openHost(hostPath: string, guestPath: string): number {
-    let fd = 3;
+  /**
+   * Opens a host file of the view at the lowest free descriptor: `hostFlags` are open(2)'s, O_NOFOLLOW always added (the view resolved
+   * every link already, so a link there now is not the file the view found). The descriptor, or a
+   * negative errno.
+   */
+  openHost(hostPath: string, guestPath: string, access: Access = READ_ONLY, hostFlags = constants.O_RDONLY, mode = 0o666): number {
+    let fd = 0;
     while (this.files.has(fd)) fd++;
     if (fd >= MAX_FDS) return -E.EMFILE;
-    const hostFd = openSync(hostPath, "r");
-    const stats = fstatSync(hostFd);
-    this.files.set(fd, { kind: "host", hostPath, guestPath, hostFd, position: 0, isDirectory: stats.isDirectory(), stats });
+    const opened = onHost(() => {
+      const hostFd = openSync(hostPath, hostFlags | constants.O_NOFOLLOW, mode);
+      return { hostFd, stats: fstatSync(hostFd) };
+    });
+    if ("errno" in opened) return -opened.errno;
+    const { hostFd, stats } = opened;
+    this.files.set(fd, { kind: "host", hostPath, guestPath, hostFd, position: 0, isDirectory: stats.isDirectory(), stats, ...access });
     return fd;
+  }
+
+  /** Every descriptor and what it refers to, in descriptor order (/proc/self/fd). */
+  descriptors(): [number, OpenFile][] {
+    return [...this.files].sort(([a], [b]) => a - b);
   }
 
   /** dup/dup2/dup3/F_DUPFD: `target` exactly (closing what it held), or the lowest free fd ≥ `min`; FD_CLOEXEC only when asked. */
@@ -411,7 +189,7 @@ export class FdTable {
     const contents: (() => void)[] = [];
     const objects = new Set<object>();
     for (const f of new Set(this.files.values())) {
-      if (f.kind === "host") positions.set(f, f.position);
+      if (f.kind === "host" || f.kind === "special") positions.set(f, f.position);
       if (f.kind === "pipe" || f.kind === "eventfd") {
         const nonblock = f.nonblock;
         contents.push(() => void (f.nonblock = nonblock));
@@ -433,7 +211,7 @@ export class FdTable {
     this.held.delete(s);
     this.files.clear();
     for (const [fd, f] of s.entries) this.files.set(fd, f);
-    for (const [f, position] of s.positions) if (f.kind === "host") f.position = position;
+    for (const [f, position] of s.positions) if (f.kind === "host" || f.kind === "special") f.position = position;
     this.cloexec = new Set(s.cloexec);
     for (const put of s.contents) put();
     for (const f of now) this.closeIfUnused(f);

@@ -11,7 +11,7 @@ import * as C from "../elf/constants.js";
 import { dynamicInfo } from "../elf/dynamic.js";
 import { ElfFile } from "../elf/reader.js";
 import type { AddressSpace } from "./address-space.js";
-import { canonicalInRoot } from "./files.js";
+import { canonicalInRoot } from "./file-view.js";
 import { ldCacheDirectories, parseLdCache } from "./ld-cache.js";
 import { mapImage, type LoadedImage } from "./loader.js";
 

@@ -8,7 +8,8 @@ import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
 import { isHostError } from "../errors.js";
 import { EmulatedClock } from "./clock.js";
-import type { FdSnapshot, FdTable, FileView } from "./files.js";
+import type { FdSnapshot, FdTable } from "./files.js";
+import type { FileView } from "./file-view.js";
 import { Signals, type SignalsSnapshot } from "./signal-state.js";
 import { ThreadTable, type Thread, type ThreadsSnapshot } from "./threads.js";
 
@@ -27,6 +28,7 @@ export interface KernelState {
   readonly threads: ThreadsSnapshot;
   readonly signals: SignalsSnapshot;
   readonly dumpable: number;
+  readonly umask: number;
   readonly fds: FdSnapshot;
 }
 
@@ -117,6 +119,8 @@ export class Kernel {
   private readonly afterSyscall: (() => void)[] = [];
   /** PR_SET_DUMPABLE's flag: 1 (SUID_DUMP_USER) for an ordinary program, 0 once disabled. */
   dumpable = 1;
+  /** The file mode creation mask (umask(2)): the host's for a launched process, a fork or execve keeps its own. */
+  umask = process.umask();
   private rescheduleAsked = false;
   private readonly warned = new Set<string>();
   private readonly scratch = new Uint8Array(8);
@@ -259,7 +263,7 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
@@ -268,6 +272,7 @@ export class Kernel {
       threads: this.threads.snapshot(),
       signals: this.signals.snapshot(),
       dumpable: this.dumpable,
+      umask: this.umask,
       fds: this.fds.snapshot(),
     };
   }
@@ -281,6 +286,7 @@ export class Kernel {
     this.threads.restore(s.threads);
     this.signals.restore(s.signals);
     this.dumpable = s.dumpable;
+    this.umask = s.umask;
     this.fds.restore(s.fds);
   }
 

@@ -6,7 +6,7 @@
  * launched process's run() (family.ts).
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { isHostError, JitdbgError } from "../errors.js";
 import type { Cpu, HookHandle, MemAccess, StopCause } from "../emu/cpu.js";
 import { createUnicornCpu } from "../emu/unicorn.js";
@@ -17,7 +17,10 @@ import { dynamicInfo } from "../elf/dynamic.js";
 import { ElfFile } from "../elf/reader.js";
 import type { SymbolHit, Symbolizer } from "../elf/symbolizer.js";
 import { AddressSpace } from "./address-space.js";
-import { FdTable, FileView } from "./files.js";
+import { FdTable } from "./files.js";
+import { FileView } from "./file-view.js";
+import { ScratchLayer } from "./scratch-layer.js";
+import { SpecialFiles } from "./special-files.js";
 import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
 import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
 import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type ThreadEvent } from "./kernel.js";
@@ -54,6 +57,13 @@ export interface ProcessOptions {
    * directories it names, and the program's DT_RUNPATH/DT_RPATH/LD_LIBRARY_PATH directories.
    */
   allowedPaths?: string[];
+  /** Host directories the program may create, change and remove files in, in place (--allow-write). */
+  writablePaths?: string[];
+  /**
+   * Where every other file the program writes lands (the scratch layer over the read-only view):
+   * this directory, kept after the run; default a temporary one, removed when the process closes.
+   */
+  scratchDir?: string;
   /** A root file system that absolute paths (the interpreter, libraries) resolve inside. */
   sysroot?: string;
   /** Where separate debug files are looked up by build-id (default /usr/lib/debug). */
@@ -118,10 +128,11 @@ interface Inherit {
   dumpable: number;
   /** The debugger follows it: it tracks the loader (Rendezvous) as a launched process does. */
   followed?: boolean;
+  umask: number;
 }
 
 /** How the process starts: a program loaded at its entry, or a copy of a forking parent (registers set by the caller). */
-type Start = { kind: "load"; argv: string[] } | { kind: "fork"; initialStack: InitialStack; images: readonly Image[] };
+type Start = { kind: "load"; argv: string[] } | { kind: "fork"; argv: readonly string[]; initialStack: InitialStack; images: readonly Image[] };
 
 const KILL_NR = 62;
 const CLONE_NR = 56;
@@ -156,6 +167,8 @@ export interface RunLimits {
 export class Process {
   readonly kernel: Kernel;
   readonly initialStack: InitialStack;
+  /** The arguments the program was started with (/proc/self/cmdline). */
+  private readonly argv: readonly string[];
   /** The program, the dynamic loader and the shared libraries, in load order. */
   readonly images: ImageList;
   /** The loader-rendezvous tracking, for dynamically linked programs. */
@@ -212,6 +225,11 @@ export class Process {
       clock: inherit?.clock,
       comm: inherit?.comm,
     });
+    this.argv = start.argv;
+    files.special = new SpecialFiles(this.kernel, {
+      argv: () => this.argv,
+      imagePath: (name) => (name === basename(files.exePath) ? files.exePath : interpreter && name === basename(interpreter.guestPath) ? interpreter.guestPath : undefined),
+    });
     if (opts.onThread && !inherit) this.threadListeners.add(opts.onThread);
     this.family = inherit?.family ?? new Family(pid, opts.followFork);
     if (!inherit) this.family.add(new Member(pid, LAUNCHER_PID, this, false));
@@ -219,6 +237,7 @@ export class Process {
       for (const [sig, act] of inherit.sigactions) this.kernel.sigactions.set(sig, act.slice());
       this.kernel.thread.sigmask = inherit.sigmask;
       this.kernel.dumpable = inherit.dumpable;
+      this.kernel.umask = inherit.umask;
     }
     this.kernel.host = this.host();
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
@@ -379,7 +398,9 @@ export class Process {
         system.push(...paths.system);
         allowed.push(...paths.origin);
       }
-      const files = inherit ? inherit.view.derive(full, { allowed, system }) : new FileView({ allowed, system, sysroot: opts.sysroot }, opts.cwd ?? process.cwd(), full);
+      const files = inherit
+        ? inherit.view.derive(full, { allowed, system })
+        : new FileView({ allowed, system, sysroot: opts.sysroot, writable: opts.writablePaths, scratch: ScratchLayer.create(opts.scratchDir) }, opts.cwd ?? process.cwd(), full);
       const argv = [opts.argv0 ?? path, ...(opts.args ?? [])];
       return new Process(cpu, space, image, interpreter, files, inherit?.io ?? makeIO(opts), opts, { kind: "load", argv }, inherit);
     } catch (e) {
@@ -666,6 +687,7 @@ export class Process {
       if (root) this.kernel.fds.closeAll();
       else this.kernel.fds.closeEverything();
     }
+    if (root) this.kernel.files.scratch?.dispose(); // the family's file system ends with the launched process
     this.cpu.close();
   }
 
@@ -753,7 +775,7 @@ export class Process {
       const t = k.thread;
       const opts = this.childOptions();
       const images = this.images.list();
-      child = new Process(cpu, space, this.image, this.interpreter, k.files.derive(), k.io, opts, { kind: "fork", initialStack: this.initialStack, images }, {
+      child = new Process(cpu, space, this.image, this.interpreter, k.files.derive(), k.io, opts, { kind: "fork", argv: this.argv, initialStack: this.initialStack, images }, {
         family: this.family,
         pid,
         fds: k.fds.fork(),
@@ -763,6 +785,7 @@ export class Process {
         sigmask: t.sigmask,
         sigactions: k.sigactions,
         dumpable: k.dumpable,
+        umask: k.umask,
         followed: this.family.followsChildOf(this),
       });
     } catch (e) {
@@ -812,7 +835,7 @@ export class Process {
     k.deferUntilReturn(() => {
       try {
         const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
-        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, view: k.files, followed: this.family.followed.process === this });
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, view: k.files, followed: this.family.followed.process === this });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;
         k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);

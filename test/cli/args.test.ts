@@ -12,16 +12,18 @@ const RTDYLD_USAGE = "usage: jitdbg rtdyld [--entry NAME] [--show-times] [--host
 
 describe("jitdbg run options", () => {
   it("stops at the program: what follows is the program's argv, dashes and all", () => {
-    expect(parseRunArgs(["--reproducible", "--allow", "/a", "--allow=/b", "--verbose", "prog", "-x", "--verbose", "--", "y"])).toEqual({
+    expect(parseRunArgs(["--reproducible", "--allow", "/a", "--allow=/b", "--allow-write", "/w", "--scratch=/s", "--verbose", "prog", "-x", "--verbose", "--", "y"])).toEqual({
       help: false,
       program: "prog",
       args: ["-x", "--verbose", "--", "y"],
       reproducible: true,
       verbose: true,
       allowed: ["/a", "/b"],
+      writable: ["/w"],
+      scratch: "/s",
       chaos: false,
     });
-    expect(parseRunArgs(["prog"])).toEqual({ help: false, program: "prog", args: [], reproducible: false, verbose: false, chaos: false, allowed: [] });
+    expect(parseRunArgs(["prog"])).toEqual({ help: false, program: "prog", args: [], reproducible: false, verbose: false, chaos: false, allowed: [], writable: [] });
     expect(parseRunArgs(["--", "-prog", "--help"])).toMatchObject({ program: "-prog", args: ["--help"], help: false });
     expect(parseRunArgs(["--allow", "-dir", "prog"])).toMatchObject({ program: "prog", allowed: ["-dir"] });
   });
@@ -38,6 +40,9 @@ describe("jitdbg run options", () => {
     [["-hv", "prog"], `unknown option -hv for run ${RUN_HELP}`],
     [["--verbose=yes", "prog"], `unknown option --verbose=yes for run ${RUN_HELP}`],
     [["-", "prog"], `unknown option - for run ${RUN_HELP}`],
+    [["--allow-write"], "--allow-write needs a path"],
+    [["--allow-write=", "prog"], "--allow-write needs a directory"],
+    [["--scratch"], "--scratch needs a path"],
     [["--allow"], "--allow needs a path"],
     [["--allow", "", "prog"], "--allow needs a path"],
     [[], "run needs a program: jitdbg run <program> [args...]"],

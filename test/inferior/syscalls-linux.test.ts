@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDirectory, readdirListing, type DirEntry } from "../../src/inferior/files.js";
+import { listDirectory, readdirListing, type DirEntry } from "../../src/inferior/host-listing.js";
 import { Process } from "../../src/inferior/process.js";
 import { dispatchSyscall } from "../../src/inferior/syscalls/table.js";
 import { compileFixture, runNative, type NativeRun } from "../helpers/compile.js";

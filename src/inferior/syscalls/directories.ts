@@ -1,11 +1,12 @@
 /**
- * getdents64 and getdents: a directory's entries, read through the read-only view, in the host's
- * order with the host's d_type. A directory's offset is the index of its next entry and each
+ * getdents64 and getdents: a directory's entries in the merged view (file-view.ts): the host's
+ * entries in the host's order with the host's d_type, then the scratch layer's. A directory's offset is the index of its next entry and each
  * record's d_off the index after it, so telldir/seekdir (lseek) and rewinddir work; reading from
  * offset 0 lists the directory afresh, as rewinddir sees files created since.
  */
 import * as E from "../errno.js";
-import { listDirectory, type DirEntry } from "../files.js";
+import type { DirEntry } from "../host-listing.js";
+import type { OpenFile } from "../files.js";
 import type { Kernel } from "../kernel.js";
 import type { SyscallEntry } from "./types.js";
 
@@ -47,10 +48,11 @@ const DIRENT: RecordFormat = {
 function getdents(k: Kernel, a: readonly bigint[], format: RecordFormat): bigint {
   const f = k.fds.get(Number(BigInt.asIntN(32, a[0]!)));
   if (!f) return E.fail(E.EBADF);
-  if (f.kind !== "host" || !f.isDirectory) return E.fail(E.ENOTDIR);
+  const isDir = f.kind === "host" ? f.isDirectory : f.kind === "special" && f.node.list !== undefined;
+  if (!isDir || (f.kind !== "host" && f.kind !== "special")) return E.fail(E.ENOTDIR);
   const count = Math.min(Number(BigInt.asUintN(32, a[2]!)), MAX_FILL);
   if (f.position === 0 || f.listing === undefined) {
-    const listing = listDirectory(f.hostPath);
+    const listing = listingOf(k, f);
     if (typeof listing === "number") return E.fail(listing);
     f.listing = listing;
   }
@@ -70,6 +72,14 @@ function getdents(k: Kernel, a: readonly bigint[], format: RecordFormat): bigint
   if (used > 0 && !k.writeUser(a[1]!, out.subarray(0, used))) return E.fail(E.EFAULT);
   f.position = next;
   return BigInt(used);
+}
+
+/** The entries of an open directory now, in the merged view (a directory removed since lists as empty, as Linux's does). */
+function listingOf(k: Kernel, f: OpenFile & { kind: "host" | "special" }): DirEntry[] | number {
+  if (f.kind === "special") return f.node.list!();
+  const l = k.files.lookup(f.guestPath, "/", false);
+  if (typeof l === "number" || !l.found) return [];
+  return k.files.list(l.found);
 }
 
 export const directorySyscalls: Record<number, SyscallEntry> = {

@@ -1,55 +1,157 @@
-/** open/close/stat/readlink/access on the read-only view of allowed host paths. */
-import type { Stats } from "node:fs";
-import { resolve } from "node:path";
+/**
+ * open/close/stat/readlink/access/getcwd/chdir on the merged file view (file-view.ts): host files
+ * read in place, written in place below --allow-write roots or in the scratch layer, and /dev and
+ * /proc nodes (special-files.ts).
+ */
+import { chmodSync, constants, fstatSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import * as E from "../errno.js";
-import type { OpenFile } from "../files.js";
+import { changeableHost, creationHost } from "../file-changes.js";
+import { type Entry, type FileStat, isDirectory, isSymlink, type Lookup } from "../file-view.js";
+import { type Access, type OpenFile, READ_ONLY } from "../files.js";
+import { onHost } from "../host-listing.js";
 import type { Kernel } from "../kernel.js";
 import { closeFd } from "./io.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
-const AT_FDCWD = -100;
+export const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
 const O_ACCMODE = 3;
 const O_CREAT = 0o100;
+const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
 const O_DIRECTORY = 0o200000;
+const O_NOFOLLOW = 0o400000;
 const O_CLOEXEC = 0o2000000;
+const O_PATH = 0o10000000;
+const O_TMPFILE = 0o20000000 | O_DIRECTORY;
+const ELOOP = 40;
+const ENXIO = 6;
 
-/** The directory a *at() call resolves relative paths against. */
-function baseDir(k: Kernel, dirfd: number): string | number {
+/** The directory a *at() call resolves relative paths against (a guest path). */
+export function baseDir(k: Kernel, dirfd: number): string | number {
   if (dirfd === AT_FDCWD) return k.files.cwd;
   const f = k.fds.get(dirfd);
   if (!f) return E.EBADF;
-  if (f.kind !== "host" || !f.isDirectory) return E.ENOTDIR;
-  return f.guestPath;
+  if (f.kind === "host" && f.isDirectory) return f.guestPath;
+  if (f.kind === "special" && f.node.list) return f.guestPath;
+  return E.ENOTDIR;
 }
 
-function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number): bigint {
+/** Reads a path argument and looks it up relative to `dirfd`: the look-up, or an errno. */
+export function lookupAt(k: Kernel, dirfd: number, pathAddr: bigint, follow: boolean): Lookup | number {
   const path = k.readCString(pathAddr);
-  if (path === undefined) return E.fail(E.EFAULT);
+  if (path === undefined) return E.EFAULT;
   const base = baseDir(k, dirfd);
-  if (typeof base === "number") return E.fail(base);
-  const guest = resolve(base, path);
-  const host = k.files.resolve(path, base);
-  if ((flags & O_ACCMODE) !== 0 || flags & (O_CREAT | O_TRUNC)) {
-    // The view is read-only: report missing files as missing, existing ones as not writable.
-    return E.fail(typeof host === "number" ? (flags & O_CREAT ? E.EACCES : host) : E.EROFS);
+  if (typeof base === "number") return path.startsWith("/") ? k.files.lookup(path, "/", follow) : base;
+  return k.files.lookup(path, base, follow);
+}
+
+/** Reads a path argument naming an existing entry. */
+export function existingAt(k: Kernel, dirfd: number, pathAddr: bigint, follow: boolean): Entry | number {
+  const l = lookupAt(k, dirfd, pathAddr, follow);
+  if (typeof l === "number") return l;
+  return l.found ?? E.ENOENT;
+}
+
+function accessOf(flags: number): Access {
+  const mode = flags & O_ACCMODE;
+  return { readable: mode !== 1, writable: mode === 1 || mode === 2, append: (flags & O_APPEND) !== 0 };
+}
+
+/** open(2) flags the host open gets: the access mode, O_APPEND and O_TRUNC (creation is the view's). */
+const hostFlags = (flags: number): number => (flags & O_ACCMODE) | (flags & O_APPEND) | (flags & O_TRUNC);
+
+function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mode: number): bigint {
+  const access = accessOf(flags);
+  if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(k, dirfd, pathAddr, flags, mode);
+  const exclusive = (flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0;
+  const l = lookupAt(k, dirfd, pathAddr, !(flags & O_NOFOLLOW) && !exclusive);
+  if (typeof l === "number") return E.fail(l);
+  let fd: number;
+  if (l.found) {
+    const e = l.found;
+    if (exclusive) return E.fail(E.EEXIST);
+    if (isSymlink(e.stats)) return E.fail(ELOOP); // O_NOFOLLOW on a link
+    if (flags & O_DIRECTORY && !isDirectory(e.stats)) return E.fail(E.ENOTDIR);
+    if (e.special) fd = openSpecial(k, e, access, flags);
+    else if (isDirectory(e.stats)) fd = access.writable ? -E.EISDIR : k.fds.openHost(e.host, e.guest);
+    else if (access.writable || (flags & O_TRUNC && !(flags & O_PATH))) {
+      const host = changeableHost(k.files, e);
+      fd = typeof host === "number" ? -host : k.fds.openHost(host, e.guest, access, hostFlags(flags));
+    } else fd = k.fds.openHost(e.host, e.guest, READ_ONLY);
+  } else {
+    if (!(flags & O_CREAT)) return E.fail(E.ENOENT);
+    const path = k.readCString(pathAddr) ?? "";
+    if (path.endsWith("/")) return E.fail(E.EISDIR);
+    const host = creationHost(k.files, l.absent, l.parent);
+    if (typeof host === "number") return E.fail(host);
+    fd = k.fds.openHost(host, l.absent, access, hostFlags(flags) | constants.O_CREAT | constants.O_EXCL);
+    if (fd >= 0) onHost(() => chmodSync(host, mode & ~k.umask & 0o7777)); // exactly, whatever the host's umask
   }
-  if (typeof host === "number") return E.fail(host);
-  const fd = k.fds.openHost(host, guest);
   if (fd < 0) return E.fail(-fd);
   if (flags & O_CLOEXEC) k.fds.setCloexec(fd, true);
-  const f = k.fds.get(fd);
-  if (flags & O_DIRECTORY && f?.kind === "host" && !f.isDirectory) {
-    k.fds.close(fd);
-    return E.fail(E.ENOTDIR);
-  }
   return BigInt(fd);
 }
 
+/**
+ * O_TMPFILE: an unnamed regular file in a directory of the view (tmpfile(3) asks for one in
+ * /tmp). It is made in the scratch layer and unlinked at once, so nothing of it stays.
+ */
+function openTmpfile(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mode: number): bigint {
+  const access = accessOf(flags);
+  if (!access.writable) return E.fail(E.EINVAL);
+  const dir = existingAt(k, dirfd, pathAddr, true);
+  if (typeof dir === "number") return E.fail(dir);
+  if (!isDirectory(dir.stats)) return E.fail(E.ENOTDIR);
+  const scratch = k.files.scratch;
+  if (!scratch || dir.special) return E.fail(95 /* EOPNOTSUPP: glibc then makes and unlinks a named file */);
+  const host = join(scratch.root, `.tmpfile-${process.pid}-${tmpfileCount++}`);
+  const fd = k.fds.openHost(host, `${dir.guest === "/" ? "" : dir.guest}/#${tmpfileCount} (deleted)`, access, hostFlags(flags) | constants.O_CREAT | constants.O_EXCL, mode & ~k.umask & 0o7777);
+  onHost(() => unlinkSync(host));
+  if (fd < 0) return E.fail(-fd);
+  if (flags & O_CLOEXEC) k.fds.setCloexec(fd, true);
+  return BigInt(fd);
+}
+let tmpfileCount = 0;
+
+/** Opens a /dev or /proc node: a device, a directory, a /proc file's bytes, or (/proc/self/fd/N) the open file again. */
+function openSpecial(k: Kernel, e: Entry, access: Access, flags: number): number {
+  const node = e.special!;
+  if (node.fd !== undefined) return reopen(k, node.fd, access, flags);
+  if (node.device === "tty") return -ENXIO; // no controlling terminal
+  if (node.list) {
+    if (access.writable) return -E.EISDIR;
+    return k.fds.install({ kind: "special", guestPath: e.guest, node, position: 0, ...READ_ONLY });
+  }
+  if (!node.device && access.writable && (node.stats.mode & 0o222) === 0) return -E.EACCES;
+  const bytes = node.content?.();
+  return k.fds.install({ kind: "special", guestPath: e.guest, node, bytes, position: 0, ...access });
+}
+
+/**
+ * /proc/self/fd/N opened: a host file opens again (a new offset, as Linux gives), anything else
+ * (a pipe, a standard stream) is the same open file under a new descriptor.
+ */
+function reopen(k: Kernel, fd: number, access: Access, flags: number): number {
+  const f = k.fds.get(fd);
+  if (!f) return -E.ENOENT;
+  if (f.kind === "host") {
+    if (access.writable && !f.writable) {
+      const e = k.files.lookup(f.guestPath, "/", true);
+      if (typeof e === "number" || !e.found) return -E.ENOENT;
+      const host = changeableHost(k.files, e.found);
+      return typeof host === "number" ? -host : k.fds.openHost(host, f.guestPath, access, hostFlags(flags));
+    }
+    return k.fds.openHost(f.hostPath, f.guestPath, access, hostFlags(flags));
+  }
+  return k.fds.dup(fd);
+}
+
 /** struct stat as x86-64 Linux lays it out (144 bytes). */
-export function encodeStat(st: Stats): Uint8Array {
+export function encodeStat(st: FileStat): Uint8Array {
   const b = new Uint8Array(144);
   const v = new DataView(b.buffer);
   const ns = (ms: number) => [BigInt(Math.floor(ms / 1000)), BigInt(Math.floor((ms % 1000) * 1e6))] as const;
@@ -91,10 +193,15 @@ function streamStat(mode: number, ino: number, dev: bigint): Uint8Array {
   return b;
 }
 
-function statOf(f: OpenFile): Uint8Array {
+/** What fstat(2) reports of an open file (a host file's stat read now: it may have been written). */
+export function statOf(f: OpenFile): FileStat | Uint8Array {
   switch (f.kind) {
-    case "host":
-      return encodeStat(f.stats);
+    case "host": {
+      const now = onHost(() => (f.hostFd >= 0 ? fstatNow(f.hostFd) : f.stats));
+      return "errno" in now ? f.stats : now;
+    }
+    case "special":
+      return { ...f.node.stats, size: f.bytes?.length ?? f.node.stats.size };
     case "pipe":
       return streamStat(S_IFIFO | 0o600, f.pipe.inode, PIPEFS_DEV);
     case "eventfd":
@@ -106,57 +213,75 @@ function statOf(f: OpenFile): Uint8Array {
   }
 }
 
-function statFd(k: Kernel, fd: number): Uint8Array | number {
-  const f = k.fds.get(fd);
-  if (!f) return E.EBADF;
-  return statOf(f);
+const fstatNow = (hostFd: number): FileStat => fstatSync(hostFd);
+
+function statBytes(f: OpenFile): Uint8Array {
+  const st = statOf(f);
+  return st instanceof Uint8Array ? st : encodeStat(st);
+}
+
+/** The stat of what a path names (an open file's for /proc/self/fd/N, followed). */
+function entryStat(k: Kernel, e: Entry): Uint8Array | number {
+  if (e.special?.fd !== undefined) {
+    const f = k.fds.get(e.special.fd);
+    return f ? statBytes(f) : E.ENOENT;
+  }
+  return encodeStat(e.stats);
 }
 
 function sysFstat(k: Kernel, a: readonly bigint[]): bigint {
-  const st = statFd(k, int(a[0]!));
-  if (typeof st === "number") return E.fail(st);
-  return k.writeUser(a[1]!, st) ? 0n : E.fail(E.EFAULT);
+  const f = k.fds.get(int(a[0]!));
+  if (!f) return E.fail(E.EBADF);
+  return k.writeUser(a[1]!, statBytes(f)) ? 0n : E.fail(E.EFAULT);
 }
 
 function statPath(k: Kernel, dirfd: number, pathAddr: bigint, out: bigint, flags: number): bigint {
   const path = k.readCString(pathAddr);
   if (path === undefined) return E.fail(E.EFAULT);
   let st: Uint8Array | number;
-  if (path === "" && flags & AT_EMPTY_PATH) st = statFd(k, dirfd);
-  else {
-    const base = baseDir(k, dirfd);
-    if (typeof base === "number") return E.fail(base);
-    const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
-    const host = noFollow ? k.files.resolveNoFollow(path, base) : k.files.resolve(path, base);
-    const s = typeof host === "number" ? host : k.files.statHost(host, noFollow);
-    st = typeof s === "number" ? s : encodeStat(s);
+  if (path === "" && flags & AT_EMPTY_PATH) {
+    const f = k.fds.get(dirfd);
+    st = dirfd === AT_FDCWD ? statCwd(k) : f ? statBytes(f) : E.EBADF;
+  } else {
+    const e = existingAt(k, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+    st = typeof e === "number" ? e : entryStat(k, e);
   }
   if (typeof st === "number") return E.fail(st);
   return k.writeUser(out, st) ? 0n : E.fail(E.EFAULT);
 }
 
-function readlinkAt(k: Kernel, dirfd: number, pathAddr: bigint, buf: bigint, bufsize: number): bigint {
-  const path = k.readCString(pathAddr);
-  if (path === undefined) return E.fail(E.EFAULT);
-  if (bufsize <= 0) return E.fail(E.EINVAL);
-  if (path === "/proc/self/exe") {
-    const bytes = Buffer.from(k.files.exePath).subarray(0, bufsize);
-    return k.writeUser(buf, bytes) ? BigInt(bytes.length) : E.fail(E.EFAULT);
-  }
-  const base = baseDir(k, dirfd);
-  if (typeof base === "number") return E.fail(base);
-  const host = k.files.resolve(path, base);
-  return E.fail(typeof host === "number" ? host : E.EINVAL); // only /proc/self/exe is a link we show
+function statCwd(k: Kernel): Uint8Array | number {
+  const e = lookupEntry(k, k.files.cwd);
+  return typeof e === "number" ? e : entryStat(k, e);
 }
 
-function accessAt(k: Kernel, dirfd: number, pathAddr: bigint, mode: number): bigint {
-  const path = k.readCString(pathAddr);
-  if (path === undefined) return E.fail(E.EFAULT);
-  const base = baseDir(k, dirfd);
-  if (typeof base === "number") return E.fail(base);
-  const host = k.files.resolve(path, base);
-  if (typeof host === "number") return E.fail(host);
-  return mode & 2 ? E.fail(E.EROFS) : 0n;
+function readlinkAt(k: Kernel, dirfd: number, pathAddr: bigint, buf: bigint, bufsize: number): bigint {
+  if (bufsize <= 0) return E.fail(E.EINVAL);
+  const e = existingAt(k, dirfd, pathAddr, false);
+  if (typeof e === "number") return E.fail(e);
+  if (!isSymlink(e.stats)) return E.fail(E.EINVAL);
+  const target = k.files.readLink(e);
+  if (target === undefined) return E.fail(E.ENOENT);
+  const bytes = Buffer.from(target).subarray(0, bufsize);
+  return k.writeUser(buf, bytes) ? BigInt(bytes.length) : E.fail(E.EFAULT);
+}
+
+const R_OK = 4, W_OK = 2, X_OK = 1;
+
+/** access(2): existence, and the mode bits as the file's owner (or root) sees them; writes are allowed wherever the view takes changes. */
+function accessAt(k: Kernel, dirfd: number, pathAddr: bigint, mode: number, flags: number): bigint {
+  if (mode & ~7) return E.fail(E.EINVAL);
+  const e = existingAt(k, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  if (typeof e === "number") return E.fail(e);
+  if (mode & W_OK && e.layer === "lower" && typeof k.files.changesGo(e.guest) === "number") return E.fail(E.EROFS);
+  if (mode === 0 || e.special) return 0n;
+  const root = (process.getuid?.() ?? 0) === 0;
+  const bits = e.stats.mode;
+  const owner = e.stats.uid === (process.getuid?.() ?? 0);
+  const group = e.stats.gid === (process.getgid?.() ?? 0);
+  const allowed = (want: number) => (root ? want !== X_OK || (bits & 0o111) !== 0 || isDirectory(e.stats) : ((owner ? bits >> 6 : group ? bits >> 3 : bits) & want) !== 0);
+  for (const want of [R_OK, W_OK, X_OK]) if (mode & want && !allowed(want)) return E.fail(E.EACCES);
+  return 0n;
 }
 
 function sysGetcwd(k: Kernel, a: readonly bigint[]): bigint {
@@ -165,18 +290,41 @@ function sysGetcwd(k: Kernel, a: readonly bigint[]): bigint {
   return k.writeUser(a[0]!, bytes) ? BigInt(bytes.length) : E.fail(E.EFAULT);
 }
 
+function chdirTo(k: Kernel, e: Entry | number): bigint {
+  if (typeof e === "number") return E.fail(e);
+  if (!isDirectory(e.stats)) return E.fail(E.ENOTDIR);
+  k.files.cwd = e.guest;
+  return 0n;
+}
+
+function sysFchdir(k: Kernel, fd: number): bigint {
+  const f = k.fds.get(fd);
+  if (!f) return E.fail(E.EBADF);
+  const dir = baseDir(k, fd);
+  if (typeof dir === "number") return E.fail(dir);
+  return chdirTo(k, lookupEntry(k, dir));
+}
+
+function lookupEntry(k: Kernel, guest: string): Entry | number {
+  const l = k.files.lookup(guest, "/", true);
+  return typeof l === "number" ? l : l.found ?? E.ENOENT;
+}
+
 export const fileSyscalls: Record<number, SyscallEntry> = {
-  2: { name: "open", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, int(a[1]!)) },
+  2: { name: "open", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, int(a[1]!), int(a[2]!)) },
   3: { name: "close", handler: (k, a) => (closeFd(k, int(a[0]!)) ? 0n : E.fail(E.EBADF)) },
   4: { name: "stat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, 0) },
   5: { name: "fstat", handler: sysFstat },
   6: { name: "lstat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, AT_SYMLINK_NOFOLLOW) },
-  21: { name: "access", handler: (k, a) => accessAt(k, AT_FDCWD, a[0]!, int(a[1]!)) },
+  21: { name: "access", handler: (k, a) => accessAt(k, AT_FDCWD, a[0]!, int(a[1]!), 0) },
   79: { name: "getcwd", handler: sysGetcwd },
+  80: { name: "chdir", handler: (k, a) => chdirTo(k, existingAt(k, AT_FDCWD, a[0]!, true)) },
+  81: { name: "fchdir", handler: (k, a) => sysFchdir(k, int(a[0]!)) },
+  85: { name: "creat", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, O_CREAT | 1 | O_TRUNC, int(a[1]!)) },
   89: { name: "readlink", handler: (k, a) => readlinkAt(k, AT_FDCWD, a[0]!, a[1]!, int(a[2]!)) },
-  257: { name: "openat", handler: (k, a) => openPath(k, int(a[0]!), a[1]!, int(a[2]!)) },
+  257: { name: "openat", handler: (k, a) => openPath(k, int(a[0]!), a[1]!, int(a[2]!), int(a[3]!)) },
   262: { name: "newfstatat", handler: (k, a) => statPath(k, int(a[0]!), a[1]!, a[2]!, int(a[3]!)) },
   267: { name: "readlinkat", handler: (k, a) => readlinkAt(k, int(a[0]!), a[1]!, a[2]!, int(a[3]!)) },
-  269: { name: "faccessat", handler: (k, a) => accessAt(k, int(a[0]!), a[1]!, int(a[2]!)) },
-  439: { name: "faccessat2", handler: (k, a) => accessAt(k, int(a[0]!), a[1]!, int(a[2]!)) },
+  269: { name: "faccessat", handler: (k, a) => accessAt(k, int(a[0]!), a[1]!, int(a[2]!), 0) },
+  439: { name: "faccessat2", handler: (k, a) => accessAt(k, int(a[0]!), a[1]!, int(a[2]!), int(a[3]!)) },
 };

@@ -1,5 +1,7 @@
 /** read/write and friends (sendfile too) on the standard streams, read-only host files, pipes and eventfds (syscalls/pipes.ts). */
+import { fstatSync, writeSync } from "node:fs";
 import { FdTable, type OpenFile } from "../files.js";
+import { onHost } from "../host-listing.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../pipes.js";
@@ -8,6 +10,10 @@ import { ioChanged, O_CLOEXEC, O_NONBLOCK, readStream, writeStream, type EventFd
 import { int, size, type SyscallEntry } from "./types.js";
 
 const MAX_IO = 1 << 24;
+const ENXIO = 6;
+const ENOSPC = 28;
+const SEEK_DATA = 3;
+const SEEK_HOLE = 4;
 
 function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8Array | number {
   const f = k.fds.get(fd);
@@ -24,11 +30,55 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
       return E.EINVAL;
     case "host": {
       if (f.isDirectory) return E.EISDIR;
+      if (!f.readable) return E.EBADF;
       const data = FdTable.readAt(f, Math.min(length, MAX_IO), position ?? f.position);
       if (position === undefined) f.position += data.length;
       return data;
     }
+    case "special":
+      return readSpecial(k, f, length, position);
   }
+}
+
+/** A /dev device's bytes, or the bytes a /proc file had when it was opened. */
+function readSpecial(k: Kernel, f: OpenFile & { kind: "special" }, length: number, position?: number): Uint8Array | number {
+  if (f.node.list) return E.EISDIR;
+  if (!f.readable) return E.EBADF;
+  const n = Math.min(length, MAX_IO);
+  switch (f.node.device) {
+    case "null":
+      return new Uint8Array(0);
+    case "zero":
+    case "full":
+      return new Uint8Array(n);
+    case "random":
+    case "urandom":
+      return k.space.rng.fill(new Uint8Array(n));
+  }
+  const bytes = f.bytes ?? new Uint8Array(0);
+  const at = position ?? f.position;
+  const data = bytes.subarray(Math.min(at, bytes.length), Math.min(at + n, bytes.length));
+  if (position === undefined) f.position += data.length;
+  return data;
+}
+
+/**
+ * A write to a host file opened for writing (at its end with O_APPEND, else at `position` or the
+ * file's offset) or to a device (/dev/full is always full); the bytes written, or an errno.
+ */
+function writeFile(k: Kernel, f: OpenFile & { kind: "host" | "special" }, data: Uint8Array, position?: number): number {
+  if (!f.writable) return -E.EBADF;
+  if (f.kind === "special") {
+    if (f.node.device === "full") return -ENOSPC;
+    if (f.node.device) return data.length;
+    return -E.EINVAL; // /proc files here are read-only
+  }
+  if (f.isDirectory) return -E.EISDIR;
+  const at = f.append && position === undefined ? fstatSync(f.hostFd).size : (position ?? f.position);
+  const n = onHost(() => writeSync(f.hostFd, data, 0, data.length, at));
+  if (typeof n !== "number") return -n.errno;
+  if (position === undefined) f.position = at + n;
+  return n;
 }
 
 const isStream = (f: OpenFile | undefined): f is PipeEnd | EventFd => f?.kind === "pipe" || f?.kind === "eventfd";
@@ -38,7 +88,11 @@ function writeFd(k: Kernel, fd: number, data: Uint8Array, nr: number): bigint {
   if (!f) return E.fail(E.EBADF);
   if (isStream(f)) return writeStream(k, fd, f, data, nr);
   if (f.kind === "epoll") return E.fail(E.EINVAL);
-  if (f.kind !== "stdout" && f.kind !== "stderr") return E.fail(E.EBADF); // files are opened read-only
+  if (f.kind === "host" || f.kind === "special") {
+    const n = writeFile(k, f, data);
+    return n < 0 ? E.fail(-n) : BigInt(n);
+  }
+  if (f.kind !== "stdout" && f.kind !== "stderr") return E.fail(E.EBADF);
   if (k.output(f.kind, data)) return BigInt(data.length);
   brokenPipe(k);
   return E.fail(E.EPIPE);
@@ -59,9 +113,21 @@ function sysRead(k: Kernel, a: readonly bigint[]): bigint {
   return BigInt(r.length);
 }
 
+function sysPwrite(k: Kernel, a: readonly bigint[]): bigint {
+  const f = k.fds.get(int(a[0]!));
+  if (!f) return E.fail(E.EBADF);
+  if (f.kind !== "host" && f.kind !== "special") return E.fail(E.ESPIPE);
+  const position = Number(BigInt.asIntN(64, a[3]!));
+  if (position < 0) return E.fail(E.EINVAL);
+  const data = k.readUser(a[1]!, Math.min(size(a[2]!), MAX_IO));
+  if (!data) return E.fail(E.EFAULT);
+  const n = writeFile(k, f, data, f.kind === "host" && f.append ? undefined : position); // Linux appends with O_APPEND whatever the offset
+  return n < 0 ? E.fail(-n) : BigInt(n);
+}
+
 function sysPread(k: Kernel, a: readonly bigint[]): bigint {
   const f = k.fds.get(int(a[0]!));
-  if (f && f.kind !== "host") return E.fail(E.ESPIPE);
+  if (f && f.kind !== "host" && f.kind !== "special") return E.fail(E.ESPIPE);
   const r = readFd(k, int(a[0]!), Math.min(size(a[2]!), MAX_IO), Number(a[3]!));
   if (typeof r === "number") return E.fail(r);
   if (!k.writeUser(a[1]!, r)) return E.fail(E.EFAULT);
@@ -121,10 +187,16 @@ function sysReadv(k: Kernel, a: readonly bigint[]): bigint {
 function sysLseek(k: Kernel, a: readonly bigint[]): bigint {
   const f = k.fds.get(int(a[0]!));
   if (!f) return E.fail(E.EBADF);
-  if (f.kind !== "host") return E.fail(E.ESPIPE);
+  if (f.kind !== "host" && f.kind !== "special") return E.fail(E.ESPIPE);
+  if (f.kind === "special" && f.node.device) return 0n; // devices ignore seeks
   const off = Number(BigInt.asIntN(64, a[1]!));
   const whence = int(a[2]!);
-  const base = whence === 0 ? 0 : whence === 1 ? f.position : whence === 2 ? f.stats.size : NaN;
+  const end = f.kind === "special" ? (f.bytes?.length ?? 0) : f.isDirectory ? 0 : fstatSync(f.hostFd).size;
+  let base: number;
+  if (whence === SEEK_DATA || whence === SEEK_HOLE) {
+    if (off >= end) return E.fail(ENXIO); // no data and no hole past the end
+    base = whence === SEEK_DATA ? 0 : end - off; // files here have no holes: data everywhere, the hole at the end
+  } else base = whence === 0 ? 0 : whence === 1 ? f.position : whence === 2 ? end : NaN;
   if (Number.isNaN(base) || base + off < 0) return E.fail(E.EINVAL);
   f.position = base + off;
   return BigInt(f.position);
@@ -157,14 +229,22 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
   if (pos !== undefined && input.kind !== "host") return fail(E.ESPIPE);
   if ((pos !== undefined && pos < 0) || BigInt.asIntN(64, count) < 0n) return fail(E.EINVAL);
   const output = k.fds.get(outFd);
-  if (!output || (output.kind !== "stdout" && output.kind !== "stderr")) return fail(E.EBADF); // not open for writing
+  const toFile = output?.kind === "host" || output?.kind === "special";
+  if (!output || !(output.kind === "stdout" || output.kind === "stderr" || (toFile && output.writable))) return fail(E.EBADF); // not open for writing
   if (count === 0n) return { result: 0n, pos };
   // Linux splices into the output pipe: a directory or a pipe (stdin) has nothing to splice from.
   if (input.kind !== "host" || input.isDirectory) return fail(E.EINVAL);
-  // At most what an empty pipe of the default 16 pages takes, its first page filled from the offset on.
-  const room = PIPE_PAGES * PAGE - ((pos ?? input.position) % PAGE);
+  // Into a pipe: at most what an empty one of the default 16 pages takes, its first page filled
+  // from the offset on. Into a file: up to 2 GiB less a page, as Linux's MAX_RW_COUNT.
+  const room = toFile ? MAX_IO : PIPE_PAGES * PAGE - ((pos ?? input.position) % PAGE);
   const data = readFd(k, inFd, count > BigInt(room) ? room : Number(count), pos);
   if (typeof data === "number") return fail(data);
+  if (output.kind === "host" || output.kind === "special") {
+    const n = data.length > 0 ? writeFile(k, output, data) : 0;
+    if (n < 0) return fail(-n);
+    if (pos === undefined && n < data.length) input.position -= data.length - n;
+    return { result: BigInt(n), pos: pos === undefined ? undefined : pos + n };
+  }
   if (data.length > 0 && !k.output(output.kind, data)) {
     brokenPipe(k);
     return fail(E.EPIPE);
@@ -203,6 +283,7 @@ const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_SETPIPE
 const FD_CLOEXEC = 1;
 const O_WRONLY = 1;
 const O_RDWR = 2;
+const O_APPEND = 0o2000;
 /** The largest pipe an unprivileged process may ask for (/proc/sys/fs/pipe-max-size). */
 const PIPE_MAX_SIZE = 1 << 20;
 
@@ -234,8 +315,10 @@ function sysDup3(k: Kernel, a: readonly bigint[], flagsAllowed: boolean): bigint
 function statusFlags(f: OpenFile): number {
   switch (f.kind) {
     case "stdin":
-    case "host":
       return 0; // O_RDONLY
+    case "host":
+    case "special":
+      return (f.writable ? (f.readable ? O_RDWR : O_WRONLY) : 0) | (f.append ? O_APPEND : 0);
     case "stdout":
     case "stderr":
       return O_WRONLY;
@@ -271,6 +354,7 @@ function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
       return 0n;
     case F_SETFL:
       if (f.kind === "pipe" || f.kind === "eventfd") f.nonblock = (arg & O_NONBLOCK) !== 0;
+      if (f.kind === "host" || f.kind === "special") f.append = (arg & O_APPEND) !== 0;
       return 0n;
     case F_GETFL:
       return BigInt(statusFlags(f));
@@ -292,6 +376,7 @@ export const ioSyscalls: Record<number, SyscallEntry> = {
   8: { name: "lseek", handler: sysLseek },
   16: { name: "ioctl", handler: sysIoctl },
   17: { name: "pread64", handler: sysPread },
+  18: { name: "pwrite64", handler: sysPwrite },
   19: { name: "readv", handler: sysReadv },
   20: { name: "writev", handler: sysWritev },
   32: { name: "dup", handler: (k, a) => errOr(k.fds.dup(int(a[0]!))) },

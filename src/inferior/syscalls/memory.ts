@@ -1,4 +1,5 @@
 /** brk, mmap, munmap, mprotect, mremap, madvise on the inferior's address space. */
+import { fstatSync } from "node:fs";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
 import { FdTable } from "../files.js";
 import { PAGE, pageUp, USER_END } from "../address-space.js";
@@ -28,9 +29,14 @@ function sysMmap(k: Kernel, a: readonly bigint[]): bigint {
   if (!anonymous) {
     const f = k.fds.get(int(fdArg));
     if (!f) return E.fail(E.EBADF);
+    if (f.kind === "special" && f.node.device === "zero" && !(flags & MAP_SHARED)) return sysMmap(k, [addr, len, protArg, flagsArg | BigInt(MAP_ANONYMOUS), -1n, 0n]);
     if (f.kind !== "host" || f.isDirectory) return E.fail(E.EACCES);
-    if (flags & MAP_SHARED && protOf(protArg) & PROT_WRITE) return E.fail(E.EACCES); // read-only view
-    const available = Math.max(0, f.stats.size - Number(offArg));
+    if (flags & MAP_SHARED && protOf(protArg) & PROT_WRITE) {
+      // Stores into such a mapping would have to reach the file; this kernel copies files in.
+      k.warnOnce("mmap-shared-write", `a writable shared mapping of ${f.guestPath} was refused (EACCES): stores through shared file mappings are not written back to files`);
+      return E.fail(E.EACCES);
+    }
+    const available = Math.max(0, fstatSync(f.hostFd).size - Number(offArg)); // now: the file may have been written
     fileData = FdTable.readAt(f, Math.min(Number(len), available), Number(offArg));
     name = f.guestPath;
   }

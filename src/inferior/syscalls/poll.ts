@@ -61,6 +61,7 @@ export function pollMask(k: Kernel, f: OpenFile): number {
     case "stderr":
       return POLLOUT | POLLWRNORM;
     case "host":
+    case "special":
       return DEFAULT_POLLMASK;
   }
 }
@@ -344,7 +345,7 @@ function epollCtl(k: Kernel, epfd: number, op: number, fd: number, eventAt: bigi
   if (typeof ep === "bigint") return ep;
   const file = k.fds.get(fd);
   if (!file) return E.fail(E.EBADF);
-  if (file.kind === "host") return E.fail(E.EPERM); // regular files and directories cannot be polled by epoll
+  if (file.kind === "host" || file.kind === "special") return E.fail(E.EPERM); // regular files and directories cannot be polled by epoll
   if (fd === epfd) return E.fail(E.EINVAL);
   const item = ep.items.get(fd);
   const mine = item !== undefined && item.file === file;

@@ -2,6 +2,7 @@
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { directorySyscalls } from "./directories.js";
+import { fileChangeSyscalls } from "./file-changes.js";
 import { fileSyscalls } from "./files.js";
 import { ioSyscalls } from "./io.js";
 import { memorySyscalls } from "./memory.js";
@@ -16,7 +17,7 @@ import { threadSyscalls } from "./threads.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */

@@ -1,0 +1,142 @@
+/**
+ * The writable layer over the inferior's read-only file view, the way overlayfs's upper directory
+ * is: a per-run directory on the host that holds every file and directory the program creates or
+ * changes outside the roots it may write in place (a changed file is copied up whole on its first
+ * change), plus what the program removed from the lower layer (whiteouts: a removed name hides
+ * the lower entry and everything below it for the rest of the run, even when the name is made
+ * again in this layer). The host outside this directory is never written. Its directory is made
+ * on first use and removed at the end of the run (at the latest when Node exits) unless the user
+ * named it: then it is kept, to look at what the program wrote.
+ */
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, rmSync, type Stats } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { isHostError } from "../errors.js";
+
+/** Layers whose directories are still on the host, removed when Node exits if nobody did before. */
+const live = new Set<ScratchLayer>();
+let exitHookInstalled = false;
+
+export class ScratchLayer {
+  /** Guest paths removed from the lower layer. */
+  private readonly whiteouts = new Set<string>();
+  /** Guest directories that exist in this layer (only their entries need a look on the host). */
+  private readonly dirs = new Set<string>(["/", "/tmp"]);
+  private made: string | undefined;
+  private disposed = false;
+
+  private constructor(
+    /** The directory the user named (kept after the run), or none: a new temporary one. */
+    private readonly named: string | undefined,
+  ) {}
+
+  /** A layer in a new temporary directory, or in `dir` (made if needed, kept after the run). */
+  static create(dir?: string): ScratchLayer {
+    return new ScratchLayer(dir);
+  }
+
+  /**
+   * The host directory holding the layer (guest path /a/b is `${root}/a/b`), made now if it is
+   * not yet. Every run has a /tmp of its own (sticky, world-writable), empty as on a fresh machine.
+   */
+  get root(): string {
+    if (this.made === undefined) {
+      if (this.named) mkdirSync(this.named, { recursive: true });
+      this.made = this.named ?? mkdtempSync(join(tmpdir(), "jitdbg-scratch-"));
+      mkdirSync(join(this.made, "tmp"), { recursive: true });
+      chmodSync(join(this.made, "tmp"), 0o1777); // exactly, whatever the host's umask
+      if (!this.named) live.add(this);
+      installExitHook();
+    }
+    return this.made;
+  }
+
+  hostPath(guest: string): string {
+    return guest === "/" ? this.root : join(this.root, guest);
+  }
+
+  /** This layer's own entry at `guest` (lstat), if it has one. */
+  entry(guest: string): Stats | undefined {
+    if (guest === "/" || !this.dirs.has(dirname(guest))) return undefined;
+    if (this.made === undefined && guest !== "/tmp") return undefined; // nothing else exists before first use
+    try {
+      return lstatSync(this.hostPath(guest));
+    } catch (e) {
+      if (!isHostError(e)) throw e;
+      return undefined;
+    }
+  }
+
+  /** Whether this layer has a directory at `guest` whose entries belong in a listing. */
+  hasDirectory(guest: string): boolean {
+    return this.dirs.has(guest);
+  }
+
+  /** Whether the lower layer's entry at `guest` is hidden: it, or a directory above it, was removed. */
+  hidesLower(guest: string): boolean {
+    if (this.whiteouts.size === 0) return false;
+    for (let p = guest; ; p = dirname(p)) {
+      if (this.whiteouts.has(p)) return true;
+      if (p === "/") return false;
+    }
+  }
+
+  /**
+   * Makes `guest` and its missing parents in this layer; `modeOf` gives each one's permission
+   * bits (its lower counterpart's, as a copy-up keeps them).
+   */
+  makeDirectories(guest: string, modeOf: (guest: string) => number): void {
+    if (this.dirs.has(guest)) return;
+    this.makeDirectories(dirname(guest), modeOf);
+    const host = this.hostPath(guest);
+    if (!lstatSync(host, { throwIfNoEntry: false })?.isDirectory()) {
+      mkdirSync(host);
+      chmodSync(host, modeOf(guest) & 0o7777);
+    }
+    this.dirs.add(guest);
+  }
+
+  /** Copies a lower file into this layer before its first change; returns the copy's host path. */
+  copyUp(guest: string, lowerHost: string, modeOf: (guest: string) => number): string {
+    this.makeDirectories(dirname(guest), modeOf);
+    const host = this.hostPath(guest);
+    copyFileSync(lowerHost, host);
+    return host;
+  }
+
+  /** A directory was made at `guest` in this layer (mkdir). */
+  addedDirectory(guest: string): void {
+    this.dirs.add(guest);
+  }
+
+  /** A directory of this layer moved (rename): what was below `from` is below `to` now. */
+  movedDirectory(from: string, to: string): void {
+    for (const d of [...this.dirs]) {
+      if (d !== from && !d.startsWith(`${from}/`)) continue;
+      this.dirs.delete(d);
+      this.dirs.add(to + d.slice(from.length));
+    }
+  }
+
+  /** The entry at `guest` left the merged view; `lower` says whether a lower entry must stay hidden. */
+  removed(guest: string, lower: boolean): void {
+    for (const d of [...this.dirs]) if (d === guest || d.startsWith(`${guest}/`)) this.dirs.delete(d);
+    if (lower) this.whiteouts.add(guest);
+  }
+
+  /** Ends the run: the layer's directory goes unless the user asked to keep it. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    live.delete(this);
+    if (this.made !== undefined && !this.named) rmSync(this.made, { recursive: true, force: true });
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const layer of [...live]) layer.dispose();
+  });
+}
