@@ -269,8 +269,11 @@ export class Family {
       m.exit = { pid: m.pid, ...end };
       this.generation++;
       this.release(m);
-      // The launched and the followed process stay open: their caller reads how they ended.
-      if (m.pid !== this.rootPid && m !== this.followedMember) m.process.close();
+      // The launched and the followed process stay open: their caller reads how they ended. Their
+      // descriptors close now, as at any exit (a pipe's reader sees its end).
+      if (m.pid === this.rootPid) m.process.kernel.fds.closeAll();
+      else if (m === this.followedMember) m.process.kernel.fds.closeEverything();
+      else m.process.close();
       for (const c of this.members) if (c.ppid === m.pid) c.ppid = INIT_PID;
       const parent = this.member(m.ppid);
       if (!parent?.running) {

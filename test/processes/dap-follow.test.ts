@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { compileFixture, fixturesDir, runNative } from "../helpers/compile.js";
-import { launchAndStop, startClient } from "../helpers/dap.js";
+import { errorOf, launchAndStop, startClient } from "../helpers/dap.js";
 import { PROCESS_ID } from "../../src/inferior/process.js";
 
 const source = (name: string): string => join(fixturesDir, "processes", name);
@@ -159,5 +159,12 @@ describe('followFork "child", over DAP', () => {
     expect(seen.console.join("")).toContain(`is executing new program: ${target}`);
     expect(await continueToExit(c, hit.body.threadId!)).toBe(n.status);
     expect(seen.stdout.join("")).toBe(n.stdout);
+  });
+
+  it("a followFork that is neither parent nor child is refused with what to write instead", async () => {
+    dc = await startClient();
+    await dc.initializeRequest({ adapterID: "jitdbg", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    const e = await errorOf(dc.launchRequest({ program: exe, followFork: "sideways" } as DebugProtocol.LaunchRequestArguments));
+    expect(e.message).toBe(`launch: 'followFork' must be "parent" (stay with the process that forks) or "child" (follow each child it forks), not "sideways"`);
   });
 });

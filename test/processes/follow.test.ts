@@ -1,16 +1,20 @@
 /**
  * Following over the Debugger facade, in-process: an instruction step over the execve syscall of
  * the debugged process lands on the new program's entry (the old program's code after the
- * syscall never runs; a data breakpoint on its memory is dropped, with a reason), and a step over
- * fork() with followFork "child" ends in the child. Outputs and statuses equal the native runs.
+ * syscall never runs; a data breakpoint on its memory is dropped, with a reason), a step over
+ * fork() with followFork "child" ends in the child, and the process suite's programs (system,
+ * popen, posix_spawn, pipes between children, a fork bomb, exec, groups) run under followFork
+ * "child" — the followed child ends, the rest of the family runs on — as natively.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Debugger } from "../../src/debugger/debugger.js";
+import { Debugger } from "../../src/debugger/debugger.js";
 import { compileFixture, fixturesDir, runNative } from "../helpers/compile.js";
 import { launch } from "../helpers/debug-session.js";
 import { PROCESS_ID } from "../../src/inferior/process.js";
+import { native as nativeRun } from "../pipes/harness.js";
+import { buildProcesses, FIXTURES } from "./harness.js";
 
 const source = (name: string): string => join(fixturesDir, "processes", name);
 const lineOf = (file: string, marker: string): number => readFileSync(source(file), "utf8").split("\n").findIndex((l) => l.includes(`/* ${marker} */`)) + 1;
@@ -65,5 +69,31 @@ describe("following, in-process", () => {
     expect(d.stackTrace().some((f) => f.functionName === "main")).toBe(true);
     expect(await d.continue()).toEqual({ reason: "exited", exitCode: native.status });
     expect(s.output.filter((t) => !t.startsWith("jitdbg:")).join("")).toBe(native.stdout);
+  });
+
+  it('under followFork "child", the process suite\'s programs print and end as natively', async () => {
+    const execd = buildProcesses("execd", "dynamic");
+    const runs: [string, string[]][] = [
+      ["shell", ["system"]],
+      ["shell", ["popen"]],
+      ["shell", ["spawn", execd]],
+      ["pipeline", []],
+      ["bomb", []],
+      ["fork_wait", []],
+      ["exec", [execd, join(FIXTURES, "script.sh"), join(FIXTURES, "exec.c"), join(FIXTURES, "notelf.txt")]],
+      ["groups", []],
+    ];
+    for (const [name, args] of runs) {
+      const exe = buildProcesses(name, "dynamic");
+      const n = nativeRun(exe, args);
+      const out = { stdout: "", stderr: "", console: "" };
+      const d = Debugger.launch({ program: exe, args, argv0: exe, env: [], allowedPaths: [dirname(exe), FIXTURES], followFork: "child", sliceBlocks: 20_000 }, { output: (c, t) => (out[c === "stdout" || c === "stderr" ? c : "console"] += t) });
+      dbg = d;
+      const end = await d.continue();
+      expect({ name, args, stdout: out.stdout, stderr: out.stderr, end }).toEqual({ name, args, stdout: n.stdout, stderr: n.stderr, end: { reason: "exited", exitCode: n.status } });
+      expect(out.console).toMatch(/^jitdbg: the followed process \d+ (exited with status \d+|was terminated by SIG[A-Z]+); the launched process \d+ runs on to its end\n$/);
+      d.close();
+      dbg = undefined;
+    }
   });
 });
