@@ -121,6 +121,8 @@ function checkTypes(c: JitdbgLaunchConfiguration): string | undefined {
   if (c.program !== undefined && typeof c.program !== "string") return `"program" must be a path (a string).`;
   if (c.args !== undefined && !isStrings(c.args)) return `"args" must be an array of strings.`;
   if (c.allowedPaths !== undefined && !isStrings(c.allowedPaths)) return `"allowedPaths" must be an array of strings.`;
+  if (c.allowWrite !== undefined && !isStrings(c.allowWrite)) return `"allowWrite" must be an array of directory paths.`;
+  if (c.scratch !== undefined && typeof c.scratch !== "string") return `"scratch" must be a directory path (a string).`;
   if (c.compilerFlags !== undefined && !isStrings(c.compilerFlags)) return `"compilerFlags" must be an array of strings.`;
   if (c.env !== undefined && (typeof c.env !== "object" || c.env === null || Array.isArray(c.env) || !Object.values(c.env).every((v) => typeof v === "string"))) {
     return `"env" must be an object of NAME: "value" strings.`;

@@ -17,6 +17,8 @@ export interface JitdbgLaunchConfiguration extends DebugConfiguration {
   stopOnEntry?: boolean;
   stdin?: string | { file: string };
   allowedPaths?: string[];
+  allowWrite?: string[];
+  scratch?: string;
   reproducible?: boolean;
   compilerFlags?: string[];
   adapterMode?: AdapterMode;
