@@ -4,18 +4,14 @@
  * CPU, the scheduler switching turns; Node start-up included), in-process (Process.runToEnd), and
  * under qemu-x86_64 from Debian's qemu-user (which runs threads on host threads), when installed.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { compileFixture, repoRoot } from "../fixtures/build.js";
 import { emulatedStdout } from "./emulator.js";
 import { fmt, median, timeMs } from "./stats.js";
+import { QEMU, installed } from "./tools.js";
 
 const RUNS = 5;
-const QEMU = "qemu-x86_64";
-
-function installed(tool: string): boolean {
-  return spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
-}
 
 export async function benchThreads(): Promise<string> {
   const exe = compileFixture("threads/compute4.c", { flags: ["-static", "-O2", "-pthread"] });

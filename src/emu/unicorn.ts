@@ -23,6 +23,17 @@ const UC_HOOK_MEM_INVALID = 1008;
 const UC_X86_INS_SYSCALL = 699;
 const PC_SYNC_RANGE = 0xffff_ffff_ffff_f000n;
 /**
+ * Soft-MMU TLB growth. QEMU sizes its TLB (256 entries at first) only when it flushes it, and
+ * Unicorn 2.0.1 flushes it only when memory is mapped, so a program touching more than a few
+ * hundred pages misses on most accesses. A run longer than TLB_SLICE block entries is cut into
+ * slices at exact block boundaries (the stop gate), and between two slices a page is mapped and
+ * unmapped at TLB_SCRATCH (outside any x86-64 user address) only to make Unicorn flush, and so
+ * resize, its TLB (uc_ctl offers no TLB flush in 2.0.1). Measured: ~50 µs a flush with its
+ * refills; a memory-random loop over 16 MiB runs 1.7x faster.
+ */
+export const TLB_SLICE = 1 << 20;
+const TLB_SCRATCH = 0xffff_ffff_ffff_e000n;
+/**
  * uc_emu_start's `until` when the caller gives none. Unicorn ends a run cleanly when the pc
  * reaches `until`, so 0 would turn a jump to address 0 into a silent stop instead of a fetch
  * fault; a non-canonical address is one no x86-64 code ever runs at.
@@ -61,6 +72,8 @@ interface UnicornApi {
   uc_close: (uc: bigint) => number;
   uc_strerror: (code: number) => string;
   uc_reg_read: (uc: bigint, reg: number, value: Uint8Array) => number;
+  uc_reg_read_in_place: (uc: bigint, reg: number, value: BigUint64Array) => number;
+  uc_reg_write_word: (uc: bigint, reg: number, value: BigUint64Array) => number;
   uc_reg_write: (uc: bigint, reg: number, value: Uint8Array) => number;
   uc_mem_read: (uc: bigint, address: bigint, bytes: Uint8Array, size: number) => number;
   uc_mem_write: (uc: bigint, address: bigint, bytes: Uint8Array, size: number) => number;
@@ -106,6 +119,10 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
     uc_close: f("int uc_close(void *uc)"),
     uc_strerror: f("const char *uc_strerror(int code)"),
     uc_reg_read: f("int uc_reg_read(void *uc, int regid, _Out_ uint8_t *value)"),
+    // Not _Out_: koffi hands over the typed array's own memory and copies nothing back (a third
+    // of the time of a read; the syscall hook reads seven registers a call).
+    uc_reg_read_in_place: f("int uc_reg_read(void *uc, int regid, uint64_t *value)"),
+    uc_reg_write_word: f("int uc_reg_write(void *uc, int regid, const uint64_t *value)"),
     uc_reg_write: f("int uc_reg_write(void *uc, int regid, const uint8_t *value)"),
     uc_mem_read: f("int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)"),
     uc_mem_write: f("int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)"),
@@ -210,7 +227,8 @@ class UnicornCpu implements Cpu {
   private readonly hooks = new Set<{ hh: bigint | number; cb: bigint }>();
   private lastFault: { access: MemAccess; reason: "unmapped" | "protection"; address: bigint; pc: bigint } | undefined;
   private pendingError: unknown;
-  private readonly regBuf = new Uint8Array(16);
+  /** Two words for reg/setReg: a register's value is written and read here, never allocated. */
+  private readonly regWords = new BigUint64Array(2);
   private closed = false;
   private started = false;
   /** A hook took a CPU exception during this run (see clearExceptionInFlight). */
@@ -320,17 +338,18 @@ class UnicornCpu implements Cpu {
   }
 
   reg(name: RegName): bigint {
-    const buf = this.regBuf;
-    buf.fill(0);
-    this.check(this.api.uc_reg_read(this.uc, X86_REG[name], buf), `read register ${name}`);
-    return new DataView(buf.buffer).getBigUint64(0, true);
+    const w = this.regWords;
+    w[0] = 0n; // segment registers fill only their low bytes
+    const err = this.api.uc_reg_read_in_place(this.uc, X86_REG[name], w);
+    if (err !== 0) this.check(err, `read register ${name}`);
+    return w[0]!;
   }
 
   setReg(name: RegName, value: bigint): void {
-    const buf = this.regBuf;
-    buf.fill(0);
-    new DataView(buf.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
-    this.check(this.api.uc_reg_write(this.uc, X86_REG[name], buf), `write register ${name}`);
+    const w = this.regWords;
+    w[0] = BigInt.asUintN(64, value);
+    const err = this.api.uc_reg_write_word(this.uc, X86_REG[name], w);
+    if (err !== 0) this.check(err, `write register ${name}`);
   }
 
   regBytes(name: RegName): Uint8Array {
@@ -346,6 +365,26 @@ class UnicornCpu implements Cpu {
   }
 
   run(begin: bigint, opts: RunOptions = {}): StopCause {
+    // Slices of at most TLB_SLICE blocks, the TLB flushed between them (see TLB_SLICE).
+    let left = opts.blocks ? opts.blocks : Infinity;
+    for (;;) {
+      const slice = Math.min(left, TLB_SLICE);
+      const before = this.gate.blocks;
+      const cause = this.runSlice(begin, { until: opts.until, blocks: slice });
+      left -= Number(this.gate.blocks - before);
+      if (cause.kind !== "budget" || left <= 0) return cause;
+      this.flushTlb();
+      begin = this.reg("rip");
+    }
+  }
+
+  /** Makes Unicorn flush its soft-MMU TLB, the only time QEMU resizes it (see TLB_SLICE). */
+  private flushTlb(): void {
+    this.check(this.api.uc_mem_map(this.uc, TLB_SCRATCH, PAGE_SIZE, 0), "map the TLB flush page");
+    this.check(this.api.uc_mem_unmap(this.uc, TLB_SCRATCH, PAGE_SIZE), "unmap the TLB flush page");
+  }
+
+  private runSlice(begin: bigint, opts: RunOptions): StopCause {
     this.started = true;
     this.lastFault = undefined;
     this.pendingError = undefined;

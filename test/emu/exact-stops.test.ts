@@ -4,7 +4,7 @@
  * memory hooks, ends in exactly the state of one uninterrupted run.
  */
 import { describe, expect, it } from "vitest";
-import { createUnicornCpu } from "../../src/emu/unicorn.js";
+import { TLB_SLICE, createUnicornCpu } from "../../src/emu/unicorn.js";
 import { PROT_ALL, PROT_READ, PROT_WRITE, type Cpu } from "../../src/emu/cpu.js";
 
 const CODE_AT = 0x400000n;
@@ -142,6 +142,37 @@ describe("code hooks", () => {
     for (let i = 0; i < 3; i++) expect(cpu.run(cpu.reg("rip"), { blocks: 5 })).toEqual({ kind: "budget" });
     expect(calls).toBe(5);
     expect(cpu.reg("rax")).toBe(20n);
+    cpu.close();
+  });
+});
+
+describe("runs longer than a TLB slice (cut at block boundaries to let the soft-MMU TLB grow)", () => {
+  // loop: dec rcx; jnz loop (one block an iteration); then mov [rcx], rax with rcx = 0: a write fault.
+  const COUNTDOWN = Uint8Array.from([0x48, 0xff, 0xc9, 0x75, 0xfb, 0x48, 0x89, 0x01]);
+  const FAULTING = CODE_AT + 5n;
+  function countdown(iterations: bigint): Cpu {
+    const cpu = createUnicornCpu();
+    cpu.map(CODE_AT, 0x1000n, PROT_ALL);
+    cpu.write(CODE_AT, COUNTDOWN);
+    cpu.setReg("rcx", iterations);
+    return cpu;
+  }
+
+  it("a budget over several slices ends after exactly that many blocks", () => {
+    const cpu = countdown(BigInt(3 * TLB_SLICE));
+    const blocks = 2 * TLB_SLICE + 77;
+    expect(cpu.run(CODE_AT, { blocks })).toEqual({ kind: "budget" });
+    expect(cpu.blockCount).toBe(BigInt(blocks));
+    expect(cpu.reg("rcx")).toBe(BigInt(3 * TLB_SLICE - blocks));
+    expect(cpu.reg("rip")).toBe(CODE_AT);
+    cpu.close();
+  });
+
+  it("a fault after several slices names the faulting instruction and its address", () => {
+    const cpu = countdown(BigInt(2 * TLB_SLICE + 5));
+    expect(cpu.run(CODE_AT)).toEqual({ kind: "fault", access: "write", reason: "unmapped", address: 0n });
+    expect(cpu.reg("rip")).toBe(FAULTING);
+    expect(cpu.blockCount).toBe(BigInt(2 * TLB_SLICE + 5 + 1)); // the loop's entries and the faulting block's
     cpu.close();
   });
 });
