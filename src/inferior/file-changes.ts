@@ -37,6 +37,7 @@ export function changeableHost(view: FileView, e: Entry): string | number {
     }
     if (isSymlink(e.stats)) {
       scratch.makeDirectories(dirname(e.guest), lowerMode(view));
+      view.changes.before(scratch.hostPath(e.guest));
       symlinkSync(readlinkSync(e.host), scratch.hostPath(e.guest));
       return scratch.hostPath(e.guest);
     }
@@ -75,6 +76,7 @@ export function removeEntry(view: FileView, e: Entry, directory: boolean): numbe
   const go = e.layer === "upper" ? "scratch" : view.changesGo(e.guest);
   if (typeof go === "number") return go;
   if (e.layer === "upper" || go === "in-place") {
+    view.changes.before(e.host);
     const r = onHost(() => (directory ? rmdirSync(e.host) : unlinkSync(e.host)));
     if (r !== undefined) return r.errno;
   }
@@ -87,6 +89,7 @@ export function makeDirectory(view: FileView, l: Lookup, mode: number): number {
   if (l.found) return E.EEXIST;
   const host = creationHost(view, l.absent, l.parent);
   if (typeof host === "number") return host;
+  view.changes.before(host);
   const r = onHost(() => {
     mkdirSync(host);
     chmodSync(host, mode & 0o7777);
@@ -101,6 +104,7 @@ export function makeSymlink(view: FileView, target: string, l: Lookup): number {
   if (l.found) return E.EEXIST;
   const host = creationHost(view, l.absent, l.parent);
   if (typeof host === "number") return host;
+  view.changes.before(host);
   const r = onHost(() => symlinkSync(target, host));
   return r === undefined ? 0 : r.errno;
 }
@@ -114,6 +118,7 @@ export function makeHardLink(view: FileView, from: Entry, to: Lookup): number {
   if (typeof source === "number") return source;
   const host = creationHost(view, to.absent, to.parent);
   if (typeof host === "number") return host;
+  view.changes.before(host);
   const r = onHost(() => linkSync(source, host));
   return r === undefined ? 0 : r.errno;
 }
@@ -146,7 +151,10 @@ export function renameEntry(view: FileView, from: Entry, to: Lookup, noReplace: 
   if (typeof toGo === "number") return toGo;
   if (fromGo !== toGo) return EXDEV;
   if (fromGo === "in-place") {
-    const r = onHost(() => renameSync(from.host, target?.host ?? view.lowerHost(toGuest)));
+    const dest = target?.host ?? view.lowerHost(toGuest);
+    view.changes.before(from.host);
+    view.changes.before(dest);
+    const r = onHost(() => renameSync(from.host, dest));
     return r === undefined ? 0 : r.errno;
   }
   const scratch = scratchOf(view);
@@ -156,6 +164,8 @@ export function renameEntry(view: FileView, from: Entry, to: Lookup, noReplace: 
   if (typeof source === "number") return source;
   const dest = target ? changeableHost(view, target) : creationHost(view, toGuest, to.parent!);
   if (typeof dest === "number") return dest;
+  view.changes.before(source);
+  view.changes.before(dest);
   if (target && isDirectory(target.stats)) {
     const r = onHost(() => rmdirSync(dest));
     if (r !== undefined) return r.errno;

@@ -18,7 +18,8 @@ import { join, resolve, sep } from "node:path";
 import * as E from "./errno.js";
 import { isHostError } from "../errors.js";
 import { listDirectory, type DirEntry } from "./host-listing.js";
-import type { ScratchLayer } from "./scratch-layer.js";
+import { type FileJournal, HostChanges } from "./file-journal.js";
+import type { ScratchLayer, ScratchState } from "./scratch-layer.js";
 
 /** What stat(2) reports of an entry (node's Stats has it; special files make their own). */
 export type FileStat = Pick<Stats, "dev" | "ino" | "nlink" | "mode" | "uid" | "gid" | "rdev" | "size" | "blksize" | "blocks" | "atimeMs" | "mtimeMs" | "ctimeMs">;
@@ -80,6 +81,15 @@ export interface FileViewOptions {
   writable?: string[];
   /** Where every other change lands; without one the view is read-only (EROFS). */
   scratch?: ScratchLayer;
+  /** The journals of the view this one derives from (fork, execve). */
+  changes?: HostChanges;
+}
+
+/** What an expression call may change of the file view (saveState/restoreState). */
+export interface FileViewState {
+  cwd: string;
+  scratch: ScratchState | undefined;
+  journal: FileJournal;
 }
 
 const MAX_SYMLINKS = 40;
@@ -95,6 +105,8 @@ export class FileView {
   readonly scratch: ScratchLayer | undefined;
   /** /dev and /proc, given by the process's kernel once it exists. */
   special: SpecialNamespace | undefined;
+  /** Told before any host path changes (the undo journals of expression calls); the family's views share it. */
+  readonly changes: HostChanges;
 
   constructor(
     opts: FileViewOptions,
@@ -107,6 +119,8 @@ export class FileView {
     this.hostRoots = opts.allowed.flatMap(asGivenAndReal);
     this.writeRoots = (opts.writable ?? []).map(realOrResolved);
     this.scratch = opts.scratch;
+    this.changes = opts.changes ?? new HostChanges();
+    if (!opts.changes) this.scratch?.onChange((host) => this.changes.before(host));
     if (this.sysroot) {
       const root = this.sysroot;
       this.sysRoots = (opts.system ?? []).map((p) => canonicalInRoot(root, p) ?? resolve("/", p));
@@ -122,11 +136,28 @@ export class FileView {
    * scratch layer is the same: a family of processes shares one file system.
    */
   derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[] } = {}): FileView {
-    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch }, this.cwd, exePath);
+    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes }, this.cwd, exePath);
     v.hostRoots.unshift(...this.hostRoots);
     v.sysRoots.unshift(...this.sysRoots);
     v.writeRoots.push(...this.writeRoots);
     return v;
+  }
+
+  /** Starts recording what changes (an expression call begins): the working directory, the scratch layer, host files. */
+  saveState(): FileViewState {
+    return { cwd: this.cwd, scratch: this.scratch?.save(), journal: this.changes.begin() };
+  }
+
+  /** Undoes every change since saveState. */
+  restoreState(s: FileViewState): void {
+    this.changes.finish(s.journal, true);
+    this.cwd = s.cwd;
+    if (s.scratch) this.scratch?.restore(s.scratch);
+  }
+
+  /** Keeps the changes since saveState. */
+  dropState(s: FileViewState): void {
+    this.changes.finish(s.journal, false);
   }
 
   /** Everything the inferior may read in place: host paths, then guest paths inside the sysroot. */

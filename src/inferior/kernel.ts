@@ -9,7 +9,7 @@ import type { AddressSpace } from "./address-space.js";
 import { isHostError } from "../errors.js";
 import { EmulatedClock } from "./clock.js";
 import type { FdSnapshot, FdTable } from "./files.js";
-import type { FileView } from "./file-view.js";
+import type { FileView, FileViewState } from "./file-view.js";
 import { Signals, type SignalsSnapshot } from "./signal-state.js";
 import { ThreadTable, type Thread, type ThreadsSnapshot } from "./threads.js";
 
@@ -30,6 +30,8 @@ export interface KernelState {
   readonly dumpable: number;
   readonly umask: number;
   readonly fds: FdSnapshot;
+  /** The working directory, the scratch layer's bookkeeping and a journal of host file changes. */
+  readonly files: FileViewState;
 }
 
 /** Bytes of a process name (TASK_COMM_LEN), its NUL included. */
@@ -274,6 +276,7 @@ export class Kernel {
       dumpable: this.dumpable,
       umask: this.umask,
       fds: this.fds.snapshot(),
+      files: this.files.saveState(),
     };
   }
 
@@ -287,12 +290,14 @@ export class Kernel {
     this.signals.restore(s.signals);
     this.dumpable = s.dumpable;
     this.umask = s.umask;
-    this.fds.restore(s.fds);
+    this.fds.restore(s.fds); // first: descriptors of files the call made are closed before they go
+    this.files.restoreState(s.files);
   }
 
   /** Keeps the state as it is now and lets go of a saved one (files closed since it was saved are closed). */
   dropState(s: KernelState): void {
     this.fds.release(s.fds);
+    this.files.dropState(s.files);
   }
 
   readU64(address: bigint): bigint | undefined {

@@ -17,7 +17,15 @@ import { isHostError } from "../errors.js";
 const live = new Set<ScratchLayer>();
 let exitHookInstalled = false;
 
+/** The layer's own bookkeeping at one moment (an expression call's undo puts it back). */
+export interface ScratchState {
+  readonly whiteouts: ReadonlySet<string>;
+  readonly dirs: ReadonlySet<string>;
+}
+
 export class ScratchLayer {
+  /** Told before the layer makes or changes something on the host (undo journals). */
+  private changing: (host: string) => void = () => {};
   /** Guest paths removed from the lower layer. */
   private readonly whiteouts = new Set<string>();
   /** Guest directories that exist in this layer (only their entries need a look on the host). */
@@ -49,6 +57,21 @@ export class ScratchLayer {
       installExitHook();
     }
     return this.made;
+  }
+
+  onChange(listener: (host: string) => void): void {
+    this.changing = listener;
+  }
+
+  save(): ScratchState {
+    return { whiteouts: new Set(this.whiteouts), dirs: new Set(this.dirs) };
+  }
+
+  restore(s: ScratchState): void {
+    this.whiteouts.clear();
+    for (const w of s.whiteouts) this.whiteouts.add(w);
+    this.dirs.clear();
+    for (const d of s.dirs) this.dirs.add(d);
   }
 
   hostPath(guest: string): string {
@@ -90,6 +113,7 @@ export class ScratchLayer {
     this.makeDirectories(dirname(guest), modeOf);
     const host = this.hostPath(guest);
     if (!lstatSync(host, { throwIfNoEntry: false })?.isDirectory()) {
+      this.changing(host);
       mkdirSync(host);
       chmodSync(host, modeOf(guest) & 0o7777);
     }
@@ -100,6 +124,7 @@ export class ScratchLayer {
   copyUp(guest: string, lowerHost: string, modeOf: (guest: string) => number): string {
     this.makeDirectories(dirname(guest), modeOf);
     const host = this.hostPath(guest);
+    this.changing(host);
     copyFileSync(lowerHost, host);
     return host;
   }

@@ -11,6 +11,8 @@
  *   FD_CLOEXEC and O_NONBLOCK, the bytes each pipe holds, eventfd counters and epoll interest
  *   lists (FdTable.snapshot), the threads' waits (a thread waiting on a pipe that the code woke
  *   waits again, its saved rip put back: ThreadTable.snapshot);
+ * - the files: the working directory, the scratch layer's whiteouts, and every host file, link or
+ *   directory the code changed, made or removed, in place or in the scratch layer (file-journal.ts);
  * - the address space: its regions and program break, and the placement randomness;
  * - the program's standard output and error, held back until the log ends (delivered on commit,
  *   dropped on roll-back: exit() flushes stdio buffers that the roll-back fills again).

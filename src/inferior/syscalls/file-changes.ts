@@ -90,10 +90,14 @@ function changeMetadata(k: Kernel, target: Entry | OpenFile | number, viaFd: (ho
   if ("layer" in target) {
     const host = changeableHost(k.files, target);
     if (typeof host === "number") return E.fail(host === E.EACCES ? E.EPERM : host);
+    k.files.changes.before(host);
     return hostCall(() => viaPath(host, isSymlink(target.stats)));
   }
   if (target.kind !== "host") return E.fail(E.EPERM); // pipes, streams, /dev and /proc: nothing of theirs to change here
-  if (target.writable || target.hostPath.startsWith(k.files.scratch?.root ?? "\0")) return hostCall(() => viaFd(target.hostFd));
+  if (target.writable || target.hostPath.startsWith(k.files.scratch?.root ?? "\0")) {
+    k.files.changes.before(target.hostPath);
+    return hostCall(() => viaFd(target.hostFd));
+  }
   const e = k.files.lookup(target.guestPath, "/", false);
   if (typeof e === "number" || !e.found) return E.fail(E.ENOENT);
   return changeMetadata(k, e.found, viaFd, viaPath);
@@ -188,6 +192,7 @@ function ftruncateFd(k: Kernel, fd: number, length: bigint): bigint {
   if (!f) return E.fail(E.EBADF);
   if (BigInt.asIntN(64, length) < 0n) return E.fail(E.EINVAL);
   if (f.kind !== "host" || !f.writable || f.isDirectory) return E.fail(E.EINVAL);
+  k.files.changes.before(f.hostPath);
   return hostCall(() => ftruncateSync(f.hostFd, Number(length)));
 }
 
@@ -201,6 +206,7 @@ function fallocate(k: Kernel, fd: number, mode: number, offset: bigint, length: 
   if (mode & ~FALLOC_FL_KEEP_SIZE) return E.fail(EOPNOTSUPP);
   if (mode & FALLOC_FL_KEEP_SIZE) return 0n;
   const end = Number(offset + length);
+  k.files.changes.before(f.hostPath);
   return hostCall(() => {
     if (fstatSync(f.hostFd).size < end) ftruncateSync(f.hostFd, end);
   });

@@ -80,6 +80,7 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mod
     else if (isDirectory(e.stats)) fd = access.writable ? -E.EISDIR : k.fds.openHost(e.host, e.guest);
     else if (access.writable || (flags & O_TRUNC && !(flags & O_PATH))) {
       const host = changeableHost(k.files, e);
+      if (typeof host === "string") k.files.changes.before(host);
       fd = typeof host === "number" ? -host : k.fds.openHost(host, e.guest, access, hostFlags(flags));
     } else fd = k.fds.openHost(e.host, e.guest, READ_ONLY);
   } else {
@@ -88,6 +89,7 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mod
     if (path.endsWith("/")) return E.fail(E.EISDIR);
     const host = creationHost(k.files, l.absent, l.parent);
     if (typeof host === "number") return E.fail(host);
+    k.files.changes.before(host);
     fd = k.fds.openHost(host, l.absent, access, hostFlags(flags) | constants.O_CREAT | constants.O_EXCL);
     if (fd >= 0) onHost(() => chmodSync(host, mode & ~k.umask & 0o7777)); // exactly, whatever the host's umask
   }
@@ -143,7 +145,9 @@ function reopen(k: Kernel, fd: number, access: Access, flags: number): number {
       const e = k.files.lookup(f.guestPath, "/", true);
       if (typeof e === "number" || !e.found) return -E.ENOENT;
       const host = changeableHost(k.files, e.found);
-      return typeof host === "number" ? -host : k.fds.openHost(host, f.guestPath, access, hostFlags(flags));
+      if (typeof host === "number") return -host;
+      k.files.changes.before(host);
+      return k.fds.openHost(host, f.guestPath, access, hostFlags(flags));
     }
     return k.fds.openHost(f.hostPath, f.guestPath, access, hostFlags(flags));
   }

@@ -74,6 +74,7 @@ function writeFile(k: Kernel, f: OpenFile & { kind: "host" | "special" }, data: 
     return -E.EINVAL; // /proc files here are read-only
   }
   if (f.isDirectory) return -E.EISDIR;
+  k.files.changes.before(f.hostPath);
   const at = f.append && position === undefined ? fstatSync(f.hostFd).size : (position ?? f.position);
   const n = onHost(() => writeSync(f.hostFd, data, 0, data.length, at));
   if (typeof n !== "number") return -n.errno;
