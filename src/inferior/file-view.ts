@@ -19,6 +19,7 @@ import * as E from "./errno.js";
 import { isHostError } from "../errors.js";
 import { listDirectory, type DirEntry } from "./host-listing.js";
 import { type FileJournal, HostChanges } from "./file-journal.js";
+import { FileLocks } from "./file-locks.js";
 import type { ScratchLayer, ScratchState } from "./scratch-layer.js";
 
 /** What stat(2) reports of an entry (node's Stats has it; special files make their own). */
@@ -81,8 +82,9 @@ export interface FileViewOptions {
   writable?: string[];
   /** Where every other change lands; without one the view is read-only (EROFS). */
   scratch?: ScratchLayer;
-  /** The journals of the view this one derives from (fork, execve). */
+  /** The journals and locks of the view this one derives from (fork, execve): the family's. */
   changes?: HostChanges;
+  locks?: FileLocks;
 }
 
 /** What an expression call may change of the file view (saveState/restoreState). */
@@ -107,6 +109,8 @@ export class FileView {
   special: SpecialNamespace | undefined;
   /** Told before any host path changes (the undo journals of expression calls); the family's views share it. */
   readonly changes: HostChanges;
+  /** Advisory locks (fcntl, flock) of the family's processes. */
+  readonly locks: FileLocks;
 
   constructor(
     opts: FileViewOptions,
@@ -120,6 +124,7 @@ export class FileView {
     this.writeRoots = (opts.writable ?? []).map(realOrResolved);
     this.scratch = opts.scratch;
     this.changes = opts.changes ?? new HostChanges();
+    this.locks = opts.locks ?? new FileLocks();
     if (!opts.changes) this.scratch?.onChange((host) => this.changes.before(host));
     if (this.sysroot) {
       const root = this.sysroot;
@@ -136,7 +141,7 @@ export class FileView {
    * scratch layer is the same: a family of processes shares one file system.
    */
   derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[] } = {}): FileView {
-    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes }, this.cwd, exePath);
+    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks }, this.cwd, exePath);
     v.hostRoots.unshift(...this.hostRoots);
     v.sysRoots.unshift(...this.sysRoots);
     v.writeRoots.push(...this.writeRoots);

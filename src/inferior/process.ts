@@ -687,6 +687,7 @@ export class Process {
       if (root) this.kernel.fds.closeAll();
       else this.kernel.fds.closeEverything();
     }
+    if (!opts.keepFiles) this.kernel.files.locks.release(this.kernel.pid); // a process's record locks end with it
     if (root) this.kernel.files.scratch?.dispose(); // the family's file system ends with the launched process
     this.cpu.close();
   }

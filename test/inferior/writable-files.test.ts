@@ -171,3 +171,17 @@ describe.each(["static", "dynamic"] as const)("/proc/self and /dev (gcc %s)", (k
     expect(e.warnings).toEqual([]);
   });
 });
+
+describe.each(["static", "dynamic"] as const)("advisory locks (gcc %s)", (kind) => {
+  it("record, open-file-description and flock locks between a parent and its child, a waiting F_SETLKW included, as natively", () => {
+    const exe = build("locks", kind);
+    const nativeDir = freshDir("locks-native");
+    const n = nativeIn(nativeDir, exe, [nativeDir]);
+    expect(n.status).toBe(0);
+    const dir = freshDir("locks");
+    const e = runEmulated(exe, { args: [dir], argv0: exe, cwd: dir, allowedPaths: [dirname(exe)], writablePaths: [dir] });
+    expect(e.stdout).toBe(n.stdout);
+    expect(e.status).toBe(0);
+    expect(e.warnings).toEqual([]);
+  });
+});

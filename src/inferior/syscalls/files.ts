@@ -3,7 +3,7 @@
  * read in place, written in place below --allow-write roots or in the scratch layer, and /dev and
  * /proc nodes (special-files.ts).
  */
-import { chmodSync, constants, fstatSync, unlinkSync } from "node:fs";
+import { chmodSync, constants, fstatSync, statfsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import * as E from "../errno.js";
 import { changeableHost, creationHost } from "../file-changes.js";
@@ -314,6 +314,44 @@ function lookupEntry(k: Kernel, guest: string): Entry | number {
   return typeof l === "number" ? l : l.found ?? E.ENOENT;
 }
 
+/** f_type of struct statfs for the special trees (procfs; /dev is a tmpfs). */
+const PROC_SUPER_MAGIC = 0x9fa0n;
+const TMPFS_MAGIC = 0x01021994n;
+
+/** struct statfs (120 bytes) of the file system holding an entry: the host's, or /proc's and /dev's own. */
+function statfsOf(e: Entry | OpenFile): Uint8Array | number {
+  const out = new Uint8Array(120);
+  const v = new DataView(out.buffer);
+  const special = "layer" in e ? e.layer === "special" : e.kind !== "host";
+  const host = "layer" in e ? e.host : e.kind === "host" ? e.hostPath : "";
+  if (special || host === "") {
+    v.setBigInt64(0, "layer" in e && e.guest.startsWith("/proc") ? PROC_SUPER_MAGIC : TMPFS_MAGIC, true);
+    v.setBigInt64(8, 4096n, true);
+  } else {
+    const st = onHost(() => statfsSync(host, { bigint: true }));
+    if ("errno" in st) return st.errno;
+    [st.type, st.bsize, st.blocks, st.bfree, st.bavail, st.files, st.ffree].forEach((x, i) => v.setBigInt64(i * 8, x, true));
+    v.setBigInt64(80, st.bsize, true); // f_frsize
+  }
+  v.setBigInt64(64, 255n, true); // f_namelen
+  return out;
+}
+
+function statfsPath(k: Kernel, pathAddr: bigint, out: bigint): bigint {
+  const e = existingAt(k, AT_FDCWD, pathAddr, true);
+  const r = typeof e === "number" ? e : statfsOf(e);
+  if (typeof r === "number") return E.fail(r);
+  return k.writeUser(out, r) ? 0n : E.fail(E.EFAULT);
+}
+
+function fstatfs(k: Kernel, fd: number, out: bigint): bigint {
+  const f = k.fds.get(fd);
+  if (!f) return E.fail(E.EBADF);
+  const r = statfsOf(f);
+  if (typeof r === "number") return E.fail(r);
+  return k.writeUser(out, r) ? 0n : E.fail(E.EFAULT);
+}
+
 export const fileSyscalls: Record<number, SyscallEntry> = {
   2: { name: "open", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, int(a[1]!), int(a[2]!)) },
   3: { name: "close", handler: (k, a) => (closeFd(k, int(a[0]!)) ? 0n : E.fail(E.EBADF)) },
@@ -325,6 +363,8 @@ export const fileSyscalls: Record<number, SyscallEntry> = {
   80: { name: "chdir", handler: (k, a) => chdirTo(k, existingAt(k, AT_FDCWD, a[0]!, true)) },
   81: { name: "fchdir", handler: (k, a) => sysFchdir(k, int(a[0]!)) },
   85: { name: "creat", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, O_CREAT | 1 | O_TRUNC, int(a[1]!)) },
+  137: { name: "statfs", handler: (k, a) => statfsPath(k, a[0]!, a[1]!) },
+  138: { name: "fstatfs", handler: (k, a) => fstatfs(k, int(a[0]!), a[1]!) },
   89: { name: "readlink", handler: (k, a) => readlinkAt(k, AT_FDCWD, a[0]!, a[1]!, int(a[2]!)) },
   257: { name: "openat", handler: (k, a) => openPath(k, int(a[0]!), a[1]!, int(a[2]!), int(a[3]!)) },
   262: { name: "newfstatat", handler: (k, a) => statPath(k, int(a[0]!), a[1]!, a[2]!, int(a[3]!)) },

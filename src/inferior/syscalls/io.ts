@@ -2,6 +2,7 @@
 import { fstatSync, writeSync } from "node:fs";
 import { FdTable, type OpenFile } from "../files.js";
 import { onHost } from "../host-listing.js";
+import { F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW, fcntlLock, releaseLocks } from "./locks.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../pipes.js";
@@ -295,6 +296,7 @@ export function closeFd(k: Kernel, fd: number): boolean {
   const f = k.fds.get(fd);
   if (!k.fds.close(fd)) return false;
   if (f?.kind === "pipe") ioChanged(k);
+  if (f?.kind === "host") releaseLocks(k, f);
   return true;
 }
 
@@ -362,6 +364,13 @@ function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
       return errOr(k.fds.dup(fd, { min: arg, cloexec: int(a[1]!) === F_DUPFD_CLOEXEC }));
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+      return fcntlLock(k, fd, f, int(a[1]!), a[2]!);
     case F_GETPIPE_SZ:
       return f.kind === "pipe" ? BigInt(f.pipe.slots * PAGE) : E.fail(E.EBADF);
     case F_SETPIPE_SZ:
