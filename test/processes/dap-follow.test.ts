@@ -72,12 +72,15 @@ describe("execve of the debugged process, over DAP", () => {
     const seen = collect(c);
     const inWork = lineOf("exec_target.c", "IN_WORK");
     let pending: DebugProtocol.Breakpoint | undefined;
+    let pendingFn: DebugProtocol.Breakpoint | undefined;
     const first = await launchAndStop(c, { program: exe, args, sliceBlocks: SLICE }, async () => {
       await c.setBreakpointsRequest({ source: { path: source("self_exec.c") }, breakpoints: [{ line: lineOf("self_exec.c", "EXECVE") }] });
       pending = (await c.setBreakpointsRequest({ source: { path: source("exec_target.c") }, breakpoints: [{ line: inWork }] })).body.breakpoints[0];
+      pendingFn = (await c.setFunctionBreakpointsRequest({ breakpoints: [{ name: "work" }] })).body.breakpoints[0];
     });
-    // Not part of the launched program: pending until the process executes the program it is in.
+    // Not part of the launched program: pending until the process executes the program they are in.
     expect(pending?.verified).toBe(false);
+    expect(pendingFn?.verified).toBe(false);
     expect(first.body.reason).toBe("breakpoint");
     expect((await frames(c, PROCESS_ID))[0]!.line).toBe(lineOf("self_exec.c", "EXECVE"));
 
@@ -93,13 +96,15 @@ describe("execve of the debugged process, over DAP", () => {
     const loaded = ((await c.customRequest("loadedSources", {})) as DebugProtocol.LoadedSourcesResponse).body.sources.map((s) => s.path);
     expect(loaded).toContain(source("exec_target.c"));
     expect(loaded).not.toContain(source("self_exec.c"));
-    // The pending breakpoint bound in the new program, with the same id.
-    const bound = seen.breakpoints.find((b) => b.body.breakpoint.id === pending?.id);
-    expect(bound?.body.breakpoint.verified).toBe(true);
+    // The pending breakpoints bound in the new program, with the same ids.
+    for (const bp of [pending, pendingFn]) expect(seen.breakpoints.find((b) => b.body.breakpoint.id === bp?.id)?.body.breakpoint.verified).toBe(true);
 
     const hit = await nextStop(c, () => c.continueRequest({ threadId: PROCESS_ID }));
     expect(hit.body.reason).toBe("breakpoint");
-    expect(hit.body.hitBreakpointIds).toEqual([pending?.id]);
+    expect([...(hit.body.hitBreakpointIds ?? [])].sort()).toEqual([pending!.id!, pendingFn!.id!].sort());
+    // The new program's loader was followed: its libc is a module again, after the execve.
+    const execAt = seen.modules.findIndex((m) => m.body.reason === "new" && m.body.module.path === target);
+    expect(seen.modules.slice(execAt).some((m) => m.body.reason === "new" && /libc\.so/.test(m.body.module.path ?? ""))).toBe(true);
     const stack = await frames(c, PROCESS_ID);
     expect(stack[0]).toMatchObject({ name: "work", line: inWork, source: { path: source("exec_target.c") } });
     expect(stack[1]!.name).toBe("main");
