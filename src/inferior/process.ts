@@ -803,13 +803,14 @@ export class Process {
   }
 
   /**
-   * The options a child's process gets: this one's, without the debugger's listeners (it follows
-   * the launched process only), and with chaos drawing from this process's seed, so a seed replays
-   * the whole family.
+   * The options a child's process (or the program execve loads) gets: this one's, without the
+   * debugger's listeners (the debugger registers its own on the process it follows) and the
+   * caller's engine (each image has its own), and with chaos drawing from this process's seed,
+   * so a seed replays the whole family.
    */
   private childOptions(): ProcessOptions {
     const seed = this.chaosSeed === undefined ? this.opts.seed : this.chaosSeed ^ BigInt(this.family.generation);
-    return { ...this.opts, seed, onLibrary: undefined, onThread: undefined };
+    return { ...this.opts, seed, onLibrary: undefined, onThread: undefined, cpu: undefined };
   }
 
   /**
