@@ -185,3 +185,17 @@ describe.each(["static", "dynamic"] as const)("advisory locks (gcc %s)", (kind) 
     expect(e.warnings).toEqual([]);
   });
 });
+
+describe.each(["static", "dynamic"] as const)("metadata and copies (gcc %s)", (kind) => {
+  it("O_PATH descriptors, chmod through /proc/self/fd, modes, owners and times, copy_file_range, as natively (the trees compared too)", () => {
+    const exe = build("metadata", kind);
+    const nativeDir = freshDir("meta-native");
+    const n = nativeIn(nativeDir, exe, [nativeDir]);
+    expect(n.status).toBe(0);
+    const dir = freshDir("meta");
+    const e = runEmulated(exe, { args: [dir], argv0: exe, cwd: dir, allowedPaths: [dirname(exe)], writablePaths: [dir] });
+    expect(e.stdout).toBe(n.stdout);
+    expect(e.warnings).toEqual([]);
+    expect(tree(dir)).toEqual(tree(nativeDir));
+  });
+});

@@ -87,6 +87,7 @@ function targetOf(k: Kernel, dirfd: number, pathAddr: bigint, flags: number): En
  */
 function changeMetadata(k: Kernel, target: Entry | OpenFile | number, viaFd: (hostFd: number) => void, viaPath: (host: string, link: boolean) => void): bigint {
   if (typeof target === "number") return E.fail(target);
+  if ("layer" in target && target.special?.fd !== undefined) return changeMetadata(k, k.fds.get(target.special.fd) ?? E.ENOENT, viaFd, viaPath); // /proc/self/fd/N: the open file
   if ("layer" in target) {
     const host = changeableHost(k.files, target);
     if (typeof host === "number") return E.fail(host === E.EACCES ? E.EPERM : host);
@@ -104,11 +105,14 @@ function changeMetadata(k: Kernel, target: Entry | OpenFile | number, viaFd: (ho
 }
 
 function chmodAt(k: Kernel, target: Entry | OpenFile | number, mode: number): bigint {
+  const link = (t: Entry | OpenFile | number): boolean => typeof t !== "number" && ("layer" in t ? isSymlink(t.stats) : t.kind === "host" && t.stats.isSymbolicLink());
+  const open = typeof target !== "number" && "layer" in target && target.special?.fd !== undefined ? k.fds.get(target.special.fd) : undefined;
+  if (open ? link(open) : link(target)) return E.fail(EOPNOTSUPP); // a link's own mode cannot change, as on Linux
   return changeMetadata(
     k,
     target,
     (fd) => fchmodSync(fd, mode & 0o7777),
-    (host) => chmodSync(host, mode & 0o7777), // links are followed: chmod never changes a link
+    (host) => chmodSync(host, mode & 0o7777), // never a link (refused above): chmodSync would follow it on the host
   );
 }
 

@@ -67,6 +67,7 @@ const hostFlags = (flags: number): number => (flags & O_ACCMODE) | (flags & O_AP
 function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mode: number): bigint {
   const access = accessOf(flags);
   if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(k, dirfd, pathAddr, flags, mode);
+  if (flags & O_PATH) return openPathOnly(k, dirfd, pathAddr, flags);
   const exclusive = (flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0;
   const l = lookupAt(k, dirfd, pathAddr, !(flags & O_NOFOLLOW) && !exclusive);
   if (typeof l === "number") return E.fail(l);
@@ -93,6 +94,21 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mod
     fd = k.fds.openHost(host, l.absent, access, hostFlags(flags) | constants.O_CREAT | constants.O_EXCL);
     if (fd >= 0) onHost(() => chmodSync(host, mode & ~k.umask & 0o7777)); // exactly, whatever the host's umask
   }
+  if (fd < 0) return E.fail(-fd);
+  if (flags & O_CLOEXEC) k.fds.setCloexec(fd, true);
+  return BigInt(fd);
+}
+
+/**
+ * O_PATH: a descriptor that names a file (a link itself with O_NOFOLLOW) for *at calls, fstat and
+ * /proc/self/fd, without reading or writing it.
+ */
+function openPathOnly(k: Kernel, dirfd: number, pathAddr: bigint, flags: number): bigint {
+  const e = existingAt(k, dirfd, pathAddr, !(flags & O_NOFOLLOW));
+  if (typeof e === "number") return E.fail(e);
+  if (flags & O_DIRECTORY && !isDirectory(e.stats)) return E.fail(E.ENOTDIR);
+  const none = { readable: false, writable: false, append: false };
+  const fd = e.special ? k.fds.install({ kind: "special", guestPath: e.guest, node: e.special, position: 0, ...none }) : k.fds.openHost(e.host, e.guest, none, O_PATH);
   if (fd < 0) return E.fail(-fd);
   if (flags & O_CLOEXEC) k.fds.setCloexec(fd, true);
   return BigInt(fd);

@@ -30,8 +30,8 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
     case "epoll":
       return E.EINVAL;
     case "host": {
-      if (f.isDirectory) return E.EISDIR;
       if (!f.readable) return E.EBADF;
+      if (f.isDirectory) return E.EISDIR;
       const data = FdTable.readAt(f, Math.min(length, MAX_IO), position ?? f.position);
       if (position === undefined) f.position += data.length;
       return data;
@@ -254,6 +254,37 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
   return { result: BigInt(data.length), pos: pos === undefined ? undefined : pos + data.length };
 }
 
+/**
+ * copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): bytes from one host file to
+ * another (cp uses it), at the offsets given or at each file's own offset, which then moves.
+ */
+function sysCopyFileRange(k: Kernel, a: readonly bigint[]): bigint {
+  const [inFd, inOffAt, outFd, outOffAt, lenArg, flags] = [int(a[0]!), a[1]!, int(a[2]!), a[3]!, a[4]!, a[5]!];
+  if (flags !== 0n) return E.fail(E.EINVAL);
+  const input = k.fds.get(inFd);
+  const output = k.fds.get(outFd);
+  if (!input || !output) return E.fail(E.EBADF);
+  if (input.kind !== "host" || output.kind !== "host" || input.isDirectory || output.isDirectory) return E.fail(input.kind === "host" && output.kind === "host" ? E.EISDIR : E.EINVAL);
+  if (!input.readable || !output.writable || output.append) return E.fail(E.EBADF);
+  const offset = (at: bigint): number | undefined | "fault" => {
+    if (at === 0n) return undefined;
+    const v = k.readU64(at);
+    return v === undefined ? "fault" : Number(BigInt.asIntN(64, v));
+  };
+  const inPos = offset(inOffAt);
+  const outPos = offset(outOffAt);
+  if (inPos === "fault" || outPos === "fault") return E.fail(E.EFAULT);
+  if ((inPos ?? 0) < 0 || (outPos ?? 0) < 0) return E.fail(E.EINVAL);
+  const data = readFd(k, inFd, Number(lenArg > BigInt(MAX_IO) ? BigInt(MAX_IO) : lenArg), inPos);
+  if (typeof data === "number") return E.fail(data);
+  const n = data.length === 0 ? 0 : writeFile(k, output, data, outPos);
+  if (n < 0) return E.fail(-n);
+  if (inPos === undefined) input.position -= data.length - n;
+  else if (!k.writeU64(inOffAt, BigInt(inPos + n))) return E.fail(E.EFAULT);
+  if (outPos !== undefined && !k.writeU64(outOffAt, BigInt(outPos + n))) return E.fail(E.EFAULT);
+  return BigInt(n);
+}
+
 const TCGETS = 0x5401n;
 const TIOCGWINSZ = 0x5413n;
 const FIONREAD = 0x541bn;
@@ -394,4 +425,5 @@ export const ioSyscalls: Record<number, SyscallEntry> = {
   72: { name: "fcntl", handler: sysFcntl },
   40: { name: "sendfile", handler: sysSendfile },
   292: { name: "dup3", handler: (k, a) => sysDup3(k, a, true) },
+  326: { name: "copy_file_range", handler: sysCopyFileRange },
 };
