@@ -174,7 +174,8 @@ export function formatValue(mem: Memory, v: Value, opts: FormatOptions = {}, dep
     if (typeof x === "string") return `<${x}>`;
     const e = t.enumerators.find((en) => en.value === x);
     if (e) return e.name;
-    return opts.hex ? hex(x, sizeOf(t)) : String(x);
+    if (opts.hex) return hex(x, sizeOf(t));
+    return flagsText(t, x) ?? String(x);
   }
   if (t instanceof PointerType) {
     const x = scalarOf(mem, v);
@@ -244,6 +245,25 @@ export function arrayLength(t: ArrayType): number | undefined {
 export interface NamedValue {
   name: string;
   value: Value;
+}
+
+/**
+ * A value of a flag enum (every enumerator 0 or one bit, none negative: gdb's rule) as the
+ * enumerators whose bits it has, in declaration order, and the bits none names:
+ * `(F_A | F_C | unknown: 0x20)`. Undefined for other enums and for 0.
+ */
+function flagsText(t: EnumType, x: bigint): string | undefined {
+  if (x <= 0n || !t.enumerators.every((e) => e.value >= 0n && (e.value & (e.value - 1n)) === 0n)) return undefined;
+  const names: string[] = [];
+  let rest = x;
+  for (const e of t.enumerators) {
+    if (e.value !== 0n && (rest & e.value) !== 0n) {
+      names.push(e.name);
+      rest &= ~e.value;
+    }
+  }
+  if (rest !== 0n) names.push(`unknown: 0x${rest.toString(16)}`);
+  return `(${names.join(" | ")})`;
 }
 
 /** Whether the value has children to expand. */
