@@ -199,3 +199,17 @@ describe.each(["static", "dynamic"] as const)("metadata and copies (gcc %s)", (k
     expect(tree(dir)).toEqual(tree(nativeDir));
   });
 });
+
+describe.each(["static", "dynamic"] as const)("sendfile into a pipe (gcc %s)", (kind) => {
+  it("1 MiB through a pipe a child reads, the sender waiting for room, as natively", () => {
+    const exe = build("sendfile_pipe", kind);
+    const nativeDir = freshDir("sendfile-native");
+    const n = nativeIn(nativeDir, exe, [nativeDir]);
+    expect(n.status).toBe(0);
+    const dir = freshDir("sendfile");
+    const e = runEmulated(exe, { args: [dir], argv0: exe, cwd: dir, allowedPaths: [dirname(exe), dir] });
+    expect(e.stdout).toBe(n.stdout);
+    expect(e.status).toBe(0);
+    expect(e.warnings).toEqual([]);
+  });
+});

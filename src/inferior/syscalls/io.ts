@@ -7,7 +7,7 @@ import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../pipes.js";
 import { SI_USER, SIGPIPE } from "../signals.js";
-import { ioChanged, O_CLOEXEC, O_NONBLOCK, readStream, writeStream, type EventFd, type PipeEnd, type UserBuffer } from "./pipes.js";
+import { blockOnIo, ioChanged, O_CLOEXEC, O_NONBLOCK, readersOpen, readStream, writeStream, type EventFd, type PipeEnd, type UserBuffer } from "./pipes.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const MAX_IO = 1 << 24;
@@ -209,13 +209,22 @@ const PIPE_PAGES = 16;
 const PAGE = PAGE_SIZE;
 
 /**
- * sendfile(out_fd, in_fd, offset, count): from a host file to the standard output or error
- * (pipes; host files are read-only). With an offset pointer the file is read from *offset,
- * *offset moves past what was sent and the file's own offset stays; without, the file's offset
- * moves. Checks run in Linux's order (do_sendfile, then splicing into the pipe), and one call
- * sends at most what an empty pipe holds, as a native run into a drained pipe does.
+ * sendfile(out_fd, in_fd, offset, count): from a host file to the standard output or error, to a
+ * pipe the program made, or to a file opened for writing. With an offset pointer the file is read
+ * from *offset, *offset moves past what was sent and the file's own offset stays; without, the
+ * file's offset moves. Checks run in Linux's order (do_sendfile, then splicing into the pipe); one
+ * call into a pipe sends at most what its free slots hold (a full one waits for room, as a write
+ * does), as a native run into a drained pipe does.
  */
 function sysSendfile(k: Kernel, a: readonly bigint[]): bigint {
+  const out = k.fds.get(int(a[0]!));
+  if (out?.kind === "pipe" && out.end === "write" && out.pipe.full && readersOpen(k, out.pipe) && k.fds.get(int(a[1]!))?.kind === "host") {
+    // A full pipe: wait for room as a write does, then send (splice fills free slots only).
+    if (out.nonblock) return E.fail(E.EAGAIN);
+    const pipe = out.pipe;
+    const ready = () => !pipe.full || !readersOpen(k, pipe);
+    return blockOnIo(k, { kind: "io", what: `sendfile into pipe fd ${int(a[0]!)}`, again: ready, retry: () => (ready() ? { done: sysSendfile(k, a) } : undefined) }, 40);
+  }
   const offsetAt = a[2]!;
   if (offsetAt === 0n) return sendfile(k, int(a[0]!), int(a[1]!), undefined, a[3]!).result;
   const v = k.readU64(offsetAt);
@@ -232,15 +241,22 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
   if ((pos !== undefined && pos < 0) || BigInt.asIntN(64, count) < 0n) return fail(E.EINVAL);
   const output = k.fds.get(outFd);
   const toFile = output?.kind === "host" || output?.kind === "special";
-  if (!output || !(output.kind === "stdout" || output.kind === "stderr" || (toFile && output.writable))) return fail(E.EBADF); // not open for writing
+  const toPipe = output?.kind === "pipe" && output.end === "write";
+  if (!output || !(output.kind === "stdout" || output.kind === "stderr" || toPipe || (toFile && output.writable))) return fail(E.EBADF); // not open for writing
   if (count === 0n) return { result: 0n, pos };
   // Linux splices into the output pipe: a directory or a pipe (stdin) has nothing to splice from.
   if (input.kind !== "host" || input.isDirectory) return fail(E.EINVAL);
   // Into a pipe: at most what an empty one of the default 16 pages takes, its first page filled
   // from the offset on. Into a file: up to 2 GiB less a page, as Linux's MAX_RW_COUNT.
-  const room = toFile ? MAX_IO : PIPE_PAGES * PAGE - ((pos ?? input.position) % PAGE);
+  const slots = output.kind === "pipe" ? output.pipe.slots - output.pipe.used : PIPE_PAGES;
+  const room = toFile ? MAX_IO : slots * PAGE - ((pos ?? input.position) % PAGE);
   const data = readFd(k, inFd, count > BigInt(room) ? room : Number(count), pos);
   if (typeof data === "number") return fail(data);
+  if (output.kind === "pipe") {
+    const n = data.length > 0 ? writeStream(k, outFd, output, data, 40) : 0n; // fits: no wait
+    if (n < 0n) return { result: n, pos };
+    return { result: n, pos: pos === undefined ? undefined : pos + Number(n) };
+  }
   if (output.kind === "host" || output.kind === "special") {
     const n = data.length > 0 ? writeFile(k, output, data) : 0;
     if (n < 0) return fail(-n);
