@@ -8,7 +8,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../helpers/compile.js";
+import { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { compileFixture, repoRoot } from "../helpers/compile.js";
 import { loadBundledExtension, stubContext } from "./load-extension.js";
 import { readZip } from "./unzip.js";
 import * as vscode from "./vscode-stub.js";
@@ -64,8 +66,10 @@ describe.skipIf(!canPackage)("npm run package", () => {
     expect(files.has(`extension/${manifest.main.replace(/^\.\//, "")}`)).toBe(true);
     const names = [...files.keys()];
     expect(names).toEqual(expect.arrayContaining(["extension/dist/adapter/main.cjs", "extension/LICENSE.txt", "extension/readme.md"]));
-    expect(names.filter((n) => /\.(ts|map)$|^extension\/(src|test|adapter|extension|bench|vendor)\//.test(n))).toEqual([]);
-    const size = [...files.values()].reduce((s, b) => s + b.length, 0);
+    expect(names.filter((n) => /\.(ts|map)$|^extension\/(src|test|adapter|extension|bench)\//.test(n))).toEqual([]);
+    // Of vendor/, the emulator library and its copyright only.
+    expect(names.filter((n) => n.startsWith("extension/vendor/")).sort()).toEqual(["extension/vendor/unicorn/copyright", "extension/vendor/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2"]);
+    const size = [...files].filter(([n]) => !n.endsWith("libunicorn.so.2")).reduce((s, [, b]) => s + b.length, 0);
     expect(size).toBeLessThan(8 * 1024 * 1024);
   });
 
@@ -86,4 +90,26 @@ describe.skipIf(!canPackage)("npm run package", () => {
     const capstone = requireFromBundle("capstone-wasm") as { loadCapstone(): Promise<void> };
     await capstone.loadCapstone();
   });
-});
+
+  it("carries the emulator: the adapter bundle of the unpacked .vsix runs a program with the library it ships", async () => {
+    const lib = join(extracted, "extension", "vendor", "unicorn", "usr", "lib", "x86_64-linux-gnu", "libunicorn.so.2");
+    expect(readFileSync(lib).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    expect(readFileSync(join(extracted, "extension", "vendor", "unicorn", "copyright"), "utf8")).toMatch(/GPL/);
+    // The bundle finds its library from its own place (the unpacked extension's root); nothing
+    // else has one: no override, no system copy (the checkout's vendor/ is not on its way up).
+    const env = { ...process.env };
+    delete env.JITDBG_UNICORN_LIB;
+    const dc = new DebugClient("node", join(extracted, "extension", "dist", "adapter", "main.cjs"), "jitdbg", { env });
+    dc.defaultTimeout = 60_000;
+    await dc.start();
+    try {
+      const exe = compileFixture("demo/inventory.c", { flags: ["-static", "-O0", "-g"] });
+      await dc.initializeRequest({ adapterID: "jitdbg", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+      const exited = dc.waitForEvent("exited");
+      await dc.launchRequest({ program: exe } as DebugProtocol.LaunchRequestArguments);
+      await dc.configurationDoneRequest();
+      expect((await exited).body.exitCode).toBe(0);
+    } finally {
+      await dc.stop();
+    }
+  });});
