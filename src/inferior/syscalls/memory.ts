@@ -1,4 +1,4 @@
-/** brk, mmap, munmap, mprotect, mremap, madvise on the inferior's address space. */
+/** brk, mmap, munmap, mprotect, mremap, madvise, mincore on the inferior's address space. */
 import { fstatSync } from "node:fs";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
 import { FdTable } from "../files.js";
@@ -100,11 +100,23 @@ function sysMremap(k: Kernel, a: readonly bigint[]): bigint {
   return moved.start;
 }
 
+/**
+ * mincore: every mapped page is resident (the emulated memory is all in RAM); a range with an
+ * unmapped page is ENOMEM, an unaligned start EINVAL, as Linux answers.
+ */
+function sysMincore(k: Kernel, start: bigint, len: bigint, vec: bigint): bigint {
+  if (start % PAGE !== 0n) return E.fail(E.EINVAL);
+  const size = pageUp(len);
+  if (start + size > USER_END || (size > 0n && !k.space.isMapped(start, size))) return E.fail(E.ENOMEM);
+  return k.writeUser(vec, new Uint8Array(Number(size / PAGE)).fill(1)) ? 0n : E.fail(E.EFAULT);
+}
+
 export const memorySyscalls: Record<number, SyscallEntry> = {
   9: { name: "mmap", handler: sysMmap },
   10: { name: "mprotect", handler: sysMprotect },
   11: { name: "munmap", handler: sysMunmap },
   12: { name: "brk", handler: (k, a) => k.space.setBrk(a[0]!) },
   25: { name: "mremap", handler: sysMremap },
+  27: { name: "mincore", handler: (k, a) => sysMincore(k, a[0]!, a[1]!, a[2]!) },
   28: { name: "madvise", handler: () => 0n },
 };

@@ -1,7 +1,9 @@
 /** Process identity, limits, time and randomness syscalls (threads: threads.ts, signals: signals.ts). */
+import { hostname, release, version } from "node:os";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { CLOCK_REALTIME } from "../clock.js";
+import { readHostProc } from "./host-proc.js";
 import { processesSyscalls } from "./processes.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
@@ -39,11 +41,17 @@ function prlimit(k: Kernel, resource: number, newLimit: bigint, oldLimit: bigint
   return 0n;
 }
 
+/** The host's names, release and version, as the program's native run reports them (uname -a, Python's platform). */
 function uname(k: Kernel, a: readonly bigint[]): bigint {
-  const fields = ["Linux", "jitdbg", "6.1.0-jitdbg", "#1 SMP PREEMPT_DYNAMIC jitdbg", "x86_64", "(none)"];
+  const fields = ["Linux", hostname(), release(), version(), "x86_64", hostDomainName()];
   const buf = new Uint8Array(65 * 6);
   fields.forEach((f, i) => buf.set(Buffer.from(f).subarray(0, 64), i * 65));
   return k.writeUser(a[0]!, buf) ? 0n : E.fail(E.EFAULT);
+}
+
+/** The NIS domain name (utsname.domainname), "(none)" when unset or unreadable, as Linux prints an unset one. */
+function hostDomainName(): string {
+  return readHostProc("/proc/sys/kernel/domainname")?.trim() || "(none)";
 }
 
 function getrandom(k: Kernel, a: readonly bigint[]): bigint {

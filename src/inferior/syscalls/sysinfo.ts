@@ -4,11 +4,10 @@
  * scales them). glibc's get_phys_pages (sysconf(_SC_PHYS_PAGES), qsort's choice of merge sort)
  * and get_avphys_pages read it.
  */
-import { readFileSync } from "node:fs";
 import { freemem, loadavg, totalmem, uptime } from "node:os";
-import { isHostError } from "../../errors.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { readHostProc } from "./host-proc.js";
 import type { SyscallEntry } from "./types.js";
 
 /** sizeof(struct sysinfo) on x86-64. */
@@ -28,25 +27,16 @@ export interface HostSystemInfo {
   procs: number;
 }
 
-function readProc(path: string): string | undefined {
-  try {
-    return readFileSync(path, "latin1");
-  } catch (e) {
-    if (!isHostError(e)) throw e;
-    return undefined; // no /proc on this host: the caller falls back
-  }
-}
-
 /** The host's figures now, from /proc/meminfo, /proc/loadavg and /proc/uptime (os.* where those are missing). */
 export function hostSystemInfo(): HostSystemInfo {
   const mem = new Map<string, bigint>();
-  for (const line of (readProc("/proc/meminfo") ?? "").split("\n")) {
+  for (const line of (readHostProc("/proc/meminfo") ?? "").split("\n")) {
     const m = /^(\w+):\s+(\d+)(?: kB)?$/.exec(line.trim());
     if (m) mem.set(m[1]!, BigInt(m[2]!) * (line.includes(" kB") ? 1024n : 1n));
   }
-  const [l1, l2, l3, threads] = (readProc("/proc/loadavg") ?? "").split(/\s+/);
+  const [l1, l2, l3, threads] = (readHostProc("/proc/loadavg") ?? "").split(/\s+/);
   const load = (s: string | undefined, i: number): bigint => BigInt(Math.round((s === undefined ? (loadavg()[i] ?? 0) : Number(s)) * (1 << SI_LOAD_SHIFT)));
-  const up = Number((readProc("/proc/uptime") ?? "").split(/\s+/)[0] || uptime());
+  const up = Number((readHostProc("/proc/uptime") ?? "").split(/\s+/)[0] || uptime());
   const procs = Number(threads?.split("/")[1] ?? 1);
   return {
     uptime: BigInt(Math.ceil(up)), // Linux rounds a partial second up

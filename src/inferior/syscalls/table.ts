@@ -1,6 +1,7 @@
 /** The Linux x86-64 syscalls jitdbg implements: number → name and handler, from the per-area files. */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { closeRangeSyscalls } from "./close-range.js";
 import { directorySyscalls } from "./directories.js";
 import { fileChangeSyscalls } from "./file-changes.js";
 import { fileSyscalls } from "./files.js";
@@ -12,13 +13,18 @@ import { pipeSyscalls } from "./pipes.js";
 import { pollSyscalls } from "./poll.js";
 import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
+import { resourceSyscalls } from "./resources.js";
+import { schedSyscalls } from "./sched.js";
 import { signalSyscalls } from "./signals.js";
+import { socketSyscalls } from "./sockets.js";
+import { statxSyscalls } from "./statx.js";
 import { sysinfoSyscalls } from "./sysinfo.js";
 import { threadSyscalls } from "./threads.js";
+import { xattrSyscalls } from "./xattrs.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...lockSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...lockSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...resourceSyscalls, ...schedSyscalls, ...closeRangeSyscalls, ...statxSyscalls, ...xattrSyscalls, ...socketSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */

@@ -354,7 +354,6 @@ export const threadSyscalls: Record<number, SyscallEntry> = {
   60: { name: "exit", handler: (k, a) => exitThread(k, a[0]!) },
   186: { name: "gettid", handler: (k) => BigInt(k.thread.tid) },
   202: { name: "futex", handler: futex },
-  204: { name: "sched_getaffinity", handler: (k, a) => (k.writeU64(a[2]!, 1n) ? 8n : E.fail(E.EFAULT)) },
   218: { name: "set_tid_address", handler: (k, a) => ((k.thread.clearChildTid = a[0]!), BigInt(k.thread.tid)) },
   230: { name: "clock_nanosleep", handler: (k, a) => sleep(k, 230, int(a[0]!), int(a[1]!), a[2]!, a[3]!) },
   231: { name: "exit_group", handler: (k, a) => exitGroup(k, a[0]!) },

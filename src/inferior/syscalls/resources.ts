@@ -1,0 +1,98 @@
+/**
+ * What a process asks about its own resources and credentials: umask, CPU time (getrusage,
+ * times), its supplementary groups and its scheduling priority. CPU time is the emulated one —
+ * the blocks this process has executed, at the scheduler clock's rate — so it follows the program
+ * and not the host's load; the system time is 0, since the kernel work is jitdbg's.
+ */
+import { getPriority } from "node:os";
+import * as E from "../errno.js";
+import { CLOCK_MONOTONIC, NS_PER_BLOCK } from "../clock.js";
+import type { Kernel } from "../kernel.js";
+import { hostStatusField } from "./host-proc.js";
+import { int, type SyscallEntry } from "./types.js";
+
+const RUSAGE_SELF = 0;
+const RUSAGE_CHILDREN = -1;
+const RUSAGE_THREAD = 1;
+/** sizeof(struct rusage): two timevals and fourteen longs. */
+const RUSAGE_SIZE = 144;
+/** times(2) counts in USER_HZ ticks, 100 a second on x86-64. */
+const NS_PER_TICK = 10_000_000n;
+/** The kernel's NGROUPS_MAX: getgroups' size argument above it is EINVAL. */
+const NGROUPS_MAX = 65536;
+const PRIO_PROCESS = 0;
+const PRIO_USER = 2;
+
+/** The process's CPU time in nanoseconds: the blocks it executed (all its threads'). */
+export function cpuTime(k: Kernel): bigint {
+  return k.cpu.blockCount * NS_PER_BLOCK;
+}
+
+function umask(k: Kernel, mask: bigint): bigint {
+  const old = k.umask;
+  k.umask = Number(mask & 0o777n);
+  return BigInt(old);
+}
+
+/**
+ * getrusage: user time and the largest resident size (here the mapped bytes, an upper bound of
+ * what Linux counts); children's usage is not gathered, so RUSAGE_CHILDREN reports zeros.
+ */
+function getrusage(k: Kernel, who: number, out: bigint): bigint {
+  if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return E.fail(E.EINVAL);
+  const b = new Uint8Array(RUSAGE_SIZE);
+  if (who !== RUSAGE_CHILDREN) {
+    const v = new DataView(b.buffer);
+    const us = cpuTime(k) / 1000n;
+    v.setBigInt64(0, us / 1_000_000n, true); // ru_utime
+    v.setBigInt64(8, us % 1_000_000n, true);
+    const mapped = k.space.list().reduce((n, r) => n + (r.end - r.start), 0n);
+    v.setBigInt64(32, mapped / 1024n, true); // ru_maxrss, in KiB
+  }
+  return k.writeUser(out, b) ? 0n : E.fail(E.EFAULT);
+}
+
+/** times: the process's ticks (user, system, children's two), and the ticks since boot. */
+function times(k: Kernel, out: bigint): bigint {
+  if (out !== 0n) {
+    const b = new Uint8Array(32);
+    new DataView(b.buffer).setBigInt64(0, cpuTime(k) / NS_PER_TICK, true);
+    if (!k.writeUser(out, b)) return E.fail(E.EFAULT);
+  }
+  return k.clock.reading(CLOCK_MONOTONIC) / NS_PER_TICK;
+}
+
+/** The host's supplementary groups (those of /proc/self/status, which the native run has too; Node's list adds the egid). */
+function hostGroups(): number[] {
+  const field = hostStatusField("Groups");
+  if (field === undefined) return process.getgroups?.() ?? [];
+  return field === "" ? [] : field.split(/\s+/).map(Number);
+}
+
+function getgroups(k: Kernel, count: number, list: bigint): bigint {
+  const groups = hostGroups();
+  if (count < 0 || count > NGROUPS_MAX) return E.fail(E.EINVAL);
+  if (count === 0) return BigInt(groups.length);
+  if (count < groups.length) return E.fail(E.EINVAL);
+  const b = new Uint8Array(4 * groups.length);
+  groups.forEach((g, i) => new DataView(b.buffer).setUint32(4 * i, g, true));
+  return k.writeUser(list, b) ? BigInt(groups.length) : E.fail(E.EFAULT);
+}
+
+/**
+ * getpriority: 20 - nice, as the syscall returns it (glibc turns it back). The emulated process
+ * has the nice value jitdbg runs at, as the program's native run would have its shell's.
+ */
+function getpriority(k: Kernel, which: number, who: number): bigint {
+  if (which < PRIO_PROCESS || which > PRIO_USER) return E.fail(E.EINVAL);
+  if (which === PRIO_PROCESS && who !== 0 && who !== k.pid && !k.threads.get(who)) return E.fail(E.ESRCH);
+  return BigInt(20 - getPriority());
+}
+
+export const resourceSyscalls: Record<number, SyscallEntry> = {
+  95: { name: "umask", handler: (k, a) => umask(k, a[0]!) },
+  98: { name: "getrusage", handler: (k, a) => getrusage(k, int(a[0]!), a[1]!) },
+  100: { name: "times", handler: (k, a) => times(k, a[0]!) },
+  115: { name: "getgroups", handler: (k, a) => getgroups(k, int(a[0]!), a[1]!) },
+  140: { name: "getpriority", handler: (k, a) => getpriority(k, int(a[0]!), int(a[1]!)) },
+};

@@ -1,0 +1,46 @@
+/**
+ * What a process asks about itself, answered as Linux answers the program's native run:
+ * umask (a forked child keeps it), CPU time from getrusage and times, supplementary groups,
+ * getpriority, the sched_* queries and affinity, the host's uname, and close_range.
+ * resources.c (test/fixtures/syscalls), built static and dynamic, against its native run.
+ */
+import { describe, expect, it } from "vitest";
+import { Process } from "../../src/inferior/process.js";
+import { dispatchSyscall } from "../../src/inferior/syscalls/table.js";
+import { compileFixture, runNative } from "../helpers/compile.js";
+import { runEmulated } from "../helpers/emulate.js";
+
+const BUILDS: Record<string, string[]> = { static: ["-static", "-O1"], dynamic: ["-O1"] };
+const UMASK = 95;
+
+describe("resource, credential and scheduling queries", () => {
+  for (const [build, flags] of Object.entries(BUILDS)) {
+    it(`umask, getrusage, times, getgroups, getpriority, sched_*, uname and close_range as natively (${build})`, () => {
+      const exe = compileFixture("syscalls/resources.c", { flags });
+      const native = runNative(exe);
+      expect(native.stdout).toContain("child's umask: 022\n");
+      expect(native.stdout).toContain("user time grew: yes");
+      const emu = runEmulated(exe, { argv0: exe });
+      expect(emu.stdout).toBe(native.stdout);
+      expect(emu.stderr).toBe(native.stderr);
+      expect(emu.status).toBe(native.status);
+      expect(emu.warnings).toEqual([]);
+    });
+  }
+
+  it("umask is kernel state an undone call puts back", () => {
+    const exe = compileFixture("programs/exit42.c", { flags: BUILDS.static! });
+    const proc = Process.launch(exe, {});
+    try {
+      const k = proc.kernel;
+      const before = k.umask;
+      const saved = k.saveState();
+      expect(dispatchSyscall(k, UMASK, [0o077n])).toBe(BigInt(before));
+      expect(k.umask).toBe(0o077);
+      k.restoreState(saved);
+      expect(k.umask).toBe(before);
+    } finally {
+      proc.close();
+    }
+  });
+});

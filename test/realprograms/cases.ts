@@ -1,0 +1,158 @@
+/**
+ * The corpus: real programs from Debian's archive, as a user would run them, each compared with
+ * its native run (run.ts). Inputs are the files inputs.ts makes in the working directory. A case
+ * that does not match yet says why in `fails` (the test expects it to fail, so it flips when fixed).
+ */
+
+export interface Case {
+  /** The test's name. */
+  name: string;
+  /** The Debian package that provides the program (README's test command installs it). */
+  pkg: string;
+  /** The program (an absolute path) and its arguments. */
+  argv: string[];
+  /** A file of the working directory piped to stdin (default: nothing). */
+  stdin?: string;
+  /** More host paths the program reads (its libraries' data, an interpreter's modules). */
+  allow?: string[];
+  /** It writes in its working directory (given with --allow-write): each run gets a fresh copy, compared afterwards. */
+  writes?: boolean;
+  /** Why it does not match natively yet. */
+  fails?: string;
+}
+
+const BB = "/bin/busybox";
+const PY = "/usr/bin/python3";
+const PY_LIBS = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/python3.11"];
+
+/** Why a case does not match natively yet (README "Real programs" lists them). */
+const STAT_NS = "GNU diff -u prints the files' modification times to the nanosecond: the emulated stat keeps them in milliseconds (FileStat's mtimeMs, a double), so tv_nsec is off in its last digits (file layer)";
+
+const busybox = (name: string, args: string[], more: Partial<Case> = {}): Case => ({ name: `busybox ${name}`, pkg: "busybox-static", argv: [BB, ...args], ...more });
+const sh = (name: string, script: string, more: Partial<Case> = {}): Case => busybox(`sh: ${name}`, ["sh", "-c", script], more);
+const python = (name: string, code: string, more: Partial<Case> = {}): Case => ({ name: `python3 ${name}`, pkg: "python3", argv: [PY, "-c", code], allow: PY_LIBS, ...more });
+
+export const CASES: readonly Case[] = [
+  // busybox-static: one static multi-call binary, its applets on generated text.
+  busybox("sort", ["sort", "text.txt"]),
+  busybox("sort -rn -k2 (stdin)", ["sort", "-r", "-n", "-k2"], { stdin: "small.txt" }),
+  busybox("sha256sum", ["sha256sum", "text.txt", "small.txt"]),
+  busybox("md5sum (stdin)", ["md5sum"], { stdin: "text.txt" }),
+  busybox("sha1sum, sha512sum", ["sh", "-c", "busybox sha1sum text.txt && busybox sha512sum small.txt"]),
+  busybox("cksum", ["cksum", "text.txt"]),
+  busybox("awk word counts", ["awk", "{ for (i = 1; i < NF; i++) c[$i]++ } END { for (w in c) if (c[w] > 30) n++; print n, NR; printf \"%.3f\\n\", NR / 7 }", "text.txt"]),
+  busybox("sed", ["sed", "-e", "s/\\([a-z]*\\) \\([a-z]*\\)/\\2 \\1/", "-e", "/^q/d", "-e", "10~7y/abc/ABC/", "text.txt"]),
+  busybox("grep -n -E", ["grep", "-n", "-E", "^(ab|cd)[a-z]* [0-9]", "text.txt"]),
+  busybox("grep -c -v (stdin)", ["grep", "-c", "-v", "e"], { stdin: "text.txt" }),
+  busybox("wc", ["wc", "text.txt", "small.txt"]),
+  busybox("tr rot13 (stdin)", ["tr", "a-z", "n-za-m"], { stdin: "text.txt" }),
+  busybox("cut", ["cut", "-d", " ", "-f", "2,4", "text.txt"]),
+  busybox("uniq -c (stdin)", ["uniq", "-c"], { stdin: "small.txt" }),
+  busybox("uniq -c file", ["uniq", "-c", "small.txt"]),
+  busybox("od", ["od", "-A", "x", "-t", "x1z", "-N", "256", "text.txt"]),
+  busybox("hexdump -C", ["hexdump", "-C", "-n", "200", "small.txt"]),
+  busybox("base64", ["base64", "text.txt"]),
+  busybox("seq", ["seq", "1", "7", "30000"]),
+  busybox("expr", ["expr", "123456789", "*", "987", "+", "length", "hello world"]),
+  busybox("printf", ["printf", "%s=%05d %x %.3f %c|%-6s|\\n", "a", "42", "255", "3.14159", "z", "pad", "b", "7", "16", "2.5", "y", "x"]),
+  busybox("factor", ["factor", "600851475143", "1234567890123", "4294967297"]),
+  busybox("bc -l", ["bc", "-l"], { stdin: "math.bc" }),
+  busybox("dc", ["dc", "-e", "2 128 ^ p 17 3 / p 10 k 1 7 / p"]),
+  busybox("dd", ["dd", "if=text.txt", "bs=4096", "skip=3", "count=5", "status=noxfer"]),
+  busybox("diff -u (status 1)", ["diff", "-u", "tree/src/lib/notes.txt", "small.txt"]),
+  busybox("cmp (status 1)", ["cmp", "text.txt", "small.txt"]),
+  busybox("gzip -9 -c (stdin)", ["gzip", "-9", "-c"], { stdin: "text.txt" }),
+  busybox("gunzip -c", ["gunzip", "-c", "text.txt.gz"]),
+  busybox("xzcat", ["xzcat", "text.txt.xz"]),
+  busybox("bzcat", ["bzcat", "text.txt.bz2"]),
+  busybox("tar -tvf", ["tar", "-tvf", "tree.tar"]),
+  busybox("tar -xOf", ["tar", "-xOf", "tree.tar", "tree/src/lib/notes.txt"]),
+  busybox("tar -cf - of a tree with a link", ["tar", "-cf", "-", "tree"]),
+  busybox("ls -lR", ["ls", "-lR", "tree"]),
+  busybox("ls -ln of a directory", ["ls", "-ln", "tree/src/lib"]),
+  busybox("ls -a1", ["ls", "-a1", "tree/src"]),
+  busybox("find", ["find", "tree"]),
+  busybox("find -type f -name", ["find", "tree", "-type", "f", "-name", "*.c"]),
+  busybox("stat -c", ["stat", "-c", "%n %s %a %F %Y", "tree/README", "tree/src", "tree/src/link-to-main"]),
+  busybox("du -a", ["du", "-a", "tree"]),
+  busybox("realpath of a link", ["realpath", "tree/src/link-to-main"]),
+  busybox("date -d", ["date", "-u", "-d", "@1700000000", "+%F %T %A %j"]),
+  // -u _: bash sets _ to the path it executed, which is node for the jitdbg run.
+  busybox("env", ["env", "-u", "_"]),
+  busybox("id", ["id"]),
+  busybox("uname -a", ["uname", "-a"]),
+  busybox("nproc", ["nproc"]),
+  busybox("sleep", ["sleep", "0.2"]),
+  sh("gzip | gunzip | sha256sum", "busybox gzip -c < text.txt | busybox gunzip -c | busybox sha256sum"),
+  sh("base64 round trip", "busybox base64 text.txt | busybox base64 -d | busybox cmp - text.txt && echo same"),
+  sh("sort | uniq -c | sort -rn | head", "busybox cat text.txt | busybox tr ' ' '\\n' | busybox sort | busybox uniq -c | busybox sort -rn | busybox head -n 8"),
+  sh("while loop into tail", 'i=0; while [ $i -lt 300 ]; do i=$((i + 1)); echo "line $i"; done | busybox tail -n 3'),
+  sh("for over a glob, status", 'for f in tree/src/lib/*; do busybox wc -c "$f"; done; false; echo "status $?"'),
+  sh("command substitution, exit 3", 'n=$(busybox wc -l < small.txt); echo "lines: $n"; case $n in *[0-9]) exit 3;; esac'),
+  sh("xargs", "busybox seq 1 23 | busybox xargs -n 5 echo"),
+  sh("md5sum -c from a pipe", "busybox md5sum text.txt small.txt | busybox md5sum -c -"),
+  sh("find -exec", "busybox find tree -type f -exec busybox md5sum {} +"),
+  sh("tar -cz | tar -tzv", "busybox tar -czf - tree/src/lib | busybox tar -tzvf -"),
+  sh("functions, read, here-document", 'f() { echo "f($1)"; }; while read a b rest; do f "$a"; done <<EOF\none two\nthree four five\nEOF'),
+  sh("umask", "umask 027; umask; umask 0; umask"),
+  sh("to /dev/null", "echo hidden > /dev/null; echo shown"),
+  sh("/dev/zero", "busybox head -c 64 /dev/zero | busybox od -An -tx1"),
+  sh("/dev/urandom", "busybox head -c 4096 /dev/urandom | busybox wc -c"),
+  sh("a file in /tmp", 't=$(busybox mktemp); echo scratch > "$t"; busybox cat "$t"; busybox rm "$t"; echo removed'),
+  busybox("gzip a file", ["sh", "-c", "busybox gzip -9 small.txt && busybox gunzip -c small.txt.gz | busybox wc -c && busybox ls"], { writes: true }),
+  busybox("tar -cf into a file", ["sh", "-c", "busybox tar -cf out.tar tree/src/lib && busybox tar -tf out.tar"], { writes: true }),
+  busybox("sort -o", ["sort", "-o", "sorted.txt", "text.txt"], { writes: true }),
+
+  // Compressors, dynamic programs through the emulated ld.so.
+  { name: "gzip -9 -c (stdin)", pkg: "gzip", argv: ["/usr/bin/gzip", "-9", "-c"], stdin: "text.txt" },
+  { name: "gzip -d -c (stdin)", pkg: "gzip", argv: ["/usr/bin/gzip", "-d", "-c"], stdin: "text.txt.gz" },
+  { name: "gzip -l", pkg: "gzip", argv: ["/usr/bin/gzip", "-l", "text.txt.gz"] },
+  { name: "xz -c (stdin)", pkg: "xz-utils", argv: ["/usr/bin/xz", "-c"], stdin: "text.txt" },
+  { name: "xz -d -c (stdin)", pkg: "xz-utils", argv: ["/usr/bin/xz", "-d", "-c"], stdin: "text.txt.xz" },
+  { name: "xz -l", pkg: "xz-utils", argv: ["/usr/bin/xz", "-l", "text.txt.xz"] },
+  { name: "bzip2 -9 -c (stdin)", pkg: "bzip2", argv: ["/usr/bin/bzip2", "-9", "-c"], stdin: "text.txt" },
+  { name: "bzip2 -d -c (stdin)", pkg: "bzip2", argv: ["/usr/bin/bzip2", "-d", "-c"], stdin: "text.txt.bz2" },
+  { name: "gzip -k a file", pkg: "gzip", argv: ["/usr/bin/gzip", "-9", "-k", "text.txt"], writes: true },
+  { name: "xz -k a file", pkg: "xz-utils", argv: ["/usr/bin/xz", "-k", "text.txt"], writes: true },
+
+  // Debian's own tools (dynamic, through the emulated ld.so): coreutils, findutils, GNU tar, sed,
+  // grep, mawk, diffutils, perl, bash, dash, jq, bc.
+  { name: "coreutils sort -k2n", pkg: "coreutils", argv: ["/usr/bin/sort", "-k2n", "-s", "text.txt"] },
+  { name: "coreutils sha256sum, md5sum, b2sum", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "sha256sum text.txt; md5sum small.txt; b2sum -l 128 tree/README"] },
+  { name: "coreutils wc (stdin)", pkg: "coreutils", argv: ["/usr/bin/wc"], stdin: "text.txt" },
+  { name: "coreutils tr, cut, uniq, head in a pipeline", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "tr -s ' ' '\\n' < text.txt | cut -c1-3 | sort | uniq -c | sort -k1,1nr -k2 | head -n 5"] },
+  { name: "coreutils od, base64, numfmt, factor", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "od -A d -t x2 -N 64 small.txt; base64 -w 60 small.txt | head -3; numfmt --to=iec 1048576 123456789; factor 2147483647"] },
+  { name: "coreutils ls -l", pkg: "coreutils", argv: ["/usr/bin/ls", "-l", "--time-style=+%F", "tree/src/lib"] },
+  { name: "coreutils ls -lR with a link", pkg: "coreutils", argv: ["/usr/bin/ls", "-lR", "--time-style=+%F", "tree"] },
+  { name: "coreutils stat", pkg: "coreutils", argv: ["/usr/bin/stat", "-c", "%n %s %a %F %Y %h", "tree/README", "tree/src", "tree/empty"] },
+  { name: "coreutils date", pkg: "coreutils", argv: ["/usr/bin/date", "-u", "-d", "@1700000000", "+%c %s %V"] },
+  { name: "findutils find", pkg: "findutils", argv: ["/usr/bin/find", "tree", "-name", "*.c", "-size", "-4k"] },
+  { name: "findutils find | xargs", pkg: "findutils", argv: ["/usr/bin/bash", "-c", "find tree -type f -print0 | sort -z | xargs -0 wc -c"] },
+  { name: "GNU tar -tvf", pkg: "tar", argv: ["/usr/bin/tar", "-tvf", "tree.tar"] },
+  { name: "GNU tar -cf - | tar -t", pkg: "tar", argv: ["/usr/bin/bash", "-c", "tar --sort=name -cf - tree | tar -tf -"] },
+  { name: "GNU sed", pkg: "sed", argv: ["/usr/bin/sed", "-E", "s/([a-z]+) ([0-9]+)$/\\2:\\1/; /^[a-m]/!d", "text.txt"] },
+  { name: "GNU grep -o -E | sort | uniq -c", pkg: "grep", argv: ["/usr/bin/bash", "-c", "grep -o -E '[a-z]{7,}' text.txt | sort | uniq -c | sort -rn | head"] },
+  { name: "mawk", pkg: "mawk", argv: ["/usr/bin/mawk", "{ s += $NF; w += NF } END { printf \"%d %d %.4f\\n\", NR, w, s / NR }", "text.txt"] },
+  { name: "diff -u (status 1)", pkg: "diffutils", argv: ["/usr/bin/diff", "-u", "tree/src/lib/notes.txt", "small.txt"], fails: STAT_NS },
+  { name: "perl word counts", pkg: "perl-base", argv: ["/usr/bin/perl", "-ne", "$c{$_}++ for split; END { print \"$_ $c{$_}\\n\" for (sort { $c{$b} <=> $c{$a} || $a cmp $b } keys %c)[0..4] }", "text.txt"] },
+  { name: "bash: arrays, functions, arithmetic", pkg: "bash", argv: ["/usr/bin/bash", "-c", 'f() { local -a a=("$@"); echo "${#a[@]} ${a[*]^^}"; }; f x y z; declare -A m=([k]=v); echo "${m[k]} $((2**40)) ${BASH_VERSINFO[0]}"; for i in {1..4}; do echo $i; done | paste -sd+ | bc'] },
+  { name: "dash: a pipeline and a loop", pkg: "dash", argv: ["/usr/bin/dash", "-c", "i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i; done | tail -n 2; exit 4"] },
+  { name: "jq", pkg: "jq", argv: ["/usr/bin/jq", "-c", "[.items[] | select(.price > 50) | {id, tags}] | length, .[0], (map(.id) | add)"], stdin: "data.json" },
+  { name: "bc -l", pkg: "bc", argv: ["/usr/bin/bc", "-l"], stdin: "math.bc" },
+
+  // sqlite3 with a script on stdin.
+  { name: "sqlite3 :memory: (script on stdin)", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", ":memory:"], stdin: "script.sql" },
+  { name: "sqlite3 -json", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", "-json", ":memory:", "select 1 as one, 'two' as two, 3.5 as three, null as four, x'cafe' as five"] },
+  { name: "sqlite3 on a database file", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", "data.db"], stdin: "script.sql", writes: true },
+
+  // python3: the interpreter, its standard library and extension modules through ld.so.
+  python("print (with the site module)", 'print("hello from python", 6 * 7)'),
+  python("text statistics on stdin", "import sys, zlib, hashlib, collections\nd = sys.stdin.buffer.read()\nc = collections.Counter(d.split())\nprint(len(d), zlib.crc32(d), len(zlib.compress(d, 9)), hashlib.sha256(d).hexdigest())\nprint(c.most_common(5))", { stdin: "text.txt" }),
+  python("json, re, decimal, fractions", 'import json, re, decimal, fractions, itertools\nprint(json.dumps({"a": [1, 2.5, None, True], "b": "\\u00e9"}, sort_keys=True))\nprint(re.sub(r"(\\w+)@(\\w+)", r"\\2 at \\1", "ann@home bob@work"))\ndecimal.getcontext().prec = 50\nprint(decimal.Decimal(1) / 7, fractions.Fraction(355, 113) - fractions.Fraction(22, 7))\nprint(list(itertools.permutations("abc", 2)))'),
+  python("big integers", "import math\nprint(pow(3, 100000, 10 ** 40), len(str(math.factorial(2000))), sum(int(x) for x in str(2 ** 5000)))"),
+  python("json.tool on stdin (-m)", "import runpy, sys; sys.argv = ['json.tool', '--sort-keys']; runpy.run_module('json.tool', run_name='__main__')", { stdin: "data.json" }),
+  python("sqlite3 module", 'import sqlite3\nc = sqlite3.connect(":memory:")\nc.execute("create table t(x)")\nc.executemany("insert into t values (?)", [(i * i % 97,) for i in range(1000)])\nprint(c.execute("select count(distinct x), sum(x), max(x) from t").fetchone(), sqlite3.sqlite_version)'),
+  python("os and resource queries", "import os, resource\nprint(oct(os.umask(0o22)), os.cpu_count(), len(os.sched_getaffinity(0)), os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))\nr = resource.getrusage(resource.RUSAGE_SELF)\nprint(r.ru_utime >= 0, r.ru_maxrss > 0, os.times().elapsed > 0, os.uname().sysname, os.uname().machine)"),
+  python("subprocess", 'import subprocess\nr = subprocess.run(["/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 5"], capture_output=True)\nprint(r.returncode, r.stdout, r.stderr)'),
+  python("tempfile", 'import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b"abc" * 1000); f.seek(0); print(len(f.read()))'),
+];
