@@ -30,6 +30,7 @@ export function changeableHost(view: FileView, e: Entry): string | number {
   const go = view.changesGo(e.guest);
   if (go !== "scratch") return go === "in-place" ? e.host : go;
   const scratch = scratchOf(view);
+  scratch.changed(e.guest);
   const made = onHost(() => {
     if (isDirectory(e.stats)) {
       scratch.makeDirectories(e.guest, lowerMode(view));
@@ -56,6 +57,7 @@ export function creationHost(view: FileView, guest: string, parent: Entry): stri
   if (go === "in-place") return view.lowerHost(guest);
   if (go !== "scratch") return go;
   const scratch = scratchOf(view);
+  scratch.changed(guest);
   const made = onHost(() => {
     scratch.makeDirectories(dirname(guest), lowerMode(view));
     return scratch.hostPath(guest);
@@ -80,7 +82,10 @@ export function removeEntry(view: FileView, e: Entry, directory: boolean): numbe
     const r = onHost(() => (directory ? rmdirSync(e.host) : unlinkSync(e.host)));
     if (r !== undefined) return r.errno;
   }
-  if (go === "scratch") scratchOf(view).removed(e.guest, view.lowerEntry(e.guest) !== undefined);
+  if (go === "scratch") {
+    scratchOf(view).removed(e.guest, view.lowerEntry(e.guest) !== undefined);
+    scratchOf(view).changed(e.guest);
+  }
   return 0;
 }
 

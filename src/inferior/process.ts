@@ -688,7 +688,12 @@ export class Process {
       else this.kernel.fds.closeEverything();
     }
     if (!opts.keepFiles) this.kernel.files.locks.release(this.kernel.pid); // a process's record locks end with it
-    if (root) this.kernel.files.scratch?.dispose(); // the family's file system ends with the launched process
+    if (root) {
+      // The family's file system ends with the launched process; say where what it wrote went.
+      const note = this.kernel.files.scratch?.summary();
+      if (note) this.kernel.warnOnce("scratch-layer", note);
+      this.kernel.files.scratch?.dispose();
+    }
     this.cpu.close();
   }
 

@@ -31,6 +31,9 @@ export class ScratchLayer {
   /** Guest directories that exist in this layer (only their entries need a look on the host). */
   private readonly dirs = new Set<string>(["/", "/tmp"]);
   private made: string | undefined;
+  /** How many guest paths the program changed here, and the first few (for the note at the end). */
+  private changedCount = 0;
+  private readonly changedFirst: string[] = [];
   private disposed = false;
 
   private constructor(
@@ -147,6 +150,24 @@ export class ScratchLayer {
   removed(guest: string, lower: boolean): void {
     for (const d of [...this.dirs]) if (d === guest || d.startsWith(`${guest}/`)) this.dirs.delete(d);
     if (lower) this.whiteouts.add(guest);
+  }
+
+  /** A guest path the program made, changed or removed in this layer (not in place). */
+  changed(guest: string): void {
+    if (guest === "/tmp" || guest.startsWith("/tmp/")) return; // the run's own /tmp: temporary by design
+    this.changedCount++;
+    if (this.changedFirst.length < 3 && !this.changedFirst.includes(guest)) this.changedFirst.push(guest);
+  }
+
+  /**
+   * What the run left here, for the user at its end: undefined when the program changed nothing
+   * outside its in-place roots.
+   */
+  summary(): string | undefined {
+    if (this.changedCount === 0) return undefined;
+    const some = this.changedFirst.join(", ") + (this.changedCount > this.changedFirst.length ? ", …" : "");
+    if (this.named) return `the program's changes outside its --allow-write directories (${some}) are kept in ${this.named}`;
+    return `the program made or changed files outside its --allow-write directories (${some}); they were in the run's scratch layer and are gone now — keep them with --scratch DIR (launch: "scratch"), or let the program write in place with --allow-write DIR ("allowWrite")`;
   }
 
   /** Ends the run: the layer's directory goes unless the user asked to keep it. */

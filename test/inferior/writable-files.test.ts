@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileFixture } from "../helpers/compile.js";
+import { compileFixture, repoRoot } from "../helpers/compile.js";
 import { runEmulated } from "../helpers/emulate.js";
 import { BUILD_KINDS, type BuildKind, requireCompiler } from "../threads/harness.js";
 
@@ -95,6 +95,19 @@ describe("the scratch layer", () => {
     expect(readFileSync(join(kept, "rw.bin"), "latin1")).toBe("Hello WO");
     // /tmp holds the working directory's copy only: mkstemp's file was unlinked, tmpfile's never had a name.
     expect(readdirSync(join(keep, "tmp"))).toEqual([basename(cwd)]);
+  });
+
+  it("is named at the end of a run that changed files in it (outside /tmp), with how to keep them", () => {
+    const exe = build("tree", "static");
+    mkdirSync(join(repoRoot, ".cache"), { recursive: true });
+    const cwd = mkdtempSync(join(repoRoot, ".cache", "scratch-note-"));
+    made.push(cwd);
+    const e = runEmulated(exe, { args: ["work"], argv0: exe, cwd, allowedPaths: [dirname(exe), cwd] });
+    expect(e.status).toBe(0);
+    expect(e.warnings).toEqual([expect.stringMatching(new RegExp(`outside its --allow-write directories \\(${cwd}/work, .*they were in the run's scratch layer and are gone now — keep them with --scratch DIR`))]);
+    const keep = freshDir("kept");
+    const kept = runEmulated(exe, { args: ["work"], argv0: exe, cwd, allowedPaths: [dirname(exe), cwd], scratchDir: keep });
+    expect(kept.warnings).toEqual([expect.stringMatching(new RegExp(`are kept in ${keep}$`))]);
   });
 
   it("is removed when the run ends", () => {
