@@ -94,7 +94,8 @@ describe("DapClient when the adapter dies or hangs", () => {
   it("a per-request time limit rejects with DAP_TIMEOUT and leaves the connection usable", async () => {
     const dap = fakeAdapter({ timeoutMs: 60_000 });
     try {
-      await expect(dap.request("hang", {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: "DAP_TIMEOUT", message: expect.stringMatching(/did not answer request "hang" \(seq 1\) within 100 ms; its last stderr lines:\n  fake adapter: started\n  fake adapter: got hang$/) });
+      // 1 s: long enough for a fresh node to start and say so on a loaded machine (100 ms was not).
+      await expect(dap.request("hang", {}, { timeoutMs: 1000 })).rejects.toMatchObject({ code: "DAP_TIMEOUT", message: expect.stringMatching(/did not answer request "hang" \(seq 1\) within 1000 ms; its last stderr lines:\n  fake adapter: started\n  fake adapter: got hang$/) });
       await expect(dap.waitFor("stopped", { timeoutMs: 50 })).rejects.toThrow(/did not answer the "stopped" event within 50 ms/);
       const initialized = dap.waitFor("initialized");
       expect((await dap.request("initialize")).success).toBe(true);
