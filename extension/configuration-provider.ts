@@ -7,14 +7,14 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import * as vscode from "vscode";
 import { BuildError, buildCFile, isCSource } from "./build-c.js";
-import { DEBUG_TYPE, initialConfigurations, type JitdbgLaunchConfiguration } from "./launch-config.js";
+import { DEBUG_TYPE, type JitdbgLaunchConfiguration } from "./launch-config.js";
 
 export class JitdbgConfigurationProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly buildDir: string) {}
 
-  provideDebugConfigurations(): JitdbgLaunchConfiguration[] {
-    return initialConfigurations();
-  }
+  // No provideDebugConfigurations: "create a launch.json file" writes the manifest's
+  // initialConfigurations followed by what Initial providers give, so offering them here too
+  // wrote every configuration twice.
 
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: JitdbgLaunchConfiguration): JitdbgLaunchConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {

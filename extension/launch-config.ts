@@ -25,22 +25,6 @@ export interface JitdbgLaunchConfiguration extends DebugConfiguration {
   adapterPath?: string;
 }
 
-/** Must equal contributes.debuggers[0].initialConfigurations (a test checks). */
-export function initialConfigurations(): JitdbgLaunchConfiguration[] {
-  return [
-    { type: DEBUG_TYPE, request: "launch", name: "jitdbg: build and debug active C file", program: "${file}", stopOnEntry: false, compilerFlags: [] },
-    {
-      type: DEBUG_TYPE,
-      request: "launch",
-      name: "jitdbg: debug program",
-      program: "${workspaceFolder}/a.out",
-      args: [],
-      cwd: "${workspaceFolder}",
-      stopOnEntry: true,
-    },
-  ];
-}
-
 export function isAdapterMode(v: unknown): v is AdapterMode {
   return typeof v === "string" && (ADAPTER_MODES as readonly string[]).includes(v);
 }

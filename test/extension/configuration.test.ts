@@ -78,9 +78,14 @@ function isStatic(program: string): boolean {
 }
 
 describe("provideDebugConfigurations", () => {
-  it("returns the manifest's initialConfigurations", async () => {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { contributes: { debuggers: { initialConfigurations: unknown }[] } };
-    expect(await initial.provideDebugConfigurations?.(folder)).toEqual(pkg.contributes.debuggers[0]?.initialConfigurations);
+  it("the Initial provider adds none: launch.json gets the manifest's initialConfigurations once", () => {
+    // VS Code writes contributes.debuggers[].initialConfigurations, then appends what Initial
+    // providers return; both together wrote each configuration twice.
+    expect(initial.provideDebugConfigurations).toBeUndefined();
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { contributes: { debuggers: { initialConfigurations: { name: string }[] }[] } };
+    const names = pkg.contributes.debuggers[0]?.initialConfigurations.map((c) => c.name) ?? [];
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it("offers the active C file as a dynamic configuration, and nothing for other files", async () => {
