@@ -29,10 +29,14 @@ export interface KernelState {
   readonly signals: SignalsSnapshot;
   readonly dumpable: number;
   readonly umask: number;
+  readonly rlimits: ReadonlyMap<number, RLimit>;
   readonly fds: FdSnapshot;
   /** The working directory, the scratch layer's bookkeeping and a journal of host file changes. */
   readonly files: FileViewState;
 }
+
+/** A resource limit: soft (what is enforced) and hard (how far the soft one may be raised). */
+export type RLimit = readonly [soft: bigint, hard: bigint];
 
 /** Bytes of a process name (TASK_COMM_LEN), its NUL included. */
 export const COMM_SIZE = 16;
@@ -123,6 +127,8 @@ export class Kernel {
   dumpable = 1;
   /** The file mode creation mask (umask(2)): the host's for a launched process, a fork or execve keeps its own. */
   umask = process.umask();
+  /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts). */
+  rlimits = new Map<number, RLimit>();
   private rescheduleAsked = false;
   private readonly warned = new Set<string>();
   private readonly scratch = new Uint8Array(8);
@@ -265,7 +271,7 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, resource limits, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
@@ -275,6 +281,7 @@ export class Kernel {
       signals: this.signals.snapshot(),
       dumpable: this.dumpable,
       umask: this.umask,
+      rlimits: new Map(this.rlimits),
       fds: this.fds.snapshot(),
       files: this.files.saveState(),
     };
@@ -290,6 +297,7 @@ export class Kernel {
     this.signals.restore(s.signals);
     this.dumpable = s.dumpable;
     this.umask = s.umask;
+    this.rlimits = new Map(s.rlimits);
     this.fds.restore(s.fds); // first: descriptors of files the call made are closed before they go
     this.files.restoreState(s.files);
   }

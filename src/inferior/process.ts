@@ -23,7 +23,7 @@ import { ScratchLayer } from "./scratch-layer.js";
 import { SpecialFiles } from "./special-files.js";
 import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
 import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
-import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type ThreadEvent } from "./kernel.js";
+import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type RLimit, type ThreadEvent } from "./kernel.js";
 import { NS_PER_BLOCK, type EmulatedClock } from "./clock.js";
 import * as E from "./errno.js";
 import { exitStatus, Family, Member, type FollowFork } from "./family.js";
@@ -129,6 +129,7 @@ interface Inherit {
   /** The debugger follows it: it tracks the loader (Rendezvous) as a launched process does. */
   followed?: boolean;
   umask: number;
+  rlimits: ReadonlyMap<number, RLimit>;
 }
 
 /** How the process starts: a program loaded at its entry, or a copy of a forking parent (registers set by the caller). */
@@ -238,6 +239,7 @@ export class Process {
       this.kernel.thread.sigmask = inherit.sigmask;
       this.kernel.dumpable = inherit.dumpable;
       this.kernel.umask = inherit.umask;
+      this.kernel.rlimits = new Map(inherit.rlimits);
     }
     this.kernel.host = this.host();
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
@@ -792,6 +794,7 @@ export class Process {
         sigactions: k.sigactions,
         dumpable: k.dumpable,
         umask: k.umask,
+        rlimits: k.rlimits,
         followed: this.family.followsChildOf(this),
       });
     } catch (e) {
@@ -842,7 +845,7 @@ export class Process {
     k.deferUntilReturn(() => {
       try {
         const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
-        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, view: k.files, followed: this.family.followed.process === this });
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;
         k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);

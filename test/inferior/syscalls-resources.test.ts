@@ -1,17 +1,28 @@
 /**
  * What a process asks about itself, answered as Linux answers the program's native run:
  * umask (a forked child keeps it), CPU time from getrusage and times, supplementary groups,
- * getpriority, the sched_* queries and affinity, the host's uname, and close_range.
- * resources.c (test/fixtures/syscalls), built static and dynamic, against its native run.
+ * getpriority, the sched_* queries and affinity, the host's uname, close_range, and resource
+ * limits. resources.c and rlimits.c (test/fixtures/syscalls), built static and dynamic, against
+ * their native runs.
  */
 import { describe, expect, it } from "vitest";
 import { Process } from "../../src/inferior/process.js";
 import { dispatchSyscall } from "../../src/inferior/syscalls/table.js";
-import { compileFixture, runNative } from "../helpers/compile.js";
+import { compileFixture, runNative, type NativeRun } from "../helpers/compile.js";
 import { runEmulated } from "../helpers/emulate.js";
 
 const BUILDS: Record<string, string[]> = { static: ["-static", "-O1"], dynamic: ["-O1"] };
 const UMASK = 95;
+const RLIMIT_CORE = 4;
+
+/** The emulated run of `exe` prints and ends as `native` did, without a warning. */
+function expectLikeNative(exe: string, native: NativeRun): void {
+  const emu = runEmulated(exe, { argv0: exe });
+  expect(emu.stdout).toBe(native.stdout);
+  expect(emu.stderr).toBe(native.stderr);
+  expect(emu.status).toBe(native.status);
+  expect(emu.warnings).toEqual([]);
+}
 
 describe("resource, credential and scheduling queries", () => {
   for (const [build, flags] of Object.entries(BUILDS)) {
@@ -20,15 +31,19 @@ describe("resource, credential and scheduling queries", () => {
       const native = runNative(exe);
       expect(native.stdout).toContain("child's umask: 022\n");
       expect(native.stdout).toContain("user time grew: yes");
-      const emu = runEmulated(exe, { argv0: exe });
-      expect(emu.stdout).toBe(native.stdout);
-      expect(emu.stderr).toBe(native.stderr);
-      expect(emu.status).toBe(native.status);
-      expect(emu.warnings).toEqual([]);
+      expectLikeNative(exe, native);
+    });
+
+    it(`resource limits are the host's, set ones are kept and inherited, errors as Linux's (${build})`, () => {
+      const exe = compileFixture("syscalls/rlimits.c", { flags });
+      const native = runNative(exe);
+      expect(native.stdout).toContain("prlimit(self, NOFILE, 512/512): ok, old 256 512\nnofile: 512 512\n");
+      expect(native.stdout).toContain("child's core: 0 0\n");
+      expectLikeNative(exe, native);
     });
   }
 
-  it("umask is kernel state an undone call puts back", () => {
+  it("umask and resource limits are kernel state an undone call puts back", () => {
     const exe = compileFixture("programs/exit42.c", { flags: BUILDS.static! });
     const proc = Process.launch(exe, {});
     try {
@@ -37,8 +52,10 @@ describe("resource, credential and scheduling queries", () => {
       const saved = k.saveState();
       expect(dispatchSyscall(k, UMASK, [0o077n])).toBe(BigInt(before));
       expect(k.umask).toBe(0o077);
+      k.rlimits.set(RLIMIT_CORE, [0n, 0n]);
       k.restoreState(saved);
       expect(k.umask).toBe(before);
+      expect(k.rlimits.has(RLIMIT_CORE)).toBe(false);
     } finally {
       proc.close();
     }

@@ -26,6 +26,8 @@ const PY = "/usr/bin/python3";
 const PY_LIBS = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/python3.11"];
 
 /** Why a case does not match natively yet (README "Real programs" lists them). */
+const FD_LIMIT = "ulimit -a shows the open-files limit: the emulated descriptor table holds 1024 (files.ts MAX_FDS), so the emulated limit is at most that while the host's may be higher";
+const NO_SHM = "multiprocessing's locks are POSIX semaphores: sem_open creates /dev/shm/sem.*, and the view's /dev has no shm directory (openat O_RDWR|O_CREAT|O_EXCL gives ENOENT; Linux makes the file in its tmpfs): file layer";
 const STAT_NS = "GNU diff -u prints the files' modification times to the nanosecond: the emulated stat keeps them in milliseconds (FileStat's mtimeMs, a double), so tv_nsec is off in its last digits (file layer)";
 
 const busybox = (name: string, args: string[], more: Partial<Case> = {}): Case => ({ name: `busybox ${name}`, pkg: "busybox-static", argv: [BB, ...args], ...more });
@@ -95,6 +97,8 @@ export const CASES: readonly Case[] = [
   sh("tar -cz | tar -tzv", "busybox tar -czf - tree/src/lib | busybox tar -tzvf -"),
   sh("functions, read, here-document", 'f() { echo "f($1)"; }; while read a b rest; do f "$a"; done <<EOF\none two\nthree four five\nEOF'),
   sh("umask", "umask 027; umask; umask 0; umask"),
+  sh("ulimit -a", "ulimit -a", { fails: FD_LIMIT }),
+  sh("ulimit -n 256; ulimit -a", "ulimit -n 256 && ulimit -a && busybox sh -c 'ulimit -n'"),
   sh("to /dev/null", "echo hidden > /dev/null; echo shown"),
   sh("/dev/zero", "busybox head -c 64 /dev/zero | busybox od -An -tx1"),
   sh("/dev/urandom", "busybox head -c 4096 /dev/urandom | busybox wc -c"),
@@ -102,6 +106,8 @@ export const CASES: readonly Case[] = [
   busybox("gzip a file", ["sh", "-c", "busybox gzip -9 small.txt && busybox gunzip -c small.txt.gz | busybox wc -c && busybox ls"], { writes: true }),
   busybox("tar -cf into a file", ["sh", "-c", "busybox tar -cf out.tar tree/src/lib && busybox tar -tf out.tar"], { writes: true }),
   busybox("sort -o", ["sort", "-o", "sorted.txt", "text.txt"], { writes: true }),
+  busybox("mkdir, cp -r, mv, ln -s, chmod, touch, rm -r", ["sh", "-c", "busybox mkdir -p out/a/b && busybox cp -r tree out/t && busybox mv out/t/README out/a/R && busybox ln -s R out/a/L && busybox chmod 600 out/a/R && busybox touch -d @1600000000 out/a/R && busybox ls -lR out && busybox rm -r out/t && busybox find out"], { writes: true }),
+  busybox("tar -xf", ["sh", "-c", "busybox tar -xf tree.tar && busybox ls -l tree/src/lib"], { writes: true }),
 
   // Compressors, dynamic programs through the emulated ld.so.
   { name: "gzip -9 -c (stdin)", pkg: "gzip", argv: ["/usr/bin/gzip", "-9", "-c"], stdin: "text.txt" },
@@ -112,6 +118,7 @@ export const CASES: readonly Case[] = [
   { name: "xz -l", pkg: "xz-utils", argv: ["/usr/bin/xz", "-l", "text.txt.xz"] },
   { name: "bzip2 -9 -c (stdin)", pkg: "bzip2", argv: ["/usr/bin/bzip2", "-9", "-c"], stdin: "text.txt" },
   { name: "bzip2 -d -c (stdin)", pkg: "bzip2", argv: ["/usr/bin/bzip2", "-d", "-c"], stdin: "text.txt.bz2" },
+  { name: "xz -d -k, gzip -d of files", pkg: "xz-utils", argv: ["/usr/bin/bash", "-c", "mkdir d && cp text.txt.xz text.txt.gz d && xz -d -k d/text.txt.xz && gzip -d -f d/text.txt.gz && ls d && cmp d/text.txt text.txt"], writes: true },
   { name: "gzip -k a file", pkg: "gzip", argv: ["/usr/bin/gzip", "-9", "-k", "text.txt"], writes: true },
   { name: "xz -k a file", pkg: "xz-utils", argv: ["/usr/bin/xz", "-k", "text.txt"], writes: true },
 
@@ -126,15 +133,21 @@ export const CASES: readonly Case[] = [
   { name: "coreutils ls -lR with a link", pkg: "coreutils", argv: ["/usr/bin/ls", "-lR", "--time-style=+%F", "tree"] },
   { name: "coreutils stat", pkg: "coreutils", argv: ["/usr/bin/stat", "-c", "%n %s %a %F %Y %h", "tree/README", "tree/src", "tree/empty"] },
   { name: "coreutils date", pkg: "coreutils", argv: ["/usr/bin/date", "-u", "-d", "@1700000000", "+%c %s %V"] },
+  { name: "coreutils sort -S 64k (temporary files in /tmp)", pkg: "coreutils", argv: ["/usr/bin/sort", "-S", "64k", "-T", "/tmp", "text.txt"] },
+  { name: "coreutils cp -a, install, truncate, du", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "cp -a tree t2 && install -m 640 small.txt t2/s && truncate -s 100 t2/s && ls -l --time-style=+%F t2 && du -sb t2"], writes: true },
+  { name: "coreutils md5sum -c of a file it wrote", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "md5sum text.txt small.txt > sums && md5sum -c sums"], writes: true },
   { name: "findutils find", pkg: "findutils", argv: ["/usr/bin/find", "tree", "-name", "*.c", "-size", "-4k"] },
   { name: "findutils find | xargs", pkg: "findutils", argv: ["/usr/bin/bash", "-c", "find tree -type f -print0 | sort -z | xargs -0 wc -c"] },
   { name: "GNU tar -tvf", pkg: "tar", argv: ["/usr/bin/tar", "-tvf", "tree.tar"] },
   { name: "GNU tar -cf - | tar -t", pkg: "tar", argv: ["/usr/bin/bash", "-c", "tar --sort=name -cf - tree | tar -tf -"] },
+  { name: "GNU tar -xf, -czf, -tzv", pkg: "tar", argv: ["/usr/bin/bash", "-c", "mkdir x && tar -C x -xf tree.tar && tar --sort=name --mtime=@0 --owner=0 --group=0 -czf x.tgz x && tar -tzvf x.tgz"], writes: true },
   { name: "GNU sed", pkg: "sed", argv: ["/usr/bin/sed", "-E", "s/([a-z]+) ([0-9]+)$/\\2:\\1/; /^[a-m]/!d", "text.txt"] },
   { name: "GNU grep -o -E | sort | uniq -c", pkg: "grep", argv: ["/usr/bin/bash", "-c", "grep -o -E '[a-z]{7,}' text.txt | sort | uniq -c | sort -rn | head"] },
   { name: "mawk", pkg: "mawk", argv: ["/usr/bin/mawk", "{ s += $NF; w += NF } END { printf \"%d %d %.4f\\n\", NR, w, s / NR }", "text.txt"] },
   { name: "diff -u (status 1)", pkg: "diffutils", argv: ["/usr/bin/diff", "-u", "tree/src/lib/notes.txt", "small.txt"], fails: STAT_NS },
   { name: "perl word counts", pkg: "perl-base", argv: ["/usr/bin/perl", "-ne", "$c{$_}++ for split; END { print \"$_ $c{$_}\\n\" for (sort { $c{$b} <=> $c{$a} || $a cmp $b } keys %c)[0..4] }", "text.txt"] },
+  { name: "perl POSIX, List::Util, readdir", pkg: "perl-base", argv: ["/usr/bin/perl", "-MPOSIX", "-MList::Util=sum", "-e", "print floor(3.7), ' ', sum(1..100), ' ', strftime('%F', gmtime(0)), \"\\n\"; opendir(D, 'tree'); print join(',', sort grep { !/^\\./ } readdir D), \"\\n\""] },
+  { name: "bash builtins: read, mapfile, printf %T, cd, times", pkg: "bash", argv: ["/usr/bin/bash", "-c", "ulimit -c; umask; printf '%(%F)T\\n' 0; read -r a < small.txt; echo ${#a}; mapfile -t L < small.txt; echo ${#L[@]}; type -t cd; cd tree && pwd -P | sed 's|.*/||'; times >/dev/null; echo ok"] },
   { name: "bash: arrays, functions, arithmetic", pkg: "bash", argv: ["/usr/bin/bash", "-c", 'f() { local -a a=("$@"); echo "${#a[@]} ${a[*]^^}"; }; f x y z; declare -A m=([k]=v); echo "${m[k]} $((2**40)) ${BASH_VERSINFO[0]}"; for i in {1..4}; do echo $i; done | paste -sd+ | bc'] },
   { name: "dash: a pipeline and a loop", pkg: "dash", argv: ["/usr/bin/dash", "-c", "i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i; done | tail -n 2; exit 4"] },
   { name: "jq", pkg: "jq", argv: ["/usr/bin/jq", "-c", "[.items[] | select(.price > 50) | {id, tags}] | length, .[0], (map(.id) | add)"], stdin: "data.json" },
@@ -143,6 +156,7 @@ export const CASES: readonly Case[] = [
   // sqlite3 with a script on stdin.
   { name: "sqlite3 :memory: (script on stdin)", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", ":memory:"], stdin: "script.sql" },
   { name: "sqlite3 -json", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", "-json", ":memory:", "select 1 as one, 'two' as two, 3.5 as three, null as four, x'cafe' as five"] },
+  { name: "sqlite3 .dump", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", ":memory:", "create table t(a, b); insert into t values (1, 'x'), (2, null); .dump"] },
   { name: "sqlite3 on a database file", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", "data.db"], stdin: "script.sql", writes: true },
 
   // python3: the interpreter, its standard library and extension modules through ld.so.
@@ -154,5 +168,10 @@ export const CASES: readonly Case[] = [
   python("sqlite3 module", 'import sqlite3\nc = sqlite3.connect(":memory:")\nc.execute("create table t(x)")\nc.executemany("insert into t values (?)", [(i * i % 97,) for i in range(1000)])\nprint(c.execute("select count(distinct x), sum(x), max(x) from t").fetchone(), sqlite3.sqlite_version)'),
   python("os and resource queries", "import os, resource\nprint(oct(os.umask(0o22)), os.cpu_count(), len(os.sched_getaffinity(0)), os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))\nr = resource.getrusage(resource.RUSAGE_SELF)\nprint(r.ru_utime >= 0, r.ru_maxrss > 0, os.times().elapsed > 0, os.uname().sysname, os.uname().machine)"),
   python("subprocess", 'import subprocess\nr = subprocess.run(["/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 5"], capture_output=True)\nprint(r.returncode, r.stdout, r.stderr)'),
+  python("listdir, walk, pathlib, realpath", "import os, pathlib\nprint(sorted(os.listdir('tree')), [(d, sorted(f)) for d, _, f in sorted(os.walk('tree'))])\nprint(sorted(str(p) for p in pathlib.Path('tree').rglob('*.c')), os.path.realpath('tree/src/link-to-main').endswith('main.c'))"),
+  python("writing, renaming, removing files", "import json, os\nwith open('o.json', 'w') as f: json.dump({'x': 1}, f)\nos.rename('o.json', 'p.json'); print(open('p.json').read(), os.stat('p.json').st_size)\nos.mkdir('dd'); os.rmdir('dd'); print(sorted(os.listdir('.'))[:3])", { writes: true }),
+  python("signal.alarm during sleep", "import signal, threading, time\nsignal.signal(signal.SIGALRM, lambda *a: print('alarm'))\nsignal.alarm(1); time.sleep(2); print('done', threading.active_count())"),
+  python("locale, time, datetime", "import locale, time, datetime\nprint(locale.setlocale(locale.LC_ALL, ''), time.strftime('%Y', time.gmtime(0)), datetime.datetime(2020, 1, 1).isoformat(), time.tzname)"),
+  python("multiprocessing pool (fork)", "import multiprocessing as mp\nif __name__ == '__main__':\n    with mp.get_context('fork').Pool(2) as p: print(p.map(abs, range(-5, 5)))", { fails: NO_SHM }),
   python("tempfile", 'import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b"abc" * 1000); f.seek(0); print(len(f.read()))'),
 ];

@@ -1,4 +1,4 @@
-/** Process identity, limits, time and randomness syscalls (threads: threads.ts, signals: signals.ts). */
+/** Process identity, time and randomness syscalls (threads: threads.ts, signals: signals.ts). */
 import { hostname, release, version } from "node:os";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
@@ -11,8 +11,6 @@ const ARCH_SET_GS = 0x1001;
 const ARCH_SET_FS = 0x1002;
 const ARCH_GET_FS = 0x1003;
 const ARCH_GET_GS = 0x1004;
-const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
-const RLIMIT_STACK = 3;
 
 function archPrctl(k: Kernel, a: readonly bigint[]): bigint {
   switch (int(a[0]!)) {
@@ -29,16 +27,6 @@ function archPrctl(k: Kernel, a: readonly bigint[]): bigint {
     default:
       return E.fail(E.EINVAL); // CET and friends: not available, as on most kernels
   }
-}
-
-function prlimit(k: Kernel, resource: number, newLimit: bigint, oldLimit: bigint): bigint {
-  if (resource < 0 || resource > 15) return E.fail(E.EINVAL);
-  if (oldLimit !== 0n) {
-    const cur = resource === RLIMIT_STACK ? 8n * 1024n * 1024n : RLIM_INFINITY;
-    if (!k.writeU64(oldLimit, cur) || !k.writeU64(oldLimit + 8n, RLIM_INFINITY)) return E.fail(E.EFAULT);
-  }
-  void newLimit; // limits are recorded nowhere: nothing in the emulator enforces them
-  return 0n;
 }
 
 /** The host's names, release and version, as the program's native run reports them (uname -a, Python's platform). */
@@ -81,7 +69,6 @@ export const processSyscalls: Record<number, SyscallEntry> = {
   39: { name: "getpid", handler: (k) => BigInt(k.pid) },
   63: { name: "uname", handler: uname },
   96: { name: "gettimeofday", handler: gettimeofday },
-  97: { name: "getrlimit", handler: (k, a) => prlimit(k, int(a[0]!), 0n, a[1]!) },
   102: { name: "getuid", handler: () => 0n },
   104: { name: "getgid", handler: () => 0n },
   107: { name: "geteuid", handler: () => 0n },
@@ -91,7 +78,6 @@ export const processSyscalls: Record<number, SyscallEntry> = {
   201: { name: "time", handler: time },
   228: { name: "clock_gettime", handler: clockGettime },
   229: { name: "clock_getres", handler: (k, a) => (a[1]! === 0n || (k.writeU64(a[1]!, 0n) && k.writeU64(a[1]! + 8n, 1n)) ? 0n : E.fail(E.EFAULT)) },
-  302: { name: "prlimit64", handler: (k, a) => prlimit(k, int(a[1]!), a[2]!, a[3]!) },
   318: { name: "getrandom", handler: getrandom },
   221: { name: "fadvise64", handler: () => 0n }, // advice only (cat gives it): nothing to do, as for many file systems
   334: { name: "rseq", handler: () => E.fail(E.ENOSYS) }, // glibc runs fine without rseq

@@ -14,6 +14,7 @@ import { pollSyscalls } from "./poll.js";
 import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
 import { resourceSyscalls } from "./resources.js";
+import { rlimitSyscalls } from "./rlimits.js";
 import { schedSyscalls } from "./sched.js";
 import { signalSyscalls } from "./signals.js";
 import { socketSyscalls } from "./sockets.js";
@@ -24,7 +25,7 @@ import { xattrSyscalls } from "./xattrs.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...lockSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...resourceSyscalls, ...schedSyscalls, ...closeRangeSyscalls, ...statxSyscalls, ...xattrSyscalls, ...socketSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...lockSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...resourceSyscalls, ...rlimitSyscalls, ...schedSyscalls, ...closeRangeSyscalls, ...statxSyscalls, ...xattrSyscalls, ...socketSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */
