@@ -7,16 +7,28 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, extname, join } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 
 export const BASE_FLAGS = ["-g", "-O0", "-static"] as const;
 
 export type BuildErrorCode = "NOT_C_FILE" | "COMPILER_MISSING" | "COMPILE_FAILED";
 
+/** One diagnostic line of gcc/clang ("file.c:3:5: error: …"), for the Problems panel. */
+export interface CompilerDiagnostic {
+  file: string;
+  /** 1-based, as the compiler prints them. */
+  line: number;
+  column: number;
+  severity: "error" | "warning" | "note";
+  message: string;
+}
+
 export class BuildError extends Error {
   constructor(
     readonly code: BuildErrorCode,
     message: string,
+    /** What the compiler said, line by line, when it ran. */
+    readonly diagnostics: CompilerDiagnostic[] = [],
   ) {
     super(message);
     this.name = "BuildError";
@@ -37,6 +49,22 @@ export interface BuildRequest {
 export interface BuildResult {
   program: string;
   command: string[];
+  /** The warnings (and notes) of a build that succeeded. */
+  diagnostics: CompilerDiagnostic[];
+}
+
+const DIAGNOSTIC = /^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
+
+/** The compiler's diagnostics, paths made absolute against `cwd` (the compiler's working directory). */
+export function parseDiagnostics(output: string, cwd: string): CompilerDiagnostic[] {
+  const out: CompilerDiagnostic[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const m = DIAGNOSTIC.exec(line);
+    if (!m) continue;
+    const kind = m[4]!;
+    out.push({ file: resolve(cwd, m[1]!), line: Number(m[2]), column: Number(m[3] ?? 1), severity: kind === "note" ? "note" : kind === "warning" ? "warning" : "error", message: m[5]! });
+  }
+  return out;
 }
 
 export function isCSource(path: string): boolean {
@@ -86,10 +114,11 @@ export async function buildCFile(req: BuildRequest): Promise<BuildResult> {
         : `jitdbg cannot build ${basename(source)}: running "${compiler}" failed (${spawnError.message}).`,
     );
   }
+  const diagnostics = parseDiagnostics(output, process.cwd());
   if (code !== 0) {
-    throw new BuildError("COMPILE_FAILED", `jitdbg cannot build ${basename(source)}: ${firstErrorLine(output)}`);
+    throw new BuildError("COMPILE_FAILED", `jitdbg cannot build ${basename(source)}: ${firstErrorLine(output)}`, diagnostics);
   }
-  return { program, command: [compiler, ...args] };
+  return { program, command: [compiler, ...args], diagnostics };
 }
 
 interface RunResult {

@@ -6,11 +6,21 @@
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import * as vscode from "vscode";
-import { BuildError, buildCFile, isCSource } from "./build-c.js";
+import { BuildError, buildCFile, type CompilerDiagnostic, isCSource } from "./build-c.js";
 import { DEBUG_TYPE, type JitdbgLaunchConfiguration } from "./launch-config.js";
 
 export class JitdbgConfigurationProvider implements vscode.DebugConfigurationProvider {
-  constructor(private readonly buildDir: string) {}
+  constructor(
+    private readonly buildDir: string,
+    /** The Problems panel's entries of jitdbg's builds: the last build's errors and warnings, per file. */
+    private readonly problems?: vscode.DiagnosticCollection,
+  ) {}
+
+  private showProblems(diagnostics: readonly CompilerDiagnostic[]): void {
+    if (!this.problems) return;
+    this.problems.clear();
+    this.problems.set(problemsOf(diagnostics));
+  }
 
   // No provideDebugConfigurations: "create a launch.json file" writes the manifest's
   // initialConfigurations followed by what Initial providers give, so offering them here too
@@ -66,8 +76,11 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
       }
       try {
         const compiler = vscode.workspace.getConfiguration("jitdbg", folder).get<string>("build.compiler") || "gcc";
-        out.program = (await buildCFile({ source, compiler, flags: config.compilerFlags ?? [], outDir: this.buildDir })).program;
+        const built = await buildCFile({ source, compiler, flags: config.compilerFlags ?? [], outDir: this.buildDir });
+        this.showProblems(built.diagnostics);
+        out.program = built.program;
       } catch (err) {
+        if (err instanceof BuildError) this.showProblems(err.diagnostics);
         void vscode.window.showErrorMessage(err instanceof BuildError ? err.message : `jitdbg cannot build ${source}: ${String(err)}`);
         return undefined;
       }
@@ -83,6 +96,19 @@ export class JitdbgConfigurationProvider implements vscode.DebugConfigurationPro
     if (out.allowedPaths === undefined && sourceDir !== undefined) out.allowedPaths = unique([sourceDir, out.cwd]);
     return out;
   }
+}
+
+/** The Problems panel's entries of jitdbg's build, replacing the last build's. */
+function problemsOf(diagnostics: readonly CompilerDiagnostic[]): [vscode.Uri, vscode.Diagnostic[]][] {
+  const byFile = new Map<string, vscode.Diagnostic[]>();
+  for (const d of diagnostics) {
+    const at = new vscode.Position(Math.max(0, d.line - 1), Math.max(0, d.column - 1));
+    const severity = d.severity === "error" ? vscode.DiagnosticSeverity.Error : d.severity === "warning" ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(at, at), d.message, severity);
+    diagnostic.source = "jitdbg (gcc)";
+    byFile.set(d.file, [...(byFile.get(d.file) ?? []), diagnostic]);
+  }
+  return [...byFile].map(([file, list]) => [vscode.Uri.file(file), list]);
 }
 
 /** Offers "build and debug <file>.c" for the active C file in the Run and Debug picker. */

@@ -11,9 +11,11 @@ import { DEBUG_TYPE } from "./launch-config.js";
 
 export function activate(context: vscode.ExtensionContext): void {
   const buildDir = context.globalStorageUri ? join(context.globalStorageUri.fsPath, "build") : join(tmpdir(), "jitdbg-build");
+  const problems = vscode.languages.createDiagnosticCollection("jitdbg");
   context.subscriptions.push(
+    problems,
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new JitdbgAdapterFactory(context.extensionPath)),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgConfigurationProvider(buildDir), vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgConfigurationProvider(buildDir, problems), vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgDynamicConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
   );
 }

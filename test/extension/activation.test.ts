@@ -52,11 +52,12 @@ function isInlineAdapter(v: unknown): v is InlineAdapter {
 }
 
 describe("activate", () => {
-  it("registers one descriptor factory and configuration providers (initial + dynamic) for jitdbg", () => {
+  it("registers one descriptor factory, configuration providers (initial + dynamic) and the build's Problems collection for jitdbg", () => {
     expect(vscode.state.factories.map((f) => f.type)).toEqual(["jitdbg"]);
     const providers = vscode.state.providers.filter((p) => p.type === "jitdbg");
     expect(providers.map((p) => p.trigger).sort()).toEqual([vscode.DebugConfigurationProviderTriggerKind.Initial, vscode.DebugConfigurationProviderTriggerKind.Dynamic]);
-    expect(context.subscriptions).toHaveLength(3);
+    expect(vscode.state.problems.map((c) => c.name)).toContain("jitdbg");
+    expect(context.subscriptions).toHaveLength(4);
   });
 
   it("matches the manifest: main, activation events, debugger type", () => {

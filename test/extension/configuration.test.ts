@@ -149,6 +149,26 @@ describe("F5 without launch.json", () => {
     expect(vscode.state.errors[0]).toMatch(/^jitdbg cannot build broken\.c: \S*broken\.c:3:\d+: error: expected .* before .return.$/);
   });
 
+  it("puts every compiler error and warning in the Problems panel, and clears them once the file builds", async () => {
+    const problems = vscode.state.problems.find((c) => c.name === "jitdbg");
+    expect(problems).toBeDefined();
+    const src = writeSource("problems.c", "int main(void) {\n  int x = 1\n  return x;\n  undeclared = 2;\n}\n");
+    openEditor(src, "c");
+    expect(await resolve({})).toBeUndefined();
+    const listed = problems!.entries.get(src) ?? [];
+    expect(listed.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => [d.range.start.line + 1, d.message])).toEqual([
+      [3, expect.stringMatching(/expected .* before .return./)],
+      [4, expect.stringMatching(/undeclared/)],
+    ]);
+    expect(listed.every((d) => d.source === "jitdbg (gcc)")).toBe(true);
+    writeFileSync(src, "int main(void) {\n  int unused;\n  return 0;\n}\n");
+    expect(await resolve({ type: "jitdbg", request: "launch", name: "warnings", program: src, compilerFlags: ["-Wall"] })).toBeDefined();
+    expect([...(problems!.entries.get(src) ?? [])].map((d) => [d.severity, d.range.start.line + 1])).toEqual([[vscode.DiagnosticSeverity.Warning, 2]]);
+    writeFileSync(src, "int main(void) {\n  return 0;\n}\n");
+    expect(await resolve({})).toBeDefined();
+    expect(problems!.entries.size).toBe(0);
+  });
+
   it("shows the linker's complaint when a symbol is missing", async () => {
     const src = writeSource("unresolved.c", "int missing(void);\nint main(void) { return missing(); }\n");
     openEditor(src, "c");

@@ -75,6 +75,51 @@ export class Uri implements StubUri {
   }
 }
 
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+
+export class Range {
+  constructor(
+    readonly start: Position,
+    readonly end: Position,
+  ) {}
+}
+
+export enum DiagnosticSeverity {
+  Error = 0,
+  Warning = 1,
+  Information = 2,
+  Hint = 3,
+}
+
+export class Diagnostic {
+  source?: string;
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: DiagnosticSeverity = DiagnosticSeverity.Error,
+  ) {}
+}
+
+/** A diagnostic collection whose entries the test reads back (`state.problems`). */
+export class DiagnosticCollection {
+  readonly entries = new Map<string, Diagnostic[]>();
+  constructor(readonly name: string) {}
+  set(entries: [StubUri, Diagnostic[]][]): void {
+    for (const [uri, list] of entries) this.entries.set(uri.fsPath, list);
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+  dispose(): void {
+    this.entries.clear();
+  }
+}
+
 export const state = {
   activeTextEditor: undefined as { document: StubDocument } | undefined,
   errors: [] as string[],
@@ -82,6 +127,7 @@ export const state = {
   settings: new Map<string, unknown>(),
   factories: [] as { type: string; factory: StubDescriptorFactory }[],
   providers: [] as { type: string; provider: StubConfigurationProvider; trigger: DebugConfigurationProviderTriggerKind }[],
+  problems: [] as DiagnosticCollection[],
   reset(): void {
     this.activeTextEditor = undefined;
     this.errors.length = 0;
@@ -96,6 +142,14 @@ export const window = {
   showErrorMessage(message: string): Promise<undefined> {
     state.errors.push(message);
     return Promise.resolve(undefined);
+  },
+};
+
+export const languages = {
+  createDiagnosticCollection(name: string): DiagnosticCollection {
+    const c = new DiagnosticCollection(name);
+    state.problems.push(c);
+    return c;
   },
 };
 
