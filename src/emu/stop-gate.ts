@@ -15,11 +15,11 @@
  *
  * The callback is native code because a block hook runs on every block: a JavaScript callback
  * costs microseconds each, this one a few nanoseconds (Unicorn 2 inlines the call of a sole block
- * hook into the translated code). Node's own JIT needs executable memory, so mapping a page
- * read+write, filling it and turning it read+execute works wherever Node does.
+ * hook into the translated code); native-page.ts maps it.
  */
 import koffi from "koffi";
 import { JitdbgError } from "../errors.js";
+import { executableCode, unicornSymbol } from "./native-page.js";
 
 /** Layout of the gate (u64 slots), shared by the machine code below and the TypeScript side. */
 const BLOCKS = 0; // block entries so far
@@ -64,61 +64,26 @@ const INSN_GATE_CODE = Uint8Array.from([
 ]);
 const INSN_GATE_OFFSET = 64;
 
-const PROT_READ = 1;
-const PROT_WRITE = 2;
-const PROT_EXEC = 4;
-const MAP_PRIVATE = 2;
-const MAP_ANONYMOUS = 0x20;
-const RTLD_NOW = 2;
 const UNLIMITED = 0xffff_ffff_ffff_ffffn;
 
-interface Libc {
-  mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
-  mprotect: (addr: unknown, len: number, prot: number) => number;
-  dlopen: (path: string, flags: number) => unknown;
-  dlsym: (handle: unknown, name: string) => unknown;
-}
-
-let shared: { code: unknown; insnCode: unknown; libc: Libc } | undefined;
+let shared: { code: bigint; insnCode: bigint } | undefined;
 
 /** The gates' machine code, mapped once per Node process. */
-function gateCode(): { code: unknown; insnCode: unknown; libc: Libc } {
-  if (shared) return shared;
-  const lib = koffi.load("libc.so.6");
-  const libc: Libc = {
-    mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmap"],
-    mprotect: lib.func("int mprotect(void *addr, size_t len, int prot)") as Libc["mprotect"],
-    dlopen: lib.func("void *dlopen(const char *path, int flags)") as Libc["dlopen"],
-    dlsym: lib.func("void *dlsym(void *handle, const char *name)") as Libc["dlsym"],
-  };
-  const page = libc.mmap(null, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page === null || koffi.address(page) === 0xffff_ffff_ffff_ffffn) {
-    throw new JitdbgError("EMU_GATE", "cannot map a page for the emulator's stop gate (mmap failed): is the process out of memory?");
+function gateCode(): { code: bigint; insnCode: bigint } {
+  if (!shared) {
+    const bytes = new Uint8Array(INSN_GATE_OFFSET + INSN_GATE_CODE.length);
+    bytes.set(GATE_CODE);
+    bytes.set(INSN_GATE_CODE, INSN_GATE_OFFSET);
+    const code = executableCode(bytes, "stop gate");
+    shared = { code, insnCode: code + BigInt(INSN_GATE_OFFSET) };
   }
-  const bytes = new Uint8Array(koffi.view(page, 4096));
-  bytes.set(GATE_CODE);
-  bytes.set(INSN_GATE_CODE, INSN_GATE_OFFSET);
-  if (libc.mprotect(page, 4096, PROT_READ | PROT_EXEC) !== 0) {
-    throw new JitdbgError("EMU_GATE", "cannot make the emulator's stop gate executable (mprotect PROT_EXEC refused): jitdbg needs executable memory, as Node's own JIT does");
-  }
-  const insnCode = koffi.address(page) + BigInt(INSN_GATE_OFFSET);
-  shared = { code: page, insnCode, libc };
   return shared;
 }
 
-const stopFunctions = new Map<string, bigint>();
-
-/** The address of uc_emu_stop in the loaded libunicorn (looked up once per library). */
+/** The address of uc_emu_stop in the loaded libunicorn. */
 function stopFunction(unicornPath: string): bigint {
-  let address = stopFunctions.get(unicornPath);
-  if (address === undefined) {
-    const { libc } = gateCode();
-    const handle = libc.dlopen(unicornPath, RTLD_NOW);
-    const stop = handle === null ? null : libc.dlsym(handle, "uc_emu_stop");
-    if (stop === null) throw new JitdbgError("EMU_GATE", `cannot find uc_emu_stop in ${unicornPath}: is it libunicorn.so.2?`);
-    address = koffi.address(stop);
-    stopFunctions.set(unicornPath, address);
-  }
+  const address = unicornSymbol(unicornPath, "uc_emu_stop");
+  if (address === undefined) throw new JitdbgError("EMU_GATE", `cannot find uc_emu_stop in ${unicornPath}: is it libunicorn.so.2?`);
   return address;
 }
 

@@ -7,7 +7,10 @@ import { JitdbgError } from "../errors.js";
 import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
 import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
+import { DirtyStores } from "./dirty-stores.js";
+import { HostMemory } from "./host-memory.js";
 import { StopGate } from "./stop-gate.js";
+import { SyscallRegisters } from "./syscall-registers.js";
 import { X86_REG, registerWidth, type RegName } from "./registers.js";
 
 const UC_ARCH_X86 = 4;
@@ -41,6 +44,7 @@ const TLB_SCRATCH = 0xffff_ffff_ffff_e000n;
 const NO_UNTIL = 0x8000_0000_0000_0000n;
 const HLT = 0xf4;
 const UC_CTL_TB_REMOVE_CACHE_WRITE2 = 9 | (2 << 26) | (1 << 30);
+const UC_PROT_WRITE = 2;
 const UC_PROT_EXEC = 4;
 const PAGE_SHIFT = 12n;
 const PAGE_SIZE = 1n << PAGE_SHIFT;
@@ -74,10 +78,12 @@ interface UnicornApi {
   uc_reg_read: (uc: bigint, reg: number, value: Uint8Array) => number;
   uc_reg_read_in_place: (uc: bigint, reg: number, value: BigUint64Array) => number;
   uc_reg_write_word: (uc: bigint, reg: number, value: BigUint64Array) => number;
+  uc_reg_read_batch: (uc: bigint, regs: Int32Array, values: BigUint64Array, count: number) => number;
   uc_reg_write: (uc: bigint, reg: number, value: Uint8Array) => number;
   uc_mem_read: (uc: bigint, address: bigint, bytes: Uint8Array, size: number) => number;
   uc_mem_write: (uc: bigint, address: bigint, bytes: Uint8Array, size: number) => number;
   uc_mem_map: (uc: bigint, address: bigint, size: bigint, perms: number) => number;
+  uc_mem_map_ptr: (uc: bigint, address: bigint, size: bigint, perms: number, ptr: bigint) => number;
   uc_mem_unmap: (uc: bigint, address: bigint, size: bigint) => number;
   uc_mem_protect: (uc: bigint, address: bigint, size: bigint, perms: number) => number;
   uc_emu_start: (uc: bigint, begin: bigint, until: bigint, timeout: bigint, count: number) => number;
@@ -123,10 +129,12 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
     // of the time of a read; the syscall hook reads seven registers a call).
     uc_reg_read_in_place: f("int uc_reg_read(void *uc, int regid, uint64_t *value)"),
     uc_reg_write_word: f("int uc_reg_write(void *uc, int regid, const uint64_t *value)"),
+    uc_reg_read_batch: f("int uc_reg_read_batch(void *uc, int *regs, uint64_t *values, int count)"),
     uc_reg_write: f("int uc_reg_write(void *uc, int regid, const uint8_t *value)"),
     uc_mem_read: f("int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)"),
     uc_mem_write: f("int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)"),
     uc_mem_map: f("int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)"),
+    uc_mem_map_ptr: f("int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)"),
     uc_mem_unmap: f("int uc_mem_unmap(void *uc, uint64_t address, size_t size)"),
     uc_mem_protect: f("int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)"),
     uc_emu_start: f("int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)"),
@@ -235,6 +243,14 @@ class UnicornCpu implements Cpu {
   private exceptionTaken = false;
   /** Page numbers of executable memory (map/protect/unmap keep it). */
   private readonly execPages = new Set<number>();
+  /** Those of them also writable: while there are any, every store is checked for code (dirty-stores.ts). */
+  private readonly writableExecPages = new Set<number>();
+  /** The native store hook that skips Unicorn's per-store code check (undefined: this libunicorn cannot). */
+  private readonly stores: DirtyStores | undefined;
+  /** The host memory behind the mappings (host-memory.ts: cheap partial unmaps and re-protects). */
+  private readonly host = new HostMemory();
+  /** The syscall number and arguments, read in one call while the syscall hook runs. */
+  private readonly syscallRegs: SyscallRegisters;
   private readonly gate: StopGate;
   /** True while a code hook's callback runs: only there does uc_emu_stop stop on a boundary. */
   private inCodeHook = false;
@@ -251,11 +267,14 @@ class UnicornCpu implements Cpu {
     const out: [bigint | null] = [null];
     this.check(api.uc_open(UC_ARCH_X86, UC_MODE_64, out), "uc_open");
     this.uc = big(out[0] ?? 0n);
+    this.syscallRegs = new SyscallRegisters((ids, values, count) => api.uc_reg_read_batch(this.uc, ids, values, count));
     // The exact-stop gate (stop-gate.ts): the engine's only block hook, added before anything is
     // translated so every block carries it. It must stay the only one (Unicorn inlines a sole hook).
     this.gate = new StopGate(path);
     const hh: [bigint | number | null] = [null];
     this.check(api.uc_hook_add(this.uc, hh, UC_HOOK_BLOCK, this.gate.callback, this.gate.userData, 1n, 0n), "add the stop gate's block hook");
+    this.stores = DirtyStores.create(path);
+    if (this.stores) this.check(api.uc_hook_add(this.uc, hh, UC_HOOK_MEM_WRITE, this.stores.callback, this.stores.userData, 1n, 0n), "add the store hook");
     // Record the address of every invalid access so a fault can be reported precisely.
     this.addHook(UC_HOOK_MEM_INVALID, this.protos.invalid, 1n, 0n, (_uc: unknown, type: number, address: number | bigint) => {
       const t = MEM_TYPE[type];
@@ -270,13 +289,17 @@ class UnicornCpu implements Cpu {
   }
 
   map(address: bigint, size: bigint, prot: number): void {
-    this.check(this.api.uc_mem_map(this.uc, address, size, prot), `map ${hex(address)}+${hex(size)}`);
+    const host = this.host.allocate(address, size);
+    const err = host === undefined ? this.api.uc_mem_map(this.uc, address, size, prot) : this.api.uc_mem_map_ptr(this.uc, address, size, prot, host);
+    if (err !== 0 && host !== undefined) this.host.discard(host);
+    this.check(err, `map ${hex(address)}+${hex(size)}`);
     this.noteExecutable(address, size, prot);
   }
 
   unmap(address: bigint, size: bigint): void {
+    this.noteExecutable(address, size, 0); // while the pages are there to drop translations from
     this.check(this.api.uc_mem_unmap(this.uc, address, size), `unmap ${hex(address)}+${hex(size)}`);
-    this.noteExecutable(address, size, 0);
+    this.host.release(address, size);
   }
 
   protect(address: bigint, size: bigint, prot: number): void {
@@ -284,14 +307,28 @@ class UnicornCpu implements Cpu {
     this.noteExecutable(address, size, prot);
   }
 
-  /** Keeps the set of executable pages: the only ones translated code can come from. */
+  /**
+   * Keeps the sets of executable (and writable executable) pages. Translated code exists only in
+   * pages executable now: a page losing execute permission has its translations dropped, since
+   * stores to it from then on may skip the code check (dirty-stores.ts).
+   */
   private noteExecutable(address: bigint, size: bigint, prot: number): void {
     const first = Number(address >> PAGE_SHIFT);
     const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+    const hadWritableCode = this.writableExecPages.size > 0;
     for (let p = first; p < end; p++) {
-      if (prot & UC_PROT_EXEC) this.execPages.add(p);
+      const exec = (prot & UC_PROT_EXEC) !== 0;
+      if (!exec && this.execPages.has(p) && this.started) this.invalidateCode(BigInt(p) << PAGE_SHIFT, (BigInt(p) + 1n) << PAGE_SHIFT);
+      if (exec) this.execPages.add(p);
       else this.execPages.delete(p);
+      if (exec && prot & UC_PROT_WRITE) this.writableExecPages.add(p);
+      else this.writableExecPages.delete(p);
     }
+    const hasWritableCode = this.writableExecPages.size > 0;
+    if (!this.stores || hasWritableCode === hadWritableCode) return;
+    this.stores.enabled = !hasWritableCode;
+    // TLB entries the hook already cleared would let stores into the new page skip the check.
+    if (hasWritableCode) this.flushTlb();
   }
 
   /**
@@ -338,6 +375,8 @@ class UnicornCpu implements Cpu {
   }
 
   reg(name: RegName): bigint {
+    const fetched = this.syscallRegs.get(name);
+    if (fetched !== undefined) return fetched;
     const w = this.regWords;
     w[0] = 0n; // segment registers fill only their low bytes
     const err = this.api.uc_reg_read_in_place(this.uc, X86_REG[name], w);
@@ -346,6 +385,7 @@ class UnicornCpu implements Cpu {
   }
 
   setReg(name: RegName, value: bigint): void {
+    this.syscallRegs.invalidate();
     const w = this.regWords;
     w[0] = BigInt.asUintN(64, value);
     const err = this.api.uc_reg_write_word(this.uc, X86_REG[name], w);
@@ -359,6 +399,7 @@ class UnicornCpu implements Cpu {
   }
 
   setRegBytes(name: RegName, bytes: Uint8Array): void {
+    this.syscallRegs.invalidate();
     const buf = new Uint8Array(16);
     buf.set(bytes.subarray(0, 16));
     this.check(this.api.uc_reg_write(this.uc, X86_REG[name], buf), `write register ${name}`);
@@ -386,6 +427,7 @@ class UnicornCpu implements Cpu {
 
   private runSlice(begin: bigint, opts: RunOptions): StopCause {
     this.started = true;
+    this.syscallRegs.invalidate();
     this.lastFault = undefined;
     this.pendingError = undefined;
     this.stopAsked = false;
@@ -514,7 +556,22 @@ class UnicornCpu implements Cpu {
   }
 
   hookSyscall(hook: SyscallHook): HookHandle {
-    return this.addHook(UC_HOOK_INSN, this.protos.syscall, 1n, 0n, () => hook(), "int", UC_X86_INS_SYSCALL);
+    return this.addHook(
+      UC_HOOK_INSN,
+      this.protos.syscall,
+      1n,
+      0n,
+      () => {
+        this.syscallRegs.fetch();
+        try {
+          hook();
+        } finally {
+          this.syscallRegs.invalidate();
+        }
+      },
+      "int",
+      UC_X86_INS_SYSCALL,
+    );
   }
 
   hookInterrupt(hook: InterruptHook): HookHandle {
@@ -565,6 +622,7 @@ class UnicornCpu implements Cpu {
 
   restoreContext(ctx: CpuContext): void {
     if (!(ctx instanceof UnicornContext)) throw new JitdbgError("EMU_ERROR", "emulator: restoreContext was given a context this engine did not save");
+    this.syscallRegs.invalidate();
     this.check(this.api.uc_context_restore(this.uc, ctx.ptr), "context restore");
   }
 
@@ -574,7 +632,10 @@ class UnicornCpu implements Cpu {
     for (const h of this.hooks) koffi.unregister(h.cb);
     this.hooks.clear();
     this.api.uc_close(this.uc);
+    this.host.releaseAll();
     this.gate.free();
+    this.stores?.free();
+    this.syscallRegs.free();
   }
 
   private addHook(type: number, proto: TypeObject, begin: bigint, end: bigint, fn: (...args: never[]) => unknown, ...extra: unknown[]): HookHandle {

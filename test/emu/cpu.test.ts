@@ -60,4 +60,23 @@ describe("Unicorn binding", () => {
     expect(() => cpu.run(0x400000n, { until: 0x40000dn })).toThrow("boom");
     cpu.close();
   });
+
+  it("a syscall hook reads the number and arguments as set, and its own writes back", () => {
+    const cpu = createUnicornCpu();
+    cpu.map(0x400000n, 0x1000n, PROT_ALL);
+    // mov eax, 39; mov rdi, 5; mov r10, 7; syscall
+    const code = [0xb8, 0x27, 0, 0, 0, 0x48, 0xc7, 0xc7, 5, 0, 0, 0, 0x49, 0xc7, 0xc2, 7, 0, 0, 0, 0x0f, 0x05];
+    cpu.write(0x400000n, Uint8Array.from(code));
+    const seen: bigint[] = [];
+    cpu.hookSyscall(() => {
+      seen.push(cpu.reg("rax"), cpu.reg("rdi"), cpu.reg("r10"));
+      cpu.setReg("rax", 1234n);
+      cpu.setReg("rdi", cpu.reg("rdi") + 1n);
+      seen.push(cpu.reg("rax"), cpu.reg("rdi"));
+    });
+    expect(cpu.run(0x400000n, { until: 0x400000n + BigInt(code.length) })).toEqual({ kind: "ok" });
+    expect(seen).toEqual([39n, 5n, 7n, 1234n, 6n]);
+    expect(cpu.reg("rax")).toBe(1234n);
+    cpu.close();
+  });
 });
