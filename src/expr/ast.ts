@@ -23,7 +23,9 @@ export type Expr =
   | { k: "index"; pos: number; base: Expr; index: Expr }
   | { k: "member"; pos: number; base: Expr; name: string; namePos: number; arrow: boolean }
   | { k: "cast"; pos: number; type: CType; operand: Expr }
-  | { k: "sizeof"; pos: number; of: Expr | CType; align: boolean };
+  | { k: "sizeof"; pos: number; of: Expr | CType; align: boolean }
+  /** GNU `({ statements; value; })`: the last statement's expression, if it is one, is the value. */
+  | { k: "stmtexpr"; pos: number; body: Stmt[] };
 
 export interface Declaration {
   pos: number;

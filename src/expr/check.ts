@@ -64,6 +64,8 @@ export class Checker {
   private localScopes: Map<string, LocalVar>[] = [];
   private fn: { name: string; type: FunctionType } | undefined;
   private loopDepth = 0;
+  /** Statement expressions being checked, innermost last (return may not leave one). */
+  private statementExpressions = 0;
 
   constructor(
     private readonly scope: Scope,
@@ -148,7 +150,8 @@ export class Checker {
         return { k: "block", body: init ? [init, loop] : [loop] };
       }
       case "return": {
-        const ret = this.fn!.type.ret;
+        if (!this.fn || this.statementExpressions > 0) throw exprError("EXPR_SYNTAX", "'return' cannot leave a statement expression: its value is its last expression statement", s.pos);
+        const ret = this.fn.type.ret;
         if (!s.value) {
           if (!isVoid(ret)) throw exprError("EXPR_TYPE", `non-void function '${this.fn!.name}' should return a value`, s.pos);
           return { k: "return", value: undefined };
@@ -159,6 +162,29 @@ export class Checker {
       case "break": case "continue":
         if (this.loopDepth === 0) throw exprError("EXPR_SYNTAX", `'${s.k}' statement not in a loop`, s.pos);
         return { k: s.k };
+    }
+  }
+
+  /**
+   * `({ … })`: its own block scope; the last statement, when an expression, is the value (an
+   * rvalue). Jumps out of it (break/continue of an outer loop, return) are refused: the code
+   * around it may have values on the stack.
+   */
+  private statementExpression(e: Extract<Expr, { k: "stmtexpr" }>): TExpr {
+    const depth = this.loopDepth;
+    this.loopDepth = 0;
+    this.statementExpressions++;
+    this.localScopes.push(new Map());
+    try {
+      const last = e.body[e.body.length - 1];
+      const valued = last?.k === "expr";
+      const body = (valued ? e.body.slice(0, -1) : e.body).map((s) => this.stmt(s));
+      const value = valued ? this.rvalue(this.expr(last.expr)) : undefined;
+      return { k: "stmtexpr", type: value?.type ?? T.void, pos: e.pos, body, value };
+    } finally {
+      this.localScopes.pop();
+      this.statementExpressions--;
+      this.loopDepth = depth;
     }
   }
 
@@ -207,6 +233,7 @@ export class Checker {
       }
       case "member": return this.member(e);
       case "cast": return this.cast(this.expr(e.operand), e.type, e.pos);
+      case "stmtexpr": return this.statementExpression(e);
       case "sizeof": {
         const t = isTypeOperand(e.of) ? e.of : this.expr(e.of).type;
         const name = e.align ? "_Alignof" : "sizeof";

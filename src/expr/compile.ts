@@ -50,8 +50,9 @@ export interface CompileResult {
   /** Undefined symbols the linker must resolve in the inferior. */
   externals: string[];
   /**
-   * Whether the code calls any function. Without calls an expression is straight-line code (its
-   * only branches go forward), so it always ends and needs no time limit.
+   * Whether the code calls any function or loops (a statement expression's while/for/do). Without
+   * either an expression is straight-line code (its only branches go forward), so it always ends
+   * and needs no time limit.
    */
   callsFunctions: boolean;
   /**
@@ -104,5 +105,5 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
   const code = gen.entry(entry, te, checker.frame);
   const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
-  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions, assigns: checker.assigns };
+  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns };
 }

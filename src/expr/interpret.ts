@@ -107,6 +107,7 @@ class Interpreter {
       switch (te.k) {
         case "call": return "a function call";
         case "assign": case "compound": return "an assignment";
+        case "stmtexpr": return "a statement expression";
         case "incdec": return te.delta > 0 ? "an increment" : "a decrement";
         default: return undefined;
       }
@@ -255,7 +256,7 @@ class Interpreter {
       case "comma": this.value(te.left); return this.value(te.right);
       case "cond": return this.truth(te.cond) ? this.value(te.then) : this.value(te.else);
       case "conv": return this.convert(te.operand.type, te.type, this.value(te.operand), te.pos);
-      case "assign": case "compound": case "incdec": case "call":
+      case "assign": case "compound": case "incdec": case "call": case "stmtexpr":
         throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
     }
   }
@@ -340,6 +341,7 @@ function children(te: TExpr): TExpr[] {
     case "assign": case "compound": return [te.target, te.value];
     case "incdec": return [te.target];
     case "call": return [te.callee, ...te.args];
+    case "stmtexpr": return te.value ? [te.value] : [];
   }
 }
 

@@ -64,6 +64,8 @@ export type TExpr = Base &
     | { k: "compound"; op: ArithOp; opType: CType; target: TExpr; value: TExpr; scale?: number }
     | { k: "incdec"; target: TExpr; delta: 1 | -1; post: boolean }
     | { k: "call"; callee: TExpr; fn: FunctionType; args: TExpr[] }
+    /** GNU statement expression: the statements run, then `value` (absent: void) is the result. */
+    | { k: "stmtexpr"; body: TStmt[]; value: TExpr | undefined }
   );
 
 export type TStmt =

@@ -465,6 +465,11 @@ export class Parser {
       case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single! };
       case "string": return { k: "string", pos: t.pos, bytes: t.bytes! };
       case "punct":
+        if (t.text === "(" && this.is("{")) {
+          const block = this.block();
+          this.expect(")", "after the statement expression's '}'");
+          return { k: "stmtexpr", pos: t.pos, body: block.body };
+        }
         if (t.text === "(") {
           const e = this.expression();
           this.expect(")", "after the parenthesized expression");

@@ -64,6 +64,14 @@ export const CASES: Case[] = [
   { expr: "make_point(n, local)", kind: "point" },
   { expr: "make_point(3, 4).y", kind: "int" },
   { expr: "twice(21)", kind: "int" },
+  // GNU statement expressions: declarations, loops, nesting, shadowing, calls inside
+  { expr: "({ int y = local * 2; y + n; })", kind: "int" },
+  { expr: "({ int s = 0; for (int i = 0; i < 10; i++) s += numbers[i % 5]; s; })", kind: "int" },
+  { expr: "({ long t = 1; int k = 0; while (k < 7) { t *= 3; k++; } t; }) - counter", kind: "int" },
+  { expr: "({ double acc = 0; int i = 0; do { acc += ratio / (i + 1); } while (++i < 4); acc; })", kind: "double" },
+  { expr: "({ int q = n; ({ int q = local; q * 10; }) + q; })", kind: "int" },
+  { expr: "({ int m = 0; for (int i = 0; i < 20; i++) { if (i % 3 == 0) continue; if (i > 14) break; m += i; } m; })", kind: "int" },
+  { expr: "({ unsigned long len = strlen(message); len * 2; })", kind: "int" },
 ];
 
 /** Assignments at BREAK2 and the C expressions the program prints after them. */

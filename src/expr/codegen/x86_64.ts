@@ -119,6 +119,7 @@ export class X86Codegen {
         return;
       }
       case "loop": {
+        this.emitsLoops = true;
         // while/for: jmp test; top: body; cont: step; test: cond → top; brk:
         // do-while:            top: body; cont:       test: cond → top; brk:
         const top = a.newLabel();
@@ -253,6 +254,10 @@ export class X86Codegen {
       case "compound": this.compound(e); return;
       case "incdec": this.incdec(e.target, e.type, e.delta, e.post); return;
       case "call": this.call(e); return;
+      case "stmtexpr":
+        for (const st of e.body) this.stmt(st);
+        if (e.value) this.value(e.value);
+        return;
     }
   }
 
@@ -692,6 +697,8 @@ export class X86Codegen {
 
   /** Set once any C call is emitted (the evaluator skips the time limit for call-free code). */
   callsFunctions = false;
+  /** Set once a loop is emitted (a statement expression's): code that may run for ever, like a call. */
+  emitsLoops = false;
 
   private call(e: Extract<TExpr, { k: "call" }>): void {
     this.callsFunctions = true;
