@@ -301,6 +301,42 @@ export class Family {
     if (m.sharesMemory && parent?.running) m.process.space.copyChangesInto(parent.process.space);
   }
 
+  /**
+   * After the launched process has ended (`jitdbg run`): the children that outlive it, reparented
+   * to init as on Linux, run on to their own ends, so what they print still comes out as it does
+   * after a native parent exits. When all of them then wait for ever (a daemon), they are ended:
+   * natively they would linger past the run.
+   */
+  runOrphans(): void {
+    for (;;) {
+      this.settle();
+      const running = this.running();
+      if (running.length === 0) return;
+      const m = this.pick(running);
+      if (!m) {
+        const deadline = running.reduce<bigint | undefined>((a, x) => {
+          const d = x.process.nextDeadline();
+          return d === undefined ? a : a === undefined || d < a ? d : a;
+        }, undefined);
+        if (deadline === undefined) {
+          for (const r of running) r.process.close();
+          this.members.splice(0, this.members.length, ...this.members.filter((x) => !running.includes(x)));
+          return;
+        }
+        running[0]!.process.kernel.clock.skipTo(deadline);
+        continue;
+      }
+      const p = m.process;
+      const before = p.cpu.blockCount;
+      const r = p.turn({}, this.turnLeft, true);
+      this.turnLeft -= Number(p.cpu.blockCount - before);
+      if (!p.exited) this.claimTids(p);
+      this.changed();
+      if (r === "idle") this.turnLeft = 0;
+      else if (r !== "budget" && r !== "changed" && (r.kind === "stopped" || r.kind === "blocked" || r.kind === "deadlock")) p.kernel.terminate(11, "the process stopped unexpectedly");
+    }
+  }
+
   /** Ends every other process (the launched one is closing), and closes the followed one. */
   closeAll(root: Process): void {
     for (const m of this.members) if (m.process !== root && m.running) m.process.close();

@@ -660,6 +660,7 @@ export class Process {
         p = r.process;
         continue;
       }
+      if (r.kind === "exited" || r.kind === "signal") this.family.runOrphans(); // as a shell's pipe stays open for them
       if (r.kind !== "stopped" && r.kind !== "blocked") return r;
       // A bare stop without a request (hlt, say) would loop forever: treat it as a fault.
       if (!p.stopRequested) {
