@@ -113,6 +113,25 @@ export class Family {
     return this.members.find((m) => m.pid === pid);
   }
 
+  /**
+   * The family now, for an expression call's undo: restore() ends the processes made since (a
+   * fork by the call, and its forks), gives back the children the call reaped, and puts back who
+   * is followed and the next pid. Processes that ran meanwhile keep their progress: the others are
+   * not the call's to undo.
+   */
+  save(): { restore(): void } {
+    const members = [...this.members];
+    const { nextPid, followedMember, current, turnLeft } = this;
+    return {
+      restore: () => {
+        for (const m of this.members) if (!members.includes(m) && m.running) m.process.close();
+        this.members.splice(0, this.members.length, ...members);
+        Object.assign(this, { nextPid, followedMember, current, turnLeft });
+        this.generation++;
+      },
+    };
+  }
+
   /** The processes still running, in pid order (creation order). */
   running(): Member[] {
     return this.members.filter((m) => m.running);

@@ -33,6 +33,8 @@ export interface KernelState {
   readonly fds: FdSnapshot;
   /** The working directory, the scratch layer's bookkeeping and a journal of host file changes. */
   readonly files: FileViewState;
+  /** The process family (processes a call forks are ended by its undo). */
+  readonly family: { restore(): void } | undefined;
 }
 
 /** A resource limit: soft (what is enforced) and hard (how far the soft one may be raised). */
@@ -90,6 +92,8 @@ export interface ProcessHost {
   setpgid(pid: number, pgid: number): bigint;
   setsid(): bigint;
   groupOf(pid: number, which: "pgid" | "sid"): bigint;
+  /** The family now, for an undo log: its restore() ends the processes made since. */
+  saveFamily(): { restore(): void };
   /** Creates the child; its pid, or a negative errno. */
   fork(req: ForkRequest): bigint;
   /** Replaces the process's image (the run ends after the syscall); a negative errno when it cannot. */
@@ -284,6 +288,7 @@ export class Kernel {
       rlimits: new Map(this.rlimits),
       fds: this.fds.snapshot(),
       files: this.files.saveState(),
+      family: this.host?.saveFamily(),
     };
   }
 
@@ -298,7 +303,8 @@ export class Kernel {
     this.dumpable = s.dumpable;
     this.umask = s.umask;
     this.rlimits = new Map(s.rlimits);
-    this.fds.restore(s.fds); // first: descriptors of files the call made are closed before they go
+    s.family?.restore(); // first: the processes the call forked go, with their descriptors
+    this.fds.restore(s.fds); // then: descriptors of files the call made are closed before they go
     this.files.restoreState(s.files);
   }
 

@@ -741,6 +741,7 @@ export class Process {
       setpgid: (target, pgid) => setpgid(family.all(), me(), target, pgid),
       setsid: () => setsid(family.all(), me()),
       groupOf: (target, which) => groupOf(family.all(), me(), target, which),
+      saveFamily: () => family.save(),
       fork: (req) => this.fork(req),
       exec: (path, argv, envp) => this.exec(path, argv, envp),
       waitChild: (select, keep) => family.waitChild(pid(), select, keep),
