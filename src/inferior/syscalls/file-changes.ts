@@ -4,6 +4,7 @@
  * lands (in place below a --allow-write root, or in the scratch layer) is file-changes.ts's.
  */
 import { chmodSync, chownSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync, lutimesSync, truncateSync, utimesSync } from "node:fs";
+import { type HostTime, setHostTimes, UTIME_NOW, UTIME_OMIT } from "../../emu/host-times.js";
 import * as E from "../errno.js";
 import { changeableHost, makeDirectory, makeHardLink, makeSymlink, removeEntry, renameEntry } from "../file-changes.js";
 import { type Entry, isSymlink } from "../file-view.js";
@@ -18,8 +19,6 @@ const AT_REMOVEDIR = 0x200;
 const AT_SYMLINK_FOLLOW = 0x400;
 const AT_EMPTY_PATH = 0x1000;
 const RENAME_NOREPLACE = 1;
-const UTIME_NOW = (1n << 30n) - 1n;
-const UTIME_OMIT = (1n << 30n) - 2n;
 const EOPNOTSUPP = 95;
 const ENOTEMPTY = 39;
 
@@ -135,34 +134,40 @@ function chownAt(k: Kernel, target: Entry | OpenFile | number, uidArg: bigint, g
 
 /** utimensat(2): two timespecs (or none: now), each possibly UTIME_NOW or UTIME_OMIT. */
 function utimensAt(k: Kernel, dirfd: number, pathAddr: bigint, timesAddr: bigint, flags: number): bigint {
-  const times: (number | "omit")[] = [];
+  const times: HostTime[] = [];
   for (let i = 0; i < 2; i++) {
     if (timesAddr === 0n) {
-      times.push(Date.now() / 1000);
+      times.push({ sec: 0n, nsec: UTIME_NOW });
       continue;
     }
     const sec = k.readU64(timesAddr + BigInt(i * 16));
     const nsec = k.readU64(timesAddr + BigInt(i * 16 + 8));
     if (sec === undefined || nsec === undefined) return E.fail(E.EFAULT);
-    if (nsec === UTIME_OMIT) times.push("omit");
-    else if (nsec === UTIME_NOW) times.push(Date.now() / 1000);
-    else if (nsec >= 1_000_000_000n) return E.fail(E.EINVAL);
-    else times.push(Number(BigInt.asIntN(64, sec)) + Number(nsec) / 1e9);
+    if (nsec >= 1_000_000_000n && nsec !== UTIME_NOW && nsec !== UTIME_OMIT) return E.fail(E.EINVAL);
+    times.push({ sec: BigInt.asIntN(64, sec), nsec });
   }
   const target = pathAddr === 0n ? (k.fds.get(dirfd) ?? E.EBADF) : targetOf(k, dirfd, pathAddr, flags);
-  const pick = (t: number | "omit", old: number) => (t === "omit" ? old / 1000 : t);
   return changeMetadata(
     k,
     target,
-    (fd) => {
-      const st = fstatSync(fd);
-      futimesSync(fd, pick(times[0]!, st.atimeMs), pick(times[1]!, st.mtimeMs));
-    },
-    (host, link) => {
-      const st = lstatSync(host);
-      (link ? lutimesSync : utimesSync)(host, pick(times[0]!, st.atimeMs), pick(times[1]!, st.mtimeMs));
-    },
+    (fd) => setTimes(fd, times[0]!, times[1]!, false),
+    (host, link) => setTimes(host, times[0]!, times[1]!, link),
   );
+}
+
+/**
+ * The host's utimensat, to the nanosecond (src/emu/host-times.ts); without it, Node's utimes in
+ * double seconds. Throws the host's errno as Node's calls do, for changeMetadata's hostCall.
+ */
+function setTimes(of: string | number, atime: HostTime, mtime: HostTime, link: boolean): void {
+  const r = setHostTimes(of, atime, mtime, link);
+  if (r === 0) return;
+  if (r !== undefined) throw Object.assign(new Error(`utimensat failed with errno ${r}`), { errno: -r, code: `E${r}`, syscall: "utimensat" });
+  const st = typeof of === "number" ? fstatSync(of) : lstatSync(of);
+  const seconds = (t: HostTime, oldMs: number) => (t.nsec === UTIME_OMIT ? oldMs / 1000 : t.nsec === UTIME_NOW ? Date.now() / 1000 : Number(t.sec) + Number(t.nsec) / 1e9);
+  const [a, m] = [seconds(atime, st.atimeMs), seconds(mtime, st.mtimeMs)];
+  if (typeof of === "number") futimesSync(of, a, m);
+  else (link ? lutimesSync : utimesSync)(of, a, m);
 }
 
 /** utimes(2)/futimesat(2): two timevals, or none (now). */

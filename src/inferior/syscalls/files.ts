@@ -3,7 +3,7 @@
  * read in place, written in place below --allow-write roots or in the scratch layer, and /dev and
  * /proc nodes (special-files.ts).
  */
-import { chmodSync, constants, fstatSync, statfsSync, unlinkSync } from "node:fs";
+import { chmodSync, constants, fstatSync, lstatSync, statfsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import * as E from "../errno.js";
 import { changeableHost, creationHost } from "../file-changes.js";
@@ -170,11 +170,27 @@ function reopen(k: Kernel, fd: number, access: Access, flags: number): number {
   return k.fds.dup(fd);
 }
 
-/** struct stat as x86-64 Linux lays it out (144 bytes). */
-export function encodeStat(st: FileStat): Uint8Array {
+/** A host file's times to the nanosecond (Stats' milliseconds are a double: diff -u prints all nine digits). */
+export interface NsTimes {
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** The nanosecond times of a host path (not followed) or descriptor, when it can be read. */
+function hostTimes(of: string | number): NsTimes | undefined {
+  const big = onHost(() => (typeof of === "string" ? lstatSync(of, { bigint: true }) : fstatSync(of, { bigint: true })));
+  return "errno" in big ? undefined : big;
+}
+
+/** struct stat as x86-64 Linux lays it out (144 bytes); times to the nanosecond when `exact` gives them. */
+export function encodeStat(st: FileStat, exact?: NsTimes): Uint8Array {
   const b = new Uint8Array(144);
   const v = new DataView(b.buffer);
-  const ns = (ms: number) => [BigInt(Math.floor(ms / 1000)), BigInt(Math.floor((ms % 1000) * 1e6))] as const;
+  const ns = (ms: number, i: number) => {
+    const t = exact ? [exact.atimeNs, exact.mtimeNs, exact.ctimeNs][i]! : undefined;
+    return t !== undefined ? ([t / 1_000_000_000n, t % 1_000_000_000n] as const) : ([BigInt(Math.floor(ms / 1000)), BigInt(Math.floor((ms % 1000) * 1e6))] as const);
+  };
   v.setBigUint64(0, BigInt(st.dev), true);
   v.setBigUint64(8, BigInt(st.ino), true);
   v.setBigUint64(16, BigInt(st.nlink), true);
@@ -186,7 +202,7 @@ export function encodeStat(st: FileStat): Uint8Array {
   v.setBigInt64(56, BigInt(st.blksize), true);
   v.setBigInt64(64, BigInt(st.blocks), true);
   [st.atimeMs, st.mtimeMs, st.ctimeMs].forEach((t, i) => {
-    const [s, n] = ns(t);
+    const [s, n] = ns(t, i);
     v.setBigInt64(72 + i * 16, s, true);
     v.setBigInt64(80 + i * 16, n, true);
   });
@@ -237,7 +253,8 @@ const fstatNow = (hostFd: number): FileStat => fstatSync(hostFd);
 
 function statBytes(f: OpenFile): Uint8Array {
   const st = statOf(f);
-  return st instanceof Uint8Array ? st : encodeStat(st);
+  if (st instanceof Uint8Array) return st;
+  return encodeStat(st, f.kind === "host" && f.hostFd >= 0 ? hostTimes(f.hostFd) : undefined);
 }
 
 /** The stat of what a path names (an open file's for /proc/self/fd/N, followed). */
@@ -246,7 +263,7 @@ function entryStat(k: Kernel, e: Entry): Uint8Array | number {
     const f = k.fds.get(e.special.fd);
     return f ? statBytes(f) : E.ENOENT;
   }
-  return encodeStat(e.stats);
+  return encodeStat(e.stats, e.layer === "special" ? undefined : hostTimes(e.host));
 }
 
 function sysFstat(k: Kernel, a: readonly bigint[]): bigint {
