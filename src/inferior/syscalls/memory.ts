@@ -57,6 +57,7 @@ function sysMmap(k: Kernel, a: readonly bigint[]): bigint {
     }
   }
   if (fileData && fileData.length > 0) k.space.poke(start, fileData);
+  if (flags & MAP_SHARED) k.sharedMappings.push({ start, end: start + length });
   return start;
 }
 
