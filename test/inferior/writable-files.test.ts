@@ -6,10 +6,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileFixture, repoRoot } from "../helpers/compile.js";
+import { compileFixture } from "../helpers/compile.js";
 import { runEmulated } from "../helpers/emulate.js";
 import { BUILD_KINDS, type BuildKind, requireCompiler } from "../threads/harness.js";
 
@@ -99,8 +99,9 @@ describe("the scratch layer", () => {
 
   it("is named at the end of a run that changed files in it (outside /tmp), with how to keep them", () => {
     const exe = build("tree", "static");
-    mkdirSync(join(repoRoot, ".cache"), { recursive: true });
-    const cwd = mkdtempSync(join(repoRoot, ".cache", "scratch-note-"));
+    // Outside /tmp, wherever the checkout is (the run's own /tmp is not counted in the note).
+    const base = existsSync("/var/tmp") ? "/var/tmp" : homedir();
+    const cwd = mkdtempSync(join(base, "jitdbg-scratch-note-"));
     made.push(cwd);
     const e = runEmulated(exe, { args: ["work"], argv0: exe, cwd, allowedPaths: [dirname(exe), cwd] });
     expect(e.status).toBe(0);
