@@ -25,13 +25,33 @@ export type Expr =
   | { k: "cast"; pos: number; type: CType; operand: Expr }
   | { k: "sizeof"; pos: number; of: Expr | CType; align: boolean }
   /** GNU `({ statements; value; })`: the last statement's expression, if it is one, is the value. */
-  | { k: "stmtexpr"; pos: number; body: Stmt[] };
+  | { k: "stmtexpr"; pos: number; body: Stmt[] }
+  /** `(type){ initializers }` (C11 6.5.2.5): an unnamed object of the console's frame. */
+  | { k: "literal"; pos: number; type: CType; init: InitList }
+  /** A brace list as the right side of `=` (gdb's `v_struct = {1, 2}`): the target's type gives its type. */
+  | { k: "initlist"; pos: number; list: InitList };
+
+/** `.name` or `[index]` before the `=` of an initializer item (C11 6.7.9). */
+export type Designator = { k: "field"; pos: number; name: string } | { k: "index"; pos: number; index: Expr };
+
+export interface InitItem {
+  pos: number;
+  designators: Designator[];
+  value: Expr | InitList;
+}
+
+/** `{ item, .field = item, [i] = item, { nested }, … }`. */
+export interface InitList {
+  k: "list";
+  pos: number;
+  items: InitItem[];
+}
 
 export interface Declaration {
   pos: number;
   name: string;
   type: CType;
-  init: Expr | undefined;
+  init: Expr | InitList | undefined;
 }
 
 export type Stmt =

@@ -3,12 +3,13 @@
  * identifiers against the Scope, applying C's conversions, and assigning argument-block slots to the
  * frame variables and registers the expression uses.
  */
-import type { AssignOp, BinaryOp, Expr, FunctionDef, Stmt } from "./ast.js";
+import type { AssignOp, BinaryOp, Expr, FunctionDef, InitList, Stmt } from "./ast.js";
 import { isTypeOperand, startPos } from "./ast.js";
 import { libcPrototype } from "./builtins.js";
 import { defaultPromotion, integerLiteralType, promote, usualArithmetic } from "./conversions.js";
 import { didYouMean, exprError } from "./errors.js";
 import { FrameLayout } from "./frame.js";
+import { initialize } from "./initializers.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "./ir.js";
 import type { Scope, TlsModel, VariableLocation } from "./scope.js";
 import {
@@ -121,15 +122,17 @@ export class Checker {
         const out: TStmt[] = [];
         const scope = this.localScopes[this.localScopes.length - 1]!;
         for (const d of s.decls) {
-          const size = sizeOf(d.type);
-          if (isVoid(d.type) || size === undefined) throw exprError("EXPR_TYPE", `variable '${d.name}' has incomplete type '${typeName(d.type)}'`, d.pos);
-          const local = { type: d.type, offset: this.frame.alloc(size, alignOf(d.type)) };
-          if (d.init) {
-            const target: TExpr = { k: "place", type: d.type, pos: d.pos, place: { k: "frame", offset: local.offset } };
-            const value = this.assignable(this.rvalue(this.expr(d.init)), d.type, d.init.pos, "initializing");
-            scope.set(d.name, local);
-            out.push({ k: "expr", expr: { k: "assign", type: d.type, pos: d.pos, target, value } });
-          } else scope.set(d.name, local);
+          if (isVoid(d.type)) throw exprError("EXPR_TYPE", `variable '${d.name}' has incomplete type '${typeName(d.type)}'`, d.pos);
+          if (!d.init) {
+            const size = sizeOf(d.type);
+            if (size === undefined) throw exprError("EXPR_TYPE", `variable '${d.name}' has incomplete type '${typeName(d.type)}'`, d.pos);
+            scope.set(d.name, { type: d.type, offset: this.frame.alloc(size, alignOf(d.type)) });
+            continue;
+          }
+          // The name enters scope after its initializer: `int x = x + 1` reads an outer x (in C, the new indeterminate one).
+          const init = this.initialized(d.type, d.init, d.init.k === "list" ? d.init.pos : startPos(d.init));
+          scope.set(d.name, { type: init.type, offset: init.offset });
+          out.push({ k: "expr", expr: init });
         }
         return { k: "block", body: out };
       }
@@ -188,6 +191,23 @@ export class Checker {
     }
   }
 
+  /**
+   * A new object of the frame initialized from `init` (compound literals, declarations, brace
+   * assignment): its type is `type`, arrays of unknown length completed by the initializer.
+   */
+  private initialized(type: CType, init: Expr | InitList, pos: number): Extract<TExpr, { k: "init" }> {
+    const u = unqual(type);
+    if (u.kind === "function" || isVoid(type)) throw exprError("EXPR_TYPE", `cannot initialize an object of type '${typeName(type)}'`, pos);
+    if ((u.kind === "struct" || u.kind === "union") && u.incomplete) throw exprError("EXPR_TYPE", `variable has incomplete type '${typeName(type)}'`, pos);
+    const r = initialize({ expr: (e) => this.expr(e), rvalue: (te) => this.rvalue(te), assignable: (v, to, p, what) => this.assignable(v, to, p, what) }, type, init, pos);
+    const size = sizeOf(r.type) ?? 0;
+    const offset = this.frame.alloc(size, alignOf(r.type));
+    // One store of the whole object needs no zero fill first.
+    const [only] = r.stores;
+    const zero = !(r.stores.length === 1 && only!.offset === 0 && sizeOf(only!.value.type) === size);
+    return { k: "init", type: r.type, pos, offset, size, zero, stores: r.stores };
+  }
+
   private loop(build: () => TStmt): TStmt {
     this.loopDepth++;
     try {
@@ -218,7 +238,11 @@ export class Checker {
       case "ident": return this.ident(e.name, e.pos);
       case "unary": return this.unary(e);
       case "binary": return this.binary(e.op, this.expr(e.left), this.expr(e.right), e.pos);
-      case "assign": return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, startPos(e.target));
+      case "assign":
+        if (e.value.k === "initlist") return this.braceAssign(this.expr(e.target), e.value.list, e.pos, startPos(e.target));
+        return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, startPos(e.target));
+      case "literal": return this.initialized(e.type, e.init, e.pos);
+      case "initlist": throw exprError("EXPR_SYNTAX", "an initializer list needs a type: write a compound literal '(type){…}', or assign it to an object", e.pos);
       case "cond": return this.conditional(e);
       case "call": return this.call(e);
       case "index": {
@@ -323,7 +347,7 @@ export class Checker {
     if (u.kind === "array") return { k: "addr", type: pointerTo(u.of), pos: te.pos, lv: te };
     if (u.kind === "function") return { k: "addr", type: pointerTo(te.type), pos: te.pos, lv: te };
     // Members of struct rvalues (`f().x`) are not lvalues but are still read from memory.
-    if (te.k !== "place" && te.k !== "deref" && te.k !== "member") return te;
+    if (te.k !== "place" && te.k !== "deref" && te.k !== "member" && te.k !== "init") return te;
     if (u.kind === "void") throw exprError("EXPR_TYPE", "cannot use a value of type 'void' (dereferencing a 'void *'? cast it to a typed pointer first)", te.pos);
     if ((u.kind === "struct" || u.kind === "union") && u.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(te.type)}' has no known layout`, te.pos);
     const load: TExpr = { k: "load", type: te.type, pos: te.pos, lv: te };
@@ -356,7 +380,7 @@ export class Checker {
   }
 
   /** Implicit conversion as by assignment (also arguments, initializers, return). */
-  private assignable(value: TExpr, to: CType, pos: number, what: string): TExpr {
+  assignable(value: TExpr, to: CType, pos: number, what: string): TExpr {
     const a = unqual(value.type);
     const b = unqual(to);
     // As C: pointers from pointers or a null pointer constant; integers never silently from pointers.
@@ -415,10 +439,11 @@ export class Checker {
     return exprError("EXPR_UNSUPPORTED", "arithmetic on 'long double' is not supported; cast to 'double'", pos);
   }
 
-  private requireModifiable(te: TExpr, pos: number): void {
+  /** `wholeArray`: gdb's brace assignment, which copies into an array as into a struct. */
+  private requireModifiable(te: TExpr, pos: number, wholeArray = false): void {
     if (!isLvalue(te)) throw exprError("EXPR_NOT_LVALUE", "expression is not assignable (not an lvalue)", pos);
     const u = unqual(te.type);
-    if (u.kind === "array") throw exprError("EXPR_NOT_LVALUE", `array type '${typeName(te.type)}' is not assignable`, pos);
+    if (u.kind === "array" && !wholeArray) throw exprError("EXPR_NOT_LVALUE", `array type '${typeName(te.type)}' is not assignable`, pos);
     if (u.kind === "function") throw exprError("EXPR_NOT_LVALUE", "a function is not assignable", pos);
     if (NODEBUG.has(te)) throw this.noDebugType(te);
     if (te.k === "member" && te.bitSize !== undefined) throw exprError("EXPR_UNSUPPORTED", "assigning to bit-fields is not supported", pos);
@@ -525,6 +550,16 @@ export class Checker {
     const probe = this.binary(bop as BinaryOp, { k: "const", type: target.type, pos: targetPos, value: 0n }, value, pos);
     if (probe.k !== "arith") throw this.invalidOperands(bop, target, value, pos);
     return { k: "compound", op: bop, opType: probe.type, type: target.type, pos, target, value: probe.right };
+  }
+
+  /** gdb's `object = {…}`: the list initializes a new object of the target's type, which is copied in (arrays too). */
+  private braceAssign(target: TExpr, list: InitList, pos: number, targetPos: number): TExpr {
+    const tu = unqual(target.type);
+    if (!isRecord(tu) && tu.kind !== "array") throw exprError("EXPR_TYPE", `a brace list can only be assigned to a struct, union or array, not '${typeName(target.type)}'`, list.pos);
+    if (tu.kind === "array" && sizeOf(tu) === undefined) throw exprError("EXPR_TYPE", `array type '${typeName(target.type)}' of unknown size is not assignable`, targetPos);
+    this.requireModifiable(target, targetPos, true);
+    const value = this.initialized(target.type, list, list.pos);
+    return { k: "assign", type: target.type, pos, target, value: tu.kind === "array" ? value : this.rvalue(value) };
   }
 
   private conditional(e: Extract<Expr, { k: "cond" }>): TExpr {

@@ -108,6 +108,7 @@ class Interpreter {
         case "call": return "a function call";
         case "assign": case "compound": return "an assignment";
         case "stmtexpr": return "a statement expression";
+        case "init": return "a compound literal or initializer list";
         case "incdec": return te.delta > 0 ? "an increment" : "a decrement";
         default: return undefined;
       }
@@ -256,7 +257,7 @@ class Interpreter {
       case "comma": this.value(te.left); return this.value(te.right);
       case "cond": return this.truth(te.cond) ? this.value(te.then) : this.value(te.else);
       case "conv": return this.convert(te.operand.type, te.type, this.value(te.operand), te.pos);
-      case "assign": case "compound": case "incdec": case "call": case "stmtexpr":
+      case "assign": case "compound": case "incdec": case "call": case "stmtexpr": case "init":
         throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
     }
   }
@@ -342,6 +343,7 @@ function children(te: TExpr): TExpr[] {
     case "incdec": return [te.target];
     case "call": return [te.callee, ...te.args];
     case "stmtexpr": return te.value ? [te.value] : [];
+    case "init": return te.stores.map((s) => s.value);
   }
 }
 

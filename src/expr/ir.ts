@@ -66,7 +66,18 @@ export type TExpr = Base &
     | { k: "call"; callee: TExpr; fn: FunctionType; args: TExpr[] }
     /** GNU statement expression: the statements run, then `value` (absent: void) is the result. */
     | { k: "stmtexpr"; body: TStmt[]; value: TExpr | undefined }
+    /**
+     * lvalue: an object of the frame at `offset` (a compound literal, an initialized declaration),
+     * initialized where it is evaluated: zero-filled when `zero`, then each store in order.
+     */
+    | { k: "init"; offset: number; size: number; zero: boolean; stores: InitStore[] }
   );
+
+/** One initializer store: `value` (already of the member's type) at `offset` in the object. */
+export interface InitStore {
+  offset: number;
+  value: TExpr;
+}
 
 export type TStmt =
   | { k: "expr"; expr: TExpr }
@@ -78,7 +89,7 @@ export type TStmt =
   | { k: "continue" };
 
 export function isLvalue(e: TExpr): boolean {
-  if (e.k === "place" || e.k === "deref") return true;
+  if (e.k === "place" || e.k === "deref" || e.k === "init") return true;
   if (e.k === "member") return isLvalue(e.base);
   return false;
 }

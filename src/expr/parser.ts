@@ -3,7 +3,7 @@
  * names are resolved while parsing through a TypeEnv (C cannot be parsed without knowing which
  * identifiers are typedef names: `(T)*p` is a cast or a multiplication).
  */
-import type { AssignOp, BinaryOp, Declaration, Expr, FunctionDef, Input, Stmt } from "./ast.js";
+import type { AssignOp, BinaryOp, Declaration, Designator, Expr, FunctionDef, InitItem, InitList, Input, Stmt } from "./ast.js";
 import { didYouMean, exprError } from "./errors.js";
 import { tokenize, type Token } from "./lexer.js";
 import { T, arrayOf, pointerTo, type CType, type FunctionType } from "./types.js";
@@ -341,12 +341,38 @@ export class Parser {
     do {
       const d = this.declarator(base, false);
       if (d.name === undefined) throw exprError("EXPR_SYNTAX", "expected a variable name in the declaration", d.namePos);
-      const init = this.eat("=") ? this.assignment() : undefined;
+      const init = this.eat("=") ? (this.is("{") ? this.initList() : this.assignment()) : undefined;
       decls.push({ pos: d.namePos, name: d.name, type: d.type, init });
       this.shadowed.add(d.name);
     } while (this.eat(","));
     this.expect(";", "after the declaration");
     return { k: "decl", pos, decls };
+  }
+
+  /** `{ [designators =] initializer, … }`, a trailing comma allowed (C11 6.7.9). */
+  private initList(): InitList {
+    const open = this.expect("{");
+    const items: InitItem[] = [];
+    while (!this.is("}")) {
+      const pos = this.peek().pos;
+      const designators: Designator[] = [];
+      for (;;) {
+        const d = this.peek();
+        if (this.eat(".")) {
+          const name = this.next();
+          if (name.kind !== "ident") throw exprError("EXPR_SYNTAX", "expected a member name after '.' in the designator", name.pos);
+          designators.push({ k: "field", pos: name.pos, name: name.text });
+        } else if (this.eat("[")) {
+          designators.push({ k: "index", pos: d.pos, index: this.conditional() });
+          this.expect("]", "after the array designator");
+        } else break;
+      }
+      if (designators.length > 0) this.expect("=", "after the designator");
+      items.push({ pos, designators, value: this.is("{") ? this.initList() : this.assignment() });
+      if (!this.eat(",")) break;
+    }
+    this.expect("}", "at the end of the initializer list");
+    return { k: "list", pos: open.pos, items };
   }
 
   // ---- expressions
@@ -365,6 +391,7 @@ export class Parser {
     const t = this.peek();
     if (t.kind === "punct" && ASSIGN_OPS.has(t.text)) {
       this.i++;
+      if (t.text === "=" && this.is("{")) return { k: "assign", pos: t.pos, op: "=", target, value: { k: "initlist", pos: this.peek().pos, list: this.initList() } };
       return { k: "assign", pos: t.pos, op: t.text as AssignOp, target, value: this.assignment() };
     }
     return target;
@@ -396,7 +423,7 @@ export class Parser {
       const open = this.next();
       const type = this.typeName();
       this.expect(")", "after the type name of the cast");
-      if (this.is("{")) throw exprError("EXPR_UNSUPPORTED", "compound literals are not supported", this.peek().pos);
+      if (this.is("{")) return this.postfix({ k: "literal", pos: open.pos, type, init: this.initList() });
       return { k: "cast", pos: open.pos, type, operand: this.cast() };
     }
     return this.unary();
@@ -428,8 +455,8 @@ export class Parser {
     return this.postfix();
   }
 
-  private postfix(): Expr {
-    let e = this.primary();
+  private postfix(start?: Expr): Expr {
+    let e = start ?? this.primary();
     for (;;) {
       const t = this.peek();
       if (this.eat("[")) {

@@ -72,6 +72,22 @@ export const CASES: Case[] = [
   { expr: "({ int q = n; ({ int q = local; q * 10; }) + q; })", kind: "int" },
   { expr: "({ int m = 0; for (int i = 0; i < 20; i++) { if (i % 3 == 0) continue; if (i > 14) break; m += i; } m; })", kind: "int" },
   { expr: "({ unsigned long len = strlen(message); len * 2; })", kind: "int" },
+  // compound literals: designators, nesting, partial lists zero-filled, as call arguments by pointer
+  { expr: "(struct point){1, 2}", kind: "point" },
+  { expr: "(struct point){.y = local, .x = n}", kind: "point" },
+  { expr: "(struct point){.y = 4}", kind: "point" },
+  { expr: "(struct point){3, 4}.y * 10 + (int[3]){1, 2, 3}[2]", kind: "int" },
+  { expr: "(&(struct point){n, local})->y - n", kind: "int" },
+  { expr: "make_point((struct point){n, 2}.y, (int[]){[4] = local}[4])", kind: "point" },
+  { expr: "(struct point[2]){{1, 2}, 3, 4}[1].x + (struct point[2]){[1].y = 5}[1].y", kind: "int" },
+  { expr: "strlen((char[8]){\"abcd\"}) + strlen((&(struct item){.name = \"xyz\"})->name)", kind: "int" },
+  { expr: "(struct item){7, \"seven\", 2.5, 0, {1, 2}}.weight * 4", kind: "double" },
+  // initialized declarations in statement expressions
+  { expr: "({ int a[3] = {1, 2, 3}; a[0] + a[1] * 10 + a[2] * 100 + local; })", kind: "int" },
+  { expr: "({ char b[8] = \"ab\"; strlen(b) * 100 + b[1] + b[7]; })", kind: "int" },
+  { expr: "({ struct point p = {n, 7}; struct point q = p; q.x * q.y; })", kind: "int" },
+  { expr: "({ struct item x = {5, \"five\", 2.5, 0, {1, 2}}; x.weight * x.id + x.pos.y + strlen(x.name); })", kind: "double" },
+  { expr: "({ int m[2][3] = {{1}, {4, 5}}; double w[] = {ratio, 0.5}; m[1][1] * 10 + m[0][0] + w[1] + w[0] + sizeof w; })", kind: "double" },
 ];
 
 /** Assignments at BREAK2 and the C expressions the program prints after them. */
@@ -83,5 +99,9 @@ export const EFFECTS: { expr: string; post: string; expected: number }[] = [
   { expr: "local = 77", post: "local", expected: 77 },
   { expr: "tls_counter = 1000", post: "tls_counter", expected: 1000 },
   { expr: "numbers[2]++", post: "numbers[2]", expected: 4 },
+  // a compound literal as an assignment source, and gdb's brace form with the target's type
+  { expr: "items[1].pos = (struct point){3, 4}", post: "items[1].pos.x * 10 + items[1].pos.y", expected: 34 },
+  { expr: "items[0].pos = {8, 9}", post: "items[0].pos.x * 10 + items[0].pos.y", expected: 89 },
+  { expr: "items[2] = {.id = 6, .name = \"six\"}", post: "items[2].id * 1000 + items[2].name[1] + items[2].weight", expected: 6105 },
 ];
 

@@ -126,7 +126,7 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
       write(a, d);
     };
     try {
-      for (const text of ["neg = 1", "neg += 2", "neg++", "--neg", "stop_here()", "0 && (neg = 0)", "head->id = 3", "int twice(int x) { return 2 * x; }"]) {
+      for (const text of ["neg = 1", "neg += 2", "neg++", "--neg", "stop_here()", "0 && (neg = 0)", "head->id = 3", "int twice(int x) { return 2 * x; }", "(int){3}", "(int[2]){neg, 1}[0] + 1"]) {
         let err: unknown;
         try {
           dbg.inspector.evaluate(text, 0, { context: "hover" });

@@ -221,6 +221,7 @@ export class Asm {
   leave(): void { this.u8(0xc9); }
   cqo(): void { this.u8(0x48, 0x99); }
   repMovsb(): void { this.u8(0xf3, 0xa4); }
+  repStosb(): void { this.u8(0xf3, 0xaa); }
   /** sub rsp, imm32 with the immediate's position returned for later patching. */
   subRspPatchable(): number {
     this.u8(0x48, 0x81, 0xec);

@@ -157,7 +157,7 @@ export class X86Codegen {
     switch (e.k) {
       case "const": a.movImm(R.rax, e.value); return;
       case "fconst": this.floatConst(e.type, e.value, 0); return;
-      case "place": case "deref": case "member":
+      case "place": case "deref": case "member": case "init":
         // An lvalue in value position is an aggregate (the checker loads scalars): its address.
         this.address(e);
         return;
@@ -638,6 +638,7 @@ export class X86Codegen {
     switch (e.k) {
       case "place": this.placeAddress(e.place); return;
       case "deref": this.value(e.ptr); return;
+      case "init": this.initialize(e); return;
       case "member":
         if (isLvalue(e.base)) this.address(e.base);
         else this.value(e.base);
@@ -646,6 +647,26 @@ export class X86Codegen {
       default:
         this.value(e); // aggregate rvalues are already addresses
     }
+  }
+
+  /** Fills a frame object from its initializer where it is evaluated (each time, as C says); rax = its address. */
+  private initialize(e: Extract<TExpr, { k: "init" }>): void {
+    const a = this.asm;
+    if (e.zero) {
+      a.rm("lea", R.rdi, { mem: { base: R.rbp, disp: e.offset } });
+      a.rr("xor", R.rax, R.rax);
+      a.movImm(R.rcx, BigInt(e.size));
+      a.repStosb();
+    }
+    for (const s of e.stores) {
+      this.value(s.value);
+      const disp = e.offset + s.offset;
+      if (valueClass(s.value.type) === "mem") {
+        a.rm("lea", R.rdx, { mem: { base: R.rbp, disp } });
+        this.copyBytes(R.rdx, R.rax, sizeOf(s.value.type) ?? 0);
+      } else this.store(s.value.type, R.rbp, disp);
+    }
+    a.rm("lea", R.rax, { mem: { base: R.rbp, disp: e.offset } });
   }
 
   private placeAddress(p: Place): void {
