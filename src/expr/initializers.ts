@@ -20,7 +20,8 @@ type Aggregate = Extract<CType, { kind: "array" | "struct" | "union" }>;
 interface Sub {
   type: CType;
   offset: number;
-  bitField: boolean;
+  /** Bit-fields: bits from the object's start. */
+  bits?: { offset: number; size: number };
 }
 
 /** The stores initializing an object of type `t` from `init`, and its type (arrays of unknown size completed). */
@@ -87,7 +88,7 @@ class Initializer {
       else throw exprError("EXPR_TYPE", `array initializer must be an initializer list or string literal`, pos);
       return;
     }
-    this.store({ type: t, offset, bitField: false }, init, pos);
+    this.store({ type: t, offset }, init, pos);
   }
 
   /** u's own brace list: every item must find a place. Returns the elements used (arrays). */
@@ -177,11 +178,13 @@ class Initializer {
     if (u.kind === "array") {
       // A nested array without a length (a flexible array member) takes no initializers.
       if (m >= (u.count ?? (u === this.open ? Infinity : 0))) return undefined;
-      return { type: u.of, offset: offset + m * (sizeOf(u.of) ?? 0), bitField: false };
+      return { type: u.of, offset: offset + m * (sizeOf(u.of) ?? 0) };
     }
     const member = u.members[m];
     if (!member) return undefined;
-    return { type: member.type, offset: offset + member.offset, bitField: member.bitSize !== undefined };
+    const sub: Sub = { type: member.type, offset: offset + member.offset };
+    if (member.bitSize !== undefined) sub.bits = { offset: offset * 8 + (member.bitOffset ?? member.offset * 8), size: member.bitSize };
+    return sub;
   }
 
   private designatorMisuse(d: Designator, t: CType): Error {
@@ -200,12 +203,9 @@ class Initializer {
 
   private store(sub: Sub, e: Expr, pos: number): void {
     const value = this.ctx.assignable(this.ctx.rvalue(this.check(e)), sub.type, pos, "initializing");
-    if (sub.bitField) {
-      // The object is zero-filled: a zero needs no store; other values need a bit-field write.
-      if (value.k === "const" && value.value === 0n) return;
-      throw exprError("EXPR_UNSUPPORTED", "initializing a bit-field with a nonzero value is not supported", pos);
-    }
-    this.stores.push({ offset: sub.offset, value });
+    // The object is zero-filled: a bit-field's zero needs no store.
+    if (sub.bits && value.k === "const" && value.value === 0n) return;
+    this.stores.push({ offset: sub.offset, value, ...(sub.bits ? { bits: sub.bits } : {}) });
   }
 
   /** A string literal's bytes (its NUL when it fits; the rest is zero already), 8 at a time. */

@@ -73,10 +73,14 @@ export type TExpr = Base &
     | { k: "init"; offset: number; size: number; zero: boolean; stores: InitStore[] }
   );
 
-/** One initializer store: `value` (already of the member's type) at `offset` in the object. */
+/**
+ * One initializer store: `value` (already of the member's type) at `offset` in the object; a
+ * bit-field's `bits` (from the object's start) are merged into the zero-filled unit holding them.
+ */
 export interface InitStore {
   offset: number;
   value: TExpr;
+  bits?: { offset: number; size: number };
 }
 
 export type TStmt =

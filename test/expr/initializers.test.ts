@@ -35,6 +35,9 @@ const LITERALS: Case[] = [
   { expr: "(struct pair){1, 2}.a = 5" },
   { expr: "((struct mixed){1, 2, 3}).z++" },
   { expr: "(struct item){.kind = 0, .id = 4}.id" },
+  { expr: "(struct item){.kind = 5, .level = -3}.level * 10 + (struct item){.kind = 5, .level = -3}.kind" },
+  { expr: "(struct item){1, \"a\", 2, 0, 13, 17}.kind + (struct item){.level = local + 9}.level * 100" },
+  { expr: "({ struct item t = {.level = -16, .kind = 7}; t.kind * 1000 + t.level; })" },
 ];
 
 const DECLARATIONS: Case[] = [
@@ -58,12 +61,17 @@ const BRACE_ASSIGNMENT: Case[] = [
   { expr: "items[1] = {5, .weight = 2, .next = 0}, items[1].weight * items[1].id", native: "items[1] = (struct item){5, .weight = 2, .next = 0}, items[1].weight * items[1].id", post: "items[1].name" },
 ];
 
-function check(cases: Case[]): void {
-  for (const r of runCases(cases)) expect({ expr: r.expr, value: r.jit }).toEqual({ expr: r.expr, value: r.native });
+function check(cases: Case[], definitions: string[] = []): void {
+  for (const r of runCases(cases, { definitions })) expect({ expr: r.expr, value: r.jit }).toEqual({ expr: r.expr, value: r.native });
 }
 
 describe("initializers match gcc", () => {
   it("compound literals", () => check(LITERALS));
   it("initialized declarations", () => check(DECLARATIONS));
+  it("initializers in console functions", () =>
+    check([{ expr: "tri(4)" }, { expr: "pick(2) + pick(0)" }], [
+      "int tri(int x) { int a[4] = {x, [2] = x * 2}; struct pair p = {.b = a[2]}; return a[0] + a[1] + a[2] + a[3] + p.b; }",
+      "long pick(int i) { struct big b = {{10, 20, 30}}; char s[] = \"xyz\"; return b.v[i] + s[i] + sizeof s; }",
+    ]));
   it("brace assignment (gdb's form) as the compound literal of the target's type", () => check(BRACE_ASSIGNMENT));
 });

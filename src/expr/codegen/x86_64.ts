@@ -661,12 +661,30 @@ export class X86Codegen {
     for (const s of e.stores) {
       this.value(s.value);
       const disp = e.offset + s.offset;
-      if (valueClass(s.value.type) === "mem") {
+      if (s.bits) this.orBitField(e.offset, s.bits);
+      else if (valueClass(s.value.type) === "mem") {
         a.rm("lea", R.rdx, { mem: { base: R.rbp, disp } });
         this.copyBytes(R.rdx, R.rax, sizeOf(s.value.type) ?? 0);
       } else this.store(s.value.type, R.rbp, disp);
     }
     a.rm("lea", R.rax, { mem: { base: R.rbp, disp: e.offset } });
+  }
+
+  /** ORs rax's low `bits.size` bits into the (zeroed) bits of the frame object at `base`. */
+  private orBitField(base: number, bits: { offset: number; size: number }): void {
+    const a = this.asm;
+    const shift = bits.offset % 8;
+    const width = [1, 2, 4, 8].find((w) => shift + bits.size <= w * 8) ?? 8;
+    const unit = width === 1 ? T.uchar : width === 2 ? T.ushort : width === 4 ? T.uint : T.ulong;
+    const m = { mem: { base: R.rbp, disp: base + Math.floor(bits.offset / 8) } };
+    a.movabs(R.rcx, (1n << BigInt(bits.size)) - 1n);
+    a.rr("and", R.rax, R.rcx);
+    if (shift > 0) a.shiftImm("shl", R.rax, shift);
+    a.mov(R.rdx, R.rax);
+    a.rm("lea", R.rsi, m);
+    this.load(unit, R.rsi);
+    a.rr("or", R.rax, R.rdx);
+    this.store(unit, R.rsi);
   }
 
   private placeAddress(p: Place): void {
