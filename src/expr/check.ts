@@ -596,7 +596,7 @@ export class Checker {
       throw exprError("EXPR_TYPE", `too ${few ? "few" : "many"} arguments to function call, expected ${n}${fn.variadic ? " or more" : ""}, have ${e.args.length}`, few ? e.pos : startPos(e.args[n]!));
     }
     const args = e.args.map((a, i) => {
-      const v = this.rvalue(this.expr(a));
+      const v = this.rvalue(a.k === "initlist" ? this.listArgument(a, fn, i) : this.expr(a));
       if (isRecord(v.type)) throw exprError("EXPR_UNSUPPORTED", `passing a struct by value ('${typeName(v.type)}') is not supported; pass its address`, a.pos);
       if (isVoid(v.type)) throw exprError("EXPR_TYPE", "argument has type 'void'", a.pos);
       const p = fn.prototyped ? fn.params[i] : undefined;
@@ -609,6 +609,16 @@ export class Checker {
     if (ret.kind === "float" && ret.size === 16) throw this.longDouble(e.pos);
     if ((ret.kind === "struct" || ret.kind === "union") && ret.incomplete) throw exprError("EXPR_TYPE", `calling a function returning the incomplete type '${typeName(fn.ret)}'`, e.pos);
     return { k: "call", type: fn.ret, pos: e.pos, callee: fnValue, fn, args };
+  }
+
+  /** gdb's brace-list argument: an array of the pointer parameter's element type, passed by its address. */
+  private listArgument(a: Extract<Expr, { k: "initlist" }>, fn: FunctionType, i: number): TExpr {
+    const p = fn.prototyped ? fn.params[i] : undefined;
+    const pu = p && unqual(p);
+    if (pu?.kind !== "pointer" || sizeOf(pu.to) === undefined) {
+      throw exprError("EXPR_TYPE", `a brace list argument needs a parameter of pointer type to say its element type${p ? ` (parameter ${i + 1} has type '${typeName(p)}')` : ""}`, a.pos);
+    }
+    return this.initialized(arrayOf(pu.to, undefined), a.list, a.pos);
   }
 
   private member(e: Extract<Expr, { k: "member" }>): TExpr {

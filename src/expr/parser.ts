@@ -466,7 +466,8 @@ export class Parser {
       } else if (this.eat("(")) {
         const args: Expr[] = [];
         if (!this.is(")")) {
-          do args.push(this.assignment());
+          // gdb's `sum_args(1, {2, 3})`: a brace list for a pointer parameter.
+          do args.push(this.is("{") ? { k: "initlist", pos: this.peek().pos, list: this.initList() } : this.assignment());
           while (this.eat(","));
         }
         this.expect(")", "after the call arguments");

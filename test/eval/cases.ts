@@ -82,6 +82,7 @@ export const CASES: Case[] = [
   { expr: "(struct point[2]){{1, 2}, 3, 4}[1].x + (struct point[2]){[1].y = 5}[1].y", kind: "int" },
   { expr: "strlen((char[8]){\"abcd\"}) + strlen((&(struct item){.name = \"xyz\"})->name)", kind: "int" },
   { expr: "(struct item){7, \"seven\", 2.5, 0, {1, 2}}.weight * 4", kind: "double" },
+  { expr: "crash({local, 8}) + strlen({'h', 'i', 0})", c: "crash((int[]){local, 8}) + strlen((char[]){'h', 'i', 0})", kind: "int" },
   // initialized declarations in statement expressions
   { expr: "({ int a[3] = {1, 2, 3}; a[0] + a[1] * 10 + a[2] * 100 + local; })", kind: "int" },
   { expr: "({ char b[8] = \"ab\"; strlen(b) * 100 + b[1] + b[7]; })", kind: "int" },

@@ -46,6 +46,8 @@ const CASES: [string, string, number, string][] = [
   ["({ char b[4] = 5; b[0]; })", "error: array initializer must be an initializer list or string literal", 16, "EXPR_TYPE"],
   ["(struct pair){.a 1}", "error: expected '=' after the designator, found '1'", 18, "EXPR_SYNTAX"],
   ["counter = {1}", "error: a brace list can only be assigned to a struct, union or array, not 'int'", 11, "EXPR_TYPE"],
+  ["add({1}, 2)", "error: a brace list argument needs a parameter of pointer type to say its element type (parameter 1 has type 'int')", 5, "EXPR_TYPE"],
+  ["{1, 2}", "error: expected an expression, found '{'", 1, "EXPR_SYNTAX"],
   ["'ab", "error: missing terminating ' character", 1, "EXPR_SYNTAX"],
   ["\"abc", "error: missing terminating \" character", 1, "EXPR_SYNTAX"],
   ["12xyz", "error: invalid suffix 'xyz' on integer constant", 3, "EXPR_SYNTAX"],

@@ -69,7 +69,15 @@ describe("initializers match gcc", () => {
   it("compound literals", () => check(LITERALS));
   it("initialized declarations", () => check(DECLARATIONS));
   it("initializers in console functions", () =>
-    check([{ expr: "tri(4)" }, { expr: "pick(2) + pick(0)" }], [
+    check([
+      { expr: "tri(4)" },
+      { expr: "pick(2) + pick(0)" },
+      // gdb's brace-list arguments: an array of the pointer parameter's element type
+      { expr: "sumsq({1, 2, 3}, 3)", native: "sumsq((int[]){1, 2, 3}, 3)" },
+      { expr: "sumsq({[4] = counter}, 5) + strlen({'a', 'b', 0})", native: "sumsq((int[]){[4] = counter}, 5) + strlen((char[]){'a', 'b', 0})" },
+      { expr: "item_name({7, \"abc\"})[2]", native: "item_name((struct item[]){7, \"abc\"})[2]" },
+    ], [
+      "long sumsq(int *a, int n) { long s = 0; for (int i = 0; i < n; i++) s += (long)a[i] * a[i]; return s; }",
       "int tri(int x) { int a[4] = {x, [2] = x * 2}; struct pair p = {.b = a[2]}; return a[0] + a[1] + a[2] + a[3] + p.b; }",
       "long pick(int i) { struct big b = {{10, 20, 30}}; char s[] = \"xyz\"; return b.v[i] + s[i] + sizeof s; }",
     ]));
