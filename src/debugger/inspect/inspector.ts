@@ -116,14 +116,16 @@ export class Inspector {
     const frame = this.dbg.frame(frameIndex);
     // No empty Arguments or Thread-local scope: VS Code expands only the first scope, which should
     // be one with something in it (a main(void) stop showed every scope collapsed).
-    const kinds: ScopeKind[] = frame.image?.functionAt(frame.lookupPc)
+    const withVariables = frame.image?.functionAt(frame.lookupPc) !== undefined;
+    const kinds: ScopeKind[] = withVariables
       ? (["arguments", "locals", "globals", "tls", "registers"] as const).filter((k) => (k !== "arguments" && k !== "tls") || this.scopeVariableList(frame, k).length > 0)
       : ["registers"];
     return kinds.map((kind) => ({
       name: SCOPE_NAMES[kind],
       kind,
       variablesReference: this.handle({ kind: "scope", frame: frameIndex, scope: kind }),
-      expensive: kind === "globals" || kind === "registers",
+      // In code without debug information the registers are all there is: not expensive, so shown open.
+      expensive: kind === "globals" || (kind === "registers" && withVariables),
     }));
   }
 

@@ -87,10 +87,8 @@ export class Stepper {
     let image = this.host.imageFor(pc);
     let range = image?.lineRange(pc);
     if (!range) {
-      // No line information here (libc, say): finish this function, then find a line.
-      const c = this.host.caller();
-      if (!c) return { kind: "done", pc };
-      const out = await this.stepOut(c.returnAddress, c.cfa);
+      // No line information here (libc, say): finish functions until code with lines, then find a line.
+      const out = await this.finishCodeWithoutLines(pc);
       if (out.kind !== "done") return out;
       pc = out.pc;
       image = this.host.imageFor(pc);
@@ -156,14 +154,14 @@ export class Stepper {
           const target = new DataView(ra.buffer).getBigUint64(0, true);
           const r = await this.runTo(target, () => cpu.reg("rsp") > sp);
           if (r.kind !== "done") return r;
-          const next = this.afterReturn(r.pc, currentLine, currentFile, mode);
-          if (!next) return r;
+          const next = await this.afterReturn(r.pc, currentLine, currentFile, mode);
+          if ("kind" in next) return next;
           ({ range, line: currentLine, file: currentFile, ctx } = next);
           continue;
         }
         case "returned": {
-          const next = this.afterReturn(e.pc, currentLine, currentFile, mode);
-          if (!next) return { kind: "done", pc: e.pc };
+          const next = await this.afterReturn(e.pc, currentLine, currentFile, mode);
+          if ("kind" in next) return next;
           ({ range, line: currentLine, file: currentFile, ctx } = next);
           continue;
         }
@@ -174,18 +172,40 @@ export class Stepper {
   /**
    * Back in the caller after a return: stop at a statement start of another line, or where an
    * inlined call starts (gdb shows the caller at its call site); otherwise go on stepping the
-   * caller's line from here (undefined: stop).
+   * caller's line from here. A caller without line information (main's, in libc; libc calling
+   * back into the program) is finished first, frame by frame, until code with lines or the end of
+   * the program, as LLDB's step-out-avoid-nodebug does: a stop there shows the user nothing to step.
    */
-  private afterReturn(pc: bigint, line: number, file: string, mode: StepMode): { range: LineRange; line: number; file: string; ctx: InlineContext } | undefined {
+  private async afterReturn(pc: bigint, line: number, file: string, mode: StepMode): Promise<StepOutcome | { range: LineRange; line: number; file: string; ctx: InlineContext }> {
+    if (!this.host.imageFor(pc)?.lineRange(pc)) {
+      const out = await this.finishCodeWithoutLines(pc);
+      if (out.kind !== "done" || out.pc === pc) return out;
+      pc = out.pc;
+    }
     const image = this.host.imageFor(pc);
     const lr = image?.lineRange(pc);
-    if (!image || !lr) return undefined;
-    if (image.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) return undefined;
+    if (!image || !lr) return { kind: "done", pc };
+    if (image.isStatementStart(pc) && (lr.line !== line || lr.file !== file)) return { kind: "done", pc };
     const at = image.functionAt(pc);
     const hidden = hiddenInlineFrames(image, pc, () => false);
-    if (hidden > 0) return undefined;
+    if (hidden > 0) return { kind: "done", pc };
     const src = image.sourceAt(pc) ?? lr;
     return { range: lr, line: src.line, file: src.file, ctx: { mode, function: at?.function, depth: at?.inlined.length ?? 0 } };
+  }
+
+  /**
+   * Finishes the functions without line information the pc is in, one caller after another, until
+   * the pc is in code with lines; stops where no caller can be found (no unwind information).
+   */
+  private async finishCodeWithoutLines(pc: bigint): Promise<StepOutcome> {
+    while (!this.host.imageFor(pc)?.lineRange(pc)) {
+      const c = this.host.caller();
+      if (!c) break;
+      const out = await this.stepOut(c.returnAddress, c.cfa);
+      if (out.kind !== "done") return out;
+      pc = out.pc;
+    }
+    return { kind: "done", pc };
   }
 
   /** Whether arriving at pc ends a step that started on `line`: a new statement, or code without lines. */
