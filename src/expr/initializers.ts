@@ -52,7 +52,7 @@ function isAggregate(u: CType): u is Aggregate {
 }
 
 class Initializer {
-  readonly stores: InitStore[] = [];
+  stores: InitStore[] = [];
   /** Items' expressions, checked once: brace elision looks at a value's type before placing it. */
   private readonly typed = new Map<Expr, TExpr>();
 
@@ -73,6 +73,8 @@ class Initializer {
         return;
       }
       if (isAggregate(u)) {
+        // A braced initializer initializes the whole subobject, overriding earlier ones (gcc).
+        this.clear(offset, sizeOf(u) ?? 0);
         this.braced(u, offset, init);
         return;
       }
@@ -109,6 +111,7 @@ class Initializer {
     const au = unqual(u);
     let m = 0;
     let used = 0;
+    let chosen: number | undefined;
     for (let first = true; idx < items.length; first = false) {
       const item = items[idx]!;
       let ds = first && chain ? chain : item.designators;
@@ -123,8 +126,14 @@ class Initializer {
       const sub = this.memberAt(au, offset, m);
       if (!sub) break;
       used = Math.max(used, m + 1);
-      if (ds.length > 0) idx = this.members(sub.type, sub.offset, items, idx, false, ds).next;
-      else idx = this.one(sub, items, idx);
+      // Another member of a union discards the one initialized before (gcc).
+      if (au.kind === "union" && chosen !== undefined && chosen !== m) this.clear(offset, sizeOf(au) ?? 0);
+      chosen = m;
+      if (ds.length > 0) {
+        // `.p.y = …` keeps p's earlier members, unless p was set as a whole by a value (gcc).
+        this.stores = this.stores.filter((st) => !(isAggregate(unqual(st.value.type)) && st.offset <= sub.offset && st.offset + (sizeOf(st.value.type) ?? 0) >= sub.offset + (sizeOf(sub.type) ?? 0)));
+        idx = this.members(sub.type, sub.offset, items, idx, false, ds).next;
+      } else idx = this.one(sub, items, idx);
       m = au.kind === "union" ? Infinity : m + 1;
     }
     return { next: idx, used };
@@ -173,6 +182,11 @@ class Initializer {
     return { index: Number(te.value), rest: [] };
   }
 
+  /** Forgets the stores into [from, from + size): a later initializer overrides them. */
+  private clear(from: number, size: number): void {
+    this.stores = this.stores.filter((st) => st.offset < from || st.offset >= from + size);
+  }
+
   /** Member or element m of u at base offset, or undefined past its end. */
   private memberAt(u: Aggregate, offset: number, m: number): Sub | undefined {
     if (u.kind === "array") {
@@ -203,6 +217,10 @@ class Initializer {
 
   private store(sub: Sub, e: Expr, pos: number): void {
     const value = this.ctx.assignable(this.ctx.rvalue(this.check(e)), sub.type, pos, "initializing");
+    // A later initializer of the same subobject overrides an earlier one.
+    const bits = sub.bits;
+    if (bits) this.stores = this.stores.filter((st) => st.bits?.offset !== bits.offset);
+    else this.clear(sub.offset, sizeOf(sub.type) ?? 0);
     // The object is zero-filled: a bit-field's zero needs no store.
     if (sub.bits && value.k === "const" && value.value === 0n) return;
     this.stores.push({ offset: sub.offset, value, ...(sub.bits ? { bits: sub.bits } : {}) });
@@ -212,6 +230,7 @@ class Initializer {
   private string(u: Extract<CType, { kind: "array" }>, offset: number, e: Extract<Expr, { k: "string" }>): void {
     const count = u.count ?? e.bytes.length + 1;
     if (e.bytes.length > count) throw exprError("EXPR_TYPE", `initializer-string for array of '${typeName(u.of)}' is too long (${e.bytes.length} chars into ${count})`, e.pos);
+    this.clear(offset, count * (sizeOf(u.of) ?? 1));
     for (let i = 0; i < e.bytes.length; ) {
       const n = [8, 4, 2, 1].find((w) => i + w <= e.bytes.length)!;
       let v = 0n;
