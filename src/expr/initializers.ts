@@ -3,7 +3,8 @@
  * assignment alike: an initializer (an expression, a string for a char array, or a brace list with
  * designators, nested braces and brace elision) becomes the stores that fill a zeroed object.
  */
-import type { Designator, Expr, InitItem, InitList } from "./ast.js";
+import { startPos, type Designator, type Expr, type InitItem, type InitList } from "./ast.js";
+import { integerConstant } from "./constant.js";
 import { didYouMean, exprError } from "./errors.js";
 import type { InitStore, TExpr } from "./ir.js";
 import { T, arrayOf, findMember, memberNames, sameType, sizeOf, typeName, unqual, type CType, type RecordType } from "./types.js";
@@ -146,7 +147,7 @@ class Initializer {
     const su = unqual(sub.type);
     if (v.k === "list" || !isAggregate(su)) {
       if (v.k === "list") this.object(sub.type, sub.offset, v, item.pos);
-      else this.store(sub, v, item.pos);
+      else this.store(sub, v, startPos(v));
       return idx + 1;
     }
     if (su.kind === "array" && v.k === "string" && isCharArray(su)) {
@@ -154,7 +155,7 @@ class Initializer {
       return idx + 1;
     }
     if (su.kind !== "array" && sameType(unqual(this.check(v).type), su)) {
-      this.store(sub, v, item.pos);
+      this.store(sub, v, startPos(v));
       return idx + 1;
     }
     return this.members(su, sub.offset, items, idx, false, []).next;
@@ -175,11 +176,11 @@ class Initializer {
       throw exprError("EXPR_NO_MEMBER", `field designator '${d.name}' does not refer to any field in type '${typeName(u)}'${didYouMean(d.name, memberNames(u as RecordType))}`, d.pos);
     }
     if (u.kind !== "array") throw this.designatorMisuse(d, u);
-    const te = this.ctx.rvalue(this.ctx.expr(d.index));
-    const tu = unqual(te.type);
-    if (te.k !== "const" || tu.kind !== "int") throw exprError("EXPR_TYPE", "array designator is not an integer constant expression", d.index.pos);
-    if (te.value < 0n || (u.count !== undefined && te.value >= BigInt(u.count))) throw exprError("EXPR_TYPE", `array index ${te.value} in initializer exceeds array bounds of '${typeName(u)}'`, d.index.pos);
-    return { index: Number(te.value), rest: [] };
+    const index = integerConstant(this.ctx.rvalue(this.ctx.expr(d.index)));
+    const at = startPos(d.index);
+    if (index === undefined) throw exprError("EXPR_TYPE", "array designator is not an integer constant expression", at);
+    if (index < 0n || (u.count !== undefined && index >= BigInt(u.count))) throw exprError("EXPR_TYPE", `array index ${index} in initializer exceeds array bounds of '${typeName(u)}'`, at);
+    return { index: Number(index), rest: [] };
   }
 
   /** Forgets the stores into [from, from + size): a later initializer overrides them. */

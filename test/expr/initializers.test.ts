@@ -16,6 +16,10 @@ const LITERALS: Case[] = [
   { expr: "sizeof((int[]){4, 5, 6, 7})" },
   { expr: "(int[5]){[3] = 9, 8, [1] = 2}" },
   { expr: "(long){42} + 1" },
+  // array designators are integer constant expressions
+  { expr: "(int[8]){[2 + 2] = 1, [GREEN - 4] = 3, [sizeof(int) * 2 - 1] = 9}" },
+  { expr: "(int[4]){[-1 + 2 ? 3 : 0] = 4, [(char)258] = 5, [~-2 && 1] = 6}" },
+  { expr: "(unsigned char[256]){[(unsigned char)-1] = 1, [1u << 7 | 1] = 2}[255] * 10 + (unsigned char[256]){[129] = 2}[129]" },
   { expr: "(struct big){{1, 2}}" },
   { expr: "(struct big){1, 2, 3}" },
   { expr: "(struct big){.v[2] = 5, 6}" },
