@@ -80,7 +80,7 @@ class Initializer {
         return;
       }
       const [first, second] = init.items;
-      if (!first) return; // `{}`: zero
+      if (!first) throw exprError("EXPR_TYPE", "empty scalar initializer", init.pos); // as gcc 12: `{}` is for aggregates
       if (first.designators.length > 0) throw this.designatorMisuse(first.designators[0]!, t);
       if (second) throw exprError("EXPR_TYPE", "excess elements in scalar initializer", second.pos);
       this.object(t, offset, first.value, first.pos);

@@ -446,8 +446,11 @@ export class Parser {
       const align = t.text !== "sizeof";
       if (this.is("(") && this.startsType(1)) {
         this.i++;
+        const open = this.peek(-1);
         const type = this.typeName();
         this.expect(")", `after the type name of '${t.text}'`);
+        // `sizeof (int[]){1, 2}`: the operand is a compound literal, not a type.
+        if (this.is("{")) return { k: "sizeof", pos: t.pos, of: this.postfix({ k: "literal", pos: open.pos, type, init: this.initList() }), align };
         return { k: "sizeof", pos: t.pos, of: type, align };
       }
       return { k: "sizeof", pos: t.pos, of: this.unary(), align };

@@ -39,6 +39,7 @@ const CASES: [string, string, number, string][] = [
   ["({ int x = {1, 2}; x; })", "error: excess elements in scalar initializer", 16, "EXPR_TYPE"],
   ["(struct item){.nmae = \"x\"}", "error: field designator 'nmae' does not refer to any field in type 'struct item'; did you mean 'name'?", 16, "EXPR_NO_MEMBER"],
   ["(int[2]){[2] = 1}", "error: array index 2 in initializer exceeds array bounds of 'int [2]'", 11, "EXPR_TYPE"],
+  ["(int){}", "error: empty scalar initializer", 6, "EXPR_TYPE"],
   ["(int[2]){[3 - 5] = 1}", "error: array index -2 in initializer exceeds array bounds of 'int [2]'", 11, "EXPR_TYPE"],
   ["(int[2]){[counter] = 1}", "error: array designator is not an integer constant expression", 11, "EXPR_TYPE"],
   ["(struct pair){.b = 1, .a = head}", "error: initializing 'long' from incompatible type 'struct item *'", 28, "EXPR_TYPE"],

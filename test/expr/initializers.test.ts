@@ -14,6 +14,9 @@ const LITERALS: Case[] = [
   { expr: "(int[3]){1, 2, 3}[2]" },
   { expr: "(int[]){4, 5, 6, 7}" },
   { expr: "sizeof((int[]){4, 5, 6, 7})" },
+  { expr: "sizeof (int[]){1, 2, 3} * 10 + sizeof (struct pair){1, 2}.a" },
+  { expr: "(struct pair){}" },
+  { expr: "(double[2]){}[1] + (struct mixed){}.z" },
   { expr: "(int[5]){[3] = 9, 8, [1] = 2}" },
   { expr: "(long){42} + 1" },
   // array designators are integer constant expressions
