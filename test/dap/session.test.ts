@@ -88,9 +88,10 @@ describe("DAP session over the real adapter process", () => {
     const args = await variablesOf(c, frameId, "Arguments");
     expect(args.map((v) => v.name)).toEqual(["s"]);
     expect(args[0]!.type).toBe("const struct shape *");
-    const shape = (await c.variablesRequest({ variablesReference: args[0]!.variablesReference })).body.variables;
-    const target = (await c.variablesRequest({ variablesReference: shape[0]!.variablesReference })).body.variables;
+    // A pointer to a struct shows the pointee's members as its children (no `*s` level).
+    const target = (await c.variablesRequest({ variablesReference: args[0]!.variablesReference })).body.variables;
     expect(Object.fromEntries(target.map((v) => [v.name, v.value]))).toMatchObject({ name: '"square"', color: "GREEN", flags: "5", visible: "1", scale: "1.25" });
+    expect(target.find((v) => v.name === "name")?.evaluateName).toBe("s->name");
 
     const mainFrame = st.body.stackFrames[2]!.id;
     const locals = await variablesOf(c, mainFrame, "Locals");

@@ -18,9 +18,10 @@ import type { ImageInfo } from "../image-info.js";
 import { splitFormatSuffix } from "./format-suffix.js";
 import { FrameValues } from "./frame-values.js";
 import { FrameReadScope } from "./read-scope.js";
+import { shownChildren } from "./value-children.js";
 import { DWARF_GPRS, describeEflags } from "./registers.js";
 import type { Frame } from "./stack.js";
-import { assign, children, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
+import { assign, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
 
 export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
 
@@ -140,8 +141,8 @@ export class Inspector {
       case "value": {
         if (opts.filter === "named") return [];
         // DAP: a missing or zero count means all of them.
-        const kids = children(c.value, opts.start ?? 0, opts.count || undefined, this.memory);
-        return kids.map((k) => this.view(c.frame, k.name, k.value, childName(c.evaluateName, k.name, c.value.type), fmt));
+        const kids = shownChildren(c.value, c.evaluateName, this.memory, opts.start ?? 0, opts.count || undefined);
+        return kids.map((k) => this.view(c.frame, k.name, k.value, k.evaluateName, fmt));
       }
     }
   }
@@ -267,7 +268,7 @@ export class Inspector {
   }
 
   view(frame: number, name: string, value: Value, evaluateName: string, format: FormatOptions): VariableView {
-    const expandable = value.location.kind !== "error" && hasChildren(value);
+    const expandable = value.location.kind !== "error" && hasChildren(value) && !isNullPointer(value, this.memory);
     const ref = expandable ? this.handle({ kind: "value", frame, value, evaluateName }) : 0;
     const indexed = expandable ? indexedCount(value) : undefined;
     const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref };
@@ -427,7 +428,7 @@ export class Inspector {
 
   private lookupValue(c: Container, name: string): Value {
     if (c.kind === "value") {
-      const kid = children(c.value, 0, undefined, this.memory).find((k) => k.name === name);
+      const kid = shownChildren(c.value, c.evaluateName, this.memory).find((k) => k.name === name);
       if (!kid) throw new JitdbgError("NO_SUCH_VARIABLE", `no member '${name}'`);
       return kid.value;
     }
@@ -471,14 +472,6 @@ export class Inspector {
       throw new JitdbgError("VALUE_PARSE", `'${text}' is not an integer`);
     }
   }
-}
-
-function childName(parent: string, child: string, parentType: DwarfType): string {
-  const t = strip(parentType);
-  if (child.startsWith("[")) return `(${parent})${child}`;
-  if (child === "*") return `*(${parent})`;
-  if (t instanceof PointerType) return `(${parent})->${child}`;
-  return `(${parent}).${child}`;
 }
 
 /** An expression for a value by its address (`*(int *)0x7ffc…`): a shadowed variable has no name that reaches it. */
@@ -530,6 +523,11 @@ function trailingOperand(text: string): string {
     break;
   }
   return text.slice(i).trim();
+}
+
+/** A null pointer points at nothing to expand (LLDB and CodeLLDB show it as a leaf). */
+function isNullPointer(v: Value, memory: Memory): boolean {
+  return strip(v.type) instanceof PointerType && scalarOf(memory, v) === 0n;
 }
 
 /** Whether a type is const-qualified (through typedefs and other qualifiers). */
