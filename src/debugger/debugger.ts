@@ -465,8 +465,10 @@ export class Debugger {
     }
     this.process.cpu.write(address, data);
     this.process.cpu.invalidateCode(address, address + BigInt(data.length));
-    // Values are read when shown, so variable handles stay valid; only the unwound stack may change.
+    // Values are read when shown, so variable handles stay valid; only the unwound stacks may
+    // change (a saved register or return address of any thread's frames).
     this.framesCache = undefined;
+    this.framesByThread.clear();
   }
 
   async disassemble(address: bigint, count: number): Promise<DisassembledInstruction[]> {

@@ -175,6 +175,27 @@ describe("changing the program", () => {
     });
   });
 
+  it("a memory write that changes a saved return address is seen by the next stack trace", async () => {
+    const PAST_END = "dap/past_end.c";
+    await withSession(build(PAST_END), async ({ dbg }) => {
+      dbg.setSourceBreakpoints("past_end.c", [{ line: lineOf(PAST_END, "@cmp-end") }]);
+      await dbg.start();
+      const before = dbg.stackTrace();
+      expect(before[1]!.functionName).not.toBe("main");
+      const slot = before[0]!.cfa! - 8n; // the comparator's return address, into qsort's code
+      const saved = dbg.readMemory(slot, 8).data;
+      const intoMain = before.find((f) => f.functionName === "main")!.pc;
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setBigUint64(0, intoMain, true);
+      dbg.writeMemory(slot, bytes);
+      expect(dbg.stackTrace()[1]!.functionName).toBe("main");
+      dbg.writeMemory(slot, saved);
+      expect(dbg.stackTrace()[1]!.functionName).toBe(before[1]!.functionName);
+      dbg.setSourceBreakpoints("past_end.c", []);
+      expect(await dbg.continue()).toMatchObject({ reason: "exited", exitCode: 7 });
+    });
+  });
+
   it("readMemory of a range that crosses into unmapped memory reports the unreadable tail", async () => {
     await withSession(build(VALUES), async ({ dbg }) => {
       const regions = dbg.process.space.list().sort((a, b) => (a.start < b.start ? -1 : 1));
