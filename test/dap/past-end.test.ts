@@ -33,13 +33,13 @@ describe("stepping past a function's end into code without lines", () => {
     return c;
   }
 
-  it("next at main's closing brace runs to the program's end: exited, then terminated, no stop", async () => {
+  it.each(["next", "stepIn"] as const)("%s at main's closing brace runs to the program's end: exited, then terminated, no stop", async (request) => {
     const c = await stopAt("@main-end");
     const events: string[] = [];
     c.on("stopped", (e: DebugProtocol.StoppedEvent) => events.push(`stopped:${e.body.description}`));
     c.on("exited", (e: DebugProtocol.ExitedEvent) => events.push(`exited:${e.body.exitCode}`));
     const terminated = c.waitForEvent("terminated");
-    await c.nextRequest({ threadId: MAIN_THREAD });
+    await (request === "next" ? c.nextRequest({ threadId: MAIN_THREAD }) : c.stepInRequest({ threadId: MAIN_THREAD }));
     await terminated;
     expect(events).toEqual(["exited:7"]);
   });
