@@ -28,6 +28,11 @@ const PY_LIBS = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/pyth
 /** Why a case does not match natively yet (README "Real programs" lists them). */
 const FD_LIMIT = "ulimit -a shows the open-files limit: the emulated descriptor table holds 1024 (files.ts MAX_FDS), so the emulated limit is at most that while the host's may be higher";
 const NO_SHM = "multiprocessing's locks are POSIX semaphores: sem_open creates /dev/shm/sem.*, and the view's /dev has no shm directory (openat O_RDWR|O_CREAT|O_EXCL gives ENOENT; Linux makes the file in its tmpfs): file layer";
+const SIGNAL_LINE = "a program ended by a signal it was sent (SIGTERM here) gets jitdbg run's one-line report on stderr (src/cli/run.ts prints it for every signal but SIGPIPE and SIGINT); natively nothing is printed";
+const NO_MKNOD = "mkfifo calls mknodat, which the emulated kernel does not have (ENOSYS): file layer";
+const NO_MOUNTS = "busybox df looks the directory up in /proc/mounts, which the view's /proc (self only) does not have: file layer";
+const NO_SOCKETPAIR = "asyncio's event loop wakes itself through socket.socketpair(); socketpair (and socket) are not emulated (ENOSYS)";
+const DEV_FD_LOOP = "bash passes a process substitution as /dev/fd/63; opening it gives ELOOP (Too many levels of symbolic links) instead of the pipe: file layer (/dev/fd -> /proc/self/fd links)";
 
 const busybox = (name: string, args: string[], more: Partial<Case> = {}): Case => ({ name: `busybox ${name}`, pkg: "busybox-static", argv: [BB, ...args], ...more });
 const sh = (name: string, script: string, more: Partial<Case> = {}): Case => busybox(`sh: ${name}`, ["sh", "-c", script], more);
@@ -84,6 +89,13 @@ export const CASES: readonly Case[] = [
   busybox("uname -a", ["uname", "-a"]),
   busybox("nproc", ["nproc"]),
   busybox("sleep", ["sleep", "0.2"]),
+  busybox("hostname, whoami, printenv, which", ["sh", "-c", "busybox hostname; busybox whoami; busybox printenv LANG; busybox which busybox"]),
+  busybox("tty (not a terminal: status 1)", ["tty"]),
+  busybox("timeout of a quick program", ["timeout", "5", "busybox", "true"]),
+  busybox("timeout that kills", ["timeout", "1", "busybox", "sleep", "3"], { fails: SIGNAL_LINE }),
+  busybox("nice", ["nice", "-n", "5", "busybox", "nice"]),
+  busybox("stat -f, id -u, id -gn", ["sh", "-c", "busybox stat -f -c '%T' . ; busybox id -u; busybox id -gn"]),
+  busybox("df", ["df", "-P", "."], { fails: NO_MOUNTS }),
   sh("gzip | gunzip | sha256sum", "busybox gzip -c < text.txt | busybox gunzip -c | busybox sha256sum"),
   sh("base64 round trip", "busybox base64 text.txt | busybox base64 -d | busybox cmp - text.txt && echo same"),
   sh("sort | uniq -c | sort -rn | head", "busybox cat text.txt | busybox tr ' ' '\\n' | busybox sort | busybox uniq -c | busybox sort -rn | busybox head -n 8"),
@@ -95,6 +107,10 @@ export const CASES: readonly Case[] = [
   sh("find -exec", "busybox find tree -type f -exec busybox md5sum {} +"),
   sh("tar -cz | tar -tzv", "busybox tar -czf - tree/src/lib | busybox tar -tzvf -"),
   sh("functions, read, here-document", 'f() { echo "f($1)"; }; while read a b rest; do f "$a"; done <<EOF\none two\nthree four five\nEOF'),
+  sh("trap and kill -USR1 $$", 'trap "echo got" USR1; kill -USR1 $$; echo after'),
+  sh("kill a background job, wait", "busybox sleep 5 & kill $!; wait $!; echo status $?"),
+  sh("SIGPIPE in a pipeline", "busybox seq 1 100000 | busybox head -n 1; echo done"),
+  sh("exit 300", "exit 300"),
   sh("umask", "umask 027; umask; umask 0; umask"),
   sh("ulimit -a", "ulimit -a", { fails: FD_LIMIT }),
   sh("ulimit -n 256; ulimit -a", "ulimit -n 256 && ulimit -a && busybox sh -c 'ulimit -n'"),
@@ -106,6 +122,8 @@ export const CASES: readonly Case[] = [
   busybox("tar -cf into a file", ["sh", "-c", "busybox tar -cf out.tar tree/src/lib && busybox tar -tf out.tar"], { writes: true }),
   busybox("sort -o", ["sort", "-o", "sorted.txt", "text.txt"], { writes: true }),
   busybox("mkdir, cp -r, mv, ln -s, chmod, touch, rm -r", ["sh", "-c", "busybox mkdir -p out/a/b && busybox cp -r tree out/t && busybox mv out/t/README out/a/R && busybox ln -s R out/a/L && busybox chmod 600 out/a/R && busybox touch -d @1600000000 out/a/R && busybox ls -lR out && busybox rm -r out/t && busybox find out"], { writes: true }),
+  busybox("split and cat back", ["sh", "-c", "busybox split -b 50000 text.txt part. && busybox ls part.* && busybox cat part.* | busybox cmp - text.txt && echo same"], { writes: true }),
+  busybox("mkfifo", ["sh", "-c", "busybox mkfifo p && (echo through > p &) && busybox cat p"], { writes: true, fails: NO_MKNOD }),
   busybox("tar -xf", ["sh", "-c", "busybox tar -xf tree.tar && busybox ls -l tree/src/lib"], { writes: true }),
 
   // Compressors, dynamic programs through the emulated ld.so.
@@ -147,6 +165,8 @@ export const CASES: readonly Case[] = [
   { name: "perl word counts", pkg: "perl-base", argv: ["/usr/bin/perl", "-ne", "$c{$_}++ for split; END { print \"$_ $c{$_}\\n\" for (sort { $c{$b} <=> $c{$a} || $a cmp $b } keys %c)[0..4] }", "text.txt"] },
   { name: "perl POSIX, List::Util, readdir", pkg: "perl-base", argv: ["/usr/bin/perl", "-MPOSIX", "-MList::Util=sum", "-e", "print floor(3.7), ' ', sum(1..100), ' ', strftime('%F', gmtime(0)), \"\\n\"; opendir(D, 'tree'); print join(',', sort grep { !/^\\./ } readdir D), \"\\n\""] },
   { name: "bash builtins: read, mapfile, printf %T, cd, times", pkg: "bash", argv: ["/usr/bin/bash", "-c", "ulimit -c; umask; printf '%(%F)T\\n' 0; read -r a < small.txt; echo ${#a}; mapfile -t L < small.txt; echo ${#L[@]}; type -t cd; cd tree && pwd -P | sed 's|.*/||'; times >/dev/null; echo ok"] },
+  { name: "bash process substitution", pkg: "bash", argv: ["/usr/bin/bash", "-c", "diff <(sort small.txt) <(sort -r small.txt | sort) && echo same"], fails: DEV_FD_LOOP },
+  { name: "bash coproc", pkg: "bash", argv: ["/usr/bin/bash", "-c", "coproc { read x; echo got $x; }; echo hi >&${COPROC[1]}; read y <&${COPROC[0]}; echo $y"] },
   { name: "bash: arrays, functions, arithmetic", pkg: "bash", argv: ["/usr/bin/bash", "-c", 'f() { local -a a=("$@"); echo "${#a[@]} ${a[*]^^}"; }; f x y z; declare -A m=([k]=v); echo "${m[k]} $((2**40)) ${BASH_VERSINFO[0]}"; for i in {1..4}; do echo $i; done | paste -sd+ | bc'] },
   { name: "dash: a pipeline and a loop", pkg: "dash", argv: ["/usr/bin/dash", "-c", "i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i; done | tail -n 2; exit 4"] },
   { name: "jq", pkg: "jq", argv: ["/usr/bin/jq", "-c", "[.items[] | select(.price > 50) | {id, tags}] | length, .[0], (map(.id) | add)"], stdin: "data.json" },
@@ -172,5 +192,9 @@ export const CASES: readonly Case[] = [
   python("signal.alarm during sleep", "import signal, threading, time\nsignal.signal(signal.SIGALRM, lambda *a: print('alarm'))\nsignal.alarm(1); time.sleep(2); print('done', threading.active_count())"),
   python("locale, time, datetime", "import locale, time, datetime\nprint(locale.setlocale(locale.LC_ALL, ''), time.strftime('%Y', time.gmtime(0)), datetime.datetime(2020, 1, 1).isoformat(), time.tzname)"),
   python("multiprocessing pool (fork)", "import multiprocessing as mp\nif __name__ == '__main__':\n    with mp.get_context('fork').Pool(2) as p: print(p.map(abs, range(-5, 5)))", { fails: NO_SHM }),
+  python("os.fork and waitpid", "import os\npid = os.fork()\nif pid == 0: os._exit(7)\nprint(os.waitpid(pid, 0)[1] >> 8)"),
+  python("select on a pipe", "import os, select\nr, w = os.pipe(); os.write(w, b'x'); print(select.select([r], [], [], 1)[0] == [r], os.read(r, 1))"),
+  python("SIGTERM to itself (status 143)", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)", { fails: SIGNAL_LINE }),
+  python("asyncio", "import asyncio\nasync def f(i):\n    await asyncio.sleep(0.01 * i); return i\nasync def m(): print(await asyncio.gather(*(f(i) for i in range(5))))\nasyncio.run(m())", { fails: NO_SOCKETPAIR }),
   python("tempfile", 'import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b"abc" * 1000); f.seek(0); print(len(f.read()))'),
 ];

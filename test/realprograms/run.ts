@@ -58,7 +58,7 @@ function shell(cwd: string, stdin: string, argv: string[], env: Record<string, s
   });
 }
 
-/** A listing of `dir` that two equal runs share: relative path, type, size and content hash. */
+/** A listing of `dir` that two equal runs share: relative path, type, size and content hash (of regular files). */
 function contents(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -70,7 +70,8 @@ function contents(dir: string): string[] {
         out.push(`${rel}/`);
         walk(p);
       } else if (st.isSymbolicLink()) out.push(`${rel} -> ${readlinkSync(p)}`);
-      else out.push(`${rel} ${st.size} ${createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16)} ${(st.mode & 0o777).toString(8)}`);
+      else if (st.isFile()) out.push(`${rel} ${st.size} ${createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16)} ${(st.mode & 0o777).toString(8)}`);
+      else out.push(`${rel} ${(st.mode & 0o170000).toString(8)} ${(st.mode & 0o777).toString(8)}`); // a FIFO or socket: never read
     }
   };
   walk(dir);
