@@ -19,6 +19,16 @@ function lowerMode(view: FileView): (guest: string) => number {
   return (guest) => view.lowerEntry(guest)?.stats.mode ?? 0o755;
 }
 
+/**
+ * Counts a change that landed in the scratch layer for the note at the end of the run, unless it
+ * is in the run's own /tmp (a program's temporary files: what a directory the user lets it read
+ * holds, even under /tmp, is counted).
+ */
+function noteChange(view: FileView, guest: string): void {
+  if ((guest === "/tmp" || guest.startsWith("/tmp/")) && !view.isReadRoot(guest)) return;
+  scratchOf(view).changed(guest);
+}
+
 function scratchOf(view: FileView): ScratchLayer {
   return view.scratch!; // changesGo() said "scratch": the view has one
 }
@@ -30,7 +40,7 @@ export function changeableHost(view: FileView, e: Entry): string | number {
   const go = view.changesGo(e.guest);
   if (go !== "scratch") return go === "in-place" ? e.host : go;
   const scratch = scratchOf(view);
-  scratch.changed(e.guest);
+  noteChange(view, e.guest);
   const made = onHost(() => {
     if (isDirectory(e.stats)) {
       scratch.makeDirectories(e.guest, lowerMode(view));
@@ -57,7 +67,7 @@ export function creationHost(view: FileView, guest: string, parent: Entry): stri
   if (go === "in-place") return view.lowerHost(guest);
   if (go !== "scratch") return go;
   const scratch = scratchOf(view);
-  scratch.changed(guest);
+  noteChange(view, guest);
   const made = onHost(() => {
     scratch.makeDirectories(dirname(guest), lowerMode(view));
     return scratch.hostPath(guest);
@@ -84,7 +94,7 @@ export function removeEntry(view: FileView, e: Entry, directory: boolean): numbe
   }
   if (go === "scratch") {
     scratchOf(view).removed(e.guest, view.lowerEntry(e.guest) !== undefined);
-    scratchOf(view).changed(e.guest);
+    noteChange(view, e.guest);
   }
   return 0;
 }

@@ -312,6 +312,11 @@ export class FileView {
     return this.scratch ? "scratch" : E.EROFS;
   }
 
+  /** Whether `guest` is below a path the view lets the program read (not merely on the way to one). */
+  isReadRoot(guest: string): boolean {
+    return [this.hostRoots, this.writeRoots, this.sysRoots].some((rs) => within(rs, guest) !== undefined);
+  }
+
   /** Whether the lower layer's entry at `guest` is in the view: below a root, or on the way down to one. */
   private showsLower(guest: string): boolean {
     const roots = [this.hostRoots, this.writeRoots, this.sysRoots];

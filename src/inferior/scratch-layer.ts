@@ -152,9 +152,8 @@ export class ScratchLayer {
     if (lower) this.whiteouts.add(guest);
   }
 
-  /** A guest path the program made, changed or removed in this layer (not in place). */
+  /** A guest path the program made, changed or removed in this layer (not in place), for summary(). */
   changed(guest: string): void {
-    if (guest === "/tmp" || guest.startsWith("/tmp/")) return; // the run's own /tmp: temporary by design
     this.changedCount++;
     if (this.changedFirst.length < 3 && !this.changedFirst.includes(guest)) this.changedFirst.push(guest);
   }

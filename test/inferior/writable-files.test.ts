@@ -64,7 +64,7 @@ describe.each(BUILD_KINDS)("files a program writes (gcc %s)", (kind) => {
     expect(e.stdout).toBe(n.stdout);
     expect(e.stderr).toBe(n.stderr);
     expect(e.status).toBe(0);
-    expect(e.warnings).toEqual([]);
+    expect(e.warnings).toEqual([expect.stringMatching(/they were in the run's scratch layer and are gone now/)]); // the note at the end, and nothing else
     expect(e.blocks).toBeGreaterThan(5_000_000n); // long enough to cross many run slices
     expect(readdirSync(cwd)).toEqual([]); // nothing reached the host
   });
@@ -97,7 +97,7 @@ describe("the scratch layer", () => {
     expect(readdirSync(join(keep, "tmp"))).toEqual([basename(cwd)]);
   });
 
-  it("is named at the end of a run that changed files in it (outside /tmp), with how to keep them", () => {
+  it("is named at the end of a run that changed files in it, with how to keep them; the run's own temporary files are not counted", () => {
     const exe = build("tree", "static");
     // Outside /tmp, wherever the checkout is (the run's own /tmp is not counted in the note).
     const base = existsSync("/var/tmp") ? "/var/tmp" : homedir();
@@ -109,6 +109,10 @@ describe("the scratch layer", () => {
     const keep = freshDir("kept");
     const kept = runEmulated(exe, { args: ["work"], argv0: exe, cwd, allowedPaths: [dirname(exe), cwd], scratchDir: keep });
     expect(kept.warnings).toEqual([expect.stringMatching(new RegExp(`are kept in ${keep}$`))]);
+    // A directory under /tmp that the program may read counts too; mkstemp's and tmpfile's files do not.
+    const underTmp = freshDir("note-in-tmp");
+    const t = runEmulated(exe, { args: ["work"], argv0: exe, cwd: underTmp, allowedPaths: [dirname(exe), underTmp] });
+    expect(t.warnings).toEqual([expect.stringMatching(new RegExp(`\\(${underTmp}/work, `))]);
   });
 
   it("is removed when the run ends", () => {
@@ -224,6 +228,6 @@ describe.each(["static", "dynamic"] as const)("sendfile into a pipe (gcc %s)", (
     const e = runEmulated(exe, { args: [dir], argv0: exe, cwd: dir, allowedPaths: [dirname(exe), dir] });
     expect(e.stdout).toBe(n.stdout);
     expect(e.status).toBe(0);
-    expect(e.warnings).toEqual([]);
+    expect(e.warnings).toEqual([expect.stringMatching(/they were in the run's scratch layer and are gone now/)]); // the note at the end, and nothing else
   });
 });
