@@ -35,7 +35,7 @@ export function initialize(ctx: InitContext, t: CType, init: Expr | InitList, po
     const only = init.k === "list" && init.items.length === 1 && init.items[0]!.designators.length === 0 ? init.items[0]!.value : init;
     if (only.k === "string" && isCharArray(u)) type = arrayOf(u.of, only.bytes.length + 1);
     else if (init.k === "list") return { type: arrayOf(u.of, builder.braced(u, 0, init)), stores: builder.stores };
-    else throw exprError("EXPR_TYPE", `array initializer must be an initializer list or string literal`, pos);
+    else throw exprError("EXPR_TYPE", "invalid initializer: an array takes a brace list or a string literal", pos);
   }
   builder.object(type, 0, init, pos);
   return { type, stores: builder.stores };
@@ -88,7 +88,7 @@ class Initializer {
     }
     if (u.kind === "array") {
       if (init.k === "string" && isCharArray(u)) this.string(u, offset, init);
-      else throw exprError("EXPR_TYPE", `array initializer must be an initializer list or string literal`, pos);
+      else throw exprError("EXPR_TYPE", "invalid initializer: an array takes a brace list or a string literal", pos);
       return;
     }
     this.store({ type: t, offset }, init, pos);
@@ -173,12 +173,12 @@ class Initializer {
         return m.name === undefined && (mu.kind === "struct" || mu.kind === "union") && findMember(mu, d.name) !== undefined;
       });
       if (anon >= 0) return { index: anon, rest: [d] };
-      throw exprError("EXPR_NO_MEMBER", `field designator '${d.name}' does not refer to any field in type '${typeName(u)}'${didYouMean(d.name, memberNames(u as RecordType))}`, d.pos);
+      throw exprError("EXPR_NO_MEMBER", `'${typeName(u)}' has no member named '${d.name}'${didYouMean(d.name, memberNames(u as RecordType))}`, d.pos);
     }
     if (u.kind !== "array") throw this.designatorMisuse(d, u);
     const index = integerConstant(this.ctx.rvalue(this.ctx.expr(d.index)));
     const at = startPos(d.index);
-    if (index === undefined) throw exprError("EXPR_TYPE", "array designator is not an integer constant expression", at);
+    if (index === undefined) throw exprError("EXPR_TYPE", "nonconstant array index in initializer", at);
     if (index < 0n || (u.count !== undefined && index >= BigInt(u.count))) throw exprError("EXPR_TYPE", `array index ${index} in initializer exceeds array bounds of '${typeName(u)}'`, at);
     return { index: Number(index), rest: [] };
   }
@@ -203,8 +203,8 @@ class Initializer {
   }
 
   private designatorMisuse(d: Designator, t: CType): Error {
-    const what = d.k === "field" ? "field designator" : "array designator";
-    return exprError("EXPR_TYPE", `${what} cannot initialize a value of type '${typeName(t)}'`, d.pos);
+    const what = d.k === "field" ? "field name not in record or union initializer" : "array index in non-array initializer";
+    return exprError("EXPR_TYPE", `${what} (initializing '${typeName(t)}')`, d.pos);
   }
 
   private check(e: Expr): TExpr {

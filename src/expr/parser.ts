@@ -361,7 +361,7 @@ export class Parser {
         if (this.eat(".")) {
           const name = this.next();
           if (name.kind !== "ident") throw exprError("EXPR_SYNTAX", "expected a member name after '.' in the designator", name.pos);
-          designators.push({ k: "field", pos: name.pos, name: name.text });
+          designators.push({ k: "field", pos: d.pos, name: name.text });
         } else if (this.eat("[")) {
           designators.push({ k: "index", pos: d.pos, index: this.conditional() });
           this.expect("]", "after the array designator");
