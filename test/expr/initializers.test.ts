@@ -58,6 +58,9 @@ const DECLARATIONS: Case[] = [
   { expr: "({ struct big b = {{counter, local}}; b.v[0] + b.v[1] + b.v[3]; })" },
   { expr: "({ int m[2][3] = {1, 2, 3, 4}; m[1][0] * 10 + m[1][2]; })" },
   { expr: "({ int m[2][3] = {{1}, {4, 5}}; m[0][0] + m[1][1] * 10 + m[0][1]; })" },
+  { expr: "({ const char *w[] = {\"ab\", \"cde\"}; strlen(w[1]) * 10 + w[0][1]; })" },
+  { expr: "({ char m[][4] = {\"ab\", {'c', 'd'}, \"efg\"}; m[1][1] * 1000 + m[2][2] + sizeof m; })" },
+  { expr: "({ item_t its[2] = {{.id = 1}, {2, \"two\", .next = 0}}; its[1].name[1] + its[0].id + its[1].id; })" },
   { expr: "({ int t = 0; for (int i = 0; i < 3; i++) { int a[2] = {i}; t += a[0] + a[1]; a[1] = 9; } t; })" },
 ];
 
