@@ -84,6 +84,7 @@ export const CASES: Case[] = [
   { expr: "(struct item){7, \"seven\", 2.5, 0, {1, 2}}.weight * 4", kind: "double" },
   { expr: "crash({local, 8}) + strlen({'h', 'i', 0})", c: "crash((int[]){local, 8}) + strlen((char[]){'h', 'i', 0})", kind: "int" },
   // initialized declarations in statement expressions
+  { expr: "({ struct point q = items[2].pos; q = (struct point){q.y, 4}; q.x * 10 + q.y; })", kind: "int" },
   { expr: "({ int a[3] = {1, 2, 3}; a[0] + a[1] * 10 + a[2] * 100 + local; })", kind: "int" },
   { expr: "({ char b[8] = \"ab\"; strlen(b) * 100 + b[1] + b[7]; })", kind: "int" },
   { expr: "({ struct point p = {n, 7}; struct point q = p; q.x * q.y; })", kind: "int" },
