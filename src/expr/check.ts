@@ -208,6 +208,20 @@ export class Checker {
     return { k: "init", type: r.type, pos, offset, size, zero, stores: r.stores };
   }
 
+  /**
+   * gdb's `{1, 2, 3}` standing alone: an array of its first element's type (nested lists: arrays
+   * of arrays), as long as its items have no designators that would say otherwise.
+   */
+  private arrayLiteralType(list: InitList): CType {
+    const [first] = list.items;
+    if (!first) throw exprError("EXPR_TYPE", "an empty brace list has no type: write a compound literal '(type){}'", list.pos);
+    const designated = list.items.find((i) => i.designators.length > 0);
+    if (designated) throw exprError("EXPR_TYPE", "a brace list with designators needs a type: write a compound literal '(type){…}'", designated.pos);
+    const element = first.value.k === "list" ? this.arrayLiteralType(first.value) : this.rvalue(this.expr(first.value)).type;
+    if (isVoid(element)) throw exprError("EXPR_TYPE", "array elements cannot have type 'void'", first.pos);
+    return arrayOf(element, list.items.length);
+  }
+
   private loop(build: () => TStmt): TStmt {
     this.loopDepth++;
     try {
@@ -242,7 +256,7 @@ export class Checker {
         if (e.value.k === "initlist") return this.braceAssign(this.expr(e.target), e.value.list, e.pos, startPos(e.target));
         return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, startPos(e.target));
       case "literal": return this.initialized(e.type, e.init, e.pos);
-      case "initlist": throw exprError("EXPR_SYNTAX", "an initializer list needs a type: write a compound literal '(type){…}', or assign it to an object", e.pos);
+      case "initlist": return this.initialized(this.arrayLiteralType(e.list), e.list, e.pos);
       case "cond": return this.conditional(e);
       case "call": return this.call(e);
       case "index": {

@@ -496,6 +496,11 @@ export class Parser {
       case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single! };
       case "string": return { k: "string", pos: t.pos, bytes: t.bytes! };
       case "punct":
+        // gdb's array literal `{1, 2, 3}` (its element type is its first element's).
+        if (t.text === "{") {
+          this.i--;
+          return { k: "initlist", pos: t.pos, list: this.initList() };
+        }
         if (t.text === "(" && this.is("{")) {
           const block = this.block();
           this.expect(")", "after the statement expression's '}'");

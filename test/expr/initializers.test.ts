@@ -64,6 +64,17 @@ const DECLARATIONS: Case[] = [
   { expr: "({ int t = 0; for (int i = 0; i < 3; i++) { int a[2] = {i}; t += a[0] + a[1]; a[1] = 9; } t; })" },
 ];
 
+/** gdb's array literals (printcmds.exp's array constants): an array of the first element's type. */
+const ARRAY_LITERALS: Case[] = [
+  { expr: "{0, 1, 2}", native: "(int[]){0, 1, 2}" },
+  { expr: "{(long)0, (long)1, (long)2}", native: "(long[]){0, 1, 2}" },
+  { expr: "{{0, 1, 2}, {3, 4, 5}}", native: "(int[][3]){{0, 1, 2}, {3, 4, 5}}" },
+  { expr: "{4, 5, 6}[2]", native: "(int[]){4, 5, 6}[2]" },
+  { expr: "*&{4, 5, 6}[1]", native: "*&(int[]){4, 5, 6}[1]" },
+  { expr: "{1.5, 2}", native: "(double[]){1.5, 2}" },
+  { expr: "sizeof {counter, 2, 3} + {counter, 2}[0]", native: "sizeof (int[]){counter, 2, 3} + (int[]){counter, 2}[0]" },
+];
+
 const BRACE_ASSIGNMENT: Case[] = [
   { expr: "litem = {1, \"one\", 2.5}", native: "(litem = (struct item){1, \"one\", 2.5})", post: "litem.name" },
   { expr: "litem = {.weight = 0.5}", native: "(litem = (struct item){.weight = 0.5})", post: "litem.id" },
@@ -91,5 +102,6 @@ describe("initializers match gcc", () => {
       "int tri(int x) { int a[4] = {x, [2] = x * 2}; struct pair p = {.b = a[2]}; return a[0] + a[1] + a[2] + a[3] + p.b; }",
       "long pick(int i) { struct big b = {{10, 20, 30}}; char s[] = \"xyz\"; return b.v[i] + s[i] + sizeof s; }",
     ]));
+  it("gdb's array literals", () => check(ARRAY_LITERALS));
   it("brace assignment (gdb's form) as the compound literal of the target's type", () => check(BRACE_ASSIGNMENT));
 });
