@@ -121,7 +121,7 @@ export const CASES: readonly Case[] = [
   busybox("gzip a file", ["sh", "-c", "busybox gzip -9 small.txt && busybox gunzip -c small.txt.gz | busybox wc -c && busybox ls"], { writes: true }),
   busybox("tar -cf into a file", ["sh", "-c", "busybox tar -cf out.tar tree/src/lib && busybox tar -tf out.tar"], { writes: true }),
   busybox("sort -o", ["sort", "-o", "sorted.txt", "text.txt"], { writes: true }),
-  busybox("mkdir, cp -r, mv, ln -s, chmod, touch, rm -r", ["sh", "-c", "busybox mkdir -p out/a/b && busybox cp -r tree out/t && busybox mv out/t/README out/a/R && busybox ln -s R out/a/L && busybox chmod 600 out/a/R && busybox touch -d @1600000000 out/a/R && busybox ls -lR out && busybox rm -r out/t && busybox find out"], { writes: true }),
+  busybox("mkdir, cp -r, mv, ln -s, chmod, touch, rm -r", ["sh", "-c", "busybox mkdir -p out/a/b && busybox cp -r tree out/t && busybox mv out/t/README out/a/R && busybox ln -s R out/a/L && busybox chmod 600 out/a/R && busybox touch -d @1600000000 out/a/R && busybox ls -R out && busybox stat -c '%n %a %s %F' out/a/R out/a/L && busybox stat -c %Y out/a/R && busybox rm -r out/t && busybox find out"], { writes: true }),
   busybox("split and cat back", ["sh", "-c", "busybox split -b 50000 text.txt part. && busybox ls part.* && busybox cat part.* | busybox cmp - text.txt && echo same"], { writes: true }),
   busybox("mkfifo", ["sh", "-c", "busybox mkfifo p && (echo through > p &) && busybox cat p"], { writes: true, fails: NO_MKNOD }),
   busybox("tar -xf", ["sh", "-c", "busybox tar -xf tree.tar && busybox ls -l tree/src/lib"], { writes: true }),

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { constants } from "node:os";
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync } from "node:fs";
 import { join, relative } from "node:path";
 import { repoRoot } from "../helpers/compile.js";
 import type { Case } from "./cases.js";
@@ -85,7 +85,22 @@ function workDir(c: Case, run: "native" | "jitdbg"): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(WORK)) if (!name.startsWith(".")) cpSync(join(WORK, name), join(dir, name), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+  keepDirectoryTimes(WORK, dir);
   return dir;
+}
+
+/**
+ * cpSync keeps files' times but not directories' (filling a directory changes it): the copies'
+ * directories get the inputs' times back, so both runs' copies look the same (tar records them).
+ */
+function keepDirectoryTimes(from: string, to: string): void {
+  for (const name of readdirSync(from)) {
+    const st = lstatSync(join(from, name));
+    if (st.isDirectory() && !name.startsWith(".")) {
+      keepDirectoryTimes(join(from, name), join(to, name));
+      utimesSync(join(to, name), st.atime, st.mtime);
+    }
+  }
 }
 
 const stdinOf = (c: Case, cwd: string): string => (c.stdin ? join(cwd, c.stdin) : "/dev/null");
