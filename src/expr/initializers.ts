@@ -123,7 +123,6 @@ class Initializer {
         ds = [...at.rest, ...ds.slice(1)];
       }
       if (!isAggregate(au)) break;
-      m = skipUnnamedBitFields(au, m);
       const sub = this.memberAt(au, offset, m);
       if (!sub) break;
       used = Math.max(used, m + 1);
@@ -241,11 +240,4 @@ class Initializer {
       i += n;
     }
   }
-}
-
-function skipUnnamedBitFields(u: Aggregate, m: number): number {
-  if (u.kind === "array") return m;
-  let i = m;
-  while (i < u.members.length && u.members[i]!.name === undefined && u.members[i]!.bitSize !== undefined) i++;
-  return i;
 }
