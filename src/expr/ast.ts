@@ -28,7 +28,10 @@ export type Expr =
   | { k: "stmtexpr"; pos: number; body: Stmt[] }
   /** `(type){ initializers }` (C11 6.5.2.5): an unnamed object of the console's frame. */
   | { k: "literal"; pos: number; type: CType; init: InitList }
-  /** A brace list as the right side of `=` (gdb's `v_struct = {1, 2}`): the target's type gives its type. */
+  /**
+   * A brace list in an expression (gdb's): as the right side of `=` (`v_struct = {1, 2}`) or an
+   * argument for a pointer parameter, the target gives its type; elsewhere an array literal.
+   */
   | { k: "initlist"; pos: number; list: InitList };
 
 /** `.name` or `[index]` before the `=` of an initializer item (C11 6.7.9). */

@@ -253,7 +253,7 @@ export class Checker {
       case "unary": return this.unary(e);
       case "binary": return this.binary(e.op, this.expr(e.left), this.expr(e.right), e.pos);
       case "assign":
-        if (e.value.k === "initlist") return this.braceAssign(this.expr(e.target), e.value.list, e.pos, startPos(e.target));
+        if (e.value.k === "initlist" && e.op === "=") return this.braceAssign(this.expr(e.target), e.value.list, e.pos, startPos(e.target));
         return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, startPos(e.target));
       case "literal": return this.initialized(e.type, e.init, e.pos);
       case "initlist": return this.initialized(this.arrayLiteralType(e.list), e.list, e.pos);

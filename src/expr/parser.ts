@@ -391,7 +391,6 @@ export class Parser {
     const t = this.peek();
     if (t.kind === "punct" && ASSIGN_OPS.has(t.text)) {
       this.i++;
-      if (t.text === "=" && this.is("{")) return { k: "assign", pos: t.pos, op: "=", target, value: { k: "initlist", pos: this.peek().pos, list: this.initList() } };
       return { k: "assign", pos: t.pos, op: t.text as AssignOp, target, value: this.assignment() };
     }
     return target;
@@ -445,8 +444,7 @@ export class Parser {
       this.i++;
       const align = t.text !== "sizeof";
       if (this.is("(") && this.startsType(1)) {
-        this.i++;
-        const open = this.peek(-1);
+        const open = this.next();
         const type = this.typeName();
         this.expect(")", `after the type name of '${t.text}'`);
         // `sizeof (int[]){1, 2}`: the operand is a compound literal, not a type.
@@ -469,8 +467,7 @@ export class Parser {
       } else if (this.eat("(")) {
         const args: Expr[] = [];
         if (!this.is(")")) {
-          // gdb's `sum_args(1, {2, 3})`: a brace list for a pointer parameter.
-          do args.push(this.is("{") ? { k: "initlist", pos: this.peek().pos, list: this.initList() } : this.assignment());
+          do args.push(this.assignment());
           while (this.eat(","));
         }
         this.expect(")", "after the call arguments");
@@ -496,7 +493,8 @@ export class Parser {
       case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single! };
       case "string": return { k: "string", pos: t.pos, bytes: t.bytes! };
       case "punct":
-        // gdb's array literal `{1, 2, 3}` (its element type is its first element's).
+        // A brace list in an expression (gdb's): typed by what it is assigned or passed to,
+        // else an array literal `{1, 2, 3}` of its first element's type.
         if (t.text === "{") {
           this.i--;
           return { k: "initlist", pos: t.pos, list: this.initList() };

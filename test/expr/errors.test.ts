@@ -51,6 +51,7 @@ const CASES: [string, string, number, string][] = [
   ["(struct pair){.a 1}", "error: expected '=' after the designator, found '1'", 18, "EXPR_SYNTAX"],
   ["counter = {1}", "error: a brace list can only be assigned to a struct, union or array, not 'int'", 11, "EXPR_TYPE"],
   ["add({1}, 2)", "error: a brace list argument needs a parameter of pointer type to say its element type (parameter 1 has type 'int')", 5, "EXPR_TYPE"],
+  ["counter += {1}", "error: invalid operands to binary + ('int' and 'int *')", 9, "EXPR_TYPE"],
   ["1 + {}", "error: an empty brace list has no type: write a compound literal '(type){}'", 5, "EXPR_TYPE"],
   ["{1, .a = 2}", "error: a brace list with designators needs a type: write a compound literal '(type){…}'", 5, "EXPR_TYPE"],
   ["'ab", "error: missing terminating ' character", 1, "EXPR_SYNTAX"],

@@ -96,6 +96,7 @@ describe("initializers match gcc", () => {
       // gdb's brace-list arguments: an array of the pointer parameter's element type
       { expr: "sumsq({1, 2, 3}, 3)", native: "sumsq((int[]){1, 2, 3}, 3)" },
       { expr: "sumsq({[4] = counter}, 5) + strlen({'a', 'b', 0})", native: "sumsq((int[]){[4] = counter}, 5) + strlen((char[]){'a', 'b', 0})" },
+      { expr: "sumsq({1, 2, 3}, {2, 3}[1]) + add({4, 5}[1], 1)", native: "sumsq((int[]){1, 2, 3}, 3) + add(5, 1)" },
       { expr: "item_name({7, \"abc\"})[2]", native: "item_name((struct item[]){7, \"abc\"})[2]" },
     ], [
       "long sumsq(int *a, int n) { long s = 0; for (int i = 0; i < n; i++) s += (long)a[i] * a[i]; return s; }",
