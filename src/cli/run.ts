@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { JitdbgError } from "../errors.js";
 import { DEADLOCK_STATUS, Process } from "../inferior/process.js";
-import { SIGINT, SIGPIPE } from "../inferior/signals.js";
+import { SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from "../inferior/signals.js";
 import { threadBacktraces } from "../debugger/inspect/index.js";
 import { parseCommandArgs } from "./args.js";
 import { DiagnosticsLog } from "./diagnostics-log.js";
@@ -39,7 +39,9 @@ environment:
 Without --verbose or JITDBG_LOG, diagnostics are dropped: the program's stdout, stderr and exit
 status are exactly its own. If a run behaves differently from the native one, rerun it with
 --verbose or JITDBG_LOG to see what the emulator could not do (an unsupported syscall returns
-ENOSYS to the program). A fatal signal is still reported on stderr in one line, as a shell would.`;
+ENOSYS to the program). A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) is still reported on
+stderr in one line naming the faulting instruction; a signal the program was sent ends it silently,
+as natively (--verbose says which).`;
 
 export interface RunArgs {
   help: boolean;
@@ -91,6 +93,9 @@ function writableDirectories(paths: string[]): string[] {
   });
 }
 
+/** Signals the CPU raises for an instruction (a fault's report names it). */
+const FAULTS = new Set([SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP]);
+
 export async function runCommand(argv: string[]): Promise<number> {
   const a = parseRunArgs(argv);
   if (a.help) {
@@ -123,8 +128,12 @@ export async function runCommand(argv: string[]): Promise<number> {
         writeAll(2, Buffer.from(`jitdbg: ${end.description.split("\n")[0]}\n${threadBacktraces(proc)}\n`));
         return DEADLOCK_STATUS;
       }
-      // As a shell: SIGPIPE (a reader that left early) and SIGINT end a program without a word.
-      if (end.signal !== SIGPIPE && end.signal !== SIGINT) writeAll(2, Buffer.from(`jitdbg: program terminated by ${end.name}: ${end.description}\n`));
+      // A fault gets one line naming the faulting instruction (what jitdbg adds to a shell's
+      // "Segmentation fault"); a signal the program was sent (SIGTERM from kill or timeout, its own
+      // abort) ends it as natively, without a word; --verbose / JITDBG_LOG says how it ended.
+      const line = `program terminated by ${end.name}: ${end.description}`;
+      if (FAULTS.has(end.signal)) writeAll(2, Buffer.from(`jitdbg: ${line}\n`));
+      else log.warn(line);
       return 128 + end.signal;
     } finally {
       proc.close();

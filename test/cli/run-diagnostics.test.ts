@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileFixture, repoRoot, runNative, type NativeRun } from "../helpers/compile.js";
+import { compileFixture, compileSource, repoRoot, runNative, type NativeRun } from "../helpers/compile.js";
 
 const BIN = join(repoRoot, "bin", "jitdbg.js");
 const workDir = join(repoRoot, ".cache", "run-diagnostics");
@@ -77,13 +77,24 @@ describe("jitdbg run: diagnostics never reach the program's streams", () => {
     expect(run.stderr).toBe(`jitdbg: warning: ${SYSFS}\njitdbg: warning: ${USTAT}\n${native.stderr}`);
   });
 
-  it("the fatal-signal line stays on stderr, as a shell prints it", () => {
+  it("a fault's line stays on stderr, naming the faulting instruction", () => {
     const native = runNative(segfault);
     expect(native.signal).toBe("SIGSEGV");
     const run = jitdbg(["run", segfault]);
     expect(run.stdout).toBe(native.stdout);
     expect(run.stderr).toMatch(/^jitdbg: program terminated by SIGSEGV: .+\n$/);
     expect(run.status).toBe(139);
+  });
+
+  it("a signal the program was sent ends it as natively, without a word; --verbose says which", () => {
+    const exe = compileSource("#include <signal.h>\n#include <stdio.h>\nint main(void) { puts(\"before\"); fflush(stdout); raise(SIGTERM); return 0; }\n", { flags: ["-static", "-O1"] }, "sigterm-self");
+    const native = runNative(exe);
+    expect(native.signal).toBe("SIGTERM");
+    const run = jitdbg(["run", exe]);
+    expect(run.stdout).toBe(native.stdout);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(143);
+    expect(jitdbg(["run", "--verbose", exe]).stderr).toMatch(/^jitdbg: warning: program terminated by SIGTERM: .+\n$/);
   });
 
   it("run --help documents --verbose and JITDBG_LOG", () => {

@@ -190,6 +190,17 @@ describe.each(["static", "dynamic"] as const)("/proc/self and /dev (gcc %s)", (k
   });
 });
 
+describe.each(["static", "dynamic"] as const)("/dev/fd (gcc %s)", (kind) => {
+  it("a pipe reopened through /dev/fd/N reads what was written to it; O_NOFOLLOW refuses the link, as natively", () => {
+    const exe = build("dev_fd", kind);
+    const n = spawnSync(exe, [], { encoding: "latin1", env: {}, stdio: ["ignore", "pipe", "pipe"] });
+    expect(n.stdout).toContain("read 16: through /dev/fd");
+    const e = runEmulated(exe, { argv0: exe });
+    expect(e.stdout).toBe(n.stdout);
+    expect(e.warnings).toEqual([]);
+  });
+});
+
 describe.each(["static", "dynamic"] as const)("advisory locks (gcc %s)", (kind) => {
   it("record, open-file-description and flock locks between a parent and its child, a waiting F_SETLKW included, as natively", () => {
     const exe = build("locks", kind);

@@ -69,13 +69,15 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mod
   if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(k, dirfd, pathAddr, flags, mode);
   if (flags & O_PATH) return openPathOnly(k, dirfd, pathAddr, flags);
   const exclusive = (flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0;
-  const l = lookupAt(k, dirfd, pathAddr, !(flags & O_NOFOLLOW) && !exclusive);
+  const follow = !(flags & O_NOFOLLOW) && !exclusive;
+  const l = lookupAt(k, dirfd, pathAddr, follow);
   if (typeof l === "number") return E.fail(l);
   let fd: number;
   if (l.found) {
     const e = l.found;
     if (exclusive) return E.fail(E.EEXIST);
-    if (isSymlink(e.stats)) return E.fail(ELOOP); // O_NOFOLLOW on a link
+    // O_NOFOLLOW on a link; a /proc/self/fd/N link followed is the open file itself (bash's <(…) opens /dev/fd/63).
+    if (isSymlink(e.stats) && !(follow && e.special?.fd !== undefined)) return E.fail(ELOOP);
     if (flags & O_DIRECTORY && !isDirectory(e.stats)) return E.fail(E.ENOTDIR);
     if (e.special) fd = openSpecial(k, e, access, flags);
     else if (isDirectory(e.stats)) fd = access.writable ? -E.EISDIR : k.fds.openHost(e.host, e.guest);
