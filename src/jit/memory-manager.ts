@@ -96,17 +96,23 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     const total = code + rodata + data || PAGE;
     const within = placement === "low" ? LOW_WINDOW : placement === "anywhere" ? { low: MMAP_LOW, high: MMAP_HIGH } : placement;
     const align = req.maxAlign > Number(PAGE) ? pageUp(BigInt(req.maxAlign)) : PAGE;
-    let region: Region;
-    try {
-      // Writable until finalize so look-ups and moves never need a protection change.
-      region = this.space.allocate(total, { prot: PROT_READ | PROT_WRITE, kind: "jit", name: `jit:${module}`, within, align, randomize: true });
-    } catch (e) {
-      if (e instanceof JitdbgError && e.code === "AS_NO_SPACE") {
-        throw new JitdbgError("JIT_NO_SPACE", `no room for module "${module}" (${hex(total)} bytes) in ${hex(within.low)}..${hex(within.high)}; free JIT modules with removeModule, or build the object with -mcmodel=large so it can go anywhere`);
-      }
-      throw e;
+    const s = this.space.findFree(total, { within, align, randomize: true, kind: "jit" });
+    if (s === undefined) {
+      throw new JitdbgError("JIT_NO_SPACE", `no room for module "${module}" (${hex(total)} bytes) in ${hex(within.low)}..${hex(within.high)}; free JIT modules with removeModule, or build the object with -mcmodel=large so it can go anywhere`);
     }
-    const s = region.start;
+    // One mapping per protection group, writable until finalize so look-ups and moves never need
+    // a protection change: finalize then protects each mapping whole (Unicorn splits a mapping
+    // protected in part, which cost more than the protection itself, at every evaluation).
+    const name = `jit:${module}`;
+    const rw = PROT_READ | PROT_WRITE;
+    let at = s;
+    for (const size of [code, rodata, data]) {
+      if (size === 0n) continue;
+      this.space.map(at, size, rw, "jit", name);
+      at += size;
+    }
+    if (at === s) this.space.map(s, total, rw, "jit", name);
+    const region: Region = { start: s, end: s + total, prot: rw, kind: "jit", name };
     this.reservations.set(module, {
       region,
       cursor: { code: s, rodata: s + code, data: s + code + rodata },
