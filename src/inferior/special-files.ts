@@ -3,8 +3,10 @@
  * than the host's (whose /proc would describe Node): the character devices programs open by name
  * (null, zero, full, random, urandom; tty answers ENXIO: the program has no terminal), the standard
  * stream links, and /proc/self (= /proc/<pid>) with exe, cwd, fd/, maps, status, stat, cmdline,
- * comm and task/. Files are made when they are opened, as Linux makes them when first read.
+ * comm, mounts (the host's) and task/. Files are made when they are opened, as Linux makes them when first read.
  */
+import { readFileSync } from "node:fs";
+import { isHostError } from "../errors.js";
 import type { Kernel } from "./kernel.js";
 import type { OpenFile } from "./files.js";
 import { type FileStat, type SpecialNamespace, type SpecialNode, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from "./file-view.js";
@@ -85,12 +87,13 @@ export class SpecialFiles implements SpecialNamespace {
 
   private proc(path: string, rest: string[]): SpecialNode | undefined {
     const pid = String(this.k.pid);
-    if (rest.length === 0) return dirNode(path, PROC_DEV, () => [["self", DT_LNK], ["thread-self", DT_LNK], [pid, DT_DIR]]);
+    if (rest.length === 0) return dirNode(path, PROC_DEV, () => [["self", DT_LNK], ["thread-self", DT_LNK], ["mounts", DT_LNK], [pid, DT_DIR]]);
     const [first, ...below] = rest as [string, ...string[]];
     if (first === "self" && below.length === 0) return linkNode(path, PROC_DEV, pid);
     if (first === "thread-self" && below.length === 0) return linkNode(path, PROC_DEV, `${pid}/task/${this.k.thread.tid}`);
+    if (first === "mounts" && below.length === 0) return linkNode(path, PROC_DEV, "self/mounts");
     if (first !== pid) return undefined;
-    if (below.length === 0) return dirNode(path, PROC_DEV, () => [["exe", DT_LNK], ["cwd", DT_LNK], ["fd", DT_DIR], ["task", DT_DIR], ...["maps", "status", "stat", "cmdline", "comm"].map((n): [string, number] => [n, DT_REG])]);
+    if (below.length === 0) return dirNode(path, PROC_DEV, () => [["exe", DT_LNK], ["cwd", DT_LNK], ["fd", DT_DIR], ["task", DT_DIR], ...["maps", "status", "stat", "cmdline", "comm", "mounts"].map((n): [string, number] => [n, DT_REG])]);
     return this.processNode(path, below, this.k.thread.tid);
   }
 
@@ -129,6 +132,8 @@ export class SpecialFiles implements SpecialNamespace {
         return fileNode(path, () => Buffer.from(this.description.argv().map((a) => `${a}\0`).join("")));
       case "comm":
         return fileNode(path, () => `${k.threads.get(tid)?.name ?? ""}\n`, 0o644);
+      case "mounts":
+        return fileNode(path, hostMounts); // the host's: what statfs of a mount point answers is the host's too
       default:
         return undefined;
     }
@@ -178,6 +183,16 @@ export class SpecialFiles implements SpecialNamespace {
 }
 
 const hex = (v: bigint): string => v.toString(16).padStart(8, "0");
+
+/** The host's mount table (df looks a directory's file system up there); empty when unreadable. */
+function hostMounts(): Uint8Array {
+  try {
+    return readFileSync("/proc/self/mounts");
+  } catch (e) {
+    if (!isHostError(e)) throw e;
+    return new Uint8Array(0);
+  }
+}
 
 /** What readlink(2) of /proc/self/fd/N says: the path, or the kind of object (pipe:[inode], anon_inode:[eventfd]). */
 export function describeOpenFile(f: OpenFile): string {
