@@ -214,10 +214,7 @@ export class Family {
       }
       const m = this.pick(running);
       if (!m) {
-        const deadline = running.reduce<bigint | undefined>((a, x) => {
-          const d = x.process.nextDeadline();
-          return d === undefined ? a : a === undefined || d < a ? d : a;
-        }, undefined);
+        const deadline = earliestDeadline(running);
         if (deadline === undefined) return this.deadlock(driver, running);
         driver.kernel.clock.skipTo(deadline);
         continue;
@@ -333,10 +330,7 @@ export class Family {
       if (running.length === 0) return;
       const m = this.pick(running);
       if (!m) {
-        const deadline = running.reduce<bigint | undefined>((a, x) => {
-          const d = x.process.nextDeadline();
-          return d === undefined ? a : a === undefined || d < a ? d : a;
-        }, undefined);
+        const deadline = earliestDeadline(running);
         if (deadline === undefined) {
           for (const r of running) r.process.close();
           this.members.splice(0, this.members.length, ...this.members.filter((x) => !running.includes(x)));
@@ -380,4 +374,12 @@ function nextTid(t: ThreadTable): number {
 function setNextTid(t: ThreadTable, n: number): void {
   const s = t.snapshot();
   if (s.nextTid < n) t.restore({ ...s, nextTid: n });
+}
+
+/** The earliest deadline of a waiting thread or a timer among `members` (on the shared clock), if any. */
+function earliestDeadline(members: readonly Member[]): bigint | undefined {
+  return members.reduce<bigint | undefined>((a, x) => {
+    const d = x.process.nextDeadline();
+    return d === undefined ? a : a === undefined || d < a ? d : a;
+  }, undefined);
 }

@@ -319,8 +319,7 @@ export class FileView {
 
   /** Whether the lower layer's entry at `guest` is in the view: below a root, or on the way down to one. */
   private showsLower(guest: string): boolean {
-    const roots = [this.hostRoots, this.writeRoots, this.sysRoots];
-    return roots.some((rs) => within(rs, guest) !== undefined || rs.some((r) => isAncestor(guest, r)));
+    return this.isReadRoot(guest) || [this.hostRoots, this.writeRoots, this.sysRoots].some((rs) => rs.some((r) => isAncestor(guest, r)));
   }
 
   /** The host path holding the lower layer's `guest`: inside the sysroot for the loader's paths. */
