@@ -106,7 +106,9 @@ export const CASES: readonly Case[] = [
   sh("tar -cz | tar -tzv", "busybox tar -czf - tree/src/lib | busybox tar -tzvf -"),
   sh("functions, read, here-document", 'f() { echo "f($1)"; }; while read a b rest; do f "$a"; done <<EOF\none two\nthree four five\nEOF'),
   sh("trap and kill -USR1 $$", 'trap "echo got" USR1; kill -USR1 $$; echo after'),
-  sh("kill a background job, wait", "busybox sleep 5 & kill $!; wait $!; echo status $?"),
+  // Whether ash reports "Terminated" depends on when the child's death is noticed (natively 19 of 20
+  // runs say it, 1 does not), so the report is sent away; the status is the point.
+  sh("kill a background job, wait", "busybox sleep 5 & kill $!; wait $! 2>/dev/null; echo status $?"),
   sh("SIGPIPE in a pipeline", "busybox seq 1 100000 | busybox head -n 1; echo done"),
   sh("exit 300", "exit 300"),
   sh("umask", "umask 027; umask; umask 0; umask"),
