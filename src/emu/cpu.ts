@@ -83,6 +83,11 @@ export interface Cpu {
   setPreciseStops(on: boolean): void;
   /** Translation-block entries so far (a block resumed in its middle counts again). */
   readonly blockCount: bigint;
+  /**
+   * Whether translated code does its loads and stores inline, through the TLB, while no read hook
+   * exists (false: every access goes through the engine's helper, as with Unicorn's own default).
+   */
+  readonly inlineMemory: boolean;
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle;
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle;

@@ -78,6 +78,10 @@ export class DirtyStores {
     return new DirtyStores(code, setDirty, offset);
   }
 
+  get enabled(): boolean {
+    return this.slots[ENABLED] !== 0n;
+  }
+
   set enabled(on: boolean) {
     this.slots[ENABLED] = on ? 1n : 0n;
   }

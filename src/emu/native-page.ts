@@ -19,6 +19,7 @@ const PAGE = 4096;
 interface Libc {
   mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
   mprotect: (addr: unknown, len: number, prot: number) => number;
+  mprotectAt: (addr: bigint, len: number, prot: number) => number;
   munmap: (addr: bigint, len: number) => number;
   dlopen: (path: string, flags: number) => unknown;
   dlsym: (handle: unknown, name: string) => unknown;
@@ -32,6 +33,7 @@ function loadLibc(): Libc {
   libc = {
     mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmap"],
     mprotect: lib.func("int mprotect(void *addr, size_t len, int prot)") as Libc["mprotect"],
+    mprotectAt: lib.func("int mprotect(uintptr_t addr, size_t len, int prot)") as Libc["mprotectAt"],
     munmap: lib.func("int munmap(void *addr, size_t len)") as Libc["munmap"],
     dlopen: lib.func("void *dlopen(const char *path, int flags)") as Libc["dlopen"],
     dlsym: lib.func("void *dlsym(void *handle, const char *name)") as Libc["dlsym"],
@@ -53,16 +55,39 @@ export function executableCode(code: Uint8Array, what: string): bigint {
   return koffi.address(page);
 }
 
-/** `size` bytes of zeroed read+write memory (pages only as they are touched); its address, or undefined when mmap fails. */
-export function anonymousMemory(size: number): bigint | undefined {
+/** The largest memory this process reads and writes through a typed-array view rather than a call. */
+const MAX_VIEW = 1 << 30;
+
+/**
+ * `size` bytes of zeroed read+write memory (pages only as they are touched): its address and,
+ * up to MAX_VIEW bytes, a view of it; undefined when mmap fails.
+ */
+export function anonymousMemory(size: number): { address: bigint; bytes: Uint8Array | undefined } | undefined {
   const mem = loadLibc().mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   const at = mem === null ? undefined : koffi.address(mem);
-  return at === undefined || at === 0xffff_ffff_ffff_ffffn ? undefined : at;
+  if (at === undefined || at === 0xffff_ffff_ffff_ffffn) return undefined;
+  return { address: at, bytes: size <= MAX_VIEW ? new Uint8Array(koffi.view(mem, size)) : undefined };
 }
 
 /** Returns memory from anonymousMemory (whole pages of it) to the system. */
 export function releaseMemory(address: bigint, size: number): void {
   loadLibc().munmap(address, size);
+}
+
+/**
+ * Makes the pages holding [address, address + length) of a loaded library read+write (`writable`)
+ * or read-only again (as full RELRO leaves its GOT). False when the system refuses.
+ */
+export function mprotectRange(address: bigint, length: number, writable: boolean): boolean {
+  const first = address & ~BigInt(PAGE - 1);
+  const end = (address + BigInt(length) + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1);
+  return loadLibc().mprotectAt(first, Number(end - first), writable ? PROT_READ | PROT_WRITE : PROT_READ) === 0;
+}
+
+/** Where the loaded libunicorn's addresses start (glibc's dlopen handle is its link_map, whose first field is l_addr). */
+export function libraryBase(unicornPath: string): bigint | undefined {
+  const handle = loadLibc().dlopen(unicornPath, RTLD_NOW);
+  return handle === null ? undefined : BigInt(koffi.decode(handle, "uint64_t") as bigint | number);
 }
 
 const symbols = new Map<string, bigint | undefined>();

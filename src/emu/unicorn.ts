@@ -10,6 +10,7 @@ import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
 import { HostMemory } from "./host-memory.js";
 import { StopGate } from "./stop-gate.js";
+import { TlbFastPath } from "./tlb-fast-path.js";
 import { SyscallRegisters } from "./syscall-registers.js";
 import { X86_REG, registerWidth, type RegName } from "./registers.js";
 
@@ -244,6 +245,8 @@ class UnicornCpu implements Cpu {
   private exceptionTaken = false;
   /** Page numbers of executable memory (map/protect/unmap keep it). */
   private readonly execPages = new Set<number>();
+  /** Pages mapped since the last run began: no code has run from them, so none is translated. */
+  private readonly freshPages = new Set<number>();
   /** Those of them also writable: while there are any, every store is checked for code (dirty-stores.ts). */
   private readonly writableExecPages = new Set<number>();
   /** The native store hook that skips Unicorn's per-store code check (undefined: this libunicorn cannot). */
@@ -260,6 +263,11 @@ class UnicornCpu implements Cpu {
   private readonly codeHooks = new Set<{ compiledIn: boolean }>();
   /** The instruction gate's hook while precise stops are on. */
   private insnGate: bigint | number | undefined;
+  /** Inline loads and stores in translated code (tlb-fast-path.ts; undefined: this libunicorn cannot). */
+  private readonly fastPath: TlbFastPath | undefined;
+  /** Memory hooks of jitdbg's own on reads and on writes (the pc-sync hook is not one). */
+  private readHooks = 0;
+  private writeHooks = 0;
 
   constructor() {
     const { api, protos, path } = load();
@@ -284,9 +292,9 @@ class UnicornCpu implements Cpu {
       return false;
     });
     // Unicorn 2.0.1 syncs RIP before memory accesses only while some memory hook exists; without
-    // one a fault reports the start of the translated block. A hook on a never-used range costs
-    // about 9% on store-heavy loops (measured) and makes every fault's pc exact.
-    this.hookMemory(["read", "write"], PC_SYNC_RANGE, PC_SYNC_RANGE, () => {});
+    // one a fault reports the start of the translated block. A hook on a never-used range makes
+    // every fault's pc exact; the fast path keeps it from slowing the accesses down.
+    this.fastPath = TlbFastPath.create(path, this.uc, () => big(this.addHook(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, this.protos.mem, PC_SYNC_RANGE, PC_SYNC_RANGE, () => {}).hh));
   }
 
   map(address: bigint, size: bigint, prot: number): void {
@@ -295,6 +303,10 @@ class UnicornCpu implements Cpu {
     if (err !== 0 && host !== undefined) this.host.discard(host);
     this.check(err, `map ${hex(address)}+${hex(size)}`);
     this.noteExecutable(address, size, prot);
+    if (prot & UC_PROT_EXEC) {
+      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
+    }
   }
 
   unmap(address: bigint, size: bigint): void {
@@ -305,6 +317,9 @@ class UnicornCpu implements Cpu {
 
   protect(address: bigint, size: bigint, prot: number): void {
     this.check(this.api.uc_mem_protect(this.uc, address, size, prot), `protect ${hex(address)}+${hex(size)}`);
+    // Unicorn flushes the TLB only when a page's writability changes; a page that stops being
+    // readable would still be read by inline loads through its old entry.
+    if (this.fastPath && this.started) this.flushTlb();
     this.noteExecutable(address, size, prot);
   }
 
@@ -325,11 +340,21 @@ class UnicornCpu implements Cpu {
       if (exec && prot & UC_PROT_WRITE) this.writableExecPages.add(p);
       else this.writableExecPages.delete(p);
     }
-    const hasWritableCode = this.writableExecPages.size > 0;
-    if (!this.stores || hasWritableCode === hadWritableCode) return;
-    this.stores.enabled = !hasWritableCode;
-    // TLB entries the hook already cleared would let stores into the new page skip the check.
-    if (hasWritableCode) this.flushTlb();
+    if (this.writableExecPages.size > 0 !== hadWritableCode) this.updateStoreShortcut();
+  }
+
+  /**
+   * The dirty-store shortcut (dirty-stores.ts) is on unless a page is writable and executable (its
+   * stores must be checked for code) or a write hook of jitdbg's exists (with inline stores, only a
+   * store to a not-dirty page reaches Unicorn's helper, and with it the hooks).
+   */
+  private updateStoreShortcut(): void {
+    if (!this.stores) return;
+    const on = this.writableExecPages.size === 0 && this.writeHooks === 0;
+    if (on === this.stores.enabled) return;
+    this.stores.enabled = on;
+    // TLB entries the hook already cleared would let stores skip the check or the hooks.
+    if (!on && this.started) this.flushTlb();
   }
 
   /**
@@ -351,20 +376,48 @@ class UnicornCpu implements Cpu {
 
 
   read(address: bigint, size: number): Uint8Array {
+    const direct = size > 0 ? this.host.at(address, size) : undefined;
+    if (direct) return direct.bytes.slice(direct.offset, direct.offset + size);
     const buf = new Uint8Array(size);
     if (size === 0) return buf;
-    this.check(this.api.uc_mem_read(this.uc, address, buf, size), `read ${size} bytes at ${hex(address)}`, "EMU_MEM_UNREADABLE");
+    const err = this.api.uc_mem_read(this.uc, address, buf, size);
+    if (err !== 0) this.check(err, `read ${size} bytes at ${hex(address)}`, "EMU_MEM_UNREADABLE");
     return buf;
   }
 
   tryRead(address: bigint, into: Uint8Array): boolean {
     if (into.length === 0) return true;
+    const direct = this.host.at(address, into.length);
+    if (direct) {
+      into.set(direct.bytes.subarray(direct.offset, direct.offset + into.length));
+      return true;
+    }
     return this.api.uc_mem_read(this.uc, address, into, into.length) === 0;
   }
 
   write(address: bigint, data: Uint8Array): void {
     if (data.length === 0) return;
-    this.check(this.api.uc_mem_write(this.uc, address, data, data.length), `write ${data.length} bytes at ${hex(address)}`, "EMU_MEM_UNWRITABLE");
+    // Straight into the host memory unless the range may hold translated code, which only
+    // Unicorn's own write invalidates.
+    const direct = this.host.at(address, data.length);
+    if (direct && !this.holdsCode(address, data.length)) {
+      direct.bytes.set(data, direct.offset);
+      return;
+    }
+    const err = this.api.uc_mem_write(this.uc, address, data, data.length);
+    if (err !== 0) this.check(err, `write ${data.length} bytes at ${hex(address)}`, "EMU_MEM_UNWRITABLE");
+  }
+
+  /**
+   * Whether a page of [address, address + length) may hold translations: it is executable and was
+   * mapped before the last run began (a program's and its libraries' images are written into
+   * pages nothing has run from yet).
+   */
+  private holdsCode(address: bigint, length: number): boolean {
+    if (this.execPages.size === 0) return false;
+    const last = Number((address + BigInt(length) - 1n) >> PAGE_SHIFT);
+    for (let p = Number(address >> PAGE_SHIFT); p <= last; p++) if (this.execPages.has(p) && !this.freshPages.has(p)) return true;
+    return false;
   }
 
   invalidateCode(begin: bigint, end: bigint): void {
@@ -428,6 +481,7 @@ class UnicornCpu implements Cpu {
 
   private runSlice(begin: bigint, opts: RunOptions): StopCause {
     this.started = true;
+    this.freshPages.clear();
     this.syscallRegs.invalidate();
     this.lastFault = undefined;
     this.pendingError = undefined;
@@ -436,7 +490,9 @@ class UnicornCpu implements Cpu {
     this.gate.arm(opts.blocks);
     // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
     // count hook is added without dropping translated blocks, so they run uncounted.
+    this.fastPath?.arm(this.readHooks === 0);
     const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? NO_UNTIL, 0n, 0);
+    this.fastPath?.disarm();
     if (this.exceptionTaken) this.clearExceptionInFlight();
     const gateStop = this.gate.takeStop();
     if (gateStop !== undefined) this.setReg("rip", gateStop);
@@ -507,6 +563,10 @@ class UnicornCpu implements Cpu {
     return this.gate.blocks;
   }
 
+  get inlineMemory(): boolean {
+    return this.fastPath !== undefined;
+  }
+
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle {
     // Unicorn 2.0.1 checks code hooks when it translates a block: blocks translated before this
     // hook existed would never call it: drop those blocks (a full flush costs ~130 ms, so a
@@ -544,16 +604,39 @@ class UnicornCpu implements Cpu {
   }
 
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {
-    // Reads and writes need no flush: the pc-sync hook makes every block take Unicorn's memory
-    // helper, which looks its hooks up at run time. Fetch hooks are decided at translation.
+    // Fetch hooks are decided at translation. Read hooks need every load in Unicorn's helper,
+    // which inline loads (tlb-fast-path.ts) skip: the first one drops the inline translations.
+    // Write hooks need only the dirty-store shortcut off (see updateStoreShortcut).
+    const reads = kinds.includes("read") ? 1 : 0;
+    const writes = kinds.includes("write") ? 1 : 0;
     if (this.started && kinds.includes("fetch")) this.dropTranslationsIn(begin, end);
+    this.countMemoryHooks(reads, writes);
     let type = 0;
-    if (kinds.includes("read")) type |= UC_HOOK_MEM_READ;
-    if (kinds.includes("write")) type |= UC_HOOK_MEM_WRITE;
+    if (reads) type |= UC_HOOK_MEM_READ;
+    if (writes) type |= UC_HOOK_MEM_WRITE;
     if (kinds.includes("fetch")) type |= UC_HOOK_MEM_FETCH;
-    return this.addHook(type, this.protos.mem, begin, end, (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) =>
+    const handle = this.addHook(type, this.protos.mem, begin, end, (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) =>
       hook(MEM_TYPE[t]?.access ?? "read", big(address), size, big(value)),
     );
+    let removed = false;
+    return {
+      remove: () => {
+        if (removed) return;
+        removed = true;
+        handle.remove();
+        this.countMemoryHooks(-reads, -writes);
+      },
+    };
+  }
+
+  private countMemoryHooks(reads: number, writes: number): void {
+    const inlineBefore = this.readHooks === 0;
+    this.readHooks += reads;
+    this.writeHooks += writes;
+    // Translations made for the other mode are dropped: helper-only code would stay slow, and
+    // inline loads would bypass the new read hook.
+    if (this.fastPath && this.started && inlineBefore !== (this.readHooks === 0)) this.dropTranslationsIn(1n, 0n);
+    this.updateStoreShortcut();
   }
 
   hookSyscall(hook: SyscallHook): HookHandle {
@@ -639,7 +722,7 @@ class UnicornCpu implements Cpu {
     this.syscallRegs.free();
   }
 
-  private addHook(type: number, proto: TypeObject, begin: bigint, end: bigint, fn: (...args: never[]) => unknown, ...extra: unknown[]): HookHandle {
+  private addHook(type: number, proto: TypeObject, begin: bigint, end: bigint, fn: (...args: never[]) => unknown, ...extra: unknown[]): HookHandle & { hh: bigint | number } {
     // A JS exception cannot cross the C frame: catch it, stop the engine, rethrow from run().
     const guarded = (...args: never[]) => {
       try {
@@ -660,6 +743,7 @@ class UnicornCpu implements Cpu {
     const rec = { hh: out[0] ?? 0, cb };
     this.hooks.add(rec);
     return {
+      hh: rec.hh,
       remove: () => {
         if (!this.hooks.delete(rec)) return;
         this.api.uc_hook_del(this.uc, rec.hh);

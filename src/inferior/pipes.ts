@@ -16,6 +16,8 @@ interface PipeBuffer {
   readonly page: Uint8Array;
   offset: number;
   len: number;
+  /** A saved state refers to the page: it is never reused. */
+  saved?: boolean;
 }
 
 let nextInode = 1;
@@ -27,6 +29,8 @@ let nextInode = 1;
  */
 export class Pipe {
   private bufs: PipeBuffer[] = [];
+  /** The last page a read emptied, for the next write (Linux's tmp_page): a page per write otherwise costs more than the copy. */
+  private spare: Uint8Array | undefined;
   slots = DEFAULT_SLOTS;
   /** Bumped by every write (what wakes readers): epoll's edge-triggered mode reports changes of it on the read end. */
   writes = 0;
@@ -74,7 +78,9 @@ export class Pipe {
     let at = from;
     while (at < data.length && !this.full) {
       const n = Math.min(PAGE_SIZE, data.length - at);
-      const page = new Uint8Array(PAGE_SIZE);
+      // Bytes past a buffer's end are never read (merges write before they extend it): no zeroing.
+      const page = this.spare ?? new Uint8Array(PAGE_SIZE);
+      this.spare = undefined;
       page.set(data.subarray(at, at + n));
       this.bufs.push({ page, offset: 0, len: n });
       at += n;
@@ -94,7 +100,10 @@ export class Pipe {
       n += take;
       b.offset += take;
       b.len -= take;
-      if (b.len === 0) this.bufs.shift();
+      if (b.len === 0) {
+        this.bufs.shift();
+        if (!b.saved) this.spare = b.page;
+      }
     }
     if (n > 0) this.reads++;
     return out;
@@ -102,9 +111,11 @@ export class Pipe {
 
   /**
    * The pipe as it is now, to put back later. Cheap: pages are shared, since a page only ever
-   * changes beyond its buffered bytes (a merge appends), which the saved view does not include.
+   * changes beyond its buffered bytes (a merge appends), which the saved view does not include,
+   * and a saved page is not reused once read.
    */
   save(): () => void {
+    for (const b of this.bufs) b.saved = true;
     const bufs = this.bufs.map((b) => ({ ...b }));
     const { slots, writes, reads } = this;
     return () => {
