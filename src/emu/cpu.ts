@@ -48,8 +48,23 @@ export interface CpuContext {
   free(): void;
 }
 
+/** Bytes of a host file that fill the start of a new mapping: a private copy-on-write view, as MAP_PRIVATE gives. */
+export interface MappedFile {
+  /** An open descriptor of this process for the file (readable). */
+  fd: number;
+  offset: number;
+  /** Bytes from `offset` (at most the mapping's size; fewer where the file ends). */
+  length: number;
+  /**
+   * Nothing can shrink the file while it is mapped, so the host may map it rather than copy it
+   * (a page past a truncated file's end would fault in the debugger itself, not in the program).
+   */
+  stable: boolean;
+}
+
 export interface Cpu {
-  map(address: bigint, size: bigint, prot: number): void;
+  /** Maps zeroed memory, or memory holding `file`'s bytes followed by zeros. */
+  map(address: bigint, size: bigint, prot: number, file?: MappedFile): void;
   unmap(address: bigint, size: bigint): void;
   protect(address: bigint, size: bigint, prot: number): void;
   read(address: bigint, size: number): Uint8Array;

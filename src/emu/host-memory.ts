@@ -11,7 +11,8 @@
  * also this process's to read and write directly (`at`): a syscall's buffers are copied with a
  * typed-array copy instead of a call into the engine (~1 µs each through koffi).
  */
-import { anonymousMemory, releaseMemory } from "./native-page.js";
+import type { MappedFile } from "./cpu.js";
+import { anonymousMemory, mapFileOver, releaseMemory } from "./native-page.js";
 
 interface Block {
   guest: bigint;
@@ -26,11 +27,17 @@ export class HostMemory {
   /** The block the last look-up found (syscalls touch the same buffers again and again). */
   private last: Block | undefined;
 
-  /** Zeroed host memory for the guest range [guest, guest + size); undefined when the host has none. */
-  allocate(guest: bigint, size: bigint): bigint | undefined {
+  /**
+   * Host memory for the guest range [guest, guest + size): zeroed, or starting with `file`'s bytes
+   * mapped from the host file (`fromFile`: then nobody needs to copy them in). Undefined when the
+   * host has none.
+   */
+  allocate(guest: bigint, size: bigint, file?: MappedFile): { host: bigint; fromFile: boolean } | undefined {
     const mem = anonymousMemory(Number(size));
-    if (mem !== undefined) this.blocks.push({ guest, size, host: mem.address, bytes: mem.bytes });
-    return mem?.address;
+    if (mem === undefined) return undefined;
+    this.blocks.push({ guest, size, host: mem.address, bytes: mem.bytes });
+    const fromFile = file !== undefined && file.stable && file.length > 0 && mapFileOver(mem.address, file.length, file.fd, file.offset);
+    return { host: mem.address, fromFile };
   }
 
   /** The engine refused the mapping `allocate` gave `host` for: give it back. */

@@ -12,12 +12,14 @@ const PROT_READ = 1;
 const PROT_WRITE = 2;
 const PROT_EXEC = 4;
 const MAP_PRIVATE = 2;
+const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
 const RTLD_NOW = 2;
 const PAGE = 4096;
 
 interface Libc {
   mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
+  mmapAt: (addr: bigint, len: number, prot: number, flags: number, fd: number, off: number) => bigint | number;
   mprotect: (addr: unknown, len: number, prot: number) => number;
   mprotectAt: (addr: bigint, len: number, prot: number) => number;
   munmap: (addr: bigint, len: number) => number;
@@ -32,6 +34,7 @@ function loadLibc(): Libc {
   const lib = koffi.load("libc.so.6");
   libc = {
     mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmap"],
+    mmapAt: lib.func("uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmapAt"],
     mprotect: lib.func("int mprotect(void *addr, size_t len, int prot)") as Libc["mprotect"],
     mprotectAt: lib.func("int mprotect(uintptr_t addr, size_t len, int prot)") as Libc["mprotectAt"],
     munmap: lib.func("int munmap(void *addr, size_t len)") as Libc["munmap"],
@@ -67,6 +70,16 @@ export function anonymousMemory(size: number): { address: bigint; bytes: Uint8Ar
   const at = mem === null ? undefined : koffi.address(mem);
   if (at === undefined || at === 0xffff_ffff_ffff_ffffn) return undefined;
   return { address: at, bytes: size <= MAX_VIEW ? new Uint8Array(koffi.view(mem, size)) : undefined };
+}
+
+/**
+ * Replaces the pages at `address` (memory from anonymousMemory) with a private copy-on-write
+ * mapping of `length` bytes of the file `fd` from `offset` (page-aligned): pages come from the
+ * page cache as they are touched. False when the system refuses (the memory is then unchanged).
+ */
+export function mapFileOver(address: bigint, length: number, fd: number, offset: number): boolean {
+  const at = loadLibc().mmapAt(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, offset);
+  return BigInt(at) === address;
 }
 
 /** Returns memory from anonymousMemory (whole pages of it) to the system. */

@@ -2,10 +2,11 @@
  * Cpu implemented on Unicorn 2 (libunicorn.so.2) through koffi. The only file that knows the
  * Unicorn C API; constants are those of unicorn.h 2.0.1 (see shared/notes/unicorn-from-node.md).
  */
+import { readSync } from "node:fs";
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
 import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
-import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
+import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
 import { HostMemory } from "./host-memory.js";
@@ -297,11 +298,17 @@ class UnicornCpu implements Cpu {
     this.fastPath = TlbFastPath.create(path, this.uc, () => big(this.addHook(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, this.protos.mem, PC_SYNC_RANGE, PC_SYNC_RANGE, () => {}).hh));
   }
 
-  map(address: bigint, size: bigint, prot: number): void {
-    const host = this.host.allocate(address, size);
-    const err = host === undefined ? this.api.uc_mem_map(this.uc, address, size, prot) : this.api.uc_mem_map_ptr(this.uc, address, size, prot, host);
-    if (err !== 0 && host !== undefined) this.host.discard(host);
+  map(address: bigint, size: bigint, prot: number, file?: MappedFile): void {
+    const host = this.host.allocate(address, size, file);
+    const err = host === undefined ? this.api.uc_mem_map(this.uc, address, size, prot) : this.api.uc_mem_map_ptr(this.uc, address, size, prot, host.host);
+    if (err !== 0 && host !== undefined) this.host.discard(host.host);
     this.check(err, `map ${hex(address)}+${hex(size)}`);
+    if (file && !host?.fromFile && file.length > 0) {
+      // The host would not map the file: its bytes are copied in.
+      const bytes = new Uint8Array(file.length);
+      const n = readSync(file.fd, bytes, 0, file.length, file.offset);
+      this.write(address, bytes.subarray(0, n));
+    }
     this.noteExecutable(address, size, prot);
     if (prot & UC_PROT_EXEC) {
       const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);

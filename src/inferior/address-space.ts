@@ -4,7 +4,7 @@
  * manager all go through here, so queries (what holds an address, what is free) are always true.
  */
 import { JitdbgError } from "../errors.js";
-import { PROT_EXEC, PROT_READ, PROT_WRITE, type Cpu } from "../emu/cpu.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, type Cpu, type MappedFile } from "../emu/cpu.js";
 import { Rng } from "./random.js";
 
 export const PAGE = 0x1000n;
@@ -140,8 +140,8 @@ export class AddressSpace {
     return out;
   }
 
-  /** Maps a fresh, zeroed range that must not overlap anything mapped. */
-  map(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string): Region {
+  /** Maps a fresh range that must not overlap anything mapped: zeroed, or starting with `file`'s bytes. */
+  map(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string, file?: MappedFile): Region {
     const s = pageDown(start);
     const e = pageUp(start + size);
     if (e <= s) throw new JitdbgError("AS_BAD_RANGE", `cannot map an empty range at ${hex(start)}`);
@@ -150,7 +150,7 @@ export class AddressSpace {
     if (clash) {
       throw new JitdbgError("AS_OVERLAP", `cannot map ${name} at ${hex(s)}..${hex(e)}: it overlaps ${clash.name} (${hex(clash.start)}..${hex(clash.end)})`);
     }
-    this.cpu.map(s, e - s, prot);
+    this.cpu.map(s, e - s, prot, file);
     const region: Region = { start: s, end: e, prot, kind, name };
     this.insert(region);
     this.changes++;
@@ -158,9 +158,9 @@ export class AddressSpace {
   }
 
   /** MAP_FIXED semantics: whatever was mapped in the range is replaced. */
-  mapFixed(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string): Region {
+  mapFixed(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string, file?: MappedFile): Region {
     this.unmap(pageDown(start), pageUp(start + size) - pageDown(start));
-    return this.map(start, size, prot, kind, name);
+    return this.map(start, size, prot, kind, name, file);
   }
 
   /** Finds a free range and maps it; throws when none fits. */

@@ -312,6 +312,15 @@ export class FileView {
     return this.scratch ? "scratch" : E.EROFS;
   }
 
+  /**
+   * Whether the program can change the host file `host` (with stats `st`) in place: it is below an
+   * --allow-write root, or has another name that could be (a hard link, within one file system).
+   */
+  changesInPlace(guest: string, st: Pick<FileStat, "dev" | "nlink">): boolean {
+    if (within(this.writeRoots, guest)) return true;
+    return st.nlink > 1 && this.writeRoots.some((r) => statSync(r, { throwIfNoEntry: false })?.dev === st.dev);
+  }
+
   /** Whether `guest` is below a path the view lets the program read (not merely on the way to one). */
   isReadRoot(guest: string): boolean {
     return [this.hostRoots, this.writeRoots, this.sysRoots].some((rs) => within(rs, guest) !== undefined);

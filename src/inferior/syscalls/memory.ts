@@ -1,7 +1,7 @@
 /** brk, mmap, munmap, mprotect, mremap, madvise, mincore on the inferior's address space. */
 import { fstatSync } from "node:fs";
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
-import { FdTable } from "../files.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, type MappedFile } from "../../emu/cpu.js";
+import type { OpenFile } from "../files.js";
 import { PAGE, pageUp, USER_END } from "../address-space.js";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
@@ -24,7 +24,7 @@ function sysMmap(k: Kernel, a: readonly bigint[]): bigint {
   if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return E.fail(E.EINVAL);
   if (offArg % PAGE !== 0n) return E.fail(E.EINVAL);
   const anonymous = (flags & MAP_ANONYMOUS) !== 0;
-  let fileData: Uint8Array | undefined;
+  let file: MappedFile | undefined;
   let name = "[anon]";
   if (!anonymous) {
     const f = k.fds.get(int(fdArg));
@@ -37,28 +37,37 @@ function sysMmap(k: Kernel, a: readonly bigint[]): bigint {
       return E.fail(E.EACCES);
     }
     const available = Math.max(0, fstatSync(f.hostFd).size - Number(offArg)); // now: the file may have been written
-    fileData = FdTable.readAt(f, Math.min(Number(len), available), Number(offArg));
+    // The whole last page holds file bytes, as natively (mmap of 100 bytes shows the page's rest).
+    file = { fd: f.hostFd, offset: Number(offArg), length: Math.min(Number(pageUp(len)), available), stable: unchangeable(k, f) };
     name = f.guestPath;
   }
   const length = pageUp(len);
   let start: bigint;
   if (flags & MAP_FIXED) {
     if (addr + length > USER_END) return E.fail(E.ENOMEM);
-    k.space.mapFixed(addr, length, prot, anonymous ? "mmap" : "file", name);
+    k.space.mapFixed(addr, length, prot, anonymous ? "mmap" : "file", name, file);
     start = addr;
   } else {
     const hintFree = addr !== 0n && addr + length <= USER_END && k.space.freeRanges(addr, addr + length).some((g) => g.start === addr && g.end === addr + length);
     if (flags & MAP_FIXED_NOREPLACE && !hintFree) return E.fail(E.EEXIST);
-    if (hintFree) start = k.space.map(addr, length, prot, anonymous ? "mmap" : "file", name).start;
+    if (hintFree) start = k.space.map(addr, length, prot, anonymous ? "mmap" : "file", name, file).start;
     else {
       const found = k.space.findFree(length, {});
       if (found === undefined) return E.fail(E.ENOMEM);
-      start = k.space.map(found, length, prot, anonymous ? "mmap" : "file", name).start;
+      start = k.space.map(found, length, prot, anonymous ? "mmap" : "file", name, file).start;
     }
   }
-  if (fileData && fileData.length > 0) k.space.poke(start, fileData);
   if (flags & MAP_SHARED) k.sharedMappings.push({ start, end: start + length });
   return start;
+}
+
+/**
+ * Whether nothing the program (or its family) can do shrinks the host file behind `f`: a file of
+ * the read-only lower layer, whose changes would go to a copy in the scratch layer.
+ */
+function unchangeable(k: Kernel, f: OpenFile & { kind: "host" }): boolean {
+  const e = k.files.entryAt(f.guestPath);
+  return e?.layer === "lower" && e.host === f.hostPath && !k.files.changesInPlace(e.guest, f.stats);
 }
 
 function sysMunmap(k: Kernel, a: readonly bigint[]): bigint {
