@@ -13,7 +13,7 @@ import { Process } from "../src/inferior/process.js";
 import { compileFixture, repoRoot } from "../fixtures/build.js";
 import { fmt, median } from "./stats.js";
 
-const RUNS = 5;
+const RUNS = 9;
 const ARGS = ["24"];
 
 async function overDap(adapter: string, program: string): Promise<{ ms: number; stdout: string }> {

@@ -103,6 +103,8 @@ export interface Cpu {
    * exists (false: every access goes through the engine's helper, as with Unicorn's own default).
    */
   readonly inlineMemory: boolean;
+  /** Times every translation was dropped (precise stops switched, a read hook's first or last, a wide code hook): each costs a re-translation of the hot code. */
+  readonly translationDrops: number;
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle;
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle;

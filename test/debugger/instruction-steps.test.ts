@@ -49,6 +49,23 @@ describe.skipIf(!hasGdb())("instruction steps equal gdb's", () => {
     expect(ours.length).toBe(steps.length + 1);
   });
 
+  it("steps and the continue after them drop no translations (nothing is re-translated)", async () => {
+    const { dbg } = launch(exe);
+    try {
+      dbg.setSourceBreakpoints("insn_steps.c", [{ line: lineOf(SRC, "@call") }]);
+      await dbg.start();
+      const before = dbg.process.cpu.translationDrops;
+      for (let i = 0; i < 6; i++) await dbg.stepInstruction();
+      for (let i = 0; i < 3; i++) await dbg.nextInstruction();
+      dbg.setSourceBreakpoints("insn_steps.c", []);
+      // The program runs on to its own faulting store (@fault).
+      expect((await dbg.continue()).reason).toBe("exception");
+      expect(dbg.process.cpu.translationDrops).toBe(before);
+    } finally {
+      dbg.process.close();
+    }
+  });
+
   it("a step onto a faulting store stops at it with SIGSEGV, as gdb does", async () => {
     const { dbg } = launch(exe);
     try {
