@@ -1,7 +1,10 @@
 /**
  * DAP round trips, jitdbg's adapter side by side with lldb-vscode (Debian's lldb) on the same static
- * program and breakpoint: launch-to-first-stop, and stackTrace+scopes+variables at the stop.
+ * program and breakpoint: launch-to-first-stop, and stackTrace+scopes+variables at the stop. The
+ * adapter runs as VS Code runs it, the esbuild bundle dist/adapter/main.cjs (made here first), and
+ * launch-to-stop is also shown for the unbundled dist/adapter/main.js (one module file each).
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DapClient, type DapMessage } from "../src/cli/dap-client.js";
@@ -58,14 +61,19 @@ export async function benchDap(): Promise<string> {
   const program = compileFixture("debugger/main.c", { flags: ["-static", "-O0", "-g"], extraSources: ["debugger/geometry.c"] });
   const source = join(fixturesDir, "debugger", "geometry.c");
   const line = 4; // inside width(), three calls deep
-  const adapter = join(repoRoot, "dist", "adapter", "main.js");
+  execFileSync(process.execPath, [join(repoRoot, "scripts", "bundle.mjs")], { stdio: "ignore" });
+  const adapter = join(repoRoot, "dist", "adapter", "main.cjs");
+  const unbundled = join(repoRoot, "dist", "adapter", "main.js");
   const ours: Timing[] = [];
+  const modules: Timing[] = [];
   const theirs: Timing[] = [];
   for (let i = 0; i < RUNS; i++) {
     ours.push(await session(process.execPath, [adapter], program, source, line));
+    modules.push(await session(process.execPath, [unbundled], program, source, line));
     if (LLDB_VSCODE) theirs.push(await session(LLDB_VSCODE, [], program, source, line));
   }
   const launch = median(ours.map((t) => t.launchToStop));
+  const unbundledLaunch = median(modules.map((t) => t.launchToStop));
   const trip = median(ours.flatMap((t) => t.roundTrip.slice(1)));
   const lines = [`dap: launch-to-first-stop and stackTrace+scopes+variables at geometry.c:${line} (gcc -O0 -g -static), ${RUNS} sessions`];
   if (!LLDB_VSCODE) {
@@ -77,6 +85,7 @@ export async function benchDap(): Promise<string> {
   lines.push(
     `  launch→stop   jitdbg ${fmt(launch)} ms   lldb-vscode ${fmt(lLaunch)} ms   ratio ${(launch / lLaunch).toFixed(2)}x`,
     `  round trip    jitdbg ${fmt(trip)} ms   lldb-vscode ${fmt(lTrip)} ms   ratio ${(trip / lTrip).toFixed(2)}x`,
+    `  launch→stop, unbundled adapter (dist/adapter/main.js): ${fmt(unbundledLaunch)} ms   ratio ${(unbundledLaunch / lLaunch).toFixed(2)}x`,
   );
   return lines.join("\n");
 }
