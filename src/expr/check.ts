@@ -77,6 +77,8 @@ export class Checker {
 
   /** The top-level expression: the entry stores its value (arrays and structs by bytes). */
   checkTopLevel(e: Expr): TExpr {
+    const named = e.k === "ident" ? this.enumeratorShownByName(e.name, e.pos) : undefined;
+    if (named) return named;
     const te = this.expr(e);
     const u = unqual(te.type);
     if (u.kind === "array" && sizeOf(u) !== undefined) return te; // shown as the whole array, like gdb
@@ -291,6 +293,17 @@ export class Checker {
       this.strings.set(key, off);
     }
     return off;
+  }
+
+  /**
+   * An enumerator typed on its own is shown by name, as gdb shows it (`red`, not `0`): the value
+   * gets its enumeration's type. Anywhere else it is an int, as C says (`red + 1` is 1).
+   */
+  private enumeratorShownByName(name: string, pos: number): TExpr | undefined {
+    if (this.localScopes.some((s) => s.has(name)) || (this.fn && name === this.fn.name)) return undefined;
+    const ent = this.scope.lookup(name);
+    if (ent?.kind !== "enumerator" || unqual(ent.type).kind !== "enum") return undefined;
+    return { k: "const", type: ent.type, pos, value: ent.value };
   }
 
   private ident(name: string, pos: number): TExpr {
