@@ -355,7 +355,9 @@ export class Kernel {
     let total = 0;
     let at = address;
     while (total < max) {
-      const chunk = Number(0x1000n - (at & 0xfffn));
+      // Paths are short: a first look of 256 bytes (never past the page), then whole pages.
+      const rest = Number(0x1000n - (at & 0xfffn));
+      const chunk = total === 0 ? Math.min(rest, 256) : rest;
       const buf = this.readUser(at, chunk);
       if (!buf) return undefined;
       const nul = buf.indexOf(0);
@@ -367,6 +369,7 @@ export class Kernel {
       total += chunk;
       at += BigInt(chunk);
     }
+    if (parts.length === 1) return Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength).toString("utf8");
     return Buffer.concat(parts).toString("utf8");
   }
 }

@@ -21,9 +21,13 @@ const ROWS = ["Max cpu time", "Max file size", "Max data size", "Max stack size"
 
 const value = (text: string | undefined): bigint => (text === undefined || text === "unlimited" ? RLIM_INFINITY : BigInt(text));
 
+/** jitdbg's own /proc/self/limits, read once: nothing here changes this process's limits. */
+let hostLimits: string[] | undefined;
+
 /** The host's limit of `resource` (no /proc: unlimited, but 8 MiB of stack, Linux's default). */
 function hostLimit(resource: number): RLimit {
-  const row = readHostProc("/proc/self/limits")?.split("\n").find((l) => l.startsWith(ROWS[resource]!));
+  hostLimits ??= readHostProc("/proc/self/limits")?.split("\n") ?? [];
+  const row = hostLimits.find((l) => l.startsWith(ROWS[resource]!));
   if (row === undefined) return resource === RLIMIT_STACK ? [8n << 20n, RLIM_INFINITY] : [RLIM_INFINITY, RLIM_INFINITY];
   const [soft, hard] = row.slice(ROWS[resource]!.length).trim().split(/\s+/);
   return [value(soft), value(hard)];
