@@ -343,10 +343,18 @@ function safeOffset(n: bigint): number {
   return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
 }
 
+/** A Buffer over each ArrayBuffer strings are read from: one wrapper per file, not one per string. */
+const stringViews = new WeakMap<ArrayBufferLike, Buffer>();
+
 export function cString(bytes: Uint8Array, start: number, end = bytes.length): string {
-  let i = start;
-  while (i < end && bytes[i] !== 0) i++;
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString("utf8");
+  let nul = bytes.indexOf(0, start);
+  if (nul < 0 || nul > end) nul = end;
+  let view = stringViews.get(bytes.buffer);
+  if (!view) {
+    view = Buffer.from(bytes.buffer);
+    stringViews.set(bytes.buffer, view);
+  }
+  return view.toString("utf8", bytes.byteOffset + start, bytes.byteOffset + nul);
 }
 
 function machineName(m: number): string {
