@@ -17,6 +17,8 @@ export type Expr =
   | { k: "ident"; pos: number; name: string }
   | { k: "unary"; pos: number; op: UnaryOp; operand: Expr }
   | { k: "binary"; pos: number; op: BinaryOp; left: Expr; right: Expr }
+  /** gdb's artificial array `base@length`: `length` objects of base's type from base's address; the length's text is [lengthStart, lengthEnd). */
+  | { k: "artificial"; pos: number; base: Expr; length: Expr; lengthStart: number; lengthEnd: number }
   | { k: "assign"; pos: number; op: AssignOp; target: Expr; value: Expr }
   | { k: "cond"; pos: number; cond: Expr; then: Expr; else: Expr }
   | { k: "call"; pos: number; callee: Expr; args: Expr[] }
@@ -90,6 +92,7 @@ export function isTypeOperand(of: Expr | CType): of is CType {
 export function startPos(e: Expr): number {
   switch (e.k) {
     case "binary": return Math.min(e.pos, startPos(e.left));
+    case "artificial": return Math.min(e.pos, startPos(e.base));
     case "assign": return Math.min(e.pos, startPos(e.target));
     case "cond": return Math.min(e.pos, startPos(e.cond));
     case "call": return Math.min(e.pos, startPos(e.callee));

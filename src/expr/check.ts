@@ -7,6 +7,7 @@ import type { AssignOp, BinaryOp, Expr, FunctionDef, InitList, Stmt } from "./as
 import { isTypeOperand, startPos } from "./ast.js";
 import { libcPrototype } from "./builtins.js";
 import { defaultPromotion, integerLiteralType, promote, usualArithmetic } from "./conversions.js";
+import { integerConstant } from "./constant.js";
 import { didYouMean, exprError } from "./errors.js";
 import { FrameLayout } from "./frame.js";
 import { initialize } from "./initializers.js";
@@ -254,6 +255,7 @@ export class Checker {
       case "ident": return this.ident(e.name, e.pos);
       case "unary": return this.unary(e);
       case "binary": return this.binary(e.op, this.expr(e.left), this.expr(e.right), e.pos);
+      case "artificial": return this.artificialArray(e);
       case "assign":
         if (e.value.k === "initlist" && e.op === "=") return this.braceAssign(this.expr(e.target), e.value.list, e.pos, startPos(e.target));
         return this.assign(e.op, this.expr(e.target), this.expr(e.value), e.pos, startPos(e.target));
@@ -387,6 +389,24 @@ export class Checker {
       if (te.bitSize === 32 && it.size > 4) return this.conv(load, it.signed ? T.int : T.uint);
     }
     return load;
+  }
+
+  /**
+   * gdb's `base@length`: an array of `length` objects of base's type, from base's address (`*p@10`,
+   * `arr[2]@5`). The length is an integer constant here; the debugger puts in the value of a
+   * variable length first (artificial.ts).
+   */
+  private artificialArray(e: Extract<Expr, { k: "artificial" }>): TExpr {
+    const base = this.expr(e.base);
+    if (base.k === "member" && base.bitSize !== undefined) throw exprError("EXPR_TYPE", "a bit-field cannot be the start of an array with '@'", startPos(e.base));
+    if (!isLvalue(base)) throw exprError("EXPR_NOT_LVALUE", "only values in memory can be extended with '@' (write an object, as in *p@10 or arr[2]@5)", startPos(e.base));
+    const length = integerConstant(this.rvalue(this.expr(e.length)));
+    if (length === undefined) throw exprError("EXPR_TYPE", "the length after '@' must be an integer (a constant, or a value the debugger can read without running code)", startPos(e.length));
+    if (length <= 0n) throw exprError("EXPR_TYPE", `the length after '@' must be positive (it is ${length})`, startPos(e.length));
+    if (length > 1n << 24n) throw exprError("EXPR_TYPE", `the length after '@' is ${length}: at most ${1 << 24} elements`, startPos(e.length));
+    const array = arrayOf(base.type, Number(length));
+    this.markWritten(base);
+    return this.deref({ k: "addr", type: pointerTo(array), pos: e.pos, lv: base }, e.pos);
   }
 
   private deref(ptr: TExpr, pos: number): TExpr {

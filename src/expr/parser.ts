@@ -18,7 +18,8 @@ export interface TypeEnv {
 
 const BINARY_PRECEDENCE: Record<string, number> = {
   "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
-  "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
+  // gdb's `@` binds looser than + and - and tighter than the shifts (its c-exp.y).
+  "<<": 8, ">>": 8, "@": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11,
 };
 const ASSIGN_OPS = new Set(["=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|="]);
 const TYPE_KEYWORDS = new Set(["void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum", "const", "volatile", "restrict"]);
@@ -412,8 +413,9 @@ export class Parser {
       const prec = t.kind === "punct" ? BINARY_PRECEDENCE[t.text] : undefined;
       if (prec === undefined || prec < minPrec) return left;
       this.i++;
+      const rightStart = this.peek().pos;
       const right = this.binary(prec + 1);
-      left = { k: "binary", pos: t.pos, op: t.text as BinaryOp, left, right };
+      left = t.text === "@" ? { k: "artificial", pos: t.pos, base: left, length: right, lengthStart: rightStart, lengthEnd: this.peek().pos } : { k: "binary", pos: t.pos, op: t.text as BinaryOp, left, right };
     }
   }
 

@@ -29,7 +29,7 @@ const CASES: [string, string, number, string][] = [
   ["counter 3", "error: expected end of input, found '3'", 9, "EXPR_SYNTAX"],
   ["add(1, 2", "error: expected ')' after the call arguments, found end of input", 9, "EXPR_SYNTAX"],
   ["numbers[1", "error: expected ']' after the subscript, found end of input", 10, "EXPR_SYNTAX"],
-  ["counter @ 2", "error: unexpected character '@'", 9, "EXPR_SYNTAX"],
+  ["counter # 2", "error: unexpected character '#'", 9, "EXPR_SYNTAX"],
   ["({ return 1; })", "error: 'return' cannot leave a statement expression: its value is its last expression statement", 4, "EXPR_SYNTAX"],
   ["({ break; })", "error: 'break' statement not in a loop", 4, "EXPR_SYNTAX"],
   ["({ int y = 1; y; ", "error: expected '}' at end of the block", 18, "EXPR_SYNTAX"],

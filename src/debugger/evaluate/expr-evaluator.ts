@@ -81,7 +81,7 @@ class StaleSlot extends Error {}
 export interface EvaluatorHost {
   readonly process: Process;
   readonly images: readonly ImageInfo[];
-  readonly inspector: Pick<Inspector, "memory" | "tlsAddress" | "view" | "interpret">;
+  readonly inspector: Pick<Inspector, "memory" | "tlsAddress" | "view" | "interpret" | "artificialLengths">;
   readonly control: Pick<RunControl, "duringExpression" | "takeHookStop" | "skipBreakpointOnce">;
   readonly breakpoints: Pick<BreakpointManager, "breakpointsAt">;
   frame(index: number): Frame;
@@ -168,7 +168,8 @@ export class ExpressionEvaluator {
   }
 
   evaluate(text: string, frameIndex: number, opts: EvaluateOptions = {}): Evaluation {
-    const source = text.trim();
+    // Lengths after `@` are put in first: they are part of the text the module is cached under.
+    const source = this.dbg.inspector.artificialLengths(text.trim(), frameIndex);
     if (source.startsWith(":c")) return this.external(source.slice(2), frameIndex, opts);
     const decl = /^\$([A-Za-z_]\w*)\s*=(?!=)([\s\S]*)$/.exec(source);
     if (decl && !REGISTERS.has(decl[1]!) && !this.persistent.variable(`$${decl[1]!}`)) return this.declare(`$${decl[1]!}`, decl[2]!, frameIndex, opts);

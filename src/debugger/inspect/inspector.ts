@@ -12,6 +12,9 @@ import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import { isTextError } from "../../expr/errors.js";
 import { KEYWORDS } from "../../expr/index.js";
 import { checkExpression, interpret, type InterpretOptions } from "../../expr/interpret.js";
+import { withArtificialLengths } from "../../expr/artificial.js";
+import { typeEnvOf } from "../../expr/compile.js";
+import { exprError } from "../../expr/errors.js";
 import { memberNames, sizeOf, unqual, typeName, type CType } from "../../expr/types.js";
 import type { Process } from "../../inferior/process.js";
 import type { ImageInfo } from "../image-info.js";
@@ -263,8 +266,21 @@ export class Inspector {
   interpret(expr: string, frameIndex: number, opts: InterpretOptions = {}): Interpretation {
     const frame = this.dbg.frame(frameIndex);
     const scope = this.readScope(frame);
-    const r = interpret(expr, scope, scope, { keepLvalue: true, ...opts });
+    const r = interpret(this.artificialLengths(expr, frameIndex), scope, scope, { keepLvalue: true, ...opts });
     return { kind: r.lvalue ? "value" : "computed", value: { type: this.bridge.toDwarf(r.type), location: r.location, ...(r.bits ? { bits: r.bits } : {}) }, type: r.type };
+  }
+
+  /** `expr` with the length of each `base@length` that is not a literal replaced by its value in this frame (artificial.ts). */
+  artificialLengths(expr: string, frameIndex: number): string {
+    if (!expr.includes("@")) return expr;
+    const scope = this.readScope(this.dbg.frame(frameIndex));
+    return withArtificialLengths(expr, typeEnvOf(scope), (text) => {
+      const r = this.interpret(text, frameIndex, { keepLvalue: false, purpose: "the length after '@'" });
+      const u = unqual(r.type);
+      const v = u.kind === "int" || u.kind === "enum" ? scalarOf(this.memory, r.value) : undefined;
+      if (typeof v !== "bigint") throw exprError("EXPR_TYPE", `the length after '@' must be an integer ('${text.trim()}' is ${typeName(r.type)})`, 0);
+      return v;
+    });
   }
 
   view(frame: number, name: string, value: Value, evaluateName: string, format: FormatOptions): VariableView {
