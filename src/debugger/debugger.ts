@@ -74,6 +74,12 @@ export interface ThreadView {
 export type SignalFilter = "SIGSEGV" | "SIGFPE" | "SIGILL" | "SIGABRT" | "SIGTRAP" | "SIGBUS" | "signals";
 const FAULT_FILTERS: ReadonlySet<string> = new Set(["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGBUS"]);
 
+/** Frames unwound at a stop: the whole stack (`depth` undefined) or its innermost `depth` physical frames. */
+interface UnwoundFrames {
+  frames: Frame[];
+  depth: number | undefined;
+}
+
 export class Debugger {
   /** The process the debugger follows (the launched one, a child it forked, the program it executed). */
   private target: Process;
@@ -89,9 +95,9 @@ export class Debugger {
   private stepping = false;
   private imageList: ImageInfo[];
   private readonly pendingLibraryEvents: LibraryEvent[] = [];
-  private framesCache: Frame[] | undefined;
-  /** Each thread's frames at this stop, unwound when first asked for. */
-  private readonly framesByThread = new Map<number, Frame[]>();
+  private framesCache: UnwoundFrames | undefined;
+  /** Each thread's frames at this stop, unwound when first asked for (as deep as asked: see frame). */
+  private readonly framesByThread = new Map<number, UnwoundFrames>();
   /** The thread of the last stop, and the one a step in progress steps. */
   private stopThread: number;
   private steppingThread = 0;
@@ -422,23 +428,34 @@ export class Debugger {
   // ---- stack and memory ----
 
   stackTrace(): Frame[] {
-    this.ensureStopped();
-    this.framesCache ??= this.framesByThread.get(this.thread);
-    this.framesCache ??= unwindStack({
-      cpu: this.process.cpu,
-      imageFor: (pc) => this.imageFor(pc),
-      extraCfi: (pc) => this.expressions.cfiAt(pc),
-      extraName: (pc) => this.expressions.nameAt(pc),
-      hiddenInline: this.thread === this.stopThread ? this.hiddenInline : 0,
-    });
-    this.framesByThread.set(this.thread, this.framesCache);
-    return this.framesCache;
+    return this.unwound(undefined).frames;
   }
 
   frame(index: number): Frame {
-    const f = this.stackTrace()[index];
+    // Only as deep as the frame asked for: a breakpoint condition at every hit needs frame 0, not the whole stack.
+    const f = this.unwound(index + 1).frames[index];
     if (!f) throw new JitdbgError("BAD_FRAME", `there is no frame ${index} (the stack has ${this.stackTrace().length} frames)`);
     return f;
+  }
+
+  /** This thread's frames at this stop: all of them, or at least the innermost `depth` physical ones. */
+  private unwound(depth: number | undefined): UnwoundFrames {
+    this.ensureStopped();
+    this.framesCache ??= this.framesByThread.get(this.thread);
+    const enough = this.framesCache && (this.framesCache.depth === undefined || (depth !== undefined && depth <= this.framesCache.depth));
+    if (!enough) {
+      const frames = unwindStack({
+        cpu: this.process.cpu,
+        imageFor: (pc) => this.imageFor(pc),
+        extraCfi: (pc) => this.expressions.cfiAt(pc),
+        extraName: (pc) => this.expressions.nameAt(pc),
+        hiddenInline: this.thread === this.stopThread ? this.hiddenInline : 0,
+        maxFrames: depth,
+      });
+      this.framesCache = { frames, depth };
+      this.framesByThread.set(this.thread, this.framesCache);
+    }
+    return this.framesCache!;
   }
 
   readMemory(address: bigint, size: number): { data: Uint8Array; unreadable: number } {

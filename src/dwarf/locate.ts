@@ -15,7 +15,15 @@ export function frameBaseAt(fn: FunctionScope, pc: bigint, ctx: FrameContext): b
   const expr = fb.kind === "expr" ? fb.expr : fb.kind === "list" ? selectLocation(fb.entries, pc) : undefined;
   if (!expr) return undefined;
   const unit = fn.die.unit;
-  const place = { where: fn.die.where, what: `frame base of the ${fn.die.label}` };
+  // Read only when an error is reported: a DIE's place and label take DWARF look-ups to make.
+  const place = {
+    get where() {
+      return fn.die.where;
+    },
+    get what() {
+      return `frame base of the ${fn.die.label}`;
+    },
+  };
   const v = evaluateValue(expr, { ...ctx, addressSize: unit.addressSize, is64: unit.is64, addrx: (i) => unit.addrx(i), place });
   return v.kind === "value" ? v.value : undefined;
 }
@@ -39,7 +47,14 @@ export function locateVariable(variable: Variable, pc: bigint | undefined, fn: F
     addressSize: unit.addressSize,
     is64: unit.is64,
     addrx: (i) => unit.addrx(i),
-    place: { where: variable.die.where, what: `location of the ${variable.die.label}` },
+    place: {
+      get where() {
+        return variable.die.where;
+      },
+      get what() {
+        return `location of the ${variable.die.label}`;
+      },
+    },
     frameBase: () => {
       if (fbCache === null) fbCache = fn && pc !== undefined ? frameBaseAt(fn, pc, ctx) : undefined;
       return fbCache;
