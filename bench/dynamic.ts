@@ -8,7 +8,7 @@ import { Process } from "../src/inferior/process.js";
 import { compileFixture } from "../fixtures/build.js";
 import { fmt, median, timeMs } from "./stats.js";
 
-const RUNS = 7;
+const RUNS = 15;
 
 function launchToMain(exe: string): number {
   return timeMs(() => {
