@@ -3,9 +3,10 @@
  * over DAP with no breakpoint (the adapter's sliced runs, every slice ending on an exact stop)
  * against `jitdbg run` (one uninterrupted emulation). Like with like: both are fresh processes
  * timed from spawn to the program's end, Node start-up included; and in-process, Debugger.start
- * against Process.runToEnd. Outputs are checked equal to the native run.
+ * against Process.runToEnd. The adapter is its bundle (dist/adapter/main.cjs, what VS Code starts)
+ * and the command bin/jitdbg.js (which loads its own bundle). Outputs are checked equal to native.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { DapClient } from "../src/cli/dap-client.js";
 import { Debugger } from "../src/debugger/debugger.js";
@@ -64,7 +65,9 @@ async function inProcessDebugger(program: string): Promise<{ ms: number; stdout:
 export async function benchDebugRun(): Promise<string> {
   const program = compileFixture("fidelity/memrandom.c", { flags: ["-static", "-O2", "-g"] });
   const native = spawnSync(program, ARGS, { encoding: "utf8" }).stdout;
-  const adapter = join(repoRoot, "dist", "adapter", "main.js");
+  // Both sides as users run them: the adapter's bundle (what VS Code starts) and the command's (bin/jitdbg.js).
+  execFileSync(process.execPath, [join(repoRoot, "scripts", "bundle.mjs")], { stdio: "ignore" });
+  const adapter = join(repoRoot, "dist", "adapter", "main.cjs");
   const cli = join(repoRoot, "bin", "jitdbg.js");
   const t = { dap: [] as number[], cmd: [] as number[], dbg: [] as number[], proc: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
