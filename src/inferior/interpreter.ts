@@ -4,7 +4,7 @@
  * kernel's binfmt_elf does, plus the file paths it will need to read, which the inferior's file
  * view must allow.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isHostError, JitdbgError } from "../errors.js";
 import * as C from "../elf/constants.js";
@@ -60,6 +60,35 @@ export function loadInterpreter(space: AddressSpace, programPath: string, interp
   return { image, hostPath: found.host, guestPath: found.guest };
 }
 
+/** The library directories of each ld.so.cache read, by file and its identity now (a launch, a restart, a child's exec read it again). */
+const cacheDirectoriesRead = new Map<string, { identity: string; directories: string[] }>();
+
+/** The library directories /etc/ld.so.cache (at `host`) names; none when it cannot be read or parsed (said once through `warn`). */
+function cacheDirectories(host: string, warn: (message: string) => void): string[] {
+  const st = statSync(host, { throwIfNoEntry: false });
+  const identity = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : "";
+  const known = cacheDirectoriesRead.get(host);
+  if (known && known.identity === identity && identity !== "") return known.directories;
+  // A cache we cannot parse only narrows what is allowed: the loader then reports what it misses.
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(host);
+  } catch (e) {
+    if (!isHostError(e)) throw e;
+    return [];
+  }
+  let directories: string[] = [];
+  try {
+    directories = ldCacheDirectories(parseLdCache(bytes, host));
+  } catch (e) {
+    if (!(e instanceof JitdbgError)) throw e;
+    warn(`${e.message} (libraries outside the loader's own directory will not be found)`);
+    return [];
+  }
+  cacheDirectoriesRead.set(host, { identity, directories });
+  return directories;
+}
+
 /**
  * Guest paths the loader reads for this program: its own directory, /etc/ld.so.cache and the
  * library directories it names, the program's DT_RUNPATH/DT_RPATH directories and LD_LIBRARY_PATH.
@@ -75,24 +104,7 @@ export function loaderSearchPaths(
 ): { system: string[]; origin: string[] } {
   const system = new Set<string>([dirname(interp.guestPath), dirname(interp.image.path), LD_SO_CACHE]);
   const cache = locate(LD_SO_CACHE, sysroot);
-  if (cache) {
-    // A cache we cannot parse only narrows what is allowed: the loader then reports what it misses.
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = readFileSync(cache.host);
-    } catch (e) {
-      if (!isHostError(e)) throw e;
-      bytes = undefined;
-    }
-    if (bytes) {
-      try {
-        for (const d of ldCacheDirectories(parseLdCache(bytes, cache.host))) system.add(d);
-      } catch (e) {
-        if (!(e instanceof JitdbgError)) throw e;
-        warn(`${e.message} (libraries outside the loader's own directory will not be found)`);
-      }
-    }
-  }
+  if (cache) for (const d of cacheDirectories(cache.host, warn)) system.add(d);
   const origin: string[] = [];
   const info = dynamicInfo(program);
   const libPath = env.find((e) => e.startsWith("LD_LIBRARY_PATH="))?.slice("LD_LIBRARY_PATH=".length) ?? "";
