@@ -104,11 +104,27 @@ export function bytesToBigint(b: Uint8Array): bigint {
   return v;
 }
 
-function run(expr: Uint8Array, ctx: ExprContext): Location {
+/** Each expression decoded once (a variable's location is the same bytes at every stop and every breakpoint hit). */
+const decodedExpressions = new WeakMap<Uint8Array, { key: string; ops: DecodedOp[]; byOffset: Map<number, number> }>();
+
+function decoded(expr: Uint8Array, ctx: ExprContext): { ops: DecodedOp[]; byOffset: Map<number, number> } {
+  const addressSize = ctx.addressSize ?? 8;
+  const is64 = ctx.is64 ?? false;
+  const key = `${addressSize}:${is64}`;
+  const known = decodedExpressions.get(expr);
+  if (known && known.key === key) return known;
   const place = ctx.place ?? (ctx.where !== undefined ? { ...NO_EXPR_PLACE, where: { file: ctx.where } } : NO_EXPR_PLACE);
-  const ops = decodeExpression(expr, { addressSize: ctx.addressSize ?? 8, is64: ctx.is64 ?? false }, place);
+  const ops = decodeExpression(expr, { addressSize, is64 }, place);
   const byOffset = new Map<number, number>();
   ops.forEach((op, i) => byOffset.set(op.offset, i));
+  const entry = { key, ops, byOffset };
+  decodedExpressions.set(expr, entry);
+  return entry;
+}
+
+function run(expr: Uint8Array, ctx: ExprContext): Location {
+  const place = ctx.place ?? (ctx.where !== undefined ? { ...NO_EXPR_PLACE, where: { file: ctx.where } } : NO_EXPR_PLACE);
+  const { ops, byOffset } = decoded(expr, ctx);
   const stack: bigint[] = [...(ctx.initialStack ?? [])];
   const pieces: Piece[] = [];
   let pending: SimpleLocation | undefined;
