@@ -11,7 +11,9 @@
  * a page holds no translated code. It is right only while no translated code can sit in a
  * writable page, which the engine keeps true (unicorn.ts): a page losing execute permission has
  * its translations dropped, and while any page is writable and executable the hook is switched
- * off and the TLB flushed, so every store to such a page is checked again.
+ * off and the TLB flushed, so every store to such a page is checked again. It is also off while
+ * jitdbg has a write hook of its own: with inline stores (tlb-fast-path.ts) only a store to a
+ * not-dirty page reaches Unicorn's helper, where hooks are called.
  */
 import koffi from "koffi";
 import { executableCode, nativeBytes, unicornSymbol } from "./native-page.js";
