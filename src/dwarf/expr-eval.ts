@@ -113,8 +113,7 @@ function decoded(expr: Uint8Array, ctx: ExprContext): { ops: DecodedOp[]; byOffs
   const key = `${addressSize}:${is64}`;
   const known = decodedExpressions.get(expr);
   if (known && known.key === key) return known;
-  const place = ctx.place ?? (ctx.where !== undefined ? { ...NO_EXPR_PLACE, where: { file: ctx.where } } : NO_EXPR_PLACE);
-  const ops = decodeExpression(expr, { addressSize, is64 }, place);
+  const ops = decodeExpression(expr, { addressSize, is64 }, placeOf(ctx));
   const byOffset = new Map<number, number>();
   ops.forEach((op, i) => byOffset.set(op.offset, i));
   const entry = { key, ops, byOffset };
@@ -122,8 +121,13 @@ function decoded(expr: Uint8Array, ctx: ExprContext): { ops: DecodedOp[]; byOffs
   return entry;
 }
 
+/** Where the expression is from, for its errors. */
+function placeOf(ctx: ExprContext): ExprPlace {
+  return ctx.place ?? (ctx.where !== undefined ? { ...NO_EXPR_PLACE, where: { file: ctx.where } } : NO_EXPR_PLACE);
+}
+
 function run(expr: Uint8Array, ctx: ExprContext): Location {
-  const place = ctx.place ?? (ctx.where !== undefined ? { ...NO_EXPR_PLACE, where: { file: ctx.where } } : NO_EXPR_PLACE);
+  const place = placeOf(ctx);
   const { ops, byOffset } = decoded(expr, ctx);
   const stack: bigint[] = [...(ctx.initialStack ?? [])];
   const pieces: Piece[] = [];

@@ -20,8 +20,7 @@ const PAGE = 4096;
 interface Libc {
   mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
   mmapAt: (addr: bigint, len: number, prot: number, flags: number, fd: number, off: number) => bigint | number;
-  mprotect: (addr: unknown, len: number, prot: number) => number;
-  mprotectAt: (addr: bigint, len: number, prot: number) => number;
+  mprotect: (addr: bigint, len: number, prot: number) => number;
   munmap: (addr: bigint, len: number) => number;
   dlopen: (path: string, flags: number) => unknown;
   dlsym: (handle: unknown, name: string) => unknown;
@@ -35,8 +34,7 @@ function loadLibc(): Libc {
   libc = {
     mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmap"],
     mmapAt: lib.func("uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)") as Libc["mmapAt"],
-    mprotect: lib.func("int mprotect(void *addr, size_t len, int prot)") as Libc["mprotect"],
-    mprotectAt: lib.func("int mprotect(uintptr_t addr, size_t len, int prot)") as Libc["mprotectAt"],
+    mprotect: lib.func("int mprotect(uintptr_t addr, size_t len, int prot)") as Libc["mprotect"],
     munmap: lib.func("int munmap(void *addr, size_t len)") as Libc["munmap"],
     dlopen: lib.func("void *dlopen(const char *path, int flags)") as Libc["dlopen"],
     dlsym: lib.func("void *dlsym(void *handle, const char *name)") as Libc["dlsym"],
@@ -52,7 +50,7 @@ export function executableCode(code: Uint8Array, what: string): bigint {
     throw new JitdbgError("EMU_GATE", `cannot map a page for the emulator's ${what} (mmap failed): is the process out of memory?`);
   }
   new Uint8Array(koffi.view(page, PAGE)).set(code);
-  if (c.mprotect(page, PAGE, PROT_READ | PROT_EXEC) !== 0) {
+  if (c.mprotect(koffi.address(page), PAGE, PROT_READ | PROT_EXEC) !== 0) {
     throw new JitdbgError("EMU_GATE", `cannot make the emulator's ${what} executable (mprotect PROT_EXEC refused): jitdbg needs executable memory, as Node's own JIT does`);
   }
   return koffi.address(page);
@@ -94,7 +92,7 @@ export function releaseMemory(address: bigint, size: number): void {
 export function mprotectRange(address: bigint, length: number, writable: boolean): boolean {
   const first = address & ~BigInt(PAGE - 1);
   const end = (address + BigInt(length) + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1);
-  return loadLibc().mprotectAt(first, Number(end - first), writable ? PROT_READ | PROT_WRITE : PROT_READ) === 0;
+  return loadLibc().mprotect(first, Number(end - first), writable ? PROT_READ | PROT_WRITE : PROT_READ) === 0;
 }
 
 /** Where the loaded libunicorn's addresses start (glibc's dlopen handle is its link_map, whose first field is l_addr). */

@@ -78,7 +78,8 @@ let installed: Installed | undefined | null = null;
 
 /**
  * The in-memory addresses of libunicorn's GOT, from its section headers: the back end's slot is
- * the one that holds its address (full RELRO binds every slot at load time).
+ * the one that holds its address (full RELRO binds every slot at load time). Read piece by piece,
+ * not through ElfFile: the library is 19 MB and only its headers are needed, once per process.
  */
 function gotRange(path: string): { start: bigint; size: number } | undefined {
   const fd = openSync(path, "r");

@@ -398,23 +398,23 @@ class UnicornCpu implements Cpu {
 
 
   read(address: bigint, size: number): Uint8Array {
-    const direct = size > 0 ? this.host.at(address, size) : undefined;
-    if (direct) return direct.bytes.slice(direct.offset, direct.offset + size);
     const buf = new Uint8Array(size);
-    if (size === 0) return buf;
+    if (size === 0 || this.readDirect(address, buf)) return buf;
     const err = this.api.uc_mem_read(this.uc, address, buf, size);
     if (err !== 0) this.check(err, `read ${size} bytes at ${hex(address)}`, "EMU_MEM_UNREADABLE");
     return buf;
   }
 
   tryRead(address: bigint, into: Uint8Array): boolean {
-    if (into.length === 0) return true;
-    const direct = this.host.at(address, into.length);
-    if (direct) {
-      into.set(direct.bytes.subarray(direct.offset, direct.offset + into.length));
-      return true;
-    }
+    if (into.length === 0 || this.readDirect(address, into)) return true;
     return this.api.uc_mem_read(this.uc, address, into, into.length) === 0;
+  }
+
+  /** Copies from the host memory behind the guest when one block holds the whole range (host-memory.ts). */
+  private readDirect(address: bigint, into: Uint8Array): boolean {
+    const direct = this.host.at(address, into.length);
+    if (direct) into.set(direct.bytes.subarray(direct.offset, direct.offset + into.length));
+    return direct !== undefined;
   }
 
   write(address: bigint, data: Uint8Array): void {

@@ -78,9 +78,9 @@ export class Checker {
 
   /** The top-level expression: the entry stores its value (arrays and structs by bytes). */
   checkTopLevel(e: Expr): TExpr {
-    const named = e.k === "ident" ? this.enumeratorShownByName(e.name, e.pos) : undefined;
-    if (named) return named;
     const te = this.expr(e);
+    const named = e.k === "ident" && te.k === "const" ? this.enumeratorShownByName(e.name, te) : undefined;
+    if (named) return named;
     const u = unqual(te.type);
     if (u.kind === "array" && sizeOf(u) !== undefined) return te; // shown as the whole array, like gdb
     if (u.kind === "function") return this.rvalue(te);
@@ -298,14 +298,13 @@ export class Checker {
   }
 
   /**
-   * An enumerator typed on its own is shown by name, as gdb shows it (`red`, not `0`): the value
-   * gets its enumeration's type. Anywhere else it is an int, as C says (`red + 1` is 1).
+   * An enumerator typed on its own (a name that checked as a constant and names an enumerator)
+   * is shown by name, as gdb shows it (`red`, not `0`): the value gets its enumeration's type.
+   * Anywhere else it is an int, as C says (`red + 1` is 1).
    */
-  private enumeratorShownByName(name: string, pos: number): TExpr | undefined {
-    if (this.localScopes.some((s) => s.has(name)) || (this.fn && name === this.fn.name)) return undefined;
+  private enumeratorShownByName(name: string, te: Extract<TExpr, { k: "const" }>): TExpr | undefined {
     const ent = this.scope.lookup(name);
-    if (ent?.kind !== "enumerator" || unqual(ent.type).kind !== "enum") return undefined;
-    return { k: "const", type: ent.type, pos, value: ent.value };
+    return ent?.kind === "enumerator" && unqual(ent.type).kind === "enum" ? { ...te, type: ent.type } : undefined;
   }
 
   private ident(name: string, pos: number): TExpr {

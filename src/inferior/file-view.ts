@@ -313,8 +313,8 @@ export class FileView {
   }
 
   /**
-   * Whether the program can change the host file `host` (with stats `st`) in place: it is below an
-   * --allow-write root, or has another name that could be (a hard link, within one file system).
+   * Whether the program can change the file at `guest` (with host stats `st`) in place: it is below
+   * an --allow-write root, or has another name that could be (a hard link, within one file system).
    */
   changesInPlace(guest: string, st: Pick<FileStat, "dev" | "nlink">): boolean {
     if (within(this.writeRoots, guest)) return true;
