@@ -4,6 +4,7 @@
  * Unicorn, say) can be swapped in by implementing this file's interface.
  */
 import type { RegName } from "./registers.js";
+import type { SharedPart } from "./shared-memory.js";
 
 export const PROT_NONE = 0;
 export const PROT_READ = 1;
@@ -65,6 +66,8 @@ export interface MappedFile {
 export interface Cpu {
   /** Maps zeroed memory, or memory holding `file`'s bytes followed by zeros. */
   map(address: bigint, size: bigint, prot: number, file?: MappedFile): void;
+  /** Maps memory shared with other engines (MAP_SHARED): `part`'s bytes from its offset on. */
+  mapShared(address: bigint, size: bigint, prot: number, part: SharedPart): void;
   unmap(address: bigint, size: bigint): void;
   protect(address: bigint, size: bigint, prot: number): void;
   read(address: bigint, size: number): Uint8Array;

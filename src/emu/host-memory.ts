@@ -13,6 +13,7 @@
  */
 import type { MappedFile } from "./cpu.js";
 import { anonymousMemory, mapFileOver, releaseMemory } from "./native-page.js";
+import type { SharedPart, SharedSegment } from "./shared-memory.js";
 
 interface Block {
   guest: bigint;
@@ -20,6 +21,8 @@ interface Block {
   host: bigint;
   /** The block's bytes (undefined for blocks too large for a view). */
   bytes: Uint8Array | undefined;
+  /** The shared segment the block's memory belongs to (the segment gives it back, not the block). */
+  segment?: SharedSegment;
 }
 
 export class HostMemory {
@@ -40,13 +43,21 @@ export class HostMemory {
     return { host: mem.address, fromFile };
   }
 
-  /** The engine refused the mapping `allocate` gave `host` for: give it back. */
+  /** The guest range [guest, guest + size) shows `part`'s memory, shared with whoever else maps it. */
+  adopt(guest: bigint, size: bigint, part: SharedPart): bigint {
+    const { segment, offset } = part;
+    segment.retain();
+    this.blocks.push({ guest, size, host: segment.host + offset, bytes: segment.bytes?.subarray(Number(offset), Number(offset + size)), segment });
+    return segment.host + offset;
+  }
+
+  /** The engine refused the mapping `allocate` or `adopt` gave `host` for: give it back. */
   discard(host: bigint): void {
     const b = this.blocks.find((x) => x.host === host);
     if (!b) return;
     this.blocks = this.blocks.filter((x) => x !== b);
     this.last = undefined;
-    releaseMemory(b.host, Number(b.size));
+    giveBack(b, b.host, b.size);
   }
 
   /**
@@ -76,15 +87,13 @@ export class HostMemory {
         kept.push(b);
         continue;
       }
-      releaseMemory(b.host + (lo - b.guest), Number(hi - lo));
-      const piece = (from: bigint, to: bigint): Block => ({
-        guest: from,
-        size: to - from,
-        host: b.host + (from - b.guest),
-        bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)),
-      });
+      const piece = (from: bigint, to: bigint): Block => {
+        b.segment?.retain();
+        return { guest: from, size: to - from, host: b.host + (from - b.guest), bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)), segment: b.segment };
+      };
       if (b.guest < lo) kept.push(piece(b.guest, lo));
       if (hi < bEnd) kept.push(piece(hi, bEnd));
+      giveBack(b, b.host + (lo - b.guest), hi - lo);
     }
     this.blocks = kept;
     this.last = undefined;
@@ -92,8 +101,14 @@ export class HostMemory {
 
   /** After the engine is closed: everything goes back. */
   releaseAll(): void {
-    for (const b of this.blocks) releaseMemory(b.host, Number(b.size));
+    for (const b of this.blocks) giveBack(b, b.host, b.size);
     this.blocks = [];
     this.last = undefined;
   }
+}
+
+/** Host pages [host, host + size) of `b` are no longer mapped by it: its own go back, a segment's when its last user goes. */
+function giveBack(b: Block, host: bigint, size: bigint): void {
+  if (b.segment) b.segment.release();
+  else releaseMemory(host, Number(size));
 }

@@ -11,6 +11,7 @@ import { JitdbgError } from "../errors.js";
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const PROT_EXEC = 4;
+const MAP_SHARED = 1;
 const MAP_PRIVATE = 2;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
@@ -77,6 +78,21 @@ export function anonymousMemory(size: number): { address: bigint; bytes: Uint8Ar
  */
 export function mapFileOver(address: bigint, length: number, fd: number, offset: number): boolean {
   const at = loadLibc().mmapAt(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, offset);
+  return BigInt(at) === address;
+}
+
+/**
+ * Like mapFileOver, but shared (MAP_SHARED): stores reach the file and every other mapping of it,
+ * as a shared file mapping's do. `fd` must be open for reading and writing.
+ */
+export function mapSharedFileOver(address: bigint, length: number, fd: number, offset: number): boolean {
+  const at = loadLibc().mmapAt(address, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, offset);
+  return BigInt(at) === address;
+}
+
+/** Puts fresh zeroed private pages at [address, address + length) (memory from anonymousMemory), whatever was mapped there. */
+export function zeroOver(address: bigint, length: number): boolean {
+  const at = loadLibc().mmapAt(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
   return BigInt(at) === address;
 }
 

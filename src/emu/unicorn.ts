@@ -10,6 +10,7 @@ import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MappedFile, 
 import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
 import { HostMemory } from "./host-memory.js";
+import type { SharedPart } from "./shared-memory.js";
 import { StopGate } from "./stop-gate.js";
 import { TlbFastPath } from "./tlb-fast-path.js";
 import { SyscallRegisters } from "./syscall-registers.js";
@@ -321,6 +322,18 @@ class UnicornCpu implements Cpu {
       const n = readSync(file.fd, bytes, 0, file.length, file.offset);
       this.write(address, bytes.subarray(0, n));
     }
+    this.noteExecutable(address, size, prot);
+    if (prot & UC_PROT_EXEC) {
+      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
+    }
+  }
+
+  mapShared(address: bigint, size: bigint, prot: number, part: SharedPart): void {
+    const host = this.host.adopt(address, size, part);
+    const err = this.api.uc_mem_map_ptr(this.uc, address, size, prot, host);
+    if (err !== 0) this.host.discard(host);
+    if (err !== 0) this.check(err, `map shared ${hex(address)}+${hex(size)}`);
     this.noteExecutable(address, size, prot);
     if (prot & UC_PROT_EXEC) {
       const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);

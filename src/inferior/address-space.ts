@@ -5,6 +5,7 @@
  */
 import { JitdbgError } from "../errors.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type Cpu, type MappedFile } from "../emu/cpu.js";
+import type { SharedPart } from "../emu/shared-memory.js";
 import { Rng } from "./random.js";
 
 export const PAGE = 0x1000n;
@@ -17,6 +18,8 @@ export interface Region {
   prot: number;
   kind: RegionKind;
   name: string;
+  /** MAP_SHARED memory: the segment (and where in it this region starts) that other mappings share. */
+  shared?: SharedPart;
 }
 
 /** The mapped regions and the program break at one moment (AddressSpace.layout). */
@@ -115,6 +118,13 @@ export class AddressSpace {
     return i >= 0 ? { ...this.regions[i]! } : undefined;
   }
 
+  /** Where `address` is in the shared memory that holds it, if a MAP_SHARED mapping does. */
+  sharedAt(address: bigint): SharedPart | undefined {
+    const i = this.indexAt(address);
+    const r = i >= 0 ? this.regions[i]! : undefined;
+    return r?.shared && partAt(r, address);
+  }
+
   isMapped(start: bigint, size: bigint): boolean {
     let at = start;
     const end = start + size;
@@ -140,8 +150,11 @@ export class AddressSpace {
     return out;
   }
 
-  /** Maps a fresh range that must not overlap anything mapped: zeroed, or starting with `file`'s bytes. */
-  map(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string, file?: MappedFile): Region {
+  /**
+   * Maps a fresh range that must not overlap anything mapped: zeroed, or starting with `file`'s
+   * bytes, or showing `shared`'s memory (MAP_SHARED: the same bytes as every other mapping of it).
+   */
+  map(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string, file?: MappedFile, shared?: SharedPart): Region {
     const s = pageDown(start);
     const e = pageUp(start + size);
     if (e <= s) throw new JitdbgError("AS_BAD_RANGE", `cannot map an empty range at ${hex(start)}`);
@@ -150,17 +163,18 @@ export class AddressSpace {
     if (clash) {
       throw new JitdbgError("AS_OVERLAP", `cannot map ${name} at ${hex(s)}..${hex(e)}: it overlaps ${clash.name} (${hex(clash.start)}..${hex(clash.end)})`);
     }
-    this.cpu.map(s, e - s, prot, file);
-    const region: Region = { start: s, end: e, prot, kind, name };
+    if (shared) this.cpu.mapShared(s, e - s, prot, shared);
+    else this.cpu.map(s, e - s, prot, file);
+    const region: Region = shared ? { start: s, end: e, prot, kind, name, shared } : { start: s, end: e, prot, kind, name };
     this.insert(region);
     this.changes++;
     return { ...region };
   }
 
   /** MAP_FIXED semantics: whatever was mapped in the range is replaced. */
-  mapFixed(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string, file?: MappedFile): Region {
+  mapFixed(start: bigint, size: bigint, prot: number, kind: RegionKind, name: string, file?: MappedFile, shared?: SharedPart): Region {
     this.unmap(pageDown(start), pageUp(start + size) - pageDown(start));
-    return this.map(start, size, prot, kind, name, file);
+    return this.map(start, size, prot, kind, name, file, shared);
   }
 
   /** Finds a free range and maps it; throws when none fits. */
@@ -264,12 +278,17 @@ export class AddressSpace {
    * fork(2): the same regions in `into` (an empty space over another CPU), each with its
    * protection and bytes, and the same break. A copy, not copy-on-write: Unicorn cannot share
    * pages between engines copy-on-write; all-zero chunks are not written (the new pages are zero).
+   * Shared regions are not copied: the child maps the same memory.
    */
   copyInto(into: AddressSpace): void {
     const CHUNK = 0x10_0000n;
     for (const r of this.regions) {
-      into.cpu.map(r.start, r.end - r.start, r.prot);
       into.insert({ ...r });
+      if (r.shared) {
+        into.cpu.mapShared(r.start, r.end - r.start, r.prot, r.shared);
+        continue;
+      }
+      into.cpu.map(r.start, r.end - r.start, r.prot);
       for (let at = r.start; at < r.end; at += CHUNK) {
         const n = r.end - at < CHUNK ? r.end - at : CHUNK;
         const bytes = this.cpu.read(at, Number(n));
@@ -289,7 +308,7 @@ export class AddressSpace {
   copyChangesInto(into: AddressSpace): void {
     const CHUNK = 0x10000n;
     for (const r of this.regions) {
-      if (!(r.prot & PROT_WRITE) || !into.isMapped(r.start, r.end - r.start)) continue;
+      if (!(r.prot & PROT_WRITE) || r.shared || !into.isMapped(r.start, r.end - r.start)) continue;
       for (let at = r.start; at < r.end; at += CHUNK) {
         const n = Number(r.end - at < CHUNK ? r.end - at : CHUNK);
         const mine = Buffer.from(this.cpu.read(at, n).buffer);
@@ -338,9 +357,12 @@ export class AddressSpace {
       const n = ni < now.length && now[ni]!.start <= a ? now[ni] : undefined;
       const t = ti < target.length && target[ti]!.start <= a ? target[ti] : undefined;
       if (n && !t) this.cpu.unmap(a, b - a);
+      else if (!n && t?.shared?.segment.alive) this.cpu.mapShared(a, b - a, t.prot, partAt(t, a));
       else if (!n && t) this.cpu.map(a, b - a, t.prot);
       else if (n && t && n.prot !== t.prot) this.cpu.protect(a, b - a, t.prot);
     }
+    // A shared segment gone since is mapped again as private memory (the undo log restores its bytes).
+    for (const t of target) if (t.shared && !t.shared.segment.alive) delete t.shared;
     this.regions = [...kept, ...target].sort((x, y) => (x.start < y.start ? -1 : 1));
     this.changes++;
   }
@@ -373,8 +395,8 @@ export class AddressSpace {
     const i = this.regions.indexOf(r);
     const parts: Region[] = [];
     if (r.start < cs) parts.push({ ...r, end: cs });
-    if (prot !== undefined) parts.push({ ...r, start: cs, end: ce, prot });
-    if (ce < r.end) parts.push({ ...r, start: ce });
+    if (prot !== undefined) parts.push(piece(r, cs, ce, prot));
+    if (ce < r.end) parts.push(piece(r, ce, r.end, r.prot));
     this.regions.splice(i, 1, ...parts);
   }
 
@@ -382,11 +404,21 @@ export class AddressSpace {
     const i = this.indexAt(at);
     const prev = this.regions[i - 1];
     const cur = this.regions[i];
-    if (prev && cur && prev.end === cur.start && prev.kind === cur.kind && prev.prot === cur.prot && prev.name === cur.name) {
+    if (prev && cur && prev.end === cur.start && prev.kind === cur.kind && prev.prot === cur.prot && prev.name === cur.name && !prev.shared && !cur.shared) {
       prev.end = cur.end;
       this.regions.splice(i, 1);
     }
   }
+}
+
+/** Where in its shared segment the region's address `at` is. */
+function partAt(r: Region, at: bigint): SharedPart {
+  return { segment: r.shared!.segment, offset: r.shared!.offset + (at - r.start) };
+}
+
+/** The part [start, end) of region r, with protection `prot` (a shared one keeps its place in the segment). */
+function piece(r: Region, start: bigint, end: bigint, prot: number): Region {
+  return r.shared ? { ...r, start, end, prot, shared: partAt(r, start) } : { ...r, start, end, prot };
 }
 
 /** Copies of `regions` (sorted, disjoint) with the ranges of `holes` cut out. */
@@ -399,7 +431,7 @@ function subtractRanges(regions: readonly Region[], holes: readonly Region[]): R
       parts = parts.flatMap((p) => {
         if (h.end <= p.start || h.start >= p.end) return [p];
         const left = p.start < h.start ? [{ ...p, end: h.start }] : [];
-        const right = h.end < p.end ? [{ ...p, start: h.end }] : [];
+        const right = h.end < p.end ? [piece(p, h.end, p.end, p.prot)] : [];
         return [...left, ...right];
       });
     }

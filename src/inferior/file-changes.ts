@@ -4,12 +4,14 @@
  * file up whole before its first change, as overlayfs does), never elsewhere. Every function
  * answers 0, a host path, or a Linux errno: host failures come back as the host's errno.
  */
-import { chmodSync, linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
+import { SharedSegment } from "../emu/shared-memory.js";
 import * as E from "./errno.js";
 import { type Entry, type FileView, isDirectory, isSymlink, type Lookup } from "./file-view.js";
 import { onHost } from "./host-listing.js";
-import type { ScratchLayer } from "./scratch-layer.js";
+import type { Kernel } from "./kernel.js";
+import { inOwnDirectory, type ScratchLayer } from "./scratch-layer.js";
 
 const ENOTEMPTY = 39;
 const EXDEV = 18;
@@ -21,11 +23,11 @@ function lowerMode(view: FileView): (guest: string) => number {
 
 /**
  * Counts a change that landed in the scratch layer for the note at the end of the run, unless it
- * is in the run's own /tmp (a program's temporary files: what a directory the user lets it read
- * holds, even under /tmp, is counted).
+ * is in the run's own /tmp or /dev/shm (a program's temporary files: what a directory the user
+ * lets it read holds, even under /tmp, is counted).
  */
 function noteChange(view: FileView, guest: string): void {
-  if ((guest === "/tmp" || guest.startsWith("/tmp/")) && !view.isReadRoot(guest)) return;
+  if (inOwnDirectory(guest) && !view.isReadRoot(guest)) return;
   scratchOf(view).changed(guest);
 }
 
@@ -194,3 +196,13 @@ export function renameEntry(view: FileView, from: Entry, to: Lookup, noReplace: 
 }
 
 const isDot = (name: Uint8Array): boolean => (name.length === 1 && name[0] === 0x2e) || (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e);
+
+/**
+ * A host file may have shrunk under shared mappings of it: their pages past its end become zeros
+ * (the host would kill jitdbg for touching them; Linux sends the program SIGBUS), and the log says so.
+ */
+export function resized(k: Kernel, st: Pick<Stats, "dev" | "ino" | "size">): void {
+  if (SharedSegment.fileResized(st.dev, st.ino, st.size)) {
+    k.warnOnce("shared-shrunk", "a file shrank under a shared mapping of it: the mapping's pages past the file's new end read zeros, where Linux would raise SIGBUS on touching them");
+  }
+}

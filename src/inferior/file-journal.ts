@@ -5,9 +5,10 @@
  * did not exist is remembered as made. Rolling back walks the record backwards: what was made is
  * removed, what was saved is put back. Journals nest, as undo logs do: every open one records.
  */
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SharedSegment } from "../emu/shared-memory.js";
 
 type Saved =
   | { kind: "absent"; host: string }
@@ -55,6 +56,7 @@ export class FileJournal {
           break;
         case "file":
           copyFileSync(s.copy, s.host); // O_TRUNC on the same inode when it is there
+          keepSharedMappingsSafe(s.host);
           chmodSync(s.host, s.mode);
           utimesSync(s.host, s.atimeMs / 1000, s.mtimeMs / 1000);
           break;
@@ -94,4 +96,10 @@ export class HostChanges {
     if (rollback) j.rollback();
     else j.end();
   }
+}
+
+/** A file put back may be shorter than shared mappings of it expect (SharedSegment.fileResized). */
+function keepSharedMappingsSafe(host: string): void {
+  const st = statSync(host);
+  SharedSegment.fileResized(st.dev, st.ino, st.size);
 }

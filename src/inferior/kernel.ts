@@ -129,11 +129,6 @@ export class Kernel {
   private readonly afterSyscall: (() => void)[] = [];
   /** PR_SET_DUMPABLE's flag: 1 (SUID_DUMP_USER) for an ordinary program, 0 once disabled. */
   dumpable = 1;
-  /**
-   * MAP_SHARED mappings made (start, end): a fork copies them, so processes do not see each
-   * other's stores there; fork says so once (shared memory between engines is not emulated yet).
-   */
-  readonly sharedMappings: { start: bigint; end: bigint }[] = [];
   /** The file mode creation mask (umask(2)): the host's for a launched process, a fork or execve keeps its own. */
   umask = process.umask();
   /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts). */

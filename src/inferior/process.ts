@@ -778,10 +778,6 @@ export class Process {
       const space = new AddressSpace(cpu, new Rng(k.space.rng.next64()), k.space.randomizeByDefault);
       enableOsFxsr(cpu, space);
       k.space.copyInto(space);
-      const shared = k.sharedMappings.find((m) => k.space.regionAt(m.start) !== undefined);
-      if (shared && !vfork) {
-        k.warnOnce("fork-shared", `the program forked with a MAP_SHARED mapping at 0x${shared.start.toString(16)}: the child gets a copy of it, so what one process stores there the other does not see (memory shared between processes is not emulated yet)`);
-      }
       copyRegisters(this.cpu, cpu);
       cpu.setReg("rax", 0n);
       if (req.stack !== 0n) cpu.setReg("rsp", req.stack);

@@ -13,6 +13,16 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { isHostError } from "../errors.js";
 
+/**
+ * Directories every run has of its own, empty and sticky world-writable as on a fresh machine:
+ * /tmp, and /dev/shm (shm_open and sem_open make their files there; the rest of /dev is the
+ * special namespace's).
+ */
+const OWN_DIRECTORIES = ["/tmp", "/dev/shm"];
+
+/** Whether `guest` is in one of the run's own directories (a program's temporary files). */
+export const inOwnDirectory = (guest: string): boolean => OWN_DIRECTORIES.some((d) => guest === d || guest.startsWith(`${d}/`));
+
 /** Layers whose directories are still on the host, removed when Node exits if nobody did before. */
 const live = new Set<ScratchLayer>();
 let exitHookInstalled = false;
@@ -29,7 +39,7 @@ export class ScratchLayer {
   /** Guest paths removed from the lower layer. */
   private readonly whiteouts = new Set<string>();
   /** Guest directories that exist in this layer (only their entries need a look on the host). */
-  private readonly dirs = new Set<string>(["/", "/tmp"]);
+  private readonly dirs = new Set<string>(["/", "/dev", ...OWN_DIRECTORIES]);
   private made: string | undefined;
   /** How many guest paths the program changed here, and the first few (for the note at the end). */
   private changedCount = 0;
@@ -48,14 +58,16 @@ export class ScratchLayer {
 
   /**
    * The host directory holding the layer (guest path /a/b is `${root}/a/b`), made now if it is
-   * not yet. Every run has a /tmp of its own (sticky, world-writable), empty as on a fresh machine.
+   * not yet, with the run's own directories (OWN_DIRECTORIES).
    */
   get root(): string {
     if (this.made === undefined) {
       if (this.named) mkdirSync(this.named, { recursive: true });
       this.made = this.named ?? mkdtempSync(join(tmpdir(), "jitdbg-scratch-"));
-      mkdirSync(join(this.made, "tmp"), { recursive: true });
-      chmodSync(join(this.made, "tmp"), 0o1777); // exactly, whatever the host's umask
+      for (const d of OWN_DIRECTORIES) {
+        mkdirSync(join(this.made, d), { recursive: true });
+        chmodSync(join(this.made, d), 0o1777); // exactly, whatever the host's umask
+      }
       if (!this.named) live.add(this);
       installExitHook();
     }
@@ -84,7 +96,7 @@ export class ScratchLayer {
   /** This layer's own entry at `guest` (lstat), if it has one. */
   entry(guest: string): Stats | undefined {
     if (guest === "/" || !this.dirs.has(dirname(guest))) return undefined;
-    if (this.made === undefined && guest !== "/tmp") return undefined; // nothing else exists before first use
+    if (this.made === undefined && !OWN_DIRECTORIES.includes(guest)) return undefined; // nothing else exists before first use
     try {
       return lstatSync(this.hostPath(guest));
     } catch (e) {

@@ -1,7 +1,8 @@
 /**
  * /dev and /proc as the inferior sees them, made from the emulated process's own state rather
  * than the host's (whose /proc would describe Node): the character devices programs open by name
- * (null, zero, full, random, urandom; tty answers ENXIO: the program has no terminal), the standard
+ * (null, zero, full, random, urandom; tty answers ENXIO: the program has no terminal; /dev/shm is the
+ * scratch layer's directory, see scratch-layer.ts), the standard
  * stream links, and /proc/self (= /proc/<pid>) with exe, cwd, fd/, maps, status, stat, cmdline,
  * comm, mounts (the host's) and task/. Files are made when they are opened, as Linux makes them when first read.
  */
@@ -67,6 +68,7 @@ export class SpecialFiles implements SpecialNamespace {
   ) {}
 
   covers(guest: string): boolean {
+    if (guest === "/dev/shm" || guest.startsWith("/dev/shm/")) return false; // the scratch layer's (shared memory files)
     return guest === "/dev" || guest.startsWith("/dev/") || guest === "/proc" || guest.startsWith("/proc/");
   }
 
@@ -76,7 +78,7 @@ export class SpecialFiles implements SpecialNamespace {
   }
 
   private dev(path: string, rest: string[]): SpecialNode | undefined {
-    if (rest.length === 0) return dirNode(path, DEV_DEV, () => [...Object.keys(DEVICES).map((n): [string, number] => [n, DT_CHR]), ...Object.keys(DEV_LINKS).map((n): [string, number] => [n, DT_LNK])]);
+    if (rest.length === 0) return dirNode(path, DEV_DEV, () => [...Object.keys(DEVICES).map((n): [string, number] => [n, DT_CHR]), ...Object.keys(DEV_LINKS).map((n): [string, number] => [n, DT_LNK]), ["shm", DT_DIR]]);
     if (rest.length !== 1) return undefined;
     const name = rest[0]!;
     const rdev = DEVICES[name];
@@ -144,7 +146,7 @@ export class SpecialFiles implements SpecialNamespace {
     return this.k.space
       .list()
       .map((r) => {
-        const perms = `${r.prot & PROT_READ ? "r" : "-"}${r.prot & PROT_WRITE ? "w" : "-"}${r.prot & PROT_EXEC ? "x" : "-"}p`;
+        const perms = `${r.prot & PROT_READ ? "r" : "-"}${r.prot & PROT_WRITE ? "w" : "-"}${r.prot & PROT_EXEC ? "x" : "-"}${r.shared ? "s" : "p"}`;
         const name = r.kind === "image" ? (this.description.imagePath(r.name) ?? "") : r.name.startsWith("/") || (r.name.startsWith("[") && r.name !== "[anon]") ? r.name : "";
         const head = `${hex(r.start)}-${hex(r.end)} ${perms} 00000000 00:00 0`;
         return name ? `${head.padEnd(73)}${name}\n` : `${head} \n`;

@@ -27,7 +27,6 @@ const PY_LIBS = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/pyth
 
 /** Why a case does not match natively yet (README "Real programs" lists them). */
 const FD_LIMIT = "ulimit -a shows the open-files limit: the emulated descriptor table holds 1024 (files.ts MAX_FDS), so the emulated limit is at most that while the host's may be higher";
-const NO_SHM = "multiprocessing's locks are POSIX semaphores: sem_open creates /dev/shm/sem.*, and the view's /dev has no shm directory (openat O_RDWR|O_CREAT|O_EXCL gives ENOENT; Linux makes the file in its tmpfs): file layer";
 const NO_MKNOD = "mkfifo calls mknodat, which the emulated kernel does not have (ENOSYS): file layer";
 const NO_SOCKETPAIR = "asyncio's event loop wakes itself through socket.socketpair(); socketpair (and socket) are not emulated (ENOSYS)";
 
@@ -191,7 +190,9 @@ export const CASES: readonly Case[] = [
   python("writing, renaming, removing files", "import json, os\nwith open('o.json', 'w') as f: json.dump({'x': 1}, f)\nos.rename('o.json', 'p.json'); print(open('p.json').read(), os.stat('p.json').st_size)\nos.mkdir('dd'); os.rmdir('dd'); print(sorted(os.listdir('.'))[:3])", { writes: true }),
   python("signal.alarm during sleep", "import signal, threading, time\nsignal.signal(signal.SIGALRM, lambda *a: print('alarm'))\nsignal.alarm(1); time.sleep(2); print('done', threading.active_count())"),
   python("locale, time, datetime", "import locale, time, datetime\nprint(locale.setlocale(locale.LC_ALL, ''), time.strftime('%Y', time.gmtime(0)), datetime.datetime(2020, 1, 1).isoformat(), time.tzname)"),
-  python("multiprocessing pool (fork)", "import multiprocessing as mp\nif __name__ == '__main__':\n    with mp.get_context('fork').Pool(2) as p: print(p.map(abs, range(-5, 5)))", { fails: NO_SHM }),
+  python("multiprocessing pool (fork)", "import multiprocessing as mp\nif __name__ == '__main__':\n    with mp.get_context('fork').Pool(2) as p: print(p.map(abs, range(-5, 5)))"),
+  python("multiprocessing Value and Lock across processes", "import multiprocessing as mp\ndef work(v, l, n):\n    for _ in range(n):\n        with l: v.value += 1\nif __name__ == '__main__':\n    ctx = mp.get_context('fork'); v = ctx.Value('i', 0, lock=False); l = ctx.Lock()\n    ps = [ctx.Process(target=work, args=(v, l, 3000)) for _ in range(3)]\n    [p.start() for p in ps]; [p.join() for p in ps]\n    print(v.value, [p.exitcode for p in ps])"),
+  python("multiprocessing.shared_memory", "from multiprocessing import shared_memory, get_context\ndef child(name):\n    s = shared_memory.SharedMemory(name=name); s.buf[:5] = b'hello'; s.close()\nif __name__ == '__main__':\n    s = shared_memory.SharedMemory(create=True, size=4096)\n    p = get_context('fork').Process(target=child, args=(s.name,)); p.start(); p.join()\n    print(bytes(s.buf[:5]), p.exitcode); s.close(); s.unlink()"),
   python("os.fork and waitpid", "import os\npid = os.fork()\nif pid == 0: os._exit(7)\nprint(os.waitpid(pid, 0)[1] >> 8)"),
   python("select on a pipe", "import os, select\nr, w = os.pipe(); os.write(w, b'x'); print(select.select([r], [], [], 1)[0] == [r], os.read(r, 1))"),
   python("SIGTERM to itself (status 143)", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"),

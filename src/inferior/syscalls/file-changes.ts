@@ -3,10 +3,10 @@
  * symlink, link, chmod, chown, utimensat, truncate, fallocate and the syncs. Where each change
  * lands (in place below a --allow-write root, or in the scratch layer) is file-changes.ts's.
  */
-import { chmodSync, chownSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync, lutimesSync, truncateSync, utimesSync } from "node:fs";
+import { chmodSync, chownSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync, lutimesSync, statSync, truncateSync, utimesSync } from "node:fs";
 import { type HostTime, setHostTimes, UTIME_NOW, UTIME_OMIT } from "../../emu/host-times.js";
 import * as E from "../errno.js";
-import { changeableHost, makeDirectory, makeHardLink, makeSymlink, removeEntry, renameEntry } from "../file-changes.js";
+import { changeableHost, makeDirectory, makeHardLink, makeSymlink, removeEntry, renameEntry, resized } from "../file-changes.js";
 import { type Entry, isSymlink } from "../file-view.js";
 import type { OpenFile } from "../files.js";
 import { onHost } from "../host-listing.js";
@@ -193,8 +193,15 @@ function truncatePath(k: Kernel, pathAddr: bigint, length: bigint): bigint {
   const e = existingAt(k, AT_FDCWD, pathAddr, true);
   if (typeof e === "number") return E.fail(e);
   if (e.special) return E.fail(e.special.device ? E.EINVAL : E.EACCES);
-  return changeMetadata(k, e, (fd) => ftruncateSync(fd, Number(length)), (host) => truncateSync(host, Number(length)));
+  const n = Number(length);
+  return changeMetadata(
+    k,
+    e,
+    (fd) => (ftruncateSync(fd, n), resized(k, fstatSync(fd))),
+    (host) => (truncateSync(host, n), resized(k, statSync(host))),
+  );
 }
+
 
 function ftruncateFd(k: Kernel, fd: number, length: bigint): bigint {
   const f = k.fds.get(fd);
@@ -202,7 +209,7 @@ function ftruncateFd(k: Kernel, fd: number, length: bigint): bigint {
   if (BigInt.asIntN(64, length) < 0n) return E.fail(E.EINVAL);
   if (f.kind !== "host" || !f.writable || f.isDirectory) return E.fail(E.EINVAL);
   k.files.changes.before(f.hostPath);
-  return hostCall(() => ftruncateSync(f.hostFd, Number(length)));
+  return hostCall(() => (ftruncateSync(f.hostFd, Number(length)), resized(k, fstatSync(f.hostFd))));
 }
 
 /** fallocate(2) mode 0 (and KEEP_SIZE) on a file opened for writing: extends it; the rest of its modes are EOPNOTSUPP. */

@@ -3,10 +3,10 @@
  * read in place, written in place below --allow-write roots or in the scratch layer, and /dev and
  * /proc nodes (special-files.ts).
  */
-import { chmodSync, constants, fstatSync, lstatSync, statfsSync, unlinkSync } from "node:fs";
+import { chmodSync, constants, fstatSync, lstatSync, statfsSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import * as E from "../errno.js";
-import { changeableHost, creationHost } from "../file-changes.js";
+import { changeableHost, creationHost, resized } from "../file-changes.js";
 import { type Entry, type FileStat, isDirectory, isSymlink, type Lookup } from "../file-view.js";
 import { type Access, type OpenFile, READ_ONLY } from "../files.js";
 import { onHost } from "../host-listing.js";
@@ -85,6 +85,7 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mod
       const host = changeableHost(k.files, e);
       if (typeof host === "string") k.files.changes.before(host);
       fd = typeof host === "number" ? -host : k.fds.openHost(host, e.guest, access, hostFlags(flags));
+      if (fd >= 0 && flags & O_TRUNC) resized(k, statSync(host as string));
     } else fd = k.fds.openHost(e.host, e.guest, READ_ONLY);
   } else {
     if (!(flags & O_CREAT)) return E.fail(E.ENOENT);

@@ -1,6 +1,7 @@
 /** brk, mmap, munmap, mprotect, mremap, madvise, mincore on the inferior's address space. */
 import { fstatSync } from "node:fs";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type MappedFile } from "../../emu/cpu.js";
+import { SharedSegment } from "../../emu/shared-memory.js";
 import type { OpenFile } from "../files.js";
 import { PAGE, pageUp, USER_END } from "../address-space.js";
 import * as E from "../errno.js";
@@ -23,41 +24,55 @@ function sysMmap(k: Kernel, a: readonly bigint[]): bigint {
   if (len === 0n || len > USER_END) return E.fail(E.EINVAL);
   if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return E.fail(E.EINVAL);
   if (offArg % PAGE !== 0n) return E.fail(E.EINVAL);
-  const anonymous = (flags & MAP_ANONYMOUS) !== 0;
+  const length = pageUp(len);
+  const shared = (flags & MAP_SHARED) !== 0;
+  let anonymous = (flags & MAP_ANONYMOUS) !== 0;
   let file: MappedFile | undefined;
+  let segment: SharedSegment | undefined;
   let name = "[anon]";
   if (!anonymous) {
     const f = k.fds.get(int(fdArg));
     if (!f) return E.fail(E.EBADF);
-    if (f.kind === "special" && f.node.device === "zero" && !(flags & MAP_SHARED)) return sysMmap(k, [addr, len, protArg, flagsArg | BigInt(MAP_ANONYMOUS), -1n, 0n]);
-    if (f.kind !== "host" || f.isDirectory) return E.fail(E.EACCES);
-    if (flags & MAP_SHARED && protOf(protArg) & PROT_WRITE) {
-      // Stores into such a mapping would have to reach the file; this kernel copies files in.
-      k.warnOnce("mmap-shared-write", `a writable shared mapping of ${f.guestPath} was refused (EACCES): stores through shared file mappings are not written back to files`);
-      return E.fail(E.EACCES);
+    if (f.kind === "special" && f.node.device === "zero") anonymous = true; // /dev/zero: shared or not, zeroed memory
+    else if (f.kind !== "host" || f.isDirectory) return E.fail(E.EACCES);
+    else {
+      // A shared writable mapping needs the file open for writing, as on Linux.
+      if (shared && prot & PROT_WRITE && !f.writable) return E.fail(E.EACCES);
+      const available = Math.max(0, fstatSync(f.hostFd).size - Number(offArg)); // now: the file may have been written
+      if (shared && f.writable) {
+        // The file's own pages, shared with read(2), write(2) and every other mapping of it.
+        segment = SharedSegment.create(length, { fd: f.hostFd, dev: f.stats.dev, ino: f.stats.ino, offset: Number(offArg), fileLength: available });
+        if (!segment) return E.fail(E.ENOMEM);
+      } else {
+        // Private, or shared but read-only through a read-only descriptor: nobody can store into
+        // it, so a copy shows what a shared mapping would (until another writer changes the file).
+        // The whole last page holds file bytes, as natively (mmap of 100 bytes shows the page's rest).
+        file = { fd: f.hostFd, offset: Number(offArg), length: Math.min(Number(length), available), stable: unchangeable(k, f) };
+      }
+      name = f.guestPath;
     }
-    const available = Math.max(0, fstatSync(f.hostFd).size - Number(offArg)); // now: the file may have been written
-    // The whole last page holds file bytes, as natively (mmap of 100 bytes shows the page's rest).
-    file = { fd: f.hostFd, offset: Number(offArg), length: Math.min(Number(pageUp(len)), available), stable: unchangeable(k, f) };
-    name = f.guestPath;
   }
-  const length = pageUp(len);
+  if (shared && anonymous) {
+    segment = SharedSegment.create(length);
+    if (!segment) return E.fail(E.ENOMEM);
+    name = "/dev/zero (deleted)";
+  }
+  const part = segment && { segment, offset: 0n };
+  const kind = anonymous ? "mmap" : "file";
   let start: bigint;
   if (flags & MAP_FIXED) {
     if (addr + length > USER_END) return E.fail(E.ENOMEM);
-    k.space.mapFixed(addr, length, prot, anonymous ? "mmap" : "file", name, file);
+    k.space.mapFixed(addr, length, prot, kind, name, file, part);
     start = addr;
   } else {
     const hintFree = addr !== 0n && addr + length <= USER_END && k.space.freeRanges(addr, addr + length).some((g) => g.start === addr && g.end === addr + length);
-    if (flags & MAP_FIXED_NOREPLACE && !hintFree) return E.fail(E.EEXIST);
-    if (hintFree) start = k.space.map(addr, length, prot, anonymous ? "mmap" : "file", name, file).start;
-    else {
-      const found = k.space.findFree(length, {});
-      if (found === undefined) return E.fail(E.ENOMEM);
-      start = k.space.map(found, length, prot, anonymous ? "mmap" : "file", name, file).start;
+    const found = hintFree ? addr : flags & MAP_FIXED_NOREPLACE ? undefined : k.space.findFree(length, {});
+    if (found === undefined) {
+      segment?.dispose();
+      return E.fail(flags & MAP_FIXED_NOREPLACE ? E.EEXIST : E.ENOMEM);
     }
+    start = k.space.map(found, length, prot, kind, name, file, part).start;
   }
-  if (flags & MAP_SHARED) k.sharedMappings.push({ start, end: start + length });
   return start;
 }
 
@@ -95,6 +110,11 @@ function sysMremap(k: Kernel, a: readonly bigint[]): bigint {
   if (newLen <= oldLen) {
     if (newLen < oldLen) k.space.unmap(oldAddr + newLen, oldLen - newLen);
     return oldAddr;
+  }
+  if (region.shared) {
+    // Growing would need the shared object to grow under every process that maps it.
+    k.warnOnce("mremap-shared", `mremap growing the shared mapping at 0x${oldAddr.toString(16)} was refused (ENOMEM): shared mappings keep the size they were made with`);
+    return E.fail(E.ENOMEM);
   }
   const tailFree = k.space.freeRanges(oldAddr + oldLen, oldAddr + newLen);
   if (tailFree.length === 1 && tailFree[0]!.start === oldAddr + oldLen && tailFree[0]!.end === oldAddr + newLen) {

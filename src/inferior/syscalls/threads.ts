@@ -5,6 +5,7 @@
  */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import type { SharedPart } from "../../emu/shared-memory.js";
 import type { Blocked, Thread } from "../threads.js";
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, TIMER_ABSTIME, type TimedWait } from "../clock.js";
 import { forkProcess } from "./processes.js";
@@ -175,6 +176,16 @@ function wake(k: Kernel, address: bigint, count: number, bitset: number): number
   return woken;
 }
 
+/**
+ * The shared memory a process-shared futex word is in (an operation without FUTEX_PRIVATE_FLAG on
+ * a MAP_SHARED mapping): its waiters are the segment's, so a wake reaches every process that maps
+ * it, as Linux keys such futexes by the page rather than by the address. Undefined: a private one.
+ */
+function sharedWord(k: Kernel, op: number, uaddr: bigint): SharedPart | undefined {
+  if (op & FUTEX_PRIVATE_FLAG) return undefined;
+  return k.space.sharedAt(uaddr);
+}
+
 /** A futex wait's time-out: FUTEX_WAIT's is relative, WAIT_BITSET's absolute. */
 function futexTimeout(k: Kernel, op: number, cmd: number, timeout: bigint): TimedWait | undefined | "bad" {
   if (timeout === 0n) return undefined;
@@ -206,13 +217,20 @@ function futex(k: Kernel, a: readonly bigint[]): bigint {
       if (word !== val) return E.fail(E.EAGAIN);
       const time = futexTimeout(k, op, cmd, timeout);
       if (time === "bad") return E.fail(E.EINVAL);
-      return block(k, { wait: { kind: "futex", address: uaddr, bitset }, ...until(k, time), timeoutResult: E.fail(E.ETIMEDOUT), nr: FUTEX_NR, interrupt: "restart" });
+      const b: Blocked = { wait: { kind: "futex", address: uaddr, bitset }, ...until(k, time), timeoutResult: E.fail(E.ETIMEDOUT), nr: FUTEX_NR, interrupt: "restart" };
+      const shared = sharedWord(k, op, uaddr);
+      if (shared) {
+        const t = k.thread;
+        shared.segment.wait({ offset: shared.offset, bitset, waiting: () => t.blocked === b, wake: () => k.threads.wake(t, 0n) });
+      }
+      return block(k, b);
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
       const bitset = cmd === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3;
       if (bitset === 0) return E.fail(E.EINVAL);
-      return BigInt(wake(k, uaddr, val, bitset));
+      const shared = sharedWord(k, op, uaddr);
+      return BigInt(shared ? shared.segment.wake(shared.offset, val, bitset) : wake(k, uaddr, val, bitset));
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
