@@ -51,19 +51,35 @@ export interface FdSnapshot {
   /** Offsets of host files and /proc files. */
   readonly positions: ReadonlyMap<OpenFile, number>;
   readonly cloexec: ReadonlySet<number>;
+  readonly nofile: NofileLimit;
   /** Put back what the open files hold besides offsets: pipes' bytes, eventfd counters, epoll lists, O_NONBLOCK. */
   readonly contents: readonly (() => void)[];
 }
 
-/** Descriptors a process may have open (RLIMIT_NOFILE's soft limit). */
-export const MAX_FDS = 1024;
+/**
+ * RLIMIT_NOFILE, which the table enforces (so it keeps it; the kernel's other limits are in
+ * Kernel.rlimits): a new descriptor is below `soft`; `hard` is how far the soft one may go.
+ */
+export interface NofileLimit {
+  readonly soft: number;
+  readonly hard: number;
+}
 
+/** Linux's default when nothing else is known (INR_OPEN_CUR, INR_OPEN_MAX). */
+export const DEFAULT_NOFILE: NofileLimit = { soft: 1024, hard: 4096 };
+
+/**
+ * The descriptor table: a map, so that a limit of thousands costs nothing until descriptors are
+ * open up there (Linux grows its array on demand for the same reason).
+ */
 export class FdTable {
   private readonly files = new Map<number, OpenFile>([
     [0, { kind: "stdin" }],
     [1, { kind: "stdout" }],
     [2, { kind: "stderr" }],
   ]);
+  /** Every descriptor below it is in use (Linux's next_fd): the search for a free one starts here. */
+  private firstFree = 3;
   /** Live snapshots: a host file they hold stays open when closed, so restore can bring it back. */
   private readonly held = new Set<FdSnapshot>();
   /** Descriptors with FD_CLOEXEC (a flag of the descriptor, not of the open file). */
@@ -74,11 +90,17 @@ export class FdTable {
    */
   private group = new Set<FdTable>([this]);
 
+  constructor(
+    /** RLIMIT_NOFILE (setrlimit changes it; a fork's table and an executed program keep it). */
+    public nofile: NofileLimit = DEFAULT_NOFILE,
+  ) {}
+
   /** fork(2): a table with the same descriptors, referring to the same open files (offsets shared), in this one's group. */
   fork(): FdTable {
-    const t = new FdTable();
+    const t = new FdTable(this.nofile);
     t.files.clear();
     for (const [fd, f] of this.files) t.files.set(fd, f);
+    t.firstFree = this.firstFree;
     t.cloexec = new Set(this.cloexec);
     t.group = this.group;
     this.group.add(t);
@@ -107,13 +129,20 @@ export class FdTable {
     return false;
   }
 
-  /** Gives `f` the lowest free descriptor; -EMFILE when none is left. */
+  /** Gives `f` the lowest free descriptor; -EMFILE when none is left below the limit. */
   install(f: OpenFile, cloexec = false): number {
-    let fd = 0;
-    while (this.files.has(fd)) fd++;
-    if (fd >= MAX_FDS) return -E.EMFILE;
+    const fd = this.lowestFree(0);
+    if (fd >= this.nofile.soft) return -E.EMFILE;
     this.files.set(fd, f);
     if (cloexec) this.cloexec.add(fd);
+    return fd;
+  }
+
+  /** The lowest descriptor ≥ `from` not in use (it may be past the limit). */
+  private lowestFree(from: number): number {
+    let fd = Math.max(from, this.firstFree);
+    while (this.files.has(fd)) fd++;
+    if (from <= this.firstFree) this.firstFree = fd;
     return fd;
   }
 
@@ -132,9 +161,8 @@ export class FdTable {
    * negative errno.
    */
   openHost(hostPath: string, guestPath: string, access: Access = READ_ONLY, hostFlags = constants.O_RDONLY, mode = 0o666): number {
-    let fd = 0;
-    while (this.files.has(fd)) fd++;
-    if (fd >= MAX_FDS) return -E.EMFILE;
+    const fd = this.lowestFree(0);
+    if (fd >= this.nofile.soft) return -E.EMFILE;
     const opened = onHost(() => {
       const hostFd = openSync(hostPath, hostFlags | constants.O_NOFOLLOW, mode);
       return { hostFd, stats: fstatSync(hostFd) };
@@ -150,21 +178,25 @@ export class FdTable {
     return [...this.files].sort(([a], [b]) => a - b);
   }
 
-  /** dup/dup2/dup3/F_DUPFD: `target` exactly (closing what it held), or the lowest free fd ≥ `min`; FD_CLOEXEC only when asked. */
+  /**
+   * dup/dup2/dup3/F_DUPFD: `target` exactly (closing what it held; EBADF at or past the soft
+   * limit, as Linux's dup2), or the lowest free fd ≥ `min` (EINVAL for a `min` past it, EMFILE
+   * when none is free below it); FD_CLOEXEC only when asked.
+   */
   dup(fd: number, opts: { target?: number; min?: number; cloexec?: boolean } = {}): number {
     const f = this.files.get(fd);
     if (!f) return -E.EBADF;
     let to: number;
     if (opts.target !== undefined) {
-      if (opts.target < 0 || opts.target >= MAX_FDS) return -E.EBADF;
+      if (opts.target < 0 || opts.target >= this.nofile.soft) return -E.EBADF;
       to = opts.target;
       if (to === fd) return to;
       this.close(to);
     } else {
-      if ((opts.min ?? 0) < 0 || (opts.min ?? 0) >= MAX_FDS) return -E.EINVAL; // F_DUPFD takes an unsigned long
-      to = Math.max(0, opts.min ?? 0);
-      while (this.files.has(to)) to++;
-      if (to >= MAX_FDS) return -E.EMFILE;
+      const min = opts.min ?? 0;
+      if (min < 0 || min >= this.nofile.soft) return -E.EINVAL; // F_DUPFD takes an unsigned long
+      to = this.lowestFree(min);
+      if (to >= this.nofile.soft) return -E.EMFILE;
     }
     this.files.set(to, f); // the same open file description: offset shared, as in Linux
     this.setCloexec(to, opts.cloexec ?? false);
@@ -176,6 +208,7 @@ export class FdTable {
     if (!f) return false;
     this.files.delete(fd);
     this.cloexec.delete(fd);
+    if (fd < this.firstFree) this.firstFree = fd;
     this.closeIfUnused(f);
     return true;
   }
@@ -200,7 +233,7 @@ export class FdTable {
         contents.push(object.save());
       }
     }
-    const s: FdSnapshot = { entries: new Map(this.files), positions, cloexec: new Set(this.cloexec), contents };
+    const s: FdSnapshot = { entries: new Map(this.files), positions, cloexec: new Set(this.cloexec), nofile: this.nofile, contents };
     this.held.add(s);
     return s;
   }
@@ -211,8 +244,10 @@ export class FdTable {
     this.held.delete(s);
     this.files.clear();
     for (const [fd, f] of s.entries) this.files.set(fd, f);
+    this.firstFree = 0;
     for (const [f, position] of s.positions) if (f.kind === "host" || f.kind === "special") f.position = position;
     this.cloexec = new Set(s.cloexec);
+    this.nofile = s.nofile;
     for (const put of s.contents) put();
     for (const f of now) this.closeIfUnused(f);
   }

@@ -12,7 +12,7 @@
 import { CLOCK_MONOTONIC, type TimedWait } from "../clock.js";
 import { EpollSet, type EpollItem } from "../epoll.js";
 import * as E from "../errno.js";
-import { MAX_FDS, type OpenFile } from "../files.js";
+import type { OpenFile } from "../files.js";
 import type { Kernel } from "../kernel.js";
 import { EVENTFD_MAX } from "../pipes.js";
 import { UNBLOCKABLE } from "../signals.js";
@@ -166,7 +166,7 @@ function left(k: Kernel, time: TimedWait | undefined): bigint {
 // --- poll ---
 
 function poll(k: Kernel, nr: number, fdsAt: bigint, nfds: bigint, ns: bigint | undefined, mask: MaskSwap, timeoutAt?: bigint): bigint {
-  if (nfds > BigInt(MAX_FDS)) return E.fail(E.EINVAL);
+  if (nfds > BigInt(k.fds.nofile.soft)) return E.fail(E.EINVAL); // as Linux: more entries than the process may have descriptors
   const n = Number(nfds);
   const raw = n === 0 ? new Uint8Array(0) : k.readUser(fdsAt, n * 8);
   if (!raw) return E.fail(E.EFAULT);
@@ -233,7 +233,7 @@ function sysPpoll(k: Kernel, a: readonly bigint[]): bigint {
 
 function select(k: Kernel, nr: number, nfdsArg: number, sets: readonly bigint[], ns: bigint | undefined, mask: MaskSwap, timeoutAt: bigint | undefined, micro: boolean): bigint {
   if (nfdsArg < 0) return E.fail(E.EINVAL);
-  const nfds = Math.min(nfdsArg, MAX_FDS);
+  const nfds = Math.min(nfdsArg, k.fds.nofile.soft); // Linux stops at its table's size; the limit stands in for it
   const bytes = Math.ceil(nfds / 64) * 8;
   const wanted: (Uint8Array | undefined)[] = [];
   for (const at of sets) {
