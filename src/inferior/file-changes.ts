@@ -7,8 +7,9 @@
 import { chmodSync, linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { SharedSegment } from "../emu/shared-memory.js";
+import { makeHostNode } from "../emu/host-nodes.js";
 import * as E from "./errno.js";
-import { type Entry, type FileView, isDirectory, isSymlink, type Lookup } from "./file-view.js";
+import { type Entry, type FileView, isDirectory, isSymlink, type Lookup, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG } from "./file-view.js";
 import { onHost } from "./host-listing.js";
 import type { Kernel } from "./kernel.js";
 import { inOwnDirectory, type ScratchLayer } from "./scratch-layer.js";
@@ -54,11 +55,19 @@ export function changeableHost(view: FileView, e: Entry): string | number {
       symlinkSync(readlinkSync(e.host), scratch.hostPath(e.guest));
       return scratch.hostPath(e.guest);
     }
+    if ((e.stats.mode & S_IFMT) !== S_IFREG) {
+      // A FIFO or socket node is made anew, a device refused (copying would read the host FIFO or device, and wait).
+      scratch.makeDirectories(dirname(e.guest), lowerMode(view));
+      const host = scratch.hostPath(e.guest);
+      view.changes.before(host);
+      const r = makeNodeAt(host, e.stats.mode);
+      return r === 0 ? host : r;
+    }
     const host = scratch.copyUp(e.guest, e.host, lowerMode(view));
     chmodSync(host, e.stats.mode & 0o7777);
     return host;
   });
-  return typeof made === "string" ? made : made.errno;
+  return typeof made === "object" ? made.errno : made;
 }
 
 /** The host path where a new entry at `guest` (missing, in a directory that exists) is made. */
@@ -114,6 +123,29 @@ export function makeDirectory(view: FileView, l: Lookup, mode: number): number {
   if (r !== undefined) return r.errno;
   if (view.changesGo(l.absent) === "scratch") scratchOf(view).addedDirectory(l.absent);
   return 0;
+}
+
+/**
+ * mknod(2) at a missing name: `mode` (the node's type — a FIFO, a socket node or a regular file —
+ * and its permissions, already masked by the umask) as given, whatever the host's umask.
+ */
+export function makeNode(view: FileView, l: Lookup, mode: number): number {
+  if (l.found) return E.EEXIST;
+  const host = creationHost(view, l.absent, l.parent);
+  if (typeof host === "number") return host;
+  view.changes.before(host);
+  return makeNodeAt(host, mode);
+}
+
+/** A node on the host (never a device: the view gives no program the host's devices); 0 or an errno. */
+function makeNodeAt(host: string, mode: number): number {
+  const type = mode & S_IFMT;
+  if (type === S_IFCHR || type === S_IFBLK) return E.EPERM;
+  const made = makeHostNode(host, mode);
+  if (made === undefined) return E.ENOSYS;
+  if (made !== 0) return made;
+  const r = onHost(() => chmodSync(host, mode & 0o7777));
+  return r === undefined ? 0 : r.errno;
 }
 
 /** symlink(2): a link at a missing name. */

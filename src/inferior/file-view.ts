@@ -20,6 +20,7 @@ import { isHostError } from "../errors.js";
 import { listDirectory, type DirEntry } from "./host-listing.js";
 import { type FileJournal, HostChanges } from "./file-journal.js";
 import { FileLocks } from "./file-locks.js";
+import { FifoTable } from "./fifos.js";
 import type { ScratchLayer, ScratchState } from "./scratch-layer.js";
 
 /** What stat(2) reports of an entry (node's Stats has it; special files make their own). */
@@ -30,8 +31,12 @@ export const S_IFDIR = 0o040000;
 export const S_IFLNK = 0o120000;
 export const S_IFREG = 0o100000;
 export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+export const S_IFBLK = 0o060000;
+export const S_IFSOCK = 0o140000;
 export const isDirectory = (st: FileStat): boolean => (st.mode & S_IFMT) === S_IFDIR;
 export const isSymlink = (st: FileStat): boolean => (st.mode & S_IFMT) === S_IFLNK;
+export const isFifo = (st: FileStat): boolean => (st.mode & S_IFMT) === S_IFIFO;
 
 /** A node of /dev or /proc. */
 export interface SpecialNode {
@@ -85,6 +90,7 @@ export interface FileViewOptions {
   /** The journals and locks of the view this one derives from (fork, execve): the family's. */
   changes?: HostChanges;
   locks?: FileLocks;
+  fifos?: FifoTable;
 }
 
 /** What an expression call may change of the file view (saveState/restoreState). */
@@ -111,6 +117,8 @@ export class FileView {
   readonly changes: HostChanges;
   /** Advisory locks (fcntl, flock) of the family's processes. */
   readonly locks: FileLocks;
+  /** The pipes of the FIFOs the family's processes have open. */
+  readonly fifos: FifoTable;
 
   constructor(
     opts: FileViewOptions,
@@ -125,6 +133,7 @@ export class FileView {
     this.scratch = opts.scratch;
     this.changes = opts.changes ?? new HostChanges();
     this.locks = opts.locks ?? new FileLocks();
+    this.fifos = opts.fifos ?? new FifoTable();
     if (!opts.changes) this.scratch?.onChange((host) => this.changes.before(host));
     if (this.sysroot) {
       const root = this.sysroot;
@@ -141,7 +150,7 @@ export class FileView {
    * scratch layer is the same: a family of processes shares one file system.
    */
   derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[] } = {}): FileView {
-    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks }, this.cwd, exePath);
+    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks, fifos: this.fifos }, this.cwd, exePath);
     v.hostRoots.unshift(...this.hostRoots);
     v.sysRoots.unshift(...this.sysRoots);
     v.writeRoots.push(...this.writeRoots);

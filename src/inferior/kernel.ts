@@ -131,7 +131,7 @@ export class Kernel {
   dumpable = 1;
   /** The file mode creation mask (umask(2)): the host's for a launched process, a fork or execve keeps its own. */
   umask = process.umask();
-  /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts). */
+  /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts), RLIMIT_NOFILE the descriptor table's. */
   rlimits = new Map<number, RLimit>();
   private rescheduleAsked = false;
   private readonly warned = new Set<string>();

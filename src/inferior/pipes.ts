@@ -38,6 +38,11 @@ export class Pipe {
   reads = 0;
   /** st_ino of both ends. */
   readonly inode = nextInode++;
+  /**
+   * Opens of each end so far (Linux's r_counter and w_counter): pipe() opens each once; a FIFO's
+   * open that waits for its partner waits for the other count to move (syscalls/fifo-open.ts).
+   */
+  readonly opened = { read: 1, write: 1 };
 
   get empty(): boolean {
     return this.bufs.length === 0;

@@ -40,6 +40,7 @@ import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
 import { CLONE_VFORK, CLONE_VM } from "./syscalls/processes.js";
+import { hostNofile } from "./syscalls/rlimits.js";
 import { block, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_SETTLS } from "./syscalls/threads.js";
 import { Scheduler, type SchedulerOptions } from "./scheduler.js";
 import type { Thread } from "./threads.js";
@@ -216,7 +217,7 @@ export class Process {
     const warn = opts.onWarning ?? (() => {});
     this.opts = opts;
     const pid = inherit?.pid ?? PROCESS_ID;
-    this.kernel = new Kernel(cpu, space, files, inherit?.fds ?? new FdTable(), io, {
+    this.kernel = new Kernel(cpu, space, files, inherit?.fds ?? new FdTable(hostNofile()), io, {
       pid,
       reproducible: !!opts.reproducible,
       onWarning: warn,

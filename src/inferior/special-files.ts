@@ -203,7 +203,7 @@ export function describeOpenFile(f: OpenFile): string {
     case "special":
       return f.guestPath;
     case "pipe":
-      return `pipe:[${f.pipe.inode}]`;
+      return f.fifo?.guestPath ?? `pipe:[${f.pipe.inode}]`;
     case "eventfd":
       return "anon_inode:[eventfd]";
     case "epoll":

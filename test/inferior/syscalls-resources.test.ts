@@ -2,8 +2,8 @@
  * What a process asks about itself, answered as Linux answers the program's native run:
  * umask (a forked child keeps it), CPU time from getrusage and times, supplementary groups,
  * getpriority, the sched_* queries and affinity, the host's uname, close_range, and resource
- * limits. resources.c and rlimits.c (test/fixtures/syscalls), built static and dynamic, against
- * their native runs.
+ * limits (the open-files one enforced by the descriptor table). resources.c, rlimits.c and
+ * fd_limit.c (test/fixtures/syscalls), built static and dynamic, against their native runs.
  */
 import { describe, expect, it } from "vitest";
 import { Process } from "../../src/inferior/process.js";
@@ -39,6 +39,15 @@ describe("resource, credential and scheduling queries", () => {
       const native = runNative(exe);
       expect(native.stdout).toContain("prlimit(self, NOFILE, 512/512): ok, old 256 512\nnofile: 512 512\n");
       expect(native.stdout).toContain("child's core: 0 0\n");
+      expectLikeNative(exe, native);
+    });
+
+    it(`the open-files limit is the host's and the descriptor table's: EMFILE at it, lowered and raised, dup2 past it EBADF (${build})`, () => {
+      const exe = compileFixture("syscalls/fd_limit.c", { flags });
+      const native = runNative(exe);
+      expect(native.stdout, "the host's hard limit lets the program go past 1024 descriptors").toContain("hard limit at least 2048: yes\n");
+      expect(native.stdout).toContain("last fd is the limit - 1: yes\n");
+      expect(native.stdout).toContain("dup2 onto 100: Bad file descriptor\n");
       expectLikeNative(exe, native);
     });
   }

@@ -1,13 +1,13 @@
 /**
- * The syscalls that change the file tree or a file's metadata: unlink, rmdir, mkdir, rename,
- * symlink, link, chmod, chown, utimensat, truncate, fallocate and the syncs. Where each change
- * lands (in place below a --allow-write root, or in the scratch layer) is file-changes.ts's.
+ * The syscalls that change the file tree or a file's metadata: unlink, rmdir, mkdir, mknod,
+ * rename, symlink, link, chmod, chown, utimensat, truncate, fallocate and the syncs. Where each
+ * change lands (in place below a --allow-write root, or in the scratch layer) is file-changes.ts's.
  */
 import { chmodSync, chownSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync, lutimesSync, statSync, truncateSync, utimesSync } from "node:fs";
 import { type HostTime, setHostTimes, UTIME_NOW, UTIME_OMIT } from "../../emu/host-times.js";
 import * as E from "../errno.js";
-import { changeableHost, makeDirectory, makeHardLink, makeSymlink, removeEntry, renameEntry, resized } from "../file-changes.js";
-import { type Entry, isSymlink } from "../file-view.js";
+import { changeableHost, makeDirectory, makeHardLink, makeNode, makeSymlink, removeEntry, renameEntry, resized } from "../file-changes.js";
+import { type Entry, isSymlink, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "../file-view.js";
 import type { OpenFile } from "../files.js";
 import { onHost } from "../host-listing.js";
 import type { Kernel } from "../kernel.js";
@@ -45,6 +45,33 @@ function mkdirAt(k: Kernel, dirfd: number, pathAddr: bigint, mode: number): bigi
   const l = lookupAt(k, dirfd, pathAddr, false);
   if (typeof l === "number") return E.fail(l);
   return result(makeDirectory(k.files, l, mode & ~k.umask));
+}
+
+/**
+ * mknod(2): a FIFO (mkfifo), a socket node or an empty regular file (type 0 is one too), made
+ * wherever the path's changes go. Device nodes are EPERM: the process is root (getuid says so),
+ * which natively may make them, but one made on the host would open the host's device, which the
+ * view never gives a program; EPERM is what a process without CAP_MKNOD gets (an ordinary user,
+ * or root in a user namespace), so programs take it as a refusal. Errors in Linux's order: the type first
+ * (a directory EPERM, an unknown type EINVAL), then the name, then the device's permission.
+ */
+function mknodAt(k: Kernel, dirfd: number, pathAddr: bigint, mode: number): bigint {
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) return E.fail(E.EPERM);
+  if (![0, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK].includes(type)) return E.fail(E.EINVAL);
+  const l = lookupAt(k, dirfd, pathAddr, false);
+  if (typeof l === "number") return E.fail(l);
+  if (l.found) return E.fail(E.EEXIST);
+  if (k.readCString(pathAddr)?.endsWith("/")) return E.fail(E.ENOENT); // a trailing slash names a directory
+  if (type === S_IFCHR || type === S_IFBLK) {
+    const go = k.files.changesGo(l.absent);
+    if (typeof go === "number") return E.fail(go);
+    k.warnOnce("mknod-device", `mknod of a device node (${l.absent}) is refused with EPERM: a device node made on the host would open the host's device`);
+    return E.fail(E.EPERM);
+  }
+  const r = makeNode(k.files, l, (type === 0 ? S_IFREG : type) | (mode & 0o7777 & ~k.umask));
+  if (r === E.ENOSYS) k.warnOnce("mknod-libc", "mknod needs libc's mknod (through koffi), which could not be loaded; it failed with ENOSYS");
+  return result(r);
 }
 
 function renameAt(k: Kernel, olddir: number, oldAddr: bigint, newdir: number, newAddr: bigint, flags: number): bigint {
@@ -244,6 +271,7 @@ export const fileChangeSyscalls: Record<number, SyscallEntry> = {
   86: { name: "link", handler: (k, a) => linkAt(k, AT_FDCWD, a[0]!, AT_FDCWD, a[1]!, 0) },
   87: { name: "unlink", handler: (k, a) => unlinkAt(k, AT_FDCWD, a[0]!, 0) },
   88: { name: "symlink", handler: (k, a) => symlinkAt(k, a[0]!, AT_FDCWD, a[1]!) },
+  133: { name: "mknod", handler: (k, a) => mknodAt(k, AT_FDCWD, a[0]!, int(a[1]!)) },
   90: { name: "chmod", handler: (k, a) => chmodAt(k, existingAt(k, AT_FDCWD, a[0]!, true), int(a[1]!)) },
   91: { name: "fchmod", handler: (k, a) => chmodAt(k, k.fds.get(int(a[0]!)) ?? E.EBADF, int(a[1]!)) },
   92: { name: "chown", handler: (k, a) => chownAt(k, existingAt(k, AT_FDCWD, a[0]!, true), a[1]!, a[2]!) },
@@ -252,6 +280,7 @@ export const fileChangeSyscalls: Record<number, SyscallEntry> = {
   162: { name: "sync", handler: () => 0n },
   235: { name: "utimes", handler: (k, a) => utimesAt(k, AT_FDCWD, a[0]!, a[1]!) },
   258: { name: "mkdirat", handler: (k, a) => mkdirAt(k, int(a[0]!), a[1]!, int(a[2]!)) },
+  259: { name: "mknodat", handler: (k, a) => mknodAt(k, int(a[0]!), a[1]!, int(a[2]!)) },
   260: { name: "fchownat", handler: (k, a) => chownAt(k, targetOf(k, int(a[0]!), a[1]!, int(a[4]!)), a[2]!, a[3]!) },
   261: { name: "futimesat", handler: (k, a) => utimesAt(k, int(a[0]!), a[1]!, a[2]!) },
   263: { name: "unlinkat", handler: (k, a) => unlinkAt(k, int(a[0]!), a[1]!, int(a[2]!)) },

@@ -7,10 +7,11 @@ import { chmodSync, constants, fstatSync, lstatSync, statfsSync, statSync, unlin
 import { join } from "node:path";
 import * as E from "../errno.js";
 import { changeableHost, creationHost, resized } from "../file-changes.js";
-import { type Entry, type FileStat, isDirectory, isSymlink, type Lookup } from "../file-view.js";
+import { type Entry, type FileStat, isDirectory, isFifo, isSymlink, type Lookup } from "../file-view.js";
 import { type Access, type OpenFile, READ_ONLY } from "../files.js";
 import { onHost } from "../host-listing.js";
 import type { Kernel } from "../kernel.js";
+import { openFifo } from "./fifo-open.js";
 import { closeFd } from "./io.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
@@ -64,7 +65,8 @@ function accessOf(flags: number): Access {
 /** open(2) flags the host open gets: the access mode, O_APPEND and O_TRUNC (creation is the view's). */
 const hostFlags = (flags: number): number => (flags & O_ACCMODE) | (flags & O_APPEND) | (flags & O_TRUNC);
 
-function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mode: number): bigint {
+/** open/openat/creat (`nr`, for a restart of an open a signal interrupted in a FIFO). */
+function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mode: number, nr: number): bigint {
   const access = accessOf(flags);
   if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(k, dirfd, pathAddr, flags, mode);
   if (flags & O_PATH) return openPathOnly(k, dirfd, pathAddr, flags);
@@ -80,6 +82,7 @@ function openPath(k: Kernel, dirfd: number, pathAddr: bigint, flags: number, mod
     if (isSymlink(e.stats) && !(follow && e.special?.fd !== undefined)) return E.fail(ELOOP);
     if (flags & O_DIRECTORY && !isDirectory(e.stats)) return E.fail(E.ENOTDIR);
     if (e.special) fd = openSpecial(k, e, access, flags);
+    else if (isFifo(e.stats)) return openFifo(k, e, flags, nr); // for writing too in a read-only layer, as Linux
     else if (isDirectory(e.stats)) fd = access.writable ? -E.EISDIR : k.fds.openHost(e.host, e.guest);
     else if (access.writable || (flags & O_TRUNC && !(flags & O_PATH))) {
       const host = changeableHost(k.files, e);
@@ -242,7 +245,7 @@ export function statOf(f: OpenFile): FileStat | Uint8Array {
     case "special":
       return { ...f.node.stats, size: f.bytes?.length ?? f.node.stats.size };
     case "pipe":
-      return streamStat(S_IFIFO | 0o600, f.pipe.inode, PIPEFS_DEV);
+      return f.fifo ? f.fifo.stats : streamStat(S_IFIFO | 0o600, f.pipe.inode, PIPEFS_DEV);
     case "eventfd":
       return streamStat(0o600, f.counter.inode, ANON_INODE_DEV);
     case "epoll":
@@ -389,7 +392,7 @@ function fstatfs(k: Kernel, fd: number, out: bigint): bigint {
 }
 
 export const fileSyscalls: Record<number, SyscallEntry> = {
-  2: { name: "open", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, int(a[1]!), int(a[2]!)) },
+  2: { name: "open", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, int(a[1]!), int(a[2]!), 2) },
   3: { name: "close", handler: (k, a) => (closeFd(k, int(a[0]!)) ? 0n : E.fail(E.EBADF)) },
   4: { name: "stat", handler: (k, a) => statPath(k, AT_FDCWD, a[0]!, a[1]!, 0) },
   5: { name: "fstat", handler: sysFstat },
@@ -398,11 +401,11 @@ export const fileSyscalls: Record<number, SyscallEntry> = {
   79: { name: "getcwd", handler: sysGetcwd },
   80: { name: "chdir", handler: (k, a) => chdirTo(k, existingAt(k, AT_FDCWD, a[0]!, true)) },
   81: { name: "fchdir", handler: (k, a) => sysFchdir(k, int(a[0]!)) },
-  85: { name: "creat", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, O_CREAT | 1 | O_TRUNC, int(a[1]!)) },
+  85: { name: "creat", handler: (k, a) => openPath(k, AT_FDCWD, a[0]!, O_CREAT | 1 | O_TRUNC, int(a[1]!), 85) },
   137: { name: "statfs", handler: (k, a) => statfsPath(k, a[0]!, a[1]!) },
   138: { name: "fstatfs", handler: (k, a) => fstatfs(k, int(a[0]!), a[1]!) },
   89: { name: "readlink", handler: (k, a) => readlinkAt(k, AT_FDCWD, a[0]!, a[1]!, int(a[2]!)) },
-  257: { name: "openat", handler: (k, a) => openPath(k, int(a[0]!), a[1]!, int(a[2]!), int(a[3]!)) },
+  257: { name: "openat", handler: (k, a) => openPath(k, int(a[0]!), a[1]!, int(a[2]!), int(a[3]!), 257) },
   262: { name: "newfstatat", handler: (k, a) => statPath(k, int(a[0]!), a[1]!, a[2]!, int(a[3]!)) },
   267: { name: "readlinkat", handler: (k, a) => readlinkAt(k, int(a[0]!), a[1]!, a[2]!, int(a[3]!)) },
   269: { name: "faccessat", handler: (k, a) => accessAt(k, int(a[0]!), a[1]!, int(a[2]!), 0) },

@@ -7,7 +7,7 @@ import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../pipes.js";
 import { SI_USER, SIGPIPE } from "../signals.js";
-import { blockOnIo, ioChanged, O_CLOEXEC, O_NONBLOCK, readersOpen, readStream, writeStream, type EventFd, type PipeEnd, type UserBuffer } from "./pipes.js";
+import { blockOnIo, ioChanged, O_CLOEXEC, O_NONBLOCK, readersOpen, readStream, writes, writeStream, type EventFd, type PipeEnd, type UserBuffer } from "./pipes.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const MAX_IO = 1 << 24;
@@ -218,7 +218,7 @@ const PAGE = PAGE_SIZE;
  */
 function sysSendfile(k: Kernel, a: readonly bigint[]): bigint {
   const out = k.fds.get(int(a[0]!));
-  if (out?.kind === "pipe" && out.end === "write" && out.pipe.full && readersOpen(k, out.pipe) && k.fds.get(int(a[1]!))?.kind === "host") {
+  if (out?.kind === "pipe" && writes(out) && out.pipe.full && readersOpen(k, out.pipe) && k.fds.get(int(a[1]!))?.kind === "host") {
     // A full pipe: wait for room as a write does, then send (splice fills free slots only).
     if (out.nonblock) return E.fail(E.EAGAIN);
     const pipe = out.pipe;
@@ -241,7 +241,7 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
   if ((pos !== undefined && pos < 0) || BigInt.asIntN(64, count) < 0n) return fail(E.EINVAL);
   const output = k.fds.get(outFd);
   const toFile = output?.kind === "host" || output?.kind === "special";
-  const toPipe = output?.kind === "pipe" && output.end === "write";
+  const toPipe = output?.kind === "pipe" && writes(output);
   if (!output || !(output.kind === "stdout" || output.kind === "stderr" || toPipe || (toFile && output.writable))) return fail(E.EBADF); // not open for writing
   if (count === 0n) return { result: 0n, pos };
   // Linux splices into the output pipe: a directory or a pipe (stdin) has nothing to splice from.
@@ -373,7 +373,7 @@ function statusFlags(f: OpenFile): number {
     case "stderr":
       return O_WRONLY;
     case "pipe":
-      return (f.end === "write" ? O_WRONLY : 0) | (f.nonblock ? O_NONBLOCK : 0);
+      return (f.end === "write" ? O_WRONLY : f.end === "both" ? O_RDWR : 0) | (f.nonblock ? O_NONBLOCK : 0);
     case "eventfd":
       return O_RDWR | (f.nonblock ? O_NONBLOCK : 0);
     case "epoll":

@@ -31,8 +31,12 @@ export interface UserBuffer {
   len: number;
 }
 
-export const readersOpen = (k: Kernel, p: Pipe): boolean => k.fds.someOpen((f) => f.kind === "pipe" && f.pipe === p && f.end === "read");
-export const writersOpen = (k: Kernel, p: Pipe): boolean => k.fds.someOpen((f) => f.kind === "pipe" && f.pipe === p && f.end === "write");
+/** Whether an end reads (a read end, or a FIFO opened O_RDWR) and whether it writes. */
+export const reads = (f: PipeEnd): boolean => f.end !== "write";
+export const writes = (f: PipeEnd): boolean => f.end !== "read";
+
+export const readersOpen = (k: Kernel, p: Pipe): boolean => k.fds.someOpen((f) => f.kind === "pipe" && f.pipe === p && reads(f));
+export const writersOpen = (k: Kernel, p: Pipe): boolean => k.fds.someOpen((f) => f.kind === "pipe" && f.pipe === p && writes(f));
 
 /**
  * Retries every io wait, longest waiting first, until none moves: a transfer may make room or
@@ -65,8 +69,8 @@ export function ioChanged(k: Kernel): void {
 }
 
 /** Blocks the calling thread on an io wait; the syscall's result comes from its retry, a time-out or a signal. */
-export function blockOnIo(k: Kernel, wait: IoWait, nr: number, timed: { deadline?: bigint; onTimeout?: () => void; timeoutResult?: bigint; interrupt?: "restart" | "eintr-if-handled" | "eintr" } = {}): bigint {
-  return block(k, { wait, deadline: timed.deadline, onTimeout: timed.onTimeout, timeoutResult: timed.timeoutResult ?? 0n, nr, interrupt: timed.interrupt ?? "restart" });
+export function blockOnIo(k: Kernel, wait: IoWait, nr: number, timed: { deadline?: bigint; onTimeout?: () => void; timeoutResult?: bigint; interrupt?: "restart" | "eintr-if-handled" | "eintr"; onInterrupt?: () => void } = {}): bigint {
+  return block(k, { wait, deadline: timed.deadline, onTimeout: timed.onTimeout, onInterrupt: timed.onInterrupt, timeoutResult: timed.timeoutResult ?? 0n, nr, interrupt: timed.interrupt ?? "restart" });
 }
 
 /** The write end's SIGPIPE, to the thread that wrote (delivered when it runs next). */
@@ -123,7 +127,7 @@ function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, ready:
 /** read/readv of a pipe's read end or an eventfd. `nr` is the syscall, for a restart after a signal. */
 export function readStream(k: Kernel, fd: number, f: PipeEnd | EventFd, bufs: readonly UserBuffer[], nr: number): bigint {
   if (f.kind === "eventfd") return readEventFd(k, fd, f, bufs, nr);
-  if (f.end !== "read") return E.fail(E.EBADF);
+  if (!reads(f)) return E.fail(E.EBADF);
   const want = total(bufs);
   if (want === 0) return 0n;
   const pipe = f.pipe;
@@ -141,7 +145,7 @@ export function readStream(k: Kernel, fd: number, f: PipeEnd | EventFd, bufs: re
 /** write/writev to a pipe's write end or an eventfd, of `data` (already read from the program's memory). */
 export function writeStream(k: Kernel, fd: number, f: PipeEnd | EventFd, data: Uint8Array, nr: number): bigint {
   if (f.kind === "eventfd") return writeEventFd(k, fd, f, data, nr);
-  if (f.end !== "write") return E.fail(E.EBADF);
+  if (!writes(f)) return E.fail(E.EBADF);
   if (data.length === 0) return 0n;
   const pipe = f.pipe;
   if (!readersOpen(k, pipe)) {

@@ -12,12 +12,12 @@
 import { CLOCK_MONOTONIC, type TimedWait } from "../clock.js";
 import { EpollSet, type EpollItem } from "../epoll.js";
 import * as E from "../errno.js";
-import { MAX_FDS, type OpenFile } from "../files.js";
+import type { OpenFile } from "../files.js";
 import type { Kernel } from "../kernel.js";
 import { EVENTFD_MAX } from "../pipes.js";
 import { UNBLOCKABLE } from "../signals.js";
 import type { IoWait } from "../threads.js";
-import { blockOnIo, ioChanged, O_CLOEXEC, readersOpen, writersOpen } from "./pipes.js";
+import { blockOnIo, ioChanged, O_CLOEXEC, readersOpen, reads, writersOpen, writes } from "./pipes.js";
 import { int, type SyscallEntry } from "./types.js";
 
 export const POLLIN = 0x1;
@@ -48,9 +48,13 @@ const EPOLL_EVENT_SIZE = 12;
 /** What `f` reports to poll now (its f_op->poll). */
 export function pollMask(k: Kernel, f: OpenFile): number {
   switch (f.kind) {
-    case "pipe":
-      if (f.end === "read") return (f.pipe.empty ? 0 : POLLIN | POLLRDNORM) | (writersOpen(k, f.pipe) ? 0 : POLLHUP);
-      return (f.pipe.full ? 0 : POLLOUT | POLLWRNORM) | (readersOpen(k, f.pipe) ? 0 : POLLERR);
+    case "pipe": {
+      // No writer: POLLHUP, but for a FIFO's read end opened without one, only once one came since.
+      const hup = !writersOpen(k, f.pipe) && f.pipe.opened.write !== (f.fifo?.hupAfter ?? 0);
+      const read = reads(f) ? (f.pipe.empty ? 0 : POLLIN | POLLRDNORM) | (hup ? POLLHUP : 0) : 0;
+      const write = writes(f) ? (f.pipe.full ? 0 : POLLOUT | POLLWRNORM) | (readersOpen(k, f.pipe) ? 0 : POLLERR) : 0;
+      return read | write;
+    }
     case "eventfd":
       return (f.counter.value > 0n ? POLLIN : 0) | (f.counter.value < EVENTFD_MAX ? POLLOUT : 0);
     case "epoll":
@@ -68,7 +72,7 @@ export function pollMask(k: Kernel, f: OpenFile): number {
 
 /** EPOLLET: what has to change for a descriptor to be reported again (the wake-ups its object has had, and its mask). */
 function edgeKey(f: OpenFile, mask: number): string {
-  const wakeups = f.kind === "pipe" ? (f.end === "read" ? f.pipe.writes : f.pipe.reads) : f.kind === "eventfd" ? f.counter.generation : 0;
+  const wakeups = f.kind === "pipe" ? (reads(f) ? f.pipe.writes : 0) + (writes(f) ? f.pipe.reads : 0) : f.kind === "eventfd" ? f.counter.generation : 0;
   return `${wakeups}/${mask}`;
 }
 
@@ -166,7 +170,7 @@ function left(k: Kernel, time: TimedWait | undefined): bigint {
 // --- poll ---
 
 function poll(k: Kernel, nr: number, fdsAt: bigint, nfds: bigint, ns: bigint | undefined, mask: MaskSwap, timeoutAt?: bigint): bigint {
-  if (nfds > BigInt(MAX_FDS)) return E.fail(E.EINVAL);
+  if (nfds > BigInt(k.fds.nofile.soft)) return E.fail(E.EINVAL); // as Linux: more entries than the process may have descriptors
   const n = Number(nfds);
   const raw = n === 0 ? new Uint8Array(0) : k.readUser(fdsAt, n * 8);
   if (!raw) return E.fail(E.EFAULT);
@@ -233,7 +237,7 @@ function sysPpoll(k: Kernel, a: readonly bigint[]): bigint {
 
 function select(k: Kernel, nr: number, nfdsArg: number, sets: readonly bigint[], ns: bigint | undefined, mask: MaskSwap, timeoutAt: bigint | undefined, micro: boolean): bigint {
   if (nfdsArg < 0) return E.fail(E.EINVAL);
-  const nfds = Math.min(nfdsArg, MAX_FDS);
+  const nfds = Math.min(nfdsArg, k.fds.nofile.soft); // Linux stops at its table's size; the limit stands in for it
   const bytes = Math.ceil(nfds / 64) * 8;
   const wanted: (Uint8Array | undefined)[] = [];
   for (const at of sets) {

@@ -1,11 +1,11 @@
 /**
  * Resource limits (getrlimit, setrlimit, prlimit64): the host's, as the program's native run
- * inherits them from the same shell (jitdbg's own, from /proc/self/limits), except that open
- * files are capped at what the emulated descriptor table holds; the limits a program sets are
- * kept in its kernel (a fork or execve keeps them). Nothing else is enforced by the emulator.
+ * inherits them from the same shell (jitdbg's own, from /proc/self/limits); the limits a program
+ * sets are kept in its kernel (a fork or execve keeps them), but for RLIMIT_NOFILE, which the
+ * descriptor table enforces and keeps (files.ts). Nothing else is enforced by the emulator.
  */
 import * as E from "../errno.js";
-import { MAX_FDS } from "../files.js";
+import { DEFAULT_NOFILE, type NofileLimit } from "../files.js";
 import type { Kernel, RLimit } from "../kernel.js";
 import { readHostProc } from "./host-proc.js";
 import { int, type SyscallEntry } from "./types.js";
@@ -33,13 +33,25 @@ function hostLimit(resource: number): RLimit {
   return [value(soft), value(hard)];
 }
 
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+/** The most descriptors any limit allows (the host's /proc/sys/fs/nr_open, as natively). */
+let nrOpen: number | undefined;
+
+function maxOpen(): number {
+  nrOpen ??= Number(readHostProc("/proc/sys/fs/nr_open")?.trim() ?? 1 << 20);
+  return nrOpen;
+}
+
+/** The launched process's RLIMIT_NOFILE: the host's, which the native run inherits too. */
+export function hostNofile(): NofileLimit {
+  const [soft, hard] = hostLimit(RLIMIT_NOFILE);
+  if (soft === RLIM_INFINITY && hard === RLIM_INFINITY) return DEFAULT_NOFILE; // no /proc: Linux's default
+  const cap = (v: bigint) => Number(v < BigInt(maxOpen()) ? v : BigInt(maxOpen()));
+  return { soft: cap(soft), hard: cap(hard) };
+}
 
 function limitOf(k: Kernel, resource: number): RLimit {
-  const set = k.rlimits.get(resource);
-  if (set) return set;
-  const [soft, hard] = hostLimit(resource);
-  return resource === RLIMIT_NOFILE ? [min(soft, BigInt(MAX_FDS)), min(hard, BigInt(MAX_FDS))] : [soft, hard];
+  if (resource === RLIMIT_NOFILE) return [BigInt(k.fds.nofile.soft), BigInt(k.fds.nofile.hard)];
+  return k.rlimits.get(resource) ?? hostLimit(resource);
 }
 
 /** prlimit64 on the calling process (pid 0 or its own): the old limit out, then the new one in. */
@@ -53,14 +65,15 @@ function prlimit(k: Kernel, pid: number, resource: number, newLimit: bigint, old
     const v = new DataView(b.buffer);
     wanted = [v.getBigUint64(0, true), v.getBigUint64(8, true)];
     if (wanted[0] > wanted[1]) return E.fail(E.EINVAL);
-    // Past the descriptor table's size is as past Linux's nr_open.
-    if (resource === RLIMIT_NOFILE && wanted[1] > BigInt(MAX_FDS)) return E.fail(E.EPERM);
+    // The process is root (getuid), so it may raise a hard limit; but never past nr_open, as on Linux.
+    if (resource === RLIMIT_NOFILE && wanted[1] > BigInt(maxOpen())) return E.fail(E.EPERM);
   }
   if (oldLimit !== 0n) {
     const [soft, hard] = limitOf(k, resource);
     if (!k.writeU64(oldLimit, soft) || !k.writeU64(oldLimit + 8n, hard)) return E.fail(E.EFAULT);
   }
-  if (wanted) k.rlimits.set(resource, wanted);
+  if (wanted && resource === RLIMIT_NOFILE) k.fds.nofile = { soft: Number(wanted[0]), hard: Number(wanted[1]) };
+  else if (wanted) k.rlimits.set(resource, wanted);
   return 0n;
 }
 
