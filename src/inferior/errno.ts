@@ -22,7 +22,18 @@ export const EPIPE = 32;
 export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
+export const ENOTSOCK = 88;
+export const EMSGSIZE = 90;
+export const ENOPROTOOPT = 92;
+export const EPROTONOSUPPORT = 93;
+export const ESOCKTNOSUPPORT = 94;
+export const EOPNOTSUPP = 95;
+export const EAFNOSUPPORT = 97;
+export const ECONNRESET = 104;
+export const EISCONN = 106;
+export const ENOTCONN = 107;
 export const ETIMEDOUT = 110;
+export const ECONNREFUSED = 111;
 
 /** The value a syscall returns for an errno. */
 export const fail = (errno: number): bigint => BigInt(-errno);

@@ -1,6 +1,6 @@
 /**
- * The inferior's open files (host files of the file view, its standard streams, pipes, eventfds,
- * epoll sets, /dev and /proc nodes) and the table of its file descriptors.
+ * The inferior's open files (host files of the file view, its standard streams, pipes, socket
+ * pairs, eventfds, epoll sets, /dev and /proc nodes) and the table of its file descriptors.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import * as E from "./errno.js";
@@ -9,6 +9,7 @@ import type { FileStat, SpecialNode } from "./file-view.js";
 import type { EpollSet } from "./epoll.js";
 import { NamedPipe } from "./fifos.js";
 import type { EventCounter, Pipe } from "./pipes.js";
+import type { UnixSocket } from "./sockets.js";
 
 export type OpenFile =
   | { kind: "stdin" }
@@ -37,6 +38,8 @@ export type OpenFile =
    * both ends). O_NONBLOCK belongs to the open file, shared by dup.
    */
   | { kind: "pipe"; pipe: Pipe; end: "read" | "write" | "both"; nonblock: boolean; fifo?: FifoNode }
+  /** One end of a socket pair (socketpair), read and written both ways. */
+  | { kind: "socket"; socket: UnixSocket; nonblock: boolean }
   | { kind: "eventfd"; counter: EventCounter; nonblock: boolean }
   | { kind: "epoll"; epoll: EpollSet };
 
@@ -69,7 +72,7 @@ export interface FdSnapshot {
   readonly cloexec: ReadonlySet<number>;
   readonly opening: ReadonlySet<OpenFile>;
   readonly nofile: NofileLimit;
-  /** Put back what the open files hold besides offsets: pipes' bytes, eventfd counters, epoll lists, O_NONBLOCK. */
+  /** Put back what the open files hold besides offsets: pipes' and sockets' bytes, eventfd counters, epoll lists, O_NONBLOCK. */
   readonly contents: readonly (() => void)[];
 }
 
@@ -278,11 +281,11 @@ export class FdTable {
     const objects = new Set<object>();
     for (const f of new Set(this.files.values())) {
       if (f.kind === "host" || f.kind === "special") positions.set(f, f.position);
-      if (f.kind === "pipe" || f.kind === "eventfd") {
+      if (f.kind === "pipe" || f.kind === "socket" || f.kind === "eventfd") {
         const nonblock = f.nonblock;
         contents.push(() => void (f.nonblock = nonblock));
       }
-      const object = f.kind === "pipe" ? f.pipe : f.kind === "eventfd" ? f.counter : f.kind === "epoll" ? f.epoll : undefined;
+      const object = f.kind === "pipe" ? f.pipe : f.kind === "socket" ? f.socket.pair : f.kind === "eventfd" ? f.counter : f.kind === "epoll" ? f.epoll : undefined;
       if (object && !objects.has(object)) {
         objects.add(object);
         contents.push(object.save());

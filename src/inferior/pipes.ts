@@ -1,6 +1,6 @@
 /**
  * Kernel objects that move bytes between threads: the pipe (a ring of page buffers, as Linux's
- * pipe_inode_info) and the eventfd counter. They hold data only; who reads and writes them, who
+ * pipe_inode_info; also each direction of a socket pair, sockets.ts) and the eventfd counter. They hold data only; who reads and writes them, who
  * waits and who is woken is in syscalls/pipes.ts. Both can save their state and put it back (the
  * expression undo log, FdTable.snapshot).
  */
@@ -22,13 +22,23 @@ interface PipeBuffer {
 
 let nextInode = 1;
 
+/** A message of a pipe that keeps boundaries: its length and how many buffers (from the first) hold it. */
+interface Message {
+  readonly length: number;
+  readonly buffers: number;
+}
+
 /**
  * A pipe as Linux's fs/pipe.c keeps it: up to `slots` pages, each holding what one write put
  * there (small writes merge into the last page while they fit). The capacity in bytes therefore
  * depends on the write sizes, as natively: 16 writes of 4096 bytes fill it, and so do 64 of 1000.
+ *
+ * With `messages`, it keeps boundaries instead (a datagram or seqpacket socket's queue): each
+ * message starts a page of its own (push), and a read takes one message (take).
  */
 export class Pipe {
   private bufs: PipeBuffer[] = [];
+  private messages: Message[] | undefined;
   /** The last page a read emptied, for the next write (Linux's tmp_page): a page per write otherwise costs more than the copy. */
   private spare: Uint8Array | undefined;
   slots = DEFAULT_SLOTS;
@@ -43,6 +53,10 @@ export class Pipe {
    * open that waits for its partner waits for the other count to move (syscalls/fifo-open.ts).
    */
   readonly opened = { read: 1, write: 1 };
+
+  constructor(messages = false) {
+    if (messages) this.messages = [];
+  }
 
   get empty(): boolean {
     return this.bufs.length === 0;
@@ -105,13 +119,76 @@ export class Pipe {
       n += take;
       b.offset += take;
       b.len -= take;
-      if (b.len === 0) {
-        this.bufs.shift();
-        if (!b.saved) this.spare = b.page;
-      }
+      if (b.len === 0) this.free();
     }
     if (n > 0) this.reads++;
     return out;
+  }
+
+  /** What read(max) would return, left in the pipe (MSG_PEEK). */
+  peek(max: number): Uint8Array {
+    return this.copy(0, Math.min(max, this.available));
+  }
+
+  /** The first message's length (a datagram socket's FIONREAD); 0 when there is none. */
+  get nextLength(): number {
+    return this.messages?.[0]?.length ?? 0;
+  }
+
+  /**
+   * Queues `data` as one message, on pages of its own, whatever room is left: as Linux's
+   * sock_alloc_send_pskb, the sender only waits while the pipe is full, and one message may take it past.
+   */
+  push(data: Uint8Array): void {
+    const buffers = Math.max(1, Math.ceil(data.length / PAGE_SIZE));
+    for (let i = 0; i < buffers; i++) {
+      const page = this.spare ?? new Uint8Array(PAGE_SIZE);
+      this.spare = undefined;
+      const part = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      page.set(part);
+      this.bufs.push({ page, offset: 0, len: part.length });
+    }
+    this.messages!.push({ length: data.length, buffers });
+    this.writes++;
+  }
+
+  /** The first message, at most `max` bytes of it, and its whole length; unless peeking, the message is gone (the rest of it too). */
+  take(max: number, peek: boolean): { data: Uint8Array; length: number } | undefined {
+    const m = this.messages![0];
+    if (!m) return undefined;
+    const data = this.copy(0, Math.min(max, m.length));
+    if (!peek) {
+      for (let i = 0; i < m.buffers; i++) this.free();
+      this.messages!.shift();
+      this.reads++;
+    }
+    return { data, length: m.length };
+  }
+
+  /** Everything dropped unread (Linux purging a receive queue). */
+  clear(): void {
+    if (this.empty) return;
+    while (this.bufs.length > 0) this.free();
+    this.messages &&= [];
+    this.reads++;
+  }
+
+  /** `length` bytes from buffer `first` on, without taking them. */
+  private copy(first: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let n = 0, i = first; n < length; i++) {
+      const b = this.bufs[i]!;
+      const take = Math.min(b.len, length - n);
+      out.set(b.page.subarray(b.offset, b.offset + take), n);
+      n += take;
+    }
+    return out;
+  }
+
+  /** Drops the first buffer; its page serves the next write unless a saved state refers to it. */
+  private free(): void {
+    const b = this.bufs.shift()!;
+    if (!b.saved) this.spare = b.page;
   }
 
   /**
@@ -122,9 +199,11 @@ export class Pipe {
   save(): () => void {
     for (const b of this.bufs) b.saved = true;
     const bufs = this.bufs.map((b) => ({ ...b }));
+    const messages = this.messages && [...this.messages];
     const { slots, writes, reads } = this;
     return () => {
       this.bufs = bufs.map((b) => ({ ...b }));
+      this.messages = messages && [...messages];
       this.slots = slots;
       this.writes = writes;
       this.reads = reads;

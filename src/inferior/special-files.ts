@@ -196,7 +196,7 @@ function hostMounts(): Uint8Array {
   }
 }
 
-/** What readlink(2) of /proc/self/fd/N says: the path, or the kind of object (pipe:[inode], anon_inode:[eventfd]). */
+/** What readlink(2) of /proc/self/fd/N says: the path, or the kind of object (pipe:[inode], socket:[inode], anon_inode:[eventfd]). */
 export function describeOpenFile(f: OpenFile): string {
   switch (f.kind) {
     case "host":
@@ -204,6 +204,8 @@ export function describeOpenFile(f: OpenFile): string {
       return f.guestPath;
     case "pipe":
       return f.fifo?.guestPath ?? `pipe:[${f.pipe.inode}]`;
+    case "socket":
+      return `socket:[${f.socket.inode}]`;
     case "eventfd":
       return "anon_inode:[eventfd]";
     case "epoll":

@@ -216,13 +216,16 @@ export function encodeStat(st: FileStat, exact?: NsTimes): Uint8Array {
 }
 
 const S_IFIFO = 0o010000;
-/** pipefs's and anon_inodefs's device numbers (both have no backing device: st_dev 0:12 and 0:13 here). */
+const S_IFSOCK = 0o140000;
+/** pipefs's, anon_inodefs's and sockfs's device numbers (none has a backing device: st_dev 0:12, 0:13 and 0:9 here). */
 const PIPEFS_DEV = 12n;
 const ANON_INODE_DEV = 13n;
+const SOCKFS_DEV = 9n;
 
 /**
  * A pipe, as the inferior's standard streams are and pipe() makes (S_IFIFO, rw-------); eventfd
- * and epoll descriptors are anonymous inodes (rw-------, no file type), as Linux shows them.
+ * and epoll descriptors are anonymous inodes (rw-------, no file type), a socket is sockfs's
+ * (S_IFSOCK, rwxrwxrwx), as Linux shows them.
  */
 function streamStat(mode: number, ino: number, dev: bigint): Uint8Array {
   const b = new Uint8Array(144);
@@ -246,6 +249,8 @@ export function statOf(f: OpenFile): FileStat | Uint8Array {
       return { ...f.node.stats, size: f.bytes?.length ?? f.node.stats.size };
     case "pipe":
       return f.fifo ? f.fifo.stats : streamStat(S_IFIFO | 0o600, f.pipe.inode, PIPEFS_DEV);
+    case "socket":
+      return streamStat(S_IFSOCK | 0o777, f.socket.inode, SOCKFS_DEV);
     case "eventfd":
       return streamStat(0o600, f.counter.inode, ANON_INODE_DEV);
     case "epoll":

@@ -1,4 +1,4 @@
-/** read/write and friends (sendfile too) on the standard streams, read-only host files, pipes and eventfds (syscalls/pipes.ts). */
+/** read/write and friends (sendfile too) on the standard streams, read-only host files, pipes and eventfds (syscalls/pipes.ts), socket pairs (socket-io.ts). */
 import { fstatSync, writeSync } from "node:fs";
 import { FdTable, type OpenFile } from "../files.js";
 import { onHost } from "../host-listing.js";
@@ -8,6 +8,7 @@ import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../pipes.js";
 import { SI_USER, SIGPIPE } from "../signals.js";
 import { blockOnIo, ioChanged, O_CLOEXEC, O_NONBLOCK, readersOpen, readStream, writes, writeStream, type EventFd, type PipeEnd, type UserBuffer } from "./pipes.js";
+import { readSocket, unread, writeSocket, type SocketEnd } from "./socket-io.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
 const MAX_IO = 1 << 24;
@@ -26,6 +27,7 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
     case "stderr":
       return E.EBADF;
     case "pipe":
+    case "socket":
     case "eventfd": // read through readStream
     case "epoll":
       return E.EINVAL;
@@ -83,11 +85,18 @@ function writeFile(k: Kernel, f: OpenFile & { kind: "host" | "special" }, data: 
   return n;
 }
 
-const isStream = (f: OpenFile | undefined): f is PipeEnd | EventFd => f?.kind === "pipe" || f?.kind === "eventfd";
+const isStream = (f: OpenFile | undefined): f is PipeEnd | EventFd | SocketEnd => f?.kind === "pipe" || f?.kind === "eventfd" || f?.kind === "socket";
+
+/** read/readv of a pipe, an eventfd or a socket (read(2) of nothing from a socket returns at once, as sock_read_iter). */
+function readQueue(k: Kernel, fd: number, f: PipeEnd | EventFd | SocketEnd, bufs: readonly UserBuffer[], nr: number): bigint {
+  if (f.kind !== "socket") return readStream(k, fd, f, bufs, nr);
+  return bufs.every((b) => b.len === 0) ? 0n : readSocket(k, fd, f, bufs, nr);
+}
 
 function writeFd(k: Kernel, fd: number, data: Uint8Array, nr: number): bigint {
   const f = k.fds.get(fd);
   if (!f) return E.fail(E.EBADF);
+  if (f.kind === "socket") return writeSocket(k, fd, f, data, nr);
   if (isStream(f)) return writeStream(k, fd, f, data, nr);
   if (f.kind === "epoll") return E.fail(E.EINVAL);
   if (f.kind === "host" || f.kind === "special") {
@@ -108,7 +117,7 @@ function brokenPipe(k: Kernel): void {
 
 function sysRead(k: Kernel, a: readonly bigint[]): bigint {
   const f = k.fds.get(int(a[0]!));
-  if (isStream(f)) return readStream(k, int(a[0]!), f, [{ base: a[1]!, len: Math.min(size(a[2]!), MAX_IO) }], 0);
+  if (isStream(f)) return readQueue(k, int(a[0]!), f, [{ base: a[1]!, len: Math.min(size(a[2]!), MAX_IO) }], 0);
   const r = readFd(k, int(a[0]!), Math.min(size(a[2]!), MAX_IO));
   if (typeof r === "number") return E.fail(r);
   if (!k.writeUser(a[1]!, r)) return E.fail(E.EFAULT);
@@ -173,7 +182,7 @@ function sysReadv(k: Kernel, a: readonly bigint[]): bigint {
   const vecs = iovecs(k, a[1]!, count);
   if (!vecs) return E.fail(E.EFAULT);
   const f = k.fds.get(int(a[0]!));
-  if (isStream(f)) return readStream(k, int(a[0]!), f, vecs, 19);
+  if (isStream(f)) return readQueue(k, int(a[0]!), f, vecs, 19);
   let total = 0;
   for (const v of vecs) {
     if (v.len === 0) continue;
@@ -240,6 +249,11 @@ function sendfile(k: Kernel, outFd: number, inFd: number, pos: number | undefine
   if (pos !== undefined && input.kind !== "host") return fail(E.ESPIPE);
   if ((pos !== undefined && pos < 0) || BigInt.asIntN(64, count) < 0n) return fail(E.EINVAL);
   const output = k.fds.get(outFd);
+  if (output?.kind === "socket") {
+    // Linux splices into a socket whatever its room (a blocking call sends it all); callers such as Python's socket.sendfile fall back to send on an error.
+    k.warnOnce("sendfile-socket", "sendfile into a socket is not supported: it failed with EINVAL");
+    return fail(E.EINVAL);
+  }
   const toFile = output?.kind === "host" || output?.kind === "special";
   const toPipe = output?.kind === "pipe" && writes(output);
   if (!output || !(output.kind === "stdout" || output.kind === "stderr" || toPipe || (toFile && output.writable))) return fail(E.EBADF); // not open for writing
@@ -316,13 +330,14 @@ function sysIoctl(k: Kernel, a: readonly bigint[]): bigint {
     k.fds.setCloexec(fd, a[1] === FIOCLEX);
     return 0n;
   }
-  if (a[1] === FIONBIO && (f.kind === "pipe" || f.kind === "eventfd")) {
+  if (a[1] === FIONBIO && (f.kind === "pipe" || f.kind === "socket" || f.kind === "eventfd")) {
     const on = k.readU32(a[2]!);
     if (on === undefined) return E.fail(E.EFAULT);
     f.nonblock = on !== 0;
     return 0n;
   }
   if (a[1] === FIONREAD && f.kind === "pipe") return k.writeU32(a[2]!, f.pipe.available) ? 0n : E.fail(E.EFAULT);
+  if (a[1] === FIONREAD && f.kind === "socket") return k.writeU32(a[2]!, unread(f.socket)) ? 0n : E.fail(E.EFAULT);
   // The inferior's standard streams are pipes, never terminals.
   if (a[1] === TCGETS || a[1] === TIOCGWINSZ) return E.fail(E.ENOTTY);
   return E.fail(E.ENOTTY);
@@ -338,11 +353,14 @@ const PIPE_MAX_SIZE = 1 << 20;
 
 const errOr = (n: number): bigint => (n < 0 ? E.fail(-n) : BigInt(n));
 
-/** Closes `fd`; when it was a pipe end, a waiting reader may now see EOF, a writer EPIPE. */
+/** Whether closing `f` may end waits: the last close of a pipe end or a socket is what its peer sees (EOF, EPIPE). */
+const peerSees = (f: OpenFile | undefined): boolean => f?.kind === "pipe" || f?.kind === "socket";
+
+/** Closes `fd`; when it was a pipe end or a socket, a waiting reader may now see EOF, a writer EPIPE. */
 export function closeFd(k: Kernel, fd: number): boolean {
   const f = k.fds.get(fd);
   if (!k.fds.close(fd)) return false;
-  if (f?.kind === "pipe") ioChanged(k);
+  if (peerSees(f)) ioChanged(k);
   if (f?.kind === "host") releaseLocks(k, f);
   return true;
 }
@@ -357,7 +375,7 @@ function sysDup3(k: Kernel, a: readonly bigint[], flagsAllowed: boolean): bigint
   } else if (oldfd === newfd) return k.fds.get(oldfd) ? BigInt(oldfd) : E.fail(E.EBADF);
   const replaced = k.fds.get(newfd);
   const r = k.fds.dup(oldfd, { target: newfd, cloexec: (flags & O_CLOEXEC) !== 0 });
-  if (r >= 0 && replaced?.kind === "pipe") ioChanged(k);
+  if (r >= 0 && peerSees(replaced)) ioChanged(k);
   return errOr(r);
 }
 
@@ -374,6 +392,7 @@ function statusFlags(f: OpenFile): number {
       return O_WRONLY;
     case "pipe":
       return (f.end === "write" ? O_WRONLY : f.end === "both" ? O_RDWR : 0) | (f.nonblock ? O_NONBLOCK : 0);
+    case "socket":
     case "eventfd":
       return O_RDWR | (f.nonblock ? O_NONBLOCK : 0);
     case "epoll":
@@ -403,7 +422,7 @@ function sysFcntl(k: Kernel, a: readonly bigint[]): bigint {
       k.fds.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
       return 0n;
     case F_SETFL:
-      if (f.kind === "pipe" || f.kind === "eventfd") f.nonblock = (arg & O_NONBLOCK) !== 0;
+      if (f.kind === "pipe" || f.kind === "socket" || f.kind === "eventfd") f.nonblock = (arg & O_NONBLOCK) !== 0;
       if (f.kind === "host" || f.kind === "special") f.append = (arg & O_APPEND) !== 0;
       return 0n;
     case F_GETFL:

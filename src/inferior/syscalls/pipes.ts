@@ -1,6 +1,7 @@
 /**
  * pipe/pipe2 and eventfd/eventfd2, and reading and writing them (read/write/readv/writev come here
- * from io.ts). A read of an empty pipe or a write to a full one blocks the calling thread with an
+ * from io.ts; a stream socket's queue is a pipe too, moved through readPipe/writePipe by
+ * socket-io.ts). A read of an empty pipe or a write to a full one blocks the calling thread with an
  * "io" wait (threads.ts) whose retry does the transfer; ioChanged retries every such wait after
  * anything that may let one finish (a write, a read, a close), so the bytes move in the thread that
  * made room or brought data, and the woken thread finds its result in rax. As in Linux's fs/pipe.c:
@@ -20,7 +21,6 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 const O_DIRECT = 0o40000;
 const EFD_SEMAPHORE = 1;
-/** The syscall instruction's length: a thread woken to run its call again resumes this far back. */
 
 export type PipeEnd = Extract<OpenFile, { kind: "pipe" }>;
 export type EventFd = Extract<OpenFile, { kind: "eventfd" }>;
@@ -74,15 +74,15 @@ export function blockOnIo(k: Kernel, wait: IoWait, nr: number, timed: { deadline
 }
 
 /** The write end's SIGPIPE, to the thread that wrote (delivered when it runs next). */
-function sigpipe(k: Kernel, t: Thread): void {
+export function sigpipe(k: Kernel, t: Thread): void {
   k.signals.send({ signo: SIGPIPE, code: SI_USER, pid: k.pid }, t.tid);
   if (t === k.thread) k.reschedule();
 }
 
-const total = (bufs: readonly UserBuffer[]): number => bufs.reduce((n, b) => n + b.len, 0);
+export const total = (bufs: readonly UserBuffer[]): number => bufs.reduce((n, b) => n + b.len, 0);
 
 /** Whether the first `length` bytes of `bufs` are mapped (a read checks before it takes bytes out of the pipe). */
-function mapped(k: Kernel, bufs: readonly UserBuffer[], length: number): boolean {
+export function mapped(k: Kernel, bufs: readonly UserBuffer[], length: number): boolean {
   let left = length;
   for (const b of bufs) {
     if (left <= 0) break;
@@ -94,7 +94,7 @@ function mapped(k: Kernel, bufs: readonly UserBuffer[], length: number): boolean
 }
 
 /** Spreads `data` over `bufs` in order. */
-function scatter(k: Kernel, bufs: readonly UserBuffer[], data: Uint8Array): boolean {
+export function scatter(k: Kernel, bufs: readonly UserBuffer[], data: Uint8Array): boolean {
   let at = 0;
   for (const b of bufs) {
     if (at >= data.length) break;
@@ -108,12 +108,13 @@ function scatter(k: Kernel, bufs: readonly UserBuffer[], data: Uint8Array): bool
 /**
  * Runs `now` (the transfer: its result, or undefined while it cannot happen; `ready` says whether
  * it can); when it cannot, EAGAIN under O_NONBLOCK, else a wait that each change of the
- * descriptors asks again.
+ * descriptors asks again. `moved` says whether a result changed something another wait may
+ * be waiting for (by default: it moved bytes).
  */
-function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, ready: () => boolean, now: () => bigint | undefined): bigint {
+export function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, ready: () => boolean, now: () => bigint | undefined, moved = (r: bigint) => r > 0n): bigint {
   const r = now();
   if (r !== undefined) {
-    if (r > 0n) ioChanged(k);
+    if (moved(r)) ioChanged(k);
     return r;
   }
   if (nonblock) return E.fail(E.EAGAIN);
@@ -124,22 +125,61 @@ function transfer(k: Kernel, nonblock: boolean, what: string, nr: number, ready:
   return blockOnIo(k, { kind: "io", what, again: ready, retry }, nr);
 }
 
+/** Where a read takes bytes from: a pipe, and when nothing more will come into it. */
+export interface PipeSource {
+  pipe: Pipe;
+  /** Nothing more can come (no write end open, a socket shut down): an empty pipe reads as end of file. */
+  ended(): boolean;
+  /** An error an empty pipe reports (once) before its end of file: a stream socket whose peer left bytes unread, ECONNRESET. */
+  error?(): number | undefined;
+}
+
+/** How a read goes: `peek` leaves the bytes there (MSG_PEEK); `finish` completes the call once it has a result (recvmsg's msghdr), returning it or an errno. */
+export interface ReadOptions {
+  peek?: boolean;
+  finish?: (r: bigint) => bigint;
+}
+
+/** What a read of `src` into `bufs` can do now: bytes read (0 at EOF), an errno, or undefined to wait. */
+export function readNow(k: Kernel, src: PipeSource, bufs: readonly UserBuffer[], opts: ReadOptions = {}): bigint | undefined {
+  const pipe = src.pipe;
+  let r: bigint;
+  if (pipe.empty) {
+    const e = src.error?.();
+    if (e !== undefined) return E.fail(e);
+    if (!src.ended()) return undefined;
+    r = 0n;
+  } else {
+    const want = total(bufs);
+    if (!mapped(k, bufs, Math.min(want, pipe.available))) return E.fail(E.EFAULT);
+    const data = opts.peek ? pipe.peek(want) : pipe.read(want);
+    scatter(k, bufs, data);
+    r = BigInt(data.length);
+  }
+  return opts.finish ? opts.finish(r) : r;
+}
+
+/** A read of a pipe or a stream socket's queue, of up to the buffers' size. */
+export function readPipe(k: Kernel, what: string, src: PipeSource, nonblock: boolean, bufs: readonly UserBuffer[], nr: number, opts: ReadOptions = {}): bigint {
+  const pipe = src.pipe;
+  return transfer(k, nonblock, what, nr, () => !pipe.empty || src.ended(), () => readNow(k, src, bufs, opts), (r) => r > 0n && !opts.peek);
+}
+
+/** Where a write puts bytes: a pipe, whether anyone may still read them, and what a write finding no one does (SIGPIPE). */
+export interface PipeSink {
+  pipe: Pipe;
+  open(): boolean;
+  /** No reader any more, `sent` bytes of the write in: before it fails with EPIPE (or returns `sent`). */
+  broken(t: Thread, sent: number): void;
+}
+
 /** read/readv of a pipe's read end or an eventfd. `nr` is the syscall, for a restart after a signal. */
 export function readStream(k: Kernel, fd: number, f: PipeEnd | EventFd, bufs: readonly UserBuffer[], nr: number): bigint {
   if (f.kind === "eventfd") return readEventFd(k, fd, f, bufs, nr);
   if (!reads(f)) return E.fail(E.EBADF);
-  const want = total(bufs);
-  if (want === 0) return 0n;
+  if (total(bufs) === 0) return 0n;
   const pipe = f.pipe;
-  /** What a read can do now: bytes read (0 at EOF), an errno, or undefined to wait. */
-  const now = (): bigint | undefined => {
-    if (pipe.empty) return writersOpen(k, pipe) ? undefined : 0n;
-    if (!mapped(k, bufs, Math.min(want, pipe.available))) return E.fail(E.EFAULT);
-    const data = pipe.read(want);
-    scatter(k, bufs, data);
-    return BigInt(data.length);
-  };
-  return transfer(k, f.nonblock, `read of pipe fd ${fd}`, nr, () => !pipe.empty || !writersOpen(k, pipe), now);
+  return readPipe(k, `read of pipe fd ${fd}`, { pipe, ended: () => !writersOpen(k, pipe) }, f.nonblock, bufs, nr);
 }
 
 /** write/writev to a pipe's write end or an eventfd, of `data` (already read from the program's memory). */
@@ -148,13 +188,23 @@ export function writeStream(k: Kernel, fd: number, f: PipeEnd | EventFd, data: U
   if (!writes(f)) return E.fail(E.EBADF);
   if (data.length === 0) return 0n;
   const pipe = f.pipe;
-  if (!readersOpen(k, pipe)) {
-    sigpipe(k, k.thread);
+  const sink: PipeSink = { pipe, open: () => readersOpen(k, pipe), broken: (t) => sigpipe(k, t) };
+  return writePipe(k, `write to pipe fd ${fd}`, sink, f.nonblock, data, nr);
+}
+
+/**
+ * A write of `data` (not empty) into a pipe or a stream socket's peer queue, as Linux's
+ * pipe_write: at most PIPE_BUF bytes go in at once or wait, more go in page by page.
+ */
+export function writePipe(k: Kernel, what: string, sink: PipeSink, nonblock: boolean, data: Uint8Array, nr: number): bigint {
+  const pipe = sink.pipe;
+  if (!sink.open()) {
+    sink.broken(k.thread, 0);
     return E.fail(E.EPIPE);
   }
   let done = pipe.merge(data);
   done += pipe.fill(data, done);
-  if (done === data.length || f.nonblock) {
+  if (done === data.length || nonblock) {
     if (done > 0) ioChanged(k);
     return done > 0 ? BigInt(done) : E.fail(E.EAGAIN);
   }
@@ -163,11 +213,11 @@ export function writeStream(k: Kernel, fd: number, f: PipeEnd | EventFd, data: U
   // Nothing written yet, it can run again from the start once a slot is free (or the readers are gone).
   const waitFrom = (from: number): IoWait => ({
     kind: "io",
-    what: `write to pipe fd ${fd}`,
-    again: from === 0 ? () => !pipe.full || !readersOpen(k, pipe) : undefined,
+    what,
+    again: from === 0 ? () => !pipe.full || !sink.open() : undefined,
     interrupted: from > 0 ? () => BigInt(from) : undefined,
     retry: () => {
-      if (!readersOpen(k, pipe)) return { done: from > 0 ? BigInt(from) : E.fail(E.EPIPE), then: () => sigpipe(k, t) };
+      if (!sink.open()) return { done: from > 0 ? BigInt(from) : E.fail(E.EPIPE), then: () => sink.broken(t, from) };
       const n = pipe.fill(data, from);
       if (n === 0) return undefined;
       return from + n === data.length ? { done: BigInt(data.length) } : { still: waitFrom(from + n) };

@@ -1,7 +1,8 @@
 /**
  * Waiting for descriptors to become ready: poll/ppoll, select/pselect6 and epoll. Readiness is
  * Linux's: a pipe's read end is readable with data or once no write end is left (POLLHUP), its
- * write end writable while a slot is free (POLLERR once no reader is left); eventfds by their
+ * write end writable while a slot is free (POLLERR once no reader is left); sockets as af_unix.c's
+ * unix_poll (shutdowns, a peer's close, a quarter of the send buffer free); eventfds by their
  * counter; regular files, directories and the standard streams are always ready (the emulator
  * reads the host's stdin synchronously, so it never waits in poll). A call that finds nothing ready
  * blocks with an "io" wait that every change retries (syscalls/pipes.ts ioChanged), until its
@@ -18,6 +19,8 @@ import { EVENTFD_MAX } from "../pipes.js";
 import { UNBLOCKABLE } from "../signals.js";
 import type { IoWait } from "../threads.js";
 import { blockOnIo, ioChanged, O_CLOEXEC, readersOpen, reads, writersOpen, writes } from "./pipes.js";
+import { resetPending, shutdownOf, writable } from "./socket-io.js";
+import { RCV_SHUTDOWN, SHUTDOWN_MASK, type UnixSocket } from "../sockets.js";
 import { int, type SyscallEntry } from "./types.js";
 
 export const POLLIN = 0x1;
@@ -30,6 +33,7 @@ export const POLLRDNORM = 0x40;
 export const POLLRDBAND = 0x80;
 export const POLLWRNORM = 0x100;
 export const POLLWRBAND = 0x200;
+export const POLLRDHUP = 0x2000;
 /** What a regular file reports (DEFAULT_POLLMASK). */
 const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 /** select's three sets, as the masks that put a descriptor in each (fs/select.c). */
@@ -55,6 +59,8 @@ export function pollMask(k: Kernel, f: OpenFile): number {
       const write = writes(f) ? (f.pipe.full ? 0 : POLLOUT | POLLWRNORM) | (readersOpen(k, f.pipe) ? 0 : POLLERR) : 0;
       return read | write;
     }
+    case "socket":
+      return socketMask(k, f.socket);
     case "eventfd":
       return (f.counter.value > 0n ? POLLIN : 0) | (f.counter.value < EVENTFD_MAX ? POLLOUT : 0);
     case "epoll":
@@ -70,9 +76,21 @@ export function pollMask(k: Kernel, f: OpenFile): number {
   }
 }
 
+/** unix_poll and unix_dgram_poll (the same for a pair): errors, shutdowns, bytes to read, room to write. */
+function socketMask(k: Kernel, s: UnixSocket): number {
+  const shut = shutdownOf(k, s);
+  let m = resetPending(k, s) ? POLLERR : 0;
+  if (shut === SHUTDOWN_MASK) m |= POLLHUP;
+  if (shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
+  if (!s.incoming.empty) m |= POLLIN | POLLRDNORM;
+  if (writable(k, s)) m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+  return m;
+}
+
 /** EPOLLET: what has to change for a descriptor to be reported again (the wake-ups its object has had, and its mask). */
 function edgeKey(f: OpenFile, mask: number): string {
-  const wakeups = f.kind === "pipe" ? (reads(f) ? f.pipe.writes : 0) + (writes(f) ? f.pipe.reads : 0) : f.kind === "eventfd" ? f.counter.generation : 0;
+  const wakeups =
+    f.kind === "pipe" ? (reads(f) ? f.pipe.writes : 0) + (writes(f) ? f.pipe.reads : 0) : f.kind === "socket" ? `${f.socket.incoming.writes}.${f.socket.peer.incoming.reads}.${f.socket.shutdown}` : f.kind === "eventfd" ? f.counter.generation : 0;
   return `${wakeups}/${mask}`;
 }
 

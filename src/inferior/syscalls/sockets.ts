@@ -1,17 +1,242 @@
 /**
- * The socket calls a program makes on descriptors it did not create as sockets: bash asks
- * getpeername of its stdin, Tcl getsockname of its streams. No descriptor of an emulated process
- * is a socket (socket(2) itself is unsupported and stays ENOSYS), so an open one is ENOTSOCK.
+ * The socket calls. socketpair(AF_UNIX) makes a connected pair (sockets.ts) of SOCK_STREAM,
+ * SOCK_DGRAM or SOCK_SEQPACKET sockets; send/recv and their msghdr forms move bytes through
+ * socket-io.ts (no ancillary data: passing descriptors or credentials is refused and logged);
+ * shutdown, and names as Linux gives unnamed sockets (sa_family only). socket(2) makes no socket:
+ * with no bind, connect or listen here, an AF_UNIX socket of its own could reach nothing, so the
+ * call fails as unimplemented (ENOSYS), and for the other families as a kernel built without
+ * them answers (EAFNOSUPPORT), which is what programs test for before falling back; each is
+ * logged once. On descriptors that are not sockets (bash asks getpeername of its stdin), ENOTSOCK.
  */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
-import { int, type SyscallEntry } from "./types.js";
+import { SocketPair, type SocketType } from "../sockets.js";
+import { ioChanged, O_CLOEXEC, O_NONBLOCK, type UserBuffer } from "./pipes.js";
+import { MSG_TRUNC, readSocket, socketOf, writeSocket, type SocketEnd } from "./socket-io.js";
+import { bufferLimits, socketOptionSyscalls } from "./socket-options.js";
+import { int, size, type SyscallEntry } from "./types.js";
 
-const ENOTSOCK = 88;
+const AF_UNIX = 1;
+/** Address families Linux has (NPROTO): beyond them even Linux says EAFNOSUPPORT. */
+const NPROTO = 46;
+const FAMILY_NAMES: Record<number, string> = { 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET" };
+/** The types unix_create takes (SOCK_RAW is taken as SOCK_DGRAM); SOCK_MAX bounds what is a type at all. */
+const TYPES: Record<number, SocketType> = { 1: "stream", 2: "dgram", 3: "dgram", 5: "seqpacket" };
+const SOCK_TYPE_MASK = 0xf;
+const SOCK_MAX = 11;
+const SOCK_NONBLOCK = O_NONBLOCK;
+const SOCK_CLOEXEC = O_CLOEXEC;
+const MAX_IO = 1 << 24;
+/** struct msghdr's size (msg_name at 0, msg_namelen 8, msg_iov 16, msg_iovlen 24, msg_control 32, msg_controllen 40, msg_flags 48). */
+const MSGHDR_SIZE = 56;
+const UIO_MAXIOV = 1024;
+/** struct cmsghdr's size: a control buffer shorter holds no ancillary message. */
+const CMSGHDR_SIZE = 16;
+const SOCKADDR_STORAGE = 128;
 
-const notSocket = (k: Kernel, fd: number): bigint => E.fail(k.fds.get(fd) ? ENOTSOCK : E.EBADF);
+const familyName = (d: number): string => FAMILY_NAMES[d] ?? `family ${d}`;
+
+/**
+ * socketpair(domain, type, protocol, sv): two connected sockets at the two lowest free
+ * descriptors, in __sys_socketpair's order: the flags, then sv[] gets the descriptors (EFAULT),
+ * then unix_create's checks (a failure leaves those numbers written, as natively).
+ */
+function socketpair(k: Kernel, domain: number, typeArg: number, protocol: number, svAt: bigint): bigint {
+  const flags = typeArg & ~SOCK_TYPE_MASK;
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return E.fail(E.EINVAL);
+  const fds = lowestFree(k, 2);
+  if (!fds) return E.fail(E.EMFILE);
+  const out = new Uint8Array(8);
+  const v = new DataView(out.buffer);
+  v.setInt32(0, fds[0]!, true);
+  v.setInt32(4, fds[1]!, true);
+  if (!k.writeUser(svAt, out)) return E.fail(E.EFAULT);
+  const typeNumber = typeArg & SOCK_TYPE_MASK;
+  if (domain < 0 || domain >= NPROTO) return E.fail(E.EAFNOSUPPORT);
+  if (typeNumber >= SOCK_MAX) return E.fail(E.EINVAL);
+  // Linux's other families have no pairs (sock_no_socketpair).
+  if (domain !== AF_UNIX) return E.fail(E.EOPNOTSUPP);
+  if (protocol !== 0 && protocol !== AF_UNIX) return E.fail(E.EPROTONOSUPPORT);
+  const type = TYPES[typeNumber];
+  if (!type) return E.fail(E.ESOCKTNOSUPPORT);
+  const pair = new SocketPair(type, bufferLimits(), k.pid);
+  const nonblock = (flags & SOCK_NONBLOCK) !== 0;
+  const cloexec = (flags & SOCK_CLOEXEC) !== 0;
+  for (const s of pair.ends) k.fds.install({ kind: "socket", socket: s, nonblock }, cloexec); // at fds[0] and fds[1]
+  return 0n;
+}
+
+/** The `count` lowest descriptors free, as install would give them; undefined when there are not so many. */
+function lowestFree(k: Kernel, count: number): number[] | undefined {
+  const out: number[] = [];
+  for (let fd = 0; fd < k.fds.nofile.soft && out.length < count; fd++) if (!k.fds.get(fd)) out.push(fd);
+  return out.length === count ? out : undefined;
+}
+
+function socket(k: Kernel, domain: number, typeArg: number): bigint {
+  const type = TYPES[typeArg & SOCK_TYPE_MASK] ?? `type ${typeArg & SOCK_TYPE_MASK}`;
+  if (domain === AF_UNIX) {
+    k.warnOnce("socket-unix", `socket(AF_UNIX, ${type}) is not supported (only connected pairs from socketpair are: no bind, connect or listen): it returned ENOSYS`);
+    return E.fail(E.ENOSYS);
+  }
+  k.warnOnce(`socket-${domain}`, `socket(${familyName(domain)}, ${type}) is not supported (the emulated kernel has AF_UNIX socket pairs only): it returned EAFNOSUPPORT`);
+  return E.fail(E.EAFNOSUPPORT);
+}
+
+/** shutdown(fd, how): SHUT_RD, SHUT_WR or both; a stream or seqpacket peer is shut the other way (unix_shutdown). */
+function shutdown(k: Kernel, fd: number, how: number): bigint {
+  const f = socketOf(k, fd);
+  if (typeof f === "bigint") return f;
+  if (how < 0 || how > 2) return E.fail(E.EINVAL);
+  const mode = (how + 1) & 3;
+  const s = f.socket;
+  s.shutdown |= mode;
+  if (s.connectionOriented) s.peer.shutdown |= ((mode & 1) << 1) | ((mode & 2) >> 1);
+  ioChanged(k);
+  return 0n;
+}
+
+/**
+ * move_addr_to_user: at most *lenAt bytes of `addr` written to `at`, and its whole length to
+ * *lenAt (0 for an unnamed sender).
+ */
+function putAddress(k: Kernel, addr: Uint8Array, at: bigint, lenAt: bigint): bigint {
+  const raw = k.readU32(lenAt);
+  if (raw === undefined) return E.fail(E.EFAULT);
+  const len = Math.min(raw | 0, addr.length);
+  if (len < 0) return E.fail(E.EINVAL);
+  if (len > 0 && !k.writeUser(at, addr.subarray(0, len))) return E.fail(E.EFAULT);
+  return k.writeU32(lenAt, addr.length) ? 0n : E.fail(E.EFAULT);
+}
+
+/** An unnamed AF_UNIX address: sa_family alone (unix_getname). */
+const UNNAMED = new Uint8Array([AF_UNIX, 0]);
+
+function sockName(k: Kernel, fd: number, at: bigint, lenAt: bigint, peer: boolean): bigint {
+  const f = socketOf(k, fd);
+  if (typeof f === "bigint") return f;
+  if (peer && !f.socket.connected) return E.fail(E.ENOTCONN);
+  return putAddress(k, UNNAMED, at, lenAt);
+}
+
+/**
+ * A destination address given to sendto/sendmsg: a connected stream socket refuses it (EISCONN),
+ * a seqpacket one ignores it (unix_seqpacket_sendmsg); a datagram could only name a bound socket,
+ * and none is (socket(2) makes none), so nobody is there: ECONNREFUSED, logged.
+ */
+function destination(k: Kernel, f: SocketEnd, addrAt: bigint, addrLen: number): bigint | undefined {
+  if (addrAt === 0n || addrLen === 0) return undefined;
+  if (addrLen < 0 || addrLen > SOCKADDR_STORAGE) return E.fail(E.EINVAL);
+  const addr = k.readUser(addrAt, addrLen);
+  if (!addr) return E.fail(E.EFAULT);
+  switch (f.socket.type) {
+    case "stream":
+      return E.fail(E.EISCONN);
+    case "seqpacket":
+      return undefined;
+    case "dgram":
+      if (addrLen < 2 || (addr[0]! | (addr[1]! << 8)) !== AF_UNIX) return E.fail(E.EINVAL);
+      k.warnOnce("socket-named", "a datagram sent to a named AF_UNIX address failed with ECONNREFUSED: only socket pairs, which are unnamed, are emulated");
+      return E.fail(E.ECONNREFUSED);
+  }
+}
+
+function sendto(k: Kernel, a: readonly bigint[]): bigint {
+  const f = socketOf(k, int(a[0]!));
+  if (typeof f === "bigint") return f;
+  const data = k.readUser(a[1]!, Math.min(size(a[2]!), MAX_IO));
+  if (!data) return E.fail(E.EFAULT);
+  const refused = destination(k, f, a[4]!, int(a[5]!));
+  if (refused !== undefined) return refused;
+  return writeSocket(k, int(a[0]!), f, data, 44, int(a[3]!));
+}
+
+function recvfrom(k: Kernel, a: readonly bigint[]): bigint {
+  const fd = int(a[0]!);
+  const f = socketOf(k, fd);
+  if (typeof f === "bigint") return f;
+  const [addrAt, lenAt] = [a[4]!, a[5]!];
+  // The sender is unnamed: a length of 0 goes back where an address is asked for.
+  const finish = addrAt === 0n ? undefined : (r: bigint) => {
+    const put = putAddress(k, UNNAMED.subarray(0, 0), addrAt, lenAt);
+    return put < 0n ? put : r;
+  };
+  return readSocket(k, fd, f, [{ base: a[1]!, len: Math.min(size(a[2]!), MAX_IO) }], 45, int(a[3]!), finish);
+}
+
+/** A struct msghdr read from the program: its address and its iovecs. */
+interface MsgHdr {
+  name: bigint;
+  nameLen: number;
+  iov: UserBuffer[];
+  controlLen: bigint;
+}
+
+function readMsgHdr(k: Kernel, at: bigint): MsgHdr | bigint {
+  const raw = k.readUser(at, MSGHDR_SIZE);
+  if (!raw) return E.fail(E.EFAULT);
+  const v = new DataView(raw.buffer, raw.byteOffset);
+  const iovAt = v.getBigUint64(16, true);
+  const iovLen = v.getBigUint64(24, true);
+  if (iovLen > BigInt(UIO_MAXIOV)) return E.fail(E.EMSGSIZE);
+  const iov: UserBuffer[] = [];
+  for (let i = 0; i < Number(iovLen); i++) {
+    const base = k.readU64(iovAt + BigInt(i * 16));
+    const len = k.readU64(iovAt + BigInt(i * 16 + 8));
+    if (base === undefined || len === undefined) return E.fail(E.EFAULT);
+    if (BigInt.asIntN(64, len) < 0n) return E.fail(E.EINVAL);
+    iov.push({ base, len: size(len) });
+  }
+  return { name: v.getBigUint64(0, true), nameLen: v.getInt32(8, true), iov, controlLen: v.getBigUint64(40, true) };
+}
+
+function sendmsg(k: Kernel, a: readonly bigint[]): bigint {
+  const fd = int(a[0]!);
+  const f = socketOf(k, fd);
+  if (typeof f === "bigint") return f;
+  const m = readMsgHdr(k, a[1]!);
+  if (typeof m === "bigint") return m;
+  if (m.controlLen >= BigInt(CMSGHDR_SIZE)) {
+    k.warnOnce("socket-cmsg", "sendmsg with ancillary data (SCM_RIGHTS, SCM_CREDENTIALS) is not supported on socket pairs: it failed with EOPNOTSUPP");
+    return E.fail(E.EOPNOTSUPP);
+  }
+  const parts: Uint8Array[] = [];
+  for (const b of m.iov) {
+    const d = k.readUser(b.base, Math.min(b.len, MAX_IO));
+    if (!d) return E.fail(E.EFAULT);
+    parts.push(d);
+  }
+  const refused = destination(k, f, m.name, m.nameLen);
+  if (refused !== undefined) return refused;
+  return writeSocket(k, fd, f, Buffer.concat(parts), 46, int(a[2]!));
+}
+
+/** recvmsg: the bytes into msg_iov; msg_namelen (the sender is unnamed), msg_controllen (no ancillary data) and msg_flags written back. */
+function recvmsg(k: Kernel, a: readonly bigint[]): bigint {
+  const fd = int(a[0]!);
+  const f = socketOf(k, fd);
+  if (typeof f === "bigint") return f;
+  const at = a[1]!;
+  const m = readMsgHdr(k, at);
+  if (typeof m === "bigint") return m;
+  const finish = (r: bigint, truncated: boolean): bigint => {
+    const back = new Uint8Array(4);
+    new DataView(back.buffer).setInt32(0, truncated ? MSG_TRUNC : 0, true);
+    const ok = (m.name === 0n || k.writeU32(at + 8n, 0)) && k.writeU64(at + 40n, 0n) && k.writeUser(at + 48n, back);
+    return ok ? r : E.fail(E.EFAULT);
+  };
+  return readSocket(k, fd, f, m.iov, 47, int(a[2]!), finish);
+}
 
 export const socketSyscalls: Record<number, SyscallEntry> = {
-  51: { name: "getsockname", handler: (k, a) => notSocket(k, int(a[0]!)) },
-  52: { name: "getpeername", handler: (k, a) => notSocket(k, int(a[0]!)) },
+  41: { name: "socket", handler: (k, a) => socket(k, int(a[0]!), int(a[1]!)) },
+  44: { name: "sendto", handler: sendto },
+  45: { name: "recvfrom", handler: recvfrom },
+  46: { name: "sendmsg", handler: sendmsg },
+  47: { name: "recvmsg", handler: recvmsg },
+  48: { name: "shutdown", handler: (k, a) => shutdown(k, int(a[0]!), int(a[1]!)) },
+  51: { name: "getsockname", handler: (k, a) => sockName(k, int(a[0]!), a[1]!, a[2]!, false) },
+  52: { name: "getpeername", handler: (k, a) => sockName(k, int(a[0]!), a[1]!, a[2]!, true) },
+  53: { name: "socketpair", handler: (k, a) => socketpair(k, int(a[0]!), int(a[1]!), int(a[2]!), a[3]!) },
+  ...socketOptionSyscalls,
 };
