@@ -78,6 +78,19 @@ describe("host indirect functions under jitdbg rtdyld --host", () => {
     }
   }
 
+  for (const cc of COMPILERS) {
+    it(`${cc}: a two-object program calling and taking the address of indirect functions across objects runs like its native link`, async () => {
+      const flags = ["-O2", "-fno-pic", "-fno-builtin"];
+      const objs = ["jit/ifunc_multi_main.c", "jit/ifunc_multi_lib.c"].map((f) => compileFixture(f, { cc, object: true, flags }));
+      const native = runNative(compileFixture("jit/ifunc_multi_main.c", { cc, flags: [...flags, "-no-pie"], extraSources: ["jit/ifunc_multi_lib.c"] }));
+      expect(native.stdout).toContain("same strlen everywhere: 1\n");
+      const status = await rtdyldCommand(["--host", host(), ...objs]);
+      expect(err.join("")).toBe("");
+      expect(out.join("")).toBe(native.stdout);
+      expect(status).toBe(native.status);
+    });
+  }
+
   it("a JIT constructor runs in a libc host without disturbing the registers main is entered with", async () => {
     const obj = compileFixture("jit/ctor_libc.c", { object: true, flags: ["-O2", "-fno-pic"] });
     const native = runNative(compileFixture("jit/ctor_libc.c", { flags: ["-O2", "-no-pie"] }));
