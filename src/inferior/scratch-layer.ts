@@ -41,6 +41,8 @@ export class ScratchLayer {
   /** Guest directories that exist in this layer (only their entries need a look on the host). */
   private readonly dirs = new Set<string>(["/", "/dev", ...OWN_DIRECTORIES]);
   private made: string | undefined;
+  /** Where the run's /dev/shm is on the host, when not inside `made` (hostShmDirectory). */
+  private shm: string | undefined;
   /** How many guest paths the program changed here, and the first few (for the note at the end). */
   private changedCount = 0;
   private readonly changedFirst: string[] = [];
@@ -64,14 +66,21 @@ export class ScratchLayer {
     if (this.made === undefined) {
       if (this.named) mkdirSync(this.named, { recursive: true });
       this.made = this.named ?? mkdtempSync(join(tmpdir(), "jitdbg-scratch-"));
+      this.shm = this.named ? undefined : hostShmDirectory();
       for (const d of OWN_DIRECTORIES) {
-        mkdirSync(join(this.made, d), { recursive: true });
-        chmodSync(join(this.made, d), 0o1777); // exactly, whatever the host's umask
+        const host = this.hostPath(d);
+        mkdirSync(host, { recursive: true });
+        chmodSync(host, 0o1777); // exactly, whatever the host's umask
       }
       if (!this.named) live.add(this);
       installExitHook();
     }
     return this.made;
+  }
+
+  /** Whether the host path `host` is inside this layer. */
+  holds(host: string): boolean {
+    return this.made !== undefined && [this.made, this.shm].some((d) => d !== undefined && (host === d || host.startsWith(`${d}/`)));
   }
 
   onChange(listener: (host: string) => void): void {
@@ -90,7 +99,9 @@ export class ScratchLayer {
   }
 
   hostPath(guest: string): string {
-    return guest === "/" ? this.root : join(this.root, guest);
+    const root = this.root;
+    if (this.shm !== undefined && (guest === "/dev/shm" || guest.startsWith("/dev/shm/"))) return join(this.shm, guest.slice("/dev/shm".length));
+    return guest === "/" ? root : join(root, guest);
   }
 
   /** This layer's own entry at `guest` (lstat), if it has one. */
@@ -187,6 +198,21 @@ export class ScratchLayer {
     this.disposed = true;
     live.delete(this);
     if (this.made !== undefined && !this.named) rmSync(this.made, { recursive: true, force: true });
+    if (this.shm !== undefined) rmSync(this.shm, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A new directory for the run's /dev/shm in the host's own /dev/shm when it has a writable one: a
+ * memory file system, as natively, so the program's /dev/shm has a device of its own (df and
+ * statfs find tmpfs there, a rename from /tmp is EXDEV) and its files live in memory.
+ */
+function hostShmDirectory(): string | undefined {
+  try {
+    return mkdtempSync("/dev/shm/jitdbg-scratch-");
+  } catch (e) {
+    if (!isHostError(e)) throw e;
+    return undefined; // no /dev/shm on the host: the layer's own directory serves
   }
 }
 

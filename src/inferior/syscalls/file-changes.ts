@@ -121,7 +121,7 @@ function changeMetadata(k: Kernel, target: Entry | OpenFile | number, viaFd: (ho
     return hostCall(() => viaPath(host, isSymlink(target.stats)));
   }
   if (target.kind !== "host") return E.fail(E.EPERM); // pipes, streams, /dev and /proc: nothing of theirs to change here
-  if (target.writable || target.hostPath.startsWith(k.files.scratch?.root ?? "\0")) {
+  if (target.writable || k.files.scratch?.holds(target.hostPath)) {
     k.files.changes.before(target.hostPath);
     return hostCall(() => viaFd(target.hostFd));
   }
