@@ -432,10 +432,12 @@ class UnicornCpu implements Cpu {
 
   write(address: bigint, data: Uint8Array): void {
     if (data.length === 0) return;
-    // Straight into the host memory unless the range may hold translated code, which only
-    // Unicorn's own write invalidates.
+    // Straight into the host memory, after dropping the translations of code the bytes replace
+    // (uc_mem_write would do the same, but a write-protected page costs it two rebuilds of the
+    // engine's memory map, to unprotect and protect it again).
     const direct = this.host.at(address, data.length);
-    if (direct && !this.holdsCode(address, data.length)) {
+    if (direct) {
+      if (this.holdsCode(address, data.length)) this.invalidateCode(address, address + BigInt(data.length));
       direct.bytes.set(data, direct.offset);
       return;
     }

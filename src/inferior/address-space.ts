@@ -236,12 +236,19 @@ export class AddressSpace {
     }
   }
 
+  /** Gives the regions inside [start, end) a new name (a debugger region reused for another purpose). */
+  rename(start: bigint, end: bigint, name: string): void {
+    for (const r of this.overlapping(start, end)) if (r.start >= start && r.end <= end) r.name = name;
+    this.changes++;
+  }
+
   /** Changes protection; every page of the range must be mapped (else false, as mprotect's ENOMEM). */
   protect(start: bigint, size: bigint, prot: number): boolean {
     const s = pageDown(start);
     const e = pageUp(start + size);
     if (!this.isMapped(s, e - s)) return false;
     for (const r of this.overlapping(s, e)) {
+      if (r.prot === prot) continue; // the engine's work (and a split of its region) for nothing
       const cs = r.start > s ? r.start : s;
       const ce = r.end < e ? r.end : e;
       this.cpu.protect(cs, ce - cs, prot);

@@ -32,6 +32,8 @@ export interface JitSessionOptions {
   observer?: (e: LinkerEvent) => void;
   /** Wraps the CPU (tests count writes through a proxy). */
   wrapCpu?: (cpu: Cpu) => Cpu;
+  /** Keep released modules' mappings for later modules (AddressSpaceMemoryManager's reuseReleased). */
+  reuseReleasedMemory?: boolean;
 }
 
 /** Budget for one indirect-function resolver call (they only read the CPU features). */
@@ -52,7 +54,7 @@ export class JitSession {
     readonly process: Process | undefined,
     opts: JitSessionOptions,
   ) {
-    this.memory = new AddressSpaceMemoryManager(space, tls);
+    this.memory = new AddressSpaceMemoryManager(space, tls, opts.reuseReleasedMemory);
     this.executor = new Executor(cpu, space, tls.trapAddress);
     this.hostSymbols = image ? new ElfSymbolResolver(image.file, image.bias, (address, name) => this.callResolver(address, name)) : undefined;
     this.linker = new JitLinker({

@@ -44,6 +44,23 @@ describe("placement and memory", () => {
     }
   });
 
+  it("with reuse (the console's modules), a released module's mappings serve the next one: zeroed data, the new code running", () => {
+    s = openSession({ seed: 4, reuseReleasedMemory: true });
+    const a = s.linker.addObject(obj("reuse_a.c", ["-O2", "-fno-pic"]), "a.o");
+    s.linker.finalize();
+    expect([s.call("bump"), s.call("bump")]).toEqual([5n, 10n]); // a's code translated, its .bss 10
+    const text = a.section(".text")!.address;
+    const mapsBefore = s.space.list().length;
+    s.linker.removeModule(a);
+    expect(s.space.regionAt(text)?.name).toBe("jit:(released)");
+    const b = s.linker.addObject(obj("reuse_b.c", ["-O2", "-fno-pic"]), "b.o");
+    expect(b.section(".text")!.address).toBe(text);
+    s.linker.finalize();
+    expect([s.call("bump"), s.call("bump")]).toEqual([7n, 14n]);
+    expect(s.space.list().length).toBe(mapsBefore);
+    expect(s.space.regionAt(text)).toMatchObject({ name: `jit:${b.key}`, prot: PROT_READ | PROT_EXEC });
+  });
+
   it("places small-model modules below 2 GiB at random; a seed reproduces the layout", () => {
     const layout = (seed: number): bigint[] => {
       const t = openSession({ seed });

@@ -63,7 +63,7 @@ export class JitRuntime {
     );
     this.linker = new JitLinker({
       cpu: process.cpu,
-      memory: new AddressSpaceMemoryManager(process.space, this.tls),
+      memory: new AddressSpaceMemoryManager(process.space, this.tls, true),
       tls: this.tls,
       resolver: this.symbols,
       observer: (e) => {
