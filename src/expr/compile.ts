@@ -26,6 +26,11 @@ export interface CompileOptions {
   tlsModel?: TlsModel;
   /** Entry symbol name (default `__jitdbg_expr`); unique names let several objects coexist. */
   entryName?: string;
+  /**
+   * The symbol a function definition is emitted under (default: its name). A patch's body takes
+   * another, so that nothing else binds to it: callers reach it through the patched function.
+   */
+  definitionSymbol?: string;
 }
 
 export interface ArgBlockLayout {
@@ -95,8 +100,9 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
     const def = input.def;
     if (scope.lookup(def.name)?.kind === "variable") throw exprError("EXPR_TYPE", `redefinition of '${def.name}' as a different kind of symbol`, def.pos);
     const checked = checker.checkFunction(def);
-    const code = gen.function(def.name, checked.params, checked.body, checked.frame);
-    const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([def.name]) });
+    const symbol = opts.definitionSymbol ?? def.name;
+    const code = gen.function(symbol, checked.params, checked.body, checked.frame);
+    const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([symbol]) });
     return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
   }
 

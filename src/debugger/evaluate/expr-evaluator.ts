@@ -21,7 +21,7 @@ import { unwindStack } from "../inspect/stack.js";
 import { PersistentStore } from "../../expr/evaluate/persistent.js";
 import { ThreadCaller, type CallOutcome } from "../../expr/evaluate/runner.js";
 import type { RollbackReport } from "../../inferior/undo-log.js";
-import { sizeOf, typeName, unqual, type CType } from "../../expr/types.js";
+import { sizeOf, T, typeName, unqual, type CType } from "../../expr/types.js";
 import type { JitModule } from "../../jit/module.js";
 import type { RegName } from "../../emu/registers.js";
 import type { Process } from "../../inferior/process.js";
@@ -29,6 +29,8 @@ import type { Inspector } from "../inspect/inspector.js";
 import type { BreakpointManager } from "../run/breakpoints.js";
 import type { RunControl } from "../run/run-control.js";
 import { FrameScope } from "./expr-scope.js";
+import { FunctionPatches } from "./function-patches.js";
+import { preloadDisassembler } from "../inspect/disassembly.js";
 import type { ImageInfo } from "../image-info.js";
 import { FrameValues } from "../inspect/frame-values.js";
 import { DWARF_GPRS } from "../inspect/registers.js";
@@ -103,7 +105,13 @@ export class ExpressionEvaluator {
   private readonly cache = new Map<string, Linked>();
   private serial = 0;
 
-  constructor(private readonly dbg: EvaluatorHost) {}
+  /** Fix-and-continue patches of the program's functions (`:patch`, `:unpatch`). */
+  readonly patches: FunctionPatches;
+
+  constructor(private readonly dbg: EvaluatorHost) {
+    this.patches = new FunctionPatches({ process: dbg.process, images: dbg.images, linker: () => this.jit().linker });
+    preloadDisassembler(); // a patch checks the old body's jumps synchronously
+  }
 
   /** Call frame information of the JIT module holding pc (its relocated .eh_frame), for the unwinder. */
   cfiAt(pc: bigint): CallFrameInfo | undefined {
@@ -170,6 +178,8 @@ export class ExpressionEvaluator {
   evaluate(text: string, frameIndex: number, opts: EvaluateOptions = {}): Evaluation {
     // Lengths after `@` are put in first: they are part of the text the module is cached under.
     const source = this.dbg.inspector.artificialLengths(text.trim(), frameIndex);
+    if (/^:patch\b/.test(source)) return this.patchCommand(source.slice(":patch".length), frameIndex);
+    if (/^:unpatch\b/.test(source)) return this.done(this.patches.unpatch(source.slice(":unpatch".length).trim()));
     if (source.startsWith(":c")) return this.external(source.slice(2), frameIndex, opts);
     const decl = /^\$([A-Za-z_]\w*)\s*=(?!=)([\s\S]*)$/.exec(source);
     if (decl && !REGISTERS.has(decl[1]!) && !this.persistent.variable(`$${decl[1]!}`)) return this.declare(`$${decl[1]!}`, decl[2]!, frameIndex, opts);
@@ -471,6 +481,20 @@ export class ExpressionEvaluator {
     const params = def.type.params.map((p) => typeName(p)).join(", ") + (def.type.variadic ? ", ..." : "");
     const text = `${old ? "redefined" : "defined"} ${typeName(def.type.ret)} ${def.name}(${params || "void"})`;
     return { value: { type: this.bridge.toDwarf(def.type), location: { kind: "error", message: text } }, type: def.type, defined: text };
+  }
+
+  /** `:patch <definition>`: compiled like a console function, then put in the program's function's place. */
+  private patchCommand(definition: string, frameIndex: number): Evaluation {
+    const scope = this.scopeFor(this.dbg.frame(frameIndex));
+    this.trace?.("compile");
+    const entryName = this.nextEntry();
+    const result = compile(definition.trim(), scope, { entryName, definitionSymbol: `__jitdbg_patch_${entryName}` });
+    return this.done(this.patches.patch(result, scope, `__jitdbg_patch_${entryName}`));
+  }
+
+  /** The answer of a console command: its message, no value. */
+  private done(message: string): Evaluation {
+    return { value: { type: this.bridge.toDwarf(T.void), location: { kind: "error", message } }, type: T.void, defined: message };
   }
 
   /** `:c` blocks: the external C compiler backend; never cached, unloaded after the run. */

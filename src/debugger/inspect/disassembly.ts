@@ -27,6 +27,17 @@ async function capstone(): Promise<Capstone> {
   return engine;
 }
 
+/** Starts loading the disassembler, so that decodeLoaded can answer when it is needed. */
+export function preloadDisassembler(): void {
+  void capstone();
+}
+
+/** The instructions of `code` at `address` (mnemonic, operands, size), or undefined while the disassembler is still loading. */
+export function decodeLoaded(code: Uint8Array, address: bigint): { address: bigint; size: number; mnemonic: string; operands: string }[] | undefined {
+  if (!engine) return undefined;
+  return engine.disasm(code, { address }).map((i) => ({ address: BigInt(i.address), size: i.size, mnemonic: i.mnemonic, operands: i.opStr }));
+}
+
 export interface CodeReader {
   read(address: bigint, size: number): Uint8Array | undefined;
   imageFor(address: bigint): ImageInfo | undefined;
