@@ -20,7 +20,7 @@ import type { JitModule } from "../../jit/module.js";
 import type { Process } from "../../inferior/process.js";
 import type { ImageInfo } from "../image-info.js";
 import { decodeLoaded } from "../inspect/disassembly.js";
-import { unwindStack } from "../inspect/stack.js";
+import { threadStacks } from "../inspect/thread-backtraces.js";
 import { USER_END } from "../../inferior/address-space.js";
 
 interface Patch {
@@ -171,20 +171,7 @@ export class FunctionPatches {
 
   /** pcs (and return addresses) of every thread's frames in [low, high). */
   private framesIn(low: bigint, high: bigint): bigint[] {
-    const process = this.host.process;
-    const images = this.host.images;
-    const imageFor = (pc: bigint) => images.find((i) => i.contains(pc));
-    const before = process.currentThread;
-    const out: bigint[] = [];
-    try {
-      for (const t of process.threads()) {
-        process.focusThread(t.tid);
-        for (const f of unwindStack({ cpu: process.cpu, imageFor, maxFrames: 256 })) if (f.pc >= low && f.pc < high) out.push(f.pc);
-      }
-    } finally {
-      process.focusThread(before);
-    }
-    return out;
+    return threadStacks(this.host.process, this.host.images, 256).flatMap((s) => s.frames.map((f) => f.pc).filter((pc) => pc >= low && pc < high));
   }
 
   /** A replaced patch's module goes once no frame runs in it; until then it stays loaded. */

@@ -3,7 +3,7 @@
  * session around it (`jitdbg run` reports a deadlock with it). Looking at a thread does not change
  * how the program runs on (Process.focusThread).
  */
-import type { Process } from "../../inferior/process.js";
+import type { Process, ThreadInfo } from "../../inferior/process.js";
 import { ImageInfo } from "../image-info.js";
 import { unwindStack, type Frame } from "./stack.js";
 
@@ -13,20 +13,28 @@ const MAX_FRAMES = 32;
 export function threadBacktraces(launched: Process): string {
   const process = launched.current; // the program it runs now (it may have executed another)
   const images = process.images.list().map((i) => new ImageInfo(i));
+  const out: string[] = [];
+  for (const { thread: t, frames } of threadStacks(process, images, MAX_FRAMES)) {
+    out.push(`thread ${t.tid}${t.name ? ` "${t.name}"` : ""}${t.waiting ? ` waits on ${t.waiting}` : ""}:`);
+    for (const f of frames) out.push(`  #${f.index}  ${describeFrame(f)}`);
+  }
+  return out.join("\n");
+}
+
+/** Every thread's innermost `maxFrames` frames; the thread the CPU shows stays the one it was. */
+export function threadStacks(process: Process, images: readonly ImageInfo[], maxFrames: number): { thread: ThreadInfo; frames: Frame[] }[] {
   const imageFor = (pc: bigint) => images.find((i) => i.contains(pc));
   const before = process.currentThread;
-  const out: string[] = [];
+  const out: { thread: ThreadInfo; frames: Frame[] }[] = [];
   try {
     for (const t of process.threads()) {
       process.focusThread(t.tid);
-      const frames = unwindStack({ cpu: process.cpu, imageFor, maxFrames: MAX_FRAMES });
-      out.push(`thread ${t.tid}${t.name ? ` "${t.name}"` : ""}${t.waiting ? ` waits on ${t.waiting}` : ""}:`);
-      for (const f of frames) out.push(`  #${f.index}  ${describeFrame(f)}`);
+      out.push({ thread: t, frames: unwindStack({ cpu: process.cpu, imageFor, maxFrames }) });
     }
   } finally {
     process.focusThread(before);
   }
-  return out.join("\n");
+  return out;
 }
 
 function describeFrame(f: Frame): string {
