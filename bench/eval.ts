@@ -12,7 +12,7 @@ import { repoRoot } from "../fixtures/build.js";
 import { BUILDS, atBreak1, build, lineOf, srcName } from "../test/eval/fixture.js";
 import { fmt, median } from "./stats.js";
 
-const FIRST = 20;
+const FIRST = 100;
 const REPEAT = 300;
 const DAP_REPEAT = 100;
 const LLDB_VSCODE = ["/usr/bin/lldb-vscode-14", "/usr/lib/llvm-14/bin/lldb-vscode", "/usr/bin/lldb-vscode"].find((p) => existsSync(p));
@@ -95,6 +95,35 @@ async function overDap(command: string, args: string[], exe: string, source: str
   return times;
 }
 
+/** Fresh sessions: each launches the adapter, stops at the breakpoint and times its first evaluate (cold on both sides). */
+const FRESH_SESSIONS = 5;
+
+async function firstInFreshSession(command: string, args: string[], exe: string, source: string, line: number, expression: string): Promise<number> {
+  const dap = new DapClient(command, args);
+  try {
+    await dap.request("initialize", { adapterID: "bench", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
+    const initialized = dap.waitFor("initialized");
+    await dap.request("launch", { program: exe, args: [], stopOnEntry: false });
+    await initialized;
+    await dap.request("setBreakpoints", { source: { path: source }, breakpoints: [{ line }] });
+    const stopped = dap.waitFor("stopped");
+    await dap.request("configurationDone");
+    await stopped;
+    const threads: DapMessage = await dap.request("threads");
+    const threadId = (threads.body!.threads as { id: number }[])[0]!.id;
+    const st = await dap.request("stackTrace", { threadId, startFrame: 0, levels: 1 });
+    const frameId = (st.body!.stackFrames as { id: number }[])[0]!.id;
+    const t = process.hrtime.bigint();
+    const r = await dap.request("evaluate", { expression, frameId, context: "watch" });
+    const took = ms(t);
+    if (!r.success) throw new Error(`${command}: evaluate ${expression}: ${r.message ?? "failed"}`);
+    await dap.request("disconnect", { terminateDebuggee: true }).catch(() => undefined);
+    return took;
+  } finally {
+    dap.close();
+  }
+}
+
 export async function benchEval(): Promise<string> {
   const { exe, src } = build(BUILDS[0]!, [], ["counter"]);
   const lines = [`eval: evaluate at a breakpoint of probe.c (gcc -O0 -g -static); first = a new text each time (${FIRST}), repeated = the same text (${REPEAT})`];
@@ -122,6 +151,21 @@ export async function benchEval(): Promise<string> {
       const t = theirs.get(key)!;
       lines.push(`${base}   lldb-vscode p50 ${fmt(median(t))} ms p90 ${fmt(pct(t, 0.9))} ms   ratio p50 ${(median(o) / median(t)).toFixed(2)}x p90 ${(pct(o, 0.9) / pct(t, 0.9)).toFixed(2)}x`);
     }
+  }
+  for (const e of EXPRS) {
+    const first = async (command: string, a: string[]): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < FRESH_SESSIONS; i++) times.push(await firstInFreshSession(command, a, exe, source, line, e.text));
+      return median(times);
+    };
+    const o = await first(process.execPath, [adapter]);
+    const base = `  over DAP   ${e.label.padEnd(6)} ${"first in a fresh session".padEnd(25)} jitdbg ${fmt(o)} ms (median of ${FRESH_SESSIONS} sessions)`;
+    if (!LLDB_VSCODE) {
+      lines.push(`${base}   lldb-vscode not installed — no ratio`);
+      continue;
+    }
+    const t = await first(LLDB_VSCODE, []);
+    lines.push(`${base}   lldb-vscode ${fmt(t)} ms   ratio ${(o / t).toFixed(2)}x`);
   }
   return lines.join("\n");
 }
