@@ -115,6 +115,7 @@ export const ERROR_CODES = {
   EXPR_ARITHMETIC: { family: "expression", meaning: "an arithmetic error found while evaluating (division by zero)" },
   EXPR_CC_FAILED: { family: "expression", meaning: "the external C compiler rejected a :c block" },
   EXPR_CC_MISSING: { family: "expression", meaning: "the external C compiler for :c blocks is not installed" },
+  EXPR_HISTORY: { family: "expression", meaning: "a value-history name ($, $$, $$n) beyond the values kept so far" },
   EXPR_MEMORY: { family: "expression", meaning: "memory an interpreted expression reads cannot be read" },
   EXPR_NOT_FUNCTION: { family: "expression", meaning: "a call of something that is not a function" },
   EXPR_NOT_LVALUE: { family: "expression", meaning: "an lvalue operation on an rvalue" },

@@ -30,6 +30,7 @@ import type { BreakpointManager } from "../run/breakpoints.js";
 import type { RunControl } from "../run/run-control.js";
 import { FrameScope } from "./expr-scope.js";
 import { FunctionPatches } from "./function-patches.js";
+import { withHistory } from "../../expr/history.js";
 import { preloadDisassembler } from "../inspect/disassembly.js";
 import type { ImageInfo } from "../image-info.js";
 import { FrameValues } from "../inspect/frame-values.js";
@@ -176,8 +177,10 @@ export class ExpressionEvaluator {
   }
 
   evaluate(text: string, frameIndex: number, opts: EvaluateOptions = {}): Evaluation {
-    // Lengths after `@` are put in first: they are part of the text the module is cached under.
-    const source = this.dbg.inspector.artificialLengths(text.trim(), frameIndex);
+    // Lengths after `@` and history names (`$`, `$$n`) are put in first: they are part of the
+    // text the module is cached under.
+    const lengths = this.dbg.inspector.artificialLengths(text.trim(), frameIndex);
+    const source = lengths.includes("$") ? withHistory(lengths, this.persistent.lastResult) : lengths;
     if (/^:patch\b/.test(source)) return this.patchCommand(source.slice(":patch".length), frameIndex);
     if (/^:unpatch\b/.test(source)) return this.done(this.patches.unpatch(source.slice(":unpatch".length).trim()));
     if (source.startsWith(":c")) return this.external(source.slice(2), frameIndex, opts);

@@ -59,6 +59,11 @@ export class PersistentStore {
     return v;
   }
 
+  /** The number of the last `$N` kept (0: none yet). */
+  get lastResult(): number {
+    return this.nextResult - 1;
+  }
+
   /** Keeps a result as the next `$N`. */
   keepResult(type: CType, bytes: Uint8Array): PersistentVariable {
     return this.declare(`$${this.nextResult++}`, type, bytes);
