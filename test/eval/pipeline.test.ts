@@ -99,6 +99,8 @@ describe.skipIf(!hasCompiler("gcc"))("the evaluation pipeline", () => {
     expect(ev("it->name").value).toBe('"item-1"');
     expect(ev("counter", true).value).toBe("0x2a");
     expect(ev("counter,x").value).toBe("0x2a");
+    expect(ev("/x counter * 2").value).toBe("0x54"); // gdb's print/x
+    expect(ev("/d counter").value).toBe("42");
     const st = ev("*it");
     expect(st.type).toBe("struct item");
     expect(st.variablesReference).toBeGreaterThan(0);

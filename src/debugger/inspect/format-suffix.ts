@@ -1,11 +1,15 @@
 /**
- * LLDB's display suffix: `expr,x` shows the result in hex. Split off in one place, for every way
- * an expression is evaluated (console, watch, hover); a console definition (`:c …`) is C text of
- * its own and is never split.
+ * Display formats typed with an expression, split off in one place for every way an expression is
+ * evaluated (console, watch, hover): LLDB's suffix `expr,x` and gdb's prefix `/x expr` show the
+ * result in hex, gdb's `/d expr` in decimal (the default, so watch texts written for gdb work).
+ * A console definition (`:c …`) or command (`:patch …`) is text of its own and is never split.
  */
 export function splitFormatSuffix(text: string): { expression: string; hex: boolean } {
   const t = text.trim();
+  if (t.startsWith(":")) return { expression: t, hex: false };
+  const prefix = /^\/([xd])\s+([\s\S]+)$/.exec(t);
+  if (prefix) return { expression: prefix[2]!.trim(), hex: prefix[1] === "x" };
   const m = /^([\s\S]*),\s*x$/.exec(t);
-  if (!m || t.startsWith(":c")) return { expression: t, hex: false };
+  if (!m) return { expression: t, hex: false };
   return { expression: m[1]!.trim(), hex: true };
 }
