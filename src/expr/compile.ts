@@ -65,6 +65,12 @@ export interface CompileResult {
    * the program: it needs no undo log around its call.
    */
   assigns: boolean;
+  /**
+   * Stack bytes the entry may use below its return address, when the code calls no function (its
+   * frame, and a push per pending operand: at most one per node of the expression); undefined
+   * when it calls (the callee's needs are unknown).
+   */
+  stackBytes?: number;
 }
 
 const BUILTIN_TYPEDEFS: Record<string, CType> = {
@@ -111,5 +117,19 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
   const code = gen.entry(entry, te, checker.frame);
   const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
-  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns };
+  const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * nodeCount(te);
+  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns, stackBytes };
+}
+
+/**
+ * Nodes of a checked tree (objects with a `k`; types, which have a `kind` and may refer to
+ * themselves, are not walked): a bound on the operands pending at once while its code runs.
+ */
+function nodeCount(node: unknown, seen = new Set<object>()): number {
+  if (Array.isArray(node)) return node.reduce((n: number, x) => n + nodeCount(x, seen), 0);
+  if (node === null || typeof node !== "object" || !("k" in node) || seen.has(node)) return 0;
+  seen.add(node);
+  let n = 1;
+  for (const v of Object.values(node)) n += nodeCount(v, seen);
+  return n;
 }

@@ -153,6 +153,15 @@ describe.skipIf(!hasCompiler("gcc"))("a failed evaluation leaves nothing behind"
     expect(state(s)).toEqual(before);
   });
 
+  it("call-free code saves only the stack it can use (its frame, an operand push per node): deep nesting and frame arrays leave the whole stack as it was", async () => {
+    const s = await atBreak(exe);
+    const before = state(s);
+    const deep = Array.from({ length: 300 }, () => "(x + ").join("") + "1" + ")".repeat(300);
+    expect(value(s, deep)).toBe(String(300 * Number(value(s, "x")) + 1));
+    expect(value(s, "({ int a[512]; for (int i = 0; i < 512; i++) a[i] = i * x; a[511] + a[1]; })")).toBe(String(512 * Number(value(s, "x"))));
+    expect(state(s)).toEqual(before);
+  });
+
   /**
    * `native: false`: the twin's own emulated run, with no evaluation at all, already differs from
    * its native one (brk grows one page less: malloc's first block sits 1280 bytes further into the

@@ -330,6 +330,7 @@ export class ExpressionEvaluator {
         timeoutMicros: result.callsFunctions ? (opts.timeoutMicros ?? DEFAULT_TIMEOUT) : 0,
         // Read-only code (no assignment, no call) cannot change the program: no undo log.
         mayWrite: result.callsFunctions || result.assigns,
+        stackBytes: result.stackBytes,
         ignoreBreakpoints: opts.ignoreBreakpoints ?? true,
         describeStop: (pc) => this.describeStop(pc),
         shouldStop: (pc) => {

@@ -51,6 +51,8 @@ export interface CallRequest {
    * an undo log. Code that provably cannot write needs none: registers and the scratch cover it.
    */
   mayWrite?: boolean;
+  /** Stack bytes the code may use below its return address (CompileResult.stackBytes); undefined: up to STACK_SNAPSHOT. */
+  stackBytes?: number;
 }
 
 /** How a call failed; `undone` says what its roll-back put back (absent: nothing was logged). */
@@ -88,7 +90,7 @@ export class ThreadCaller {
     const resultAt = top - up16(Math.max(req.resultSize, 16));
     const argAt = resultAt - up16(Math.max(req.argBlock.length, 8));
     const retSlot = argAt - 8n; // rsp as right after a `call`: rsp + 8 is 16-byte aligned
-    const snapshot = this.saveStack(top);
+    const snapshot = this.saveStack(top, req.stackBytes === undefined ? STACK_SNAPSHOT : top - retSlot + BigInt(req.stackBytes));
     return this.guarded(ctx, top, snapshot, req.mayWrite ?? true, (): CallOutcome => {
       cpu.write(resultAt, new Uint8Array(Number(top - resultAt)));
       cpu.write(argAt, req.argBlock);
@@ -120,7 +122,7 @@ export class ThreadCaller {
     const ctx: CpuContext = cpu.saveContext();
     const top = align16(cpu.reg("rsp") - RED_ZONE);
     const retSlot = top - 8n;
-    const snapshot = this.saveStack(top);
+    const snapshot = this.saveStack(top, STACK_SNAPSHOT);
     return this.guarded(ctx, top, snapshot, true, (): FunctionCallOutcome => {
       const ret = new Uint8Array(8);
       new DataView(ret.buffer).setBigUint64(0, this.trap, true);
@@ -190,10 +192,10 @@ export class ThreadCaller {
     }
   }
 
-  /** Saves the stack bytes the call may overwrite: from the scratch down STACK_SNAPSHOT bytes (what is mapped). */
-  private saveStack(top: bigint): { at: bigint; bytes: Uint8Array } | undefined {
+  /** Saves the stack bytes the call may overwrite: from the scratch down `bytes` (at most STACK_SNAPSHOT; what is mapped). */
+  private saveStack(top: bigint, bytes: bigint): { at: bigint; bytes: Uint8Array } | undefined {
     const space = this.process.space;
-    let low = top - STACK_SNAPSHOT;
+    let low = top - (bytes < STACK_SNAPSHOT ? bytes : STACK_SNAPSHOT);
     while (low < top && !space.isMapped(low, top - low)) low += 4096n - (low & 4095n);
     if (low >= top) return undefined;
     return { at: low, bytes: this.process.cpu.read(low, Number(top - low)) };
