@@ -9,6 +9,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileFixture, fixturesDir, runNative } from "../helpers/compile.js";
 import { launch } from "../helpers/debug-session.js";
+import { jumpTo } from "../../src/debugger/evaluate/function-patches.js";
+import { decodeLoaded, disassemble } from "../../src/debugger/inspect/disassembly.js";
 
 const SOURCE = `${fixturesDir}/patch/score.c`;
 const PHASE = readFileSync(SOURCE, "utf8").split("\n").findIndex((l) => l.includes("/* PHASE */")) + 1;
@@ -65,5 +67,15 @@ describe("fix-and-continue", () => {
     } finally {
       dbg.close();
     }
+  });
+});
+
+describe("the patch's jump", () => {
+  it("is jmp rel32 within ±2 GiB and movabs r11 + jmp r11 beyond, landing on the target either way", async () => {
+    await disassemble({ read: () => undefined, imageFor: () => undefined }, 0n, 0); // loads the disassembler
+    const decode = (from: bigint, to: bigint) => decodeLoaded(jumpTo(from, to), from)!.map((i) => `${i.mnemonic} ${i.operands}`);
+    expect(decode(0x401000n, 0x7fff_0000n)).toEqual(["jmp 0x7fff0000"]);
+    expect(decode(0x7fff_0000n, 0x401000n)).toEqual(["jmp 0x401000"]);
+    expect(decode(0x5555_5555_4000n, 0x6000_0000_1000n)).toEqual(["movabs r11, 0x600000001000", "jmp r11"]);
   });
 });

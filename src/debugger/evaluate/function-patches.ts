@@ -191,7 +191,8 @@ export class FunctionPatches {
   }
 }
 
-function jumpTo(from: bigint, target: bigint): Uint8Array {
+/** The bytes that send execution at `from` to `target`: a rel32 jump when it reaches, else through r11. */
+export function jumpTo(from: bigint, target: bigint): Uint8Array {
   const rel = target - (from + BigInt(NEAR_JUMP));
   if (rel >= -(1n << 31n) && rel < 1n << 31n) {
     const b = new Uint8Array(NEAR_JUMP);
