@@ -589,9 +589,10 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   private toDapBreakpoint(b: Breakpoint, path?: string): DebugProtocol.Breakpoint {
-    const bp: DebugProtocol.Breakpoint = new DapBreakpoint(b.verified, b.line, undefined, path ? new Source(basename(path), path) : undefined);
+    // A breakpoint in a patched function's body is bound but not reached: shown unverified, saying why.
+    const bp: DebugProtocol.Breakpoint = new DapBreakpoint(b.verified && !b.notReached, b.line, undefined, path ? new Source(basename(path), path) : undefined);
     bp.id = b.id;
-    if (b.message) bp.message = b.message;
+    if (b.notReached ?? b.message) bp.message = b.notReached ?? b.message;
     if (b.addresses[0] !== undefined) bp.instructionReference = hex(b.addresses[0]);
     return bp;
   }

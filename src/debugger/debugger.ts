@@ -10,7 +10,7 @@ import { signalName } from "../inferior/signals.js";
 import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
-import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
+import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
 import { disassemble, disassembleAround, hiddenInlineFrames, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
 import { ExpressionEvaluator } from "./evaluate/index.js";
 
@@ -528,6 +528,12 @@ export class Debugger {
     const fn = image?.functionName(pc) ?? `0x${pc.toString(16)}`;
     const src = image?.sourceAt(pc);
     return src ? `${fn} (${shortPath(src.file)}:${src.line})` : image ? image.symbols.describe(pc) : `0x${pc.toString(16)}`;
+  }
+
+  /** A function was patched or unpatched: breakpoints in patched bodies are marked, and the front end told. */
+  patchesChanged(ranges: readonly PatchedRange[]): void {
+    const changed = this.breakpoints.setPatched(ranges);
+    if (changed.length > 0) this.events.breakpointsChanged?.(changed);
   }
 
   /** After a register write: the stack must be unwound again; variable handles stay valid. */

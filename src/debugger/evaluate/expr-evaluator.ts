@@ -26,7 +26,7 @@ import type { JitModule } from "../../jit/module.js";
 import type { RegName } from "../../emu/registers.js";
 import type { Process } from "../../inferior/process.js";
 import type { Inspector } from "../inspect/inspector.js";
-import type { BreakpointManager } from "../run/breakpoints.js";
+import type { BreakpointManager, PatchedRange } from "../run/breakpoints.js";
 import type { RunControl } from "../run/run-control.js";
 import { FrameScope } from "./expr-scope.js";
 import { FunctionPatches } from "./function-patches.js";
@@ -91,6 +91,8 @@ export interface EvaluatorHost {
   imageFor(pc: bigint): ImageInfo | undefined;
   describePc(pc: bigint): string;
   registersChanged(): void;
+  /** The functions patched (`:patch`) changed. */
+  patchesChanged?(ranges: readonly PatchedRange[]): void;
 }
 
 export class ExpressionEvaluator {
@@ -110,7 +112,7 @@ export class ExpressionEvaluator {
   readonly patches: FunctionPatches;
 
   constructor(private readonly dbg: EvaluatorHost) {
-    this.patches = new FunctionPatches({ process: dbg.process, images: dbg.images, linker: () => this.jit().linker });
+    this.patches = new FunctionPatches({ process: dbg.process, images: dbg.images, linker: () => this.jit().linker, changed: (r) => dbg.patchesChanged?.(r) });
     preloadDisassembler(); // a patch checks the old body's jumps synchronously
   }
 

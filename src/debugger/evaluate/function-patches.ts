@@ -19,6 +19,7 @@ import type { JitLinker } from "../../jit/linker.js";
 import type { JitModule } from "../../jit/module.js";
 import type { Process } from "../../inferior/process.js";
 import type { ImageInfo } from "../image-info.js";
+import type { PatchedRange } from "../run/breakpoints.js";
 import { decodeLoaded } from "../inspect/disassembly.js";
 import { threadStacks } from "../inspect/thread-backtraces.js";
 import { USER_END } from "../../inferior/address-space.js";
@@ -26,6 +27,8 @@ import { USER_END } from "../../inferior/address-space.js";
 interface Patch {
   name: string;
   entry: bigint;
+  /** The end of the old body. */
+  end: bigint;
   /** The bytes the jump replaced. */
   original: Uint8Array;
   jump: Uint8Array;
@@ -38,6 +41,8 @@ export interface PatchHost {
   readonly process: Process;
   readonly images: readonly ImageInfo[];
   linker(): JitLinker;
+  /** Told the patched bodies after every patch and unpatch. */
+  changed(ranges: PatchedRange[]): void;
 }
 
 /** How far from a function its patch module may go (rel32 reach, less room for the module). */
@@ -87,12 +92,13 @@ export class FunctionPatches {
       const original = previous?.original ?? this.host.process.cpu.read(entry, jump.length);
       // The program's code pages are read-only to it; the debugger writes them as the kernel does.
       this.host.process.space.poke(entry, jump);
-      this.patches.set(def.name, { name: def.name, entry, original, jump, module, process: this.host.process });
+      this.patches.set(def.name, { name: def.name, entry, end: fn.image.bias + fn.scope.highPc, original, jump, module, process: this.host.process });
     } catch (e) {
       linker.removeModule(module);
       throw e;
     }
     if (previous) this.retire(previous.module);
+    this.host.changed(this.ranges());
     return `patched ${typeName(def.type.ret)} ${def.name}(${paramsText(def.type)}): calls from now on run the new code (frames already in it finish in the old one; breakpoints on its lines past the entry are not reached while it is patched)`;
   }
 
@@ -107,12 +113,13 @@ export class FunctionPatches {
     this.host.process.space.poke(p.entry, p.original);
     this.patches.delete(name);
     this.retire(p.module);
+    this.host.changed(this.ranges());
     return `unpatched ${name}: calls from now on run the program's own code again`;
   }
 
-  /** The patched functions' names and entries (for breakpoint messages and tests). */
-  list(): { name: string; entry: bigint }[] {
-    return [...this.patches.values()].map((p) => ({ name: p.name, entry: p.entry }));
+  /** The patched functions' bodies (breakpoints past their entries are not reached). */
+  ranges(): PatchedRange[] {
+    return [...this.patches.values()].map((p) => ({ name: p.name, entry: p.entry, end: p.end }));
   }
 
   /** The one out-of-line definition of `name` among the loaded images with debug information. */

@@ -51,6 +51,15 @@ export interface Breakpoint {
   addresses: bigint[];
   options: BreakpointOptions;
   hits: number;
+  /** Why the program does not reach it now, though it is bound (its function is patched: `:patch`). */
+  notReached?: string;
+}
+
+/** A patched function's body: calls jump from its entry to the patch, past it nothing is reached. */
+export interface PatchedRange {
+  name: string;
+  entry: bigint;
+  end: bigint;
 }
 
 /** What the controller decides after the hooks stopped at an address. */
@@ -76,6 +85,7 @@ export class BreakpointManager {
   private functionBps: Breakpoint[] = [];
   private instructionBps: Breakpoint[] = [];
   private dataBps: Breakpoint[] = [];
+  private patched: readonly PatchedRange[] = [];
   private readonly codeHooks = new Map<bigint, HookHandle>();
   private readonly dataHooks = new Map<number, HookHandle>();
   /** For line breakpoint addresses: the scope (function or inlined call) each location belongs to. */
@@ -321,7 +331,29 @@ export class BreakpointManager {
     };
   }
 
+  /**
+   * The functions patched now: breakpoints past their entries are marked not reached (the
+   * frames already inside still reach them). Returns those whose mark changed.
+   */
+  setPatched(ranges: readonly PatchedRange[]): Breakpoint[] {
+    this.patched = ranges;
+    return this.markNotReached();
+  }
+
+  private markNotReached(): Breakpoint[] {
+    const changed: Breakpoint[] = [];
+    for (const bp of this.all()) {
+      const r = bp.kind === "data" ? undefined : this.patched.find((p) => bp.addresses.some((a) => a > p.entry && a < p.end));
+      const why = r && `not reached while '${r.name}' is patched: its calls run the patch (':unpatch ${r.name}' puts it back)`;
+      if (why === bp.notReached) continue;
+      bp.notReached = why;
+      changed.push(bp);
+    }
+    return changed;
+  }
+
   private syncHooks(): void {
+    this.markNotReached(); // after every binding change: a breakpoint set in a patched function is marked at once
     const wanted = new Set<bigint>();
     for (const bp of this.all()) if (bp.kind !== "data" && bp.verified) for (const a of bp.addresses) wanted.add(a);
     for (const [addr, hook] of this.codeHooks) {
