@@ -95,7 +95,7 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
     const def = input.def;
     if (scope.lookup(def.name)?.kind === "variable") throw exprError("EXPR_TYPE", `redefinition of '${def.name}' as a different kind of symbol`, def.pos);
     const checked = checker.checkFunction(def);
-    const code = gen.function(def.name, checked.params, checked.body, checked.frame);
+    const code = gen.function(def.name, checked.params, def.type.ret, checked.body, checked.frame);
     const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([def.name]) });
     return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
   }
