@@ -29,6 +29,8 @@ export const DEFINITIONS: string[] = [
   "struct nested cf_nested(struct nested n) { n.in.c++; n.f *= 2; n.p = make_ii(n.p.b, n.p.a); return n; }",
   "struct c3 cf_c3(struct c3 s) { struct c3 r = {{s.s[2], s.s[1], s.s[0]}}; return r; }",
   "long cf_empty(long a, struct empty e, long b) { return a - b; }",
+  "struct tail cf_tail(struct tail t) { t.b += t.a & 7; t.c--; return t; }",
+  "struct fb cf_fb(struct fb s) { s.u++; s.f = -s.f; return s; }",
 ];
 
 /** Console statements after the definitions (persistent variables), not compared themselves. */
@@ -68,6 +70,13 @@ export const CASES: StructCase[] = [
   { expr: "make_fpd(1, 2, 3).p.y", kind: "double" },
   { expr: "sum_arr(make_arr(3, 4, 0.5))", kind: "double" },
   { expr: "make_arr(5, 6, 7).v[1]", kind: "int" },
+  { expr: "sum_f3a(make_f3a(1, 2, 3.5f))", kind: "double" },
+  { expr: "make_f3a(1, 2, 3).v[2]", kind: "double" },
+  { expr: "sum_fb(make_fb(1.5f, 9))", kind: "double" },
+  { expr: "make_fb(2, 21).u", kind: "int" },
+  { expr: "tail_sum(make_tail(5, 700, 90000))", kind: "int" },
+  { expr: "tail_sum(g_tail)", kind: "int" },
+  { expr: "make_tail(1, 2, 3)", kind: "struct" },
   { expr: "with_empty(3, make_empty(), 4)", kind: "int" },
   { expr: "sum_pk(make_pk(2, 345, 6))", kind: "int" },
   { expr: "make_pk(2, 345, 6).i", kind: "int" },
@@ -107,6 +116,8 @@ export const CASES: StructCase[] = [
   { expr: "sum_nested(cf_nested(make_nested(3, 'a', 1.25f, 5, 6)))", kind: "int" },
   { expr: "sum_c3(cf_c3(make_c3(7, 8, 9)))", kind: "int" },
   { expr: "cf_empty(10, make_empty(), 3)", kind: "int" },
+  { expr: "tail_sum(cf_tail(g_tail))", kind: "int" },
+  { expr: "cf_fb(make_fb(0.5f, 15))", kind: "struct" },
   // …and from program code, through function pointers (gcc's caller, our callee)
   { expr: "apply_ll(cf_sum_ll, 4, 5)", kind: "int" },
   { expr: "apply_dd(cf_swap_dd, 1, 2)", kind: "double" },
