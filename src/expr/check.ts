@@ -90,15 +90,17 @@ export class Checker {
 
   checkFunction(def: FunctionDef): { params: { offset: number; type: CType }[]; body: TStmt[]; frame: FrameLayout } {
     const retU = unqual(def.type.ret);
-    if (retU.kind === "struct" || retU.kind === "union") throw exprError("EXPR_UNSUPPORTED", `console functions returning '${typeName(def.type.ret)}' are not supported; return a pointer`, def.pos);
+    if ((retU.kind === "struct" || retU.kind === "union") && retU.incomplete) throw exprError("EXPR_TYPE", `function '${def.name}' returns the incomplete type '${typeName(def.type.ret)}'`, def.pos);
     if (retU.kind === "array") throw exprError("EXPR_TYPE", "function cannot return an array type", def.pos);
     this.frame = new FrameLayout(0);
     this.fn = { name: def.name, type: def.type };
     const params: { offset: number; type: CType }[] = [];
     const scope = new Map<string, LocalVar>();
     def.type.params.forEach((p, i) => {
-      if (isRecord(p)) throw exprError("EXPR_UNSUPPORTED", `struct parameters ('${typeName(p)}') are not supported; pass a pointer`, def.pos);
-      const offset = this.frame.alloc(sizeOf(p) ?? 8, alignOf(p));
+      const size = sizeOf(p);
+      if (size === undefined) throw exprError("EXPR_TYPE", `parameter ${i + 1} of '${def.name}' has the incomplete type '${typeName(p)}'`, def.pos);
+      // A struct arriving in registers is stored by whole eightbytes: its slot is a multiple of 8.
+      const offset = this.frame.alloc(isRecord(p) ? Math.ceil(size / 8) * 8 : size, alignOf(p));
       params.push({ offset, type: p });
       const name = def.paramNames[i];
       if (name) scope.set(name, { type: p, offset });
@@ -378,16 +380,17 @@ export class Checker {
     if (te.k !== "place" && te.k !== "deref" && te.k !== "member" && te.k !== "init") return te;
     if (u.kind === "void") throw exprError("EXPR_TYPE", "cannot use a value of type 'void' (dereferencing a 'void *'? cast it to a typed pointer first)", te.pos);
     if ((u.kind === "struct" || u.kind === "union") && u.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(te.type)}' has no known layout`, te.pos);
-    const load: TExpr = { k: "load", type: te.type, pos: te.pos, lv: te };
-    // Bit-fields promote by their width, whatever integer type declares them (C11 6.3.1.1, and
-    // GCC for long-based fields): narrower than int → int; exactly 32 bits of a wider type → int
-    // or unsigned int; wider fields keep their declared type.
-    if (te.k === "member" && te.bitSize !== undefined && (u.kind === "int" || u.kind === "enum")) {
-      const it = u.kind === "enum" ? u.underlying : u;
-      if (te.bitSize < 32 && !it.bool) return this.conv(load, T.int);
-      if (te.bitSize === 32 && it.size > 4) return this.conv(load, it.signed ? T.int : T.uint);
-    }
-    return load;
+    return this.bitFieldValue(te, { k: "load", type: te.type, pos: te.pos, lv: te });
+  }
+
+  /**
+   * A bit-field's value (its load, or an assignment to it) promotes by the field's width, whatever
+   * integer type declares it (C11 6.3.1.1, and GCC for long-based fields): narrower than int →
+   * int; exactly 32 bits of a wider type → int or unsigned int; wider fields keep their type.
+   */
+  private bitFieldValue(lv: TExpr, value: TExpr): TExpr {
+    const t = bitFieldType(lv);
+    return t ? this.conv(value, t) : value;
   }
 
   /**
@@ -476,7 +479,7 @@ export class Checker {
         this.requireModifiable(target, startPos(e.operand));
         if (!isScalar(target.type)) throw exprError("EXPR_TYPE", `cannot ${what} value of type '${typeName(target.type)}'`, pos);
         if (isPointer(target.type)) this.elementSize(target.type, pos);
-        return { k: "incdec", type: target.type, pos, target, delta: e.op.startsWith("++") ? 1 : -1, post: e.op.endsWith("post") };
+        return this.bitFieldValue(target, { k: "incdec", type: target.type, pos, target, delta: e.op.startsWith("++") ? 1 : -1, post: e.op.endsWith("post") });
       }
     }
   }
@@ -492,7 +495,6 @@ export class Checker {
     if (u.kind === "array" && !wholeArray) throw exprError("EXPR_NOT_LVALUE", `array type '${typeName(te.type)}' is not assignable`, pos);
     if (u.kind === "function") throw exprError("EXPR_NOT_LVALUE", "a function is not assignable", pos);
     if (NODEBUG.has(te)) throw this.noDebugType(te);
-    if (te.k === "member" && te.bitSize !== undefined) throw exprError("EXPR_UNSUPPORTED", "assigning to bit-fields is not supported", pos);
     this.assigns = true;
     this.markWritten(te);
   }
@@ -585,17 +587,19 @@ export class Checker {
     if (op === "=") {
       const tu = unqual(target.type);
       if ((tu.kind === "struct" || tu.kind === "union") && tu.incomplete) throw exprError("EXPR_TYPE", `incomplete type '${typeName(target.type)}' is not assignable`, pos);
-      return { k: "assign", type: target.type, pos, target, value: this.assignable(value, target.type, pos, "assigning to") };
+      // The value of `s.f = v` is the field's after the store: v truncated to the field's width.
+      return this.bitFieldValue(target, { k: "assign", type: target.type, pos, target, value: this.assignable(value, target.type, pos, "assigning to") });
     }
     const bop = op.slice(0, -1) as ArithOp;
     const tt = unqual(target.type);
     if (tt.kind === "pointer" && (bop === "+" || bop === "-") && isInteger(value.type)) {
       return { k: "compound", op: bop, opType: target.type, type: target.type, pos, target, value: this.conv(value, T.long), scale: this.elementSize(target.type, pos) };
     }
-    // Type-check as the binary operator on the target's value; the result converts back.
-    const probe = this.binary(bop as BinaryOp, { k: "const", type: target.type, pos: targetPos, value: 0n }, value, pos);
+    // Type-check as the binary operator on the target's value (a bit-field's promoted by its
+    // width, as its loads are); the result converts back.
+    const probe = this.binary(bop as BinaryOp, { k: "const", type: bitFieldType(target) ?? target.type, pos: targetPos, value: 0n }, value, pos);
     if (probe.k !== "arith") throw this.invalidOperands(bop, target, value, pos);
-    return { k: "compound", op: bop, opType: probe.type, type: target.type, pos, target, value: probe.right };
+    return this.bitFieldValue(target, { k: "compound", op: bop, opType: probe.type, type: target.type, pos, target, value: probe.right });
   }
 
   /** gdb's `object = {…}`: the list initializes a new object of the target's type, which is copied in (arrays too). */
@@ -643,9 +647,9 @@ export class Checker {
     }
     const args = e.args.map((a, i) => {
       const v = this.rvalue(a.k === "initlist" ? this.listArgument(a, fn, i) : this.expr(a));
-      if (isRecord(v.type)) throw exprError("EXPR_UNSUPPORTED", `passing a struct by value ('${typeName(v.type)}') is not supported; pass its address`, a.pos);
       if (isVoid(v.type)) throw exprError("EXPR_TYPE", "argument has type 'void'", a.pos);
       const p = fn.prototyped ? fn.params[i] : undefined;
+      if (p && isRecord(p) && sizeOf(p) === undefined) throw exprError("EXPR_TYPE", `parameter ${i + 1} has the incomplete type '${typeName(p)}'`, startPos(a));
       const conv = p ? this.assignable(v, p, startPos(a), `passing to parameter ${i + 1} of type`) : this.conv(v, defaultPromotion(v.type));
       const ct = unqual(conv.type);
       if (ct.kind === "float" && ct.size === 16) throw this.longDouble(a.pos);
@@ -714,6 +718,17 @@ export class Checker {
     if ((b.kind === "struct" || b.kind === "union") && sameType(a, b)) return { ...v, type: to } as TExpr;
     throw exprError("EXPR_TYPE", `cannot cast '${typeName(v.type)}' to '${typeName(to)}'`, pos);
   }
+}
+
+/** The type a bit-field's value promotes to (see bitFieldValue); undefined: not a bit-field, or it keeps its type. */
+function bitFieldType(lv: TExpr): CType | undefined {
+  if (lv.k !== "member" || lv.bitSize === undefined) return undefined;
+  const u = unqual(lv.type);
+  if (u.kind !== "int" && u.kind !== "enum") return undefined;
+  const it = u.kind === "enum" ? u.underlying : u;
+  if (lv.bitSize < 32 && !it.bool) return T.int;
+  if (lv.bitSize === 32 && it.size > 4) return it.signed ? T.int : T.uint;
+  return undefined;
 }
 
 export type { CompareOp };

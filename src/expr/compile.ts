@@ -107,7 +107,7 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
     if (scope.lookup(def.name)?.kind === "variable") throw exprError("EXPR_TYPE", `redefinition of '${def.name}' as a different kind of symbol`, def.pos);
     const checked = checker.checkFunction(def);
     const symbol = opts.definitionSymbol ?? def.name;
-    const code = gen.function(symbol, checked.params, checked.body, checked.frame);
+    const code = gen.function(symbol, checked.params, def.type.ret, checked.body, checked.frame);
     const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([symbol]) });
     return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
   }
@@ -117,7 +117,9 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
   const code = gen.entry(entry, te, checker.frame);
   const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
-  const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * nodeCount(te);
+  // The return address and saved rbp, the frame, a push per pending operand, and room for the
+  // register an operation saves for itself (a struct assignment keeps its target's address).
+  const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * nodeCount(te) + 64;
   return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns, stackBytes };
 }
 

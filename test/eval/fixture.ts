@@ -74,10 +74,10 @@ export interface Session {
   src: string;
 }
 
-/** Launched and stopped at BREAK1 (BREAK2 also has a breakpoint). */
-export async function atBreak1(exe: string, src: string): Promise<Session> {
+/** Launched and stopped at BREAK1 (BREAK2 also has a breakpoint); `stem`: the name compileSource gave the source. */
+export async function atBreak1(exe: string, src: string, stem = "eval-probe"): Promise<Session> {
   const { dbg, output } = launch(exe);
-  const file = srcName(exe, src);
+  const file = srcName(exe, src, stem);
   dbg.setSourceBreakpoints(file, [{ line: lineOf(src, "/* BREAK1 */") }, { line: lineOf(src, "/* BREAK2 */") }]);
   const r = await dbg.start();
   if (r.reason !== "breakpoint") throw new Error(`expected to stop at BREAK1, got ${r.reason}`);
@@ -85,8 +85,8 @@ export async function atBreak1(exe: string, src: string): Promise<Session> {
 }
 
 /** The file name compileSource gave the generated source (under .cache/fixtures). */
-export function srcName(_exe: string, src: string): string {
-  return `eval-probe-${createHash("sha256").update(src).digest("hex").slice(0, 16)}.c`;
+export function srcName(_exe: string, src: string, stem = "eval-probe"): string {
+  return `${stem}-${createHash("sha256").update(src).digest("hex").slice(0, 16)}.c`;
 }
 
 /** Our formatted value reduced to what the twin prints. */

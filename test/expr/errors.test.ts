@@ -87,6 +87,14 @@ const CASES: [string, string, number, string][] = [
   ["int f(int x) { break; }", "error: 'break' statement not in a loop", 16, "EXPR_SYNTAX"],
   ["int f(int x) { return; }", "error: non-void function 'f' should return a value", 16, "EXPR_TYPE"],
   ["int f(int x) { x = 1 }", "error: expected ';' after the expression, found '}'", 22, "EXPR_SYNTAX"],
+  // structs by value need their layout; bit-fields take integers and have no address
+  ["use_opaque(*opaque_ptr)", "error: incomplete type 'struct opaque' has no known layout", 12, "EXPR_TYPE"],
+  ["make_opaque(1)", "error: calling a function returning the incomplete type 'struct opaque'", 12, "EXPR_TYPE"],
+  ["int f(struct opaque o) { return 1; }", "error: parameter 1 of 'f' has the incomplete type 'struct opaque'", 1, "EXPR_TYPE"],
+  ["struct opaque g(int x) { return *opaque_ptr; }", "error: function 'g' returns the incomplete type 'struct opaque'", 1, "EXPR_TYPE"],
+  ["add(make_pair(1, 2), 3)", "error: passing to parameter 1 of type 'int' from incompatible type 'struct pair'", 5, "EXPR_TYPE"],
+  ["items[0].kind = head", "error: assigning to 'unsigned int' from incompatible type 'struct item *'", 15, "EXPR_TYPE"],
+  ["&items[0].level", "error: cannot take the address of a bit-field", 1, "EXPR_TYPE"],
   ["int f(int x)", "error: expected a function definition ('{' after 'f(...)') or an expression", 13, "EXPR_SYNTAX"],
 ];
 

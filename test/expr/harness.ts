@@ -32,6 +32,8 @@ const mixed: RecordType = {
   kind: "struct", tag: "mixed", size: 16, incomplete: false,
   members: [{ name: "x", type: T.double, offset: 0 }, { name: "y", type: T.int, offset: 8 }, { name: "z", type: T.int, offset: 12 }],
 };
+/** Declared, never defined (a library's opaque handle): usable through pointers only. */
+const opaque: RecordType = { kind: "struct", tag: "opaque", members: [], size: undefined, incomplete: true };
 const color: EnumType = { kind: "enum", tag: "color", underlying: T.uint, enumerators: [{ name: "RED", value: 0n }, { name: "GREEN", value: 5n }, { name: "BLUE", value: 6n }] };
 
 /** Locals of the frame the tests "stop" in: declared in C, described to the compiler. */
@@ -95,12 +97,19 @@ export function harnessScope(): MapScope {
   f("make_pair", functionType(pair, [T.long, T.long]));
   f("make_big", functionType(big, [T.long]));
   f("make_mixed", functionType(mixed, [T.double, T.int]));
+  f("pair_sum", functionType(T.long, [pair]));
+  f("big_sum", functionType(T.long, [big]));
+  f("mixed_sum", functionType(T.double, [mixed]));
   f("item_name", functionType(pointerTo(T.char), [pointerTo(item)]));
   f("next_char", functionType(T.uchar, [T.uchar]));
   f("to_schar", functionType(T.schar, [T.int]));
   f("reset", functionType(T.void, []));
+  // Prototypes naming the opaque struct by value (legal C until called): only the error tests use them.
+  g("opaque_ptr", pointerTo(opaque));
+  f("use_opaque", functionType(T.int, [opaque]));
+  f("make_opaque", functionType(opaque, [T.int]));
   for (const e of color.enumerators) s.values.set(e.name, { kind: "enumerator", value: e.value, type: color });
-  s.addTag(item).addTag(pair).addTag(big).addTag(mixed).addTag(color);
+  s.addTag(item).addTag(opaque).addTag(pair).addTag(big).addTag(mixed).addTag(color);
   s.typedefs.set("item_t", typedef("item_t", item));
   return s;
 }

@@ -166,6 +166,26 @@ const SIDE_EFFECTS: Case[] = [
   { expr: "counter = ratio * 10", post: "counter" },
 ];
 
+/** Bit-field stores (unsigned kind : 3 and int level : 5 share a word): the value, and the whole struct after. */
+const BIT_FIELDS: Case[] = [
+  { expr: "items[0].kind = 5", native: "(int)(items[0].kind = 5)", post: "items[0]" },
+  { expr: "items[0].kind = 13", native: "(int)(items[0].kind = 13)", post: "items[0]" },
+  { expr: "items[1].level = 20", native: "(int)(items[1].level = 20)", post: "items[1]" },
+  { expr: "items[1].level = -16", native: "(int)(items[1].level = -16)", post: "items[1]" },
+  { expr: "items[1].level += 7", native: "(int)(items[1].level += 7)", post: "items[1]" },
+  { expr: "items[2].kind /= -1", native: "(int)(items[2].kind /= -1)", post: "items[2]" },
+  { expr: "items[0].kind -= 6", native: "(int)(items[0].kind -= 6)", post: "items[0]" },
+  { expr: "items[0].level *= 2.5", native: "(int)(items[0].level *= 2.5)", post: "items[0]" },
+  { expr: "items[2].level <<= 2", native: "(int)(items[2].level <<= 2)", post: "items[2]" },
+  { expr: "items[2].level++", native: "(int)(items[2].level++)", post: "items[2]" },
+  { expr: "++items[2].kind", native: "(int)(++items[2].kind)", post: "items[2]" },
+  { expr: "items[0].kind--", native: "(int)(items[0].kind--)", post: "items[0]" },
+  { expr: "(items[0].kind = 9) - 2", post: "items[0]" },
+  { expr: "lp->level = -3 * lp->kind", native: "(int)(lp->level = -3 * lp->kind)", post: "items[1]" },
+  { expr: "litem.kind = litem.level", native: "(int)(litem.kind = litem.level)", post: "litem" },
+  { expr: "head->next->kind |= 2", native: "(int)(head->next->kind |= 2)", post: "items[1]" },
+];
+
 const CALLS: Case[] = [
   { expr: "add(counter, 8)" },
   { expr: "add(add(1, 2), add(3, add(4, 5)))" },
@@ -184,6 +204,10 @@ const CALLS: Case[] = [
   { expr: "make_big(100)" },
   { expr: "make_mixed(1.5, 7)" },
   { expr: "make_mixed(1.5, 7).x + make_mixed(2, 3).z" },
+  { expr: "pair_sum(make_pair(3, 4))" },
+  { expr: "big_sum(make_big(5))" },
+  { expr: "mixed_sum(make_mixed(0.5, 2))" },
+  { expr: "pair_sum(make_pair(counter, 1)) + big_sum(make_big(pair_sum(make_pair(1, 2))))" },
   { expr: "item_name(head)" },
   { expr: "*item_name(&items[2])" },
   { expr: "next_char(255)" },
@@ -217,17 +241,18 @@ describe("expression compiler, linked natively and compared with gcc", () => {
   it("memory: arrays, pointers, struct members, bit-fields, casts", () => check(MEMORY));
   it("frame locals, register values, registers, persistent variables", () => check(LOCALS));
   it("assignment, compound assignment, ++/--", () => check(SIDE_EFFECTS));
-  it("calls: integer/double/float/stack/variadic args, struct results, pointers, libc", () => check(CALLS));
+  it("bit-field assignment, compound assignment, ++/--", () => check(BIT_FIELDS));
+  it("calls: integer/double/float/stack/variadic args, struct arguments and results by value, pointers, libc", () => check(CALLS));
   it("TLS initial-exec", () => check([{ expr: "tls_counter * 2 + tls_ratio" }, { expr: "tls_counter += 5", post: "tls_counter" }, { expr: "&tls_counter == &tls_counter" }], { tlsModel: "initial-exec" }));
   it("TLS general-dynamic", () => check([{ expr: "tls_counter * 2 + tls_ratio" }, { expr: "add(tls_counter, 1) + tls_counter++", post: "tls_counter" }], { tlsModel: "general-dynamic" }));
   it("TLS general-dynamic from a shared object (real __tls_get_addr calls) and GOT loads", () =>
     check([{ expr: "tls_counter * 2 + tls_ratio" }, { expr: "tls_counter = counter + numbers[1]", post: "tls_counter" }, { expr: "strlen(message) + add(1, 2)" }], { tlsModel: "general-dynamic", sharedObject: true }));
   it("small (non-PIC) code model", () => check([{ expr: "counter + numbers[3] + head->id" }, { expr: "add(1, 2) + strlen(\"abc\")" }, { expr: "(long)&counter != 0" }], { codeModel: "small" }));
   it("large code model (R_X86_64_64)", () =>
-    check([{ expr: "counter + numbers[3] + head->id" }, { expr: "add(1, 2) + strlen(\"abc\") + scale(2, 3)" }, { expr: "op_ptr == add" }, { expr: "message" }], { codeModel: "large", linkFlags: ["-no-pie"] }));
+    check([{ expr: "counter + numbers[3] + head->id" }, { expr: "add(1, 2) + strlen(\"abc\") + scale(2, 3)" }, { expr: "op_ptr == add" }, { expr: "message" }, { expr: "pair_sum(make_pair(1, 2)) + big_sum(make_big(3)) + mixed_sum(make_mixed(1, 2))" }], { codeModel: "large", linkFlags: ["-no-pie"] }));
   it("console function definitions and calls to them", () =>
     check(
-      [{ expr: "twice(21)" }, { expr: "fact(10)" }, { expr: "fact(twice(2)) + twice(-3)" }, { expr: "sumsq(numbers, 5)" }, { expr: "avg(1, 2.5)" }, { expr: "count_chars(message, 'l')" }, { expr: "bump(&counter, 3)", post: "counter" }],
+      [{ expr: "twice(21)" }, { expr: "fact(10)" }, { expr: "fact(twice(2)) + twice(-3)" }, { expr: "sumsq(numbers, 5)" }, { expr: "avg(1, 2.5)" }, { expr: "count_chars(message, 'l')" }, { expr: "bump(&counter, 3)", post: "counter" }, { expr: "swap_pair(make_pair(1, 2))" }, { expr: "bump_big(make_big(10), 5)" }, { expr: "half(make_mixed(3, 4))" }, { expr: "pair_sum(swap_pair(make_pair(7, 8))) + half(make_mixed(1, 1)).x" }],
       {
         definitions: [
           "int twice(int x) { return 2 * x; }",
@@ -236,6 +261,9 @@ describe("expression compiler, linked natively and compared with gcc", () => {
           "double avg(double a, double b) { return (a + b) / 2; }",
           "int count_chars(const char *s, char c) { int n = 0; do { if (*s == c) n++; else if (!*s) break; else continue; } while (*s++); return n; }",
           "void bump(int *p, int by) { if (by > 0) { *p += by; return; } *p = 0; }",
+          "struct pair swap_pair(struct pair p) { struct pair r = {p.b, p.a}; return r; }",
+          "struct big bump_big(struct big b, long by) { b.v[0] += by; b.v[3] = b.v[0] * 2; return b; }",
+          "struct mixed half(struct mixed m) { m.x /= 2; m.z = m.y - 1; return m; }",
         ],
       },
     ));

@@ -1,9 +1,10 @@
 /**
- * System V x86-64 classification (psABI 3.2.3) of values the code generator passes or returns:
- * scalars go in INTEGER or SSE registers; aggregates up to 16 bytes are split into eightbytes,
- * each INTEGER unless every scalar in it is floating point; larger ones go to MEMORY.
+ * System V x86-64 calling convention (psABI 3.2.3): the one classification of every value the
+ * code generator passes or returns — scalars and structs/unions alike, as the caller of a program
+ * or console function and as a console function itself — and where each argument goes.
  */
-import { sizeOf, unqual, type CType } from "../types.js";
+import { alignOf, sizeOf, unqual, type CType } from "../types.js";
+import { R } from "./asm.js";
 
 export type ValueClass = "int" | "sse" | "mem" | "void";
 
@@ -18,41 +19,162 @@ export function valueClass(t: CType): ValueClass {
   }
 }
 
-export type EightbyteClass = "INTEGER" | "SSE";
+/** An eightbyte's class after merging; NONE: padding only, which takes no register (as gcc). */
+export type Eightbyte = "INTEGER" | "SSE" | "NONE";
 
-/** undefined: MEMORY (returned through a hidden pointer in rdi). */
-export function classifyAggregate(t: CType): EightbyteClass[] | undefined {
+export type AbiClass =
+  /** void, and GNU C's empty structs: no register and no stack space. */
+  | { kind: "none" }
+  /** Up to two eightbytes, each in the next free register of its class. */
+  | { kind: "regs"; eightbytes: Eightbyte[] }
+  /** Larger than 16 bytes, a misaligned field, or x87 mixed with other classes. */
+  | { kind: "memory" }
+  /** long double and `struct { long double }`: on the stack as an argument, in st0 as a result. */
+  | { kind: "x87" };
+
+type Raw = "NO_CLASS" | "INTEGER" | "SSE" | "X87" | "X87UP" | "MEMORY";
+
+/** psABI's merge of two classes meeting in one eightbyte. */
+function merge(a: Raw, b: Raw): Raw {
+  if (a === b) return a;
+  if (a === "NO_CLASS") return b;
+  if (b === "NO_CLASS") return a;
+  if (a === "MEMORY" || b === "MEMORY") return "MEMORY";
+  if (a === "INTEGER" || b === "INTEGER") return "INTEGER";
+  if (a === "X87" || a === "X87UP" || b === "X87" || b === "X87UP") return "MEMORY";
+  return "SSE";
+}
+
+export function classify(t: CType): AbiClass {
+  const u = unqual(t);
+  switch (u.kind) {
+    case "void": return { kind: "none" };
+    case "float": return u.size === 16 ? { kind: "x87" } : { kind: "regs", eightbytes: ["SSE"] };
+    case "struct": case "union": case "array": return classifyAggregate(u);
+    default: return { kind: "regs", eightbytes: ["INTEGER"] };
+  }
+}
+
+function classifyAggregate(t: CType): AbiClass {
   const size = sizeOf(t) ?? 0;
-  if (size === 0 || size > 16) return undefined;
-  const n = Math.ceil(size / 8);
-  const classes: (EightbyteClass | undefined)[] = new Array(n).fill(undefined);
-  let ok = true;
+  if (size === 0) return { kind: "none" };
+  if (size > 16) return { kind: "memory" };
+  const classes: Raw[] = new Array<Raw>(Math.ceil(size / 8)).fill("NO_CLASS");
+  const mark = (i: number, c: Raw): void => {
+    if (i < classes.length) classes[i] = merge(classes[i]!, c);
+  };
+  let misaligned = false;
+  // Every scalar in the aggregate, at its byte offset, merges its class into its eightbyte.
   const visit = (ty: CType, offset: number): void => {
     const u = unqual(ty);
     switch (u.kind) {
       case "struct": case "union":
-        for (const m of u.members) visit(m.type, offset + m.offset);
+        for (const m of u.members) {
+          if (m.bitSize === undefined) {
+            visit(m.type, offset + m.offset);
+            continue;
+          }
+          // Bit-fields are INTEGER in every eightbyte they touch, and never misaligned (gcc).
+          if (m.bitSize === 0) continue;
+          const first = offset * 8 + (m.bitOffset ?? m.offset * 8);
+          for (let i = Math.floor(first / 64); i <= Math.floor((first + m.bitSize - 1) / 64); i++) mark(i, "INTEGER");
+        }
         return;
       case "array": {
         const es = sizeOf(u.of) ?? 0;
-        for (let i = 0; i < (u.count ?? 0); i++) visit(u.of, offset + i * es);
+        for (let i = 0; i < (u.count ?? 0); i++) visit(u.of, offset + i * es); // a flexible array adds nothing
         return;
       }
+      case "void": case "function": return;
       default: {
-        const s = sizeOf(u) ?? 0;
-        if (s === 0) return;
-        if (offset % Math.min(s, 8) !== 0) ok = false; // unaligned field: MEMORY
-        const idx = Math.floor(offset / 8);
-        const c: EightbyteClass = u.kind === "float" && s <= 8 ? "SSE" : "INTEGER";
-        if (u.kind === "float" && s > 8) ok = false; // long double: X87 → MEMORY
-        classes[idx] = classes[idx] === "INTEGER" || c === "INTEGER" ? "INTEGER" : "SSE";
+        if (offset % alignOf(u) !== 0) misaligned = true; // packed structs: MEMORY
+        const eb = Math.floor(offset / 8);
+        if (u.kind === "float" && u.size === 16) {
+          mark(eb, "X87");
+          mark(eb + 1, "X87UP");
+        } else mark(eb, u.kind === "float" ? "SSE" : "INTEGER");
       }
     }
   };
   visit(t, 0);
-  if (!ok) return undefined;
-  return classes.map((c) => c ?? "SSE");
+  if (misaligned || classes.includes("MEMORY")) return { kind: "memory" };
+  if (classes.some((c, i) => c === "X87UP" && classes[i - 1] !== "X87")) return { kind: "memory" };
+  if (classes.includes("X87")) return { kind: "x87" }; // [X87, X87UP]: merging left nothing else
+  return { kind: "regs", eightbytes: classes.map((c) => (c === "NO_CLASS" ? "NONE" : c as "INTEGER" | "SSE")) };
 }
 
-export const INT_ARG_REGS = [7, 6, 2, 1, 8, 9] as const; // rdi, rsi, rdx, rcx, r8, r9
+export const INT_ARG_REGS = [R.rdi, R.rsi, R.rdx, R.rcx, R.r8, R.r9] as const;
 export const SSE_ARG_REGS = 8;
+const INT_RET_REGS = [R.rax, R.rdx] as const;
+
+/** One eightbyte of a value in a register: INTEGER in a general register, SSE in an xmm register. */
+export interface Piece {
+  eightbyte: number;
+  sse: boolean;
+  reg: number;
+}
+
+export type Location =
+  | { k: "none" }
+  | { k: "regs"; pieces: Piece[] }
+  /** Arguments: at `offset` from rsp at the call. */
+  | { k: "stack"; offset: number }
+  /** Results: through the hidden pointer passed in rdi (and given back in rax). */
+  | { k: "memory" }
+  | { k: "x87" };
+
+export interface ArgLayout {
+  args: Location[];
+  /** Bytes of stack arguments (their area is rounded to 16 at the call). */
+  stackSize: number;
+  /** SSE registers used: what a variadic callee finds in al. */
+  sseUsed: number;
+}
+
+const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/**
+ * Where each argument goes: an argument whose eightbytes do not all fit in the registers left goes
+ * wholly on the stack, and leaves those registers to later arguments (psABI; what gcc does). Stack
+ * arguments are in order, each 8-aligned (16 for types aligned to 16) and a multiple of 8 long.
+ */
+export function layoutArgs(types: readonly CType[], hiddenReturn: boolean): ArgLayout {
+  let ints = hiddenReturn ? 1 : 0;
+  let sses = 0;
+  let stack = 0;
+  const args = types.map((t): Location => {
+    const c = classify(t);
+    if (c.kind === "none") return { k: "none" };
+    if (c.kind === "regs") {
+      const needInt = c.eightbytes.filter((e) => e === "INTEGER").length;
+      const needSse = c.eightbytes.filter((e) => e === "SSE").length;
+      if (ints + needInt <= INT_ARG_REGS.length && sses + needSse <= SSE_ARG_REGS) {
+        const pieces: Piece[] = [];
+        c.eightbytes.forEach((e, eightbyte) => {
+          if (e === "INTEGER") pieces.push({ eightbyte, sse: false, reg: INT_ARG_REGS[ints++]! });
+          else if (e === "SSE") pieces.push({ eightbyte, sse: true, reg: sses++ });
+        });
+        return { k: "regs", pieces };
+      }
+    }
+    stack = roundUp(stack, alignOf(t) >= 16 ? 16 : 8);
+    const offset = stack;
+    stack += roundUp(sizeOf(t) ?? 8, 8);
+    return { k: "stack", offset };
+  });
+  return { args, stackSize: stack, sseUsed: sses };
+}
+
+/** Where a function's result comes back: INTEGER eightbytes in rax then rdx, SSE in xmm0 then xmm1. */
+export function returnLocation(t: CType): Location {
+  const c = classify(t);
+  if (c.kind !== "regs") return { k: c.kind };
+  let ints = 0;
+  let sses = 0;
+  const pieces: Piece[] = [];
+  c.eightbytes.forEach((e, eightbyte) => {
+    if (e === "INTEGER") pieces.push({ eightbyte, sse: false, reg: INT_RET_REGS[ints++]! });
+    else if (e === "SSE") pieces.push({ eightbyte, sse: true, reg: sses++ });
+  });
+  return { k: "regs", pieces };
+}

@@ -72,7 +72,9 @@ export type OpName = keyof typeof OPS;
 const GROUP = {
   not: [0xf7, 2], neg: [0xf7, 3], div: [0xf7, 6], idiv: [0xf7, 7],
   shlCl: [0xd3, 4], shrCl: [0xd3, 5], sarCl: [0xd3, 7],
-  callInd: [0xff, 2], pushMem: [0xff, 6],
+  callInd: [0xff, 2],
+  // x87, for `struct { long double }` results (st0): fld/fstp m80
+  fld80: [0xdb, 5], fstp80: [0xdb, 7],
 } as const;
 
 export class Asm {

@@ -8,8 +8,13 @@ import * as RELOC from "../../elf/constants.js";
 import { FrameLayout } from "../frame.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "../ir.js";
 import { T, intOf, sizeOf, unqual, type CType } from "../types.js";
-import { classifyAggregate, INT_ARG_REGS, SSE_ARG_REGS, valueClass } from "./abi.js";
+import { valueClass } from "./abi.js";
+import { extractBitField, insertBitField } from "./bitfields.js";
+import { emitCall, emitParams, emitReturnValue, type CallHost, type ReturnPlan } from "./calls.js";
 import { Asm, R, type Cond, type Mem, type RelocTarget } from "./asm.js";
+
+type BitField = Extract<TExpr, { k: "member" }>;
+const isBitField = (e: TExpr): e is BitField => e.k === "member" && e.bitSize !== undefined;
 
 export type CodeModel = "small-pic" | "small" | "large";
 
@@ -36,6 +41,8 @@ export class X86Codegen {
   private frame = new FrameLayout();
   private epilogue = 0;
   private loops: { brk: number; cont: number }[] = [];
+  /** How the console function being generated returns its value. */
+  private returns: ReturnPlan | undefined;
 
   constructor(private readonly opts: CodegenOptions) {}
 
@@ -57,26 +64,26 @@ export class X86Codegen {
   }
 
   /** A console function definition, exported under its own name. */
-  function(symbol: string, params: { offset: number; type: CType }[], body: TStmt[], frame: FrameLayout): FunctionCode {
+  function(symbol: string, params: { offset: number; type: CType }[], ret: CType, body: TStmt[], frame: FrameLayout): FunctionCode {
     return this.fn(symbol, frame, () => {
-      const a = this.asm;
-      let ints = 0;
-      let sses = 0;
-      let stackArg = 0;
-      for (const p of params) {
-        const dst: Mem = { base: R.rbp, disp: p.offset };
-        const cls = valueClass(p.type);
-        if (cls === "sse" && sses < SSE_ARG_REGS) {
-          a.rm(sizeOf(p.type) === 4 ? "movssStore" : "movsdStore", sses++, { mem: dst });
-          continue;
-        }
-        if (cls === "int" && ints < INT_ARG_REGS.length) a.mov(R.rax, INT_ARG_REGS[ints++]!);
-        else if (cls === "sse") a.rm("movsdLoad", 0, { mem: { base: R.rbp, disp: 16 + 8 * stackArg++ } });
-        else a.rm("load64", R.rax, { mem: { base: R.rbp, disp: 16 + 8 * stackArg++ } });
-        this.store(p.type, R.rbp, p.offset);
-      }
+      this.returns = emitParams(this.callHost(), params, ret);
       for (const s of body) this.stmt(s);
+      this.returns = undefined;
     });
+  }
+
+  /** The narrow view of this generator that calls.ts works through. */
+  private callHost(): CallHost {
+    return {
+      asm: this.asm,
+      frame: this.frame,
+      depth: this.depth,
+      largeCodeModel: this.opts.codeModel === "large",
+      value: (e) => this.value(e),
+      copyBytes: (dst, src, n) => this.copyBytes(dst, src, n),
+      store: (t, addr, disp) => this.store(t, addr, disp),
+      normalize: (t) => this.normalize(t),
+    };
   }
 
   private fn(symbol: string, frame: FrameLayout, body: () => void): FunctionCode {
@@ -140,7 +147,10 @@ export class X86Codegen {
         return;
       }
       case "return": {
-        if (s.value) this.value(s.value);
+        if (s.value) {
+          this.value(s.value);
+          if (this.returns) emitReturnValue(this.callHost(), this.returns);
+        }
         a.jmp(this.epilogue);
         return;
       }
@@ -380,22 +390,10 @@ export class X86Codegen {
     a.repMovsb();
   }
 
-  private loadBitField(lv: Extract<TExpr, { k: "member" }>): void {
-    const a = this.asm;
+  private loadBitField(lv: BitField): void {
     if (isLvalue(lv.base)) this.address(lv.base);
     else this.value(lv.base);
-    const bitOffset = lv.bitOffset!;
-    const bitSize = lv.bitSize!;
-    const byte = Math.floor(bitOffset / 8);
-    const shift = bitOffset % 8;
-    const width = [1, 2, 4, 8].find((w) => shift + bitSize <= w * 8) ?? 8;
-    const m = { mem: { base: R.rax, disp: byte } };
-    if (width === 1) a.rm("movzx8", R.rax, m);
-    else if (width === 2) a.rm("movzx16", R.rax, m);
-    else if (width === 4) a.rm("load32", R.rax, m);
-    else a.rm("load64", R.rax, m);
-    a.shiftImm("shl", R.rax, 64 - shift - bitSize);
-    a.shiftImm(intOf(lv.type).signed ? "sar" : "shr", R.rax, 64 - bitSize);
+    extractBitField(this.asm, lv, R.rax);
   }
 
   /** Re-extends rax from the width of integer type t (after arithmetic, or a narrowing cast). */
@@ -571,6 +569,14 @@ export class X86Codegen {
 
   private assign(target: TExpr, value: TExpr): void {
     const a = this.asm;
+    if (isBitField(target)) {
+      this.address(target.base);
+      this.pushInt();
+      this.value(value);
+      this.popInt(R.rdx);
+      insertBitField(a, target, R.rdx);
+      return;
+    }
     this.address(target);
     this.pushInt();
     this.value(value);
@@ -586,6 +592,20 @@ export class X86Codegen {
 
   private compound(e: Extract<TExpr, { k: "compound" }>): void {
     const a = this.asm;
+    if (isBitField(e.target)) {
+      // Read the field, combine in opType, convert back, write it (the struct's address waits on the stack).
+      this.address(e.target.base);
+      this.pushInt();
+      extractBitField(a, e.target, R.rax);
+      this.convert(e.target.type, e.opType);
+      this.pushValue(e.opType);
+      this.value(e.value);
+      this.combine(e.op, e.opType);
+      this.convert(e.opType, e.target.type);
+      this.popInt(R.rdx);
+      insertBitField(a, e.target, R.rdx);
+      return;
+    }
     this.address(e.target);
     this.pushInt(); // the address
     this.load(e.target.type, R.rax);
@@ -607,6 +627,19 @@ export class X86Codegen {
 
   private incdec(target: TExpr, t: CType, delta: 1 | -1, post: boolean): void {
     const a = this.asm;
+    if (isBitField(target)) {
+      this.address(target.base);
+      this.pushInt();
+      extractBitField(a, target, R.rax);
+      if (post) this.pushInt(); // the old value is the result
+      a.aluImm("add", R.rax, delta);
+      this.normalize(t);
+      a.rm("load64", R.rdx, { mem: { base: R.rsp, disp: post ? 8 : 0 } });
+      insertBitField(a, target, R.rdx);
+      if (post) this.popInt(R.rax);
+      this.popInt(R.rdx);
+      return;
+    }
     this.address(target);
     this.pushInt();
     this.load(t, R.rax);
@@ -741,84 +774,6 @@ export class X86Codegen {
 
   private call(e: Extract<TExpr, { k: "call" }>): void {
     this.callsFunctions = true;
-    const a = this.asm;
-    const retType = unqual(e.fn.ret);
-    const retCls = valueClass(retType);
-    const retClasses = retCls === "mem" ? classifyAggregate(retType) : undefined;
-    const hiddenRet = retCls === "mem" && retClasses === undefined;
-    const temp = retCls === "mem" ? this.frame.alloc(Math.ceil((sizeOf(retType) ?? 8) / 8) * 8, 16) : 0;
-
-    // Assign argument locations.
-    let ints = hiddenRet ? 1 : 0;
-    let sses = 0;
-    const where: ({ reg: number; sse: boolean } | { stack: number })[] = [];
-    let nStack = 0;
-    for (const arg of e.args) {
-      const sse = valueClass(arg.type) === "sse";
-      if (sse && sses < SSE_ARG_REGS) where.push({ reg: sses++, sse: true });
-      else if (!sse && ints < INT_ARG_REGS.length) where.push({ reg: INT_ARG_REGS[ints++]!, sse: false });
-      else where.push({ stack: nStack++ });
-    }
-    // Direct calls relocate against the symbol; anything else is called through r11.
-    const direct = e.callee.k === "addr" && e.callee.lv.k === "place" && (e.callee.lv.place.k === "extern" || e.callee.lv.place.k === "own")
-      ? e.callee.lv.place.symbol
-      : undefined;
-    const n = e.args.length;
-    const pushes = (direct ? 0 : 1) + n + nStack;
-    const pad = (this.depth + pushes) % 2 === 1;
-    if (pad) {
-      a.aluImm("sub", R.rsp, 8);
-      this.depth++;
-    }
-    if (!direct) {
-      this.value(e.callee);
-      this.pushInt();
-    }
-    for (const arg of e.args) {
-      this.value(arg);
-      this.pushValue(arg.type);
-    }
-    // Arguments are on the stack, last on top. Stack arguments are copied below them in order.
-    const slotOf = (i: number, extra: number): Mem => ({ base: R.rsp, disp: 8 * (n - 1 - i) + extra });
-    let copied = 0;
-    for (let i = n - 1; i >= 0; i--) {
-      const w = where[i]!;
-      if (!("stack" in w)) continue;
-      a.group("pushMem", { mem: slotOf(i, 8 * copied) }, false);
-      copied++;
-      this.depth++;
-    }
-    for (let i = 0; i < n; i++) {
-      const w = where[i]!;
-      if ("stack" in w) continue;
-      const m = { mem: slotOf(i, 8 * nStack) };
-      if (w.sse) a.rm(sizeOf(e.args[i]!.type) === 4 ? "movssLoad" : "movsdLoad", w.reg, m);
-      else a.rm("load64", w.reg, m);
-    }
-    if (!direct) a.rm("load64", R.r11, { mem: { base: R.rsp, disp: 8 * (n + nStack) } });
-    if (hiddenRet) a.rm("lea", R.rdi, { mem: { base: R.rbp, disp: temp } });
-    if (e.fn.variadic || !e.fn.prototyped) a.movImm(R.rax, BigInt(sses));
-    if (direct && this.opts.codeModel !== "large") a.callSymbol(direct);
-    else {
-      if (direct) a.movabs(R.r11, 0n, { symbol: direct });
-      a.callReg(R.r11);
-    }
-    const drop = pushes + (pad ? 1 : 0);
-    if (drop > 0) a.aluImm("add", R.rsp, 8 * drop);
-    this.depth -= drop;
-
-    if (retCls === "int") this.normalize(retType);
-    if (retCls === "mem") {
-      if (retClasses) {
-        let ri = 0;
-        let si = 0;
-        retClasses.forEach((c, k) => {
-          const m = { mem: { base: R.rbp, disp: temp + 8 * k } };
-          if (c === "SSE") a.rm("movsdStore", si++, m);
-          else a.rm("store64", ri++ === 0 ? R.rax : R.rdx, m);
-        });
-      }
-      a.rm("lea", R.rax, { mem: { base: R.rbp, disp: temp } });
-    }
+    emitCall(this.callHost(), e);
   }
 }
