@@ -27,6 +27,26 @@ async function capstone(): Promise<Capstone> {
   return engine;
 }
 
+/** Loads the decoder ahead of its first use (it takes tens of ms), in the background; errors surface at that use. */
+export function preloadDisassembler(): void {
+  capstone().catch(() => undefined);
+}
+
+/** One decoded instruction of `decodeInstructions`. */
+export interface DecodedInstruction {
+  address: bigint;
+  bytes: Uint8Array;
+  /** With its prefixes: "call", "notrack jmp". */
+  mnemonic: string;
+  opStr: string;
+}
+
+/** The instructions in `bytes` (code at `address`), in order, up to the first one that cannot be decoded. */
+export async function decodeInstructions(bytes: Uint8Array, address: bigint): Promise<DecodedInstruction[]> {
+  const cs = await capstone();
+  return cs.disasm(bytes, { address }).map((i) => ({ address: BigInt(i.address), bytes: i.bytes, mnemonic: i.mnemonic, opStr: i.opStr }));
+}
+
 export interface CodeReader {
   read(address: bigint, size: number): Uint8Array | undefined;
   imageFor(address: bigint): ImageInfo | undefined;
