@@ -6,9 +6,10 @@
  * they lie and handed to the session, and each message goes out in one write system call. What
  * stdout does not take at once (a full pipe) goes to the process.stdout stream, which writes it
  * as the client reads, and everything after it goes there too until it has; errors (the client
- * gone) are that stream's, reported as always.
+ * gone) are that stream's, reported as always. A stdin that is no pipe or socket (a file, a
+ * terminal) is read by process.stdin as before.
  */
-import { writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 import { Socket, type ConnectOpts, type SocketConstructorOpts } from "node:net";
 import { Event as DapEvent } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
@@ -24,6 +25,13 @@ const HEADER_END = Buffer.from("\r\n\r\n");
 const CONTENT_LENGTH = /Content-Length:\s*(\d+)/i;
 
 export function serveStdio(session: StdioSession): void {
+  const output = new DescriptorOutput(1, process.stdout) as unknown as NodeJS.WritableStream;
+  const stdin = fstatSync(0);
+  if (!stdin.isFIFO() && !stdin.isSocket()) {
+    // A file or a terminal (requests replayed from a file, typed by hand): read as Node reads those.
+    session.start(process.stdin, output);
+    return;
+  }
   const frames = new FrameReader((text) => {
     // As the library's own reader: a message that is no JSON, or that its handler throws on, is the session's 'error'.
     try {
@@ -35,7 +43,7 @@ export function serveStdio(session: StdioSession): void {
   const buffer = Buffer.alloc(64 * 1024);
   const input = new Socket({ fd: 0, readable: true, writable: false, onread: { buffer, callback: (n) => frames.take(buffer.subarray(0, n)) } } as SocketConstructorOpts & ConnectOpts);
   // The session watches the input's end and errors as it would a stream's; its data comes from the reader.
-  session.start(input, new DescriptorOutput(1, process.stdout) as unknown as NodeJS.WritableStream);
+  session.start(input, output);
 }
 
 /** Content-Length framed JSON messages out of the chunks read, a message split across chunks kept until it is whole. */

@@ -2,9 +2,13 @@
  * The adapter's own stdin/stdout transport (adapter/stdio-transport.ts) against raw bytes: requests
  * that arrive together in one write, one that arrives a few bytes at a time, a header with other
  * fields than Content-Length, and a message that is not JSON (the session reports it as an error
- * and ends, as the library's reader did) — every response in order, each a whole frame.
+ * and ends, as the library's reader did) — every response in order, each a whole frame; and
+ * requests replayed from a file on stdin (no pipe: read by Node's own stream).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ADAPTER } from "../helpers/dap.js";
 
@@ -74,5 +78,13 @@ describe("the adapter's stdio transport", () => {
     const exited = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)));
     child!.stdin.write("Content-Length: 5\r\n\r\n{oops");
     expect(await exited).toBe(0);
+  });
+
+  it("reads requests from a file on stdin", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "jitdbg-stdin-")), "requests");
+    writeFileSync(file, frame(1, "initialize", { adapterID: "t", pathFormat: "path" }) + frame(2, "threads"));
+    const r = spawnSync(process.execPath, [ADAPTER], { stdio: [openSync(file, "r"), "pipe", "pipe"], timeout: 30_000 });
+    const out = r.stdout.toString();
+    expect(out.match(/"command":"[a-z]+"/g)).toEqual(['"command":"initialize"', '"command":"threads"']);
   });
 });
