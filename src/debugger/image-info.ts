@@ -30,6 +30,7 @@ export class ImageInfo {
   /** What DWARF says about a pc never changes, and a stop or a step asks the same pcs many times. */
   private readonly functionsAt = new BoundedMemo<bigint, FunctionAtPc | undefined>();
   private readonly rowsAt = new BoundedMemo<bigint, LineRow | undefined>();
+  private readonly namesAt = new BoundedMemo<bigint, string | undefined>();
 
   /** Wraps one image the process has loaded (the program, the dynamic loader, a library). */
   constructor(readonly image: Image) {}
@@ -134,8 +135,10 @@ export class ImageInfo {
 
   /** Function name at pc from DWARF, else from the ELF symbol table. */
   functionName(pc: bigint): string | undefined {
-    const f = this.functionAt(pc);
-    if (f) return f.inlined.length > 0 ? f.inlined[f.inlined.length - 1]!.name : f.function.name;
-    return this.symbols.lookup(pc)?.name;
+    return this.namesAt.get(pc, (at) => {
+      const f = this.functionAt(at);
+      if (f) return f.inlined.length > 0 ? f.inlined[f.inlined.length - 1]!.name : f.function.name;
+      return this.symbols.lookup(at)?.name;
+    });
   }
 }
