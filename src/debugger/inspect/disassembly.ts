@@ -27,11 +27,6 @@ async function capstone(): Promise<Capstone> {
   return engine;
 }
 
-/** Loads the decoder ahead of its first use (it takes tens of ms), in the background; errors surface at that use. */
-export function preloadDisassembler(): void {
-  capstone().catch(() => undefined);
-}
-
 /** One decoded instruction of `decodeInstructions`. */
 export interface DecodedInstruction {
   address: bigint;
