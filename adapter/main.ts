@@ -4,6 +4,7 @@
  */
 import { createServer } from "node:net";
 import { JitdbgSession } from "./session.js";
+import { serveStdio } from "./stdio-transport.js";
 
 function serverPort(argv: string[]): number | undefined {
   const arg = argv.find((a) => a.startsWith("--server="));
@@ -23,7 +24,7 @@ if (port === undefined) {
     session.endDebuggee();
     process.exit(0);
   });
-  session.start(process.stdin, process.stdout);
+  serveStdio(session);
 } else {
   createServer((socket) => {
     const session = new JitdbgSession();

@@ -9,7 +9,7 @@ import {
   InitializedEvent,
   InvalidatedEvent,
   LoadedSourceEvent,
-  LoggingDebugSession,
+  DebugSession,
   MemoryEvent,
   ModuleEvent,
   OutputEvent,
@@ -57,12 +57,18 @@ const REFUSED: Record<string, string> = {
 /** The most instructions one disassemble request may ask for, before or after its address. */
 const MAX_DISASSEMBLY = 10_000;
 
-export class JitdbgSession extends LoggingDebugSession {
+/**
+ * A DebugSession, not the library's LoggingDebugSession: that one turns every message into JSON
+ * twice more for a log that is never set up, and keeps each line in its queue for ever.
+ */
+export class JitdbgSession extends DebugSession {
   private dbg: Debugger | undefined;
   private launchArgs: JitdbgLaunchArguments | undefined;
   private configured = false;
   /** DAP frame ids of the current stop → frame index (ids never repeat within a session). */
   private frameIds = new Map<number, { thread: number; index: number }>();
+  /** The id each frame (thread:index) got at this stop: a stack asked for again shows the same ids. */
+  private readonly frameIdOf = new Map<string, number>();
   private nextFrameId = 1;
   /** Breakpoint requests as last sent, to re-apply after a restart. */
   private readonly sourceBreakpoints = new Map<string, DebugProtocol.SourceBreakpoint[]>();
@@ -361,8 +367,7 @@ export class JitdbgSession extends LoggingDebugSession {
       const end = args.levels ? Math.min(frames.length, start + args.levels) : frames.length;
       const out: DebugProtocol.StackFrame[] = [];
       for (const f of frames.slice(start, end)) {
-        const id = this.nextFrameId++;
-        this.frameIds.set(id, { thread: args.threadId, index: f.index });
+        const id = this.frameId(args.threadId, f.index);
         const name = frameName(f.functionName ?? `0x${f.pc.toString(16)}`, f, args.format, () => dbg.inspector.frameArguments(f.index, { hex: args.format?.hex }));
         const sf: DebugProtocol.StackFrame = new StackFrame(id, f.unwoundBy === "inline" ? `${name} [inlined]` : name, f.source ? new Source(basename(f.source.file), f.source.file) : undefined, f.source?.line ?? 0, f.source?.column || 1);
         sf.instructionPointerReference = hex(f.pc);
@@ -568,6 +573,23 @@ export class JitdbgSession extends LoggingDebugSession {
     return this.dbg;
   }
 
+  private frameId(thread: number, index: number): number {
+    const key = `${thread}:${index}`;
+    let id = this.frameIdOf.get(key);
+    if (id === undefined) {
+      id = this.nextFrameId++;
+      this.frameIdOf.set(key, id);
+      this.frameIds.set(id, { thread, index });
+    }
+    return id;
+  }
+
+  /** The program runs (or ran): the frame ids of the stop expire. */
+  private forgetFrames(): void {
+    this.frameIds.clear();
+    this.frameIdOf.clear();
+  }
+
   private frameIndex(frameId: number | undefined, optional = false): number {
     if (frameId === undefined) {
       if (optional) return 0;
@@ -622,7 +644,7 @@ export class JitdbgSession extends LoggingDebugSession {
     }
     if (body) response.body = body;
     this.sendResponse(response);
-    this.frameIds.clear();
+    this.forgetFrames();
     void this.report(run);
   }
 
@@ -658,7 +680,7 @@ export class JitdbgSession extends LoggingDebugSession {
       return;
     }
     dbg.invalidate();
-    this.frameIds.clear();
+    this.forgetFrames();
     const stop: DebugProtocol.StoppedEvent = new StoppedEvent("pause", dbg.stoppedThread);
     stop.body.description = `Paused: jitdbg could not finish the operation (${messageFor(e)})`;
     stop.body.allThreadsStopped = true;
@@ -666,7 +688,7 @@ export class JitdbgSession extends LoggingDebugSession {
   }
 
   private sendStopped(r: StopEvent): void {
-    this.frameIds.clear();
+    this.forgetFrames();
     const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, this.debugger().stoppedThread);
     e.body.description = r.description;
     e.body.allThreadsStopped = true;

@@ -2,7 +2,9 @@
 // Bundles the VS Code extension, the stand-alone debug adapter and the command line with esbuild
 // into CommonJS (VS Code loads extensions with require(), while this package is "type": "module"):
 //   extension/extension.ts -> dist/extension/extension.cjs   (inline adapter included)
-//   adapter/main.ts        -> dist/adapter/main.cjs          (run by Node in executable mode)
+//   adapter/main.ts        -> dist/adapter/adapter.cjs       (the stand-alone adapter)
+//   adapter/boot.ts        -> dist/adapter/main.cjs          (run by Node in executable mode: runs
+//                                                             adapter.cjs with V8's code cache)
 //   src/cli/main.ts        -> dist/cli/jitdbg.cjs            (loaded by bin/jitdbg.js)
 // `vscode` is provided by the extension host; koffi (native) and capstone-wasm (loads its .wasm
 // next to itself) stay external and ship in the .vsix's node_modules (scripts/package-vsix.mjs).
@@ -17,7 +19,8 @@ export const EXTERNALS = ["vscode", "koffi", "capstone-wasm"];
 const entries = [
   { in: "extension/extension.ts", out: "dist/extension/extension.cjs", required: true },
   // Until adapter/main.ts exists, only the inline mode works; packaging (package-vsix.mjs) insists on it.
-  { in: "adapter/main.ts", out: "dist/adapter/main.cjs", required: false },
+  { in: "adapter/main.ts", out: "dist/adapter/adapter.cjs", required: false },
+  { in: "adapter/boot.ts", out: "dist/adapter/main.cjs", required: false },
   // The `jitdbg` command (bin/jitdbg.js): one file to load instead of ~200 modules (~100 ms at start).
   { in: "src/cli/main.ts", out: "dist/cli/jitdbg.cjs", required: true },
 ];

@@ -5,7 +5,7 @@
 // extension manifest, and vsce refuses a folder that has both "files" and a .vscodeignore. So this
 // script bundles, then stages exactly what the extension needs in dist/vsix-stage/:
 //   package.json (the manifest without the CLI's bin/files/scripts/devDependencies),
-//   README.md (extension/README.md), LICENSE, the two bundles, and the external runtime packages
+//   README.md (extension/README.md), LICENSE, the bundles, and the external runtime packages
 //   (koffi with its linux-x64 native binary, capstone-wasm), the emulator library (libunicorn.so.2
 //   with its copyright, where src/emu/locate.ts looks first: an extension user has no `npm
 //   install` to fetch it), filtered by extension/.vscodeignore,
@@ -22,7 +22,7 @@ export const TARGET = "linux-x64";
 
 /** Runtime packages to ship: the bundles' externals other than vscode, and what they load. */
 const SHIPPED_PACKAGES = [...EXTERNALS.filter((e) => e !== "vscode"), `@koromix/koffi-${TARGET}`];
-const BUNDLES = ["dist/extension/extension.cjs", "dist/adapter/main.cjs"];
+const BUNDLES = ["dist/extension/extension.cjs", "dist/adapter/main.cjs", "dist/adapter/adapter.cjs"];
 /** Where the emulator library sits below the package root, for the extension as for a checkout (src/emu/locate.ts). */
 export const UNICORN_IN_PACKAGE = "vendor/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2";
 

@@ -8,6 +8,7 @@ import type { CallFrameInfo, FunctionAtPc, LineRow } from "../dwarf/index.js";
 import type { ElfFile } from "../elf/reader.js";
 import type { Symbolizer } from "../elf/symbolizer.js";
 import type { Image } from "../inferior/images.js";
+import { BoundedMemo } from "./bounded-memo.js";
 
 export interface SourceLocation {
   file: string;
@@ -26,6 +27,10 @@ export interface LineRange {
 export class ImageInfo {
   private dwarfCache: Dwarf | null | undefined;
   private cfiCache: CallFrameInfo | undefined;
+  /** What DWARF says about a pc never changes, and a stop or a step asks the same pcs many times. */
+  private readonly functionsAt = new BoundedMemo<bigint, FunctionAtPc | undefined>();
+  private readonly rowsAt = new BoundedMemo<bigint, LineRow | undefined>();
+  private readonly namesAt = new BoundedMemo<bigint, string | undefined>();
 
   /** Wraps one image the process has loaded (the program, the dynamic loader, a library). */
   constructor(readonly image: Image) {}
@@ -86,7 +91,7 @@ export class ImageInfo {
   }
 
   lineRow(pc: bigint): LineRow | undefined {
-    return this.dwarf?.lineForAddress(pc - this.bias);
+    return this.rowsAt.get(pc, (at) => this.dwarf?.lineForAddress(at - this.bias));
   }
 
   sourceAt(pc: bigint): SourceLocation | undefined {
@@ -96,7 +101,7 @@ export class ImageInfo {
   }
 
   functionAt(pc: bigint): FunctionAtPc | undefined {
-    return this.dwarf?.functionAt(pc - this.bias);
+    return this.functionsAt.get(pc, (at) => this.dwarf?.functionAt(at - this.bias));
   }
 
   /** The line-table sequence covering a link-time pc, if any. */
@@ -130,8 +135,10 @@ export class ImageInfo {
 
   /** Function name at pc from DWARF, else from the ELF symbol table. */
   functionName(pc: bigint): string | undefined {
-    const f = this.functionAt(pc);
-    if (f) return f.inlined.length > 0 ? f.inlined[f.inlined.length - 1]!.name : f.function.name;
-    return this.symbols.lookup(pc)?.name;
+    return this.namesAt.get(pc, (at) => {
+      const f = this.functionAt(at);
+      if (f) return f.inlined.length > 0 ? f.inlined[f.inlined.length - 1]!.name : f.function.name;
+      return this.symbols.lookup(at)?.name;
+    });
   }
 }

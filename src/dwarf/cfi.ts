@@ -48,6 +48,9 @@ export interface UnwindResult {
   readonly returnAddress: bigint | undefined;
 }
 
+/** CFI rows kept (then forgotten all at once). */
+const ROWS_KEPT = 4096;
+
 export class CallFrameInfo {
   /** FDEs sorted by start address; .eh_frame ones first on equal starts. */
   readonly fdes: readonly Fde[];
@@ -74,6 +77,24 @@ export class CallFrameInfo {
 
   /** The file, for errors. */
   private readonly file: string;
+  /** Rows by FDE and pc: a row never changes, and every stop unwinds through the same pcs again. */
+  private readonly rows = new Map<Fde, Map<bigint, CfiRow>>();
+  private rowCount = 0;
+
+  private row(fde: Fde, pc: bigint): CfiRow {
+    let byPc = this.rows.get(fde);
+    const kept = byPc?.get(pc);
+    if (kept) return kept;
+    const row = cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
+    if (++this.rowCount > ROWS_KEPT) {
+      this.rows.clear();
+      this.rowCount = 1;
+      byPc = undefined;
+    }
+    if (!byPc) this.rows.set(fde, (byPc = new Map()));
+    byPc.set(pc, row);
+    return row;
+  }
 
   /** The FDE covering `pc`, or undefined. */
   findFde(pc: bigint): Fde | undefined {
@@ -97,7 +118,7 @@ export class CallFrameInfo {
   rowAt(pc: bigint): CfiRow | undefined {
     const fde = this.findFde(pc);
     if (!fde) return undefined;
-    return cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
+    return this.row(fde, pc);
   }
 
   /**
@@ -112,7 +133,7 @@ export class CallFrameInfo {
       fde = this.findFde(pc);
     }
     if (!fde) return undefined;
-    const row = cfiRowAt(fde, lookup, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
+    const row = this.row(fde, lookup);
     const fdeWhere: ErrorWhere = { file: this.file, section: fde.cie.section, offset: fde.offset };
     const fdeName = `FDE at ${hex(fde.offset)}`;
     const exprCtx = (extra: Partial<ExprContext>): ExprContext => ({

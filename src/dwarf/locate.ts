@@ -30,9 +30,10 @@ export function frameBaseAt(fn: FunctionScope, pc: bigint, ctx: FrameContext): b
 
 /**
  * The location of `variable` at `pc`. `fn` is the function (not an inlined scope) the frame belongs
- * to, used for the frame base; pass undefined for globals.
+ * to, used for the frame base; pass undefined for globals. `frameBase`, when given, is that frame
+ * base (a caller locating many variables of one frame evaluates it once).
  */
-export function locateVariable(variable: Variable, pc: bigint | undefined, fn: FunctionScope | undefined, ctx: FrameContext): Location {
+export function locateVariable(variable: Variable, pc: bigint | undefined, fn: FunctionScope | undefined, ctx: FrameContext, frameBase?: () => bigint | undefined): Location {
   const loc = variable.location;
   if (loc.kind === "const") {
     return typeof loc.value === "bigint" ? { kind: "value", value: loc.value } : { kind: "implicit", bytes: loc.value };
@@ -55,9 +56,11 @@ export function locateVariable(variable: Variable, pc: bigint | undefined, fn: F
         return `location of the ${variable.die.label}`;
       },
     },
-    frameBase: () => {
-      if (fbCache === null) fbCache = fn && pc !== undefined ? frameBaseAt(fn, pc, ctx) : undefined;
-      return fbCache;
-    },
+    frameBase:
+      frameBase ??
+      (() => {
+        if (fbCache === null) fbCache = fn && pc !== undefined ? frameBaseAt(fn, pc, ctx) : undefined;
+        return fbCache;
+      }),
   });
 }

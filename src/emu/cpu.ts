@@ -99,6 +99,11 @@ export interface Cpu {
    * all translations). For data breakpoints, which must stop right after the writing instruction.
    */
   setPreciseStops(on: boolean): void;
+  /**
+   * Counts what can change the registers and memory reads see — writes, register and context
+   * changes, mappings, runs — so a reader may keep what it derived while the count stays the same.
+   */
+  readonly changes: number;
   /** Translation-block entries so far (a block resumed in its middle counts again). */
   readonly blockCount: bigint;
   /**

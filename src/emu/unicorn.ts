@@ -219,6 +219,8 @@ class UnicornContext implements CpuContext {
   constructor(
     private readonly api: UnicornApi,
     readonly ptr: bigint,
+    /** A saved thread's registers are the program's state too. */
+    private readonly changed: () => void,
   ) {}
 
   reg(name: RegName): bigint {
@@ -228,6 +230,7 @@ class UnicornContext implements CpuContext {
   }
 
   setReg(name: RegName, value: bigint): void {
+    this.changed();
     this.buf.fill(0);
     new DataView(this.buf.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
     this.check(this.api.uc_context_reg_write(this.ptr, X86_REG[name], this.buf), `write saved register ${name}`);
@@ -279,6 +282,7 @@ class UnicornCpu implements Cpu {
   /** Inline loads and stores in translated code (tlb-fast-path.ts; undefined: this libunicorn cannot). */
   private readonly fastPath: TlbFastPath | undefined;
   private allDrops = 0;
+  private changeCount = 0;
   /** Memory hooks of jitdbg's own on reads and on writes (the pc-sync hook is not one). */
   private readHooks = 0;
   private writeHooks = 0;
@@ -312,6 +316,7 @@ class UnicornCpu implements Cpu {
   }
 
   map(address: bigint, size: bigint, prot: number, file?: MappedFile): void {
+    this.changeCount++;
     const host = this.host.allocate(address, size, file);
     const err = host === undefined ? this.api.uc_mem_map(this.uc, address, size, prot) : this.api.uc_mem_map_ptr(this.uc, address, size, prot, host.host);
     if (err !== 0 && host !== undefined) this.host.discard(host.host);
@@ -330,6 +335,7 @@ class UnicornCpu implements Cpu {
   }
 
   mapShared(address: bigint, size: bigint, prot: number, part: SharedPart): void {
+    this.changeCount++;
     const host = this.host.adopt(address, size, part);
     const err = this.api.uc_mem_map_ptr(this.uc, address, size, prot, host);
     if (err !== 0) this.host.discard(host);
@@ -342,6 +348,7 @@ class UnicornCpu implements Cpu {
   }
 
   unmap(address: bigint, size: bigint): void {
+    this.changeCount++;
     this.noteExecutable(address, size, 0); // while the pages are there to drop translations from
     const err = this.api.uc_mem_unmap(this.uc, address, size);
     if (err !== 0) this.check(err, `unmap ${hex(address)}+${hex(size)}`);
@@ -349,6 +356,7 @@ class UnicornCpu implements Cpu {
   }
 
   protect(address: bigint, size: bigint, prot: number): void {
+    this.changeCount++;
     const err = this.api.uc_mem_protect(this.uc, address, size, prot);
     if (err !== 0) this.check(err, `protect ${hex(address)}+${hex(size)}`);
     // Unicorn flushes the TLB only when a page's writability changes; a page that stops being
@@ -431,6 +439,7 @@ class UnicornCpu implements Cpu {
   }
 
   write(address: bigint, data: Uint8Array): void {
+    this.changeCount++;
     if (data.length === 0) return;
     // Straight into the host memory, after dropping the translations of code the bytes replace
     // (uc_mem_write would do the same, but a write-protected page costs it two rebuilds of the
@@ -476,6 +485,7 @@ class UnicornCpu implements Cpu {
   }
 
   setReg(name: RegName, value: bigint): void {
+    this.changeCount++;
     this.syscallRegs.invalidate();
     const w = this.regWords;
     w[0] = BigInt.asUintN(64, value);
@@ -490,6 +500,7 @@ class UnicornCpu implements Cpu {
   }
 
   setRegBytes(name: RegName, bytes: Uint8Array): void {
+    this.changeCount++;
     this.syscallRegs.invalidate();
     const buf = new Uint8Array(16);
     buf.set(bytes.subarray(0, 16));
@@ -497,6 +508,7 @@ class UnicornCpu implements Cpu {
   }
 
   run(begin: bigint, opts: RunOptions = {}): StopCause {
+    this.changeCount++;
     // Slices of at most TLB_SLICE blocks, the TLB flushed between them (see TLB_SLICE).
     let left = opts.blocks ? opts.blocks : Infinity;
     for (;;) {
@@ -601,6 +613,10 @@ class UnicornCpu implements Cpu {
       this.api.uc_hook_del(this.uc, this.insnGate!);
       this.insnGate = undefined;
     }
+  }
+
+  get changes(): number {
+    return this.changeCount;
   }
 
   get blockCount(): bigint {
@@ -747,12 +763,13 @@ class UnicornCpu implements Cpu {
     }
     const out: [bigint | null] = [null];
     this.check(this.api.uc_context_alloc(this.uc, out), "context alloc");
-    const ctx = new UnicornContext(this.api, big(out[0] ?? 0n));
+    const ctx = new UnicornContext(this.api, big(out[0] ?? 0n), () => this.changeCount++);
     this.check(this.api.uc_context_save(this.uc, ctx.ptr), "context save");
     return ctx;
   }
 
   restoreContext(ctx: CpuContext): void {
+    this.changeCount++;
     if (!(ctx instanceof UnicornContext)) throw new JitdbgError("EMU_ERROR", "emulator: restoreContext was given a context this engine did not save");
     this.syscallRegs.invalidate();
     this.check(this.api.uc_context_restore(this.uc, ctx.ptr), "context restore");

@@ -73,7 +73,7 @@ describe("fix-and-continue", () => {
 describe("the patch's jump", () => {
   it("is jmp rel32 within ±2 GiB and movabs r11 + jmp r11 beyond, landing on the target either way", async () => {
     await disassemble({ read: () => undefined, imageFor: () => undefined }, 0n, 0); // loads the disassembler
-    const decode = (from: bigint, to: bigint) => decodeLoaded(jumpTo(from, to), from)!.map((i) => `${i.mnemonic} ${i.operands}`);
+    const decode = (from: bigint, to: bigint) => decodeLoaded(jumpTo(from, to), from)!.map((i) => `${i.mnemonic} ${i.opStr}`);
     expect(decode(0x401000n, 0x7fff_0000n)).toEqual(["jmp 0x7fff0000"]);
     expect(decode(0x7fff_0000n, 0x401000n)).toEqual(["jmp 0x401000"]);
     expect(decode(0x5555_5555_4000n, 0x6000_0000_1000n)).toEqual(["movabs r11, 0x600000001000", "jmp r11"]);

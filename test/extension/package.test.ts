@@ -65,7 +65,7 @@ describe.skipIf(!canPackage)("npm run package", () => {
     expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["capstone-wasm", "koffi"]);
     expect(files.has(`extension/${manifest.main.replace(/^\.\//, "")}`)).toBe(true);
     const names = [...files.keys()];
-    expect(names).toEqual(expect.arrayContaining(["extension/dist/adapter/main.cjs", "extension/LICENSE.txt", "extension/readme.md"]));
+    expect(names).toEqual(expect.arrayContaining(["extension/dist/adapter/main.cjs", "extension/dist/adapter/adapter.cjs", "extension/LICENSE.txt", "extension/readme.md"]));
     expect(names.filter((n) => /\.(ts|map)$|^extension\/(src|test|adapter|extension|bench)\//.test(n))).toEqual([]);
     // Of vendor/, the emulator library and its copyright only.
     expect(names.filter((n) => n.startsWith("extension/vendor/")).sort()).toEqual(["extension/vendor/unicorn/copyright", "extension/vendor/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2"]);

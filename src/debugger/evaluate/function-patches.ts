@@ -170,9 +170,9 @@ export class FunctionPatches {
     const code = this.host.process.cpu.read(low, Number(high - low));
     const insns = decodeLoaded(code, low);
     const end = entry + BigInt(length);
-    const reentry = insns?.find((i) => /^(j|call|loop)/.test(i.mnemonic) && /^0x[0-9a-f]+$/.test(i.operands) && BigInt(i.operands) > entry && BigInt(i.operands) < end);
+    const reentry = insns?.find((i) => /^(j|call|loop)/.test(i.mnemonic) && /^0x[0-9a-f]+$/.test(i.opStr) && BigInt(i.opStr) > entry && BigInt(i.opStr) < end);
     if (insns && !reentry) return;
-    const why = reentry ? `its code jumps back to 0x${BigInt(reentry.operands).toString(16)}, inside the ${length} bytes the jump to the patch takes` : "the disassembler is still loading, so jumps back into its first bytes cannot be ruled out";
+    const why = reentry ? `its code jumps back to 0x${BigInt(reentry.opStr).toString(16)}, inside the ${length} bytes the jump to the patch takes` : "the disassembler is still loading, so jumps back into its first bytes cannot be ruled out";
     throw new JitdbgError("PATCH_ACTIVE", `a frame is inside '${name}' (at 0x${inside[0]!.toString(16)}) and ${why}; step out of it (stepOut) and patch again`);
   }
 

@@ -27,15 +27,32 @@ async function capstone(): Promise<Capstone> {
   return engine;
 }
 
+/** One decoded instruction of `decodeInstructions`. */
+export interface DecodedInstruction {
+  address: bigint;
+  bytes: Uint8Array;
+  /** With its prefixes: "call", "notrack jmp". */
+  mnemonic: string;
+  opStr: string;
+}
+
+/** The instructions in `bytes` (code at `address`), in order, up to the first one that cannot be decoded. */
+export async function decodeInstructions(bytes: Uint8Array, address: bigint): Promise<DecodedInstruction[]> {
+  return decodeWith(await capstone(), bytes, address);
+}
+
 /** Starts loading the disassembler, so that decodeLoaded can answer when it is needed. */
 export function preloadDisassembler(): void {
   void capstone();
 }
 
-/** The instructions of `code` at `address` (mnemonic, operands, size), or undefined while the disassembler is still loading. */
-export function decodeLoaded(code: Uint8Array, address: bigint): { address: bigint; size: number; mnemonic: string; operands: string }[] | undefined {
-  if (!engine) return undefined;
-  return engine.disasm(code, { address }).map((i) => ({ address: BigInt(i.address), size: i.size, mnemonic: i.mnemonic, operands: i.opStr }));
+/** decodeInstructions for callers that cannot wait: undefined while the disassembler is still loading. */
+export function decodeLoaded(bytes: Uint8Array, address: bigint): DecodedInstruction[] | undefined {
+  return engine && decodeWith(engine, bytes, address);
+}
+
+function decodeWith(cs: Capstone, bytes: Uint8Array, address: bigint): DecodedInstruction[] {
+  return cs.disasm(bytes, { address }).map((i) => ({ address: BigInt(i.address), bytes: i.bytes, mnemonic: i.mnemonic, opStr: i.opStr }));
 }
 
 export interface CodeReader {

@@ -3,7 +3,7 @@
  * lists) with the frame's registers, its frame base and CFA, and the thread's TLS block.
  */
 import type { Cpu } from "../../emu/cpu.js";
-import { locateVariable, type FrameContext, type Location, type Variable } from "../../dwarf/index.js";
+import { frameBaseAt, locateVariable, type FrameContext, type FunctionScope, type Location, type Variable } from "../../dwarf/index.js";
 import { isDwarfError } from "../../dwarf/errors.js";
 import type { Frame } from "./stack.js";
 import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
@@ -35,10 +35,14 @@ export class FrameValues {
     return v;
   };
 
+  private contextMade: FrameContext | undefined;
+  /** The frame's function and its frame base, found once for all the variables read here (the state they come from is the caller's to keep). */
+  private function: { fn: FunctionScope | undefined; base?: { value: bigint | undefined } } | undefined;
+
   private context(): FrameContext {
     const f = this.frame;
     const image = f.image;
-    return {
+    return (this.contextMade ??= {
       readRegister: (r) => f.registers.get(r),
       readMemory: this.readMemory,
       callFrameCfa: () => f.cfa,
@@ -46,7 +50,19 @@ export class FrameValues {
       // DW_OP_addr operands are link-time addresses: a PIE or library adds its load bias.
       addressBias: image?.bias ?? 0n,
       where: image?.path,
-    };
+    });
+  }
+
+  private frameFunction(): { fn: FunctionScope | undefined; base?: { value: bigint | undefined } } {
+    const f = this.frame;
+    return (this.function ??= { fn: f.image?.functionAt(f.lookupPc)?.function });
+  }
+
+  private frameBase(fn: FunctionScope, pc: bigint): bigint | undefined {
+    const memo = this.frameFunction();
+    // An error is not kept: each variable that needs the frame base reports it.
+    memo.base ??= { value: frameBaseAt(fn, pc, this.context()) };
+    return memo.base.value;
   }
 
   /** The variable's value in this frame (an error value when it is optimized out or unreadable). */
@@ -57,11 +73,12 @@ export class FrameValues {
     }
     const f = this.frame;
     const bias = f.image?.bias ?? 0n;
-    const fn = f.image?.functionAt(f.lookupPc)?.function;
+    const fn = this.frameFunction().fn;
+    const pc = f.lookupPc - bias;
     let loc: Location;
     try {
       // Location lists and frame bases are in link-time pcs.
-      loc = locateVariable(v, f.lookupPc - bias, fn, this.context());
+      loc = locateVariable(v, pc, fn, this.context(), fn ? () => this.frameBase(fn, pc) : undefined);
     } catch (e) {
       // A location the DWARF reader cannot evaluate is this variable's value: an error the view shows.
       if (!isDwarfError(e)) throw e;

@@ -22,6 +22,7 @@ import { splitFormatSuffix } from "./format-suffix.js";
 import { FrameValues } from "./frame-values.js";
 import { FrameReadScope } from "./read-scope.js";
 import { shownChildren } from "./value-children.js";
+import { StateMemo } from "./state-memo.js";
 import { DWARF_GPRS, describeEflags } from "./registers.js";
 import type { Frame } from "./stack.js";
 import { assign, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
@@ -99,12 +100,17 @@ export class Inspector {
   compiled: CompiledEvaluation | undefined;
   /** DWARF types into the front end's C types and back, for the interpreter's results. */
   private readonly bridge = new ReversibleBridge();
+  /** Views made at this stop, while the program's state stays the same (a repeated request reads nothing again). */
+  private readonly memo: StateMemo;
 
-  constructor(private readonly dbg: InspectorHost) {}
+  constructor(private readonly dbg: InspectorHost) {
+    this.memo = new StateMemo(() => this.dbg.process.cpu);
+  }
 
   reset(): void {
     this.containers.clear();
     this.nextRef = 1;
+    this.memo.clear();
   }
 
   readonly memory: Memory = {
@@ -117,6 +123,10 @@ export class Inspector {
   };
 
   scopes(frameIndex: number): ScopeView[] {
+    return this.memo.get(`scopes:${this.dbg.thread}:${frameIndex}`, () => this.makeScopes(frameIndex));
+  }
+
+  private makeScopes(frameIndex: number): ScopeView[] {
     const frame = this.dbg.frame(frameIndex);
     // No empty Arguments or Thread-local scope: VS Code expands only the first scope, which should
     // be one with something in it (a main(void) stop showed every scope collapsed).
@@ -143,9 +153,11 @@ export class Inspector {
         return this.xmmViews(c.name);
       case "value": {
         if (opts.filter === "named") return [];
-        // DAP: a missing or zero count means all of them.
-        const kids = shownChildren(c.value, c.evaluateName, this.memory, opts.start ?? 0, opts.count || undefined);
-        return kids.map((k) => this.view(c.frame, k.name, k.value, k.evaluateName, fmt));
+        return this.memo.get(`children:${ref}:${opts.start}:${opts.count}:${fmt.hex}`, () => {
+          // DAP: a missing or zero count means all of them.
+          const kids = shownChildren(c.value, c.evaluateName, this.memory, opts.start ?? 0, opts.count || undefined);
+          return kids.map((k) => this.view(c.frame, k.name, k.value, k.evaluateName, fmt));
+        });
       }
     }
   }
@@ -315,8 +327,11 @@ export class Inspector {
     return c;
   }
 
+  /** A frame's values reader, one per frame while the state lasts (it keeps the frame's function and frame base). */
   private frameValues(frame: Frame): FrameValues {
-    return new FrameValues(this.dbg.process.cpu, frame, (path, offset) => this.tlsAddress(path, offset), (name) => this.boundGlobal(name));
+    const make = () => new FrameValues(this.dbg.process.cpu, frame, (path, offset) => this.tlsAddress(path, offset), (name) => this.boundGlobal(name));
+    const kept = this.memo.get(`values:${this.dbg.thread}:${frame.index}`, () => ({ frame, values: make() }));
+    return kept.frame === frame ? kept.values : make();
   }
 
   /** In a dynamically linked program: the address the loader's global scope gives an exported data symbol. */
@@ -349,6 +364,10 @@ export class Inspector {
   }
 
   private scopeVariables(frameIndex: number, scope: ScopeKind, fmt: FormatOptions): VariableView[] {
+    return this.memo.get(`scope:${this.dbg.thread}:${frameIndex}:${scope}:${fmt.hex}`, () => this.makeScopeVariables(frameIndex, scope, fmt));
+  }
+
+  private makeScopeVariables(frameIndex: number, scope: ScopeKind, fmt: FormatOptions): VariableView[] {
     const frame = this.dbg.frame(frameIndex);
     if (scope === "registers") return this.registerViews(frameIndex, frame);
     const fv = this.frameValues(frame);

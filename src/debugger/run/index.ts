@@ -6,7 +6,8 @@
  * stops describes what a run ended with.
  */
 export { RunControl, type HookStop, type RawStop } from "./run-control.js";
-export { Stepper, classifyInstruction, type StepMode, type StepOutcome, type SteppingHost } from "./stepping.js";
+export { Stepper, type StepMode, type StepOutcome, type SteppingHost } from "./stepping.js";
+export { classifyInstruction } from "./instruction-kind.js";
 export { BreakpointManager, hitConditionMet, littleEndian, type Breakpoint, type BreakpointKind, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type HitDecision, type PatchedRange, type SourceBreakpointSpec } from "./breakpoints.js";
 export { scopeKey } from "./code-locations.js";
 export { isExit, type ExitEvent, type RunResult, type StopEvent, type StopReason } from "./stops.js";

@@ -6,34 +6,14 @@
  */
 import type { Cpu, HookHandle } from "../../emu/cpu.js";
 import { scopeStartsAt, stepInAddress } from "./code-locations.js";
-import { disassemble } from "../inspect/disassembly.js";
+import { classifyInstruction, type Classified } from "./instruction-kind.js";
+import { LineExitPlans } from "./line-exits.js";
 import type { ImageInfo, LineRange } from "../image-info.js";
 import { hiddenInlineFrames } from "../inspect/inline-frames.js";
 import type { RawStop } from "./run-control.js";
 import type { RunResult } from "./stops.js";
 
 export type StepMode = "over" | "in";
-
-type Classified = "call" | "ret" | "other";
-
-/** Whether an instruction is a call or a return, from its bytes (legacy and REX prefixes skipped). */
-export function classifyInstruction(bytes: Uint8Array): Classified {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    const isPrefix = b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65 || b === 0x36 || (b >= 0x40 && b <= 0x4f);
-    if (!isPrefix) break;
-    i++;
-  }
-  const op = bytes[i];
-  if (op === 0xe8) return "call";
-  if (op === 0xc3 || op === 0xc2) return "ret";
-  if (op === 0xff) {
-    const reg = ((bytes[i + 1] ?? 0) >> 3) & 7;
-    if (reg === 2 || reg === 3) return "call";
-  }
-  return "other";
-}
 
 /** Why the trace hook stopped the CPU. */
 type TraceEvent =
@@ -74,6 +54,9 @@ interface InlineContext {
 }
 
 export class Stepper {
+  /** Each stepped line's exits, decoded once while its code stays the same. */
+  private readonly exitPlans = new LineExitPlans();
+
   constructor(
     private readonly host: SteppingHost,
     /** Ends the current emulation slice with a step stop (RunControl.stopFromHook). */
@@ -360,7 +343,7 @@ export class Stepper {
     // (or another line's non-statement rows) than the one being stepped.
     const inside = pc0 >= range.start && pc0 < range.end;
     const here = inside ? range : this.host.imageFor(pc0)?.lineRange(pc0);
-    const plan = here ? await this.exitsOf(here) : undefined;
+    const plan = here ? await this.exitPlans.of((a, n) => this.read(a, n), here) : undefined;
     if (!inside && here) range = here;
     // Sitting on a return: hand it to stepLine before anything runs (its hook would not fire first).
     const b0 = new Uint8Array(16);
@@ -383,38 +366,6 @@ export class Stepper {
   }
 
   /**
-   * Where control can leave [start, end) (outside jump and direct call targets, the address after
-   * it) and its call/return instructions; undefined when that cannot be known statically.
-   */
-  private async exitsOf(range: { start: bigint; end: bigint }): Promise<{ exits: bigint[]; branches: bigint[] } | undefined> {
-    const { cpu } = this.host;
-    const size = Number(range.end - range.start);
-    if (size <= 0 || size > 1 << 16) return undefined;
-    const read = (a: bigint, n: number): Uint8Array | undefined => {
-      const b = new Uint8Array(n);
-      return cpu.tryRead(a, b) ? b : undefined;
-    };
-    const insns = await disassemble({ read, imageFor: () => undefined }, range.start, size, range.end);
-    const exits = new Set<bigint>([range.end]);
-    const branches: bigint[] = [];
-    for (const i of insns) {
-      if (!i.readable || i.text.startsWith("(bad)") || i.text.startsWith("<")) return undefined;
-      const [mnemonic, ...ops] = i.text.split(" ");
-      const op = ops.join(" ");
-      const kind = classifyInstruction(i.bytes);
-      const isJump = /^(j[a-z]+|loop[a-z]*)$/.test(mnemonic!);
-      if (kind === "ret") branches.push(i.address);
-      else if (kind === "call" || isJump) {
-        if (!/^0x[0-9a-f]+$/.test(op)) return undefined; // indirect: the target is not known here
-        const target = BigInt(op);
-        if (kind === "call") branches.push(i.address);
-        if (target < range.start || target >= range.end) exits.add(target);
-      }
-    }
-    return { exits: [...exits], branches };
-  }
-
-  /**
    * gdb's rules for inlined calls met while stepping in one function: at the start of an inlined
    * call made from the stepped frame, `next` goes through it when its call site is the line being
    * stepped and stops at the call site otherwise; `step` stops, inside it when the call site is
@@ -432,6 +383,11 @@ export class Stepper {
       return { kind: "entered-inline", pc, hidden: sameLine ? hiddenAll - 1 : hiddenAll };
     }
     return ctx.mode === "over" ? "inside" : "normal";
+  }
+
+  private read(address: bigint, size: number): Uint8Array | undefined {
+    const b = new Uint8Array(size);
+    return this.host.cpu.tryRead(address, b) ? b : undefined;
   }
 
   /** Whether the call noted in `prev` is the one now in progress (its return address on top of the stack). */

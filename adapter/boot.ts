@@ -1,0 +1,67 @@
+/**
+ * Entry of the stand-alone adapter bundle (dist/adapter/main.cjs): runs the adapter's own bundle
+ * (dist/adapter/adapter.cjs, beside it) with V8's code cache. Compiling the megabyte of the bundle
+ * and each function it calls took a good part of the time from start to the first stop; the
+ * cache, written beside the bundle when a session ends, holds the compiled code of everything
+ * that session ran, so the next one starts with it. The cache is named by the bundle's size and
+ * time and by the Node version (V8 itself also refuses a cache of another V8 or other flags); a
+ * bundle built again gets a new one. Where there is no cache, or it cannot be written (a
+ * read-only install), or this Node cannot run a script with module loading (older than 20.12),
+ * the bundle runs as a plain require.
+ */
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createRequire, Module } from "node:module";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { constants as vmConstants, Script } from "node:vm";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundle = join(here, "adapter.cjs");
+/** Undefined before Node 20.12 (VS Code's Electron may be older): there the bundle is required. */
+const loader: typeof vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER | undefined = (vmConstants as Partial<typeof vmConstants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+function cacheName(): string {
+  const s = statSync(bundle);
+  return `${basename(bundle)}.${s.size}-${Math.trunc(s.mtimeMs)}-${process.version}.v8cache`;
+}
+
+function readCache(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined; // the first session of this build
+    throw e;
+  }
+}
+
+/** Writes the cache whole (temp + rename: adapters may end together) and drops those of older builds. */
+function writeCache(path: string, data: Buffer): void {
+  try {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+    for (const f of readdirSync(here)) if (f.startsWith(`${basename(bundle)}.`) && f.endsWith(".v8cache") && join(here, f) !== path) unlinkSync(join(here, f));
+  } catch (e) {
+    // Not writable here (a read-only install): the adapter runs as well without a cache, only slower to start.
+    if (!(e as NodeJS.ErrnoException).code) throw e;
+  }
+}
+
+function run(): void {
+  if (loader === undefined) {
+    createRequire(bundle)(bundle);
+    return;
+  }
+  const cachePath = join(here, cacheName());
+  const cachedData = readCache(cachePath);
+  const script = new Script(Module.wrap(readFileSync(bundle, "utf8")), { filename: bundle, cachedData, importModuleDynamically: loader });
+  if (!cachedData || script.cachedDataRejected) process.once("exit", () => writeCache(cachePath, script.createCachedData()));
+  // The bundle as a CommonJS module of its own file: its require, __filename and __dirname are its own.
+  const mod = new Module(bundle);
+  mod.filename = bundle;
+  const require = createRequire(bundle);
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+  wrapper.call(mod.exports, mod.exports, require, mod, bundle, here);
+}
+
+run();
