@@ -57,22 +57,27 @@ async function inProcess(exe: string, src: string): Promise<string[]> {
   return out;
 }
 
+/** Launches `exe` in the adapter behind `dap`, stops at `line` of `source`, and gives the top frame's id. */
+async function stopAtBreakpoint(dap: DapClient, exe: string, source: string, line: number): Promise<number> {
+  await dap.request("initialize", { adapterID: "bench", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
+  const initialized = dap.waitFor("initialized");
+  await dap.request("launch", { program: exe, args: [], stopOnEntry: false });
+  await initialized;
+  await dap.request("setBreakpoints", { source: { path: source }, breakpoints: [{ line }] });
+  const stopped = dap.waitFor("stopped");
+  await dap.request("configurationDone");
+  await stopped;
+  const threads: DapMessage = await dap.request("threads");
+  const threadId = (threads.body!.threads as { id: number }[])[0]!.id;
+  const st = await dap.request("stackTrace", { threadId, startFrame: 0, levels: 1 });
+  return (st.body!.stackFrames as { id: number }[])[0]!.id;
+}
+
 async function overDap(command: string, args: string[], exe: string, source: string, line: number): Promise<Map<string, number[]>> {
   const dap = new DapClient(command, args);
   const times = new Map<string, number[]>();
   try {
-    await dap.request("initialize", { adapterID: "bench", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
-    const initialized = dap.waitFor("initialized");
-    await dap.request("launch", { program: exe, args: [], stopOnEntry: false });
-    await initialized;
-    await dap.request("setBreakpoints", { source: { path: source }, breakpoints: [{ line }] });
-    const stopped = dap.waitFor("stopped");
-    await dap.request("configurationDone");
-    await stopped;
-    const threads: DapMessage = await dap.request("threads");
-    const threadId = (threads.body!.threads as { id: number }[])[0]!.id;
-    const st = await dap.request("stackTrace", { threadId, startFrame: 0, levels: 1 });
-    const frameId = (st.body!.stackFrames as { id: number }[])[0]!.id;
+    const frameId = await stopAtBreakpoint(dap, exe, source, line);
     // A new text each time (what a user typing in the console sends: nothing cached on either
     // side), then the same text again and again (jitdbg answers from its module cache).
     for (const e of EXPRS) {
@@ -101,18 +106,7 @@ const FRESH_SESSIONS = 5;
 async function firstInFreshSession(command: string, args: string[], exe: string, source: string, line: number, expression: string): Promise<number> {
   const dap = new DapClient(command, args);
   try {
-    await dap.request("initialize", { adapterID: "bench", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
-    const initialized = dap.waitFor("initialized");
-    await dap.request("launch", { program: exe, args: [], stopOnEntry: false });
-    await initialized;
-    await dap.request("setBreakpoints", { source: { path: source }, breakpoints: [{ line }] });
-    const stopped = dap.waitFor("stopped");
-    await dap.request("configurationDone");
-    await stopped;
-    const threads: DapMessage = await dap.request("threads");
-    const threadId = (threads.body!.threads as { id: number }[])[0]!.id;
-    const st = await dap.request("stackTrace", { threadId, startFrame: 0, levels: 1 });
-    const frameId = (st.body!.stackFrames as { id: number }[])[0]!.id;
+    const frameId = await stopAtBreakpoint(dap, exe, source, line);
     const t = process.hrtime.bigint();
     const r = await dap.request("evaluate", { expression, frameId, context: "watch" });
     const took = ms(t);
