@@ -6,11 +6,17 @@
  * here first); launch-to-stop is also shown for the unbundled dist/adapter/main.js.
  *
  * - launch → first stop at geometry.c:4 (width(), three calls deep), from the spawn;
- * - stackTrace + scopes + variables (every scope but registers) repeated at that stop (the first
- *   one left out: it is also the first at a new stop, the next row);
+ * - stackTrace + scopes + variables (every scope but registers) at that stop, the first time (the
+ *   session's first stack: call frame information and symbols are read then), then repeated;
  * - the same once at each new stop, right after a step (nothing of the stop is known yet);
  * - `next` and `stepIn` from area()'s first line (`int w = width(s);`, met 5 times a run): request
  *   sent → `stopped` event received, then `continue` to the next time.
+ *
+ * Like with like, and where not: both answer the same requests at the same stops, but jitdbg
+ * shows a frame's arguments in a scope of their own (lldb-vscode lists them under Locals), so its
+ * round trips have one variables request more. The bundle is made here first, so the first
+ * session compiles it; the others start from the V8 code cache that session left (adapter/boot.ts),
+ * as every session but an installation's first does.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -82,6 +88,8 @@ async function threadId(dap: DapClient): Promise<number> {
 
 interface StopTiming {
   launchToStop: number;
+  /** The first round trip at the first stop. */
+  first: number;
   /** At the first stop, after the first round trip. */
   repeated: number[];
 }
@@ -91,7 +99,7 @@ async function atDeepStop(a: Adapter, target: Target): Promise<StopTiming> {
   try {
     const repeated: number[] = [];
     for (let i = 0; i < ROUND_TRIPS; i++) repeated.push(await inspect(dap));
-    return { launchToStop, repeated: repeated.slice(1) };
+    return { launchToStop, first: repeated[0]!, repeated: repeated.slice(1) };
   } finally {
     await end(dap);
   }
@@ -127,6 +135,7 @@ async function steps(a: Adapter, target: Target, command: "next" | "stepIn"): Pr
 
 interface Figures {
   launch: number[];
+  first: number[];
   repeated: number[];
   newStop: number[];
   next: number[];
@@ -136,6 +145,7 @@ interface Figures {
 async function measure(a: Adapter, target: Target, into: Figures): Promise<void> {
   const stop = await atDeepStop(a, target);
   into.launch.push(stop.launchToStop);
+  into.first.push(stop.first);
   into.repeated.push(...stop.repeated);
   for (const command of ["next", "stepIn"] as const) {
     const s = await steps(a, target, command);
@@ -144,7 +154,7 @@ async function measure(a: Adapter, target: Target, into: Figures): Promise<void>
   }
 }
 
-const empty = (): Figures => ({ launch: [], repeated: [], newStop: [], next: [], stepIn: [] });
+const empty = (): Figures => ({ launch: [], first: [], repeated: [], newStop: [], next: [], stepIn: [] });
 
 export async function benchDap(): Promise<string> {
   const program = compileFixture("debugger/main.c", { flags: ["-static", "-O0", "-g"], extraSources: ["debugger/geometry.c"] });
@@ -163,6 +173,7 @@ export async function benchDap(): Promise<string> {
   }
   const rows: [string, number[], number[]][] = [
     [`launch→stop (geometry.c:${DEEP_LINE}, 3 calls deep)`, j.launch, l.launch],
+    ["stackTrace+scopes+variables there, the session's first", j.first, l.first],
     ["stackTrace+scopes+variables, repeated at that stop", j.repeated, l.repeated],
     ["stackTrace+scopes+variables at a new stop (after a step)", j.newStop, l.newStop],
     [`next from geometry.c:${STEP_LINE} (over a call)`, j.next, l.next],

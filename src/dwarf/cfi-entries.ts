@@ -53,55 +53,141 @@ export function parseFrameSection(data: Uint8Array, kind: FrameSectionKind, base
   const cies = new Map<number, Cie>();
   const fdes: Fde[] = [];
   const errors: DwarfError[] = [];
-  const eh = kind === ".eh_frame";
   const section: DwarfPlace = { file, section: kind };
   let off = 0;
   while (off + 4 <= data.length) {
-    const r = new ByteReader(data, { ...section, record: `record at ${hex(off)}` }, off);
-    let length = r.u32();
-    if (length === 0) {
-      off += 4; // .eh_frame terminator (or padding); keep going like readelf does
+    let record: FrameRecord;
+    try {
+      record = readRecord(data, off, section, kind, bases, addressSize, cies);
+    } catch (e) {
+      if (!(e instanceof RecordError)) throw e;
+      errors.push(e.error);
+      if (e.end === undefined) break; // the section's framing itself is broken
+      off = e.end;
       continue;
     }
-    let is64 = false;
-    if (length === 0xffffffff) {
-      is64 = true;
-      const l = r.u64();
-      if (l > BigInt(data.length)) {
-        errors.push(new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)} has length ${hex(l)} past the end of the section`));
-        break;
+    if (record.fde) fdes.push(record.fde);
+    off = record.end;
+  }
+  return { fdes, cies: [...cies.values()], errors };
+}
+
+/**
+ * The FDE at `off` of the section (its CIE read as well, or taken from `cies`), for a look-up
+ * through .eh_frame_hdr's table; undefined when the record is no FDE. A damaged record throws its
+ * DwarfError.
+ */
+export function parseFdeAt(data: Uint8Array, off: number, kind: FrameSectionKind, bases: PointerBases, file: string, cies: Map<number, Cie>, addressSize = 8): Fde | undefined {
+  try {
+    return readRecord(data, off, { file, section: kind }, kind, bases, addressSize, cies).fde;
+  } catch (e) {
+    if (e instanceof RecordError) throw e.error;
+    throw e;
+  }
+}
+
+/** An FDE as the record headers tell it: what it covers and where it is. */
+export interface FdeSpan {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly offset: number;
+}
+
+/**
+ * Every FDE's span, from the record headers alone (length, CIE pointer, initial location and
+ * range; CIEs are read as FDEs name them, into `cies`): far cheaper than reading every record, so
+ * a look-up reads only the FDEs it meets. Undefined when any record cannot be read so (a damaged
+ * one, 64-bit lengths): the section is then read whole, which reports what is wrong.
+ */
+export function scanFdes(data: Uint8Array, kind: FrameSectionKind, bases: PointerBases, file: string, cies: Map<number, Cie>, addressSize = 8): FdeSpan[] | undefined {
+  const eh = kind === ".eh_frame";
+  const section: DwarfPlace = { file, section: kind };
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const r = new ByteReader(data, section);
+  const out: FdeSpan[] = [];
+  try {
+    let off = 0;
+    while (off + 4 <= data.length) {
+      const length = view.getUint32(off, true);
+      if (length === 0) {
+        off += 4;
+        continue;
       }
-      length = Number(l);
+      const body = off + 4;
+      const end = body + length;
+      if (length === 0xffffffff || length < 4 || end > data.length) return undefined;
+      const id = view.getUint32(body, true);
+      if (id !== (eh ? 0 : 0xffffffff)) {
+        const cieOff = eh ? body - id : id;
+        let cie = cies.get(cieOff);
+        if (!cie) cies.set(cieOff, (cie = parseCieAt(data, cieOff, section, kind, bases, addressSize, off)));
+        r.pos = body + 4;
+        r.end = end;
+        const begin = readEncodedPointer(r, cie.fdeEncoding, bases, cie.addressSize);
+        if (!begin) return undefined;
+        out.push({ start: begin.value, end: begin.value + readEncodedValue(r, cie.fdeEncoding, cie.addressSize), offset: off });
+      }
+      off = end;
     }
-    const end = r.pos + length;
-    if (end > data.length) {
-      errors.push(new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`));
-      break;
-    }
+  } catch (e) {
+    if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e;
+    return undefined;
+  }
+  return out;
+}
+
+interface FrameRecord {
+  /** Section offset after the record. */
+  end: number;
+  fde?: Fde;
+}
+
+/** A record that could not be read, and where the next one starts (undefined: nowhere to go on from). */
+class RecordError extends Error {
+  constructor(
+    readonly error: DwarfError,
+    readonly end: number | undefined,
+  ) {
+    super(error.message);
+  }
+}
+
+/** One CIE (kept in `cies`) or FDE at `off`. */
+function readRecord(data: Uint8Array, off: number, section: DwarfPlace, kind: FrameSectionKind, bases: PointerBases, addressSize: number, cies: Map<number, Cie>): FrameRecord {
+  const eh = kind === ".eh_frame";
+  const r = new ByteReader(data, { ...section, record: `record at ${hex(off)}` }, off);
+  let length = r.u32();
+  if (length === 0) return { end: off + 4 }; // .eh_frame terminator (or padding); keep going like readelf does
+  let is64 = false;
+  if (length === 0xffffffff) {
+    is64 = true;
+    const l = r.u64();
+    if (l > BigInt(data.length)) throw new RecordError(new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)} has length ${hex(l)} past the end of the section`), undefined);
+    length = Number(l);
+  }
+  const end = r.pos + length;
+  if (end > data.length) throw new RecordError(new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)} has length ${hex(length)}, running past the end of the section (size ${hex(data.length)})`), undefined);
+  try {
     const head = new ByteReader(data, r.place, r.pos, end);
     const idAt = head.pos;
     const id = is64 ? head.u64() : BigInt(head.u32());
     const isCie = eh ? id === 0n : id === (is64 ? 0xffff_ffff_ffff_ffffn : 0xffffffffn);
     const rec = new ByteReader(data, { ...section, record: `${isCie ? "CIE" : "FDE"} at ${hex(off)}` }, head.pos, end);
-    try {
-      if (isCie) {
-        cies.set(off, parseCie(rec, off, kind, bases, addressSize));
-      } else {
-        const cieOff = eh ? idAt - Number(id) : Number(id);
-        let cie = cies.get(cieOff);
-        if (!cie) {
-          cie = parseCieAt(data, cieOff, section, kind, bases, addressSize, off);
-          cies.set(cieOff, cie);
-        }
-        fdes.push(parseFde(rec, off, cie, bases));
-      }
-    } catch (e) {
-      if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e; // a reader bug, not damaged data
-      errors.push(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)}: ${String(e)}`));
+    if (isCie) {
+      if (!cies.has(off)) cies.set(off, parseCie(rec, off, kind, bases, addressSize));
+      return { end };
     }
-    off = end;
+    const cieOff = eh ? idAt - Number(id) : Number(id);
+    let cie = cies.get(cieOff);
+    if (!cie) {
+      cie = parseCieAt(data, cieOff, section, kind, bases, addressSize, off);
+      cies.set(cieOff, cie);
+    }
+    return { end, fde: parseFde(rec, off, cie, bases) };
+  } catch (e) {
+    if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e; // a reader bug, not damaged data
+    throw new RecordError(e instanceof DwarfError ? e : new DwarfError("DWARF_CORRUPT", whereAt(section, off), `record at ${hex(off)}: ${String(e)}`), end);
   }
-  return { fdes, cies: [...cies.values()], errors };
 }
 
 function parseCieAt(data: Uint8Array, off: number, section: DwarfPlace, kind: FrameSectionKind, bases: PointerBases, addressSize: number, fdeAt: number): Cie {

@@ -2,7 +2,7 @@
  * Call frame information of one module (.eh_frame and .debug_frame), FDE lookup by pc, and one
  * unwind step: the caller's registers from the callee's, via callbacks into the stopped program.
  */
-import { parseFrameSection, type Fde, type FrameSectionKind } from "./cfi-entries.js";
+import { parseFdeAt, parseFrameSection, scanFdes, type Cie, type Fde, type FrameSectionKind } from "./cfi-entries.js";
 import { cfiRowAt, type CfiRow, type RegisterRule } from "./cfi-rules.js";
 import type { ErrorWhere } from "../errors.js";
 import { DwarfError, hex } from "./errors.js";
@@ -53,26 +53,84 @@ const ROWS_KEPT = 4096;
 
 export class CallFrameInfo {
   /** FDEs sorted by start address; .eh_frame ones first on equal starts. */
-  readonly fdes: readonly Fde[];
-  readonly errors: readonly DwarfError[];
+  private parsed: { fdes: readonly Fde[]; errors: readonly DwarfError[] } | undefined;
   private readonly sectionAddress = new Map<FrameSectionKind, bigint>();
+  /**
+   * Every FDE's span in the order of `fdes` (record headers only; undefined when a record cannot be
+   * read so): a look-up reads just the FDEs it meets, not the module's thousand (a static
+   * program's libc; reading them all was most of a session's first stack trace).
+   */
+  private readonly index: { start: bigint; end: bigint; kind: FrameSectionKind; offset: number }[] | undefined;
+  private readonly indexed = new Map<string, Fde | null>();
+  private readonly cies = new Map<FrameSectionKind, Map<number, Cie>>();
 
-  constructor(sections: DwarfSections, opts: CfiOptions = {}) {
-    const all: Fde[] = [];
-    const errors: DwarfError[] = [];
+  constructor(
+    private readonly sections: DwarfSections,
+    private readonly opts: CfiOptions = {},
+  ) {
+    this.file = sections.path;
     const bias = opts.loadBias ?? 0n;
+    const index: { start: bigint; end: bigint; kind: FrameSectionKind; offset: number }[] = [];
+    let complete = true;
     for (const kind of [".eh_frame", ".debug_frame"] as const) {
       const sec = sections.get(kind);
       if (!sec) continue;
-      const sectionAddress = kind === ".eh_frame" ? (opts.ehFrameAddress ?? sec.address + bias) : 0n;
-      this.sectionAddress.set(kind, sectionAddress);
-      const res = parseFrameSection(sec.data, kind, { sectionAddress, dataBase: opts.dataBase, textBase: opts.textBase }, sections.path);
+      this.sectionAddress.set(kind, kind === ".eh_frame" ? (opts.ehFrameAddress ?? sec.address + bias) : 0n);
+      const cies = new Map<number, Cie>();
+      this.cies.set(kind, cies);
+      const spans = complete ? scanFdes(sec.data, kind, this.bases(kind), this.file, cies) : undefined;
+      if (!spans) complete = false;
+      else for (const f of spans) index.push(kind === ".debug_frame" ? { kind, offset: f.offset, start: f.start + bias, end: f.end + bias } : { kind, ...f });
+    }
+    this.index = complete ? index.filter((f) => f.end > f.start).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)) : undefined;
+  }
+
+  /** FDEs sorted by start address; .eh_frame ones first on equal starts (both sections read whole on first use). */
+  get fdes(): readonly Fde[] {
+    return this.parseAll().fdes;
+  }
+
+  /** Records of either section that could not be read. */
+  get errors(): readonly DwarfError[] {
+    return this.parseAll().errors;
+  }
+
+  private parseAll(): { fdes: readonly Fde[]; errors: readonly DwarfError[] } {
+    if (this.parsed) return this.parsed;
+    const all: Fde[] = [];
+    const errors: DwarfError[] = [];
+    const bias = this.opts.loadBias ?? 0n;
+    for (const kind of [".eh_frame", ".debug_frame"] as const) {
+      const sec = this.sections.get(kind);
+      if (!sec) continue;
+      const res = parseFrameSection(sec.data, kind, this.bases(kind), this.file);
       for (const f of res.fdes) all.push(kind === ".debug_frame" && bias !== 0n ? { ...f, pcBegin: f.pcBegin + bias, pcEnd: f.pcEnd + bias } : f);
       errors.push(...res.errors);
     }
-    this.fdes = all.filter((f) => f.pcEnd > f.pcBegin).sort((a, b) => (a.pcBegin < b.pcBegin ? -1 : a.pcBegin > b.pcBegin ? 1 : 0));
-    this.errors = errors;
-    this.file = sections.path;
+    const fdes = all.filter((f) => f.pcEnd > f.pcBegin).sort((a, b) => (a.pcBegin < b.pcBegin ? -1 : a.pcBegin > b.pcBegin ? 1 : 0));
+    return (this.parsed = { fdes, errors });
+  }
+
+  private bases(kind: FrameSectionKind): { sectionAddress: bigint; dataBase?: bigint; textBase?: bigint } {
+    return { sectionAddress: this.sectionAddress.get(kind) ?? 0n, dataBase: this.opts.dataBase, textBase: this.opts.textBase };
+  }
+
+  /** The FDE an index entry names, read when first met (null: damaged; the whole read reports why). */
+  private indexedFde(entry: { kind: FrameSectionKind; offset: number }): Fde | undefined {
+    const key = `${entry.kind}:${entry.offset}`;
+    let fde = this.indexed.get(key);
+    if (fde === undefined) {
+      try {
+        const f = parseFdeAt(this.sections.get(entry.kind)!.data, entry.offset, entry.kind, this.bases(entry.kind), this.file, this.cies.get(entry.kind)!);
+        const bias = this.opts.loadBias ?? 0n;
+        fde = !f ? null : entry.kind === ".debug_frame" && bias !== 0n ? { ...f, pcBegin: f.pcBegin + bias, pcEnd: f.pcEnd + bias } : f;
+      } catch (e) {
+        if (!(e instanceof DwarfError)) throw e;
+        fde = null;
+      }
+      this.indexed.set(key, fde);
+    }
+    return fde ?? undefined;
   }
 
   /** The file, for errors. */
@@ -98,6 +156,7 @@ export class CallFrameInfo {
 
   /** The FDE covering `pc`, or undefined. */
   findFde(pc: bigint): Fde | undefined {
+    if (this.index) return this.findIndexed(pc);
     const f = this.fdes;
     let lo = 0;
     let hi = f.length - 1;
@@ -111,6 +170,27 @@ export class CallFrameInfo {
     }
     // Overlapping FDEs are rare (both .eh_frame and .debug_frame): scan back a little.
     for (let i = best; i >= 0 && i > best - 4; i--) if (pc >= f[i]!.pcBegin && pc < f[i]!.pcEnd) return f[i];
+    return undefined;
+  }
+
+  /** findFde over the index: the same search, reading only the FDE found. */
+  private findIndexed(pc: bigint): Fde | undefined {
+    const f = this.index!;
+    let lo = 0;
+    let hi = f.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (f[mid]!.start <= pc) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    for (let i = best; i >= 0 && i > best - 4; i--) {
+      if (pc < f[i]!.start || pc >= f[i]!.end) continue;
+      const fde = this.indexedFde(f[i]!);
+      if (fde) return fde;
+    }
     return undefined;
   }
 

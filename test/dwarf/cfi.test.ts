@@ -61,6 +61,37 @@ describe("call frame information", () => {
     expect(checked).toBeGreaterThan(20);
   });
 
+  it("looks FDEs up from their record headers, reading only the FDE found: the same as a search of the whole section, intact or damaged", () => {
+    const path = build("program.c", STATIC);
+    const { elf } = open(path);
+    const sections = DwarfSections.fromElf(elf);
+    const eh = sections.get(".eh_frame")!;
+    // The whole section's FDEs, searched as findFde always did (the greatest start at or below pc, a few overlaps back).
+    const reference = (list: readonly { pcBegin: bigint; pcEnd: bigint; offset: number }[], pc: bigint) => {
+      const i = list.findLastIndex((f) => f.pcBegin <= pc);
+      for (let k = i; k >= 0 && k > i - 4; k--) if (pc >= list[k]!.pcBegin && pc < list[k]!.pcEnd) return list[k]!.offset;
+      return undefined;
+    };
+    const damaged = eh.data.slice();
+    // A record in the middle claims to run past the section's end: the whole read stops there, and so must the look-up.
+    const whole = new CallFrameInfo(sections).fdes;
+    const middle = whole[whole.length >> 1]!.offset;
+    new DataView(damaged.buffer).setUint32(middle, damaged.length, true);
+    for (const data of [eh.data, damaged]) {
+      const secs = DwarfSections.fromMap(path, { ".eh_frame": data }, { ".eh_frame": eh.address });
+      const list = new CallFrameInfo(secs).fdes;
+      const cfi = new CallFrameInfo(secs);
+      let checked = 0;
+      for (const f of whole) {
+        for (const pc of [f.pcBegin - 1n, f.pcBegin, (f.pcBegin + f.pcEnd) >> 1n, f.pcEnd - 1n, f.pcEnd]) {
+          expect(cfi.findFde(pc)?.offset, `pc 0x${pc.toString(16)}`).toBe(reference(list, pc));
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(500);
+    }
+  });
+
   it("reads .debug_frame (gcc -fno-asynchronous-unwind-tables) in an object, relocations applied", () => {
     const path = build("program.c", { label: "obj", flags: ["-g", "-O0", "-fno-asynchronous-unwind-tables"], object: true });
     const { elf } = open(path);
