@@ -92,10 +92,7 @@ export class SharedSegment {
 
   /** Gives back a segment no engine ever mapped (the mapping it was made for failed). */
   dispose(): void {
-    if (this.users === 0) {
-      this.users = 1;
-      this.release();
-    }
+    if (this.users === 0) this.free();
   }
 
   /** One more engine mapping (or piece of one) uses the segment. */
@@ -105,7 +102,12 @@ export class SharedSegment {
 
   /** One fewer does; the last gives the memory back. */
   release(): void {
-    if (--this.users > 0 || this.released) return;
+    if (--this.users === 0) this.free();
+  }
+
+  /** The memory goes back to the system, and its waiters with it. */
+  private free(): void {
+    if (this.released) return;
     this.released = true;
     this.waiters = [];
     if (this.file) byFile.get(this.file.key)?.delete(this);

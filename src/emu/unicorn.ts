@@ -327,11 +327,7 @@ class UnicornCpu implements Cpu {
       const n = readSync(file.fd, bytes, 0, file.length, file.offset);
       this.write(address, bytes.subarray(0, n));
     }
-    this.noteExecutable(address, size, prot);
-    if (prot & UC_PROT_EXEC) {
-      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
-      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
-    }
+    this.noteMapped(address, size, prot);
   }
 
   mapShared(address: bigint, size: bigint, prot: number, part: SharedPart): void {
@@ -340,11 +336,7 @@ class UnicornCpu implements Cpu {
     const err = this.api.uc_mem_map_ptr(this.uc, address, size, prot, host);
     if (err !== 0) this.host.discard(host);
     if (err !== 0) this.check(err, `map shared ${hex(address)}+${hex(size)}`);
-    this.noteExecutable(address, size, prot);
-    if (prot & UC_PROT_EXEC) {
-      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
-      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
-    }
+    this.noteMapped(address, size, prot);
   }
 
   unmap(address: bigint, size: bigint): void {
@@ -363,6 +355,15 @@ class UnicornCpu implements Cpu {
     // readable would still be read by inline loads through its old entry.
     if (this.fastPath && this.started) this.flushTlb();
     this.noteExecutable(address, size, prot);
+  }
+
+  /** New pages: executable ones hold no translated code yet (fresh). */
+  private noteMapped(address: bigint, size: bigint, prot: number): void {
+    this.noteExecutable(address, size, prot);
+    if (prot & UC_PROT_EXEC) {
+      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
+    }
   }
 
   /**
