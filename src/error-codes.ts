@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   EVAL_PERSISTENT_FULL: { family: "internal", meaning: "the persistent-variable region is full" },
   EVAL_REGISTER_READ_ONLY: { family: "internal", meaning: "a register variable assigned outside the innermost frame" },
   EVAL_REGISTER_UNAVAILABLE: { family: "internal", meaning: "a register variable whose value this frame does not know" },
+  EVAL_SIDE_EFFECTS: { family: "internal", meaning: "a condition to run in the program's path that calls or assigns" },
   EVAL_SIGNAL: { family: "internal", meaning: "an expression received a signal and was undone" },
   EVAL_SLOT: { family: "internal", meaning: "the compiled code's argument block names no frame variable" },
   EVAL_STALE: { family: "internal", meaning: "a variable moved while its block was compiled" },

@@ -11,8 +11,8 @@ import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
 import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
-import { disassemble, disassembleAround, hiddenInlineFrames, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
-import { ExpressionEvaluator } from "./evaluate/index.js";
+import { disassemble, disassembleAround, hiddenInlineFrames, loadDisassembler, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
+import { CompiledConditions, ExpressionEvaluator } from "./evaluate/index.js";
 
 export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning" | "onThread"> {
   program: string;
@@ -109,6 +109,8 @@ export class Debugger {
   private exited = false;
   /** Inlined calls starting at the stop pc that are shown as not entered yet (gdb's view). */
   private hiddenInline = 0;
+  /** Breakpoint conditions compiled into the program's path, for the process followed now. */
+  private conditions!: CompiledConditions;
 
   private constructor(
     process: Process,
@@ -123,6 +125,7 @@ export class Debugger {
     this.imageList = process.images.list().map((i) => new ImageInfo(i));
     this.listen(process);
     this.breakpoints = new BreakpointManager(process.cpu, this.control, () => this.imageList);
+    this.breakpoints.hiddenInlineAt = (address, bp) => this.hiddenAtBreakpoint(address, [bp]);
     this.stepper = new Stepper({
       cpu: this.steppingCpu(),
       imageFor: (pc) => this.imageFor(pc),
@@ -139,6 +142,7 @@ export class Debugger {
       },
     }, (pc) => this.control.stopFromHook({ kind: "step", address: pc }));
     this.newEvaluators();
+    this.breakpoints.useConditionSites(this.conditions);
   }
 
   /** The process the debugger follows. */
@@ -149,8 +153,22 @@ export class Debugger {
   /** Inspection and evaluation for the process followed now (a new one's memory has none of the old JIT modules). */
   private newEvaluators(): void {
     this.inspector = new Inspector(this);
-    this.expressions = new ExpressionEvaluator(this);
-    this.inspector.compiled = this.expressions;
+    const expressions = new ExpressionEvaluator(this);
+    this.expressions = expressions;
+    this.inspector.compiled = expressions;
+    const process = this.process;
+    const dbg = this;
+    this.conditions = new CompiledConditions({
+      process,
+      get images() {
+        return dbg.imageList;
+      },
+      ready: () => !process.exited && expressions.available(),
+      compile: (text, frames) => expressions.compileForSite(text, frames),
+      release: (m) => expressions.releaseSiteCondition(m),
+    });
+    const conditions = this.conditions;
+    process.setFaultClaim((pc) => conditions.inCondition(pc));
   }
 
   /**
@@ -321,7 +339,13 @@ export class Debugger {
     const ended = this.deliverHeldSignal();
     if (ended) return ended;
     this.invalidate();
-    const raw = this.control.stepInstruction();
+    this.breakpoints.suspendCompiled(true);
+    let raw: RawStop | undefined;
+    try {
+      raw = this.control.stepInstruction();
+    } finally {
+      this.breakpoints.suspendCompiled(false);
+    }
     if (raw) {
       const r = await this.interpret(raw);
       if (r) return this.finish(r);
@@ -341,7 +365,7 @@ export class Debugger {
     if (ended) return ended;
     const pc = this.process.pc;
     const bytes = new Uint8Array(16);
-    const [insn] = this.process.cpu.tryRead(pc, bytes) && classifyInstruction(bytes) === "call" ? await this.disassemble(pc, 1) : [];
+    const [insn] = this.process.cpu.tryRead(pc, bytes) && classifyInstruction(this.breakpoints.programCode(pc, bytes)) === "call" ? await this.disassemble(pc, 1) : [];
     if (!insn || !insn.readable || insn.bytes.length === 0) return this.stepInstruction();
     const sp = this.process.cpu.reg("rsp");
     const cpu = this.process.cpu;
@@ -468,7 +492,7 @@ export class Debugger {
       const n = Math.min(size - readable, Number(pageEnd - at));
       const chunk = new Uint8Array(n);
       if (!this.process.cpu.tryRead(at, chunk)) break;
-      out.set(chunk, readable);
+      out.set(this.breakpoints.programCode(at, chunk), readable);
       readable += n;
       at += BigInt(n);
     }
@@ -520,7 +544,7 @@ export class Debugger {
 
   readMemoryExact(address: bigint, size: number): Uint8Array | undefined {
     const b = new Uint8Array(size);
-    return this.process.cpu.tryRead(address, b) ? b : undefined;
+    return this.process.cpu.tryRead(address, b) ? this.breakpoints.programCode(address, b) : undefined;
   }
 
   describePc(pc: bigint): string {
@@ -587,7 +611,17 @@ export class Debugger {
     if (this.control.isRunning) throw new JitdbgError("RUNNING", "the program is running; pause it first");
   }
 
+  /**
+   * The breakpoint to pass once when running from pc. From a site whose condition is compiled
+   * into the program the thread goes through the trap (the moved instructions there run once,
+   * and the condition is not tested again for the hit it stopped for).
+   */
   private suppressionFor(pc: bigint): bigint | undefined {
+    const trap = this.breakpoints.armedTrapAt(pc);
+    if (trap !== undefined) {
+      this.process.cpu.setReg("rip", trap);
+      return trap;
+    }
     return this.breakpoints.hasCodeBreakpointAt(pc) ? pc : undefined;
   }
 
@@ -599,16 +633,22 @@ export class Debugger {
     this.steppingThread = this.thread;
     this.stepping = true;
     let out: StepOutcome;
+    // Steps run the program's own instructions at every breakpoint site.
+    this.breakpoints.suspendCompiled(true);
     try {
       out = await op(this.stepper);
     } finally {
       this.stepping = false;
+      this.breakpoints.suspendCompiled(false);
     }
     if (out.kind === "interrupted") return this.finish(out.result);
     return this.finish({ reason: "step", description: `Stepped to ${this.describePc(out.pc)}`, pc: out.pc }, out.hidden);
   }
 
   private async resume(run: () => Promise<RawStop | RunResult>): Promise<RunResult> {
+    // Compiling conditions into the program reads its code with the disassembler.
+    await loadDisassembler();
+    this.breakpoints.refreshCompiled();
     this.invalidate();
     const r = await run();
     if ("reason" in r) return this.finish(r);
@@ -644,6 +684,12 @@ export class Debugger {
       case "step":
         return { reason: "step", description: `Stepped to ${this.describePc(pc)}`, pc };
       case "signal": {
+        // A fault in a compiled breakpoint condition: the thread puts the program's registers back
+        // and goes to the trap, whose stop says why the condition could not be evaluated.
+        if (this.conditions.inCondition(raw.pc) && this.conditions.recoverFault(raw.pc, `${raw.name}: ${raw.description}`)) {
+          this.process.discardHeldSignal();
+          return undefined;
+        }
         // Ended by it (its default action), or stopped before it is delivered (a filter asked).
         if (this.process.exited) return this.ended({ reason: "exited", exitCode: 128 + raw.signal, signal: raw.name });
         return {
@@ -654,12 +700,22 @@ export class Debugger {
         };
       }
       case "breakpoint": {
-        const bps = this.breakpoints.breakpointsAt(raw.address);
+        // A compiled condition held at its trap: the stop is shown at the site, where the registers are.
+        const site = this.breakpoints.siteOfTrap(raw.address);
+        if (site !== undefined) this.process.cpu.setReg("rip", site);
+        const at = site ?? raw.address;
+        const bps = this.breakpoints.breakpointsAt(at);
         this.invalidate();
-        const d = await this.breakpoints.decide(bps, this.conditionEvaluator());
+        const fault = site !== undefined ? this.conditions.takeFault(site) : undefined;
+        const d = fault
+          ? { stop: true, breakpoints: bps, logs: [], conditionErrors: bps.map((b) => `breakpoint ${b.id}: cannot evaluate condition '${b.options.condition ?? ""}': ${fault}`) }
+          : await this.breakpoints.decide(bps, this.conditionEvaluator(), site);
         for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
         for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
+        // A condition the debugger evaluated may be compiled into the program from now on.
+        if (site === undefined) this.breakpoints.refreshCompiled();
         if (!d.stop) return undefined;
+        const pc = this.process.pc;
         const kind = d.breakpoints[0]!.kind;
         const reason = kind === "function" ? "function breakpoint" : kind === "instruction" ? "instruction breakpoint" : "breakpoint";
         return {
@@ -716,12 +772,17 @@ export class Debugger {
     for (const i of this.imageList) if (!next.includes(i)) this.events.module?.("removed", i);
     for (const i of next) if (!this.imageList.includes(i)) this.events.module?.("new", i);
     this.imageList = next;
+    // Compiled conditions: a forked child has the parent's jumps in its copy of the code (they come
+    // out; the parent, running on alone, keeps its own: a true condition there just runs on).
+    this.conditions.forget(cause === "fork" ? to : undefined);
+    this.breakpoints.useConditionSites(undefined, { oldGone: true });
     const changed = this.breakpoints.moveTo(to.cpu, { oldAlive: !from.isClosed, keepData: cause === "fork" });
     if (changed.length > 0) this.events.breakpointsChanged?.(changed);
     const threadsAfter = to.threads().map((t) => t.tid);
     for (const tid of threadsBefore) if (!threadsAfter.includes(tid)) this.events.thread?.("exited", tid);
     for (const tid of threadsAfter) if (!threadsBefore.includes(tid)) this.events.thread?.("started", tid);
     this.newEvaluators();
+    this.breakpoints.useConditionSites(this.conditions);
     this.invalidate();
     this.events.followed?.({ cause, pid: to.pid, program: to.image.path, sourcesBefore, sourcesAfter: this.loadedSources() });
     if (!this.stepping) return undefined;
@@ -795,6 +856,17 @@ export class Debugger {
     return undefined;
   }
 
+  /**
+   * Inlined calls starting at pc that a stop there hides: a breakpoint keeps its own function's
+   * inlined frame visible (gdb): a function breakpoint the inlined copies of that function, a line
+   * breakpoint the scope its line's code is in.
+   */
+  private hiddenAtBreakpoint(pc: bigint, hit: readonly (Breakpoint | undefined)[]): number {
+    const names = new Set(hit.map((b) => b?.functionName).filter((n): n is string => n !== undefined));
+    const owner = hit.some((b) => b?.kind === "source") ? this.breakpoints.lineOwnerAt(pc) : undefined;
+    return hiddenInlineFrames(this.imageFor(pc), pc, (scope) => names.has(scope.name) || scopeKey(scope) === owner);
+  }
+
   /** Records a stop; `hidden` overrides how many inlined frames starting at the pc are hidden. */
   private finish(r: RunResult, hidden?: number): RunResult {
     this.lastResult = r;
@@ -803,12 +875,8 @@ export class Debugger {
     this.hiddenInline = 0;
     if (hidden !== undefined) this.hiddenInline = hidden;
     else if (r.reason !== "exited") {
-      // A breakpoint keeps its own function's inlined frame visible (gdb): a function breakpoint
-      // the inlined copies of that function, a line breakpoint the scope its line's code is in.
       const hit = (r.hitBreakpointIds ?? []).map((id) => this.breakpoints.all().find((b) => b.id === id));
-      const names = new Set(hit.map((b) => b?.functionName).filter((n): n is string => n !== undefined));
-      const owner = hit.some((b) => b?.kind === "source") ? this.breakpoints.lineOwnerAt(r.pc) : undefined;
-      this.hiddenInline = hiddenInlineFrames(this.imageFor(r.pc), r.pc, (scope) => names.has(scope.name) || scopeKey(scope) === owner);
+      this.hiddenInline = this.hiddenAtBreakpoint(r.pc, hit);
     }
     if (r.reason === "exited") this.exited = true;
     this.invalidate();

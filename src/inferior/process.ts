@@ -468,6 +468,14 @@ export class Process {
     this.signals.policy = policy;
   }
 
+  /**
+   * Faults at the pcs `claims` says are the debugger's (code it runs in the program's path) stop
+   * the run, held, and are never delivered to the program.
+   */
+  setFaultClaim(claims: (pc: bigint) => boolean): void {
+    this.signals.claimsFault = (ev) => claims(ev.pc);
+  }
+
   /** The signal the last stop was for, which the next run delivers; undefined when none. */
   get heldSignal(): { signal: number; name: string; tid: number } | undefined {
     const h = this.signals.held;

@@ -54,6 +54,8 @@ export class SignalDelivery {
    * it first, deliver it, or discard it unseen (nostop nopass).
    */
   policy: (signo: number) => SignalPolicy = () => "deliver";
+  /** Faults that are the debugger's own (its code running in the program's path): stopped for, never delivered. */
+  claimsFault: (ev: SignalEvent) => boolean = () => false;
 
   constructor(
     private readonly cpu: Cpu,
@@ -131,7 +133,7 @@ export class SignalDelivery {
       this.k.sigactions.delete(ev.info.signo);
       t.sigmask &= ~bit;
     }
-    if (this.stopsFor(ev.info, locked)) return (this.held = ev);
+    if (this.claimsFault(ev) || this.stopsFor(ev.info, locked)) return (this.held = ev);
     this.deliver(t, ev);
     return undefined;
   }

@@ -63,6 +63,16 @@ export interface Evaluation {
 /** One step of an evaluation, for tests that check the order (with the linker's own events). */
 export type EvalStep = "compile" | "cache-hit" | "call" | "restore" | "unload";
 
+/** A condition compiled to run at a breakpoint site (compileForSite). */
+export interface SiteCondition {
+  entry: bigint;
+  module: JitModule;
+  resultType: CType;
+  argBlockSize: number;
+  /** Each argument slot and the bytes it held for each of the two frames. */
+  slots: { offset: number; size: number; values: [Uint8Array, Uint8Array] }[];
+}
+
 interface Linked {
   result: CompileResult;
   module: JitModule;
@@ -86,7 +96,7 @@ export interface EvaluatorHost {
   readonly images: readonly ImageInfo[];
   readonly inspector: Pick<Inspector, "memory" | "tlsAddress" | "view" | "interpret" | "artificialLengths">;
   readonly control: Pick<RunControl, "duringExpression" | "takeHookStop" | "skipBreakpointOnce">;
-  readonly breakpoints: Pick<BreakpointManager, "breakpointsAt">;
+  readonly breakpoints: Pick<BreakpointManager, "breakpointsAt" | "siteOfTrap" | "beforePatch">;
   frame(index: number): Frame;
   imageFor(pc: bigint): ImageInfo | undefined;
   describePc(pc: bigint): string;
@@ -112,7 +122,7 @@ export class ExpressionEvaluator {
   readonly patches: FunctionPatches;
 
   constructor(private readonly dbg: EvaluatorHost) {
-    this.patches = new FunctionPatches({ process: dbg.process, images: dbg.images, linker: () => this.jit().linker, changed: (r) => dbg.patchesChanged?.(r) });
+    this.patches = new FunctionPatches({ process: dbg.process, images: dbg.images, linker: () => this.jit().linker, changed: (r) => dbg.patchesChanged?.(r), beforePatch: (r) => dbg.breakpoints.beforePatch(r) });
     preloadDisassembler(); // a patch checks the old body's jumps synchronously
   }
 
@@ -257,6 +267,41 @@ export class ExpressionEvaluator {
       return (t.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true)) !== 0;
     }
     return bytes.some((b) => b !== 0);
+  }
+
+  /**
+   * A breakpoint condition compiled for code at a site the program has not reached yet (its
+   * trampoline runs it there): compiled in the scope of `frames[0]` (a frame made up at the site),
+   * its argument block filled once from each of the two frames, whose registers differ, so the
+   * caller can tell which slot comes from which register. Code that calls or assigns is refused:
+   * in the program's path nothing could undo it or stop it.
+   */
+  compileForSite(text: string, frames: readonly [Frame, Frame]): SiteCondition {
+    const scope = this.scopeFor(frames[0]);
+    this.compiles++;
+    const result = compile(text, scope, { entryName: this.nextEntry() });
+    if (result.kind === "function") throw new JitdbgError("EVAL_CONDITION_VOID", "a condition is an expression, not a function definition");
+    if (result.callsFunctions || result.assigns) throw new JitdbgError("EVAL_SIDE_EFFECTS", "the condition calls functions or assigns");
+    const linked = this.link(result, scope.frameVariables);
+    try {
+      const blocks = frames.map((frame) => {
+        const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
+        const block = new Uint8Array(result.argBlock.size);
+        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, []);
+        return block;
+      });
+      const slots = result.argBlock.slots.map((s) => ({ offset: s.offset, size: s.size, values: blocks.map((b) => b.subarray(s.offset, s.offset + s.size)) as [Uint8Array, Uint8Array] }));
+      return { entry: linked.entry, module: linked.module, resultType: result.resultType, argBlockSize: result.argBlock.size, slots };
+    } catch (e) {
+      this.jit().linker.removeModule(linked.module);
+      if (e instanceof StaleSlot) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable's place changes between the compilation and the site");
+      throw e;
+    }
+  }
+
+  /** Unloads a site condition's module (its trampoline is gone). */
+  releaseSiteCondition(module: JitModule): void {
+    this.jit().linker.removeModule(module);
   }
 
   /** Unloads every cached expression module (console functions and persistent values stay). */
@@ -426,6 +471,8 @@ export class ExpressionEvaluator {
   private breakpointStops(pc: bigint): boolean {
     const bps = this.dbg.breakpoints.breakpointsAt(pc);
     if (bps.length === 0) return true;
+    // A compiled condition's trap: the program found the condition true.
+    if (this.dbg.breakpoints.siteOfTrap(pc) !== undefined) return bps.some((bp) => bp.options.logMessage === undefined);
     this.dbg.registersChanged();
     try {
       return bps.some((bp) => {

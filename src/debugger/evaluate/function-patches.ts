@@ -43,6 +43,8 @@ export interface PatchHost {
   linker(): JitLinker;
   /** Told the patched bodies after every patch and unpatch. */
   changed(ranges: PatchedRange[]): void;
+  /** Told a body before its entry is patched (breakpoint conditions compiled there come out first). */
+  beforePatch?(range: PatchedRange): void;
 }
 
 /** How far from a function its patch module may go (rel32 reach, less room for the module). */
@@ -78,6 +80,7 @@ export class FunctionPatches {
     const previous = this.patches.get(def.name);
     const linker = this.host.linker();
     const entry = fn.image.bias + fn.scope.entryPc;
+    this.host.beforePatch?.({ name: def.name, entry, end: fn.image.bias + fn.scope.highPc });
     // Within ±2 GiB of the function, so that a 5-byte jump reaches it (small functions have no room for more).
     const near = { low: entry > NEAR_REACH ? entry - NEAR_REACH : 0x10000n, high: entry + NEAR_REACH < USER_END ? entry + NEAR_REACH : USER_END };
     const module = linker.addObject(result.object, `patch:${def.name}`, { placement: near });

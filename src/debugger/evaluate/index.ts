@@ -5,3 +5,4 @@
  */
 export { ExpressionEvaluator, type EvalStep, type EvaluateContext, type EvaluateOptions, type Evaluation } from "./expr-evaluator.js";
 export { FrameScope, type ScopeHost } from "./expr-scope.js";
+export { CompiledConditions } from "./compiled-conditions.js";

@@ -46,6 +46,16 @@ export function preloadDisassembler(): void {
   void capstone();
 }
 
+/** Loads the disassembler (once), for code that will need decodeLoaded while the program runs. */
+export async function loadDisassembler(): Promise<void> {
+  await capstone();
+}
+
+/** Whether decodeLoaded can answer now. */
+export function disassemblerLoaded(): boolean {
+  return engine !== undefined;
+}
+
 /** decodeInstructions for callers that cannot wait: undefined while the disassembler is still loading. */
 export function decodeLoaded(bytes: Uint8Array, address: bigint): DecodedInstruction[] | undefined {
   return engine && decodeWith(engine, bytes, address);

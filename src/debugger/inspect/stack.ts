@@ -66,7 +66,7 @@ export function topRegisters(cpu: Cpu): Map<number, bigint> {
 }
 
 /** One physical frame, expanded into one frame per inlined call at its pc (innermost first). */
-function describeFrames(ctx: UnwindContext, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
+function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName">, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
   const lookupPc = index === 0 ? pc : pc - 1n;
   const image = ctx.imageFor(lookupPc);
   const base: Frame = { index, pc, cfa, registers: regs, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
@@ -89,6 +89,16 @@ function describeFrames(ctx: UnwindContext, index: number, pc: bigint, regs: Map
     }
     return { ...base, functionName: name, source, scopes: seg, unwoundBy: k < segments.length - 1 ? "inline" : how };
   });
+}
+
+/**
+ * The innermost frames a stop at `pc` would show with registers `regs` (DWARF-numbered) and
+ * canonical frame address `cfa`, `hidden` inlined calls that have not started left out: the scope
+ * code compiled to run at `pc` sees (a breakpoint condition in the program's path).
+ */
+export function framesAt(imageFor: (pc: bigint) => ImageInfo | undefined, pc: bigint, regs: Map<number, bigint>, cfa: bigint, hidden: number): Frame[] {
+  const described = describeFrames({ imageFor }, 0, pc, regs, cfa, "top");
+  return described.slice(Math.min(hidden, described.length - 1)).map((f, index) => ({ ...f, index }));
 }
 
 /** The frames from the innermost outwards. */

@@ -10,6 +10,7 @@ import { describeError } from "../../errors.js";
 import { functionBreakAddresses, lineBreakAddresses, type CodeReader } from "./code-locations.js";
 import type { ImageInfo } from "../image-info.js";
 import type { RunControl } from "./run-control.js";
+import type { ConditionSites } from "./condition-sites.js";
 
 export type BreakpointKind = "source" | "function" | "instruction" | "data";
 
@@ -90,6 +91,15 @@ export class BreakpointManager {
   private readonly dataHooks = new Map<number, HookHandle>();
   /** For line breakpoint addresses: the scope (function or inlined call) each location belongs to. */
   private readonly lineOwners = new Map<bigint, string>();
+  /** Conditions compiled into the program's path, by site; the breakpoint and what was compiled. */
+  private sites: ConditionSites | undefined;
+  private readonly compiled = new Map<bigint, { bp: Breakpoint; key: string; trap: bigint; armed: boolean }>();
+  /** Why a site's condition was not compiled (kept until what is asked there changes). */
+  private readonly refused = new Map<bigint, { key: string; reason: string }>();
+  /** Steps run with the program's own bytes at every site (their hooks at the sites). */
+  private suspended = false;
+  /** Inlined frames a stop at an address hides (the debugger's rule), for the scope a compiled condition sees. */
+  hiddenInlineAt: (address: bigint, bp: Breakpoint) => number = () => 0;
 
   constructor(
     private cpu: Cpu,
@@ -219,7 +229,71 @@ export class BreakpointManager {
     return this.codeHooks.has(address);
   }
 
+  /**
+   * Conditions compiled into the program (undefined: none, every condition is the debugger's):
+   * set when the debugger can compile for the process it follows.
+   */
+  useConditionSites(sites: ConditionSites | undefined, how: { oldGone: boolean } = { oldGone: false }): void {
+    // The old process's sites come out of it, unless it is gone (an execve) or forgotten by the caller.
+    if (this.sites && sites !== this.sites && !how.oldGone) for (const site of [...this.compiled.keys()]) this.uncompile(site);
+    this.compiled.clear();
+    this.refused.clear();
+    this.sites = sites;
+    this.syncHooks();
+  }
+
+  /** Installs the conditions that could not be compiled before (the program's thread was not set up). */
+  refreshCompiled(): void {
+    if (this.sites?.ready()) this.syncHooks();
+  }
+
+  /** The site whose compiled condition's trap is at `address`. */
+  siteOfTrap(address: bigint): bigint | undefined {
+    for (const [site, c] of this.compiled) if (c.trap === address) return site;
+    return undefined;
+  }
+
+  /** The trap of the armed compiled condition at `site` (resuming from a stop there goes through it). */
+  armedTrapAt(site: bigint): bigint | undefined {
+    const c = this.compiled.get(site);
+    return c?.armed ? c.trap : undefined;
+  }
+
+  /** Why the breakpoint's condition is evaluated by the debugger, when it was not compiled. */
+  refusalAt(address: bigint): string | undefined {
+    return this.refused.get(address)?.reason;
+  }
+
+  /**
+   * Steps see and run the program's own instructions: the jumps to compiled conditions come out
+   * (their hooks go to the sites, conditions evaluated by the debugger) and go back after.
+   */
+  suspendCompiled(on: boolean): void {
+    if (this.suspended === on) return;
+    this.suspended = on;
+    for (const [site, c] of this.compiled) {
+      if (on && c.armed) {
+        const hits = this.sites?.disarm(site);
+        if (hits !== undefined) c.bp.hits = hits;
+        c.armed = false;
+      }
+    }
+    this.syncHooks();
+  }
+
+  /** The program's bytes where compiled conditions put jumps (for the debugger's views of code). */
+  programCode(address: bigint, bytes: Uint8Array): Uint8Array {
+    return this.sites ? this.sites.overlay(address, bytes) : bytes;
+  }
+
+  /** A function is about to be patched: conditions compiled in its body come out first (the patch owns its entry). */
+  beforePatch(range: PatchedRange): void {
+    this.patched = [...this.patched, range];
+    this.syncHooks();
+  }
+
   breakpointsAt(address: bigint): Breakpoint[] {
+    address = this.siteOfTrap(address) ?? address;
     return this.all().filter((b) => b.kind !== "data" && b.verified && b.addresses.includes(address));
   }
 
@@ -227,11 +301,24 @@ export class BreakpointManager {
     return this.dataBps.find((b) => b.id === id);
   }
 
-  /** Counts the hit, evaluates conditions and logpoints, and says whether to stop. */
-  async decide(bps: Breakpoint[], evaluator: ConditionEvaluator): Promise<HitDecision> {
+  /**
+   * Counts the hit, evaluates conditions and logpoints, and says whether to stop. At a compiled
+   * condition's trap (`checkedAt` its site) the program has checked the condition and hit condition.
+   */
+  async decide(bps: Breakpoint[], evaluator: ConditionEvaluator, checkedAt?: bigint): Promise<HitDecision> {
     const decision: HitDecision = { stop: false, breakpoints: [], logs: [], conditionErrors: [] };
+    const checked = checkedAt !== undefined ? this.compiled.get(checkedAt)?.bp : undefined;
     for (const bp of bps) {
       const { condition, hitCondition, logMessage } = bp.options;
+      if (bp === checked) {
+        bp.hits = this.sites?.hits(checkedAt!) ?? bp.hits + 1;
+        if (logMessage !== undefined) decision.logs.push(await interpolate(logMessage, evaluator));
+        else {
+          decision.stop = true;
+          decision.breakpoints.push(bp);
+        }
+        continue;
+      }
       if (condition && condition.trim() !== "") {
         try {
           if (!(await evaluator.condition(condition))) continue;
@@ -327,7 +414,7 @@ export class BreakpointManager {
   private reader(image: ImageInfo): CodeReader {
     return (a, n) => {
       const b = new Uint8Array(n);
-      return this.cpu.tryRead(a + image.bias, b) ? b : undefined;
+      return this.cpu.tryRead(a + image.bias, b) ? this.programCode(a + image.bias, b) : undefined;
     };
   }
 
@@ -354,8 +441,17 @@ export class BreakpointManager {
 
   private syncHooks(): void {
     this.markNotReached(); // after every binding change: a breakpoint set in a patched function is marked at once
+    const bySite = new Map<bigint, Breakpoint[]>();
+    for (const bp of this.all()) {
+      if (bp.kind === "data" || !bp.verified) continue;
+      for (const a of bp.addresses) bySite.set(a, [...(bySite.get(a) ?? []), bp]);
+    }
+    this.syncCompiled(bySite);
     const wanted = new Set<bigint>();
-    for (const bp of this.all()) if (bp.kind !== "data" && bp.verified) for (const a of bp.addresses) wanted.add(a);
+    for (const site of bySite.keys()) {
+      const c = this.compiled.get(site);
+      wanted.add(c?.armed ? c.trap : site);
+    }
     for (const [addr, hook] of this.codeHooks) {
       if (!wanted.has(addr)) {
         hook.remove();
@@ -370,6 +466,46 @@ export class BreakpointManager {
       });
       this.codeHooks.set(addr, hook);
     }
+  }
+
+  /**
+   * Compiles the conditions of sites with one conditional breakpoint (or hit condition) into the
+   * program, removes those no longer asked for, and arms or disarms them as steps need.
+   */
+  private syncCompiled(bySite: Map<bigint, Breakpoint[]>): void {
+    for (const [site, c] of [...this.compiled]) {
+      const bps = bySite.get(site);
+      if (!bps || compileKey(bps) !== c.key || this.inPatched(site)) this.uncompile(site);
+    }
+    for (const [site, r] of [...this.refused]) if (compileKey(bySite.get(site) ?? []) !== r.key) this.refused.delete(site);
+    const sites = this.sites;
+    if (!sites) return;
+    for (const [site, bps] of bySite) {
+      const key = compileKey(bps);
+      const c = this.compiled.get(site);
+      if (c) {
+        // A thread inside the bytes the jump takes keeps the hook at the site until the next sync.
+        if (!this.suspended && !c.armed) c.armed = sites.arm(site, c.bp.hits);
+        continue;
+      }
+      if (key === "" || this.suspended || this.refused.has(site) || this.inPatched(site) || !sites.ready()) continue;
+      const bp = bps[0]!;
+      const r = sites.install({ address: site, condition: bp.options.condition, hitCondition: bp.options.hitCondition, hiddenInline: this.hiddenInlineAt(site, bp), hits: bp.hits });
+      if ("refused" in r) this.refused.set(site, { key, reason: r.refused });
+      else this.compiled.set(site, { bp, key, trap: r.trap, armed: r.armed });
+    }
+  }
+
+  private uncompile(site: bigint): void {
+    const c = this.compiled.get(site);
+    if (!c) return;
+    const hits = this.sites?.remove(site);
+    if (hits !== undefined) c.bp.hits = hits;
+    this.compiled.delete(site);
+  }
+
+  private inPatched(address: bigint): boolean {
+    return this.patched.some((p) => address >= p.entry && address < p.end);
   }
 
   private syncDataHooks(): void {
@@ -394,6 +530,18 @@ export class BreakpointManager {
       this.dataHooks.set(bp.id, hook);
     }
   }
+}
+
+/**
+ * What a site's compiled condition is made of: one breakpoint with a condition or a hit
+ * condition ("" when the site's breakpoints are not for compiling: none conditional, or several).
+ */
+function compileKey(bps: readonly Breakpoint[]): string {
+  if (bps.length !== 1) return "";
+  const bp = bps[0]!;
+  const { condition, hitCondition, logMessage } = bp.options;
+  if (!condition?.trim() && !hitCondition?.trim()) return "";
+  return `${bp.id}\u0000${condition ?? ""}\u0000${hitCondition ?? ""}\u0000${logMessage !== undefined}`;
 }
 
 export function littleEndian(bytes: Uint8Array): bigint {

@@ -1,0 +1,320 @@
+/**
+ * Breakpoint conditions compiled into the program's code path (issue 19): the condition's ELF
+ * object is linked into the inferior as for any console expression, the instructions at the site
+ * are moved into a trampoline next to it (displaced-code.ts, condition-trampoline.ts), and the site
+ * gets a jump there. A false condition then costs a few dozen emulated instructions instead of a
+ * stop, a JavaScript evaluation and a resume. Only a true one reaches the trampoline's trap, where
+ * the debugger's hook stops the program and the stop is shown at the site.
+ *
+ * The condition sees what it would see at a stop there: it is compiled in the scope of a frame
+ * made up at the site, and each argument slot's place (a register plus a constant — a frame base,
+ * the CFA — or a constant address) is found by filling the block from two made-up register files
+ * and seeing which register moved it. What cannot be done that way (a value only in memory, an
+ * SSE register, code that calls or assigns) is refused with the reason, and the breakpoint keeps
+ * the debugger's hook. The debugger shows the program's own bytes wherever it reads code
+ * (`overlay`), and a fault inside a condition becomes a stop at the site that says so.
+ */
+import { JitdbgError, describeError } from "../../errors.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
+import type { RegName } from "../../emu/registers.js";
+import type { Process } from "../../inferior/process.js";
+import type { Region } from "../../inferior/address-space.js";
+import { unqual, type CType } from "../../expr/types.js";
+import type { JitModule } from "../../jit/module.js";
+import type { ImageInfo } from "../image-info.js";
+import { decodeLoaded, disassemblerLoaded } from "../inspect/disassembly.js";
+import { DWARF_GPRS } from "../inspect/registers.js";
+import { framesAt, type Frame } from "../inspect/stack.js";
+import { threadStacks } from "../inspect/thread-backtraces.js";
+import { displace, jmpRel32, type DisplacedCode } from "../run/displaced-code.js";
+import { buildTrampoline, type HitTest, type SlotRecipe, type Trampoline, type TrampolineSpec } from "../run/condition-trampoline.js";
+import type { SiteCondition } from "./expr-evaluator.js";
+import type { CompiledSite, ConditionSites, SiteRequest } from "../run/condition-sites.js";
+
+export interface CompiledConditionHost {
+  readonly process: Process;
+  readonly images: readonly ImageInfo[];
+  /** Whether the JIT can run in the program now. */
+  ready(): boolean;
+  compile(text: string, frames: readonly [Frame, Frame]): SiteCondition;
+  release(module: JitModule): void;
+}
+
+interface Site extends CompiledSite {
+  displaced: DisplacedCode;
+  trampoline: Trampoline;
+  module: JitModule;
+  page: Region;
+  counter: bigint | undefined;
+  /** A fault in the condition, reported at the next stop at the trap. */
+  fault?: string;
+}
+
+/** How far from a site its trampoline may go (rel32 reach, with room for the page). */
+const NEAR_REACH = 0x7000_0000n;
+const PAGE = 0x1000n;
+/** Made-up register values: each register far from the others, and moved by a different amount in the second file. */
+const BASE_A = (n: number): bigint => 0x1000_0000_0000n + BigInt(n) * 0x10_0000_0000n;
+const BASE_B = (n: number): bigint => BASE_A(n) + 0x1000n * BigInt(n + 1);
+
+export class CompiledConditions implements ConditionSites {
+  private readonly sites = new Map<bigint, Site>();
+  private readonly byTrap = new Map<bigint, Site>();
+  private counters: { region: Region; used: number } | undefined;
+
+  constructor(private readonly host: CompiledConditionHost) {}
+
+  ready(): boolean {
+    return disassemblerLoaded() && this.host.ready();
+  }
+
+  /** Whether pc is in a compiled condition's code (a fault there is the debugger's, not the program's). */
+  inCondition(pc: bigint): boolean {
+    return [...this.sites.values()].some((s) => s.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
+  }
+
+  /** Compiles and installs (armed); the site, or why it cannot be done (the hook stays). */
+  install(req: SiteRequest): CompiledSite | { refused: string } {
+    try {
+      return this.tryInstall(req);
+    } catch (e) {
+      if (!(e instanceof JitdbgError) && !(e instanceof RangeError)) throw e;
+      return { refused: describeError(e) };
+    }
+  }
+
+  /** Puts the program's bytes back and unloads the condition (the trampoline page stays: a preempted thread may be in it). */
+  remove(address: bigint): number | undefined {
+    const s = this.sites.get(address);
+    if (!s) return undefined;
+    const hits = this.hits(address);
+    this.disarm(address);
+    this.sites.delete(address);
+    this.byTrap.delete(s.trap);
+    this.host.release(s.module);
+    return hits;
+  }
+
+  /** Jump in place (false when a thread is inside the bytes it takes: the hook at the site stays). */
+  arm(address: bigint, hits: number): boolean {
+    const s = this.sites.get(address);
+    if (!s || s.armed) return s?.armed ?? false;
+    const end = address + BigInt(s.displaced.length);
+    if (this.threadPcs().some((pc) => pc > address && pc < end)) return false;
+    if (s.counter !== undefined) this.writeCounter(s.counter, hits);
+    this.host.process.space.poke(address, siteBytes(s));
+    s.armed = true;
+    return true;
+  }
+
+  /** The program's bytes back; the hits counted in the program's memory. */
+  disarm(address: bigint): number | undefined {
+    const s = this.sites.get(address);
+    if (!s || !s.armed) return undefined;
+    this.host.process.space.poke(address, s.displaced.original);
+    s.armed = false;
+    return this.hits(address);
+  }
+
+  /** Hits counted by the program (hit conditions only). */
+  hits(address: bigint): number | undefined {
+    const s = this.sites.get(address);
+    if (!s || s.counter === undefined) return undefined;
+    return Number(new DataView(this.host.process.cpu.read(s.counter, 8).buffer).getBigUint64(0, true));
+  }
+
+  siteOfTrap(trap: bigint): CompiledSite | undefined {
+    return this.byTrap.get(trap);
+  }
+
+  site(address: bigint): CompiledSite | undefined {
+    return this.sites.get(address);
+  }
+
+  /** A fault the last trap stop reports (the condition could not be evaluated), taken. */
+  takeFault(address: bigint): string | undefined {
+    const s = this.sites.get(address);
+    const f = s?.fault;
+    if (s) s.fault = undefined;
+    return f;
+  }
+
+  /** `bytes` read from `address` as the program's own code (the sites' jumps replaced by their original bytes). */
+  overlay(address: bigint, bytes: Uint8Array): Uint8Array {
+    const end = address + BigInt(bytes.length);
+    for (const s of this.sites.values()) {
+      if (!s.armed) continue;
+      const sEnd = s.address + BigInt(s.displaced.length);
+      if (sEnd <= address || s.address >= end) continue;
+      for (let a = s.address > address ? s.address : address; a < sEnd && a < end; a++) bytes[Number(a - address)] = s.displaced.original[Number(a - s.address)]!;
+    }
+    return bytes;
+  }
+
+  /**
+   * A fault at `pc`: inside a compiled condition, the thread is sent to put its registers back
+   * and go to the trap, and the stop there says why the condition failed. True when it was one.
+   */
+  recoverFault(pc: bigint, description: string): boolean {
+    const s = [...this.sites.values()].find((x) => x.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
+    if (!s) return false;
+    const cpu = this.host.process.cpu;
+    // The condition's argument block sits right above the return address of its call.
+    const ret = s.trampoline.returnPoint;
+    let sp = cpu.reg("rsp");
+    const word = new Uint8Array(8);
+    for (let k = 0; k < 8192 && cpu.tryRead(sp, word); k++, sp += 8n) {
+      if (new DataView(word.buffer).getBigUint64(0, true) !== ret) continue;
+      const block = sp + 8n;
+      const save = new DataView(cpu.read(block + BigInt(s.trampoline.saveSlot), 8).buffer).getBigUint64(0, true);
+      cpu.setReg("rbx", save);
+      cpu.setReg("rip", s.trampoline.restoreToTrap);
+      s.fault = description;
+      return true;
+    }
+    return false;
+  }
+
+  /** Every site forgotten, its bytes put back in `into` when that process still has them (a forked child's copy). */
+  forget(into: Process | undefined): void {
+    for (const s of this.sites.values()) if (into && s.armed) into.space.poke(s.address, s.displaced.original);
+    this.sites.clear();
+    this.byTrap.clear();
+    this.counters = undefined;
+  }
+
+  private tryInstall(req: SiteRequest): CompiledSite | { refused: string } {
+    const { address } = req;
+    const image = this.host.images.find((i) => i.contains(address));
+    const at = image?.functionAt(address);
+    const cfi = image?.cfi?.rowAt(address);
+    if (!image || !at) return { refused: "no debug information for the code at the breakpoint" };
+    const cfaRule = cfi?.cfa;
+    if (!cfaRule || cfaRule.kind !== "reg-offset") return { refused: "no call frame information for the code at the breakpoint" };
+    const fn = at.function;
+    const low = fn.ranges.reduce((m, r) => (r.low < m ? r.low : m), fn.ranges[0]!.low) + image.bias;
+    const high = fn.ranges.reduce((m, r) => (r.high > m ? r.high : m), 0n) + image.bias;
+    if (fn.ranges.length > 1) return { refused: "the function's code is in several pieces" };
+    const code = decodeLoaded(this.host.process.cpu.read(low, Number(high - low)), low);
+    if (!code) return { refused: "the disassembler is still loading" };
+    const plan = displace(address, { functionCode: code, threadPcs: this.threadPcs() });
+    if (plan.kind === "refused") return { refused: plan.reason };
+    const test = req.hitCondition?.trim() ? hitTest(req.hitCondition) : undefined;
+    if (req.hitCondition?.trim() && !test) return { refused: `the hit condition '${req.hitCondition}' is not N, ==N, >=N, >N, <=N, <N or %N` };
+    if (test?.kind === "%" && test.n === 0n) return { refused: "the hit condition %0 never stops" };
+    const frames = ([BASE_A, BASE_B] as const).map((base) => {
+      const regs = new Map<number, bigint>();
+      for (const n of DWARF_GPRS.keys()) regs.set(n, base(n));
+      regs.set(16, address);
+      const cfa = BigInt.asUintN(64, regs.get(cfaRule.reg)! + cfaRule.offset);
+      // A frame at no stop: its registers are the map's (index 0 would read the CPU's).
+      return { ...framesAt((pc) => this.host.images.find((i) => i.contains(pc)), address, regs, cfa, req.hiddenInline)[0]!, index: -1 };
+    }) as [Frame, Frame];
+    const cond = this.host.compile(req.condition?.trim() || "1", frames);
+    try {
+      const result = truthTest(cond.resultType);
+      if (!result) throw new JitdbgError("EVAL_CONDITION_TYPE", "the condition's value is not an integer, pointer, float or double");
+      const slots = cond.slots.map((s) => ({ offset: s.offset, size: s.size, recipe: recipeOf(s.values, s.size) }));
+      const unknown = slots.findIndex((s) => s.recipe === undefined);
+      if (unknown >= 0) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is not at a register plus a constant at the breakpoint (an SSE register, or a place read from memory)");
+      if (slots.some((s) => ![1, 2, 4, 8].includes(s.size))) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is passed in an odd-sized slot");
+      const page = this.host.process.space.allocate(PAGE, {
+        prot: PROT_READ | PROT_EXEC,
+        kind: "jit",
+        name: "[jit-condition]",
+        within: { low: address > NEAR_REACH ? address - NEAR_REACH : 0x10000n, high: address + NEAR_REACH },
+      });
+      const counter = test ? this.counterSlot() : undefined;
+      const spec: TrampolineSpec = {
+        displaced: plan.code,
+        entry: cond.entry,
+        argBlockSize: cond.argBlockSize,
+        slots: slots as TrampolineSpec["slots"],
+        result,
+        vectorState: usesVectorRegisters(cond.module, this.host.process),
+        ...(test && counter !== undefined ? { hits: { counter, test } } : {}),
+      };
+      const trampoline = buildTrampoline(spec, page.start);
+      if (BigInt(trampoline.code.length) > PAGE) throw new JitdbgError("EVAL_UNAVAILABLE", "the condition needs more arguments than its trampoline holds");
+      this.host.process.space.poke(page.start, trampoline.code);
+      const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, page, counter };
+      this.sites.set(address, site);
+      this.byTrap.set(site.trap, site);
+      this.arm(address, req.hits);
+      return site;
+    } catch (e) {
+      this.host.release(cond.module);
+      throw e;
+    }
+  }
+
+  private counterSlot(): bigint {
+    if (!this.counters || this.counters.used >= Number(PAGE / 8n)) {
+      const region = this.host.process.space.allocate(PAGE, { prot: PROT_READ | PROT_WRITE, kind: "jit", name: "[jit-condition-hits]" });
+      this.counters = { region, used: 0 };
+    }
+    return this.counters.region.start + BigInt(8 * this.counters.used++);
+  }
+
+  private writeCounter(at: bigint, n: number): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt(n), true);
+    this.host.process.space.poke(at, b);
+  }
+
+  /** pcs and return addresses of every thread's frames: none may be inside bytes a jump takes. */
+  private threadPcs(): bigint[] {
+    return threadStacks(this.host.process, this.host.images, 64).flatMap((s) => s.frames.map((f) => f.pc));
+  }
+}
+
+/** The site's jump, then traps in the rest of the moved bytes (nothing jumps there: displace checked). */
+function siteBytes(s: Site): Uint8Array {
+  const b = new Uint8Array(s.displaced.length).fill(0xcc);
+  b.set(jmpRel32(s.address, s.page.start), 0);
+  return b;
+}
+
+/** A slot's place from its bytes under the two register files: a register plus a constant, or a constant. */
+function recipeOf(values: [Uint8Array, Uint8Array], size: number): SlotRecipe | undefined {
+  const bits = BigInt(8 * Math.min(size, 8));
+  const read = (b: Uint8Array): bigint => {
+    let v = 0n;
+    for (let i = Math.min(b.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    return v;
+  };
+  const [a, b] = values.map(read) as [bigint, bigint];
+  if (a === b) return { kind: "constant", value: a };
+  for (const [n, reg] of DWARF_GPRS) {
+    if (reg === "rip") continue;
+    const da = BigInt.asUintN(Number(bits), a - BASE_A(n));
+    const db = BigInt.asUintN(Number(bits), b - BASE_B(n));
+    if (da === db) return { kind: "register", reg: reg as RegName, add: BigInt.asIntN(Number(bits), da) };
+  }
+  return undefined;
+}
+
+function truthTest(type: CType): TrampolineSpec["result"] | undefined {
+  const t = unqual(type);
+  if (t.kind === "float") return t.size === 4 || t.size === 8 ? { kind: "float", size: t.size } : undefined;
+  if (t.kind === "pointer") return { kind: "integer", size: 8 };
+  if (t.kind === "int") return { kind: "integer", size: t.size };
+  if (t.kind === "enum") return truthTest(t.underlying);
+  return undefined;
+}
+
+function hitTest(text: string): HitTest | undefined {
+  const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(text);
+  if (!m) return undefined;
+  return { kind: (m[1] ?? ">=") as HitTest["kind"], n: BigInt(m[2]!) };
+}
+
+/** Whether the condition's code uses x87 or SSE registers (then the trampoline saves their state). */
+function usesVectorRegisters(module: JitModule, process: Process): boolean {
+  for (const r of module.codeRanges()) {
+    const insns = decodeLoaded(process.cpu.read(r.start, Number(r.end - r.start)), r.start);
+    if (!insns) return true;
+    if (insns.some((i) => /\b[xyz]mm\d|\bst\(|\bmm\d/.test(i.opStr) || /^f/.test(i.mnemonic))) return true;
+  }
+  return false;
+}
