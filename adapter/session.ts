@@ -614,7 +614,8 @@ export class JitdbgSession extends DebugSession {
     // A breakpoint in a patched function's body is bound but not reached: shown unverified, saying why.
     const bp: DebugProtocol.Breakpoint = new DapBreakpoint(b.verified && !b.notReached, b.line, undefined, path ? new Source(basename(path), path) : undefined);
     bp.id = b.id;
-    if (b.notReached ?? b.message) bp.message = b.notReached ?? b.message;
+    const message = b.notReached ?? ([b.message, b.conditionNote].filter(Boolean).join("; ") || undefined);
+    if (message) bp.message = message;
     if (b.addresses[0] !== undefined) bp.instructionReference = hex(b.addresses[0]);
     return bp;
   }

@@ -648,7 +648,8 @@ export class Debugger {
   private async resume(run: () => Promise<RawStop | RunResult>): Promise<RunResult> {
     // Compiling conditions into the program reads its code with the disassembler.
     await loadDisassembler();
-    this.breakpoints.refreshCompiled();
+    const noted = this.breakpoints.refreshCompiled();
+    if (noted.length > 0) this.events.breakpointsChanged?.(noted);
     this.invalidate();
     const r = await run();
     if ("reason" in r) return this.finish(r);
@@ -713,7 +714,10 @@ export class Debugger {
         for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
         for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
         // A condition the debugger evaluated may be compiled into the program from now on.
-        if (site === undefined) this.breakpoints.refreshCompiled();
+        if (site === undefined) {
+          const noted = this.breakpoints.refreshCompiled();
+          if (noted.length > 0) this.events.breakpointsChanged?.(noted);
+        }
         if (!d.stop) return undefined;
         const pc = this.process.pc;
         const kind = d.breakpoints[0]!.kind;
@@ -870,6 +874,7 @@ export class Debugger {
   /** Records a stop; `hidden` overrides how many inlined frames starting at the pc are hidden. */
   private finish(r: RunResult, hidden?: number): RunResult {
     this.lastResult = r;
+    this.breakpoints.syncProgramHits();
     this.stopThread = this.process.currentThread;
     this.stepTargets = [];
     this.hiddenInline = 0;

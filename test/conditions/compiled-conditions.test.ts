@@ -3,9 +3,12 @@
  * condition never stop the emulated CPU, the true one stops at the right iteration with the
  * right locals, and the program's output equals its native run.
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Debugger } from "../../src/debugger/debugger.js";
-import { compileFixture, runNative } from "../helpers/compile.js";
+import { compileFixture, fixturesDir, runNative } from "../helpers/compile.js";
 import { lineOf } from "../debugger/markers.js";
 
 const HOT = "conditions/hot_loop.c";
@@ -23,6 +26,15 @@ async function session(exe: string, body: (dbg: Debugger, stdout: string[], impo
 
 const value = (dbg: Debugger, expr: string): string => dbg.inspector.evaluate(expr, 0, { context: "hover" }).value;
 
+/** The DWARF location of variable `name` at pc, as llvm-dwarfdump prints its location list entry. */
+function registerAt(exe: string, name: string, pc: bigint): string | undefined {
+  const out = execFileSync("llvm-dwarfdump", [`--name=${name}`, exe], { encoding: "utf8" });
+  for (const m of out.matchAll(/\[0x([0-9a-f]+), 0x([0-9a-f]+)\): (.*)/g)) {
+    if (pc >= BigInt(`0x${m[1]}`) && pc < BigInt(`0x${m[2]}`)) return m[3]!.trim();
+  }
+  return undefined;
+}
+
 describe("conditions compiled into the program", () => {
   for (const opt of ["-O0", "-O2"]) {
     it(`a condition true on iteration 999,999 of 1,000,000 stops once there (gcc ${opt})`, async () => {
@@ -35,6 +47,7 @@ describe("conditions compiled into the program", () => {
         // The first hit may come before the thread could run compiled code; from then on the program tests it.
         expect(r.reason).toBe("breakpoint");
         expect(value(dbg, "i")).toBe("999999");
+        if (opt === "-O2") expect(registerAt(exe, "i", bp!.addresses[0]!)).toMatch(/^DW_OP_reg/);
         expect(dbg.breakpoints.refusalAt(bp!.addresses[0]!)).toBeUndefined();
         expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!)).toBeDefined();
         expect(dbg.stackTrace()[0]!.source?.line).toBe(lineOf(HOT, "@hot"));
@@ -78,6 +91,102 @@ describe("conditions compiled into the program", () => {
       expect(value(dbg, "i")).toBe("6");
       dbg.setSourceBreakpoints("hot_loop.c", []);
       expect(dbg.readMemory(bp!.addresses[0]!, 8).data).toEqual(dbg.process.cpu.read(bp!.addresses[0]!, 8));
+      r = await dbg.continue();
+      expect(r).toMatchObject({ reason: "exited", exitCode: 0 });
+      expect(stdout.join("")).toBe(runNative(exe).stdout);
+    });
+  });
+
+  it("a logpoint with a condition prints only the true hits, formatted by the debugger", async () => {
+    const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O2", "-g"] });
+    const logs: string[] = [];
+    const stdout: string[] = [];
+    const dbg = Debugger.launch({ program: exe, reproducible: true }, { output: (c, t) => (c === "console" ? logs : c === "stdout" ? stdout : []).push(t) });
+    try {
+      const [bp] = dbg.setSourceBreakpoints("hot_loop.c", [{ line: lineOf(HOT, "@hot"), condition: "i % 250000 == 0", logMessage: "iteration {i}" }]);
+      expect((await dbg.start()).reason).toBe("exited");
+      expect(logs.filter((l) => l.startsWith("iteration"))).toEqual(["iteration 0\n", "iteration 250000\n", "iteration 500000\n", "iteration 750000\n"]);
+      expect(bp!.conditionNote).toBeUndefined();
+      expect(stdout.join("")).toBe(runNative(exe).stdout);
+    } finally {
+      dbg.close();
+    }
+  });
+
+  it("a site with a rip-relative store runs it moved; removing the breakpoint puts the program's bytes back", async () => {
+    const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
+    await session(exe, async (dbg, stdout) => {
+      const [bp] = dbg.setSourceBreakpoints("hot_loop.c", [{ line: lineOf(HOT, "@store"), condition: "i == 500000" }]);
+      const site = bp!.addresses[0]!;
+      const original = dbg.process.cpu.read(site, 16);
+      const moved = await dbg.disassemble(site, 2);
+      expect(moved.map((i) => i.text).join("; ")).toContain("rip");
+      expect((await dbg.start()).reason).toBe("breakpoint");
+      expect(dbg.breakpoints.armedTrapAt(site)).toBeDefined();
+      // The program's code has the jump; every view of it the program's own bytes.
+      expect(dbg.process.cpu.read(site, 16)).not.toEqual(original);
+      expect(dbg.readMemory(site, 16).data).toEqual(original);
+      expect((await dbg.disassemble(site, 2)).map((i) => i.text)).toEqual(moved.map((i) => i.text));
+      const h = value(dbg, "h");
+      dbg.setSourceBreakpoints("hot_loop.c", [{ line: lineOf(HOT, "@hot"), condition: "i == 500001" }]);
+      expect(dbg.process.cpu.read(site, 16)).toEqual(original);
+      expect((await dbg.continue()).reason).toBe("breakpoint");
+      // The store ran from its moved copy, to the same global.
+      expect(value(dbg, "g_last")).toBe(h);
+      dbg.setSourceBreakpoints("hot_loop.c", []);
+      expect((await dbg.continue()).reason).toBe("exited");
+      expect(stdout.join("")).toBe(runNative(exe).stdout);
+    });
+  });
+
+  it("a site whose moved bytes hold a jump target keeps the debugger's hook and says why", async () => {
+    const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O2", "-g"] });
+    await session(exe, async (dbg, stdout) => {
+      const main = dbg.images[0]!.symbols.addressOf("main")!;
+      const code = await dbg.disassemble(main, 40);
+      // The loop's head is the target of its backward branch; take the instruction just before it.
+      const back = code.find((i) => /^j/.test(i.text) && /0x[0-9a-f]+$/.test(i.text) && BigInt(i.text.match(/0x[0-9a-f]+$/)![0]) < i.address)!;
+      const head = BigInt(back.text.match(/0x[0-9a-f]+$/)![0]);
+      const before = code.find((i) => i.address < head && i.address + BigInt(i.bytes.length) >= head && head - i.address < 5n)!;
+      expect(before).toBeDefined();
+      const [bp] = dbg.setInstructionBreakpoints([{ address: before.address, condition: "1" }]);
+      expect((await dbg.start()).reason).toBe("instruction breakpoint");
+      expect(dbg.process.pc).toBe(before.address);
+      expect(bp!.conditionNote).toMatch(/evaluated by the debugger at each hit.*jumps to/);
+      expect(dbg.breakpoints.armedTrapAt(before.address)).toBeUndefined();
+      expect((await dbg.continue()).reason).toBe("exited");
+      expect(stdout.join("")).toBe(runNative(exe).stdout);
+    });
+  });
+
+  it("threads run the compiled condition concurrently; it stops for the one thread it names", async () => {
+    const exe = compileFixture("threads/mutex_counter.c", { cc: "gcc", flags: ["-O0", "-g", "-pthread"] });
+    const native = runNative(exe, ["4", "20000"]);
+    const stdout: string[] = [];
+    const dbg = Debugger.launch({ program: exe, args: ["4", "20000"], reproducible: true }, { output: (c, t) => void (c === "stdout" && stdout.push(t)) });
+    try {
+      const line = readFileSync(join(fixturesDir, "threads/mutex_counter.c"), "utf8").split("\n").findIndex((l) => l.includes("counter++;")) + 1;
+      const [bp] = dbg.setSourceBreakpoints("mutex_counter.c", [{ line, condition: "s->id == 2 && s->done == 15000" }]);
+      let r = await dbg.start();
+      expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!)).toBeDefined();
+      while (r.reason === "breakpoint" && value(dbg, "s->id") !== "2") r = await dbg.continue();
+      expect(r.reason).toBe("breakpoint");
+      expect(value(dbg, "s->done")).toBe("15000");
+      expect((await dbg.continue()).reason).toBe("exited");
+      expect(stdout.join("")).toBe(native.stdout);
+    } finally {
+      dbg.close();
+    }
+  });
+
+  it("a forked child runs the parent's compiled condition's code as the program's own", async () => {
+    const exe = compileFixture("conditions/forked_loop.c", { cc: "gcc", flags: ["-O0", "-g"] });
+    await session(exe, async (dbg, stdout) => {
+      const [bp] = dbg.setSourceBreakpoints("forked_loop.c", [{ line: lineOf("conditions/forked_loop.c", "@churn"), condition: "i == 150000" }]);
+      let r = await dbg.start();
+      expect(r.reason).toBe("breakpoint");
+      expect(value(dbg, "i")).toBe("150000");
+      expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!)).toBeDefined();
       r = await dbg.continue();
       expect(r).toMatchObject({ reason: "exited", exitCode: 0 });
       expect(stdout.join("")).toBe(runNative(exe).stdout);

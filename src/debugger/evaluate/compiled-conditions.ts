@@ -78,7 +78,9 @@ export class CompiledConditions implements ConditionSites {
     try {
       return this.tryInstall(req);
     } catch (e) {
-      if (!(e instanceof JitdbgError) && !(e instanceof RangeError)) throw e;
+      // A RangeError here is code out of reach of the trampoline (a rel32 that cannot be re-encoded).
+      if (e instanceof RangeError) return { refused: e.message };
+      if (!(e instanceof JitdbgError)) throw e;
       return { refused: describeError(e) };
     }
   }
@@ -120,7 +122,8 @@ export class CompiledConditions implements ConditionSites {
   hits(address: bigint): number | undefined {
     const s = this.sites.get(address);
     if (!s || s.counter === undefined) return undefined;
-    return Number(new DataView(this.host.process.cpu.read(s.counter, 8).buffer).getBigUint64(0, true));
+    const b = new Uint8Array(8);
+    return this.host.process.cpu.tryRead(s.counter, b) ? Number(new DataView(b.buffer).getBigUint64(0, true)) : undefined;
   }
 
   siteOfTrap(trap: bigint): CompiledSite | undefined {

@@ -54,6 +54,8 @@ export interface Breakpoint {
   hits: number;
   /** Why the program does not reach it now, though it is bound (its function is patched: `:patch`). */
   notReached?: string;
+  /** Why its condition is evaluated by the debugger at each hit instead of in the program's path. */
+  conditionNote?: string;
 }
 
 /** A patched function's body: calls jump from its entry to the patch, past it nothing is reached. */
@@ -242,9 +244,15 @@ export class BreakpointManager {
     this.syncHooks();
   }
 
-  /** Installs the conditions that could not be compiled before (the program's thread was not set up). */
-  refreshCompiled(): void {
-    if (this.sites?.ready()) this.syncHooks();
+  /**
+   * Installs the conditions that could not be compiled before (the program's thread was not set
+   * up); returns the breakpoints whose condition note changed.
+   */
+  refreshCompiled(): Breakpoint[] {
+    if (!this.sites?.ready()) return [];
+    const before = new Map(this.all().map((b) => [b, b.conditionNote]));
+    this.syncHooks();
+    return this.all().filter((b) => before.get(b) !== b.conditionNote);
   }
 
   /** The site whose compiled condition's trap is at `address`. */
@@ -279,6 +287,15 @@ export class BreakpointManager {
       }
     }
     this.syncHooks();
+  }
+
+  /** Hit counts of compiled conditions, as the program counted them (at every stop). */
+  syncProgramHits(): void {
+    for (const [site, c] of this.compiled) {
+      if (!c.armed) continue;
+      const hits = this.sites?.hits(site);
+      if (hits !== undefined) c.bp.hits = hits;
+    }
   }
 
   /** The program's bytes where compiled conditions put jumps (for the debugger's views of code). */
@@ -353,6 +370,7 @@ export class BreakpointManager {
     const prev = old.find(same);
     const opts = { condition: options.condition, hitCondition: options.hitCondition, logMessage: options.logMessage };
     if (prev) {
+      this.syncProgramHits();
       // A new hit condition counts from now on (LLDB's ignore count starts when it is set).
       if ((prev.options.hitCondition ?? "") !== (opts.hitCondition ?? "")) prev.hits = 0;
       prev.options = opts;
@@ -475,7 +493,9 @@ export class BreakpointManager {
   private syncCompiled(bySite: Map<bigint, Breakpoint[]>): void {
     for (const [site, c] of [...this.compiled]) {
       const bps = bySite.get(site);
-      if (!bps || compileKey(bps) !== c.key || this.inPatched(site)) this.uncompile(site);
+      const key = bps ? compileKey(bps) : "";
+      // Hits counted by the program go to the breakpoint unless what it counts for changed.
+      if (!bps || key !== c.key || this.inPatched(site)) this.uncompile(site, key === c.key);
     }
     for (const [site, r] of [...this.refused]) if (compileKey(bySite.get(site) ?? []) !== r.key) this.refused.delete(site);
     const sites = this.sites;
@@ -494,13 +514,17 @@ export class BreakpointManager {
       if ("refused" in r) this.refused.set(site, { key, reason: r.refused });
       else this.compiled.set(site, { bp, key, trap: r.trap, armed: r.armed });
     }
+    for (const [site, bps] of bySite) {
+      const why = this.refused.get(site)?.reason;
+      for (const bp of bps) bp.conditionNote = why && `its condition is evaluated by the debugger at each hit, not in the program's code: ${why}`;
+    }
   }
 
-  private uncompile(site: bigint): void {
+  private uncompile(site: bigint, keepHits = true): void {
     const c = this.compiled.get(site);
     if (!c) return;
     const hits = this.sites?.remove(site);
-    if (hits !== undefined) c.bp.hits = hits;
+    if (hits !== undefined && keepHits) c.bp.hits = hits;
     this.compiled.delete(site);
   }
 

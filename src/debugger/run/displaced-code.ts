@@ -75,7 +75,7 @@ export function displace(site: bigint, ctx: SiteContext): Displacement {
     if (typeof piece === "string") return { kind: "refused", reason: piece };
     const before = offset;
     pieces.push((at) => piece(at + BigInt(before)));
-    offset += piece(0n).length;
+    offset += piece(i.address).length; // the same length wherever it goes
   }
   const original = new Uint8Array(length);
   let o = 0;
