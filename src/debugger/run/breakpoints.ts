@@ -98,6 +98,8 @@ export class BreakpointManager {
   private readonly compiled = new Map<bigint, { bp: Breakpoint; key: string; trap: bigint; armed: boolean }>();
   /** Why a site's condition was not compiled (kept until what is asked there changes). */
   private readonly refused = new Map<bigint, { key: string; reason: string }>();
+  /** Breakpoints whose condition note changed since the front end was last told. */
+  private readonly noted = new Set<Breakpoint>();
   /** Steps run with the program's own bytes at every site (their hooks at the sites). */
   private suspended = false;
   /** Inlined frames a stop at an address hides (the debugger's rule), for the scope a compiled condition sees. */
@@ -180,7 +182,7 @@ export class BreakpointManager {
     for (const [source, bps] of this.bySource) for (const bp of bps) retry(bp, () => this.bindSource(bp, source, bp.requestedLine!));
     for (const bp of this.functionBps) retry(bp, () => this.bindFunction(bp, bp.functionName!));
     this.syncHooks();
-    return changed;
+    return [...new Set([...changed, ...this.takeNoted()])];
   }
 
   /**
@@ -249,10 +251,15 @@ export class BreakpointManager {
    * up); returns the breakpoints whose condition note changed.
    */
   refreshCompiled(): Breakpoint[] {
-    if (!this.sites?.ready()) return [];
-    const before = new Map(this.all().map((b) => [b, b.conditionNote]));
-    this.syncHooks();
-    return this.all().filter((b) => before.get(b) !== b.conditionNote);
+    if (this.sites?.ready()) this.syncHooks();
+    return this.takeNoted();
+  }
+
+  /** The breakpoints whose condition note changed since the last call (their responses or events say it). */
+  takeNoted(): Breakpoint[] {
+    const out = [...this.noted];
+    this.noted.clear();
+    return out;
   }
 
   /** The site whose compiled condition's trap is at `address`. */
@@ -516,7 +523,12 @@ export class BreakpointManager {
     }
     for (const [site, bps] of bySite) {
       const why = this.refused.get(site)?.reason;
-      for (const bp of bps) bp.conditionNote = why && `its condition is evaluated by the debugger at each hit, not in the program's code: ${why}`;
+      const note = why && `its condition is evaluated by the debugger at each hit, not in the program's code: ${why}`;
+      for (const bp of bps) {
+        if (bp.conditionNote === note) continue;
+        bp.conditionNote = note;
+        this.noted.add(bp);
+      }
     }
   }
 
