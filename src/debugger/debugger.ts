@@ -164,7 +164,7 @@ export class Debugger {
         return dbg.imageList;
       },
       ready: () => !process.exited && expressions.available(),
-      compile: (text, frames) => expressions.compileForSite(text, frames),
+      compile: (text, frames, near) => expressions.compileForSite(text, frames, near),
       release: (m) => expressions.releaseSiteCondition(m),
     });
     const conditions = this.conditions;

@@ -27,6 +27,7 @@ import { DWARF_GPRS } from "../inspect/registers.js";
 import { framesAt, type Frame } from "../inspect/stack.js";
 import { threadStacks } from "../inspect/thread-backtraces.js";
 import { displace, jmpRel32, type DisplacedCode } from "../run/displaced-code.js";
+import { changedRegisters, flagsLive } from "../run/register-use.js";
 import { buildTrampoline, type HitTest, type SlotRecipe, type Trampoline, type TrampolineSpec } from "../run/condition-trampoline.js";
 import type { SiteCondition } from "./expr-evaluator.js";
 import type { CompiledSite, ConditionSites, SiteRequest } from "../run/condition-sites.js";
@@ -36,7 +37,8 @@ export interface CompiledConditionHost {
   readonly images: readonly ImageInfo[];
   /** Whether the JIT can run in the program now. */
   ready(): boolean;
-  compile(text: string, frames: readonly [Frame, Frame]): SiteCondition;
+  /** Compiles the condition for the two frames, its code placed `near` (within a rel32 call of the trampoline) when there is room. */
+  compile(text: string, frames: readonly [Frame, Frame], near: { low: bigint; high: bigint }): SiteCondition;
   release(module: JitModule): void;
 }
 
@@ -213,7 +215,8 @@ export class CompiledConditions implements ConditionSites {
       // A frame at no stop: its registers are the map's (index 0 would read the CPU's).
       return { ...framesAt((pc) => this.host.images.find((i) => i.contains(pc)), address, regs, cfa, req.hiddenInline)[0]!, index: -1 };
     }) as [Frame, Frame];
-    const cond = this.host.compile(req.condition?.trim() || "1", frames);
+    const near = { low: address > NEAR_REACH ? address - NEAR_REACH : 0x10000n, high: address + NEAR_REACH };
+    const cond = this.host.compile(req.condition?.trim() || "1", frames, near);
     try {
       const result = truthTest(cond.resultType);
       if (!result) throw new JitdbgError("EVAL_CONDITION_TYPE", "the condition's value is not an integer, pointer, float or double");
@@ -225,7 +228,7 @@ export class CompiledConditions implements ConditionSites {
         prot: PROT_READ | PROT_EXEC,
         kind: "jit",
         name: "[jit-condition]",
-        within: { low: address > NEAR_REACH ? address - NEAR_REACH : 0x10000n, high: address + NEAR_REACH },
+        within: near,
       });
       const counter = test ? this.counterSlot() : undefined;
       const spec: TrampolineSpec = {
@@ -235,6 +238,8 @@ export class CompiledConditions implements ConditionSites {
         slots: slots as TrampolineSpec["slots"],
         result,
         vectorState: usesVectorRegisters(cond.module, this.host.process),
+        clobbered: changedBy(cond.module, this.host.process),
+        flagsLive: flagsLive(code, code.findIndex((i) => i.address === address)),
         ...(test && counter !== undefined ? { hits: { counter, test } } : {}),
       };
       const trampoline = buildTrampoline(spec, page.start);
@@ -310,6 +315,19 @@ function hitTest(text: string): HitTest | undefined {
   const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(text);
   if (!m) return undefined;
   return { kind: (m[1] ?? ">=") as HitTest["kind"], n: BigInt(m[2]!) };
+}
+
+/** The general registers the condition's code may change (all, when that cannot be told). */
+function changedBy(module: JitModule, process: Process): ReadonlySet<RegName> {
+  const all = new Set<RegName>(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]);
+  const out = new Set<RegName>();
+  for (const r of module.codeRanges()) {
+    const insns = decodeLoaded(process.cpu.read(r.start, Number(r.end - r.start)), r.start);
+    const changed = insns && changedRegisters(insns);
+    if (!changed) return all;
+    for (const reg of changed) out.add(reg);
+  }
+  return out;
 }
 
 /** Whether the condition's code uses x87 or SSE registers (then the trampoline saves their state). */

@@ -276,13 +276,20 @@ export class ExpressionEvaluator {
    * caller can tell which slot comes from which register. Code that calls or assigns is refused:
    * in the program's path nothing could undo it or stop it.
    */
-  compileForSite(text: string, frames: readonly [Frame, Frame]): SiteCondition {
+  compileForSite(text: string, frames: readonly [Frame, Frame], near?: { low: bigint; high: bigint }): SiteCondition {
     const scope = this.scopeFor(frames[0]);
     this.compiles++;
     const result = compile(text, scope, { entryName: this.nextEntry() });
     if (result.kind === "function") throw new JitdbgError("EVAL_CONDITION_VOID", "a condition is an expression, not a function definition");
     if (result.callsFunctions || result.assigns) throw new JitdbgError("EVAL_SIDE_EFFECTS", "the condition calls functions or assigns");
-    const linked = this.link(result, scope.frameVariables);
+    let linked: Linked;
+    try {
+      linked = this.link(result, scope.frameVariables, near);
+    } catch (e) {
+      // No room near the site: anywhere (the trampoline then calls it through a register).
+      if (!(e instanceof JitdbgError) || e.code !== "JIT_NO_SPACE" || !near) throw e;
+      linked = this.link(result, scope.frameVariables);
+    }
     try {
       const blocks = frames.map((frame) => {
         const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
@@ -337,10 +344,10 @@ export class ExpressionEvaluator {
   }
 
   /** addObject → non-finalizing look-ups of the entry → finalize. */
-  private link(result: CompileResult, frameVariables: Map<string, Variable>): Linked {
+  private link(result: CompileResult, frameVariables: Map<string, Variable>, placement?: { low: bigint; high: bigint }): Linked {
     const linker = this.jit().linker;
     const entry = result.entry!;
-    const module = linker.addObject(result.object, entry.replace("__jitdbg_", ""));
+    const module = linker.addObject(result.object, entry.replace("__jitdbg_", ""), placement ? { placement } : {});
     try {
       if (!linker.getSymbolAddress(entry)) throw new JitdbgError("EVAL_NO_ENTRY", `the compiled object has no entry symbol '${entry}' (a compiler bug; please report the expression)`);
       const load = linker.getSymbolLoadAddress(entry)!;

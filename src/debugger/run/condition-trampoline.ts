@@ -34,6 +34,10 @@ export interface TrampolineSpec {
   result: { kind: "integer"; size: 1 | 2 | 4 | 8 } | { kind: "float"; size: 4 | 8 };
   /** The condition's code touches x87/SSE registers: their state is saved around it. */
   vectorState: boolean;
+  /** General registers the condition's code may change (the trampoline saves these and its own). */
+  clobbered: ReadonlySet<RegName>;
+  /** The flags may be read after the site: saved around the condition. */
+  flagsLive: boolean;
   /** A hit condition, counted in the 8 bytes at `counter`. */
   hits?: { counter: bigint; test: HitTest };
 }
@@ -50,24 +54,28 @@ export interface Trampoline {
   restoreToTrap: bigint;
 }
 
-/** Push order; the save area lists them in reverse (r15 at offset 0). */
-const SAVED: readonly RegName[] = ["rax", "rcx", "rdx", "rbx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+/** The order registers are pushed in (those saved: the trampoline's own and what the condition changes). */
+const PUSH_ORDER: readonly RegName[] = ["rax", "rcx", "rdx", "rbx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+/** What the trampoline itself changes: rbx holds the save area, rax, rdi and rsi carry the call. */
+const OWN: readonly RegName[] = ["rax", "rbx", "rsi", "rdi"];
 const RED_ZONE = 128;
-/** Saved registers and flags. */
-const SAVE_BYTES = (SAVED.length + 1) * 8;
-/** The site's rsp, from the save area. */
-export const SITE_RSP_OFFSET = BigInt(SAVE_BYTES + RED_ZONE);
 const FX_AREA = 512;
 
-/** Offset of a register in the save area (rsp: the site's value is computed, not saved). */
-export function saveOffset(reg: RegName): number {
-  const k = SAVED.indexOf(reg);
-  if (k < 0) throw new RangeError(`register ${reg} is not saved by the trampoline`);
-  return (SAVED.length - 1 - k) * 8;
+/** The registers saved and where: the save area lists them in reverse push order (the last pushed at offset 0). */
+class SaveArea {
+  readonly regs: readonly RegName[];
+  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean) {
+    this.regs = PUSH_ORDER.filter((r) => wanted.has(r) || OWN.includes(r));
+  }
+  offset(reg: RegName): number | undefined {
+    const k = this.regs.indexOf(reg);
+    return k < 0 ? undefined : (this.regs.length - 1 - k) * 8;
+  }
+  /** From the save area's start to the site's rsp. */
+  get siteRsp(): bigint {
+    return BigInt((this.regs.length + (this.flags ? 1 : 0)) * 8 + RED_ZONE);
+  }
 }
-
-/** The flags' offset in the save area. */
-export const FLAGS_OFFSET = SAVED.length * 8;
 
 const REG_CODE: Record<string, number> = { rax: 0, rcx: 1, rdx: 2, rbx: 3, rsp: 4, rbp: 5, rsi: 6, rdi: 7, r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, r13: 13, r14: 14, r15: 15 };
 
@@ -120,12 +128,13 @@ class Code {
 /** Builds the trampoline to run at `at` (within ±2 GiB of the site and the displaced code's targets). */
 export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
   const c = new Code();
+  const area = new SaveArea(new Set([...spec.clobbered, ...(spec.hits ? (["rcx", "rdx"] as RegName[]) : [])]), spec.flagsLive);
   const argSpace = up16(spec.argBlockSize);
-  const frame = argSpace + 16 + 16; // argument block, 16-byte result, the save-area slot (and padding)
+  const frame = argSpace + 16 + 16; // argument block, 16-byte result (the condition writes all the bytes tested), the save-area slot (and padding)
   const saveSlot = frame - 8;
   c.emit(0x48, 0x8d, 0x64, 0x24, 0x80); // lea rsp, [rsp-128]: the red zone stays the program's
-  c.emit(0x9c); // pushfq
-  for (const r of SAVED) push(c, r);
+  if (area.flags) c.emit(0x9c); // pushfq
+  for (const r of area.regs) push(c, r);
   c.emit(0x48, 0x89, 0xe3); // mov rbx, rsp: the save area, kept across the call (callee-saved)
   c.emit(0x48, 0x83, 0xe4, 0xf0); // and rsp, -16
   if (spec.vectorState) {
@@ -133,23 +142,25 @@ export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
     c.emit(0x48, 0x0f, 0xae, 0x04, 0x24); // fxsave64 [rsp]
   }
   c.emit(0x48, 0x81, 0xec).i32(frame); // sub rsp, frame
-  for (const s of spec.slots) fillSlot(c, s);
+  for (const s of spec.slots) fillSlot(c, s, area);
   c.emit(0x48, 0x89, 0x9c, 0x24).i32(saveSlot); // mov [rsp+saveSlot], rbx
   c.emit(0x48, 0x8d, 0x3c, 0x24); // lea rdi, [rsp]
   c.emit(0x48, 0x8d, 0xb4, 0x24).i32(argSpace); // lea rsi, [rsp+argSpace]
-  c.emit(0x48, 0xc7, 0x06).i32(0); // mov qword [rsi], 0
-  c.emit(0x48, 0xc7, 0x46, 0x08).i32(0); // mov qword [rsi+8], 0
-  c.emit(0x48, 0xb8).i64(spec.entry); // movabs rax, entry
-  c.emit(0xff, 0xd0); // call rax
+  const rel = spec.entry - (at + BigInt(c.length) + 5n);
+  if (rel >= -(1n << 31n) && rel < 1n << 31n) c.emit(0xe8).i32(Number(rel)); // call entry (a direct call chains in the emulator's translation cache)
+  else {
+    c.emit(0x48, 0xb8).i64(spec.entry); // movabs rax, entry
+    c.emit(0xff, 0xd0); // call rax
+  }
   const returnPoint = at + BigInt(c.length);
   testResult(c, spec.result, argSpace);
   c.branch("false", 0x0f, 0x84); // jz false
   if (spec.hits) countHit(c, spec.hits);
   c.label("true");
-  restore(c, spec.vectorState);
+  restore(c, spec.vectorState, area);
   c.branch("trap", 0xe9);
   c.label("false");
-  restore(c, spec.vectorState);
+  restore(c, spec.vectorState, area);
   c.label("copy");
   const copy = spec.displaced.encode(at + BigInt(c.length));
   c.raw(copy);
@@ -172,29 +183,43 @@ function pop(c: Code, r: RegName): void {
 }
 
 /** Puts every register back from the save area in rbx, and rsp where the site had it. */
-function restore(c: Code, vectorState: boolean): void {
+function restore(c: Code, vectorState: boolean, area: SaveArea): void {
   if (vectorState) {
     c.emit(0x48, 0x89, 0xd8); // mov rax, rbx
     c.emit(0x48, 0x83, 0xe0, 0xf0); // and rax, -16
     c.emit(0x48, 0x0f, 0xae, 0x88).i32(-FX_AREA); // fxrstor64 [rax-512]
   }
   c.emit(0x48, 0x89, 0xdc); // mov rsp, rbx
-  for (const r of [...SAVED].reverse()) pop(c, r);
-  c.emit(0x9d); // popfq
+  for (const r of [...area.regs].reverse()) pop(c, r);
+  if (area.flags) c.emit(0x9d); // popfq
   c.emit(0x48, 0x8d, 0xa4, 0x24).i32(RED_ZONE); // lea rsp, [rsp+128]
 }
 
-/** rax = the slot's value, then stored at [rsp + offset] with the slot's size. */
-function fillSlot(c: Code, s: TrampolineSlot): void {
+/**
+ * rax = the slot's value, then stored at [rsp + offset] with the slot's size. Registers are as
+ * at the site except rax (the previous slot's), rbx (the save area) and rsp: those come from
+ * the save area; the rest are read where they are.
+ */
+function fillSlot(c: Code, s: TrampolineSlot, area: SaveArea): void {
   const r = s.recipe;
   if (r.kind === "constant") c.emit(0x48, 0xb8).i64(r.value);
-  else {
-    if (r.reg === "rsp") {
-      c.emit(0x48, 0x89, 0xd8); // mov rax, rbx
-      addConstant(c, SITE_RSP_OFFSET + r.add);
+  else if (r.reg === "rsp") {
+    c.emit(0x48, 0x89, 0xd8); // mov rax, rbx
+    addConstant(c, area.siteRsp + r.add);
+  } else if (r.reg === "rax" || r.reg === "rbx") {
+    c.emit(0x48, 0x8b, 0x83).i32(area.offset(r.reg)!); // mov rax, [rbx+off]
+    addConstant(c, r.add);
+  } else {
+    const n = REG_CODE[r.reg]!;
+    const add = BigInt.asIntN(64, r.add);
+    if (add < -(1n << 31n) || add >= 1n << 31n) {
+      c.emit(0x48, 0xb8).i64(add); // movabs rax, add
+      c.emit(n >= 8 ? 0x4c : 0x48, 0x01, 0xc0 | ((n & 7) << 3)); // add rax, reg
     } else {
-      c.emit(0x48, 0x8b, 0x83).i32(saveOffset(r.reg)); // mov rax, [rbx+off]
-      addConstant(c, r.add);
+      // lea rax, [reg + add] (rbp/r13 and rsp/r12 need their special forms: disp32 and a SIB byte).
+      c.emit(n >= 8 ? 0x49 : 0x48, 0x8d, 0x80 | (n & 7));
+      if ((n & 7) === 4) c.emit(0x24);
+      c.i32(Number(add));
     }
   }
   switch (s.size) {
@@ -218,11 +243,8 @@ function fillSlot(c: Code, s: TrampolineSlot): void {
 function addConstant(c: Code, add: bigint): void {
   const v = BigInt.asIntN(64, add);
   if (v === 0n) return;
-  if (v >= -(1n << 31n) && v < 1n << 31n) c.emit(0x48, 0x8d, 0x80).i32(Number(v)); // lea rax, [rax+v]
-  else {
-    c.emit(0x48, 0xb9).i64(v); // movabs rcx, v
-    c.emit(0x48, 0x01, 0xc8); // add rax, rcx
-  }
+  if (v < -(1n << 31n) || v >= 1n << 31n) throw new RangeError(`a variable's offset 0x${v.toString(16)} from its register does not fit a 32-bit displacement`);
+  c.emit(0x48, 0x8d, 0x80).i32(Number(v)); // lea rax, [rax+v]
 }
 
 /** Sets ZF when the result is zero (floats: either zero; a NaN is true, as in C). */

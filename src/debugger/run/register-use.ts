@@ -1,0 +1,97 @@
+/**
+ * What decoded code does to registers, as far as a trampoline must know: which general
+ * registers a condition's code may change (only those are saved around it), and whether the
+ * flags are still needed after a breakpoint site (if its code sets them before reading them,
+ * they need not be saved). Conservative: anything not understood counts as a change or a use.
+ */
+import type { RegName } from "../../emu/registers.js";
+import type { DecodedInstruction } from "../inspect/disassembly.js";
+
+const GPRS: readonly RegName[] = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+
+/** Every name of each register (64/32/16/8-bit). */
+const ALIASES: ReadonlyMap<string, RegName> = new Map(
+  GPRS.flatMap((r): [string, RegName][] => {
+    const n = /^r(\d+)$/.exec(r);
+    if (n) return [r, `${r}d`, `${r}w`, `${r}b`].map((a) => [a, r]);
+    const base = r.slice(1); // ax, bx, si, bp...
+    const low = base.endsWith("x") ? `${base[0]}l` : `${base}l`;
+    const high = base.endsWith("x") ? [`${base[0]}h`] : [];
+    return [r, `e${base}`, base, low, ...high].map((a) => [a, r]);
+  }),
+);
+
+/** Registers an instruction changes without naming them. */
+const IMPLICIT: Record<string, readonly RegName[]> = {
+  mul: ["rax", "rdx"], div: ["rax", "rdx"], idiv: ["rax", "rdx"],
+  cqo: ["rdx"], cdq: ["rdx"], cwd: ["rdx"], cdqe: ["rax"], cwde: ["rax"], cbw: ["rax"],
+  cpuid: ["rax", "rbx", "rcx", "rdx"], rdtsc: ["rax", "rdx"], rdtscp: ["rax", "rcx", "rdx"],
+  syscall: ["rax", "rcx", "r11"], lahf: ["rax"],
+};
+
+/** Instructions that read their first operand only (no register written). */
+const READS_ONLY = /^(cmp|test|bt|ucomis[sd]|comis[sd]|push|jmp|j[a-z]+|nop|endbr64|ret|leave|cmov.*)$/;
+
+/**
+ * The general registers `code` (one function) may change, or undefined when it cannot tell. rsp
+ * is the caller's to balance; rbp too when the function starts with `push rbp` (its frame).
+ */
+export function changedRegisters(code: readonly DecodedInstruction[]): Set<RegName> | undefined {
+  const out = new Set<RegName>();
+  const framed = code[0]?.mnemonic === "push" && code[0].opStr === "rbp";
+  for (const i of code) {
+    const m = i.mnemonic.replace(/^(lock|rep|repe|repne|notrack|bnd)\s+/, "");
+    if (m === "call" || /\s/.test(m) || /^(int|ud2|hlt|enter|syscall)/.test(m)) return undefined;
+    for (const r of IMPLICIT[m] ?? []) out.add(r);
+    if (m === "imul" && !i.opStr.includes(",")) ["rax", "rdx"].forEach((r) => out.add(r as RegName));
+    if (/^(movs|stos|lods|scas|cmps)/.test(m)) ["rsi", "rdi", "rcx", "rax"].forEach((r) => out.add(r as RegName));
+    if (/^(xchg|xadd|cmpxchg)/.test(m)) {
+      // Both operands may change.
+      for (const name of i.opStr.split(/[^a-z0-9]+/)) {
+        const r = ALIASES.get(name);
+        if (r) out.add(r);
+      }
+      if (m.startsWith("cmpxchg")) out.add("rax");
+      continue;
+    }
+    if (m === "pop") {
+      const r = ALIASES.get(i.opStr.trim());
+      if (r && r !== "rsp") out.add(r);
+      continue;
+    }
+    if (READS_ONLY.test(m)) continue;
+    const dest = i.opStr.split(",")[0]!.trim();
+    const r = ALIASES.get(dest);
+    if (r && r !== "rsp") out.add(r);
+  }
+  if (framed) out.delete("rbp");
+  return out;
+}
+
+/** Instructions that read the arithmetic flags. */
+const READS_FLAGS = /^(j(?!mp)[a-z]+|set[a-z]+|cmov[a-z]+|adc|sbb|rc[lr]|pushf[q]?|lahf|into|fcmov.*|loop.*)$/;
+/** Instructions that set every arithmetic flag without reading one (inc/dec leave CF). */
+const SETS_FLAGS = /^(cmp|test|add|sub|and|or|xor|neg|imul|mul|sar|shl|shr|sal|popcnt|lzcnt|tzcnt|bsf|bsr|ucomis[sd]|comis[sd]|bt)$/;
+
+/**
+ * Whether the flags as they are at `code[start]` may still be read: false when the instructions
+ * from there set them before any reads them, or reach a call or a return (the psABI keeps no flags
+ * across those). A shift by a count can leave them unchanged (count 0), so only counted shifts by
+ * an immediate other than 0 count as setting them.
+ */
+export function flagsLive(code: readonly DecodedInstruction[], start: number): boolean {
+  for (let k = start; k < code.length && k < start + 32; k++) {
+    const i = code[k]!;
+    const m = i.mnemonic.replace(/^(lock|notrack|bnd)\s+/, "");
+    if (READS_FLAGS.test(m)) return true;
+    if (m === "call" || m === "ret") return false;
+    if (/^(sar|shl|shr|sal)$/.test(m)) {
+      const count = i.opStr.split(",")[1]?.trim();
+      if (count === undefined || !/^(0x[0-9a-f]+|\d+)$/.test(count) || Number(count) === 0) return true;
+      return false;
+    }
+    if (SETS_FLAGS.test(m)) return false;
+    if (m === "jmp") return true; // where it goes is not followed
+  }
+  return true;
+}
