@@ -33,12 +33,12 @@ const IMPLICIT: Record<string, readonly RegName[]> = {
 const READS_ONLY = /^(cmp|test|bt|ucomis[sd]|comis[sd]|push|jmp|j[a-z]+|nop|endbr64|ret|leave|cmov.*)$/;
 
 /**
- * The general registers `code` (one function) may change, or undefined when it cannot tell. rsp
- * is the caller's to balance; rbp too when the function starts with `push rbp` (its frame).
+ * The general registers `code` may change, or undefined when it cannot tell; rsp is the caller's
+ * to balance. (A function that saves rbp still counts as changing it: a fault in its middle
+ * leaves it changed.)
  */
 export function changedRegisters(code: readonly DecodedInstruction[]): Set<RegName> | undefined {
   const out = new Set<RegName>();
-  const framed = code[0]?.mnemonic === "push" && code[0].opStr === "rbp";
   for (const i of code) {
     const m = i.mnemonic.replace(/^(lock|rep|repe|repne|notrack|bnd)\s+/, "");
     if (m === "call" || /\s/.test(m) || /^(int|ud2|hlt|enter|syscall)/.test(m)) return undefined;
@@ -64,7 +64,6 @@ export function changedRegisters(code: readonly DecodedInstruction[]): Set<RegNa
     const r = ALIASES.get(dest);
     if (r && r !== "rsp") out.add(r);
   }
-  if (framed) out.delete("rbp");
   return out;
 }
 
