@@ -10,6 +10,7 @@ const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "debugger", run: async () => (await import("./debugger.js")).benchDebugger() },
   { name: "debug-run", run: async () => (await import("./debug-run.js")).benchDebugRun() },
   { name: "threads", run: async () => (await import("./threads.js")).benchThreads() },
+  { name: "conditions", run: async () => (await import("./conditions.js")).benchConditions() },
 ];
 
 const only = process.argv.slice(2);
