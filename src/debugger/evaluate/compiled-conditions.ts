@@ -18,7 +18,7 @@ import { JitdbgError, describeError } from "../../errors.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
 import type { RegName } from "../../emu/registers.js";
 import type { Process } from "../../inferior/process.js";
-import type { Region } from "../../inferior/address-space.js";
+import { USER_END, type Region } from "../../inferior/address-space.js";
 import { unqual, type CType } from "../../expr/types.js";
 import type { JitModule } from "../../jit/module.js";
 import type { ImageInfo } from "../image-info.js";
@@ -63,6 +63,7 @@ export class CompiledConditions implements ConditionSites {
   private readonly sites = new Map<bigint, Site>();
   private readonly byTrap = new Map<bigint, Site>();
   private counters: { region: Region; used: number } | undefined;
+  private retired: Site[] = [];
 
   constructor(private readonly host: CompiledConditionHost) {}
 
@@ -95,8 +96,24 @@ export class CompiledConditions implements ConditionSites {
     this.disarm(address);
     this.sites.delete(address);
     this.byTrap.delete(s.trap);
-    this.host.release(s.module);
+    this.retired.push(s);
+    this.releaseRetired();
     return hits;
+  }
+
+  /**
+   * Conditions of removed sites are unloaded once no thread is inside them or their trampoline
+   * (a thread preempted in the middle goes on there; the trampoline pages are never reused).
+   */
+  private releaseRetired(): void {
+    if (this.retired.length === 0) return;
+    const pcs = this.threadPcs();
+    this.retired = this.retired.filter((s) => {
+      const inside = (pc: bigint) => (pc >= s.page.start && pc < s.page.end) || s.module.codeRanges().some((r) => pc >= r.start && pc < r.end);
+      if (pcs.some(inside)) return true;
+      this.host.release(s.module);
+      return false;
+    });
   }
 
   /** Jump in place (false when a thread is inside the bytes it takes: the hook at the site stays). */
@@ -185,6 +202,7 @@ export class CompiledConditions implements ConditionSites {
     for (const s of this.sites.values()) if (into && s.armed) into.space.poke(s.address, s.displaced.original);
     this.sites.clear();
     this.byTrap.clear();
+    this.retired = [];
     this.counters = undefined;
   }
 
@@ -215,7 +233,7 @@ export class CompiledConditions implements ConditionSites {
       // A frame at no stop: its registers are the map's (index 0 would read the CPU's).
       return { ...framesAt((pc) => this.host.images.find((i) => i.contains(pc)), address, regs, cfa, req.hiddenInline)[0]!, index: -1 };
     }) as [Frame, Frame];
-    const near = { low: address > NEAR_REACH ? address - NEAR_REACH : 0x10000n, high: address + NEAR_REACH };
+    const near = { low: address > NEAR_REACH ? address - NEAR_REACH : 0x10000n, high: address + NEAR_REACH < USER_END ? address + NEAR_REACH : USER_END };
     const cond = this.host.compile(req.condition?.trim() || "1", frames, near);
     try {
       const result = truthTest(cond.resultType);

@@ -499,6 +499,13 @@ export class ExpressionEvaluator {
 
   /** Where a call stopped, with the calls that led there down to the expression (JIT frames too). */
   private describeStop(pc: bigint): string {
+    // At a compiled condition's trap the thread is at the breakpoint's site (its registers are; the
+    // call's state is put back after this).
+    const site = this.dbg.breakpoints.siteOfTrap(pc);
+    if (site !== undefined) {
+      this.dbg.process.cpu.setReg("rip", site);
+      pc = site;
+    }
     const frames = unwindStack({ cpu: this.dbg.process.cpu, imageFor: (a) => this.dbg.imageFor(a), extraCfi: (a) => this.cfiAt(a), extraName: (a) => this.nameAt(a), maxFrames: 16 });
     const trap = this.runtime?.tls.trapAddress;
     const chain: string[] = [];

@@ -98,6 +98,7 @@ export class FunctionPatches {
       this.patches.set(def.name, { name: def.name, entry, end: fn.image.bias + fn.scope.highPc, original, jump, module, process: this.host.process });
     } catch (e) {
       linker.removeModule(module);
+      this.host.changed(this.ranges()); // nothing changed: the breakpoints hear it is over
       throw e;
     }
     if (previous) this.retire(previous.module);

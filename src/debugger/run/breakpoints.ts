@@ -89,6 +89,8 @@ export class BreakpointManager {
   private instructionBps: Breakpoint[] = [];
   private dataBps: Breakpoint[] = [];
   private patched: readonly PatchedRange[] = [];
+  /** Functions being patched now (no condition is compiled in them; setPatched says how it ended). */
+  private patching: PatchedRange[] = [];
   private readonly codeHooks = new Map<bigint, HookHandle>();
   private readonly dataHooks = new Map<number, HookHandle>();
   /** For line breakpoint addresses: the scope (function or inlined call) each location belongs to. */
@@ -312,7 +314,7 @@ export class BreakpointManager {
 
   /** A function is about to be patched: conditions compiled in its body come out first (the patch owns its entry). */
   beforePatch(range: PatchedRange): void {
-    this.patched = [...this.patched, range];
+    this.patching.push(range);
     this.syncHooks();
   }
 
@@ -449,6 +451,7 @@ export class BreakpointManager {
    */
   setPatched(ranges: readonly PatchedRange[]): Breakpoint[] {
     this.patched = ranges;
+    this.patching = [];
     return this.markNotReached();
   }
 
@@ -541,7 +544,7 @@ export class BreakpointManager {
   }
 
   private inPatched(address: bigint): boolean {
-    return this.patched.some((p) => address >= p.entry && address < p.end);
+    return [...this.patched, ...this.patching].some((p) => address >= p.entry && address < p.end);
   }
 
   private syncDataHooks(): void {
