@@ -648,7 +648,7 @@ export class Debugger {
   private async resume(run: () => Promise<RawStop | RunResult>): Promise<RunResult> {
     // Compiling conditions into the program reads its code with the disassembler.
     await loadDisassembler();
-    const noted = this.breakpoints.refreshCompiled();
+    const noted = this.breakpoints.refreshCompiled({ retryPassing: true });
     if (noted.length > 0) this.events.breakpointsChanged?.(noted);
     this.invalidate();
     const r = await run();

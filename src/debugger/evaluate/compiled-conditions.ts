@@ -77,7 +77,7 @@ export class CompiledConditions implements ConditionSites {
   }
 
   /** Compiles and installs (armed); the site, or why it cannot be done (the hook stays). */
-  install(req: SiteRequest): CompiledSite | { refused: string } {
+  install(req: SiteRequest): CompiledSite | { refused: string; transient?: boolean } {
     try {
       return this.tryInstall(req);
     } catch (e) {
@@ -206,7 +206,7 @@ export class CompiledConditions implements ConditionSites {
     this.counters = undefined;
   }
 
-  private tryInstall(req: SiteRequest): CompiledSite | { refused: string } {
+  private tryInstall(req: SiteRequest): CompiledSite | { refused: string; transient?: boolean } {
     const { address } = req;
     const image = this.host.images.find((i) => i.contains(address));
     const at = image?.functionAt(address);
@@ -221,7 +221,7 @@ export class CompiledConditions implements ConditionSites {
     const code = decodeLoaded(this.host.process.cpu.read(low, Number(high - low)), low);
     if (!code) return { refused: "the disassembler is still loading" };
     const plan = displace(address, { functionCode: code, threadPcs: this.threadPcs() });
-    if (plan.kind === "refused") return { refused: plan.reason };
+    if (plan.kind === "refused") return { refused: plan.reason, ...(plan.transient ? { transient: true } : {}) };
     const test = req.hitCondition?.trim() ? hitTest(req.hitCondition) : undefined;
     if (req.hitCondition?.trim() && !test) return { refused: `the hit condition '${req.hitCondition}' is not N, ==N, >=N, >N, <=N, <N or %N` };
     if (test?.kind === "%" && test.n === 0n) return { refused: "the hit condition %0 never stops" };

@@ -99,7 +99,7 @@ export class BreakpointManager {
   private sites: ConditionSites | undefined;
   private readonly compiled = new Map<bigint, { bp: Breakpoint; key: string; trap: bigint; armed: boolean }>();
   /** Why a site's condition was not compiled (kept until what is asked there changes). */
-  private readonly refused = new Map<bigint, { key: string; reason: string }>();
+  private readonly refused = new Map<bigint, { key: string; reason: string; transient: boolean }>();
   /** Breakpoints whose condition note changed since the front end was last told. */
   private readonly noted = new Set<Breakpoint>();
   /** Steps run with the program's own bytes at every site (their hooks at the sites). */
@@ -252,7 +252,8 @@ export class BreakpointManager {
    * Installs the conditions that could not be compiled before (the program's thread was not set
    * up); returns the breakpoints whose condition note changed.
    */
-  refreshCompiled(): Breakpoint[] {
+  refreshCompiled(opts: { retryPassing?: boolean } = {}): Breakpoint[] {
+    if (opts.retryPassing) for (const [site, r] of [...this.refused]) if (r.transient) this.refused.delete(site);
     if (this.sites?.ready()) this.syncHooks();
     return this.takeNoted();
   }
@@ -521,7 +522,8 @@ export class BreakpointManager {
       if (key === "" || this.suspended || this.refused.has(site) || this.inPatched(site) || !sites.ready()) continue;
       const bp = bps[0]!;
       const r = sites.install({ address: site, condition: bp.options.condition, hitCondition: bp.options.hitCondition, hiddenInline: this.hiddenInlineAt(site, bp), hits: bp.hits });
-      if ("refused" in r) this.refused.set(site, { key, reason: r.refused });
+      // A passing reason (a thread inside the bytes) is tried again when the user resumes.
+      if ("refused" in r) this.refused.set(site, { key, reason: r.refused, transient: r.transient ?? false });
       else this.compiled.set(site, { bp, key, trap: r.trap, armed: r.armed });
     }
     for (const [site, bps] of bySite) {

@@ -26,7 +26,7 @@ export interface ConditionSites {
   /** Whether conditions can be compiled now (the program's thread is set up). */
   ready(): boolean;
   /** Compiles and installs (armed when no thread is inside the bytes it takes), or says why not. */
-  install(req: SiteRequest): CompiledSite | { refused: string };
+  install(req: SiteRequest): CompiledSite | { refused: string; transient?: boolean };
   /** Puts the program's bytes back and unloads the condition; the hits the program counted. */
   remove(address: bigint): number | undefined;
   /** The jump in place, the program counting on from `hits`; false when a thread is inside its bytes. */

@@ -25,7 +25,8 @@ export interface DisplacedCode {
   encode(at: bigint): Uint8Array;
 }
 
-export type Displacement = { kind: "ok"; code: DisplacedCode } | { kind: "refused"; reason: string };
+/** `transient`: the reason may be gone later (a thread inside the bytes moves on). */
+export type Displacement = { kind: "ok"; code: DisplacedCode } | { kind: "refused"; reason: string; transient?: boolean };
 
 export interface SiteContext {
   /** The function's instructions, from its start (decoded). */
@@ -67,7 +68,7 @@ export function displace(site: bigint, ctx: SiteContext): Displacement {
     return { kind: "refused", reason: "the function jumps through a table (a switch, say), which may lead into the bytes the jump to the condition takes" };
   }
   const busy = ctx.threadPcs.find(inside);
-  if (busy !== undefined) return { kind: "refused", reason: `a thread is at ${hex(busy)}, inside the bytes the jump to the condition takes` };
+  if (busy !== undefined) return { kind: "refused", reason: `a thread is at ${hex(busy)}, inside the bytes the jump to the condition takes`, transient: true };
   const pieces: ((at: bigint) => Uint8Array)[] = [];
   let offset = 0;
   for (const [n, i] of moved.entries()) {
