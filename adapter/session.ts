@@ -30,7 +30,8 @@ import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/d
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
-import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+import { consoleOf, toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+import { ProgramConsole } from "./program-console.js";
 import { checkArguments } from "./request-shapes.js";
 import { signalName } from "../src/inferior/signals.js";
 
@@ -53,6 +54,9 @@ const REFUSED: Record<string, string> = {
   source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
   terminateThreads: "threads end themselves; terminate ends the whole program",
 };
+
+/** How long the client may take to answer runInTerminal (it starts a terminal). */
+const RUN_IN_TERMINAL_TIMEOUT_MS = 20_000;
 
 /** The most instructions one disassemble request may ask for, before or after its address. */
 const MAX_DISASSEMBLY = 10_000;
@@ -77,6 +81,13 @@ export class JitdbgSession extends DebugSession {
   private exceptionFilters: SignalFilter[] = DEFAULT_FILTERS;
   /** The "signals" filter's condition: the signals it is limited to. */
   private exceptionSignals: number[] | undefined;
+  /** Whether the client answers runInTerminal (initialize's supportsRunInTerminalRequest). */
+  private clientRunsTerminals = false;
+  /** The program's console: the debug console, or a terminal the client runs. */
+  private readonly programConsole = new ProgramConsole((args) => new Promise((resolve) => this.runInTerminalRequest(args, RUN_IN_TERMINAL_TIMEOUT_MS, resolve)), {
+    signal: (signo) => this.dbg?.raiseFromTerminal(signo),
+    closed: () => this.sendEvent(new OutputEvent("jitdbg: the program's terminal was closed; its standard input is at end of file now\n", "console")),
+  });
 
   constructor() {
     super();
@@ -86,7 +97,8 @@ export class JitdbgSession extends DebugSession {
 
   // ---- lifecycle ----
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.clientRunsTerminals = args?.supportsRunInTerminalRequest === true;
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
@@ -131,6 +143,7 @@ export class JitdbgSession extends DebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: JitdbgLaunchArguments): Promise<void> {
     await this.handle(response, async () => {
       const launch = args ?? {};
+      await this.openConsole(launch);
       this.dbg = this.createDebugger(launch);
       this.launchArgs = launch;
       this.sendEvent(new InitializedEvent());
@@ -151,6 +164,7 @@ export class JitdbgSession extends DebugSession {
       if (!launch) throw badArgument("restart: the session was never launched");
       this.dbg?.close();
       this.launchArgs = launch;
+      await this.openConsole(launch);
       this.dbg = this.createDebugger(launch);
       this.reapplyBreakpoints();
       this.sendModuleEvents();
@@ -521,8 +535,14 @@ export class JitdbgSession extends DebugSession {
 
   // ---- helpers ----
 
+  /** Opens the terminal the launch's console asks for (before the program loads: its streams are on it). */
+  private async openConsole(launch: JitdbgLaunchArguments): Promise<void> {
+    const options = toLaunchOptions(launch);
+    await this.programConsole.prepare(consoleOf(launch), this.clientRunsTerminals, options.program, options.cwd ?? process.cwd());
+  }
+
   private createDebugger(args: JitdbgLaunchArguments): Debugger {
-    const dbg = Debugger.launch(toLaunchOptions(args), {
+    const dbg = Debugger.launch(this.programConsole.apply(toLaunchOptions(args)), {
       output: (category, text) => this.sendEvent(new OutputEvent(text, category === "important" ? "important" : category)),
       module: (reason, image) => this.sendEvent(new ModuleEvent(reason, toModule(image))),
       breakpointsChanged: (bps) => {
@@ -662,6 +682,7 @@ export class JitdbgSession extends DebugSession {
       this.sendEvent(new OutputEvent(`Program exited with status ${r.exitCode}.\n`, "console"));
       this.sendEvent(new ExitedEvent(r.exitCode));
       this.sendEvent(new TerminatedEvent());
+      this.programConsole.close();
       return;
     }
     this.sendStopped(r);
@@ -701,6 +722,7 @@ export class JitdbgSession extends DebugSession {
   endDebuggee(): void {
     const dbg = this.dbg;
     this.dbg = undefined;
+    this.programConsole.close();
     if (dbg) {
       if (dbg.isRunning) dbg.pause();
       // Close after the running slice (if any) has returned control.

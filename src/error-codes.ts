@@ -177,6 +177,7 @@ export const ERROR_CODES = {
   LOAD_NOT_FOUND: { family: "launchFailed", meaning: "a program path that does not exist" },
   LOAD_NO_INTERPRETER: { family: "launchFailed", meaning: "a dynamically linked program whose loader is not found" },
   LOAD_NO_SEGMENTS: { family: "launchFailed", meaning: "a program with no loadable segments" },
+  LOAD_TERMINAL: { family: "launchFailed", meaning: "the terminal for console integratedTerminal/externalTerminal could not be started or did not connect" },
   LOAD_UNREADABLE: { family: "launchFailed", meaning: "a program file that cannot be read" },
   MEMORY_UNMAPPED: { family: "memory", meaning: "a memory write to unmapped addresses" },
   NOT_RUNNING: { family: "exited", meaning: "the program has exited" },

@@ -26,6 +26,8 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
   sliceBlocks?: number;
   /** Per signal (by name, "SIGUSR1"): stop before delivering it, and deliver it to the program at all (gdb's `handle`). */
   signals?: Record<string, Partial<SignalHandling>>;
+  /** Where the program's output goes as bytes (a terminal), instead of output events. */
+  programOutput?: { stdout(data: Uint8Array): void; stderr(data: Uint8Array): void };
 }
 
 /** What the debugger does with a signal: stop and show it first; pass it to the program (its handler or default action). */
@@ -173,8 +175,8 @@ export class Debugger {
     const dec = new TextDecoder();
     const process = Process.launch(options.program, {
       ...options,
-      onStdout: (d) => events.output?.("stdout", dec.decode(d, { stream: true })),
-      onStderr: (d) => events.output?.("stderr", dec.decode(d, { stream: true })),
+      onStdout: options.programOutput?.stdout ?? ((d) => events.output?.("stdout", dec.decode(d, { stream: true }))),
+      onStderr: options.programOutput?.stderr ?? ((d) => events.output?.("stderr", dec.decode(d, { stream: true }))),
       onWarning: (m) => events.output?.("console", `jitdbg: ${m}\n`),
     });
     return new Debugger(process, events, options);
@@ -245,6 +247,12 @@ export class Debugger {
 
   pause(): void {
     this.control.pause();
+  }
+
+  /** A signal key typed at the program's terminal (^C): the signal goes to the program, as the tty driver sends it, and a wait for input ends to take it. */
+  raiseFromTerminal(signo: number): void {
+    this.process.raise(signo);
+    this.control.wake();
   }
 
   async next(): Promise<RunResult> {

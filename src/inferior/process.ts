@@ -254,7 +254,7 @@ export class Process {
     this.kernel.host = this.host();
     // A resized terminal raises SIGWINCH in the processes on it, as the kernel does for its foreground group.
     if (opts.terminal) {
-      const off = opts.terminal.onResize(() => this.kernel.signals.send({ signo: SIGWINCH, code: SI_KERNEL, pid: 0 }));
+      const off = opts.terminal.onResize(() => this.raise(SIGWINCH));
       this.hooks.push({ remove: () => void off() });
     }
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
@@ -661,6 +661,11 @@ export class Process {
   /** Whether input still to come from the terminal could end the waits (then nothing is a deadlock yet). */
   awaitsInput(): boolean {
     return this.kernel.io.interactive?.open === true;
+  }
+
+  /** A signal from outside the program (a key typed at its terminal: SI_KERNEL, as the tty driver sends it). */
+  raise(signo: number): void {
+    this.kernel.signals.send({ signo, code: SI_KERNEL, pid: 0 });
   }
 
   /** Input arrived: the waits for it are tried again. */

@@ -109,6 +109,11 @@ export class RunControl {
   pause(): void {
     this.pauseRequested = true;
     if (this.running) this.process.requestStop();
+    this.wake();
+  }
+
+  /** Something besides input may end a wait for it (a signal came): the run goes on. */
+  wake(): void {
     this.wakeWait?.();
   }
 

@@ -1,0 +1,49 @@
+/**
+ * Where a debugged program's input and output go, as the launch's `console` says: the debug
+ * console (output events; input only what `stdin` gives), or a terminal the client runs
+ * (terminal-link.ts), kept from one run to the next (restart) while it stays open.
+ */
+import type { LaunchOptions } from "../src/debugger/debugger.js";
+import { badArgument } from "./errors.js";
+import type { ConsoleKind } from "./launch-args.js";
+import { TerminalLink, type RunInTerminal, type TerminalEvents } from "./terminal-link.js";
+
+export class ProgramConsole {
+  private link: TerminalLink | undefined;
+
+  constructor(
+    private readonly run: RunInTerminal,
+    private readonly events: TerminalEvents,
+  ) {}
+
+  /** Opens the terminal `kind` asks for, unless one is open already; `canRun` is whether the client does runInTerminal. */
+  async prepare(kind: ConsoleKind, canRun: boolean, program: string, cwd: string): Promise<void> {
+    if (kind === "debugConsole") {
+      this.close();
+      return;
+    }
+    if (this.link?.isOpen) return;
+    if (!canRun) {
+      throw badArgument(`launch: "console": "${kind}" needs a client that runs terminals (runInTerminal), and this one does not (supportsRunInTerminalRequest is not true); use "console": "debugConsole", with "stdin" for the program's input`);
+    }
+    this.link = await TerminalLink.start(this.run, kind === "integratedTerminal" ? "integrated" : "external", `jitdbg: ${program}`, cwd, this.events);
+  }
+
+  /** The launch options with the program's streams on the terminal (when there is one): typed input unless `stdin` gives some, the terminal's size and modes. */
+  apply(options: LaunchOptions): LaunchOptions {
+    const link = this.link;
+    if (!link) return options;
+    return {
+      ...options,
+      stdin: options.stdin ?? link.input,
+      terminal: options.terminal && link.terminal,
+      programOutput: { stdout: (d) => link.write(1, d), stderr: (d) => link.write(2, d) },
+    };
+  }
+
+  /** Ends the terminal's relay (the client's terminal gets its shell back). */
+  close(): void {
+    this.link?.close();
+    this.link = undefined;
+  }
+}
