@@ -71,7 +71,7 @@ describe("pointer children in Variables", () => {
     expect(bad.value).toMatch(/^0x10\b/);
     const members = await expand(c, bad);
     expect(members.map((v) => v.name)).toEqual(["x", "y", "in"]);
-    for (const m of members) expect(m.value).toMatch(/^<<unreadable memory at 0x1[0-9a-f]>>$/);
+    expect(members.map((m) => m.value)).toEqual(["<<unreadable memory at 0x10>>", "<<unreadable memory at 0x14>>", "{depth = <<unreadable memory at 0x18>>}"]);
     const star = await expand(c, byName.get("ibad")!);
     expect(star.map((v) => v.name)).toEqual(["*ibad"]);
     expect(star[0]!.value).toMatch(/^<<unreadable memory at 0x10>>$/);
