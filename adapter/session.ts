@@ -50,7 +50,6 @@ const REFUSED: Record<string, string> = {
   attach: "jitdbg runs the program in its own emulator; start it with 'launch'",
   stepBack: "reverse execution is not available yet",
   reverseContinue: "reverse execution is not available yet",
-  restartFrame: "a frame cannot be re-entered (its arguments' registers are gone); restart the program instead",
   source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
   terminateThreads: "threads end themselves; terminate ends the whole program",
 };
@@ -129,6 +128,7 @@ export class JitdbgSession extends DebugSession {
       supportsExceptionFilterOptions: true,
       supportsBreakpointLocationsRequest: true,
       supportsStepInTargetsRequest: true,
+      supportsRestartFrame: true,
       exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({
         filter: f.filter,
         label: f.label,
@@ -333,6 +333,17 @@ export class JitdbgSession extends DebugSession {
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
     void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), d.stepOut()));
+  }
+
+  /** Answers first, then the stop at the call that entered the frame (DAP: a stopped event with reason "restart"). */
+  protected override async restartFrameRequest(response: DebugProtocol.RestartFrameResponse, args: DebugProtocol.RestartFrameArguments): Promise<void> {
+    let stop: StopEvent | undefined;
+    await this.handle(response, async () => {
+      const dbg = this.debugger();
+      if (dbg.isRunning) throw new JitdbgError("RUNNING", "restartFrame: the program is running; pause it first");
+      stop = await dbg.restartFrame(this.frameIndex(args.frameId));
+    });
+    if (stop) this.sendStopped(stop);
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {

@@ -195,6 +195,7 @@ export const ERROR_CODES = {
   PATCH_UNKNOWN: { family: "internal", meaning: "':unpatch' named a function that is not patched" },
   PROCESS_CLOSED: { family: "internal", meaning: "a process used after it was closed" },
   REGISTER_READ_ONLY: { family: "setValue", meaning: "a register set outside the innermost frame" },
+  RESTART_FRAME_IMPOSSIBLE: { family: "badArgument", meaning: "restartFrame of a frame that was not entered by a call the debugger can undo (inlined, outermost, no CFI, no call instruction)" },
   RUNNING: { family: "running", meaning: "a request that needs the program paused while it runs" },
   STEP_OUTERMOST: { family: "badArgument", meaning: "step out from the outermost frame" },
   STEP_NO_TARGET: { family: "badArgument", meaning: "a step-in target id that the current stop did not list" },

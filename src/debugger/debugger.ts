@@ -10,7 +10,7 @@ import { signalName } from "../inferior/signals.js";
 import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
-import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
+import { BreakpointManager, littleEndian, RunControl, restartPoint, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
 import { disassemble, disassembleAround, hiddenInlineFrames, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
 import { ExpressionEvaluator } from "./evaluate/index.js";
 
@@ -372,6 +372,27 @@ export class Debugger {
     this.process.cpu.setReg("rip", inFn);
     this.invalidate();
     return this.finish({ reason: "goto", description: `Jumped to ${this.describePc(inFn)}`, pc: inFn }) as StopEvent;
+  }
+
+  /**
+   * Restarts frame `index` (DAP restartFrame): the caller's state at the call that entered it is
+   * put back (callee-saved registers from the call frame information, rsp, rip on the call), and
+   * the program stops there; a step in enters the function again. Memory keeps what the frame did.
+   */
+  async restartFrame(index: number): Promise<StopEvent> {
+    this.ensureStopped();
+    const to = await restartPoint(this.stackTrace(), index, async (at) => {
+      const [insn] = await this.disassemble(at, 1);
+      return insn?.readable && insn.address === at && !insn.text.startsWith("(bad)") ? insn.bytes : undefined;
+    });
+    // Argument registers are the caller's to set up before the call, which ran already: say so when there are arguments.
+    const params = this.inspector.frameArguments(index).map((v) => v.name);
+    const cpu = this.process.cpu;
+    for (const [reg, value] of to.registers) cpu.setReg(reg, value);
+    this.invalidate();
+    const note = params.length > 0 ? ` (the registers of its arguments ${params.join(", ")} hold what they hold now)` : "";
+    const description = `Restarted ${to.functionName}: stopped at its call in ${this.describePc(to.callAt)}; step in to enter it again${note}`;
+    return this.finish({ reason: "restart", description, pc: to.callAt }, 0) as StopEvent;
   }
 
   /** Candidate addresses for a source line (for goto targets and run-to-line). */

@@ -11,6 +11,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { compileFixture, fixturesDir } from "../helpers/compile.js";
 import { errorOf, launchAndStop, startClient } from "../helpers/dap.js";
 import { lineOf } from "../debugger/markers.js";
+import { PROCESS_ID as THREAD } from "../../src/inferior/process.js";
 
 const FIXTURE = "dap/line_buffered.c";
 const SRC = join(fixturesDir, FIXTURE);
@@ -40,7 +41,7 @@ describe("standard streams in a debug session", () => {
     await launchAndStop(dc, { program: exe }, breakAfter);
     expect(out.text()).toBe("first line\n");
     const exited = dc.waitForEvent("exited");
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: THREAD });
     await exited;
     expect(out.text()).toBe("first line\nsecond line\n");
   });
@@ -53,7 +54,7 @@ describe("standard streams in a debug session", () => {
     await launchAndStop(dc, { program: exe, tty: false }, breakAfter);
     expect(out.text()).toBe("");
     const exited = dc.waitForEvent("exited");
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: THREAD });
     await exited;
     expect(out.text()).toBe("first line\nsecond line\n");
   });
