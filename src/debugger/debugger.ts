@@ -385,12 +385,15 @@ export class Debugger {
       const [insn] = await this.disassemble(at, 1);
       return insn?.readable && insn.address === at && !insn.text.startsWith("(bad)") ? insn.bytes : undefined;
     });
-    // Argument registers are the caller's to set up before the call, which ran already: say so when there are arguments.
+    // The caller set the argument registers up before the call, which ran already: they get the
+    // parameters' values in the frame now, where the ABI passes them in integer registers.
     const params = this.inspector.frameArguments(index).map((v) => v.name);
+    const args = params.length > 0 ? this.inspector.integerArguments(index) : [];
     const cpu = this.process.cpu;
     for (const [reg, value] of to.registers) cpu.setReg(reg, value);
+    for (const a of args ?? []) cpu.setReg(a.register, a.value);
     this.invalidate();
-    const note = params.length > 0 ? ` (the registers of its arguments ${params.join(", ")} hold what they hold now)` : "";
+    const note = args === undefined ? ` (the registers of its arguments ${params.join(", ")} hold what they hold now)` : args.length > 0 ? ` with its arguments as the frame held them (${args.map((a) => a.name).join(", ")})` : "";
     const description = `Restarted ${to.functionName}: stopped at its call in ${this.describePc(to.callAt)}; step in to enter it again${note}`;
     return this.finish({ reason: "restart", description, pc: to.callAt }, 0) as StopEvent;
   }

@@ -65,7 +65,23 @@ describe("restartFrame", () => {
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
     await c.continueRequest({ threadId: THREAD });
     expect((await exited).body.exitCode).toBe(0);
-    expect(output()).toBe("bump 1\nbump 2\ndone 2\n");
+    expect(output()).toBe("bump 1\nbump 2\nadd 5\ndone 2\n");
+  });
+
+  it("gives a function its arguments again: the caller's argument registers get the parameters' values", async () => {
+    dc = await startClient();
+    const c = dc;
+    const output = stdout(c);
+    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [at("@in_add")] }));
+    expect(output()).toBe("bump 1\nadd 5\n");
+    const stopped = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await c.restartFrameRequest({ frameId: (await frames(c))[0]!.id });
+    expect((await stopped).body.description).toMatch(/step in to enter it again with its arguments as the frame held them \(a, b\)$/);
+    await c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
+    const exited = c.waitForEvent("exited");
+    await c.continueRequest({ threadId: THREAD });
+    await exited;
+    expect(output()).toBe("bump 1\nadd 5\nadd 5\ndone 1\n");
   });
 
   it("refuses an inlined frame, main, and a signal handler's frame, saying why, and the session goes on", async () => {

@@ -60,6 +60,9 @@ export interface Interpretation {
   type: CType;
 }
 
+/** Where the System V ABI passes the first six integer-class arguments. */
+const INTEGER_ARGUMENT_REGISTERS: readonly RegName[] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+
 const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
 type Container =
@@ -233,6 +236,33 @@ export class Inspector {
   /** A frame's parameters as views (a stack trace that shows them, DAP StackFrameFormat). */
   frameArguments(frameIndex: number, format: FormatOptions = {}): VariableView[] {
     return this.scopeVariables(frameIndex, "arguments", format);
+  }
+
+  /**
+   * A frame's parameters as the System V ABI passes them in integer registers (integers, enums,
+   * pointers: rdi, rsi, rdx, rcx, r8, r9), read from the frame now; undefined when one of them is
+   * passed another way (floating point, a struct, past the sixth register) or cannot be read.
+   */
+  integerArguments(frameIndex: number): { name: string; register: RegName; value: bigint }[] | undefined {
+    const frame = this.dbg.frame(frameIndex);
+    const params = this.scopeVariableList(frame, "arguments");
+    if (params.length > INTEGER_ARGUMENT_REGISTERS.length) return undefined;
+    const out: { name: string; register: RegName; value: bigint }[] = [];
+    for (const [i, p] of params.entries()) {
+      let r: Interpretation;
+      try {
+        r = this.interpret(p.name, frameIndex);
+      } catch (e) {
+        if (e instanceof JitdbgError) return undefined; // optimized out, or no location here
+        throw e;
+      }
+      const t = unqual(r.type);
+      if (t.kind !== "int" && t.kind !== "enum" && t.kind !== "pointer") return undefined;
+      const v = scalarOf(this.memory, r.value);
+      if (typeof v !== "bigint") return undefined;
+      out.push({ name: p.name, register: INTEGER_ARGUMENT_REGISTERS[i]!, value: BigInt.asUintN(64, v) });
+    }
+    return out;
   }
 
   /** Whether a completion is a C keyword (the others are names: variables, members, registers). */
