@@ -33,6 +33,8 @@ export class ProgramConsole {
   apply(options: LaunchOptions): LaunchOptions {
     const link = this.link;
     if (!link) return options;
+    // A new program finds the terminal in its usual mode (a shell resets it too), whatever the last one left.
+    link.terminal.resetMode();
     return {
       ...options,
       stdin: options.stdin ?? link.input,

@@ -143,8 +143,7 @@ export class JitdbgSession extends DebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: JitdbgLaunchArguments): Promise<void> {
     await this.handle(response, async () => {
       const launch = args ?? {};
-      await this.openConsole(launch);
-      this.dbg = this.createDebugger(launch);
+      this.dbg = await this.createDebugger(launch);
       this.launchArgs = launch;
       this.sendEvent(new InitializedEvent());
       this.sendModuleEvents();
@@ -164,8 +163,7 @@ export class JitdbgSession extends DebugSession {
       if (!launch) throw badArgument("restart: the session was never launched");
       this.dbg?.close();
       this.launchArgs = launch;
-      await this.openConsole(launch);
-      this.dbg = this.createDebugger(launch);
+      this.dbg = await this.createDebugger(launch);
       this.reapplyBreakpoints();
       this.sendModuleEvents();
       void this.report(this.dbg.start());
@@ -546,14 +544,11 @@ export class JitdbgSession extends DebugSession {
 
   // ---- helpers ----
 
-  /** Opens the terminal the launch's console asks for (before the program loads: its streams are on it). */
-  private async openConsole(launch: JitdbgLaunchArguments): Promise<void> {
-    const options = toLaunchOptions(launch);
-    await this.programConsole.prepare(consoleOf(launch), this.clientRunsTerminals, options.program, options.cwd ?? process.cwd());
-  }
-
-  private createDebugger(args: JitdbgLaunchArguments): Debugger {
-    const dbg = Debugger.launch(this.programConsole.apply(toLaunchOptions(args)), {
+  /** Loads the program, its streams on the console the launch asks for (a terminal the client runs is opened first). */
+  private async createDebugger(args: JitdbgLaunchArguments): Promise<Debugger> {
+    const options = toLaunchOptions(args);
+    await this.programConsole.prepare(consoleOf(args), this.clientRunsTerminals, options.program, options.cwd ?? process.cwd());
+    const dbg = Debugger.launch(this.programConsole.apply(options), {
       output: (category, text) => this.sendEvent(new OutputEvent(text, category === "important" ? "important" : category)),
       module: (reason, image) => this.sendEvent(new ModuleEvent(reason, toModule(image))),
       breakpointsChanged: (bps) => {

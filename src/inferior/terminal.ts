@@ -133,6 +133,11 @@ export class Terminal {
     return () => this.resizeListeners.delete(listener);
   }
 
+  /** Back to the settings a shell hands a program (cooked, echoing), telling the listeners if that changes the mode. */
+  resetMode(): void {
+    this.changeTermios(saneTermios());
+  }
+
   /** The real terminal was resized (the relay's SIGWINCH). */
   resize(size: WindowSize): void {
     if (size.rows === this.size.rows && size.cols === this.size.cols) return;
@@ -210,11 +215,15 @@ export class Terminal {
   private setAttributes(caller: TtyCaller, at: bigint, two: boolean): bigint {
     const b = caller.readUser(at, two ? TERMIOS2_SIZE : TERMIOS_SIZE);
     if (!b) return E.fail(E.EFAULT);
+    this.changeTermios(b.slice(0, TERMIOS_SIZE));
+    return 0n;
+  }
+
+  private changeTermios(termios: Uint8Array): void {
     const before = JSON.stringify(this.mode);
-    this.termios = b.slice(0, TERMIOS_SIZE);
+    this.termios = termios;
     const mode = this.mode;
     if (JSON.stringify(mode) !== before) for (const l of this.modeListeners) l(mode);
-    return 0n;
   }
 
   private writeInt(caller: TtyCaller, at: bigint, n: number): bigint {
