@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { compileFixture, fixturesDir } from "../helpers/compile.js";
-import { errorOf, launchAndStop, startClient } from "../helpers/dap.js";
+import { continueToExit, errorOf, launchAndStop, programOutput, startClient } from "../helpers/dap.js";
 import { lineOf } from "../debugger/markers.js";
 import { PROCESS_ID as THREAD } from "../../src/inferior/process.js";
 
@@ -21,14 +21,6 @@ afterEach(async () => {
   dc = undefined;
 });
 
-function stdout(c: DebugClient): () => string {
-  let text = "";
-  c.on("output", (e: DebugProtocol.OutputEvent) => {
-    if (e.body.category === "stdout") text += e.body.output;
-  });
-  return () => text;
-}
-
 const frames = async (c: DebugClient) => (await c.stackTraceRequest({ threadId: THREAD })).body.stackFrames;
 
 describe("restartFrame", () => {
@@ -40,48 +32,47 @@ describe("restartFrame", () => {
     expect((await dc.initializeRequest()).body?.supportsRestartFrame).toBe(true);
   });
 
-  it("goes back to the call, a step in re-enters the function, and it runs again", async () => {
+  /** Runs to the breakpoint at `marker` and restarts the top frame: what was printed before, that frame's name, and the stop. */
+  async function restartTopAt(marker: string): Promise<{ c: DebugClient; output: () => string; before: string; restarted: string; stop: DebugProtocol.StoppedEvent }> {
     dc = await startClient();
     const c = dc;
-    const output = stdout(c);
-    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [at("@after_print")] }));
-    expect(output()).toBe("bump 1\n");
-    const [bump, main] = await frames(c);
-    expect([bump!.name, main!.name]).toEqual(["bump", "main"]);
+    const output = programOutput(c);
+    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [at(marker)] }));
+    const before = output();
+    const top = (await frames(c))[0]!;
     const stopped = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await c.restartFrameRequest({ frameId: bump!.id });
-    const stop = await stopped;
+    await c.restartFrameRequest({ frameId: top.id });
+    return { c, output, before, restarted: top.name, stop: await stopped };
+  }
+
+  /** Without breakpoints to the end: all the program printed. */
+  async function runToEnd(c: DebugClient, output: () => string): Promise<string> {
+    await c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
+    expect(await continueToExit(c)).toBe(0);
+    return output();
+  }
+
+  it("goes back to the call, a step in re-enters the function, and it runs again", async () => {
+    const { c, output, before, restarted, stop } = await restartTopAt("@after_print");
+    expect([before, restarted]).toEqual(["bump 1\n", "bump"]);
     expect(stop.body.reason).toBe("restart");
     expect(stop.body.description).toMatch(/^Restarted bump: stopped at its call in main/);
     const now = await frames(c);
     expect([now[0]!.name, now[0]!.line]).toEqual(["main", lineOf(FIXTURE, "@call")]);
-    // The stack is the caller's as it was at the call: a step in enters bump again, at its first line.
+    // The stack is the caller's as it was at the call: a step in enters bump again.
     const stepped = c.waitForEvent("stopped");
     await c.stepInRequest({ threadId: THREAD });
     await stepped;
     const inside = await frames(c);
     expect([inside[0]!.name, inside[1]!.name, inside[1]!.line]).toEqual(["bump", "main", lineOf(FIXTURE, "@call")]);
-    await c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
-    const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
-    await c.continueRequest({ threadId: THREAD });
-    expect((await exited).body.exitCode).toBe(0);
-    expect(output()).toBe("bump 1\nbump 2\nadd 5\ndone 2\n");
+    expect(await runToEnd(c, output)).toBe("bump 1\nbump 2\nadd 5\ndone 2\n");
   });
 
   it("gives a function its arguments again: the caller's argument registers get the parameters' values", async () => {
-    dc = await startClient();
-    const c = dc;
-    const output = stdout(c);
-    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [at("@in_add")] }));
-    expect(output()).toBe("bump 1\nadd 5\n");
-    const stopped = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await c.restartFrameRequest({ frameId: (await frames(c))[0]!.id });
-    expect((await stopped).body.description).toMatch(/step in to enter it again with its arguments as the frame held them \(a, b\)$/);
-    await c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
-    const exited = c.waitForEvent("exited");
-    await c.continueRequest({ threadId: THREAD });
-    await exited;
-    expect(output()).toBe("bump 1\nadd 5\nadd 5\ndone 1\n");
+    const { c, output, before, stop } = await restartTopAt("@in_add");
+    expect(before).toBe("bump 1\nadd 5\n");
+    expect(stop.body.description).toMatch(/step in to enter it again with its arguments as the frame held them \(a, b\)$/);
+    expect(await runToEnd(c, output)).toBe("bump 1\nadd 5\nadd 5\ndone 1\n");
   });
 
   it("refuses an inlined frame, main, and a signal handler's frame, saying why, and the session goes on", async () => {

@@ -43,9 +43,8 @@ async function until(what: string, check: () => boolean, ms = 30_000): Promise<v
 describe('"console": "integratedTerminal"', () => {
   const exe = compileFixture("dap/ask_name.c", { flags: ["-g", "-O0"] });
 
-  it("runs the program on the client's terminal: scanf reads what is typed, raw mode reads a key, the window size is the terminal's", async () => {
-    dc = await startClient();
-    const c = dc;
+  /** Launches with the console on a terminal that the test, as the client, runs on a pty; the run starts. */
+  async function launchOnPty(c: DebugClient): Promise<{ pty: ReturnType<typeof runOnPty>; requests: DebugProtocol.Request[]; exited: Promise<DebugProtocol.ExitedEvent> }> {
     let pty: ReturnType<typeof runOnPty> | undefined;
     const requests = answerReverseRequests(c, async (r) => {
       if (r.command !== "runInTerminal") throw new Error(`unexpected ${r.command}`);
@@ -57,10 +56,15 @@ describe('"console": "integratedTerminal"', () => {
     const initialized = c.waitForEvent("initialized");
     await c.launchRequest({ program: exe, console: "integratedTerminal" } as DebugProtocol.LaunchRequestArguments);
     await initialized;
-    expect(requests.map((r) => [r.command, (r.arguments as DebugProtocol.RunInTerminalRequestArguments).kind])).toEqual([["runInTerminal", "integrated"]]);
     const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
     await c.configurationDoneRequest();
-    const p = pty!;
+    return { pty: pty!, requests, exited };
+  }
+
+  it("runs the program on the client's terminal: scanf reads what is typed, raw mode reads a key, the window size is the terminal's", async () => {
+    dc = await startClient();
+    const { pty: p, requests, exited } = await launchOnPty(dc);
+    expect(requests.map((r) => [r.command, (r.arguments as DebugProtocol.RunInTerminalRequestArguments).kind])).toEqual([["runInTerminal", "integrated"]]);
     await until("the prompt", () => p.screen().includes("name? "));
     p.type("Ada 36\n");
     await until("the key prompt", () => p.screen().includes("key? "));
@@ -75,21 +79,9 @@ describe('"console": "integratedTerminal"', () => {
 
   it("^C typed at the terminal interrupts the program with SIGINT, as the tty driver sends it", async () => {
     dc = await startClient();
-    const c = dc;
-    let pty: ReturnType<typeof runOnPty> | undefined;
-    answerReverseRequests(c, async (r) => {
-      pty = runOnPty(r.arguments as DebugProtocol.RunInTerminalRequestArguments);
-      terminal = pty.child;
-      return { processId: pty.child.pid };
-    });
-    await c.initializeRequest({ adapterID: "jitdbg", supportsRunInTerminalRequest: true });
-    const initialized = c.waitForEvent("initialized");
-    await c.launchRequest({ program: exe, console: "integratedTerminal" } as DebugProtocol.LaunchRequestArguments);
-    await initialized;
-    const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
-    await c.configurationDoneRequest();
-    await until("the prompt", () => pty!.screen().includes("name? "));
-    pty!.type("\x03");
+    const { pty: p, exited } = await launchOnPty(dc);
+    await until("the prompt", () => p.screen().includes("name? "));
+    p.type("\x03");
     expect((await exited).body.exitCode).toBe(128 + 2);
   });
 

@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { compileFixture, fixturesDir } from "../helpers/compile.js";
-import { errorOf, launchAndStop, startClient } from "../helpers/dap.js";
+import { continueToExit, errorOf, launchAndStop, programOutput, startClient } from "../helpers/dap.js";
 import { lineOf } from "../debugger/markers.js";
-import { PROCESS_ID as THREAD } from "../../src/inferior/process.js";
 
 const FIXTURE = "dap/line_buffered.c";
 const SRC = join(fixturesDir, FIXTURE);
@@ -22,41 +21,27 @@ afterEach(async () => {
   dc = undefined;
 });
 
-/** The program's stdout as it arrives, and what had arrived when each stop came. */
-function recordOutput(c: DebugClient): { text: () => string } {
-  let text = "";
-  c.on("output", (e: DebugProtocol.OutputEvent) => {
-    if (e.body.category === "stdout") text += e.body.output;
-  });
-  return { text: () => text };
-}
-
 describe("standard streams in a debug session", () => {
   const exe = compileFixture(FIXTURE, { flags: ["-g", "-O0"] });
-  const breakAfter = () => dc!.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: lineOf(FIXTURE, "@after") }] });
+  /** The program's stdout shown at the breakpoint after the loop, and at its end. */
+  async function shownAtStopAndEnd(launch: Record<string, unknown>): Promise<[string, string]> {
+    dc = await startClient();
+    const c = dc;
+    const out = programOutput(c);
+    await launchAndStop(c, launch, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: lineOf(FIXTURE, "@after") }] }));
+    const atStop = out();
+    expect(await continueToExit(c)).toBe(0);
+    return [atStop, out()];
+  }
 
   it("are a terminal by default: the line printed before the loop is there at the stop after it", async () => {
-    dc = await startClient();
-    const out = recordOutput(dc);
-    await launchAndStop(dc, { program: exe }, breakAfter);
-    expect(out.text()).toBe("first line\n");
-    const exited = dc.waitForEvent("exited");
-    await dc.continueRequest({ threadId: THREAD });
-    await exited;
-    expect(out.text()).toBe("first line\nsecond line\n");
+    expect(await shownAtStopAndEnd({ program: exe })).toEqual(["first line\n", "first line\nsecond line\n"]);
   });
 
   it('are pipes with "tty": false: nothing shows before exit, as natively into a pipe', async () => {
     // Natively into a pipe the output comes out at exit, all at once.
     expect(execFileSync("sh", ["-c", `'${exe}' | cat`]).toString()).toBe("first line\nsecond line\n");
-    dc = await startClient();
-    const out = recordOutput(dc);
-    await launchAndStop(dc, { program: exe, tty: false }, breakAfter);
-    expect(out.text()).toBe("");
-    const exited = dc.waitForEvent("exited");
-    await dc.continueRequest({ threadId: THREAD });
-    await exited;
-    expect(out.text()).toBe("first line\nsecond line\n");
+    expect(await shownAtStopAndEnd({ program: exe, tty: false })).toEqual(["", "first line\nsecond line\n"]);
   });
 
   it("a tty that is not true or false is refused, saying what it takes", async () => {

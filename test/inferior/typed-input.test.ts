@@ -32,37 +32,41 @@ describe("typed standard input", () => {
     expect(q.open).toBe(false);
   });
 
-  it("a program reading its terminal waits for input, not in a deadlock, and reads lines, ^D, and what follows", () => {
+  /** echo_lines.c on a terminal whose input is `input`; `out()` is what it printed. */
+  function onTerminal(input: InputQueue): { proc: Process; out: () => string } {
     const exe = compileFixture("terminal/echo_lines.c", { flags: ["-static", "-O1", "-pthread"] });
-    const input = new InputQueue();
     let out = "";
     const proc = Process.launch(exe, { env: [], stdin: input, terminal: new Terminal(), onStdout: (d) => (out += Buffer.from(d).toString()) });
+    return { proc, out: () => out };
+  }
+
+  it("a program reading its terminal waits for input, not in a deadlock, and reads lines, ^D, and what follows", () => {
+    const input = new InputQueue();
+    const { proc, out } = onTerminal(input);
     try {
       expect(proc.run().kind).toBe("input");
-      expect(out).toBe("");
+      expect(out()).toBe("");
       input.push(Buffer.from("one\n"));
       expect(proc.run().kind).toBe("input");
-      expect(out).toBe("1: one\n");
+      expect(out()).toBe("1: one\n");
       input.push(Buffer.from("two\n"));
       input.end(); // ^D: the loop ends
       const end = proc.run();
       expect(end).toEqual({ kind: "exited", status: 0 });
-      expect(out).toBe("1: one\n2: two\nend after 2\n");
+      expect(out()).toBe("1: one\n2: two\nend after 2\n");
     } finally {
       proc.close();
     }
   });
 
   it("once the terminal is gone, reads find the end of input", () => {
-    const exe = compileFixture("terminal/echo_lines.c", { flags: ["-static", "-O1", "-pthread"] });
     const input = new InputQueue();
-    let out = "";
-    const proc = Process.launch(exe, { env: [], stdin: input, terminal: new Terminal(), onStdout: (d) => (out += Buffer.from(d).toString()) });
+    const { proc, out } = onTerminal(input);
     try {
       expect(proc.run().kind).toBe("input");
       input.close();
       expect(proc.run()).toEqual({ kind: "exited", status: 0 });
-      expect(out).toBe("end after 0\n");
+      expect(out()).toBe("end after 0\n");
     } finally {
       proc.close();
     }
