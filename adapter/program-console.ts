@@ -4,16 +4,22 @@
  * (terminal-link.ts), kept from one run to the next (restart) while it stays open.
  */
 import type { LaunchOptions } from "../src/debugger/debugger.js";
+import type { InteractiveInput } from "../src/inferior/kernel.js";
 import { badArgument } from "./errors.js";
 import type { ConsoleKind } from "./launch-args.js";
 import { TerminalLink, type RunInTerminal, type TerminalEvents } from "./terminal-link.js";
+
+export interface ConsoleEvents extends TerminalEvents {
+  /** A line for the user in the Debug Console. */
+  note(text: string): void;
+}
 
 export class ProgramConsole {
   private link: TerminalLink | undefined;
 
   constructor(
     private readonly run: RunInTerminal,
-    private readonly events: TerminalEvents,
+    private readonly events: ConsoleEvents,
   ) {}
 
   /** Opens the terminal `kind` asks for, unless one is open already; `canRun` is whether the client does runInTerminal. */
@@ -32,7 +38,7 @@ export class ProgramConsole {
   /** The launch options with the program's streams on the terminal (when there is one): typed input unless `stdin` gives some, the terminal's size and modes. */
   apply(options: LaunchOptions): LaunchOptions {
     const link = this.link;
-    if (!link) return options;
+    if (!link) return options.stdin ? options : { ...options, stdin: debugConsoleInput(() => this.events.note(NO_INPUT_NOTE)) };
     // A new program finds the terminal in its usual mode (a shell resets it too), whatever the last one left.
     link.terminal.resetMode();
     return {
@@ -48,4 +54,26 @@ export class ProgramConsole {
     this.link?.close();
     this.link = undefined;
   }
+}
+
+const NO_INPUT_NOTE = `jitdbg: the program reads standard input, which the Debug Console cannot type into: it reads end of file. Use "console": "integratedTerminal" to type its input, or give it with "stdin".\n`;
+
+/** The Debug Console's standard input when no "stdin" is given: at its end from the start; the first read that wants bytes says why. */
+function debugConsoleInput(note: () => void): InteractiveInput {
+  let told = false;
+  return {
+    read: (max) => {
+      if (max > 0 && !told) {
+        told = true;
+        note();
+      }
+      return new Uint8Array(0);
+    },
+    pending: () => 0,
+    ready: () => true,
+    flush: () => undefined,
+    takeArrived: () => false,
+    arrival: () => Promise.resolve(),
+    open: false,
+  };
 }

@@ -86,6 +86,7 @@ export class JitdbgSession extends DebugSession {
   private readonly programConsole = new ProgramConsole((args) => new Promise((resolve) => this.runInTerminalRequest(args, RUN_IN_TERMINAL_TIMEOUT_MS, resolve)), {
     signal: (signo) => this.dbg?.raiseFromTerminal(signo),
     closed: () => this.sendEvent(new OutputEvent("jitdbg: the program's terminal was closed; its standard input is at end of file now\n", "console")),
+    note: (text) => this.sendEvent(new OutputEvent(text, "console")),
   });
 
   constructor() {

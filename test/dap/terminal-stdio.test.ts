@@ -44,6 +44,24 @@ describe("standard streams in a debug session", () => {
     expect(await shownAtStopAndEnd({ program: exe, tty: false })).toEqual(["", "first line\nsecond line\n"]);
   });
 
+  it("a program reading stdin in the Debug Console reads end of file, and the console says once how to give it input", async () => {
+    const asker = compileFixture("dap/ask_name.c", { flags: ["-g", "-O0"] });
+    dc = await startClient();
+    const c = dc;
+    const notes: string[] = [];
+    c.on("output", (e: DebugProtocol.OutputEvent) => {
+      if (e.body.category === "console" && e.body.output.includes("standard input")) notes.push(e.body.output);
+    });
+    const out = programOutput(c);
+    await c.initializeRequest();
+    const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
+    await c.launchRequest({ program: asker } as DebugProtocol.LaunchRequestArguments);
+    await c.configurationDoneRequest();
+    expect((await exited).body.exitCode).toBe(1); // scanf found no input
+    expect(out()).toBe("terminal 1: 80x24\nname? ");
+    expect(notes).toEqual([expect.stringMatching(/reads standard input, which the Debug Console cannot type into: it reads end of file\. Use "console": "integratedTerminal" .* or give it with "stdin"/)]);
+  });
+
   it("a tty that is not true or false is refused, saying what it takes", async () => {
     dc = await startClient();
     await dc.initializeRequest();
