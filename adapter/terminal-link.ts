@@ -74,16 +74,17 @@ export class TerminalLink {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => resolve());
     });
+    const accept = acceptRelay(server, token);
     try {
       const { port } = server.address() as { port: number };
-      const connected = acceptRelay(server, token);
       // In VS Code the extension host's executable is Electron: ELECTRON_RUN_AS_NODE makes it run the script as Node.
       const response = await run({ kind, title, cwd, args: [process.execPath, RELAY_SCRIPT, `127.0.0.1:${port}`, token], env: { ELECTRON_RUN_AS_NODE: "1" } });
       if (!response.success) {
         throw new JitdbgError("LOAD_TERMINAL", `launch: the client could not start the ${kind} terminal (${response.message ?? "runInTerminal failed"}); use "console": "debugConsole"`);
       }
-      return new TerminalLink(await connected, events);
+      return new TerminalLink(await accept.connection, events);
     } finally {
+      accept.stop();
       server.close();
     }
   }
@@ -114,10 +115,11 @@ interface RelayConnection {
   listen(on: (m: FromRelay) => void): void;
 }
 
-/** The first connection that says the token, within the time-out; other connections are closed. */
-function acceptRelay(server: Server, token: string): Promise<RelayConnection> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new JitdbgError("LOAD_TERMINAL", `launch: the terminal's relay did not connect back within ${CONNECT_TIMEOUT_MS / 1000} s (is Node able to run ${RELAY_SCRIPT}?); use "console": "debugConsole"`)), CONNECT_TIMEOUT_MS);
+/** The first connection that says the token, within the time-out; other connections are closed. `stop` ends the wait (its time-out too). */
+function acceptRelay(server: Server, token: string): { connection: Promise<RelayConnection>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const connection = new Promise<RelayConnection>((resolve, reject) => {
+    timer = setTimeout(() => reject(new JitdbgError("LOAD_TERMINAL", `launch: the terminal's relay did not connect back within ${CONNECT_TIMEOUT_MS / 1000} s (is Node able to run ${RELAY_SCRIPT}?); use "console": "debugConsole"`)), CONNECT_TIMEOUT_MS);
     server.on("connection", (socket) => {
       socket.on("error", () => undefined); // a relay that vanished: "close" follows
       let hello: Extract<FromRelay, { t: "hello" }> | undefined;
@@ -135,4 +137,6 @@ function acceptRelay(server: Server, token: string): Promise<RelayConnection> {
       );
     });
   });
+  connection.catch(() => undefined); // a launch that failed before waiting for it does not wait
+  return { connection, stop: () => clearTimeout(timer) };
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { compileFixture } from "../helpers/compile.js";
+import { compileFixture, runNative } from "../helpers/compile.js";
 import { errorOf, startClient } from "../helpers/dap.js";
 import { answerReverseRequests } from "../helpers/reverse-requests.js";
 
@@ -83,6 +83,26 @@ describe('"console": "integratedTerminal"', () => {
     await until("the prompt", () => p.screen().includes("name? "));
     p.type("\x03");
     expect((await exited).body.exitCode).toBe(128 + 2);
+  });
+
+  it("a client whose runInTerminal fails gets a launch error saying so, and a launch in the Debug Console then works", async () => {
+    dc = await startClient();
+    const c = dc;
+    answerReverseRequests(c, async () => {
+      throw new Error("no terminal here");
+    });
+    await c.initializeRequest({ adapterID: "jitdbg", supportsRunInTerminalRequest: true });
+    const e = await errorOf(c.launchRequest({ program: exe, console: "externalTerminal" } as DebugProtocol.LaunchRequestArguments));
+    expect(e.message).toBe('launch: the client could not start the external terminal (no terminal here); use "console": "debugConsole"');
+    const initialized = c.waitForEvent("initialized");
+    await c.launchRequest({ program: exe, stdin: "Ada 36\nk" } as DebugProtocol.LaunchRequestArguments);
+    await initialized;
+    const exited = c.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
+    await c.configurationDoneRequest();
+    // As natively from a pipe: scanf's buffer took the "k" too, so the raw read finds the end (status 2).
+    const native = runNative(exe, [], {}, "Ada 36\nk");
+    expect(native.status).toBe(2);
+    expect((await exited).body.exitCode).toBe(native.status);
   });
 
   it("a client that does not run terminals gets an error saying so, not a hang", async () => {
