@@ -386,9 +386,9 @@ export class Debugger {
       return insn?.readable && insn.address === at && !insn.text.startsWith("(bad)") ? insn.bytes : undefined;
     });
     // The caller set the argument registers up before the call, which ran already: they get the
-    // parameters' values in the frame now, where the ABI passes them in integer registers.
+    // parameters' values in the frame now, where the ABI passes them in registers.
     const params = this.inspector.frameArguments(index).map((v) => v.name);
-    const args = params.length > 0 ? this.inspector.integerArguments(index) : [];
+    const args = params.length > 0 ? this.inspector.argumentRegisters(index) : [];
     const cpu = this.process.cpu;
     for (const [reg, value] of to.registers) cpu.setReg(reg, value);
     for (const a of args ?? []) cpu.setReg(a.register, a.value);

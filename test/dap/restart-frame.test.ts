@@ -65,14 +65,21 @@ describe("restartFrame", () => {
     await stepped;
     const inside = await frames(c);
     expect([inside[0]!.name, inside[1]!.name, inside[1]!.line]).toEqual(["bump", "main", lineOf(FIXTURE, "@call")]);
-    expect(await runToEnd(c, output)).toBe("bump 1\nbump 2\nadd 5\ndone 2\n");
+    expect(await runToEnd(c, output)).toBe("bump 1\nbump 2\nadd 5\nscaled -6\ndone 2\n");
   });
 
   it("gives a function its arguments again: the caller's argument registers get the parameters' values", async () => {
     const { c, output, before, stop } = await restartTopAt("@in_add");
     expect(before).toBe("bump 1\nadd 5\n");
     expect(stop.body.description).toMatch(/step in to enter it again with its arguments as the frame held them \(a, b\)$/);
-    expect(await runToEnd(c, output)).toBe("bump 1\nadd 5\nadd 5\ndone 1\n");
+    expect(await runToEnd(c, output)).toBe("bump 1\nadd 5\nadd 5\nscaled -6\ndone 1\n");
+  });
+
+  it("floating-point arguments go back in the SSE registers, integers in the integer ones", async () => {
+    const { c, output, before, stop } = await restartTopAt("@in_scaled");
+    expect(before).toBe("bump 1\nadd 5\nscaled -6\n");
+    expect(stop.body.description).toMatch(/with its arguments as the frame held them \(x, n\)$/);
+    expect(await runToEnd(c, output)).toBe("bump 1\nadd 5\nscaled -6\nscaled -6\ndone 1\n");
   });
 
   it("refuses an inlined frame, main, and a signal handler's frame, saying why, and the session goes on", async () => {

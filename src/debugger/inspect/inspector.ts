@@ -60,8 +60,9 @@ export interface Interpretation {
   type: CType;
 }
 
-/** Where the System V ABI passes the first six integer-class arguments. */
+/** Where the System V ABI passes the first six integer-class arguments and the first eight SSE-class ones. */
 const INTEGER_ARGUMENT_REGISTERS: readonly RegName[] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+const SSE_ARGUMENT_REGISTERS: readonly RegName[] = ["xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"];
 
 const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
@@ -239,16 +240,17 @@ export class Inspector {
   }
 
   /**
-   * A frame's parameters as the System V ABI passes them in integer registers (integers, enums,
-   * pointers: rdi, rsi, rdx, rcx, r8, r9), read from the frame now; undefined when one of them is
-   * passed another way (floating point, a struct, past the sixth register) or cannot be read.
+   * A frame's parameters in the registers the System V ABI passes them in — integers, enums and
+   * pointers in rdi, rsi, rdx, rcx, r8, r9; float and double in xmm0…xmm7 — read from the frame
+   * now; undefined when one of them is passed another way (a struct, long double, on the stack
+   * past the registers) or cannot be read.
    */
-  integerArguments(frameIndex: number): { name: string; register: RegName; value: bigint }[] | undefined {
+  argumentRegisters(frameIndex: number): { name: string; register: RegName; value: bigint }[] | undefined {
     const frame = this.dbg.frame(frameIndex);
-    const params = this.scopeVariableList(frame, "arguments");
-    if (params.length > INTEGER_ARGUMENT_REGISTERS.length) return undefined;
     const out: { name: string; register: RegName; value: bigint }[] = [];
-    for (const [i, p] of params.entries()) {
+    let ints = 0;
+    let sse = 0;
+    for (const p of this.scopeVariableList(frame, "arguments")) {
       let r: Interpretation;
       try {
         r = this.interpret(p.name, frameIndex);
@@ -257,10 +259,16 @@ export class Inspector {
         throw e;
       }
       const t = unqual(r.type);
-      if (t.kind !== "int" && t.kind !== "enum" && t.kind !== "pointer") return undefined;
-      const v = scalarOf(this.memory, r.value);
-      if (typeof v !== "bigint") return undefined;
-      out.push({ name: p.name, register: INTEGER_ARGUMENT_REGISTERS[i]!, value: BigInt.asUintN(64, v) });
+      const integer = t.kind === "int" || t.kind === "enum" || t.kind === "pointer";
+      const float = t.kind === "float" && t.size !== 16;
+      const register = integer ? INTEGER_ARGUMENT_REGISTERS[ints++] : float ? SSE_ARGUMENT_REGISTERS[sse++] : undefined;
+      if (!register) return undefined;
+      const bytes = readBytes(this.memory, r.value, sizeOf(r.type));
+      if (typeof bytes === "string") return undefined;
+      // Little-endian bits; an integer sign-extended to the register (the ABI leaves the upper bits to the callee).
+      const raw = bytes.reduceRight((v, b) => (v << 8n) | BigInt(b), 0n);
+      const value = integer && t.kind === "int" && t.signed ? BigInt.asUintN(64, BigInt.asIntN(bytes.length * 8, raw)) : raw;
+      out.push({ name: p.name, register, value });
     }
     return out;
   }
