@@ -87,6 +87,7 @@ export class JitdbgSession extends DebugSession {
     signal: (signo) => this.dbg?.raiseFromTerminal(signo),
     closed: () => this.sendEvent(new OutputEvent("jitdbg: the program's terminal was closed; its standard input is at end of file now\n", "console")),
     note: (text) => this.sendEvent(new OutputEvent(text, "console")),
+    resized: () => this.dbg?.wake(),
   });
 
   constructor() {

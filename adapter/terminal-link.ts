@@ -29,6 +29,8 @@ export interface TerminalEvents {
   signal(signo: number): void;
   /** The terminal went away (closed by the user): the program's input ended. */
   closed(): void;
+  /** The terminal was resized: the program has a SIGWINCH to take. */
+  resized(): void;
 }
 
 export class TerminalLink {
@@ -47,7 +49,10 @@ export class TerminalLink {
       if (m.t === "in") this.input.push(Buffer.from(m.d, "base64"));
       else if (m.t === "eof") this.input.end();
       else if (m.t === "closed") this.input.close();
-      else if (m.t === "size") this.terminal.resize({ rows: m.rows, cols: m.cols });
+      else if (m.t === "size") {
+        this.terminal.resize({ rows: m.rows, cols: m.cols });
+        events.resized();
+      }
       else if (m.t === "signal") events.signal(m.signo);
     });
     this.socket.on("close", () => {

@@ -255,6 +255,11 @@ export class Debugger {
     this.control.wake();
   }
 
+  /** Something outside the program raised a signal in it (its terminal was resized: SIGWINCH): a run waiting for input goes on to deliver it. */
+  wake(): void {
+    this.control.wake();
+  }
+
   async next(): Promise<RunResult> {
     return this.step((s) => s.stepLine("over"));
   }

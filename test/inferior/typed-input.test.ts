@@ -71,4 +71,19 @@ describe("typed standard input", () => {
       proc.close();
     }
   });
+
+  it("a resized terminal raises SIGWINCH, which ends a read waiting for input (EINTR), and TIOCGWINSZ gives the new size", () => {
+    const exe = compileFixture("terminal/winch.c", { flags: ["-static", "-O1"] });
+    const terminal = new Terminal();
+    let out = "";
+    const proc = Process.launch(exe, { env: [], stdin: new InputQueue(), terminal, onStdout: (d) => (out += Buffer.from(d).toString()) });
+    try {
+      expect(proc.run().kind).toBe("input");
+      terminal.resize({ rows: 50, cols: 132 });
+      expect(proc.run()).toEqual({ kind: "exited", status: 0 });
+      expect(out).toBe("read -1 (Interrupted system call), resized 1, now 132x50\n");
+    } finally {
+      proc.close();
+    }
+  });
 });
