@@ -6,6 +6,7 @@ import type { LaunchOptions } from "../src/debugger/debugger.js";
 import { badArgument } from "./errors.js";
 import { isHostError } from "../src/errors.js";
 import { signalName } from "../src/inferior/signals.js";
+import { Terminal } from "../src/inferior/terminal.js";
 
 export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   program?: string;
@@ -29,6 +30,23 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   seed?: number;
   /** At a fork, stay with the parent (default) or follow the child (gdb's follow-fork-mode). */
   followFork?: "parent" | "child";
+  /**
+   * The standard streams are a terminal (default true: isatty, line-buffered stdout, as under
+   * gdb); false makes them pipes, as in `prog < in | cat`.
+   */
+  tty?: boolean;
+  /** Where the program's input and output go: the debug console (default), or a terminal VS Code runs (terminal-link.ts). */
+  console?: ConsoleKind;
+}
+
+export type ConsoleKind = "debugConsole" | "integratedTerminal" | "externalTerminal";
+const CONSOLES: readonly ConsoleKind[] = ["debugConsole", "integratedTerminal", "externalTerminal"];
+
+/** The console the launch asks for, checked. */
+export function consoleOf(a: JitdbgLaunchArguments): ConsoleKind {
+  const c = a.console ?? "debugConsole";
+  if (!CONSOLES.includes(c)) throw badArgument(`launch: 'console' must be one of ${CONSOLES.map((x) => JSON.stringify(x)).join(", ")}, not ${JSON.stringify(c)}`);
+  return c;
 }
 
 /** Validates the arguments and turns them into the debugger's launch options. */
@@ -55,6 +73,8 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
   const signals = signalHandling(a.signals);
   const scheduler = schedulerOptions(a.scheduler);
   if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw badArgument("launch: 'seed' must be a non-negative integer");
+  if (a.tty !== undefined && typeof a.tty !== "boolean") throw badArgument(`launch: 'tty' must be true (the program's standard streams are a terminal) or false (pipes), not ${JSON.stringify(a.tty)}`);
+  consoleOf(a);
   if (a.followFork !== undefined && a.followFork !== "parent" && a.followFork !== "child") throw badArgument(`launch: 'followFork' must be "parent" (stay with the process that forks) or "child" (follow each child it forks), not ${JSON.stringify(a.followFork)}`);
   return {
     followFork: a.followFork,
@@ -67,7 +87,8 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     argv0: program,
     env,
     cwd,
-    stdin: stdin ?? new Uint8Array(0),
+    stdin, // none given: a terminal at end of input (the debug console types nothing)
+    terminal: a.tty === false ? undefined : new Terminal(),
     allowedPaths: a.allowedPaths?.map((p) => resolve(cwd, p)),
     writablePaths: writableDirectories(a.allowWrite, cwd),
     scratchDir: scratchDirectory(a.scratch, cwd),

@@ -45,6 +45,7 @@ export const REQUEST_SHAPES: Record<string, Shape> = {
   stepIn: { ...THREAD, targetId: opt("integer"), granularity: opt("string"), singleThread: opt("boolean") },
   stepOut: { ...THREAD, granularity: opt("string"), singleThread: opt("boolean") },
   stepInTargets: { frameId: req("integer") },
+  restartFrame: { frameId: req("integer") },
   pause: { threadId: opt("integer") },
   goto: { ...THREAD, targetId: req("integer") },
   gotoTargets: { source: req("object", { fields: SOURCE }), line: req("integer"), column: opt("integer") },

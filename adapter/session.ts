@@ -30,7 +30,8 @@ import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/d
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
-import { toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+import { consoleOf, toLaunchOptions, type JitdbgLaunchArguments } from "./launch-args.js";
+import { ProgramConsole } from "./program-console.js";
 import { checkArguments } from "./request-shapes.js";
 import { signalName } from "../src/inferior/signals.js";
 
@@ -49,10 +50,12 @@ const REFUSED: Record<string, string> = {
   attach: "jitdbg runs the program in its own emulator; start it with 'launch'",
   stepBack: "reverse execution is not available yet",
   reverseContinue: "reverse execution is not available yet",
-  restartFrame: "a frame cannot be re-entered (its arguments' registers are gone); restart the program instead",
   source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
   terminateThreads: "threads end themselves; terminate ends the whole program",
 };
+
+/** How long the client may take to answer runInTerminal (it starts a terminal). */
+const RUN_IN_TERMINAL_TIMEOUT_MS = 20_000;
 
 /** The most instructions one disassemble request may ask for, before or after its address. */
 const MAX_DISASSEMBLY = 10_000;
@@ -77,6 +80,15 @@ export class JitdbgSession extends DebugSession {
   private exceptionFilters: SignalFilter[] = DEFAULT_FILTERS;
   /** The "signals" filter's condition: the signals it is limited to. */
   private exceptionSignals: number[] | undefined;
+  /** Whether the client answers runInTerminal (initialize's supportsRunInTerminalRequest). */
+  private clientRunsTerminals = false;
+  /** The program's console: the debug console, or a terminal the client runs. */
+  private readonly programConsole = new ProgramConsole((args) => new Promise((resolve) => this.runInTerminalRequest(args, RUN_IN_TERMINAL_TIMEOUT_MS, resolve)), {
+    signal: (signo) => this.dbg?.raiseFromTerminal(signo),
+    closed: () => this.sendEvent(new OutputEvent("jitdbg: the program's terminal was closed; its standard input is at end of file now\n", "console")),
+    note: (text) => this.sendEvent(new OutputEvent(text, "console")),
+    resized: () => this.dbg?.wake(),
+  });
 
   constructor() {
     super();
@@ -86,7 +98,8 @@ export class JitdbgSession extends DebugSession {
 
   // ---- lifecycle ----
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.clientRunsTerminals = args?.supportsRunInTerminalRequest === true;
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
@@ -117,6 +130,7 @@ export class JitdbgSession extends DebugSession {
       supportsExceptionFilterOptions: true,
       supportsBreakpointLocationsRequest: true,
       supportsStepInTargetsRequest: true,
+      supportsRestartFrame: true,
       exceptionBreakpointFilters: SIGNAL_FILTERS.map((f) => ({
         filter: f.filter,
         label: f.label,
@@ -131,7 +145,7 @@ export class JitdbgSession extends DebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: JitdbgLaunchArguments): Promise<void> {
     await this.handle(response, async () => {
       const launch = args ?? {};
-      this.dbg = this.createDebugger(launch);
+      this.dbg = await this.createDebugger(launch);
       this.launchArgs = launch;
       this.sendEvent(new InitializedEvent());
       this.sendModuleEvents();
@@ -151,7 +165,7 @@ export class JitdbgSession extends DebugSession {
       if (!launch) throw badArgument("restart: the session was never launched");
       this.dbg?.close();
       this.launchArgs = launch;
-      this.dbg = this.createDebugger(launch);
+      this.dbg = await this.createDebugger(launch);
       this.reapplyBreakpoints();
       this.sendModuleEvents();
       void this.report(this.dbg.start());
@@ -319,6 +333,17 @@ export class JitdbgSession extends DebugSession {
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
     void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), d.stepOut()));
+  }
+
+  /** Answers first, then the stop at the call that entered the frame (DAP: a stopped event with reason "restart"). */
+  protected override async restartFrameRequest(response: DebugProtocol.RestartFrameResponse, args: DebugProtocol.RestartFrameArguments): Promise<void> {
+    let stop: StopEvent | undefined;
+    await this.handle(response, async () => {
+      const dbg = this.debugger();
+      if (dbg.isRunning) throw new JitdbgError("RUNNING", "restartFrame: the program is running; pause it first");
+      stop = await dbg.restartFrame(this.frameIndex(args.frameId));
+    });
+    if (stop) this.sendStopped(stop);
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
@@ -521,8 +546,11 @@ export class JitdbgSession extends DebugSession {
 
   // ---- helpers ----
 
-  private createDebugger(args: JitdbgLaunchArguments): Debugger {
-    const dbg = Debugger.launch(toLaunchOptions(args), {
+  /** Loads the program, its streams on the console the launch asks for (a terminal the client runs is opened first). */
+  private async createDebugger(args: JitdbgLaunchArguments): Promise<Debugger> {
+    const options = toLaunchOptions(args);
+    await this.programConsole.prepare(consoleOf(args), this.clientRunsTerminals, options.program, options.cwd ?? process.cwd());
+    const dbg = Debugger.launch(this.programConsole.apply(options), {
       output: (category, text) => this.sendEvent(new OutputEvent(text, category === "important" ? "important" : category)),
       module: (reason, image) => this.sendEvent(new ModuleEvent(reason, toModule(image))),
       breakpointsChanged: (bps) => {
@@ -663,6 +691,7 @@ export class JitdbgSession extends DebugSession {
       this.sendEvent(new OutputEvent(`Program exited with status ${r.exitCode}.\n`, "console"));
       this.sendEvent(new ExitedEvent(r.exitCode));
       this.sendEvent(new TerminatedEvent());
+      this.programConsole.close();
       return;
     }
     this.sendStopped(r);
@@ -702,6 +731,7 @@ export class JitdbgSession extends DebugSession {
   endDebuggee(): void {
     const dbg = this.dbg;
     this.dbg = undefined;
+    this.programConsole.close();
     if (dbg) {
       if (dbg.isRunning) dbg.pause();
       // Close after the running slice (if any) has returned control.

@@ -116,7 +116,10 @@ export async function buildCFile(req: BuildRequest): Promise<BuildResult> {
   }
   const diagnostics = parseDiagnostics(output, process.cwd());
   if (code !== 0) {
-    throw new BuildError("COMPILE_FAILED", `jitdbg cannot build ${basename(source)}: ${firstErrorLine(output)}`, diagnostics);
+    const errors = diagnostics.filter((d) => d.severity === "error").length;
+    // The Problems panel lists them all (configuration-provider.ts); the message says so, with the first.
+    const listed = errors > 1 ? ` (${errors} errors in the Problems panel; the first: ${firstErrorLine(output)})` : errors === 1 ? ` (in the Problems panel): ${firstErrorLine(output)}` : `: ${firstErrorLine(output)}`;
+    throw new BuildError("COMPILE_FAILED", `jitdbg cannot build ${basename(source)}${listed}`, diagnostics);
   }
   return { program, command: [compiler, ...args], diagnostics };
 }

@@ -5,6 +5,7 @@
 //   adapter/main.ts        -> dist/adapter/adapter.cjs       (the stand-alone adapter)
 //   adapter/boot.ts        -> dist/adapter/main.cjs          (run by Node in executable mode: runs
 //                                                             adapter.cjs with V8's code cache)
+//   adapter/terminal-relay.ts -> dist/adapter/terminal-relay.cjs (run in the program's terminal)
 //   src/cli/main.ts        -> dist/cli/jitdbg.cjs            (loaded by bin/jitdbg.js)
 // `vscode` is provided by the extension host; koffi (native) and capstone-wasm (loads its .wasm
 // next to itself) stay external and ship in the .vsix's node_modules (scripts/package-vsix.mjs).
@@ -21,6 +22,8 @@ const entries = [
   // Until adapter/main.ts exists, only the inline mode works; packaging (package-vsix.mjs) insists on it.
   { in: "adapter/main.ts", out: "dist/adapter/adapter.cjs", required: false },
   { in: "adapter/boot.ts", out: "dist/adapter/main.cjs", required: false },
+  // The relay a terminal runs for "console": "integratedTerminal" (runInTerminal); plain Node, no dependencies.
+  { in: "adapter/terminal-relay.ts", out: "dist/adapter/terminal-relay.cjs", required: true },
   // The `jitdbg` command (bin/jitdbg.js): one file to load instead of ~200 modules (~100 ms at start).
   { in: "src/cli/main.ts", out: "dist/cli/jitdbg.cjs", required: true },
 ];

@@ -22,7 +22,7 @@ export const TARGET = "linux-x64";
 
 /** Runtime packages to ship: the bundles' externals other than vscode, and what they load. */
 const SHIPPED_PACKAGES = [...EXTERNALS.filter((e) => e !== "vscode"), `@koromix/koffi-${TARGET}`];
-const BUNDLES = ["dist/extension/extension.cjs", "dist/adapter/main.cjs", "dist/adapter/adapter.cjs"];
+const BUNDLES = ["dist/extension/extension.cjs", "dist/adapter/main.cjs", "dist/adapter/adapter.cjs", "dist/adapter/terminal-relay.cjs"];
 /** Where the emulator library sits below the package root, for the extension as for a checkout (src/emu/locate.ts). */
 export const UNICORN_IN_PACKAGE = "vendor/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2";
 

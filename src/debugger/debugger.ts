@@ -10,7 +10,7 @@ import { signalName } from "../inferior/signals.js";
 import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
-import { BreakpointManager, littleEndian, RunControl, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
+import { BreakpointManager, littleEndian, RunControl, restartPoint, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
 import { disassemble, disassembleAround, hiddenInlineFrames, loadDisassembler, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
 import { CompiledConditions, ExpressionEvaluator } from "./evaluate/index.js";
 
@@ -26,6 +26,8 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
   sliceBlocks?: number;
   /** Per signal (by name, "SIGUSR1"): stop before delivering it, and deliver it to the program at all (gdb's `handle`). */
   signals?: Record<string, Partial<SignalHandling>>;
+  /** Where the program's output goes as bytes (a terminal), instead of output events. */
+  programOutput?: { stdout(data: Uint8Array): void; stderr(data: Uint8Array): void };
 }
 
 /** What the debugger does with a signal: stop and show it first; pass it to the program (its handler or default action). */
@@ -191,8 +193,8 @@ export class Debugger {
     const dec = new TextDecoder();
     const process = Process.launch(options.program, {
       ...options,
-      onStdout: (d) => events.output?.("stdout", dec.decode(d, { stream: true })),
-      onStderr: (d) => events.output?.("stderr", dec.decode(d, { stream: true })),
+      onStdout: options.programOutput?.stdout ?? ((d) => events.output?.("stdout", dec.decode(d, { stream: true }))),
+      onStderr: options.programOutput?.stderr ?? ((d) => events.output?.("stderr", dec.decode(d, { stream: true }))),
       onWarning: (m) => events.output?.("console", `jitdbg: ${m}\n`),
     });
     return new Debugger(process, events, options);
@@ -263,6 +265,17 @@ export class Debugger {
 
   pause(): void {
     this.control.pause();
+  }
+
+  /** A signal key typed at the program's terminal (^C): the signal goes to the program, as the tty driver sends it, and a wait for input ends to take it. */
+  raiseFromTerminal(signo: number): void {
+    this.process.raise(signo);
+    this.control.wake();
+  }
+
+  /** Something outside the program raised a signal in it (its terminal was resized: SIGWINCH): a run waiting for input goes on to deliver it. */
+  wake(): void {
+    this.control.wake();
   }
 
   async next(): Promise<RunResult> {
@@ -388,6 +401,30 @@ export class Debugger {
     this.process.cpu.setReg("rip", inFn);
     this.invalidate();
     return this.finish({ reason: "goto", description: `Jumped to ${this.describePc(inFn)}`, pc: inFn }) as StopEvent;
+  }
+
+  /**
+   * Restarts frame `index` (DAP restartFrame): the caller's state at the call that entered it is
+   * put back (callee-saved registers from the call frame information, rsp, rip on the call), and
+   * the program stops there; a step in enters the function again. Memory keeps what the frame did.
+   */
+  async restartFrame(index: number): Promise<StopEvent> {
+    this.ensureStopped();
+    const to = await restartPoint(this.stackTrace(), index, async (at) => {
+      const [insn] = await this.disassemble(at, 1);
+      return insn?.readable && insn.address === at && !insn.text.startsWith("(bad)") ? insn.bytes : undefined;
+    });
+    // The caller set the argument registers up before the call, which ran already: they get the
+    // parameters' values in the frame now, where the ABI passes them in registers.
+    const params = this.inspector.frameArguments(index).map((v) => v.name);
+    const args = params.length > 0 ? this.inspector.argumentRegisters(index) : [];
+    const cpu = this.process.cpu;
+    for (const [reg, value] of to.registers) cpu.setReg(reg, value);
+    for (const a of args ?? []) cpu.setReg(a.register, a.value);
+    this.invalidate();
+    const note = args === undefined ? ` (the registers of its arguments ${params.join(", ")} hold what they hold now)` : args.length > 0 ? ` with its arguments as the frame held them (${args.map((a) => a.name).join(", ")})` : "";
+    const description = `Restarted ${to.functionName}: stopped at its call in ${this.describePc(to.callAt)}; step in to enter it again${note}`;
+    return this.finish({ reason: "restart", description, pc: to.callAt }, 0) as StopEvent;
   }
 
   /** Candidate addresses for a source line (for goto targets and run-to-line). */

@@ -252,8 +252,14 @@ export class Family {
     return undefined;
   }
 
-  /** Every process waits for ever. */
+  /** Input arrived on the standard input the processes share: each retries its waits. */
+  inputArrived(): void {
+    for (const m of this.running()) m.process.retryInputWaits();
+  }
+
+  /** Every process waits for ever (or, while the terminal may still bring input, for it). */
   private deadlock(driver: Process, running: Member[]): StopReason {
+    if (running.some((m) => m.process.awaitsInput())) return { kind: "input" };
     const own = driver.deadlockReport();
     const others = running.filter((m) => m.process !== driver).flatMap((m) => m.process.deadlockReport().split("\n").slice(1).map((l) => `process ${m.pid}: ${l}`));
     return { kind: "deadlock", description: [own, ...others].join("\n") };

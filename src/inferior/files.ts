@@ -10,11 +10,13 @@ import type { EpollSet } from "./epoll.js";
 import { NamedPipe } from "./fifos.js";
 import type { EventCounter, Pipe } from "./pipes.js";
 import type { UnixSocket } from "./sockets.js";
+import type { Terminal } from "./terminal.js";
 
 export type OpenFile =
-  | { kind: "stdin" }
-  | { kind: "stdout" }
-  | { kind: "stderr" }
+  /** The standard streams: from and to the debugger, each a terminal (`terminal`) or a pipe. */
+  | { kind: "stdin"; terminal?: Terminal }
+  | { kind: "stdout"; terminal?: Terminal }
+  | { kind: "stderr"; terminal?: Terminal }
   | {
       kind: "host";
       hostPath: string;
@@ -64,6 +66,15 @@ export interface Access {
 
 export const READ_ONLY: Access = { readable: true, writable: false, append: false };
 
+/** Which standard streams are the terminal: output always, input when it comes from the terminal. */
+export interface StdioTerminal {
+  terminal: Terminal;
+  stdin: boolean;
+}
+
+/** The terminal an open file is, if it is one (isatty). */
+export const terminalOf = (f: OpenFile | undefined): Terminal | undefined => (f && (f.kind === "stdin" || f.kind === "stdout" || f.kind === "stderr") ? f.terminal : undefined);
+
 /** The descriptor table and file offsets at one moment (FdTable.snapshot). */
 export interface FdSnapshot {
   readonly entries: ReadonlyMap<number, OpenFile>;
@@ -93,11 +104,9 @@ export const DEFAULT_NOFILE: NofileLimit = { soft: 1024, hard: 4096 };
  * open up there (Linux grows its array on demand for the same reason).
  */
 export class FdTable {
-  private readonly files = new Map<number, OpenFile>([
-    [0, { kind: "stdin" }],
-    [1, { kind: "stdout" }],
-    [2, { kind: "stderr" }],
-  ]);
+  private readonly files: Map<number, OpenFile>;
+  /** The session's terminal (/dev/tty), whichever descriptors still refer to it; a fork's table keeps it. */
+  controllingTerminal: Terminal | undefined;
   /** Every descriptor below it is in use (Linux's next_fd): the search for a free one starts here. */
   private firstFree = 3;
   /**
@@ -119,11 +128,22 @@ export class FdTable {
   constructor(
     /** RLIMIT_NOFILE (setrlimit changes it; a fork's table and an executed program keep it). */
     public nofile: NofileLimit = DEFAULT_NOFILE,
-  ) {}
+    /** The terminal the standard streams are, if any: stdout and stderr, and stdin unless it is given bytes. */
+    stdio?: StdioTerminal,
+  ) {
+    const tty = stdio?.terminal;
+    this.controllingTerminal = tty;
+    this.files = new Map<number, OpenFile>([
+      [0, { kind: "stdin", terminal: stdio?.stdin ? tty : undefined }],
+      [1, { kind: "stdout", terminal: tty }],
+      [2, { kind: "stderr", terminal: tty }],
+    ]);
+  }
 
   /** fork(2): a table with the same descriptors, referring to the same open files (offsets shared), in this one's group. */
   fork(): FdTable {
     const t = new FdTable(this.nofile);
+    t.controllingTerminal = this.controllingTerminal;
     t.files.clear();
     for (const [fd, f] of this.files) t.files.set(fd, f);
     t.firstFree = this.firstFree;

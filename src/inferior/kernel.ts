@@ -18,6 +18,30 @@ export interface ProcessIO {
   stderr(data: Uint8Array): void;
   /** Up to `max` bytes of standard input; an empty array at end of input. */
   stdin(max: number): Uint8Array;
+  /** Standard input that arrives while the program runs (a terminal's): when absent, `stdin` never waits. */
+  interactive?: InteractiveInput;
+}
+
+/**
+ * Standard input typed while the program runs: a read finds bytes, an end of file (^D), or
+ * nothing yet — then it waits, and a run where every thread waits is not a deadlock while more
+ * can come (Process.run answers "input"; its caller awaits `arrival` and runs again).
+ */
+export interface InteractiveInput {
+  /** Up to `max` bytes; empty at an end of file (taken by this read, as a tty's ^D); undefined when nothing is there yet. */
+  read(max: number): Uint8Array | undefined;
+  /** Bytes waiting to be read (FIONREAD). */
+  pending(): number;
+  /** Whether a read would not wait: bytes or an end of file are there, or no more can come. */
+  ready(): boolean;
+  /** Drops what has not been read (tcflush). */
+  flush(): void;
+  /** Whether anything arrived since last asked: the process retries its waits on it. */
+  takeArrived(): boolean;
+  /** Resolves when something arrives (at once when something came that takeArrived has not taken). */
+  arrival(): Promise<void>;
+  /** Whether more can come (false once the terminal is gone: reads then find an end of file). */
+  readonly open: boolean;
 }
 
 /** What a call into the program may change of the kernel's own state (saveState/restoreState). */

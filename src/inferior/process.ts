@@ -23,7 +23,9 @@ import { ScratchLayer } from "./scratch-layer.js";
 import { SpecialFiles } from "./special-files.js";
 import { Image, ImageList, type LibraryEvent, type SymbolMatch } from "./images.js";
 import { loadInterpreter, loaderSearchPaths, type Interpreter } from "./interpreter.js";
-import { Kernel, type ChildExit, type ForkRequest, type ProcessHost, type ProcessIO, type RLimit, type ThreadEvent } from "./kernel.js";
+import { Kernel, type ChildExit, type ForkRequest, type InteractiveInput, type ProcessHost, type ProcessIO, type RLimit, type ThreadEvent } from "./kernel.js";
+import type { Terminal } from "./terminal.js";
+import { ioChanged } from "./syscalls/pipes.js";
 import { NS_PER_BLOCK, type EmulatedClock } from "./clock.js";
 import * as E from "./errno.js";
 import { exitStatus, Family, Member, type FollowFork } from "./family.js";
@@ -34,7 +36,7 @@ import { Rendezvous } from "./rendezvous.js";
 import { discoverTlsLayout, readTls, type LinkMapTlsLayout, type TlsInfo } from "./tls.js";
 import { Rng } from "./random.js";
 import { SignalDelivery, type SignalEvent, type SignalPolicy } from "./signal-delivery.js";
-import { parseSigaction, SIG_IGN, SIGKILL, SIGSEGV, SI_USER, signalName } from "./signals.js";
+import { parseSigaction, SIG_IGN, SIGKILL, SIGSEGV, SIGWINCH, SI_KERNEL, SI_USER, signalName } from "./signals.js";
 import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
@@ -82,8 +84,13 @@ export interface ProcessOptions {
   seed?: bigint;
   /** Load base for PIE executables. */
   base?: bigint;
-  /** Standard input: bytes, or "host" to read the debugger's own stdin. */
-  stdin?: Uint8Array | "host";
+  /** Standard input: bytes, "host" to read the debugger's own stdin, or input typed while it runs (a terminal's). */
+  stdin?: Uint8Array | "host" | InteractiveInput;
+  /**
+   * The terminal the standard streams are (isatty, tcgetattr, the window size; /dev/pts/0): output
+   * always, input unless `stdin` gives bytes (as `prog < file` in a shell). Absent: pipes.
+   */
+  terminal?: Terminal;
   onStdout?: (data: Uint8Array) => void;
   onStderr?: (data: Uint8Array) => void;
   onWarning?: (message: string) => void;
@@ -111,6 +118,8 @@ export type StopReason =
   | { kind: "stopped" } // a stop request, the block budget or `until`
   /** Every thread waits for ever. */
   | { kind: "deadlock"; description: string }
+  /** Every thread waits, and input still to come from the terminal may wake one: await `io.interactive.arrival()`, then run again. */
+  | { kind: "input" }
   /** A run locked to one thread (RunLimits.lockThread) found it waiting. */
   | { kind: "blocked"; tid: number; description: string }
   /** The family now follows `process`: a child the followed one forked, or the program it executed. */
@@ -149,7 +158,7 @@ const SELECTORS = new Set<RegName>(["cs", "ds", "es", "fs", "gs", "ss"]);
 export const PROCESS_ID = 4242;
 
 /** How a run to the end ends. */
-export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" } | { kind: "followed" }>;
+export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" } | { kind: "followed" } | { kind: "input" }>;
 
 /** `jitdbg run`'s exit status for a deadlocked program (as `timeout` reports one that hangs natively). */
 export const DEADLOCK_STATUS = 124;
@@ -217,7 +226,7 @@ export class Process {
     const warn = opts.onWarning ?? (() => {});
     this.opts = opts;
     const pid = inherit?.pid ?? PROCESS_ID;
-    this.kernel = new Kernel(cpu, space, files, inherit?.fds ?? new FdTable(hostNofile()), io, {
+    this.kernel = new Kernel(cpu, space, files, inherit?.fds ?? new FdTable(hostNofile(), opts.terminal && { terminal: opts.terminal, stdin: !(opts.stdin instanceof Uint8Array) }), io, {
       pid,
       reproducible: !!opts.reproducible,
       onWarning: warn,
@@ -243,6 +252,11 @@ export class Process {
       this.kernel.rlimits = new Map(inherit.rlimits);
     }
     this.kernel.host = this.host();
+    // A resized terminal raises SIGWINCH in the processes on it, as the kernel does for its foreground group.
+    if (opts.terminal) {
+      const off = opts.terminal.onResize(() => this.raise(SIGWINCH));
+      this.hooks.push({ remove: () => void off() });
+    }
     if (opts.scheduler?.chaos) this.chaosSeed = opts.seed ?? new Rng().next64();
     this.signals = new SignalDelivery(cpu, this.kernel, (pc) => this.describe(pc));
     this.scheduler = new Scheduler(cpu, this.kernel.threads, this.kernel.clock, new Rng(this.chaosSeed ?? 0n), this.kernel.signals, opts.scheduler);
@@ -532,6 +546,8 @@ export class Process {
     if (this.closed) throw new JitdbgError("PROCESS_CLOSED", "the process has been closed");
     const ended = this.endReason();
     if (ended) return ended;
+    // Input typed since the last run may end reads waiting for it, in any process of the family.
+    if (this.kernel.io.interactive?.takeArrived()) this.family.inputArrived();
     if (!limits.lockThread && this.scheduled) {
       this.scheduler.switchTo(this.scheduled);
       this.scheduled = undefined;
@@ -646,7 +662,23 @@ export class Process {
 
   /** Every thread waits and none can wake: say who waits for what, and where. */
   private deadlock(): StopReason {
+    if (this.awaitsInput()) return { kind: "input" };
     return { kind: "deadlock", description: this.deadlockReport() };
+  }
+
+  /** Whether input still to come from the terminal could end the waits (then nothing is a deadlock yet). */
+  awaitsInput(): boolean {
+    return this.kernel.io.interactive?.open === true;
+  }
+
+  /** A signal from outside the program (a key typed at its terminal: SI_KERNEL, as the tty driver sends it). */
+  raise(signo: number): void {
+    this.kernel.signals.send({ signo, code: SI_KERNEL, pid: 0 });
+  }
+
+  /** Input arrived: the waits for it are tried again. */
+  retryInputWaits(): void {
+    ioChanged(this.kernel);
   }
 
   /** The deadlock report: a first line, then each thread, what it waits for and where. */
@@ -670,6 +702,8 @@ export class Process {
         continue;
       }
       if (r.kind === "exited" || r.kind === "signal") this.family.runOrphans(); // as a shell's pipe stays open for them
+      // A run to the end cannot wait for typed input: waiting for it is waiting for ever.
+      if (r.kind === "input") return { kind: "deadlock", description: p.deadlockReport() };
       if (r.kind !== "stopped" && r.kind !== "blocked") return r;
       // A bare stop without a request (hlt, say) would loop forever: treat it as a fault.
       if (!p.stopRequested) {
@@ -920,6 +954,9 @@ function resolveProgram(files: FileView, path: string, argv: string[], depth: nu
 
 function makeIO(opts: ProcessOptions): ProcessIO {
   const input = opts.stdin;
+  if (input !== undefined && input !== "host" && !(input instanceof Uint8Array)) {
+    return { stdout: opts.onStdout ?? (() => {}), stderr: opts.onStderr ?? (() => {}), stdin: (max) => input.read(max) ?? new Uint8Array(0), interactive: input };
+  }
   let offset = 0;
   return {
     stdout: opts.onStdout ?? (() => {}),

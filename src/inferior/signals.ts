@@ -18,6 +18,7 @@ export const SIGSEGV = 11;
 export const SIGPIPE = 13;
 export const SIGALRM = 14;
 export const SIGSTOP = 19;
+export const SIGWINCH = 28;
 export const NSIG = 64;
 
 export function signalName(sig: number): string {

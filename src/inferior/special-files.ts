@@ -1,7 +1,7 @@
 /**
  * /dev and /proc as the inferior sees them, made from the emulated process's own state rather
  * than the host's (whose /proc would describe Node): the character devices programs open by name
- * (null, zero, full, random, urandom; tty answers ENXIO: the program has no terminal; /dev/shm is the
+ * (null, zero, full, random, urandom; tty and pts/0 are the session's terminal, ENXIO without one; /dev/shm is the
  * scratch layer's directory, see scratch-layer.ts), the standard
  * stream links, and /proc/self (= /proc/<pid>) with exe, cwd, fd/, maps, status, stat, cmdline,
  * comm, mounts (the host's) and task/. Files are made when they are opened, as Linux makes them when first read.
@@ -13,10 +13,12 @@ import type { OpenFile } from "./files.js";
 import { type FileStat, type SpecialNamespace, type SpecialNode, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from "./file-view.js";
 import { DT_CHR, DT_DIR, DT_LNK, DT_REG, type DirEntry } from "./host-listing.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../emu/cpu.js";
+import { Terminal } from "./terminal.js";
 
 /** devtmpfs's and procfs's device numbers (st_dev), as a typical x86-64 Linux shows them. */
 const DEV_DEV = 5;
 const PROC_DEV = 22;
+const PTS_DEV = Terminal.DEV;
 
 /** The memory character devices (major 1) and /dev/tty (5, 0). */
 const DEVICES: Record<string, number> = { null: 0x103, zero: 0x105, full: 0x107, random: 0x108, urandom: 0x109, tty: 0x500 };
@@ -78,13 +80,22 @@ export class SpecialFiles implements SpecialNamespace {
   }
 
   private dev(path: string, rest: string[]): SpecialNode | undefined {
-    if (rest.length === 0) return dirNode(path, DEV_DEV, () => [...Object.keys(DEVICES).map((n): [string, number] => [n, DT_CHR]), ...Object.keys(DEV_LINKS).map((n): [string, number] => [n, DT_LNK]), ["shm", DT_DIR]]);
+    if (rest.length === 0) return dirNode(path, DEV_DEV, () => [...Object.keys(DEVICES).map((n): [string, number] => [n, DT_CHR]), ...Object.keys(DEV_LINKS).map((n): [string, number] => [n, DT_LNK]), ["shm", DT_DIR], ["pts", DT_DIR]]);
+    if (rest[0] === "pts") return this.pts(path, rest.slice(1));
     if (rest.length !== 1) return undefined;
     const name = rest[0]!;
     const rdev = DEVICES[name];
     if (rdev !== undefined) return { stats: stat(path, S_IFCHR | (name === "tty" ? 0o666 : 0o666), DEV_DEV, rdev), device: name };
     const target = DEV_LINKS[name];
     return target === undefined ? undefined : linkNode(path, DEV_DEV, target);
+  }
+
+  /** /dev/pts: the session's terminal, pts/0, when it has one (opened, it is that terminal, as /dev/tty is). */
+  private pts(path: string, rest: string[]): SpecialNode | undefined {
+    const tty = this.k.fds.controllingTerminal;
+    if (rest.length === 0) return { ...dirNode(path, PTS_DEV, () => (tty ? [["0", DT_CHR]] : [])), stats: { ...stat(path, S_IFDIR | 0o755, PTS_DEV), ino: 1 } };
+    if (rest.length === 1 && rest[0] === "0" && tty) return { stats: terminalStat(), device: "tty" };
+    return undefined;
   }
 
   private proc(path: string, rest: string[]): SpecialNode | undefined {
@@ -211,6 +222,12 @@ export function describeOpenFile(f: OpenFile): string {
     case "epoll":
       return "anon_inode:[eventpoll]";
     default:
-      return "pipe:[1]"; // the standard streams are pipes from the debugger
+      return f.terminal ? Terminal.PATH : "pipe:[1]"; // the standard streams are the session's terminal or pipes from the debugger
   }
 }
+
+/** The terminal's stat, by fstat of a descriptor or stat of /dev/pts/0 (ttyname compares the two): crw--w---- owned by the user, group tty. */
+export function terminalStat(): FileStat {
+  return { ...stat(Terminal.PATH, S_IFCHR | 0o620, Terminal.DEV, Terminal.RDEV), ino: Terminal.INODE, gid: TTY_GROUP };
+}
+const TTY_GROUP = 5;

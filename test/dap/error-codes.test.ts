@@ -38,6 +38,7 @@ function oldErrorId(c: string): number {
   if (c.startsWith("STEP_")) return ErrorIds.badArgument;
   // Codes added since the table, with the family they were given then.
   if (c === "BAD_THREAD") return ErrorIds.badArgument;
+  if (c === "RESTART_FRAME_IMPOSSIBLE") return ErrorIds.badArgument;
   return ErrorIds.internal;
 }
 

@@ -63,6 +63,20 @@ describe("pointer children in Variables", () => {
     for (const v of members.slice(0, 2)) expect((await c.evaluateRequest({ expression: v.evaluateName!, frameId, context: "watch" })).body.result).toBe(v.value);
   });
 
+  it("a pointer to no memory expands to its members or pointee with error values, not a failed request", async () => {
+    dc = await startClient();
+    const c = dc;
+    const { byName } = await locals(c);
+    const bad = byName.get("bad")!;
+    expect(bad.value).toMatch(/^0x10\b/);
+    const members = await expand(c, bad);
+    expect(members.map((v) => v.name)).toEqual(["x", "y", "in"]);
+    expect(members.map((m) => m.value)).toEqual(["<<unreadable memory at 0x10>>", "<<unreadable memory at 0x14>>", "{depth = <<unreadable memory at 0x18>>}"]);
+    const star = await expand(c, byName.get("ibad")!);
+    expect(star.map((v) => v.name)).toEqual(["*ibad"]);
+    expect(star[0]!.value).toMatch(/^<<unreadable memory at 0x10>>$/);
+  });
+
   it("a member shown under a pointer can be set and watched by its name", async () => {
     dc = await startClient();
     const c = dc;

@@ -94,7 +94,6 @@ describe("more DAP requests", () => {
       ["attach", c.attachRequest({} as DebugProtocol.AttachRequestArguments), /does not support 'attach'/],
       ["stepBack", c.stepBackRequest({ threadId: MAIN_THREAD }), /'stepBack': reverse execution/],
       ["reverseContinue", c.reverseContinueRequest({ threadId: MAIN_THREAD }), /'reverseContinue'/],
-      ["restartFrame", c.customRequest("restartFrame", { frameId: 1 }), /'restartFrame'/],
       ["source", c.sourceRequest({ sourceReference: 1 }), /'source'/],
       ["terminateThreads", c.customRequest("terminateThreads", { threadIds: [MAIN_THREAD] }), /'terminateThreads'/],
     ];

@@ -146,7 +146,7 @@ describe("F5 without launch.json", () => {
     openEditor(src, "c");
     expect(await resolve({})).toBeUndefined();
     expect(vscode.state.errors).toHaveLength(1);
-    expect(vscode.state.errors[0]).toMatch(/^jitdbg cannot build broken\.c: \S*broken\.c:3:\d+: error: expected .* before .return.$/);
+    expect(vscode.state.errors[0]).toMatch(/^jitdbg cannot build broken\.c \(2 errors in the Problems panel; the first: \S*broken\.c:3:\d+: error: expected .* before .return.\)$/);
   });
 
   it("puts every compiler error and warning in the Problems panel, and clears them once the file builds", async () => {

@@ -2,7 +2,7 @@
  * `npm run package` builds the .vsix with vsce (whose manifest checks run while packaging); the
  * package holds only what runs, and the extension loads and starts an inline session from it.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { compileFixture, repoRoot } from "../helpers/compile.js";
 import { loadBundledExtension, stubContext } from "./load-extension.js";
 import { readZip } from "./unzip.js";
+import { answerReverseRequests } from "../helpers/reverse-requests.js";
 import * as vscode from "./vscode-stub.js";
 
 interface Manifest {
@@ -65,7 +66,7 @@ describe.skipIf(!canPackage)("npm run package", () => {
     expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["capstone-wasm", "koffi"]);
     expect(files.has(`extension/${manifest.main.replace(/^\.\//, "")}`)).toBe(true);
     const names = [...files.keys()];
-    expect(names).toEqual(expect.arrayContaining(["extension/dist/adapter/main.cjs", "extension/dist/adapter/adapter.cjs", "extension/LICENSE.txt", "extension/readme.md"]));
+    expect(names).toEqual(expect.arrayContaining(["extension/dist/adapter/main.cjs", "extension/dist/adapter/adapter.cjs", "extension/dist/adapter/terminal-relay.cjs", "extension/LICENSE.txt", "extension/readme.md"]));
     expect(names.filter((n) => /\.(ts|map)$|^extension\/(src|test|adapter|extension|bench)\//.test(n))).toEqual([]);
     // Of vendor/, the emulator library and its copyright only.
     expect(names.filter((n) => n.startsWith("extension/vendor/")).sort()).toEqual(["extension/vendor/unicorn/copyright", "extension/vendor/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2"]);
@@ -112,4 +113,39 @@ describe.skipIf(!canPackage)("npm run package", () => {
     } finally {
       await dc.stop();
     }
-  });});
+  });
+
+  it('carries the terminal relay: "console": "integratedTerminal" runs the relay of the unpacked .vsix, here on pipes, and the program reads what is typed', async () => {
+    const dc = new DebugClient("node", join(extracted, "extension", "dist", "adapter", "main.cjs"), "jitdbg", { env: { ...process.env } });
+    dc.defaultTimeout = 60_000;
+    await dc.start();
+    let relay: ChildProcess | undefined;
+    let shown = "";
+    try {
+      const asked = answerReverseRequests(dc, async (r) => {
+        const a = r.arguments as DebugProtocol.RunInTerminalRequestArguments;
+        relay = spawn(a.args[0]!, a.args.slice(1), { cwd: a.cwd, env: { ...process.env, ...a.env }, stdio: ["pipe", "pipe", "pipe"] });
+        relay.stdout!.on("data", (d: Buffer) => {
+          shown += d.toString();
+          // Each answer once its prompt shows (scanf would read ahead into its buffer what came at once).
+          if (shown.endsWith("name? ")) relay!.stdin!.write("Ada 36\n");
+          if (shown.endsWith("key? ")) relay!.stdin!.write("k");
+        });
+        return { processId: relay.pid };
+      });
+      const exe = compileFixture("dap/ask_name.c", { flags: ["-O0", "-g"] });
+      await dc.initializeRequest({ adapterID: "jitdbg", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path", supportsRunInTerminalRequest: true });
+      const exited = dc.waitForEvent("exited");
+      await dc.launchRequest({ program: exe, console: "integratedTerminal" } as DebugProtocol.LaunchRequestArguments);
+      expect((asked[0]?.arguments as DebugProtocol.RunInTerminalRequestArguments).args[1]).toBe(join(extracted, "extension", "dist", "adapter", "terminal-relay.cjs"));
+      await dc.configurationDoneRequest();
+      expect((await exited).body.exitCode).toBe(0);
+      for (let i = 0; i < 200 && !shown.includes("key k"); i++) await new Promise((r) => setTimeout(r, 20));
+      // A relay on pipes reports no window size: the program sees 80x24.
+      expect(shown).toBe("terminal 1: 80x24\nname? hello Ada, next year 37\nkey? key k\n");
+    } finally {
+      await dc.stop();
+      relay?.kill();
+    }
+  });
+});

@@ -48,6 +48,8 @@ export async function startSession(exe: string, p: FidelityProgram, configure: (
     args: p.args,
     stdin: p.stdin?.toString("latin1"),
     sliceBlocks: SLICE_BLOCKS,
+    // Compared with native runs whose streams are pipes: so are the program's here.
+    tty: false,
   } as DebugProtocol.LaunchRequestArguments);
   await initialized;
   await configure(dc);

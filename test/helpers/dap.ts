@@ -44,3 +44,19 @@ export async function errorOf(p: Promise<unknown>): Promise<{ message: string; i
   }
   throw new Error("the request succeeded but an error response was expected");
 }
+
+/** The program's stdout as output events bring it: `text()` is all that has come so far. */
+export function programOutput(dc: DebugClient): () => string {
+  let text = "";
+  dc.on("output", (e: DebugProtocol.OutputEvent) => {
+    if (e.body.category === "stdout") text += e.body.output;
+  });
+  return () => text;
+}
+
+/** Continues and waits for the program's end; its exit status. */
+export async function continueToExit(dc: DebugClient): Promise<number> {
+  const exited = dc.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
+  await dc.continueRequest({ threadId: MAIN_THREAD });
+  return (await exited).body.exitCode;
+}

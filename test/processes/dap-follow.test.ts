@@ -73,7 +73,8 @@ describe("execve of the debugged process, over DAP", () => {
     const inWork = lineOf("exec_target.c", "IN_WORK");
     let pending: DebugProtocol.Breakpoint | undefined;
     let pendingFn: DebugProtocol.Breakpoint | undefined;
-    const first = await launchAndStop(c, { program: exe, args, sliceBlocks: SLICE }, async () => {
+    // Its output is compared with a native run into a pipe: the program's streams are pipes too ("tty": false).
+    const first = await launchAndStop(c, { program: exe, args, sliceBlocks: SLICE, tty: false }, async () => {
       await c.setBreakpointsRequest({ source: { path: source("self_exec.c") }, breakpoints: [{ line: lineOf("self_exec.c", "EXECVE") }] });
       pending = (await c.setBreakpointsRequest({ source: { path: source("exec_target.c") }, breakpoints: [{ line: inWork }] })).body.breakpoints[0];
       pendingFn = (await c.setFunctionBreakpointsRequest({ breakpoints: [{ name: "work" }] })).body.breakpoints[0];

@@ -62,7 +62,21 @@ export function decodeLoaded(bytes: Uint8Array, address: bigint): DecodedInstruc
 }
 
 function decodeWith(cs: Capstone, bytes: Uint8Array, address: bigint): DecodedInstruction[] {
-  return cs.disasm(bytes, { address }).map((i) => ({ address: BigInt(i.address), bytes: i.bytes, mnemonic: i.mnemonic, opStr: i.opStr }));
+  return disasmSome(cs, bytes, address).map((i) => ({ address: BigInt(i.address), bytes: i.bytes, mnemonic: i.mnemonic, opStr: i.opStr }));
+}
+
+/**
+ * Capstone's instructions in `bytes`, up to the first that cannot be decoded: none when the first
+ * cannot (capstone-wasm throws then, "Failed to disassemble, error: OK", which is no error here).
+ */
+function disasmSome(cs: Capstone, bytes: Uint8Array, address: bigint, count?: number): ReturnType<Capstone["disasm"]> {
+  if (bytes.length === 0) return [];
+  try {
+    return cs.disasm(bytes, { address, count });
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith("Failed to disassemble")) return [];
+    throw e;
+  }
 }
 
 export interface CodeReader {
@@ -86,7 +100,7 @@ export async function disassemble(reader: CodeReader, address: bigint, count: nu
       at += 1n;
       continue;
     }
-    const insns = cs.disasm(chunk, { address: at, count: count - out.length });
+    const insns = disasmSome(cs, chunk, at, count - out.length);
     if (insns.length === 0) {
       out.push({ address: at, bytes: chunk.subarray(0, 1), text: `(bad) .byte 0x${chunk[0]!.toString(16).padStart(2, "0")}`, readable: true });
       at += 1n;

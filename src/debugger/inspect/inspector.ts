@@ -60,6 +60,10 @@ export interface Interpretation {
   type: CType;
 }
 
+/** Where the System V ABI passes the first six integer-class arguments and the first eight SSE-class ones. */
+const INTEGER_ARGUMENT_REGISTERS: readonly RegName[] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+const SSE_ARGUMENT_REGISTERS: readonly RegName[] = ["xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"];
+
 const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
 type Container =
@@ -233,6 +237,40 @@ export class Inspector {
   /** A frame's parameters as views (a stack trace that shows them, DAP StackFrameFormat). */
   frameArguments(frameIndex: number, format: FormatOptions = {}): VariableView[] {
     return this.scopeVariables(frameIndex, "arguments", format);
+  }
+
+  /**
+   * A frame's parameters in the registers the System V ABI passes them in — integers, enums and
+   * pointers in rdi, rsi, rdx, rcx, r8, r9; float and double in xmm0…xmm7 — read from the frame
+   * now; undefined when one of them is passed another way (a struct, long double, on the stack
+   * past the registers) or cannot be read.
+   */
+  argumentRegisters(frameIndex: number): { name: string; register: RegName; value: bigint }[] | undefined {
+    const frame = this.dbg.frame(frameIndex);
+    const out: { name: string; register: RegName; value: bigint }[] = [];
+    let ints = 0;
+    let sse = 0;
+    for (const p of this.scopeVariableList(frame, "arguments")) {
+      let r: Interpretation;
+      try {
+        r = this.interpret(p.name, frameIndex);
+      } catch (e) {
+        if (e instanceof JitdbgError) return undefined; // optimized out, or no location here
+        throw e;
+      }
+      const t = unqual(r.type);
+      const integer = t.kind === "int" || t.kind === "enum" || t.kind === "pointer";
+      const float = t.kind === "float" && t.size !== 16;
+      const register = integer ? INTEGER_ARGUMENT_REGISTERS[ints++] : float ? SSE_ARGUMENT_REGISTERS[sse++] : undefined;
+      if (!register) return undefined;
+      const bytes = readBytes(this.memory, r.value, sizeOf(r.type));
+      if (typeof bytes === "string") return undefined;
+      // Little-endian bits; an integer sign-extended to the register (the ABI leaves the upper bits to the callee).
+      const raw = bytes.reduceRight((v, b) => (v << 8n) | BigInt(b), 0n);
+      const value = integer && t.kind === "int" && t.signed ? BigInt.asUintN(64, BigInt.asIntN(bytes.length * 8, raw)) : raw;
+      out.push({ name: p.name, register, value });
+    }
+    return out;
   }
 
   /** Whether a completion is a C keyword (the others are names: variables, members, registers). */

@@ -8,6 +8,7 @@
 export { RunControl, type HookStop, type RawStop } from "./run-control.js";
 export { Stepper, type StepMode, type StepOutcome, type SteppingHost } from "./stepping.js";
 export { classifyInstruction } from "./instruction-kind.js";
+export { restartPoint } from "./restart-frame.js";
 export { BreakpointManager, hitConditionMet, littleEndian, type Breakpoint, type BreakpointKind, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type HitDecision, type PatchedRange, type SourceBreakpointSpec } from "./breakpoints.js";
 export { scopeKey } from "./code-locations.js";
 export { isExit, type ExitEvent, type RunResult, type StopEvent, type StopReason } from "./stops.js";

@@ -42,6 +42,8 @@ export class RunControl {
   private silenced = 0;
 
   private sliceBlocks: number;
+  /** Ends a wait for typed input early: a pause came. */
+  private wakeWait: (() => void) | undefined;
 
   /**
    * `fixedSliceBlocks` fixes the slice length in translation-block entries (tests use short
@@ -107,6 +109,20 @@ export class RunControl {
   pause(): void {
     this.pauseRequested = true;
     if (this.running) this.process.requestStop();
+    this.wake();
+  }
+
+  /** Something besides input may end a wait for it (a signal came): the run goes on. */
+  wake(): void {
+    this.wakeWait?.();
+  }
+
+  /** Every thread waits for what the user types: the event loop goes on until it comes (or a pause). */
+  private async awaitInput(p: Process): Promise<void> {
+    const input = p.kernel.io.interactive;
+    if (!input) return;
+    await Promise.race([input.arrival(), new Promise<void>((resolve) => (this.wakeWait = resolve))]);
+    this.wakeWait = undefined;
   }
 
   /**
@@ -129,6 +145,7 @@ export class RunControl {
         if (r.kind === "signal") return { ...r, kind: "signal" };
         if (r.kind === "deadlock" || r.kind === "followed") return r;
         if (this.hookStop) return this.hookStop;
+        if (r.kind === "input") await this.awaitInput(this.process);
         if (this.pauseRequested) return { kind: "pause" };
         if (limits.until !== undefined && this.process.pc === limits.until) return { kind: "step", address: limits.until };
         await new Promise((resolve) => setImmediate(resolve));
@@ -151,6 +168,7 @@ export class RunControl {
         const r = p.run({ blocks: this.sliceBlocks });
         if (r.kind === "followed") p = r.process;
         else if (r.kind === "exited" || r.kind === "signal" || r.kind === "deadlock") return r;
+        if (r.kind === "input") await this.awaitInput(p);
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {

@@ -10,6 +10,8 @@ export type StopReason =
   | "step"
   | "pause"
   | "goto"
+  /** A frame restarted: stopped at the call that entered it (restartFrame). */
+  | "restart"
   | "exception";
 
 export interface StopEvent {

@@ -10,6 +10,7 @@ import { changeableHost, creationHost, resized } from "../file-changes.js";
 import { type Entry, type FileStat, isDirectory, isFifo, isSymlink, type Lookup } from "../file-view.js";
 import { type Access, type OpenFile, READ_ONLY } from "../files.js";
 import { onHost } from "../host-listing.js";
+import { terminalStat } from "../special-files.js";
 import type { Kernel } from "../kernel.js";
 import { openFifo } from "./fifo-open.js";
 import { closeFd } from "./io.js";
@@ -145,7 +146,12 @@ let tmpfileCount = 0;
 function openSpecial(k: Kernel, e: Entry, access: Access, flags: number): number {
   const node = e.special!;
   if (node.fd !== undefined) return reopen(k, node.fd, access, flags);
-  if (node.device === "tty") return -ENXIO; // no controlling terminal
+  if (node.device === "tty") {
+    // The session's terminal, read and written as the standard streams on it are; ENXIO without one.
+    const terminal = k.fds.controllingTerminal;
+    if (!terminal) return -ENXIO;
+    return k.fds.install({ kind: access.writable ? "stdout" : "stdin", terminal });
+  }
   if (node.list) {
     if (access.writable) return -E.EISDIR;
     return k.fds.install({ kind: "special", guestPath: e.guest, node, position: 0, ...READ_ONLY });
@@ -256,7 +262,7 @@ export function statOf(f: OpenFile): FileStat | Uint8Array {
     case "epoll":
       return streamStat(0o600, f.epoll.inode, ANON_INODE_DEV);
     default:
-      return streamStat(S_IFIFO | 0o600, 0, 0n);
+      return f.terminal ? terminalStat() : streamStat(S_IFIFO | 0o600, 0, 0n);
   }
 }
 

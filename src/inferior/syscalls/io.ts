@@ -1,6 +1,7 @@
 /** read/write and friends (sendfile too) on the standard streams, read-only host files, pipes and eventfds (syscalls/pipes.ts), socket pairs (socket-io.ts). */
 import { fstatSync, writeSync } from "node:fs";
-import { FdTable, type OpenFile } from "../files.js";
+import { FdTable, terminalOf, type OpenFile } from "../files.js";
+import type { TtyCaller } from "../terminal.js";
 import { onHost } from "../host-listing.js";
 import { F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW, fcntlLock, releaseLocks } from "./locks.js";
 import * as E from "../errno.js";
@@ -25,7 +26,7 @@ function readFd(k: Kernel, fd: number, length: number, position?: number): Uint8
       return k.io.stdin(length);
     case "stdout":
     case "stderr":
-      return E.EBADF;
+      return f.terminal ? k.io.stdin(length) : E.EBADF; // a terminal is open for reading and writing on every descriptor
     case "pipe":
     case "socket":
     case "eventfd": // read through readStream
@@ -103,8 +104,9 @@ function writeFd(k: Kernel, fd: number, data: Uint8Array, nr: number): bigint {
     const n = writeFile(k, f, data);
     return n < 0 ? E.fail(-n) : BigInt(n);
   }
-  if (f.kind !== "stdout" && f.kind !== "stderr") return E.fail(E.EBADF);
-  if (k.output(f.kind, data)) return BigInt(data.length);
+  if (f.kind === "stdin" && !f.terminal) return E.fail(E.EBADF);
+  if (f.kind !== "stdout" && f.kind !== "stderr" && f.kind !== "stdin") return E.fail(E.EBADF);
+  if (k.output(f.kind === "stdin" ? "stdout" : f.kind, data)) return BigInt(data.length);
   brokenPipe(k);
   return E.fail(E.EPIPE);
 }
@@ -115,8 +117,20 @@ function brokenPipe(k: Kernel): void {
   k.reschedule();
 }
 
+/**
+ * A read of standard input typed at a terminal before anything is there waits for it (retried when
+ * input arrives); undefined when the read can go ahead.
+ */
+function awaitInput(k: Kernel, f: OpenFile | undefined, nr: number, read: () => bigint): bigint | undefined {
+  const input = k.io.interactive;
+  if (!input || input.ready() || (f?.kind !== "stdin" && !terminalOf(f))) return undefined;
+  return blockOnIo(k, { kind: "io", what: "input on the terminal (standard input)", again: () => input.ready(), retry: () => (input.ready() ? { done: read() } : undefined) }, nr);
+}
+
 function sysRead(k: Kernel, a: readonly bigint[]): bigint {
   const f = k.fds.get(int(a[0]!));
+  const waiting = awaitInput(k, f, 0, () => sysRead(k, a));
+  if (waiting !== undefined) return waiting;
   if (isStream(f)) return readQueue(k, int(a[0]!), f, [{ base: a[1]!, len: Math.min(size(a[2]!), MAX_IO) }], 0);
   const r = readFd(k, int(a[0]!), Math.min(size(a[2]!), MAX_IO));
   if (typeof r === "number") return E.fail(r);
@@ -182,6 +196,8 @@ function sysReadv(k: Kernel, a: readonly bigint[]): bigint {
   const vecs = iovecs(k, a[1]!, count);
   if (!vecs) return E.fail(E.EFAULT);
   const f = k.fds.get(int(a[0]!));
+  const waiting = awaitInput(k, f, 19, () => sysReadv(k, a));
+  if (waiting !== undefined) return waiting;
   if (isStream(f)) return readQueue(k, int(a[0]!), f, vecs, 19);
   let total = 0;
   for (const v of vecs) {
@@ -315,12 +331,21 @@ function sysCopyFileRange(k: Kernel, a: readonly bigint[]): bigint {
   return BigInt(n);
 }
 
-const TCGETS = 0x5401n;
-const TIOCGWINSZ = 0x5413n;
 const FIONREAD = 0x541bn;
 const FIONBIO = 0x5421n;
 const FIOCLEX = 0x5451n;
 const FIONCLEX = 0x5450n;
+
+/** What the terminal's ioctls use of the calling process: its memory, and the input waiting on its standard input. */
+function ttyCaller(k: Kernel): TtyCaller {
+  return {
+    pid: k.pid,
+    readUser: (at, n) => k.readUser(at, n),
+    writeUser: (at, d) => k.writeUser(at, d),
+    pendingInput: () => k.io.interactive?.pending() ?? 0,
+    flushInput: () => k.io.interactive?.flush(),
+  };
+}
 
 function sysIoctl(k: Kernel, a: readonly bigint[]): bigint {
   const fd = int(a[0]!);
@@ -338,9 +363,10 @@ function sysIoctl(k: Kernel, a: readonly bigint[]): bigint {
   }
   if (a[1] === FIONREAD && f.kind === "pipe") return k.writeU32(a[2]!, f.pipe.available) ? 0n : E.fail(E.EFAULT);
   if (a[1] === FIONREAD && f.kind === "socket") return k.writeU32(a[2]!, unread(f.socket)) ? 0n : E.fail(E.EFAULT);
-  // The inferior's standard streams are pipes, never terminals.
-  if (a[1] === TCGETS || a[1] === TIOCGWINSZ) return E.fail(E.ENOTTY);
-  return E.fail(E.ENOTTY);
+  // A standard stream that is the session's terminal answers tty requests; nothing else is a tty.
+  const tty = terminalOf(f);
+  const r = tty?.ioctl(ttyCaller(k), a[1]!, a[2]!);
+  return r ?? E.fail(E.ENOTTY);
 }
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_DUPFD_CLOEXEC = 1030;
@@ -383,13 +409,13 @@ function sysDup3(k: Kernel, a: readonly bigint[], flagsAllowed: boolean): bigint
 function statusFlags(f: OpenFile): number {
   switch (f.kind) {
     case "stdin":
-      return 0; // O_RDONLY
+      return f.terminal ? O_RDWR : 0; // O_RDONLY
     case "host":
     case "special":
       return (f.writable ? (f.readable ? O_RDWR : O_WRONLY) : 0) | (f.append ? O_APPEND : 0);
     case "stdout":
     case "stderr":
-      return O_WRONLY;
+      return f.terminal ? O_RDWR : O_WRONLY;
     case "pipe":
       return (f.end === "write" ? O_WRONLY : f.end === "both" ? O_RDWR : 0) | (f.nonblock ? O_NONBLOCK : 0);
     case "socket":

@@ -66,10 +66,12 @@ export function pollMask(k: Kernel, f: OpenFile): number {
     case "epoll":
       return [...f.epoll.items.values()].some((it) => !it.disarmed && k.fds.someOpen((g) => g === it.file) && (pollMask(k, it.file) & (it.events | POLLERR | POLLHUP)) !== 0) ? POLLIN | POLLRDNORM : 0;
     case "stdin":
-      return POLLIN | POLLRDNORM;
     case "stdout":
-    case "stderr":
-      return POLLOUT | POLLWRNORM;
+    case "stderr": {
+      // Input typed at a terminal is there or not; other input (bytes given, the host's) always is.
+      const input = f.kind === "stdin" || f.terminal ? ((k.io.interactive?.ready() ?? true) ? POLLIN | POLLRDNORM : 0) : 0;
+      return input | (f.kind !== "stdin" || f.terminal ? POLLOUT | POLLWRNORM : 0);
+    }
     case "host":
     case "special":
       return DEFAULT_POLLMASK;
