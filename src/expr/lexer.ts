@@ -2,6 +2,7 @@
  * C tokens for the debug console. Identifiers may start with `$` (registers, persistent variables,
  * results `$1`); literals keep what C's typing rules need (suffixes, radix, float vs double).
  */
+import { parseFloatText, type Extended } from "../values/extended.js";
 import { exprError } from "./errors.js";
 
 export type TokenKind = "ident" | "keyword" | "int" | "float" | "char" | "string" | "punct" | "eof";
@@ -20,6 +21,8 @@ export interface Token {
   floatValue?: number;
   /** float: `f` suffix. */
   single?: boolean;
+  /** float: `l` suffix (long double); the value is then exact in `extended`. */
+  extended?: Extended;
   /** string: the bytes, without the terminating NUL. */
   bytes?: Uint8Array;
 }
@@ -28,7 +31,7 @@ export interface Token {
 export const KEYWORDS: ReadonlySet<string> = new Set([
   "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum",
   "const", "volatile", "restrict", "sizeof", "_Alignof", "__alignof__", "return", "if", "else", "while", "for", "do",
-  "break", "continue", "typedef", "static", "extern", "register", "auto", "inline",
+  "break", "continue", "typedef", "static", "extern", "register", "auto", "inline", "_Complex", "__complex__", "__real__", "__imag__",
 ]);
 
 // Longest first, so maximal munch is a simple prefix test.
@@ -134,7 +137,8 @@ function lexNumber(src: string, start: number): Token {
   const isFloat = !isHex && /[.eE]/.test(body);
   if (isFloat) {
     if (suffix !== "" && suffix !== "f" && suffix !== "l") throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on floating constant`, start + body.length);
-    return { kind: "float", text, pos: start, floatValue: Number(body), single: suffix === "f" };
+    const extended = suffix === "l" ? parseFloatText(body) : undefined;
+    return { kind: "float", text, pos: start, floatValue: Number(body), single: suffix === "f", ...(extended ? { extended } : {}) };
   }
   if (!/^(u|l|ul|lu|ll|ull|llu)?$/.test(suffix)) throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on integer constant`, start + body.length);
   const octal = !isHex && body.length > 1 && body.startsWith("0");
