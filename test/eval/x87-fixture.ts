@@ -12,7 +12,7 @@ import { compileSource, fixturesDir } from "../helpers/compile.js";
 import type { Build } from "./fixture.js";
 import { atBreak1, twinLines, type Session } from "./fixture.js";
 
-export type X87Kind = "int" | "double" | "ld" | "cd" | "cl";
+export type X87Kind = "int" | "double" | "ld" | "cf" | "cd" | "cl";
 
 export interface X87Case {
   expr: string;
@@ -42,7 +42,7 @@ function twin(i: number, c: X87Case): string {
     case "int": return `printf("T${i}: %lld\\n", (long long)(${e}));`;
     case "double": return `printf("T${i}: %.17g\\n", (double)(${e}));`;
     case "ld": return `printf("T${i}: %.21Lg\\n", (long double)(${e}));`;
-    case "cd": return `{ double _Complex q = (${e}); printf("T${i}: %.17g + %.17gi\\n", creal(q), cimag(q)); }`;
+    case "cf": case "cd": return `{ double _Complex q = (${e}); printf("T${i}: %.17g + %.17gi\\n", creal(q), cimag(q)); }`;
     case "cl": return `{ long double _Complex q = (${e}); printf("T${i}: %.21Lg + %.21Lgi\\n", creall(q), cimagl(q)); }`;
   }
 }
@@ -64,10 +64,11 @@ export function build(b: Build, src: string): string {
 }
 
 /** A printed real reduced: long double text as it is (NaNs without gdb's payload), others through Number. */
-function real(kind: "ld" | "double", text: string): string {
+function real(kind: "ld" | "double" | "float", text: string): string {
   const t = text.trim().replace(/\(0x[0-9a-f]+\)$/, "");
   if (kind === "ld") return t;
-  return String(Number(t.replace(/^[-+]?nan$/i, "NaN").replace(/^([-+]?)inf$/i, "$1Infinity")));
+  const x = Number(t.replace(/^[-+]?nan$/i, "NaN").replace(/^([-+]?)inf$/i, "$1Infinity"));
+  return String(kind === "float" ? Math.fround(x) : x);
 }
 
 /** Our formatted value, or the twin's printed one, in the one form compared. */
@@ -78,10 +79,10 @@ export function reduce(kind: X87Kind, text: string): string {
     case "int": return text === "true" ? "1" : text === "false" ? "0" : String(BigInt.asIntN(64, BigInt(text.split(" ")[0]!)));
     case "double": return real("double", text);
     case "ld": return real("ld", text);
-    case "cd": case "cl": {
+    case "cf": case "cd": case "cl": {
       const m = /^(.*) \+ (.*)i$/.exec(text);
       if (!m) return `not complex: ${text}`;
-      const k = kind === "cl" ? "ld" : "double";
+      const k = kind === "cl" ? "ld" : kind === "cf" ? "float" : "double";
       return `${real(k, m[1]!)} + ${real(k, m[2]!)}i`;
     }
   }
