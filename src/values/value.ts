@@ -8,7 +8,7 @@
 import { JitdbgError } from "../errors.js";
 import type { DwarfType, Member } from "../dwarf/index.js";
 import { ArrayType, BaseType, EnumType, PointerType, StructType } from "../dwarf/index.js";
-import { DOUBLE, EXTENDED, FLOAT, INDEFINITE, decodeExtended, encodeExtended, formatExtended, negate, parseFloatText, toNumber } from "./extended.js";
+import { DOUBLE, EXTENDED, FLOAT, INDEFINITE, decodeExtended, encodeExtended, formatExtended, isZero, negate, parseFloatText, toNumber } from "./extended.js";
 
 /** The one operation reading a value needs: bytes at an address. */
 export interface MemoryReader {
@@ -136,6 +136,11 @@ export function floatOf(bytes: Uint8Array, size: number): number {
   if (size === 4) return dv.getFloat32(0, true);
   if (size === 8) return dv.getFloat64(0, true);
   return toNumber(decodeExtended(bytes));
+}
+
+/** Whether a real floating value of `size` bytes is ±0 (a long double exactly, denormals are not 0). */
+export function floatIsZero(bytes: Uint8Array, size: number): boolean {
+  return size === 16 ? isZero(decodeExtended(bytes)) : floatOf(bytes, size) === 0;
 }
 
 /** The text of a real floating value of `size` bytes: long double exactly as gdb prints it. */

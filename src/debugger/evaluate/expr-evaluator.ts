@@ -37,7 +37,7 @@ import { FrameValues } from "../inspect/frame-values.js";
 import { DWARF_GPRS } from "../inspect/registers.js";
 import type { Frame } from "../inspect/stack.js";
 import type { VariableView } from "../inspect/inspector.js";
-import { floatOf, readBytes, type FormatOptions, type Value } from "../../values/value.js";
+import { floatIsZero, readBytes, type FormatOptions, type Value } from "../../values/value.js";
 
 export type EvaluateContext = "repl" | "watch" | "hover" | "clipboard" | "variables" | "condition";
 
@@ -254,7 +254,7 @@ export class ExpressionEvaluator {
     if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
     // Floating values are true when non-zero (NaN too); a complex one when either part is.
     const real = t.kind === "complex" ? t.of.size : t.kind === "float" ? t.size : 0;
-    if (real > 0) return [0, t.kind === "complex" ? real : -1].some((at) => at >= 0 && floatOf(bytes.subarray(at), real) !== 0);
+    if (real > 0) return [0, t.kind === "complex" ? real : -1].some((at) => at >= 0 && !floatIsZero(bytes.subarray(at), real));
     return bytes.some((b) => b !== 0);
   }
 
