@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { hasCompiler } from "../helpers/compile.js";
 import { fpuState } from "./fpu-state.js";
-import { X87_BUILDS, compareDumps, compareTwins, evaluate, session, source, type X87Case } from "./x87-fixture.js";
+import { X87_BUILDS, compareDumps, compareHover, compareTwins, evaluate, session, source, type X87Case } from "./x87-fixture.js";
 
 const DEFINITIONS = [
   "double _Complex cf_swap(double _Complex z) { double _Complex r; __real__ r = __imag__ z; __imag__ r = __real__ z; return r; }",
@@ -24,13 +24,13 @@ export const CASES: X87Case[] = [
   { expr: "__real__ zd", kind: "double" }, { expr: "__imag__ zd", kind: "double" }, { expr: "__imag__ zl", kind: "ld" }, { expr: "__real__ cs.w", kind: "ld" },
   { expr: "__imag__ zf * 2", kind: "double" }, { expr: "__real__ (zd + zd2)", kind: "double" }, { expr: "__imag__ ival", kind: "int" }, { expr: "__real__ ld1", kind: "ld" },
   // arithmetic
-  { expr: "zd + zd2", kind: "cd" }, { expr: "zd - zd2", kind: "cd" }, { expr: "zd * zd2", kind: "cd" }, { expr: "zd / zd2", kind: "cd" },
-  { expr: "zf * zf2", kind: "cf" }, { expr: "zf / zf2", kind: "cf" }, { expr: "zl * zl2", kind: "cl" }, { expr: "zl / zl2", kind: "cl" },
-  { expr: "zd * 2", kind: "cd" }, { expr: "2 * zd", kind: "cd" }, { expr: "zd / 4", kind: "cd" }, { expr: "3 / zd", kind: "cd" }, { expr: "zd + 1", kind: "cd" },
+  { expr: "zd + zd2", kind: "cd" }, { expr: "zd - zd2", kind: "cd" }, { expr: "zd * zd2", kind: "cd", runs: true }, { expr: "zd / zd2", kind: "cd", runs: true },
+  { expr: "zf * zf2", kind: "cf", runs: true }, { expr: "zf / zf2", kind: "cf", runs: true }, { expr: "zl * zl2", kind: "cl", runs: true }, { expr: "zl / zl2", kind: "cl", runs: true },
+  { expr: "zd * 2", kind: "cd" }, { expr: "2 * zd", kind: "cd" }, { expr: "zd / 4", kind: "cd" }, { expr: "3 / zd", kind: "cd", runs: true }, { expr: "zd + 1", kind: "cd" },
   { expr: "1 - zzero", kind: "cd" }, { expr: "zzero - 1", kind: "cd" }, { expr: "-zd", kind: "cd" }, { expr: "~zd", kind: "cd" }, { expr: "-zzero", kind: "cd" },
-  { expr: "zinf * zd", kind: "cd" }, { expr: "zinf * 2.0", kind: "cd" }, { expr: "zd / zzero", kind: "cd" }, { expr: "zinf / zd", kind: "cd" }, { expr: "zd / zinf", kind: "cd" },
-  { expr: "zlinf * zl", kind: "cl" }, { expr: "zl / zlinf", kind: "cl" }, { expr: "zf * zd", kind: "cd" }, { expr: "zd * ld1", kind: "cl" }, { expr: "zl + dbl", kind: "cl" },
-  { expr: "(zd * zd2 - zd) / (zd2 + 1)", kind: "cd" }, { expr: "ival ? zd : zd2", kind: "cd" },
+  { expr: "zinf * zd", kind: "cd", runs: true }, { expr: "zinf * 2.0", kind: "cd" }, { expr: "zd / zzero", kind: "cd", runs: true }, { expr: "zinf / zd", kind: "cd", runs: true }, { expr: "zd / zinf", kind: "cd", runs: true },
+  { expr: "zlinf * zl", kind: "cl", runs: true }, { expr: "zl / zlinf", kind: "cl", runs: true }, { expr: "zf * zd", kind: "cd", runs: true }, { expr: "zd * ld1", kind: "cl" }, { expr: "zl + dbl", kind: "cl" },
+  { expr: "(zd * zd2 - zd) / (zd2 + 1)", kind: "cd", runs: true }, { expr: "ival ? zd : zd2", kind: "cd" },
   // equality, truth
   { expr: "zd == zd", kind: "int" }, { expr: "zd == zd2", kind: "int" }, { expr: "zd != zd2", kind: "int" }, { expr: "zzero == 0", kind: "int" }, { expr: "zinf == zinf", kind: "int" },
   { expr: "zf == zf", kind: "int" }, { expr: "!zd", kind: "int" }, { expr: "!zzero", kind: "int" }, { expr: "zzero || zd", kind: "int" }, { expr: "zd && 0", kind: "int" },
@@ -62,10 +62,12 @@ describe.skipIf(!hasCompiler("gcc"))("_Complex values in the console: as gcc com
           expect({ expr: c.expr, state: fpuState(cpu) }).toEqual({ expr: c.expr, state: before });
           return v;
         });
+        const hover = CASES.map((c) => evaluate(s, c.expr, "hover"));
         expect((await s.dbg.continue()).reason).toBe("breakpoint");
         const stored = STORES.map((st) => evaluate(s, st, "repl"));
         expect((await s.dbg.continue()).reason).toBe("exited");
         compareTwins(s, b, CASES, ours);
+        compareHover(s, b, CASES, hover);
         expect(stored.filter((v) => v.startsWith("error"))).toEqual([]);
         compareDumps(s, DUMPS);
       } finally {

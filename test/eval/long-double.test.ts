@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { hasCompiler } from "../helpers/compile.js";
-import { X87_BUILDS, compareDumps, compareTwins, evaluate, session, source, type X87Case } from "./x87-fixture.js";
+import { X87_BUILDS, compareDumps, compareHover, compareTwins, evaluate, session, source, type X87Case } from "./x87-fixture.js";
 import { fpuState } from "./fpu-state.js";
 
 const DEFINITIONS = [
@@ -64,10 +64,12 @@ describe.skipIf(!hasCompiler("gcc"))("long double in the console: as gcc compute
           expect({ expr: c.expr, state: fpuState(cpu) }).toEqual({ expr: c.expr, state: before });
           return v;
         });
+        const hover = CASES.map((c) => evaluate(s, c.expr, "hover"));
         expect((await s.dbg.continue()).reason).toBe("breakpoint");
         const stored = STORES.map((st) => evaluate(s, st, "repl"));
         expect((await s.dbg.continue()).reason).toBe("exited");
         compareTwins(s, b, CASES, ours);
+        compareHover(s, b, CASES, hover);
         expect(stored.filter((v) => v.startsWith("error"))).toEqual([]);
         compareDumps(s, DUMPS);
       } finally {

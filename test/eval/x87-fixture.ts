@@ -21,7 +21,12 @@ export interface X87Case {
   c?: string;
   /** false: not compared at -O2 (a value the optimizer may not keep). */
   o2?: boolean;
+  /** Runs code in the inferior (complex × and ÷ call a routine): hover refuses it. Calls are seen in the text. */
+  runs?: boolean;
 }
+
+/** Whether the interpreter (hover) must refuse the case: it calls a function or a runtime routine. */
+export const runsCode = (c: X87Case): boolean => c.runs === true || /[A-Za-z_]\w*\(/.test(c.expr);
 
 export const STEM = "eval-x87";
 
@@ -101,12 +106,24 @@ export function evaluate(s: Session, text: string, context = "watch"): string {
 }
 
 /** Our values of the cases against the twins' (run after BREAK1, so read once the program has gone on). */
-export function compareTwins(s: Session, b: Build, cases: X87Case[], ours: string[]): void {
+export function compareTwins(s: Session, b: Build, cases: X87Case[], ours: string[], twinIndex: number[] = cases.map((_, i) => i)): void {
   const twins = twinLines(s.output, "T");
   const compared = (c: X87Case): boolean => !(b.flags.includes("-O2") && c.o2 === false);
   const rows = cases.map((c, i) => ({ expr: c.expr, value: reduce(c.kind, ours[i]!) })).filter((_, i) => compared(cases[i]!));
-  const want = cases.map((c, i) => ({ expr: c.expr, value: reduce(c.kind, twins.get(i) ?? "<missing>") })).filter((_, i) => compared(cases[i]!));
+  const want = cases.map((c, i) => ({ expr: c.expr, value: reduce(c.kind, twins.get(twinIndex[i]!) ?? "<missing>") })).filter((_, i) => compared(cases[i]!));
   expect(rows).toEqual(want);
+}
+
+/**
+ * The interpreter's values (hover: no code runs) against the twins: equal for every case that
+ * runs no code, and a clear refusal for those that do.
+ */
+export function compareHover(s: Session, b: Build, cases: X87Case[], hover: string[]): void {
+  // (The interpreter's scope is the program's: console functions are unknown names to it.)
+  const refused = cases.map((c, i) => ({ expr: c.expr, hover: hover[i]!, runs: runsCode(c) })).filter((r) => r.runs && !/does not run code|unknown identifier 'cf_/.test(r.hover));
+  expect(refused).toEqual([]);
+  const kept = cases.map((c, i) => ({ c, i })).filter(({ c }) => !runsCode(c));
+  compareTwins(s, b, kept.map((k) => k.c), kept.map((k) => hover[k.i]!), kept.map((k) => k.i));
 }
 
 /** The g_ and n_ bytes the program dumped after BREAK2, pairwise equal. */
