@@ -232,7 +232,11 @@ class Interpreter {
         const o = this.object(te.lv);
         if (o.loc.kind === "memory") return { k: "int", v: o.loc.address };
         if (o.loc.kind === "error") throw exprError("EXPR_NO_ADDRESS", o.loc.message, te.pos);
-        const what = te.lv.k === "place" && te.lv.place.k === "rodata" ? "a string literal is not in the program's memory" : "the value is held in a register or computed, not in memory";
+        const what = te.lv.k === "place" && te.lv.place.k === "rodata"
+          ? "a string literal is not in the program's memory"
+          : te.lv.k === "init" || (te.lv.k === "place" && te.lv.place.k === "frame")
+            ? "a compound literal is not in the program's memory"
+            : "the value is held in a register or computed, not in memory";
         throw exprError("EXPR_NO_ADDRESS", `cannot take its address: ${what}; evaluate it in the debug console`, te.pos);
       }
       case "neg": {
