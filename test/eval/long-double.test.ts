@@ -13,6 +13,8 @@ import { fpuState } from "./fpu-state.js";
 const DEFINITIONS = [
   "long double cf_scale(long double x, int k) { return x * k - 0.5L; }",
   "long double cf_pick(int i, long double a, double d, long double b) { return i ? a / d : b; }",
+  "long double cf_l1(struct l1 a, struct lds b) { return a.x * b.y + b.tag; }",
+  "struct l1 cf_mk(long double v, int k) { struct l1 r = { v * k }; return r; }",
 ];
 
 export const CASES: X87Case[] = [
@@ -44,6 +46,8 @@ export const CASES: X87Case[] = [
   { expr: "ld_sum(3, ld1, ld2, 10.0L)", kind: "ld" }, { expr: "ld_sign(ld2)", kind: "int" }, { expr: "ld_add(ld_add(ld1, ld1), ld_sum(1, ld2))", kind: "ld" },
   { expr: "sqrtl(ld1)", kind: "ld" }, { expr: "fabsl(ld2)", kind: "ld" }, { expr: "sqrtl(-ld1)", kind: "ld" },
   { expr: "printf(\"<%Lf %.3Lg>\\n\", ld1, ld2)", kind: "int" },
+  { expr: "make_l1(ld1).x", kind: "ld" }, { expr: "l1_x(make_l1(ld2))", kind: "ld" }, { expr: "l1_x(l1v)", kind: "ld" }, { expr: "lds_sum(s)", kind: "ld" }, { expr: "lds_sum(*sp)", kind: "ld" },
+  { expr: "cf_l1(make_l1(ld1), s)", kind: "ld" }, { expr: "cf_mk(ld1, 3).x", kind: "ld" }, { expr: "l1_x(cf_mk(ld2, 2))", kind: "ld" },
   { expr: "cf_scale(ld1, 3)", kind: "ld" }, { expr: "cf_pick(1, ld1, 4, ld2)", kind: "ld" }, { expr: "cf_pick(0, ld1, 4, ld2)", kind: "ld" },
 ];
 
