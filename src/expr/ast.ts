@@ -14,7 +14,7 @@ export type Expr =
   | { k: "int"; pos: number; value: bigint; suffix: string; nonDecimal: boolean; text: string }
   | { k: "char"; pos: number; value: bigint }
   /** `extended`: a long double constant (`1.1L`), exactly. */
-  | { k: "float"; pos: number; value: number; single: boolean; extended?: Extended }
+  | { k: "float"; pos: number; value: number; single: boolean; extended?: Extended; imaginary?: boolean }
   | { k: "string"; pos: number; bytes: Uint8Array }
   | { k: "ident"; pos: number; name: string }
   | { k: "unary"; pos: number; op: UnaryOp; operand: Expr }

@@ -262,9 +262,12 @@ export class Checker {
         return { k: "const", type: t, pos: e.pos, value: e.value };
       }
       case "char": return { k: "const", type: T.int, pos: e.pos, value: e.value };
-      case "float":
-        if (e.extended) return { k: "fconst", type: T.ldouble, pos: e.pos, value: e.value, extended: e.extended };
-        return { k: "fconst", type: e.single ? T.float : T.double, pos: e.pos, value: e.value };
+      case "float": {
+        const value: TExpr = e.extended
+          ? { k: "fconst", type: T.ldouble, pos: e.pos, value: e.value, extended: e.extended }
+          : { k: "fconst", type: e.single ? T.float : T.double, pos: e.pos, value: e.value };
+        return e.imaginary ? this.complex.imaginary(value) : value;
+      }
       case "string": return { k: "place", type: arrayOf(T.char, e.bytes.length + 1), pos: e.pos, place: { k: "rodata", offset: this.stringOffset(e.bytes) } };
       case "ident": return this.ident(e.name, e.pos);
       case "unary": return this.unary(e);

@@ -103,6 +103,12 @@ export class ComplexLowering {
     return te.type === to ? te : ({ ...te, type: to } as TExpr);
   }
 
+  /** GNU C's imaginary constant `2.5i`: 0 + 2.5i of the constant's complex type. */
+  imaginary(te: TExpr): TExpr {
+    const c = complexOf(unqual(te.type) as FloatType);
+    return this.make(c, this.zero(c.of, te.pos), te, te.pos);
+  }
+
   /** `-z`. */
   negate(te: TExpr): TExpr {
     const c = unqual(te.type) as ComplexType;

@@ -504,7 +504,7 @@ export class Parser {
       case "ident": return { k: "ident", pos: t.pos, name: t.text };
       case "int": return { k: "int", pos: t.pos, value: t.intValue!, suffix: t.suffix!, nonDecimal: t.nonDecimal!, text: t.text };
       case "char": return { k: "char", pos: t.pos, value: t.intValue! };
-      case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single!, ...(t.extended ? { extended: t.extended } : {}) };
+      case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single!, ...(t.extended ? { extended: t.extended } : {}), ...(t.imaginary ? { imaginary: true } : {}) };
       case "string": return { k: "string", pos: t.pos, bytes: t.bytes! };
       case "punct":
         // A brace list in an expression (gdb's): typed by what it is assigned or passed to,

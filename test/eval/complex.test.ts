@@ -30,6 +30,7 @@ export const CASES: X87Case[] = [
   { expr: "1 - zzero", kind: "cd" }, { expr: "zzero - 1", kind: "cd" }, { expr: "-zd", kind: "cd" }, { expr: "~zd", kind: "cd" }, { expr: "-zzero", kind: "cd" },
   { expr: "zinf * zd", kind: "cd", runs: true }, { expr: "zinf * 2.0", kind: "cd" }, { expr: "zd / zzero", kind: "cd", runs: true }, { expr: "zinf / zd", kind: "cd", runs: true }, { expr: "zd / zinf", kind: "cd", runs: true },
   { expr: "zlinf * zl", kind: "cl", runs: true }, { expr: "zl / zlinf", kind: "cl", runs: true }, { expr: "zf * zd", kind: "cd", runs: true }, { expr: "zd * ld1", kind: "cl" }, { expr: "zl + dbl", kind: "cl" },
+  { expr: "zd + 2.5i", kind: "cd" }, { expr: "zl - 1.5Li", kind: "cl" }, { expr: "(zf + 1.0fi) * 2", kind: "cf" }, { expr: "1 + 2.0i", kind: "cd" }, { expr: "2.0i * 2.0i", kind: "cd", runs: true },
   { expr: "(zd * zd2 - zd) / (zd2 + 1)", kind: "cd", runs: true }, { expr: "ival ? zd : zd2", kind: "cd" },
   // equality, truth
   { expr: "zd == zd", kind: "int" }, { expr: "zd == zd2", kind: "int" }, { expr: "zd != zd2", kind: "int" }, { expr: "zzero == 0", kind: "int" }, { expr: "zinf == zinf", kind: "int" },

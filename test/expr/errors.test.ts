@@ -17,6 +17,7 @@ function diagnose(src: string): { code: string; message: string; column: number 
 const CASES: [string, string, number, string][] = [
   // source, message, column, code
   // long double and _Complex: what C does not allow, and what stays unsupported
+  ["1 + 2i", "error: '2i' is an imaginary constant of type '_Complex int', and complex integer types are not supported; write a floating one ('2.0i')", 5, "EXPR_UNSUPPORTED"],
   ["(_Complex int)1", "error: complex integer types ('_Complex int') are not supported; use _Complex float, double or long double", 2, "EXPR_UNSUPPORTED"],
   ["(_Complex double)1 < 2", "error: invalid operands to binary < ('complex double' and 'int'): complex values have only + - * / == !=", 20, "EXPR_TYPE"],
   ["(_Complex double)1 << 2", "error: invalid operands to binary << ('complex double' and 'int'): complex values have only + - * / == !=", 20, "EXPR_TYPE"],
