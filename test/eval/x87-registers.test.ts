@@ -1,0 +1,32 @@
+/**
+ * A long double in an x87 register (gcc -O2 describes `y` as DW_OP_regx 33, st(0)): the console
+ * reads it as gcc computed it, and an assignment writes the register, which the program then
+ * computes with; the twins print what gcc computes for the same values.
+ */
+import { describe, expect, it } from "vitest";
+import { compileFixture, fixturesDir, hasCompiler } from "../helpers/compile.js";
+import { launch } from "../helpers/debug-session.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+describe.skipIf(!hasCompiler("gcc"))("long double held in st(0) at -O2", () => {
+  it("reads and writes the x87 register the DWARF names", async () => {
+    const exe = compileFixture("eval/x87-regs.c", { flags: ["-O2", "-g"] });
+    const line = readFileSync(join(fixturesDir, "eval", "x87-regs.c"), "utf8").split("\n").findIndex((l) => l.includes("/* HERE */")) + 1;
+    const { dbg, output } = launch(exe);
+    try {
+      dbg.setSourceBreakpoints("x87-regs.c", [{ line }]);
+      expect((await dbg.start()).reason).toBe("breakpoint");
+      const y = dbg.inspector.evaluate("y", 0, { context: "watch" }).value;
+      const hover = dbg.inspector.evaluate("y", 0, { context: "hover" }).value;
+      dbg.inspector.evaluate("y = 5", 0, { context: "repl" });
+      expect((await dbg.continue()).reason).toBe("exited");
+      const printed = (k: string): string | undefined => new RegExp(`^${k}: (.*)$`, "m").exec(output.join(""))?.[1];
+      expect({ y, hover }).toEqual({ y: printed("Y"), hover: printed("Y") });
+      expect(printed("R")).toBeDefined();
+      expect(printed("R")).toBe(printed("S"));
+    } finally {
+      dbg.close();
+    }
+  });
+});
