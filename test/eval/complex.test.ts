@@ -6,10 +6,9 @@
  * complex values in every ABI class (one SSE eightbyte, two, memory with st0/st1), creal/cimag,
  * console functions; stores at BREAK2 equal the program's own, value and bytes.
  */
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { hasCompiler } from "../helpers/compile.js";
-import { fpuState } from "./fpu-state.js";
-import { X87_BUILDS, compareDumps, compareHover, compareTwins, evaluate, session, source, type X87Case } from "./x87-fixture.js";
+import { X87_BUILDS, runSuite, type X87Case } from "./x87-fixture.js";
 
 const DEFINITIONS = [
   "double _Complex cf_swap(double _Complex z) { double _Complex r; __real__ r = __imag__ z; __imag__ r = __real__ z; return r; }",
@@ -50,30 +49,5 @@ const STORES = ["g_zd = zd * zd2", "g_zd2 += 1", "g_zd2 *= zd", "__imag__ g_zd =
 const DUMPS = [{ name: "zd", size: 16 }, { name: "zd2", size: 16 }, { name: "zf", size: 8 }, { name: "zl", size: 32 }, { name: "zl2", size: 32 }];
 
 describe.skipIf(!hasCompiler("gcc"))("_Complex values in the console: as gcc computes them", () => {
-  for (const b of X87_BUILDS) {
-    it(b.label, async () => {
-      const src = source(CASES, DEFINITIONS, STORES, DUMPS);
-      const s = await session(b, src);
-      try {
-        for (const d of DEFINITIONS) s.dbg.expressions.evaluate(d, 0);
-        const cpu = s.dbg.process.cpu;
-        const ours = CASES.map((c) => {
-          const before = fpuState(cpu);
-          const v = evaluate(s, c.expr);
-          expect({ expr: c.expr, state: fpuState(cpu) }).toEqual({ expr: c.expr, state: before });
-          return v;
-        });
-        const hover = CASES.map((c) => evaluate(s, c.expr, "hover"));
-        expect((await s.dbg.continue()).reason).toBe("breakpoint");
-        const stored = STORES.map((st) => evaluate(s, st, "repl"));
-        expect((await s.dbg.continue()).reason).toBe("exited");
-        compareTwins(s, b, CASES, ours);
-        compareHover(s, b, CASES, hover);
-        expect(stored.filter((v) => v.startsWith("error"))).toEqual([]);
-        compareDumps(s, DUMPS);
-      } finally {
-        s.dbg.close();
-      }
-    });
-  }
+  for (const b of X87_BUILDS) it(b.label, () => runSuite(b, { cases: CASES, definitions: DEFINITIONS, stores: STORES, dumps: DUMPS }));
 });

@@ -5,10 +5,9 @@
  * variadic), each against its printf twin; stores at BREAK2 equal the program's own, value and
  * bytes (padding untouched); and the inferior's x87/SSE state is the same after every evaluation.
  */
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { hasCompiler } from "../helpers/compile.js";
-import { X87_BUILDS, compareDumps, compareHover, compareTwins, evaluate, session, source, type X87Case } from "./x87-fixture.js";
-import { fpuState } from "./fpu-state.js";
+import { X87_BUILDS, runSuite, type X87Case } from "./x87-fixture.js";
 
 const DEFINITIONS = [
   "long double cf_scale(long double x, int k) { return x * k - 0.5L; }",
@@ -55,30 +54,5 @@ const STORES = ["g_ld1 = ld1 * 2", "g_ld2 += ld2", "g_ld3 = g_ld2++", "g_ld2 *= 
 const DUMPS = [{ name: "ld1", size: 16 }, { name: "ld2", size: 16 }, { name: "ld3", size: 16 }, { name: "s", size: 48 }];
 
 describe.skipIf(!hasCompiler("gcc"))("long double in the console: as gcc computes it", () => {
-  for (const b of X87_BUILDS) {
-    it(b.label, async () => {
-      const src = source(CASES, DEFINITIONS, STORES, DUMPS);
-      const s = await session(b, src);
-      try {
-        for (const d of DEFINITIONS) s.dbg.expressions.evaluate(d, 0);
-        const cpu = s.dbg.process.cpu;
-        const ours = CASES.map((c) => {
-          const before = fpuState(cpu);
-          const v = evaluate(s, c.expr);
-          expect({ expr: c.expr, state: fpuState(cpu) }).toEqual({ expr: c.expr, state: before });
-          return v;
-        });
-        const hover = CASES.map((c) => evaluate(s, c.expr, "hover"));
-        expect((await s.dbg.continue()).reason).toBe("breakpoint");
-        const stored = STORES.map((st) => evaluate(s, st, "repl"));
-        expect((await s.dbg.continue()).reason).toBe("exited");
-        compareTwins(s, b, CASES, ours);
-        compareHover(s, b, CASES, hover);
-        expect(stored.filter((v) => v.startsWith("error"))).toEqual([]);
-        compareDumps(s, DUMPS);
-      } finally {
-        s.dbg.close();
-      }
-    });
-  }
+  for (const b of X87_BUILDS) it(b.label, () => runSuite(b, { cases: CASES, definitions: DEFINITIONS, stores: STORES, dumps: DUMPS }));
 });

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { fpuState } from "./fpu-state.js";
 import { compileSource, fixturesDir } from "../helpers/compile.js";
 import type { Build } from "./fixture.js";
 import { atBreak1, twinLines, type Session } from "./fixture.js";
@@ -53,6 +54,46 @@ function twin(i: number, c: X87Case): string {
 }
 
 /** `stores` run by the console at BREAK2 on g_ objects; the program does them on the n_ copies and prints both, value and bytes. */
+export interface X87Suite {
+  cases: X87Case[];
+  /** Console function definitions, made at BREAK1 before the cases. */
+  definitions: string[];
+  /** Console stores at BREAK2 into g_ objects. */
+  stores: string[];
+  /** Objects whose g_ and n_ bytes the program prints at the end. */
+  dumps: { name: string; size: number }[];
+}
+
+/**
+ * One build's run: at BREAK1 every case compiled (the x87/SSE state unchanged after each) and
+ * interpreted (hover); at BREAK2 the stores; at the end, both against the twins, and the bytes.
+ */
+export async function runSuite(b: Build, suite: X87Suite): Promise<void> {
+  const { cases, definitions, stores, dumps } = suite;
+  const src = source(cases, definitions, stores, dumps);
+  const s = await session(b, src);
+  try {
+    for (const d of definitions) s.dbg.expressions.evaluate(d, 0);
+    const cpu = s.dbg.process.cpu;
+    const ours = cases.map((c) => {
+      const before = fpuState(cpu);
+      const v = evaluate(s, c.expr);
+      expect({ expr: c.expr, state: fpuState(cpu) }).toEqual({ expr: c.expr, state: before });
+      return v;
+    });
+    const hover = cases.map((c) => evaluate(s, c.expr, "hover"));
+    expect((await s.dbg.continue()).reason).toBe("breakpoint");
+    const stored = stores.map((st) => evaluate(s, st, "repl"));
+    expect((await s.dbg.continue()).reason).toBe("exited");
+    compareTwins(s, b, cases, ours);
+    compareHover(s, b, cases, hover);
+    expect(stored.filter((v) => v.startsWith("error"))).toEqual([]);
+    compareDumps(s, dumps);
+  } finally {
+    s.dbg.close();
+  }
+}
+
 export function source(cases: X87Case[], definitions: string[], stores: string[], dumps: { name: string; size: number }[]): string {
   const effects = [
     ...stores.map((s) => `${s.replace(/\bg_/g, "n_")};`),
