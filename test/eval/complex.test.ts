@@ -34,7 +34,10 @@ export const CASES: X87Case[] = [
   // equality, truth
   { expr: "zd == zd", kind: "int" }, { expr: "zd == zd2", kind: "int" }, { expr: "zd != zd2", kind: "int" }, { expr: "zzero == 0", kind: "int" }, { expr: "zinf == zinf", kind: "int" },
   { expr: "zf == zf", kind: "int" }, { expr: "!zd", kind: "int" }, { expr: "!zzero", kind: "int" }, { expr: "zzero || zd", kind: "int" }, { expr: "zd && 0", kind: "int" },
-  { expr: "zzero ? 1 : 2", kind: "int" },
+  { expr: "zzero ? 1 : 2", kind: "int" }, { expr: "({ int n = 0; if (zd) n += 1; if (zzero) n += 2; while (zd2 != 0 && n < 5) n++; n; })", kind: "int", c: "5" },
+  { expr: "sizeof(long double _Complex) + _Alignof(long double _Complex) + sizeof zf", kind: "int" },
+  { expr: "({ double _Complex w = zd; __imag__ w *= 3; __real__ w = -__real__ w; w; })", kind: "cd", c: "-1.5 + 6.0i" },
+  { expr: "({ long double x = 1; x += zd; x; })", kind: "ld", c: "2.5L" },
   // conversions
   { expr: "(double)zd", kind: "double" }, { expr: "(int)zd2", kind: "int" }, { expr: "(_Bool)zzero", kind: "int" }, { expr: "(_Bool)zd", kind: "int" },
   { expr: "(float _Complex)zd", kind: "cf" }, { expr: "(long double _Complex)zd", kind: "cl" }, { expr: "(double _Complex)zl", kind: "cd" }, { expr: "(double _Complex)3", kind: "cd" },
@@ -45,8 +48,8 @@ export const CASES: X87Case[] = [
   { expr: "cf_swap(zd)", kind: "cd" }, { expr: "cf_lmul(zl, 3, zl2)", kind: "cl" }, { expr: "cf_fdiv(zf, zf2)", kind: "cf" },
 ];
 
-const STORES = ["g_zd = zd * zd2", "g_zd2 += 1", "g_zd2 *= zd", "__imag__ g_zd = 5", "g_zf /= zf2", "g_zl = zl * 2", "g_zl2 -= zl", "__real__ g_zl2 = ld2"];
-const DUMPS = [{ name: "zd", size: 16 }, { name: "zd2", size: 16 }, { name: "zf", size: 8 }, { name: "zl", size: 32 }, { name: "zl2", size: 32 }];
+const STORES = ["g_ld_from_z = zl * zl2", "g_zd2 = g_zd2 == zd ? zd : zd2","g_zd = zd * zd2", "g_zd2 += 1", "g_zd2 *= zd", "__imag__ g_zd = 5", "g_zf /= zf2", "g_zl = zl * 2", "g_zl2 -= zl", "__real__ g_zl2 = ld2"];
+const DUMPS = [{ name: "ld_from_z", size: 16 }, { name: "zd", size: 16 }, { name: "zd2", size: 16 }, { name: "zf", size: 8 }, { name: "zl", size: 32 }, { name: "zl2", size: 32 }];
 
 describe.skipIf(!hasCompiler("gcc"))("_Complex values in the console: as gcc computes them", () => {
   for (const b of X87_BUILDS) it(b.label, () => runSuite(b, { cases: CASES, definitions: DEFINITIONS, stores: STORES, dumps: DUMPS }));

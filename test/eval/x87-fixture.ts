@@ -27,7 +27,7 @@ export interface X87Case {
 }
 
 /** Whether the interpreter (hover) must refuse the case: it calls a function or a runtime routine. */
-export const runsCode = (c: X87Case): boolean => c.runs === true || /[A-Za-z_]\w*\(/.test(c.expr);
+export const runsCode = (c: X87Case): boolean => c.runs === true || c.expr.startsWith("({") || /[A-Za-z_]\w*\(/.test(c.expr.replace(/\b(sizeof|_Alignof)\(/g, "("));
 
 export const STEM = "eval-x87";
 
