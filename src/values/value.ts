@@ -358,6 +358,8 @@ export function assign(mem: Memory, v: Value, text: string): void {
   let bytes: Uint8Array;
   if (t instanceof BaseType && t.isFloat) {
     bytes = floatBytes(text, size, v.type.name);
+  } else if (t instanceof BaseType && t.isComplex) {
+    bytes = complexBytes(text, size, v.type.name);
   } else if (t instanceof BaseType || t instanceof EnumType || t instanceof PointerType) {
     const x = parseInteger(text, t);
     if (v.bits) {
@@ -375,7 +377,7 @@ export function assign(mem: Memory, v: Value, text: string): void {
 
 /** The bytes of a real floating value typed as text: a C constant, `inf`, `nan`, with a sign; long double exactly. */
 function floatBytes(text: string, size: number, typeName: string): Uint8Array {
-  const s = text.trim().replace(/[fFlL]$/, "");
+  const s = text.trim().replace(/([0-9.])[fFlL]$/, "$1"); // a C suffix, not the f of inf
   const neg = s.startsWith("-");
   const body = s.replace(/^[+-]/, "").toLowerCase();
   const fmt = size === 16 ? EXTENDED : size === 8 ? DOUBLE : FLOAT; // one rounding, into the type itself
@@ -387,6 +389,23 @@ function floatBytes(text: string, size: number, typeName: string): Uint8Array {
   const dv = new DataView(bytes.buffer);
   if (size === 4) dv.setFloat32(0, toNumber(value, FLOAT), true);
   else dv.setFloat64(0, toNumber(value, DOUBLE), true);
+  return bytes;
+}
+
+const NUMBER = String.raw`[+-]?(?:inf(?:inity)?|nan|0x[0-9a-f]*\.?[0-9a-f]*p[+-]?\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)`;
+const COMPLEX_TEXT = new RegExp(String.raw`^\s*(?:(${NUMBER})\s*(?:([+-])\s*(${NUMBER})\s*i)?|(${NUMBER})\s*i)\s*$`, "i");
+
+/** A complex value typed as gdb prints one: `1.5 + -2i`, `1 - 2i`, `3`, `2.5i`. */
+function complexBytes(text: string, size: number, typeName: string): Uint8Array {
+  const m = COMPLEX_TEXT.exec(text);
+  if (!m) throw new JitdbgError("VALUE_PARSE", `'${text}' is not a value of type ${typeName} (write it as gdb prints one: 1.5 + -2i, 1 - 2i, 3, 2.5i)`);
+  const half = size / 2;
+  const re = m[1] ?? "0";
+  // `a - bi` negates b (which may carry its own sign: `1 - -2i` is 1 + 2i).
+  const im = m[4] ?? (m[3] === undefined ? "0" : m[2] === "-" ? (m[3].startsWith("-") ? m[3].slice(1) : `-${m[3].replace(/^\+/, "")}`) : m[3]);
+  const bytes = new Uint8Array(size);
+  bytes.set(floatBytes(re, half, typeName), 0);
+  bytes.set(floatBytes(im, half, typeName), half);
   return bytes;
 }
 
