@@ -7,6 +7,7 @@
  */
 import { EXTENDED, formatExtended, round } from "../values/extended.js";
 import { routineSymbol } from "./complex.js";
+import { exprError } from "./errors.js";
 import { T, type FloatType } from "./types.js";
 
 /** The per-type constants: the type's name, its sign-bit test, and libgcc's RBIG, RMIN, RMIN2, RMINSCAL. */
@@ -115,7 +116,7 @@ const REAL_OF: Record<string, FloatType> = { sc3: T.float, dc3: T.double, xc3: T
 /** The C definition of a routine routineSymbol() named. */
 export function routineSource(symbol: string): string {
   const m = /^__jitdbg_(mul|div)(sc3|dc3|xc3)$/.exec(symbol);
-  if (!m) throw new Error(`no complex runtime routine '${symbol}'`);
+  if (!m) throw exprError("EXPR_UNSUPPORTED", `no complex runtime routine '${symbol}' (a compiler bug; please report the expression)`, 0);
   const real = REAL_OF[m[2]!]!;
   return m[1] === "mul" ? multiply(real) : divide(real);
 }

@@ -134,12 +134,12 @@ export class ComplexLowering {
     const Rb = this.bind(rc ? this.h.conv(r, c) : this.h.conv(r, R));
     const re = (b: Bound, complex: boolean): TExpr => (complex ? this.part(b, 0) : this.h.rvalue(b.ref()));
     if (op === "+" || op === "-") {
-      const realPart = this.real(op, R, re(L, lc), re(Rb, rc), pos);
+      const real = this.real(op, R, re(L, lc), re(Rb, rc), pos);
       let imag: TExpr;
       if (lc && rc) imag = this.real(op, R, this.part(L, 1), this.part(Rb, 1), pos);
       else if (lc) imag = this.part(L, 1);
       else imag = op === "+" ? this.part(Rb, 1) : { k: "neg", type: R, pos, operand: this.part(Rb, 1) };
-      return this.seq([L, Rb], this.make(c, realPart, imag, pos));
+      return this.seq([L, Rb], this.make(c, real, imag, pos));
     }
     if (op === "*" && !(lc && rc)) {
       const [z, x] = lc ? [L, Rb] : [Rb, L];
