@@ -16,7 +16,7 @@ import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TS
 import type { Scope, TlsModel, VariableLocation } from "./scope.js";
 import { negate as negateExtended } from "../values/extended.js";
 import {
-  T, alignOf, arrayOf, findMember, isArithmetic, isComplex, isInteger, isLongDouble, isPointer, isReal, isRecord, isScalar, isVoid, memberNames,
+  T, alignOf, arrayOf, findMember, isArithmetic, isComplex, isInteger, isPointer, isReal, isRecord, isScalar, isVoid, memberNames,
   pointee, pointerTo, sameType, sizeOf, typeName, unqual, type CType, type FunctionType, type RecordType,
 } from "./types.js";
 

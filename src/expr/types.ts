@@ -128,10 +128,6 @@ export function realPart(t: CType): CType {
 }
 
 export const isComplex = (t: CType): boolean => unqual(t).kind === "complex";
-export const isLongDouble = (t: CType): boolean => {
-  const u = unqual(t);
-  return u.kind === "float" && u.size === 16;
-};
 
 export const pointerTo = (to: CType): PointerType => ({ kind: "pointer", to });
 export const arrayOf = (of: CType, count: number | undefined): ArrayType => ({ kind: "array", of, count });
