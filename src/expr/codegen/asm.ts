@@ -75,7 +75,7 @@ const GROUP = {
   callInd: [0xff, 2],
   // x87 memory forms (long double): fld/fstp m80, m64, m32; fild/fisttp m64; fadd/fsub m32
   fld80: [0xdb, 5], fstp80: [0xdb, 7], fld64: [0xdd, 0], fstp64: [0xdd, 3], fld32: [0xd9, 0], fstp32: [0xd9, 3],
-  fild64: [0xdf, 5], fisttp64: [0xdd, 1], fadd32: [0xd8, 0], fsub32: [0xd8, 4],
+  fild64: [0xdf, 5], fisttp64: [0xdd, 1], fadd32: [0xd8, 0], fsub32: [0xd8, 4], fnstcw: [0xd9, 7], fldcw: [0xd9, 5],
 } as const;
 
 /**
@@ -84,7 +84,7 @@ const GROUP = {
  */
 const X87 = {
   faddp: [0xde, 0xc1], fmulp: [0xde, 0xc9], fsubp: [0xde, 0xe9], fdivp: [0xde, 0xf9],
-  fucomip: [0xdf, 0xe9], fstp0: [0xdd, 0xd8], fldz: [0xd9, 0xee], fld1: [0xd9, 0xe8],
+  fucomip: [0xdf, 0xe9], fstp0: [0xdd, 0xd8], fldz: [0xd9, 0xee], fld1: [0xd9, 0xe8], fninit: [0xdb, 0xe3],
 } as const;
 export type X87Op = keyof typeof X87;
 

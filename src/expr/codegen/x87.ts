@@ -39,6 +39,20 @@ export function copyExtended(a: Asm, dst: R, dd: number, src: R, sd: number): vo
   a.rm("store16", R.rcx, at(dst, dd + 8));
 }
 
+/**
+ * Empties the x87 stack, keeping the control word: the program may be stopped with values on it
+ * (optimized code keeps long doubles there), and the code and the functions it calls need room
+ * and, by the ABI, an empty stack at each call. The evaluator restores the program's x87 state
+ * after the call, so nothing of this reaches the program.
+ */
+export function emptyStack(h: X87Host): void {
+  const a = h.asm;
+  const cw = h.frame.alloc(2, 2);
+  a.group("fnstcw", at(R.rbp, cw), false);
+  a.x87("fninit");
+  a.group("fldcw", at(R.rbp, cw), false);
+}
+
 /** rax = the address of a new slot holding the constant. */
 export function constant(h: X87Host, x: Extended): void {
   const a = h.asm;
