@@ -8,7 +8,7 @@
  * slots marked `written`.
  */
 import { Checker, type ArgSlot } from "./check.js";
-import { routineSource } from "./complex-runtime.js";
+import { checkRoutine } from "./complex-runtime.js";
 import { X86Codegen, type CodeModel, type FunctionCode } from "./codegen/x86_64.js";
 import { exprError } from "./errors.js";
 import { buildObject } from "./object.js";
@@ -135,12 +135,9 @@ function routines(checker: Checker, gen: X86Codegen, scope: Scope): FunctionCode
   for (let symbol = pending.pop(); symbol !== undefined; symbol = pending.pop()) {
     if (done.has(symbol)) continue;
     done.add(symbol);
-    const input = parseInput(routineSource(symbol), typeEnvOf(scope));
-    if (input.k !== "function") throw exprError("EXPR_UNSUPPORTED", `the runtime routine '${symbol}' is not a function definition (a compiler bug)`, 0);
-    const c = new Checker(scope, { tlsModel: "initial-exec" });
-    const checked = c.checkFunction(input.def);
-    out.push(gen.function(symbol, checked.params, input.def.type.ret, checked.body, checked.frame));
-    pending.push(...c.routines);
+    const r = checkRoutine(symbol, scope);
+    out.push(gen.function(symbol, r.params, r.def.type.ret, r.body, r.frame));
+    pending.push(...r.needs);
   }
   return out;
 }

@@ -8,7 +8,13 @@
 import { EXTENDED, formatExtended, round } from "../values/extended.js";
 import { routineSymbol } from "./complex.js";
 import { exprError } from "./errors.js";
-import { T, type FloatType } from "./types.js";
+import { T, type CType, type FloatType } from "./types.js";
+import type { FunctionDef } from "./ast.js";
+import { Checker } from "./check.js";
+import type { FrameLayout } from "./frame.js";
+import type { TStmt } from "./ir.js";
+import { parseInput, type TypeEnv } from "./parser.js";
+import type { Scope } from "./scope.js";
 
 /** The per-type constants: the type's name, its sign-bit test, and libgcc's RBIG, RMIN, RMIN2, RMINSCAL. */
 interface Real {
@@ -112,6 +118,27 @@ function divide(real: FloatType): string {
 }
 
 const REAL_OF: Record<string, FloatType> = { sc3: T.float, dc3: T.double, xc3: T.ldouble };
+
+/** A routine checked for both back ends: its parameters' frame slots, body and frame; and the routines it needs in turn. */
+export interface CheckedRoutine {
+  def: FunctionDef;
+  params: { offset: number; type: CType }[];
+  body: TStmt[];
+  frame: FrameLayout;
+  needs: string[];
+}
+
+/** The routines use C's own types only: no typedef or tag of the program can change how they parse. */
+const NO_TYPES: TypeEnv = { typedef: () => undefined, tag: () => undefined, tagNames: () => [] };
+
+/** Parses and checks a routine's C definition (it names nothing outside itself). */
+export function checkRoutine(symbol: string, scope: Scope): CheckedRoutine {
+  const input = parseInput(routineSource(symbol), NO_TYPES);
+  if (input.k !== "function") throw exprError("EXPR_UNSUPPORTED", `the runtime routine '${symbol}' is not a function definition (a compiler bug)`, 0);
+  const c = new Checker(scope, { tlsModel: "initial-exec" });
+  const checked = c.checkFunction(input.def);
+  return { def: input.def, ...checked, needs: [...c.routines] };
+}
 
 /** The C definition of a routine routineSymbol() named. */
 export function routineSource(symbol: string): string {

@@ -8,15 +8,17 @@
  * operators, casts, member access (bit-fields too), indexing, pointer arithmetic, address-of,
  * sizeof, enumerators, character and string literals; long double exactly (values/extended.ts, as
  * the x87 computes at its default precision); complex values through the checker's lowering, whose
- * frame objects (and compound literals) live in a frame buffer of the interpreter's own. Calls
- * (complex × and ÷ too: they call a runtime routine), assignments, increments and console
- * function definitions are refused before anything is read.
+ * frame objects (and compound literals) live in a frame buffer of the interpreter's own, and
+ * complex × and ÷ run the very C routines the compiled code calls (complex-runtime.ts), each on a
+ * frame of its own that only it stores to. Calls of functions, assignments, increments and
+ * console function definitions are refused before anything is read.
  */
 import { readLocation, type MemoryReader, type ValueLocation } from "../values/value.js";
 import { Checker, type ArgSlot } from "./check.js";
 import { typeEnvOf } from "./compile.js";
 import { exprError } from "./errors.js";
-import { isLvalue, type Place, type TExpr } from "./ir.js";
+import { isLvalue, type ArithOp, type Place, type TExpr, type TStmt } from "./ir.js";
+import { checkRoutine } from "./complex-runtime.js";
 import { parseInput } from "./parser.js";
 import type { Scope } from "./scope.js";
 import { intOf, sizeOf, typeName, unqual, type CType } from "./types.js";
@@ -75,21 +77,53 @@ export function checkExpression(source: string, scope: Scope, opts: InterpretOpt
 /** Evaluates an expression without running code in the inferior. */
 export function interpret(source: string, scope: Scope, reader: InterpreterReader, opts: InterpretOptions = {}): Interpreted {
   const checked = checkExpression(source, scope, opts);
-  return new Interpreter(reader, checked.slots, Uint8Array.from(checked.rodata), new Uint8Array(checked.frameSize), opts.purpose ?? "hover").top(checked.expr, opts.keepLvalue ?? false);
+  const frame = new Uint8Array(checked.frameSize);
+  return new Interpreter(reader, scope, checked.slots, Uint8Array.from(checked.rodata), frame, opts.purpose ?? "hover", 0).top(checked.expr, opts.keepLvalue ?? false);
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const I64_MIN = -(1n << 63n);
 
+/**
+ * Where the interpreter's frames seem to be, for `&` of their objects: a range of the address
+ * space no user program has (the kernel half), one 4 GiB window per call depth.
+ */
+const FRAME_BASE = 0xffffc00000000000n;
+const FRAME_WINDOW = 1n << 32n;
+/** Iterations a routine's loops may take (the routines have none; a bound all the same). */
+const STEP_LIMIT = 1_000_000;
+
+type Flow = { k: "next" } | { k: "break" } | { k: "continue" } | { k: "return"; value: V | undefined };
+
 class Interpreter {
+  private steps = 0;
+
   constructor(
     private readonly reader: InterpreterReader,
+    private readonly scope: Scope,
     private readonly slots: readonly ArgSlot[],
     private readonly rodata: Uint8Array,
     /** The checked code's frame objects (rbp offsets from the end): temporaries and compound literals. */
     private readonly frame: Uint8Array,
     private readonly purpose: string,
+    /** 0: the expression; a runtime routine's body runs one deeper, and may store into its own frame. */
+    private readonly depth: number,
   ) {}
+
+  private get frameAddress(): bigint {
+    return FRAME_BASE + BigInt(this.depth) * FRAME_WINDOW;
+  }
+
+  /** The frame bytes at a pseudo-address of this frame, if it is one. */
+  private frameAt(address: bigint): Uint8Array | undefined {
+    const off = address - this.frameAddress;
+    return off >= 0n && off < BigInt(this.frame.length) ? this.frame.subarray(Number(off)) : undefined;
+  }
+
+  /** Whether a location is (inside) this interpreter's frame. */
+  private inFrame(loc: ValueLocation): loc is { kind: "bytes"; bytes: Uint8Array } {
+    return loc.kind === "bytes" && loc.bytes.buffer === this.frame.buffer;
+  }
 
   top(te: TExpr, keepLvalue: boolean): Interpreted {
     this.refuseSideEffects(te);
@@ -102,6 +136,9 @@ class Interpreter {
       return { type: lv.type, location: o.loc, ...(o.bits ? { bits: o.bits } : {}), lvalue: true };
     }
     const v = this.value(te);
+    if (v.k === "int" && unqual(te.type).kind === "pointer" && this.frameAt(v.v)) {
+      throw exprError("EXPR_NO_ADDRESS", "the pointer points into a compound literal, which is not in the program's memory; evaluate it in the debug console", te.pos);
+    }
     if (v.k === "obj") return { type: te.type, location: v.loc, ...(v.bits ? { bits: v.bits } : {}), lvalue: isLvalue(te) };
     return { type: te.type, location: { kind: "bytes", bytes: encode(te.type, v) }, lvalue: false };
   }
@@ -111,7 +148,7 @@ class Interpreter {
   private refuseSideEffects(te: TExpr): void {
     const what = ((): string | undefined => {
       switch (te.k) {
-        case "call": return te.routine ?? "a function call";
+        case "call": return te.routine ? undefined : "a function call";
         case "assign": case "compound": return "an assignment";
         case "stmtexpr": return "a statement expression";
         case "incdec": return te.delta > 0 ? "an increment" : "a decrement";
@@ -128,7 +165,11 @@ class Interpreter {
   private object(te: TExpr): Obj {
     switch (te.k) {
       case "place": return { k: "obj", loc: this.placeLocation(te.place, te.type, te.pos) };
-      case "deref": return { k: "obj", loc: { kind: "memory", address: U64(this.int(te.ptr)) } };
+      case "deref": {
+        const address = U64(this.int(te.ptr));
+        const local = this.frameAt(address);
+        return { k: "obj", loc: local ? { kind: "bytes", bytes: local } : { kind: "memory", address } };
+      }
       case "member": {
         const base = this.object(te.base);
         if (te.bitSize !== undefined) {
@@ -232,6 +273,7 @@ class Interpreter {
         const o = this.object(te.lv);
         if (o.loc.kind === "memory") return { k: "int", v: o.loc.address };
         if (o.loc.kind === "error") throw exprError("EXPR_NO_ADDRESS", o.loc.message, te.pos);
+        if (this.inFrame(o.loc)) return { k: "int", v: this.frameAddress + BigInt(o.loc.bytes.byteOffset - this.frame.byteOffset) };
         const what = te.lv.k === "place" && te.lv.place.k === "rodata"
           ? "a string literal is not in the program's memory"
           : te.lv.k === "init" || (te.lv.k === "place" && te.lv.place.k === "frame")
@@ -271,7 +313,13 @@ class Interpreter {
       case "comma": this.value(te.left); return this.value(te.right);
       case "cond": return this.truth(te.cond) ? this.value(te.then) : this.value(te.else);
       case "conv": return this.convert(te.operand.type, te.type, this.value(te.operand), te.pos);
-      case "assign": case "compound": case "incdec": case "call": case "stmtexpr":
+      case "call":
+        if (te.routine) return this.routine(te);
+        throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
+      case "assign": case "compound":
+        if (this.depth > 0) return this.store(te);
+        throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
+      case "incdec": case "stmtexpr":
         throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
     }
   }
@@ -281,6 +329,66 @@ class Interpreter {
     const v = this.scalar(te);
     if (v.k === "ld") return !X.isZero(v.v);
     return v.k === "float" ? v.v !== 0 || Number.isNaN(v.v) : v.v !== 0n;
+  }
+
+  // ---- runtime routines (complex × and ÷): their C bodies, run here on a frame of their own
+
+  private routine(te: Extract<TExpr, { k: "call" }>): V {
+    const lv = te.callee.k === "addr" ? te.callee.lv : undefined;
+    const symbol = lv?.k === "place" && lv.place.k === "own" ? lv.place.symbol : undefined;
+    if (!symbol) throw exprError("EXPR_UNSUPPORTED", "a runtime routine is called through a pointer (a front-end bug; please report the expression)", te.pos);
+    const r = checkRoutine(symbol, this.scope);
+    const args = te.args.map((a) => this.value(a));
+    const child = new Interpreter(this.reader, this.scope, [], new Uint8Array(0), new Uint8Array(r.frame.aligned), this.purpose, this.depth + 1);
+    r.params.forEach((p, i) => child.frame.set(encode(p.type, args[i] as Scalar), child.frame.length + p.offset));
+    const flow = child.run(r.body);
+    if (flow.k !== "return" || !flow.value) throw exprError("EXPR_UNSUPPORTED", `the runtime routine '${symbol}' ended without a value (a front-end bug)`, te.pos);
+    const v = flow.value;
+    // The result outlives the routine's frame: its bytes are copied out.
+    return v.k === "obj" ? { k: "obj", loc: { kind: "bytes", bytes: Uint8Array.from(this.bytes(v, sizeOf(te.type) ?? 0, te.pos)) } } : v;
+  }
+
+  private run(body: TStmt[]): Flow {
+    for (const s of body) {
+      const f = this.exec(s);
+      if (f.k !== "next") return f;
+    }
+    return { k: "next" };
+  }
+
+  private exec(s: TStmt): Flow {
+    switch (s.k) {
+      case "expr": this.value(s.expr); return { k: "next" };
+      case "block": return this.run(s.body);
+      case "if": return this.truth(s.cond) ? this.exec(s.then) : s.else ? this.exec(s.else) : { k: "next" };
+      case "return": return { k: "return", value: s.value ? this.value(s.value) : undefined };
+      case "break": case "continue": return { k: s.k };
+      case "loop": {
+        for (let first = true; ; first = false) {
+          if (++this.steps > STEP_LIMIT) throw exprError("EXPR_UNSUPPORTED", `a runtime routine looped more than ${STEP_LIMIT} times`, 0);
+          if ((s.testFirst || !first) && s.cond && !this.truth(s.cond)) return { k: "next" };
+          const f = this.exec(s.body);
+          if (f.k === "break") return { k: "next" };
+          if (f.k === "return") return f;
+          if (s.step) this.value(s.step);
+        }
+      }
+    }
+  }
+
+  /** `=` and `op=` inside a routine: only its own frame objects are stored to. */
+  private store(te: Extract<TExpr, { k: "assign" | "compound" }>): V {
+    const o = this.object(te.target);
+    if (!this.inFrame(o.loc) || o.bits) throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: a runtime routine stored outside its frame`, te.pos);
+    let v: V;
+    if (te.k === "assign") v = this.value(te.value);
+    else {
+      const old = this.convert(te.target.type, te.opType, this.load(te.target.type, o, te.pos), te.pos);
+      v = this.convert(te.opType, te.target.type, this.combine(te.op, te.opType, old as Scalar, this.scalar(te.value), te.pos), te.pos);
+    }
+    const size = sizeOf(te.target.type) ?? 0;
+    o.loc.bytes.set((v.k === "obj" ? this.bytes(v, size, te.pos) : encode(te.target.type, v)).subarray(0, size));
+    return v;
   }
 
   /** A frame object filled from its stores, as the compiled code fills it where it is evaluated. */
@@ -306,11 +414,15 @@ class Interpreter {
   }
 
   private arith(te: Extract<TExpr, { k: "arith" }>): V {
-    const a = this.scalar(te.left);
-    const b = this.scalar(te.right);
+    return this.combine(te.op, te.type, this.scalar(te.left), this.scalar(te.right), te.pos);
+  }
+
+  /** a op b, both already of type t, as the code generator's combine(). */
+  private combine(op: ArithOp, t: CType, a: Scalar, b: Scalar, pos: number): V {
+    const te = { op, type: t, pos };
     if (a.k === "ld" || b.k === "ld") {
-      const op = { "+": X.add, "-": X.sub, "*": X.mul, "/": X.div }[te.op as "+"];
-      return { k: "ld", v: op(toExtended(a), toExtended(b)) };
+      const f = { "+": X.add, "-": X.sub, "*": X.mul, "/": X.div }[te.op as "+"];
+      return { k: "ld", v: f(toExtended(a), toExtended(b)) };
     }
     if (a.k === "float" || b.k === "float") {
       const x = Number(a.v);
@@ -320,7 +432,6 @@ class Interpreter {
     }
     const x = a.v;
     const y = b.v;
-    const t = te.type;
     const signed = intOf(t).signed;
     switch (te.op) {
       case "+": return { k: "int", v: norm(t, x + y) };

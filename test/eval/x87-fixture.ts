@@ -22,12 +22,10 @@ export interface X87Case {
   c?: string;
   /** false: not compared at -O2 (a value the optimizer may not keep). */
   o2?: boolean;
-  /** Runs code in the inferior (complex × and ÷ call a routine): hover refuses it. Calls are seen in the text. */
-  runs?: boolean;
 }
 
-/** Whether the interpreter (hover) must refuse the case: it calls a function or a runtime routine. */
-export const runsCode = (c: X87Case): boolean => c.runs === true || c.expr.startsWith("({") || /[A-Za-z_]\w*\(/.test(c.expr.replace(/\b(sizeof|_Alignof)\(/g, "("));
+/** Whether the interpreter (hover) must refuse the case: it calls a function or is a statement expression. */
+export const runsCode = (c: X87Case): boolean => c.expr.startsWith("({") || /[A-Za-z_]\w*\(/.test(c.expr.replace(/\b(sizeof|_Alignof)\(/g, "("));
 
 export const STEM = "eval-x87";
 

@@ -118,7 +118,7 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
   });
 
   it("computes compound literals in a frame of its own, writing nothing to the program", () => {
-    const texts = ["(int){3}", "(struct node){.id = 4, .pos = {1, 2}}.pos.y * 2", "(struct point){neg}.x - 1"];
+    const texts = ["(int){3}", "(struct node){.id = 4, .pos = {1, 2}}.pos.y * 2", "(struct point){neg}.x - 1", "(int[2]){neg, 1}[1] + 1", "*&(long){7} + 1"];
     const want = texts.map((t) => compiled(t).value);
     const cpu = dbg.process.cpu;
     const write = cpu.write.bind(cpu);
@@ -133,6 +133,8 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
       cpu.write = write;
     }
     expect(stores).toBe(0);
+    // Its objects have no address in the program: a pointer to one is not a value to show.
+    expect(() => dbg.inspector.evaluate("&(int){3}", 0, { context: "hover" })).toThrow(/points into a compound literal, which is not in the program's memory/);
   });
 
   it("refuses side effects with a clean error, compiling and writing nothing", () => {
