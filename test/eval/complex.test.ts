@@ -51,6 +51,6 @@ export const CASES: X87Case[] = [
 const STORES = ["g_ld_from_z = zl * zl2", "g_zd2 = g_zd2 == zd ? zd : zd2","g_zd = zd * zd2", "g_zd2 += 1", "g_zd2 *= zd", "__imag__ g_zd = 5", "g_zf /= zf2", "g_zl = zl * 2", "g_zl2 -= zl", "__real__ g_zl2 = ld2"];
 const DUMPS = [{ name: "ld_from_z", size: 16 }, { name: "zd", size: 16 }, { name: "zd2", size: 16 }, { name: "zf", size: 8 }, { name: "zl", size: 32 }, { name: "zl2", size: 32 }];
 
-describe.skipIf(!hasCompiler("gcc"))("_Complex values in the console: as gcc computes them", () => {
+describe.skipIf(!hasCompiler("gcc"))("_Complex values in the console: as the C compiler computes them", () => {
   for (const b of X87_BUILDS) it(b.label, () => runSuite(b, { cases: CASES, definitions: DEFINITIONS, stores: STORES, dumps: DUMPS }));
 });

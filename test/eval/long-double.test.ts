@@ -53,6 +53,6 @@ export const CASES: X87Case[] = [
 const STORES = ["g_ld1 = ld1 * 2", "g_ld2 += ld2", "g_ld3 = g_ld2++", "g_ld2 *= 3", "--g_ld3", "g_s.x -= 0.5L", "g_s.y = ival", "g_ld3 /= ldzero"];
 const DUMPS = [{ name: "ld1", size: 16 }, { name: "ld2", size: 16 }, { name: "ld3", size: 16 }, { name: "s", size: 48 }];
 
-describe.skipIf(!hasCompiler("gcc"))("long double in the console: as gcc computes it", () => {
+describe.skipIf(!hasCompiler("gcc"))("long double in the console: as the C compiler computes it", () => {
   for (const b of X87_BUILDS) it(b.label, () => runSuite(b, { cases: CASES, definitions: DEFINITIONS, stores: STORES, dumps: DUMPS }));
 });

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { fpuState } from "./fpu-state.js";
-import { compileSource, fixturesDir } from "../helpers/compile.js";
+import { compileSource, fixturesDir, hasCompiler } from "../helpers/compile.js";
 import type { Build } from "./fixture.js";
 import { atBreak1, twinLines, type Session } from "./fixture.js";
 
@@ -29,11 +29,15 @@ export const runsCode = (c: X87Case): boolean => c.expr.startsWith("({") || /[A-
 
 export const STEM = "eval-x87";
 
-export const X87_BUILDS: Build[] = [
+/** A build, by gcc unless `cc` says otherwise. */
+export type X87Build = Build & { cc?: string };
+
+export const X87_BUILDS: X87Build[] = [
   { label: "gcc -static -O0", flags: ["-static", "-O0", "-g"] },
   { label: "gcc -static -O2", flags: ["-static", "-O2", "-g"] },
   { label: "gcc -static-pie -O0", flags: ["-static-pie", "-O0", "-g"] },
   { label: "gcc -O0 (dynamic: libm and libc shared)", flags: ["-O0", "-g"] },
+  ...(hasCompiler("clang") ? [{ label: "clang -static -O0", flags: ["-static", "-O0", "-g"], cc: "clang" }, { label: "clang -static -O2", flags: ["-static", "-O2", "-g"], cc: "clang" }] : []),
 ];
 
 const template = readFileSync(join(fixturesDir, "eval", "x87.c"), "utf8");
@@ -66,7 +70,7 @@ export interface X87Suite {
  * One build's run: at BREAK1 every case compiled (the x87/SSE state unchanged after each) and
  * interpreted (hover); at BREAK2 the stores; at the end, both against the twins, and the bytes.
  */
-export async function runSuite(b: Build, suite: X87Suite): Promise<void> {
+export async function runSuite(b: X87Build, suite: X87Suite): Promise<void> {
   const { cases, definitions, stores, dumps } = suite;
   const src = source(cases, definitions, stores, dumps);
   const s = await session(b, src);
@@ -103,8 +107,8 @@ export function source(cases: X87Case[], definitions: string[], stores: string[]
     .replace("/*EFFECTS*/", effects.join("\n  "));
 }
 
-export function build(b: Build, src: string): string {
-  return compileSource(src, { flags: [...b.flags, "-Wno-psabi"] }, STEM);
+export function build(b: X87Build, src: string): string {
+  return compileSource(src, { ...(b.cc ? { cc: b.cc } : {}), flags: [...b.flags, ...(b.cc === "clang" ? [] : ["-Wno-psabi"])] }, STEM);
 }
 
 /** A printed real reduced: long double text as it is (NaNs without gdb's payload), others through Number. */
@@ -132,7 +136,7 @@ export function reduce(kind: X87Kind, text: string): string {
   }
 }
 
-export async function session(b: Build, src: string): Promise<Session> {
+export async function session(b: X87Build, src: string): Promise<Session> {
   return atBreak1(build(b, src), src, STEM);
 }
 
