@@ -205,7 +205,6 @@ export const ERROR_CODES = {
   VALUE_PARSE: { family: "setValue", meaning: "text that is not a value of the variable's type" },
   VALUE_READ_ONLY: { family: "setValue", meaning: "a value computed by the compiler, which cannot be set" },
   VALUE_UNREADABLE: { family: "setValue", meaning: "a value whose memory cannot be read" },
-  VALUE_UNSUPPORTED: { family: "setValue", meaning: "a value type that cannot be set" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -56,6 +56,12 @@ export interface Piece {
 
 export type Location = SimpleLocation | { kind: "pieces"; pieces: Piece[] };
 
+/**
+ * The 64-bit approximation of the typed stack cannot hold a 16-byte value (gcc -O2 describes a
+ * long double it computed away as `deref_type 16; const_type 16 …; mul`): unavailable, never a wrong number.
+ */
+const WIDE_TYPED = "optimized out (computed by a DWARF expression on floating-point or 16-byte values, such as long double, which jitdbg does not evaluate)";
+
 class Unavailable {
   constructor(readonly reason: string) {}
 }
@@ -206,6 +212,7 @@ function run(expr: Uint8Array, ctx: ExprContext): Location {
         case OP.rot: { const x = pop(op); const y = pop(op); const z = pop(op); stack.push(x, z, y); break; }
         case OP.deref: stack.push(mem(pop(op), ctx.addressSize ?? 8)); break;
         case OP.deref_size: case OP.deref_type: case OP.GNU_deref_type:
+          if (Number(num(a)) > 8) throw new Unavailable(WIDE_TYPED);
           stack.push(mem(pop(op), Number(num(a))));
           break;
         case OP.abs: { const v = s64(pop(op)); stack.push(u64(v < 0n ? -v : v)); break; }
@@ -252,8 +259,15 @@ function run(expr: Uint8Array, ctx: ExprContext): Location {
           stack.push(v);
           break;
         }
-        case OP.regval_type: case OP.GNU_regval_type: stack.push(reg(Number(num(a)))); break;
-        case OP.const_type: case OP.GNU_const_type: stack.push(bytesToBigint(b as Uint8Array)); break;
+        case OP.regval_type: case OP.GNU_regval_type:
+          // A typed value of a vector or x87 register is a float the 64-bit stack cannot compute with.
+          if (Number(num(a)) > 16) throw new Unavailable(WIDE_TYPED);
+          stack.push(reg(Number(num(a))));
+          break;
+        case OP.const_type: case OP.GNU_const_type:
+          if ((b as Uint8Array).length > 8) throw new Unavailable(WIDE_TYPED);
+          stack.push(bytesToBigint(b as Uint8Array));
+          break;
         case OP.convert: case OP.GNU_convert: case OP.reinterpret: case OP.GNU_reinterpret: break;
         case OP.GNU_uninit: break;
         case OP.piece: case OP.bit_piece: {

@@ -69,7 +69,9 @@ export class BaseType extends TypeBase {
   constructor(offset: number, readonly typeName: string, readonly size: number, readonly encoding: number) { super(offset); }
   get byteSize(): number { return this.size; }
   get isSigned(): boolean { return this.encoding === DW_ATE.signed || this.encoding === DW_ATE.signed_char; }
-  get isFloat(): boolean { return this.encoding === DW_ATE.float || this.encoding === DW_ATE.complex_float; }
+  get isFloat(): boolean { return this.encoding === DW_ATE.float; }
+  /** `complex float/double/long double`: two floats of half the size. */
+  get isComplex(): boolean { return this.encoding === DW_ATE.complex_float; }
   get isBool(): boolean { return this.encoding === DW_ATE.boolean; }
 }
 

@@ -4,15 +4,17 @@
  * Every node keeps `pos`, the 0-based source offset its diagnostics point at.
  */
 import type { CType, FunctionType } from "./types.js";
+import type { Extended } from "../values/extended.js";
 
-export type UnaryOp = "-" | "+" | "!" | "~" | "*" | "&" | "++pre" | "--pre" | "++post" | "--post";
+export type UnaryOp = "-" | "+" | "!" | "~" | "*" | "&" | "++pre" | "--pre" | "++post" | "--post" | "__real__" | "__imag__";
 export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "<<" | ">>" | "<" | ">" | "<=" | ">=" | "==" | "!=" | "&" | "|" | "^" | "&&" | "||" | ",";
 export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "^=" | "|=";
 
 export type Expr =
   | { k: "int"; pos: number; value: bigint; suffix: string; nonDecimal: boolean; text: string }
   | { k: "char"; pos: number; value: bigint }
-  | { k: "float"; pos: number; value: number; single: boolean }
+  /** `extended`: a long double constant (`1.1L`), exactly. */
+  | { k: "float"; pos: number; value: number; single: boolean; extended?: Extended; imaginary?: boolean }
   | { k: "string"; pos: number; bytes: Uint8Array }
   | { k: "ident"; pos: number; name: string }
   | { k: "unary"; pos: number; op: UnaryOp; operand: Expr }

@@ -7,14 +7,16 @@ import type { AssignOp, BinaryOp, Expr, FunctionDef, InitList, Stmt } from "./as
 import { isTypeOperand, startPos } from "./ast.js";
 import { libcPrototype } from "./builtins.js";
 import { defaultPromotion, integerLiteralType, promote, usualArithmetic } from "./conversions.js";
+import { ComplexLowering } from "./complex.js";
 import { integerConstant } from "./constant.js";
 import { didYouMean, exprError } from "./errors.js";
 import { FrameLayout } from "./frame.js";
 import { initialize } from "./initializers.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "./ir.js";
 import type { Scope, TlsModel, VariableLocation } from "./scope.js";
+import { negate as negateExtended } from "../values/extended.js";
 import {
-  T, alignOf, arrayOf, findMember, isArithmetic, isFloat, isInteger, isPointer, isRecord, isScalar, isVoid, memberNames,
+  T, alignOf, arrayOf, findMember, isArithmetic, isComplex, isInteger, isPointer, isReal, isRecord, isScalar, isVoid, memberNames,
   pointee, pointerTo, sameType, sizeOf, typeName, unqual, type CType, type FunctionType, type RecordType,
 } from "./types.js";
 
@@ -68,6 +70,14 @@ export class Checker {
   private loopDepth = 0;
   /** Statement expressions being checked, innermost last (return may not leave one). */
   private statementExpressions = 0;
+  /** Runtime routines (complex-runtime.ts) the object must define. */
+  readonly routines = new Set<string>();
+  private readonly complex = new ComplexLowering({
+    alloc: (size, align) => this.frame.alloc(size, align),
+    conv: (te, to) => this.conv(te, to),
+    rvalue: (te) => this.rvalue(te),
+    needsRoutine: (symbol) => this.routines.add(symbol),
+  });
 
   constructor(
     private readonly scope: Scope,
@@ -239,7 +249,7 @@ export class Checker {
   private condition(e: Expr): TExpr {
     const te = this.rvalue(this.expr(e));
     if (!isScalar(te.type)) throw exprError("EXPR_TYPE", `statement requires expression of scalar type ('${typeName(te.type)}' invalid)`, e.pos);
-    return te;
+    return this.truthOperand(te);
   }
 
   // ---- expressions
@@ -252,7 +262,12 @@ export class Checker {
         return { k: "const", type: t, pos: e.pos, value: e.value };
       }
       case "char": return { k: "const", type: T.int, pos: e.pos, value: e.value };
-      case "float": return { k: "fconst", type: e.single ? T.float : T.double, pos: e.pos, value: e.value };
+      case "float": {
+        const value: TExpr = e.extended
+          ? { k: "fconst", type: T.ldouble, pos: e.pos, value: e.value, extended: e.extended }
+          : { k: "fconst", type: e.single ? T.float : T.double, pos: e.pos, value: e.value };
+        return e.imaginary ? this.complex.imaginary(value) : value;
+      }
       case "string": return { k: "place", type: arrayOf(T.char, e.bytes.length + 1), pos: e.pos, place: { k: "rodata", offset: this.stringOffset(e.bytes) } };
       case "ident": return this.ident(e.name, e.pos);
       case "unary": return this.unary(e);
@@ -425,6 +440,7 @@ export class Checker {
       return te.type === to ? te : ({ ...te, type: to } as TExpr);
     }
     if (te.k === "const" && b.kind === "int" && !b.bool) return { ...te, type: to, value: b.signed ? BigInt.asIntN(b.size * 8, te.value) : BigInt.asUintN(b.size * 8, te.value) };
+    if ((a.kind === "complex" || b.kind === "complex") && b.kind !== "void") return this.complex.convert(te, to);
     return { k: "conv", type: to, pos: te.pos, operand: te };
   }
 
@@ -459,33 +475,45 @@ export class Checker {
       }
       case "+": case "-": case "~": {
         const te = this.rvalue(this.expr(e.operand));
-        const okType = e.op === "~" ? isInteger(te.type) : isArithmetic(te.type);
+        // GNU C: `~` of a complex value is its conjugate.
+        const okType = e.op === "~" ? isInteger(te.type) || isComplex(te.type) : isArithmetic(te.type);
         if (!okType) throw exprError("EXPR_TYPE", `invalid argument type '${typeName(te.type)}' to unary expression '${e.op}'`, pos);
-        if (isFloat(te.type) && unqual(te.type).kind === "float" && sizeOf(te.type) === 16) throw this.longDouble(pos);
         const p = this.conv(te, promote(te.type));
         if (e.op === "+") return p;
+        if (isComplex(p.type)) return e.op === "-" ? this.complex.negate(p) : this.complex.conjugate(p);
         if (p.k === "const" && e.op === "-") return this.conv({ ...p, value: -p.value }, p.type);
-        if (p.k === "fconst" && e.op === "-") return { ...p, value: -p.value };
+        if (p.k === "fconst" && e.op === "-") return { ...p, value: -p.value, ...(p.extended ? { extended: negateExtended(p.extended) } : {}) };
         return { k: e.op === "-" ? "neg" : "bitnot", type: p.type, pos, operand: p };
       }
       case "!": {
         const te = this.rvalue(this.expr(e.operand));
         if (!isScalar(te.type)) throw exprError("EXPR_TYPE", `invalid argument type '${typeName(te.type)}' to unary expression '!'`, pos);
-        return { k: "lnot", type: T.int, pos, operand: te };
+        return { k: "lnot", type: T.int, pos, operand: this.truthOperand(te) };
+      }
+      case "__real__": case "__imag__": {
+        const te = this.expr(e.operand);
+        const which = e.op === "__real__" ? 0 : 1;
+        if (isComplex(te.type)) return this.complex.partOf(isLvalue(te) ? te : this.rvalue(te), which);
+        const v = this.rvalue(te);
+        if (!isArithmetic(v.type)) throw exprError("EXPR_TYPE", `invalid argument type '${typeName(v.type)}' to '${e.op}': it takes an arithmetic value`, pos);
+        // GNU C: the real part of a real value is the value, its imaginary part 0 (after evaluating it).
+        if (which === 0) return v;
+        return { k: "comma", type: v.type, pos, left: v, right: this.conv({ k: "const", type: T.int, pos, value: 0n }, v.type) };
       }
       default: {
         const target = this.expr(e.operand);
         const what = e.op.startsWith("++") ? "increment" : "decrement";
         this.requireModifiable(target, startPos(e.operand));
-        if (!isScalar(target.type)) throw exprError("EXPR_TYPE", `cannot ${what} value of type '${typeName(target.type)}'`, pos);
+        if (!isReal(target.type) && !isPointer(target.type)) throw exprError("EXPR_TYPE", `cannot ${what} value of type '${typeName(target.type)}'`, pos);
         if (isPointer(target.type)) this.elementSize(target.type, pos);
         return this.bitFieldValue(target, { k: "incdec", type: target.type, pos, target, delta: e.op.startsWith("++") ? 1 : -1, post: e.op.endsWith("post") });
       }
     }
   }
 
-  private longDouble(pos: number): Error {
-    return exprError("EXPR_UNSUPPORTED", "arithmetic on 'long double' is not supported; cast to 'double'", pos);
+  /** A scalar whose truth is asked: a complex value becomes `z != 0` (both back ends test real scalars). */
+  private truthOperand(te: TExpr): TExpr {
+    return isComplex(te.type) ? this.complex.truth(te) : te;
   }
 
   /** `wholeArray`: gdb's brace assignment, which copies into an array as into a struct. */
@@ -540,11 +568,17 @@ export class Checker {
     const r = this.rvalue(rraw);
     const lt = unqual(l.type);
     const rt = unqual(r.type);
-    if ((lt.kind === "float" && lt.size === 16) || (rt.kind === "float" && rt.size === 16)) throw this.longDouble(pos);
+    if (op === "&&" || op === "||") {
+      if (!isScalar(lt) || !isScalar(rt)) throw this.invalidOperands(op, l, r, pos);
+      return { k: "logical", op, type: T.int, pos, left: this.truthOperand(l), right: this.truthOperand(r) };
+    }
+    if (lt.kind === "complex" || rt.kind === "complex") {
+      if (!isArithmetic(lt) || !isArithmetic(rt)) throw this.invalidOperands(op, l, r, pos);
+      if (op === "==" || op === "!=") return this.complex.equality(op, l, r, pos);
+      if (op === "+" || op === "-" || op === "*" || op === "/") return this.complex.arith(op, l, r, pos);
+      throw exprError("EXPR_TYPE", `invalid operands to binary ${op} ('${typeName(l.type)}' and '${typeName(r.type)}'): complex values have only + - * / == !=`, pos);
+    }
     switch (op) {
-      case "&&": case "||":
-        if (!isScalar(lt) || !isScalar(rt)) throw this.invalidOperands(op, l, r, pos);
-        return { k: "logical", op, type: T.int, pos, left: l, right: r };
       case "+":
         if (lt.kind === "pointer" && isInteger(rt)) return this.pointerArith(l, r, false, pos);
         if (rt.kind === "pointer" && isInteger(lt)) return this.pointerArith(r, l, false, pos);
@@ -592,6 +626,7 @@ export class Checker {
     }
     const bop = op.slice(0, -1) as ArithOp;
     const tt = unqual(target.type);
+    if (tt.kind === "complex" || isComplex(value.type)) return this.complexCompound(bop, target, value, pos, targetPos);
     if (tt.kind === "pointer" && (bop === "+" || bop === "-") && isInteger(value.type)) {
       return { k: "compound", op: bop, opType: target.type, type: target.type, pos, target, value: this.conv(value, T.long), scale: this.elementSize(target.type, pos) };
     }
@@ -600,6 +635,24 @@ export class Checker {
     const probe = this.binary(bop as BinaryOp, { k: "const", type: bitFieldType(target) ?? target.type, pos: targetPos, value: 0n }, value, pos);
     if (probe.k !== "arith") throw this.invalidOperands(bop, target, value, pos);
     return this.bitFieldValue(target, { k: "compound", op: bop, opType: probe.type, type: target.type, pos, target, value: probe.right });
+  }
+
+  /**
+   * `target op= value` where either side is complex: `*p = *p op value` through the target's
+   * address taken once (a complex result assigned to a real target keeps its real part).
+   */
+  private complexCompound(op: ArithOp, target: TExpr, value: TExpr, pos: number, targetPos: number): TExpr {
+    if (op !== "+" && op !== "-" && op !== "*" && op !== "/") throw this.invalidOperands(op, target, value, pos);
+    if (!isArithmetic(target.type)) throw this.invalidOperands(op, target, value, pos);
+    if (target.k === "member" && target.bitSize !== undefined) throw exprError("EXPR_TYPE", "a bit-field cannot take a complex value", targetPos);
+    const ptrType = pointerTo(target.type);
+    const offset = this.frame.alloc(8, 8);
+    const setup: TExpr = { k: "init", type: ptrType, pos, offset, size: 8, zero: false, stores: [{ offset: 0, value: { k: "addr", type: ptrType, pos, lv: target } }] };
+    const ptr = (): TExpr => this.rvalue({ k: "place", type: ptrType, pos, place: { k: "frame", offset } });
+    const lv = (): TExpr => this.deref(ptr(), pos);
+    const combined = this.binary(op, this.rvalue(lv()), value, pos);
+    const store: TExpr = { k: "assign", type: target.type, pos, target: lv(), value: this.conv(combined, target.type) };
+    return { k: "comma", type: target.type, pos, left: setup, right: store };
   }
 
   /** gdb's `object = {…}`: the list initializes a new object of the target's type, which is copied in (arrays too). */
@@ -613,7 +666,7 @@ export class Checker {
   }
 
   private conditional(e: Extract<Expr, { k: "cond" }>): TExpr {
-    const cond = this.rvalue(this.expr(e.cond));
+    const cond = this.truthOperand(this.rvalue(this.expr(e.cond)));
     if (!isScalar(cond.type)) throw exprError("EXPR_TYPE", `used type '${typeName(cond.type)}' where arithmetic or pointer type is required`, e.cond.pos);
     const a = this.rvalue(this.expr(e.then));
     const b = this.rvalue(this.expr(e.else));
@@ -650,13 +703,9 @@ export class Checker {
       if (isVoid(v.type)) throw exprError("EXPR_TYPE", "argument has type 'void'", a.pos);
       const p = fn.prototyped ? fn.params[i] : undefined;
       if (p && isRecord(p) && sizeOf(p) === undefined) throw exprError("EXPR_TYPE", `parameter ${i + 1} has the incomplete type '${typeName(p)}'`, startPos(a));
-      const conv = p ? this.assignable(v, p, startPos(a), `passing to parameter ${i + 1} of type`) : this.conv(v, defaultPromotion(v.type));
-      const ct = unqual(conv.type);
-      if (ct.kind === "float" && ct.size === 16) throw this.longDouble(a.pos);
-      return conv;
+      return p ? this.assignable(v, p, startPos(a), `passing to parameter ${i + 1} of type`) : this.conv(v, defaultPromotion(v.type));
     });
     const ret = unqual(fn.ret);
-    if (ret.kind === "float" && ret.size === 16) throw this.longDouble(e.pos);
     if ((ret.kind === "struct" || ret.kind === "union") && ret.incomplete) throw exprError("EXPR_TYPE", `calling a function returning the incomplete type '${typeName(fn.ret)}'`, e.pos);
     return { k: "call", type: fn.ret, pos: e.pos, callee: fnValue, fn, args };
   }
@@ -710,9 +759,8 @@ export class Checker {
     const v = this.rvalue(operand);
     const a = unqual(v.type);
     if (b.kind === "void") return { k: "conv", type: to, pos, operand: v };
-    if (b.kind === "float" && b.size === 16) throw this.longDouble(pos);
     if (isScalar(b) && isScalar(a)) {
-      if ((b.kind === "pointer" && isFloat(a)) || (a.kind === "pointer" && isFloat(b))) throw exprError("EXPR_TYPE", `cannot cast '${typeName(v.type)}' to '${typeName(to)}'`, pos);
+      if ((b.kind === "pointer" && !isInteger(a) && a.kind !== "pointer") || (a.kind === "pointer" && !isInteger(b) && b.kind !== "pointer")) throw exprError("EXPR_TYPE", `cannot cast '${typeName(v.type)}' to '${typeName(to)}'`, pos);
       return this.conv(v, to);
     }
     if ((b.kind === "struct" || b.kind === "union") && sameType(a, b)) return { ...v, type: to } as TExpr;

@@ -8,7 +8,8 @@
  * slots marked `written`.
  */
 import { Checker, type ArgSlot } from "./check.js";
-import { X86Codegen, type CodeModel } from "./codegen/x86_64.js";
+import { checkRoutine } from "./complex-runtime.js";
+import { X86Codegen, type CodeModel, type FunctionCode } from "./codegen/x86_64.js";
 import { exprError } from "./errors.js";
 import { buildObject } from "./object.js";
 import { parseInput, type TypeEnv } from "./parser.js";
@@ -108,19 +109,37 @@ export function compile(source: string, scope: Scope, opts: CompileOptions = {})
     const checked = checker.checkFunction(def);
     const symbol = opts.definitionSymbol ?? def.name;
     const code = gen.function(symbol, checked.params, def.type.ret, checked.body, checked.frame);
-    const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([symbol]) });
+    const obj = buildObject({ asm: gen.asm, functions: [code, ...routines(checker, gen, scope)], rodata: checker.rodata, exported: new Set([symbol]) });
     return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
   }
 
   const entry = opts.entryName ?? "__jitdbg_expr";
   const te = checker.checkTopLevel(input.expr);
   const code = gen.entry(entry, te, checker.frame);
-  const obj = buildObject({ asm: gen.asm, functions: [code], rodata: checker.rodata, exported: new Set([entry]) });
+  const obj = buildObject({ asm: gen.asm, functions: [code, ...routines(checker, gen, scope)], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
   // The return address and saved rbp, the frame, a push per pending operand, and room for the
   // register an operation saves for itself (a struct assignment keeps its target's address).
   const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * nodeCount(te) + 64;
   return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns, stackBytes };
+}
+
+/**
+ * The runtime routines the checked code calls (complex × and ÷), compiled from their C source by
+ * this same compiler into the same object, as local functions.
+ */
+function routines(checker: Checker, gen: X86Codegen, scope: Scope): FunctionCode[] {
+  const out: FunctionCode[] = [];
+  const done = new Set<string>();
+  const pending = [...checker.routines];
+  for (let symbol = pending.pop(); symbol !== undefined; symbol = pending.pop()) {
+    if (done.has(symbol)) continue;
+    done.add(symbol);
+    const r = checkRoutine(symbol, scope);
+    out.push(gen.function(symbol, r.params, r.def.type.ret, r.body, r.frame));
+    pending.push(...r.needs);
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** C's implicit conversion rules (C11 6.3): integer promotions, usual arithmetic conversions. */
-import { T, intOf, isFloat, isInteger, unqual, type CType, type FloatType, type IntType } from "./types.js";
+import { T, complexOf, intOf, isFloat, isInteger, realPart, unqual, type CType, type FloatType, type IntType } from "./types.js";
 
 /** Integer promotion: anything narrower than int becomes int (all their values fit). */
 export function promote(t: CType): CType {
@@ -12,6 +12,8 @@ export function promote(t: CType): CType {
 export function usualArithmetic(a: CType, b: CType): CType {
   const ua = unqual(a);
   const ub = unqual(b);
+  // A complex operand: the complex type of the two real parts' common type (C11 6.3.1.8).
+  if (ua.kind === "complex" || ub.kind === "complex") return complexOf(usualArithmetic(realPart(ua), realPart(ub)) as FloatType);
   if (isFloat(ua) || isFloat(ub)) {
     const fa = ua.kind === "float" ? ua.size : 0;
     const fb = ub.kind === "float" ? ub.size : 0;

@@ -3,7 +3,9 @@
  * created before their members so recursive types terminate; each DWARF type maps to one C type.
  */
 import type { DwarfType } from "../dwarf/types.js";
-import { T, type CType, type IntType, type RecordType } from "./types.js";
+import { T, complexOf, type CType, type FloatType, type IntType, type RecordType } from "./types.js";
+
+const floatOfSize = (size: number): FloatType => (size === 4 ? T.float : size === 8 ? T.double : T.ldouble);
 
 const INT_BY_NAME: Record<string, IntType> = {
   "_Bool": T.bool, "bool": T.bool, "char": T.char, "signed char": T.schar, "unsigned char": T.uchar,
@@ -38,7 +40,8 @@ export class DwarfTypeBridge {
       case "void": return T.void;
       case "unspecified": return T.void;
       case "base": {
-        if (t.isFloat) return t.size === 4 ? T.float : t.size === 8 ? T.double : T.ldouble;
+        if (t.isFloat) return floatOfSize(t.size);
+        if (t.isComplex) return complexOf(floatOfSize(t.size / 2));
         if (t.isBool) return T.bool;
         const named = INT_BY_NAME[t.typeName];
         if (named && named.size === t.size) return named;

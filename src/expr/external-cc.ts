@@ -52,6 +52,7 @@ class TypeEmitter {
     switch (t.kind) {
       case "void": return join("void", inner);
       case "int": case "float": return join(t.name, inner);
+      case "complex": return join(`_Complex ${t.of.name}`, inner);
       case "typedef": this.need(t); return join(t.name, inner);
       case "struct": case "union": this.forward(t); return join(`${t.kind} ${this.tagOf(t)}`, inner);
       case "enum": this.need(t); return join(`enum ${this.tagOf(t)}`, inner);

@@ -6,17 +6,23 @@
  * C's promotions and conversions exactly as the x86-64 code does them (integers normalized to their
  * type's width, the same shift counts, truncating conversions and NaN rules), comparisons, logical
  * operators, casts, member access (bit-fields too), indexing, pointer arithmetic, address-of,
- * sizeof, enumerators, character and string literals. Calls, assignments, increments and console
- * function definitions are refused before anything is read.
+ * sizeof, enumerators, character and string literals; long double exactly (values/extended.ts, as
+ * the x87 computes at its default precision); complex values through the checker's lowering, whose
+ * frame objects (and compound literals) live in a frame buffer of the interpreter's own, and
+ * complex × and ÷ run the very C routines the compiled code calls (complex-runtime.ts), each on a
+ * frame of its own that only it stores to. Calls of functions, assignments, increments and
+ * console function definitions are refused before anything is read.
  */
 import { readLocation, type MemoryReader, type ValueLocation } from "../values/value.js";
 import { Checker, type ArgSlot } from "./check.js";
 import { typeEnvOf } from "./compile.js";
 import { exprError } from "./errors.js";
-import { isLvalue, type Place, type TExpr } from "./ir.js";
+import { isLvalue, type ArithOp, type Place, type TExpr, type TStmt } from "./ir.js";
+import { checkRoutine } from "./complex-runtime.js";
 import { parseInput } from "./parser.js";
 import type { Scope } from "./scope.js";
 import { intOf, sizeOf, typeName, unqual, type CType } from "./types.js";
+import * as X from "../values/extended.js";
 
 /** What the interpreter may read: memory, and where the names the scope gave it live. */
 export interface InterpreterReader extends MemoryReader {
@@ -53,37 +59,71 @@ interface Bits {
   size: number;
 }
 
-type Scalar = { k: "int"; v: bigint } | { k: "float"; v: number };
-/** An object: an lvalue, or an aggregate (struct, array, long double) rvalue. */
+type Scalar = { k: "int"; v: bigint } | { k: "float"; v: number } | { k: "ld"; v: X.Extended };
+/** An object: an lvalue, or an aggregate (struct, array, complex) rvalue. */
 type Obj = { k: "obj"; loc: ValueLocation; bits?: Bits };
 type V = Scalar | Obj;
 
 /** The checked tree of an expression, without evaluating it (completions need only its type). */
-export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[] } {
+export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[]; frameSize: number } {
   const input = parseInput(source, typeEnvOf(scope));
   const purpose = opts.purpose ?? "hover";
   if (input.k === "function") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not run code: function definitions, calls and assignments are evaluated in the debug console`, input.def.pos);
   const checker = new Checker(scope, { tlsModel: "initial-exec" });
   const expr = checker.checkTopLevel(input.expr);
-  return { expr, slots: checker.slots, rodata: checker.rodata };
+  return { expr, slots: checker.slots, rodata: checker.rodata, frameSize: checker.frame.aligned };
 }
 
 /** Evaluates an expression without running code in the inferior. */
 export function interpret(source: string, scope: Scope, reader: InterpreterReader, opts: InterpretOptions = {}): Interpreted {
   const checked = checkExpression(source, scope, opts);
-  return new Interpreter(reader, checked.slots, Uint8Array.from(checked.rodata), opts.purpose ?? "hover").top(checked.expr, opts.keepLvalue ?? false);
+  const frame = new Uint8Array(checked.frameSize);
+  return new Interpreter(reader, scope, checked.slots, Uint8Array.from(checked.rodata), frame, opts.purpose ?? "hover", 0).top(checked.expr, opts.keepLvalue ?? false);
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const I64_MIN = -(1n << 63n);
 
+/**
+ * Where the interpreter's frames seem to be, for `&` of their objects: a range of the address
+ * space no user program has (the kernel half), one 4 GiB window per call depth.
+ */
+const FRAME_BASE = 0xffffc00000000000n;
+const FRAME_WINDOW = 1n << 32n;
+/** Iterations a routine's loops may take (the routines have none; a bound all the same). */
+const STEP_LIMIT = 1_000_000;
+
+type Flow = { k: "next" } | { k: "break" } | { k: "continue" } | { k: "return"; value: V | undefined };
+
 class Interpreter {
+  private steps = 0;
+
   constructor(
     private readonly reader: InterpreterReader,
+    private readonly scope: Scope,
     private readonly slots: readonly ArgSlot[],
     private readonly rodata: Uint8Array,
+    /** The checked code's frame objects (rbp offsets from the end): temporaries and compound literals. */
+    private readonly frame: Uint8Array,
     private readonly purpose: string,
+    /** 0: the expression; a runtime routine's body runs one deeper, and may store into its own frame. */
+    private readonly depth: number,
   ) {}
+
+  private get frameAddress(): bigint {
+    return FRAME_BASE + BigInt(this.depth) * FRAME_WINDOW;
+  }
+
+  /** The frame bytes at a pseudo-address of this frame, if it is one. */
+  private frameAt(address: bigint): Uint8Array | undefined {
+    const off = address - this.frameAddress;
+    return off >= 0n && off < BigInt(this.frame.length) ? this.frame.subarray(Number(off)) : undefined;
+  }
+
+  /** Whether a location is (inside) this interpreter's frame. */
+  private inFrame(loc: ValueLocation): loc is { kind: "bytes"; bytes: Uint8Array } {
+    return loc.kind === "bytes" && loc.bytes.buffer === this.frame.buffer;
+  }
 
   top(te: TExpr, keepLvalue: boolean): Interpreted {
     this.refuseSideEffects(te);
@@ -96,6 +136,9 @@ class Interpreter {
       return { type: lv.type, location: o.loc, ...(o.bits ? { bits: o.bits } : {}), lvalue: true };
     }
     const v = this.value(te);
+    if (v.k === "int" && unqual(te.type).kind === "pointer" && this.frameAt(v.v)) {
+      throw exprError("EXPR_NO_ADDRESS", "the pointer points into a compound literal, which is not in the program's memory; evaluate it in the debug console", te.pos);
+    }
     if (v.k === "obj") return { type: te.type, location: v.loc, ...(v.bits ? { bits: v.bits } : {}), lvalue: isLvalue(te) };
     return { type: te.type, location: { kind: "bytes", bytes: encode(te.type, v) }, lvalue: false };
   }
@@ -105,10 +148,9 @@ class Interpreter {
   private refuseSideEffects(te: TExpr): void {
     const what = ((): string | undefined => {
       switch (te.k) {
-        case "call": return "a function call";
+        case "call": return te.routine ? undefined : "a function call";
         case "assign": case "compound": return "an assignment";
         case "stmtexpr": return "a statement expression";
-        case "init": return "a compound literal or initializer list";
         case "incdec": return te.delta > 0 ? "an increment" : "a decrement";
         default: return undefined;
       }
@@ -123,7 +165,11 @@ class Interpreter {
   private object(te: TExpr): Obj {
     switch (te.k) {
       case "place": return { k: "obj", loc: this.placeLocation(te.place, te.type, te.pos) };
-      case "deref": return { k: "obj", loc: { kind: "memory", address: U64(this.int(te.ptr)) } };
+      case "deref": {
+        const address = U64(this.int(te.ptr));
+        const local = this.frameAt(address);
+        return { k: "obj", loc: local ? { kind: "bytes", bytes: local } : { kind: "memory", address } };
+      }
       case "member": {
         const base = this.object(te.base);
         if (te.bitSize !== undefined) {
@@ -150,7 +196,8 @@ class Interpreter {
         if (!slot) throw exprError("EXPR_UNSUPPORTED", "the checked tree names an argument slot it did not allocate (a front-end bug; please report the expression)", pos);
         return this.reader.slot(slot);
       }
-      case "own": case "frame":
+      case "frame": return { kind: "bytes", bytes: this.frame.subarray(this.frame.length + p.offset) };
+      case "own":
         throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: console functions are evaluated in the debug console`, pos);
     }
   }
@@ -184,7 +231,7 @@ class Interpreter {
     }
     switch (u.kind) {
       case "float": {
-        if (u.size === 16) return o;
+        if (u.size === 16) return { k: "ld", v: X.decodeExtended(this.bytes(o, 10, pos)) };
         const b = this.bytes(o, u.size, pos);
         const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
         return { k: "float", v: u.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true) };
@@ -216,19 +263,28 @@ class Interpreter {
   private value(te: TExpr): V {
     switch (te.k) {
       case "const": return { k: "int", v: norm(te.type, te.value) };
-      case "fconst": return { k: "float", v: isSingle(te.type) ? Math.fround(te.value) : te.value };
+      case "fconst":
+        if (isExtended(te.type)) return { k: "ld", v: te.extended ?? X.fromNumber(te.value) };
+        return { k: "float", v: isSingle(te.type) ? Math.fround(te.value) : te.value };
       case "place": case "deref": case "member": return this.object(te); // an aggregate in value position
+      case "init": return this.initialize(te);
       case "load": return this.load(te.type, this.object(te.lv), te.pos);
       case "addr": {
         const o = this.object(te.lv);
         if (o.loc.kind === "memory") return { k: "int", v: o.loc.address };
         if (o.loc.kind === "error") throw exprError("EXPR_NO_ADDRESS", o.loc.message, te.pos);
-        const what = te.lv.k === "place" && te.lv.place.k === "rodata" ? "a string literal is not in the program's memory" : "the value is held in a register or computed, not in memory";
+        if (this.inFrame(o.loc)) return { k: "int", v: this.frameAddress + BigInt(o.loc.bytes.byteOffset - this.frame.byteOffset) };
+        const what = te.lv.k === "place" && te.lv.place.k === "rodata"
+          ? "a string literal is not in the program's memory"
+          : te.lv.k === "init" || (te.lv.k === "place" && te.lv.place.k === "frame")
+            ? "a compound literal is not in the program's memory"
+            : "the value is held in a register or computed, not in memory";
         throw exprError("EXPR_NO_ADDRESS", `cannot take its address: ${what}; evaluate it in the debug console`, te.pos);
       }
       case "neg": {
         const x = this.scalar(te.operand);
         if (x.k === "float") return { k: "float", v: -x.v };
+        if (x.k === "ld") return { k: "ld", v: X.negate(x.v) };
         return { k: "int", v: norm(te.type, -x.v) };
       }
       case "bitnot": return { k: "int", v: norm(te.type, ~this.int(te.operand)) };
@@ -237,7 +293,7 @@ class Interpreter {
       case "compare": {
         const a = this.scalar(te.left);
         const b = this.scalar(te.right);
-        const r = compare(te.op, a.v, b.v);
+        const r = a.k === "ld" || b.k === "ld" ? compareExtended(te.op, toExtended(a), toExtended(b)) : compare(te.op, a.v as number | bigint, b.v as number | bigint);
         return { k: "int", v: r ? 1n : 0n };
       }
       case "ptradd": {
@@ -257,7 +313,13 @@ class Interpreter {
       case "comma": this.value(te.left); return this.value(te.right);
       case "cond": return this.truth(te.cond) ? this.value(te.then) : this.value(te.else);
       case "conv": return this.convert(te.operand.type, te.type, this.value(te.operand), te.pos);
-      case "assign": case "compound": case "incdec": case "call": case "stmtexpr": case "init":
+      case "call":
+        if (te.routine) return this.routine(te);
+        throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
+      case "assign": case "compound":
+        if (this.depth > 0) return this.store(te);
+        throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
+      case "incdec": case "stmtexpr":
         throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: calls and assignments are evaluated in the debug console`, te.pos);
     }
   }
@@ -265,12 +327,103 @@ class Interpreter {
   /** C's truth of a scalar; NaN is true, as the compiled code's ucomis + parity says. */
   private truth(te: TExpr): boolean {
     const v = this.scalar(te);
+    if (v.k === "ld") return !X.isZero(v.v);
     return v.k === "float" ? v.v !== 0 || Number.isNaN(v.v) : v.v !== 0n;
   }
 
+  // ---- runtime routines (complex × and ÷): their C bodies, run here on a frame of their own
+
+  private routine(te: Extract<TExpr, { k: "call" }>): V {
+    const lv = te.callee.k === "addr" ? te.callee.lv : undefined;
+    const symbol = lv?.k === "place" && lv.place.k === "own" ? lv.place.symbol : undefined;
+    if (!symbol) throw exprError("EXPR_UNSUPPORTED", "a runtime routine is called through a pointer (a front-end bug; please report the expression)", te.pos);
+    const r = checkRoutine(symbol, this.scope);
+    const args = te.args.map((a) => this.value(a));
+    const child = new Interpreter(this.reader, this.scope, [], new Uint8Array(0), new Uint8Array(r.frame.aligned), this.purpose, this.depth + 1);
+    r.params.forEach((p, i) => child.frame.set(encode(p.type, args[i] as Scalar), child.frame.length + p.offset));
+    const flow = child.run(r.body);
+    if (flow.k !== "return" || !flow.value) throw exprError("EXPR_UNSUPPORTED", `the runtime routine '${symbol}' ended without a value (a front-end bug)`, te.pos);
+    const v = flow.value;
+    // The result outlives the routine's frame: its bytes are copied out.
+    return v.k === "obj" ? { k: "obj", loc: { kind: "bytes", bytes: Uint8Array.from(this.bytes(v, sizeOf(te.type) ?? 0, te.pos)) } } : v;
+  }
+
+  private run(body: TStmt[]): Flow {
+    for (const s of body) {
+      const f = this.exec(s);
+      if (f.k !== "next") return f;
+    }
+    return { k: "next" };
+  }
+
+  private exec(s: TStmt): Flow {
+    switch (s.k) {
+      case "expr": this.value(s.expr); return { k: "next" };
+      case "block": return this.run(s.body);
+      case "if": return this.truth(s.cond) ? this.exec(s.then) : s.else ? this.exec(s.else) : { k: "next" };
+      case "return": return { k: "return", value: s.value ? this.value(s.value) : undefined };
+      case "break": case "continue": return { k: s.k };
+      case "loop": {
+        for (let first = true; ; first = false) {
+          if (++this.steps > STEP_LIMIT) throw exprError("EXPR_UNSUPPORTED", `a runtime routine looped more than ${STEP_LIMIT} times`, 0);
+          if ((s.testFirst || !first) && s.cond && !this.truth(s.cond)) return { k: "next" };
+          const f = this.exec(s.body);
+          if (f.k === "break") return { k: "next" };
+          if (f.k === "return") return f;
+          if (s.step) this.value(s.step);
+        }
+      }
+    }
+  }
+
+  /** `=` and `op=` inside a routine: only its own frame objects are stored to. */
+  private store(te: Extract<TExpr, { k: "assign" | "compound" }>): V {
+    const o = this.object(te.target);
+    if (!this.inFrame(o.loc) || o.bits) throw exprError("EXPR_SIDE_EFFECT", `${this.purpose} does not run code: a runtime routine stored outside its frame`, te.pos);
+    let v: V;
+    if (te.k === "assign") v = this.value(te.value);
+    else {
+      const old = this.convert(te.target.type, te.opType, this.load(te.target.type, o, te.pos), te.pos);
+      v = this.convert(te.opType, te.target.type, this.combine(te.op, te.opType, old as Scalar, this.scalar(te.value), te.pos), te.pos);
+    }
+    const size = sizeOf(te.target.type) ?? 0;
+    o.loc.bytes.set((v.k === "obj" ? this.bytes(v, size, te.pos) : encode(te.target.type, v)).subarray(0, size));
+    return v;
+  }
+
+  /** A frame object filled from its stores, as the compiled code fills it where it is evaluated. */
+  private initialize(te: Extract<TExpr, { k: "init" }>): Obj {
+    const at = this.frame.length + te.offset;
+    const obj = this.frame.subarray(at, at + te.size);
+    if (te.zero) obj.fill(0);
+    for (const s of te.stores) {
+      const v = this.value(s.value);
+      const size = sizeOf(s.value.type) ?? 0;
+      const bytes = v.k === "obj" ? this.bytes(v, size, s.value.pos) : encode(s.value.type, v);
+      if (!s.bits) {
+        obj.set(bytes.subarray(0, size), s.offset);
+        continue;
+      }
+      // A bit-field: OR its bits into the zero-filled bytes holding them.
+      const first = Math.floor(s.bits.offset / 8);
+      const n = Math.ceil(((s.bits.offset % 8) + s.bits.size) / 8);
+      const field = BigInt.asUintN(s.bits.size, le(bytes)) << BigInt(s.bits.offset % 8);
+      for (let i = 0; i < n; i++) obj[first + i]! |= Number((field >> BigInt(8 * i)) & 0xffn);
+    }
+    return { k: "obj", loc: { kind: "bytes", bytes: obj } };
+  }
+
   private arith(te: Extract<TExpr, { k: "arith" }>): V {
-    const a = this.scalar(te.left);
-    const b = this.scalar(te.right);
+    return this.combine(te.op, te.type, this.scalar(te.left), this.scalar(te.right), te.pos);
+  }
+
+  /** a op b, both already of type t, as the code generator's combine(). */
+  private combine(op: ArithOp, t: CType, a: Scalar, b: Scalar, pos: number): V {
+    const te = { op, type: t, pos };
+    if (a.k === "ld" || b.k === "ld") {
+      const f = { "+": X.add, "-": X.sub, "*": X.mul, "/": X.div }[te.op as "+"];
+      return { k: "ld", v: f(toExtended(a), toExtended(b)) };
+    }
     if (a.k === "float" || b.k === "float") {
       const x = Number(a.v);
       const y = Number(b.v);
@@ -279,7 +432,6 @@ class Interpreter {
     }
     const x = a.v;
     const y = b.v;
-    const t = te.type;
     const signed = intOf(t).signed;
     switch (te.op) {
       case "+": return { k: "int", v: norm(t, x + y) };
@@ -306,12 +458,13 @@ class Interpreter {
     const t = unqual(to);
     if (t.kind === "void") return { k: "int", v: 0n };
     if (v.k === "obj") {
-      if (t.kind === "struct" || t.kind === "union" || t.kind === "array" || (t.kind === "float" && t.size === 16)) return v;
+      if (t.kind === "struct" || t.kind === "union" || t.kind === "array" || t.kind === "complex") return v;
       throw exprError("EXPR_UNSUPPORTED", `converting '${typeName(from)}' to '${typeName(to)}' is not supported`, pos);
     }
-    if (t.kind === "struct" || t.kind === "union" || t.kind === "array") return v;
+    if (t.kind === "struct" || t.kind === "union" || t.kind === "array" || t.kind === "complex") return v;
+    if (v.k === "ld") return fromExtended(t, v.v);
     if (t.kind === "float") {
-      if (t.size === 16) throw exprError("EXPR_UNSUPPORTED", "arithmetic on 'long double' is not supported; cast to 'double'", pos);
+      if (t.size === 16) return { k: "ld", v: toExtended(v) };
       const single = t.size === 4;
       if (v.k === "float") return { k: "float", v: single ? Math.fround(v.v) : v.v };
       return { k: "float", v: single ? bigintToFloat32(v.v) : Number(v.v) };
@@ -325,6 +478,45 @@ class Interpreter {
       return { k: "int", v: norm(t, x) };
     }
     return { k: "int", v: norm(t, v.v) };
+  }
+}
+
+/** A long double's conversions, exactly as the code generator's (x87.ts). */
+function fromExtended(t: Exclude<CType, { kind: "typedef" }>, x: X.Extended): V {
+  if (t.kind === "float") return t.size === 16 ? { k: "ld", v: x } : { k: "float", v: X.toNumber(x, t.size === 4 ? X.FLOAT : X.DOUBLE) };
+  if (t.kind === "pointer") return { k: "int", v: U64(X.toInt64(x)) };
+  const it = intOf(t);
+  if (it.bool) return { k: "int", v: X.isZero(x) ? 0n : 1n };
+  if (it.signed || it.size !== 8) return { k: "int", v: norm(t, X.toInt64(x)) };
+  // unsigned long: from 2^63 up, converted less 2^63 and bit 63 flipped (NaN: the plain conversion).
+  const big = X.compare(x, TWO_63);
+  return { k: "int", v: U64(big !== undefined && big >= 0 ? X.toInt64(X.sub(x, TWO_63)) ^ I64_MIN : X.toInt64(x)) };
+}
+
+const TWO_63 = X.fromBigInt(1n << 63n);
+
+function isExtended(t: CType): boolean {
+  const u = unqual(t);
+  return u.kind === "float" && u.size === 16;
+}
+
+/** A scalar as a long double, exactly (integers as fild, doubles and floats as fld). */
+function toExtended(v: Scalar): X.Extended {
+  if (v.k === "ld") return v.v;
+  if (v.k === "float") return X.fromNumber(v.v);
+  return X.fromBigInt(v.v);
+}
+
+function compareExtended(op: string, a: X.Extended, b: X.Extended): boolean {
+  const c = X.compare(a, b);
+  if (c === undefined) return op === "!=";
+  switch (op) {
+    case "<": return c < 0;
+    case ">": return c > 0;
+    case "<=": return c <= 0;
+    case ">=": return c >= 0;
+    case "==": return c === 0;
+    default: return c !== 0;
   }
 }
 
@@ -434,6 +626,7 @@ function encode(t: CType, v: Scalar): Uint8Array {
   const size = u.kind === "void" ? 0 : (sizeOf(t) ?? 8);
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
+  if (v.k === "ld") return X.encodeExtended(v.v).subarray(0, size);
   if (v.k === "float") {
     if (size === 4) dv.setFloat32(0, v.v, true);
     else if (size >= 8) dv.setFloat64(0, v.v, true);

@@ -4,6 +4,7 @@
  */
 import type { TlsModel } from "./scope.js";
 import type { CType, FunctionType } from "./types.js";
+import type { Extended } from "../values/extended.js";
 
 /** Where an lvalue lives. */
 export type Place =
@@ -32,7 +33,8 @@ interface Base {
 export type TExpr = Base &
   (
     | { k: "const"; value: bigint }
-    | { k: "fconst"; value: number }
+    /** A floating constant; a long double's is exact in `extended`. */
+    | { k: "fconst"; value: number; extended?: Extended }
     /** lvalue: a named object. */
     | { k: "place"; place: Place }
     /** lvalue: `*ptr`. */
@@ -63,7 +65,8 @@ export type TExpr = Base &
      */
     | { k: "compound"; op: ArithOp; opType: CType; target: TExpr; value: TExpr; scale?: number }
     | { k: "incdec"; target: TExpr; delta: 1 | -1; post: boolean }
-    | { k: "call"; callee: TExpr; fn: FunctionType; args: TExpr[] }
+    /** `routine`: a call the checker made for an operator (complex × and ÷), named for messages. */
+    | { k: "call"; callee: TExpr; fn: FunctionType; args: TExpr[]; routine?: string }
     /** GNU statement expression: the statements run, then `value` (absent: void) is the result. */
     | { k: "stmtexpr"; body: TStmt[]; value: TExpr | undefined }
     /**

@@ -2,6 +2,7 @@
  * C tokens for the debug console. Identifiers may start with `$` (registers, persistent variables,
  * results `$1`); literals keep what C's typing rules need (suffixes, radix, float vs double).
  */
+import { parseFloatText, type Extended } from "../values/extended.js";
 import { exprError } from "./errors.js";
 
 export type TokenKind = "ident" | "keyword" | "int" | "float" | "char" | "string" | "punct" | "eof";
@@ -20,6 +21,10 @@ export interface Token {
   floatValue?: number;
   /** float: `f` suffix. */
   single?: boolean;
+  /** float: `l` suffix (long double); the value is then exact in `extended`. */
+  extended?: Extended;
+  /** float: GNU C's `i`/`j` suffix, an imaginary constant. */
+  imaginary?: boolean;
   /** string: the bytes, without the terminating NUL. */
   bytes?: Uint8Array;
 }
@@ -28,7 +33,7 @@ export interface Token {
 export const KEYWORDS: ReadonlySet<string> = new Set([
   "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum",
   "const", "volatile", "restrict", "sizeof", "_Alignof", "__alignof__", "return", "if", "else", "while", "for", "do",
-  "break", "continue", "typedef", "static", "extern", "register", "auto", "inline",
+  "break", "continue", "typedef", "static", "extern", "register", "auto", "inline", "_Complex", "__complex__", "__real__", "__imag__",
 ]);
 
 // Longest first, so maximal munch is a simple prefix test.
@@ -132,10 +137,15 @@ function lexNumber(src: string, start: number): Token {
   const text = m[0];
   const isHex = /^0x/i.test(body);
   const isFloat = !isHex && /[.eE]/.test(body);
+  // GNU C's imaginary constants: an `i` or `j` before or after the other suffix (`2.5i`, `1.5fi`, `3Li`).
+  const imaginary = /^[ij][fl]?$|^[fl][ij]$/.test(suffix);
+  const real = imaginary ? suffix.replace(/[ij]/, "") : suffix;
   if (isFloat) {
-    if (suffix !== "" && suffix !== "f" && suffix !== "l") throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on floating constant`, start + body.length);
-    return { kind: "float", text, pos: start, floatValue: Number(body), single: suffix === "f" };
+    if (real !== "" && real !== "f" && real !== "l") throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on floating constant`, start + body.length);
+    const extended = real === "l" ? parseFloatText(body) : undefined;
+    return { kind: "float", text, pos: start, floatValue: Number(body), single: real === "f", ...(extended ? { extended } : {}), ...(imaginary ? { imaginary } : {}) };
   }
+  if (imaginary) throw exprError("EXPR_UNSUPPORTED", `'${text}' is an imaginary constant of type '_Complex int', and complex integer types are not supported; write a floating one ('${body}.0${m[2]}')`, start);
   if (!/^(u|l|ul|lu|ll|ull|llu)?$/.test(suffix)) throw exprError("EXPR_SYNTAX", `invalid suffix '${m[2]}' on integer constant`, start + body.length);
   const octal = !isHex && body.length > 1 && body.startsWith("0");
   if (octal && /[89]/.test(body)) throw exprError("EXPR_SYNTAX", `invalid digit in octal constant`, start);

@@ -6,7 +6,7 @@
 import type { AssignOp, BinaryOp, Declaration, Designator, Expr, FunctionDef, InitItem, InitList, Input, Stmt } from "./ast.js";
 import { didYouMean, exprError } from "./errors.js";
 import { tokenize, type Token } from "./lexer.js";
-import { T, arrayOf, pointerTo, type CType, type FunctionType } from "./types.js";
+import { T, arrayOf, complexOf, pointerTo, typeName, type CType, type FunctionType } from "./types.js";
 
 /** Where the parser finds type names. */
 export interface TypeEnv {
@@ -22,7 +22,7 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   "<<": 8, ">>": 8, "@": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11,
 };
 const ASSIGN_OPS = new Set(["=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|="]);
-const TYPE_KEYWORDS = new Set(["void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum", "const", "volatile", "restrict"]);
+const TYPE_KEYWORDS = new Set(["void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum", "const", "volatile", "restrict", "_Complex", "__complex__"]);
 const IGNORED_SPECIFIERS = new Set(["const", "volatile", "restrict", "register", "auto", "inline", "extern"]);
 
 interface Declarator {
@@ -122,6 +122,7 @@ export class Parser {
     let longs = 0;
     let basic: string | undefined;
     let other: CType | undefined;
+    let complex: Token | undefined;
     for (;;) {
       const t = this.peek();
       if (t.kind === "keyword" && IGNORED_SPECIFIERS.has(t.text)) { this.i++; continue; }
@@ -130,6 +131,7 @@ export class Parser {
       }
       if (t.kind === "keyword" && (t.text === "signed" || t.text === "unsigned")) { signedness = t.text; this.i++; continue; }
       if (t.kind === "keyword" && t.text === "long") { longs++; this.i++; continue; }
+      if (t.kind === "keyword" && (t.text === "_Complex" || t.text === "__complex__")) { complex = t; this.i++; continue; }
       if (t.kind === "keyword" && ["void", "char", "short", "int", "float", "double", "_Bool"].includes(t.text)) {
         if (basic !== undefined && !(basic === "int" || t.text === "int")) throw exprError("EXPR_SYNTAX", `cannot combine '${basic}' with '${t.text}'`, t.pos);
         if (basic === undefined || basic === "int") basic = t.text;
@@ -153,8 +155,14 @@ export class Parser {
       break;
     }
     if (other) {
-      if (signedness || longs || basic) throw exprError("EXPR_SYNTAX", "invalid combination of type specifiers", start.pos);
+      if (signedness || longs || basic || complex) throw exprError("EXPR_SYNTAX", "invalid combination of type specifiers", start.pos);
       return other;
+    }
+    if (complex) {
+      // `_Complex` alone is `_Complex double` (GNU C, as gcc).
+      const real = basic === undefined && signedness === undefined && longs === 0 ? T.double : resolveBasic(basic, signedness, longs, start.pos);
+      if (real.kind !== "float") throw exprError("EXPR_UNSUPPORTED", `complex integer types ('_Complex ${typeName(real)}') are not supported; use _Complex float, double or long double`, complex.pos);
+      return complexOf(real);
     }
     if (basic === undefined && signedness === undefined && longs === 0) {
       const t = this.peek();
@@ -442,6 +450,10 @@ export class Parser {
         return { k: "unary", pos: t.pos, op: t.text as "-", operand: this.cast() };
       }
     }
+    if (t.kind === "keyword" && (t.text === "__real__" || t.text === "__imag__")) {
+      this.i++;
+      return { k: "unary", pos: t.pos, op: t.text, operand: this.cast() };
+    }
     if (t.kind === "keyword" && (t.text === "sizeof" || t.text === "_Alignof" || t.text === "__alignof__")) {
       this.i++;
       const align = t.text !== "sizeof";
@@ -492,7 +504,7 @@ export class Parser {
       case "ident": return { k: "ident", pos: t.pos, name: t.text };
       case "int": return { k: "int", pos: t.pos, value: t.intValue!, suffix: t.suffix!, nonDecimal: t.nonDecimal!, text: t.text };
       case "char": return { k: "char", pos: t.pos, value: t.intValue! };
-      case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single! };
+      case "float": return { k: "float", pos: t.pos, value: t.floatValue!, single: t.single!, ...(t.extended ? { extended: t.extended } : {}), ...(t.imaginary ? { imaginary: true } : {}) };
       case "string": return { k: "string", pos: t.pos, bytes: t.bytes! };
       case "punct":
         // A brace list in an expression (gdb's): typed by what it is assigned or passed to,

@@ -25,6 +25,12 @@ export interface FloatType {
   readonly size: 4 | 8 | 16;
 }
 
+/** `_Complex float/double/long double`: the real part, then the imaginary part, each of type `of`. */
+export interface ComplexType {
+  readonly kind: "complex";
+  readonly of: FloatType;
+}
+
 export interface PointerType {
   readonly kind: "pointer";
   readonly to: CType;
@@ -84,7 +90,7 @@ export interface TypedefType {
   readonly target: CType;
 }
 
-export type CType = VoidType | IntType | FloatType | PointerType | ArrayType | RecordType | EnumType | FunctionType | TypedefType;
+export type CType = VoidType | IntType | FloatType | ComplexType | PointerType | ArrayType | RecordType | EnumType | FunctionType | TypedefType;
 
 const int = (name: string, size: 1 | 2 | 4 | 8, signed: boolean, rank: number): IntType => ({ kind: "int", name, size, signed, rank });
 
@@ -108,6 +114,21 @@ export const T = {
   ldouble: { kind: "float", name: "long double", size: 16 } as FloatType,
 };
 
+const COMPLEX = new Map<FloatType, ComplexType>([T.float, T.double, T.ldouble].map((f) => [f, { kind: "complex", of: f }]));
+
+/** The complex type of a real floating type (one object each). */
+export function complexOf(f: FloatType): ComplexType {
+  return COMPLEX.get(f) ?? COMPLEX.get(f.size === 4 ? T.float : f.size === 8 ? T.double : T.ldouble)!;
+}
+
+/** The real type of an arithmetic type's parts: a complex type's element type, else the type itself. */
+export function realPart(t: CType): CType {
+  const u = unqual(t);
+  return u.kind === "complex" ? u.of : t;
+}
+
+export const isComplex = (t: CType): boolean => unqual(t).kind === "complex";
+
 export const pointerTo = (to: CType): PointerType => ({ kind: "pointer", to });
 export const arrayOf = (of: CType, count: number | undefined): ArrayType => ({ kind: "array", of, count });
 export const functionType = (ret: CType, params: CType[], variadic = false, prototyped = true): FunctionType => ({ kind: "function", ret, params, variadic, prototyped });
@@ -125,7 +146,10 @@ export const isInteger = (t: CType): boolean => {
   return u.kind === "int" || u.kind === "enum";
 };
 export const isFloat = (t: CType): boolean => unqual(t).kind === "float";
-export const isArithmetic = (t: CType): boolean => isInteger(t) || isFloat(t);
+/** Real types: integers and real floating types (C11 6.2.5p17). */
+export const isReal = (t: CType): boolean => isInteger(t) || isFloat(t);
+/** Arithmetic types: the real types and the complex types. */
+export const isArithmetic = (t: CType): boolean => isReal(t) || isComplex(t);
 export const isPointer = (t: CType): boolean => unqual(t).kind === "pointer";
 export const isScalar = (t: CType): boolean => isArithmetic(t) || isPointer(t);
 export const isRecord = (t: CType): boolean => {
@@ -155,6 +179,7 @@ export function sizeOf(t: CType): number | undefined {
   switch (u.kind) {
     case "void": return 1; // GNU C: sizeof(void) == 1, so void * arithmetic works like gdb's
     case "int": case "float": return u.size;
+    case "complex": return 2 * u.of.size;
     case "pointer": return 8;
     case "array": {
       const e = sizeOf(u.of);
@@ -171,6 +196,7 @@ export function alignOf(t: CType): number {
   switch (u.kind) {
     case "void": case "function": return 1;
     case "int": case "float": return u.size;
+    case "complex": return u.of.size;
     case "pointer": return 8;
     case "array": return alignOf(u.of);
     case "enum": return u.underlying.size;
@@ -193,6 +219,7 @@ export function sameType(a: CType, b: CType): boolean {
     case "void": return true;
     case "int": return x.name === (y as IntType).name || (x.size === (y as IntType).size && x.signed === (y as IntType).signed && x.rank === (y as IntType).rank);
     case "float": return x.name === (y as FloatType).name;
+    case "complex": return x.of.name === (y as ComplexType).of.name;
     case "pointer": return sameType(x.to, (y as PointerType).to);
     case "array": return sameType(x.of, (y as ArrayType).of);
     case "struct": case "union": return x.tag !== undefined && x.tag === (y as RecordType).tag && x.size === (y as RecordType).size;
@@ -210,6 +237,7 @@ export function typeName(t: CType, inner = ""): string {
   switch (t.kind) {
     case "void": return join("void", inner);
     case "int": case "float": return join(t.name, inner);
+    case "complex": return join(`complex ${t.of.name}`, inner); // gcc's DWARF name, as gdb shows it
     case "typedef": return join(t.name, inner);
     case "struct": case "union": return join(`${t.kind} ${t.tag ?? "<anonymous>"}`, inner);
     case "enum": return join(`enum ${t.tag ?? "<anonymous>"}`, inner);

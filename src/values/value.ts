@@ -8,6 +8,7 @@
 import { JitdbgError } from "../errors.js";
 import type { DwarfType, Member } from "../dwarf/index.js";
 import { ArrayType, BaseType, EnumType, PointerType, StructType } from "../dwarf/index.js";
+import { DOUBLE, EXTENDED, FLOAT, INDEFINITE, decodeExtended, encodeExtended, formatExtended, isZero, negate, parseFloatText, toNumber } from "./extended.js";
 
 /** The one operation reading a value needs: bytes at an address. */
 export interface MemoryReader {
@@ -129,22 +130,24 @@ function doubleText(x: number): string {
   return Object.is(x, -0) ? "-0" : String(x); // JS prints the shortest round-trip form
 }
 
-/** x87 80-bit extended → nearest double (enough for display). */
-function extendedToNumber(b: Uint8Array): number {
-  const mant = le(b.subarray(0, 8));
-  const se = b[8]! | (b[9]! << 8);
-  const sign = se & 0x8000 ? -1 : 1;
-  const exp = se & 0x7fff;
-  if (exp === 0 && mant === 0n) return sign * 0;
-  if (exp === 0x7fff) return mant << 1n === 0n ? sign * Infinity : NaN;
-  return sign * Number(mant) * 2 ** (exp - 16383 - 63);
-}
-
+/** A float, double or (the nearest double to) a long double. */
 export function floatOf(bytes: Uint8Array, size: number): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (size === 4) return dv.getFloat32(0, true);
   if (size === 8) return dv.getFloat64(0, true);
-  return extendedToNumber(bytes);
+  return toNumber(decodeExtended(bytes));
+}
+
+/** Whether a real floating value of `size` bytes is ±0 (a long double exactly, denormals are not 0). */
+export function floatIsZero(bytes: Uint8Array, size: number): boolean {
+  return size === 16 ? isZero(decodeExtended(bytes)) : floatOf(bytes, size) === 0;
+}
+
+/** The text of a real floating value of `size` bytes: long double exactly as gdb prints it. */
+function realText(bytes: Uint8Array, size: number): string {
+  if (size === 4) return floatText(floatOf(bytes, 4));
+  if (size === 8) return doubleText(floatOf(bytes, 8));
+  return formatExtended(decodeExtended(bytes));
 }
 
 function hex(x: bigint, size: number): string {
@@ -159,8 +162,14 @@ export function formatValue(mem: Memory, v: Value, opts: FormatOptions = {}, dep
     if (t.isFloat) {
       const b = readBytes(mem, v);
       if (typeof b === "string") return `<${b}>`;
-      const x = floatOf(b, t.byteSize);
-      return t.byteSize === 4 ? floatText(x) : doubleText(x);
+      return realText(b, t.byteSize);
+    }
+    if (t.isComplex) {
+      // gdb's `1 + 2i`, `1.5 + -2.25i`: each part as its real type prints.
+      const b = readBytes(mem, v);
+      if (typeof b === "string") return `<${b}>`;
+      const half = t.byteSize / 2;
+      return `${realText(b.subarray(0, half), half)} + ${realText(b.subarray(half), half)}i`;
     }
     const x = scalarOf(mem, v);
     if (typeof x === "string") return `<${x}>`;
@@ -348,13 +357,9 @@ export function assign(mem: Memory, v: Value, text: string): void {
   const size = sizeOf(t);
   let bytes: Uint8Array;
   if (t instanceof BaseType && t.isFloat) {
-    const x = Number(text.trim());
-    if (Number.isNaN(x) && text.trim().toLowerCase() !== "nan") throw new JitdbgError("VALUE_PARSE", `'${text}' is not a number for type ${v.type.name}`);
-    bytes = new Uint8Array(size);
-    const dv = new DataView(bytes.buffer);
-    if (size === 4) dv.setFloat32(0, x, true);
-    else if (size === 8) dv.setFloat64(0, x, true);
-    else throw new JitdbgError("VALUE_UNSUPPORTED", `setting ${v.type.name} is not supported`);
+    bytes = floatBytes(text, size, v.type.name);
+  } else if (t instanceof BaseType && t.isComplex) {
+    bytes = complexBytes(text, size, v.type.name);
   } else if (t instanceof BaseType || t instanceof EnumType || t instanceof PointerType) {
     const x = parseInteger(text, t);
     if (v.bits) {
@@ -368,6 +373,40 @@ export function assign(mem: Memory, v: Value, text: string): void {
     throw new JitdbgError("VALUE_NOT_SCALAR", `cannot set a value of type ${v.type.name} from text; set its members one by one`);
   }
   store(mem, v, bytes);
+}
+
+/** The bytes of a real floating value typed as text: a C constant, `inf`, `nan`, with a sign; long double exactly. */
+function floatBytes(text: string, size: number, typeName: string): Uint8Array {
+  const s = text.trim().replace(/([0-9.])[fFlL]$/, "$1"); // a C suffix, not the f of inf
+  const neg = s.startsWith("-");
+  const body = s.replace(/^[+-]/, "").toLowerCase();
+  const fmt = size === 16 ? EXTENDED : size === 8 ? DOUBLE : FLOAT; // one rounding, into the type itself
+  const x = body === "inf" || body === "infinity" ? { k: "inf" as const, neg: false } : body === "nan" ? { ...INDEFINITE, neg: false } : parseFloatText(body, fmt);
+  if (!x) throw new JitdbgError("VALUE_PARSE", `'${text}' is not a number for type ${typeName} (write it as a C constant: 1.5, -2e10, 0x1p-3, inf, nan)`);
+  const value = neg ? negate(x) : x;
+  if (size === 16) return encodeExtended(value);
+  const bytes = new Uint8Array(size);
+  const dv = new DataView(bytes.buffer);
+  if (size === 4) dv.setFloat32(0, toNumber(value, FLOAT), true);
+  else dv.setFloat64(0, toNumber(value, DOUBLE), true);
+  return bytes;
+}
+
+const NUMBER = String.raw`[+-]?(?:inf(?:inity)?|nan|0x[0-9a-f]*\.?[0-9a-f]*p[+-]?\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)`;
+const COMPLEX_TEXT = new RegExp(String.raw`^\s*(?:(${NUMBER})\s*(?:([+-])\s*(${NUMBER})\s*i)?|(${NUMBER})\s*i)\s*$`, "i");
+
+/** A complex value typed as gdb prints one: `1.5 + -2i`, `1 - 2i`, `3`, `2.5i`. */
+function complexBytes(text: string, size: number, typeName: string): Uint8Array {
+  const m = COMPLEX_TEXT.exec(text);
+  if (!m) throw new JitdbgError("VALUE_PARSE", `'${text}' is not a value of type ${typeName} (write it as gdb prints one: 1.5 + -2i, 1 - 2i, 3, 2.5i)`);
+  const half = size / 2;
+  const re = m[1] ?? "0";
+  // `a - bi` negates b (which may carry its own sign: `1 - -2i` is 1 + 2i).
+  const im = m[4] ?? (m[3] === undefined ? "0" : m[2] === "-" ? (m[3].startsWith("-") ? m[3].slice(1) : `-${m[3].replace(/^\+/, "")}`) : m[3]);
+  const bytes = new Uint8Array(size);
+  bytes.set(floatBytes(re, half, typeName), 0);
+  bytes.set(floatBytes(im, half, typeName), half);
+  return bytes;
 }
 
 export function store(mem: Memory, v: Value, bytes: Uint8Array): void {

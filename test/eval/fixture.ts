@@ -105,7 +105,7 @@ export function twinValue(kind: Kind, printed: string): string {
   return kind === "double" ? String(Number(printed)) : printed;
 }
 
-export function twinLines(output: string[], prefix: "T" | "P"): Map<number, string> {
+export function twinLines(output: string[], prefix: string): Map<number, string> {
   const out = new Map<number, string>();
   for (const line of output.join("").split("\n")) {
     const m = new RegExp(`^${prefix}(\\d+): (.*)$`).exec(line);

@@ -16,6 +16,18 @@ function diagnose(src: string): { code: string; message: string; column: number 
 
 const CASES: [string, string, number, string][] = [
   // source, message, column, code
+  // long double and _Complex: what C does not allow, and what stays unsupported
+  ["1 + 2i", "error: '2i' is an imaginary constant of type '_Complex int', and complex integer types are not supported; write a floating one ('2.0i')", 5, "EXPR_UNSUPPORTED"],
+  ["(_Complex int)1", "error: complex integer types ('_Complex int') are not supported; use _Complex float, double or long double", 2, "EXPR_UNSUPPORTED"],
+  ["(_Complex double)1 < 2", "error: invalid operands to binary < ('complex double' and 'int'): complex values have only + - * / == !=", 20, "EXPR_TYPE"],
+  ["(_Complex double)1 << 2", "error: invalid operands to binary << ('complex double' and 'int'): complex values have only + - * / == !=", 20, "EXPR_TYPE"],
+  ["({ _Complex double z = 1; z++; })", "error: cannot increment value of type 'complex double'", 28, "EXPR_TYPE"],
+  ["({ _Complex double z = 2; z %= 2; })", "error: invalid operands to binary % ('complex double' and 'int')", 29, "EXPR_TYPE"],
+  ["1.5L % 2", "error: invalid operands to binary % ('long double' and 'int')", 6, "EXPR_TYPE"],
+  ["~1.5L", "error: invalid argument type 'long double' to unary expression '~'", 1, "EXPR_TYPE"],
+  ["(int *)(_Complex float)1", "error: cannot cast 'complex float' to 'int *'", 1, "EXPR_TYPE"],
+  ["(struct pair)(_Complex double)1", "error: cannot cast 'complex double' to 'struct pair'", 1, "EXPR_TYPE"],
+  ["__real__ head", "error: invalid argument type 'struct item *' to '__real__': it takes an arithmetic value", 1, "EXPR_TYPE"],
   ["items[0].nmae", "error: no member named 'nmae' in 'struct item'; did you mean 'name'?", 10, "EXPR_NO_MEMBER"],
   ["head->wieght * 2", "error: no member named 'wieght' in 'struct item'; did you mean 'weight'?", 7, "EXPR_NO_MEMBER"],
   ["head->zzzzzz", "error: no member named 'zzzzzz' in 'struct item'", 7, "EXPR_NO_MEMBER"],

@@ -117,6 +117,26 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
     expect(hover.value).toBe(compiled("*head").value);
   });
 
+  it("computes compound literals in a frame of its own, writing nothing to the program", () => {
+    const texts = ["(int){3}", "(struct node){.id = 4, .pos = {1, 2}}.pos.y * 2", "(struct point){neg}.x - 1", "(int[2]){neg, 1}[1] + 1", "*&(long){7} + 1"];
+    const want = texts.map((t) => compiled(t).value);
+    const cpu = dbg.process.cpu;
+    const write = cpu.write.bind(cpu);
+    let stores = 0;
+    cpu.write = (a, d) => {
+      stores++;
+      write(a, d);
+    };
+    try {
+      expect(texts.map((t) => dbg.inspector.evaluate(t, 0, { context: "hover" }).value)).toEqual(want);
+    } finally {
+      cpu.write = write;
+    }
+    expect(stores).toBe(0);
+    // Its objects have no address in the program: a pointer to one is not a value to show.
+    expect(() => dbg.inspector.evaluate("&(int){3}", 0, { context: "hover" })).toThrow(/points into a compound literal, which is not in the program's memory/);
+  });
+
   it("refuses side effects with a clean error, compiling and writing nothing", () => {
     const before = dbg.expressions.compiles;
     const cpu = dbg.process.cpu;
@@ -126,7 +146,7 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
       write(a, d);
     };
     try {
-      for (const text of ["neg = 1", "neg += 2", "neg++", "--neg", "stop_here()", "0 && (neg = 0)", "head->id = 3", "int twice(int x) { return 2 * x; }", "(int){3}", "(int[2]){neg, 1}[0] + 1"]) {
+      for (const text of ["neg = 1", "neg += 2", "neg++", "--neg", "stop_here()", "0 && (neg = 0)", "head->id = 3", "int twice(int x) { return 2 * x; }", "(int[2]){neg, (neg = 1)}[0] + 1"]) {
         let err: unknown;
         try {
           dbg.inspector.evaluate(text, 0, { context: "hover" });

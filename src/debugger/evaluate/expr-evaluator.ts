@@ -37,7 +37,7 @@ import { FrameValues } from "../inspect/frame-values.js";
 import { DWARF_GPRS } from "../inspect/registers.js";
 import type { Frame } from "../inspect/stack.js";
 import type { VariableView } from "../inspect/inspector.js";
-import { readBytes, type FormatOptions, type Value } from "../../values/value.js";
+import { floatIsZero, readBytes, type FormatOptions, type Value } from "../../values/value.js";
 
 export type EvaluateContext = "repl" | "watch" | "hover" | "clipboard" | "variables" | "condition";
 
@@ -262,10 +262,9 @@ export class ExpressionEvaluator {
     if (t.kind === "struct" || t.kind === "union" || t.kind === "array") throw new JitdbgError("EVAL_CONDITION_TYPE", `the condition '${text}' has type '${typeName(r.type)}'; a condition must be a number or a pointer`);
     const bytes = readBytes(this.dbg.inspector.memory, r.value, sizeOf(t) ?? 8);
     if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
-    if (t.kind === "float") {
-      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      return (t.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true)) !== 0;
-    }
+    // Floating values are true when non-zero (NaN too); a complex one when either part is.
+    const real = t.kind === "complex" ? t.of.size : t.kind === "float" ? t.size : 0;
+    if (real > 0) return [0, t.kind === "complex" ? real : -1].some((at) => at >= 0 && !floatIsZero(bytes.subarray(at), real));
     return bytes.some((b) => b !== 0);
   }
 

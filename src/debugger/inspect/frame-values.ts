@@ -6,7 +6,7 @@ import type { Cpu } from "../../emu/cpu.js";
 import { frameBaseAt, locateVariable, type FrameContext, type FunctionScope, type Location, type Variable } from "../../dwarf/index.js";
 import { isDwarfError } from "../../dwarf/errors.js";
 import type { Frame } from "./stack.js";
-import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
+import { DWARF_GPRS, DWARF_ST_BASE, DWARF_XMM_BASE } from "./registers.js";
 import { sizeOf, type Value } from "../../values/value.js";
 import type { RegName } from "../../emu/registers.js";
 
@@ -129,6 +129,14 @@ export class FrameValues {
       const name = `xmm${reg - DWARF_XMM_BASE}` as RegName;
       const bytes = this.cpu.regBytes(name);
       return { type, location: { kind: "bytes", bytes: bytes.subarray(0, size), store: (b) => this.cpu.setRegBytes(name, padTo(b, 16, bytes)) } };
+    }
+    if (reg >= DWARF_ST_BASE && reg < DWARF_ST_BASE + 8) {
+      // x87 st(i), a long double the optimizer keeps on the FPU stack: 10 bytes, read and written in place.
+      if (f.index !== 0) return { type, location: { kind: "error", message: "x87 register not saved across calls" } };
+      const name = `st${reg - DWARF_ST_BASE}` as RegName;
+      const bytes = new Uint8Array(Math.max(size, 10));
+      bytes.set(this.cpu.regBytes(name).subarray(0, 10));
+      return { type, location: { kind: "bytes", bytes: bytes.subarray(0, size), store: (b) => this.cpu.setRegBytes(name, b.subarray(0, 10)) } };
     }
     const value = f.registers.get(reg);
     if (value === undefined) return { type, location: { kind: "error", message: "optimized out (register not saved)" } };

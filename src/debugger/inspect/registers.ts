@@ -10,6 +10,8 @@ export const DWARF_GPRS: ReadonlyMap<number, RegName> = new Map<number, RegName>
 export const CALLEE_SAVED_REGS: readonly number[] = [3, 6, 12, 13, 14, 15];
 
 export const DWARF_XMM_BASE = 17;
+/** st(0)…st(7), relative to the x87 stack top as the emulator's st0…st7 are (psABI figure 3.36). */
+export const DWARF_ST_BASE = 33;
 
 /** EFLAGS bits shown by name. */
 export const EFLAGS_BITS: readonly [number, string][] = [

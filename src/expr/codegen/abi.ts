@@ -6,17 +6,38 @@
 import { alignOf, sizeOf, unqual, type CType } from "../types.js";
 import { R } from "./asm.js";
 
-export type ValueClass = "int" | "sse" | "mem" | "void";
+export type ValueClass = "int" | "sse" | "x87" | "mem" | "void";
 
-/** How the code generator holds a value: rax, xmm0, or (aggregates) its address in rax. */
+/**
+ * How the code generator holds a value: rax, xmm0, or its address in rax — aggregates and
+ * complex values ("mem"), and long double ("x87": a 16-byte frame slot of its own, loaded on
+ * the x87 stack only inside an operation, which leaves the stack empty).
+ */
 export function valueClass(t: CType): ValueClass {
   const u = unqual(t);
   switch (u.kind) {
     case "void": return "void";
-    case "float": return "sse";
-    case "struct": case "union": case "array": return "mem";
+    case "float": return u.size === 16 ? "x87" : "sse";
+    case "struct": case "union": case "array": case "complex": return "mem";
     default: return "int";
   }
+}
+
+/** Values held by their address in rax (valueClass "mem" or "x87"). */
+export const heldByAddress = (t: CType): boolean => {
+  const c = valueClass(t);
+  return c === "mem" || c === "x87";
+};
+
+/**
+ * The byte ranges [offset, length] a store of type t writes: a long double's 10 bytes, not its
+ * padding (the x87's fstp writes 10), each part of a complex long double; else the whole object.
+ */
+export function storedRanges(t: CType): [number, number][] {
+  const u = unqual(t);
+  if (u.kind === "float" && u.size === 16) return [[0, 10]];
+  if (u.kind === "complex" && u.of.size === 16) return [[0, 10], [16, 10]];
+  return [[0, sizeOf(t) ?? 0]];
 }
 
 /** An eightbyte's class after merging; NONE: padding only, which takes no register (as gcc). */
@@ -30,7 +51,9 @@ export type AbiClass =
   /** Larger than 16 bytes, a misaligned field, or x87 mixed with other classes. */
   | { kind: "memory" }
   /** long double and `struct { long double }`: on the stack as an argument, in st0 as a result. */
-  | { kind: "x87" };
+  | { kind: "x87" }
+  /** complex long double: on the stack as an argument, real part in st0 and imaginary in st1 as a result. */
+  | { kind: "complexX87" };
 
 type Raw = "NO_CLASS" | "INTEGER" | "SSE" | "X87" | "X87UP" | "MEMORY";
 
@@ -50,6 +73,8 @@ export function classify(t: CType): AbiClass {
   switch (u.kind) {
     case "void": return { kind: "none" };
     case "float": return u.size === 16 ? { kind: "x87" } : { kind: "regs", eightbytes: ["SSE"] };
+    // complex float: one SSE eightbyte; complex double: two, as struct { double re, im; }.
+    case "complex": return u.of.size === 16 ? { kind: "complexX87" } : classifyAggregate(u);
     case "struct": case "union": case "array": return classifyAggregate(u);
     default: return { kind: "regs", eightbytes: ["INTEGER"] };
   }
@@ -86,6 +111,10 @@ function classifyAggregate(t: CType): AbiClass {
         return;
       }
       case "void": case "function": return;
+      case "complex":
+        visit(u.of, offset);
+        visit(u.of, offset + u.of.size);
+        return;
       default: {
         if (offset % alignOf(u) !== 0) misaligned = true; // packed structs: MEMORY
         const eb = Math.floor(offset / 8);
@@ -121,7 +150,8 @@ export type Location =
   | { k: "stack"; offset: number }
   /** Results: through the hidden pointer passed in rdi (and given back in rax). */
   | { k: "memory" }
-  | { k: "x87" };
+  | { k: "x87" }
+  | { k: "complexX87" };
 
 export interface ArgLayout {
   args: Location[];

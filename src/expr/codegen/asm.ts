@@ -73,9 +73,20 @@ const GROUP = {
   not: [0xf7, 2], neg: [0xf7, 3], div: [0xf7, 6], idiv: [0xf7, 7],
   shlCl: [0xd3, 4], shrCl: [0xd3, 5], sarCl: [0xd3, 7],
   callInd: [0xff, 2],
-  // x87, for `struct { long double }` results (st0): fld/fstp m80
-  fld80: [0xdb, 5], fstp80: [0xdb, 7],
+  // x87 memory forms (long double): fld/fstp m80, m64, m32; fild/fisttp m64; fadd/fsub m32
+  fld80: [0xdb, 5], fstp80: [0xdb, 7], fld64: [0xdd, 0], fstp64: [0xdd, 3], fld32: [0xd9, 0], fstp32: [0xd9, 3],
+  fild64: [0xdf, 5], fisttp64: [0xdd, 1], fadd32: [0xd8, 0], fsub32: [0xd8, 4], fnstcw: [0xd9, 7], fldcw: [0xd9, 5],
 } as const;
+
+/**
+ * x87 register forms. The `p` forms compute st1 op st0 into st1 and pop (fsubp: st1 − st0, fdivp:
+ * st1 ÷ st0); fucomip compares st0 with st1 into ZF/PF/CF (as ucomisd does) and pops; fstp0 pops.
+ */
+const X87 = {
+  faddp: [0xde, 0xc1], fmulp: [0xde, 0xc9], fsubp: [0xde, 0xe9], fdivp: [0xde, 0xf9],
+  fucomip: [0xdf, 0xe9], fstp0: [0xdd, 0xd8], fldz: [0xd9, 0xee], fld1: [0xd9, 0xe8], fninit: [0xdb, 0xe3],
+} as const;
+export type X87Op = keyof typeof X87;
 
 export class Asm {
   readonly bytes: number[] = [];
@@ -255,6 +266,9 @@ export class Asm {
   }
   callReg(reg: R): void {
     this.group("callInd", { reg }, false);
+  }
+  x87(name: X87Op): void {
+    this.u8(...X87[name]);
   }
 
   // ---- labels

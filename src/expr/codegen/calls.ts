@@ -7,7 +7,7 @@
 import type { FrameLayout } from "../frame.js";
 import type { TExpr } from "../ir.js";
 import { sizeOf, type CType } from "../types.js";
-import { layoutArgs, returnLocation, valueClass, type Location, type Piece } from "./abi.js";
+import { heldByAddress, layoutArgs, returnLocation, valueClass, type Location, type Piece } from "./abi.js";
 import { R, type Asm, type Mem } from "./asm.js";
 
 /** What the sequences need of the code generator. */
@@ -46,7 +46,7 @@ function storePieces(a: Asm, pieces: Piece[], at: number): void {
 export function emitCall(h: CallHost, e: Extract<TExpr, { k: "call" }>): void {
   const a = h.asm;
   const ret = returnLocation(e.fn.ret);
-  const aggregate = valueClass(e.fn.ret) === "mem";
+  const aggregate = heldByAddress(e.fn.ret);
   const result = aggregate ? h.frame.alloc(round8(sizeOf(e.fn.ret) ?? 0), 16) : 0;
   const layout = layoutArgs(e.args.map((x) => x.type), ret.k === "memory");
 
@@ -63,7 +63,7 @@ export function emitCall(h: CallHost, e: Extract<TExpr, { k: "call" }>): void {
   const temps = e.args.map((arg, i) => {
     h.value(arg);
     if (layout.args[i]!.k === "none") return 0; // an empty struct: evaluated, not passed
-    if (valueClass(arg.type) === "mem") {
+    if (heldByAddress(arg.type)) {
       const size = sizeOf(arg.type) ?? 0;
       const at = h.frame.alloc(round8(size), 16);
       a.rm("lea", R.rdx, frameMem(at));
@@ -83,7 +83,7 @@ export function emitCall(h: CallHost, e: Extract<TExpr, { k: "call" }>): void {
     const loc = layout.args[i]!;
     if (loc.k !== "stack") return;
     const at = temps[i]!;
-    if (valueClass(arg.type) !== "mem") {
+    if (!heldByAddress(arg.type)) {
       a.rm("load64", R.rax, frameMem(at));
       a.rm("store64", R.rax, { mem: { base: R.rsp, disp: loc.offset } });
       return;
@@ -112,6 +112,10 @@ export function emitCall(h: CallHost, e: Extract<TExpr, { k: "call" }>): void {
   }
   if (ret.k === "regs") storePieces(a, ret.pieces, result);
   else if (ret.k === "x87") a.group("fstp80", frameMem(result), false);
+  else if (ret.k === "complexX87") {
+    a.group("fstp80", frameMem(result), false); // st0: the real part
+    a.group("fstp80", frameMem(result + 16), false);
+  }
   a.rm("lea", R.rax, frameMem(result));
 }
 
@@ -153,7 +157,7 @@ export function emitParams(h: CallHost, params: { offset: number; type: CType }[
     if (loc.k !== "stack") return;
     const from = 16 + loc.offset; // above the saved rbp and the return address
     const cls = valueClass(p.type);
-    if (cls === "mem") {
+    if (cls === "mem" || cls === "x87") {
       a.rm("lea", R.rdx, frameMem(p.offset));
       a.rm("lea", R.rax, frameMem(from));
       h.copyBytes(R.rdx, R.rax, sizeOf(p.type) ?? 0);
@@ -175,7 +179,7 @@ export function emitParams(h: CallHost, params: { offset: number; type: CType }[
  */
 export function emitReturnValue(h: CallHost, plan: ReturnPlan): void {
   const a = h.asm;
-  if (valueClass(plan.type) !== "mem") return; // scalars are already in rax or xmm0
+  if (!heldByAddress(plan.type)) return; // scalars are already in rax or xmm0
   const size = sizeOf(plan.type) ?? 0;
   switch (plan.location.k) {
     case "regs": {
@@ -191,6 +195,10 @@ export function emitReturnValue(h: CallHost, plan: ReturnPlan): void {
       a.rm("load64", R.rax, frameMem(plan.hiddenAt!));
       return;
     case "x87": a.group("fld80", { mem: { base: R.rax, disp: 0 } }, false); return;
+    case "complexX87":
+      a.group("fld80", { mem: { base: R.rax, disp: 16 } }, false);
+      a.group("fld80", { mem: { base: R.rax, disp: 0 } }, false); // st0: the real part
+      return;
     default: return;
   }
 }

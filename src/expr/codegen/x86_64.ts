@@ -1,6 +1,7 @@
 /**
  * Stack-machine code generation for the typed tree: every value ends in rax (integers, pointers,
- * and the address of aggregates) or xmm0 (float/double); pending operands are pushed. `depth`
+ * and the address of aggregates, complex values and long doubles, x87.ts) or xmm0 (float/double);
+ * pending operands are pushed. `depth`
  * counts those pushes so every call sees rsp 16-byte aligned. Integers in rax are kept normalized
  * (sign- or zero-extended from their C type's width), so 64-bit compares and divides are exact.
  */
@@ -8,7 +9,9 @@ import * as RELOC from "../../elf/constants.js";
 import { FrameLayout } from "../frame.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "../ir.js";
 import { T, intOf, sizeOf, unqual, type CType } from "../types.js";
-import { valueClass } from "./abi.js";
+import { heldByAddress, storedRanges, valueClass } from "./abi.js";
+import * as x87 from "./x87.js";
+import { fromNumber } from "../../values/extended.js";
 import { extractBitField, insertBitField } from "./bitfields.js";
 import { emitCall, emitParams, emitReturnValue, type CallHost, type ReturnPlan } from "./calls.js";
 import { Asm, R, type Cond, type Mem, type RelocTarget } from "./asm.js";
@@ -54,11 +57,12 @@ export class X86Codegen {
       const a = this.asm;
       a.rm("store64", R.rdi, { mem: ARG_BLOCK });
       a.rm("store64", R.rsi, { mem: RESULT_PTR });
+      x87.emptyStack(this.x87Host());
       this.value(e);
       const cls = valueClass(e.type);
       if (cls === "void") return;
       a.rm("load64", R.rcx, { mem: RESULT_PTR });
-      if (cls === "mem") this.copyBytes(R.rcx, R.rax, sizeOf(e.type) ?? 0);
+      if (heldByAddress(e.type)) this.copyBytes(R.rcx, R.rax, sizeOf(e.type) ?? 0);
       else this.store(e.type, R.rcx);
     });
   }
@@ -70,6 +74,11 @@ export class X86Codegen {
       for (const s of body) this.stmt(s);
       this.returns = undefined;
     });
+  }
+
+  /** The narrow view of this generator that x87.ts works through. */
+  private x87Host(): x87.X87Host {
+    return { asm: this.asm, frame: this.frame };
   }
 
   /** The narrow view of this generator that calls.ts works through. */
@@ -166,7 +175,10 @@ export class X86Codegen {
     const a = this.asm;
     switch (e.k) {
       case "const": a.movImm(R.rax, e.value); return;
-      case "fconst": this.floatConst(e.type, e.value, 0); return;
+      case "fconst":
+        if (valueClass(e.type) === "x87") x87.constant(this.x87Host(), e.extended ?? fromNumber(e.value));
+        else this.floatConst(e.type, e.value, 0);
+        return;
       case "place": case "deref": case "member": case "init":
         // An lvalue in value position is an aggregate (the checker loads scalars): its address.
         this.address(e);
@@ -183,6 +195,10 @@ export class X86Codegen {
       case "addr": this.address(e.lv); return;
       case "neg": {
         this.value(e.operand);
+        if (valueClass(e.type) === "x87") {
+          x87.negate(this.x87Host());
+          return;
+        }
         if (valueClass(e.type) === "sse") {
           if (sizeOf(e.type) === 4) {
             a.rm("movdFromXmm", 0, { reg: R.rax });
@@ -289,7 +305,7 @@ export class X86Codegen {
   private truth(e: TExpr): void {
     const a = this.asm;
     this.value(e);
-    if (valueClass(e.type) === "sse") {
+    if (valueClass(e.type) !== "int") {
       this.testFloatNonZero(e.type);
       return;
     }
@@ -298,11 +314,14 @@ export class X86Codegen {
     a.movzxByte(R.rax);
   }
 
-  /** rax = (xmm0 != 0.0): true also for NaN, as C says. */
+  /** rax = (xmm0 != 0.0, or the long double at [rax] != 0): true also for NaN, as C says. */
   private testFloatNonZero(t: CType): void {
     const a = this.asm;
-    a.rm("xorpd", 1, { reg: 1 });
-    a.rm(sizeOf(t) === 4 ? "ucomiss" : "ucomisd", 0, { reg: 1 });
+    if (valueClass(t) === "x87") x87.compareWithZero(a, R.rax);
+    else {
+      a.rm("xorpd", 1, { reg: 1 });
+      a.rm(sizeOf(t) === 4 ? "ucomiss" : "ucomisd", 0, { reg: 1 });
+    }
     a.setcc("ne", R.rax);
     a.setcc("p", R.rcx);
     a.rr("or", R.rax, R.rcx);
@@ -351,6 +370,7 @@ export class X86Codegen {
     const m = { mem: { base: addr, disp: 0 } };
     switch (valueClass(t)) {
       case "sse": a.rm(u.kind === "float" && u.size === 4 ? "movssLoad" : "movsdLoad", 0, m); return;
+      case "x87": x87.load(this.x87Host(), addr); return;
       case "mem": case "void": a.mov(R.rax, addr); return;
       case "int": {
         const it = intOf(u);
@@ -364,10 +384,14 @@ export class X86Codegen {
     }
   }
 
-  /** Stores rax/xmm0 as type t at [addr]. */
+  /** Stores rax/xmm0 (a long double: the one at [rax]) as type t at [addr]; clobbers rcx. */
   private store(t: CType, addr: R, disp = 0): void {
     const a = this.asm;
     const m = { mem: { base: addr, disp } };
+    if (valueClass(t) === "x87") {
+      x87.copyExtended(a, addr, disp, R.rax, 0);
+      return;
+    }
     if (valueClass(t) === "sse") {
       a.rm(sizeOf(t) === 4 ? "movssStore" : "movsdStore", 0, m);
       return;
@@ -426,6 +450,10 @@ export class X86Codegen {
     const fc = valueClass(f);
     const tc = valueClass(t);
     if (tc === "mem" || fc === "mem") return; // same aggregate type, nothing to do
+    if (fc === "x87" || tc === "x87") {
+      this.convertX87(f, t);
+      return;
+    }
     if (tc === "int") {
       if (fc === "sse") {
         if (t.kind === "int" && t.bool) {
@@ -471,6 +499,32 @@ export class X86Codegen {
     a.rm(single ? "cvtsi2ss" : "cvtsi2sd", 0, { reg: R.rax });
   }
 
+  /** Conversions to and from long double (at least one side x87, the other side different). */
+  private convertX87(f: CType, t: CType): void {
+    if (valueClass(f) === "x87" && valueClass(t) === "x87") return;
+    const single = (u: CType): boolean => sizeOf(u) === 4;
+    const unsigned64 = (u: CType): boolean => {
+      const it = intOf(u);
+      return !it.signed && it.size === 8;
+    };
+    if (valueClass(t) === "x87") {
+      if (valueClass(f) === "sse") x87.fromSse(this.x87Host(), single(f));
+      else x87.fromInteger(this.x87Host(), unqual(f).kind !== "pointer" && unsigned64(f));
+      return;
+    }
+    if (valueClass(t) === "sse") {
+      x87.toSse(this.x87Host(), single(t));
+      return;
+    }
+    const u = unqual(t);
+    if (u.kind === "int" && u.bool) {
+      this.testFloatNonZero(f);
+      return;
+    }
+    x87.toInteger(this.x87Host(), unsigned64(t));
+    this.normalize(t);
+  }
+
   /** rax = (unsigned long)xmm0 for doubles at or above 2^63 too. */
   private doubleToU64(): void {
     const a = this.asm;
@@ -501,6 +555,12 @@ export class X86Codegen {
   /** left on the stack, right in rax/xmm0 → result in rax/xmm0. */
   private combine(op: ArithOp, t: CType): void {
     const a = this.asm;
+    if (valueClass(t) === "x87") {
+      a.mov(R.rcx, R.rax);
+      this.popInt(R.rdx);
+      x87.arith(this.x87Host(), op, R.rdx, R.rcx);
+      return;
+    }
     if (valueClass(t) === "sse") {
       const single = sizeOf(t) === 4;
       a.rm(single ? "movssLoad" : "movsdLoad", 1, { reg: 0 });
@@ -540,14 +600,24 @@ export class X86Codegen {
     this.value(left);
     this.pushValue(t);
     this.value(right);
-    if (valueClass(t) === "sse") {
-      const single = sizeOf(t) === 4;
-      a.rm(single ? "movssLoad" : "movsdLoad", 1, { reg: 0 });
-      this.popValue(t, 0);
-      const ucom = single ? "ucomiss" : "ucomisd";
-      // xmm0 = left, xmm1 = right. For < and <= compare the other way so NaN gives false.
-      if (op === "<" || op === "<=") a.rm(ucom, 1, { reg: 0 });
-      else a.rm(ucom, 0, { reg: 1 });
+    const cls = valueClass(t);
+    if (cls === "sse" || cls === "x87") {
+      // For < and <= compare the other way so NaN gives false.
+      const swap = op === "<" || op === "<=";
+      if (cls === "x87") {
+        a.mov(R.rcx, R.rax);
+        this.popInt(R.rdx);
+        if (swap) x87.compareFlags(a, R.rcx, R.rdx);
+        else x87.compareFlags(a, R.rdx, R.rcx);
+      } else {
+        const single = sizeOf(t) === 4;
+        a.rm(single ? "movssLoad" : "movsdLoad", 1, { reg: 0 });
+        this.popValue(t, 0);
+        const ucom = single ? "ucomiss" : "ucomisd";
+        // xmm0 = left, xmm1 = right.
+        if (swap) a.rm(ucom, 1, { reg: 0 });
+        else a.rm(ucom, 0, { reg: 1 });
+      }
       if (op === "==" || op === "!=") {
         a.setcc(op === "==" ? "e" : "ne", R.rax);
         a.setcc(op === "==" ? "np" : "p", R.rcx);
@@ -583,7 +653,9 @@ export class X86Codegen {
     this.popInt(R.rdx);
     if (valueClass(target.type) === "mem") {
       a.push(R.rdx);
-      this.copyBytes(R.rdx, R.rax, sizeOf(target.type) ?? 0);
+      const ranges = storedRanges(target.type);
+      if (ranges.length === 1) this.copyBytes(R.rdx, R.rax, sizeOf(target.type) ?? 0);
+      else for (const [off] of ranges) x87.copyExtended(a, R.rdx, off, R.rax, off); // complex long double: not the padding
       a.pop(R.rax);
       return;
     }
@@ -644,6 +716,17 @@ export class X86Codegen {
     this.pushInt();
     this.load(t, R.rax);
     const u = unqual(t);
+    if (valueClass(t) === "x87") {
+      a.push(R.rax); // the old value's slot
+      x87.step(this.x87Host(), delta);
+      a.pop(R.rcx);
+      this.popInt(R.rdx);
+      a.push(R.rcx);
+      this.store(t, R.rdx);
+      a.pop(R.rcx);
+      if (post) a.mov(R.rax, R.rcx);
+      return;
+    }
     if (valueClass(t) === "sse") {
       const single = sizeOf(t) === 4;
       a.rm(single ? "movssLoad" : "movsdLoad", 2, { reg: 0 }); // old value

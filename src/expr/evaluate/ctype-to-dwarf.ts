@@ -42,6 +42,7 @@ export class ReversibleBridge extends DwarfTypeBridge {
         return new BaseType(-1, c.name, c.size, enc);
       }
       case "float": return new BaseType(-1, c.name, c.size, DW_ATE.float);
+      case "complex": return new BaseType(-1, `complex ${c.of.name}`, 2 * c.of.size, DW_ATE.complex_float);
       case "pointer": return new PointerType(-1, "pointer", () => this.toDwarf(c.to), 8);
       case "array": return new ArrayType(-1, () => this.toDwarf(c.of), [c.count], undefined);
       case "typedef": return new TypedefType(-1, c.name, () => this.toDwarf(c.target));
