@@ -715,8 +715,12 @@ export class Debugger {
     switch (raw.kind) {
       case "exited":
         return this.ended({ reason: "exited", exitCode: raw.status });
-      case "pause":
-        return { reason: "pause", description: `Paused at ${this.describePc(pc)}`, pc };
+      case "pause": {
+        const hit = await this.leaveConditionCode();
+        if (hit) return hit;
+        const at = this.process.pc;
+        return { reason: "pause", description: `Paused at ${this.describePc(at)}`, pc: at };
+      }
       case "deadlock":
         return { reason: "exception", description: raw.description, pc, deadlock: true };
       case "step":
@@ -868,6 +872,20 @@ export class Debugger {
     }
     const changed = this.breakpoints.rebind();
     if (changed.length > 0) this.events.breakpointsChanged?.(changed);
+  }
+
+  /**
+   * A pause that caught the thread inside a compiled condition's trampoline or code: it runs on,
+   * an instruction at a time, until it is back in the program's code (or at the trap: the
+   * condition held, a breakpoint hit), so the stop shows the program's own place.
+   */
+  private async leaveConditionCode(): Promise<RunResult | undefined> {
+    for (let k = 0; k < 10_000 && this.conditions.owns(this.process.pc); k++) {
+      const raw = this.control.stepInstruction() ?? (this.breakpoints.siteOfTrap(this.process.pc) !== undefined ? { kind: "breakpoint" as const, address: this.process.pc } : undefined);
+      // Anything else that stops it there (the trap: the condition held) is that stop; a logpoint's just a pause.
+      if (raw) return this.interpret(raw);
+    }
+    return undefined;
   }
 
   private conditionEvaluator(): ConditionEvaluator {

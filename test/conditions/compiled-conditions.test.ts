@@ -192,4 +192,35 @@ describe("conditions compiled into the program", () => {
       expect(stdout.join("")).toBe(runNative(exe).stdout);
     });
   });
+
+  it("a pause while the program runs a compiled condition stops in the program's code, not the trampoline", async () => {
+    const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O2", "-g"] });
+    const stdout: string[] = [];
+    const dbg = Debugger.launch({ program: exe, args: ["30000000"], reproducible: true }, { output: (c, t) => void (c === "stdout" && stdout.push(t)) });
+    try {
+      const [bp] = dbg.setSourceBreakpoints("hot_loop.c", [{ line: lineOf(HOT, "@hot"), condition: "i == -1" }]);
+      const image = dbg.images[0]!;
+      let paused = 0;
+      let r: Awaited<ReturnType<Debugger["start"]>> | undefined;
+      for (let k = 0; k < 6; k++) {
+        const timer = setTimeout(() => dbg.pause(), 60);
+        r = await (k === 0 ? dbg.start() : dbg.continue());
+        clearTimeout(timer);
+        if (r.reason === "exited") break;
+        expect(r.reason).toBe("pause");
+        paused++;
+        expect(image.contains(dbg.process.pc)).toBe(true);
+        // main, or mix inlined into it.
+        expect(dbg.stackTrace().map((f) => f.functionName)).toContain("main");
+      }
+      expect(paused).toBeGreaterThan(2);
+      expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!)).toBeDefined();
+      dbg.setSourceBreakpoints("hot_loop.c", []);
+      if (r!.reason !== "exited") r = await dbg.continue();
+      expect(r).toMatchObject({ reason: "exited", exitCode: 0 });
+      expect(stdout.join("")).toBe(runNative(exe, ["30000000"]).stdout);
+    } finally {
+      dbg.close();
+    }
+  });
 });

@@ -76,6 +76,11 @@ export class CompiledConditions implements ConditionSites {
     return [...this.sites.values()].some((s) => s.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
   }
 
+  /** Whether pc is in a trampoline or a condition's code (installed or retired). */
+  owns(pc: bigint): boolean {
+    return [...this.sites.values(), ...this.retired].some((s) => (pc >= s.page.start && pc < s.page.end) || s.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
+  }
+
   /** Compiles and installs (armed); the site, or why it cannot be done (the hook stays). */
   install(req: SiteRequest): CompiledSite | { refused: string; transient?: boolean } {
     try {

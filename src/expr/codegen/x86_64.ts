@@ -57,7 +57,7 @@ export class X86Codegen {
       const a = this.asm;
       a.rm("store64", R.rdi, { mem: ARG_BLOCK });
       a.rm("store64", R.rsi, { mem: RESULT_PTR });
-      x87.emptyStack(this.x87Host());
+      if (x87.needsEmptyStack(e)) x87.emptyStack(this.x87Host());
       this.value(e);
       const cls = valueClass(e.type);
       if (cls === "void") return;

@@ -8,6 +8,7 @@ import type { FrameLayout } from "../frame.js";
 import type { ArithOp } from "../ir.js";
 import { encodeExtended, type Extended } from "../../values/extended.js";
 import { R, type Asm, type Mem } from "./asm.js";
+import { unqual, type CType } from "../types.js";
 
 /** What the x87 sequences need of the code generator. */
 export interface X87Host {
@@ -37,6 +38,27 @@ export function copyExtended(a: Asm, dst: R, dd: number, src: R, sd: number): vo
   a.rm("store64", R.rcx, at(dst, dd));
   a.rm("movzx16", R.rcx, at(src, sd + 8));
   a.rm("store16", R.rcx, at(dst, dd + 8));
+}
+
+/**
+ * Whether the code for a checked tree touches the x87 stack or calls a function: only then does
+ * it start by emptying the stack (emptyStack). Code of plain integers, pointers and doubles leaves
+ * the x87 alone, so a breakpoint condition compiled into the program's path need not save it.
+ */
+export function needsEmptyStack(node: unknown, seen = new Set<object>()): boolean {
+  if (Array.isArray(node)) return node.some((x) => needsEmptyStack(x, seen));
+  if (node === null || typeof node !== "object" || !("k" in node) || seen.has(node)) return false;
+  seen.add(node);
+  if ((node as { k: string }).k === "call") return true;
+  const type = (node as { type?: CType }).type;
+  if (type && usesX87(type)) return true;
+  return Object.values(node).some((v) => needsEmptyStack(v, seen));
+}
+
+/** long double, and every complex type (their products and quotients call the runtime's routines). */
+function usesX87(type: CType): boolean {
+  const t = unqual(type);
+  return (t.kind === "float" && t.size === 16) || t.kind === "complex";
 }
 
 /**
