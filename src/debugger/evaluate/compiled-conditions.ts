@@ -46,7 +46,9 @@ interface Site extends CompiledSite {
   displaced: DisplacedCode;
   trampoline: Trampoline;
   module: JitModule;
-  page: Region;
+  /** Where the trampoline is: after the condition's code in its page, or a page of its own. */
+  at: bigint;
+  end: bigint;
   counter: bigint | undefined;
   /** A fault in the condition, reported at the next stop at the trap. */
   fault?: string;
@@ -78,7 +80,7 @@ export class CompiledConditions implements ConditionSites {
 
   /** Whether pc is in a trampoline or a condition's code (installed or retired). */
   owns(pc: bigint): boolean {
-    return [...this.sites.values(), ...this.retired].some((s) => (pc >= s.page.start && pc < s.page.end) || s.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
+    return [...this.sites.values(), ...this.retired].some((s) => inSite(s, pc));
   }
 
   /** Compiles and installs (armed); the site, or why it cannot be done (the hook stays). */
@@ -93,7 +95,7 @@ export class CompiledConditions implements ConditionSites {
     }
   }
 
-  /** Puts the program's bytes back and unloads the condition (the trampoline page stays: a preempted thread may be in it). */
+  /** Puts the program's bytes back and unloads the condition once no thread is in it. */
   remove(address: bigint): number | undefined {
     const s = this.sites.get(address);
     if (!s) return undefined;
@@ -108,14 +110,13 @@ export class CompiledConditions implements ConditionSites {
 
   /**
    * Conditions of removed sites are unloaded once no thread is inside them or their trampoline
-   * (a thread preempted in the middle goes on there; the trampoline pages are never reused).
+   * (a thread preempted in the middle goes on there).
    */
   private releaseRetired(): void {
     if (this.retired.length === 0) return;
     const pcs = this.threadPcs();
     this.retired = this.retired.filter((s) => {
-      const inside = (pc: bigint) => (pc >= s.page.start && pc < s.page.end) || s.module.codeRanges().some((r) => pc >= r.start && pc < r.end);
-      if (pcs.some(inside)) return true;
+      if (pcs.some((pc) => inSite(s, pc))) return true;
       this.host.release(s.module);
       return false;
     });
@@ -247,12 +248,6 @@ export class CompiledConditions implements ConditionSites {
       const unknown = slots.findIndex((s) => s.recipe === undefined);
       if (unknown >= 0) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is not at a register plus a constant at the breakpoint (an SSE register, or a place read from memory)");
       if (slots.some((s) => ![1, 2, 4, 8].includes(s.size))) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is passed in an odd-sized slot");
-      const page = this.host.process.space.allocate(PAGE, {
-        prot: PROT_READ | PROT_EXEC,
-        kind: "jit",
-        name: "[jit-condition]",
-        within: near,
-      });
       const counter = test ? this.counterSlot() : undefined;
       const spec: TrampolineSpec = {
         displaced: plan.code,
@@ -265,10 +260,10 @@ export class CompiledConditions implements ConditionSites {
         flagsLive: flagsLive(code, code.findIndex((i) => i.address === address)),
         ...(test && counter !== undefined ? { hits: { counter, test } } : {}),
       };
-      const trampoline = buildTrampoline(spec, page.start);
-      if (BigInt(trampoline.code.length) > PAGE) throw new JitdbgError("EVAL_UNAVAILABLE", "the condition needs more arguments than its trampoline holds");
-      this.host.process.space.poke(page.start, trampoline.code);
-      const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, page, counter };
+      const at = this.trampolinePlace(cond.module, spec, near);
+      const trampoline = buildTrampoline(spec, at);
+      this.host.process.space.poke(at, trampoline.code);
+      const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, at, end: at + BigInt(trampoline.code.length), counter };
       this.sites.set(address, site);
       this.byTrap.set(site.trap, site);
       this.arm(address, req.hits);
@@ -277,6 +272,26 @@ export class CompiledConditions implements ConditionSites {
       this.host.release(cond.module);
       throw e;
     }
+  }
+
+  /**
+   * Where the trampoline goes: right after the condition's code, in the same page, when it fits
+   * and is near the site — a jump or call to another page costs the emulator a look-up of the
+   * next translation each time (two fewer of those a hit halved its cost); else a page of its own.
+   */
+  private trampolinePlace(module: JitModule, spec: TrampolineSpec, near: { low: bigint; high: bigint }): bigint {
+    const ranges = module.codeRanges();
+    const code = ranges[0] && { start: ranges[0].start, end: ranges.reduce((m, r) => (r.end > m ? r.end : m), 0n) };
+    if (code) {
+      const after = (code.end + 63n) & ~63n;
+      const size = BigInt(buildTrampoline(spec, after).code.length);
+      const pageEnd = (code.start | (PAGE - 1n)) + 1n;
+      const region = this.host.process.space.regionAt(code.start);
+      if (after + size <= pageEnd && region && after + size <= region.end && after >= near.low && after + size <= near.high) return after;
+    }
+    const page = this.host.process.space.allocate(PAGE, { prot: PROT_READ | PROT_EXEC, kind: "jit", name: "[jit-condition]", within: near });
+    if (BigInt(buildTrampoline(spec, page.start).code.length) > PAGE) throw new JitdbgError("EVAL_UNAVAILABLE", "the condition needs more arguments than its trampoline holds");
+    return page.start;
   }
 
   private counterSlot(): bigint {
@@ -302,8 +317,13 @@ export class CompiledConditions implements ConditionSites {
 /** The site's jump, then traps in the rest of the moved bytes (nothing jumps there: displace checked). */
 function siteBytes(s: Site): Uint8Array {
   const b = new Uint8Array(s.displaced.length).fill(0xcc);
-  b.set(jmpRel32(s.address, s.page.start), 0);
+  b.set(jmpRel32(s.address, s.at), 0);
   return b;
+}
+
+/** Whether pc is in the site's trampoline or its condition's code. */
+function inSite(s: Site, pc: bigint): boolean {
+  return (pc >= s.at && pc < s.end) || s.module.codeRanges().some((r) => pc >= r.start && pc < r.end);
 }
 
 /** A slot's place from its bytes under the two register files: a register plus a constant, or a constant. */
