@@ -597,10 +597,18 @@ export class X86Codegen {
 
   private compare(op: CompareOp, t: CType, left: TExpr, right: TExpr): void {
     const a = this.asm;
+    const cls = valueClass(t);
     this.value(left);
+    // An integer compared with a constant that fits an imm32 (as rax would hold it): cmp rax, imm
+    // (no push and pop of the left operand; a breakpoint condition's usual shape, `i == 999999`).
+    const imm = cls === "int" && right.k === "const" ? BigInt.asIntN(64, right.value) : undefined;
+    if (imm !== undefined && imm >= -(1n << 31n) && imm < 1n << 31n) {
+      a.aluImm("cmp", R.rax, Number(imm));
+      this.setCompare(op, t);
+      return;
+    }
     this.pushValue(t);
     this.value(right);
-    const cls = valueClass(t);
     if (cls === "sse" || cls === "x87") {
       // For < and <= compare the other way so NaN gives false.
       const swap = op === "<" || op === "<=";
@@ -629,6 +637,12 @@ export class X86Codegen {
     a.mov(R.rcx, R.rax);
     this.popInt(R.rax);
     a.rr("cmp", R.rax, R.rcx);
+    this.setCompare(op, t);
+  }
+
+  /** rax = 1 or 0 from the flags of an integer or pointer comparison of type t. */
+  private setCompare(op: CompareOp, t: CType): void {
+    const a = this.asm;
     const signed = unqual(t).kind !== "pointer" && intOf(t).signed;
     const cc: Record<CompareOp, Cond> = signed
       ? { "<": "l", ">": "g", "<=": "le", ">=": "ge", "==": "e", "!=": "ne" }
