@@ -23,7 +23,14 @@ export interface Memory extends MemoryReader {
 
 export type ValueLocation =
   | { kind: "memory"; address: bigint }
-  | { kind: "bytes"; bytes: Uint8Array; /** Writes the register (or other storage) the bytes came from. */ store?: (bytes: Uint8Array) => void }
+  | {
+      kind: "bytes";
+      bytes: Uint8Array;
+      /** Writes the register (or other storage) the bytes came from: `bytes` at byte `offset` of the value (0 when omitted). */
+      store?: (bytes: Uint8Array, offset?: number) => void;
+      /** Without a store: why the value cannot be written (it has no home). */
+      readOnly?: string;
+    }
   | { kind: "error"; message: string };
 
 export interface Value {
@@ -295,13 +302,9 @@ function offsetValue(v: Value, type: DwarfType, byteOffset: number): Value {
       location: {
         kind: "bytes",
         bytes: loc.bytes.subarray(byteOffset, byteOffset + size),
-        store: store
-          ? (b) => {
-              const all = Uint8Array.from(loc.bytes);
-              all.set(b, byteOffset);
-              store(all);
-            }
-          : undefined,
+        // Only the member's bytes are written: the rest of the value may have changed since it was read.
+        store: store ? (b, offset = 0) => store(b, byteOffset + offset) : undefined,
+        readOnly: loc.readOnly,
       },
     };
   }
@@ -342,8 +345,8 @@ export function children(v: Value, start = 0, count?: number, mem?: Memory): Nam
   return [];
 }
 
-/** Parses the user's text for a scalar of this type and writes it where the value lives. */
-export function assign(mem: Memory, v: Value, text: string): void {
+/** Parses the user's text for a scalar of this type and writes it where the value lives; returns the bytes written (from the value's start). */
+export function assign(mem: Memory, v: Value, text: string): Uint8Array {
   const t = strip(v.type);
   const size = sizeOf(t);
   let bytes: Uint8Array;
@@ -368,12 +371,14 @@ export function assign(mem: Memory, v: Value, text: string): void {
     throw new JitdbgError("VALUE_NOT_SCALAR", `cannot set a value of type ${v.type.name} from text; set its members one by one`);
   }
   store(mem, v, bytes);
+  return bytes;
 }
 
 export function store(mem: Memory, v: Value, bytes: Uint8Array): void {
   const loc = v.location;
   if (loc.kind === "memory") mem.write(loc.address, bytes);
   else if (loc.kind === "bytes" && loc.store) loc.store(bytes);
+  else if (loc.kind === "bytes" && loc.readOnly) throw new JitdbgError("VALUE_READ_ONLY", `this value cannot be set: ${loc.readOnly}`);
   else throw new JitdbgError("VALUE_READ_ONLY", "this value is computed by the compiler (optimized out or constant) and cannot be set");
 }
 

@@ -34,7 +34,8 @@ import { withHistory } from "../../expr/history.js";
 import { preloadDisassembler } from "../inspect/disassembly.js";
 import type { ImageInfo } from "../image-info.js";
 import { FrameValues } from "../inspect/frame-values.js";
-import { DWARF_GPRS } from "../inspect/registers.js";
+import { DWARF_NUMBERS } from "../inspect/registers.js";
+import { registerStore } from "../inspect/register-homes.js";
 import type { Frame } from "../inspect/stack.js";
 import type { VariableView } from "../inspect/inspector.js";
 import { readBytes, type FormatOptions, type Value } from "../../values/value.js";
@@ -75,7 +76,6 @@ const CACHE_LIMIT = 64;
 const REGISTERS = new Set(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "fs_base", "gs_base"]);
 /** `x`, `s.a`, `p->next->v`, `a[3]`, `*p`: texts that name an object the interpreter can locate. */
 const NAMES_AN_OBJECT = /^\*?\s*[A-Za-z_]\w*(\s*(\.|->)\s*[A-Za-z_]\w*|\s*\[\s*\d+\s*\])*$/;
-const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
 /** A stale compilation: a variable moved between memory and a register since it was compiled. */
 class StaleSlot extends Error {}
@@ -360,12 +360,15 @@ export class ExpressionEvaluator {
     const loc = slot.location;
     if (loc.kind === "value" && loc.register !== undefined && slot.name.startsWith("$")) {
       const reg = loc.register as RegName;
-      const v = frame.index === 0 ? this.dbg.process.cpu.reg(reg) : frame.registers.get(DWARF_NUMBER.get(reg) ?? -1);
+      const number = DWARF_NUMBERS.get(reg);
+      const v = frame.index === 0 ? this.dbg.process.cpu.reg(reg) : frame.registers.get(number ?? -1);
       if (v === undefined) throw new JitdbgError("EVAL_REGISTER_UNAVAILABLE", `register ${slot.name} is not known in frame ${frame.index} (not saved by its callee); select frame 0 to use it`);
       put(le64(v));
       if (slot.written) {
-        if (frame.index !== 0) throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `'${slot.name}' can only be assigned in the innermost frame (frame 0)`);
-        writeBack.push({ slot, store: (b) => this.dbg.process.cpu.setReg(reg, fromLe(b)) });
+        // The innermost frame's flags and segment bases are the CPU's; a caller's register is where the frames below keep it.
+        const store = frame.index === 0 || number === undefined ? (b: Uint8Array) => this.dbg.process.cpu.setReg(reg, fromLe(b)) : registerStore(this.dbg.process.cpu, frame, number);
+        if (typeof store === "string") throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `cannot assign to '${slot.name}' in frame ${frame.index}: ${store}`);
+        writeBack.push({ slot, store: (b) => store(b) });
       }
       return;
     }
@@ -384,7 +387,7 @@ export class ExpressionEvaluator {
     put(bytes);
     if (slot.written) {
       const store = value.location.store;
-      if (!store) throw new JitdbgError("EVAL_NOT_ASSIGNABLE", `cannot assign to '${slot.name}' here: the compiler keeps it as a computed value, not in a register or memory (optimized code)`);
+      if (!store) throw new JitdbgError("EVAL_NOT_ASSIGNABLE", `cannot assign to '${slot.name}' in frame ${frame.index}: ${value.location.readOnly ?? "the compiler keeps it as a computed value, not in a register or memory (optimized code)"}`);
       const size = variable.type.byteSize ?? slot.size;
       writeBack.push({ slot, store: (b) => store(b.subarray(0, size)) });
     }

@@ -1,14 +1,17 @@
 /**
  * Turns DWARF variables into Values for one frame: evaluates location expressions (and location
- * lists) with the frame's registers, its frame base and CFA, and the thread's TLS block.
+ * lists) with the frame's registers, its frame base and CFA, and the thread's TLS block. A value
+ * in registers or pieces comes with the way to write it (register-homes.ts), or why it has none.
  */
 import type { Cpu } from "../../emu/cpu.js";
-import { frameBaseAt, locateVariable, type FrameContext, type FunctionScope, type Location, type Variable } from "../../dwarf/index.js";
+import { frameBaseAt, locateVariable, type FrameContext, type FunctionScope, type Location, type Piece, type SimpleLocation, type Variable } from "../../dwarf/index.js";
 import { isDwarfError } from "../../dwarf/errors.js";
 import type { Frame } from "./stack.js";
 import { DWARF_GPRS, DWARF_XMM_BASE } from "./registers.js";
 import { sizeOf, type Value } from "../../values/value.js";
 import type { RegName } from "../../emu/registers.js";
+import { JitdbgError } from "../../errors.js";
+import { registerStore, type StoreBytes } from "./register-homes.js";
 
 export interface TlsResolver {
   /** Address of byte `offset` of the TLS block of the image that defines the variable. */
@@ -92,49 +95,81 @@ export class FrameValues {
     switch (loc.kind) {
       case "memory":
         return { type, location: { kind: "memory", address: loc.address } };
-      case "register":
-        return this.registerValue(type, loc.reg, size);
-      case "value":
-        return { type, location: { kind: "bytes", bytes: bigintBytes(loc.value, size) } };
-      case "implicit":
-        return { type, location: { kind: "bytes", bytes: loc.bytes } };
       case "unavailable":
         return { type, location: { kind: "error", message: loc.reason.startsWith("optimized out") ? loc.reason : `unavailable: ${loc.reason}` } };
-      case "pieces": {
-        const bytes = new Uint8Array(size);
-        let at = 0;
-        for (const p of loc.pieces) {
-          const n = Math.ceil(p.bitSize / 8);
-          const part = this.fromLocation(type, p.location);
-          let b: Uint8Array | undefined;
-          if (part.location.kind === "error") return part;
-          if (part.location.kind === "bytes") b = part.location.bytes.subarray(0, n);
-          else {
-            const buf = new Uint8Array(n);
-            b = this.cpu.tryRead(part.location.address, buf) ? buf : undefined;
-          }
-          if (!b) return { type, location: { kind: "error", message: "a piece of the value is unreadable" } };
-          bytes.set(b.subarray(0, Math.max(0, Math.min(n, size - at))), at);
-          at += n;
-        }
-        return { type, location: { kind: "bytes", bytes } };
+      case "pieces":
+        return this.composite(type, loc.pieces, size);
+      default: {
+        const part = this.part(loc, size);
+        if (typeof part === "string") return { type, location: { kind: "error", message: part } };
+        return { type, location: { kind: "bytes", bytes: part.bytes, ...(typeof part.store === "string" ? { readOnly: part.store } : { store: part.store }) } };
       }
     }
   }
 
-  private registerValue(type: Value["type"], reg: number, size: number): Value {
+  /**
+   * A value kept in pieces (DW_OP_piece: a struct split across registers and memory at -O2). A
+   * write goes to the pieces whose bytes it changes, each through its own home; it is refused
+   * whole, before anything is written, when a changed piece has none.
+   */
+  private composite(type: Value["type"], pieces: readonly Piece[], size: number): Value {
+    const bytes = new Uint8Array(size);
+    const parts: { at: number; old: Uint8Array; store: StoreBytes | string }[] = [];
+    let at = 0;
+    for (const p of pieces) {
+      const n = Math.ceil(p.bitSize / 8);
+      const part = p.location.kind === "unavailable" ? p.location.reason : this.part(p.location, n);
+      if (typeof part === "string") return { type, location: { kind: "error", message: part.startsWith("optimized out") ? part : `a piece of the value is unavailable: ${part}` } };
+      const old = part.bytes.subarray(0, Math.max(0, Math.min(n, size - at)));
+      bytes.set(old, at);
+      const bitPiece = p.bitOffset !== 0 || p.bitSize % 8 !== 0;
+      parts.push({ at, old, store: bitPiece ? "part of it is a bit piece (DW_OP_bit_piece), which the debugger does not write" : part.store });
+      at += n;
+    }
+    const store: StoreBytes = (b, offset = 0) => {
+      const end = offset + b.length;
+      const changed = parts.filter((p) => p.at < end && p.at + p.old.length > offset && p.old.some((x, i) => p.at + i >= offset && p.at + i < end && b[p.at + i - offset] !== x));
+      const refused = changed.find((p) => typeof p.store === "string");
+      if (refused) throw new JitdbgError("VALUE_READ_ONLY", `bytes ${refused.at}..${refused.at + refused.old.length - 1} of this value cannot be set: ${refused.store as string}`);
+      for (const p of changed) {
+        const from = Math.max(offset, p.at);
+        const to = Math.min(end, p.at + p.old.length);
+        (p.store as StoreBytes)(b.subarray(from - offset, to - offset), from - p.at);
+      }
+    };
+    return { type, location: { kind: "bytes", bytes, store } };
+  }
+
+  /** `size` bytes of a simple location and how to write them (or why they cannot be), or why they cannot be read. */
+  private part(loc: SimpleLocation, size: number): { bytes: Uint8Array; store: StoreBytes | string } | string {
+    switch (loc.kind) {
+      case "memory": {
+        const bytes = new Uint8Array(size);
+        if (!this.cpu.tryRead(loc.address, bytes)) return `memory at 0x${loc.address.toString(16)} cannot be read`;
+        return { bytes, store: (b, offset = 0) => this.cpu.write(loc.address + BigInt(offset), b) };
+      }
+      case "register":
+        return this.registerValue(loc.reg, size);
+      case "value":
+        return { bytes: bigintBytes(loc.value, size), store: "the compiler computes it from other values here (DW_OP_stack_value); it has no register or memory of its own to write" };
+      case "implicit":
+        return { bytes: loc.bytes, store: "it is a constant the compiler put into the code (an implicit value); it has no register or memory to write" };
+      case "unavailable":
+        return loc.reason;
+    }
+  }
+
+  private registerValue(reg: number, size: number): { bytes: Uint8Array; store: StoreBytes | string } | string {
     const f = this.frame;
     if (reg >= DWARF_XMM_BASE && reg < DWARF_XMM_BASE + 16) {
-      if (f.index !== 0) return { type, location: { kind: "error", message: "vector register not saved across calls" } };
+      if (f.index !== 0) return "vector register not saved across calls";
       const name = `xmm${reg - DWARF_XMM_BASE}` as RegName;
       const bytes = this.cpu.regBytes(name);
-      return { type, location: { kind: "bytes", bytes: bytes.subarray(0, size), store: (b) => this.cpu.setRegBytes(name, padTo(b, 16, bytes)) } };
+      return { bytes: bytes.subarray(0, size), store: (b, offset = 0) => this.cpu.setRegBytes(name, spliced(this.cpu.regBytes(name), b, offset)) };
     }
     const value = f.registers.get(reg);
-    if (value === undefined) return { type, location: { kind: "error", message: "optimized out (register not saved)" } };
-    const name = DWARF_GPRS.get(reg);
-    const store = f.index === 0 && name ? (b: Uint8Array) => this.cpu.setReg(name, mergeLow(value, b)) : undefined;
-    return { type, location: { kind: "bytes", bytes: bigintBytes(value, Math.max(size, 8)).subarray(0, size), store } };
+    if (value === undefined) return "optimized out (register not saved)";
+    return { bytes: bigintBytes(value, Math.max(size, 8)).subarray(0, size), store: registerStore(this.cpu, f, reg) };
   }
 }
 
@@ -148,15 +183,9 @@ function bigintBytes(v: bigint, size: number): Uint8Array {
   return out;
 }
 
-function mergeLow(old: bigint, low: Uint8Array): bigint {
-  let v = old;
-  for (let i = 0; i < low.length && i < 8; i++) v = (v & ~(0xffn << BigInt(i * 8))) | (BigInt(low[i]!) << BigInt(i * 8));
-  return v;
-}
-
-function padTo(b: Uint8Array, n: number, old: Uint8Array): Uint8Array {
-  const out = new Uint8Array(n);
-  out.set(old.subarray(0, n));
-  out.set(b.subarray(0, n));
+/** A copy of `old` with `b` put in at byte `offset`. */
+function spliced(old: Uint8Array, b: Uint8Array, offset: number): Uint8Array {
+  const out = Uint8Array.from(old);
+  out.set(b.subarray(0, Math.max(0, out.length - offset)), offset);
   return out;
 }

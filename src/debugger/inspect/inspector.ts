@@ -23,9 +23,10 @@ import { FrameValues } from "./frame-values.js";
 import { FrameReadScope } from "./read-scope.js";
 import { shownChildren } from "./value-children.js";
 import { StateMemo } from "./state-memo.js";
-import { DWARF_GPRS, describeEflags } from "./registers.js";
+import { DWARF_GPRS, DWARF_NUMBERS, describeEflags } from "./registers.js";
+import { registerStore } from "./register-homes.js";
 import type { Frame } from "./stack.js";
-import { assign, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
+import { assign, toBytes, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
 
 export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
 
@@ -60,7 +61,6 @@ export interface Interpretation {
   type: CType;
 }
 
-const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
 type Container =
   | { kind: "scope"; frame: number; scope: ScopeKind }
@@ -165,19 +165,33 @@ export class Inspector {
   setVariable(ref: number, name: string, text: string, format: FormatOptions = {}): VariableView {
     const c = this.container(ref);
     if (c.kind === "scope" && c.scope === "registers") {
-      if (c.frame !== 0) throw new JitdbgError("REGISTER_READ_ONLY", "registers can only be set in the innermost frame");
       const reg = name as RegName;
       if (!GPR_NAMES.includes(reg) && reg !== "fs_base" && reg !== "gs_base") throw new JitdbgError("BAD_REGISTER", `'${name}' is not a register that can be set`);
       const v = this.parseInt(text);
-      this.dbg.process.cpu.setReg(reg, v);
+      const number = DWARF_NUMBERS.get(reg);
+      if (c.frame === 0 || number === undefined) {
+        if (c.frame !== 0) throw new JitdbgError("REGISTER_READ_ONLY", `${name} can only be set in the innermost frame (it is not saved per frame)`);
+        this.dbg.process.cpu.setReg(reg, v);
+      } else {
+        // A caller's register: where the frames below keep it (a callee's save slot, or the live register).
+        const store = registerStore(this.dbg.process.cpu, this.dbg.frame(c.frame), number);
+        if (typeof store === "string") throw new JitdbgError("REGISTER_READ_ONLY", `cannot set ${name} in frame ${c.frame}: ${store}`);
+        store(toBytes(v, 8));
+      }
       this.dbg.registersChanged();
       return { name, value: `0x${BigInt.asUintN(64, v).toString(16)}`, variablesReference: 0 };
     }
     const target = this.variables(ref).find((v) => v.name === name);
     if (!target) throw new JitdbgError("NO_SUCH_VARIABLE", `no variable named '${name}' here`);
     const value = this.lookupValue(c, name);
-    assign(this.memory, value, text);
-    return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, value, target.evaluateName ?? name, format);
+    const written = assign(this.memory, value, text);
+    if (value.location.kind === "memory") return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, value, target.evaluateName ?? name, format);
+    // A register or save slot was written: the frames are unwound again, and the view shows the new bytes.
+    this.dbg.registersChanged();
+    const bytes = Uint8Array.from(value.location.kind === "bytes" ? value.location.bytes : []);
+    bytes.set(written.subarray(0, bytes.length));
+    const now: Value = { ...value, location: { ...value.location, kind: "bytes", bytes } };
+    return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, now, target.evaluateName ?? name, format);
   }
 
   /**
@@ -488,7 +502,7 @@ export class Inspector {
       register: (name) => {
         if (!(GPR_NAMES as readonly string[]).includes(name) && name !== "fs_base" && name !== "gs_base") return undefined;
         if (frame.index === 0) return cpu.reg(name as RegName);
-        const n = DWARF_NUMBER.get(name);
+        const n = DWARF_NUMBERS.get(name);
         return n === undefined ? undefined : frame.registers.get(n);
       },
     });
