@@ -63,6 +63,7 @@ export function checkExpression(source: string, scope: Scope, opts: InterpretOpt
   const input = parseInput(source, typeEnvOf(scope));
   const purpose = opts.purpose ?? "hover";
   if (input.k === "function") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not run code: function definitions, calls and assignments are evaluated in the debug console`, input.def.pos);
+  if (input.k === "declarations") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not define anything: declarations of types and variables are made in the debug console`, input.items[0]?.pos ?? 0);
   const checker = new Checker(scope, { tlsModel: "initial-exec" });
   const expr = checker.checkTopLevel(input.expr);
   return { expr, slots: checker.slots, rodata: checker.rodata };

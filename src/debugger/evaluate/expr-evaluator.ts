@@ -13,6 +13,8 @@ import { JitdbgError } from "../../errors.js";
 import { isTextError } from "../../expr/errors.js";
 import type { Variable } from "../../dwarf/index.js";
 import { compile, compileWithExternalCc, type CompileResult } from "../../expr/index.js";
+import { compileExpression } from "../../expr/compile.js";
+import { declareTopLevel, type TopLevelHost } from "./top-level.js";
 import type { ArgSlot } from "../../expr/check.js";
 import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import { JitRuntime } from "../../expr/evaluate/jit-runtime.js";
@@ -207,6 +209,7 @@ export class ExpressionEvaluator {
     this.trace?.("compile");
     this.compiles++;
     const result = compile(source, scope, { entryName: this.nextEntry() });
+    if (result.kind === "declarations") return this.done(declareTopLevel(result.items, this.topLevelHost(frameIndex, opts)));
     if (result.kind === "function") return this.defineFunction(result);
     linked = this.link(result, scope.frameVariables);
     this.cache.set(key, linked);
@@ -492,12 +495,39 @@ export class ExpressionEvaluator {
     return { value: { type: this.bridge.toDwarf(def.type), location: { kind: "error", message: text } }, type: def.type, defined: text };
   }
 
+  /** What top-level declarations need: the store, scopes of the frame, and initializers run in it. */
+  private topLevelHost(frameIndex: number, opts: EvaluateOptions): TopLevelHost {
+    return {
+      store: this.persistent,
+      scope: () => this.scopeFor(this.dbg.frame(frameIndex)),
+      isRegister: (name) => REGISTERS.has(name),
+      initialValue: (expr) => {
+        const frame = this.dbg.frame(frameIndex);
+        const scope = this.scopeFor(frame);
+        this.trace?.("compile");
+        this.compiles++;
+        const linked = this.link(compileExpression(expr, scope, { entryName: this.nextEntry() }), scope.frameVariables);
+        let r: Evaluation;
+        try {
+          r = this.run(linked, frame, { ...opts, keepResult: false }, true);
+        } catch (e) {
+          if (e instanceof StaleSlot) throw new JitdbgError("EVAL_STALE", "a variable moved while the initializer was compiled; declare it again");
+          throw e;
+        }
+        const bytes = readBytes(this.dbg.inspector.memory, r.value, sizeOf(r.type) ?? 0);
+        if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
+        return { type: r.type, bytes: Uint8Array.from(bytes) };
+      },
+    };
+  }
+
   /** `:patch <definition>`: compiled like a console function, then put in the program's function's place. */
   private patchCommand(definition: string, frameIndex: number): Evaluation {
     const scope = this.scopeFor(this.dbg.frame(frameIndex));
     this.trace?.("compile");
     const entryName = this.nextEntry();
     const result = compile(definition.trim(), scope, { entryName, definitionSymbol: `__jitdbg_patch_${entryName}` });
+    if (result.kind === "declarations") throw new JitdbgError("EVAL_PATCH_NOT_FUNCTION", "':patch' takes a function definition (its body in braces), not declarations");
     return this.done(this.patches.patch(result, scope, `__jitdbg_patch_${entryName}`));
   }
 
