@@ -68,7 +68,7 @@ export class Parser {
         return this.topLevel();
       }
       const d = this.declarator(base, false);
-      if (d.type.kind !== "function" || !this.is("{")) {
+      if (d.type.kind !== "function") {
         this.i = save;
         return this.topLevel();
       }
