@@ -16,7 +16,7 @@ import { exprError } from "./errors.js";
 import { isLvalue, type Place, type TExpr } from "./ir.js";
 import { parseInput } from "./parser.js";
 import type { Scope } from "./scope.js";
-import { intOf, sizeOf, typeName, unqual, type CType } from "./types.js";
+import { intOf, sizeOf, typeName, unqual, type CType, pointee } from "./types.js";
 
 /** What the interpreter may read: memory, and where the names the scope gave it live. */
 export interface InterpreterReader extends MemoryReader {
@@ -59,20 +59,21 @@ type Obj = { k: "obj"; loc: ValueLocation; bits?: Bits };
 type V = Scalar | Obj;
 
 /** The checked tree of an expression, without evaluating it (completions need only its type). */
-export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[] } {
+export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[]; bareMember: boolean } {
   const input = parseInput(source, typeEnvOf(scope));
   const purpose = opts.purpose ?? "hover";
   if (input.k === "function") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not run code: function definitions, calls and assignments are evaluated in the debug console`, input.def.pos);
   if (input.k === "declarations") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not define anything: declarations of types and variables are made in the debug console`, input.items[0]?.pos ?? 0);
   const checker = new Checker(scope, { tlsModel: "initial-exec" });
   const expr = checker.checkTopLevel(input.expr);
-  return { expr, slots: checker.slots, rodata: checker.rodata };
+  // A member named alone (`s.f`): its bit-field's promotion is the checker's, not the user's.
+  return { expr, slots: checker.slots, rodata: checker.rodata, bareMember: input.expr.k === "member" };
 }
 
 /** Evaluates an expression without running code in the inferior. */
 export function interpret(source: string, scope: Scope, reader: InterpreterReader, opts: InterpretOptions = {}): Interpreted {
   const checked = checkExpression(source, scope, opts);
-  return new Interpreter(reader, checked.slots, Uint8Array.from(checked.rodata), opts.purpose ?? "hover").top(checked.expr, opts.keepLvalue ?? false);
+  return new Interpreter(reader, checked.slots, Uint8Array.from(checked.rodata), opts.purpose ?? "hover").top(checked.expr, opts.keepLvalue ?? false, checked.bareMember);
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
@@ -86,11 +87,12 @@ class Interpreter {
     private readonly purpose: string,
   ) {}
 
-  top(te: TExpr, keepLvalue: boolean): Interpreted {
+  /** `bareMember`: the text is just a member access, so a conversion over its bit-field load is the promotion, not a cast or `+`. */
+  top(te: TExpr, keepLvalue: boolean, bareMember = false): Interpreted {
     this.refuseSideEffects(te);
     // checkTopLevel loads scalars (`load`; bit-fields then promoted by a `conv`) and leaves whole
     // arrays as their lvalue.
-    const loaded = te.k === "conv" && te.operand.k === "load" && te.operand.lv.k === "member" && te.operand.lv.bitSize !== undefined ? te.operand : te;
+    const loaded = bareMember && te.k === "conv" && te.operand.k === "load" && te.operand.lv.k === "member" && te.operand.lv.bitSize !== undefined ? te.operand : te;
     const lv = loaded.k === "load" ? loaded.lv : isLvalue(te) ? te : undefined;
     if (keepLvalue && lv) {
       const o = this.object(lv);
@@ -124,7 +126,7 @@ class Interpreter {
   private object(te: TExpr): Obj {
     switch (te.k) {
       case "place": return { k: "obj", loc: this.placeLocation(te.place, te.type, te.pos) };
-      case "deref": return { k: "obj", loc: { kind: "memory", address: U64(this.int(te.ptr)) } };
+      case "deref": return this.inPlace(te.ptr) ?? { k: "obj", loc: { kind: "memory", address: U64(this.int(te.ptr)) } };
       case "member": {
         const base = this.object(te.base);
         if (te.bitSize !== undefined) {
@@ -198,6 +200,23 @@ class Interpreter {
       case "pointer": return { k: "int", v: le(this.bytes(o, 8, pos)) };
       default: return o; // aggregates stay where they are
     }
+  }
+
+  /**
+   * `a[i]`, `*(a + i)`, `*a` of an array that is not in memory (an optimized local kept in
+   * registers or as computed pieces): the element is read from the array's own bytes, as there is
+   * no address to compute with; undefined when the pointer is not such an array's.
+   */
+  private inPlace(ptr: TExpr): Obj | undefined {
+    const add = ptr.k === "ptradd" && ptr.ptr.k === "addr" ? ptr : undefined;
+    const at = add ? add.ptr : ptr;
+    if (at.k !== "addr" || unqual(at.lv.type).kind !== "array") return undefined;
+    const base = this.object(at.lv);
+    if (base.loc.kind !== "bytes") return undefined;
+    const offset = add ? Number(this.int(add.int)) * add.scale * (add.sub ? -1 : 1) : 0;
+    const size = sizeOf(pointee(ptr.type)) ?? 0;
+    if (offset < 0 || offset + size > base.loc.bytes.length) throw exprError("EXPR_MEMORY", `the element at byte ${offset} is outside the array (${base.loc.bytes.length} bytes), which is not in memory`, ptr.pos);
+    return { k: "obj", loc: offsetLocation(base.loc, offset) };
   }
 
   // ---- values

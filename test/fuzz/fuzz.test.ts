@@ -1,0 +1,28 @@
+/**
+ * The differential fuzzer on its CI seed: random well-defined expressions over random typed
+ * programs, each built with gcc at -O0 and -O2, jitdbg's console against the printf twin. Zero
+ * mismatches; a longer run: `npm run fuzz -- --seed N --count M`.
+ */
+import { describe, expect, it } from "vitest";
+import { hasCompiler } from "../helpers/compile.js";
+import { fuzzProgram, type FuzzReport } from "./differential.js";
+
+const SEED = 16;
+const PROGRAMS = 6;
+const EXPRESSIONS = 40;
+
+describe.skipIf(!hasCompiler("gcc"))("differential fuzzer (CI seed)", () => {
+  it(`seed ${SEED}: ${PROGRAMS} programs x ${EXPRESSIONS} expressions x -O0/-O2 match gcc`, async () => {
+    const total: FuzzReport = { evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
+    for (let p = 0; p < PROGRAMS; p++) {
+      const r = await fuzzProgram(SEED, p, EXPRESSIONS);
+      total.evaluated += r.evaluated;
+      total.matched += r.matched;
+      total.optimizedOut += r.optimizedOut;
+      total.mismatches.push(...r.mismatches);
+    }
+    expect(total.mismatches).toEqual([]);
+    expect(total.matched + total.optimizedOut).toBe(total.evaluated);
+    expect(total.matched).toBeGreaterThan(total.evaluated * 0.8);
+  }, 120_000);
+});
