@@ -17,6 +17,7 @@ import {
   T, alignOf, arrayOf, findMember, isArithmetic, isFloat, isInteger, isPointer, isRecord, isScalar, isVoid, memberNames,
   pointee, pointerTo, sameType, sizeOf, typeName, unqual, type CType, type FunctionType, type RecordType,
 } from "./types.js";
+import { intOf } from "./types.js";
 
 /** One 8-byte-aligned slot of the argument block the evaluator fills before calling the entry. */
 export interface ArgSlot {
@@ -464,7 +465,11 @@ export class Checker {
         if (isFloat(te.type) && unqual(te.type).kind === "float" && sizeOf(te.type) === 16) throw this.longDouble(pos);
         const p = this.conv(te, promote(te.type));
         if (e.op === "+") return p;
-        if (p.k === "const" && e.op === "-") return this.conv({ ...p, value: -p.value }, p.type);
+        if (p.k === "const" && e.op === "-") {
+          // Wrapped to the operand's type: -(205u) is 4294967091u, not -205 under an unsigned type.
+          const it = intOf(p.type);
+          return { ...p, value: it.signed ? BigInt.asIntN(it.size * 8, -p.value) : BigInt.asUintN(it.size * 8, -p.value) };
+        }
         if (p.k === "fconst" && e.op === "-") return { ...p, value: -p.value };
         return { k: e.op === "-" ? "neg" : "bitnot", type: p.type, pos, operand: p };
       }

@@ -93,7 +93,8 @@ class Interpreter {
     // checkTopLevel loads scalars (`load`; bit-fields then promoted by a `conv`) and leaves whole
     // arrays as their lvalue.
     const loaded = bareMember && te.k === "conv" && te.operand.k === "load" && te.operand.lv.k === "member" && te.operand.lv.bitSize !== undefined ? te.operand : te;
-    const lv = loaded.k === "load" ? loaded.lv : isLvalue(te) ? te : undefined;
+    // A load whose type is not its object's has a cast folded in (`(long)x` of a long long x): a value, not the object.
+    const lv = loaded.k === "load" ? (loaded.type === loaded.lv.type || bareMember ? loaded.lv : undefined) : isLvalue(te) ? te : undefined;
     if (keepLvalue && lv) {
       const o = this.object(lv);
       return { type: lv.type, location: o.loc, ...(o.bits ? { bits: o.bits } : {}), lvalue: true };

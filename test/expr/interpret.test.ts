@@ -103,8 +103,8 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
     expect(interpreted("fl.ul3 - 7").type).toBe("int");
   });
 
-  it("hover shows a cast or unary + of a bit-field as that conversion, not as the bare field (a fuzzer finding)", () => {
-    for (const text of ["(unsigned char)fl.sl40", "(char)fl.sl40", "+fl.ul3", "+fl.u3", "(long)fl.s5", "(short)fl.u3"]) {
+  it("hover shows a cast (or unary +) as that conversion, not as the object under it (fuzzer findings)", () => {
+    for (const text of ["(unsigned char)fl.sl40", "(char)fl.sl40", "+fl.ul3", "+fl.u3", "(long)fl.s5", "(short)fl.u3", "(long)llmin"]) {
       const hover = dbg.inspector.evaluate(text, 0, { context: "hover" });
       const watch = dbg.inspector.evaluate(text, 0, { context: "watch" });
       expect({ type: hover.type, value: hover.value }, text).toEqual({ type: watch.type, value: watch.value });

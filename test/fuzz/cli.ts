@@ -3,7 +3,7 @@
  * seed N (K expressions each, at -O0 and -O2) and prints every mismatch with the program's index,
  * so `fuzzCase(N, index, K)` rebuilds it; exits 1 when any was found.
  */
-import { fuzzProgram, type FuzzReport } from "./differential.js";
+import { fuzzPrograms } from "./differential.js";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,14 +19,8 @@ function option(name: string, fallback: number): number {
 const seed = option("seed", Date.now() % 100000);
 const count = option("count", 20);
 const expressions = option("expressions", 60);
-const total: FuzzReport = { evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
-for (let p = 0; p < count; p++) {
-  const r = await fuzzProgram(seed, p, expressions);
-  total.evaluated += r.evaluated;
-  total.matched += r.matched;
-  total.optimizedOut += r.optimizedOut;
-  total.mismatches.push(...r.mismatches);
+const total = await fuzzPrograms(seed, count, expressions, (r) => {
   for (const m of r.mismatches) console.log(`program ${m.program} (${m.build}): ${m.expr}\n  gcc:    ${m.expected}\n  jitdbg: ${m.got}`);
-}
+});
 console.log(`seed ${seed}: ${count} programs, ${total.evaluated} evaluations: ${total.matched} match, ${total.optimizedOut} optimized out at -O2, ${total.mismatches.length} mismatches`);
 process.exit(total.mismatches.length > 0 ? 1 : 0);

@@ -109,6 +109,20 @@ const CANONICAL: Record<string, string> = {
   "long long int": "long long", "long long unsigned int": "unsigned long long", "size_t": "unsigned long", "unsigned": "unsigned int",
 };
 
+/** Programs 0..count-1 of a seed, their reports summed; `each` sees every program's report as it is done. */
+export async function fuzzPrograms(seed: number, count: number, expressions: number, each?: (r: FuzzReport) => void): Promise<FuzzReport> {
+  const total: FuzzReport = { evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
+  for (let p = 0; p < count; p++) {
+    const r = await fuzzProgram(seed, p, expressions);
+    each?.(r);
+    total.evaluated += r.evaluated;
+    total.matched += r.matched;
+    total.optimizedOut += r.optimizedOut;
+    total.mismatches.push(...r.mismatches);
+  }
+  return total;
+}
+
 /** The twin's type and value against the console's: types by name (where gcc's _Generic names one), values as numbers. */
 function same(want: { type: string; value: string }, got: { type: string; value: string }): boolean {
   if (got.type === "error") return false;

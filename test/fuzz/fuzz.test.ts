@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { hasCompiler } from "../helpers/compile.js";
-import { fuzzProgram, type FuzzReport } from "./differential.js";
+import { fuzzPrograms } from "./differential.js";
 
 const SEED = 16;
 const PROGRAMS = 6;
@@ -13,14 +13,7 @@ const EXPRESSIONS = 40;
 
 describe.skipIf(!hasCompiler("gcc"))("differential fuzzer (CI seed)", () => {
   it(`seed ${SEED}: ${PROGRAMS} programs x ${EXPRESSIONS} expressions x -O0/-O2 match gcc`, async () => {
-    const total: FuzzReport = { evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
-    for (let p = 0; p < PROGRAMS; p++) {
-      const r = await fuzzProgram(SEED, p, EXPRESSIONS);
-      total.evaluated += r.evaluated;
-      total.matched += r.matched;
-      total.optimizedOut += r.optimizedOut;
-      total.mismatches.push(...r.mismatches);
-    }
+    const total = await fuzzPrograms(SEED, PROGRAMS, EXPRESSIONS);
     expect(total.mismatches).toEqual([]);
     expect(total.matched + total.optimizedOut).toBe(total.evaluated);
     expect(total.matched).toBeGreaterThan(total.evaluated * 0.8);
