@@ -101,6 +101,7 @@ export const ERROR_CODES = {
   EVAL_NO_THREAD: { family: "internal", meaning: "no thread to run an expression on" },
   EVAL_EMPTY_DECLARATION: { family: "internal", meaning: "a console declaration that declares nothing" },
   EVAL_INCOMPLETE: { family: "internal", meaning: "a console global variable of an incomplete type" },
+  EVAL_PARTIAL: { family: "internal", meaning: "compiled code needs a variable that is partly optimized out (the interpreter reads the rest)" },
   EVAL_PATCH_NOT_FUNCTION: { family: "internal", meaning: "':patch' given declarations instead of a function definition" },
   EVAL_REDEFINITION: { family: "internal", meaning: "a console declaration that redefines a name differently" },
   EVAL_PERSISTENT_EXISTS: { family: "internal", meaning: "a persistent variable declared twice" },

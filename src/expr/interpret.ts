@@ -9,7 +9,7 @@
  * sizeof, enumerators, character and string literals. Calls, assignments, increments and console
  * function definitions are refused before anything is read.
  */
-import { readLocation, type MemoryReader, type ValueLocation } from "../values/value.js";
+import { readLocation, shiftedMissing, type MemoryReader, type ValueLocation } from "../values/value.js";
 import { Checker, type ArgSlot } from "./check.js";
 import { typeEnvOf } from "./compile.js";
 import { exprError } from "./errors.js";
@@ -166,7 +166,7 @@ class Interpreter {
 
   /** Bytes of an object, or a clear error naming what could not be read. */
   private bytes(o: Obj, size: number, pos: number): Uint8Array {
-    const b = readLocation(this.reader, o.loc, size);
+    const b = readLocation(this.reader, o.loc, size, o.bits);
     if (typeof b === "string") {
       const text = b.startsWith("<") && b.endsWith(">") ? b.slice(1, -1) : b;
       throw exprError("EXPR_MEMORY", o.loc.kind === "memory" ? `cannot read memory at 0x${o.loc.address.toString(16)} (${size} bytes)` : text, pos);
@@ -371,7 +371,7 @@ function children(te: TExpr): TExpr[] {
 function offsetLocation(loc: ValueLocation, offset: number): ValueLocation {
   if (offset === 0) return loc;
   if (loc.kind === "memory") return { kind: "memory", address: U64(loc.address + BigInt(offset)) };
-  if (loc.kind === "bytes") return { kind: "bytes", bytes: loc.bytes.subarray(offset) };
+  if (loc.kind === "bytes") return { kind: "bytes", bytes: loc.bytes.subarray(offset), ...(loc.missing ? { missing: shiftedMissing(loc.missing, offset, loc.bytes.length - offset) } : {}) };
   return loc;
 }
 

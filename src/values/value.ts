@@ -30,6 +30,12 @@ export type ValueLocation =
       store?: (bytes: Uint8Array, offset?: number) => void;
       /** Without a store: why the value cannot be written (it has no home). */
       readOnly?: string;
+      /**
+       * Bits of `bytes` the program no longer has, as [start, end) bit ranges: pieces of a composite
+       * location with nothing in them (an -O2 array element or member the compiler dropped). A read
+       * that needs them is `<optimized out>`; the rest of the value reads as usual.
+       */
+      missing?: readonly { start: number; end: number }[];
     }
   | { kind: "error"; message: string };
 
@@ -58,16 +64,20 @@ export function sizeOf(t: DwarfType): number {
 
 /** The value's bytes (size of its type), or an error string. */
 export function readBytes(mem: MemoryReader, v: Value, size = sizeOf(v.type)): Uint8Array | string {
-  return readLocation(mem, v.location, size);
+  return readLocation(mem, v.location, size, v.bits);
 }
 
-/** `size` bytes at a location, or an error string. */
-export function readLocation(mem: MemoryReader, location: ValueLocation, size: number): Uint8Array | string {
+/** `size` bytes at a location, or an error string; `bits`: only those bits are needed (a bit-field's). */
+export function readLocation(mem: MemoryReader, location: ValueLocation, size: number, bits?: { offset: number; size: number }): Uint8Array | string {
   switch (location.kind) {
     case "error":
       return location.message;
-    case "bytes":
+    case "bytes": {
+      const from = bits ? bits.offset : 0;
+      const to = bits ? bits.offset + bits.size : size * 8;
+      if (location.missing?.some((r) => r.start < to && r.end > from)) return "optimized out";
       return location.bytes.subarray(0, Math.max(size, 0));
+    }
     case "memory": {
       const b = mem.read(location.address, size);
       return b ?? `<unreadable memory at 0x${location.address.toString(16)}>`;
@@ -305,10 +315,16 @@ function offsetValue(v: Value, type: DwarfType, byteOffset: number): Value {
         // Only the member's bytes are written: the rest of the value may have changed since it was read.
         store: store ? (b, offset = 0) => store(b, byteOffset + offset) : undefined,
         readOnly: loc.readOnly,
+        ...(loc.missing ? { missing: shiftedMissing(loc.missing, byteOffset, size) } : {}),
       },
     };
   }
   return { type, location: loc };
+}
+
+/** Missing bit ranges of a value, seen from `byteOffset` for `size` bytes. */
+export function shiftedMissing(missing: readonly { start: number; end: number }[], byteOffset: number, size: number): { start: number; end: number }[] {
+  return missing.map((r) => ({ start: r.start - byteOffset * 8, end: r.end - byteOffset * 8 })).filter((r) => r.end > 0 && r.start < size * 8);
 }
 
 function memberValue(v: Value, m: Member): Value {

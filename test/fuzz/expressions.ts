@@ -14,6 +14,8 @@ interface Node {
   ty: Ty;
   value: Val;
   leaf?: Leaf;
+  /** Of an enum type (an enum object, or a comma or ?: over them): the console shows its enumerator's name. */
+  isEnum?: boolean;
 }
 
 const BINARY = ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "==", "!=", "<", "<=", ">", ">=", "&&", "||"];
@@ -28,7 +30,7 @@ export class ExpressionGenerator {
   /** One expression whose value is not an enum object's (the console names those). */
   expression(maxDepth = 4): string {
     const n = this.node(this.rng.int(1, maxDepth));
-    return n.leaf?.isEnum ? `(int)${n.text}` : n.text;
+    return n.isEnum ? `(int)(${n.text})` : n.text;
   }
 
   private node(depth: number): Node {
@@ -52,7 +54,7 @@ export class ExpressionGenerator {
       return { text: this.literalText(v, ty), ty, value: v };
     }
     const l = this.rng.pick(this.leaves);
-    return { text: l.text, ty: l.ty, value: l.value, leaf: l };
+    return { text: l.text, ty: l.ty, value: l.value, leaf: l, isEnum: l.isEnum };
   }
 
   /** A C literal of that type: plain and suffixed integer spellings, hex, char constants (type int), floats. */
@@ -90,13 +92,19 @@ export class ExpressionGenerator {
       const a = this.node(depth - 1);
       return { text: `(${to.name})(${a.text})`, ty: to, value: convert(a.value, a.ty, to) };
     }
+    if (kind === 8 && this.rng.chance(0.25)) {
+      // The comma operator: the right operand's value and type.
+      const a = this.node(depth - 1);
+      const b = this.node(depth - 1);
+      return { text: `((${a.text}), (${b.text}))`, ty: b.ty, value: b.value, isEnum: b.isEnum };
+    }
     if (kind === 8) {
       const c = this.node(depth - 1);
       const a = this.node(depth - 1);
       const b = this.node(depth - 1);
       const t = usual(a.ty, b.ty);
       const chosen = isTrue(c.value) ? a : b;
-      return { text: `(${c.text}) ? (${a.text}) : (${b.text})`, ty: t, value: convert(chosen.value, chosen.ty, t) };
+      return { text: `(${c.text}) ? (${a.text}) : (${b.text})`, ty: t, value: convert(chosen.value, chosen.ty, t), isEnum: a.isEnum === true && b.isEnum === true };
     }
     const a = this.node(depth - 1);
     if (a.leaf?.bitField) throw new Undefined("sizeof of a bit-field");

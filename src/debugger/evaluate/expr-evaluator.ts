@@ -379,6 +379,11 @@ export class ExpressionEvaluator {
     if (!variable) throw new JitdbgError("EVAL_SLOT", `no frame variable '${slot.name}' for the compiled code's argument block (a debugger bug)`);
     const value = fv.read(variable);
     if (value.location.kind === "error") throw new JitdbgError("EVAL_UNAVAILABLE", `'${slot.name}' has no value here: ${value.location.message}`);
+    if (value.location.kind === "bytes" && value.location.missing) {
+      // Compiled code would read the missing parts as zeros: it gets none of it (the interpreter reads the parts that remain).
+      const m = value.location.missing[0]!;
+      throw new JitdbgError("EVAL_PARTIAL", `'${slot.name}' is partly optimized out here (bits ${m.start}..${m.end - 1} of it have no value); an expression that runs code cannot use it, select its members or elements by themselves`);
+    }
     if (slot.fill === "address") {
       if (value.location.kind !== "memory") throw new StaleSlot();
       put(le64(value.location.address));

@@ -108,24 +108,36 @@ export class FrameValues {
   }
 
   /**
-   * A value kept in pieces (DW_OP_piece: a struct split across registers and memory at -O2). A
-   * write goes to the pieces whose bytes it changes, each through its own home; it is refused
+   * A value kept in pieces (DW_OP_piece / DW_OP_bit_piece: a struct or array split across
+   * registers, memory and constants at -O2), assembled bit by bit; a piece with no location is
+   * missing (that member or element is `<optimized out>`, the rest reads as usual). A write goes
+   * to the byte-aligned pieces whose bytes it changes, each through its own home; it is refused
    * whole, before anything is written, when a changed piece has none.
    */
   private composite(type: Value["type"], pieces: readonly Piece[], size: number): Value {
     const bytes = new Uint8Array(size);
-    const parts: { at: number; old: Uint8Array; store: StoreBytes | string }[] = [];
-    let at = 0;
+    const missing: { start: number; end: number }[] = [];
+    const spans: { start: number; end: number; store: StoreBytes | string }[] = [];
+    let bit = 0;
     for (const p of pieces) {
-      const n = Math.ceil(p.bitSize / 8);
-      const part = p.location.kind === "unavailable" ? p.location.reason : this.part(p.location, n);
-      if (typeof part === "string") return { type, location: { kind: "error", message: part.startsWith("optimized out") ? part : `a piece of the value is unavailable: ${part}` } };
-      const old = part.bytes.subarray(0, Math.max(0, Math.min(n, size - at)));
-      bytes.set(old, at);
-      const bitPiece = p.bitOffset !== 0 || p.bitSize % 8 !== 0;
-      parts.push({ at, old, store: bitPiece ? "part of it is a bit piece (DW_OP_bit_piece), which the debugger does not write" : part.store });
-      at += n;
+      const start = bit;
+      const end = bit + p.bitSize;
+      bit = end;
+      const part = p.location.kind === "unavailable" ? p.location.reason : this.part(p.location, Math.ceil((p.bitOffset + p.bitSize) / 8));
+      if (typeof part === "string") {
+        if (!part.startsWith("optimized out")) return { type, location: { kind: "error", message: `a piece of the value is unavailable: ${part}` } };
+        missing.push({ start, end });
+        spans.push({ start, end, store: "that part of it is optimized out here" });
+        continue;
+      }
+      copyBits(part.bytes, p.bitOffset, bytes, start, Math.min(p.bitSize, size * 8 - start));
+      const aligned = start % 8 === 0 && p.bitOffset === 0 && p.bitSize % 8 === 0;
+      spans.push({ start, end, store: aligned ? part.store : "part of it is a bit piece (DW_OP_bit_piece), which the debugger does not write" });
     }
+    const parts = spans.map((sp) => {
+      const at = Math.floor(sp.start / 8);
+      return { at, old: bytes.slice(at, Math.min(size, Math.ceil(sp.end / 8))), store: sp.store };
+    });
     const store: StoreBytes = (b, offset = 0) => {
       const end = offset + b.length;
       const changed = parts.filter((p) => p.at < end && p.at + p.old.length > offset && p.old.some((x, i) => p.at + i >= offset && p.at + i < end && b[p.at + i - offset] !== x));
@@ -137,7 +149,7 @@ export class FrameValues {
         (p.store as StoreBytes)(b.subarray(from - offset, to - offset), from - p.at);
       }
     };
-    return { type, location: { kind: "bytes", bytes, store } };
+    return { type, location: { kind: "bytes", bytes, store, ...(missing.length > 0 ? { missing } : {}) } };
   }
 
   /** `size` bytes of a simple location and how to write them (or why they cannot be), or why they cannot be read. */
@@ -181,6 +193,22 @@ function bigintBytes(v: bigint, size: number): Uint8Array {
     x >>= 8n;
   }
   return out;
+}
+
+/** Copies `count` bits from bit `from` of `src` to bit `to` of `dst` (little-endian bit order, as DWARF pieces). */
+function copyBits(src: Uint8Array, from: number, dst: Uint8Array, to: number, count: number): void {
+  if (count <= 0) return;
+  if (from % 8 === 0 && to % 8 === 0 && count % 8 === 0) {
+    dst.set(src.subarray(from / 8, from / 8 + count / 8), to / 8);
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const s = from + i;
+    const d = to + i;
+    if ((s >> 3) >= src.length) break;
+    const v = (src[s >> 3]! >> (s & 7)) & 1;
+    dst[d >> 3] = (dst[d >> 3]! & ~(1 << (d & 7))) | (v << (d & 7));
+  }
 }
 
 /** A copy of `old` with `b` put in at byte `offset`. */

@@ -4,7 +4,7 @@
  * arrays), setting a scalar, and evaluating an expression. Handles ("variables references") are
  * valid until the program runs again.
  */
-import { JitdbgError } from "../../errors.js";
+import { JitdbgError, hasCode } from "../../errors.js";
 import type { Variable } from "../../dwarf/index.js";
 import { PointerType, QualifiedType, TypedefType, type DwarfType } from "../../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../../emu/registers.js";
@@ -204,7 +204,23 @@ export class Inspector {
     const format = { ...options, hex: (options.hex ?? false) || hex };
     // A logpoint's values ("condition" context) before the program's thread exists: interpreted, as its condition is.
     const compiled = format.context === "condition" ? this.compiled?.available() : format.context !== "hover";
-    if (this.compiled && compiled) return this.compiled.evaluateView(expr, frameIndex, format);
+    if (this.compiled && compiled) {
+      try {
+        return this.compiled.evaluateView(expr, frameIndex, format);
+      } catch (e) {
+        // A variable partly optimized out cannot be handed to compiled code; the interpreter reads
+        // the parts that remain (`arr[1]` when only arr[3] is gone), unless the text runs code.
+        if (!hasCode(e, "EVAL_PARTIAL")) throw e;
+        try {
+          const r = this.interpret(expr, frameIndex);
+          return this.view(frameIndex, expr, r.value, expr, format);
+        } catch (e2) {
+          // The part the text needs is the missing one: say so; any other refusal: the compiled path's reason.
+          if (isTextError(e2) && !/optimized out/.test(e2.message)) throw e;
+          throw e2;
+        }
+      }
+    }
     const r = this.interpret(expr, frameIndex);
     return this.view(frameIndex, expr, r.value, expr, format);
   }
