@@ -30,6 +30,8 @@ export interface Mismatch {
 }
 
 export interface FuzzReport {
+  /** Programs gcc could not build (its own crashes), with the first line of its message. */
+  unbuilt: string[];
   evaluated: number;
   matched: number;
   /** Values the -O2 build no longer has at the breakpoint, or objects it has no address of (see above). */
@@ -51,10 +53,18 @@ export function fuzzCase(seed: number, index: number, expressions: number): { so
 
 export async function fuzzProgram(seed: number, index: number, expressions: number): Promise<FuzzReport> {
   const { source, exprs } = fuzzCase(seed, index, expressions);
-  const report: FuzzReport = { evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
+  const report: FuzzReport = { unbuilt: [], evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
   const breakLine = source.split("\n").findIndex((l) => l.includes("/* BREAK */")) + 1;
   for (const b of FUZZ_BUILDS) {
-    const exe = compileSource(source, { flags: b.flags }, STEM);
+    let exe: string;
+    try {
+      exe = compileSource(source, { flags: b.flags }, STEM);
+    } catch (e) {
+      const text = `${e instanceof Error ? e.message : String(e)}\n${String((e as { stderr?: unknown }).stderr ?? "")}`;
+      if (!/internal compiler error/.test(text)) throw e; // a program the generator got wrong: loud
+      report.unbuilt.push(`program ${index} (${b.label}): ${/internal compiler error[^\n]*/.exec(text)![0]}`);
+      continue;
+    }
     const native = spawnSync(exe, { encoding: "utf8" });
     if (native.status !== 0) throw new Error(`fuzz program ${index} of seed ${seed} (${b.label}) exited with ${native.status}: ${native.stderr}`);
     const expected = new Map<number, { type: string; value: string }>();
@@ -111,7 +121,7 @@ const CANONICAL: Record<string, string> = {
 
 /** Programs 0..count-1 of a seed, their reports summed; `each` sees every program's report as it is done. */
 export async function fuzzPrograms(seed: number, count: number, expressions: number, each?: (r: FuzzReport) => void): Promise<FuzzReport> {
-  const total: FuzzReport = { evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
+  const total: FuzzReport = { unbuilt: [], evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
   for (let p = 0; p < count; p++) {
     const r = await fuzzProgram(seed, p, expressions);
     each?.(r);
@@ -119,6 +129,7 @@ export async function fuzzPrograms(seed: number, count: number, expressions: num
     total.matched += r.matched;
     total.optimizedOut += r.optimizedOut;
     total.mismatches.push(...r.mismatches);
+    total.unbuilt.push(...r.unbuilt);
   }
   return total;
 }

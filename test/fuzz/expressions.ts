@@ -96,6 +96,8 @@ export class ExpressionGenerator {
       // The comma operator: the right operand's value and type.
       const a = this.node(depth - 1);
       const b = this.node(depth - 1);
+      // gcc 12 crashes (an internal compiler error in gimplify) on a sizeof left of a comma inside the twin's _Generic.
+      if (a.text.startsWith("sizeof")) throw new Undefined("a sizeof left of a comma");
       return { text: `((${a.text}), (${b.text}))`, ty: b.ty, value: b.value, isEnum: b.isEnum };
     }
     if (kind === 8) {

@@ -14,6 +14,7 @@ const EXPRESSIONS = 40;
 describe.skipIf(!hasCompiler("gcc"))("differential fuzzer (CI seed)", () => {
   it(`seed ${SEED}: ${PROGRAMS} programs x ${EXPRESSIONS} expressions x -O0/-O2 match gcc`, async () => {
     const total = await fuzzPrograms(SEED, PROGRAMS, EXPRESSIONS);
+    expect(total.unbuilt).toEqual([]);
     expect(total.mismatches).toEqual([]);
     expect(total.matched + total.optimizedOut).toBe(total.evaluated);
     expect(total.matched).toBeGreaterThan(total.evaluated * 0.8);
