@@ -369,7 +369,8 @@ export class ExpressionEvaluator {
       put(le64(v));
       if (slot.written) {
         // The innermost frame's flags and segment bases are the CPU's; a caller's register is where the frames below keep it.
-        const store = frame.index === 0 || number === undefined ? (b: Uint8Array) => this.dbg.process.cpu.setReg(reg, fromLe(b)) : registerStore(this.dbg.process.cpu, frame, number);
+        if (frame.index !== 0 && number === undefined) throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `'${slot.name}' can only be assigned in the innermost frame (frame 0): it is not saved per frame`);
+        const store = frame.index === 0 ? (b: Uint8Array) => this.dbg.process.cpu.setReg(reg, fromLe(b)) : registerStore(this.dbg.process.cpu, frame, number!);
         if (typeof store === "string") throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `cannot assign to '${slot.name}' in frame ${frame.index}: ${store}`);
         writeBack.push({ slot, store: (b) => store(b) });
       }
