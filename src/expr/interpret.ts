@@ -179,12 +179,10 @@ class Interpreter {
   private load(t: CType, o: Obj, pos: number): V {
     const u = unqual(t);
     if (o.bits) {
-      // Read the smallest word holding the field, shift it to the top, shift back (sar/shr).
-      const width = [1, 2, 4, 8].find((w) => o.bits!.offset + o.bits!.size <= w * 8) ?? 8;
-      const raw = le(this.bytes(o, width, pos)) << BigInt(64 - o.bits.offset - o.bits.size);
-      const top = U64(raw);
-      const shift = BigInt(64 - o.bits.size);
-      return { k: "int", v: intOf(t).signed ? BigInt.asIntN(64, top) >> shift : top >> shift };
+      // Just the bytes holding the field (an -O2 value in pieces may end right after it), then its bits.
+      const { offset, size } = o.bits;
+      const raw = (le(this.bytes(o, Math.ceil((offset + size) / 8), pos)) >> BigInt(offset)) & ((1n << BigInt(size)) - 1n);
+      return { k: "int", v: intOf(t).signed ? BigInt.asIntN(size, raw) : raw };
     }
     switch (u.kind) {
       case "float": {

@@ -36,6 +36,7 @@ describe("values with optimized-out pieces (gcc -O2)", () => {
         expect(show("s.a"), context).toBe("204");
         expect(show("s.c + 0"), context).toBe("170");
         expect(show("arr[3]"), context).toBe("<optimized out>");
+        expect(show("t.m14"), context).toBe("268435434");
         expect(show("s"), context).toMatch(/^\{a = 204, b = false, c = 170 '\\252'\}$/);
       }
       const locals = dbg.inspector.scopes(0).find((sc) => sc.kind === "locals")!;
@@ -44,7 +45,7 @@ describe("values with optimized-out pieces (gcc -O2)", () => {
       expect(elements).toEqual(["1 '\\001'", "230 '\\346'", "<optimized out>", "<optimized out>", "60 '<'"]);
       expect(() => dbg.inspector.evaluate("arr[1] = 5", 0, { context: "repl" })).toThrow(/'arr' is partly optimized out here .*; an expression that runs code cannot use it/);
       expect((await dbg.continue()).reason).toBe("exited");
-      expect(output.join("")).toBe("1 230 60 204 170\n");
+      expect(output.join("")).toBe("1 230 60 204 170 268435434\n");
     } finally {
       dbg.close();
     }
