@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { hasCompiler } from "../helpers/compile.js";
-import { fuzzPrograms } from "./differential.js";
+import { fuzzProgram, fuzzPrograms } from "./differential.js";
 
 const SEED = 16;
 const PROGRAMS = 6;
@@ -19,4 +19,11 @@ describe.skipIf(!hasCompiler("gcc"))("differential fuzzer (CI seed)", () => {
     expect(total.matched + total.optimizedOut).toBe(total.evaluated);
     expect(total.matched).toBeGreaterThan(total.evaluated * 0.8);
   }, 120_000);
+
+  // Programs of longer runs that found bugs (seed, program), kept in CI once fixed.
+  it.each([[5, 61]])("seed %i program %i (found a bug) matches gcc", async (seed, program) => {
+    const r = await fuzzProgram(seed, program, 60);
+    expect(r.mismatches).toEqual([]);
+    expect(r.matched + r.optimizedOut).toBe(r.evaluated);
+  }, 60_000);
 });
