@@ -11,7 +11,6 @@
 import { spawnSync } from "node:child_process";
 import { compileSource } from "../helpers/compile.js";
 import { launch } from "../helpers/debug-session.js";
-import { srcName } from "../eval/fixture.js";
 import { ExpressionGenerator } from "./expressions.js";
 import { generateProgram } from "./program.js";
 import { Rng } from "./rng.js";
@@ -54,7 +53,6 @@ export function fuzzCase(seed: number, index: number, expressions: number): { so
 export async function fuzzProgram(seed: number, index: number, expressions: number): Promise<FuzzReport> {
   const { source, exprs } = fuzzCase(seed, index, expressions);
   const report: FuzzReport = { unbuilt: [], evaluated: 0, matched: 0, optimizedOut: 0, mismatches: [] };
-  const breakLine = source.split("\n").findIndex((l) => l.includes("/* BREAK */")) + 1;
   for (const b of FUZZ_BUILDS) {
     let exe: string;
     try {
@@ -74,9 +72,14 @@ export async function fuzzProgram(seed: number, index: number, expressions: numb
     }
     const { dbg } = launch(exe);
     try {
-      dbg.setSourceBreakpoints(srcName(exe, source, STEM), [{ line: breakLine }]);
+      // In marker, then back out to probe just after the call: at -O2 gcc schedules locals' stores
+      // into the breakpoint's line, so its first instruction may come before them (DWARF says the
+      // local is there already); after the call every store before it has run.
+      dbg.setFunctionBreakpoints([{ name: "marker" }]);
       const stop = await dbg.start();
-      if (stop.reason !== "breakpoint") throw new Error(`fuzz program ${index} of seed ${seed} (${b.label}) did not stop at its breakpoint: ${stop.reason}`);
+      if (stop.reason !== "function breakpoint") throw new Error(`fuzz program ${index} of seed ${seed} (${b.label}) did not stop in marker: ${stop.reason}`);
+      const back = await dbg.stepOut();
+      if (back.reason !== "step" || dbg.stackTrace()[0]!.functionName !== "probe") throw new Error(`fuzz program ${index} of seed ${seed} (${b.label}) did not return to probe: ${back.reason}`);
       exprs.forEach((expr, i) => {
         const want = expected.get(i);
         if (!want) throw new Error(`the twin printed nothing for T${i} (${expr})`);

@@ -98,6 +98,8 @@ export class ExpressionGenerator {
       const b = this.node(depth - 1);
       // gcc 12 crashes (an internal compiler error in gimplify) on a sizeof left of a comma inside the twin's _Generic.
       if (a.text.startsWith("sizeof")) throw new Undefined("a sizeof left of a comma");
+      // gcc gives a bit-field the comma leaves unpromoted its own N-bit type ((0, s.f16) is a short); clang and jitdbg, the declared int.
+      if (b.leaf?.bitField) throw new Undefined("a bit-field as the comma's result");
       return { text: `((${a.text}), (${b.text}))`, ty: b.ty, value: b.value, isEnum: b.isEnum };
     }
     if (kind === 8) {
