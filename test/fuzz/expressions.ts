@@ -96,8 +96,8 @@ export class ExpressionGenerator {
       // The comma operator: the right operand's value and type.
       const a = this.node(depth - 1);
       const b = this.node(depth - 1);
-      // gcc 12 crashes (an internal compiler error in gimplify) on a sizeof left of a comma inside the twin's _Generic.
-      if (a.text.startsWith("sizeof")) throw new Undefined("a sizeof left of a comma");
+      // gcc 12 crashes (an internal compiler error in gimplify) on a sizeof in a comma's operands inside the twin's _Generic.
+      if (a.text.includes("sizeof") || b.text.includes("sizeof")) throw new Undefined("a sizeof in a comma's operands");
       // gcc gives a bit-field the comma leaves unpromoted its own N-bit type ((0, s.f16) is a short); clang and jitdbg, the declared int.
       if (b.leaf?.bitField) throw new Undefined("a bit-field as the comma's result");
       return { text: `((${a.text}), (${b.text}))`, ty: b.ty, value: b.value, isEnum: b.isEnum };
