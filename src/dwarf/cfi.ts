@@ -35,6 +35,13 @@ export interface UnwindOptions {
   readonly isReturnAddress?: boolean;
 }
 
+/**
+ * Where the caller's value of a register is kept: in a stack slot the callee saved it to, or in a
+ * register of the callee (the same one when the callee left it alone); a register the unwinder
+ * computes (the CFA as rsp, DW_CFA_val_*) has none, and so cannot be written.
+ */
+export type SavedRegisterHome = { kind: "memory"; address: bigint } | { kind: "register"; reg: number };
+
 export interface UnwindResult {
   readonly fde: Fde;
   readonly row: CfiRow;
@@ -44,6 +51,8 @@ export interface UnwindResult {
   readonly registers: Map<number, bigint>;
   /** Registers the CFI marks undefined in the caller (or that could not be computed), with the reason. */
   readonly unavailable: Map<number, string>;
+  /** Where each recovered caller register is kept, for writes to a caller frame's registers. */
+  readonly homes: Map<number, SavedRegisterHome>;
   /** The caller's pc (the return address); undefined at the outermost frame (RA undefined). */
   readonly returnAddress: bigint | undefined;
 }
@@ -238,12 +247,16 @@ export class CallFrameInfo {
 
     const registers = new Map<number, bigint>();
     const unavailable = new Map<number, string>();
+    const homes = new Map<number, SavedRegisterHome>();
     const apply = (reg: number, rule: RegisterRule | undefined): void => {
       if (!rule) {
         if (reg === DWARF_REG.rsp) registers.set(reg, cfa);
         else if (CALLEE_SAVED.includes(reg)) {
           const v = cb.readRegister(reg);
-          if (v !== undefined) registers.set(reg, v);
+          if (v !== undefined) {
+            registers.set(reg, v);
+            homes.set(reg, { kind: "register", reg });
+          }
         }
         return;
       }
@@ -254,14 +267,20 @@ export class CallFrameInfo {
         case "same-value": {
           const v = cb.readRegister(reg);
           if (v === undefined) unavailable.set(reg, "not known in the callee");
-          else registers.set(reg, v);
+          else {
+            registers.set(reg, v);
+            homes.set(reg, { kind: "register", reg });
+          }
           return;
         }
         case "offset": {
           const addr = BigInt.asUintN(64, cfa + rule.offset);
           const v = cb.readMemory(addr, 8);
           if (v === undefined) unavailable.set(reg, `saved at ${hex(addr)}, which cannot be read`);
-          else registers.set(reg, v);
+          else {
+            registers.set(reg, v);
+            homes.set(reg, { kind: "memory", address: addr });
+          }
           return;
         }
         case "val-offset":
@@ -270,7 +289,10 @@ export class CallFrameInfo {
         case "register": {
           const v = cb.readRegister(rule.reg);
           if (v === undefined) unavailable.set(reg, `held in ${dwarfRegisterName(rule.reg)}, which is not known`);
-          else registers.set(reg, v);
+          else {
+            registers.set(reg, v);
+            homes.set(reg, { kind: "register", reg: rule.reg });
+          }
           return;
         }
         case "expression":
@@ -286,7 +308,10 @@ export class CallFrameInfo {
           }
           const m = cb.readMemory(v.value, 8);
           if (m === undefined) unavailable.set(reg, `saved at ${hex(v.value)}, which cannot be read`);
-          else registers.set(reg, m);
+          else {
+            registers.set(reg, m);
+            homes.set(reg, { kind: "memory", address: v.value });
+          }
         }
       }
     };
@@ -295,8 +320,15 @@ export class CallFrameInfo {
     for (const r of regs) apply(r, row.registers.get(r));
     let returnAddress: bigint | undefined = registers.get(ra);
     if (row.registers.get(ra)?.kind === "undefined") returnAddress = undefined;
-    if (returnAddress !== undefined) registers.set(DWARF_REG.rip, returnAddress);
-    if (!row.registers.has(DWARF_REG.rsp)) registers.set(DWARF_REG.rsp, cfa);
-    return { fde, row, cfa, registers, unavailable, returnAddress };
+    if (returnAddress !== undefined) {
+      registers.set(DWARF_REG.rip, returnAddress);
+      const raHome = homes.get(ra);
+      if (raHome) homes.set(DWARF_REG.rip, raHome);
+    }
+    if (!row.registers.has(DWARF_REG.rsp)) {
+      registers.set(DWARF_REG.rsp, cfa);
+      homes.delete(DWARF_REG.rsp);
+    }
+    return { fde, row, cfa, registers, unavailable, homes, returnAddress };
   }
 }

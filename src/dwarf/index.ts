@@ -11,7 +11,7 @@ export { DW_AT, DW_TAG, DW_FORM, DW_ATE } from "./constants.js";
 export { LineTable } from "./line-table.js";
 export type { LineRow } from "./line-program.js";
 export type { LineProgramHeader, LineFile } from "./line-header.js";
-export { CallFrameInfo, type CfiOptions, type UnwindCallbacks, type UnwindOptions, type UnwindResult } from "./cfi.js";
+export { CallFrameInfo, type CfiOptions, type SavedRegisterHome, type UnwindCallbacks, type UnwindOptions, type UnwindResult } from "./cfi.js";
 export type { CfaRule, RegisterRule, CfiRow } from "./cfi-rules.js";
 export type { Cie, Fde } from "./cfi-entries.js";
 export { evaluateLocation, evaluateValue, type ExprContext, type Location, type SimpleLocation, type Piece } from "./expr-eval.js";

@@ -3,7 +3,7 @@
  * typedef names to parse C at all); identifiers are resolved later, against the Scope, by check.ts.
  * Every node keeps `pos`, the 0-based source offset its diagnostics point at.
  */
-import type { CType, FunctionType } from "./types.js";
+import type { CType, EnumType, FunctionType, RecordType } from "./types.js";
 import type { Extended } from "../values/extended.js";
 
 export type UnaryOp = "-" | "+" | "!" | "~" | "*" | "&" | "++pre" | "--pre" | "++post" | "--post" | "__real__" | "__imag__";
@@ -82,8 +82,15 @@ export interface FunctionDef {
   body: Stmt[];
 }
 
-/** What one console input is: an expression, or a function definition. */
-export type Input = { k: "expr"; expr: Expr } | { k: "function"; def: FunctionDef };
+/** A top-level declaration of the console: it becomes part of the persistent console scope. */
+export type TopDecl =
+  /** A struct, union or enum defined (its body given), nested definitions first. */
+  | { k: "tag"; pos: number; type: RecordType | EnumType }
+  | { k: "typedef"; pos: number; name: string; type: CType }
+  | { k: "variable"; pos: number; name: string; type: CType; init: Expr | InitList | undefined };
+
+/** What one console input is: an expression, a function definition, or top-level declarations. */
+export type Input = { k: "expr"; expr: Expr } | { k: "function"; def: FunctionDef } | { k: "declarations"; items: TopDecl[] };
 
 /** Whether a type-or-expression operand of sizeof is a type. */
 export function isTypeOperand(of: Expr | CType): of is CType {

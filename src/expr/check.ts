@@ -19,6 +19,7 @@ import {
   T, alignOf, arrayOf, findMember, isArithmetic, isComplex, isInteger, isPointer, isReal, isRecord, isScalar, isVoid, memberNames,
   pointee, pointerTo, sameType, sizeOf, typeName, unqual, type CType, type FunctionType, type RecordType,
 } from "./types.js";
+import { intOf } from "./types.js";
 
 /** One 8-byte-aligned slot of the argument block the evaluator fills before calling the entry. */
 export interface ArgSlot {
@@ -481,7 +482,11 @@ export class Checker {
         const p = this.conv(te, promote(te.type));
         if (e.op === "+") return p;
         if (isComplex(p.type)) return e.op === "-" ? this.complex.negate(p) : this.complex.conjugate(p);
-        if (p.k === "const" && e.op === "-") return this.conv({ ...p, value: -p.value }, p.type);
+        if (p.k === "const" && e.op === "-") {
+          // Wrapped to the operand's type: -(205u) is 4294967091u, not -205 under an unsigned type.
+          const it = intOf(p.type);
+          return { ...p, value: it.signed ? BigInt.asIntN(it.size * 8, -p.value) : BigInt.asUintN(it.size * 8, -p.value) };
+        }
         if (p.k === "fconst" && e.op === "-") return { ...p, value: -p.value, ...(p.extended ? { extended: negateExtended(p.extended) } : {}) };
         return { k: e.op === "-" ? "neg" : "bitnot", type: p.type, pos, operand: p };
       }

@@ -13,6 +13,7 @@ import { X86Codegen, type CodeModel, type FunctionCode } from "./codegen/x86_64.
 import { exprError } from "./errors.js";
 import { buildObject } from "./object.js";
 import { parseInput, type TypeEnv } from "./parser.js";
+import type { Expr, FunctionDef, TopDecl } from "./ast.js";
 import type { Scope, TlsModel } from "./scope.js";
 import { T, isVoid, sizeOf, typedef, type CType, type FunctionType } from "./types.js";
 
@@ -96,25 +97,39 @@ export function typeEnvOf(scope: Scope): TypeEnv {
   };
 }
 
-export function compile(source: string, scope: Scope, opts: CompileOptions = {}): CompileResult {
-  const codeModel = opts.codeModel ?? "small-pic";
+/** Top-level declarations of the console: nothing to compile until the debugger gives each its place (see the evaluator). */
+export interface Declarations {
+  kind: "declarations";
+  items: TopDecl[];
+}
+
+export function compile(source: string, scope: Scope, opts: CompileOptions = {}): CompileResult | Declarations {
   const input = parseInput(source, typeEnvOf(scope));
+  if (input.k === "declarations") return { kind: "declarations", items: input.items };
+  if (input.k === "expr") return compileExpression(input.expr, scope, opts);
+  return compileFunction(input.def, scope, opts);
+}
+
+function compileFunction(def: FunctionDef, scope: Scope, opts: CompileOptions): CompileResult {
+  const checker = new Checker(scope, { tlsModel: opts.tlsModel ?? "initial-exec" });
+  const gen = new X86Codegen({ codeModel: opts.codeModel ?? "small-pic" });
+  if (scope.lookup(def.name)?.kind === "variable") throw exprError("EXPR_TYPE", `redefinition of '${def.name}' as a different kind of symbol`, def.pos);
+  const checked = checker.checkFunction(def);
+  const symbol = opts.definitionSymbol ?? def.name;
+  const code = gen.function(symbol, checked.params, def.type.ret, checked.body, checked.frame);
+  const obj = buildObject({ asm: gen.asm, functions: [code, ...routines(checker, gen, scope)], rodata: checker.rodata, exported: new Set([symbol]) });
+  return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: { size: checker.slots.reduce((n, s) => n + s.size, 0), slots: checker.slots }, defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
+}
+
+/** One parsed expression compiled into an object with an entry (the console's, or a declaration's initializer). */
+export function compileExpression(expr: Expr, scope: Scope, opts: CompileOptions = {}): CompileResult {
+  const codeModel = opts.codeModel ?? "small-pic";
   const checker = new Checker(scope, { tlsModel: opts.tlsModel ?? "initial-exec" });
   const gen = new X86Codegen({ codeModel });
   const argBlock = (): ArgBlockLayout => ({ size: checker.slots.reduce((n, s) => n + s.size, 0), slots: checker.slots });
 
-  if (input.k === "function") {
-    const def = input.def;
-    if (scope.lookup(def.name)?.kind === "variable") throw exprError("EXPR_TYPE", `redefinition of '${def.name}' as a different kind of symbol`, def.pos);
-    const checked = checker.checkFunction(def);
-    const symbol = opts.definitionSymbol ?? def.name;
-    const code = gen.function(symbol, checked.params, def.type.ret, checked.body, checked.frame);
-    const obj = buildObject({ asm: gen.asm, functions: [code, ...routines(checker, gen, scope)], rodata: checker.rodata, exported: new Set([symbol]) });
-    return { kind: "function", object: obj.bytes, entry: undefined, resultType: T.void, resultSize: 0, argBlock: argBlock(), defines: [{ name: def.name, type: def.type }], externals: obj.externals, callsFunctions: true, assigns: true };
-  }
-
   const entry = opts.entryName ?? "__jitdbg_expr";
-  const te = checker.checkTopLevel(input.expr);
+  const te = checker.checkTopLevel(expr);
   const code = gen.entry(entry, te, checker.frame);
   const obj = buildObject({ asm: gen.asm, functions: [code, ...routines(checker, gen, scope)], rodata: checker.rodata, exported: new Set([entry]) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);

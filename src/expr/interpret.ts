@@ -13,7 +13,7 @@
  * frame of its own that only it stores to. Calls of functions, assignments, increments and
  * console function definitions are refused before anything is read.
  */
-import { readLocation, type MemoryReader, type ValueLocation } from "../values/value.js";
+import { readLocation, shiftedMissing, type MemoryReader, type ValueLocation } from "../values/value.js";
 import { Checker, type ArgSlot } from "./check.js";
 import { typeEnvOf } from "./compile.js";
 import { exprError } from "./errors.js";
@@ -21,7 +21,7 @@ import { isLvalue, type ArithOp, type Place, type TExpr, type TStmt } from "./ir
 import { checkRoutine } from "./complex-runtime.js";
 import { parseInput } from "./parser.js";
 import type { Scope } from "./scope.js";
-import { intOf, sizeOf, typeName, unqual, type CType } from "./types.js";
+import { intOf, pointee, sizeOf, typeName, unqual, type CType } from "./types.js";
 import * as X from "../values/extended.js";
 
 /** What the interpreter may read: memory, and where the names the scope gave it live. */
@@ -65,20 +65,22 @@ type Obj = { k: "obj"; loc: ValueLocation; bits?: Bits };
 type V = Scalar | Obj;
 
 /** The checked tree of an expression, without evaluating it (completions need only its type). */
-export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[]; frameSize: number } {
+export function checkExpression(source: string, scope: Scope, opts: InterpretOptions = {}): { expr: TExpr; slots: ArgSlot[]; rodata: number[]; frameSize: number; bareMember: boolean } {
   const input = parseInput(source, typeEnvOf(scope));
   const purpose = opts.purpose ?? "hover";
   if (input.k === "function") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not run code: function definitions, calls and assignments are evaluated in the debug console`, input.def.pos);
+  if (input.k === "declarations") throw exprError("EXPR_SIDE_EFFECT", `${purpose} does not define anything: declarations of types and variables are made in the debug console`, input.items[0]?.pos ?? 0);
   const checker = new Checker(scope, { tlsModel: "initial-exec" });
   const expr = checker.checkTopLevel(input.expr);
-  return { expr, slots: checker.slots, rodata: checker.rodata, frameSize: checker.frame.aligned };
+  // A member named alone (`s.f`): its bit-field's promotion is the checker's, not the user's.
+  return { expr, slots: checker.slots, rodata: checker.rodata, frameSize: checker.frame.aligned, bareMember: input.expr.k === "member" };
 }
 
 /** Evaluates an expression without running code in the inferior. */
 export function interpret(source: string, scope: Scope, reader: InterpreterReader, opts: InterpretOptions = {}): Interpreted {
   const checked = checkExpression(source, scope, opts);
   const frame = new Uint8Array(checked.frameSize);
-  return new Interpreter(reader, scope, checked.slots, Uint8Array.from(checked.rodata), frame, opts.purpose ?? "hover", 0).top(checked.expr, opts.keepLvalue ?? false);
+  return new Interpreter(reader, scope, checked.slots, Uint8Array.from(checked.rodata), frame, opts.purpose ?? "hover", 0).top(checked.expr, opts.keepLvalue ?? false, checked.bareMember);
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
@@ -125,12 +127,14 @@ class Interpreter {
     return loc.kind === "bytes" && loc.bytes.buffer === this.frame.buffer;
   }
 
-  top(te: TExpr, keepLvalue: boolean): Interpreted {
+  /** `bareMember`: the text is just a member access, so a conversion over its bit-field load is the promotion, not a cast or `+`. */
+  top(te: TExpr, keepLvalue: boolean, bareMember = false): Interpreted {
     this.refuseSideEffects(te);
     // checkTopLevel loads scalars (`load`; bit-fields then promoted by a `conv`) and leaves whole
     // arrays as their lvalue.
-    const loaded = te.k === "conv" && te.operand.k === "load" && te.operand.lv.k === "member" && te.operand.lv.bitSize !== undefined ? te.operand : te;
-    const lv = loaded.k === "load" ? loaded.lv : isLvalue(te) ? te : undefined;
+    const loaded = bareMember && te.k === "conv" && te.operand.k === "load" && te.operand.lv.k === "member" && te.operand.lv.bitSize !== undefined ? te.operand : te;
+    // A load whose type is not its object's has a cast folded in (`(long)x` of a long long x): a value, not the object.
+    const lv = loaded.k === "load" ? (loaded.type === loaded.lv.type || bareMember ? loaded.lv : undefined) : isLvalue(te) ? te : undefined;
     if (keepLvalue && lv) {
       const o = this.object(lv);
       return { type: lv.type, location: o.loc, ...(o.bits ? { bits: o.bits } : {}), lvalue: true };
@@ -166,6 +170,8 @@ class Interpreter {
     switch (te.k) {
       case "place": return { k: "obj", loc: this.placeLocation(te.place, te.type, te.pos) };
       case "deref": {
+        const inPlace = this.inPlace(te.ptr);
+        if (inPlace) return inPlace;
         const address = U64(this.int(te.ptr));
         const local = this.frameAt(address);
         return { k: "obj", loc: local ? { kind: "bytes", bytes: local } : { kind: "memory", address } };
@@ -209,7 +215,7 @@ class Interpreter {
 
   /** Bytes of an object, or a clear error naming what could not be read. */
   private bytes(o: Obj, size: number, pos: number): Uint8Array {
-    const b = readLocation(this.reader, o.loc, size);
+    const b = readLocation(this.reader, o.loc, size, o.bits);
     if (typeof b === "string") {
       const text = b.startsWith("<") && b.endsWith(">") ? b.slice(1, -1) : b;
       throw exprError("EXPR_MEMORY", o.loc.kind === "memory" ? `cannot read memory at 0x${o.loc.address.toString(16)} (${size} bytes)` : text, pos);
@@ -222,12 +228,10 @@ class Interpreter {
   private load(t: CType, o: Obj, pos: number): V {
     const u = unqual(t);
     if (o.bits) {
-      // Read the smallest word holding the field, shift it to the top, shift back (sar/shr).
-      const width = [1, 2, 4, 8].find((w) => o.bits!.offset + o.bits!.size <= w * 8) ?? 8;
-      const raw = le(this.bytes(o, width, pos)) << BigInt(64 - o.bits.offset - o.bits.size);
-      const top = U64(raw);
-      const shift = BigInt(64 - o.bits.size);
-      return { k: "int", v: intOf(t).signed ? BigInt.asIntN(64, top) >> shift : top >> shift };
+      // Just the bytes holding the field (an -O2 value in pieces may end right after it), then its bits.
+      const { offset, size } = o.bits;
+      const raw = (le(this.bytes(o, Math.ceil((offset + size) / 8), pos)) >> BigInt(offset)) & ((1n << BigInt(size)) - 1n);
+      return { k: "int", v: intOf(t).signed ? BigInt.asIntN(size, raw) : raw };
     }
     switch (u.kind) {
       case "float": {
@@ -244,6 +248,23 @@ class Interpreter {
       case "pointer": return { k: "int", v: le(this.bytes(o, 8, pos)) };
       default: return o; // aggregates stay where they are
     }
+  }
+
+  /**
+   * `a[i]`, `*(a + i)`, `*a` of an array that is not in memory (an optimized local kept in
+   * registers or as computed pieces): the element is read from the array's own bytes, as there is
+   * no address to compute with; undefined when the pointer is not such an array's.
+   */
+  private inPlace(ptr: TExpr): Obj | undefined {
+    const add = ptr.k === "ptradd" && ptr.ptr.k === "addr" ? ptr : undefined;
+    const at = add ? add.ptr : ptr;
+    if (at.k !== "addr" || unqual(at.lv.type).kind !== "array") return undefined;
+    const base = this.object(at.lv);
+    if (base.loc.kind !== "bytes") return undefined;
+    const offset = add ? Number(this.int(add.int)) * add.scale * (add.sub ? -1 : 1) : 0;
+    const size = sizeOf(pointee(ptr.type)) ?? 0;
+    if (offset < 0 || offset + size > base.loc.bytes.length) throw exprError("EXPR_MEMORY", `the element at byte ${offset} is outside the array (${base.loc.bytes.length} bytes), which is not in memory`, ptr.pos);
+    return { k: "obj", loc: offsetLocation(base.loc, offset) };
   }
 
   // ---- values
@@ -542,7 +563,7 @@ function children(te: TExpr): TExpr[] {
 function offsetLocation(loc: ValueLocation, offset: number): ValueLocation {
   if (offset === 0) return loc;
   if (loc.kind === "memory") return { kind: "memory", address: U64(loc.address + BigInt(offset)) };
-  if (loc.kind === "bytes") return { kind: "bytes", bytes: loc.bytes.subarray(offset) };
+  if (loc.kind === "bytes") return { kind: "bytes", bytes: loc.bytes.subarray(offset), ...(loc.missing ? { missing: shiftedMissing(loc.missing, offset, loc.bytes.length - offset) } : {}) };
   return loc;
 }
 

@@ -1,12 +1,14 @@
 /**
- * Recursive-descent C parser for console input: one expression, or one function definition. Type
+ * Recursive-descent C parser for console input: one expression, one function definition, or
+ * top-level declarations (typedefs, struct/union/enum definitions, variables). Type
  * names are resolved while parsing through a TypeEnv (C cannot be parsed without knowing which
  * identifiers are typedef names: `(T)*p` is a cast or a multiplication).
  */
-import type { AssignOp, BinaryOp, Declaration, Designator, Expr, FunctionDef, InitItem, InitList, Input, Stmt } from "./ast.js";
+import type { AssignOp, BinaryOp, Declaration, Designator, Expr, FunctionDef, InitItem, InitList, Input, Stmt, TopDecl } from "./ast.js";
 import { didYouMean, exprError } from "./errors.js";
 import { tokenize, type Token } from "./lexer.js";
-import { T, arrayOf, complexOf, pointerTo, typeName, type CType, type FunctionType } from "./types.js";
+import { T, arrayOf, complexOf, pointerTo, typeName, type CType, type EnumType, type Enumerator, type FunctionType, type RecordType } from "./types.js";
+import { layOut, type MemberDecl } from "./record-layout.js";
 
 /** Where the parser finds type names. */
 export interface TypeEnv {
@@ -38,17 +40,39 @@ export class Parser {
   private i = 0;
   /** Typedef names shadowed by local declarations inside a function body. */
   private readonly shadowed = new Set<string>();
+  /** Top-level declarations: struct/union/enum bodies may be defined (else they are refused). */
+  private definitions = false;
+  /** Types and enumerators defined so far in this input, seen by the declarations after them. */
+  private readonly localTypedefs = new Map<string, CType>();
+  private readonly localTags = new Map<string, RecordType | EnumType>();
+  private readonly localEnumerators = new Map<string, bigint>();
+  /** Tags defined since the last top-level declaration was finished, in order. */
+  private definedTags: (RecordType | EnumType)[] = [];
 
   constructor(src: string, private readonly env: TypeEnv) {
     this.toks = tokenize(src);
   }
 
   parseInput(): Input {
+    if (this.is("typedef")) return this.topLevel();
     if (this.startsType()) {
       const save = this.i;
+      this.definitions = true;
       const base = this.specifiers();
+      this.definitions = false;
+      if (this.is(";") || this.is("=") || this.is(",") || this.peek().kind === "eof" || this.definedTags.length > 0) {
+        this.i = save;
+        this.definedTags = [];
+        this.localTags.clear();
+        this.localEnumerators.clear();
+        return this.topLevel();
+      }
       const d = this.declarator(base, false);
-      if (d.type.kind === "function" && d.name !== undefined && this.is("{")) {
+      if (d.type.kind !== "function") {
+        this.i = save;
+        return this.topLevel();
+      }
+      if (d.name !== undefined && this.is("{")) {
         const pos = this.toks[save]!.pos;
         this.shadowed.clear();
         for (const p of d.paramNames) this.shadowed.add(p);
@@ -61,6 +85,40 @@ export class Parser {
     const expr = this.expression();
     this.expectEnd();
     return { k: "expr", expr };
+  }
+
+  /**
+   * Top-level declarations, each ended by ';' (the last one's may be left out): `typedef`s,
+   * struct/union/enum definitions, and variables with optional initializers. The names each
+   * declares are seen by the ones after it.
+   */
+  private topLevel(): Input {
+    const items: TopDecl[] = [];
+    while (this.peek().kind !== "eof") {
+      const pos = this.peek().pos;
+      const isTypedef = this.eat("typedef");
+      this.definitions = true;
+      const base = this.specifiers();
+      this.definitions = false;
+      for (const t of this.definedTags) items.push({ k: "tag", pos, type: t });
+      this.definedTags = [];
+      if (!this.is(";") && this.peek().kind !== "eof") {
+        do {
+          const d = this.declarator(base, false);
+          if (d.name === undefined) throw exprError("EXPR_SYNTAX", "expected a name in the declaration", d.namePos);
+          if (isTypedef) {
+            this.localTypedefs.set(d.name, d.type);
+            items.push({ k: "typedef", pos: d.namePos, name: d.name, type: d.type });
+            continue;
+          }
+          if (d.type.kind === "function") throw exprError("EXPR_UNSUPPORTED", `'${d.name}' declares a function without a body; define it with its body ('{ ... }'), on its own`, d.namePos);
+          const init = this.eat("=") ? (this.is("{") ? this.initList() : this.assignment()) : undefined;
+          items.push({ k: "variable", pos: d.namePos, name: d.name, type: d.type, init });
+        } while (this.eat(","));
+      } else if (isTypedef) throw exprError("EXPR_SYNTAX", "expected a name for the typedef", this.peek().pos);
+      if (this.peek().kind !== "eof") this.expect(";", "after the declaration");
+    }
+    return { k: "declarations", items };
   }
 
   /** A standalone type name, e.g. for `ptype`-like requests or the external backend's casts. */
@@ -107,7 +165,7 @@ export class Parser {
   private startsType(n = 0): boolean {
     const t = this.peek(n);
     if (t.kind === "keyword") return TYPE_KEYWORDS.has(t.text) || t.text === "static" || IGNORED_SPECIFIERS.has(t.text);
-    return t.kind === "ident" && !this.shadowed.has(t.text) && this.env.typedef(t.text) !== undefined;
+    return t.kind === "ident" && !this.shadowed.has(t.text) && this.typedefNamed(t.text) !== undefined;
   }
 
   private typeName(): CType {
@@ -140,16 +198,22 @@ export class Parser {
       }
       if (t.kind === "keyword" && (t.text === "struct" || t.text === "union" || t.text === "enum") && !other && !basic) {
         this.i++;
-        const nameTok = this.next();
-        if (nameTok.kind !== "ident") throw exprError("EXPR_SYNTAX", `expected a ${t.text} tag name after '${t.text}'`, nameTok.pos);
-        if (this.is("{")) throw exprError("EXPR_UNSUPPORTED", `defining ${t.text} types in console code is not supported`, this.peek().pos);
-        const found = this.env.tag(t.text, nameTok.text);
+        const kind = t.text;
+        const named = this.peek().kind === "ident";
+        const nameTok = named ? this.next() : this.peek();
+        if (this.is("{")) {
+          if (!this.definitions) throw exprError("EXPR_UNSUPPORTED", `a ${kind} type can be defined only in a declaration of its own at the console's top level (as 'struct pair { int a, b; };'), not inside an expression or a function`, this.peek().pos);
+          other = kind === "enum" ? this.enumBody(named ? nameTok.text : undefined) : this.recordBody(kind, named ? nameTok.text : undefined);
+          continue;
+        }
+        if (!named) throw exprError("EXPR_SYNTAX", `expected a ${kind} tag name or '{' after '${kind}'`, nameTok.pos);
+        const found = this.localTags.get(`${kind} ${nameTok.text}`) ?? this.env.tag(kind, nameTok.text);
         if (!found) throw exprError("EXPR_UNKNOWN_TYPE", `unknown type '${t.text} ${nameTok.text}'${didYouMean(nameTok.text, this.env.tagNames(t.text))}`, nameTok.pos);
         other = found;
         continue;
       }
       if (t.kind === "ident" && !other && !basic && !signedness && longs === 0 && !this.shadowed.has(t.text)) {
-        const td = this.env.typedef(t.text);
+        const td = this.typedefNamed(t.text);
         if (td) { other = td; this.i++; continue; }
       }
       break;
@@ -169,6 +233,76 @@ export class Parser {
       throw exprError("EXPR_SYNTAX", `expected a type name, found ${t.kind === "eof" ? "end of input" : `'${t.text}'`}`, t.pos);
     }
     return resolveBasic(basic, signedness, longs, start.pos);
+  }
+
+  private typedefNamed(name: string): CType | undefined {
+    return this.localTypedefs.get(name) ?? this.env.typedef(name);
+  }
+
+  /** `{ members }` of a struct or union defined here (its tag known inside, for `struct node *next`). */
+  private recordBody(kind: "struct" | "union", tag: string | undefined): RecordType {
+    const rec: RecordType = { kind, tag, members: [], size: undefined, incomplete: true };
+    if (tag !== undefined) this.localTags.set(`${kind} ${tag}`, rec);
+    this.expect("{");
+    const decls: MemberDecl[] = [];
+    while (!this.eat("}")) {
+      if (this.peek().kind === "eof") throw exprError("EXPR_SYNTAX", `expected '}' to end the ${kind} definition`, this.peek().pos);
+      const base = this.specifiers();
+      if (this.eat(";")) {
+        // An anonymous struct or union member (C11): its members are reached as the outer's own.
+        const u = base.kind === "struct" || base.kind === "union" ? base : undefined;
+        if (!u || u.tag !== undefined) throw exprError("EXPR_SYNTAX", "a member declaration needs a name", this.peek().pos);
+        decls.push({ name: undefined, type: base, pos: this.peek().pos });
+        continue;
+      }
+      do {
+        const pos = this.peek().pos;
+        const d = this.is(":") ? { name: undefined, type: base } : this.declarator(base, false);
+        const bits = this.eat(":") ? this.constantInt("the bit-field width") : undefined;
+        if (d.name === undefined && bits === undefined) throw exprError("EXPR_SYNTAX", "a member declaration needs a name", pos);
+        decls.push({ name: d.name, type: d.type, pos, ...(bits !== undefined ? { bits: Number(bits) } : {}) });
+      } while (this.eat(","));
+      this.expect(";", `after the ${kind} member`);
+    }
+    layOut(rec, decls);
+    this.definedTags.push(rec);
+    return rec;
+  }
+
+  /** `{ A, B = 4, C }` of an enum defined here: int constants, each the one before plus one unless given. */
+  private enumBody(tag: string | undefined): EnumType {
+    this.expect("{");
+    const enumerators: Enumerator[] = [];
+    let next = 0n;
+    while (!this.eat("}")) {
+      const name = this.next();
+      if (name.kind !== "ident") throw exprError("EXPR_SYNTAX", "expected an enumerator name", name.pos);
+      if (this.eat("=")) next = this.constantInt(`the value of '${name.text}'`);
+      if (next < -(1n << 31n) || next >= 1n << 32n) throw exprError("EXPR_TYPE", `the value of enumerator '${name.text}' (${next}) does not fit in an int`, name.pos);
+      enumerators.push({ name: name.text, value: next });
+      this.localEnumerators.set(name.text, next);
+      next++;
+      if (!this.eat(",")) {
+        this.expect("}", "after the enumerators");
+        break;
+      }
+    }
+    const negative = enumerators.some((e) => e.value < 0n);
+    const t: EnumType = { kind: "enum", tag, enumerators, underlying: negative ? T.int : T.uint }; // gcc: unsigned int unless an enumerator is negative
+    if (tag !== undefined) this.localTags.set(`enum ${tag}`, t);
+    this.definedTags.push(t);
+    return t;
+  }
+
+  /** An integer constant of a definition: a literal, an enumerator defined before it, with a sign. */
+  private constantInt(what: string): bigint {
+    const neg = this.eat("-");
+    if (!neg) this.eat("+");
+    const t = this.next();
+    const known = t.kind === "ident" ? this.localEnumerators.get(t.text) : undefined;
+    const v = t.kind === "int" ? t.intValue! : t.kind === "char" ? t.intValue! : known;
+    if (v === undefined) throw exprError("EXPR_UNSUPPORTED", `${what} must be an integer literal or an enumerator defined before it`, t.pos);
+    return neg ? -v : v;
   }
 
   /**

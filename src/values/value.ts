@@ -24,7 +24,20 @@ export interface Memory extends MemoryReader {
 
 export type ValueLocation =
   | { kind: "memory"; address: bigint }
-  | { kind: "bytes"; bytes: Uint8Array; /** Writes the register (or other storage) the bytes came from. */ store?: (bytes: Uint8Array) => void }
+  | {
+      kind: "bytes";
+      bytes: Uint8Array;
+      /** Writes the register (or other storage) the bytes came from: `bytes` at byte `offset` of the value (0 when omitted). */
+      store?: (bytes: Uint8Array, offset?: number) => void;
+      /** Without a store: why the value cannot be written (it has no home). */
+      readOnly?: string;
+      /**
+       * Bits of `bytes` the program no longer has, as [start, end) bit ranges: pieces of a composite
+       * location with nothing in them (an -O2 array element or member the compiler dropped). A read
+       * that needs them is `<optimized out>`; the rest of the value reads as usual.
+       */
+      missing?: readonly { start: number; end: number }[];
+    }
   | { kind: "error"; message: string };
 
 export interface Value {
@@ -52,16 +65,20 @@ export function sizeOf(t: DwarfType): number {
 
 /** The value's bytes (size of its type), or an error string. */
 export function readBytes(mem: MemoryReader, v: Value, size = sizeOf(v.type)): Uint8Array | string {
-  return readLocation(mem, v.location, size);
+  return readLocation(mem, v.location, size, v.bits);
 }
 
-/** `size` bytes at a location, or an error string. */
-export function readLocation(mem: MemoryReader, location: ValueLocation, size: number): Uint8Array | string {
+/** `size` bytes at a location, or an error string; `bits`: only those bits are needed (a bit-field's). */
+export function readLocation(mem: MemoryReader, location: ValueLocation, size: number, bits?: { offset: number; size: number }): Uint8Array | string {
   switch (location.kind) {
     case "error":
       return location.message;
-    case "bytes":
+    case "bytes": {
+      const from = bits ? bits.offset : 0;
+      const to = bits ? bits.offset + bits.size : size * 8;
+      if (location.missing?.some((r) => r.start < to && r.end > from)) return "optimized out";
       return location.bytes.subarray(0, Math.max(size, 0));
+    }
     case "memory": {
       const b = mem.read(location.address, size);
       return b ?? `<unreadable memory at 0x${location.address.toString(16)}>`;
@@ -304,17 +321,19 @@ function offsetValue(v: Value, type: DwarfType, byteOffset: number): Value {
       location: {
         kind: "bytes",
         bytes: loc.bytes.subarray(byteOffset, byteOffset + size),
-        store: store
-          ? (b) => {
-              const all = Uint8Array.from(loc.bytes);
-              all.set(b, byteOffset);
-              store(all);
-            }
-          : undefined,
+        // Only the member's bytes are written: the rest of the value may have changed since it was read.
+        store: store ? (b, offset = 0) => store(b, byteOffset + offset) : undefined,
+        readOnly: loc.readOnly,
+        ...(loc.missing ? { missing: shiftedMissing(loc.missing, byteOffset, size) } : {}),
       },
     };
   }
   return { type, location: loc };
+}
+
+/** Missing bit ranges of a value, seen from `byteOffset` for `size` bytes. */
+export function shiftedMissing(missing: readonly { start: number; end: number }[], byteOffset: number, size: number): { start: number; end: number }[] {
+  return missing.map((r) => ({ start: r.start - byteOffset * 8, end: r.end - byteOffset * 8 })).filter((r) => r.end > 0 && r.start < size * 8);
 }
 
 function memberValue(v: Value, m: Member): Value {
@@ -351,8 +370,8 @@ export function children(v: Value, start = 0, count?: number, mem?: Memory): Nam
   return [];
 }
 
-/** Parses the user's text for a scalar of this type and writes it where the value lives. */
-export function assign(mem: Memory, v: Value, text: string): void {
+/** Parses the user's text for a scalar of this type and writes it where the value lives; returns the bytes written (from the value's start). */
+export function assign(mem: Memory, v: Value, text: string): Uint8Array {
   const t = strip(v.type);
   const size = sizeOf(t);
   let bytes: Uint8Array;
@@ -373,6 +392,7 @@ export function assign(mem: Memory, v: Value, text: string): void {
     throw new JitdbgError("VALUE_NOT_SCALAR", `cannot set a value of type ${v.type.name} from text; set its members one by one`);
   }
   store(mem, v, bytes);
+  return bytes;
 }
 
 /** The bytes of a real floating value typed as text: a C constant, `inf`, `nan`, with a sign; long double exactly. */
@@ -413,6 +433,7 @@ export function store(mem: Memory, v: Value, bytes: Uint8Array): void {
   const loc = v.location;
   if (loc.kind === "memory") mem.write(loc.address, bytes);
   else if (loc.kind === "bytes" && loc.store) loc.store(bytes);
+  else if (loc.kind === "bytes" && loc.readOnly) throw new JitdbgError("VALUE_READ_ONLY", `this value cannot be set: ${loc.readOnly}`);
   else throw new JitdbgError("VALUE_READ_ONLY", "this value is computed by the compiler (optimized out or constant) and cannot be set");
 }
 

@@ -12,6 +12,9 @@ export const CASES: Case[] = [
   // literals and arithmetic
   { expr: "1 + 2 * 3", kind: "int" },
   { expr: "0x7fffffff + 1u", kind: "int" },
+  // A negated unsigned constant wraps in its type before it is converted (a fuzzer finding: it stayed -205).
+  { expr: "-(205u) <= 1L", kind: "int" },
+  { expr: "-205u + 0L", kind: "int" },
   { expr: "-17 / 5 + -17 % 5", kind: "int" },
   { expr: "1.5 + 2.25f", kind: "double" },
   { expr: "1e3 / 7", kind: "double" },

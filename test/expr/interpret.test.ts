@@ -103,6 +103,15 @@ describe.skipIf(!hasCompiler("gcc"))("the interpreter back end equals the compil
     expect(interpreted("fl.ul3 - 7").type).toBe("int");
   });
 
+  it("hover shows a cast (or unary +) as that conversion, not as the object under it (fuzzer findings)", () => {
+    for (const text of ["(unsigned char)fl.sl40", "(char)fl.sl40", "+fl.ul3", "+fl.u3", "(long)fl.s5", "(short)fl.u3", "(long)llmin"]) {
+      const hover = dbg.inspector.evaluate(text, 0, { context: "hover" });
+      const watch = dbg.inspector.evaluate(text, 0, { context: "watch" });
+      expect({ type: hover.type, value: hover.value }, text).toEqual({ type: watch.type, value: watch.value });
+    }
+    expect(dbg.inspector.evaluate("+fl.ul3", 0, { context: "hover" }).type).toBe("int");
+  });
+
   it("hover keeps objects: where they live, bit-fields with their position", () => {
     const r = dbg.inspector.interpret("nodes[1].id", 0);
     expect(r.kind).toBe("value");

@@ -13,6 +13,8 @@ import { JitdbgError } from "../../errors.js";
 import { isTextError } from "../../expr/errors.js";
 import type { Variable } from "../../dwarf/index.js";
 import { compile, compileWithExternalCc, type CompileResult } from "../../expr/index.js";
+import { compileExpression } from "../../expr/compile.js";
+import { declareTopLevel, type TopLevelHost } from "./top-level.js";
 import type { ArgSlot } from "../../expr/check.js";
 import { ReversibleBridge } from "../../expr/evaluate/ctype-to-dwarf.js";
 import { JitRuntime } from "../../expr/evaluate/jit-runtime.js";
@@ -34,7 +36,8 @@ import { withHistory } from "../../expr/history.js";
 import { preloadDisassembler } from "../inspect/disassembly.js";
 import type { ImageInfo } from "../image-info.js";
 import { FrameValues } from "../inspect/frame-values.js";
-import { DWARF_GPRS } from "../inspect/registers.js";
+import { DWARF_NUMBERS } from "../inspect/registers.js";
+import { registerStore } from "../inspect/register-homes.js";
 import type { Frame } from "../inspect/stack.js";
 import type { VariableView } from "../inspect/inspector.js";
 import { floatIsZero, readBytes, type FormatOptions, type Value } from "../../values/value.js";
@@ -85,7 +88,6 @@ const CACHE_LIMIT = 64;
 const REGISTERS = new Set(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "fs_base", "gs_base"]);
 /** `x`, `s.a`, `p->next->v`, `a[3]`, `*p`: texts that name an object the interpreter can locate. */
 const NAMES_AN_OBJECT = /^\*?\s*[A-Za-z_]\w*(\s*(\.|->)\s*[A-Za-z_]\w*|\s*\[\s*\d+\s*\])*$/;
-const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
 /** A stale compilation: a variable moved between memory and a register since it was compiled. */
 class StaleSlot extends Error {}
@@ -217,6 +219,7 @@ export class ExpressionEvaluator {
     this.trace?.("compile");
     this.compiles++;
     const result = compile(source, scope, { entryName: this.nextEntry() });
+    if (result.kind === "declarations") return this.done(declareTopLevel(result.items, this.topLevelHost(frameIndex, opts)));
     if (result.kind === "function") return this.defineFunction(result);
     linked = this.link(result, scope.frameVariables);
     this.cache.set(key, linked);
@@ -279,7 +282,7 @@ export class ExpressionEvaluator {
     const scope = this.scopeFor(frames[0]);
     this.compiles++;
     const result = compile(text, scope, { entryName: this.nextEntry() });
-    if (result.kind === "function") throw new JitdbgError("EVAL_CONDITION_VOID", "a condition is an expression, not a function definition");
+    if (result.kind !== "expression") throw new JitdbgError("EVAL_CONDITION_VOID", "a condition is an expression, not a definition");
     if (result.callsFunctions || result.assigns) throw new JitdbgError("EVAL_SIDE_EFFECTS", "the condition calls functions or assigns");
     let linked: Linked;
     try {
@@ -411,12 +414,16 @@ export class ExpressionEvaluator {
     const loc = slot.location;
     if (loc.kind === "value" && loc.register !== undefined && slot.name.startsWith("$")) {
       const reg = loc.register as RegName;
-      const v = frame.index === 0 ? this.dbg.process.cpu.reg(reg) : frame.registers.get(DWARF_NUMBER.get(reg) ?? -1);
+      const number = DWARF_NUMBERS.get(reg);
+      const v = frame.index === 0 ? this.dbg.process.cpu.reg(reg) : frame.registers.get(number ?? -1);
       if (v === undefined) throw new JitdbgError("EVAL_REGISTER_UNAVAILABLE", `register ${slot.name} is not known in frame ${frame.index} (not saved by its callee); select frame 0 to use it`);
       put(le64(v));
       if (slot.written) {
-        if (frame.index !== 0) throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `'${slot.name}' can only be assigned in the innermost frame (frame 0)`);
-        writeBack.push({ slot, store: (b) => this.dbg.process.cpu.setReg(reg, fromLe(b)) });
+        // The innermost frame's flags and segment bases are the CPU's; a caller's register is where the frames below keep it.
+        if (frame.index !== 0 && number === undefined) throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `'${slot.name}' can only be assigned in the innermost frame (frame 0): it is not saved per frame`);
+        const store = frame.index === 0 ? (b: Uint8Array) => this.dbg.process.cpu.setReg(reg, fromLe(b)) : registerStore(this.dbg.process.cpu, frame, number!);
+        if (typeof store === "string") throw new JitdbgError("EVAL_REGISTER_READ_ONLY", `cannot assign to '${slot.name}' in frame ${frame.index}: ${store}`);
+        writeBack.push({ slot, store: (b) => store(b) });
       }
       return;
     }
@@ -424,6 +431,11 @@ export class ExpressionEvaluator {
     if (!variable) throw new JitdbgError("EVAL_SLOT", `no frame variable '${slot.name}' for the compiled code's argument block (a debugger bug)`);
     const value = fv.read(variable);
     if (value.location.kind === "error") throw new JitdbgError("EVAL_UNAVAILABLE", `'${slot.name}' has no value here: ${value.location.message}`);
+    if (value.location.kind === "bytes" && value.location.missing) {
+      // Compiled code would read the missing parts as zeros: it gets none of it (the interpreter reads the parts that remain).
+      const m = value.location.missing[0]!;
+      throw new JitdbgError("EVAL_PARTIAL", `'${slot.name}' is partly optimized out here (bits ${m.start}..${m.end - 1} of it have no value); an expression that runs code cannot use it, select its members or elements by themselves`);
+    }
     if (slot.fill === "address") {
       if (value.location.kind !== "memory") throw new StaleSlot();
       put(le64(value.location.address));
@@ -435,7 +447,7 @@ export class ExpressionEvaluator {
     put(bytes);
     if (slot.written) {
       const store = value.location.store;
-      if (!store) throw new JitdbgError("EVAL_NOT_ASSIGNABLE", `cannot assign to '${slot.name}' here: the compiler keeps it as a computed value, not in a register or memory (optimized code)`);
+      if (!store) throw new JitdbgError("EVAL_NOT_ASSIGNABLE", `cannot assign to '${slot.name}' in frame ${frame.index}: ${value.location.readOnly ?? "the compiler keeps it as a computed value, not in a register or memory (optimized code)"}`);
       const size = variable.type.byteSize ?? slot.size;
       writeBack.push({ slot, store: (b) => store(b.subarray(0, size)) });
     }
@@ -549,12 +561,39 @@ export class ExpressionEvaluator {
     return { value: { type: this.bridge.toDwarf(def.type), location: { kind: "error", message: text } }, type: def.type, defined: text };
   }
 
+  /** What top-level declarations need: the store, scopes of the frame, and initializers run in it. */
+  private topLevelHost(frameIndex: number, opts: EvaluateOptions): TopLevelHost {
+    return {
+      store: this.persistent,
+      scope: () => this.scopeFor(this.dbg.frame(frameIndex)),
+      isRegister: (name) => REGISTERS.has(name),
+      initialValue: (expr) => {
+        const frame = this.dbg.frame(frameIndex);
+        const scope = this.scopeFor(frame);
+        this.trace?.("compile");
+        this.compiles++;
+        const linked = this.link(compileExpression(expr, scope, { entryName: this.nextEntry() }), scope.frameVariables);
+        let r: Evaluation;
+        try {
+          r = this.run(linked, frame, { ...opts, keepResult: false }, true);
+        } catch (e) {
+          if (e instanceof StaleSlot) throw new JitdbgError("EVAL_STALE", "a variable moved while the initializer was compiled; declare it again");
+          throw e;
+        }
+        const bytes = readBytes(this.dbg.inspector.memory, r.value, sizeOf(r.type) ?? 0);
+        if (typeof bytes === "string") throw new JitdbgError("EVAL_UNREADABLE", bytes);
+        return { type: r.type, bytes: Uint8Array.from(bytes) };
+      },
+    };
+  }
+
   /** `:patch <definition>`: compiled like a console function, then put in the program's function's place. */
   private patchCommand(definition: string, frameIndex: number): Evaluation {
     const scope = this.scopeFor(this.dbg.frame(frameIndex));
     this.trace?.("compile");
     const entryName = this.nextEntry();
     const result = compile(definition.trim(), scope, { entryName, definitionSymbol: `__jitdbg_patch_${entryName}` });
+    if (result.kind === "declarations") throw new JitdbgError("EVAL_PATCH_NOT_FUNCTION", "':patch' takes a function definition (its body in braces), not declarations");
     return this.done(this.patches.patch(result, scope, `__jitdbg_patch_${entryName}`));
   }
 

@@ -5,7 +5,8 @@
  * statics of the unit and then of other units, thread-locals (the executable's PT_TLS block as
  * module 1; a library's by the loader's module id), enumerators, functions with their DWARF
  * prototypes, symbols without debug info (libc: the compiler's built-in prototypes),
- * typedef/struct/union/enum names, and the console's persistent names on top. Names the frame's
+ * typedef/struct/union/enum names, and the console's persistent names on top (its typedefs, tags,
+ * globals and enumerators as if declared at file scope: locals shadow them). Names the frame's
  * image does not define are looked up in the other loaded images with DWARF, in load order (the
  * program, then the libraries). `errno`, unless a variable of that name is visible, is the C
  * library's thread-local errno (what the errno macro expands to). Answers are static; values are
@@ -78,6 +79,8 @@ export class FrameScope implements Scope {
   }
 
   typedef(name: string): CType | undefined {
+    const own = this.persistent.typedef(name);
+    if (own) return own;
     let t = this.dwarf?.findType(name, this.unit);
     for (const other of this.otherImages()) {
       if (t?.kind === "typedef") break;
@@ -87,6 +90,8 @@ export class FrameScope implements Scope {
   }
 
   tag(kind: TagKind, name: string): CType | undefined {
+    const own = this.persistent.tag(kind, name);
+    if (own) return own;
     let t = this.dwarf?.findType(`${kind} ${name}`, this.unit);
     for (const other of this.otherImages()) {
       if (t) break;
@@ -107,6 +112,7 @@ export class FrameScope implements Scope {
   }
 
   *tagNames(kind: TagKind): Iterable<string> {
+    yield* this.persistent.tagNames(kind);
     const model = this.model();
     if (!model) return;
     for (const k of model.types.keys()) if (k.startsWith(`${kind} `)) yield k.slice(kind.length + 1);
@@ -122,6 +128,9 @@ export class FrameScope implements Scope {
       const v = s.variables.find((x) => x.name === name);
       if (v) return v.kind === "static-local" && this.image ? this.staticVariable(v, this.image) : this.frameVariable(v);
     }
+    // The console's own globals and enumerators: as if declared at file scope, locals shadow them.
+    const declared = this.persistent.declared(name);
+    if (declared) return declared;
     const mine = this.image && this.dwarf ? this.fromDwarf(name, this.image, this.dwarf, this.unit) : undefined;
     if (mine) return mine;
     const en = this.enumeratorMap().get(name);

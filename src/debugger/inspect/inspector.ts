@@ -4,7 +4,7 @@
  * arrays), setting a scalar, and evaluating an expression. Handles ("variables references") are
  * valid until the program runs again.
  */
-import { JitdbgError } from "../../errors.js";
+import { JitdbgError, hasCode } from "../../errors.js";
 import type { Variable } from "../../dwarf/index.js";
 import { PointerType, QualifiedType, TypedefType, type DwarfType } from "../../dwarf/index.js";
 import { GPR_NAMES, XMM_NAMES, type RegName } from "../../emu/registers.js";
@@ -23,9 +23,10 @@ import { FrameValues } from "./frame-values.js";
 import { FrameReadScope } from "./read-scope.js";
 import { shownChildren } from "./value-children.js";
 import { StateMemo } from "./state-memo.js";
-import { DWARF_GPRS, describeEflags } from "./registers.js";
+import { DWARF_GPRS, DWARF_NUMBERS, describeEflags } from "./registers.js";
+import { registerStore } from "./register-homes.js";
 import type { Frame } from "./stack.js";
-import { assign, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
+import { assign, toBytes, formatValue, hasChildren, indexedCount, readBytes, scalarOf, strip, type FormatOptions, type Memory, type Value } from "../../values/value.js";
 
 export type ScopeKind = "arguments" | "locals" | "globals" | "tls" | "registers";
 
@@ -63,8 +64,6 @@ export interface Interpretation {
 /** Where the System V ABI passes the first six integer-class arguments and the first eight SSE-class ones. */
 const INTEGER_ARGUMENT_REGISTERS: readonly RegName[] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
 const SSE_ARGUMENT_REGISTERS: readonly RegName[] = ["xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"];
-
-const DWARF_NUMBER = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
 
 type Container =
   | { kind: "scope"; frame: number; scope: ScopeKind }
@@ -169,19 +168,33 @@ export class Inspector {
   setVariable(ref: number, name: string, text: string, format: FormatOptions = {}): VariableView {
     const c = this.container(ref);
     if (c.kind === "scope" && c.scope === "registers") {
-      if (c.frame !== 0) throw new JitdbgError("REGISTER_READ_ONLY", "registers can only be set in the innermost frame");
       const reg = name as RegName;
       if (!GPR_NAMES.includes(reg) && reg !== "fs_base" && reg !== "gs_base") throw new JitdbgError("BAD_REGISTER", `'${name}' is not a register that can be set`);
       const v = this.parseInt(text);
-      this.dbg.process.cpu.setReg(reg, v);
+      const number = DWARF_NUMBERS.get(reg);
+      if (c.frame === 0 || number === undefined) {
+        if (c.frame !== 0) throw new JitdbgError("REGISTER_READ_ONLY", `${name} can only be set in the innermost frame (it is not saved per frame)`);
+        this.dbg.process.cpu.setReg(reg, v);
+      } else {
+        // A caller's register: where the frames below keep it (a callee's save slot, or the live register).
+        const store = registerStore(this.dbg.process.cpu, this.dbg.frame(c.frame), number);
+        if (typeof store === "string") throw new JitdbgError("REGISTER_READ_ONLY", `cannot set ${name} in frame ${c.frame}: ${store}`);
+        store(toBytes(v, 8));
+      }
       this.dbg.registersChanged();
       return { name, value: `0x${BigInt.asUintN(64, v).toString(16)}`, variablesReference: 0 };
     }
     const target = this.variables(ref).find((v) => v.name === name);
     if (!target) throw new JitdbgError("NO_SUCH_VARIABLE", `no variable named '${name}' here`);
     const value = this.lookupValue(c, name);
-    assign(this.memory, value, text);
-    return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, value, target.evaluateName ?? name, format);
+    const written = assign(this.memory, value, text);
+    if (value.location.kind === "memory") return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, value, target.evaluateName ?? name, format);
+    // A register or save slot was written: the frames are unwound again, and the view shows the new bytes.
+    this.dbg.registersChanged();
+    const bytes = Uint8Array.from(value.location.kind === "bytes" ? value.location.bytes : []);
+    bytes.set(written.subarray(0, bytes.length));
+    const now: Value = { ...value, location: { ...value.location, kind: "bytes", bytes } };
+    return this.view(c.kind === "value" || c.kind === "scope" ? c.frame : 0, name, now, target.evaluateName ?? name, format);
   }
 
   /**
@@ -194,7 +207,23 @@ export class Inspector {
     const format = { ...options, hex: (options.hex ?? false) || hex };
     // A logpoint's values ("condition" context) before the program's thread exists: interpreted, as its condition is.
     const compiled = format.context === "condition" ? this.compiled?.available() : format.context !== "hover";
-    if (this.compiled && compiled) return this.compiled.evaluateView(expr, frameIndex, format);
+    if (this.compiled && compiled) {
+      try {
+        return this.compiled.evaluateView(expr, frameIndex, format);
+      } catch (e) {
+        // A variable partly optimized out cannot be handed to compiled code; the interpreter reads
+        // the parts that remain (`arr[1]` when only arr[3] is gone), unless the text runs code.
+        if (!hasCode(e, "EVAL_PARTIAL")) throw e;
+        try {
+          const r = this.interpret(expr, frameIndex);
+          return this.view(frameIndex, expr, r.value, expr, format);
+        } catch (e2) {
+          // The part the text needs is the missing one: say so; any other refusal: the compiled path's reason.
+          if (isTextError(e2) && !/optimized out/.test(e2.message)) throw e;
+          throw e2;
+        }
+      }
+    }
     const r = this.interpret(expr, frameIndex);
     return this.view(frameIndex, expr, r.value, expr, format);
   }
@@ -526,7 +555,7 @@ export class Inspector {
       register: (name) => {
         if (!(GPR_NAMES as readonly string[]).includes(name) && name !== "fs_base" && name !== "gs_base") return undefined;
         if (frame.index === 0) return cpu.reg(name as RegName);
-        const n = DWARF_NUMBER.get(name);
+        const n = DWARF_NUMBERS.get(name);
         return n === undefined ? undefined : frame.registers.get(n);
       },
     });

@@ -7,6 +7,9 @@ export const DWARF_GPRS: ReadonlyMap<number, RegName> = new Map<number, RegName>
   [8, "r8"], [9, "r9"], [10, "r10"], [11, "r11"], [12, "r12"], [13, "r13"], [14, "r14"], [15, "r15"], [16, "rip"],
 ]);
 
+/** Our register names to their DWARF numbers. */
+export const DWARF_NUMBERS: ReadonlyMap<string, number> = new Map<string, number>([...DWARF_GPRS].map(([n, r]) => [r, n]));
+
 export const CALLEE_SAVED_REGS: readonly number[] = [3, 6, 12, 13, 14, 15];
 
 export const DWARF_XMM_BASE = 17;

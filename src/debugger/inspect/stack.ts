@@ -2,12 +2,13 @@
  * Call stack by unwinding: call frame information (.eh_frame/.debug_frame of the image holding the
  * pc, or of a JIT module) first, the frame-pointer chain when there is none (the return address at
  * the stack pointer when the pc holds no code at all). Each frame has the registers that could be
- * recovered for it, in DWARF numbering.
+ * recovered for it, in DWARF numbering, and where each of them is kept (the live register, or the
+ * stack slot a callee saved it to), so that a caller frame's register can be written.
  */
 import type { Cpu } from "../../emu/cpu.js";
 import { CALLEE_SAVED_REGS, DWARF_GPRS } from "./registers.js";
 import type { ImageInfo, SourceLocation } from "../image-info.js";
-import type { CallFrameInfo, Scope } from "../../dwarf/index.js";
+import type { CallFrameInfo, SavedRegisterHome, Scope } from "../../dwarf/index.js";
 import { InlinedScope } from "../../dwarf/index.js";
 
 export interface Frame {
@@ -17,6 +18,12 @@ export interface Frame {
   cfa: bigint | undefined;
   /** Registers known in this frame, DWARF-numbered. */
   registers: Map<number, bigint>;
+  /**
+   * Where this frame's registers are kept, DWARF-numbered: `register` is the live CPU register (no
+   * frame below saved it), `memory` the slot a callee saved it to. A register without a home was
+   * computed by the unwinder (rsp as the CFA) and cannot be written.
+   */
+  homes: Map<number, SavedRegisterHome>;
   image: ImageInfo | undefined;
   functionName: string | undefined;
   source: SourceLocation | undefined;
@@ -66,10 +73,10 @@ export function topRegisters(cpu: Cpu): Map<number, bigint> {
 }
 
 /** One physical frame, expanded into one frame per inlined call at its pc (innermost first). */
-function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName">, index: number, pc: bigint, regs: Map<number, bigint>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
+function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName">, index: number, pc: bigint, regs: Map<number, bigint>, homes: Map<number, SavedRegisterHome>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
   const lookupPc = index === 0 ? pc : pc - 1n;
   const image = ctx.imageFor(lookupPc);
-  const base: Frame = { index, pc, cfa, registers: regs, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
+  const base: Frame = { index, pc, cfa, registers: regs, homes, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
   const at = image?.functionAt(lookupPc);
   if (!at) return [base];
   // Split the scope chain at each inlined call: every segment is one (virtual) frame.
@@ -97,7 +104,8 @@ function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName">, inde
  * code compiled to run at `pc` sees (a breakpoint condition in the program's path).
  */
 export function framesAt(imageFor: (pc: bigint) => ImageInfo | undefined, pc: bigint, regs: Map<number, bigint>, cfa: bigint, hidden: number): Frame[] {
-  const described = describeFrames({ imageFor }, 0, pc, regs, cfa, "top");
+  // No frame below saved anything: the registers are the site's own (the trampoline's save area).
+  const described = describeFrames({ imageFor }, 0, pc, regs, new Map(), cfa, "top");
   return described.slice(Math.min(hidden, described.length - 1)).map((f, index) => ({ ...f, index }));
 }
 
@@ -106,11 +114,12 @@ export function unwindStack(ctx: UnwindContext): Frame[] {
   const max = ctx.maxFrames ?? 512;
   const frames: Frame[] = [];
   let regs = topRegisters(ctx.cpu);
+  let homes = new Map<number, SavedRegisterHome>([...regs.keys()].map((r) => [r, { kind: "register", reg: r }]));
   let pc = regs.get(RIP)!;
   let how: Frame["unwoundBy"] = "top";
   for (let i = 0; i < max; i++) {
     const step = unwindOne(ctx, pc, regs, i > 0);
-    let described = describeFrames(ctx, i, pc, regs, step?.cfa, how);
+    let described = describeFrames(ctx, i, pc, regs, homes, step?.cfa, how);
     if (i === 0 && ctx.hiddenInline) described = described.slice(Math.min(ctx.hiddenInline, described.length - 1));
     for (const f of described) frames.push({ ...f, index: frames.length });
     if (!step || step.returnAddress === undefined || step.returnAddress === 0n) break;
@@ -118,6 +127,7 @@ export function unwindStack(ctx: UnwindContext): Frame[] {
     const oldSp = regs.get(RSP)!;
     const newSp = step.registers.get(RSP);
     if (newSp === undefined || newSp <= oldSp) break;
+    homes = callerHomes(homes, step.homes);
     regs = step.registers;
     pc = step.returnAddress;
     how = step.how;
@@ -125,9 +135,30 @@ export function unwindStack(ctx: UnwindContext): Frame[] {
   return frames;
 }
 
+/**
+ * The caller's homes from the callee's and one unwind step's: a register the callee saved is in
+ * its slot; one held in a callee register (the same one, if the callee left it alone) is wherever
+ * that register of the callee is kept.
+ */
+function callerHomes(callee: Map<number, SavedRegisterHome>, step: Map<number, SavedRegisterHome>): Map<number, SavedRegisterHome> {
+  const out = new Map<number, SavedRegisterHome>();
+  for (const [r, h] of step) {
+    const home = h.kind === "memory" ? h : callee.get(h.reg);
+    if (home) out.set(r, home);
+  }
+  return out;
+}
+
+/** Homes in the caller of registers the callee keeps unchanged: each is its own register of the callee. */
+function unchanged(regs: Iterable<number>): Map<number, SavedRegisterHome> {
+  return new Map([...regs].map((r) => [r, { kind: "register", reg: r }]));
+}
+
 interface Step {
   cfa: bigint | undefined;
   registers: Map<number, bigint>;
+  /** Where the caller's registers are kept, relative to the callee (see callerHomes). */
+  homes: Map<number, SavedRegisterHome>;
   returnAddress: bigint | undefined;
   how: "cfi" | "frame-pointer" | "return-address";
 }
@@ -143,10 +174,17 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
       const v = regs.get(r);
       if (v !== undefined) next.set(r, v);
     }
+    const homes = unchanged(next.keys());
     for (const [r, v] of res.registers) next.set(r, v);
+    for (const r of res.registers.keys()) {
+      const h = res.homes.get(r);
+      if (h) homes.set(r, h);
+      else homes.delete(r);
+    }
     next.set(RSP, res.cfa);
+    homes.delete(RSP);
     if (res.returnAddress !== undefined) next.set(RIP, res.returnAddress);
-    return { cfa: res.cfa, registers: next, returnAddress: res.returnAddress, how: "cfi" };
+    return { cfa: res.cfa, registers: next, homes, returnAddress: res.returnAddress, how: "cfi" };
   }
   if (!isReturnAddress && !ctx.imageFor(pc) && !ctx.cpu.tryRead(pc, new Uint8Array(1))) {
     // Stopped at an address with no code (a call through a null or wild function pointer): like
@@ -159,9 +197,11 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
       const v = regs.get(r);
       if (v !== undefined) next.set(r, v);
     }
+    const homes = unchanged(next.keys());
+    homes.set(RIP, { kind: "memory", address: rsp });
     next.set(RSP, rsp + 8n);
     next.set(RIP, ret);
-    return { cfa: rsp + 8n, registers: next, returnAddress: ret, how: "return-address" };
+    return { cfa: rsp + 8n, registers: next, homes, returnAddress: ret, how: "return-address" };
   }
   // No CFI: assume the standard frame `push rbp; mov rbp, rsp`.
   const rbp = regs.get(RBP);
@@ -170,7 +210,8 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
   const ret = readU64(ctx.cpu, rbp + 8n);
   if (savedRbp === undefined || ret === undefined) return undefined;
   const next = new Map<number, bigint>([[RBP, savedRbp], [RSP, rbp + 16n], [RIP, ret]]);
-  return { cfa: rbp + 16n, registers: next, returnAddress: ret, how: "frame-pointer" };
+  const homes = new Map<number, SavedRegisterHome>([[RBP, { kind: "memory", address: rbp }], [RIP, { kind: "memory", address: rbp + 8n }]]);
+  return { cfa: rbp + 16n, registers: next, homes, returnAddress: ret, how: "frame-pointer" };
 }
 
 function readSized(cpu: Cpu, address: bigint, size: number): bigint | undefined {
