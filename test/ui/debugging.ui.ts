@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   activeEditor,
   callStack,
@@ -58,6 +58,11 @@ async function stoppedAt(fn: string, line: number): Promise<string[]> {
 
 beforeAll(async () => {
   vs = await startVscode(VSIX, { "steps.c": SOURCE });
+});
+
+// A step that failed leaves a picture of what the page showed then.
+afterEach(async ({ task }) => {
+  if (vs && task.result?.state === "fail" && !task.fails) await vs.shot(`FAILED-${task.name.replace(/\W+/g, "-").slice(0, 60)}`);
 });
 
 afterAll(async () => {

@@ -154,6 +154,7 @@ const SETTINGS = {
   "json.schemaDownload.enable": false,
   "npm.fetchOnlinePackageInfo": false,
   "editor.minimap.enabled": false,
+  "editor.stickyScroll.enabled": false,
   "editor.hover.delay": 100,
   "debug.console.closeOnEnd": false,
 };
@@ -228,8 +229,11 @@ export async function gutterMenuBreakpoint(editor: Locator, line: number, item: 
   await clickGutter(editor, line, "right");
   const menu = page.locator(".context-view .monaco-menu");
   await menu.locator(".action-item", { hasText: item }).click();
-  await page.locator(".breakpoint-widget").waitFor();
+  const widget = page.locator(".breakpoint-widget");
+  // The widget takes the focus a moment after it shows: type only once it has it.
+  await widget.locator(".monaco-editor.focused").waitFor();
   await page.keyboard.type(text);
+  await until("the typed text in the breakpoint widget", async () => plain(await widget.locator(".view-lines").innerText()), (t) => t.trim() === text);
   await page.keyboard.press("Enter");
   await page.locator(".breakpoint-widget").waitFor({ state: "hidden" });
 }
