@@ -264,7 +264,8 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     const page = vs.page;
     await page.keyboard.press("Escape"); // the suggestions VS Code opens in a new launch.json
     await page.getByRole("button", { name: "Add Configuration..." }).click();
-    const suggest = page.locator(".editor-widget.suggest-widget");
+    // VS Code keeps a hidden suggest widget per editor that ever had one: take the visible one.
+    const suggest = page.locator(".editor-widget.suggest-widget").filter({ visible: true });
     const labels = await until("jitdbg's snippets", () => suggest.locator(".monaco-list-row").allInnerTexts(), (l) => l.some((x) => x.includes("jitdbg")));
     const want = "jitdbg: Debug a program with stdin and limited file access";
     expect(labels.join("\n")).toContain("jitdbg: Build and debug the active C file");
@@ -272,7 +273,7 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     expect(labels.join("\n")).toContain(want);
     for (let n = 0; n < 50 && !(await suggest.locator(".monaco-list-row.focused").innerText()).includes(want); n++) await page.keyboard.press("ArrowDown");
     await page.keyboard.press("Enter");
-    await suggest.waitFor({ state: "hidden" });
+    await until("the suggestions to close", () => suggest.count(), (n) => n === 0);
     // The first placeholder (the program, mirrored in the name) is selected: type over it.
     await page.keyboard.type("steps");
     await until("the typed program in the name and the program path", () => editorText(activeEditor(page)), (t) => t.includes('"jitdbg: debug steps < input.txt"') && t.includes('"${workspaceFolder}/steps"'));

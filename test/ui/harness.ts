@@ -228,7 +228,15 @@ export async function gutterMenuBreakpoint(editor: Locator, line: number, item: 
   const page = editor.page();
   await clickGutter(editor, line, "right");
   const menu = page.locator(".context-view .monaco-menu");
-  await menu.locator(".action-item", { hasText: item }).click();
+  await menu.locator(".action-item", { hasText: item }).waitFor();
+  // Choose with the keyboard: a click can land while the menu is still being placed.
+  const focused = menu.locator(".action-item.focused");
+  for (let n = 0; ; n++) {
+    if ((await focused.count()) === 1 && (await focused.innerText()).includes(item)) break;
+    if (n > 10) throw new Error(`the gutter menu of line ${line} offers no "${item}": ${JSON.stringify(await menu.locator(".action-item").allInnerTexts())}`);
+    await page.keyboard.press("ArrowDown");
+  }
+  await page.keyboard.press("Enter");
   const widget = page.locator(".breakpoint-widget");
   // The widget takes the focus a moment after it shows: type only once it has it.
   await widget.locator(".monaco-editor.focused").waitFor();
