@@ -16,8 +16,8 @@ if (pack.status !== 0) {
   process.exit(1);
 }
 const t2 = Date.now();
-const test = spawnSync(join(root, "node_modules", ".bin", "vitest"), ["run", "--config", "test/ui/vitest.config.ts", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
-const t3 = Date.now();
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
-console.log(`test:ui: tools ${s(t1 - t0)}, package ${s(t2 - t1)}, UI steps ${s(t3 - t2)}; screenshots in .cache/ui-test/screenshots/`);
+// Said before the steps run, so that vitest's summary stays the run's closing lines.
+console.log(`test:ui: tools ready in ${s(t1 - t0)}, .vsix packaged in ${s(t2 - t1)}; screenshots go to .cache/ui-test/screenshots/`);
+const test = spawnSync(join(root, "node_modules", ".bin", "vitest"), ["run", "--config", "test/ui/vitest.config.ts", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 process.exit(test.status ?? 1);

@@ -47,10 +47,21 @@ function npmInstall(prefix, spec, env) {
   const t0 = Date.now();
   const r = spawnSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", spec], {
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, ...env },
+    env: { ...cleanEnv(), ...env },
   });
   if (r.status !== 0) fail(`\`npm install ${spec}\` into ${prefix} failed (exit ${r.status ?? r.signal}); see npm's messages above.`);
   console.log(`ui-test setup: ${spec} installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * The environment without what an enclosing `npm run` set (npm_config_user_agent names ITS Node,
+ * and code-server's postinstall then refuses to install: "requires node v24 ... you are on node v20"),
+ * keeping the caller's own npm cache choice.
+ */
+function cleanEnv() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  if (process.env.npm_config_cache) env.npm_config_cache = process.env.npm_config_cache;
+  return env;
 }
 
 export function setup() {
