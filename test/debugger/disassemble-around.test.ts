@@ -18,6 +18,14 @@ describe("disassembleAround", () => {
       const early = await dbg.disassembleAround(0x1000n, -4, 6);
       expect(early).toHaveLength(6);
       expect(early.slice(0, 4).every((i) => !i.readable)).toBe(true);
+      // ...in address order, like every row of the view.
+      const addrs = early.map((i) => i.address);
+      expect(addrs).toEqual([...addrs].sort((a, b) => (a < b ? -1 : 1)));
+      // Far back from main (50 rows): the functions before it, decoded whole, end exactly at main.
+      const back = await dbg.disassembleAround(main, -50, 51);
+      expect(back.filter((i) => !i.readable)).toEqual([]);
+      expect(back[50]!.address).toBe(main);
+      for (let k = 1; k < back.length; k++) expect(back[k - 1]!.address + BigInt(back[k - 1]!.bytes.length)).toBe(back[k]!.address);
     } finally {
       dbg.process.close();
     }

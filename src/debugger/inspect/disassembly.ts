@@ -155,7 +155,10 @@ export async function disassembleAround(reader: CodeReader, base: bigint, offset
   const out: DisassembledInstruction[] = [];
   if (before > 0) {
     const prior = await instructionsBefore(reader, base, before);
-    while (prior.length < before) prior.unshift({ address: base - BigInt(before - prior.length), bytes: new Uint8Array(0), text: "??", readable: false });
+    // Placeholders for what could not be recovered go before the first row recovered, in address order.
+    const first = prior[0]?.address ?? base;
+    const missing = before - prior.length;
+    for (let k = 0; k < missing; k++) out.push({ address: first - BigInt(missing - k), bytes: new Uint8Array(0), text: "??", readable: false });
     out.push(...prior);
   }
   const skip = Math.max(0, offset);
@@ -166,16 +169,27 @@ export async function disassembleAround(reader: CodeReader, base: bigint, offset
 
 /** Up to `n` whole instructions that end exactly at `base`, decoded from a known start. */
 async function instructionsBefore(reader: CodeReader, base: bigint, n: number): Promise<DisassembledInstruction[]> {
-  const symbol = reader.imageFor(base)?.symbols.lookup(base);
+  // Known starts: the symbol holding base and the ones before it (code before the function too),
+  // nearest first; then each of the 15 addresses before a window wide enough for n instructions.
+  const symbols = reader.imageFor(base)?.symbols;
   const starts: bigint[] = [];
-  if (symbol && symbol.address < base && base - symbol.address <= ANCHOR_REACH) starts.push(symbol.address);
+  for (let at = base + 1n, k = 0; symbols && k < 16; k++) {
+    const s = symbols.lookup(at - 1n);
+    if (!s || s.address >= at || base - s.address > ANCHOR_REACH) break;
+    if (s.address < base) starts.push(s.address);
+    at = s.address;
+  }
   const window = base - BigInt(n * MAX_INSN);
   for (let k = 0; k < MAX_INSN; k++) starts.push(window - BigInt(k));
+  let best: DisassembledInstruction[] = [];
   for (const start of starts) {
     if (start < 0n) continue;
     const decoded = await disassemble(reader, start, Number(base - start), base);
     const last = decoded[decoded.length - 1];
-    if (last && last.readable && last.address + BigInt(last.bytes.length) === base) return decoded.filter((i) => i.readable).slice(-n);
+    if (!last || !last.readable || last.address + BigInt(last.bytes.length) !== base) continue;
+    const rows = decoded.filter((i) => i.readable);
+    if (rows.length >= n) return rows.slice(-n);
+    if (rows.length > best.length) best = rows;
   }
-  return [];
+  return best;
 }
