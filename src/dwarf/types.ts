@@ -350,9 +350,20 @@ function subrangeCount(c: Die): number | undefined {
   const ub = c.attr(DW_AT.upper_bound);
   if (!ub || ub.kind !== "constant") return undefined;
   const lower = Number(c.sdata(DW_AT.lower_bound) ?? 0n);
-  const upper = ub.signed || ub.size === 0 ? ub.value : ub.value === (1n << BigInt(ub.size * 8)) - 1n ? -1n : ub.value;
+  const upper = ub.signed || ub.size === 0 ? ub.value : fixedBound(c, ub.value, ub.size);
   const n = Number(upper) - lower + 1;
   return n < 0 ? 0 : n;
+}
+
+/**
+ * An upper bound in fixed-size data (signedness not in the form): signed when the subrange's type
+ * is; all ones in 4 or 8 bytes is -1, older gcc's bound of a zero-length array. gcc writes the
+ * bound of `char b[256]` as data1 0xff: 255, not -1.
+ */
+function fixedBound(c: Die, value: bigint, size: number): bigint {
+  const enc = c.typeDie()?.num(DW_AT.encoding);
+  if (enc === DW_ATE.signed || enc === DW_ATE.signed_char) return BigInt.asIntN(size * 8, value);
+  return size >= 4 && value === (1n << BigInt(size * 8)) - 1n ? -1n : value;
 }
 
 /** DW_OP_plus_uconst N (the DWARF 2 way to write a member offset) → N. */

@@ -115,3 +115,21 @@ describe.each(VARIANTS)("types ($label)", (v) => {
     expect(t("tls_counter")).toBe("int");
   });
 });
+
+describe("array bounds in fixed-size data", () => {
+  // gcc writes `char b[256]`'s bound as data1 0xff and `[65536]` as data2 0xffff (255, 65535: the
+  // subrange's type is unsigned), clang a count; a zero-length array has count 0.
+  const source = `static struct { char c; } anon[256];\nchar a256[256];\nchar a65536[65536];\nstruct z { int n; int none[0]; } zs;\nint main(void) { return anon[0].c + a256[0] + a65536[0] + zs.n; }\n`;
+  for (const cc of ["gcc", "clang"]) {
+    it(`${cc}: 256 and 65536 elements, an anonymous struct's array, a zero-length member`, () => {
+      const { dwarf } = open(compileSource(source, { cc, flags: ["-g", "-O0"], object: true }, `bounds-${cc}`));
+      const dims = (n: string) => (dwarf.findGlobalVariable(n)!.type.stripped as ArrayType).dimensions;
+      expect(dims("a256")).toEqual([256]);
+      expect(dims("a65536")).toEqual([65536]);
+      expect(dims("anon")).toEqual([256]);
+      expect(dwarf.findGlobalVariable("anon")!.type.byteSize).toBe(256);
+      const none = (dwarf.findType("struct z") as StructType).members.find((m) => m.name === "none")!;
+      expect((none.type as ArrayType).dimensions).toEqual([0]);
+    });
+  }
+});
