@@ -70,6 +70,9 @@ export type Stmt =
   | { k: "do"; pos: number; body: Stmt; cond: Expr }
   | { k: "for"; pos: number; init: Stmt | undefined; cond: Expr | undefined; step: Expr | undefined; body: Stmt }
   | { k: "return"; pos: number; value: Expr | undefined }
+  | { k: "switch"; pos: number; cond: Expr; body: Stmt }
+  /** `case value: body` and `default: body`, C's labeled statements of a switch. */
+  | { k: "case"; pos: number; value: Expr | undefined; body: Stmt }
   | { k: "break"; pos: number }
   | { k: "continue"; pos: number }
   | { k: "empty"; pos: number };

@@ -68,7 +68,11 @@ export class Checker {
   frame = new FrameLayout(ENTRY_RESERVED);
   private localScopes: Map<string, LocalVar>[] = [];
   private fn: { name: string; type: FunctionType } | undefined;
-  private loopDepth = 0;
+  /** The loops and switches a break or continue here would leave, innermost last. */
+  private breakables: ("loop" | "switch")[] = [];
+  /** The switches being checked, innermost last: where their case labels go. */
+  private switches: { type: CType; cases: { value: bigint; label: number; pos: number }[]; defaultLabel: number | undefined }[] = [];
+  private labels = 0;
   /** Statement expressions being checked, innermost last (return may not leave one). */
   private statementExpressions = 0;
   /** Runtime routines (complex-runtime.ts) the object must define. */
@@ -178,9 +182,14 @@ export class Checker {
         if (isVoid(ret)) throw exprError("EXPR_TYPE", `void function '${this.fn!.name}' should not return a value`, s.value.pos);
         return { k: "return", value: this.assignable(this.rvalue(this.expr(s.value)), ret, s.value.pos, "returning") };
       }
-      case "break": case "continue":
-        if (this.loopDepth === 0) throw exprError("EXPR_SYNTAX", `'${s.k}' statement not in a loop`, s.pos);
-        return { k: s.k };
+      case "break":
+        if (this.breakables.length === 0) throw exprError("EXPR_SYNTAX", "'break' statement not in a loop or switch", s.pos);
+        return { k: "break" };
+      case "continue":
+        if (!this.breakables.includes("loop")) throw exprError("EXPR_SYNTAX", "'continue' statement not in a loop", s.pos);
+        return { k: "continue" };
+      case "switch": return this.switchStatement(s);
+      case "case": return this.caseLabel(s);
     }
   }
 
@@ -190,8 +199,11 @@ export class Checker {
    * around it may have values on the stack.
    */
   private statementExpression(e: Extract<Expr, { k: "stmtexpr" }>): TExpr {
-    const depth = this.loopDepth;
-    this.loopDepth = 0;
+    // Jumps into or out of it are refused: no break, continue or case reaches across it.
+    const breakables = this.breakables;
+    const switches = this.switches;
+    this.breakables = [];
+    this.switches = [];
     this.statementExpressions++;
     this.localScopes.push(new Map());
     try {
@@ -203,7 +215,8 @@ export class Checker {
     } finally {
       this.localScopes.pop();
       this.statementExpressions--;
-      this.loopDepth = depth;
+      this.breakables = breakables;
+      this.switches = switches;
     }
   }
 
@@ -239,12 +252,50 @@ export class Checker {
   }
 
   private loop(build: () => TStmt): TStmt {
-    this.loopDepth++;
+    this.breakables.push("loop");
     try {
       return build();
     } finally {
-      this.loopDepth--;
+      this.breakables.pop();
     }
+  }
+
+  /** `switch (e) body`: e's integer promotion is compared with each case value, converted to it (C11 6.8.4.2). */
+  private switchStatement(s: Extract<Stmt, { k: "switch" }>): TStmt {
+    const e = this.rvalue(this.expr(s.cond));
+    if (!isInteger(e.type)) throw exprError("EXPR_TYPE", `switch quantity not an integer (it has type '${typeName(e.type)}')`, s.cond.pos);
+    const cond = this.conv(e, promote(e.type));
+    const sw = { type: cond.type, cases: [] as { value: bigint; label: number; pos: number }[], defaultLabel: undefined as number | undefined };
+    this.switches.push(sw);
+    this.breakables.push("switch");
+    try {
+      const body = this.stmt(s.body);
+      return { k: "switch", cond, body, cases: sw.cases.map(({ value, label }) => ({ value, label })), defaultLabel: sw.defaultLabel };
+    } finally {
+      this.breakables.pop();
+      this.switches.pop();
+    }
+  }
+
+  /** `case v:` or `default:` of the innermost switch: a label the switch jumps to. */
+  private caseLabel(s: Extract<Stmt, { k: "case" }>): TStmt {
+    const sw = this.switches[this.switches.length - 1];
+    const what = s.value ? "case label" : "'default' label";
+    if (!sw) throw exprError("EXPR_SYNTAX", `${what} not within a switch statement`, s.pos);
+    const label = this.labels++;
+    if (!s.value) {
+      if (sw.defaultLabel !== undefined) throw exprError("EXPR_SYNTAX", "multiple default labels in one switch", s.pos);
+      sw.defaultLabel = label;
+    } else {
+      const v = this.rvalue(this.expr(s.value));
+      const n = isInteger(v.type) ? integerConstant(v) : undefined;
+      if (n === undefined) throw exprError("EXPR_TYPE", "case label does not reduce to an integer constant", s.value.pos);
+      const it = intOf(sw.type);
+      const value = it.signed ? BigInt.asIntN(it.size * 8, n) : BigInt.asUintN(it.size * 8, n);
+      if (sw.cases.some((c) => c.value === value)) throw exprError("EXPR_SYNTAX", `duplicate case value ${value}`, s.value.pos);
+      sw.cases.push({ value, label, pos: s.pos });
+    }
+    return { k: "label", label, body: this.stmt(s.body) };
   }
 
   private condition(e: Expr): TExpr {

@@ -384,6 +384,13 @@ class Interpreter {
       case "if": return this.truth(s.cond) ? this.exec(s.then) : s.else ? this.exec(s.else) : { k: "next" };
       case "return": return { k: "return", value: s.value ? this.value(s.value) : undefined };
       case "break": case "continue": return { k: s.k };
+      case "label": return this.exec(s.body);
+      case "switch": {
+        const v = this.int(s.cond);
+        const target = s.cases.find((c) => c.value === v)?.label ?? s.defaultLabel;
+        const f = target === undefined ? undefined : this.seek(s.body, target);
+        return !f || f.k === "break" ? { k: "next" } : f;
+      }
       case "loop": {
         for (let first = true; ; first = false) {
           if (++this.steps > STEP_LIMIT) throw exprError("EXPR_UNSUPPORTED", `a runtime routine looped more than ${STEP_LIMIT} times`, 0);
@@ -394,6 +401,25 @@ class Interpreter {
           if (s.step) this.value(s.step);
         }
       }
+    }
+  }
+
+  /** Runs `s` from its case label `label` on (a switch's jump); undefined when the label is not in it. */
+  private seek(s: TStmt, label: number): Flow | undefined {
+    switch (s.k) {
+      case "label": return s.label === label ? this.exec(s.body) : this.seek(s.body, label);
+      case "if": return this.seek(s.then, label) ?? (s.else ? this.seek(s.else, label) : undefined);
+      case "block": {
+        let found = false;
+        for (const b of s.body) {
+          const f = found ? this.exec(b) : this.seek(b, label);
+          if (f === undefined) continue;
+          found = true;
+          if (f.k !== "next") return f;
+        }
+        return found ? { k: "next" } : undefined;
+      }
+      default: return undefined; // a label inside a loop (Duff's device) is not followed
     }
   }
 

@@ -92,6 +92,9 @@ export type TStmt =
   | { k: "if"; cond: TExpr; then: TStmt; else: TStmt | undefined }
   | { k: "loop"; cond: TExpr | undefined; body: TStmt; step: TExpr | undefined; testFirst: boolean }
   | { k: "return"; value: TExpr | undefined }
+  /** Compares the promoted value with each case and jumps to its label (none matching: default's, or past the body). */
+  | { k: "switch"; cond: TExpr; body: TStmt; cases: { value: bigint; label: number }[]; defaultLabel: number | undefined }
+  | { k: "label"; label: number; body: TStmt }
   | { k: "break" }
   | { k: "continue" };
 

@@ -33,7 +33,7 @@ export interface Token {
 export const KEYWORDS: ReadonlySet<string> = new Set([
   "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct", "union", "enum",
   "const", "volatile", "restrict", "sizeof", "_Alignof", "__alignof__", "return", "if", "else", "while", "for", "do",
-  "break", "continue", "typedef", "static", "extern", "register", "auto", "inline", "_Complex", "__complex__", "__real__", "__imag__",
+  "break", "continue", "switch", "case", "default", "typedef", "static", "extern", "register", "auto", "inline", "_Complex", "__complex__", "__real__", "__imag__",
 ]);
 
 // Longest first, so maximal munch is a simple prefix test.

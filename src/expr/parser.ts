@@ -469,6 +469,21 @@ export class Parser {
       this.expect(";", "after the return statement");
       return { k: "return", pos: t.pos, value };
     }
+    if (this.eat("switch")) {
+      this.expect("(", "after 'switch'");
+      const cond = this.expression();
+      this.expect(")", "after the controlling expression");
+      return { k: "switch", pos: t.pos, cond, body: this.statement() };
+    }
+    if (this.eat("case")) {
+      const value = this.conditional();
+      this.expect(":", "after the case value");
+      return { k: "case", pos: t.pos, value, body: this.statement() };
+    }
+    if (this.eat("default")) {
+      this.expect(":", "after 'default'");
+      return { k: "case", pos: t.pos, value: undefined, body: this.statement() };
+    }
     if (this.eat("break")) { this.expect(";", "after 'break'"); return { k: "break", pos: t.pos }; }
     if (this.eat("continue")) { this.expect(";", "after 'continue'"); return { k: "continue", pos: t.pos }; }
     if (this.startsType()) return this.declaration();

@@ -73,6 +73,12 @@ export const CASES: Case[] = [
   { expr: "({ long t = 1; int k = 0; while (k < 7) { t *= 3; k++; } t; }) - counter", kind: "int" },
   { expr: "({ double acc = 0; int i = 0; do { acc += ratio / (i + 1); } while (++i < 4); acc; })", kind: "double" },
   { expr: "({ int q = n; ({ int q = local; q * 10; }) + q; })", kind: "int" },
+  // switch: fall-through, default in the middle, no match, a loop's continue through it, big and negative cases
+  { expr: "({ int r = 0; switch (n) { case 1: r = 10; break; case 2: r = 20; default: r += 5; case 9: r += 100; } r; })", kind: "int" },
+  { expr: "({ int r = 0; switch (n + 40) { case 1: r = 1; break; case 2: r = 2; break; } r; })", kind: "int" },
+  { expr: "({ int s = 0; for (int i = 0; i < 12; i++) { switch (i % 4) { case 0: continue; case 1: s += i; break; default: s += 100 * i; } s++; } s; })", kind: "int" },
+  { expr: "({ long r = 7; switch ((unsigned long)counter * 4000000000UL) { case 0: r = -1; break; default: switch ((char)-3) { case -3: r = (long)counter * 3; break; } } r; })", kind: "int" },
+  { expr: "({ int k = 0; switch (local) { default: k = 1; } k; })", kind: "int" },
   { expr: "({ int m = 0; for (int i = 0; i < 20; i++) { if (i % 3 == 0) continue; if (i > 14) break; m += i; } m; })", kind: "int" },
   { expr: "({ unsigned long len = strlen(message); len * 2; })", kind: "int" },
   // compound literals: designators, nesting, partial lists zero-filled, as call arguments by pointer

@@ -43,7 +43,10 @@ export class X86Codegen {
   private depth = 0;
   private frame = new FrameLayout();
   private epilogue = 0;
-  private loops: { brk: number; cont: number }[] = [];
+  /** Where break and continue go, innermost last (a switch has no continue of its own). */
+  private loops: { brk: number; cont: number | undefined }[] = [];
+  /** The checker's case label numbers → this code's labels. */
+  private readonly caseLabels = new Map<number, number>();
   /** How the console function being generated returns its value. */
   private returns: ReturnPlan | undefined;
 
@@ -99,6 +102,7 @@ export class X86Codegen {
     const a = this.asm;
     this.frame = frame;
     this.depth = 0;
+    this.caseLabels.clear(); // each function's checker numbers its case labels from 0
     this.epilogue = a.newLabel();
     const start = a.pos;
     a.push(R.rbp);
@@ -164,7 +168,34 @@ export class X86Codegen {
         return;
       }
       case "break": a.jmp(this.loops[this.loops.length - 1]!.brk); return;
-      case "continue": a.jmp(this.loops[this.loops.length - 1]!.cont); return;
+      case "continue": a.jmp(this.loops.filter((l) => l.cont !== undefined).pop()!.cont!); return;
+      case "switch": {
+        // The promoted value in rax against each case (as rax holds it), then default's label or past the body.
+        this.value(s.cond);
+        for (const c of s.cases) {
+          const label = a.newLabel();
+          this.caseLabels.set(c.label, label);
+          const v = BigInt.asIntN(64, c.value);
+          if (v >= -(1n << 31n) && v < 1n << 31n) a.aluImm("cmp", R.rax, Number(v));
+          else {
+            a.movImm(R.rcx, c.value);
+            a.rr("cmp", R.rax, R.rcx);
+          }
+          a.jcc("e", label);
+        }
+        const brk = a.newLabel();
+        if (s.defaultLabel !== undefined) {
+          const label = a.newLabel();
+          this.caseLabels.set(s.defaultLabel, label);
+          a.jmp(label);
+        } else a.jmp(brk);
+        this.loops.push({ brk, cont: undefined });
+        this.stmt(s.body);
+        this.loops.pop();
+        a.bind(brk);
+        return;
+      }
+      case "label": a.bind(this.caseLabels.get(s.label)!); this.stmt(s.body); return;
     }
   }
 
