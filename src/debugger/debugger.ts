@@ -728,7 +728,7 @@ export class Debugger {
       case "signal": {
         // A fault in a compiled breakpoint condition: the thread puts the program's registers back
         // and goes to the trap, whose stop says why the condition could not be evaluated.
-        if (this.conditions.inCondition(raw.pc) && this.conditions.recoverFault(raw.pc, `${raw.name}: ${raw.description}`)) {
+        if (this.conditions.recoverFault(raw.pc, `${raw.name}: ${raw.description}`)) {
           this.process.discardHeldSignal();
           return undefined;
         }

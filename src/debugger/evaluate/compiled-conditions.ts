@@ -28,7 +28,8 @@ import { framesAt, type Frame } from "../inspect/stack.js";
 import { threadStacks } from "../inspect/thread-backtraces.js";
 import { displace, jmpRel32, type DisplacedCode } from "../run/displaced-code.js";
 import { changedRegisters, flagsLive } from "../run/register-use.js";
-import { buildTrampoline, type HitTest, type SlotRecipe, type Trampoline, type TrampolineSpec } from "../run/condition-trampoline.js";
+import { parseHitCondition } from "../run/breakpoints.js";
+import { buildTrampoline, type SlotRecipe, type Trampoline, type TrampolineSpec } from "../run/condition-trampoline.js";
 import type { SiteCondition } from "./expr-evaluator.js";
 import type { CompiledSite, ConditionSites, SiteRequest } from "../run/condition-sites.js";
 
@@ -228,9 +229,9 @@ export class CompiledConditions implements ConditionSites {
     if (!code) return { refused: "the disassembler is still loading" };
     const plan = displace(address, { functionCode: code, threadPcs: this.threadPcs() });
     if (plan.kind === "refused") return { refused: plan.reason, ...(plan.transient ? { transient: true } : {}) };
-    const test = req.hitCondition?.trim() ? hitTest(req.hitCondition) : undefined;
+    const test = req.hitCondition?.trim() ? parseHitCondition(req.hitCondition) : undefined;
     if (req.hitCondition?.trim() && !test) return { refused: `the hit condition '${req.hitCondition}' is not N, ==N, >=N, >N, <=N, <N or %N` };
-    if (test?.kind === "%" && test.n === 0n) return { refused: "the hit condition %0 never stops" };
+    if (test?.op === "%" && test.n === 0n) return { refused: "the hit condition %0 never stops" };
     const frames = ([BASE_A, BASE_B] as const).map((base) => {
       const regs = new Map<number, bigint>();
       for (const n of DWARF_GPRS.keys()) regs.set(n, base(n));
@@ -255,13 +256,11 @@ export class CompiledConditions implements ConditionSites {
         argBlockSize: cond.argBlockSize,
         slots: slots as TrampolineSpec["slots"],
         result,
-        vectorState: usesVectorRegisters(cond.module, this.host.process),
-        clobbered: changedBy(cond.module, this.host.process),
+        ...whatTheConditionTouches(cond.module, this.host.process),
         flagsLive: flagsLive(code, code.findIndex((i) => i.address === address)),
         ...(test && counter !== undefined ? { hits: { counter, test } } : {}),
       };
-      const at = this.trampolinePlace(cond.module, spec, near);
-      const trampoline = buildTrampoline(spec, at);
+      const { at, trampoline } = this.placeTrampoline(cond.module, spec, near);
       this.host.process.space.poke(at, trampoline.code);
       const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, at, end: at + BigInt(trampoline.code.length), counter };
       this.sites.set(address, site);
@@ -279,19 +278,21 @@ export class CompiledConditions implements ConditionSites {
    * and is near the site — a jump or call to another page costs the emulator a look-up of the
    * next translation each time (two fewer of those a hit halved its cost); else a page of its own.
    */
-  private trampolinePlace(module: JitModule, spec: TrampolineSpec, near: { low: bigint; high: bigint }): bigint {
+  private placeTrampoline(module: JitModule, spec: TrampolineSpec, near: { low: bigint; high: bigint }): { at: bigint; trampoline: Trampoline } {
     const ranges = module.codeRanges();
     const code = ranges[0] && { start: ranges[0].start, end: ranges.reduce((m, r) => (r.end > m ? r.end : m), 0n) };
     if (code) {
       const after = (code.end + 63n) & ~63n;
-      const size = BigInt(buildTrampoline(spec, after).code.length);
+      const trampoline = buildTrampoline(spec, after);
+      const end = after + BigInt(trampoline.code.length);
       const pageEnd = (code.start | (PAGE - 1n)) + 1n;
       const region = this.host.process.space.regionAt(code.start);
-      if (after + size <= pageEnd && region && after + size <= region.end && after >= near.low && after + size <= near.high) return after;
+      if (end <= pageEnd && region && end <= region.end && after >= near.low && end <= near.high) return { at: after, trampoline };
     }
     const page = this.host.process.space.allocate(PAGE, { prot: PROT_READ | PROT_EXEC, kind: "jit", name: "[jit-condition]", within: near });
-    if (BigInt(buildTrampoline(spec, page.start).code.length) > PAGE) throw new JitdbgError("EVAL_UNAVAILABLE", "the condition needs more arguments than its trampoline holds");
-    return page.start;
+    const trampoline = buildTrampoline(spec, page.start);
+    if (BigInt(trampoline.code.length) > PAGE) throw new JitdbgError("EVAL_UNAVAILABLE", "the condition needs more arguments than its trampoline holds");
+    return { at: page.start, trampoline };
   }
 
   private counterSlot(): bigint {
@@ -354,31 +355,23 @@ function truthTest(type: CType): TrampolineSpec["result"] | undefined {
   return undefined;
 }
 
-function hitTest(text: string): HitTest | undefined {
-  const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(text);
-  if (!m) return undefined;
-  return { kind: (m[1] ?? ">=") as HitTest["kind"], n: BigInt(m[2]!) };
-}
-
-/** The general registers the condition's code may change (all, when that cannot be told). */
-function changedBy(module: JitModule, process: Process): ReadonlySet<RegName> {
+/**
+ * What the condition's code uses, from one decoding of it: the general registers it may change
+ * (all, when that cannot be told) and whether it touches x87 or SSE registers (their state is then
+ * saved around it; so too while the disassembler cannot tell).
+ */
+function whatTheConditionTouches(module: JitModule, process: Process): { clobbered: ReadonlySet<RegName>; vectorState: boolean } {
   const all = new Set<RegName>(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]);
-  const out = new Set<RegName>();
+  const clobbered = new Set<RegName>();
+  let vectorState = false;
+  let known = true;
   for (const r of module.codeRanges()) {
     const insns = decodeLoaded(process.cpu.read(r.start, Number(r.end - r.start)), r.start);
-    const changed = insns && changedRegisters(insns);
-    if (!changed) return all;
-    for (const reg of changed) out.add(reg);
+    if (!insns) return { clobbered: all, vectorState: true };
+    if (insns.some((i) => /\b[xyz]mm\d|\bst\(|\bmm\d/.test(i.opStr) || /^f/.test(i.mnemonic))) vectorState = true;
+    const changed = changedRegisters(insns);
+    if (!changed) known = false;
+    else for (const reg of changed) clobbered.add(reg);
   }
-  return out;
-}
-
-/** Whether the condition's code uses x87 or SSE registers (then the trampoline saves their state). */
-function usesVectorRegisters(module: JitModule, process: Process): boolean {
-  for (const r of module.codeRanges()) {
-    const insns = decodeLoaded(process.cpu.read(r.start, Number(r.end - r.start)), r.start);
-    if (!insns) return true;
-    if (insns.some((i) => /\b[xyz]mm\d|\bst\(|\bmm\d/.test(i.opStr) || /^f/.test(i.mnemonic))) return true;
-  }
-  return false;
+  return { clobbered: known ? clobbered : all, vectorState };
 }

@@ -100,6 +100,8 @@ export class BreakpointManager {
   private readonly compiled = new Map<bigint, { bp: Breakpoint; key: string; trap: bigint; armed: boolean }>();
   /** Why a site's condition was not compiled (kept until what is asked there changes). */
   private readonly refused = new Map<bigint, { key: string; reason: string; transient: boolean }>();
+  /** A site waits to be compiled (the program's thread was not set up) or armed (a thread was inside its bytes). */
+  private syncPending = false;
   /** Breakpoints whose condition note changed since the front end was last told. */
   private readonly noted = new Set<Breakpoint>();
   /** Steps run with the program's own bytes at every site (their hooks at the sites). */
@@ -253,8 +255,16 @@ export class BreakpointManager {
    * up); returns the breakpoints whose condition note changed.
    */
   refreshCompiled(opts: { retryPassing?: boolean } = {}): Breakpoint[] {
-    if (opts.retryPassing) for (const [site, r] of [...this.refused]) if (r.transient) this.refused.delete(site);
-    if (this.sites?.ready()) this.syncHooks();
+    let retry = this.syncPending;
+    if (opts.retryPassing) {
+      for (const [site, r] of [...this.refused]) {
+        if (!r.transient) continue;
+        this.refused.delete(site);
+        retry = true;
+      }
+    }
+    // Every hit the debugger decides comes here: a sync only when a site may compile now.
+    if (retry && this.sites?.ready()) this.syncHooks();
     return this.takeNoted();
   }
 
@@ -510,6 +520,7 @@ export class BreakpointManager {
     }
     for (const [site, r] of [...this.refused]) if (compileKey(bySite.get(site) ?? []) !== r.key) this.refused.delete(site);
     const sites = this.sites;
+    this.syncPending = false;
     if (!sites) return;
     for (const [site, bps] of bySite) {
       const key = compileKey(bps);
@@ -517,9 +528,14 @@ export class BreakpointManager {
       if (c) {
         // A thread inside the bytes the jump takes keeps the hook at the site until the next sync.
         if (!this.suspended && !c.armed) c.armed = sites.arm(site, c.bp.hits);
+        if (!this.suspended && !c.armed) this.syncPending = true;
         continue;
       }
-      if (key === "" || this.suspended || this.refused.has(site) || this.inPatched(site) || !sites.ready()) continue;
+      if (key === "" || this.suspended || this.refused.has(site) || this.inPatched(site)) continue;
+      if (!sites.ready()) {
+        this.syncPending = true;
+        continue;
+      }
       const bp = bps[0]!;
       const r = sites.install({ address: site, condition: bp.options.condition, hitCondition: bp.options.hitCondition, hiddenInline: this.hiddenInlineAt(site, bp), hits: bp.hits });
       // A passing reason (a thread inside the bytes) is tried again when the user resumes.
@@ -597,10 +613,10 @@ export function littleEndian(bytes: Uint8Array): bigint {
  * ignore count); `==N` only the Nth, `>=N`/`>N`/`<=N`/`<N` by comparison, `%N` every Nth.
  */
 export function hitConditionMet(cond: string, hits: number): boolean {
-  const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(cond);
-  if (!m) return true; // an unreadable hit condition never hides a stop
-  const n = Number(m[2]);
-  switch (m[1]) {
+  const h = parseHitCondition(cond);
+  if (!h) return true; // an unreadable hit condition never hides a stop
+  const n = Number(h.n);
+  switch (h.op) {
     case "==":
       return hits === n;
     case ">":
@@ -614,6 +630,18 @@ export function hitConditionMet(cond: string, hits: number): boolean {
     default:
       return hits >= n; // "N" and ">=N"
   }
+}
+
+export interface HitCondition {
+  /** A plain N reads as ">=". */
+  op: "==" | ">=" | ">" | "%" | "<=" | "<";
+  n: bigint;
+}
+
+/** DAP's hit condition text ("N", "==N", ">=N", ">N", "<=N", "<N", "%N"), or undefined when it is none of those. */
+export function parseHitCondition(text: string): HitCondition | undefined {
+  const m = /^\s*(==|>=|>|%|<=|<)?\s*(\d+)\s*$/.exec(text);
+  return m ? { op: (m[1] ?? ">=") as HitCondition["op"], n: BigInt(m[2]!) } : undefined;
 }
 
 async function interpolate(message: string, evaluator: ConditionEvaluator): Promise<string> {

@@ -11,7 +11,8 @@
  * Layout: [save, fill, call, test] [true: restore, jmp trap] [false: restore] [copy] [trap: copy].
  */
 import type { RegName } from "../../emu/registers.js";
-import { concat, jmpRel32, type DisplacedCode } from "./displaced-code.js";
+import type { DisplacedCode } from "./displaced-code.js";
+import type { HitCondition } from "./breakpoints.js";
 
 /** Where a slot's value comes from at each hit. */
 export type SlotRecipe = { kind: "constant"; value: bigint } | { kind: "register"; reg: RegName; add: bigint };
@@ -23,7 +24,6 @@ export interface TrampolineSlot {
   recipe: SlotRecipe;
 }
 
-export type HitTest = { kind: ">=" | "==" | ">" | "<=" | "<" | "%"; n: bigint };
 
 export interface TrampolineSpec {
   displaced: DisplacedCode;
@@ -39,7 +39,7 @@ export interface TrampolineSpec {
   /** The flags may be read after the site: saved around the condition. */
   flagsLive: boolean;
   /** A hit condition, counted in the 8 bytes at `counter`. */
-  hits?: { counter: bigint; test: HitTest };
+  hits?: { counter: bigint; test: HitCondition };
 }
 
 export interface Trampoline {
@@ -282,7 +282,7 @@ function countHit(c: Code, hits: NonNullable<TrampolineSpec["hits"]>): void {
   c.emit(0xf0, 0x48, 0x0f, 0xc1, 0x01); // lock xadd [rcx], rax
   c.emit(0x48, 0xff, 0xc0); // inc rax: this hit's number
   c.emit(0x48, 0xb9).i64(hits.test.n); // movabs rcx, n
-  if (hits.test.kind === "%") {
+  if (hits.test.op === "%") {
     c.emit(0x31, 0xd2); // xor edx, edx
     c.emit(0x48, 0xf7, 0xf1); // div rcx
     c.emit(0x48, 0x85, 0xd2); // test rdx, rdx
@@ -291,9 +291,8 @@ function countHit(c: Code, hits: NonNullable<TrampolineSpec["hits"]>): void {
   }
   c.emit(0x48, 0x39, 0xc8); // cmp rax, rcx
   const skipUnless: Record<string, number> = { ">=": 0x82, "==": 0x85, ">": 0x86, "<=": 0x87, "<": 0x83 }; // jb, jne, jbe, ja, jae
-  c.branch("false", 0x0f, skipUnless[hits.test.kind]!);
+  c.branch("false", 0x0f, skipUnless[hits.test.op]!);
 }
 
 const up16 = (n: number): number => Math.ceil(Math.max(n, 8) / 16) * 16;
 
-export { concat, jmpRel32 };

@@ -26,7 +26,7 @@ const IMPLICIT: Record<string, readonly RegName[]> = {
   mul: ["rax", "rdx"], div: ["rax", "rdx"], idiv: ["rax", "rdx"],
   cqo: ["rdx"], cdq: ["rdx"], cwd: ["rdx"], cdqe: ["rax"], cwde: ["rax"], cbw: ["rax"],
   cpuid: ["rax", "rbx", "rcx", "rdx"], rdtsc: ["rax", "rdx"], rdtscp: ["rax", "rcx", "rdx"],
-  syscall: ["rax", "rcx", "r11"], lahf: ["rax"],
+  lahf: ["rax"],
 };
 
 /** Instructions that read their first operand only (no register written). */
