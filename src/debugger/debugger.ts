@@ -95,6 +95,8 @@ export class Debugger {
   expressions!: ExpressionEvaluator;
   private readonly stepper: Stepper;
   private stepping = false;
+  /** A site whose condition was compiled at a hook hit there: the thread resumes through it, unsuppressed. */
+  private throughSite: bigint | undefined;
   private imageList: ImageInfo[];
   private readonly pendingLibraryEvents: LibraryEvent[] = [];
   private framesCache: UnwoundFrames | undefined;
@@ -704,8 +706,16 @@ export class Debugger {
       if (raw.kind === "step") return raw;
       const r = await this.interpret(raw);
       if (r) return r;
-      raw = await this.control.run(this.suppressionFor(this.process.pc));
+      raw = await this.control.run(this.resumeSuppression());
     }
+  }
+
+  /** The breakpoint to pass over when the thread resumes: none when it goes through a site just compiled (its condition decides). */
+  private resumeSuppression(): bigint | undefined {
+    const through = this.throughSite;
+    this.throughSite = undefined;
+    if (through !== undefined && through === this.process.pc) return undefined;
+    return this.suppressionFor(this.process.pc);
   }
 
   /** The user-visible meaning of a raw stop, or undefined when the program should go on. */
@@ -746,19 +756,25 @@ export class Debugger {
         const site = this.breakpoints.siteOfTrap(raw.address);
         if (site !== undefined) this.process.cpu.setReg("rip", site);
         const at = site ?? raw.address;
-        const bps = this.breakpoints.breakpointsAt(at);
         this.invalidate();
+        if (site === undefined) {
+          // A condition the debugger would evaluate may be compiled into the program now: then the
+          // program decides this hit too (the thread goes on through the site's jump), with no second
+          // compilation of the condition here.
+          const noted = this.breakpoints.refreshCompiled();
+          if (noted.length > 0) this.events.breakpointsChanged?.(noted);
+          if (this.breakpoints.armedTrapAt(at) !== undefined) {
+            this.throughSite = at;
+            return undefined;
+          }
+        }
+        const bps = this.breakpoints.breakpointsAt(at);
         const fault = site !== undefined ? this.conditions.takeFault(site) : undefined;
         const d = fault
           ? { stop: true, breakpoints: bps, logs: [], conditionErrors: bps.map((b) => `breakpoint ${b.id}: cannot evaluate condition '${b.options.condition ?? ""}': ${fault}`) }
           : await this.breakpoints.decide(bps, this.conditionEvaluator(), site);
         for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
         for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
-        // A condition the debugger evaluated may be compiled into the program from now on.
-        if (site === undefined) {
-          const noted = this.breakpoints.refreshCompiled();
-          if (noted.length > 0) this.events.breakpointsChanged?.(noted);
-        }
         if (!d.stop) return undefined;
         const pc = this.process.pc;
         const kind = d.breakpoints[0]!.kind;

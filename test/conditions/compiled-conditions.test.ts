@@ -78,6 +78,26 @@ describe("conditions compiled into the program", () => {
     });
   });
 
+  it("the hit at which a condition compiles is decided by the program: true on the first iteration, it stops there once", async () => {
+    const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
+    await session(exe, async (dbg, stdout) => {
+      const [bp] = dbg.setSourceBreakpoints("hot_loop.c", [{ line: lineOf(HOT, "@hot"), condition: "i == 0 || i == 2", hitCondition: ">=1" }]);
+      let r = await dbg.start();
+      expect(r.reason).toBe("breakpoint");
+      // Compiled once, for the program's path; the debugger evaluated no hit of it.
+      expect(dbg.expressions.compiles).toBe(1);
+      expect(value(dbg, "i")).toBe("0");
+      expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!)).toBeDefined();
+      expect(bp!.hits).toBe(1);
+      r = await dbg.continue();
+      expect(value(dbg, "i")).toBe("2");
+      expect(bp!.hits).toBe(2);
+      r = await dbg.continue();
+      expect(r).toMatchObject({ reason: "exited", exitCode: 0 });
+      expect(stdout.join("")).toBe(runNative(exe).stdout);
+    });
+  });
+
   it("a condition that faults stops at the site and says why; the program goes on unchanged", async () => {
     const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
     await session(exe, async (dbg, stdout, important) => {

@@ -27,7 +27,7 @@ import { DWARF_GPRS } from "../inspect/registers.js";
 import { framesAt, type Frame } from "../inspect/stack.js";
 import { threadStacks } from "../inspect/thread-backtraces.js";
 import { displace, jmpRel32, type DisplacedCode } from "../run/displaced-code.js";
-import { changedRegisters, flagsLive } from "../run/register-use.js";
+import { changedRegisters, deadRegisters, flagsLive } from "../run/register-use.js";
 import { parseHitCondition } from "../run/breakpoints.js";
 import { buildTrampoline, type SlotRecipe, type Trampoline, type TrampolineSpec } from "../run/condition-trampoline.js";
 import type { SiteCondition } from "./expr-evaluator.js";
@@ -194,9 +194,9 @@ export class CompiledConditions implements ConditionSites {
     const word = new Uint8Array(8);
     for (let k = 0; k < 8192 && cpu.tryRead(sp, word); k++, sp += 8n) {
       if (new DataView(word.buffer).getBigUint64(0, true) !== ret) continue;
-      const block = sp + 8n;
-      const save = new DataView(cpu.read(block + BigInt(s.trampoline.saveSlot), 8).buffer).getBigUint64(0, true);
-      cpu.setReg("rbx", save);
+      // The save area's address: in rbx, unless the condition's code may change rbx (then in its slot).
+      const slot = s.trampoline.saveSlot;
+      if (slot !== undefined) cpu.setReg("rbx", new DataView(cpu.read(sp + 8n + BigInt(slot), 8).buffer).getBigUint64(0, true));
       cpu.setReg("rip", s.trampoline.restoreToTrap);
       s.fault = description;
       return true;
@@ -250,6 +250,7 @@ export class CompiledConditions implements ConditionSites {
       if (unknown >= 0) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is not at a register plus a constant at the breakpoint (an SSE register, or a place read from memory)");
       if (slots.some((s) => ![1, 2, 4, 8].includes(s.size))) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is passed in an odd-sized slot");
       const counter = test ? this.counterSlot() : undefined;
+      const siteIndex = code.findIndex((i) => i.address === address);
       const spec: TrampolineSpec = {
         displaced: plan.code,
         entry: cond.entry,
@@ -257,7 +258,8 @@ export class CompiledConditions implements ConditionSites {
         slots: slots as TrampolineSpec["slots"],
         result,
         ...whatTheConditionTouches(cond.module, this.host.process),
-        flagsLive: flagsLive(code, code.findIndex((i) => i.address === address)),
+        flagsLive: flagsLive(code, siteIndex),
+        deadAtSite: deadRegisters(code, siteIndex),
         ...(test && counter !== undefined ? { hits: { counter, test } } : {}),
       };
       const { at, trampoline } = this.placeTrampoline(cond.module, spec, near);
@@ -311,7 +313,7 @@ export class CompiledConditions implements ConditionSites {
 
   /** pcs and return addresses of every thread's frames: none may be inside bytes a jump takes. */
   private threadPcs(): bigint[] {
-    return threadStacks(this.host.process, this.host.images, 64).flatMap((s) => s.frames.map((f) => f.pc));
+    return threadStacks(this.host.process, this.host.images, 64, { pcsOnly: true }).flatMap((s) => s.frames.map((f) => f.pc));
   }
 }
 

@@ -182,7 +182,7 @@ export class FunctionPatches {
 
   /** pcs (and return addresses) of every thread's frames in [low, high). */
   private framesIn(low: bigint, high: bigint): bigint[] {
-    return threadStacks(this.host.process, this.host.images, 256).flatMap((s) => s.frames.map((f) => f.pc).filter((pc) => pc >= low && pc < high));
+    return threadStacks(this.host.process, this.host.images, 256, { pcsOnly: true }).flatMap((s) => s.frames.map((f) => f.pc).filter((pc) => pc >= low && pc < high));
   }
 
   /** A replaced patch's module goes once no frame runs in it; until then it stays loaded. */

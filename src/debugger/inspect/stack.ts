@@ -55,6 +55,11 @@ export interface UnwindContext {
    * frame is at the hidden call's call site.
    */
   hiddenInline?: number;
+  /**
+   * Only each physical frame's pc and registers are wanted (which code a thread is in or returns
+   * to): no names, lines or inlined calls, which cost a symbol table's first reading.
+   */
+  pcsOnly?: boolean;
 }
 
 const RSP = 7;
@@ -73,9 +78,10 @@ export function topRegisters(cpu: Cpu): Map<number, bigint> {
 }
 
 /** One physical frame, expanded into one frame per inlined call at its pc (innermost first). */
-function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName">, index: number, pc: bigint, regs: Map<number, bigint>, homes: Map<number, SavedRegisterHome>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
+function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcsOnly">, index: number, pc: bigint, regs: Map<number, bigint>, homes: Map<number, SavedRegisterHome>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
   const lookupPc = index === 0 ? pc : pc - 1n;
   const image = ctx.imageFor(lookupPc);
+  if (ctx.pcsOnly) return [{ index, pc, cfa, registers: regs, homes, image, functionName: undefined, source: undefined, lookupPc, unwoundBy: how }];
   const base: Frame = { index, pc, cfa, registers: regs, homes, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
   const at = image?.functionAt(lookupPc);
   if (!at) return [base];

@@ -21,15 +21,18 @@ export function threadBacktraces(launched: Process): string {
   return out.join("\n");
 }
 
-/** Every thread's innermost `maxFrames` frames; the thread the CPU shows stays the one it was. */
-export function threadStacks(process: Process, images: readonly ImageInfo[], maxFrames: number): { thread: ThreadInfo; frames: Frame[] }[] {
+/**
+ * Every thread's innermost `maxFrames` frames (`pcsOnly`: physical frames without names or lines);
+ * the thread the CPU shows stays the one it was.
+ */
+export function threadStacks(process: Process, images: readonly ImageInfo[], maxFrames: number, opts: { pcsOnly?: boolean } = {}): { thread: ThreadInfo; frames: Frame[] }[] {
   const imageFor = (pc: bigint) => images.find((i) => i.contains(pc));
   const before = process.currentThread;
   const out: { thread: ThreadInfo; frames: Frame[] }[] = [];
   try {
     for (const t of process.threads()) {
       process.focusThread(t.tid);
-      out.push({ thread: t, frames: unwindStack({ cpu: process.cpu, imageFor, maxFrames }) });
+      out.push({ thread: t, frames: unwindStack({ cpu: process.cpu, imageFor, maxFrames, pcsOnly: opts.pcsOnly }) });
     }
   } finally {
     process.focusThread(before);

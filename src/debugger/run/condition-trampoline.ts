@@ -38,6 +38,8 @@ export interface TrampolineSpec {
   clobbered: ReadonlySet<RegName>;
   /** The flags may be read after the site: saved around the condition. */
   flagsLive: boolean;
+  /** Registers the code after the site writes before reading: a false condition need not put them back. */
+  deadAtSite: ReadonlySet<RegName>;
   /** A hit condition, counted in the 8 bytes at `counter`. */
   hits?: { counter: bigint; test: HitCondition };
 }
@@ -48,8 +50,11 @@ export interface Trampoline {
   trap: bigint;
   /** The return address of the condition's call (finds the saved registers after a fault). */
   returnPoint: bigint;
-  /** Offset from the condition's argument block to the slot holding the saved registers' address. */
-  saveSlot: number;
+  /**
+   * Offset from the condition's argument block to the slot holding the saved registers' address;
+   * undefined when the condition's code leaves rbx, which then holds it.
+   */
+  saveSlot: number | undefined;
   /** The code that puts the registers back from the save area in rbx and goes to the trap. */
   restoreToTrap: bigint;
 }
@@ -61,7 +66,11 @@ const OWN: readonly RegName[] = ["rax", "rbx", "rsi", "rdi"];
 const RED_ZONE = 128;
 const FX_AREA = 512;
 
-/** The registers saved and where: the save area lists them in reverse push order (the last pushed at offset 0). */
+/**
+ * The registers saved and where: below the red zone (and the flags, when saved), one 8-byte slot
+ * each in PUSH_ORDER from the save area's start. Stores and loads at fixed offsets, not pushes and
+ * pops: the emulator then updates rsp twice, not at every register.
+ */
 class SaveArea {
   readonly regs: readonly RegName[];
   constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean) {
@@ -69,11 +78,14 @@ class SaveArea {
   }
   offset(reg: RegName): number | undefined {
     const k = this.regs.indexOf(reg);
-    return k < 0 ? undefined : (this.regs.length - 1 - k) * 8;
+    return k < 0 ? undefined : k * 8;
+  }
+  get size(): number {
+    return this.regs.length * 8;
   }
   /** From the save area's start to the site's rsp. */
   get siteRsp(): bigint {
-    return BigInt((this.regs.length + (this.flags ? 1 : 0)) * 8 + RED_ZONE);
+    return BigInt(this.size + (this.flags ? 8 : 0) + RED_ZONE);
   }
 }
 
@@ -131,10 +143,14 @@ export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
   const area = new SaveArea(new Set([...spec.clobbered, ...(spec.hits ? (["rcx", "rdx"] as RegName[]) : [])]), spec.flagsLive);
   const argSpace = up16(spec.argBlockSize);
   const frame = argSpace + 16 + 16; // argument block, 16-byte result (the condition writes all the bytes tested), the save-area slot (and padding)
-  const saveSlot = frame - 8;
-  c.emit(0x48, 0x8d, 0x64, 0x24, 0x80); // lea rsp, [rsp-128]: the red zone stays the program's
-  if (area.flags) c.emit(0x9c); // pushfq
-  for (const r of area.regs) push(c, r);
+  // rbx holds the save area unless the condition's code may change it; then the block keeps it too.
+  const saveSlot = spec.clobbered.has("rbx") ? frame - 8 : undefined;
+  if (area.flags) {
+    c.emit(0x48, 0x8d, 0x64, 0x24, 0x80); // lea rsp, [rsp-128]: the red zone stays the program's
+    c.emit(0x9c); // pushfq
+    leaRsp(c, -area.size);
+  } else leaRsp(c, -(RED_ZONE + area.size));
+  for (const r of area.regs) moveSlot(c, 0x89, r, area.offset(r)!); // mov [rsp+off], r
   c.emit(0x48, 0x89, 0xe3); // mov rbx, rsp: the save area, kept across the call (callee-saved)
   c.emit(0x48, 0x83, 0xe4, 0xf0); // and rsp, -16
   if (spec.vectorState) {
@@ -143,7 +159,7 @@ export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
   }
   c.emit(0x48, 0x81, 0xec).i32(frame); // sub rsp, frame
   for (const s of spec.slots) fillSlot(c, s, area);
-  c.emit(0x48, 0x89, 0x9c, 0x24).i32(saveSlot); // mov [rsp+saveSlot], rbx
+  if (saveSlot !== undefined) c.emit(0x48, 0x89, 0x9c, 0x24).i32(saveSlot); // mov [rsp+saveSlot], rbx
   c.emit(0x48, 0x8d, 0x3c, 0x24); // lea rdi, [rsp]
   c.emit(0x48, 0x8d, 0xb4, 0x24).i32(argSpace); // lea rsi, [rsp+argSpace]
   const rel = spec.entry - (at + BigInt(c.length) + 5n);
@@ -157,10 +173,10 @@ export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
   c.branch("false", 0x0f, 0x84); // jz false
   if (spec.hits) countHit(c, spec.hits);
   c.label("true");
-  restore(c, spec.vectorState, area);
+  restore(c, spec.vectorState, area, new Set());
   c.branch("trap", 0xe9);
   c.label("false");
-  restore(c, spec.vectorState, area);
+  restore(c, spec.vectorState, area, spec.deadAtSite);
   c.label("copy");
   const copy = spec.displaced.encode(at + BigInt(c.length));
   c.raw(copy);
@@ -170,29 +186,37 @@ export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
   return { code: c.finish(), trap, returnPoint, saveSlot, restoreToTrap: at + BigInt(c.offsetOf("true")) };
 }
 
-function push(c: Code, r: RegName): void {
+/** mov [rsp+off], r (opcode 0x89) or mov r, [rsp+off] (0x8b). */
+function moveSlot(c: Code, opcode: 0x89 | 0x8b, r: RegName, off: number): void {
   const n = REG_CODE[r]!;
-  if (n >= 8) c.emit(0x41);
-  c.emit(0x50 + (n & 7));
+  c.emit(n >= 8 ? 0x4c : 0x48, opcode, 0x84 | ((n & 7) << 3), 0x24).i32(off);
 }
 
-function pop(c: Code, r: RegName): void {
-  const n = REG_CODE[r]!;
-  if (n >= 8) c.emit(0x41);
-  c.emit(0x58 + (n & 7));
+/** lea rsp, [rsp+by] */
+function leaRsp(c: Code, by: number): void {
+  if (by === 0) return;
+  c.emit(0x48, 0x8d, 0xa4, 0x24).i32(by);
 }
 
-/** Puts every register back from the save area in rbx, and rsp where the site had it. */
-function restore(c: Code, vectorState: boolean, area: SaveArea): void {
+/**
+ * Puts the registers back from the save area in rbx (but those in `skip`: the site's code writes
+ * them before reading them), and rsp where the site had it.
+ */
+function restore(c: Code, vectorState: boolean, area: SaveArea, skip: ReadonlySet<RegName>): void {
   if (vectorState) {
     c.emit(0x48, 0x89, 0xd8); // mov rax, rbx
     c.emit(0x48, 0x83, 0xe0, 0xf0); // and rax, -16
     c.emit(0x48, 0x0f, 0xae, 0x88).i32(-FX_AREA); // fxrstor64 [rax-512]
   }
   c.emit(0x48, 0x89, 0xdc); // mov rsp, rbx
-  for (const r of [...area.regs].reverse()) pop(c, r);
-  if (area.flags) c.emit(0x9d); // popfq
-  c.emit(0x48, 0x8d, 0xa4, 0x24).i32(RED_ZONE); // lea rsp, [rsp+128]
+  // rbx last: it addresses the area (never skipped: the area's own register).
+  for (const r of area.regs) if (r !== "rbx" && !skip.has(r)) moveSlot(c, 0x8b, r, area.offset(r)!);
+  moveSlot(c, 0x8b, "rbx", area.offset("rbx")!);
+  if (area.flags) {
+    leaRsp(c, area.size);
+    c.emit(0x9d); // popfq
+    leaRsp(c, RED_ZONE);
+  } else leaRsp(c, area.size + RED_ZONE);
 }
 
 /**

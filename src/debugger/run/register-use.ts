@@ -1,8 +1,8 @@
 /**
  * What decoded code does to registers, as far as a trampoline must know: which general
  * registers a condition's code may change (only those are saved around it), and whether the
- * flags are still needed after a breakpoint site (if its code sets them before reading them,
- * they need not be saved). Conservative: anything not understood counts as a change or a use.
+ * flags and each register are still needed after a breakpoint site (what its code sets before
+ * reading need not be put back). Conservative: anything not understood counts as a change or a use.
  */
 import type { RegName } from "../../emu/registers.js";
 import type { DecodedInstruction } from "../inspect/disassembly.js";
@@ -93,4 +93,52 @@ export function flagsLive(code: readonly DecodedInstruction[], start: number): b
     if (m === "jmp") return true; // where it goes is not followed
   }
   return true;
+}
+
+/** Instructions whose first operand, a register, is written without being read. */
+const WRITES_FIRST = /^(mov|movabs|movzx|movsx|movsxd|lea|set[a-z]+|pop)$/;
+/** Instructions understood well enough to follow: explicit operands only, the first read and written (or, above, written). */
+const READ_WRITE_FIRST = /^(add|sub|and|or|xor|adc|sbb|imul|shl|shr|sar|sal|rol|ror|inc|dec|neg|not)$/;
+
+/**
+ * The general registers whose values at `code[start]` are never read: the straight-line code from
+ * there writes all 64 bits (a 32-bit write zero-extends) before any instruction reads them. The
+ * scan ends, everything not yet decided counting as read, at a branch, call, return, an
+ * instruction with implicit operands, or one not understood.
+ */
+export function deadRegisters(code: readonly DecodedInstruction[], start: number): Set<RegName> {
+  const dead = new Set<RegName>();
+  const read = new Set<RegName>();
+  const use = (text: string): void => {
+    for (const name of text.split(/[^a-z0-9]+/)) {
+      const r = ALIASES.get(name);
+      if (r && !dead.has(r)) read.add(r);
+    }
+  };
+  for (let k = start; k < code.length && k < start + 32; k++) {
+    const i = code[k]!;
+    const m = i.mnemonic;
+    const ops = i.opStr.split(",").map((o) => o.trim());
+    const first = ops[0] ?? "";
+    if (/^(nop|endbr64)$/.test(m)) continue;
+    if (m === "cmp" || m === "test" || m === "push" || m === "bt") {
+      use(i.opStr);
+      continue;
+    }
+    const writesFirst = WRITES_FIRST.test(m);
+    if (!writesFirst && !READ_WRITE_FIRST.test(m)) break;
+    if (m === "imul" && ops.length < 2) break; // rdx:rax = rax * src
+    if (/^(shl|shr|sar|sal|rol|ror)$/.test(m) && ops.length < 2) break;
+    if (m === "pop") {
+      if (!ALIASES.has(first)) break;
+    }
+    // Sources and address registers are read first.
+    for (const o of writesFirst ? ops.slice(1) : ops) use(o);
+    if (first.includes("[")) use(first);
+    const r = ALIASES.get(first);
+    if (!r || r === "rsp") continue;
+    const full = first === r || /^e/.test(first) || /^r\d+d$/.test(first);
+    if (writesFirst && full && !read.has(r)) dead.add(r);
+  }
+  return dead;
 }
