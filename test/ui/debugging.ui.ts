@@ -93,9 +93,13 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     await vs.shot("f5-stopped");
   });
 
-  known("the first stop shows the locals without a click", "VS Code expands the first scope only when it wins a race with the views' creation; at the first stop Locals stays collapsed", async () => {
+  // The Explorer was showing: VS Code opens Run and Debug at the breakpoint (debug.openDebug), and
+  // the extension opens it before VS Code focuses the frame, so the Variables view expands Locals.
+  it("the first stop shows the locals without a click", async () => {
     const rows = await until("Locals expanded", () => variables(vs.page), (r) => r.some((v) => v.startsWith("p = ")), 5_000);
     expect(rows).toContain("p = {x = 3, y = 4}");
+    expect(await vs.page.locator(".debug-variables .monaco-list-row", { hasText: "Locals" }).getAttribute("aria-expanded")).toBe("true");
+    await vs.shot("first-stop-locals");
   });
 
   it("Variables view: Locals lists p and total; p expands to its members", async () => {
@@ -163,7 +167,7 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
   });
 
   it("step over (F10) moves to the next line", async () => {
-    // The known step above stepped to the loop line whether or not the output showed.
+    // The step above ended on the loop line.
     await stoppedAt("main", LINE.loop);
     await vs.page.keyboard.press("F10");
     await stoppedAt("main", LINE.loopCall);
