@@ -26,6 +26,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
 import type { Breakpoint } from "../src/debugger/run/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
+import type { ScopeKind } from "../src/debugger/inspect/index.js";
 import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
@@ -53,6 +54,9 @@ const REFUSED: Record<string, string> = {
   source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
   terminateThreads: "threads end themselves; terminate ends the whole program",
 };
+
+/** Scopes' presentationHint: DAP's own values, and names for the kinds it has none for. */
+const SCOPE_HINTS: Record<ScopeKind, string> = { arguments: "arguments", locals: "locals", globals: "globals", tls: "threadLocals", registers: "registers" };
 
 /** How long the client may take to answer runInTerminal (it starts a terminal). */
 const RUN_IN_TERMINAL_TIMEOUT_MS = 20_000;
@@ -410,7 +414,7 @@ export class JitdbgSession extends DebugSession {
       response.body = {
         scopes: scopes.map((s) => {
           const scope: DebugProtocol.Scope = new Scope(s.name, s.variablesReference, s.expensive);
-          scope.presentationHint = s.kind === "arguments" ? "arguments" : s.kind === "locals" ? "locals" : s.kind === "registers" ? "registers" : undefined;
+          scope.presentationHint = SCOPE_HINTS[s.kind];
           return scope;
         }),
       };
