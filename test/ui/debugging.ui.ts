@@ -174,11 +174,12 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     await vs.shot("step-over");
   });
 
-  it("step into (F11) enters square; Variables shows its argument", async () => {
+  it("step into (F11) enters square; Variables shows its argument and its local at once (Locals lists both)", async () => {
     await vs.page.keyboard.press("F11");
     const rows = await stoppedAt("square", LINE.inSquare);
     expect(rows[1]).toMatch(new RegExp(`^main steps\\.c ${LINE.loopCall}:\\d+$`));
-    await until("v = 0 in Variables", () => variables(vs.page), (r) => r.includes("v = 0"));
+    const vars = await until("v = 0 and result in Variables", () => variables(vs.page), (r) => r.includes("v = 0") && r.some((v) => v.startsWith("result = ")));
+    expect(vars.slice(0, 3)).toEqual(["Locals", "v = 0", expect.stringMatching(/^result = /)]);
     await vs.shot("step-into");
   });
 
