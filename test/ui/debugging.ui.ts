@@ -233,6 +233,8 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     expect(text).toContain("loop i=0 square=0");
     expect(text).toContain("loop i=1 square=1");
     expect(text).not.toContain("loop i=3");
+    // Requests VS Code still sent for the stop before (expired frame ids) raise no notification.
+    expect(await toasts(vs.page)).toEqual([]);
     await vs.shot("conditional-stop-and-logpoint");
   });
 
@@ -240,6 +242,7 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     await vs.page.keyboard.press("Control+Shift+F5");
     await stoppedAt("main", LINE.firstStop);
     await until("total's fresh value", () => variables(vs.page), (r) => r.some((v) => v.startsWith("total = ")) && !r.includes("i = 3"));
+    expect(await toasts(vs.page)).toEqual([]);
     await vs.shot("restart");
   });
 
