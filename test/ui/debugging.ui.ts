@@ -290,7 +290,15 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     await page.keyboard.press("Control+s");
     await page.locator(".tab.active.dirty").waitFor({ state: "detached" });
     await vs.shot("launch-json-snippet");
-    const saved = readFileSync(join(vs.workspace, ".vscode", "launch.json"), "utf8");
+    // The tab's dirty mark can go before the file on disk has the text (code-server writes it
+    // through its server): wait for the file, saving once more if it does not come.
+    const onDisk = () => Promise.resolve(readFileSync(join(vs.workspace, ".vscode", "launch.json"), "utf8"));
+    const hasSnippet = (t: string) => t.includes("jitdbg: debug steps < input.txt");
+    let saved = await until("launch.json saved", onDisk, hasSnippet, 5_000).catch(() => undefined);
+    if (saved === undefined) {
+      await page.keyboard.press("Control+s");
+      saved = await until("launch.json saved (a second Ctrl+S)", onDisk, hasSnippet, 10_000);
+    }
     const json = JSON.parse(saved.replace(/^\s*\/\/.*$/gm, "").replace(/,(\s*[\]}])/g, "$1")) as { configurations: Array<Record<string, unknown>> };
     expect(json.configurations.map((c) => c.name).sort()).toEqual(["jitdbg: build and debug active C file", "jitdbg: debug program", "jitdbg: debug steps < input.txt"]);
     expect(json.configurations.find((c) => c.name === "jitdbg: debug steps < input.txt")).toMatchObject({
