@@ -98,6 +98,8 @@ describe("expired ids and the views' requests while running: errors not shown to
     expect(malformed.showUser).toBe(true);
     // Watches and hovers that fail are never shown (issue 15), at a valid frame too.
     expect((await failure(c, "evaluate", { expression: "no_such_name", frameId: frame, context: "watch" })).showUser).toBe(false);
+    expect((await failure(c, "evaluate", { expression: "for", frameId: frame, context: "hover" })).showUser).toBe(false);
+    expect((await failure(c, "evaluate", { expression: "printf", frameId: frame, context: "hover" })).showUser).toBe(false);
 
     // While the program runs (the loop after CALLS), the views' requests for the stop before.
     const exited = c.waitForEvent("exited");
