@@ -5,6 +5,7 @@
  *
  * `known(...)` marks a step that fails today because of a jitdbg bug (named in its reason): it
  * passes while the bug is there and fails the run once the step passes, so its mark is removed.
+ * No step is marked today.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
