@@ -26,6 +26,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
 import type { Breakpoint } from "../src/debugger/run/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
+import type { ScopeKind } from "../src/debugger/inspect/index.js";
 import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
@@ -53,6 +54,9 @@ const REFUSED: Record<string, string> = {
   source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
   terminateThreads: "threads end themselves; terminate ends the whole program",
 };
+
+/** Scopes' presentationHint: DAP's own values, and names for the kinds it has none for. */
+const SCOPE_HINTS: Record<ScopeKind, string> = { arguments: "arguments", locals: "locals", globals: "globals", tls: "threadLocals", registers: "registers" };
 
 /** How long the client may take to answer runInTerminal (it starts a terminal). */
 const RUN_IN_TERMINAL_TIMEOUT_MS = 20_000;
@@ -196,7 +200,7 @@ export class JitdbgSession extends DebugSession {
     try {
       checkArguments(request.command, request.arguments);
     } catch (e) {
-      this.sendErrorResponse(new Response(request), { id: errorIdFor(e), format: messageFor(e), showUser: true });
+      this.sendError(new Response(request), e);
       return;
     }
     super.dispatchRequest(request);
@@ -410,7 +414,7 @@ export class JitdbgSession extends DebugSession {
       response.body = {
         scopes: scopes.map((s) => {
           const scope: DebugProtocol.Scope = new Scope(s.name, s.variablesReference, s.expensive);
-          scope.presentationHint = s.kind === "arguments" ? "arguments" : s.kind === "locals" ? "locals" : s.kind === "registers" ? "registers" : undefined;
+          scope.presentationHint = SCOPE_HINTS[s.kind];
           return scope;
         }),
       };
@@ -655,7 +659,7 @@ export class JitdbgSession extends DebugSession {
       if (dbg.isRunning) throw new JitdbgError("RUNNING", "the program is already running");
       if (dbg.hasExited) throw new JitdbgError("NOT_RUNNING", "the program has exited");
     } catch (e) {
-      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
+      this.sendError(response, e);
       return;
     }
     let run: Promise<RunResult>;
@@ -668,7 +672,7 @@ export class JitdbgSession extends DebugSession {
     // frame) has failed already: answer with its error, not with success and a lone output line.
     const refused = await rejectionNow(run);
     if (refused) {
-      this.sendErrorResponse(response, { id: errorIdFor(refused.error), format: messageFor(refused.error), showUser: true });
+      this.sendError(response, refused.error);
       return;
     }
     if (body) response.body = body;
@@ -746,7 +750,7 @@ export class JitdbgSession extends DebugSession {
       fn();
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser });
+      this.sendError(response, e, showUser);
     }
   }
 
@@ -755,10 +759,28 @@ export class JitdbgSession extends DebugSession {
       await fn();
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: true });
+      this.sendError(response, e);
     }
   }
+
+  /**
+   * An error response. Not shown to the user (showUser false), though its message says what
+   * happened: a frame id, variables reference or thread id that expired (VS Code still asks about
+   * the previous stop after the program moved on, and asks again), and a view's request that came
+   * while the program runs or after it ended. Everything else keeps `showUser`.
+   */
+  private sendError(response: DebugProtocol.Response, e: unknown, showUser = true): void {
+    const code = e instanceof JitdbgError ? e.code : undefined;
+    const stale = code !== undefined && (STALE_ID_CODES.has(code) || (VIEW_REQUESTS.has(response.command) && (code === "RUNNING" || code === "NOT_RUNNING")));
+    this.sendErrorResponse(response, { id: errorIdFor(e), format: messageFor(e), showUser: showUser && !stale });
+  }
 }
+
+/** Errors about ids the client kept from an earlier stop (or an ended thread): its bookkeeping, not the user's doing. */
+const STALE_ID_CODES: ReadonlySet<string> = new Set(["BAD_FRAME", "BAD_REFERENCE", "BAD_THREAD"]);
+
+/** Requests VS Code sends by itself to fill its views (again at every stop), not on a user's action. */
+const VIEW_REQUESTS: ReadonlySet<string> = new Set(["threads", "stackTrace", "scopes", "variables", "loadedSources", "modules", "exceptionInfo", "disassemble", "readMemory", "breakpointLocations", "completions", "dataBreakpointInfo", "stepInTargets"]);
 
 /** The error of `p` if it has already been rejected (before anything ran), else undefined. */
 async function rejectionNow(p: Promise<unknown>): Promise<{ error: unknown } | undefined> {

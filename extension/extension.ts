@@ -7,6 +7,7 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import { JitdbgAdapterFactory } from "./adapter-factory.js";
 import { JitdbgConfigurationProvider, JitdbgDynamicConfigurationProvider } from "./configuration-provider.js";
+import { FirstStopViewOpener } from "./first-stop-view.js";
 import { DEBUG_TYPE } from "./launch-config.js";
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new JitdbgAdapterFactory(context.extensionPath)),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgConfigurationProvider(buildDir, problems), vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgDynamicConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, new FirstStopViewOpener()),
   );
 }
 

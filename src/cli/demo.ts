@@ -136,7 +136,7 @@ async function showStop(dap: DapClient, stopped: DapMessage, full = true): Promi
   if (!full) return;
   const scopes = await dap.request("scopes", { frameId: frames[0]!.id });
   for (const s of body(scopes).scopes as { name: string; variablesReference: number }[]) {
-    if (s.name !== "Arguments" && s.name !== "Locals") continue;
+    if (s.name !== "Locals") continue; // with the parameters
     const vars = await dap.request("variables", { variablesReference: s.variablesReference });
     const list = body(vars).variables as { name: string; value: string; type?: string }[];
     if (list.length === 0) continue;

@@ -85,7 +85,9 @@ describe("DAP session over the real adapter process", () => {
     expect(paged.body.stackFrames.map((f) => f.name)).toEqual(["area"]);
 
     const frameId = st.body.stackFrames[0]!.id;
-    const args = await variablesOf(c, frameId, "Arguments");
+    // Locals lists the parameters first (no Arguments scope: VS Code would open only that one).
+    expect((await c.scopesRequest({ frameId })).body.scopes.map((s) => s.name)).toEqual(["Locals", "Globals", "Registers"]);
+    const args = (await variablesOf(c, frameId, "Locals")).filter((v) => v.name === "s");
     expect(args.map((v) => v.name)).toEqual(["s"]);
     expect(args[0]!.type).toBe("const struct shape *");
     // A pointer to a struct shows the pointee's members as its children (no `*s` level).

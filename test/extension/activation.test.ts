@@ -57,7 +57,8 @@ describe("activate", () => {
     const providers = vscode.state.providers.filter((p) => p.type === "jitdbg");
     expect(providers.map((p) => p.trigger).sort()).toEqual([vscode.DebugConfigurationProviderTriggerKind.Initial, vscode.DebugConfigurationProviderTriggerKind.Dynamic]);
     expect(vscode.state.problems.map((c) => c.name)).toContain("jitdbg");
-    expect(context.subscriptions).toHaveLength(4);
+    expect(context.subscriptions).toHaveLength(5);
+    expect(vscode.state.trackers.map((t) => t.type)).toEqual(["jitdbg"]);
   });
 
   it("matches the manifest: main, activation events, debugger type", () => {
@@ -71,6 +72,32 @@ describe("activate", () => {
     expect(pkg.contributes.debuggers[0]?.type).toBe("jitdbg");
     expect(pkg.contributes.debuggers[0]?.languages).toEqual(["c"]);
     expect(pkg.contributes.breakpoints).toEqual([{ language: "c" }]);
+  });
+});
+
+describe("the Run and Debug view at the first breakpoint stop", () => {
+  // VS Code creates the Variables view after it focused the frame when openOnDebugBreak opens the
+  // view at that stop, and only its focus handler expands Locals: the tracker opens it first.
+  const stopped = (reason: string) => ({ seq: 1, type: "event", event: "stopped", body: { reason, threadId: 1 } });
+
+  it("opens it as the first breakpoint stop passes by, once per window, where VS Code would open it at that stop", async () => {
+    const trackers = vscode.state.trackers.find((t) => t.type === "jitdbg")!.factory;
+    const tracker = (await trackers.createDebugAdapterTracker(session()))!;
+    tracker.onDidSendMessage!({ seq: 1, type: "event", event: "output", body: { output: "x" } });
+    tracker.onDidSendMessage!(stopped("step"));
+    tracker.onDidSendMessage!(stopped("entry"));
+    expect(vscode.state.commands).toEqual([]); // VS Code opens the view at breakpoint stops only
+    vscode.state.settings.set("debug.openDebug", "neverOpen");
+    tracker.onDidSendMessage!(stopped("breakpoint"));
+    vscode.state.settings.set("debug.openDebug", "openOnDebugBreak");
+    vscode.state.settings.set("debug.focusEditorOnBreak", false); // the view would keep the focus
+    tracker.onDidSendMessage!(stopped("breakpoint"));
+    expect(vscode.state.commands).toEqual([]);
+    vscode.state.settings.clear();
+    tracker.onDidSendMessage!(stopped("breakpoint"));
+    tracker.onDidSendMessage!(stopped("breakpoint"));
+    expect(vscode.state.commands).toEqual(["workbench.view.debug"]);
+    expect(await trackers.createDebugAdapterTracker(session())).toBeUndefined();
   });
 });
 

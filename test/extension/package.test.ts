@@ -124,7 +124,7 @@ describe.skipIf(!canPackage)("npm run package", () => {
     try {
       const asked = answerReverseRequests(dc, async (r) => {
         const a = r.arguments as DebugProtocol.RunInTerminalRequestArguments;
-        relay = spawn(a.args[0]!, a.args.slice(1), { cwd: a.cwd, env: { ...process.env, ...a.env }, stdio: ["pipe", "pipe", "pipe"] });
+        relay = spawn(a.args[0]!, a.args.slice(1), { cwd: a.cwd, env: { ...process.env, ...Object.fromEntries(Object.entries(a.env ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")) }, stdio: ["pipe", "pipe", "pipe"] });
         relay.stdout!.on("data", (d: Buffer) => {
           shown += d.toString();
           // Each answer once its prompt shows (scanf would read ahead into its buffer what came at once).

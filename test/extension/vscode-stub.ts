@@ -47,6 +47,10 @@ export interface StubDescriptorFactory {
   createDebugAdapterDescriptor(session: StubDebugSession, executable: undefined): Async<Maybe<object>>;
 }
 
+export interface StubTrackerFactory {
+  createDebugAdapterTracker(session: StubDebugSession): Async<Maybe<{ onDidSendMessage?(message: unknown): void }>>;
+}
+
 export interface Disposable {
   dispose(): void;
 }
@@ -128,9 +132,13 @@ export const state = {
   factories: [] as { type: string; factory: StubDescriptorFactory }[],
   providers: [] as { type: string; provider: StubConfigurationProvider; trigger: DebugConfigurationProviderTriggerKind }[],
   problems: [] as DiagnosticCollection[],
+  trackers: [] as { type: string; factory: StubTrackerFactory }[],
+  /** Commands run through commands.executeCommand, in order. */
+  commands: [] as string[],
   reset(): void {
     this.activeTextEditor = undefined;
     this.errors.length = 0;
+    this.commands.length = 0;
     this.settings.clear();
   },
 };
@@ -164,7 +172,19 @@ export const workspace = {
   },
 };
 
+export const commands = {
+  executeCommand(command: string): Promise<undefined> {
+    state.commands.push(command);
+    return Promise.resolve(undefined);
+  },
+};
+
 export const debug = {
+  registerDebugAdapterTrackerFactory(type: string, factory: StubTrackerFactory): Disposable {
+    const entry = { type, factory };
+    state.trackers.push(entry);
+    return { dispose: () => void state.trackers.splice(state.trackers.indexOf(entry), 1) };
+  },
   registerDebugAdapterDescriptorFactory(type: string, factory: StubDescriptorFactory): Disposable {
     const entry = { type, factory };
     state.factories.push(entry);

@@ -131,11 +131,12 @@ export class Inspector {
 
   private makeScopes(frameIndex: number): ScopeView[] {
     const frame = this.dbg.frame(frameIndex);
-    // No empty Arguments or Thread-local scope: VS Code expands only the first scope, which should
-    // be one with something in it (a main(void) stop showed every scope collapsed).
+    // VS Code expands only the first scope that is not expensive: Locals, which lists the
+    // parameters too (as LLDB, CodeLLDB and cpptools do), so that a function's arguments and its
+    // locals show at once. No empty Thread-local scope.
     const withVariables = frame.image?.functionAt(frame.lookupPc) !== undefined;
     const kinds: ScopeKind[] = withVariables
-      ? (["arguments", "locals", "globals", "tls", "registers"] as const).filter((k) => (k !== "arguments" && k !== "tls") || this.scopeVariableList(frame, k).length > 0)
+      ? (["locals", "globals", "tls", "registers"] as const).filter((k) => k !== "tls" || this.scopeVariableList(frame, k).length > 0)
       : ["registers"];
     return kinds.map((kind) => ({
       name: SCOPE_NAMES[kind],
@@ -445,18 +446,25 @@ export class Inspector {
   }
 
   /**
-   * A scope's variables as the Variables view lists them: every local of the nested blocks, the
-   * ones an inner block shadows named `x @ file.c:12` by their declaration (as LLDB does).
+   * A scope's variables as the Variables view lists them. Locals: the function's parameters
+   * first, then every local of the nested blocks; the ones an inner block shadows (a parameter
+   * too) named `x @ file.c:12` by their declaration (as LLDB does).
    */
   private shownVariables(frame: Frame, scope: Exclude<ScopeKind, "registers">): { name: string; variable: Variable; shadowed: boolean }[] {
-    const visible = this.scopeVariableList(frame, scope).map((variable) => ({ name: variable.name, variable, shadowed: false }));
-    if (scope !== "locals") return visible;
+    const listed = this.scopeVariableList(frame, scope).map((variable) => ({ name: variable.name, variable, shadowed: false }));
+    if (scope !== "locals") return listed;
+    const localNames = new Set(listed.map((v) => v.name));
+    const parameters = this.scopeVariableList(frame, "arguments").filter((p) => !localNames.has(p.name));
+    const visible = [...parameters.map((variable) => ({ name: variable.name, variable, shadowed: false })), ...listed];
     const at = frame.image?.functionAt(frame.lookupPc);
     const shown = new Set(visible.map((v) => v.variable));
     const names = new Set(visible.map((v) => v.name));
-    for (const s of frame.scopes ?? at?.scopes ?? []) {
+    const chain = frame.scopes ?? at?.scopes ?? [];
+    const outermost = chain[chain.length - 1];
+    for (const s of chain) {
       for (const v of s.variables) {
-        if ((v.kind !== "local" && v.kind !== "static-local") || shown.has(v)) continue;
+        const listedKind = v.kind === "local" || v.kind === "static-local" || (v.kind === "parameter" && s === outermost);
+        if (!listedKind || shown.has(v)) continue;
         shown.add(v);
         const d = v.declaration;
         let name = d.line ? `${v.name} @ ${(d.file ?? "?").split("/").pop()}:${d.line}` : `${v.name} (outer)`;
