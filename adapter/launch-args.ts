@@ -24,6 +24,8 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   reproducible?: boolean;
   /** Run slice length in translation blocks (default: sized to ~30 ms); see LaunchOptions.sliceBlocks. */
   sliceBlocks?: number;
+  /** Milliseconds a console expression that calls functions may run (default 250); see LaunchOptions.evaluateTimeoutMs. */
+  evaluateTimeout?: number;
   /** Per signal by name: stop before delivering it, and pass it to the program (see LaunchOptions.signals). */
   signals?: Record<string, { stop?: boolean; pass?: boolean }>;
   scheduler?: { chaos?: boolean; quantumBlocks?: number };
@@ -70,6 +72,9 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     }
   }
   if (a.sliceBlocks !== undefined && !(Number.isInteger(a.sliceBlocks) && a.sliceBlocks > 0)) throw badArgument("launch: 'sliceBlocks' must be a positive integer (translation blocks per run slice)");
+  if (a.evaluateTimeout !== undefined && !(typeof a.evaluateTimeout === "number" && Number.isFinite(a.evaluateTimeout) && a.evaluateTimeout > 0 && a.evaluateTimeout <= 3_600_000)) {
+    throw badArgument(`launch: 'evaluateTimeout' must be a number of milliseconds from 1 to 3600000 (how long a console expression that calls functions may run), not ${JSON.stringify(a.evaluateTimeout)}`);
+  }
   const signals = signalHandling(a.signals);
   const scheduler = schedulerOptions(a.scheduler);
   if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw badArgument("launch: 'seed' must be a non-negative integer");
@@ -79,6 +84,7 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
   return {
     followFork: a.followFork,
     sliceBlocks: a.sliceBlocks,
+    evaluateTimeoutMs: a.evaluateTimeout,
     signals,
     scheduler,
     seed: a.seed === undefined ? undefined : BigInt(a.seed),

@@ -24,6 +24,11 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
    * slices to cross many slice ends.
    */
   sliceBlocks?: number;
+  /**
+   * Milliseconds of emulated time a console expression that calls functions (or loops) may run
+   * before it is stopped and undone (default 250).
+   */
+  evaluateTimeoutMs?: number;
   /** Per signal (by name, "SIGUSR1"): stop before delivering it, and deliver it to the program at all (gdb's `handle`). */
   signals?: Record<string, Partial<SignalHandling>>;
   /** Where the program's output goes as bytes (a terminal), instead of output events. */
@@ -188,6 +193,11 @@ export class Debugger {
       }),
       p.onThread((e) => this.events.thread?.(e.kind, e.tid)),
     );
+  }
+
+  /** How long a console expression that calls or loops may run (the launch's option). */
+  get evaluateTimeoutMs(): number | undefined {
+    return this.options.evaluateTimeoutMs;
   }
 
   /** Loads the program, stopped at its entry point; breakpoints can be set before `start()`. */

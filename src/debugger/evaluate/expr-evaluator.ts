@@ -100,6 +100,8 @@ export interface EvaluatorHost {
   readonly control: Pick<RunControl, "duringExpression" | "takeHookStop" | "skipBreakpointOnce">;
   readonly breakpoints: Pick<BreakpointManager, "breakpointsAt" | "siteOfTrap" | "beforePatch">;
   frame(index: number): Frame;
+  /** The launch's evaluateTimeoutMs: the time an expression that calls or loops may run. */
+  readonly evaluateTimeoutMs?: number;
   imageFor(pc: bigint): ImageInfo | undefined;
   describePc(pc: bigint): string;
   registersChanged(): void;
@@ -383,7 +385,7 @@ export class ExpressionEvaluator {
         entry: linked.entry,
         argBlock: block,
         resultSize: result.resultSize,
-        timeoutMicros: result.callsFunctions ? (opts.timeoutMicros ?? DEFAULT_TIMEOUT) : 0,
+        timeoutMicros: result.callsFunctions ? this.timeoutMicros(opts) : 0,
         // Read-only code (no assignment, no call) cannot change the program: no undo log.
         mayWrite: result.callsFunctions || result.assigns,
         stackBytes: result.stackBytes,
@@ -406,6 +408,13 @@ export class ExpressionEvaluator {
     for (const w of writeBack) w.store(outcome.argBlock.subarray(w.slot.offset, w.slot.offset + w.slot.size));
     if (writeBack.length > 0) this.dbg.registersChanged(); // the frames were unwound from the old registers
     return this.resultOf(result.resultType, outcome.result, opts.keepResult ?? false);
+  }
+
+  /** The call's time budget: the caller's, else the launch's, else 250 ms. */
+  private timeoutMicros(opts: EvaluateOptions): number {
+    if (opts.timeoutMicros !== undefined) return opts.timeoutMicros;
+    const ms = this.dbg.evaluateTimeoutMs;
+    return ms === undefined ? DEFAULT_TIMEOUT : ms * 1000;
   }
 
   /** Writes one argument-block slot: a variable's address, or its (or a register's) value. */
@@ -471,7 +480,7 @@ export class ExpressionEvaluator {
         return new JitdbgError("EVAL_SIGNAL", `the expression received ${o.name} (${o.description}; pc 0x${o.pc.toString(16)}${addr}); ${restored}`);
       }
       case "timeout":
-        return new JitdbgError("EVAL_TIMEOUT", `the expression did not finish within ${(opts.timeoutMicros ?? DEFAULT_TIMEOUT) / 1000} ms of emulated time (it was at ${this.describeStop(o.pc)}); ${restored}. An endless loop? Otherwise give it a longer timeout`);
+        return new JitdbgError("EVAL_TIMEOUT", `the expression did not finish within ${this.timeoutMicros(opts) / 1000} ms of emulated time (it was at ${this.describeStop(o.pc)}); ${restored}. An endless loop? Otherwise give it more time with the launch option "evaluateTimeout" (milliseconds)`);
       case "breakpoint":
         return new JitdbgError("EVAL_BREAKPOINT", `the expression stopped at a breakpoint: ${o.description}; ${restored}. Evaluate with ignore-breakpoints on to run through breakpoints`);
       case "blocked":
