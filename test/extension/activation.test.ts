@@ -116,7 +116,7 @@ describe("manifest schema", () => {
     const launch = pkg.contributes.debuggers[0]?.configurationAttributes.launch;
     expect(launch?.required).toEqual(["program"]);
     expect(Object.keys(launch?.properties ?? {}).sort()).toEqual(
-      ["adapterMode", "adapterPath", "allowWrite", "allowedPaths", "args", "compilerFlags", "console", "cwd", "env", "followFork", "program", "reproducible", "scheduler", "scratch", "seed", "signals", "sliceBlocks", "stdin", "stopOnEntry", "tty"].sort(),
+      ["adapterMode", "adapterPath", "allowWrite", "allowedPaths", "args", "compilerFlags", "console", "cwd", "env", "evaluateTimeout", "followFork", "program", "reproducible", "scheduler", "scratch", "seed", "signals", "sliceBlocks", "stdin", "stopOnEntry", "tty"].sort(),
     );
     for (const [name, p] of Object.entries(launch?.properties ?? {})) expect(p.description, name).toMatch(/\w{3,}/);
   });
