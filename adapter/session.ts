@@ -26,7 +26,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { basename } from "node:path";
 import type { Breakpoint } from "../src/debugger/run/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
-import type { ScopeKind } from "../src/debugger/inspect/index.js";
+import type { ScopeKind, VariableView } from "../src/debugger/inspect/index.js";
 import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
@@ -86,6 +86,11 @@ export class JitdbgSession extends DebugSession {
   private exceptionSignals: number[] | undefined;
   /** Whether the client answers runInTerminal (initialize's supportsRunInTerminalRequest). */
   private clientRunsTerminals = false;
+  /**
+   * The console evaluation running now (it lets the event loop turn between slices of a long call):
+   * the request's seq, whether a cancel named it, and its end, which every other request waits for.
+   */
+  private evaluating: { seq: number; cancelled: boolean; done: Promise<void> } | undefined;
   /** The program's console: the debug console, or a terminal the client runs. */
   private readonly programConsole = new ProgramConsole((args) => new Promise((resolve) => this.runInTerminalRequest(args, RUN_IN_TERMINAL_TIMEOUT_MS, resolve)), {
     signal: (signo) => this.dbg?.raiseFromTerminal(signo),
@@ -192,6 +197,14 @@ export class JitdbgSession extends DebugSession {
    * jitdbg does not do is refused with why, not given the base class's silent success.
    */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    // While an evaluation runs, requests wait for it (they would see its frames), but a cancel, and
+    // the end of the session, which cancels it first.
+    const running = this.evaluating;
+    if (running && request.command !== "cancel") {
+      if (request.command === "disconnect" || request.command === "terminate") running.cancelled = true;
+      void running.done.then(() => this.dispatchRequest(request));
+      return;
+    }
     const why = REFUSED[request.command];
     if (why !== undefined) {
       this.refuse(new Response(request), request.command, why);
@@ -207,10 +220,11 @@ export class JitdbgSession extends DebugSession {
   }
 
   protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
-    // Every request is answered before the next is read, run commands as soon as the run starts
-    // (a running program is stopped with pause); so the request a cancel names has finished, and
-    // cancelling it is a no-op (DAP: "a finished request is a no-op"). Evaluations have a time-out.
-    void args;
+    // A console evaluation running a long call stops at the end of its current slice, undone, and
+    // answers "cancelled". Every other request is answered before the next is read, and run
+    // commands as soon as the run starts (a running program is stopped with pause): the request a
+    // cancel names has finished, and cancelling it is a no-op (DAP: "a finished request is a no-op").
+    if (this.evaluating && args?.requestId === this.evaluating.seq) this.evaluating.cancelled = true;
     this.sendResponse(response);
   }
 
@@ -445,19 +459,48 @@ export class JitdbgSession extends DebugSession {
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    this.handleSync(response, () => {
-      const dbg = this.debugger();
-      const expr = args.expression.trim();
+    // A hover or watch failing at every stop is shown in its view, with no notification.
+    const showUser = args.context !== "hover" && args.context !== "watch";
+    let dbg: Debugger;
+    let expr: string;
+    let frameIndex: number;
+    try {
+      dbg = this.debugger();
+      expr = args.expression.trim();
       if (expr === "") throw badArgument("evaluate: the expression is empty");
-      let v;
-      try {
-        v = dbg.inspector.evaluate(expr, this.frameIndex(args.frameId, true), { hex: args.format?.hex, context: args.context });
-      } catch (e) {
-        throw withColumn(e, expr);
-      }
-      response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, memoryReference: v.memoryReference };
-      // A hover over a keyword or an out-of-scope watch fails at every stop: the view shows it, no notification.
-    }, args.context !== "hover" && args.context !== "watch");
+      frameIndex = this.frameIndex(args.frameId, true);
+    } catch (e) {
+      this.sendError(response, e, showUser);
+      return;
+    }
+    const format = { hex: args.format?.hex, context: args.context };
+    const body = (v: VariableView): DebugProtocol.EvaluateResponse["body"] => ({ result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, memoryReference: v.memoryReference });
+    if (args.context !== "repl") {
+      this.handleSync(response, () => {
+        try {
+          response.body = body(dbg.inspector.evaluate(expr, frameIndex, format));
+        } catch (e) {
+          throw withColumn(e, expr);
+        }
+      }, showUser);
+      return;
+    }
+    // The console's: a long call lets other requests queue and a cancel reach it between slices.
+    const running = { seq: response.request_seq, cancelled: false, done: Promise.resolve() };
+    running.done = dbg.inspector
+      .evaluateCancellable(expr, frameIndex, format, () => running.cancelled)
+      .then((v) => {
+        response.body = body(v);
+        this.sendResponse(response);
+      }, (e: unknown) => {
+        // DAP: a cancelled request answers with the message "cancelled".
+        if (e instanceof JitdbgError && e.code === "EVAL_CANCELLED") this.sendErrorResponse(response, { id: errorIdFor(e), format: "cancelled", showUser: false });
+        else this.sendError(response, withColumn(e, expr));
+      })
+      .finally(() => {
+        if (this.evaluating === running) this.evaluating = undefined;
+      });
+    this.evaluating = running;
   }
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {

@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   EMU_NOT_FOUND: { family: "launchFailed", meaning: "the Unicorn library was not found" },
   EMU_SETUP: { family: "launchFailed", meaning: "the emulated CPU cannot be configured" },
   EVAL_BREAKPOINT: { family: "internal", meaning: "an expression stopped at a breakpoint and was undone" },
+  EVAL_CANCELLED: { family: "internal", meaning: "an expression cancelled (DAP cancel) between two slices of its run, and undone" },
   EVAL_CONDITION_TYPE: { family: "internal", meaning: "a condition whose type is not a number or pointer" },
   EVAL_CONDITION_VOID: { family: "internal", meaning: "a condition of type void" },
   EVAL_BLOCKED: { family: "internal", meaning: "an expression waited for another thread and was undone" },

@@ -1,7 +1,8 @@
 /**
  * The time a console expression that calls the program's functions may run: 250 ms of emulated
  * time unless the launch's `evaluateTimeout` says otherwise; a call that runs out of it is stopped
- * and undone, the error names the option, and the session goes on (real adapter).
+ * and undone, the error names the option, and the session goes on. A long one can be cancelled
+ * (DAP cancel), and requests sent meanwhile are answered after it (real adapter).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
@@ -51,5 +52,29 @@ describe("evaluateTimeout", () => {
       const e = await errorOf(c.launchRequest({ program: exe, evaluateTimeout: bad } as never));
       expect(e.message).toMatch(/'evaluateTimeout' must be a number of milliseconds from 1 to 3600000/);
     }
+  });
+
+  it("cancel stops a long console call between two slices, undone; a request sent meanwhile is answered after it, at the program's own stop", async () => {
+    const s = await stopped({ evaluateTimeout: 600_000 });
+    const c = s.c;
+    // The next request's seq (DebugClient numbers its requests in order).
+    const seq = (c as unknown as { sequence: number }).sequence;
+    const t0 = Date.now();
+    const long = errorOf(c.evaluateRequest({ expression: "spin(10000000000)", frameId: s.frameId, context: "repl" }));
+    const stack = c.stackTraceRequest({ threadId: MAIN_THREAD });
+    await new Promise((r) => setTimeout(r, 300));
+    await c.customRequest("cancel", { requestId: seq });
+    const e = await long;
+    expect(e.message).toBe("cancelled");
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    // Answered once the call was undone: the program's frames, not the expression's.
+    const frames = (await stack).body.stackFrames;
+    expect(frames[0]!.name).toBe("main");
+    expect(frames[0]!.line).toBe(lineOf(FIXTURE, "@stop"));
+    expect((await c.evaluateRequest({ expression: "spin(10)", frameId: s.frameId, context: "repl" })).body.result).toBe("45");
+    // A cancel of a request that has finished is a no-op.
+    await c.customRequest("cancel", { requestId: seq });
+    expect(await continueToExit(c)).toBe(0);
+    expect(s.output()).toBe(runNative(s.exe).stdout);
   });
 });

@@ -21,7 +21,7 @@ import { JitRuntime } from "../../expr/evaluate/jit-runtime.js";
 import { CallFrameInfo, DwarfSections } from "../../dwarf/index.js";
 import { unwindStack } from "../inspect/stack.js";
 import { PersistentStore } from "../../expr/evaluate/persistent.js";
-import { ThreadCaller, type CallOutcome } from "../../expr/evaluate/runner.js";
+import { ThreadCaller, runSteps, type CallOutcome, type Steps } from "../../expr/evaluate/runner.js";
 import type { RollbackReport } from "../../inferior/undo-log.js";
 import { sizeOf, T, typeName, unqual, type CType } from "../../expr/types.js";
 import type { JitModule } from "../../jit/module.js";
@@ -193,13 +193,18 @@ export class ExpressionEvaluator {
   }
 
   evaluate(text: string, frameIndex: number, opts: EvaluateOptions = {}): Evaluation {
+    return runSteps(this.evaluateSteps(text, frameIndex, opts));
+  }
+
+  /** evaluate() as steps: a call with a time budget pauses between its slices (the console's evaluate can be cancelled there). */
+  *evaluateSteps(text: string, frameIndex: number, opts: EvaluateOptions = {}): Steps<Evaluation> {
     // Lengths after `@` and history names (`$`, `$$n`) are put in first: they are part of the
     // text the module is cached under.
     const lengths = this.dbg.inspector.artificialLengths(text.trim(), frameIndex);
     const source = lengths.includes("$") ? withHistory(lengths, this.persistent.lastResult) : lengths;
     if (/^:patch\b/.test(source)) return this.patchCommand(source.slice(":patch".length), frameIndex);
     if (/^:unpatch\b/.test(source)) return this.done(this.patches.unpatch(source.slice(":unpatch".length).trim()));
-    if (source.startsWith(":c")) return this.external(source.slice(2), frameIndex, opts);
+    if (source.startsWith(":c")) return yield* this.external(source.slice(2), frameIndex, opts);
     const decl = /^\$([A-Za-z_]\w*)\s*=(?!=)([\s\S]*)$/.exec(source);
     if (decl && !REGISTERS.has(decl[1]!) && !this.persistent.variable(`$${decl[1]!}`)) return this.declare(`$${decl[1]!}`, decl[2]!, frameIndex, opts);
     const frame = this.dbg.frame(frameIndex);
@@ -211,7 +216,7 @@ export class ExpressionEvaluator {
       this.cache.set(key, linked);
       this.trace?.("cache-hit");
       try {
-        return this.run(linked, frame, opts, false);
+        return yield* this.runSteps(linked, frame, opts, false);
       } catch (e) {
         if (!(e instanceof StaleSlot)) throw e;
         this.forget(key);
@@ -226,7 +231,7 @@ export class ExpressionEvaluator {
     linked = this.link(result, scope.frameVariables);
     this.cache.set(key, linked);
     while (this.cache.size > CACHE_LIMIT) this.forget(this.cache.keys().next().value!);
-    return this.run(linked, frame, opts, false);
+    return yield* this.runSteps(linked, frame, opts, false);
   }
 
   /** Whether compiled evaluation is possible now (the program's thread is set up). */
@@ -239,9 +244,14 @@ export class ExpressionEvaluator {
    * variablesReference). `context` "repl" keeps the result as `$N` (the Inspector has split off an `expr,x` suffix).
    */
   evaluateView(text: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): VariableView {
+    return runSteps(this.evaluateViewSteps(text, frameIndex, format));
+  }
+
+  /** evaluateView() as steps (see evaluateSteps). */
+  *evaluateViewSteps(text: string, frameIndex: number, format: FormatOptions & { context?: string } = {}): Steps<VariableView> {
     const expr = text.trim();
     const hex = format.hex ?? false;
-    const r = this.evaluate(expr, frameIndex, { keepResult: format.context === "repl" });
+    const r = yield* this.evaluateSteps(expr, frameIndex, { keepResult: format.context === "repl" });
     if (r.defined) return { name: text, value: r.defined, type: typeName(r.type), variablesReference: 0 };
     const inspector = this.dbg.inspector;
     const name = r.resultName ?? expr;
@@ -372,6 +382,10 @@ export class ExpressionEvaluator {
   }
 
   private run(linked: Linked, frame: Frame, opts: EvaluateOptions, transient: boolean): Evaluation {
+    return runSteps(this.runSteps(linked, frame, opts, transient));
+  }
+
+  private *runSteps(linked: Linked, frame: Frame, opts: EvaluateOptions, transient: boolean): Steps<Evaluation> {
     const { result } = linked;
     const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
     const block = new Uint8Array(result.argBlock.size);
@@ -381,7 +395,7 @@ export class ExpressionEvaluator {
     let outcome: CallOutcome;
     let nested = false;
     try {
-      outcome = this.caller!.call({
+      outcome = yield* this.caller!.callSteps({
         entry: linked.entry,
         argBlock: block,
         resultSize: result.resultSize,
@@ -485,6 +499,8 @@ export class ExpressionEvaluator {
         return new JitdbgError("EVAL_BREAKPOINT", `the expression stopped at a breakpoint: ${o.description}; ${restored}. Evaluate with ignore-breakpoints on to run through breakpoints`);
       case "blocked":
         return new JitdbgError("EVAL_BLOCKED", `the expression waited for another thread (${o.description} at ${this.describeStop(o.pc)}); other threads do not run while an expression does, so it could never go on; ${restored}. A lock another thread holds?`);
+      case "cancelled":
+        return new JitdbgError("EVAL_CANCELLED", `the expression was cancelled after ${Math.round(o.micros / 1000)} ms (it was at ${this.describeStop(o.pc)}); ${restored}`);
       case "exited":
         return new JitdbgError("EVAL_EXITED", `the expression ended the program with exit status ${o.status} (did it call exit()?); the exit was undone and the program's state restored (${restoredWhat(o.undone)}); it is stopped where it was`);
     }
@@ -612,7 +628,7 @@ export class ExpressionEvaluator {
   }
 
   /** `:c` blocks: the external C compiler backend; never cached, unloaded after the run. */
-  private external(block: string, frameIndex: number, opts: EvaluateOptions): Evaluation {
+  private *external(block: string, frameIndex: number, opts: EvaluateOptions): Steps<Evaluation> {
     const frame = this.dbg.frame(frameIndex);
     const scope = this.scopeFor(frame);
     this.trace?.("compile");
@@ -621,7 +637,7 @@ export class ExpressionEvaluator {
     if (result.kind === "function") return this.defineFunction(result);
     const linked = this.link(result, scope.frameVariables);
     try {
-      return this.run(linked, frame, opts, true);
+      return yield* this.runSteps(linked, frame, opts, true);
     } catch (e) {
       if (e instanceof StaleSlot) throw new JitdbgError("EVAL_STALE", "a variable moved while the block was compiled; evaluate it again");
       throw e;

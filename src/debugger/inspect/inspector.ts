@@ -18,6 +18,7 @@ import { exprError } from "../../expr/errors.js";
 import { memberNames, sizeOf, unqual, typeName, type CType } from "../../expr/types.js";
 import type { Process } from "../../inferior/process.js";
 import type { ImageInfo } from "../image-info.js";
+import { driveSteps, runSteps, type Steps } from "../../expr/evaluate/runner.js";
 import { splitFormatSuffix } from "./format-suffix.js";
 import { FrameValues } from "./frame-values.js";
 import { FrameReadScope } from "./read-scope.js";
@@ -92,7 +93,8 @@ export interface InspectorHost {
 export interface CompiledEvaluation {
   /** Whether code can run in the inferior now (its thread exists). */
   available(): boolean;
-  evaluateView(expr: string, frameIndex: number, format: FormatOptions & { context?: string }): VariableView;
+  /** The result as a view; as steps, which pause between slices of a call with a time budget. */
+  evaluateViewSteps(expr: string, frameIndex: number, format: FormatOptions & { context?: string }): Steps<VariableView>;
   condition(expr: string, frameIndex: number): boolean;
 }
 
@@ -204,13 +206,25 @@ export class Inspector {
    * before the program's thread exists).
    */
   evaluate(text: string, frameIndex: number, options: FormatOptions & { context?: string } = {}): VariableView {
+    return runSteps(this.evaluateSteps(text, frameIndex, options));
+  }
+
+  /**
+   * evaluate(), letting the event loop turn between slices of a long call and stopping (undoing)
+   * it there when `cancelled()` says so: the console's evaluate, which DAP's cancel names.
+   */
+  evaluateCancellable(text: string, frameIndex: number, options: FormatOptions & { context?: string }, cancelled: () => boolean): Promise<VariableView> {
+    return driveSteps(this.evaluateSteps(text, frameIndex, options), cancelled);
+  }
+
+  private *evaluateSteps(text: string, frameIndex: number, options: FormatOptions & { context?: string }): Steps<VariableView> {
     const { expression: expr, hex } = splitFormatSuffix(text);
     const format = { ...options, hex: (options.hex ?? false) || hex };
     // A logpoint's values ("condition" context) before the program's thread exists: interpreted, as its condition is.
     const compiled = format.context === "condition" ? this.compiled?.available() : format.context !== "hover";
     if (this.compiled && compiled) {
       try {
-        return this.compiled.evaluateView(expr, frameIndex, format);
+        return yield* this.compiled.evaluateViewSteps(expr, frameIndex, format);
       } catch (e) {
         // A variable partly optimized out cannot be handed to compiled code; the interpreter reads
         // the parts that remain (`arr[1]` when only arr[3] is gone), unless the text runs code.

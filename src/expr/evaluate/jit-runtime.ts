@@ -118,6 +118,8 @@ export class JitRuntime {
         throw new JitdbgError("EVAL_EXITED", `${where} (0x${address.toString(16)}) called exit(${o.status}); the exit was undone and ${restored}`);
       case "blocked":
         throw new JitdbgError("EVAL_BLOCKED", `${where} (0x${address.toString(16)}) waited for another thread (${o.description}); ${restored}`);
+      case "cancelled": // nothing cancels a resolver: it runs to its end (runSteps)
+        throw new JitdbgError("EVAL_IFUNC", `${where} (0x${address.toString(16)}) was cancelled; ${restored}`);
     }
   }
 }

@@ -6,6 +6,10 @@
  * and puts back the CPU context (every register) and the stack bytes it used. Code that may change
  * the program runs under an undo log (inferior/undo-log.ts): committed when it returns, rolled back
  * when it fails (a signal, exit, a time-out, a breakpoint), so a failed call leaves nothing behind.
+ *
+ * A call is written as steps (a generator that yields between two slices of a call with a time
+ * budget): run to its end at once (`call`), or by a driver that lets the event loop turn between
+ * slices and may cancel it there (`driveSteps`: the debug console's evaluate, which DAP can cancel).
  */
 import type { CpuContext } from "../../emu/cpu.js";
 import type { Process } from "../../inferior/process.js";
@@ -63,6 +67,8 @@ export type CallFailure = (
   | { kind: "exited"; status: number }
   /** The call waited for another thread (a lock it holds); other threads do not run during a call. */
   | { kind: "blocked"; pc: bigint; description: string }
+  /** The driver cancelled it between two slices (a DAP cancel of the evaluate). */
+  | { kind: "cancelled"; pc: bigint; micros: number }
 ) & { undone?: RollbackReport };
 
 export type CallOutcome = { kind: "returned"; result: Uint8Array; argBlock: Uint8Array; micros: number } | CallFailure;
@@ -71,6 +77,28 @@ export type CallOutcome = { kind: "returned"; result: Uint8Array; argBlock: Uint
 export type FunctionCallOutcome = { kind: "returned"; rax: bigint; micros: number } | CallFailure;
 
 const ARG_REGISTERS = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
+
+/** Between two slices of a call: how long it has run. The driver answers whether to cancel it. */
+export interface CallPause {
+  micros: number;
+}
+
+/** Work that may pause between slices of inferior calls; resumed with `true` to cancel the call. */
+export type Steps<T> = Generator<CallPause, T, boolean | undefined>;
+
+/** Runs `steps` to their end without pausing (nothing cancels them). */
+export function runSteps<T>(steps: Steps<T>): T {
+  for (let r = steps.next(false); ; r = steps.next(false)) if (r.done) return r.value;
+}
+
+/** Runs `steps`, letting the event loop turn at each pause and cancelling when `cancelled()` says so there. */
+export async function driveSteps<T>(steps: Steps<T>, cancelled: () => boolean): Promise<T> {
+  for (let r = steps.next(false); ; ) {
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    r = steps.next(cancelled());
+  }
+}
 
 const align16 = (n: bigint): bigint => n & ~15n;
 const up16 = (n: number): bigint => BigInt(Math.ceil(n / 16) * 16);
@@ -83,6 +111,11 @@ export class ThreadCaller {
   ) {}
 
   call(req: CallRequest): CallOutcome {
+    return runSteps(this.callSteps(req));
+  }
+
+  /** call() as steps: it pauses between slices of a call with a time budget (and can be cancelled there). */
+  *callSteps(req: CallRequest): Steps<CallOutcome> {
     const cpu = this.process.cpu;
     const ctx: CpuContext = cpu.saveContext();
     const rsp0 = cpu.reg("rsp");
@@ -91,7 +124,7 @@ export class ThreadCaller {
     const argAt = resultAt - up16(Math.max(req.argBlock.length, 8));
     const retSlot = argAt - 8n; // rsp as right after a `call`: rsp + 8 is 16-byte aligned
     const snapshot = this.saveStack(top, req.stackBytes === undefined ? STACK_SNAPSHOT : top - retSlot + BigInt(req.stackBytes));
-    return this.guarded(ctx, top, snapshot, req.mayWrite ?? true, (): CallOutcome => {
+    return yield* this.guarded(ctx, top, snapshot, req.mayWrite ?? true, function* (this: ThreadCaller): Steps<CallOutcome> {
       cpu.write(resultAt, new Uint8Array(Number(top - resultAt)));
       cpu.write(argAt, req.argBlock);
       const ret = new Uint8Array(8);
@@ -103,12 +136,12 @@ export class ThreadCaller {
       cpu.setReg("rax", 0n);
       cpu.setReg("rip", req.entry);
       this.hooks.takeHookStop();
-      const outcome = this.hooks.during(req.ignoreBreakpoints, () => this.runToTrap(req));
+      const outcome = yield* this.within(req.ignoreBreakpoints, this.runToTrap(req));
       if (outcome.kind !== "returned") return outcome;
       const result = cpu.read(resultAt, req.resultSize);
       const args = cpu.read(argAt, req.argBlock.length);
       return { kind: "returned", result, argBlock: args, micros: outcome.micros };
-    });
+    }.bind(this));
   }
 
   /**
@@ -123,7 +156,7 @@ export class ThreadCaller {
     const top = align16(cpu.reg("rsp") - RED_ZONE);
     const retSlot = top - 8n;
     const snapshot = this.saveStack(top, STACK_SNAPSHOT);
-    return this.guarded(ctx, top, snapshot, true, (): FunctionCallOutcome => {
+    return runSteps(this.guarded(ctx, top, snapshot, true, function* (this: ThreadCaller): Steps<FunctionCallOutcome> {
       const ret = new Uint8Array(8);
       new DataView(ret.buffer).setBigUint64(0, this.trap, true);
       cpu.write(retSlot, ret);
@@ -132,10 +165,19 @@ export class ThreadCaller {
       cpu.setReg("rax", 0n);
       cpu.setReg("rip", entry);
       this.hooks.takeHookStop();
-      const outcome = this.hooks.during(true, () => this.runToTrap({ entry, argBlock: new Uint8Array(0), resultSize: 0, timeoutMicros, ignoreBreakpoints: true }));
+      const outcome = yield* this.within(true, this.runToTrap({ entry, argBlock: new Uint8Array(0), resultSize: 0, timeoutMicros, ignoreBreakpoints: true }));
       if (outcome.kind !== "returned") return outcome;
       return { kind: "returned", rax: cpu.reg("rax"), micros: outcome.micros };
-    });
+    }.bind(this)));
+  }
+
+  /** `steps` with the breakpoint hooks silenced (or live) while each of their parts runs, not across pauses. */
+  private *within<T>(silenced: boolean, steps: Steps<T>): Steps<T> {
+    for (let cancel: boolean | undefined = false; ; ) {
+      const r = this.hooks.during(silenced, () => steps.next(cancel));
+      if (r.done) return r.value;
+      cancel = yield r.value;
+    }
   }
 
   /**
@@ -143,12 +185,12 @@ export class ThreadCaller {
    * returned, rolled back when it failed or threw. Then the stack scratch (after the roll-back: it
    * may have saved scratch pages with the call's bytes) and every register are put back.
    */
-  private guarded<T extends CallOutcome | FunctionCallOutcome>(ctx: CpuContext, top: bigint, snapshot: { at: bigint; bytes: Uint8Array } | undefined, logged: boolean, body: () => T): T {
+  private *guarded<T extends CallOutcome | FunctionCallOutcome>(ctx: CpuContext, top: bigint, snapshot: { at: bigint; bytes: Uint8Array } | undefined, logged: boolean, body: () => Steps<T>): Steps<T> {
     const cpu = this.process.cpu;
     const log = logged ? UndoLog.begin(this.process, snapshot ? { unlogged: { start: snapshot.at, end: top } } : {}) : undefined;
     let outcome: T | undefined;
     try {
-      outcome = body();
+      outcome = yield* body();
       return outcome;
     } finally {
       try {
@@ -165,7 +207,7 @@ export class ThreadCaller {
     }
   }
 
-  private runToTrap(req: CallRequest): CallFailure | { kind: "returned"; micros: number } {
+  private *runToTrap(req: CallRequest): Steps<CallFailure | { kind: "returned"; micros: number }> {
     const proc = this.process;
     let used = 0;
     for (;;) {
@@ -189,6 +231,8 @@ export class ThreadCaller {
         return { kind: "breakpoint", pc, description: req.describeStop?.(pc) ?? `breakpoint at 0x${pc.toString(16)}` };
       }
       if (req.timeoutMicros > 0 && used >= req.timeoutMicros) return { kind: "timeout", pc, micros: used };
+      // A slice of a call with a budget ended: the driver may let other work run, or cancel.
+      if (yield { micros: used }) return { kind: "cancelled", pc, micros: used };
     }
   }
 
