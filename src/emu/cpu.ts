@@ -115,7 +115,12 @@ export interface Cpu {
   readonly translationDrops: number;
 
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle;
-  hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle;
+  /**
+   * `firstStorePerPage`: the hook needs to see only the first store to each page after it is added
+   * (an undo log saving a page before it changes): later stores to a page may skip it and run at
+   * full speed. Without it, a write hook sees every store (a data breakpoint).
+   */
+  hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook, opts?: { firstStorePerPage?: boolean }): HookHandle;
   hookSyscall(hook: SyscallHook): HookHandle;
   hookInterrupt(hook: InterruptHook): HookHandle;
 

@@ -668,17 +668,25 @@ class UnicornCpu implements Cpu {
     };
   }
 
-  hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle {
+  hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook, opts: { firstStorePerPage?: boolean } = {}): HookHandle {
     // Fetch hooks are decided at translation. Read hooks need every load in Unicorn's helper,
     // which inline loads (tlb-fast-path.ts) skip: the first one drops the inline translations.
-    // Write hooks need only the dirty-store shortcut off (see updateStoreShortcut).
+    // Write hooks need only the dirty-store shortcut off (see updateStoreShortcut), except one that
+    // wants only each page's first store: with the shortcut on, a page's first store after a TLB
+    // flush or refill still takes the helper (and the hooks) and marks the page's entry dirty, so
+    // its next stores are inline. The flush makes every page's next store a first one again.
+    const firstOnly = opts.firstStorePerPage === true;
+    if (firstOnly && begin <= end && ((begin & 0xfffn) !== 0n || ((end + 1n) & 0xfffn) !== 0n)) {
+      throw new RangeError("a hook of each page's first store covers whole pages");
+    }
     const reads = kinds.includes("read") ? 1 : 0;
-    const writes = kinds.includes("write") ? 1 : 0;
+    const writes = kinds.includes("write") && !firstOnly ? 1 : 0;
+    if (firstOnly && this.started) this.flushTlb();
     if (this.started && kinds.includes("fetch")) this.dropTranslationsIn(begin, end);
     this.countMemoryHooks(reads, writes);
     let type = 0;
     if (reads) type |= UC_HOOK_MEM_READ;
-    if (writes) type |= UC_HOOK_MEM_WRITE;
+    if (kinds.includes("write")) type |= UC_HOOK_MEM_WRITE;
     if (kinds.includes("fetch")) type |= UC_HOOK_MEM_FETCH;
     const handle = this.addHook(type, this.protos.mem, begin, end, (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) =>
       hook(MEM_TYPE[t]?.access ?? "read", big(address), size, big(value)),

@@ -27,6 +27,9 @@ import { PAGE, type AddressSpace, type Region, type SpaceLayout } from "./addres
 import type { Kernel, KernelState, OutputHold } from "./kernel.js";
 import type { RngState } from "./random.js";
 
+/** A page is saved at its first store: the log's hook need not see the later ones (they run at full speed). */
+const FIRST_STORES = { firstStorePerPage: true } as const;
+
 /** What a log needs of the process (Process has these). */
 export interface UndoTarget {
   readonly cpu: Cpu;
@@ -50,6 +53,7 @@ export interface RollbackReport {
 const PAGE_SHIFT = 12n;
 const PAGE_BYTES = Number(PAGE);
 const LAST_ADDRESS = (1n << 64n) - 1n;
+const pageUp = (a: bigint): bigint => (a + PAGE - 1n) & ~(PAGE - 1n);
 
 /** Regions the debugger owns, which a roll-back leaves alone. */
 export function ownedByDebugger(r: Region): boolean {
@@ -78,12 +82,15 @@ export class UndoLog {
     this.state = kernel.saveState();
     this.hold = kernel.holdOutput();
     const onStore = (_access: unknown, address: bigint, size: number): void => this.store(address, size);
-    const u = opts.unlogged;
+    // The hook sees only each page's first store, so the range left unlogged is whole pages: a
+    // page partly in it (the call's scratch shares the program's stack page) is logged, lest a
+    // first store in the scratch part let a later one elsewhere in the page go unseen.
+    const u = opts.unlogged && { start: pageUp(opts.unlogged.start), end: opts.unlogged.end & ~(PAGE - 1n) };
     if (u && u.start < u.end) {
-      if (u.start > 0n) this.hooks.push(cpu.hookMemory(["write"], 0n, u.start - 1n, onStore));
-      if (u.end <= LAST_ADDRESS) this.hooks.push(cpu.hookMemory(["write"], u.end, LAST_ADDRESS, onStore));
+      if (u.start > 0n) this.hooks.push(cpu.hookMemory(["write"], 0n, u.start - 1n, onStore, FIRST_STORES));
+      if (u.end <= LAST_ADDRESS) this.hooks.push(cpu.hookMemory(["write"], u.end, LAST_ADDRESS, onStore, FIRST_STORES));
     } else {
-      this.hooks.push(cpu.hookMemory(["write"], 1n, 0n, onStore));
+      this.hooks.push(cpu.hookMemory(["write"], 1n, 0n, onStore, FIRST_STORES));
     }
     this.unwatch.push(kernel.watchUserWrites((address, length) => this.saveRange(address, address + BigInt(length))));
     this.unwatch.push(space.watchUnmaps((start, end, region) => this.beforeUnmap(start, end, region)));

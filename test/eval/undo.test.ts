@@ -103,6 +103,7 @@ describe.skipIf(!hasCompiler("gcc"))("a failed evaluation leaves nothing behind"
     { name: "malloc of 1 MiB (mmap), 100 kB and 120 kB (brk), then a fault", expr: "alloc_then_crash()", code: "EVAL_SIGNAL", message: /SIGSEGV.*alloc_then_crash/ },
     { name: "open() and a read that moves an offset, then a fault", expr: "open_then_crash()", code: "EVAL_SIGNAL", message: /SIGSEGV.*open_then_crash/ },
     { name: "close(), free() of an mmap block and signal(), then a fault", expr: "close_unmap_then_crash()", code: "EVAL_SIGNAL", message: /SIGSEGV.*close_unmap_then_crash/ },
+    { name: "every byte of 64 pages the program wrote before, twice (later stores skip the log's hook), then a fault", expr: "scribble_then_crash()", code: "EVAL_SIGNAL", message: /SIGSEGV.*scribble_then_crash/ },
     { name: "an endless loop that writes memory (time-out)", expr: "spin_write()", code: "EVAL_TIMEOUT", message: /did not finish within 50 ms/, timeoutMicros: 50_000 },
     { name: "a statement expression's endless loop, with no call in it (time-out)", expr: "({ while (1) g_counter++; 0; })", code: "EVAL_TIMEOUT", message: /did not finish within 50 ms/, timeoutMicros: 50_000 },
     { name: "a store, then a breakpoint that abandons it", expr: "write_then_stop()", code: "EVAL_BREAKPOINT", message: /stopped at a breakpoint: stop_here/, stopIn: "/* STOP */" },
