@@ -235,7 +235,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     this.space.rename(p.start, p.end.data, name);
     // Zero-fill sections count on zeroed pages (cheap: not executable, written directly); code
     // is written at finalization, and what lies between its sections is never run.
-    this.space.poke(p.end.code, new Uint8Array(Number(p.end.data - p.end.code)));
+    this.space.poke(p.end.code, zeros(Number(p.end.data - p.end.code)));
     this.reservations.set(module, {
       region: { start: p.start, end: p.end.data, prot: PROT_READ | PROT_WRITE, kind: "jit", name },
       cursor: { code: p.start, rodata: p.end.code, data: p.end.rodata },
@@ -287,6 +287,13 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     r.cursor[group] = end;
     return { address: start, local: zeroFill ? undefined : new Uint8Array(size) };
   }
+}
+
+/** A shared, never written buffer of zeros (what reused pages are cleared with). */
+let zeroBuffer = new Uint8Array(0);
+function zeros(n: number): Uint8Array {
+  if (zeroBuffer.length < n) zeroBuffer = new Uint8Array(Math.max(n, 2 * zeroBuffer.length));
+  return zeroBuffer.subarray(0, n);
 }
 
 /** Bytes to reserve for sections of given sizes and alignments laid out one after another. */

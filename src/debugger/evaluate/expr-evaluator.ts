@@ -89,6 +89,18 @@ const REGISTERS = new Set(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp
 /** `x`, `s.a`, `p->next->v`, `a[3]`, `*p`: texts that name an object the interpreter can locate. */
 const NAMES_AN_OBJECT = /^\*?\s*[A-Za-z_]\w*(\s*(\.|->)\s*[A-Za-z_]\w*|\s*\[\s*\d+\s*\])*$/;
 
+/**
+ * What evaluations in one frame at one stop share. `read` keeps the frame variables' values (their
+ * addresses, or register bytes) until code that may write memory runs: at a stop nothing else
+ * changes memory, and a change of registers makes new frames.
+ */
+interface StopState {
+  key: string;
+  scope: FrameScope;
+  values: FrameValues;
+  read: Map<Variable, Value>;
+}
+
 /** A stale compilation: a variable moved between memory and a register since it was compiled. */
 class StaleSlot extends Error {}
 
@@ -118,6 +130,12 @@ export class ExpressionEvaluator {
   private store: PersistentStore | undefined;
   private caller: ThreadCaller | undefined;
   private readonly cache = new Map<string, Linked>();
+  /**
+   * What evaluations at one stop share, per frame (a Frame lives until the registers change): the
+   * compiler's scope with its resolved names, and the frame's variable reader with its frame base.
+   * Kept while the console's names and the loaded images stay as they were.
+   */
+  private readonly atStop = new WeakMap<Frame, StopState>();
   private serial = 0;
 
   /** Fix-and-continue patches of the program's functions (`:patch`, `:unpatch`). */
@@ -215,7 +233,7 @@ export class ExpressionEvaluator {
         this.forget(key);
       }
     }
-    const scope = this.scopeFor(frame);
+    const scope = this.stopState(frame).scope;
     this.trace?.("compile");
     this.compiles++;
     const result = compile(source, scope, { entryName: this.nextEntry() });
@@ -296,7 +314,7 @@ export class ExpressionEvaluator {
       const blocks = frames.map((frame) => {
         const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
         const block = new Uint8Array(result.argBlock.size);
-        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, []);
+        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, { values: fv }, []);
         return block;
       });
       const slots = result.argBlock.slots.map((s) => ({ offset: s.offset, size: s.size, values: blocks.map((b) => b.subarray(s.offset, s.offset + s.size)) as [Uint8Array, Uint8Array] }));
@@ -319,6 +337,21 @@ export class ExpressionEvaluator {
   }
 
   // ---- pipeline
+
+  /** The scope and variable reader shared by the evaluations in `frame` at this stop (see atStop). */
+  private stopState(frame: Frame): StopState {
+    const key = `${this.persistent.changes}\u0000${imagesKey(this.dbg.images)}`;
+    let s = this.atStop.get(frame);
+    if (s?.key !== key) {
+      s = { key, scope: this.scopeFor(frame), values: this.frameValues(frame), read: new Map() };
+      this.atStop.set(frame, s);
+    }
+    return s;
+  }
+
+  private frameValues(frame: Frame): FrameValues {
+    return new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
+  }
 
   private scopeFor(frame: Frame): FrameScope {
     const rt = this.jit();
@@ -371,10 +404,10 @@ export class ExpressionEvaluator {
 
   private run(linked: Linked, frame: Frame, opts: EvaluateOptions, transient: boolean): Evaluation {
     const { result } = linked;
-    const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
+    const stop = this.stopState(frame);
     const block = new Uint8Array(result.argBlock.size);
     const writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[] = [];
-    for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, writeBack);
+    for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, stop, writeBack);
     this.trace?.("call");
     let outcome: CallOutcome;
     let nested = false;
@@ -395,6 +428,7 @@ export class ExpressionEvaluator {
         },
       });
     } finally {
+      if (result.callsFunctions || result.assigns) stop.read.clear(); // memory may have changed
       if (nested) this.dbg.registersChanged(); // frames were unwound inside the call
       this.trace?.("restore");
       if (transient) {
@@ -409,7 +443,7 @@ export class ExpressionEvaluator {
   }
 
   /** Writes one argument-block slot: a variable's address, or its (or a register's) value. */
-  private fill(slot: ArgSlot, block: Uint8Array, linked: Linked, frame: Frame, fv: FrameValues, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
+  private fill(slot: ArgSlot, block: Uint8Array, linked: Linked, frame: Frame, from: { values: FrameValues; read?: Map<Variable, Value> }, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
     const put = (bytes: Uint8Array): void => block.set(bytes.subarray(0, slot.size), slot.offset);
     const loc = slot.location;
     if (loc.kind === "value" && loc.register !== undefined && slot.name.startsWith("$")) {
@@ -429,7 +463,11 @@ export class ExpressionEvaluator {
     }
     const variable = linked.frameVariables.get(slot.name);
     if (!variable) throw new JitdbgError("EVAL_SLOT", `no frame variable '${slot.name}' for the compiled code's argument block (a debugger bug)`);
-    const value = fv.read(variable);
+    let value = from.read?.get(variable);
+    if (!value) {
+      value = from.values.read(variable);
+      from.read?.set(variable, value);
+    }
     if (value.location.kind === "error") throw new JitdbgError("EVAL_UNAVAILABLE", `'${slot.name}' has no value here: ${value.location.message}`);
     if (value.location.kind === "bytes" && value.location.missing) {
       // Compiled code would read the missing parts as zeros: it gets none of it (the interpreter reads the parts that remain).

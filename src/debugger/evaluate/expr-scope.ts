@@ -46,6 +46,7 @@ export class FrameScope implements Scope {
   private readonly unit: Unit | undefined;
   private readonly chain: readonly { variables: readonly Variable[] }[];
   private readonly cache = new Map<string, ScopeEntity | null>();
+  private readonly typedefs = new Map<string, CType | null>();
   private enumerators: Map<string, { value: bigint; type: CType }> | undefined;
 
   private readonly image: ImageInfo | undefined;
@@ -71,6 +72,8 @@ export class FrameScope implements Scope {
   }
 
   lookup(name: string): ScopeEntity | undefined {
+    // `$` names come and go with every kept result; the scope outlives them (one per stop).
+    if (name.startsWith("$")) return this.persistent.lookup(name);
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit ?? undefined;
     const e = this.find(name);
@@ -79,6 +82,15 @@ export class FrameScope implements Scope {
   }
 
   typedef(name: string): CType | undefined {
+    // The parser asks for every identifier it meets: answers are kept with the scope (one per stop).
+    const hit = this.typedefs.get(name);
+    if (hit !== undefined) return hit ?? undefined;
+    const t = this.findTypedef(name);
+    this.typedefs.set(name, t ?? null);
+    return t;
+  }
+
+  private findTypedef(name: string): CType | undefined {
     const own = this.persistent.typedef(name);
     if (own) return own;
     let t = this.dwarf?.findType(name, this.unit);
