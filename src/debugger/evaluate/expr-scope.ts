@@ -93,12 +93,26 @@ export class FrameScope implements Scope {
   private findTypedef(name: string): CType | undefined {
     const own = this.persistent.typedef(name);
     if (own) return own;
+    // Typedef names and variables share C's ordinary identifiers: a name the frame's unit does not
+    // declare as a type but that names a variable, function or enumerator here is no type name,
+    // whatever another unit calls it (and no other unit's type tables need building to know).
+    if (this.dwarf && this.unit && !this.dwarf.model(this.unit)?.types.has(name) && this.namesAnObject(name)) return undefined;
     let t = this.dwarf?.findType(name, this.unit);
     for (const other of this.otherImages()) {
       if (t?.kind === "typedef") break;
       t = other.dwarf!.findType(name);
     }
     return t?.kind === "typedef" ? this.bridge.toC(t) : undefined;
+  }
+
+  /** Whether `name` resolves to something other than a type here (an error resolving it: not known). */
+  private namesAnObject(name: string): boolean {
+    try {
+      return this.lookup(name) !== undefined;
+    } catch (e) {
+      if (e instanceof JitdbgError) return false;
+      throw e;
+    }
   }
 
   tag(kind: TagKind, name: string): CType | undefined {
