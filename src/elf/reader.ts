@@ -358,8 +358,10 @@ const stringViews = new WeakMap<ArrayBufferLike, Buffer>();
 export function cString(bytes: Uint8Array, start: number, end = bytes.length): string {
   let nul = bytes.indexOf(0, start);
   if (nul < 0 || nul > end) nul = end;
-  if (nul - start <= 32) {
-    // Short ASCII names (sections, most symbols) without a Buffer: one per new file costs more than the names.
+  let view = stringViews.get(bytes.buffer);
+  if (!view && nul - start <= 32 && bytes.buffer.byteLength <= 0x10000) {
+    // A small file's short ASCII names (a JIT object's sections and symbols) without a Buffer: one
+    // per new object costs more than its names. A large file's names go through one Buffer.
     let s = "";
     for (let i = start; i < nul; i++) {
       const c = bytes[i]!;
@@ -372,7 +374,6 @@ export function cString(bytes: Uint8Array, start: number, end = bytes.length): s
     }
     if (nul === start) return "";
   }
-  let view = stringViews.get(bytes.buffer);
   if (!view) {
     view = Buffer.from(bytes.buffer);
     stringViews.set(bytes.buffer, view);
