@@ -76,6 +76,8 @@ interface Reservation {
   end: Record<ProtGroup, bigint>;
   /** The console arena's slot the module lives in (its groups are not contiguous then). */
   slot?: Slot;
+  /** Made writable (makeWritable) since it was last finalized. */
+  writable?: boolean;
   /** Extra ranges taken over by mapSectionAddress. */
   claims: MemoryRange[];
   /** Ranges mapped on behalf of claims outside the reservation (unmapped on release). */
@@ -202,10 +204,15 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
   }
 
   makeWritable(module: string): void {
+    this.get(module).writable = true;
     for (const range of this.pageRanges(module)) this.space.protect(range.start, range.end - range.start, PROT_READ | PROT_WRITE);
   }
 
   finalizeMemory(module: string): void {
+    // An arena slot has its final protections from the start (unless made writable to re-link it).
+    const r = this.get(module);
+    if (r.slot && !r.writable && r.claims.length === 0) return;
+    r.writable = false;
     // Pages shared by two groups (only possible for moved sections) get the union of permissions.
     const pages = new Map<bigint, number>();
     for (const range of this.ranges(module)) {
