@@ -84,6 +84,7 @@ interface Linked {
 }
 
 const DEFAULT_TIMEOUT = 250_000;
+const NO_BYTES = new Uint8Array(0);
 const CACHE_LIMIT = 64;
 const REGISTERS = new Set(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "fs_base", "gs_base"]);
 /** `x`, `s.a`, `p->next->v`, `a[3]`, `*p`: texts that name an object the interpreter can locate. */
@@ -387,7 +388,9 @@ export class ExpressionEvaluator {
       if (!linker.getSymbolAddress(entry)) throw new JitdbgError("EVAL_NO_ENTRY", `the compiled object has no entry symbol '${entry}' (a compiler bug; please report the expression)`);
       const load = linker.getSymbolLoadAddress(entry)!;
       linker.finalize(module);
-      return { result, module, entry: load, frameVariables };
+      // The object's bytes are in the module now: a cached compilation does not keep them (nor
+      // the buffer they share with other objects).
+      return { result: { ...result, object: NO_BYTES }, module, entry: load, frameVariables };
     } catch (e) {
       linker.removeModule(module);
       throw e;
