@@ -4,8 +4,27 @@
  * turns DW_AT_const_value and missing locations into results the debugger can show.
  */
 import { evaluateLocation, evaluateValue, type ExprContext, type Location } from "./expr-eval.js";
+import type { ExprPlace } from "./expr-ops.js";
 import { selectLocation } from "./loclists.js";
 import type { FunctionScope, Variable } from "./program.js";
+
+/**
+ * Where an expression is, for its errors: read only when one is reported (a DIE's place and label
+ * take DWARF look-ups to make). A class, so that making one per look-up is cheap (an object
+ * literal with getters is not).
+ */
+class DiePlace {
+  constructor(
+    private readonly die: { readonly where: ExprPlace["where"]; readonly label: string },
+    private readonly prefix: string,
+  ) {}
+  get where(): ExprPlace["where"] {
+    return this.die.where;
+  }
+  get what(): string {
+    return `${this.prefix} ${this.die.label}`;
+  }
+}
 
 /** What the frame provides; fbreg, addrx and the unit's address size are filled in here. */
 export type FrameContext = Omit<ExprContext, "frameBase" | "addrx" | "addressSize" | "is64">;
@@ -15,16 +34,7 @@ export function frameBaseAt(fn: FunctionScope, pc: bigint, ctx: FrameContext): b
   const expr = fb.kind === "expr" ? fb.expr : fb.kind === "list" ? selectLocation(fb.entries, pc) : undefined;
   if (!expr) return undefined;
   const unit = fn.die.unit;
-  // Read only when an error is reported: a DIE's place and label take DWARF look-ups to make.
-  const place = {
-    get where() {
-      return fn.die.where;
-    },
-    get what() {
-      return `frame base of the ${fn.die.label}`;
-    },
-  };
-  const v = evaluateValue(expr, { ...ctx, addressSize: unit.addressSize, is64: unit.is64, addrx: (i) => unit.addrx(i), place });
+  const v = evaluateValue(expr, { ...ctx, addressSize: unit.addressSize, is64: unit.is64, addrx: (i) => unit.addrx(i), place: new DiePlace(fn.die, "frame base of the") });
   return v.kind === "value" ? v.value : undefined;
 }
 
@@ -48,14 +58,7 @@ export function locateVariable(variable: Variable, pc: bigint | undefined, fn: F
     addressSize: unit.addressSize,
     is64: unit.is64,
     addrx: (i) => unit.addrx(i),
-    place: {
-      get where() {
-        return variable.die.where;
-      },
-      get what() {
-        return `location of the ${variable.die.label}`;
-      },
-    },
+    place: new DiePlace(variable.die, "location of the"),
     frameBase:
       frameBase ??
       (() => {

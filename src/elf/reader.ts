@@ -282,14 +282,14 @@ export class ElfFile {
       const s = {
         index: i,
         type: v.getUint32(at + 4, true),
-        flags: Number(v.getBigUint64(at + 8, true) & 0xffffffffn),
+        flags: v.getUint32(at + 8, true),
         addr: v.getBigUint64(at + 16, true),
-        offset: safeOffset(v.getBigUint64(at + 24, true)),
-        size: safeOffset(v.getBigUint64(at + 32, true)),
+        offset: u64(v, at + 24),
+        size: u64(v, at + 32),
         link: v.getUint32(at + 40, true),
         info: v.getUint32(at + 44, true),
-        addralign: safeOffset(v.getBigUint64(at + 48, true)),
-        entsize: safeOffset(v.getBigUint64(at + 56, true)),
+        addralign: u64(v, at + 48),
+        entsize: u64(v, at + 56),
       };
       if (s.type !== C.SHT_NOBITS && s.type !== C.SHT_NULL && s.offset + s.size > this.bytes.length) {
         throw this.error("ELF_SECTION_BOUNDS", `its header says it covers file bytes ${hex(s.offset)}..${hex(s.offset + s.size)}, past the end of the file (${this.bytes.length} bytes)`, { section: String(i) });
@@ -303,7 +303,8 @@ export class ElfFile {
     return raw.map((s, i) => {
       const off = nameOffsets[i]!;
       if (off >= strtab.size) throw this.error("ELF_CORRUPT", `its name offset ${off} is outside the section name table`, { section: String(i) });
-      return { ...s, name: cString(this.bytes, strtab.offset + off, strtab.offset + strtab.size) };
+      const name = cString(this.bytes, strtab.offset + off, strtab.offset + strtab.size);
+      return { index: s.index, name, type: s.type, flags: s.flags, addr: s.addr, offset: s.offset, size: s.size, link: s.link, info: s.info, addralign: s.addralign, entsize: s.entsize };
     });
   }
 
@@ -338,9 +339,17 @@ export class ElfFile {
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function safeOffset(n: bigint): number {
   // Offsets beyond 2^53 cannot be inside any file we hold; clamp so the bounds checks reject them.
-  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+  return n > MAX_SAFE ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+/** An unsigned 64-bit field as a number, clamped as safeOffset does (no BigInt made). */
+function u64(v: DataView, at: number): number {
+  const hi = v.getUint32(at + 4, true);
+  return hi > 0x1fffff ? Number.MAX_SAFE_INTEGER : hi * 4294967296 + v.getUint32(at, true);
 }
 
 /** A Buffer over each ArrayBuffer strings are read from: one wrapper per file, not one per string. */
@@ -350,6 +359,21 @@ export function cString(bytes: Uint8Array, start: number, end = bytes.length): s
   let nul = bytes.indexOf(0, start);
   if (nul < 0 || nul > end) nul = end;
   let view = stringViews.get(bytes.buffer);
+  if (!view && nul - start <= 32 && bytes.buffer.byteLength <= 0x10000) {
+    // A small file's short ASCII names (a JIT object's sections and symbols) without a Buffer: one
+    // per new object costs more than its names. A large file's names go through one Buffer.
+    let s = "";
+    for (let i = start; i < nul; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) {
+        s = "";
+        break;
+      }
+      s += String.fromCharCode(c);
+      if (i === nul - 1) return s;
+    }
+    if (nul === start) return "";
+  }
   if (!view) {
     view = Buffer.from(bytes.buffer);
     stringViews.set(bytes.buffer, view);

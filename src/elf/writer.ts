@@ -47,8 +47,9 @@ const SHDR = 64;
 const SYM = 24;
 const RELA = 24;
 
+/** Names as text until the file is written (one pass, no buffer per name); UTF-8 where not ASCII. */
 class StringTable {
-  private readonly parts: Buffer[] = [Buffer.from([0])];
+  private readonly parts: (string | Uint8Array)[] = [];
   private size = 1;
   private readonly index = new Map<string, number>();
   add(s: string): number {
@@ -56,14 +57,25 @@ class StringTable {
     const hit = this.index.get(s);
     if (hit !== undefined) return hit;
     const at = this.size;
-    const b = Buffer.from(`${s}\0`, "utf8");
-    this.parts.push(b);
-    this.size += b.length;
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) { ascii = false; break; }
+    const part = ascii ? s : Buffer.from(s, "utf8");
+    this.parts.push(part);
+    this.size += part.length + 1;
     this.index.set(s, at);
     return at;
   }
-  bytes(): Uint8Array {
-    return Buffer.concat(this.parts);
+  get length(): number {
+    return this.size;
+  }
+  /** Writes the table (a NUL first, then each name and its NUL) at `at`. */
+  writeTo(buf: Uint8Array, at: number): void {
+    let o = at + 1;
+    for (const p of this.parts) {
+      if (typeof p === "string") for (let i = 0; i < p.length; i++) buf[o + i] = p.charCodeAt(i);
+      else buf.set(p, o);
+      o += p.length + 1;
+    }
   }
 }
 
@@ -71,87 +83,83 @@ interface OutSection {
   name: string;
   type: number;
   flags: number;
-  data: Uint8Array;
+  /** Contents (or, for a RELA or symbol table, filled in at `offset` when the file is written). */
+  data: Uint8Array | undefined;
+  size: number;
   align: number;
   entsize: number;
   link: number;
   info: number;
   offset: number;
+  /** The section whose relocations this RELA section holds. */
+  relocsOf?: WriterSection;
+  /** A string table's names. */
+  strings?: StringTable;
+}
+
+const TWO32 = 4294967296;
+
+/** A 64-bit little-endian field from a number (exact below 2^53) or a bigint. */
+function put64(dv: DataView, at: number, v: number | bigint): void {
+  if (typeof v === "bigint") {
+    dv.setBigUint64(at, BigInt.asUintN(64, v), true);
+    return;
+  }
+  dv.setUint32(at, v % TWO32 >>> 0, true);
+  dv.setUint32(at + 4, Math.floor(v / TWO32) >>> 0, true);
 }
 
 export function writeRelocatable(obj: RelocatableObject): Uint8Array {
-  const out: OutSection[] = [{ name: "", type: C.SHT_NULL, flags: 0, data: new Uint8Array(0), align: 0, entsize: 0, link: 0, info: 0, offset: 0 }];
+  const out: OutSection[] = [{ name: "", type: C.SHT_NULL, flags: 0, data: undefined, size: 0, align: 0, entsize: 0, link: 0, info: 0, offset: 0 }];
   const sectionIndex = new Map<string, number>();
-  const relaFor: { rela: number; of: WriterSection }[] = [];
   for (const s of obj.sections) {
     if (sectionIndex.has(s.name)) throw new Error(`writeRelocatable: duplicate section ${s.name}`);
     sectionIndex.set(s.name, out.length);
-    out.push({ name: s.name, type: s.type, flags: s.flags, data: s.data, align: s.align, entsize: s.entsize ?? 0, link: 0, info: 0, offset: 0 });
+    out.push({ name: s.name, type: s.type, flags: s.flags, data: s.data, size: s.data.length, align: s.align, entsize: s.entsize ?? 0, link: 0, info: 0, offset: 0 });
     if (s.relocations && s.relocations.length > 0) {
-      relaFor.push({ rela: out.length, of: s });
-      out.push({ name: `.rela${s.name}`, type: C.SHT_RELA, flags: C.SHF_INFO_LINK, data: new Uint8Array(0), align: 8, entsize: RELA, link: 0, info: out.length - 1, offset: 0 });
+      out.push({ name: `.rela${s.name}`, type: C.SHT_RELA, flags: C.SHF_INFO_LINK, data: undefined, size: s.relocations.length * RELA, align: 8, entsize: RELA, link: 0, info: out.length - 1, offset: 0, relocsOf: s });
     }
   }
   const symtabIdx = out.length;
   const strtabIdx = symtabIdx + 1;
   const shstrtabIdx = symtabIdx + 2;
 
-  // Symbols: null, file, section symbols, locals, then globals.
   const strtab = new StringTable();
-  const syms: Buffer[] = [];
   const symIndex = new Map<string, number>();
   const sectionSym = new Map<string, number>();
-  const putSym = (name: string, info: number, other: number, shndx: number, value: bigint, size: bigint): number => {
-    const b = Buffer.alloc(SYM);
-    b.writeUInt32LE(strtab.add(name), 0);
-    b.writeUInt8(info, 4);
-    b.writeUInt8(other, 5);
-    b.writeUInt16LE(shndx, 6);
-    b.writeBigUInt64LE(value, 8);
-    b.writeBigUInt64LE(size, 16);
-    syms.push(b);
-    return syms.length - 1;
-  };
-  putSym("", 0, 0, 0, 0n, 0n);
-  if (obj.fileName) putSym(obj.fileName, (C.STB_LOCAL << 4) | C.STT_FILE, 0, C.SHN_ABS, 0n, 0n);
-  for (const s of obj.sections) {
-    if (!(s.flags & C.SHF_ALLOC)) continue;
-    sectionSym.set(s.name, putSym("", (C.STB_LOCAL << 4) | C.STT_SECTION, 0, sectionIndex.get(s.name)!, 0n, 0n));
-  }
   const shndxOf = (sym: WriterSymbol): number => {
     if (sym.section === undefined) return C.SHN_UNDEF;
     const i = sectionIndex.get(sym.section);
     if (i === undefined) throw new Error(`writeRelocatable: symbol ${sym.name} is in unknown section ${sym.section}`);
     return i;
   };
-  const ordered = [...obj.symbols.filter((s) => s.bind === C.STB_LOCAL), ...obj.symbols.filter((s) => s.bind !== C.STB_LOCAL)];
-  for (const s of ordered) {
-    symIndex.set(s.name, putSym(s.name, (s.bind << 4) | s.type, s.visibility ?? 0, shndxOf(s), s.value, s.size));
-  }
-  const firstGlobal = syms.length - ordered.filter((s) => s.bind !== C.STB_LOCAL).length;
+  let locals = 0;
+  for (const s of obj.symbols) if (s.bind === C.STB_LOCAL) locals++;
+  const ordered: WriterSymbol[] = new Array(obj.symbols.length);
+  let nl = 0;
+  let ng = locals;
+  for (const s of obj.symbols) ordered[s.bind === C.STB_LOCAL ? nl++ : ng++] = s;
+  let allocated = 0;
+  for (const s of obj.sections) if (s.flags & C.SHF_ALLOC) allocated++;
+  const symCount = 1 + (obj.fileName ? 1 : 0) + allocated + ordered.length;
+  const firstGlobal = symCount - (ordered.length - locals);
+  out.push({ name: ".symtab", type: C.SHT_SYMTAB, flags: 0, data: undefined, size: symCount * SYM, align: 8, entsize: SYM, link: strtabIdx, info: firstGlobal, offset: 0 });
+  out.push({ name: ".strtab", type: C.SHT_STRTAB, flags: 0, data: undefined, size: 0, align: 1, entsize: 0, link: 0, info: 0, offset: 0 });
+  out.push({ name: ".shstrtab", type: C.SHT_STRTAB, flags: 0, data: undefined, size: 0, align: 1, entsize: 0, link: 0, info: 0, offset: 0 });
+  for (const s of out) if (s.type === C.SHT_RELA) s.link = symtabIdx;
 
-  // Relocation records.
-  for (const { rela, of } of relaFor) {
-    const b = Buffer.alloc(of.relocations!.length * RELA);
-    of.relocations!.forEach((r, i) => {
-      let sym: number | undefined;
-      if ("symbol" in r.target) sym = symIndex.get(r.target.symbol);
-      else sym = sectionSym.get(r.target.section);
-      if (sym === undefined) throw new Error(`writeRelocatable: relocation in ${of.name} refers to unknown ${JSON.stringify(r.target)}`);
-      b.writeBigUInt64LE(BigInt(r.offset), i * RELA);
-      b.writeBigUInt64LE((BigInt(sym) << 32n) | BigInt(r.type), i * RELA + 8);
-      b.writeBigInt64LE(r.addend, i * RELA + 16);
-    });
-    out[rela]!.data = b;
-    out[rela]!.link = symtabIdx;
-  }
+  // Names first (the string table's size decides the layout); records are written in place below.
+  const names: number[] = new Array(symCount).fill(0);
+  if (obj.fileName) names[1] = strtab.add(obj.fileName);
+  const firstOwn = symCount - ordered.length;
+  for (let k = 0; k < ordered.length; k++) names[firstOwn + k] = strtab.add(ordered[k]!.name);
+  out[strtabIdx]!.strings = strtab;
+  out[strtabIdx]!.size = strtab.length;
 
   const shstrtab = new StringTable();
-  out.push({ name: ".symtab", type: C.SHT_SYMTAB, flags: 0, data: Buffer.concat(syms), align: 8, entsize: SYM, link: strtabIdx, info: firstGlobal, offset: 0 });
-  out.push({ name: ".strtab", type: C.SHT_STRTAB, flags: 0, data: strtab.bytes(), align: 1, entsize: 0, link: 0, info: 0, offset: 0 });
-  out.push({ name: ".shstrtab", type: C.SHT_STRTAB, flags: 0, data: new Uint8Array(0), align: 1, entsize: 0, link: 0, info: 0, offset: 0 });
   const nameOffsets = out.map((s) => shstrtab.add(s.name));
-  out[shstrtabIdx]!.data = shstrtab.bytes();
+  out[shstrtabIdx]!.strings = shstrtab;
+  out[shstrtabIdx]!.size = shstrtab.length;
 
   // Layout: header, section contents (aligned), section header table.
   let off = EHDR;
@@ -160,41 +168,78 @@ export function writeRelocatable(obj: RelocatableObject): Uint8Array {
     const a = Math.max(1, s.align);
     off = Math.ceil(off / a) * a;
     s.offset = off;
-    if (s.type !== C.SHT_NOBITS) off += s.data.length;
+    if (s.type !== C.SHT_NOBITS) off += s.size;
   }
   const shoff = Math.ceil(off / 8) * 8;
   const total = shoff + out.length * SHDR;
-  const buf = Buffer.alloc(total);
+  // From Node's shared pool when small (no ArrayBuffer of its own to allocate and collect).
+  const pooled = Buffer.allocUnsafe(total).fill(0);
+  const buf = new Uint8Array(pooled.buffer, pooled.byteOffset, total);
+  const dv = new DataView(buf.buffer, buf.byteOffset, total);
 
   // ELF header.
-  buf.set([...C.ELF_MAGIC, C.ELFCLASS64, C.ELFDATA2LSB, C.EV_CURRENT, C.ELFOSABI_SYSV], 0);
-  buf.writeUInt16LE(C.ET_REL, 16);
-  buf.writeUInt16LE(C.EM_X86_64, 18);
-  buf.writeUInt32LE(1, 20);
-  buf.writeBigUInt64LE(0n, 24); // entry
-  buf.writeBigUInt64LE(0n, 32); // phoff
-  buf.writeBigUInt64LE(BigInt(shoff), 40);
-  buf.writeUInt32LE(0, 48); // flags
-  buf.writeUInt16LE(EHDR, 52);
-  buf.writeUInt16LE(0, 54); // phentsize
-  buf.writeUInt16LE(0, 56); // phnum
-  buf.writeUInt16LE(SHDR, 58);
-  buf.writeUInt16LE(out.length, 60);
-  buf.writeUInt16LE(shstrtabIdx, 62);
+  buf.set(C.ELF_MAGIC, 0);
+  buf[4] = C.ELFCLASS64;
+  buf[5] = C.ELFDATA2LSB;
+  buf[6] = C.EV_CURRENT;
+  buf[7] = C.ELFOSABI_SYSV;
+  dv.setUint16(16, C.ET_REL, true);
+  dv.setUint16(18, C.EM_X86_64, true);
+  dv.setUint32(20, 1, true);
+  put64(dv, 40, shoff);
+  dv.setUint16(52, EHDR, true);
+  dv.setUint16(58, SHDR, true);
+  dv.setUint16(60, out.length, true);
+  dv.setUint16(62, shstrtabIdx, true);
 
-  out.forEach((s, i) => {
-    if (s.type !== C.SHT_NOBITS && s.type !== C.SHT_NULL) buf.set(s.data, s.offset);
+  // Symbols: null, file, section symbols, locals, then globals.
+  const symtab = out[symtabIdx]!.offset;
+  let nsym = 0;
+  const putSym = (info: number, other: number, shndx: number, value: bigint, size: bigint): number => {
+    const at = symtab + nsym * SYM;
+    dv.setUint32(at, names[nsym]!, true);
+    buf[at + 4] = info;
+    buf[at + 5] = other;
+    dv.setUint16(at + 6, shndx, true);
+    if (value !== 0n) put64(dv, at + 8, value);
+    if (size !== 0n) put64(dv, at + 16, size);
+    return nsym++;
+  };
+  putSym(0, 0, 0, 0n, 0n);
+  if (obj.fileName) putSym((C.STB_LOCAL << 4) | C.STT_FILE, 0, C.SHN_ABS, 0n, 0n);
+  for (const s of obj.sections) {
+    if (!(s.flags & C.SHF_ALLOC)) continue;
+    sectionSym.set(s.name, putSym((C.STB_LOCAL << 4) | C.STT_SECTION, 0, sectionIndex.get(s.name)!, 0n, 0n));
+  }
+  for (const s of ordered) symIndex.set(s.name, putSym((s.bind << 4) | s.type, s.visibility ?? 0, shndxOf(s), s.value, s.size));
+
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!;
+    if (s.relocsOf) {
+      // Relocation records, straight into the file.
+      const relocs = s.relocsOf.relocations!;
+      for (let k = 0; k < relocs.length; k++) {
+        const r = relocs[k]!;
+        const sym = "symbol" in r.target ? symIndex.get(r.target.symbol) : sectionSym.get(r.target.section);
+        if (sym === undefined) throw new Error(`writeRelocatable: relocation in ${s.relocsOf.name} refers to unknown ${JSON.stringify(r.target)}`);
+        const at = s.offset + k * RELA;
+        put64(dv, at, r.offset);
+        dv.setUint32(at + 8, r.type, true);
+        dv.setUint32(at + 12, sym, true);
+        dv.setBigInt64(at + 16, r.addend, true);
+      }
+    } else if (s.strings) s.strings.writeTo(buf, s.offset);
+    else if (s.data && s.type !== C.SHT_NOBITS && s.type !== C.SHT_NULL) buf.set(s.data, s.offset);
     const h = shoff + i * SHDR;
-    buf.writeUInt32LE(nameOffsets[i]!, h);
-    buf.writeUInt32LE(s.type, h + 4);
-    buf.writeBigUInt64LE(BigInt(s.flags), h + 8);
-    buf.writeBigUInt64LE(0n, h + 16); // addr
-    buf.writeBigUInt64LE(BigInt(s.offset), h + 24);
-    buf.writeBigUInt64LE(BigInt(s.data.length), h + 32);
-    buf.writeUInt32LE(s.link, h + 40);
-    buf.writeUInt32LE(s.info, h + 44);
-    buf.writeBigUInt64LE(BigInt(s.align), h + 48);
-    buf.writeBigUInt64LE(BigInt(s.entsize), h + 56);
-  });
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    dv.setUint32(h, nameOffsets[i]!, true);
+    dv.setUint32(h + 4, s.type, true);
+    put64(dv, h + 8, s.flags);
+    put64(dv, h + 24, s.offset);
+    put64(dv, h + 32, s.size);
+    dv.setUint32(h + 40, s.link, true);
+    dv.setUint32(h + 44, s.info, true);
+    put64(dv, h + 48, s.align);
+    put64(dv, h + 56, s.entsize);
+  }
+  return buf;
 }

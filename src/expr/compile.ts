@@ -162,10 +162,19 @@ function routines(checker: Checker, gen: X86Codegen, scope: Scope): FunctionCode
  * themselves, are not walked): a bound on the operands pending at once while its code runs.
  */
 function nodeCount(node: unknown, seen = new Set<object>()): number {
-  if (Array.isArray(node)) return node.reduce((n: number, x) => n + nodeCount(x, seen), 0);
-  if (node === null || typeof node !== "object" || !("k" in node) || seen.has(node)) return 0;
+  if (node === null || typeof node !== "object") return 0;
+  if (Array.isArray(node)) {
+    let n = 0;
+    for (const x of node) n += nodeCount(x, seen);
+    return n;
+  }
+  if (!("k" in node) || seen.has(node)) return 0;
   seen.add(node);
   let n = 1;
-  for (const v of Object.values(node)) n += nodeCount(v, seen);
+  const fields = node as Record<string, unknown>;
+  for (const key in fields) {
+    const v = fields[key];
+    if (typeof v === "object" && v !== null) n += nodeCount(v, seen);
+  }
   return n;
 }

@@ -45,14 +45,17 @@ const PUNCT = [
 
 const SIMPLE_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, "0": 0, a: 7, b: 8, f: 12, v: 11, "\\": 92, "'": 39, '"': 34, "?": 63, e: 27 };
 
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isIdStart = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
+const isIdPart = (c: number): boolean => isIdStart(c) || isDigit(c);
+
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
-  const isIdStart = (c: string): boolean => /[A-Za-z_$]/.test(c);
-  const isId = (c: string): boolean => /[A-Za-z0-9_$]/.test(c);
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    const code = src.charCodeAt(i);
+    if (code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code > 0x7f && /\s/.test(c))) { i++; continue; }
     if (src.startsWith("//", i)) { while (i < src.length && src[i] !== "\n") i++; continue; }
     if (src.startsWith("/*", i)) {
       const end = src.indexOf("*/", i + 2);
@@ -61,13 +64,13 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const start = i;
-    if (isIdStart(c)) {
-      while (i < src.length && isId(src[i]!)) i++;
+    if (isIdStart(code)) {
+      while (i < src.length && isIdPart(src.charCodeAt(i))) i++;
       const text = src.slice(start, i);
       out.push({ kind: KEYWORDS.has(text) ? "keyword" : "ident", text, pos: start });
       continue;
     }
-    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
+    if (isDigit(code) || (code === 0x2e && isDigit(src.charCodeAt(i + 1)))) {
       out.push(lexNumber(src, start));
       i = start + out[out.length - 1]!.text.length;
       continue;

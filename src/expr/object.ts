@@ -1,7 +1,8 @@
 /**
- * Packs generated code into an ELF relocatable object the way gcc lays one out: .text, .data,
- * .bss, .rodata, .eh_frame, .note.GNU-stack, with undefined symbols for everything the code
- * refers to outside itself (TLS ones typed STT_TLS, as linkers check).
+ * Packs generated code into an ELF relocatable object laid out as gcc does, less its empty
+ * sections: .text, .rodata (when there are constants), .eh_frame, .note.GNU-stack, with
+ * undefined symbols for everything the code refers to outside itself (TLS ones typed STT_TLS, as
+ * linkers check).
  */
 import * as C from "../elf/constants.js";
 import { writeRelocatable, type WriterSymbol } from "../elf/writer.js";
@@ -24,6 +25,7 @@ export interface BuiltObject {
 }
 
 const TLS_RELOCS = new Set<number>([C.R_X86_64_TLSGD, C.R_X86_64_GOTTPOFF]);
+const EMPTY = new Uint8Array(0);
 
 export function buildObject(parts: ObjectParts): BuiltObject {
   const eh = buildEhFrame(parts.functions);
@@ -47,13 +49,14 @@ export function buildObject(parts: ObjectParts): BuiltObject {
   ];
   const bytes = writeRelocatable({
     fileName: "<jitdbg-expr>",
+    // The code never has writable data of its own (console globals live in the persistent
+    // store): no .data or .bss, and .rodata only when there are constants; an empty section would
+    // only cost the linker a section to parse, place and write at every evaluation.
     sections: [
       { name: ".text", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC | C.SHF_EXECINSTR, data: new Uint8Array(parts.asm.bytes), align: 16, relocations: parts.asm.relocs },
-      { name: ".data", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC | C.SHF_WRITE, data: new Uint8Array(0), align: 1 },
-      { name: ".bss", type: C.SHT_NOBITS, flags: C.SHF_ALLOC | C.SHF_WRITE, data: new Uint8Array(0), align: 1 },
-      { name: ".rodata", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC, data: new Uint8Array(parts.rodata), align: 16 },
+      ...(parts.rodata.length > 0 ? [{ name: ".rodata", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC, data: new Uint8Array(parts.rodata), align: 16 }] : []),
       { name: ".eh_frame", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC, data: eh.bytes, align: 8, relocations: eh.relocs },
-      { name: ".note.GNU-stack", type: C.SHT_PROGBITS, flags: 0, data: new Uint8Array(0), align: 1 },
+      { name: ".note.GNU-stack", type: C.SHT_PROGBITS, flags: 0, data: EMPTY, align: 1 },
     ],
     symbols,
   });

@@ -192,7 +192,9 @@ export class ModuleLifecycle {
     const out: [JitModule, Set<string>][] = [];
     for (const o of this.list) {
       if (o === m) continue;
-      const names = new Set(o.dependencies.get(m) ?? []);
+      const made = o.dependencies.get(m);
+      if (o.state === "finalized" && made === undefined) continue; // the common case: nothing to copy
+      const names = new Set(made ?? []);
       if (o.state !== "finalized") {
         for (const s of o.symbols) {
           if (s.section !== SYM_UNDEF || !s.name) continue;

@@ -70,9 +70,14 @@ const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 interface Reservation {
   region: Region;
-  /** Next free offset and end of each group inside the region. */
+  /** Start, next free offset and end of each group inside the region. */
+  start: Record<ProtGroup, bigint>;
   cursor: Record<ProtGroup, bigint>;
   end: Record<ProtGroup, bigint>;
+  /** The console arena's slot the module lives in (its groups are not contiguous then). */
+  slot?: Slot;
+  /** Made writable (makeWritable) since it was last finalized. */
+  writable?: boolean;
   /** Extra ranges taken over by mapSectionAddress. */
   claims: MemoryRange[];
   /** Ranges mapped on behalf of claims outside the reservation (unmapped on release). */
@@ -94,9 +99,29 @@ interface Parked {
 /** At most this many bytes of released modules' mappings are kept for reuse. */
 const PARKED_BYTES = 1n << 20n;
 
+/**
+ * The console's arena: a module whose every group fits in a page (what an expression needs) gets
+ * a slot of one code, one read-only and one writable page. Slots are mapped ARENA_SLOTS at a time,
+ * as three mappings laid out by group — [code pages R-X][rodata pages R--][data pages RW-] — with
+ * their final protections from the start, so a module's load, finalize and release never map,
+ * protect or unmap (each rebuilds Unicorn's memory map, more slowly the more mappings there are):
+ * its bytes are written straight into the host memory behind the pages, the translations of any
+ * code they replace dropped (Cpu.write). Within a slot the groups are ARENA_SLOTS pages apart, well
+ * within the ±2 GiB the small code model needs. The arena goes at a random place in the low window.
+ */
+const ARENA_SLOTS = 64n;
+
+interface Slot {
+  code: bigint;
+  rodata: bigint;
+  data: bigint;
+}
+
 export class AddressSpaceMemoryManager implements JitMemoryManager {
   private readonly reservations = new Map<string, Reservation>();
   private parked: Parked[] = [];
+  /** Free arena slots (the last released first: its pages are the warmest). */
+  private readonly freeSlots: Slot[] = [];
 
   constructor(
     private readonly space: AddressSpace,
@@ -116,6 +141,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     const total = code + rodata + data || PAGE;
     const within = placement === "low" ? LOW_WINDOW : placement === "anywhere" ? { low: MMAP_LOW, high: MMAP_HIGH } : placement;
     const align = req.maxAlign > Number(PAGE) ? pageUp(BigInt(req.maxAlign)) : PAGE;
+    if (this.reuseReleased && code <= PAGE && rodata <= PAGE && data <= PAGE && align === PAGE && this.takeSlot(module, { code, rodata, data }, within)) return;
     if (this.unpark(module, { code, rodata, data }, within, align)) return;
     const s = this.space.findFree(total, { within, align, randomize: true, kind: "jit" });
     if (s === undefined) {
@@ -136,6 +162,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     const region: Region = { start: s, end: s + total, prot: rw, kind: "jit", name };
     this.reservations.set(module, {
       region,
+      start: { code: s, rodata: s + code, data: s + code + rodata },
       cursor: { code: s, rodata: s + code, data: s + code + rodata },
       end: { code: s + code, rodata: s + code + rodata, data: s + total },
       claims: [],
@@ -161,7 +188,7 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
   claim(module: string, address: bigint, size: number, group: ProtGroup, section: string): void {
     const r = this.get(module);
     const end = address + BigInt(Math.max(size, 1));
-    const inOwn = address >= r.region.start && end <= r.region.end;
+    const inOwn = r.slot ? (["code", "rodata", "data"] as const).some((g) => address >= r.start[g] && end <= r.start[g] + PAGE) : address >= r.region.start && end <= r.region.end;
     const inClaim = r.mapped.some((c) => address >= c.start && end <= c.end);
     if (inOwn || inClaim) {
       r.claims.push({ start: address, end, group });
@@ -177,10 +204,15 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
   }
 
   makeWritable(module: string): void {
+    this.get(module).writable = true;
     for (const range of this.pageRanges(module)) this.space.protect(range.start, range.end - range.start, PROT_READ | PROT_WRITE);
   }
 
   finalizeMemory(module: string): void {
+    // An arena slot has its final protections from the start (unless made writable to re-link it).
+    const r = this.get(module);
+    if (r.slot && !r.writable && r.claims.length === 0) return;
+    r.writable = false;
     // Pages shared by two groups (only possible for moved sections) get the union of permissions.
     const pages = new Map<bigint, number>();
     for (const range of this.ranges(module)) {
@@ -200,7 +232,13 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
   release(module: string): void {
     const r = this.reservations.get(module);
     if (!r) return;
-    if (!this.park(r)) this.space.unmap(r.region.start, r.region.end - r.region.start);
+    if (r.slot) {
+      // Zero-fill sections of the next module count on zeroed pages (its code is written at finalize).
+      if (r.end.rodata > r.start.rodata) this.space.poke(r.slot.rodata, zeros(Number(PAGE)));
+      if (r.end.data > r.start.data) this.space.poke(r.slot.data, zeros(Number(PAGE)));
+      this.freeSlots.push(r.slot);
+    }
+    else if (!this.park(r)) this.space.unmap(r.region.start, r.region.end - r.region.start);
     for (const m of r.mapped) this.space.unmap(m.start, m.end - m.start);
     if (r.tls) this.tls?.release(r.tls.moduleId);
     this.reservations.delete(module);
@@ -235,9 +273,10 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     this.space.rename(p.start, p.end.data, name);
     // Zero-fill sections count on zeroed pages (cheap: not executable, written directly); code
     // is written at finalization, and what lies between its sections is never run.
-    this.space.poke(p.end.code, new Uint8Array(Number(p.end.data - p.end.code)));
+    this.space.poke(p.end.code, zeros(Number(p.end.data - p.end.code)));
     this.reservations.set(module, {
       region: { start: p.start, end: p.end.data, prot: PROT_READ | PROT_WRITE, kind: "jit", name },
+      start: { code: p.start, rodata: p.end.code, data: p.end.rodata },
       cursor: { code: p.start, rodata: p.end.code, data: p.end.rodata },
       end: { ...p.end },
       claims: [],
@@ -246,13 +285,54 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     return true;
   }
 
+  /**
+   * An arena slot for `module` inside `within` (false: none there); a new arena is mapped when
+   * every slot is taken.
+   */
+  private takeSlot(module: string, need: Record<ProtGroup, bigint>, within: { low: bigint; high: bigint }): boolean {
+    const fits = (x: Slot): boolean => x.code >= within.low && x.data + PAGE <= within.high;
+    let i = this.freeSlots.length - 1;
+    while (i >= 0 && !fits(this.freeSlots[i]!)) i--;
+    if (i < 0) {
+      if (!this.mapArena(within)) return false;
+      i = this.freeSlots.length - 1;
+    }
+    // Its pages are zero (fresh, or cleared when released): nothing is written before finalize.
+    const slot = this.freeSlots.splice(i, 1)[0]!;
+    this.reservations.set(module, {
+      region: { start: slot.code, end: slot.code + PAGE, prot: PROT_READ | PROT_EXEC, kind: "jit", name: "jit:(console arena)" },
+      start: { ...slot },
+      cursor: { ...slot },
+      end: { code: slot.code + need.code, rodata: slot.rodata + need.rodata, data: slot.data + need.data },
+      slot,
+      claims: [],
+      mapped: [],
+    });
+    return true;
+  }
+
+  /** Maps ARENA_SLOTS more slots in the low window when `within` allows it there. */
+  private mapArena(within: { low: bigint; high: bigint }): boolean {
+    const low = within.low > LOW_WINDOW.low ? within.low : LOW_WINDOW.low;
+    const high = within.high < LOW_WINDOW.high ? within.high : LOW_WINDOW.high;
+    if (low >= high) return false;
+    const span = ARENA_SLOTS * PAGE;
+    const base = this.space.findFree(3n * span, { within: { low, high }, randomize: true, kind: "jit" });
+    if (base === undefined) return false;
+    this.space.map(base, span, PROT_OF.code, "jit", "jit:(console arena code)");
+    this.space.map(base + span, span, PROT_OF.rodata, "jit", "jit:(console arena rodata)");
+    this.space.map(base + 2n * span, span, PROT_OF.data, "jit", "jit:(console arena data)");
+    // Taken from the end: the lowest slot first.
+    for (let k = ARENA_SLOTS - 1n; k >= 0n; k--) this.freeSlots.push({ code: base + k * PAGE, rodata: base + span + k * PAGE, data: base + 2n * span + k * PAGE });
+    return true;
+  }
+
   ranges(module: string): MemoryRange[] {
     const r = this.get(module);
-    const s = r.region.start;
     const out: MemoryRange[] = [];
-    const codeStart = s;
-    const roStart = r.end.code;
-    const dataStart = r.end.rodata;
+    const codeStart = r.start.code;
+    const roStart = r.start.rodata;
+    const dataStart = r.start.data;
     if (r.end.code > codeStart) out.push({ start: codeStart, end: r.end.code, group: "code" });
     if (r.end.rodata > roStart) out.push({ start: roStart, end: r.end.rodata, group: "rodata" });
     if (r.end.data > dataStart) out.push({ start: dataStart, end: r.end.data, group: "data" });
@@ -287,6 +367,13 @@ export class AddressSpaceMemoryManager implements JitMemoryManager {
     r.cursor[group] = end;
     return { address: start, local: zeroFill ? undefined : new Uint8Array(size) };
   }
+}
+
+/** A shared, never written buffer of zeros (what reused pages are cleared with). */
+let zeroBuffer = new Uint8Array(0);
+function zeros(n: number): Uint8Array {
+  if (zeroBuffer.length < n) zeroBuffer = new Uint8Array(Math.max(n, 2 * zeroBuffer.length));
+  return zeroBuffer.subarray(0, n);
 }
 
 /** Bytes to reserve for sections of given sizes and alignments laid out one after another. */

@@ -6,6 +6,11 @@
 const EXTERNAL = 1;
 const HAS_ORIGINAL = 2;
 
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_U16 = new Uint16Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
 export class RelocationTable {
   length = 0;
   /** Offset of the patched field in the section. */
@@ -22,12 +27,13 @@ export class RelocationTable {
   bigAddends: Map<number, bigint> | undefined;
 
   constructor(capacity = 0) {
-    this.offsets = new Uint32Array(capacity);
-    this.types = new Uint8Array(capacity);
-    this.symbols = new Uint32Array(capacity);
-    this.addends = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.originals = new Uint16Array(capacity);
+    // Most sections have no relocations: they share empty arrays (never written: push resizes first).
+    this.offsets = capacity === 0 ? EMPTY_U32 : new Uint32Array(capacity);
+    this.types = capacity === 0 ? EMPTY_U8 : new Uint8Array(capacity);
+    this.symbols = capacity === 0 ? EMPTY_U32 : new Uint32Array(capacity);
+    this.addends = capacity === 0 ? EMPTY_F64 : new Float64Array(capacity);
+    this.flags = capacity === 0 ? EMPTY_U8 : new Uint8Array(capacity);
+    this.originals = capacity === 0 ? EMPTY_U16 : new Uint16Array(capacity);
   }
 
   push(offset: number, type: number, symbol: number, addend: number, external: boolean): number {
@@ -64,6 +70,10 @@ export class RelocationTable {
 
   /** Keeps the entries for which `keep` is true, compacting storage to exactly what is kept. */
   retain(keep: (i: number) => boolean): void {
+    if (this.length === 0) {
+      if (this.offsets.length > 0) this.resize(0);
+      return;
+    }
     let n = 0;
     const big = this.bigAddends;
     this.bigAddends = undefined;
@@ -90,6 +100,16 @@ export class RelocationTable {
   }
 
   private resize(capacity: number): void {
+    if (capacity === this.offsets.length) return;
+    if (capacity === 0) {
+      this.offsets = EMPTY_U32;
+      this.types = EMPTY_U8;
+      this.symbols = EMPTY_U32;
+      this.addends = EMPTY_F64;
+      this.flags = EMPTY_U8;
+      this.originals = EMPTY_U16;
+      return;
+    }
     const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(capacity);
       b.set(a.subarray(0, Math.min(this.length, capacity)));

@@ -84,10 +84,23 @@ interface Linked {
 }
 
 const DEFAULT_TIMEOUT = 250_000;
+const NO_BYTES = new Uint8Array(0);
 const CACHE_LIMIT = 64;
 const REGISTERS = new Set(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "fs_base", "gs_base"]);
 /** `x`, `s.a`, `p->next->v`, `a[3]`, `*p`: texts that name an object the interpreter can locate. */
 const NAMES_AN_OBJECT = /^\*?\s*[A-Za-z_]\w*(\s*(\.|->)\s*[A-Za-z_]\w*|\s*\[\s*\d+\s*\])*$/;
+
+/**
+ * What evaluations in one frame at one stop share. `read` keeps the frame variables' values (their
+ * addresses, or register bytes) until code that may write memory runs: at a stop nothing else
+ * changes memory, and a change of registers makes new frames.
+ */
+interface StopState {
+  key: string;
+  scope: FrameScope;
+  values: FrameValues;
+  read: Map<Variable, Value>;
+}
 
 /** A stale compilation: a variable moved between memory and a register since it was compiled. */
 class StaleSlot extends Error {}
@@ -120,6 +133,12 @@ export class ExpressionEvaluator {
   private store: PersistentStore | undefined;
   private caller: ThreadCaller | undefined;
   private readonly cache = new Map<string, Linked>();
+  /**
+   * What evaluations at one stop share, per frame (a Frame lives until the registers change): the
+   * compiler's scope with its resolved names, and the frame's variable reader with its frame base.
+   * Kept while the console's names and the loaded images stay as they were.
+   */
+  private readonly atStop = new WeakMap<Frame, StopState>();
   private serial = 0;
 
   /** Fix-and-continue patches of the program's functions (`:patch`, `:unpatch`). */
@@ -222,7 +241,7 @@ export class ExpressionEvaluator {
         this.forget(key);
       }
     }
-    const scope = this.scopeFor(frame);
+    const scope = this.stopState(frame).scope;
     this.trace?.("compile");
     this.compiles++;
     const result = compile(source, scope, { entryName: this.nextEntry() });
@@ -308,7 +327,7 @@ export class ExpressionEvaluator {
       const blocks = frames.map((frame) => {
         const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
         const block = new Uint8Array(result.argBlock.size);
-        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, []);
+        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, { values: fv }, []);
         return block;
       });
       const slots = result.argBlock.slots.map((s) => ({ offset: s.offset, size: s.size, values: blocks.map((b) => b.subarray(s.offset, s.offset + s.size)) as [Uint8Array, Uint8Array] }));
@@ -331,6 +350,21 @@ export class ExpressionEvaluator {
   }
 
   // ---- pipeline
+
+  /** The scope and variable reader shared by the evaluations in `frame` at this stop (see atStop). */
+  private stopState(frame: Frame): StopState {
+    const key = `${this.persistent.changes}\u0000${imagesKey(this.dbg.images)}`;
+    let s = this.atStop.get(frame);
+    if (s?.key !== key) {
+      s = { key, scope: this.scopeFor(frame), values: this.frameValues(frame), read: new Map() };
+      this.atStop.set(frame, s);
+    }
+    return s;
+  }
+
+  private frameValues(frame: Frame): FrameValues {
+    return new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
+  }
 
   private scopeFor(frame: Frame): FrameScope {
     const rt = this.jit();
@@ -366,7 +400,9 @@ export class ExpressionEvaluator {
       if (!linker.getSymbolAddress(entry)) throw new JitdbgError("EVAL_NO_ENTRY", `the compiled object has no entry symbol '${entry}' (a compiler bug; please report the expression)`);
       const load = linker.getSymbolLoadAddress(entry)!;
       linker.finalize(module);
-      return { result, module, entry: load, frameVariables };
+      // The object's bytes are in the module now: a cached compilation does not keep them (nor
+      // the buffer they share with other objects).
+      return { result: { ...result, object: NO_BYTES }, module, entry: load, frameVariables };
     } catch (e) {
       linker.removeModule(module);
       throw e;
@@ -387,10 +423,10 @@ export class ExpressionEvaluator {
 
   private *runSteps(linked: Linked, frame: Frame, opts: EvaluateOptions, transient: boolean): Steps<Evaluation> {
     const { result } = linked;
-    const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
+    const stop = this.stopState(frame);
     const block = new Uint8Array(result.argBlock.size);
     const writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[] = [];
-    for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, fv, writeBack);
+    for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, stop, writeBack);
     this.trace?.("call");
     let outcome: CallOutcome;
     let nested = false;
@@ -411,6 +447,7 @@ export class ExpressionEvaluator {
         },
       });
     } finally {
+      if (result.callsFunctions || result.assigns) stop.read.clear(); // memory may have changed
       if (nested) this.dbg.registersChanged(); // frames were unwound inside the call
       this.trace?.("restore");
       if (transient) {
@@ -432,7 +469,7 @@ export class ExpressionEvaluator {
   }
 
   /** Writes one argument-block slot: a variable's address, or its (or a register's) value. */
-  private fill(slot: ArgSlot, block: Uint8Array, linked: Linked, frame: Frame, fv: FrameValues, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
+  private fill(slot: ArgSlot, block: Uint8Array, linked: Linked, frame: Frame, from: { values: FrameValues; read?: Map<Variable, Value> }, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
     const put = (bytes: Uint8Array): void => block.set(bytes.subarray(0, slot.size), slot.offset);
     const loc = slot.location;
     if (loc.kind === "value" && loc.register !== undefined && slot.name.startsWith("$")) {
@@ -452,7 +489,11 @@ export class ExpressionEvaluator {
     }
     const variable = linked.frameVariables.get(slot.name);
     if (!variable) throw new JitdbgError("EVAL_SLOT", `no frame variable '${slot.name}' for the compiled code's argument block (a debugger bug)`);
-    const value = fv.read(variable);
+    let value = from.read?.get(variable);
+    if (!value) {
+      value = from.values.read(variable);
+      from.read?.set(variable, value);
+    }
     if (value.location.kind === "error") throw new JitdbgError("EVAL_UNAVAILABLE", `'${slot.name}' has no value here: ${value.location.message}`);
     if (value.location.kind === "bytes" && value.location.missing) {
       // Compiled code would read the missing parts as zeros: it gets none of it (the interpreter reads the parts that remain).

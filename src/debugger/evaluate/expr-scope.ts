@@ -46,6 +46,7 @@ export class FrameScope implements Scope {
   private readonly unit: Unit | undefined;
   private readonly chain: readonly { variables: readonly Variable[] }[];
   private readonly cache = new Map<string, ScopeEntity | null>();
+  private readonly typedefs = new Map<string, CType | null>();
   private enumerators: Map<string, { value: bigint; type: CType }> | undefined;
 
   private readonly image: ImageInfo | undefined;
@@ -71,6 +72,8 @@ export class FrameScope implements Scope {
   }
 
   lookup(name: string): ScopeEntity | undefined {
+    // `$` names come and go with every kept result; the scope outlives them (one per stop).
+    if (name.startsWith("$")) return this.persistent.lookup(name);
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit ?? undefined;
     const e = this.find(name);
@@ -79,14 +82,37 @@ export class FrameScope implements Scope {
   }
 
   typedef(name: string): CType | undefined {
+    // The parser asks for every identifier it meets: answers are kept with the scope (one per stop).
+    const hit = this.typedefs.get(name);
+    if (hit !== undefined) return hit ?? undefined;
+    const t = this.findTypedef(name);
+    this.typedefs.set(name, t ?? null);
+    return t;
+  }
+
+  private findTypedef(name: string): CType | undefined {
     const own = this.persistent.typedef(name);
     if (own) return own;
+    // Typedef names and variables share C's ordinary identifiers: a name the frame's unit does not
+    // declare as a type but that names a variable, function or enumerator here is no type name,
+    // whatever another unit calls it (and no other unit's type tables need building to know).
+    if (this.dwarf && this.unit && !this.dwarf.model(this.unit)?.types.has(name) && this.namesAnObject(name)) return undefined;
     let t = this.dwarf?.findType(name, this.unit);
     for (const other of this.otherImages()) {
       if (t?.kind === "typedef") break;
       t = other.dwarf!.findType(name);
     }
     return t?.kind === "typedef" ? this.bridge.toC(t) : undefined;
+  }
+
+  /** Whether `name` resolves to something other than a type here (an error resolving it: not known). */
+  private namesAnObject(name: string): boolean {
+    try {
+      return this.lookup(name) !== undefined;
+    } catch (e) {
+      if (e instanceof JitdbgError) return false;
+      throw e;
+    }
   }
 
   tag(kind: TagKind, name: string): CType | undefined {

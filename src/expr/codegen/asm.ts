@@ -175,8 +175,8 @@ export class Asm {
     this.u8(n);
   }
   /** add/sub/and/cmp r64, imm32 (sign-extended) */
-  aluImm(kind: "add" | "sub" | "and" | "cmp" | "xor", reg: R, imm: number): void {
-    const digit = { add: 0, sub: 5, and: 4, cmp: 7, xor: 6 }[kind];
+  aluImm(kind: "add" | "sub" | "and" | "cmp" | "xor" | "or", reg: R, imm: number): void {
+    const digit = { add: 0, sub: 5, and: 4, cmp: 7, xor: 6, or: 1 }[kind];
     if (imm >= -128 && imm <= 127) {
       this.modrm(op(0, true, 0x83), digit, { reg });
       this.u8(imm);

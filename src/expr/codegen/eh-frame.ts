@@ -19,22 +19,27 @@ const RSP = 7;
 const RBP = 6;
 const RA = 16;
 
-function advance(delta: number): number[] {
-  if (delta < 0x40) return [DW_CFA_advance_loc | delta];
-  if (delta < 0x100) return [DW_CFA_advance_loc1, delta];
-  return [DW_CFA_advance_loc2, delta & 0xff, delta >> 8];
+/** Appends a DW_CFA_advance_loc* of `delta` to `out`. */
+function advance(out: number[], delta: number): void {
+  if (delta < 0x40) out.push(DW_CFA_advance_loc | delta);
+  else if (delta < 0x100) out.push(DW_CFA_advance_loc1, delta);
+  else out.push(DW_CFA_advance_loc2, delta & 0xff, delta >> 8);
 }
 
-/** Pads a CIE/FDE body so its total length (with the 4-byte length field) is a multiple of 8. */
+/** Pads a CIE/FDE body so its total length (with the 4-byte length field) is a multiple of 8; the record with its length. */
 function record(body: number[]): number[] {
-  const padded = [...body];
-  while ((padded.length + 4) % 8 !== 0) padded.push(0); // DW_CFA_nop
-  const n = padded.length;
-  return [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, ...padded];
+  let n = body.length;
+  while ((n + 4) % 8 !== 0) n++; // DW_CFA_nop
+  const out = [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24];
+  for (let i = 0; i < n; i++) out.push(body[i] ?? 0);
+  return out;
 }
+
+/** The CIE, the same for every object (made once). */
+let cieBytes: number[] | undefined;
 
 export function buildEhFrame(functions: FunctionCode[]): { bytes: Uint8Array; relocs: AsmReloc[] } {
-  const cie = record([
+  const cie = (cieBytes ??= record([
     0, 0, 0, 0, // CIE id
     1, // version
     0x7a, 0x52, 0, // "zR"
@@ -44,8 +49,8 @@ export function buildEhFrame(functions: FunctionCode[]): { bytes: Uint8Array; re
     1, DW_EH_PE_pcrel_sdata4, // augmentation data: FDE pointer encoding
     DW_CFA_def_cfa, RSP, 8,
     DW_CFA_offset | RA, 1,
-  ]);
-  const out = [...cie];
+  ]));
+  const out = cie.slice();
   const relocs: AsmReloc[] = [];
   for (const f of functions) {
     const start = out.length;
@@ -55,12 +60,16 @@ export function buildEhFrame(functions: FunctionCode[]): { bytes: Uint8Array; re
       0, 0, 0, 0, // pc_begin, relocated
       f.size & 0xff, (f.size >> 8) & 0xff, (f.size >> 16) & 0xff, f.size >>> 24,
       0, // augmentation data length
-      ...advance(f.cfi.afterPush), DW_CFA_def_cfa_offset, 16, DW_CFA_offset | RBP, 2,
-      ...advance(f.cfi.afterMov - f.cfi.afterPush), DW_CFA_def_cfa_register, RBP,
-      ...advance(f.cfi.afterLeave - f.cfi.afterMov), DW_CFA_def_cfa, RSP, 8,
     ];
+    advance(body, f.cfi.afterPush);
+    body.push(DW_CFA_def_cfa_offset, 16, DW_CFA_offset | RBP, 2);
+    advance(body, f.cfi.afterMov - f.cfi.afterPush);
+    body.push(DW_CFA_def_cfa_register, RBP);
+    advance(body, f.cfi.afterLeave - f.cfi.afterMov);
+    body.push(DW_CFA_def_cfa, RSP, 8);
     relocs.push({ offset: start + 8, type: RELOC.R_X86_64_PC32, target: { section: ".text" }, addend: BigInt(f.start) });
-    out.push(...record(body));
+    const r = record(body);
+    for (let i = 0; i < r.length; i++) out.push(r[i]!);
   }
   return { bytes: new Uint8Array(out), relocs };
 }

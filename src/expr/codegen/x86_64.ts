@@ -578,6 +578,21 @@ export class X86Codegen {
 
   private arith(op: ArithOp, t: CType, left: TExpr, right: TExpr): void {
     this.value(left);
+    // An integer operation with a constant that fits an imm32 (as rax would hold it): one
+    // instruction on rax, no push and pop of the left operand (less code to run and to translate).
+    const imm = valueClass(t) === "int" && right.k === "const" ? BigInt.asIntN(64, right.value) : undefined;
+    if (imm !== undefined && imm >= -(1n << 31n) && imm < 1n << 31n) {
+      const a = this.asm;
+      const n = Number(imm);
+      switch (op) {
+        case "+": a.aluImm("add", R.rax, n); this.normalize(t); return;
+        case "-": a.aluImm("sub", R.rax, n); this.normalize(t); return;
+        case "&": a.aluImm("and", R.rax, n); this.normalize(t); return;
+        case "^": a.aluImm("xor", R.rax, n); this.normalize(t); return;
+        case "|": a.aluImm("or", R.rax, n); this.normalize(t); return;
+        case "*": a.imulImm(R.rax, R.rax, n); this.normalize(t); return;
+      }
+    }
     this.pushValue(t);
     this.value(right);
     this.combine(op, t);

@@ -46,13 +46,23 @@ export function copyExtended(a: Asm, dst: R, dd: number, src: R, sd: number): vo
  * the x87 alone, so a breakpoint condition compiled into the program's path need not save it.
  */
 export function needsEmptyStack(node: unknown, seen = new Set<object>()): boolean {
-  if (Array.isArray(node)) return node.some((x) => needsEmptyStack(x, seen));
-  if (node === null || typeof node !== "object" || !("k" in node) || seen.has(node)) return false;
+  if (node === null || typeof node !== "object") return false;
+  if (Array.isArray(node)) {
+    for (const x of node) if (needsEmptyStack(x, seen)) return true;
+    return false;
+  }
+  if (!("k" in node) || seen.has(node)) return false;
   seen.add(node);
   if ((node as { k: string }).k === "call") return true;
   const type = (node as { type?: CType }).type;
   if (type && usesX87(type)) return true;
-  return Object.values(node).some((v) => needsEmptyStack(v, seen));
+  // (for-in over a node's own fields: no array of its values made at every node)
+  const fields = node as Record<string, unknown>;
+  for (const key in fields) {
+    const v = fields[key];
+    if (typeof v === "object" && v !== null && needsEmptyStack(v, seen)) return true;
+  }
+  return false;
 }
 
 /** long double, and every complex type (their products and quotients call the runtime's routines). */

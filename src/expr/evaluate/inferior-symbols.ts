@@ -96,8 +96,10 @@ export class InferiorSymbols implements SymbolResolver {
     const syms = file.symbols().length > 0 ? file.symbols() : file.dynamicSymbols();
     // Globals first (a global beats a weak definition); then locals under names no global has:
     // a static-PIE libc keeps strlen & co. local, and expressions still call them by name.
-    const ordered = [...syms.filter((s) => s.bind !== C.STB_LOCAL), ...syms.filter((s) => s.bind === C.STB_LOCAL)];
-    for (const s of ordered) {
+    // (Two plain passes: this runs once, at the first evaluation, in code not yet optimized.)
+    for (let pass = 0; pass < 2; pass++) for (let i = 0; i < syms.length; i++) {
+      const s = syms[i]!;
+      if ((s.bind === C.STB_LOCAL) !== (pass === 1)) continue;
       if (!s.name || s.shndx === C.SHN_UNDEF) continue;
       if (s.type === C.STT_SECTION || s.type === C.STT_FILE || s.type === C.STT_NOTYPE) continue;
       const prev = out.get(s.name);

@@ -45,6 +45,8 @@ export class PersistentStore {
    * compilation resolved); new `$` names cannot change how an existing compilation resolved.
    */
   generation = 0;
+  /** Bumped at every change of an ordinary name (redefinitions too): what a scope caches by name follows it. */
+  changes = 0;
 
   constructor(
     private readonly process: Process,
@@ -62,6 +64,7 @@ export class PersistentStore {
     this.symbols.define(symbol, { address, size: BigInt(size) });
     const v: PersistentVariable = { name, type, address, size, symbol };
     this.vars.set(name, v);
+    if (!name.startsWith("$")) this.changes++; // `$` names are looked up afresh each time (FrameScope.lookup)
     if (!name.startsWith("$")) this.generation++; // a new ordinary name may change what a cached text resolves to
     return v;
   }
@@ -87,6 +90,7 @@ export class PersistentStore {
   setFunction(f: ConsoleFunction): void {
     if (!this.fns.has(f.name)) this.generation++;
     this.fns.set(f.name, f);
+    this.changes++;
   }
 
   typedef(name: string): CType | undefined {
@@ -108,12 +112,14 @@ export class PersistentStore {
 
   defineTypedef(name: string, type: CType): void {
     this.typedefs.set(name, type);
+    this.changes++;
     this.generation++;
   }
 
   /** A struct, union or enum defined in the console (an untagged one only brings its enumerators). */
   defineTag(type: RecordType | EnumType): void {
     if (type.tag !== undefined) this.tags.set(`${type.kind} ${type.tag}`, type);
+    this.changes++;
     if (type.kind === "enum") for (const e of type.enumerators) this.enumerators.set(e.name, e.value);
     this.generation++;
   }

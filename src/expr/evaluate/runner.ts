@@ -104,6 +104,9 @@ const align16 = (n: bigint): bigint => n & ~15n;
 const up16 = (n: number): bigint => BigInt(Math.ceil(n / 16) * 16);
 
 export class ThreadCaller {
+  /** A saved-context buffer kept between calls (allocating one each time costs more than saving into it); nested calls make their own. */
+  private spare: CpuContext | undefined;
+
   constructor(
     private readonly process: Process,
     private readonly trap: bigint,
@@ -117,7 +120,7 @@ export class ThreadCaller {
   /** call() as steps: it pauses between slices of a call with a time budget (and can be cancelled there). */
   *callSteps(req: CallRequest): Steps<CallOutcome> {
     const cpu = this.process.cpu;
-    const ctx: CpuContext = cpu.saveContext();
+    const ctx: CpuContext = this.saveContext();
     const rsp0 = cpu.reg("rsp");
     const top = align16(rsp0 - RED_ZONE);
     const resultAt = top - up16(Math.max(req.resultSize, 16));
@@ -152,7 +155,7 @@ export class ThreadCaller {
    */
   callFunction(entry: bigint, args: readonly bigint[], timeoutMicros: number): FunctionCallOutcome {
     const cpu = this.process.cpu;
-    const ctx: CpuContext = cpu.saveContext();
+    const ctx: CpuContext = this.saveContext();
     const top = align16(cpu.reg("rsp") - RED_ZONE);
     const retSlot = top - 8n;
     const snapshot = this.saveStack(top, STACK_SNAPSHOT);
@@ -202,7 +205,8 @@ export class ThreadCaller {
       } finally {
         if (snapshot) cpu.write(snapshot.at, snapshot.bytes);
         cpu.restoreContext(ctx);
-        ctx.free();
+        if (this.spare === undefined) this.spare = ctx;
+        else ctx.free();
       }
     }
   }
@@ -234,6 +238,13 @@ export class ThreadCaller {
       // A slice of a call with a budget ended: the driver may let other work run, or cancel.
       if (yield { micros: used }) return { kind: "cancelled", pc, micros: used };
     }
+  }
+
+  /** The CPU's context saved into the spare buffer when there is one (taken until the call ends). */
+  private saveContext(): CpuContext {
+    const spare = this.spare;
+    this.spare = undefined;
+    return this.process.cpu.saveContext(spare);
   }
 
   /** Saves the stack bytes the call may overwrite: from the scratch down `bytes` (at most STACK_SNAPSHOT; what is mapped). */
