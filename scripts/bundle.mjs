@@ -7,6 +7,7 @@
 //                                                             adapter.cjs with V8's code cache)
 //   adapter/terminal-relay.ts -> dist/adapter/terminal-relay.cjs (run in the program's terminal)
 //   src/cli/main.ts        -> dist/cli/jitdbg.cjs            (loaded by bin/jitdbg.js)
+//   src/cli/rtdyld-main.ts -> dist/cli/rtdyld.cjs            (bin/jitdbg.js, for `jitdbg rtdyld`)
 // `vscode` is provided by the extension host; koffi (native) and capstone-wasm (loads its .wasm
 // next to itself) stay external and ship in the .vsix's node_modules (scripts/package-vsix.mjs).
 import { build } from "esbuild";
@@ -26,6 +27,8 @@ const entries = [
   { in: "adapter/terminal-relay.ts", out: "dist/adapter/terminal-relay.cjs", required: true },
   // The `jitdbg` command (bin/jitdbg.js): one file to load instead of ~200 modules (~100 ms at start).
   { in: "src/cli/main.ts", out: "dist/cli/jitdbg.cjs", required: true },
+  // `jitdbg rtdyld` alone (bin/jitdbg.js loads it for that command): only the linker's modules to load and initialize.
+  { in: "src/cli/rtdyld-main.ts", out: "dist/cli/rtdyld.cjs", required: true },
 ];
 export const ENTRY_OUTPUTS = entries.map((e) => join(root, e.out));
 
