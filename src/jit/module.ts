@@ -273,28 +273,29 @@ export function parseObject(bytes: Uint8Array, name: string, id: number, ctx: Lo
     const dv = new DataView(bytes.buffer, bytes.byteOffset + rs.offset, rs.size - (rs.size % 24));
     if (target.relocations.length === 0) target.relocations = new RelocationTable(dv.byteLength / 24);
     for (let at = 0; at < dv.byteLength; at += 24) {
-      const offHi = dv.getUint32(at + 4, true);
-      const r = { offset: dv.getUint32(at, true) + offHi * 4294967296, type: dv.getUint32(at + 8, true), symbolIndex: dv.getUint32(at + 12, true) };
+      // Fields as locals, no record per relocation (12,000 of them in a 3,000-function object).
+      const offset = dv.getUint32(at, true) + dv.getUint32(at + 4, true) * 4294967296;
+      const type = dv.getUint32(at + 8, true);
+      const symbolIndex = dv.getUint32(at + 12, true);
       const addLo = dv.getUint32(at + 16, true);
       const addHi = dv.getInt32(at + 20, true);
-      const kind = relocKind(r.type);
+      const kind = relocKind(type);
       if (!kind) {
-        throw new JitdbgError("JIT_RELOC_UNSUPPORTED", { file: name, section: target.name, offset: r.offset, ...symbolWhere(m.symbols[r.symbolIndex]?.name) }, `unsupported relocation ${relocTypeName(r.type)} against "${m.symbols[r.symbolIndex]?.name ?? "?"}"; rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`);
+        throw new JitdbgError("JIT_RELOC_UNSUPPORTED", { file: name, section: target.name, offset, ...symbolWhere(m.symbols[symbolIndex]?.name) }, `unsupported relocation ${relocTypeName(type)} against "${m.symbols[symbolIndex]?.name ?? "?"}"; rebuild without TLS descriptors (-mtls-dialect=gnu) or report the type`);
       }
-      const sym = m.symbols[r.symbolIndex];
-      if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", { file: name, section: target.name, offset: r.offset }, `a relocation names symbol ${r.symbolIndex}, which does not exist`);
-      const offset = r.offset;
+      const sym = m.symbols[symbolIndex];
+      if (!sym) throw new JitdbgError("JIT_RELOC_SYMBOL", { file: name, section: target.name, offset }, `a relocation names symbol ${symbolIndex}, which does not exist`);
       if (offset + kind.width > target.size) {
         throw new JitdbgError("JIT_RELOC_BOUNDS", { file: name, section: target.name, offset, ...symbolWhere(sym.name) }, `${kind.name} patches past the end of the section (size ${hex(target.size)})`);
       }
       const undefinedHere = sym.section === SYM_UNDEF;
       const external = undefinedHere || sym.bind === C.STB_WEAK;
       const t = target.relocations;
-      const i = t.push(offset, r.type, r.symbolIndex, addHi * 4294967296 + addLo, external);
+      const i = t.push(offset, type, symbolIndex, addHi * 4294967296 + addLo, external);
       if (addHi > 0x1fffff || addHi < -0x200000) t.setBigAddend(i, dv.getBigInt64(at + 16, true));
-      if (kind.got) m.got.add(kind.got, r.symbolIndex);
+      if (kind.got) m.got.add(kind.got, symbolIndex);
       if (kind.got || kind.usesGotBase) m.needsGot = true;
-      if (kind.plt && external) m.stubs.add(r.symbolIndex);
+      if (kind.plt && external) m.stubs.add(symbolIndex);
       // Any 32-bit field outside .eh_frame means the small or medium code model; 64-bit forms in
       // code (movabs of addresses, GOTOFF64, PLTOFF64...) mean the large model.
       if (!isEhFrame && kind.width === 4 && !kind.tls) small = true;
