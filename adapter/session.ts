@@ -188,6 +188,7 @@ export class JitdbgSession extends DebugSession {
    * jitdbg does not do is refused with why, not given the base class's silent success.
    */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    this.dbg?.clientActivity();
     const why = REFUSED[request.command];
     if (why !== undefined) {
       this.refuse(new Response(request), request.command, why);

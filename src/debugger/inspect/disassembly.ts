@@ -39,8 +39,12 @@ function capstone(): Promise<Capstone> {
   return loading;
 }
 
-/** How long after a debugger starts its disassembler loads, unless something needs it sooner. */
-const PRELOAD_DELAY_MS = 100;
+/**
+ * The disassembler's preload waits for this long a quiet spell (no client request: see
+ * postponePreload), unless something needs it sooner.
+ */
+const PRELOAD_QUIET_MS = 100;
+let preloadTimer: NodeJS.Timeout | undefined;
 
 /** One decoded instruction of `decodeInstructions`. */
 export interface DecodedInstruction {
@@ -57,13 +61,22 @@ export async function decodeInstructions(bytes: Uint8Array, address: bigint): Pr
 }
 
 /**
- * Loads the disassembler soon, so that decodeLoaded can answer when it is needed: after
- * PRELOAD_DELAY_MS, off a session's way to its first stop (what needs it sooner — a condition to
- * compile, a disassembly, a step over a line's exits — loads it at once through capstone()).
+ * Loads the disassembler when the debugger is idle, so that decodeLoaded can answer when it is
+ * needed: PRELOAD_QUIET_MS after the last client request (postponePreload), which keeps it off a
+ * session's way to its first stop and off the requests answered at a stop. What needs it sooner
+ * — a condition to compile, a disassembly, a step over a line's exits — loads it at once.
  */
 export function preloadDisassembler(): void {
-  if (engine || loading) return;
-  setTimeout(() => void capstone(), PRELOAD_DELAY_MS).unref();
+  if (engine || loading || preloadTimer) return;
+  preloadTimer = setTimeout(() => {
+    preloadTimer = undefined;
+    void capstone();
+  }, PRELOAD_QUIET_MS).unref();
+}
+
+/** A client request arrived: a preload still waiting waits for the next quiet spell. */
+export function postponePreload(): void {
+  preloadTimer?.refresh();
 }
 
 /** Loads the disassembler (once), for code that will need decodeLoaded while the program runs. */
