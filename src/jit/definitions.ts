@@ -25,6 +25,12 @@ type Definitions = Definition | Definition[];
 export class DefinitionTable {
   private readonly defs = new Map<string, Definitions>();
   private readonly comdats = new Map<string, JitModule>();
+  /**
+   * Modules registered but not yet in `defs`, in load order: indexing a module's names waits for
+   * the first question about names (a lone object whose relocations all resolve inside it, as
+   * llvm-rtdyld's bench object does, is never indexed while it links).
+   */
+  private pending: JitModule[] = [];
 
   /** What parsing a new object needs to know about the modules already loaded. */
   readonly loadContext: LoadContext = {
@@ -33,6 +39,7 @@ export class DefinitionTable {
   };
 
   private some(name: string, test: (d: Definition) => boolean): Definition | undefined {
+    this.index();
     const e = this.defs.get(name);
     if (e === undefined) return undefined;
     if (!Array.isArray(e)) return test(e) ? e : undefined;
@@ -41,6 +48,7 @@ export class DefinitionTable {
 
   /** Refuses a module whose strong global definitions collide with loaded ones. */
   checkDuplicates(m: JitModule): void {
+    this.index();
     if (this.defs.size === 0) return;
     for (const [name, index] of m.exports) {
       const s = m.symbols[index]!;
@@ -53,6 +61,19 @@ export class DefinitionTable {
   }
 
   register(m: JitModule): void {
+    this.pending.push(m);
+    for (const sig of m.comdats) if (!this.comdats.has(sig)) this.comdats.set(sig, m);
+  }
+
+  /** Puts the pending modules' names in `defs`, in load order. */
+  private index(): void {
+    if (this.pending.length === 0) return;
+    const modules = this.pending;
+    this.pending = [];
+    for (const m of modules) this.add(m);
+  }
+
+  private add(m: JitModule): void {
     const hasCommons = m.commons.size > 0;
     for (const [name, index] of m.exports) {
       const rank = hasCommons && m.commons.has(index) ? 1 : m.symbols[index]!.bind === C.STB_WEAK ? 2 : 0;
@@ -62,11 +83,12 @@ export class DefinitionTable {
       else if (Array.isArray(e)) e.push(d);
       else this.defs.set(name, [e, d]);
     }
-    for (const sig of m.comdats) if (!this.comdats.has(sig)) this.comdats.set(sig, m);
   }
 
   unregister(m: JitModule): void {
-    for (const name of m.exports.keys()) {
+    const waiting = this.pending.indexOf(m);
+    if (waiting >= 0) this.pending.splice(waiting, 1);
+    else for (const name of m.exports.keys()) {
       const e = this.defs.get(name);
       if (e === undefined) continue;
       const kept = Array.isArray(e) ? e.filter((d) => d.module !== m) : e.module === m ? [] : [e];
@@ -79,6 +101,7 @@ export class DefinitionTable {
 
   /** Strong first, then COMMON, then weak; load order breaks ties. */
   best(name: string): Definition | undefined {
+    this.index();
     const e = this.defs.get(name);
     if (e === undefined || !Array.isArray(e)) return e;
     if (e.length === 0) return undefined;
