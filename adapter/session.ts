@@ -205,6 +205,7 @@ export class JitdbgSession extends DebugSession {
       void running.done.then(() => this.dispatchRequest(request));
       return;
     }
+    this.dbg?.clientActivity();
     const why = REFUSED[request.command];
     if (why !== undefined) {
       this.refuse(new Response(request), request.command, why);

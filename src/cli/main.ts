@@ -2,8 +2,8 @@
  * The `jitdbg` command line. `jitdbg run <elf> [args...]` runs a program in the emulator with its
  * stdio passed through and exits with its status (128+signal when a signal ends it).
  */
-import { formatError } from "../errors.js";
 import { demoCommand } from "./demo.js";
+import { guarded } from "./guard.js";
 import { runCommand } from "./run.js";
 
 const USAGE = `usage: jitdbg <command> [options]
@@ -34,10 +34,5 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`jitdbg: unknown command '${cmd}'\n${USAGE}\n`);
     return 2;
   }
-  try {
-    return await command(rest);
-  } catch (e) {
-    process.stderr.write(`jitdbg: ${formatError(e)}\n`);
-    return 1;
-  }
+  return guarded(() => command(rest));
 }

@@ -11,7 +11,7 @@ import type { LibraryEvent } from "../inferior/images.js";
 import { assign, type FormatOptions } from "../values/value.js";
 import { ImageInfo } from "./image-info.js";
 import { BreakpointManager, littleEndian, RunControl, restartPoint, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
-import { disassemble, disassembleAround, hiddenInlineFrames, loadDisassembler, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
+import { disassemble, disassembleAround, hiddenInlineFrames, loadDisassembler, postponePreload, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
 import { CompiledConditions, ExpressionEvaluator } from "./evaluate/index.js";
 
 export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning" | "onThread"> {
@@ -609,6 +609,14 @@ export class Debugger {
     if (changed.length > 0) this.events.breakpointsChanged?.(changed);
   }
 
+  /**
+   * A client asked something: work kept for idle time (loading the disassembler) waits for the
+   * next quiet spell, so that it does not lengthen the answers a client waits for at a stop.
+   */
+  clientActivity(): void {
+    postponePreload();
+  }
+
   /** After a register write: the stack must be unwound again; variable handles stay valid. */
   registersChanged(): void {
     this.framesCache = undefined;
@@ -695,8 +703,10 @@ export class Debugger {
   }
 
   private async resume(run: () => Promise<RawStop | RunResult>): Promise<RunResult> {
-    // Compiling conditions into the program reads its code with the disassembler.
-    await loadDisassembler();
+    // Compiling conditions into the program reads its code with the disassembler: wait for it
+    // when a condition waits to be compiled. Otherwise the program runs at once while it loads
+    // (a 1.7 MB WebAssembly module, ~15 ms, was awaited before every session's first run).
+    if (this.breakpoints.compilationPending()) await loadDisassembler();
     const noted = this.breakpoints.refreshCompiled({ retryPassing: true });
     if (noted.length > 0) this.events.breakpointsChanged?.(noted);
     this.invalidate();

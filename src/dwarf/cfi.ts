@@ -203,6 +203,17 @@ export class CallFrameInfo {
     return undefined;
   }
 
+  /** Per row: the registers an unwind step computes (callee-saved, rsp, the return address, those the row names), once. */
+  private readonly applied = new WeakMap<CfiRow, { ra: number; regs: readonly number[] }>();
+
+  private appliedRegisters(row: CfiRow, ra: number): readonly number[] {
+    const kept = this.applied.get(row);
+    if (kept && kept.ra === ra) return kept.regs;
+    const regs = [...new Set<number>([...CALLEE_SAVED, DWARF_REG.rsp, ra, ...row.registers.keys()])];
+    this.applied.set(row, { ra, regs });
+    return regs;
+  }
+
   /** The CFA rule and register rules in effect at `pc`. */
   rowAt(pc: bigint): CfiRow | undefined {
     const fde = this.findFde(pc);
@@ -316,8 +327,7 @@ export class CallFrameInfo {
       }
     };
     const ra = fde.cie.returnAddressRegister;
-    const regs = new Set<number>([...CALLEE_SAVED, DWARF_REG.rsp, ra, ...row.registers.keys()]);
-    for (const r of regs) apply(r, row.registers.get(r));
+    for (const r of this.appliedRegisters(row, ra)) apply(r, row.registers.get(r));
     let returnAddress: bigint | undefined = registers.get(ra);
     if (row.registers.get(ra)?.kind === "undefined") returnAddress = undefined;
     if (returnAddress !== undefined) {

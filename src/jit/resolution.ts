@@ -68,6 +68,12 @@ export class SymbolResolution {
     m.dependencies.clear();
     const need = (i: number): void => {
       if (cache[i] !== undefined) return;
+      // The module's own non-TLS definitions (most symbols): straight to the final form.
+      const own = ownDefinition(m, i);
+      if (own !== undefined) {
+        cache[i] = own;
+        return;
+      }
       const r = this.resolveSymbol(m, i);
       if (r === undefined) {
         const name = m.symbols[i]!.name;
@@ -131,6 +137,22 @@ export class SymbolResolution {
     if (sym.bind === C.STB_WEAK) return { address: 0n, size: 0n }; // undefined weak: null
     return undefined;
   }
+}
+
+/**
+ * What resolveSymbol would make of a local or strong global symbol defined in one of the
+ * module's own non-TLS sections, in its final form (no intermediate record, the double computed
+ * without a BigInt round trip when exact); undefined for every other symbol.
+ */
+function ownDefinition(m: JitModule, index: number): Resolved | undefined {
+  const sym = m.symbols[index]!;
+  if (sym.section < 0 || !(sym.bind === C.STB_LOCAL || (sym.bind === C.STB_GLOBAL && !m.commons.has(index)))) return undefined;
+  const sec = m.sections.get(sym.section);
+  if (sec === undefined || sec.group === "tls") return undefined;
+  const address = sec.address + BigInt(sym.value);
+  const n = Number(sec.address) + sym.value;
+  const exact = Number.isSafeInteger(n) && Number.isSafeInteger(sym.size);
+  return { address, size: BigInt(sym.size), n: exact ? n : Number(address), sizeN: sym.size, exact, tls: undefined, owner: m, discarded: undefined };
 }
 
 function definedIn(owner: JitModule, index: number): ResolvedCore {

@@ -2,7 +2,8 @@
  * Disassembly of any address range with capstone-wasm (Intel syntax), labelled with symbol+offset
  * and interleaved with the source line each instruction belongs to.
  */
-import { Capstone, Const, loadCapstone } from "capstone-wasm";
+import { createRequire } from "node:module";
+import type { Capstone } from "capstone-wasm";
 import type { ImageInfo } from "../image-info.js";
 
 export interface DisassembledInstruction {
@@ -18,14 +19,32 @@ export interface DisassembledInstruction {
 }
 
 let engine: Capstone | undefined;
+let loading: Promise<Capstone> | undefined;
 
-async function capstone(): Promise<Capstone> {
-  if (!engine) {
-    await loadCapstone();
-    engine = new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_64);
-  }
-  return engine;
+/**
+ * The engine, loaded on first use: the module (required only then) and its 1.7 MB of WebAssembly
+ * take ~15 ms, which no session should pay before its first stop unless it needs them.
+ */
+function capstone(): Promise<Capstone> {
+  if (engine) return Promise.resolve(engine);
+  loading ??= (async () => {
+    // required where it is first needed (a CommonJS package: the same module the bundles load)
+    const cs = createRequire(import.meta.url)("capstone-wasm") as typeof import("capstone-wasm");
+    await cs.loadCapstone();
+    engine = new cs.Capstone(cs.Const.CS_ARCH_X86, cs.Const.CS_MODE_64);
+    return engine;
+  })();
+  // A failed load is tried again by the next caller, as it was before the promise was kept.
+  loading.catch(() => (loading = undefined));
+  return loading;
 }
+
+/**
+ * The disassembler's preload waits for this long a quiet spell (no client request: see
+ * postponePreload), unless something needs it sooner.
+ */
+const PRELOAD_QUIET_MS = 100;
+let preloadTimer: NodeJS.Timeout | undefined;
 
 /** One decoded instruction of `decodeInstructions`. */
 export interface DecodedInstruction {
@@ -41,9 +60,23 @@ export async function decodeInstructions(bytes: Uint8Array, address: bigint): Pr
   return decodeWith(await capstone(), bytes, address);
 }
 
-/** Starts loading the disassembler, so that decodeLoaded can answer when it is needed. */
+/**
+ * Loads the disassembler when the debugger is idle, so that decodeLoaded can answer when it is
+ * needed: PRELOAD_QUIET_MS after the last client request (postponePreload), which keeps it off a
+ * session's way to its first stop and off the requests answered at a stop. What needs it sooner
+ * — a condition to compile, a disassembly, a step over a line's exits — loads it at once.
+ */
 export function preloadDisassembler(): void {
-  void capstone();
+  if (engine || loading || preloadTimer) return;
+  preloadTimer = setTimeout(() => {
+    preloadTimer = undefined;
+    void capstone();
+  }, PRELOAD_QUIET_MS).unref();
+}
+
+/** A client request arrived: a preload still waiting waits for the next quiet spell. */
+export function postponePreload(): void {
+  preloadTimer?.refresh();
 }
 
 /** Loads the disassembler (once), for code that will need decodeLoaded while the program runs. */

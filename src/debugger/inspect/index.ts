@@ -7,7 +7,7 @@
 export { Inspector, type Interpretation, type ScopeKind, type ScopeView, type VariableView } from "./inspector.js";
 export { unwindStack, topRegisters, type Frame, type UnwindContext } from "./stack.js";
 export { hiddenInlineFrames } from "./inline-frames.js";
-export { disassemble, disassembleAround, loadDisassembler, type CodeReader, type DisassembledInstruction } from "./disassembly.js";
+export { disassemble, disassembleAround, loadDisassembler, postponePreload, type CodeReader, type DisassembledInstruction } from "./disassembly.js";
 export { loadedSources } from "./loaded-sources.js";
 export { splitFormatSuffix } from "./format-suffix.js";
 export { FrameReadScope, type ReadScopeHost } from "./read-scope.js";

@@ -490,12 +490,34 @@ export class Inspector {
     return visible;
   }
 
-  /** The DWARF variables a scope shows, innermost declarations first, shadowed names left out. */
+  /**
+   * The DWARF variables a scope shows, innermost declarations first, shadowed names left out.
+   * They depend on the code only, not on the stop: kept per innermost scope (a frame's chain of
+   * scopes is that scope's ancestors) or per unit, and read again at each stop only for values.
+   */
   scopeVariableList(frame: Frame, scope: Exclude<ScopeKind, "registers">): Variable[] {
     const image = frame.image;
     const dwarf = image?.dwarf;
     const at = image?.functionAt(frame.lookupPc);
     if (!image || !dwarf || !at) return [];
+    const chain = frame.scopes ?? at.scopes;
+    const owner: object | undefined = scope === "globals" || scope === "tls" ? at.unit : chain[0];
+    if (owner === undefined) return this.makeScopeVariableList(frame, scope);
+    const key = `${scope}:${chain.length}`;
+    let lists = this.variableLists.get(owner);
+    if (!lists) this.variableLists.set(owner, (lists = new Map()));
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = this.makeScopeVariableList(frame, scope)));
+    return list;
+  }
+
+  /** Variable lists by innermost scope or unit (see scopeVariableList). */
+  private readonly variableLists = new WeakMap<object, Map<string, Variable[]>>();
+
+  private makeScopeVariableList(frame: Frame, scope: Exclude<ScopeKind, "registers">): Variable[] {
+    const image = frame.image!;
+    const dwarf = image.dwarf!;
+    const at = image.functionAt(frame.lookupPc)!;
     const seen = new Set<string>();
     const out: Variable[] = [];
     const add = (v: Variable) => {

@@ -85,6 +85,14 @@ function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcs
   const base: Frame = { index, pc, cfa, registers: regs, homes, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
   const at = image?.functionAt(lookupPc);
   if (!at) return [base];
+  // No inlined call at this pc (most frames): one frame, its scopes those of the function.
+  const n = at.scopes.length;
+  let inlined = false;
+  for (let i = 0; i < n - 1 && !inlined; i++) inlined = at.scopes[i]!.kind === "inlined" || at.scopes[i]!.kind === "function";
+  if (n > 0 && !inlined) {
+    const owner = at.scopes[n - 1]!;
+    return [{ ...base, functionName: owner instanceof InlinedScope ? owner.name : at.function.name, scopes: at.scopes.slice(), unwoundBy: how }];
+  }
   // Split the scope chain at each inlined call: every segment is one (virtual) frame.
   const segments: Scope[][] = [[]];
   for (const s of at.scopes) {
@@ -175,12 +183,14 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
   const res = cfi?.unwind(pc, { readRegister: (r) => regs.get(r), readMemory: (a, size) => readSized(ctx.cpu, a, size) }, { isReturnAddress });
   if (res) {
     const next = new Map<number, bigint>();
+    const homes = new Map<number, SavedRegisterHome>();
     // Callee-saved registers keep their value unless the CFI says where they were saved.
     for (const r of CALLEE_SAVED_REGS) {
       const v = regs.get(r);
-      if (v !== undefined) next.set(r, v);
+      if (v === undefined) continue;
+      next.set(r, v);
+      homes.set(r, { kind: "register", reg: r });
     }
-    const homes = unchanged(next.keys());
     for (const [r, v] of res.registers) next.set(r, v);
     for (const r of res.registers.keys()) {
       const h = res.homes.get(r);

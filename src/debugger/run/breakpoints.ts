@@ -268,6 +268,17 @@ export class BreakpointManager {
     return this.takeNoted();
   }
 
+  /**
+   * Whether a condition waits to be compiled into the program (its site could not compile yet, or
+   * was refused for a passing reason): the debugger then lets the disassembler finish loading
+   * before it resumes, so that the condition is compiled before the program runs.
+   */
+  compilationPending(): boolean {
+    if (this.syncPending) return true;
+    for (const r of this.refused.values()) if (r.transient) return true;
+    return false;
+  }
+
   /** The breakpoints whose condition note changed since the last call (their responses or events say it). */
   takeNoted(): Breakpoint[] {
     const out = [...this.noted];
