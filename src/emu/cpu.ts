@@ -37,6 +37,8 @@ export type CodeHook = (address: bigint, size: number) => void;
 export type MemHook = (access: MemAccess, address: bigint, size: number, value: bigint) => void;
 export type InterruptHook = (intno: number) => void;
 export type SyscallHook = () => void;
+/** Before a `cpuid` runs: true when the hook has set eax, ebx, ecx and edx itself (the instruction is skipped), false to let it run. */
+export type CpuidHook = () => boolean;
 
 export interface HookHandle {
   remove(): void;
@@ -117,6 +119,12 @@ export interface Cpu {
   hookCode(begin: bigint, end: bigint, hook: CodeHook): HookHandle;
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook): HookHandle;
   hookSyscall(hook: SyscallHook): HookHandle;
+  /**
+   * Calls `hook` before each `cpuid` instruction at an address in [begin, end]. Decided when the
+   * instruction runs, not when it is translated: adding or removing it drops no translations, and
+   * instructions other than cpuid pay nothing (a code hook would be called at every instruction of its range).
+   */
+  hookCpuid(begin: bigint, end: bigint, hook: CpuidHook): HookHandle;
   hookInterrupt(hook: InterruptHook): HookHandle;
 
   /** The registers now, into a new context or over `into` (reusing its storage). */

@@ -9,18 +9,26 @@
  * Each map gets its own anonymous mmap; unmapping a range releases just its pages, and the
  * record of what is still held is cut to match, so no host page is released twice. The memory is
  * also this process's to read and write directly (`at`): a syscall's buffers are copied with a
- * typed-array copy instead of a call into the engine (~1 µs each through koffi).
+ * typed-array copy instead of a call into the engine (~1 µs each through koffi). The views are made
+ * a window at a time, as they are needed: a view costs in proportion to its size (V8 accounts for
+ * the external memory: ~180 µs for the 2 MiB the dynamic loader reserves for libc, of which a
+ * hello world touches a few pages through syscalls).
  */
 import type { MappedFile } from "./cpu.js";
-import { anonymousMemory, mapFileOver, releaseMemory } from "./native-page.js";
+import { anonymousPages, mapFileOver, memoryView, releaseMemory } from "./native-page.js";
 import type { SharedPart, SharedSegment } from "./shared-memory.js";
+
+/** The size (and alignment within a block) of the views of a block's memory. */
+const WINDOW = 0x10000;
 
 interface Block {
   guest: bigint;
   size: bigint;
   host: bigint;
-  /** The block's bytes (undefined for blocks too large for a view). */
+  /** A shared segment's bytes (undefined for blocks too large for a view, and for blocks of our own: see windows). */
   bytes: Uint8Array | undefined;
+  /** Views of WINDOW bytes of an own block, by window number, made as accesses need them. */
+  windows?: Map<number, Uint8Array>;
   /** The shared segment the block's memory belongs to (the segment gives it back, not the block). */
   segment?: SharedSegment;
 }
@@ -36,11 +44,11 @@ export class HostMemory {
    * host has none.
    */
   allocate(guest: bigint, size: bigint, file?: MappedFile): { host: bigint; fromFile: boolean } | undefined {
-    const mem = anonymousMemory(Number(size));
-    if (mem === undefined) return undefined;
-    this.blocks.push({ guest, size, host: mem.address, bytes: mem.bytes });
-    const fromFile = file !== undefined && file.stable && file.length > 0 && mapFileOver(mem.address, file.length, file.fd, file.offset);
-    return { host: mem.address, fromFile };
+    const host = anonymousPages(Number(size));
+    if (host === undefined) return undefined;
+    this.blocks.push({ guest, size, host, bytes: undefined, windows: new Map() });
+    const fromFile = file !== undefined && file.stable && file.length > 0 && mapFileOver(host, file.length, file.fd, file.offset);
+    return { host, fromFile };
   }
 
   /** The guest range [guest, guest + size) shows `part`'s memory, shared with whoever else maps it. */
@@ -72,7 +80,17 @@ export class HostMemory {
       if (!b) return undefined;
       this.last = b;
     }
-    return b.bytes ? { bytes: b.bytes, offset: Number(guest - b.guest) } : undefined;
+    const offset = Number(guest - b.guest);
+    if (!b.windows) return b.bytes ? { bytes: b.bytes, offset } : undefined;
+    const w = Math.floor(offset / WINDOW);
+    const from = w * WINDOW;
+    if (offset + length > from + WINDOW) return { bytes: memoryView(b.host + BigInt(offset), length), offset: 0 }; // across windows: a view of just the range
+    let view = b.windows.get(w);
+    if (!view) {
+      view = memoryView(b.host + BigInt(from), Math.min(WINDOW, Number(b.size) - from));
+      b.windows.set(w, view);
+    }
+    return { bytes: view, offset: offset - from };
   }
 
   /** The guest range [guest, guest + size) is unmapped: release its host pages. */
@@ -89,7 +107,9 @@ export class HostMemory {
       }
       const piece = (from: bigint, to: bigint): Block => {
         b.segment?.retain();
-        return { guest: from, size: to - from, host: b.host + (from - b.guest), bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)), segment: b.segment };
+        const host = b.host + (from - b.guest);
+        if (b.windows) return { guest: from, size: to - from, host, bytes: undefined, windows: new Map() };
+        return { guest: from, size: to - from, host, bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)), segment: b.segment };
       };
       if (b.guest < lo) kept.push(piece(b.guest, lo));
       if (hi < bEnd) kept.push(piece(hi, bEnd));

@@ -6,7 +6,7 @@ import { readSync } from "node:fs";
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
 import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
-import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
+import type { CodeHook, Cpu, CpuContext, CpuidHook, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
 import { HostMemory } from "./host-memory.js";
@@ -27,6 +27,7 @@ const UC_HOOK_MEM_WRITE = 1 << 11;
 const UC_HOOK_MEM_FETCH = 1 << 12;
 const UC_HOOK_MEM_INVALID = 1008;
 const UC_X86_INS_SYSCALL = 699;
+const UC_X86_INS_CPUID = 113;
 const PC_SYNC_RANGE = 0xffff_ffff_ffff_f000n;
 /**
  * Soft-MMU TLB growth. QEMU sizes its TLB (256 entries at first) only when it flushes it, and
@@ -112,6 +113,7 @@ interface Protos {
   invalid: TypeObject;
   intr: TypeObject;
   syscall: TypeObject;
+  cpuid: TypeObject;
 }
 
 let loaded: { api: UnicornApi; protos: Protos; path: string } | undefined;
@@ -163,6 +165,7 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
     invalid: koffi.proto("bool jitdbg_invalid_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user)"),
     intr: koffi.proto("void jitdbg_intr_cb(void *uc, uint32_t intno, void *user)"),
     syscall: koffi.proto("void jitdbg_syscall_cb(void *uc, void *user)"),
+    cpuid: koffi.proto("int jitdbg_cpuid_cb(void *uc, void *user)"),
   };
   loaded = { api, protos, path };
   return loaded;
@@ -721,6 +724,11 @@ class UnicornCpu implements Cpu {
       "int",
       UC_X86_INS_SYSCALL,
     );
+  }
+
+  hookCpuid(begin: bigint, end: bigint, hook: CpuidHook): HookHandle {
+    // helper_cpuid calls UC_HOOK_INSN hooks whose range holds rip (synced before the helper).
+    return this.addHook(UC_HOOK_INSN, this.protos.cpuid, begin, end, () => (hook() ? 1 : 0), "int", UC_X86_INS_CPUID);
   }
 
   hookInterrupt(hook: InterruptHook): HookHandle {
