@@ -360,13 +360,16 @@ class UnicornCpu implements Cpu {
     this.noteExecutable(address, size, prot);
   }
 
-  /** New pages: executable ones hold no translated code yet (fresh). */
+  /**
+   * New pages: executable ones hold no translated code yet (fresh). Pages that were not mapped
+   * are in none of the page sets (unmap takes them out), so a mapping without execute permission
+   * changes nothing here.
+   */
   private noteMapped(address: bigint, size: bigint, prot: number): void {
+    if (!(prot & UC_PROT_EXEC)) return;
     this.noteExecutable(address, size, prot);
-    if (prot & UC_PROT_EXEC) {
-      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
-      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
-    }
+    const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+    for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
   }
 
   /**
@@ -378,13 +381,23 @@ class UnicornCpu implements Cpu {
     const first = Number(address >> PAGE_SHIFT);
     const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
     const hadWritableCode = this.writableExecPages.size > 0;
-    for (let p = first; p < end; p++) {
-      const exec = (prot & UC_PROT_EXEC) !== 0;
-      if (!exec && this.execPages.has(p) && this.started) this.invalidateCode(BigInt(p) << PAGE_SHIFT, (BigInt(p) + 1n) << PAGE_SHIFT);
-      if (exec) this.execPages.add(p);
-      else this.execPages.delete(p);
-      if (exec && prot & UC_PROT_WRITE) this.writableExecPages.add(p);
-      else this.writableExecPages.delete(p);
+    if (prot & UC_PROT_EXEC) {
+      const writable = (prot & UC_PROT_WRITE) !== 0;
+      for (let p = first; p < end; p++) {
+        this.execPages.add(p);
+        if (writable) this.writableExecPages.add(p);
+        else this.writableExecPages.delete(p);
+      }
+    } else if (this.execPages.size > 0) {
+      // Only executable pages change (writable executable ones are among them): over a range
+      // larger than the set (a library's reservation), the set's pages in it.
+      const pages = end - first <= this.execPages.size ? range(first, end) : [...this.execPages].filter((p) => p >= first && p < end);
+      for (const p of pages) {
+        if (!this.execPages.has(p)) continue;
+        if (this.started) this.invalidateCode(BigInt(p) << PAGE_SHIFT, (BigInt(p) + 1n) << PAGE_SHIFT);
+        this.execPages.delete(p);
+        this.writableExecPages.delete(p);
+      }
     }
     if (this.writableExecPages.size > 0 !== hadWritableCode) this.updateStoreShortcut();
   }
@@ -829,6 +842,11 @@ class UnicornCpu implements Cpu {
   private check(err: number, what: string, code: "EMU_ERROR" | "EMU_MEM_UNREADABLE" | "EMU_MEM_UNWRITABLE" = "EMU_ERROR"): void {
     if (err !== 0) throw new JitdbgError(code, `emulator: ${what} failed: ${this.api.uc_strerror(err)}`);
   }
+}
+
+/** The integers [from, to). */
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 function hex(n: bigint): string {
