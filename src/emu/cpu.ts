@@ -102,6 +102,12 @@ export interface Cpu {
    */
   setPreciseStops(on: boolean): void;
   /**
+   * Whether blocks translated from now on go through the translator's optimizer (the default).
+   * Without it a block translates faster and runs a little slower, computing the same: for code
+   * that runs about once (the dynamic loader's). Blocks already translated stay as they are.
+   */
+  setOptimizedTranslation(on: boolean): void;
+  /**
    * Counts what can change the registers and memory reads see — writes, register and context
    * changes, mappings, runs — so a reader may keep what it derived while the count stays the same.
    */

@@ -13,6 +13,7 @@ import { HostMemory } from "./host-memory.js";
 import type { SharedPart } from "./shared-memory.js";
 import { StopGate } from "./stop-gate.js";
 import { TlbFastPath } from "./tlb-fast-path.js";
+import { OptimizerSwitch } from "./optimizer-switch.js";
 import { SyscallRegisters } from "./syscall-registers.js";
 import { X86_REG, registerWidth, type RegName } from "./registers.js";
 
@@ -284,6 +285,9 @@ class UnicornCpu implements Cpu {
   private insnGate: bigint | number | undefined;
   /** Inline loads and stores in translated code (tlb-fast-path.ts; undefined: this libunicorn cannot). */
   private readonly fastPath: TlbFastPath | undefined;
+  /** Skips TCG's optimizer for this engine's translations while `optimize` is off (optimizer-switch.ts; undefined: this libunicorn cannot). */
+  private readonly optimizer: OptimizerSwitch | undefined;
+  private optimize = true;
   private allDrops = 0;
   private changeCount = 0;
   /** Memory hooks of jitdbg's own on reads and on writes (the pc-sync hook is not one). */
@@ -315,6 +319,7 @@ class UnicornCpu implements Cpu {
     // Unicorn 2.0.1 syncs RIP before memory accesses only while some memory hook exists; without
     // one a fault reports the start of the translated block. A hook on a never-used range makes
     // every fault's pc exact; the fast path keeps it from slowing the accesses down.
+    this.optimizer = OptimizerSwitch.create(path);
     this.fastPath = TlbFastPath.create(path, this.uc, () => big(this.addHook(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, this.protos.mem, PC_SYNC_RANGE, PC_SYNC_RANGE, () => {}).hh));
   }
 
@@ -564,7 +569,9 @@ class UnicornCpu implements Cpu {
     // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
     // count hook is added without dropping translated blocks, so they run uncounted.
     this.fastPath?.arm(this.readHooks === 0);
+    this.optimizer?.arm(!this.optimize);
     const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? NO_UNTIL, 0n, 0);
+    this.optimizer?.disarm();
     this.fastPath?.disarm();
     if (this.exceptionTaken) this.clearExceptionInFlight();
     const gateStop = this.gate.takeStop();
@@ -630,6 +637,10 @@ class UnicornCpu implements Cpu {
       this.api.uc_hook_del(this.uc, this.insnGate!);
       this.insnGate = undefined;
     }
+  }
+
+  setOptimizedTranslation(on: boolean): void {
+    this.optimize = on;
   }
 
   get changes(): number {

@@ -274,6 +274,13 @@ export class Process {
       cpu.setReg("rdx", 0n); // the kernel passes no rtld_fini; the loader passes its own to _start
     } else this.initialStack = start.initialStack;
     if (interpreter) this.cpuidFix = fixCpuidFeatures(cpu, interpreter.image); // after enableOsFxsr, which reads leaf 1 (a fork's child: in makeChild)
+    if (interpreter && start.kind === "load") {
+      // The loader's work (mapping, relocating, initializing the libraries) runs about once: its
+      // blocks skip the translator's optimizer until the program's own entry (optimizer-switch.ts).
+      cpu.setOptimizedTranslation(false);
+      const entered = cpu.hookCode(image.entry, image.entry, () => cpu.setOptimizedTranslation(true));
+      this.hooks.push(entered);
+    }
     this.hooks.push(cpu.hookSyscall(() => this.onSyscall()));
     this.hooks.push(cpu.hookInterrupt((n) => this.onInterrupt(n)));
     if (interpreter && (!inherit || inherit.followed)) {
