@@ -455,9 +455,7 @@ class UnicornCpu implements Cpu {
 
   /** Copies from the host memory behind the guest when one block holds the whole range (host-memory.ts). */
   private readDirect(address: bigint, into: Uint8Array): boolean {
-    const direct = this.host.at(address, into.length);
-    if (direct) into.set(direct.bytes.subarray(direct.offset, direct.offset + into.length));
-    return direct !== undefined;
+    return this.host.read(address, into);
   }
 
   write(address: bigint, data: Uint8Array): void {
@@ -466,12 +464,8 @@ class UnicornCpu implements Cpu {
     // Straight into the host memory, after dropping the translations of code the bytes replace
     // (uc_mem_write would do the same, but a write-protected page costs it two rebuilds of the
     // engine's memory map, to unprotect and protect it again).
-    const direct = this.host.at(address, data.length);
-    if (direct) {
-      if (this.holdsCode(address, data.length)) this.invalidateCode(address, address + BigInt(data.length));
-      direct.bytes.set(data, direct.offset);
-      return;
-    }
+    if (this.holdsCode(address, data.length)) this.invalidateCode(address, address + BigInt(data.length));
+    if (this.host.write(address, data)) return;
     const err = this.api.uc_mem_write(this.uc, address, data, data.length);
     if (err !== 0) this.check(err, `write ${data.length} bytes at ${hex(address)}`, "EMU_MEM_UNWRITABLE");
   }
