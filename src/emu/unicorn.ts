@@ -396,13 +396,14 @@ class UnicornCpu implements Cpu {
     } else if (this.execPages.size > 0) {
       // Only executable pages change (writable executable ones are among them): over a range
       // larger than the set (a library's reservation), the set's pages in it.
-      const pages = end - first <= this.execPages.size ? range(first, end) : [...this.execPages].filter((p) => p >= first && p < end);
-      for (const p of pages) {
-        if (!this.execPages.has(p)) continue;
+      const drop = (p: number) => {
+        if (!this.execPages.has(p)) return;
         if (this.started) this.invalidateCode(BigInt(p) << PAGE_SHIFT, (BigInt(p) + 1n) << PAGE_SHIFT);
         this.execPages.delete(p);
         this.writableExecPages.delete(p);
-      }
+      };
+      if (end - first <= this.execPages.size) for (let p = first; p < end; p++) drop(p);
+      else for (const p of [...this.execPages]) if (p >= first && p < end) drop(p);
     }
     if (this.writableExecPages.size > 0 !== hadWritableCode) this.updateStoreShortcut();
   }
@@ -847,11 +848,6 @@ class UnicornCpu implements Cpu {
   private check(err: number, what: string, code: "EMU_ERROR" | "EMU_MEM_UNREADABLE" | "EMU_MEM_UNWRITABLE" = "EMU_ERROR"): void {
     if (err !== 0) throw new JitdbgError(code, `emulator: ${what} failed: ${this.api.uc_strerror(err)}`);
   }
-}
-
-/** The integers [from, to). */
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 function hex(n: bigint): string {
