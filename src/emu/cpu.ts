@@ -37,6 +37,8 @@ export type CodeHook = (address: bigint, size: number) => void;
 export type MemHook = (access: MemAccess, address: bigint, size: number, value: bigint) => void;
 export type InterruptHook = (intno: number) => void;
 export type SyscallHook = () => void;
+/** Before a `cpuid` runs: true when the hook has set eax, ebx, ecx and edx itself (the instruction is skipped), false to let it run. */
+export type CpuidHook = () => boolean;
 
 export interface HookHandle {
   remove(): void;
@@ -100,6 +102,12 @@ export interface Cpu {
    */
   setPreciseStops(on: boolean): void;
   /**
+   * Whether blocks translated from now on go through the translator's optimizer (the default).
+   * Without it a block translates faster and runs a little slower, computing the same: for code
+   * that runs about once (the dynamic loader's). Blocks already translated stay as they are.
+   */
+  setOptimizedTranslation(on: boolean): void;
+  /**
    * Counts what can change the registers and memory reads see — writes, register and context
    * changes, mappings, runs — so a reader may keep what it derived while the count stays the same.
    */
@@ -122,6 +130,12 @@ export interface Cpu {
    */
   hookMemory(kinds: readonly MemAccess[], begin: bigint, end: bigint, hook: MemHook, opts?: { firstStorePerPage?: boolean }): HookHandle;
   hookSyscall(hook: SyscallHook): HookHandle;
+  /**
+   * Calls `hook` before each `cpuid` instruction at an address in [begin, end]. Decided when the
+   * instruction runs, not when it is translated: adding or removing it drops no translations, and
+   * instructions other than cpuid pay nothing (a code hook would be called at every instruction of its range).
+   */
+  hookCpuid(begin: bigint, end: bigint, hook: CpuidHook): HookHandle;
   hookInterrupt(hook: InterruptHook): HookHandle;
 
   /** The registers now, into a new context or over `into` (reusing its storage). */

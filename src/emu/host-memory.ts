@@ -8,19 +8,27 @@
  *
  * Each map gets its own anonymous mmap; unmapping a range releases just its pages, and the
  * record of what is still held is cut to match, so no host page is released twice. The memory is
- * also this process's to read and write directly (`at`): a syscall's buffers are copied with a
- * typed-array copy instead of a call into the engine (~1 µs each through koffi).
+ * also this process's to read and write directly (`read`, `write`): a syscall's buffers are
+ * copied with a typed-array copy instead of a call into the engine (~1 µs each through koffi).
+ * The views are made 64 KiB at a time as copies need them (a copy across windows goes window by
+ * window): a view costs in proportion to its size (V8 accounts for the external memory: ~180 µs
+ * for the 2 MiB the dynamic loader reserves for libc, of which a hello world touches a few pages).
  */
 import type { MappedFile } from "./cpu.js";
-import { anonymousMemory, mapFileOver, releaseMemory } from "./native-page.js";
+import { anonymousPages, mapFileOver, memoryView, releaseMemory } from "./native-page.js";
 import type { SharedPart, SharedSegment } from "./shared-memory.js";
+
+/** The size (and alignment within a block) of the views of a block's memory. */
+const WINDOW = 0x10000;
 
 interface Block {
   guest: bigint;
   size: bigint;
   host: bigint;
-  /** The block's bytes (undefined for blocks too large for a view). */
+  /** A shared segment's bytes (undefined for blocks too large for a view, and for blocks of our own: see windows). */
   bytes: Uint8Array | undefined;
+  /** Views of WINDOW bytes of an own block, by window number, made as accesses need them. */
+  windows?: Map<number, Uint8Array>;
   /** The shared segment the block's memory belongs to (the segment gives it back, not the block). */
   segment?: SharedSegment;
 }
@@ -36,11 +44,11 @@ export class HostMemory {
    * host has none.
    */
   allocate(guest: bigint, size: bigint, file?: MappedFile): { host: bigint; fromFile: boolean } | undefined {
-    const mem = anonymousMemory(Number(size));
-    if (mem === undefined) return undefined;
-    this.blocks.push({ guest, size, host: mem.address, bytes: mem.bytes });
-    const fromFile = file !== undefined && file.stable && file.length > 0 && mapFileOver(mem.address, file.length, file.fd, file.offset);
-    return { host: mem.address, fromFile };
+    const host = anonymousPages(Number(size));
+    if (host === undefined) return undefined;
+    this.blocks.push({ guest, size, host, bytes: undefined, windows: new Map() });
+    const fromFile = file !== undefined && file.stable && file.length > 0 && mapFileOver(host, file.length, file.fd, file.offset);
+    return { host, fromFile };
   }
 
   /** The guest range [guest, guest + size) shows `part`'s memory, shared with whoever else maps it. */
@@ -60,11 +68,48 @@ export class HostMemory {
     giveBack(b, b.host, b.size);
   }
 
-  /**
-   * The bytes of the guest range [guest, guest + length) when one block holds all of them, and
-   * the offset of `guest` in them; undefined otherwise (the caller asks the engine).
-   */
-  at(guest: bigint, length: number): { bytes: Uint8Array; offset: number } | undefined {
+  /** Copies the guest range [guest, guest + into.length) into `into`; false when no one block holds it all (the caller asks the engine). */
+  read(guest: bigint, into: Uint8Array): boolean {
+    const b = this.holding(guest, into.length);
+    if (!b) return false;
+    const offset = Number(guest - b.guest);
+    if (!b.windows) {
+      into.set(b.bytes!.subarray(offset, offset + into.length));
+      return true;
+    }
+    for (let done = 0; done < into.length; ) {
+      const at = offset + done;
+      const view = this.window(b, at);
+      const from = at % WINDOW;
+      const n = Math.min(into.length - done, view.length - from);
+      into.set(view.subarray(from, from + n), done);
+      done += n;
+    }
+    return true;
+  }
+
+  /** Copies `data` to the guest range at `guest`; false when no one block holds it all. */
+  write(guest: bigint, data: Uint8Array): boolean {
+    const b = this.holding(guest, data.length);
+    if (!b) return false;
+    const offset = Number(guest - b.guest);
+    if (!b.windows) {
+      b.bytes!.set(data, offset);
+      return true;
+    }
+    for (let done = 0; done < data.length; ) {
+      const at = offset + done;
+      const view = this.window(b, at);
+      const from = at % WINDOW;
+      const n = Math.min(data.length - done, view.length - from);
+      view.set(n === data.length ? data : data.subarray(done, done + n), from);
+      done += n;
+    }
+    return true;
+  }
+
+  /** The block that holds all of [guest, guest + length) and has views (own windows or a segment's bytes). */
+  private holding(guest: bigint, length: number): Block | undefined {
     const end = guest + BigInt(length);
     let b = this.last;
     if (!b || guest < b.guest || end > b.guest + b.size) {
@@ -72,7 +117,19 @@ export class HostMemory {
       if (!b) return undefined;
       this.last = b;
     }
-    return b.bytes ? { bytes: b.bytes, offset: Number(guest - b.guest) } : undefined;
+    return b.windows || b.bytes ? b : undefined;
+  }
+
+  /** The view of the window of own block `b` that holds offset `at`. */
+  private window(b: Block, at: number): Uint8Array {
+    const w = Math.floor(at / WINDOW);
+    let view = b.windows!.get(w);
+    if (!view) {
+      const from = w * WINDOW;
+      view = memoryView(b.host + BigInt(from), Math.min(WINDOW, Number(b.size) - from));
+      b.windows!.set(w, view);
+    }
+    return view;
   }
 
   /** The guest range [guest, guest + size) is unmapped: release its host pages. */
@@ -89,7 +146,9 @@ export class HostMemory {
       }
       const piece = (from: bigint, to: bigint): Block => {
         b.segment?.retain();
-        return { guest: from, size: to - from, host: b.host + (from - b.guest), bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)), segment: b.segment };
+        const host = b.host + (from - b.guest);
+        if (b.windows) return { guest: from, size: to - from, host, bytes: undefined, windows: new Map() };
+        return { guest: from, size: to - from, host, bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)), segment: b.segment };
       };
       if (b.guest < lo) kept.push(piece(b.guest, lo));
       if (hi < bEnd) kept.push(piece(hi, bEnd));

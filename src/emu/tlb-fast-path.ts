@@ -81,7 +81,7 @@ let installed: Installed | undefined | null = null;
  * the one that holds its address (full RELRO binds every slot at load time). Read piece by piece,
  * not through ElfFile: the library is 19 MB and only its headers are needed, once per process.
  */
-function gotRange(path: string): { start: bigint; size: number } | undefined {
+export function gotRange(path: string): { start: bigint; size: number } | undefined {
   const fd = openSync(path, "r");
   try {
     const read = (offset: number, length: number): DataView => {

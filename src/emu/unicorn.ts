@@ -6,13 +6,14 @@ import { readSync } from "node:fs";
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
 import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
-import type { CodeHook, Cpu, CpuContext, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
+import type { CodeHook, Cpu, CpuContext, CpuidHook, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
 import { HostMemory } from "./host-memory.js";
 import type { SharedPart } from "./shared-memory.js";
 import { StopGate } from "./stop-gate.js";
 import { TlbFastPath } from "./tlb-fast-path.js";
+import { OptimizerSwitch } from "./optimizer-switch.js";
 import { SyscallRegisters } from "./syscall-registers.js";
 import { X86_REG, registerWidth, type RegName } from "./registers.js";
 
@@ -27,6 +28,7 @@ const UC_HOOK_MEM_WRITE = 1 << 11;
 const UC_HOOK_MEM_FETCH = 1 << 12;
 const UC_HOOK_MEM_INVALID = 1008;
 const UC_X86_INS_SYSCALL = 699;
+const UC_X86_INS_CPUID = 113;
 const PC_SYNC_RANGE = 0xffff_ffff_ffff_f000n;
 /**
  * Soft-MMU TLB growth. QEMU sizes its TLB (256 entries at first) only when it flushes it, and
@@ -112,6 +114,7 @@ interface Protos {
   invalid: TypeObject;
   intr: TypeObject;
   syscall: TypeObject;
+  cpuid: TypeObject;
 }
 
 let loaded: { api: UnicornApi; protos: Protos; path: string } | undefined;
@@ -163,6 +166,7 @@ function load(): { api: UnicornApi; protos: Protos; path: string } {
     invalid: koffi.proto("bool jitdbg_invalid_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user)"),
     intr: koffi.proto("void jitdbg_intr_cb(void *uc, uint32_t intno, void *user)"),
     syscall: koffi.proto("void jitdbg_syscall_cb(void *uc, void *user)"),
+    cpuid: koffi.proto("int jitdbg_cpuid_cb(void *uc, void *user)"),
   };
   loaded = { api, protos, path };
   return loaded;
@@ -281,6 +285,9 @@ class UnicornCpu implements Cpu {
   private insnGate: bigint | number | undefined;
   /** Inline loads and stores in translated code (tlb-fast-path.ts; undefined: this libunicorn cannot). */
   private readonly fastPath: TlbFastPath | undefined;
+  /** Skips TCG's optimizer for this engine's translations while `optimize` is off (optimizer-switch.ts; undefined: this libunicorn cannot). */
+  private readonly optimizer: OptimizerSwitch | undefined;
+  private optimize = true;
   private allDrops = 0;
   private changeCount = 0;
   /** Memory hooks of jitdbg's own on reads and on writes (the pc-sync hook is not one). */
@@ -312,6 +319,7 @@ class UnicornCpu implements Cpu {
     // Unicorn 2.0.1 syncs RIP before memory accesses only while some memory hook exists; without
     // one a fault reports the start of the translated block. A hook on a never-used range makes
     // every fault's pc exact; the fast path keeps it from slowing the accesses down.
+    this.optimizer = OptimizerSwitch.create(path);
     this.fastPath = TlbFastPath.create(path, this.uc, () => big(this.addHook(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, this.protos.mem, PC_SYNC_RANGE, PC_SYNC_RANGE, () => {}).hh));
   }
 
@@ -357,13 +365,16 @@ class UnicornCpu implements Cpu {
     this.noteExecutable(address, size, prot);
   }
 
-  /** New pages: executable ones hold no translated code yet (fresh). */
+  /**
+   * New pages: executable ones hold no translated code yet (fresh). Pages that were not mapped
+   * are in none of the page sets (unmap takes them out), so a mapping without execute permission
+   * changes nothing here.
+   */
   private noteMapped(address: bigint, size: bigint, prot: number): void {
+    if (!(prot & UC_PROT_EXEC)) return;
     this.noteExecutable(address, size, prot);
-    if (prot & UC_PROT_EXEC) {
-      const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
-      for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
-    }
+    const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
+    for (let p = Number(address >> PAGE_SHIFT); p < end; p++) this.freshPages.add(p);
   }
 
   /**
@@ -375,13 +386,24 @@ class UnicornCpu implements Cpu {
     const first = Number(address >> PAGE_SHIFT);
     const end = Number((address + size + PAGE_MASK) >> PAGE_SHIFT);
     const hadWritableCode = this.writableExecPages.size > 0;
-    for (let p = first; p < end; p++) {
-      const exec = (prot & UC_PROT_EXEC) !== 0;
-      if (!exec && this.execPages.has(p) && this.started) this.invalidateCode(BigInt(p) << PAGE_SHIFT, (BigInt(p) + 1n) << PAGE_SHIFT);
-      if (exec) this.execPages.add(p);
-      else this.execPages.delete(p);
-      if (exec && prot & UC_PROT_WRITE) this.writableExecPages.add(p);
-      else this.writableExecPages.delete(p);
+    if (prot & UC_PROT_EXEC) {
+      const writable = (prot & UC_PROT_WRITE) !== 0;
+      for (let p = first; p < end; p++) {
+        this.execPages.add(p);
+        if (writable) this.writableExecPages.add(p);
+        else this.writableExecPages.delete(p);
+      }
+    } else if (this.execPages.size > 0) {
+      // Only executable pages change (writable executable ones are among them): over a range
+      // larger than the set (a library's reservation), the set's pages in it.
+      const drop = (p: number) => {
+        if (!this.execPages.has(p)) return;
+        if (this.started) this.invalidateCode(BigInt(p) << PAGE_SHIFT, (BigInt(p) + 1n) << PAGE_SHIFT);
+        this.execPages.delete(p);
+        this.writableExecPages.delete(p);
+      };
+      if (end - first <= this.execPages.size) for (let p = first; p < end; p++) drop(p);
+      else for (const p of [...this.execPages]) if (p >= first && p < end) drop(p);
     }
     if (this.writableExecPages.size > 0 !== hadWritableCode) this.updateStoreShortcut();
   }
@@ -434,9 +456,7 @@ class UnicornCpu implements Cpu {
 
   /** Copies from the host memory behind the guest when one block holds the whole range (host-memory.ts). */
   private readDirect(address: bigint, into: Uint8Array): boolean {
-    const direct = this.host.at(address, into.length);
-    if (direct) into.set(direct.bytes.subarray(direct.offset, direct.offset + into.length));
-    return direct !== undefined;
+    return this.host.read(address, into);
   }
 
   write(address: bigint, data: Uint8Array): void {
@@ -445,12 +465,8 @@ class UnicornCpu implements Cpu {
     // Straight into the host memory, after dropping the translations of code the bytes replace
     // (uc_mem_write would do the same, but a write-protected page costs it two rebuilds of the
     // engine's memory map, to unprotect and protect it again).
-    const direct = this.host.at(address, data.length);
-    if (direct) {
-      if (this.holdsCode(address, data.length)) this.invalidateCode(address, address + BigInt(data.length));
-      direct.bytes.set(data, direct.offset);
-      return;
-    }
+    if (this.holdsCode(address, data.length)) this.invalidateCode(address, address + BigInt(data.length));
+    if (this.host.write(address, data)) return;
     const err = this.api.uc_mem_write(this.uc, address, data, data.length);
     if (err !== 0) this.check(err, `write ${data.length} bytes at ${hex(address)}`, "EMU_MEM_UNWRITABLE");
   }
@@ -548,7 +564,9 @@ class UnicornCpu implements Cpu {
     // Never Unicorn's time-out or instruction count: a time-out stops mid-instruction, and the
     // count hook is added without dropping translated blocks, so they run uncounted.
     this.fastPath?.arm(this.readHooks === 0);
+    this.optimizer?.arm(!this.optimize);
     const err = this.api.uc_emu_start(this.uc, begin, opts.until ?? NO_UNTIL, 0n, 0);
+    this.optimizer?.disarm();
     this.fastPath?.disarm();
     if (this.exceptionTaken) this.clearExceptionInFlight();
     const gateStop = this.gate.takeStop();
@@ -614,6 +632,10 @@ class UnicornCpu implements Cpu {
       this.api.uc_hook_del(this.uc, this.insnGate!);
       this.insnGate = undefined;
     }
+  }
+
+  setOptimizedTranslation(on: boolean): void {
+    this.optimize = on;
   }
 
   get changes(): number {
@@ -729,6 +751,11 @@ class UnicornCpu implements Cpu {
       "int",
       UC_X86_INS_SYSCALL,
     );
+  }
+
+  hookCpuid(begin: bigint, end: bigint, hook: CpuidHook): HookHandle {
+    // helper_cpuid calls UC_HOOK_INSN hooks whose range holds rip (synced before the helper).
+    return this.addHook(UC_HOOK_INSN, this.protos.cpuid, begin, end, () => (hook() ? 1 : 0), "int", UC_X86_INS_CPUID);
   }
 
   hookInterrupt(hook: InterruptHook): HookHandle {

@@ -188,11 +188,7 @@ export class Process {
   private readonly threadListeners = new Set<(event: ThreadEvent) => void>();
   private tlsLayout: LinkMapTlsLayout | undefined;
   private readonly debugDirectories: readonly string[];
-  /**
-   * The loader's CPUID fix-up. Installed before anything runs and kept: adding a ranged code hook
-   * after the first run, or removing one compiled into blocks, flushes every translation (measured:
-   * 0.2–2.6 s and 1 GB for a dynamic hello world), while a hook on code that never runs again costs nothing.
-   */
+  /** The loader's CPUID fix-up (cpuid.ts). */
   private readonly cpuidFix: HookHandle | undefined;
   /** A CPU exception the interrupt hook saw in this run. */
   private pendingInterrupt: { intno: number; pc: bigint } | undefined;
@@ -269,7 +265,6 @@ export class Process {
     // A forked child has its parent's libraries mapped too.
     this.images = new ImageList(start.kind === "fork" ? [...start.images] : initial);
     if (opts.onLibrary && !inherit) this.libraryListeners.add(opts.onLibrary);
-    if (interpreter) this.cpuidFix = fixCpuidFeatures(cpu, interpreter.image);
     if (start.kind === "load") {
       enableOsFxsr(cpu, space);
       space.initBrk(image.end);
@@ -278,6 +273,14 @@ export class Process {
       cpu.setReg("rip", interpreter ? interpreter.image.entry : image.entry);
       cpu.setReg("rdx", 0n); // the kernel passes no rtld_fini; the loader passes its own to _start
     } else this.initialStack = start.initialStack;
+    if (interpreter) this.cpuidFix = fixCpuidFeatures(cpu, interpreter.image); // after enableOsFxsr, which reads leaf 1 (a fork's child: in makeChild)
+    if (interpreter && start.kind === "load") {
+      // The loader's work (mapping, relocating, initializing the libraries) runs about once: its
+      // blocks skip the translator's optimizer until the program's own entry (optimizer-switch.ts).
+      cpu.setOptimizedTranslation(false);
+      const entered = cpu.hookCode(image.entry, image.entry, () => cpu.setOptimizedTranslation(true));
+      this.hooks.push(entered);
+    }
     this.hooks.push(cpu.hookSyscall(() => this.onSyscall()));
     this.hooks.push(cpu.hookInterrupt((n) => this.onInterrupt(n)));
     if (interpreter && (!inherit || inherit.followed)) {
@@ -727,8 +730,7 @@ export class Process {
     if (root) this.family.closeAll(this);
     this.rendezvous?.remove();
     for (const h of this.hooks) h.remove();
-    // Not the CPUID hooks: removing them flushes every translation (a gigabyte touched), and
-    // closing the engine frees them anyway.
+    // Not the CPUID hook: closing the engine frees it.
     if (!opts.keepFiles) {
       if (root) this.kernel.fds.closeAll();
       else this.kernel.fds.closeEverything();

@@ -24,6 +24,8 @@ const CASES: { fixture: string; args?: string[]; env?: string[]; stdin?: string 
   { fixture: "programs/compute.c" },
   { fixture: "dynamic/errno_strerror.c" },
   { fixture: "dynamic/qsort_callback.c" },
+  // The loader's CPU features, as libc reads them back: x87 and MMX come from the cpuid fix-up (cpuid.ts).
+  { fixture: "dynamic/cpu_features.c" },
 ];
 
 const SIGNALS: Record<string, number> = { SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11 };
