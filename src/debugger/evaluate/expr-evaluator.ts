@@ -247,9 +247,10 @@ export class ExpressionEvaluator {
     const result = compile(source, scope, { entryName: this.nextEntry() });
     if (result.kind === "declarations") return this.done(declareTopLevel(result.items, this.topLevelHost(frameIndex, opts)));
     if (result.kind === "function") return this.defineFunction(result);
+    // The least recently used goes first, so the new module can take its arena slot.
+    while (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.keys().next().value!);
     linked = this.link(result, scope.frameVariables);
     this.cache.set(key, linked);
-    while (this.cache.size > CACHE_LIMIT) this.forget(this.cache.keys().next().value!);
     return yield* this.runSteps(linked, frame, opts, false);
   }
 

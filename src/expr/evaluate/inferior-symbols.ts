@@ -21,9 +21,16 @@ export interface ProgramImage {
   bias: bigint;
 }
 
+interface ElfEntry {
+  sym: InferiorSymbol;
+  ifunc: boolean;
+}
+
 export class InferiorSymbols implements SymbolResolver {
   private readonly defined = new Map<string, InferiorSymbol>();
-  private elf: Map<string, { sym: InferiorSymbol; ifunc: boolean }> | undefined;
+  private elf: Map<string, ElfEntry> | undefined;
+  /** Names found one at a time before the map was built (undefined: the program has none). */
+  private readonly scanned = new Map<string, ElfEntry | undefined>();
   private irelative: Map<bigint, bigint> | undefined;
   private readonly funcs = new Set<string>();
 
@@ -57,7 +64,7 @@ export class InferiorSymbols implements SymbolResolver {
   lookup(name: string): InferiorSymbol | undefined {
     const d = this.defined.get(name);
     if (d) return d;
-    const e = this.elfSymbols().get(name);
+    const e = this.elfEntry(name);
     if (!e) return this.libraries?.symbols.lookup(name);
     if (!e.ifunc) return e.sym;
     const impl = this.ifuncTarget(e.sym.address) ?? this.libraries?.symbols.implementation(this.libraries.program, e.sym.address, name);
@@ -89,9 +96,34 @@ export class InferiorSymbols implements SymbolResolver {
     yield* this.elfSymbols().keys();
   }
 
-  private elfSymbols(): Map<string, { sym: InferiorSymbol; ifunc: boolean }> {
+  /**
+   * The program's ELF symbol of this name. Until the map of every name is built (by the first
+   * question a map answers better: a kind, the list of names, or the ninth name), a name is found
+   * by one pass over the symbol table: the first evaluation of a session usually needs a name or
+   * two, and the map of a static program's ~2,000 symbols cost it ~1 ms of not yet optimized code.
+   */
+  private elfEntry(name: string): ElfEntry | undefined {
+    if (this.elf) return this.elf.get(name);
+    if (this.scanned.has(name)) return this.scanned.get(name);
+    if (this.scanned.size >= 8) return this.elfSymbols().get(name);
+    const one = new Map<string, ElfEntry>();
+    this.collect(one, name);
+    const e = one.get(name);
+    this.scanned.set(name, e);
+    return e;
+  }
+
+  private elfSymbols(): Map<string, ElfEntry> {
     if (this.elf) return this.elf;
-    const out = new Map<string, { sym: InferiorSymbol; ifunc: boolean }>();
+    const out = new Map<string, ElfEntry>();
+    this.collect(out, undefined);
+    this.elf = out;
+    this.scanned.clear();
+    return out;
+  }
+
+  /** Fills `out` with the program's ELF symbols (only `only`'s when given), by the map's rules. */
+  private collect(out: Map<string, ElfEntry>, only: string | undefined): void {
     const { file, bias } = this.image;
     const syms = file.symbols().length > 0 ? file.symbols() : file.dynamicSymbols();
     // Globals first (a global beats a weak definition); then locals under names no global has:
@@ -99,18 +131,17 @@ export class InferiorSymbols implements SymbolResolver {
     // (Two plain passes: this runs once, at the first evaluation, in code not yet optimized.)
     for (let pass = 0; pass < 2; pass++) for (let i = 0; i < syms.length; i++) {
       const s = syms[i]!;
+      if (only !== undefined && s.name !== only) continue;
       if ((s.bind === C.STB_LOCAL) !== (pass === 1)) continue;
       if (!s.name || s.shndx === C.SHN_UNDEF) continue;
       if (s.type === C.STT_SECTION || s.type === C.STT_FILE || s.type === C.STT_NOTYPE) continue;
       const prev = out.get(s.name);
       if (prev && (s.bind === C.STB_WEAK || s.bind === C.STB_LOCAL)) continue;
       const ifunc = s.type === C.STT_GNU_IFUNC;
-      if (s.type === C.STT_FUNC || ifunc) this.funcs.add(s.name);
+      if (only === undefined && (s.type === C.STT_FUNC || ifunc)) this.funcs.add(s.name);
       if (s.type === C.STT_TLS) out.set(s.name, { sym: { address: 0n, size: s.size, tls: { moduleId: 1, offset: s.value } }, ifunc: false });
       else out.set(s.name, { sym: { address: s.shndx === C.SHN_ABS ? s.value : s.value + bias, size: s.size }, ifunc });
     }
-    this.elf = out;
-    return out;
   }
 
   /** resolver address → the GOT slot the start-up code filled with the chosen implementation. */
