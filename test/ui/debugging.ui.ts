@@ -179,7 +179,8 @@ describe("debugging a C file in VS Code with the jitdbg .vsix", () => {
     await vs.page.keyboard.press("F11");
     const rows = await stoppedAt("square", LINE.inSquare);
     expect(rows[1]).toMatch(new RegExp(`^main steps\\.c ${LINE.loopCall}:\\d+$`));
-    const vars = await until("v = 0 and result in Variables", () => variables(vs.page), (r) => r.includes("v = 0") && r.some((v) => v.startsWith("result = ")));
+    // VS Code may show the previous stop's tree for a moment while it fetches the new one: wait for square's.
+    const vars = await until("Locals with v = 0 and result in Variables", () => variables(vs.page), (r) => r[0] === "Locals" && r[1] === "v = 0" && (r[2] ?? "").startsWith("result = "));
     expect(vars.slice(0, 3)).toEqual(["Locals", "v = 0", expect.stringMatching(/^result = /)]);
     await vs.shot("step-into");
   });
