@@ -12,9 +12,8 @@
  * - `next` and `stepIn` from area()'s first line (`int w = width(s);`, met 5 times a run): request
  *   sent → `stopped` event received, then `continue` to the next time.
  *
- * Like with like, and where not: both answer the same requests at the same stops, but jitdbg
- * shows a frame's arguments in a scope of their own (lldb-vscode lists them under Locals), so its
- * round trips have one variables request more. The bundle is made here first, so the first
+ * Like with like: both answer the same requests at the same stops (a frame's arguments are in
+ * Locals on both sides, as lldb-vscode lists them). The bundle is made here first, so the first
  * session compiles it; the others start from the V8 code cache that session left (adapter/boot.ts),
  * as every session but an installation's first does.
  */
