@@ -14,9 +14,7 @@
  * bytes of machine code that return at once while the running engine asks for it, and otherwise
  * jump to the real pass. With any other libunicorn (no such slot) nothing changes.
  */
-import koffi from "koffi";
-import { executableCode, libraryBase, mprotectRange, unicornSymbol } from "./native-page.js";
-import { gotRange } from "./tlb-fast-path.js";
+import { redirectGotSlots } from "./got-redirect.js";
 
 const SKIP = 0; // non-zero while the running engine's translations skip the optimizer
 const REAL = 1; // tcg_optimize_x86_64
@@ -38,31 +36,7 @@ let installed: BigUint64Array | undefined | null = null;
 
 function install(unicornPath: string): BigUint64Array | undefined {
   if (installed !== null) return installed;
-  installed = undefined;
-  const real = unicornSymbol(unicornPath, PASS);
-  const base = libraryBase(unicornPath);
-  const got = gotRange(unicornPath);
-  if (real === undefined || base === undefined || got === undefined) return undefined;
-  const start = base + got.start;
-  const words = koffi.decode(start, koffi.array("uint64_t", got.size / 8)) as BigUint64Array;
-  const hits: bigint[] = [];
-  words.forEach((w, i) => {
-    if (w === real) hits.push(start + BigInt(i * 8));
-  });
-  if (hits.length === 0) return undefined;
-  const slotsMem = koffi.alloc("uint64_t", SLOTS);
-  const slots = new BigUint64Array(koffi.view(slotsMem, SLOTS * 8));
-  slots[SKIP] = 0n;
-  slots[REAL] = real;
-  const code = Uint8Array.from(STUB_CODE);
-  new DataView(code.buffer).setBigUint64(SLOTS_IMM, koffi.address(slotsMem), true);
-  const stub = executableCode(code, "translation optimizer switch");
-  for (const slot of hits) {
-    if (!mprotectRange(slot, 8, true)) return undefined;
-    koffi.encode(slot, "uint64_t", stub);
-    mprotectRange(slot, 8, false);
-  }
-  installed = slots;
+  installed = redirectGotSlots(unicornPath, PASS, { code: STUB_CODE, slotsImm: SLOTS_IMM, slotCount: SLOTS, realSlot: REAL, name: "translation optimizer switch" });
   return installed;
 }
 

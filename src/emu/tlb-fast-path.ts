@@ -19,9 +19,8 @@
  * flagged (Unicorn marks every writable page not-dirty), so the store hooks (dirty-stores.ts,
  * and jitdbg's own write watches while the dirty shortcut is off) still see what they must.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import koffi from "koffi";
-import { executableCode, libraryBase, mprotectRange, unicornSymbol } from "./native-page.js";
+import { redirectGotSlots } from "./got-redirect.js";
 
 /** The wrapper's slots (u64), shared by the machine code below and the TypeScript side. */
 const REAL = 0; // tcg_gen_code_x86_64
@@ -76,72 +75,11 @@ function word(address: bigint): bigint {
 /** One per process (the GOT is): undefined when this libunicorn cannot take it. */
 let installed: Installed | undefined | null = null;
 
-/**
- * The in-memory addresses of libunicorn's GOT, from its section headers: the back end's slot is
- * the one that holds its address (full RELRO binds every slot at load time). Read piece by piece,
- * not through ElfFile: the library is 19 MB and only its headers are needed, once per process.
- */
-export function gotRange(path: string): { start: bigint; size: number } | undefined {
-  const fd = openSync(path, "r");
-  try {
-    const read = (offset: number, length: number): DataView => {
-      const b = Buffer.alloc(length);
-      if (readSync(fd, b, 0, length, offset) !== length) throw new Error("short read");
-      return new DataView(b.buffer, b.byteOffset, length);
-    };
-    const eh = read(0, 64);
-    if (eh.getUint32(0) !== 0x7f454c46 || eh.getUint8(4) !== 2) return undefined;
-    const shoff = Number(eh.getBigUint64(0x28, true));
-    const shentsize = eh.getUint16(0x3a, true);
-    const shnum = eh.getUint16(0x3c, true);
-    const shstrndx = eh.getUint16(0x3e, true);
-    const sh = read(shoff, shnum * shentsize);
-    const at = (i: number) => i * shentsize;
-    const names = read(Number(sh.getBigUint64(at(shstrndx) + 0x18, true)), Number(sh.getBigUint64(at(shstrndx) + 0x20, true)));
-    const nameOf = (i: number): string => {
-      let s = "";
-      for (let p = sh.getUint32(at(i), true); p < names.byteLength && names.getUint8(p) !== 0; p++) s += String.fromCharCode(names.getUint8(p));
-      return s;
-    };
-    for (let i = 0; i < shnum; i++) {
-      if (nameOf(i) !== ".got") continue;
-      return { start: sh.getBigUint64(at(i) + 0x10, true), size: Number(sh.getBigUint64(at(i) + 0x20, true)) };
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Points libunicorn's GOT slot of the back end at the wrapper, once per process. */
 function install(unicornPath: string): Installed | undefined {
   if (installed !== null) return installed;
-  installed = undefined;
-  const real = unicornSymbol(unicornPath, BACK_END);
-  const base = libraryBase(unicornPath);
-  const got = gotRange(unicornPath);
-  if (real === undefined || base === undefined || got === undefined) return undefined;
-  const start = base + got.start;
-  const words = koffi.decode(start, koffi.array("uint64_t", got.size / 8)) as BigUint64Array;
-  const hits: bigint[] = [];
-  words.forEach((w, i) => {
-    if (w === real) hits.push(start + BigInt(i * 8));
-  });
-  if (hits.length === 0) return undefined;
-  const slotsMem = koffi.alloc("uint64_t", SLOTS);
-  const slots = new BigUint64Array(koffi.view(slotsMem, SLOTS * 8));
-  slots[REAL] = real;
-  const code = Uint8Array.from(WRAPPER_CODE);
-  new DataView(code.buffer).setBigUint64(SLOTS_IMM, koffi.address(slotsMem), true);
-  const wrapper = executableCode(code, "translation back-end wrapper");
-  for (const slot of hits) {
-    if (!mprotectRange(slot, 8, true)) return undefined;
-    koffi.encode(slot, "uint64_t", wrapper);
-    mprotectRange(slot, 8, false);
-  }
-  installed = { slots };
+  const slots = redirectGotSlots(unicornPath, BACK_END, { code: WRAPPER_CODE, slotsImm: SLOTS_IMM, slotCount: SLOTS, realSlot: REAL, name: "translation back-end wrapper" });
+  installed = slots && { slots };
   return installed;
 }
 
