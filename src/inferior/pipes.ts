@@ -100,7 +100,7 @@ export class Pipe {
       // Bytes past a buffer's end are never read (merges write before they extend it): no zeroing.
       const page = this.spare ?? new Uint8Array(PAGE_SIZE);
       this.spare = undefined;
-      page.set(data.subarray(at, at + n));
+      page.set(at === 0 && n === data.length ? data : data.subarray(at, at + n));
       this.bufs.push({ page, offset: 0, len: n });
       at += n;
     }

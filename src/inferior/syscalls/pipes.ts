@@ -99,7 +99,8 @@ export function scatter(k: Kernel, bufs: readonly UserBuffer[], data: Uint8Array
   for (const b of bufs) {
     if (at >= data.length) break;
     const n = Math.min(b.len, data.length - at);
-    if (n > 0 && !k.writeUser(b.base, data.subarray(at, at + n))) return false;
+    // The whole of `data` into one buffer (the usual read) needs no view of a part (subarray is slow).
+    if (n > 0 && !k.writeUser(b.base, at === 0 && n === data.length ? data : data.subarray(at, at + n))) return false;
     at += n;
   }
   return true;
