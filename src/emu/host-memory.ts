@@ -73,18 +73,8 @@ export class HostMemory {
     const b = this.holding(guest, into.length);
     if (!b) return false;
     const offset = Number(guest - b.guest);
-    if (!b.windows) {
-      into.set(b.bytes!.subarray(offset, offset + into.length));
-      return true;
-    }
-    for (let done = 0; done < into.length; ) {
-      const at = offset + done;
-      const view = this.window(b, at);
-      const from = at % WINDOW;
-      const n = Math.min(into.length - done, view.length - from);
-      into.set(view.subarray(from, from + n), done);
-      done += n;
-    }
+    if (!b.windows) into.set(b.bytes!.subarray(offset, offset + into.length));
+    else this.eachWindow(b, offset, into.length, (view, from, done, n) => into.set(view.subarray(from, from + n), done));
     return true;
   }
 
@@ -93,19 +83,24 @@ export class HostMemory {
     const b = this.holding(guest, data.length);
     if (!b) return false;
     const offset = Number(guest - b.guest);
-    if (!b.windows) {
-      b.bytes!.set(data, offset);
-      return true;
-    }
-    for (let done = 0; done < data.length; ) {
+    if (!b.windows) b.bytes!.set(data, offset);
+    else this.eachWindow(b, offset, data.length, (view, from, done, n) => view.set(n === data.length ? data : data.subarray(done, done + n), from));
+    return true;
+  }
+
+  /**
+   * `copy(view, from, done, n)` for each window of own block `b` that [offset, offset + length)
+   * covers: `n` bytes at `from` in the window's `view`, `done` bytes into the range.
+   */
+  private eachWindow(b: Block, offset: number, length: number, copy: (view: Uint8Array, from: number, done: number, n: number) => void): void {
+    for (let done = 0; done < length; ) {
       const at = offset + done;
       const view = this.window(b, at);
       const from = at % WINDOW;
-      const n = Math.min(data.length - done, view.length - from);
-      view.set(n === data.length ? data : data.subarray(done, done + n), from);
+      const n = Math.min(length - done, view.length - from);
+      copy(view, from, done, n);
       done += n;
     }
-    return true;
   }
 
   /** The block that holds all of [guest, guest + length) and has views (own windows or a segment's bytes). */

@@ -326,9 +326,9 @@ export class ExpressionEvaluator {
     }
     try {
       const blocks = frames.map((frame) => {
-        const fv = new FrameValues(this.dbg.process.cpu, frame, (p, o) => this.dbg.inspector.tlsAddress(p, o));
         const block = new Uint8Array(result.argBlock.size);
-        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, { values: fv }, []);
+        const values = this.frameValues(frame);
+        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, { values }, []);
         return block;
       });
       const slots = result.argBlock.slots.map((s) => ({ offset: s.offset, size: s.size, values: blocks.map((b) => b.subarray(s.offset, s.offset + s.size)) as [Uint8Array, Uint8Array] }));
