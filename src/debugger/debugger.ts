@@ -13,6 +13,8 @@ import { ImageInfo } from "./image-info.js";
 import { BreakpointManager, littleEndian, RunControl, restartPoint, scopeKey, Stepper, classifyInstruction, type Breakpoint, type BreakpointOptions, type ConditionEvaluator, type DataWatchSpec, type PatchedRange, type RawStop, type RunResult, type SourceBreakpointSpec, type StepOutcome, type StopEvent } from "./run/index.js";
 import { disassemble, disassembleAround, hiddenInlineFrames, loadDisassembler, postponePreload, Inspector, loadedSources, unwindStack, type CodeReader, type DisassembledInstruction, type Frame, type VariableView } from "./inspect/index.js";
 import { CompiledConditions, ExpressionEvaluator } from "./evaluate/index.js";
+import { TimeTravel } from "./run/time-travel.js";
+import type { HistoryOptions } from "../inferior/history/history.js";
 
 export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStderr" | "onWarning" | "onThread"> {
   program: string;
@@ -33,6 +35,29 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
   signals?: Record<string, Partial<SignalHandling>>;
   /** Where the program's output goes as bytes (a terminal), instead of output events. */
   programOutput?: { stdout(data: Uint8Array): void; stderr(data: Uint8Array): void };
+  /**
+   * Record the program's history so it can be stepped and continued backwards (default off).
+   * Breakpoint conditions are then evaluated by the debugger at each hit, not compiled into the
+   * program's code (its code must stay as it was recorded).
+   */
+  timeTravel?: boolean;
+  /** Megabytes the recorded history may use; the oldest history is dropped beyond it (default 512). */
+  historyMegabytes?: number;
+  /** Blocks between the history's checkpoints (default 4,000,000: a step back replays at most that far; tests use short ones). */
+  historyCheckpointBlocks?: number;
+}
+
+/** How far back the program can go, for the front end. */
+export interface HistoryView {
+  /** The program is at a point in its past (runs replay the recording; nothing can be changed). */
+  inPast: boolean;
+  /** Blocks of execution between now and the present, and between the history's start and the present. */
+  blocksBack: bigint;
+  blocksRecorded: bigint;
+  bytes: number;
+  budgetBytes: number;
+  /** The oldest history was dropped to stay within the budget. */
+  truncated: boolean;
 }
 
 /** What the debugger does with a signal: stop and show it first; pass it to the program (its handler or default action). */
@@ -120,6 +145,10 @@ export class Debugger {
   private hiddenInline = 0;
   /** Breakpoint conditions compiled into the program's path, for the process followed now. */
   private conditions!: CompiledConditions;
+  /** Reverse execution over the recorded history (timeTravel). */
+  private readonly travel: TimeTravel;
+  /** While a reverse operation scans the past: logpoints and condition errors say nothing. */
+  private quiet = false;
 
   private constructor(
     process: Process,
@@ -151,7 +180,40 @@ export class Debugger {
       },
     }, (pc) => this.control.stopFromHook({ kind: "step", address: pc }));
     this.newEvaluators();
-    this.breakpoints.useConditionSites(this.conditions);
+    if (options.timeTravel) process.startHistory(historyOptions(options));
+    // A recorded program's code stays as recorded: no condition is compiled into it.
+    this.breakpoints.useConditionSites(options.timeTravel ? undefined : this.conditions);
+    const dbg = this;
+    this.travel = new TimeTravel({
+      get cpu() {
+        return dbg.process.cpu;
+      },
+      history: () => this.requireHistory(),
+      imageFor: (pc) => this.imageFor(pc),
+      topFrames: () => {
+        this.invalidate();
+        return this.stackTrace().slice(0, 2).map((f) => ({ pc: f.pc, cfa: f.cfa }));
+      },
+      runToStop: async () => {
+        this.quiet = true;
+        try {
+          const r = await this.runFiltered(this.suppressionFor(this.process.pc));
+          if ("reason" in r) return r;
+          return r.kind === "limit" ? "limit" : { reason: "step", description: "", pc: this.process.pc };
+        } finally {
+          this.quiet = false;
+        }
+      },
+      runToLimit: () => {
+        this.control.duringExpression(true, () => {
+          for (;;) {
+            const r = this.process.run({});
+            if (r.kind !== "stopped" && r.kind !== "signal") return;
+          }
+        });
+      },
+      stepInstruction: () => void this.control.stepInstruction(),
+    });
   }
 
   /** The process the debugger follows. */
@@ -271,12 +333,59 @@ export class Debugger {
 
   async continue(): Promise<RunResult> {
     this.ensureStopped();
-    this.dropHeldSignalUnlessPassed();
+    if (!this.process.history?.inPast) this.dropHeldSignalUnlessPassed();
     return this.resume(() => this.runFiltered(this.suppressionFor(this.process.pc)));
   }
 
   pause(): void {
     this.control.pause();
+  }
+
+  // ---- time travel ----
+
+  /** The recorded history's extent, when time travel is on. */
+  historyView(): HistoryView | undefined {
+    const h = this.process.history;
+    if (!h) return undefined;
+    const e = h.extent();
+    const now = h.now();
+    return { inPast: h.inPast, blocksBack: e.newest.blocks - now.blocks, blocksRecorded: e.newest.blocks - e.oldest.blocks, bytes: e.bytes, budgetBytes: e.budgetBytes, truncated: e.dropped > 0 };
+  }
+
+  /** Back to the previous stop a continue would have made (breakpoint, data breakpoint), or the history's start. */
+  async reverseContinue(): Promise<RunResult> {
+    this.ensureStopped();
+    this.requireHistory();
+    this.invalidate();
+    const r = await this.travel.reverseContinue();
+    if (r.reason === "start") {
+      const pc = this.process.pc;
+      return this.finish({ reason: "entry", description: `Went back to the start of the recorded history, at ${this.describePc(pc)}${this.historyView()?.truncated ? " (older history was dropped to stay within historyMegabytes)" : ""}`, pc }, 0);
+    }
+    if (r.reason === "exited") return this.finish(r);
+    return this.finish({ ...r, description: `${r.description} (going backwards)` });
+  }
+
+  /** Back to the start of the previous line executed in this frame (reverse next), or one instruction. */
+  async stepBack(granularity: "line" | "instruction" = "line"): Promise<RunResult> {
+    this.ensureStopped();
+    this.requireHistory();
+    this.invalidate();
+    const moved = granularity === "instruction" ? this.travel.stepBackInstruction() : this.travel.stepBackLine();
+    const pc = this.process.pc;
+    if (!moved) return this.finish({ reason: "entry", description: `At the start of the recorded history, at ${this.describePc(pc)}`, pc }, 0);
+    return this.finish({ reason: "step", description: `Stepped back to ${this.describePc(pc)}`, pc }, granularity === "instruction" ? 0 : undefined);
+  }
+
+  private requireHistory(): NonNullable<Process["history"]> {
+    const h = this.process.history;
+    if (!h) throw new JitdbgError("HISTORY_OFF", "time travel is off for this session: launch with \"timeTravel\": true to step and continue backwards");
+    return h;
+  }
+
+  /** Refuses a change to the program while it is in its past (the past is as it was recorded). */
+  private refuseInPast(what: string): void {
+    if (this.process.history?.inPast) throw new JitdbgError("HISTORY_IN_PAST", `cannot ${what}: the program is at a point in its past, which cannot be changed; continue forward to the present first`);
   }
 
   /** A signal key typed at the program's terminal (^C): the signal goes to the program, as the tty driver sends it, and a wait for input ends to take it. */
@@ -406,6 +515,7 @@ export class Debugger {
   /** Moves the pc to a line of the current function without running anything (DAP goto). */
   gotoLine(file: string, line: number): StopEvent {
     this.ensureStopped();
+    this.refuseInPast("jump to another line");
     const target = this.lineAddresses(file, line);
     const fn = this.imageFor(this.process.pc)?.functionAt(this.process.pc)?.function;
     const inFn = target.find((a) => fn && this.imageFor(a)?.functionAt(a)?.function === fn);
@@ -422,6 +532,7 @@ export class Debugger {
    */
   async restartFrame(index: number): Promise<StopEvent> {
     this.ensureStopped();
+    this.refuseInPast("restart a frame");
     const to = await restartPoint(this.stackTrace(), index, async (at) => {
       const [insn] = await this.disassemble(at, 1);
       return insn?.readable && insn.address === at && !insn.text.startsWith("(bad)") ? insn.bytes : undefined;
@@ -550,6 +661,7 @@ export class Debugger {
 
   writeMemory(address: bigint, data: Uint8Array): void {
     this.ensureStopped();
+    this.refuseInPast("write memory");
     if (!this.process.space.isMapped(address, BigInt(Math.max(1, data.length)))) {
       throw new JitdbgError("MEMORY_UNMAPPED", `cannot write ${data.length} bytes at 0x${address.toString(16)}: not all of it is mapped`);
     }
@@ -570,6 +682,7 @@ export class Debugger {
    * expression must name an object; the new value is read back and returned as a view.
    */
   setExpression(expression: string, value: string, frameIndex: number, format: FormatOptions = {}): VariableView {
+    this.refuseInPast(`set '${expression}'`);
     const r = this.inspector.interpret(expression, frameIndex);
     if (r.kind !== "value") throw new JitdbgError("VALUE_NOT_ASSIGNABLE", `'${expression}' is not something that can be assigned to: it names no object (a computed value)`);
     assign(this.inspector.memory, r.value, value);
@@ -605,6 +718,11 @@ export class Debugger {
 
   /** A function was patched or unpatched: breakpoints in patched bodies are marked, and the front end told. */
   patchesChanged(ranges: readonly PatchedRange[]): void {
+    // The program's code changed under the recording: its history starts again from here.
+    if (this.process.history) {
+      this.process.startHistory(historyOptions(this.options));
+      this.events.output?.("console", "jitdbg: time travel: a patched function changes the program's code; its history starts again here\n");
+    }
     const changed = this.breakpoints.setPatched(ranges);
     if (changed.length > 0) this.events.breakpointsChanged?.(changed);
   }
@@ -723,7 +841,7 @@ export class Debugger {
   private async runFiltered(suppress: bigint | undefined): Promise<RawStop | RunResult> {
     let raw = await this.control.run(suppress);
     for (;;) {
-      if (raw.kind === "step") return raw;
+      if (raw.kind === "step" || raw.kind === "limit") return raw;
       const r = await this.interpret(raw);
       if (r) return r;
       raw = await this.control.run(this.resumeSuppression());
@@ -793,8 +911,8 @@ export class Debugger {
         const d = fault
           ? { stop: true, breakpoints: bps, logs: [], conditionErrors: bps.map((b) => `breakpoint ${b.id}: cannot evaluate condition '${b.options.condition ?? ""}': ${fault}`) }
           : await this.breakpoints.decide(bps, this.conditionEvaluator(), site);
-        for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
-        for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
+        if (!this.quiet) for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
+        if (!this.quiet) for (const err of d.conditionErrors) this.events.output?.("important", `${err}\n`);
         if (!d.stop) return undefined;
         const pc = this.process.pc;
         const kind = d.breakpoints[0]!.kind;
@@ -816,7 +934,7 @@ export class Debugger {
         if (!bp) return undefined;
         this.invalidate();
         const d = await this.breakpoints.decide([bp], this.conditionEvaluator());
-        for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
+        if (!this.quiet) for (const log of d.logs) this.events.output?.("console", log.endsWith("\n") ? log : `${log}\n`);
         if (!d.stop) return undefined;
         const what = bp.watch?.description ?? `0x${raw.address.toString(16)}`;
         return {
@@ -839,6 +957,10 @@ export class Debugger {
    */
   private follow(to: Process, cause: "fork" | "exec"): RunResult | undefined {
     const from = this.target;
+    // The history is one process's: it ends where the debugger moves to another.
+    if (from.history) this.events.output?.("console", `jitdbg: time travel: the history of process ${from.pid} ends here (the debugger follows process ${to.pid}, whose history starts now)\n`);
+    from.history?.end();
+    if (this.options.timeTravel) to.startHistory(historyOptions(this.options));
     const threadsBefore = from.threads().map((t) => t.tid);
     const sourcesBefore = this.loadedSources();
     this.target = to;
@@ -863,7 +985,7 @@ export class Debugger {
     for (const tid of threadsBefore) if (!threadsAfter.includes(tid)) this.events.thread?.("exited", tid);
     for (const tid of threadsAfter) if (!threadsBefore.includes(tid)) this.events.thread?.("started", tid);
     this.newEvaluators();
-    this.breakpoints.useConditionSites(this.conditions);
+    this.breakpoints.useConditionSites(this.options.timeTravel ? undefined : this.conditions);
     this.invalidate();
     this.events.followed?.({ cause, pid: to.pid, program: to.image.path, sourcesBefore, sourcesAfter: this.loadedSources() });
     if (!this.stepping) return undefined;
@@ -942,6 +1064,8 @@ export class Debugger {
    * then starts in its handler, like gdb's); the exit when its default action ends the program.
    */
   private deliverHeldSignal(): RunResult | undefined {
+    // In the past the signal held is the present's: the replay delivers the past's as recorded.
+    if (this.process.history?.inPast) return undefined;
     this.dropHeldSignalUnlessPassed();
     if (!this.process.heldSignal) return undefined;
     this.invalidate();
@@ -978,6 +1102,10 @@ export class Debugger {
     this.invalidate();
     return r;
   }
+}
+
+function historyOptions(o: LaunchOptions): HistoryOptions {
+  return { budgetBytes: (o.historyMegabytes ?? 512) * 1024 * 1024, checkpointBlocks: o.historyCheckpointBlocks === undefined ? undefined : BigInt(o.historyCheckpointBlocks) };
 }
 
 function shortPath(p: string): string {

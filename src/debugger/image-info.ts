@@ -127,6 +127,23 @@ export class ImageInfo {
     return { start: seq[s]!.address + this.bias, end: seq[e]!.address + this.bias, line: row.line, file: row.file };
   }
 
+  /**
+   * The function containing pc: its entry and every address in it that starts a statement of a
+   * real line (where a source-level step may stop), in load addresses.
+   */
+  statementStarts(pc: bigint): { entry: bigint; starts: bigint[] } | undefined {
+    const f = this.functionAt(pc)?.function;
+    const d = this.dwarf;
+    const unit = d?.unitForPc(pc - this.bias);
+    const table = unit ? d?.lineTable(unit) : undefined;
+    if (!f || !table) return undefined;
+    const starts: bigint[] = [];
+    for (const seq of table.sequences) {
+      for (const r of seq) if (r.isStmt && r.line !== 0 && !r.endSequence && f.contains(r.address)) starts.push(r.address + this.bias);
+    }
+    return { entry: f.entryPc + this.bias, starts: [...new Set(starts)] };
+  }
+
   /** Whether pc starts a statement row of a real line (where a source-level step may stop). */
   isStatementStart(pc: bigint): boolean {
     const rel = pc - this.bias;

@@ -40,6 +40,27 @@ export type SyscallHook = () => void;
 /** Before a `cpuid` runs: true when the hook has set eax, ebx, ecx and edx itself (the instruction is skipped), false to let it run. */
 export type CpuidHook = () => boolean;
 
+/**
+ * Told of every change made to the machine from outside its own execution (by the kernel, the
+ * debugger): a recording logs them, since they are what replaying the program's instructions
+ * cannot reproduce. Each call comes before the change, except `mapped` and `restoredContext`
+ * (after: the bytes and registers are then there to read; `restoringContext` comes before).
+ */
+export interface CpuObserver {
+  write(address: bigint, data: Uint8Array): void;
+  setReg(name: RegName, value: bigint): void;
+  setRegBytes(name: RegName, bytes: Uint8Array): void;
+  restoringContext(): void;
+  restoredContext(): void;
+  mapped(address: bigint, size: bigint, file: boolean): void;
+  unmapping(address: bigint, size: bigint): void;
+  protecting(address: bigint, size: bigint, prot: number): void;
+  /** A run is about to start: what came before it happened at one position. */
+  running(): void;
+  /** A run ended (registers and the block count are exact). */
+  ran(): void;
+}
+
 export interface HookHandle {
   remove(): void;
 }
@@ -112,8 +133,18 @@ export interface Cpu {
    * changes, mappings, runs — so a reader may keep what it derived while the count stays the same.
    */
   readonly changes: number;
-  /** Translation-block entries so far (a block resumed in its middle counts again). */
+  /**
+   * The program's position in translation-block entries: the blocks entered before the one
+   * executing now. Exact across stops: a block resumed in its middle (after a code hook stopped
+   * the run there) counts once, so the same instruction has the same count however often the
+   * debugger stopped on the way (a recording's positions and the scheduler's turns rely on it).
+   * Read inside a code hook it includes the block being executed.
+   */
   readonly blockCount: bigint;
+  /** Puts the count back (the debugger's own runs, expression calls, are not the program's; a replay restores a checkpoint's). */
+  setBlockCount(count: bigint): void;
+  /** Starts (or, with undefined, ends) telling `observer` of changes from outside the machine's execution. */
+  observe(observer: CpuObserver | undefined): void;
   /**
    * Whether translated code does its loads and stores inline, through the TLB, while no read hook
    * exists (false: every access goes through the engine's helper, as with Unicorn's own default).

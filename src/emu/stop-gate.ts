@@ -26,7 +26,7 @@ const BLOCKS = 0; // block entries so far
 const LIMIT = 1; // stop on the entry that would make BLOCKS exceed this (0: at the next block)
 const PC = 2; // address of the block not entered, when the gate stopped the run
 const STOP_FN = 3; // uc_emu_stop
-const STOPPED = 4; // 1 when the gate ended the run
+const STOPPED = 4; // 1 when the block gate ended the run, 2 when the instruction gate did (inside a block)
 const STOP_BEFORE_INSN = 5; // non-zero: the instruction gate stops before the next instruction
 const SLOTS = 6;
 
@@ -59,7 +59,7 @@ const INSN_GATE_CODE = Uint8Array.from([
   0x75, 0x01, //                   jne stop
   0xc3, //                         ret
   0x48, 0x89, 0x71, 0x10, //       stop: mov [rcx + 16], rsi
-  0x48, 0xc7, 0x41, 0x20, 0x01, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 1
+  0x48, 0xc7, 0x41, 0x20, 0x02, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 2
   0xff, 0x61, 0x18, //             jmp [rcx + 24]
 ]);
 const INSN_GATE_OFFSET = 64;
@@ -108,9 +108,13 @@ export class StopGate {
     this.slots[LIMIT] = UNLIMITED;
   }
 
-  /** Block entries since the engine was created (counts a block resumed in its middle again). */
+  /** Block entries since the engine was created (a block resumed in its middle counts again: the caller takes that back). */
   get blocks(): bigint {
     return this.slots[BLOCKS]!;
+  }
+
+  set blocks(count: bigint) {
+    this.slots[BLOCKS] = count;
   }
 
   /** Before a run: allow `blocks` more block entries (0 or undefined: no limit). */
@@ -126,13 +130,16 @@ export class StopGate {
     this.slots[STOP_BEFORE_INSN] = 1n;
   }
 
-  /** After a run: the address of the block the gate kept the run from entering, if it did. */
-  takeStop(): bigint | undefined {
-    const stopped = this.slots[STOPPED] === 1n;
+  /**
+   * After a run: where the gate stopped it, if it did — before entering a block, or (the
+   * instruction gate) before an instruction inside the block being executed.
+   */
+  takeStop(): { pc: bigint; insideBlock: boolean } | undefined {
+    const stopped = this.slots[STOPPED]!;
     this.slots[STOPPED] = 0n;
     this.slots[STOP_BEFORE_INSN] = 0n;
     this.slots[LIMIT] = UNLIMITED;
-    return stopped ? this.slots[PC] : undefined;
+    return stopped === 0n ? undefined : { pc: this.slots[PC]!, insideBlock: stopped === 2n };
   }
 
   free(): void {

@@ -6,7 +6,7 @@ import { readSync } from "node:fs";
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
 import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
-import type { CodeHook, Cpu, CpuContext, CpuidHook, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
+import type { CodeHook, Cpu, CpuContext, CpuObserver, CpuidHook, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
 import { HostMemory } from "./host-memory.js";
@@ -279,6 +279,9 @@ class UnicornCpu implements Cpu {
   /** True while a code hook's callback runs: only there does uc_emu_stop stop on a boundary. */
   private inCodeHook = false;
   private stopAsked = false;
+  /** The run was stopped from a code hook: inside a block, before the hooked instruction. */
+  private codeHookStop = false;
+  private observer: CpuObserver | undefined;
   /** Live code hooks; `compiledIn` once a run translated blocks while it was the only one. */
   private readonly codeHooks = new Set<{ compiledIn: boolean }>();
   /** The instruction gate's hook while precise stops are on. */
@@ -333,9 +336,10 @@ class UnicornCpu implements Cpu {
       // The host would not map the file: its bytes are copied in.
       const bytes = new Uint8Array(file.length);
       const n = readSync(file.fd, bytes, 0, file.length, file.offset);
-      this.write(address, bytes.subarray(0, n));
+      this.writeBytes(address, bytes.subarray(0, n));
     }
     this.noteMapped(address, size, prot);
+    this.observer?.mapped(address, size, file !== undefined);
   }
 
   mapShared(address: bigint, size: bigint, prot: number, part: SharedPart): void {
@@ -345,9 +349,11 @@ class UnicornCpu implements Cpu {
     if (err !== 0) this.host.discard(host);
     if (err !== 0) this.check(err, `map shared ${hex(address)}+${hex(size)}`);
     this.noteMapped(address, size, prot);
+    this.observer?.mapped(address, size, true);
   }
 
   unmap(address: bigint, size: bigint): void {
+    this.observer?.unmapping(address, size);
     this.changeCount++;
     this.noteExecutable(address, size, 0); // while the pages are there to drop translations from
     const err = this.api.uc_mem_unmap(this.uc, address, size);
@@ -356,6 +362,7 @@ class UnicornCpu implements Cpu {
   }
 
   protect(address: bigint, size: bigint, prot: number): void {
+    this.observer?.protecting(address, size, prot);
     this.changeCount++;
     const err = this.api.uc_mem_protect(this.uc, address, size, prot);
     if (err !== 0) this.check(err, `protect ${hex(address)}+${hex(size)}`);
@@ -460,6 +467,11 @@ class UnicornCpu implements Cpu {
   }
 
   write(address: bigint, data: Uint8Array): void {
+    if (data.length !== 0) this.observer?.write(address, data);
+    this.writeBytes(address, data);
+  }
+
+  private writeBytes(address: bigint, data: Uint8Array): void {
     this.changeCount++;
     if (data.length === 0) return;
     // Straight into the host memory, after dropping the translations of code the bytes replace
@@ -502,6 +514,11 @@ class UnicornCpu implements Cpu {
   }
 
   setReg(name: RegName, value: bigint): void {
+    this.observer?.setReg(name, value);
+    this.writeReg(name, value);
+  }
+
+  private writeReg(name: RegName, value: bigint): void {
     this.changeCount++;
     this.syscallRegs.invalidate();
     const w = this.regWords;
@@ -517,6 +534,7 @@ class UnicornCpu implements Cpu {
   }
 
   setRegBytes(name: RegName, bytes: Uint8Array): void {
+    this.observer?.setRegBytes(name, bytes);
     this.changeCount++;
     this.syscallRegs.invalidate();
     const buf = new Uint8Array(16);
@@ -525,6 +543,13 @@ class UnicornCpu implements Cpu {
   }
 
   run(begin: bigint, opts: RunOptions = {}): StopCause {
+    this.observer?.running();
+    const cause = this.runSlices(begin, opts);
+    this.observer?.ran();
+    return cause;
+  }
+
+  private runSlices(begin: bigint, opts: RunOptions): StopCause {
     this.changeCount++;
     // Slices of at most TLB_SLICE blocks, the TLB flushed between them (see TLB_SLICE).
     let left = opts.blocks ? opts.blocks : Infinity;
@@ -570,7 +595,12 @@ class UnicornCpu implements Cpu {
     this.fastPath?.disarm();
     if (this.exceptionTaken) this.clearExceptionInFlight();
     const gateStop = this.gate.takeStop();
-    if (gateStop !== undefined) this.setReg("rip", gateStop);
+    if (gateStop !== undefined) this.writeReg("rip", gateStop.pc);
+    // A run a code hook (or the instruction gate) stopped inside a block resumes by entering a
+    // block there again: take that entry back now, so the count says the same at the same
+    // instruction whether or not the debugger stopped on the way.
+    if (this.stopAsked ? this.codeHookStop || gateStop?.insideBlock === true : false) this.gate.blocks -= 1n;
+    this.codeHookStop = false;
     if (this.pendingError !== undefined) {
       // A hook threw: it stopped the engine; surface its error to the caller unchanged.
       const e = this.pendingError;
@@ -587,13 +617,13 @@ class UnicornCpu implements Cpu {
       const before = new Uint8Array(1);
       if (this.tryRead(rip - 1n, before) && before[0] === HLT) {
         // Unicorn leaves rip after the hlt; in user mode it faults, at the hlt itself.
-        this.setReg("rip", rip - 1n);
+        this.writeReg("rip", rip - 1n);
         return { kind: "exception", code: 0, message: "hlt, a privileged instruction" };
       }
       return { kind: "exception", code: 0, message: "the CPU stopped by itself" };
     }
     const fault = this.lastFault as { address: bigint; pc: bigint } | undefined;
-    if (fault) this.setReg("rip", fault.pc);
+    if (fault) this.writeReg("rip", fault.pc);
     switch (err) {
       case UC_ERR_READ_UNMAPPED:
       case UC_ERR_WRITE_UNMAPPED:
@@ -617,7 +647,10 @@ class UnicornCpu implements Cpu {
     // else uc_emu_stop would leave after the next memory access, so the gate stops the run instead.
     this.stopAsked = true;
     this.gate.requestStop();
-    if (this.inCodeHook) this.api.uc_emu_stop(this.uc);
+    if (this.inCodeHook) {
+      this.codeHookStop = true;
+      this.api.uc_emu_stop(this.uc);
+    }
   }
 
   setPreciseStops(on: boolean): void {
@@ -644,6 +677,14 @@ class UnicornCpu implements Cpu {
 
   get blockCount(): bigint {
     return this.gate.blocks;
+  }
+
+  setBlockCount(count: bigint): void {
+    this.gate.blocks = count;
+  }
+
+  observe(observer: CpuObserver | undefined): void {
+    this.observer = observer;
   }
 
   get inlineMemory(): boolean {
@@ -807,8 +848,10 @@ class UnicornCpu implements Cpu {
   restoreContext(ctx: CpuContext): void {
     this.changeCount++;
     if (!(ctx instanceof UnicornContext)) throw new JitdbgError("EMU_ERROR", "emulator: restoreContext was given a context this engine did not save");
+    this.observer?.restoringContext();
     this.syscallRegs.invalidate();
     this.check(this.api.uc_context_restore(this.uc, ctx.ptr), "context restore");
+    this.observer?.restoredContext();
   }
 
   close(): void {

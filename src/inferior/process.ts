@@ -41,6 +41,7 @@ import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
+import { History, type HistoryOptions } from "./history/history.js";
 import { CLONE_VFORK, CLONE_VM } from "./syscalls/processes.js";
 import { hostNofile } from "./syscalls/rlimits.js";
 import { block, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_SETTLS } from "./syscalls/threads.js";
@@ -116,6 +117,8 @@ export type StopReason =
   | { kind: "exited"; status: number }
   | { kind: "signal"; signal: number; name: string; pc: bigint; address?: bigint; access?: MemAccess; description: string }
   | { kind: "stopped" } // a stop request, the block budget or `until`
+  /** A replay of the past reached the limit set on the history (History.setLimit). */
+  | { kind: "history-limit" }
   /** Every thread waits for ever. */
   | { kind: "deadlock"; description: string }
   /** Every thread waits, and input still to come from the terminal may wake one: await `io.interactive.arrival()`, then run again. */
@@ -158,7 +161,7 @@ const SELECTORS = new Set<RegName>(["cs", "ds", "es", "fs", "gs", "ss"]);
 export const PROCESS_ID = 4242;
 
 /** How a run to the end ends. */
-export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" } | { kind: "followed" } | { kind: "input" }>;
+export type EndReason = Exclude<StopReason, { kind: "stopped" } | { kind: "blocked" } | { kind: "followed" } | { kind: "input" } | { kind: "history-limit" }>;
 
 /** `jitdbg run`'s exit status for a deadlocked program (as `timeout` reports one that hangs natively). */
 export const DEADLOCK_STATUS = 124;
@@ -195,6 +198,8 @@ export class Process {
   private readonly signals: SignalDelivery;
   private stopRequested = false;
   private readonly scheduler: Scheduler;
+  /** The recorded history, while time travel is on (startHistory). */
+  private recorded: History | undefined;
   /** The seed chaos scheduling draws from (to replay a run), when chaos is on. */
   readonly chaosSeed: bigint | undefined;
   /** The thread the scheduler runs, while the debugger shows another one's registers (focusThread). */
@@ -442,13 +447,42 @@ export class Process {
     return this.kernel.ended;
   }
 
-  /** The thread whose registers the CPU holds: the one that stopped, or the one focusThread chose. */
+  /** The thread whose registers the CPU holds: the one that stopped, or the one focusThread chose (in the past: the one that ran then). */
   get currentThread(): number {
-    return this.kernel.thread.tid;
+    return this.recorded?.inPast ? this.recorded.threadInPast : this.kernel.thread.tid;
   }
 
-  /** Every live thread, in creation order. */
+  /** Starts recording the program's history (time travel) from here. */
+  startHistory(opts: HistoryOptions = {}): History {
+    this.recorded?.end();
+    this.recorded = History.start(
+      {
+        cpu: this.cpu,
+        space: this.space,
+        currentTid: () => this.kernel.thread.tid,
+        stopRequested: () => this.stopRequested,
+        takeInterrupt: () => {
+          const i = this.pendingInterrupt;
+          this.pendingInterrupt = undefined;
+          return i;
+        },
+      },
+      opts,
+    );
+    return this.recorded;
+  }
+
+  /** The recorded history, while time travel is on. */
+  get history(): History | undefined {
+    return this.recorded?.isEnded ? undefined : this.recorded;
+  }
+
+  /** Every live thread, in creation order (in the past: the thread that ran then; the others' registers of then are not kept). */
   threads(): ThreadInfo[] {
+    if (this.recorded?.inPast) {
+      const tid = this.recorded.threadInPast;
+      return [{ tid, name: this.kernel.threads.get(tid)?.name ?? "" }];
+    }
     return this.kernel.threads.live().map((t) => {
       const w = t.blocked?.wait;
       const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : w.kind === "sleep" ? "sleep" : w.kind === "io" ? w.what : "signal";
@@ -462,6 +496,7 @@ export class Process {
    * never changes how the program interleaves. False when there is no such thread.
    */
   focusThread(tid: number): boolean {
+    if (this.recorded?.inPast) return tid === this.recorded.threadInPast;
     const t = this.kernel.threads.get(tid);
     if (!t) return false;
     this.scheduled ??= this.kernel.thread;
@@ -526,9 +561,12 @@ export class Process {
     const held = this.signals.held;
     this.signals.held = undefined;
     const putBack = this.kernel.threads.setWaitAside(this.kernel.thread);
+    // The call's blocks are not the program's: its position (and the scheduler's turns) stay.
+    const blocks = this.cpu.blockCount;
     try {
-      return fn();
+      return this.recorded ? this.recorded.privately(fn) : fn();
     } finally {
+      this.cpu.setBlockCount(blocks);
       putBack();
       this.signals.held = held;
     }
@@ -551,6 +589,7 @@ export class Process {
     if (ended) return ended;
     // Input typed since the last run may end reads waiting for it, in any process of the family.
     if (this.kernel.io.interactive?.takeArrived()) this.family.inputArrived();
+    if (this.recorded?.replaying) return this.replay(limits);
     if (!limits.lockThread && this.scheduled) {
       this.scheduler.switchTo(this.scheduled);
       this.scheduled = undefined;
@@ -561,6 +600,27 @@ export class Process {
     }
     // The processes it forked take their turns within this run (family.ts).
     return this.family.run(this, limits);
+  }
+
+  /**
+   * A run in the past: the history replays the program (recorded syscall answers, signals and
+   * thread switches applied where they happened) until a stop, the limit, or the present — from
+   * which the run goes on live. A fault the recording delivered a signal for stops the run as the
+   * live one did when the debugger is asked to stop at that signal, and is then delivered as recorded.
+   */
+  private replay(limits: RunLimits): StopReason {
+    const history = this.recorded!;
+    for (;;) {
+      this.stopRequested = false;
+      this.pendingInterrupt = undefined;
+      const r = history.replayRun({ blocks: limits.blocks, until: limits.until });
+      if (r.kind === "present") return this.run(limits);
+      if (r.kind === "limit") return { kind: "history-limit" };
+      if (r.kind !== "fault") return { kind: "stopped" };
+      const t = this.kernel.threads.get(history.threadInPast) ?? this.kernel.thread;
+      const ev = this.signals.fault(t, r.cause, r.interrupt);
+      if (this.signals.policy(ev.info.signo) === "stop" || limits.lockThread) return this.signalStop(ev);
+    }
   }
 
   /**
@@ -707,7 +767,7 @@ export class Process {
       if (r.kind === "exited" || r.kind === "signal") this.family.runOrphans(); // as a shell's pipe stays open for them
       // A run to the end cannot wait for typed input: waiting for it is waiting for ever.
       if (r.kind === "input") return { kind: "deadlock", description: p.deadlockReport() };
-      if (r.kind !== "stopped" && r.kind !== "blocked") return r;
+      if (r.kind !== "stopped" && r.kind !== "blocked" && r.kind !== "history-limit") return r;
       // A bare stop without a request (hlt, say) would loop forever: treat it as a fault.
       if (!p.stopRequested) {
         const pc = p.pc;
@@ -721,6 +781,7 @@ export class Process {
    * forked too. `keepFiles`: its descriptors live on in the image execve made of it.
    */
   close(opts: { keepFiles?: boolean } = {}): void {
+    this.recorded?.end();
     if (this.closed) {
       this.replacement?.close(opts); // the launched process lives on in the program it executed
       return;
@@ -761,6 +822,18 @@ export class Process {
   private onSyscall(): void {
     const c = this.cpu;
     const nr = Number(c.reg("rax"));
+    const history = this.recorded;
+    if (history?.replaying) return history.replaySyscall(nr, c.reg("rdi"));
+    history?.syscallBegin(nr, c.reg("rdi"));
+    try {
+      this.dispatch(nr);
+    } finally {
+      history?.syscallEnd();
+    }
+  }
+
+  private dispatch(nr: number): void {
+    const c = this.cpu;
     const args = [c.reg("rdi"), c.reg("rsi"), c.reg("rdx"), c.reg("r10"), c.reg("r8"), c.reg("r9")];
     const me = nr === KILL_NR ? this.family.member(this.pid) : undefined;
     // kill reaches the family's processes (groups too); its own part is the kill syscall to itself.

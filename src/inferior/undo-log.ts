@@ -106,12 +106,14 @@ export class UndoLog {
     return this.saved.size;
   }
 
-  /** Keeps every effect: held output goes out, files closed meanwhile are closed on the host. */
-  commit(): void {
-    if (!this.finish()) return;
+  /** Keeps every effect: held output goes out, files closed meanwhile are closed on the host. Returns the pages the code changed. */
+  commit(): number[] {
+    if (!this.finish()) return [];
+    const pages = [...this.saved.keys()];
     this.target.kernel.dropState(this.state);
     this.hold.release(true);
     this.saved.clear();
+    return pages;
   }
 
   /** Puts the program back as it was when the log began. */

@@ -221,6 +221,7 @@ export class ExpressionEvaluator {
     // text the module is cached under.
     const lengths = this.dbg.inspector.artificialLengths(text.trim(), frameIndex);
     const source = lengths.includes("$") ? withHistory(lengths, this.persistent.lastResult) : lengths;
+    if (/^:(un)?patch\b/.test(source) && this.dbg.process.history?.inPast) throw new JitdbgError("HISTORY_IN_PAST", "cannot patch a function while the program is at a point in its past, which cannot be changed; continue forward to the present first");
     if (/^:patch\b/.test(source)) return this.patchCommand(source.slice(":patch".length), frameIndex);
     if (/^:unpatch\b/.test(source)) return this.done(this.patches.unpatch(source.slice(":unpatch".length).trim()));
     if (source.startsWith(":c")) return yield* this.external(source.slice(2), frameIndex, opts);

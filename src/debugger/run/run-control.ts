@@ -22,8 +22,12 @@ export type HookStop =
   /** The dynamic loader added or removed libraries (the debugger updates images and breakpoints). */
   | { kind: "library" };
 
+/** A replay of the past reached the history's limit (a reverse operation's scan). */
+export type LimitStop = { kind: "limit" };
+
 export type RawStop =
   | HookStop
+  | LimitStop
   | { kind: "pause" }
   | { kind: "exited"; status: number }
   /** Every thread waits for ever. */
@@ -144,6 +148,7 @@ export class RunControl {
         if (r.kind === "exited") return { kind: "exited", status: r.status };
         if (r.kind === "signal") return { ...r, kind: "signal" };
         if (r.kind === "deadlock" || r.kind === "followed") return r;
+        if (r.kind === "history-limit") return { kind: "limit" };
         if (this.hookStop) return this.hookStop;
         if (r.kind === "input") await this.awaitInput(this.process);
         if (this.pauseRequested) return { kind: "pause" };

@@ -190,14 +190,20 @@ export class ThreadCaller {
    */
   private *guarded<T extends CallOutcome | FunctionCallOutcome>(ctx: CpuContext, top: bigint, snapshot: { at: bigint; bytes: Uint8Array } | undefined, logged: boolean, body: () => Steps<T>): Steps<T> {
     const cpu = this.process.cpu;
+    // The call's set-up, run and clean-up are the debugger's; what it committed is the program's
+    // (a recorded history logs those pages). In the past nothing is committed: the past stays.
+    const history = this.process.history;
+    const keep = !history?.inPast;
+    history?.beginPrivate();
     const log = logged ? UndoLog.begin(this.process, snapshot ? { unlogged: { start: snapshot.at, end: top } } : {}) : undefined;
     let outcome: T | undefined;
+    let kept: number[] = [];
     try {
       outcome = yield* body();
       return outcome;
     } finally {
       try {
-        if (log && outcome?.kind === "returned") log.commit();
+        if (log && outcome?.kind === "returned" && keep) kept = log.commit();
         else if (log) {
           const undone = log.rollback();
           if (outcome && outcome.kind !== "returned") (outcome as CallFailure).undone = undone;
@@ -207,6 +213,8 @@ export class ThreadCaller {
         cpu.restoreContext(ctx);
         if (this.spare === undefined) this.spare = ctx;
         else ctx.free();
+        history?.endPrivate();
+        history?.committed(kept);
       }
     }
   }

@@ -1,0 +1,635 @@
+/**
+ * A program's recorded history, for going back in time (reverse debugging).
+ *
+ * The emulated CPU is deterministic: from the same registers and memory it executes the same
+ * instructions. What it cannot reproduce is what reaches the machine from outside its own
+ * execution — the kernel answering a syscall (its result, the bytes it writes, the mappings it
+ * makes), delivering a signal, switching threads; the debugger changing a variable. The Cpu tells
+ * this class of each such change (CpuObserver) and it logs them, at the position they happened
+ * (position.ts): a syscall's changes in the syscall's order, every other change at the block
+ * count and pc where the program stood.
+ *
+ * Checkpoints, taken every few million blocks, hold the registers, the mappings and — copy on
+ * write — the bytes of each page as it was before its first change after the checkpoint (the same
+ * first-store hook as the undo log's). Going back to a checkpoint puts those pages back, newest
+ * interval first, then the mappings and registers; going forward again replays: the CPU executes,
+ * and where the log has changes they are applied instead of asking the kernel again, so nothing
+ * is executed against the host twice and the kernel's own state stays that of the present. Once
+ * the replay reaches the present, the program runs live again.
+ *
+ * Memory is bounded: when the log and the saved pages pass the budget, the oldest checkpoint and
+ * what only it needed are dropped.
+ */
+import { JitdbgError } from "../../errors.js";
+import { PROT_EXEC, type Cpu, type CpuContext, type CpuObserver, type HookHandle, type StopCause } from "../../emu/cpu.js";
+import type { RegName } from "../../emu/registers.js";
+import { PAGE, type AddressSpace, type SpaceLayout } from "../address-space.js";
+import { ownedByDebugger } from "../undo-log.js";
+import { comparePositions, describePosition, samePosition, type Position } from "./position.js";
+
+export type { Position } from "./position.js";
+
+/** Blocks between checkpoints (a few tens of milliseconds of emulation): a step back replays at most this far. */
+const DEFAULT_CHECKPOINT_BLOCKS = 4_000_000n;
+/** Default bound on what the history keeps in memory. */
+export const DEFAULT_HISTORY_BUDGET = 512 * 1024 * 1024;
+const PAGE_BYTES = Number(PAGE);
+const PAGE_SHIFT = 12n;
+/** What a saved context costs (Unicorn's uc_context for x86-64, measured: 5,544 bytes). */
+const CONTEXT_BYTES = 5_600;
+const FIRST_STORES = { firstStorePerPage: true } as const;
+
+/** A change from outside the machine's execution, as it is replayed. */
+type Change =
+  | { kind: "write"; address: bigint; data: Uint8Array }
+  | { kind: "reg"; name: RegName; value: bigint }
+  | { kind: "regBytes"; name: RegName; bytes: Uint8Array }
+  /** Every register (a thread switched in, a signal frame left); filled right after the restore. */
+  | { kind: "context"; context: CpuContext | undefined }
+  /** The mappings and the break (filled once the address space has taken the change). */
+  | { kind: "layout"; layout: SpaceLayout | undefined }
+  /** The bytes a mapping came with, a file's or shared memory's (read once the mapping is there). */
+  | { kind: "content"; address: bigint; size: number; data: Uint8Array | undefined };
+
+interface HistoryEvent {
+  /** For a syscall: the block count inside its block (the pc is not read); else where the program stood. */
+  readonly at: Position;
+  /** The syscall whose answer this is (its number and first argument, checked when replayed). */
+  readonly syscall: { nr: number; arg0: bigint } | undefined;
+  readonly changes: Change[];
+  /** The thread in the CPU after it. */
+  tid: number;
+  bytes: number;
+}
+
+interface Checkpoint {
+  readonly at: Position;
+  readonly tid: number;
+  readonly context: CpuContext;
+  readonly layout: SpaceLayout;
+  /** Index (absolute) of the first event after it. */
+  readonly firstEvent: number;
+  /** Page number → its bytes at this checkpoint, for the pages changed before the next one. */
+  readonly pages: Map<number, Uint8Array>;
+  bytes: number;
+}
+
+/** What the history needs of the process it records. */
+export interface HistoryHost {
+  readonly cpu: Cpu;
+  readonly space: AddressSpace;
+  /** The thread whose registers the CPU holds (live). */
+  currentTid(): number;
+  /** Whether a hook asked the run to end (breakpoint, step, pause) since the run began. */
+  stopRequested(): boolean;
+  /** An interrupt the CPU took during the last run (int3, a division by zero), taken. */
+  takeInterrupt(): { intno: number; pc: bigint } | undefined;
+}
+
+export interface HistoryOptions {
+  /** Bytes of memory the history may use (default 512 MiB). */
+  budgetBytes?: number;
+  /** Blocks between checkpoints. */
+  checkpointBlocks?: bigint;
+}
+
+/** How far back the history reaches, and what it holds. */
+export interface HistoryExtent {
+  oldest: Position;
+  /** The present (the newest position recorded). */
+  newest: Position;
+  checkpoints: number;
+  bytes: number;
+  budgetBytes: number;
+  /** Checkpoints dropped to stay within the budget (0: the history reaches back to where it began). */
+  dropped: number;
+}
+
+export type ReplayOutcome =
+  /** A hook asked for the stop, the block budget ran out, or `until` was reached. */
+  | { kind: "stopped" }
+  /** The scan limit (setLimit) was reached. */
+  | { kind: "limit" }
+  /** The history ran out: the program is back in the present and runs live from here. */
+  | { kind: "present" }
+  /** The CPU faulted (or took an interrupt) where the recording has no change to apply. */
+  | { kind: "fault"; cause: StopCause; interrupt: { intno: number; pc: bigint } | undefined };
+
+export class History implements CpuObserver {
+  private readonly checkpoints: Checkpoint[] = [];
+  private readonly events: HistoryEvent[] = [];
+  /** For tests: the events and checkpoints, described. */
+  dump(): string[] {
+    return [...this.checkpoints.map((c) => `checkpoint ${describePosition(c.at)} first event ${c.firstEvent}`), ...this.events.map((e, i) => `${i + this.base}: ${e.syscall ? `syscall ${e.syscall.nr} at block ${e.at.blocks}` : describePosition(e.at)} ${e.changes.map((c) => c.kind).join(",")}`)];
+  }
+
+  /** Absolute index of events[0] (older events were dropped with their checkpoint). */
+  private base = 0;
+  private bytes = 0;
+  private dropped = 0;
+  private readonly budget: number;
+  private readonly interval: bigint;
+  /** > 0 while the debugger changes the machine for itself (an expression call, a restore). */
+  private privateDepth = 0;
+  /** The event being filled: a syscall's, or the changes at one stop. */
+  private open: HistoryEvent | undefined;
+  /** Its changes still to be read off the machine: the address space takes a mapping after the MMU. */
+  private unfilled: Change[] = [];
+  private inSyscall = false;
+  /** Between running() and ran(): the CPU executes the program. */
+  private inRun = false;
+  private pageHook: HookHandle | undefined;
+  private lastPage = -1;
+  /** While in the past: where the present is, and the next event to replay (absolute index). */
+  private presentAt: { at: Position; tid: number } | undefined;
+  private cursor = 0;
+  private pastTid = 0;
+  private limit: Position | undefined;
+  private arrived = false;
+  private ended = false;
+  /**
+   * Where the program stood when its last run ended: changes between runs happened there, even
+   * while the CPU holds something else (the registers of an expression call being put back).
+   */
+  private stoodAt: Position;
+
+  private constructor(
+    private readonly host: HistoryHost,
+    opts: HistoryOptions,
+  ) {
+    this.budget = opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET;
+    this.interval = opts.checkpointBlocks ?? DEFAULT_CHECKPOINT_BLOCKS;
+    this.stoodAt = this.now();
+    host.cpu.observe(this);
+    host.space.watchUnmaps((start, end, region) => {
+      if (this.recording && !ownedByDebugger(region)) this.saveRange(start, end);
+    });
+    this.checkpoint();
+  }
+
+  /** Starts recording now: the history reaches back to here. */
+  static start(host: HistoryHost, opts: HistoryOptions = {}): History {
+    return new History(host, opts);
+  }
+
+  /** Recording (live, in the present), and not inside the debugger's own changes. */
+  private get recording(): boolean {
+    return !this.ended && this.presentAt === undefined && this.privateDepth === 0;
+  }
+
+  /**
+   * A change worth logging: while recording, and not made by a hook during a run other than the
+   * syscall hook (the cpuid fix-up: such hooks run again, the same, when the run is replayed).
+   */
+  private get logging(): boolean {
+    return this.recording && (this.inSyscall || !this.inRun);
+  }
+
+  /** True while the program is at a point in its past (runs replay the log). */
+  get inPast(): boolean {
+    return this.presentAt !== undefined;
+  }
+
+  /** True while runs replay: in the past and not inside a debugger call (which runs live and is undone). */
+  get replaying(): boolean {
+    return this.presentAt !== undefined && this.privateDepth === 0;
+  }
+
+  /** The thread in the CPU at this point of the past. */
+  get threadInPast(): number {
+    return this.pastTid;
+  }
+
+  /** Where the program is now. */
+  now(): Position {
+    return { blocks: this.host.cpu.blockCount, pc: this.host.cpu.reg("rip") };
+  }
+
+  /** The present: where recording stopped when the program went back (now, when it has not). */
+  present(): Position {
+    return this.presentAt?.at ?? this.now();
+  }
+
+  extent(): HistoryExtent {
+    return { oldest: this.checkpoints[0]!.at, newest: this.present(), checkpoints: this.checkpoints.length, bytes: this.bytes, budgetBytes: this.budget, dropped: this.dropped };
+  }
+
+  /** Checkpoint positions, oldest first. */
+  checkpointPositions(): Position[] {
+    return this.checkpoints.map((c) => c.at);
+  }
+
+  /** The newest checkpoint strictly before `p` (or at it, with `orAt`); undefined when `p` is before the history. */
+  checkpointBefore(p: Position, orAt = false): number | undefined {
+    for (let i = this.checkpoints.length - 1; i >= 0; i--) {
+      const c = comparePositions(this.checkpoints[i]!.at, p);
+      if (c < 0 || (orAt && c === 0)) return i;
+    }
+    return undefined;
+  }
+
+  /** Runs `fn`, whose changes to the machine are the debugger's own and not the program's (an expression call, undone or committed). */
+  privately<T>(fn: () => T): T {
+    this.closeOpen();
+    this.privateDepth++;
+    try {
+      return fn();
+    } finally {
+      this.privateDepth--;
+    }
+  }
+
+  /** privately() for code that cannot pass a function (a call run in steps): every begin has its end. */
+  beginPrivate(): void {
+    this.closeOpen();
+    this.privateDepth++;
+  }
+
+  endPrivate(): void {
+    this.privateDepth--;
+  }
+
+  /** A debugger call's changes were kept (committed): the pages it wrote are part of the program's history from here. */
+  committed(pages: readonly number[]): void {
+    if (!this.recording) return;
+    const { cpu, space } = this.host;
+    for (const page of pages) {
+      const at = BigInt(page) << PAGE_SHIFT;
+      const region = space.regionAt(at);
+      if (!region || ownedByDebugger(region)) continue;
+      const data = new Uint8Array(PAGE_BYTES);
+      if (!cpu.tryRead(at, data)) continue;
+      this.change({ kind: "write", address: at, data });
+    }
+  }
+
+  /** Ends the history: nothing is recorded any more and what was kept is freed (a fork followed, an exec, a patched function). */
+  end(): void {
+    if (this.ended) return;
+    this.closeOpen();
+    this.ended = true;
+    this.host.cpu.observe(undefined);
+    this.pageHook?.remove();
+    this.pageHook = undefined;
+    for (const c of this.checkpoints) c.context.free();
+    for (const e of this.events) for (const ch of e.changes) if (ch.kind === "context") ch.context?.free();
+    this.checkpoints.length = 0;
+    this.events.length = 0;
+    this.bytes = 0;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  // ---- recording: the Cpu's observer ----
+
+  write(address: bigint, data: Uint8Array): void {
+    if (!this.logging) return;
+    if (!this.inSyscall) {
+      // The debugger's own memory (JIT code and data) is not the program's.
+      const region = this.host.space.regionAt(address);
+      if (region && ownedByDebugger(region)) return;
+    }
+    this.saveRange(address, address + BigInt(data.length));
+    this.change({ kind: "write", address, data: data.slice() });
+  }
+
+  setReg(name: RegName, value: bigint): void {
+    if (this.logging) this.change({ kind: "reg", name, value });
+  }
+
+  setRegBytes(name: RegName, bytes: Uint8Array): void {
+    if (this.logging) this.change({ kind: "regBytes", name, bytes: bytes.slice() });
+  }
+
+  restoringContext(): void {}
+
+  restoredContext(): void {
+    if (!this.logging) return;
+    this.change({ kind: "context", context: this.host.cpu.saveContext() }, CONTEXT_BYTES);
+  }
+
+  mapped(address: bigint, size: bigint, file: boolean): void {
+    if (!this.logging) return;
+    this.layoutChanged();
+    // A file's (or shared memory's) bytes came with the mapping: they are part of the change.
+    if (file) this.pend({ kind: "content", address, size: Number(size), data: undefined });
+  }
+
+  unmapping(): void {
+    if (this.logging) this.layoutChanged();
+  }
+
+  protecting(): void {
+    if (this.logging) this.layoutChanged();
+  }
+
+  ran(): void {
+    this.inRun = false;
+    if (this.recording) this.stoodAt = this.now();
+  }
+
+  running(): void {
+    this.inRun = true;
+    if (!this.recording) return;
+    this.closeOpen();
+    const last = this.checkpoints[this.checkpoints.length - 1]!;
+    if (this.host.cpu.blockCount - last.at.blocks >= this.interval) this.checkpoint();
+  }
+
+  /** A syscall begins (live): what changes until syscallEnd is its answer. */
+  syscallBegin(nr: number, arg0: bigint): void {
+    if (!this.recording) return;
+    this.closeOpen();
+    this.inSyscall = true;
+    this.open = { at: { blocks: this.host.cpu.blockCount, pc: 0n }, syscall: { nr, arg0 }, changes: [], tid: this.host.currentTid(), bytes: 64 };
+  }
+
+  syscallEnd(): void {
+    if (!this.inSyscall) return;
+    this.closeOpen();
+    this.inSyscall = false;
+  }
+
+  /** The mappings changed: the layout is read at the next change, once the address space has taken it too. */
+  private layoutChanged(): void {
+    const last = this.unfilled[this.unfilled.length - 1];
+    if (last?.kind !== "layout") this.pend({ kind: "layout", layout: undefined });
+  }
+
+  private pend(c: Change): void {
+    this.openEvent().changes.push(c);
+    this.unfilled.push(c);
+  }
+
+  private change(c: Change, bytes = 0): void {
+    const e = this.openEvent();
+    this.fill(e);
+    e.changes.push(c);
+    e.bytes += 32 + bytes + (c.kind === "write" ? c.data.length : c.kind === "regBytes" ? c.bytes.length : 0);
+  }
+
+  private openEvent(): HistoryEvent {
+    if (!this.open) this.open = { at: this.stoodAt, syscall: undefined, changes: [], tid: 0, bytes: 64 };
+    return this.open;
+  }
+
+  /** Reads what mapping changes left pending (the address space has them now; nothing else changed since). */
+  private fill(e: HistoryEvent): void {
+    for (const c of this.unfilled) {
+      if (c.kind === "layout") {
+        c.layout = this.host.space.layout();
+        e.bytes += 64 * c.layout.regions.length;
+      } else if (c.kind === "content") {
+        const data = new Uint8Array(c.size);
+        if (this.host.cpu.tryRead(c.address, data)) c.data = data;
+        e.bytes += c.size;
+      }
+    }
+    this.unfilled = [];
+  }
+
+  private closeOpen(): void {
+    const e = this.open;
+    if (!e) return;
+    this.open = undefined;
+    this.fill(e);
+    e.tid = this.host.currentTid();
+    this.events.push(e);
+    this.bytes += e.bytes;
+  }
+
+  // ---- checkpoints and pages ----
+
+  private checkpoint(): void {
+    const { cpu, space } = this.host;
+    this.pageHook?.remove();
+    // Taken as a run begins: the CPU holds the program's registers, after any changes made where it stood.
+    const c: Checkpoint = { at: this.now(), tid: this.host.currentTid(), context: cpu.saveContext(), layout: space.layout(), firstEvent: this.base + this.events.length, pages: new Map(), bytes: CONTEXT_BYTES };
+    this.checkpoints.push(c);
+    this.bytes += c.bytes;
+    this.watchPages();
+    this.trim();
+  }
+
+  /** The first store to each page after this point saves the page (a TLB flush makes every page's next store a first one). */
+  private watchPages(): void {
+    this.lastPage = -1;
+    this.pageHook = this.host.cpu.hookMemory(["write"], 1n, 0n, (_a, address, size) => this.store(address, size), FIRST_STORES);
+  }
+
+  private store(address: bigint, size: number): void {
+    if (!this.recording) return;
+    const a = Number(address);
+    const first = Math.floor(a / PAGE_BYTES);
+    if (first !== this.lastPage) {
+      this.savePage(first);
+      this.lastPage = first;
+    }
+    if ((a % PAGE_BYTES) + size > PAGE_BYTES) this.savePage(first + 1);
+  }
+
+  private saveRange(start: bigint, end: bigint): void {
+    for (let page = Number(start >> PAGE_SHIFT); BigInt(page) << PAGE_SHIFT < end; page++) this.savePage(page);
+  }
+
+  private savePage(page: number): void {
+    const c = this.checkpoints[this.checkpoints.length - 1]!;
+    if (c.pages.has(page)) return;
+    const bytes = new Uint8Array(PAGE_BYTES);
+    if (!this.host.cpu.tryRead(BigInt(page) << PAGE_SHIFT, bytes)) return;
+    c.pages.set(page, bytes);
+    c.bytes += PAGE_BYTES;
+    this.bytes += PAGE_BYTES;
+  }
+
+  /** Drops the oldest checkpoints (and the events only they led to) while over the budget. */
+  private trim(): void {
+    while (this.bytes > this.budget && this.checkpoints.length > 1) {
+      const old = this.checkpoints.shift()!;
+      const next = this.checkpoints[0]!;
+      old.context.free();
+      this.bytes -= old.bytes;
+      const gone = this.events.splice(0, next.firstEvent - this.base);
+      for (const e of gone) {
+        this.bytes -= e.bytes;
+        for (const ch of e.changes) if (ch.kind === "context") ch.context?.free();
+      }
+      this.base = next.firstEvent;
+      this.dropped++;
+    }
+  }
+
+  // ---- going back and replaying ----
+
+  /**
+   * Puts the program at checkpoint `index`: the pages changed since (newest interval first, so the
+   * oldest bytes win), the mappings and the registers; runs replay from there.
+   */
+  travelTo(index: number): void {
+    const c = this.checkpoints[index];
+    if (!c) throw new JitdbgError("HISTORY_RANGE", `there is no checkpoint ${index} (the history has ${this.checkpoints.length})`);
+    const { cpu, space } = this.host;
+    this.closeOpen();
+    if (!this.presentAt) {
+      this.presentAt = { at: this.now(), tid: this.host.currentTid() };
+      this.pageHook?.remove();
+      this.pageHook = undefined;
+    }
+    this.privateDepth++;
+    try {
+      space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
+      for (let i = this.checkpoints.length - 1; i >= index; i--) {
+        for (const [page, bytes] of this.checkpoints[i]!.pages) {
+          const at = BigInt(page) << PAGE_SHIFT;
+          const region = space.regionAt(at);
+          if (!region || ownedByDebugger(region)) continue;
+          cpu.write(at, bytes);
+          if (region.prot & PROT_EXEC) cpu.invalidateCode(at, at + PAGE);
+        }
+      }
+      cpu.restoreContext(c.context);
+      cpu.setBlockCount(c.at.blocks);
+    } finally {
+      this.privateDepth--;
+    }
+    this.cursor = c.firstEvent;
+    this.pastTid = c.tid;
+  }
+
+  /** While replaying: runs end at `p` (a scan of a stretch of the past), before the changes recorded there. */
+  setLimit(p: Position | undefined): void {
+    this.limit = p;
+  }
+
+  /**
+   * One run in the past: the CPU executes toward the next recorded change, applies it, and so on,
+   * until a hook stops it, `blocks` run out, `until` is reached, the limit, or the present.
+   */
+  replayRun(limits: { blocks?: number; until?: bigint }): ReplayOutcome {
+    const cpu = this.host.cpu;
+    let budget = limits.blocks ? limits.blocks : Infinity;
+    for (;;) {
+      const now = this.now();
+      const next = this.nextStopEvent();
+      const target = this.targetAfter(next);
+      if (this.limit && samePosition(now, this.limit)) return { kind: "limit" };
+      if (next && samePosition(now, next.at)) {
+        if (this.events[this.cursor - this.base] !== next) throw this.diverged(`it reached ${describePosition(now)} before the syscalls recorded on the way there`);
+        this.apply(next);
+        continue;
+      }
+      if (!next && this.cursor >= this.base + this.events.length && samePosition(now, this.presentAt!.at)) {
+        this.returnToPresent();
+        return { kind: "present" };
+      }
+      if (budget <= 0) return { kind: "stopped" };
+      const allow = target.blocks + 1n - now.blocks;
+      if (allow <= 0n) throw this.diverged(`the replay passed ${describePosition(target)} (it is at ${describePosition(now)})`);
+      const n = Math.min(budget, Number(allow));
+      this.arrived = false;
+      const hook = cpu.hookCode(target.pc, target.pc, () => {
+        if (cpu.blockCount - 1n === target.blocks) {
+          this.arrived = true;
+          cpu.stop();
+        }
+      });
+      let cause: StopCause;
+      const before = cpu.blockCount;
+      try {
+        cause = cpu.run(now.pc, { blocks: n, until: limits.until });
+      } finally {
+        hook.remove();
+      }
+      const used = Number(cpu.blockCount - before);
+      budget -= used;
+      // Unicorn calls no more code hooks on an instruction once one stopped the run: a breakpoint
+      // there may have kept the target's hook from being called.
+      const at = this.now();
+      if (this.limit && samePosition(at, this.limit)) return { kind: "limit" };
+      if (this.host.stopRequested()) return { kind: "stopped" };
+      if (this.arrived || samePosition(at, target)) continue;
+      const interrupt = this.host.takeInterrupt();
+      if (interrupt || (cause.kind !== "ok" && cause.kind !== "budget")) {
+        const e = this.nextStopEvent();
+        if (e && samePosition(this.now(), e.at)) return { kind: "fault", cause, interrupt };
+        throw this.diverged(`the program faulted at ${describePosition(this.now())} (${cause.kind}), which it did not when it was recorded`);
+      }
+      // Stopped by a hook of the debugger's own that did not go through the process (an instruction step's probe).
+      if (cause.kind === "ok") return { kind: "stopped" };
+      if (cause.kind === "budget" && budget <= 0) return { kind: "stopped" };
+      if (cause.kind === "budget" && used >= Number(allow)) throw this.diverged(`the replay did not reach ${describePosition(target)} (it is at ${describePosition(this.now())})`);
+    }
+  }
+
+  /** A syscall while replaying: its recorded answer is applied instead of the kernel's. */
+  replaySyscall(nr: number, arg0: bigint): void {
+    const e = this.events[this.cursor - this.base];
+    const blocks = this.host.cpu.blockCount;
+    if (!e?.syscall || e.at.blocks !== blocks || e.syscall.nr !== nr || e.syscall.arg0 !== arg0) {
+      const was = e?.syscall ? `syscall ${e.syscall.nr} at block ${e.at.blocks}` : e ? `a stop at ${describePosition(e.at)}` : "the present";
+      throw this.diverged(`syscall ${nr} at block ${blocks}, where the recording has ${was}`);
+    }
+    this.apply(e);
+  }
+
+  private nextStopEvent(): HistoryEvent | undefined {
+    for (let i = this.cursor - this.base; i < this.events.length; i++) {
+      const e = this.events[i]!;
+      if (!e.syscall) return e;
+    }
+    return undefined;
+  }
+
+  /** Where the next run goes: the next stop's changes, the limit, or the present, whichever comes first. */
+  private targetAfter(next: HistoryEvent | undefined): Position {
+    let t = next?.at ?? this.presentAt!.at;
+    if (this.limit && comparePositions(this.limit, t) < 0) t = this.limit;
+    return t;
+  }
+
+  private apply(e: HistoryEvent): void {
+    const { cpu, space } = this.host;
+    this.privateDepth++;
+    try {
+      for (const c of e.changes) {
+        switch (c.kind) {
+          case "write":
+            cpu.write(c.address, c.data);
+            break;
+          case "reg":
+            cpu.setReg(c.name, c.value);
+            break;
+          case "regBytes":
+            cpu.setRegBytes(c.name, c.bytes);
+            break;
+          case "context":
+            if (c.context) cpu.restoreContext(c.context);
+            break;
+          case "layout":
+            if (c.layout) space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
+            break;
+          case "content":
+            if (c.data) cpu.write(c.address, c.data);
+            break;
+        }
+      }
+    } finally {
+      this.privateDepth--;
+    }
+    this.pastTid = e.tid;
+    this.cursor++;
+  }
+
+  private returnToPresent(): void {
+    this.stoodAt = this.presentAt!.at;
+    this.presentAt = undefined;
+    this.limit = undefined;
+    this.watchPages();
+  }
+
+  private diverged(what: string): JitdbgError {
+    return new JitdbgError("HISTORY_DIVERGED", `the replay of the program's history went wrong: ${what}. This is a bug in jitdbg; the history is no longer trustworthy`);
+  }
+}
