@@ -26,6 +26,10 @@ export interface JitdbgLaunchArguments extends DebugProtocol.LaunchRequestArgume
   sliceBlocks?: number;
   /** Milliseconds a console expression that calls functions may run (default 250); see LaunchOptions.evaluateTimeoutMs. */
   evaluateTimeout?: number;
+  /** Record the program's history to step and continue backwards; see LaunchOptions.timeTravel. */
+  timeTravel?: boolean;
+  /** Megabytes the history may keep (default 512); see LaunchOptions.historyMegabytes. */
+  historyMegabytes?: number;
   /** Per signal by name: stop before delivering it, and pass it to the program (see LaunchOptions.signals). */
   signals?: Record<string, { stop?: boolean; pass?: boolean }>;
   scheduler?: { chaos?: boolean; quantumBlocks?: number };
@@ -75,6 +79,10 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
   if (a.evaluateTimeout !== undefined && !(typeof a.evaluateTimeout === "number" && Number.isFinite(a.evaluateTimeout) && a.evaluateTimeout > 0 && a.evaluateTimeout <= 3_600_000)) {
     throw badArgument(`launch: 'evaluateTimeout' must be a number of milliseconds from 1 to 3600000 (how long a console expression that calls functions may run), not ${JSON.stringify(a.evaluateTimeout)}`);
   }
+  if (a.timeTravel !== undefined && typeof a.timeTravel !== "boolean") throw badArgument(`launch: 'timeTravel' must be true (record the program's history, to step and continue backwards) or false, not ${JSON.stringify(a.timeTravel)}`);
+  if (a.historyMegabytes !== undefined && !(Number.isInteger(a.historyMegabytes) && a.historyMegabytes >= 16 && a.historyMegabytes <= 65_536)) {
+    throw badArgument(`launch: 'historyMegabytes' must be a whole number of megabytes from 16 to 65536 (how much memory the recorded history may use), not ${JSON.stringify(a.historyMegabytes)}`);
+  }
   const signals = signalHandling(a.signals);
   const scheduler = schedulerOptions(a.scheduler);
   if (a.seed !== undefined && !(Number.isSafeInteger(a.seed) && a.seed >= 0)) throw badArgument("launch: 'seed' must be a non-negative integer");
@@ -85,6 +93,8 @@ export function toLaunchOptions(a: JitdbgLaunchArguments): LaunchOptions {
     followFork: a.followFork,
     sliceBlocks: a.sliceBlocks,
     evaluateTimeoutMs: a.evaluateTimeout,
+    timeTravel: a.timeTravel,
+    historyMegabytes: a.historyMegabytes,
     signals,
     scheduler,
     seed: a.seed === undefined ? undefined : BigInt(a.seed),

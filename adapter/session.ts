@@ -6,6 +6,7 @@ import {
   Breakpoint as DapBreakpoint,
   BreakpointEvent,
   ExitedEvent,
+  CapabilitiesEvent,
   InitializedEvent,
   InvalidatedEvent,
   LoadedSourceEvent,
@@ -27,7 +28,7 @@ import { basename } from "node:path";
 import type { Breakpoint } from "../src/debugger/run/breakpoints.js";
 import type { ImageInfo } from "../src/debugger/image-info.js";
 import type { ScopeKind, VariableView } from "../src/debugger/inspect/index.js";
-import { Debugger, type FollowEvent, type SignalFilter } from "../src/debugger/debugger.js";
+import { Debugger, type FollowEvent, type HistoryView, type SignalFilter } from "../src/debugger/debugger.js";
 import type { RunResult, StopEvent } from "../src/debugger/run/stops.js";
 import { badArgument, errorIdFor, ErrorIds, messageFor } from "./errors.js";
 import { JitdbgError } from "../src/errors.js";
@@ -49,8 +50,6 @@ const DEFAULT_FILTERS: SignalFilter[] = ["SIGSEGV", "SIGFPE", "SIGILL", "SIGABRT
 /** Requests the base class would answer with an empty success, and why jitdbg does not do them. */
 const REFUSED: Record<string, string> = {
   attach: "jitdbg runs the program in its own emulator; start it with 'launch'",
-  stepBack: "reverse execution is not available yet",
-  reverseContinue: "reverse execution is not available yet",
   source: "every source jitdbg names is a file on disk (source.path); it has no sourceReference contents to send",
   terminateThreads: "threads end themselves; terminate ends the whole program",
 };
@@ -156,6 +155,8 @@ export class JitdbgSession extends DebugSession {
       const launch = args ?? {};
       this.dbg = await this.createDebugger(launch);
       this.launchArgs = launch;
+      // Stepping back needs the recorded history: VS Code shows its reverse buttons from here on.
+      if (launch.timeTravel) this.sendEvent(new CapabilitiesEvent({ supportsStepBack: true }));
       this.sendEvent(new InitializedEvent());
       this.sendModuleEvents();
     });
@@ -348,6 +349,14 @@ export class JitdbgSession extends DebugSession {
       if (args.targetId !== undefined) return d.stepInTo(args.targetId);
       return args.granularity === "instruction" ? d.stepInstruction() : d.stepIn();
     });
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), d.stepBack(args.granularity === "instruction" ? "instruction" : "line")));
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
+    void this.runCommand(response, (d) => (this.selectThread(d, args.threadId), d.reverseContinue()));
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
@@ -767,8 +776,9 @@ export class JitdbgSession extends DebugSession {
 
   private sendStopped(r: StopEvent): void {
     this.forgetFrames();
-    const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, this.debugger().stoppedThread);
-    e.body.description = r.description;
+    const dbg = this.debugger();
+    const e: DebugProtocol.StoppedEvent = new StoppedEvent(r.reason, dbg.stoppedThread);
+    e.body.description = r.description + pastNote(dbg.historyView());
     e.body.allThreadsStopped = true;
     if (r.reason === "exception") e.body.text = r.deadlock ? "Deadlock" : r.signal?.name;
     if (r.hitBreakpointIds) e.body.hitBreakpointIds = r.hitBreakpointIds;
@@ -921,4 +931,11 @@ function frameName(
   if ((format.line || all) && f.source) out += ` Line ${f.source.line}`;
   if ((format.module || all) && f.image) out += ` [${basename(f.image.path)}]`;
   return out;
+}
+
+/** Said with every stop in the past: that it is the past, how far back, and how far history reaches. */
+function pastNote(h: HistoryView | undefined): string {
+  if (!h?.inPast) return "";
+  const reach = h.truncated ? `history reaches back ${h.blocksRecorded} blocks (older history was dropped: historyMegabytes)` : `history reaches back to the start of the recording, ${h.blocksRecorded} blocks`;
+  return ` — in the past: ${h.blocksBack} blocks before the present (${reach}); continue to return to it`;
 }

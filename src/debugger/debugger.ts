@@ -363,6 +363,10 @@ export class Debugger {
       return this.finish({ reason: "entry", description: `Went back to the start of the recorded history, at ${this.describePc(pc)}${this.historyView()?.truncated ? " (older history was dropped to stay within historyMegabytes)" : ""}`, pc }, 0);
     }
     if (r.reason === "exited") return this.finish(r);
+    const pc = this.process.pc;
+    if (r.reason === "data breakpoint" && r.dataChange) {
+      return this.finish({ ...r, pc, description: `${r.description.replace(/ at [^]*$/, "")}: the write is made by ${this.describePc(pc)} (going backwards, stopped before it)` }, 0);
+    }
     return this.finish({ ...r, description: `${r.description} (going backwards)` });
   }
 

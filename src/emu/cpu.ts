@@ -52,7 +52,8 @@ export interface CpuObserver {
   setRegBytes(name: RegName, bytes: Uint8Array): void;
   restoringContext(): void;
   restoredContext(): void;
-  mapped(address: bigint, size: bigint, file: boolean): void;
+  /** `withBytes`: the mapping came with bytes (a file's, shared memory's), not zeros. */
+  mapped(address: bigint, size: bigint, prot: number, withBytes: boolean): void;
   unmapping(address: bigint, size: bigint): void;
   protecting(address: bigint, size: bigint, prot: number): void;
   /** A run is about to start: what came before it happened at one position. */

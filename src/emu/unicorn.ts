@@ -339,7 +339,7 @@ class UnicornCpu implements Cpu {
       this.writeBytes(address, bytes.subarray(0, n));
     }
     this.noteMapped(address, size, prot);
-    this.observer?.mapped(address, size, file !== undefined);
+    this.observer?.mapped(address, size, prot, file !== undefined);
   }
 
   mapShared(address: bigint, size: bigint, prot: number, part: SharedPart): void {
@@ -349,7 +349,7 @@ class UnicornCpu implements Cpu {
     if (err !== 0) this.host.discard(host);
     if (err !== 0) this.check(err, `map shared ${hex(address)}+${hex(size)}`);
     this.noteMapped(address, size, prot);
-    this.observer?.mapped(address, size, true);
+    this.observer?.mapped(address, size, prot, true);
   }
 
   unmap(address: bigint, size: bigint): void {

@@ -374,6 +374,19 @@ export class AddressSpace {
     this.changes++;
   }
 
+  /**
+   * Takes a saved layout as the region list, without touching the MMU (a replay has made the MMU's
+   * changes itself). Regions `leave` accepts stay as they are now.
+   */
+  adoptLayout(saved: SpaceLayout, leave: (r: Region) => boolean): void {
+    this.brkStart = saved.brkStart;
+    this.brkEnd = saved.brkEnd;
+    const kept = this.regions.filter(leave);
+    const target = subtractRanges(saved.regions.filter((r) => !leave(r)).map((r) => ({ ...r })), kept);
+    this.regions = [...kept, ...target].sort((x, y) => (x.start < y.start ? -1 : 1));
+    this.changes++;
+  }
+
   private indexAt(address: bigint): number {
     let lo = 0;
     let hi = this.regions.length - 1;

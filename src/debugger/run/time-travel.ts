@@ -68,6 +68,9 @@ export class TimeTravel {
       }
       if (last) {
         this.land(k, last.at);
+        // A write is stopped at going backwards before the instruction that made it (gdb's
+        // reverse watchpoints): the writing statement is the one shown, the value not yet written.
+        if (last.result.reason === "data breakpoint") this.stepBackInstruction();
         return last.result;
       }
       end = start;

@@ -46,13 +46,17 @@ type Change =
   | { kind: "regBytes"; name: RegName; bytes: Uint8Array }
   /** Every register (a thread switched in, a signal frame left); filled right after the restore. */
   | { kind: "context"; context: CpuContext | undefined }
-  /** The mappings and the break (filled once the address space has taken the change). */
+  /** The MMU's own changes, replayed as they were made (a mapping replaced in place is zeroed). */
+  | { kind: "map"; address: bigint; size: bigint; prot: number }
+  | { kind: "unmap"; address: bigint; size: bigint }
+  | { kind: "protect"; address: bigint; size: bigint; prot: number }
+  /** The address space's regions and break after them (filled once it has taken the change; its bookkeeping only). */
   | { kind: "layout"; layout: SpaceLayout | undefined }
   /** The bytes a mapping came with, a file's or shared memory's (read once the mapping is there). */
   | { kind: "content"; address: bigint; size: number; data: Uint8Array | undefined };
 
 interface HistoryEvent {
-  /** For a syscall: the block count inside its block (the pc is not read); else where the program stood. */
+  /** For a syscall: the block count inside its block and the syscall's pc; else where the program stood. */
   readonly at: Position;
   /** The syscall whose answer this is (its number and first argument, checked when replayed). */
   readonly syscall: { nr: number; arg0: bigint } | undefined;
@@ -310,19 +314,24 @@ export class History implements CpuObserver {
     this.change({ kind: "context", context: this.host.cpu.saveContext() }, CONTEXT_BYTES);
   }
 
-  mapped(address: bigint, size: bigint, file: boolean): void {
+  mapped(address: bigint, size: bigint, prot: number, withBytes: boolean): void {
     if (!this.logging) return;
+    this.change({ kind: "map", address, size, prot });
     this.layoutChanged();
     // A file's (or shared memory's) bytes came with the mapping: they are part of the change.
-    if (file) this.pend({ kind: "content", address, size: Number(size), data: undefined });
+    if (withBytes) this.pend({ kind: "content", address, size: Number(size), data: undefined });
   }
 
-  unmapping(): void {
-    if (this.logging) this.layoutChanged();
+  unmapping(address: bigint, size: bigint): void {
+    if (!this.logging) return;
+    this.change({ kind: "unmap", address, size });
+    this.layoutChanged();
   }
 
-  protecting(): void {
-    if (this.logging) this.layoutChanged();
+  protecting(address: bigint, size: bigint, prot: number): void {
+    if (!this.logging) return;
+    this.change({ kind: "protect", address, size, prot });
+    this.layoutChanged();
   }
 
   ran(): void {
@@ -343,7 +352,7 @@ export class History implements CpuObserver {
     if (!this.recording) return;
     this.closeOpen();
     this.inSyscall = true;
-    this.open = { at: { blocks: this.host.cpu.blockCount, pc: 0n }, syscall: { nr, arg0 }, changes: [], tid: this.host.currentTid(), bytes: 64 };
+    this.open = { at: this.now(), syscall: { nr, arg0 }, changes: [], tid: this.host.currentTid(), bytes: 64 };
   }
 
   syscallEnd(): void {
@@ -566,10 +575,10 @@ export class History implements CpuObserver {
   /** A syscall while replaying: its recorded answer is applied instead of the kernel's. */
   replaySyscall(nr: number, arg0: bigint): void {
     const e = this.events[this.cursor - this.base];
-    const blocks = this.host.cpu.blockCount;
-    if (!e?.syscall || e.at.blocks !== blocks || e.syscall.nr !== nr || e.syscall.arg0 !== arg0) {
-      const was = e?.syscall ? `syscall ${e.syscall.nr} at block ${e.at.blocks}` : e ? `a stop at ${describePosition(e.at)}` : "the present";
-      throw this.diverged(`syscall ${nr} at block ${blocks}, where the recording has ${was}`);
+    const at = this.now();
+    if (!e?.syscall || !samePosition(e.at, at) || e.syscall.nr !== nr || e.syscall.arg0 !== arg0) {
+      const was = e?.syscall ? `syscall ${e.syscall.nr} at ${describePosition(e.at)}` : e ? `a stop at ${describePosition(e.at)}` : "the present";
+      throw this.diverged(`syscall ${nr} at ${describePosition(at)}, where the recording has ${was}`);
     }
     this.apply(e);
   }
@@ -607,8 +616,17 @@ export class History implements CpuObserver {
           case "context":
             if (c.context) cpu.restoreContext(c.context);
             break;
+          case "map":
+            cpu.map(c.address, c.size, c.prot);
+            break;
+          case "unmap":
+            cpu.unmap(c.address, c.size);
+            break;
+          case "protect":
+            cpu.protect(c.address, c.size, c.prot);
+            break;
           case "layout":
-            if (c.layout) space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
+            if (c.layout) space.adoptLayout(c.layout, ownedByDebugger);
             break;
           case "content":
             if (c.data) cpu.write(c.address, c.data);
