@@ -11,6 +11,7 @@ const BENCHES: { name: string; run: () => Promise<string> }[] = [
   { name: "debug-run", run: async () => (await import("./debug-run.js")).benchDebugRun() },
   { name: "threads", run: async () => (await import("./threads.js")).benchThreads() },
   { name: "conditions", run: async () => (await import("./conditions.js")).benchConditions() },
+  { name: "time-travel", run: async () => (await import("./time-travel.js")).benchTimeTravel() },
 ];
 
 const only = process.argv.slice(2);

@@ -25,19 +25,20 @@ import { PROT_EXEC, type Cpu, type CpuContext, type CpuObserver, type HookHandle
 import type { RegName } from "../../emu/registers.js";
 import { PAGE, type AddressSpace, type SpaceLayout } from "../address-space.js";
 import { ownedByDebugger } from "../undo-log.js";
+import { PageBaseline } from "./page-baseline.js";
 import { comparePositions, describePosition, samePosition, type Position } from "./position.js";
 
 export type { Position } from "./position.js";
 
 /** Blocks between checkpoints (a few tens of milliseconds of emulation): a step back replays at most this far. */
 const DEFAULT_CHECKPOINT_BLOCKS = 4_000_000n;
+const MAX_CHECKPOINT_BLOCKS = 1n << 30n;
 /** Default bound on what the history keeps in memory. */
 export const DEFAULT_HISTORY_BUDGET = 512 * 1024 * 1024;
 const PAGE_BYTES = Number(PAGE);
 const PAGE_SHIFT = 12n;
 /** What a saved context costs (Unicorn's uc_context for x86-64, measured: 5,544 bytes). */
 const CONTEXT_BYTES = 5_600;
-const FIRST_STORES = { firstStorePerPage: true } as const;
 
 /** A change from outside the machine's execution, as it is replayed. */
 type Change =
@@ -132,7 +133,7 @@ export class History implements CpuObserver {
   private bytes = 0;
   private dropped = 0;
   private readonly budget: number;
-  private readonly interval: bigint;
+  private interval: bigint;
   /** > 0 while the debugger changes the machine for itself (an expression call, a restore). */
   private privateDepth = 0;
   /** The event being filled: a syscall's, or the changes at one stop. */
@@ -142,8 +143,10 @@ export class History implements CpuObserver {
   private inSyscall = false;
   /** Between running() and ran(): the CPU executes the program. */
   private inRun = false;
-  private pageHook: HookHandle | undefined;
-  private lastPage = -1;
+  /** Memory at the last checkpoint, compared at the next one (and before going back) to find the pages that changed. */
+  private baseline: PageBaseline;
+  /** When the last checkpoint was taken (host time), to keep comparing memory a small part of the run. */
+  private lastCheckpointMs = performance.now();
   /** While in the past: where the present is, and the next event to replay (absolute index). */
   private presentAt: { at: Position; tid: number } | undefined;
   private cursor = 0;
@@ -164,9 +167,11 @@ export class History implements CpuObserver {
     this.budget = opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET;
     this.interval = opts.checkpointBlocks ?? DEFAULT_CHECKPOINT_BLOCKS;
     this.stoodAt = this.now();
+    this.baseline = new PageBaseline(host.cpu, host.space);
+    this.bytes += this.baseline.bytes;
     host.cpu.observe(this);
     host.space.watchUnmaps((start, end, region) => {
-      if (this.recording && !ownedByDebugger(region)) this.saveRange(start, end);
+      if (this.recording && !ownedByDebugger(region)) this.baseline.take(start, end, (page, before) => this.keep(page, before));
     });
     this.checkpoint();
   }
@@ -273,8 +278,6 @@ export class History implements CpuObserver {
     this.closeOpen();
     this.ended = true;
     this.host.cpu.observe(undefined);
-    this.pageHook?.remove();
-    this.pageHook = undefined;
     for (const c of this.checkpoints) c.context.free();
     for (const e of this.events) for (const ch of e.changes) if (ch.kind === "context") ch.context?.free();
     this.checkpoints.length = 0;
@@ -295,7 +298,6 @@ export class History implements CpuObserver {
       const region = this.host.space.regionAt(address);
       if (region && ownedByDebugger(region)) return;
     }
-    this.saveRange(address, address + BigInt(data.length));
     this.change({ kind: "write", address, data: data.slice() });
   }
 
@@ -413,41 +415,32 @@ export class History implements CpuObserver {
 
   private checkpoint(): void {
     const { cpu, space } = this.host;
-    this.pageHook?.remove();
+    if (this.checkpoints.length > 0) this.comparePages();
     // Taken as a run begins: the CPU holds the program's registers, after any changes made where it stood.
     const c: Checkpoint = { at: this.now(), tid: this.host.currentTid(), context: cpu.saveContext(), layout: space.layout(), firstEvent: this.base + this.events.length, pages: new Map(), bytes: CONTEXT_BYTES };
     this.checkpoints.push(c);
     this.bytes += c.bytes;
-    this.watchPages();
     this.trim();
   }
 
-  /** The first store to each page after this point saves the page (a TLB flush makes every page's next store a first one). */
-  private watchPages(): void {
-    this.lastPage = -1;
-    this.pageHook = this.host.cpu.hookMemory(["write"], 1n, 0n, (_a, address, size) => this.store(address, size), FIRST_STORES);
+  /**
+   * The pages changed since the last checkpoint get their bytes of then, in its interval (kept
+   * once: the first kept are the checkpoint's). Comparing costs a copy of the mapped memory: the
+   * interval grows while that is more than a twentieth of the time between checkpoints.
+   */
+  private comparePages(): void {
+    const t0 = performance.now();
+    const before = this.baseline.bytes;
+    this.baseline.compare((page, bytes) => this.keep(page, bytes));
+    this.bytes += this.baseline.bytes - before;
+    const t1 = performance.now();
+    if ((t1 - t0) * 20 > t1 - this.lastCheckpointMs && this.interval < MAX_CHECKPOINT_BLOCKS) this.interval *= 2n;
+    this.lastCheckpointMs = t1;
   }
 
-  private store(address: bigint, size: number): void {
-    if (!this.recording) return;
-    const a = Number(address);
-    const first = Math.floor(a / PAGE_BYTES);
-    if (first !== this.lastPage) {
-      this.savePage(first);
-      this.lastPage = first;
-    }
-    if ((a % PAGE_BYTES) + size > PAGE_BYTES) this.savePage(first + 1);
-  }
-
-  private saveRange(start: bigint, end: bigint): void {
-    for (let page = Number(start >> PAGE_SHIFT); BigInt(page) << PAGE_SHIFT < end; page++) this.savePage(page);
-  }
-
-  private savePage(page: number): void {
+  private keep(page: number, bytes: Uint8Array): void {
     const c = this.checkpoints[this.checkpoints.length - 1]!;
     if (c.pages.has(page)) return;
-    const bytes = new Uint8Array(PAGE_BYTES);
-    if (!this.host.cpu.tryRead(BigInt(page) << PAGE_SHIFT, bytes)) return;
     c.pages.set(page, bytes);
     c.bytes += PAGE_BYTES;
     this.bytes += PAGE_BYTES;
@@ -482,9 +475,9 @@ export class History implements CpuObserver {
     const { cpu, space } = this.host;
     this.closeOpen();
     if (!this.presentAt) {
+      // What changed since the last checkpoint is found now, while memory is still the present's.
+      this.comparePages();
       this.presentAt = { at: this.now(), tid: this.host.currentTid() };
-      this.pageHook?.remove();
-      this.pageHook = undefined;
     }
     this.privateDepth++;
     try {
@@ -644,7 +637,6 @@ export class History implements CpuObserver {
     this.stoodAt = this.presentAt!.at;
     this.presentAt = undefined;
     this.limit = undefined;
-    this.watchPages();
   }
 
   private diverged(what: string): JitdbgError {
