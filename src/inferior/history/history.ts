@@ -529,20 +529,25 @@ export class History implements CpuObserver {
       if (budget <= 0) return { kind: "stopped" };
       const allow = target.blocks + 1n - now.blocks;
       if (allow <= 0n) throw this.diverged(`the replay passed ${describePosition(target)} (it is at ${describePosition(now)})`);
-      const n = Math.min(budget, Number(allow));
+      // The block count first, by the gate alone (a hook on a pc in a loop would be called at every
+      // pass); then, inside the target's block, a hook on its pc.
+      const near = allow === 1n;
+      const n = Math.min(budget, near ? 1 : Number(allow - 1n));
       this.arrived = false;
-      const hook = cpu.hookCode(target.pc, target.pc, () => {
-        if (cpu.blockCount - 1n === target.blocks) {
-          this.arrived = true;
-          cpu.stop();
-        }
-      });
+      const hook = near
+        ? cpu.hookCode(target.pc, target.pc, () => {
+            if (cpu.blockCount - 1n === target.blocks) {
+              this.arrived = true;
+              cpu.stop();
+            }
+          })
+        : undefined;
       let cause: StopCause;
       const before = cpu.blockCount;
       try {
         cause = cpu.run(now.pc, { blocks: n, until: limits.until });
       } finally {
-        hook.remove();
+        hook?.remove();
       }
       const used = Number(cpu.blockCount - before);
       budget -= used;
@@ -561,7 +566,7 @@ export class History implements CpuObserver {
       // Stopped by a hook of the debugger's own that did not go through the process (an instruction step's probe).
       if (cause.kind === "ok") return { kind: "stopped" };
       if (cause.kind === "budget" && budget <= 0) return { kind: "stopped" };
-      if (cause.kind === "budget" && used >= Number(allow)) throw this.diverged(`the replay did not reach ${describePosition(target)} (it is at ${describePosition(this.now())})`);
+      if (cause.kind === "budget" && near && used >= 1) throw this.diverged(`the replay did not reach ${describePosition(target)} (it is at ${describePosition(this.now())})`);
     }
   }
 
