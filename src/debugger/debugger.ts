@@ -213,6 +213,7 @@ export class Debugger {
         });
       },
       stepInstruction: () => void this.control.stepInstruction(),
+      silently: (fn) => this.control.duringExpression(true, fn),
     });
   }
 

@@ -92,8 +92,9 @@ describe("more DAP requests", () => {
     await stopAtCalls(c);
     const refused: [string, Promise<unknown>, RegExp][] = [
       ["attach", c.attachRequest({} as DebugProtocol.AttachRequestArguments), /does not support 'attach'/],
-      ["stepBack", c.stepBackRequest({ threadId: MAIN_THREAD }), /'stepBack': reverse execution/],
-      ["reverseContinue", c.reverseContinueRequest({ threadId: MAIN_THREAD }), /'reverseContinue'/],
+      // Without the launch option timeTravel there is no history to go back in.
+      ["stepBack", c.stepBackRequest({ threadId: MAIN_THREAD }), /time travel is off for this session: launch with "timeTravel": true/],
+      ["reverseContinue", c.reverseContinueRequest({ threadId: MAIN_THREAD }), /time travel is off/],
       ["source", c.sourceRequest({ sourceReference: 1 }), /'source'/],
       ["terminateThreads", c.customRequest("terminateThreads", { threadIds: [MAIN_THREAD] }), /'terminateThreads'/],
     ];

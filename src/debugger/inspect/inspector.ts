@@ -169,6 +169,7 @@ export class Inspector {
   }
 
   setVariable(ref: number, name: string, text: string, format: FormatOptions = {}): VariableView {
+    if (this.dbg.process.history?.inPast) throw new JitdbgError("HISTORY_IN_PAST", `cannot set '${name}': the program is at a point in its past, which cannot be changed; continue forward to the present first`);
     const c = this.container(ref);
     if (c.kind === "scope" && c.scope === "registers") {
       const reg = name as RegName;

@@ -28,6 +28,8 @@ export interface TimeTravelHost {
   runToLimit(): void;
   /** Executes one instruction, breakpoints silenced. */
   stepInstruction(): void;
+  /** Runs `fn` with every breakpoint silenced (neither firing nor stopping). */
+  silently<T>(fn: () => T): T;
 }
 
 /** A place the program passed, noted while replaying. */
@@ -134,7 +136,7 @@ export class TimeTravel {
     if (k === undefined) return false;
     h.travelTo(k);
     const cpu = this.host.cpu;
-    if (cpu.blockCount < from.blocks) this.runBlocks(from.blocks - cpu.blockCount, now);
+    if (cpu.blockCount < from.blocks) this.host.silently(() => this.runBlocks(from.blocks - cpu.blockCount, now));
     let previous: Position | undefined;
     for (let guard = 0; guard < 100_000; guard++) {
       const at = h.now();
