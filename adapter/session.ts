@@ -582,6 +582,12 @@ export class JitdbgSession extends DebugSession {
       this.modulesRequest(response as DebugProtocol.ModulesResponse, (args ?? {}) as DebugProtocol.ModulesArguments);
       return;
     }
+    // Time travel's step out backwards (DAP has stepBack and reverseContinue, not this): the extension's toolbar button.
+    if (command === "reverseStepOut") {
+      const threadId = (args as { threadId?: number } | undefined)?.threadId;
+      void this.runCommand(response, (d) => (threadId !== undefined && this.selectThread(d, threadId), d.reverseStepOut()));
+      return;
+    }
     this.sendErrorResponse(response, { id: ErrorIds.unsupported, format: `jitdbg does not support the '${command}' request`, showUser: false });
   }
 

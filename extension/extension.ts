@@ -19,6 +19,15 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgConfigurationProvider(buildDir, problems), vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new JitdbgDynamicConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, new FirstStopViewOpener()),
+    // Time travel's reverse step out: a toolbar button shown for sessions that record (timeTravel).
+    vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type === DEBUG_TYPE) void vscode.commands.executeCommand("setContext", "jitdbg.timeTravel", s.configuration.timeTravel === true);
+    }),
+    vscode.commands.registerCommand("jitdbg.reverseStepOut", async () => {
+      const session = vscode.debug.activeDebugSession;
+      const thread = vscode.debug.activeStackItem?.threadId;
+      if (session?.type === DEBUG_TYPE) await session.customRequest("reverseStepOut", thread === undefined ? {} : { threadId: thread });
+    }),
   );
 }
 

@@ -382,6 +382,17 @@ export class Debugger {
     return this.finish({ reason: "step", description: `Stepped back to ${this.describePc(pc)}`, pc }, granularity === "instruction" ? 0 : undefined);
   }
 
+  /** Back to the call that entered the current frame (reverse step out), stopped on the call instruction. */
+  async reverseStepOut(): Promise<RunResult> {
+    this.ensureStopped();
+    this.requireHistory();
+    this.invalidate();
+    const moved = this.travel.stepBackOut();
+    const pc = this.process.pc;
+    if (!moved) return this.finish({ reason: "entry", description: `The history does not reach back to this frame's call; stayed at ${this.describePc(pc)}`, pc }, 0);
+    return this.finish({ reason: "step", description: `Went back to the call at ${this.describePc(pc)}`, pc }, 0);
+  }
+
   private requireHistory(): NonNullable<Process["history"]> {
     const h = this.process.history;
     if (!h) throw new JitdbgError("HISTORY_OFF", "time travel is off for this session: launch with \"timeTravel\": true to step and continue backwards");

@@ -76,6 +76,11 @@ describe("time travel over DAP", () => {
     await stopped;
     expect((await topFrame(c)).instructionPointerReference).not.toBe(pc);
 
+    // Reverse step out (the extension's toolbar button, a custom request): to the call of main.
+    stopped = c.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await c.customRequest("reverseStepOut", { threadId: THREAD });
+    expect((await stopped).body.description).toMatch(/^Went back to the call at /);
+
     // The past cannot be changed.
     const frame = await topFrame(c);
     const scopes = (await c.scopesRequest({ frameId: frame.id })).body.scopes;

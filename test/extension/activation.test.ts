@@ -57,7 +57,7 @@ describe("activate", () => {
     const providers = vscode.state.providers.filter((p) => p.type === "jitdbg");
     expect(providers.map((p) => p.trigger).sort()).toEqual([vscode.DebugConfigurationProviderTriggerKind.Initial, vscode.DebugConfigurationProviderTriggerKind.Dynamic]);
     expect(vscode.state.problems.map((c) => c.name)).toContain("jitdbg");
-    expect(context.subscriptions).toHaveLength(5);
+    expect(context.subscriptions).toHaveLength(7);
     expect(vscode.state.trackers.map((t) => t.type)).toEqual(["jitdbg"]);
   });
 
@@ -109,14 +109,30 @@ describe("manifest schema", () => {
     contributes: {
       debuggers: { configurationAttributes: { launch: { required: string[]; properties: Record<string, Prop> } } }[];
       configuration: { properties: Record<string, Prop & { default?: unknown; enum?: string[] }> };
+      commands: { command: string }[];
+      menus: Record<string, { command: string; when?: string }[]>;
     };
   };
+
+  it("adds a Reverse Step Out button for sessions that record, which sends the adapter's reverseStepOut", async () => {
+    const button = pkg.contributes.menus["debug/toolbar"].find((m: { command: string }) => m.command === "jitdbg.reverseStepOut");
+    expect(button?.when).toBe("debugType == jitdbg && jitdbg.timeTravel");
+    expect(pkg.contributes.commands.map((c: { command: string }) => c.command)).toContain("jitdbg.reverseStepOut");
+    for (const l of vscode.state.sessionStartListeners) l({ type: "jitdbg", configuration: { timeTravel: true } });
+    expect(vscode.state.commands).toContain("setContext");
+    expect(vscode.state.commandArgs[vscode.state.commands.indexOf("setContext")]).toEqual(["jitdbg.timeTravel", true]);
+    const requests: { command: string; args: unknown }[] = [];
+    vscode.state.activeDebugSession = { type: "jitdbg", requests, customRequest: async (command, args) => void requests.push({ command, args }) };
+    vscode.state.activeStackItem = { threadId: 7 };
+    await vscode.state.registered.get("jitdbg.reverseStepOut")!();
+    expect(requests).toEqual([{ command: "reverseStepOut", args: { threadId: 7 } }]);
+  });
 
   it("describes every launch attribute, with program required", () => {
     const launch = pkg.contributes.debuggers[0]?.configurationAttributes.launch;
     expect(launch?.required).toEqual(["program"]);
     expect(Object.keys(launch?.properties ?? {}).sort()).toEqual(
-      ["adapterMode", "adapterPath", "allowWrite", "allowedPaths", "args", "compilerFlags", "console", "cwd", "env", "evaluateTimeout", "followFork", "program", "reproducible", "scheduler", "scratch", "seed", "signals", "sliceBlocks", "stdin", "stopOnEntry", "tty"].sort(),
+      ["adapterMode", "adapterPath", "allowWrite", "allowedPaths", "args", "compilerFlags", "console", "cwd", "env", "evaluateTimeout", "followFork", "historyMegabytes", "program", "reproducible", "scheduler", "scratch", "seed", "signals", "sliceBlocks", "stdin", "stopOnEntry", "timeTravel", "tty"].sort(),
     );
     for (const [name, p] of Object.entries(launch?.properties ?? {})) expect(p.description, name).toMatch(/\w{3,}/);
   });

@@ -133,12 +133,21 @@ export const state = {
   providers: [] as { type: string; provider: StubConfigurationProvider; trigger: DebugConfigurationProviderTriggerKind }[],
   problems: [] as DiagnosticCollection[],
   trackers: [] as { type: string; factory: StubTrackerFactory }[],
-  /** Commands run through commands.executeCommand, in order. */
+  /** Commands run through commands.executeCommand, in order (with their arguments in `commandArgs`). */
   commands: [] as string[],
+  commandArgs: [] as unknown[][],
+  /** Commands the extension registered. */
+  registered: new Map<string, (...args: unknown[]) => unknown>(),
+  sessionStartListeners: [] as ((s: { type: string; configuration: Record<string, unknown> }) => void)[],
+  activeDebugSession: undefined as { type: string; requests: { command: string; args: unknown }[]; customRequest(command: string, args: unknown): Promise<unknown> } | undefined,
+  activeStackItem: undefined as { threadId: number } | undefined,
   reset(): void {
     this.activeTextEditor = undefined;
     this.errors.length = 0;
     this.commands.length = 0;
+    this.commandArgs.length = 0;
+    this.activeDebugSession = undefined;
+    this.activeStackItem = undefined;
     this.settings.clear();
   },
 };
@@ -173,13 +182,28 @@ export const workspace = {
 };
 
 export const commands = {
-  executeCommand(command: string): Promise<undefined> {
+  executeCommand(command: string, ...args: unknown[]): Promise<undefined> {
     state.commands.push(command);
+    state.commandArgs.push(args);
     return Promise.resolve(undefined);
+  },
+  registerCommand(command: string, handler: (...args: unknown[]) => unknown): Disposable {
+    state.registered.set(command, handler);
+    return { dispose: () => void state.registered.delete(command) };
   },
 };
 
 export const debug = {
+  get activeDebugSession() {
+    return state.activeDebugSession;
+  },
+  get activeStackItem() {
+    return state.activeStackItem;
+  },
+  onDidStartDebugSession(listener: (s: { type: string; configuration: Record<string, unknown> }) => void): Disposable {
+    state.sessionStartListeners.push(listener);
+    return { dispose: () => void state.sessionStartListeners.splice(state.sessionStartListeners.indexOf(listener), 1) };
+  },
   registerDebugAdapterTrackerFactory(type: string, factory: StubTrackerFactory): Disposable {
     const entry = { type, factory };
     state.trackers.push(entry);

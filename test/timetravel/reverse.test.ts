@@ -123,6 +123,31 @@ describe("time travel", () => {
     });
   });
 
+  it("reverse step out goes back to the call that entered the frame, before the call ran", async () => {
+    const exe = compileFixture(HOT, { flags: ["-O0", "-g"] });
+    await session(exe, { args: ["300"] }, async ({ dbg, stdout }) => {
+      const at = lineOf(HOT, "@hot");
+      dbg.setSourceBreakpoints("hot_loop.c", [{ line: at }]);
+      await dbg.start();
+      for (let k = 0; k < 7; k++) await dbg.continue();
+      dbg.setSourceBreakpoints("hot_loop.c", []);
+      const iteration = value(dbg, "i");
+      await dbg.stepIn();
+      await dbg.next();
+      expect(func(dbg)).toBe("mix");
+      const r = await dbg.reverseStepOut();
+      expect(r.reason).toBe("step");
+      expect(func(dbg)).toBe("main");
+      expect(line(dbg)).toBe(at);
+      expect(value(dbg, "i")).toBe(iteration);
+      const [insn] = await dbg.disassemble(dbg.process.pc, 1);
+      expect(insn?.text).toMatch(/^call\b/);
+      const end = await dbg.continue();
+      expect(end).toMatchObject({ reason: "exited", exitCode: 0 });
+      expect(stdout.join("")).toBe(runNative(exe, ["300"]).stdout);
+    });
+  });
+
   it("a data breakpoint run backwards finds the statement that corrupted a global", async () => {
     const exe = compileFixture(LEDGER, { flags: ["-O0", "-g"] });
     const native = runNative(exe, ["100"], {}, INPUT);

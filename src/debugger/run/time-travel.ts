@@ -125,6 +125,32 @@ export class TimeTravel {
     return target !== undefined;
   }
 
+  /**
+   * Back to the call that entered this frame (gdb's reverse-finish): the frame's entry, found as
+   * the last time its function's first instruction ran with this frame's CFA, then the instruction
+   * before it. False when the history does not reach back to the call.
+   */
+  stepBackOut(): boolean {
+    const h = this.host.history();
+    const [top] = this.host.topFrames();
+    const image = top ? this.host.imageFor(top.pc) : undefined;
+    const here = top && image?.statementStarts(top.pc);
+    if (!top || top.cfa === undefined || !here) throw new JitdbgError("STEP_NO_LINE_INFO", "cannot go back to the call of this frame: its function has no debug information (step back by instruction instead)");
+    const now = h.now();
+    let end = now;
+    for (let k = h.checkpointBefore(end); k !== undefined; k = h.checkpointBefore(end)) {
+      const hits = this.scan(k, end, new Set([here.entry])).filter((n) => this.cfaAt(n) === top.cfa);
+      const entry = hits[hits.length - 1];
+      if (entry) {
+        this.landAt(entry.at);
+        return this.stepBackInstruction();
+      }
+      end = h.checkpointPositions()[k]!;
+    }
+    this.landAt(now);
+    return false;
+  }
+
   /** Back one instruction (into the call a `call` made, out of a frame a `ret` left). False at the start of the history. */
   stepBackInstruction(): boolean {
     const h = this.host.history();

@@ -62,6 +62,8 @@ interface HistoryEvent {
   /** The syscall whose answer this is (its number and first argument, checked when replayed). */
   readonly syscall: { nr: number; arg0: bigint } | undefined;
   readonly changes: Change[];
+  /** A syscall's result, when setting rax was its last change (most syscalls change nothing else): kept without a Change. */
+  rax?: bigint;
   /** The thread in the CPU after it. */
   tid: number;
   bytes: number;
@@ -302,7 +304,19 @@ export class History implements CpuObserver {
   }
 
   setReg(name: RegName, value: bigint): void {
-    if (this.logging) this.change({ kind: "reg", name, value });
+    if (!this.logging) return;
+    if (name !== "rax" || !this.inSyscall) return this.change({ kind: "reg", name, value });
+    const e = this.openEvent();
+    this.fill(e);
+    this.flushRax(e);
+    e.rax = value;
+  }
+
+  /** A later change comes after the result: the result goes in the list, in its place. */
+  private flushRax(e: HistoryEvent): void {
+    if (e.rax === undefined) return;
+    e.changes.push({ kind: "reg", name: "rax", value: e.rax });
+    e.rax = undefined;
   }
 
   setRegBytes(name: RegName, bytes: Uint8Array): void {
@@ -370,13 +384,16 @@ export class History implements CpuObserver {
   }
 
   private pend(c: Change): void {
-    this.openEvent().changes.push(c);
+    const e = this.openEvent();
+    this.flushRax(e);
+    e.changes.push(c);
     this.unfilled.push(c);
   }
 
   private change(c: Change, bytes = 0): void {
     const e = this.openEvent();
     this.fill(e);
+    this.flushRax(e);
     e.changes.push(c);
     e.bytes += 32 + bytes + (c.kind === "write" ? c.data.length : c.kind === "regBytes" ? c.bytes.length : 0);
   }
@@ -631,6 +648,7 @@ export class History implements CpuObserver {
             break;
         }
       }
+      if (e.rax !== undefined) cpu.setReg("rax", e.rax);
     } finally {
       this.privateDepth--;
     }
