@@ -9,9 +9,9 @@
  * (position.ts): a syscall's changes in the syscall's order, every other change at the block
  * count and pc where the program stood.
  *
- * Checkpoints, taken every few million blocks, hold the registers, the mappings and — copy on
- * write — the bytes of each page as it was before its first change after the checkpoint (the same
- * first-store hook as the undo log's). Going back to a checkpoint puts those pages back, newest
+ * Checkpoints, taken every few million blocks, hold the registers, the mappings and the bytes of
+ * each page the next interval changed, as they were at the checkpoint (found by comparing memory
+ * with a baseline copy: page-baseline.ts). The log (event-log.ts) is kept by column. Going back to a checkpoint puts those pages back, newest
  * interval first, then the mappings and registers; going forward again replays: the CPU executes,
  * and where the log has changes they are applied instead of asking the kernel again, so nothing
  * is executed against the host twice and the kernel's own state stays that of the present. Once
@@ -25,6 +25,8 @@ import { PROT_EXEC, type Cpu, type CpuContext, type CpuObserver, type HookHandle
 import type { RegName } from "../../emu/registers.js";
 import { PAGE, type AddressSpace, type SpaceLayout } from "../address-space.js";
 import { ownedByDebugger } from "../undo-log.js";
+import type { Change } from "./change.js";
+import { EventLog } from "./event-log.js";
 import { PageBaseline } from "./page-baseline.js";
 import { comparePositions, describePosition, samePosition, type Position } from "./position.js";
 
@@ -39,35 +41,6 @@ const PAGE_BYTES = Number(PAGE);
 const PAGE_SHIFT = 12n;
 /** What a saved context costs (Unicorn's uc_context for x86-64, measured: 5,544 bytes). */
 const CONTEXT_BYTES = 5_600;
-
-/** A change from outside the machine's execution, as it is replayed. */
-type Change =
-  | { kind: "write"; address: bigint; data: Uint8Array }
-  | { kind: "reg"; name: RegName; value: bigint }
-  | { kind: "regBytes"; name: RegName; bytes: Uint8Array }
-  /** Every register (a thread switched in, a signal frame left); filled right after the restore. */
-  | { kind: "context"; context: CpuContext | undefined }
-  /** The MMU's own changes, replayed as they were made (a mapping replaced in place is zeroed). */
-  | { kind: "map"; address: bigint; size: bigint; prot: number }
-  | { kind: "unmap"; address: bigint; size: bigint }
-  | { kind: "protect"; address: bigint; size: bigint; prot: number }
-  /** The address space's regions and break after them (filled once it has taken the change; its bookkeeping only). */
-  | { kind: "layout"; layout: SpaceLayout | undefined }
-  /** The bytes a mapping came with, a file's or shared memory's (read once the mapping is there). */
-  | { kind: "content"; address: bigint; size: number; data: Uint8Array | undefined };
-
-interface HistoryEvent {
-  /** For a syscall: the block count inside its block and the syscall's pc; else where the program stood. */
-  readonly at: Position;
-  /** The syscall whose answer this is (its number and first argument, checked when replayed). */
-  readonly syscall: { nr: number; arg0: bigint } | undefined;
-  readonly changes: Change[];
-  /** A syscall's result, when setting rax was its last change (most syscalls change nothing else): kept without a Change. */
-  rax?: bigint;
-  /** The thread in the CPU after it. */
-  tid: number;
-  bytes: number;
-}
 
 interface Checkpoint {
   readonly at: Position;
@@ -124,23 +97,30 @@ export type ReplayOutcome =
 
 export class History implements CpuObserver {
   private readonly checkpoints: Checkpoint[] = [];
-  private readonly events: HistoryEvent[] = [];
+  private readonly log = new EventLog();
   /** For tests: the events and checkpoints, described. */
   dump(): string[] {
-    return [...this.checkpoints.map((c) => `checkpoint ${describePosition(c.at)} first event ${c.firstEvent}`), ...this.events.map((e, i) => `${i + this.base}: ${e.syscall ? `syscall ${e.syscall.nr} at block ${e.at.blocks}` : describePosition(e.at)} ${e.changes.map((c) => c.kind).join(",")}`)];
+    const events: string[] = [];
+    for (let i = this.log.start; i < this.log.end; i++) {
+      const nr = this.log.syscall(i);
+      const kinds: string[] = [];
+      this.log.replay(i, { write: () => kinds.push("write"), change: (c) => kinds.push(c.kind), result: () => kinds.push("result") });
+      events.push(`${i}: ${nr >= 0 ? `syscall ${nr} at block ${this.log.at(i).blocks}` : describePosition(this.log.at(i))} ${kinds.join(",")}`);
+    }
+    return [...this.checkpoints.map((c) => `checkpoint ${describePosition(c.at)} first event ${c.firstEvent}`), ...events];
   }
 
-  /** Absolute index of events[0] (older events were dropped with their checkpoint). */
-  private base = 0;
-  private bytes = 0;
+  /** Checkpoints' bytes and the baseline's (the log counts its own). */
+  private held = 0;
+  private get bytes(): number {
+    return this.held + this.log.bytes;
+  }
   private dropped = 0;
   private readonly budget: number;
   private interval: bigint;
   /** > 0 while the debugger changes the machine for itself (an expression call, a restore). */
   private privateDepth = 0;
-  /** The event being filled: a syscall's, or the changes at one stop. */
-  private open: HistoryEvent | undefined;
-  /** Its changes still to be read off the machine: the address space takes a mapping after the MMU. */
+  /** The open event's changes still to be read off the machine: the address space takes a mapping after the MMU. */
   private unfilled: Change[] = [];
   private inSyscall = false;
   /** Between running() and ran(): the CPU executes the program. */
@@ -170,7 +150,7 @@ export class History implements CpuObserver {
     this.interval = opts.checkpointBlocks ?? DEFAULT_CHECKPOINT_BLOCKS;
     this.stoodAt = this.now();
     this.baseline = new PageBaseline(host.cpu, host.space);
-    this.bytes += this.baseline.bytes;
+    this.held += this.baseline.bytes;
     host.cpu.observe(this);
     host.space.watchUnmaps((start, end, region) => {
       if (this.recording && !ownedByDebugger(region)) this.baseline.take(start, end, (page, before) => this.keep(page, before));
@@ -270,7 +250,7 @@ export class History implements CpuObserver {
       if (!region || ownedByDebugger(region)) continue;
       const data = new Uint8Array(PAGE_BYTES);
       if (!cpu.tryRead(at, data)) continue;
-      this.change({ kind: "write", address: at, data });
+      this.write(at, data);
     }
   }
 
@@ -281,10 +261,9 @@ export class History implements CpuObserver {
     this.ended = true;
     this.host.cpu.observe(undefined);
     for (const c of this.checkpoints) c.context.free();
-    for (const e of this.events) for (const ch of e.changes) if (ch.kind === "context") ch.context?.free();
+    this.log.clear(freeChange);
     this.checkpoints.length = 0;
-    this.events.length = 0;
-    this.bytes = 0;
+    this.held = 0;
   }
 
   get isEnded(): boolean {
@@ -300,23 +279,15 @@ export class History implements CpuObserver {
       const region = this.host.space.regionAt(address);
       if (region && ownedByDebugger(region)) return;
     }
-    this.change({ kind: "write", address, data: data.slice() });
+    this.openEvent();
+    this.log.write(address, data);
   }
 
   setReg(name: RegName, value: bigint): void {
     if (!this.logging) return;
     if (name !== "rax" || !this.inSyscall) return this.change({ kind: "reg", name, value });
-    const e = this.openEvent();
-    this.fill(e);
-    this.flushRax(e);
-    e.rax = value;
-  }
-
-  /** A later change comes after the result: the result goes in the list, in its place. */
-  private flushRax(e: HistoryEvent): void {
-    if (e.rax === undefined) return;
-    e.changes.push({ kind: "reg", name: "rax", value: e.rax });
-    e.rax = undefined;
+    this.openEvent();
+    this.log.result(value);
   }
 
   setRegBytes(name: RegName, bytes: Uint8Array): void {
@@ -368,7 +339,7 @@ export class History implements CpuObserver {
     if (!this.recording) return;
     this.closeOpen();
     this.inSyscall = true;
-    this.open = { at: this.now(), syscall: { nr, arg0 }, changes: [], tid: this.host.currentTid(), bytes: 64 };
+    this.log.begin(this.now(), nr, arg0);
   }
 
   syscallEnd(): void {
@@ -384,48 +355,42 @@ export class History implements CpuObserver {
   }
 
   private pend(c: Change): void {
-    const e = this.openEvent();
-    this.flushRax(e);
-    e.changes.push(c);
+    this.openEvent();
+    this.log.change(c);
     this.unfilled.push(c);
   }
 
-  private change(c: Change, bytes = 0): void {
-    const e = this.openEvent();
-    this.fill(e);
-    this.flushRax(e);
-    e.changes.push(c);
-    e.bytes += 32 + bytes + (c.kind === "write" ? c.data.length : c.kind === "regBytes" ? c.bytes.length : 0);
+  private change(c: Change, extra = 0): void {
+    this.openEvent();
+    this.log.change(c, extra);
   }
 
-  private openEvent(): HistoryEvent {
-    if (!this.open) this.open = { at: this.stoodAt, syscall: undefined, changes: [], tid: 0, bytes: 64 };
-    return this.open;
+  /** The open event (begun where the program stood, when none is), with what its pending changes left to read filled in. */
+  private openEvent(): void {
+    if (!this.log.isOpen) this.log.begin(this.stoodAt, -1, 0n);
+    this.fill();
   }
 
   /** Reads what mapping changes left pending (the address space has them now; nothing else changed since). */
-  private fill(e: HistoryEvent): void {
+  private fill(): void {
+    if (this.unfilled.length === 0) return;
     for (const c of this.unfilled) {
       if (c.kind === "layout") {
         c.layout = this.host.space.layout();
-        e.bytes += 64 * c.layout.regions.length;
+        this.log.grew(64 * c.layout.regions.length);
       } else if (c.kind === "content") {
         const data = new Uint8Array(c.size);
         if (this.host.cpu.tryRead(c.address, data)) c.data = data;
-        e.bytes += c.size;
+        this.log.grew(c.size);
       }
     }
     this.unfilled = [];
   }
 
   private closeOpen(): void {
-    const e = this.open;
-    if (!e) return;
-    this.open = undefined;
-    this.fill(e);
-    e.tid = this.host.currentTid();
-    this.events.push(e);
-    this.bytes += e.bytes;
+    if (!this.log.isOpen) return;
+    this.fill();
+    this.log.close(this.host.currentTid());
   }
 
   // ---- checkpoints and pages ----
@@ -434,9 +399,9 @@ export class History implements CpuObserver {
     const { cpu, space } = this.host;
     if (this.checkpoints.length > 0) this.comparePages();
     // Taken as a run begins: the CPU holds the program's registers, after any changes made where it stood.
-    const c: Checkpoint = { at: this.now(), tid: this.host.currentTid(), context: cpu.saveContext(), layout: space.layout(), firstEvent: this.base + this.events.length, pages: new Map(), bytes: CONTEXT_BYTES };
+    const c: Checkpoint = { at: this.now(), tid: this.host.currentTid(), context: cpu.saveContext(), layout: space.layout(), firstEvent: this.log.end, pages: new Map(), bytes: CONTEXT_BYTES };
     this.checkpoints.push(c);
-    this.bytes += c.bytes;
+    this.held += c.bytes;
     this.trim();
   }
 
@@ -449,7 +414,7 @@ export class History implements CpuObserver {
     const t0 = performance.now();
     const before = this.baseline.bytes;
     this.baseline.compare((page, bytes) => this.keep(page, bytes));
-    this.bytes += this.baseline.bytes - before;
+    this.held += this.baseline.bytes - before;
     const t1 = performance.now();
     if ((t1 - t0) * 20 > t1 - this.lastCheckpointMs && this.interval < MAX_CHECKPOINT_BLOCKS) this.interval *= 2n;
     this.lastCheckpointMs = t1;
@@ -460,7 +425,7 @@ export class History implements CpuObserver {
     if (c.pages.has(page)) return;
     c.pages.set(page, bytes);
     c.bytes += PAGE_BYTES;
-    this.bytes += PAGE_BYTES;
+    this.held += PAGE_BYTES;
   }
 
   /** Drops the oldest checkpoints (and the events only they led to) while over the budget. */
@@ -469,13 +434,8 @@ export class History implements CpuObserver {
       const old = this.checkpoints.shift()!;
       const next = this.checkpoints[0]!;
       old.context.free();
-      this.bytes -= old.bytes;
-      const gone = this.events.splice(0, next.firstEvent - this.base);
-      for (const e of gone) {
-        this.bytes -= e.bytes;
-        for (const ch of e.changes) if (ch.kind === "context") ch.context?.free();
-      }
-      this.base = next.firstEvent;
+      this.held -= old.bytes;
+      this.log.dropBefore(next.firstEvent, freeChange);
       this.dropped++;
     }
   }
@@ -534,12 +494,12 @@ export class History implements CpuObserver {
       const next = this.nextStopEvent();
       const target = this.targetAfter(next);
       if (this.limit && samePosition(now, this.limit)) return { kind: "limit" };
-      if (next && samePosition(now, next.at)) {
-        if (this.events[this.cursor - this.base] !== next) throw this.diverged(`it reached ${describePosition(now)} before the syscalls recorded on the way there`);
+      if (next !== undefined && samePosition(now, this.log.at(next))) {
+        if (next !== this.cursor) throw this.diverged(`it reached ${describePosition(now)} before the syscalls recorded on the way there`);
         this.apply(next);
         continue;
       }
-      if (!next && this.cursor >= this.base + this.events.length && samePosition(now, this.presentAt!.at)) {
+      if (next === undefined && this.cursor >= this.log.end && samePosition(now, this.presentAt!.at)) {
         this.returnToPresent();
         return { kind: "present" };
       }
@@ -577,7 +537,7 @@ export class History implements CpuObserver {
       const interrupt = this.host.takeInterrupt();
       if (interrupt || (cause.kind !== "ok" && cause.kind !== "budget")) {
         const e = this.nextStopEvent();
-        if (e && samePosition(this.now(), e.at)) return { kind: "fault", cause, interrupt };
+        if (e !== undefined && samePosition(this.now(), this.log.at(e))) return { kind: "fault", cause, interrupt };
         throw this.diverged(`the program faulted at ${describePosition(this.now())} (${cause.kind}), which it did not when it was recorded`);
       }
       // Stopped by a hook of the debugger's own that did not go through the process (an instruction step's probe).
@@ -589,72 +549,77 @@ export class History implements CpuObserver {
 
   /** A syscall while replaying: its recorded answer is applied instead of the kernel's. */
   replaySyscall(nr: number, arg0: bigint): void {
-    const e = this.events[this.cursor - this.base];
+    const i = this.cursor;
     const at = this.now();
-    if (!e?.syscall || !samePosition(e.at, at) || e.syscall.nr !== nr || e.syscall.arg0 !== arg0) {
-      const was = e?.syscall ? `syscall ${e.syscall.nr} at ${describePosition(e.at)}` : e ? `a stop at ${describePosition(e.at)}` : "the present";
+    const kept = i < this.log.end;
+    const recorded = kept ? this.log.syscall(i) : -1;
+    if (recorded < 0 || !samePosition(this.log.at(i), at) || recorded !== nr || this.log.arg0(i) !== arg0) {
+      const was = !kept ? "the present" : recorded >= 0 ? `syscall ${recorded} at ${describePosition(this.log.at(i))}` : `a stop at ${describePosition(this.log.at(i))}`;
       throw this.diverged(`syscall ${nr} at ${describePosition(at)}, where the recording has ${was}`);
     }
-    this.apply(e);
+    this.apply(i);
   }
 
-  private nextStopEvent(): HistoryEvent | undefined {
-    for (let i = this.cursor - this.base; i < this.events.length; i++) {
-      const e = this.events[i]!;
-      if (!e.syscall) return e;
-    }
-    return undefined;
+  /** The next event (absolute index) not a syscall's: changes made where the program stood. */
+  private nextStopEvent(): number | undefined {
+    return this.log.nextStop(this.cursor);
   }
 
   /** Where the next run goes: the next stop's changes, the limit, or the present, whichever comes first. */
-  private targetAfter(next: HistoryEvent | undefined): Position {
-    let t = next?.at ?? this.presentAt!.at;
+  private targetAfter(next: number | undefined): Position {
+    let t = next !== undefined ? this.log.at(next) : this.presentAt!.at;
     if (this.limit && comparePositions(this.limit, t) < 0) t = this.limit;
     return t;
   }
 
-  private apply(e: HistoryEvent): void {
-    const { cpu, space } = this.host;
+  private apply(i: number): void {
     this.privateDepth++;
     try {
-      for (const c of e.changes) {
-        switch (c.kind) {
-          case "write":
-            cpu.write(c.address, c.data);
-            break;
-          case "reg":
-            cpu.setReg(c.name, c.value);
-            break;
-          case "regBytes":
-            cpu.setRegBytes(c.name, c.bytes);
-            break;
-          case "context":
-            if (c.context) cpu.restoreContext(c.context);
-            break;
-          case "map":
-            cpu.map(c.address, c.size, c.prot);
-            break;
-          case "unmap":
-            cpu.unmap(c.address, c.size);
-            break;
-          case "protect":
-            cpu.protect(c.address, c.size, c.prot);
-            break;
-          case "layout":
-            if (c.layout) space.adoptLayout(c.layout, ownedByDebugger);
-            break;
-          case "content":
-            if (c.data) cpu.write(c.address, c.data);
-            break;
-        }
-      }
-      if (e.rax !== undefined) cpu.setReg("rax", e.rax);
+      this.log.replay(i, this.applier);
     } finally {
       this.privateDepth--;
     }
-    this.pastTid = e.tid;
+    this.pastTid = this.log.tid(i);
     this.cursor++;
   }
+
+  /** Puts a logged change back on the machine. */
+  private readonly applier = {
+    write: (address: bigint, data: Uint8Array) => this.host.cpu.write(address, data),
+    result: (rax: bigint) => this.host.cpu.setReg("rax", rax),
+    change: (c: Change) => {
+      const { cpu, space } = this.host;
+      switch (c.kind) {
+        case "write":
+          cpu.write(c.address, c.data);
+          break;
+        case "reg":
+          cpu.setReg(c.name, c.value);
+          break;
+        case "regBytes":
+          cpu.setRegBytes(c.name, c.bytes);
+          break;
+        case "context":
+          if (c.context) cpu.restoreContext(c.context);
+          break;
+        case "map":
+          cpu.map(c.address, c.size, c.prot);
+          break;
+        case "unmap":
+          cpu.unmap(c.address, c.size);
+          break;
+        case "protect":
+          cpu.protect(c.address, c.size, c.prot);
+          break;
+        case "layout":
+          if (c.layout) space.adoptLayout(c.layout, ownedByDebugger);
+          break;
+        case "content":
+          if (c.data) cpu.write(c.address, c.data);
+          break;
+      }
+    },
+  };
 
   private returnToPresent(): void {
     this.stoodAt = this.presentAt!.at;
@@ -665,4 +630,9 @@ export class History implements CpuObserver {
   private diverged(what: string): JitdbgError {
     return new JitdbgError("HISTORY_DIVERGED", `the replay of the program's history went wrong: ${what}. This is a bug in jitdbg; the history is no longer trustworthy`);
   }
+}
+
+/** Frees what a dropped change holds outside the JavaScript heap (a saved context). */
+function freeChange(c: Change): void {
+  if (c.kind === "context") c.context?.free();
 }
