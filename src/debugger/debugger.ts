@@ -182,7 +182,7 @@ export class Debugger {
     this.newEvaluators();
     if (options.timeTravel) process.startHistory(historyOptions(options));
     // A recorded program's code stays as recorded: no condition is compiled into it.
-    this.breakpoints.useConditionSites(options.timeTravel ? undefined : this.conditions);
+    this.breakpoints.useConditionSites(this.conditions);
     const dbg = this;
     this.travel = new TimeTravel({
       get cpu() {
@@ -358,6 +358,7 @@ export class Debugger {
     this.ensureStopped();
     this.requireHistory();
     this.invalidate();
+    this.conditionsInThePast();
     const r = await this.travel.reverseContinue();
     if (r.reason === "start") {
       const pc = this.process.pc;
@@ -376,6 +377,7 @@ export class Debugger {
     this.ensureStopped();
     this.requireHistory();
     this.invalidate();
+    this.conditionsInThePast();
     const moved = granularity === "instruction" ? this.travel.stepBackInstruction() : this.travel.stepBackLine();
     const pc = this.process.pc;
     if (!moved) return this.finish({ reason: "entry", description: `At the start of the recorded history, at ${this.describePc(pc)}`, pc }, 0);
@@ -387,10 +389,24 @@ export class Debugger {
     this.ensureStopped();
     this.requireHistory();
     this.invalidate();
+    this.conditionsInThePast();
     const moved = this.travel.stepBackOut();
     const pc = this.process.pc;
     if (!moved) return this.finish({ reason: "entry", description: `The history does not reach back to this frame's call; stayed at ${this.describePc(pc)}`, pc }, 0);
     return this.finish({ reason: "step", description: `Went back to the call at ${this.describePc(pc)}`, pc }, 0);
+  }
+
+  /**
+   * Replays run the program's own code: the conditions compiled into it come out while the
+   * program is in its past (its breakpoints are the debugger's hooks there), and go back in once
+   * it is in the present again (finish).
+   */
+  private conditionsInThePast(): void {
+    if (this.breakpoints.conditionSites) this.breakpoints.useConditionSites(undefined);
+  }
+
+  private conditionsInThePresent(): void {
+    if (!this.breakpoints.conditionSites && !this.process.history?.inPast && !this.process.isClosed) this.breakpoints.useConditionSites(this.conditions);
   }
 
   private requireHistory(): NonNullable<Process["history"]> {
@@ -810,7 +826,7 @@ export class Debugger {
   private suppressionFor(pc: bigint): bigint | undefined {
     const trap = this.breakpoints.armedTrapAt(pc);
     if (trap !== undefined) {
-      this.process.cpu.setReg("rip", trap);
+      this.process.cpu.enterUncountedCode(trap);
       return trap;
     }
     return this.breakpoints.hasCodeBreakpointAt(pc) ? pc : undefined;
@@ -908,7 +924,7 @@ export class Debugger {
       case "breakpoint": {
         // A compiled condition held at its trap: the stop is shown at the site, where the registers are.
         const site = this.breakpoints.siteOfTrap(raw.address);
-        if (site !== undefined) this.process.cpu.setReg("rip", site);
+        if (site !== undefined) this.process.cpu.leaveUncountedCode(site);
         const at = site ?? raw.address;
         this.invalidate();
         if (site === undefined) {
@@ -1001,7 +1017,7 @@ export class Debugger {
     for (const tid of threadsBefore) if (!threadsAfter.includes(tid)) this.events.thread?.("exited", tid);
     for (const tid of threadsAfter) if (!threadsBefore.includes(tid)) this.events.thread?.("started", tid);
     this.newEvaluators();
-    this.breakpoints.useConditionSites(this.options.timeTravel ? undefined : this.conditions);
+    this.breakpoints.useConditionSites(this.conditions);
     this.invalidate();
     this.events.followed?.({ cause, pid: to.pid, program: to.image.path, sourcesBefore, sourcesAfter: this.loadedSources() });
     if (!this.stepping) return undefined;
@@ -1105,6 +1121,7 @@ export class Debugger {
   /** Records a stop; `hidden` overrides how many inlined frames starting at the pc are hidden. */
   private finish(r: RunResult, hidden?: number): RunResult {
     this.lastResult = r;
+    if (r.reason !== "exited") this.conditionsInThePresent();
     this.breakpoints.syncProgramHits();
     this.stopThread = this.process.currentThread;
     this.stepTargets = [];

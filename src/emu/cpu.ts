@@ -60,6 +60,8 @@ export interface CpuObserver {
   running(): void;
   /** A run ended (registers and the block count are exact). */
   ran(): void;
+  /** The position changed without a run or a change of the program's state (leaveUncountedCode). */
+  moved(): void;
 }
 
 export interface HookHandle {
@@ -144,6 +146,23 @@ export interface Cpu {
   readonly blockCount: bigint;
   /** Puts the count back (the debugger's own runs, expression calls, are not the program's; a replay restores a checkpoint's). */
   setBlockCount(count: bigint): void;
+  /**
+   * Code the debugger puts in the program's path (compiled breakpoint conditions' trampolines and
+   * code): blocks entered there, and the first block entered after leaving it, are not counted
+   * (nor stopped at by a block budget), so a position is the same instruction with that code in
+   * the path or not. At most 4 ranges (RangeError beyond); an empty list removes them.
+   */
+  setUncountedCode(ranges: readonly { start: bigint; end: bigint }[]): void;
+  /** Whether pc is in uncounted code. */
+  inUncountedCode(pc: bigint): boolean;
+  /**
+   * A thread stopped in uncounted code goes on at `pc`, an instruction of the program, as though
+   * it had stopped there without entering that code (rip and the count; not a change of the
+   * program's state: observers are not told).
+   */
+  leaveUncountedCode(pc: bigint): void;
+  /** The reverse: a thread stopped at a program instruction goes on at `pc` in uncounted code (a trampoline that runs the instruction for it). */
+  enterUncountedCode(pc: bigint): void;
   /** Starts (or, with undefined, ends) telling `observer` of changes from outside the machine's execution. */
   observe(observer: CpuObserver | undefined): void;
   /**

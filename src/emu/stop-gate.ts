@@ -16,6 +16,13 @@
  * The callback is native code because a block hook runs on every block: a JavaScript callback
  * costs microseconds each, this one a few nanoseconds (Unicorn 2 inlines the call of a sole block
  * hook into the translated code); native-page.ts maps it.
+ *
+ * Uncounted code: the debugger's own code in the program's path (a compiled breakpoint condition's
+ * trampoline) must not move the count, or a position recorded with a breakpoint would not be the
+ * same instruction replayed without it, and the scheduler's turns would shift. So blocks entered
+ * in up to four windows are not counted and never stopped at, and neither is the first block
+ * entered after leaving them: the site's jump ended the program's block early, and the block the
+ * trampoline goes back to is the rest of it.
  */
 import koffi from "koffi";
 import { JitdbgError } from "../errors.js";
@@ -28,15 +35,34 @@ const PC = 2; // address of the block not entered, when the gate stopped the run
 const STOP_FN = 3; // uc_emu_stop
 const STOPPED = 4; // 1 when the block gate ended the run, 2 when the instruction gate did (inside a block)
 const STOP_BEFORE_INSN = 5; // non-zero: the instruction gate stops before the next instruction
-const SLOTS = 6;
+const IN_WINDOW = 6; // 1 while the blocks entered are in an uncounted window
+const WINDOWS = 7; // non-zero: some window is set
+const WINDOW = 8; // (start, size) pairs, size 0 for none
+export const MAX_WINDOWS = 4;
+const SLOTS = WINDOW + 2 * MAX_WINDOWS;
 
 /**
  * void gate(uc_engine *uc, uint64_t address, uint32_t size, uint64_t *gate)  (System V: rdi, rsi, edx, rcx)
+ *   if (gate[WINDOWS]) {
+ *     if (address is in a window) { gate[IN_WINDOW] = 1; return; }
+ *     if (gate[IN_WINDOW]) { gate[IN_WINDOW] = 0; return; }
+ *   }
  *   if (gate[BLOCKS] >= gate[LIMIT]) { gate[PC] = address; gate[STOPPED] = 1; return uc_emu_stop(uc); }
  *   gate[BLOCKS]++;
  */
+const window = (k: number): number[] => {
+  const start = 8 * (WINDOW + 2 * k);
+  return [
+    0x48, 0x89, 0xf0, //                 mov rax, rsi
+    0x48, 0x2b, 0x41, start, //          sub rax, [rcx + start]
+    0x48, 0x3b, 0x41, start + 8, //      cmp rax, [rcx + size]
+    0x72, 0x37 - 13 * k, //              jb inside
+  ];
+};
 const GATE_CODE = Uint8Array.from([
-  0x48, 0x8b, 0x01, //             mov rax, [rcx]
+  0x48, 0x83, 0x79, 8 * WINDOWS, 0x00, // cmp qword [rcx + 56], 0
+  0x75, 0x1f, //                   jne windows
+  0x48, 0x8b, 0x01, //             counted: mov rax, [rcx]
   0x48, 0x3b, 0x41, 0x08, //       cmp rax, [rcx + 8]
   0x73, 0x07, //                   jae stop
   0x48, 0xff, 0xc0, //             inc rax
@@ -45,6 +71,16 @@ const GATE_CODE = Uint8Array.from([
   0x48, 0x89, 0x71, 0x10, //       stop: mov [rcx + 16], rsi
   0x48, 0xc7, 0x41, 0x20, 0x01, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 1
   0xff, 0x61, 0x18, //             jmp [rcx + 24]   (tail call: uc_emu_stop(uc))
+  ...window(0), //                 windows: each window in turn
+  ...window(1),
+  ...window(2),
+  ...window(3),
+  0x48, 0x83, 0x79, 8 * IN_WINDOW, 0x00, // cmp qword [rcx + 48], 0
+  0x74, 0xa6, //                   je counted
+  0x48, 0xc7, 0x41, 8 * IN_WINDOW, 0x00, 0x00, 0x00, 0x00, // mov qword [rcx + 48], 0   (the block after a window)
+  0xc3, //                         ret
+  0x48, 0xc7, 0x41, 8 * IN_WINDOW, 0x01, 0x00, 0x00, 0x00, // inside: mov qword [rcx + 48], 1
+  0xc3, //                         ret
 ]);
 
 /**
@@ -62,7 +98,7 @@ const INSN_GATE_CODE = Uint8Array.from([
   0x48, 0xc7, 0x41, 0x20, 0x02, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 2
   0xff, 0x61, 0x18, //             jmp [rcx + 24]
 ]);
-const INSN_GATE_OFFSET = 64;
+const INSN_GATE_OFFSET = 128;
 
 const UNLIMITED = 0xffff_ffff_ffff_ffffn;
 
@@ -115,6 +151,27 @@ export class StopGate {
 
   set blocks(count: bigint) {
     this.slots[BLOCKS] = count;
+  }
+
+  /** Sets the uncounted windows (at most MAX_WINDOWS; empty: none). */
+  setWindows(windows: readonly { start: bigint; end: bigint }[]): void {
+    if (windows.length > MAX_WINDOWS) throw new RangeError(`at most ${MAX_WINDOWS} uncounted code windows`);
+    for (let k = 0; k < MAX_WINDOWS; k++) {
+      const w = windows[k];
+      this.slots[WINDOW + 2 * k] = w ? w.start : 0n;
+      this.slots[WINDOW + 2 * k + 1] = w ? w.end - w.start : 0n;
+    }
+    this.slots[WINDOWS] = windows.length > 0 ? 1n : 0n;
+    if (windows.length === 0) this.slots[IN_WINDOW] = 0n;
+  }
+
+  /** Whether the blocks being entered are in a window (the next block outside one is not counted). */
+  get inWindow(): boolean {
+    return this.slots[IN_WINDOW] === 1n;
+  }
+
+  set inWindow(on: boolean) {
+    this.slots[IN_WINDOW] = on ? 1n : 0n;
   }
 
   /** Before a run: allow `blocks` more block entries (0 or undefined: no limit). */

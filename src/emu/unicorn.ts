@@ -279,6 +279,8 @@ class UnicornCpu implements Cpu {
   /** True while a code hook's callback runs: only there does uc_emu_stop stop on a boundary. */
   private inCodeHook = false;
   private stopAsked = false;
+  /** The uncounted code's ranges (setUncountedCode), also in the gate. */
+  private uncounted: { start: bigint; end: bigint }[] = [];
   /** The run was stopped from a code hook: inside a block, before the hooked instruction. */
   private codeHookStop = false;
   private observer: CpuObserver | undefined;
@@ -599,7 +601,10 @@ class UnicornCpu implements Cpu {
     // A run a code hook (or the instruction gate) stopped inside a block resumes by entering a
     // block there again: take that entry back now, so the count says the same at the same
     // instruction whether or not the debugger stopped on the way.
-    if (this.stopAsked ? this.codeHookStop || gateStop?.insideBlock === true : false) this.gate.blocks -= 1n;
+    // Not in uncounted code: resuming there enters no counted block.
+    if (this.stopAsked ? this.codeHookStop || gateStop?.insideBlock === true : false) {
+      if (!this.inUncountedCode(gateStop?.pc ?? this.reg("rip"))) this.gate.blocks -= 1n;
+    }
     this.codeHookStop = false;
     if (this.pendingError !== undefined) {
       // A hook threw: it stopped the engine; surface its error to the caller unchanged.
@@ -681,6 +686,34 @@ class UnicornCpu implements Cpu {
 
   setBlockCount(count: bigint): void {
     this.gate.blocks = count;
+  }
+
+  setUncountedCode(ranges: readonly { start: bigint; end: bigint }[]): void {
+    this.gate.setWindows(ranges);
+    this.uncounted = [...ranges];
+  }
+
+  inUncountedCode(pc: bigint): boolean {
+    for (const r of this.uncounted) if (pc >= r.start && pc < r.end) return true;
+    return false;
+  }
+
+  leaveUncountedCode(pc: bigint): void {
+    // Stopped inside, the count was left as is (resuming there counts nothing); resuming at a
+    // program instruction enters a counted block, so the stop takes it back as any other does.
+    this.writeReg("rip", pc);
+    this.gate.inWindow = false;
+    this.gate.blocks -= 1n;
+    this.observer?.moved();
+  }
+
+  enterUncountedCode(pc: bigint): void {
+    // The program's block resumed at the site would have counted once; the trampoline's, and the
+    // block it goes back to, do not.
+    this.writeReg("rip", pc);
+    this.gate.inWindow = true;
+    this.gate.blocks += 1n;
+    this.observer?.moved();
   }
 
   observe(observer: CpuObserver | undefined): void {

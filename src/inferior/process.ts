@@ -41,6 +41,7 @@ import { buildInitialStack, type InitialStack } from "./stack.js";
 import { enableOsFxsr } from "./cpu-setup.js";
 import { fixCpuidFeatures } from "./cpuid.js";
 import { dispatchSyscall } from "./syscalls/table.js";
+import { CodePatches } from "./code-patches.js";
 import { History, type HistoryOptions } from "./history/history.js";
 import { CLONE_VFORK, CLONE_VM } from "./syscalls/processes.js";
 import { hostNofile } from "./syscalls/rlimits.js";
@@ -200,6 +201,8 @@ export class Process {
   private readonly scheduler: Scheduler;
   /** The recorded history, while time travel is on (startHistory). */
   private recorded: History | undefined;
+  /** The debugger's changes to the program's code (a recording does not take them for the program's). */
+  readonly codePatches: CodePatches;
   /** The seed chaos scheduling draws from (to replay a run), when chaos is on. */
   readonly chaosSeed: bigint | undefined;
   /** The thread the scheduler runs, while the debugger shows another one's registers (focusThread). */
@@ -226,6 +229,7 @@ export class Process {
   ) {
     const warn = opts.onWarning ?? (() => {});
     this.opts = opts;
+    this.codePatches = new CodePatches(cpu, (fn) => (this.recorded ? this.recorded.privately(fn) : fn()));
     const pid = inherit?.pid ?? PROCESS_ID;
     this.kernel = new Kernel(cpu, space, files, inherit?.fds ?? new FdTable(hostNofile(), opts.terminal && { terminal: opts.terminal, stdin: !(opts.stdin instanceof Uint8Array) }), io, {
       pid,
@@ -460,6 +464,7 @@ export class Process {
         cpu: this.cpu,
         space: this.space,
         currentTid: () => this.kernel.thread.tid,
+        codePatches: this.codePatches,
         stopRequested: () => this.stopRequested,
         takeInterrupt: () => {
           const i = this.pendingInterrupt;

@@ -19,6 +19,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
 import type { RegName } from "../../emu/registers.js";
 import type { Process } from "../../inferior/process.js";
 import { USER_END, type Region } from "../../inferior/address-space.js";
+import { ownedByDebugger } from "../../inferior/undo-log.js";
 import { unqual, type CType } from "../../expr/types.js";
 import type { JitModule } from "../../jit/module.js";
 import type { ImageInfo } from "../image-info.js";
@@ -121,6 +122,27 @@ export class CompiledConditions implements ConditionSites {
       this.host.release(s.module);
       return false;
     });
+    this.updateWindows();
+  }
+
+  /**
+   * Tells the CPU where the trampolines and the conditions' code are: code it does not count, so
+   * that a position in the program's execution (a recording's, the scheduler's turns) is the same
+   * with the breakpoints or without. Ranges with only the debugger's memory between them are one
+   * window; more than the CPU holds is a RangeError (the site is refused).
+   */
+  private updateWindows(extra?: Site): void {
+    const sites = [...this.sites.values(), ...this.retired, ...(extra ? [extra] : [])];
+    const ranges = sites.flatMap((x) => [{ start: x.at, end: x.end }, ...x.module.codeRanges()]).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const windows: { start: bigint; end: bigint }[] = [];
+    const space = this.host.process.space;
+    const programBetween = (a: bigint, b: bigint) => space.list().some((r) => !ownedByDebugger(r) && r.start < b && r.end > a);
+    for (const r of ranges) {
+      const last = windows[windows.length - 1];
+      if (last && (r.start <= last.end || !programBetween(last.end, r.start))) last.end = r.end > last.end ? r.end : last.end;
+      else windows.push({ ...r });
+    }
+    this.host.process.cpu.setUncountedCode(windows);
   }
 
   /** Jump in place (false when a thread is inside the bytes it takes: the hook at the site stays). */
@@ -130,7 +152,7 @@ export class CompiledConditions implements ConditionSites {
     const end = address + BigInt(s.displaced.length);
     if (this.threadPcs().some((pc) => pc > address && pc < end)) return false;
     if (s.counter !== undefined) this.writeCounter(s.counter, hits);
-    this.host.process.space.poke(address, siteBytes(s));
+    this.host.process.codePatches.apply(address, siteBytes(s));
     s.armed = true;
     return true;
   }
@@ -139,7 +161,7 @@ export class CompiledConditions implements ConditionSites {
   disarm(address: bigint): number | undefined {
     const s = this.sites.get(address);
     if (!s || !s.armed) return undefined;
-    this.host.process.space.poke(address, s.displaced.original);
+    this.host.process.codePatches.revert(address);
     s.armed = false;
     return this.hits(address);
   }
@@ -170,14 +192,7 @@ export class CompiledConditions implements ConditionSites {
 
   /** `bytes` read from `address` as the program's own code (the sites' jumps replaced by their original bytes). */
   overlay(address: bigint, bytes: Uint8Array): Uint8Array {
-    const end = address + BigInt(bytes.length);
-    for (const s of this.sites.values()) {
-      if (!s.armed) continue;
-      const sEnd = s.address + BigInt(s.displaced.length);
-      if (sEnd <= address || s.address >= end) continue;
-      for (let a = s.address > address ? s.address : address; a < sEnd && a < end; a++) bytes[Number(a - address)] = s.displaced.original[Number(a - s.address)]!;
-    }
-    return bytes;
+    return this.host.process.codePatches.overlay(address, bytes);
   }
 
   /**
@@ -211,6 +226,7 @@ export class CompiledConditions implements ConditionSites {
     this.byTrap.clear();
     this.retired = [];
     this.counters = undefined;
+    this.host.process.cpu.setUncountedCode([]);
   }
 
   private tryInstall(req: SiteRequest): CompiledSite | { refused: string; transient?: boolean } {
@@ -229,6 +245,9 @@ export class CompiledConditions implements ConditionSites {
     if (!code) return { refused: "the disassembler is still loading" };
     const plan = displace(address, { functionCode: code, threadPcs: this.threadPcs() });
     if (plan.kind === "refused") return { refused: plan.reason, ...(plan.transient ? { transient: true } : {}) };
+    // Recording, the program must go on from the trampoline where the moved bytes end, into the
+    // rest of the block the jump cut short: only then is the count of blocks that of the program alone.
+    if (plan.code.transfersControl && this.host.process.history) return { refused: "time travel is recording, and an instruction moved for the jump to the condition jumps, calls, returns or enters the kernel" };
     const test = req.hitCondition?.trim() ? parseHitCondition(req.hitCondition) : undefined;
     if (req.hitCondition?.trim() && !test) return { refused: `the hit condition '${req.hitCondition}' is not N, ==N, >=N, >N, <=N, <N or %N` };
     if (test?.op === "%" && test.n === 0n) return { refused: "the hit condition %0 never stops" };
@@ -265,6 +284,7 @@ export class CompiledConditions implements ConditionSites {
       const { at, trampoline } = this.placeTrampoline(cond.module, spec, near);
       this.host.process.space.poke(at, trampoline.code);
       const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, at, end: at + BigInt(trampoline.code.length), counter };
+      this.updateWindows(site);
       this.sites.set(address, site);
       this.byTrap.set(site.trap, site);
       this.arm(address, req.hits);

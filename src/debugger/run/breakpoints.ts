@@ -241,6 +241,10 @@ export class BreakpointManager {
    * Conditions compiled into the program (undefined: none, every condition is the debugger's):
    * set when the debugger can compile for the process it follows.
    */
+  get conditionSites(): ConditionSites | undefined {
+    return this.sites;
+  }
+
   useConditionSites(sites: ConditionSites | undefined, how: { oldGone: boolean } = { oldGone: false }): void {
     // The old process's sites come out of it, unless it is gone (an execve) or forgotten by the caller.
     if (this.sites && sites !== this.sites && !how.oldGone) for (const site of [...this.compiled.keys()]) this.uncompile(site);

@@ -21,6 +21,11 @@ export interface DisplacedCode {
   length: number;
   /** The program's bytes there (put back when the breakpoint goes). */
   original: Uint8Array;
+  /**
+   * A moved instruction leaves the straight line (a jump, call or return) or enters the kernel:
+   * the program then goes on from the trampoline somewhere else than the end of the moved bytes.
+   */
+  transfersControl: boolean;
   /** The instructions' copy, to run at `at`, then jump back to site + length. */
   encode(at: bigint): Uint8Array;
 }
@@ -39,6 +44,7 @@ const hex = (n: bigint): string => `0x${n.toString(16)}`;
 const directTarget = (i: DecodedInstruction): bigint | undefined => (/^0x[0-9a-f]+$/.test(i.opStr) ? BigInt(i.opStr) : undefined);
 const isJcc = (m: string): boolean => /^j(?!mp)[a-z]+$/.test(m) && m !== "jrcxz" && m !== "jecxz" && m !== "jcxz";
 const withoutPrefix = (m: string): string => m.replace(/^(notrack|bnd)\s+/, "");
+const TRANSFERS_CONTROL = /^(j[a-z]*|call[a-z]*|ret[a-z]*|loop[a-z]*|syscall|sysenter|int[0-9a-z]*|iret[a-z]*|hlt|ud[0-9a-z]*)$/;
 
 /** Plans moving the instructions at `site` (the function's code must contain it). */
 export function displace(site: bigint, ctx: SiteContext): Displacement {
@@ -90,6 +96,7 @@ export function displace(site: bigint, ctx: SiteContext): Displacement {
       site,
       length,
       original,
+      transfersControl: moved.some((i) => TRANSFERS_CONTROL.test(withoutPrefix(i.mnemonic))),
       encode(at) {
         const parts = pieces.map((p) => p(at));
         const body = concat(parts);

@@ -10,7 +10,7 @@ export type Change =
   /** Every register (a thread switched in, a signal frame left); filled right after the restore. */
   | { kind: "context"; context: CpuContext | undefined }
   /** The MMU's own changes, replayed as they were made (a mapping replaced in place is zeroed). */
-  | { kind: "map"; address: bigint; size: bigint; prot: number }
+  | { kind: "map"; address: bigint; size: bigint; prot: number; ofDebugger?: boolean }
   | { kind: "unmap"; address: bigint; size: bigint }
   | { kind: "protect"; address: bigint; size: bigint; prot: number }
   /** The address space's regions and break after them (filled once it has taken the change; its bookkeeping only). */

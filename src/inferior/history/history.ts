@@ -25,6 +25,7 @@ import { PROT_EXEC, type Cpu, type CpuContext, type CpuObserver, type HookHandle
 import type { RegName } from "../../emu/registers.js";
 import { PAGE, type AddressSpace, type SpaceLayout } from "../address-space.js";
 import { ownedByDebugger } from "../undo-log.js";
+import type { CodePatches } from "../code-patches.js";
 import type { Change } from "./change.js";
 import { EventLog } from "./event-log.js";
 import { PageBaseline } from "./page-baseline.js";
@@ -60,6 +61,8 @@ export interface HistoryHost {
   readonly space: AddressSpace;
   /** The thread whose registers the CPU holds (live). */
   currentTid(): number;
+  /** The debugger's changes to the program's code: not the program's history. */
+  readonly codePatches: Pick<CodePatches, "overlay" | "reapply">;
   /** Whether a hook asked the run to end (breakpoint, step, pause) since the run began. */
   stopRequested(): boolean;
   /** An interrupt the CPU took during the last run (int3, a division by zero), taken. */
@@ -149,7 +152,7 @@ export class History implements CpuObserver {
     this.budget = opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET;
     this.interval = opts.checkpointBlocks ?? DEFAULT_CHECKPOINT_BLOCKS;
     this.stoodAt = this.now();
-    this.baseline = new PageBaseline(host.cpu, host.space);
+    this.baseline = new PageBaseline(host.cpu, host.space, host.codePatches);
     this.held += this.baseline.bytes;
     host.cpu.observe(this);
     host.space.watchUnmaps((start, end, region) => {
@@ -170,10 +173,12 @@ export class History implements CpuObserver {
 
   /**
    * A change worth logging: while recording, and not made by a hook during a run other than the
-   * syscall hook (the cpuid fix-up: such hooks run again, the same, when the run is replayed).
+   * syscall hook (the cpuid fix-up: such hooks run again, the same, when the run is replayed), nor
+   * while the thread stands in the debugger's uncounted code (a compiled condition's: what the
+   * debugger changes there, the trampoline puts back).
    */
   private get logging(): boolean {
-    return this.recording && (this.inSyscall || !this.inRun);
+    return this.recording && (this.inSyscall || (!this.inRun && !this.host.cpu.inUncountedCode(this.stoodAt.pc)));
   }
 
   /** True while the program is at a point in its past (runs replay the log). */
@@ -250,7 +255,7 @@ export class History implements CpuObserver {
       if (!region || ownedByDebugger(region)) continue;
       const data = new Uint8Array(PAGE_BYTES);
       if (!cpu.tryRead(at, data)) continue;
-      this.write(at, data);
+      this.write(at, this.host.codePatches.overlay(at, data));
     }
   }
 
@@ -280,6 +285,7 @@ export class History implements CpuObserver {
       if (region && ownedByDebugger(region)) return;
     }
     this.openEvent();
+    this.fill();
     this.log.write(address, data);
   }
 
@@ -287,6 +293,7 @@ export class History implements CpuObserver {
     if (!this.logging) return;
     if (name !== "rax" || !this.inSyscall) return this.change({ kind: "reg", name, value });
     this.openEvent();
+    this.fill();
     this.log.result(value);
   }
 
@@ -303,27 +310,38 @@ export class History implements CpuObserver {
 
   mapped(address: bigint, size: bigint, prot: number, withBytes: boolean): void {
     if (!this.logging) return;
-    this.change({ kind: "map", address, size, prot });
+    // Whose it is is known once the address space has the region (fill): the debugger's own (a
+    // compiled condition's code, say) are not replayed.
+    this.pend({ kind: "map", address, size, prot });
     this.layoutChanged();
     // A file's (or shared memory's) bytes came with the mapping: they are part of the change.
     if (withBytes) this.pend({ kind: "content", address, size: Number(size), data: undefined });
   }
 
   unmapping(address: bigint, size: bigint): void {
-    if (!this.logging) return;
+    if (!this.logging || this.debuggers(address)) return;
     this.change({ kind: "unmap", address, size });
     this.layoutChanged();
   }
 
   protecting(address: bigint, size: bigint, prot: number): void {
-    if (!this.logging) return;
+    if (!this.logging || this.debuggers(address)) return;
     this.change({ kind: "protect", address, size, prot });
     this.layoutChanged();
+  }
+
+  private debuggers(address: bigint): boolean {
+    const region = this.host.space.regionAt(address);
+    return region !== undefined && ownedByDebugger(region);
   }
 
   ran(): void {
     this.inRun = false;
     if (this.recording) this.stoodAt = this.now();
+  }
+
+  moved(): void {
+    if (this.recording && !this.inRun) this.stoodAt = this.now();
   }
 
   running(): void {
@@ -354,6 +372,7 @@ export class History implements CpuObserver {
     if (last?.kind !== "layout") this.pend({ kind: "layout", layout: undefined });
   }
 
+  /** A change whose details are read off the machine at the next change (the address space takes a mapping after the MMU). */
   private pend(c: Change): void {
     this.openEvent();
     this.log.change(c);
@@ -362,20 +381,22 @@ export class History implements CpuObserver {
 
   private change(c: Change, extra = 0): void {
     this.openEvent();
+    this.fill();
     this.log.change(c, extra);
   }
 
-  /** The open event (begun where the program stood, when none is), with what its pending changes left to read filled in. */
+  /** The open event: begun where the program stood, when none is. */
   private openEvent(): void {
     if (!this.log.isOpen) this.log.begin(this.stoodAt, -1, 0n);
-    this.fill();
   }
 
   /** Reads what mapping changes left pending (the address space has them now; nothing else changed since). */
   private fill(): void {
     if (this.unfilled.length === 0) return;
     for (const c of this.unfilled) {
-      if (c.kind === "layout") {
+      if (c.kind === "map") {
+        c.ofDebugger = this.debuggers(c.address);
+      } else if (c.kind === "layout") {
         c.layout = this.host.space.layout();
         this.log.grew(64 * c.layout.regions.length);
       } else if (c.kind === "content") {
@@ -468,6 +489,8 @@ export class History implements CpuObserver {
           if (region.prot & PROT_EXEC) cpu.invalidateCode(at, at + PAGE);
         }
       }
+      // The pages hold the program's own code: the debugger's patches go back over it.
+      this.host.codePatches.reapply();
       cpu.restoreContext(c.context);
       cpu.setBlockCount(c.at.blocks);
     } finally {
@@ -603,7 +626,7 @@ export class History implements CpuObserver {
           if (c.context) cpu.restoreContext(c.context);
           break;
         case "map":
-          cpu.map(c.address, c.size, c.prot);
+          if (!c.ofDebugger) cpu.map(c.address, c.size, c.prot);
           break;
         case "unmap":
           cpu.unmap(c.address, c.size);

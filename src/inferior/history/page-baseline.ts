@@ -6,6 +6,7 @@
  * and one memcmp of the mapped memory per checkpoint, whatever the program does in between.
  */
 import type { Cpu } from "../../emu/cpu.js";
+import type { CodePatches } from "../code-patches.js";
 import { PAGE, type AddressSpace } from "../address-space.js";
 import { ownedByDebugger } from "../undo-log.js";
 
@@ -19,6 +20,8 @@ export class PageBaseline {
   constructor(
     private readonly cpu: Cpu,
     private readonly space: AddressSpace,
+    /** The debugger's patches to the program's code, seen through: the baseline holds the program's bytes. */
+    private readonly patches: Pick<CodePatches, "overlay">,
   ) {
     this.compare(() => undefined);
   }
@@ -39,6 +42,7 @@ export class PageBaseline {
       const size = Number(r.end - r.start);
       const now = new Uint8Array(size);
       if (!this.cpu.tryRead(r.start, now)) continue;
+      this.patches.overlay(r.start, now);
       const first = Number(r.start >> PAGE_SHIFT);
       for (let i = 0, off = 0; off < size; i++, off += PAGE_BYTES) {
         const page = first + i;
