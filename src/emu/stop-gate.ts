@@ -36,52 +36,58 @@ const STOP_FN = 3; // uc_emu_stop
 const STOPPED = 4; // 1 when the block gate ended the run, 2 when the instruction gate did (inside a block)
 const STOP_BEFORE_INSN = 5; // non-zero: the instruction gate stops before the next instruction
 const IN_WINDOW = 6; // 1 while the blocks entered are in an uncounted window
-const WINDOWS = 7; // non-zero: some window is set
-const WINDOW = 8; // (start, size) pairs, size 0 for none
+const SPAN_SIZE = 7; // the windows' span: from the lowest start to the highest end (0: no windows)
+const SPAN_START = 8;
+const WINDOW = 9; // (start, size) pairs, size 0 for none
 export const MAX_WINDOWS = 4;
 const SLOTS = WINDOW + 2 * MAX_WINDOWS;
 
 /**
  * void gate(uc_engine *uc, uint64_t address, uint32_t size, uint64_t *gate)  (System V: rdi, rsi, edx, rcx)
- *   if (gate[WINDOWS]) {
- *     if (address is in a window) { gate[IN_WINDOW] = 1; return; }
+ *   if (gate[SPAN_SIZE]) {
+ *     if (address is in the span and in a window) { gate[IN_WINDOW] = 1; return; }
  *     if (gate[IN_WINDOW]) { gate[IN_WINDOW] = 0; return; }
  *   }
  *   if (gate[BLOCKS] >= gate[LIMIT]) { gate[PC] = address; gate[STOPPED] = 1; return uc_emu_stop(uc); }
  *   gate[BLOCKS]++;
+ * Outside the span (nearly every block) that is six instructions more than without windows.
+ *
+ *    0: cmp qword [rcx+56], 0       ; the span's size
+ *    5: jne windows
+ *    7: counted: mov rax, [rcx]
+ *    a: cmp rax, [rcx+8]
+ *    e: jae stop
+ *   10: inc rax
+ *   13: mov [rcx], rax
+ *   16: ret
+ *   17: stop: mov [rcx+16], rsi
+ *   1b: mov qword [rcx+32], 1
+ *   23: jmp [rcx+24]                ; tail call: uc_emu_stop(uc)
+ *   26: windows: mov rax, rsi
+ *   29: sub rax, [rcx+64]           ; address - the span's start
+ *   2d: cmp rax, [rcx+56]
+ *   31: jb inspan
+ *   33: outside: cmp qword [rcx+48], 0
+ *   38: je counted
+ *   3a: mov qword [rcx+48], 0       ; the block after a window: the rest of the one the jump cut short
+ *   42: ret
+ *   43: inspan: mov rax, rsi; sub rax, [rcx+72]; cmp rax, [rcx+80]; jb inside   ; window 0
+ *   50:   ... window 1 ([rcx+88], [rcx+96]), window 2 ([rcx+104], [rcx+112]),
+ *   6a:   window 3 ([rcx+120], [rcx+128]: a 32-bit displacement)
+ *   7a: jmp outside
+ *   7c: inside: mov qword [rcx+48], 1
+ *   84: ret
+ * (assembled by GNU as from that source; the bytes below are its output.)
  */
-const window = (k: number): number[] => {
-  const start = 8 * (WINDOW + 2 * k);
-  return [
-    0x48, 0x89, 0xf0, //                 mov rax, rsi
-    0x48, 0x2b, 0x41, start, //          sub rax, [rcx + start]
-    0x48, 0x3b, 0x41, start + 8, //      cmp rax, [rcx + size]
-    0x72, 0x37 - 13 * k, //              jb inside
-  ];
-};
-const GATE_CODE = Uint8Array.from([
-  0x48, 0x83, 0x79, 8 * WINDOWS, 0x00, // cmp qword [rcx + 56], 0
-  0x75, 0x1f, //                   jne windows
-  0x48, 0x8b, 0x01, //             counted: mov rax, [rcx]
-  0x48, 0x3b, 0x41, 0x08, //       cmp rax, [rcx + 8]
-  0x73, 0x07, //                   jae stop
-  0x48, 0xff, 0xc0, //             inc rax
-  0x48, 0x89, 0x01, //             mov [rcx], rax
-  0xc3, //                         ret
-  0x48, 0x89, 0x71, 0x10, //       stop: mov [rcx + 16], rsi
-  0x48, 0xc7, 0x41, 0x20, 0x01, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 1
-  0xff, 0x61, 0x18, //             jmp [rcx + 24]   (tail call: uc_emu_stop(uc))
-  ...window(0), //                 windows: each window in turn
-  ...window(1),
-  ...window(2),
-  ...window(3),
-  0x48, 0x83, 0x79, 8 * IN_WINDOW, 0x00, // cmp qword [rcx + 48], 0
-  0x74, 0xa6, //                   je counted
-  0x48, 0xc7, 0x41, 8 * IN_WINDOW, 0x00, 0x00, 0x00, 0x00, // mov qword [rcx + 48], 0   (the block after a window)
-  0xc3, //                         ret
-  0x48, 0xc7, 0x41, 8 * IN_WINDOW, 0x01, 0x00, 0x00, 0x00, // inside: mov qword [rcx + 48], 1
-  0xc3, //                         ret
-]);
+const GATE_CODE = Uint8Array.from(
+  Buffer.from(
+    "4883793800751f488b01483b4108730748ffc0488901c34889711048c7412001000000ff6118" +
+      "4889f0482b4140483b41387210488379300074cd48c7413000000000c3" +
+      "4889f0482b4148483b4150722c4889f0482b4158483b4160721f4889f0482b4168483b41707212" +
+      "4889f0482b4178483b81800000007202ebb748c7413001000000c3",
+    "hex",
+  ),
+);
 
 /**
  * The instruction gate, a code hook on every address while precise stops are wanted:
@@ -98,7 +104,7 @@ const INSN_GATE_CODE = Uint8Array.from([
   0x48, 0xc7, 0x41, 0x20, 0x02, 0x00, 0x00, 0x00, // mov qword [rcx + 32], 2
   0xff, 0x61, 0x18, //             jmp [rcx + 24]
 ]);
-const INSN_GATE_OFFSET = 128;
+const INSN_GATE_OFFSET = 160;
 
 const UNLIMITED = 0xffff_ffff_ffff_ffffn;
 
@@ -107,6 +113,7 @@ let shared: { code: bigint; insnCode: bigint } | undefined;
 /** The gates' machine code, mapped once per Node process. */
 function gateCode(): { code: bigint; insnCode: bigint } {
   if (!shared) {
+    if (GATE_CODE.length > INSN_GATE_OFFSET) throw new Error("stop gate: the block gate's code overlaps the instruction gate's");
     const bytes = new Uint8Array(INSN_GATE_OFFSET + INSN_GATE_CODE.length);
     bytes.set(GATE_CODE);
     bytes.set(INSN_GATE_CODE, INSN_GATE_OFFSET);
@@ -156,12 +163,17 @@ export class StopGate {
   /** Sets the uncounted windows (at most MAX_WINDOWS; empty: none). */
   setWindows(windows: readonly { start: bigint; end: bigint }[]): void {
     if (windows.length > MAX_WINDOWS) throw new RangeError(`at most ${MAX_WINDOWS} uncounted code windows`);
+    let low = UNLIMITED;
+    let high = 0n;
     for (let k = 0; k < MAX_WINDOWS; k++) {
       const w = windows[k];
       this.slots[WINDOW + 2 * k] = w ? w.start : 0n;
       this.slots[WINDOW + 2 * k + 1] = w ? w.end - w.start : 0n;
+      if (w && w.start < low) low = w.start;
+      if (w && w.end > high) high = w.end;
     }
-    this.slots[WINDOWS] = windows.length > 0 ? 1n : 0n;
+    this.slots[SPAN_START] = windows.length > 0 ? low : 0n;
+    this.slots[SPAN_SIZE] = windows.length > 0 ? high - low : 0n;
     if (windows.length === 0) this.slots[IN_WINDOW] = 0n;
   }
 
