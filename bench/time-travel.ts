@@ -63,7 +63,7 @@ async function reverse(w: Workload): Promise<string> {
 export async function benchTimeTravel(): Promise<string> {
   const bench = (file: string) => compileFixture(join(repoRoot, "bench", "programs", file), { flags: ["-static", "-O2", "-g"] });
   const workloads: Workload[] = [
-    { name: "memory-random (16 MiB)", exe: bench("memrandom.c"), last: "printf", long: ["180000000"] },
+    { name: "memory-random (16 MiB)", exe: bench("memrandom.c"), last: "printf", long: ["350000000"] },
     { name: "syscall-heavy (pipe r/w)", exe: bench("syscalls.c"), last: "printf", long: ["3000000"] },
   ];
   const lines = [`time travel: in-process Debugger.start to the program's end, timeTravel on vs off, median of ${RUNS} (fresh sessions, outputs equal to native)`];

@@ -477,10 +477,15 @@ export class History implements CpuObserver {
       this.comparePages();
       this.presentAt = { at: this.now(), tid: this.host.currentTid() };
     }
+    // Memory is that of a point in the interval after checkpoint `from`: only the pages of the
+    // intervals from there back to `index` can differ from the checkpoint's (the later ones'
+    // changes have not happened yet). Forward, the pages kept (older bytes) cannot tell: a replay goes there.
+    const from = this.checkpointBefore(this.now(), true) ?? this.checkpoints.length - 1;
+    if (index > from) throw new JitdbgError("HISTORY_RANGE", `checkpoint ${index} is after the point the program is at (checkpoint ${from}'s interval): replay forward to it instead`);
     this.privateDepth++;
     try {
       space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
-      for (let i = this.checkpoints.length - 1; i >= index; i--) {
+      for (let i = from; i >= index; i--) {
         for (const [page, bytes] of this.checkpoints[i]!.pages) {
           const at = BigInt(page) << PAGE_SHIFT;
           const region = space.regionAt(at);

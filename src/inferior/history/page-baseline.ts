@@ -12,10 +12,14 @@ import { ownedByDebugger } from "../undo-log.js";
 
 const PAGE_BYTES = Number(PAGE);
 const PAGE_SHIFT = 12n;
+const CHUNK_BYTES = 1 << 20;
+const CHUNK = BigInt(CHUNK_BYTES);
 
 export class PageBaseline {
   /** Page number → its bytes at the last checkpoint. */
   private readonly pages = new Map<number, Uint8Array>();
+  /** Memory now, read into it a chunk at a time. */
+  private readonly scratch = new Uint8Array(CHUNK_BYTES);
 
   constructor(
     private readonly cpu: Cpu,
@@ -39,24 +43,27 @@ export class PageBaseline {
     const seen = new Set<number>();
     for (const r of this.space.list()) {
       if (ownedByDebugger(r)) continue;
-      const size = Number(r.end - r.start);
-      const now = new Uint8Array(size);
-      if (!this.cpu.tryRead(r.start, now)) continue;
-      this.patches.overlay(r.start, now);
-      const first = Number(r.start >> PAGE_SHIFT);
-      for (let i = 0, off = 0; off < size; i++, off += PAGE_BYTES) {
-        const page = first + i;
-        seen.add(page);
-        const cur = now.subarray(off, off + PAGE_BYTES);
-        const base = this.pages.get(page);
-        // Copies, so that no page keeps the whole region's read alive.
-        if (!base) {
+      // A megabyte at a time, into the same buffer (a fresh copy of each region was most of the collector's work).
+      for (let at = r.start; at < r.end; at += CHUNK) {
+        const size = Number(r.end - at < CHUNK ? r.end - at : CHUNK);
+        const now = this.scratch.subarray(0, size);
+        if (!this.cpu.tryRead(at, now)) continue;
+        this.patches.overlay(at, now);
+        const first = Number(at >> PAGE_SHIFT);
+        for (let i = 0, off = 0; off < size; i++, off += PAGE_BYTES) {
+          const page = first + i;
+          seen.add(page);
+          const cur = now.subarray(off, off + PAGE_BYTES);
+          const base = this.pages.get(page);
+          // Copies: the buffer is read over next.
+          if (!base) {
+            this.pages.set(page, cur.slice());
+            continue;
+          }
+          if (Buffer.compare(base, cur) === 0) continue;
+          changed(page, base);
           this.pages.set(page, cur.slice());
-          continue;
         }
-        if (Buffer.compare(base, cur) === 0) continue;
-        changed(page, base);
-        this.pages.set(page, cur.slice());
       }
     }
     for (const page of this.pages.keys()) if (!seen.has(page)) this.pages.delete(page);
