@@ -156,7 +156,7 @@ export class JitdbgSession extends DebugSession {
       this.dbg = await this.createDebugger(launch);
       this.launchArgs = launch;
       // Stepping back needs the recorded history: VS Code shows its reverse buttons from here on.
-      if (launch.timeTravel) this.sendEvent(new CapabilitiesEvent({ supportsStepBack: true }));
+      if (this.dbg.historyView()) this.sendEvent(new CapabilitiesEvent({ supportsStepBack: true }));
       this.sendEvent(new InitializedEvent());
       this.sendModuleEvents();
     });

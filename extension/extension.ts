@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, new FirstStopViewOpener()),
     // Time travel's reverse step out: a toolbar button shown for sessions that record (timeTravel).
     vscode.debug.onDidStartDebugSession((s) => {
-      if (s.type === DEBUG_TYPE) void vscode.commands.executeCommand("setContext", "jitdbg.timeTravel", s.configuration.timeTravel === true);
+      if (s.type === DEBUG_TYPE) void vscode.commands.executeCommand("setContext", "jitdbg.timeTravel", s.configuration.timeTravel !== false);
     }),
     vscode.commands.registerCommand("jitdbg.reverseStepOut", async () => {
       const session = vscode.debug.activeDebugSession;

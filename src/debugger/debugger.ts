@@ -36,9 +36,8 @@ export interface LaunchOptions extends Omit<ProcessOptions, "onStdout" | "onStde
   /** Where the program's output goes as bytes (a terminal), instead of output events. */
   programOutput?: { stdout(data: Uint8Array): void; stderr(data: Uint8Array): void };
   /**
-   * Record the program's history so it can be stepped and continued backwards (default off).
-   * Breakpoint conditions are then evaluated by the debugger at each hit, not compiled into the
-   * program's code (its code must stay as it was recorded).
+   * Record the program's history so it can be stepped and continued backwards (default off here;
+   * the adapter's debug sessions turn it on unless their launch says false).
    */
   timeTravel?: boolean;
   /** Megabytes the recorded history may use; the oldest history is dropped beyond it (default 512). */

@@ -191,6 +191,8 @@ export interface Cpu {
 
   /** The registers now, into a new context or over `into` (reusing its storage). */
   saveContext(into?: CpuContext): CpuContext;
+  /** A copy of a saved context (or its registers over `into`), the CPU untouched. */
+  copyContext(from: CpuContext, into?: CpuContext): CpuContext;
   restoreContext(ctx: CpuContext): void;
   close(): void;
 }

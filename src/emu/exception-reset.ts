@@ -39,6 +39,11 @@ function memory(): Libc {
   return libc;
 }
 
+/** Writes a context's blob bytes (as contextBytes read them). */
+export function setContextBytes(ctx: { address: bigint }, bytes: Uint8Array): void {
+  memory().write(ctx.address + CONTEXT_HEADER, bytes, bytes.length);
+}
+
 /** The blob bytes of a context. */
 export function contextBytes(ctx: { address: bigint; size: number }): Uint8Array {
   const out = new Uint8Array(ctx.size);

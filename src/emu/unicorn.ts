@@ -5,7 +5,7 @@
 import { readSync } from "node:fs";
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { JitdbgError } from "../errors.js";
-import { contextBytes, findOldException, resetOldException } from "./exception-reset.js";
+import { contextBytes, findOldException, resetOldException, setContextBytes } from "./exception-reset.js";
 import type { CodeHook, Cpu, CpuContext, CpuObserver, CpuidHook, HookHandle, InterruptHook, MappedFile, MemAccess, MemHook, RunOptions, StopCause, SyscallHook } from "./cpu.js";
 import { locateUnicorn } from "./locate.js";
 import { DirtyStores } from "./dirty-stores.js";
@@ -689,6 +689,8 @@ class UnicornCpu implements Cpu {
   }
 
   setUncountedCode(ranges: readonly { start: bigint; end: bigint }[]): void {
+    // A closed engine's gate is freed memory.
+    if (this.closed) return;
     this.gate.setWindows(ranges);
     this.uncounted = [...ranges];
   }
@@ -876,6 +878,19 @@ class UnicornCpu implements Cpu {
     const ctx = new UnicornContext(this.api, big(out[0] ?? 0n), () => this.changeCount++);
     this.check(this.api.uc_context_save(this.uc, ctx.ptr), "context save");
     return ctx;
+  }
+
+  copyContext(from: CpuContext, into?: CpuContext): CpuContext {
+    if (!(from instanceof UnicornContext)) throw new JitdbgError("EMU_ERROR", "emulator: copyContext was given a context this engine did not save");
+    let to = into instanceof UnicornContext ? into : undefined;
+    if (!to) {
+      const out: [bigint | null] = [null];
+      this.check(this.api.uc_context_alloc(this.uc, out), "context alloc");
+      to = new UnicornContext(this.api, big(out[0] ?? 0n), () => this.changeCount++);
+    }
+    // The blob after uc_context's header: the same engine's contexts have the same layout.
+    setContextBytes({ address: to.ptr }, contextBytes({ address: from.ptr, size: Number(this.api.uc_context_size(this.uc)) - 16 }));
+    return to;
   }
 
   restoreContext(ctx: CpuContext): void {

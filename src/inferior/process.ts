@@ -453,7 +453,7 @@ export class Process {
 
   /** The thread whose registers the CPU holds: the one that stopped, or the one focusThread chose (in the past: the one that ran then). */
   get currentThread(): number {
-    return this.recorded?.inPast ? this.recorded.threadInPast : this.kernel.thread.tid;
+    return this.recorded?.inPast ? this.recorded.shownThreadInPast : this.kernel.thread.tid;
   }
 
   /** Starts recording the program's history (time travel) from here. */
@@ -464,6 +464,7 @@ export class Process {
         cpu: this.cpu,
         space: this.space,
         currentTid: () => this.kernel.thread.tid,
+        otherThreads: () => this.kernel.threads.live().flatMap((t) => (t !== this.kernel.thread && t.context ? [{ tid: t.tid, context: t.context }] : [])),
         codePatches: this.codePatches,
         stopRequested: () => this.stopRequested,
         takeInterrupt: () => {
@@ -482,12 +483,9 @@ export class Process {
     return this.recorded?.isEnded ? undefined : this.recorded;
   }
 
-  /** Every live thread, in creation order (in the past: the thread that ran then; the others' registers of then are not kept). */
+  /** Every live thread, in creation order (in the past: the threads there then, in tid order). */
   threads(): ThreadInfo[] {
-    if (this.recorded?.inPast) {
-      const tid = this.recorded.threadInPast;
-      return [{ tid, name: this.kernel.threads.get(tid)?.name ?? "" }];
-    }
+    if (this.recorded?.inPast) return this.recorded.threadsInPast().map((tid) => ({ tid, name: this.kernel.threads.get(tid)?.name ?? "" }));
     return this.kernel.threads.live().map((t) => {
       const w = t.blocked?.wait;
       const waiting = w === undefined ? undefined : w.kind === "futex" ? `futex 0x${w.address.toString(16)}` : w.kind === "sleep" ? "sleep" : w.kind === "io" ? w.what : "signal";
@@ -501,7 +499,7 @@ export class Process {
    * never changes how the program interleaves. False when there is no such thread.
    */
   focusThread(tid: number): boolean {
-    if (this.recorded?.inPast) return tid === this.recorded.threadInPast;
+    if (this.recorded?.inPast) return this.recorded.focusThreadInPast(tid);
     const t = this.kernel.threads.get(tid);
     if (!t) return false;
     this.scheduled ??= this.kernel.thread;

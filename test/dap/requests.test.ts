@@ -25,8 +25,8 @@ afterEach(async () => {
 describe("more DAP requests", () => {
   const exe = compileFixture("dap-requests/calls.c", { flags: ["-g", "-O0"] });
 
-  async function stopAtCalls(c: DebugClient): Promise<void> {
-    await launchAndStop(c, { program: exe }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: lineOf("CALLS") }] }));
+  async function stopAtCalls(c: DebugClient, extra: Record<string, unknown> = {}): Promise<void> {
+    await launchAndStop(c, { program: exe, ...extra }, () => c.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: lineOf("CALLS") }] }));
   }
 
   it("breakpointLocations lists the lines of a range that have code, and advertises it", async () => {
@@ -89,10 +89,10 @@ describe("more DAP requests", () => {
   it("requests jitdbg does not do answer an error saying why, and the session goes on", async () => {
     dc = await startClient();
     const c = dc;
-    await stopAtCalls(c);
+    await stopAtCalls(c, { timeTravel: false });
     const refused: [string, Promise<unknown>, RegExp][] = [
       ["attach", c.attachRequest({} as DebugProtocol.AttachRequestArguments), /does not support 'attach'/],
-      // Without the launch option timeTravel there is no history to go back in.
+      // Launched with timeTravel false there is no history to go back in.
       ["stepBack", c.stepBackRequest({ threadId: MAIN_THREAD }), /time travel is off for this session: launch with "timeTravel": true/],
       ["reverseContinue", c.reverseContinueRequest({ threadId: MAIN_THREAD }), /time travel is off/],
       ["source", c.sourceRequest({ sourceReference: 1 }), /'source'/],

@@ -118,9 +118,10 @@ describe("manifest schema", () => {
     const button = pkg.contributes.menus["debug/toolbar"].find((m: { command: string }) => m.command === "jitdbg.reverseStepOut");
     expect(button?.when).toBe("debugType == jitdbg && jitdbg.timeTravel");
     expect(pkg.contributes.commands.map((c: { command: string }) => c.command)).toContain("jitdbg.reverseStepOut");
-    for (const l of vscode.state.sessionStartListeners) l({ type: "jitdbg", configuration: { timeTravel: true } });
-    expect(vscode.state.commands).toContain("setContext");
-    expect(vscode.state.commandArgs[vscode.state.commands.indexOf("setContext")]).toEqual(["jitdbg.timeTravel", true]);
+    // Debug sessions record unless their configuration says timeTravel: false.
+    for (const configuration of [{}, { timeTravel: false }]) for (const l of vscode.state.sessionStartListeners) l({ type: "jitdbg", configuration });
+    const contexts = vscode.state.commandArgs.filter((_, i) => vscode.state.commands[i] === "setContext");
+    expect(contexts).toEqual([["jitdbg.timeTravel", true], ["jitdbg.timeTravel", false]]);
     const requests: { command: string; args: unknown }[] = [];
     vscode.state.activeDebugSession = { type: "jitdbg", requests, customRequest: async (command, args) => void requests.push({ command, args }) };
     vscode.state.activeStackItem = { threadId: 7 };

@@ -213,6 +213,43 @@ describe("time travel", () => {
     });
   });
 
+  it("in the past every thread is there with its registers of then, as at the same stop live", async () => {
+    const exe = compileFixture("fidelity/threads.c", { flags: ["-O0", "-g", "-pthread"] });
+    const native = runNative(exe, ["6"]);
+    await session(exe, { args: ["6"], historyCheckpointBlocks: 200_000 }, async ({ dbg, stdout }) => {
+      const at = lineOf("fidelity/threads.c", "@watched-write");
+      dbg.setSourceBreakpoints("threads.c", [{ line: at }]);
+      await dbg.start();
+      // Each thread's innermost frame: function, line and the stack pointer.
+      const picture = () => {
+        const stopped = dbg.stoppedThread;
+        const out = dbg.threads().map((t) => {
+          dbg.selectThread(t.id);
+          const f = dbg.stackTrace()[0]!;
+          return `${t.id} ${f.functionName}:${f.source?.line ?? "?"} sp=${dbg.process.cpu.reg("rsp").toString(16)}`;
+        });
+        dbg.selectThread(stopped);
+        return out;
+      };
+      const live: string[][] = [];
+      for (let k = 0; k < 8; k++) {
+        await dbg.continue();
+        live.push(picture());
+      }
+      expect(live[7]!.length).toBeGreaterThan(2);
+      // Back three hits, then forward again: each stop shows the same threads as it did live.
+      for (let k = 0; k < 3; k++) expect((await dbg.reverseContinue()).reason).toBe("breakpoint");
+      expect(dbg.historyView()?.inPast).toBe(true);
+      expect(picture()).toEqual(live[4]);
+      await dbg.continue();
+      expect(picture()).toEqual(live[5]);
+      dbg.setSourceBreakpoints("threads.c", []);
+      const end = await dbg.continue();
+      expect(end).toMatchObject({ reason: "exited", exitCode: native.status });
+      expect(stdout.join("")).toBe(native.stdout);
+    });
+  });
+
   it("the past cannot be changed: writes are refused, an expression's effects are undone", async () => {
     const exe = compileFixture(HOT, { flags: ["-O0", "-g"] });
     await session(exe, { args: ["500"] }, async ({ dbg, stdout }) => {

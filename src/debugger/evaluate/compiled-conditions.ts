@@ -226,7 +226,7 @@ export class CompiledConditions implements ConditionSites {
     this.byTrap.clear();
     this.retired = [];
     this.counters = undefined;
-    this.host.process.cpu.setUncountedCode([]);
+    if (!this.host.process.isClosed) this.host.process.cpu.setUncountedCode([]);
   }
 
   private tryInstall(req: SiteRequest): CompiledSite | { refused: string; transient?: boolean } {

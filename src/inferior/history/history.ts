@@ -29,6 +29,7 @@ import type { CodePatches } from "../code-patches.js";
 import type { Change } from "./change.js";
 import { EventLog } from "./event-log.js";
 import { PageBaseline } from "./page-baseline.js";
+import { PastThreads } from "./past-threads.js";
 import { comparePositions, describePosition, samePosition, type Position } from "./position.js";
 
 export type { Position } from "./position.js";
@@ -42,6 +43,8 @@ const PAGE_BYTES = Number(PAGE);
 const PAGE_SHIFT = 12n;
 /** What a saved context costs (Unicorn's uc_context for x86-64, measured: 5,544 bytes). */
 const CONTEXT_BYTES = 5_600;
+/** exit(2): the thread that makes it ends. */
+const EXIT_NR = 60;
 
 interface Checkpoint {
   readonly at: Position;
@@ -52,6 +55,8 @@ interface Checkpoint {
   readonly firstEvent: number;
   /** Page number → its bytes at this checkpoint, for the pages changed before the next one. */
   readonly pages: Map<number, Uint8Array>;
+  /** Every other thread's registers then (copies). */
+  readonly others: { tid: number; context: CpuContext }[];
   bytes: number;
 }
 
@@ -61,6 +66,8 @@ export interface HistoryHost {
   readonly space: AddressSpace;
   /** The thread whose registers the CPU holds (live). */
   currentTid(): number;
+  /** The registers of every other live thread (saved contexts, live). */
+  otherThreads(): { tid: number; context: CpuContext }[];
   /** The debugger's changes to the program's code: not the program's history. */
   readonly codePatches: Pick<CodePatches, "overlay" | "reapply">;
   /** Whether a hook asked the run to end (breakpoint, step, pause) since the run began. */
@@ -136,6 +143,10 @@ export class History implements CpuObserver {
   private presentAt: { at: Position; tid: number } | undefined;
   private cursor = 0;
   private pastTid = 0;
+  /** In the past: memory as it was at the checkpoint the replay began from (travelTo). */
+  private pastBase: { index: number; pages: PageBaseline } | undefined;
+  /** In the past: every thread's registers of then. */
+  private readonly pastThreads: PastThreads;
   private limit: Position | undefined;
   private arrived = false;
   private ended = false;
@@ -153,6 +164,7 @@ export class History implements CpuObserver {
     this.interval = opts.checkpointBlocks ?? DEFAULT_CHECKPOINT_BLOCKS;
     this.stoodAt = this.now();
     this.baseline = new PageBaseline(host.cpu, host.space, host.codePatches);
+    this.pastThreads = new PastThreads(host.cpu, (fn) => this.privately(fn));
     this.held += this.baseline.bytes;
     host.cpu.observe(this);
     host.space.watchUnmaps((start, end, region) => {
@@ -191,9 +203,24 @@ export class History implements CpuObserver {
     return this.presentAt !== undefined && this.privateDepth === 0;
   }
 
-  /** The thread in the CPU at this point of the past. */
+  /** The thread that ran at this point of the past. */
   get threadInPast(): number {
     return this.pastTid;
+  }
+
+  /** The thread whose registers of then the CPU holds (focusThreadInPast). */
+  get shownThreadInPast(): number {
+    return this.pastThreads.shown;
+  }
+
+  /** The threads that were there at this point of the past (those created since the checkpoint once they ran). */
+  threadsInPast(): number[] {
+    return this.pastThreads.tids();
+  }
+
+  /** Puts thread `tid`'s registers of then in the CPU, to look at; the replay puts the running thread back. False: no such thread then. */
+  focusThreadInPast(tid: number): boolean {
+    return this.pastThreads.focus(tid);
   }
 
   /** Where the program is now. */
@@ -265,7 +292,9 @@ export class History implements CpuObserver {
     this.closeOpen();
     this.ended = true;
     this.host.cpu.observe(undefined);
-    for (const c of this.checkpoints) c.context.free();
+    for (const c of this.checkpoints) freeCheckpoint(c);
+    this.pastThreads.clear();
+    this.pastBase = undefined;
     this.log.clear(freeChange);
     this.checkpoints.length = 0;
     this.held = 0;
@@ -420,7 +449,8 @@ export class History implements CpuObserver {
     const { cpu, space } = this.host;
     if (this.checkpoints.length > 0) this.comparePages();
     // Taken as a run begins: the CPU holds the program's registers, after any changes made where it stood.
-    const c: Checkpoint = { at: this.now(), tid: this.host.currentTid(), context: cpu.saveContext(), layout: space.layout(), firstEvent: this.log.end, pages: new Map(), bytes: CONTEXT_BYTES };
+    const others = this.host.otherThreads().map((o) => ({ tid: o.tid, context: cpu.copyContext(o.context) }));
+    const c: Checkpoint = { at: this.now(), tid: this.host.currentTid(), context: cpu.saveContext(), layout: space.layout(), firstEvent: this.log.end, pages: new Map(), others, bytes: CONTEXT_BYTES * (1 + others.length) };
     this.checkpoints.push(c);
     this.held += c.bytes;
     this.trim();
@@ -454,7 +484,7 @@ export class History implements CpuObserver {
     while (this.bytes > this.budget && this.checkpoints.length > 1) {
       const old = this.checkpoints.shift()!;
       const next = this.checkpoints[0]!;
-      old.context.free();
+      freeCheckpoint(old);
       this.held -= old.bytes;
       this.log.dropBefore(next.firstEvent, freeChange);
       this.dropped++;
@@ -477,32 +507,44 @@ export class History implements CpuObserver {
       this.comparePages();
       this.presentAt = { at: this.now(), tid: this.host.currentTid() };
     }
-    // Memory is that of a point in the interval after checkpoint `from`: only the pages of the
-    // intervals from there back to `index` can differ from the checkpoint's (the later ones'
-    // changes have not happened yet). Forward, the pages kept (older bytes) cannot tell: a replay goes there.
-    const from = this.checkpointBefore(this.now(), true) ?? this.checkpoints.length - 1;
-    if (index > from) throw new JitdbgError("HISTORY_RANGE", `checkpoint ${index} is after the point the program is at (checkpoint ${from}'s interval): replay forward to it instead`);
+    // Memory goes back to a checkpoint exactly first, then interval by interval: a checkpoint's
+    // pages are those that differ between it and the next one, so they take memory from one
+    // checkpoint's state to the previous one's, not from a point in between (a page changed and
+    // changed back — a lock's word — differs there). From the present, the last comparison found
+    // what differs from the last checkpoint; in the past, memory is compared with its copy taken
+    // at the checkpoint the replay began from.
+    const base = this.pastBase;
+    if (base && index > base.index) throw new JitdbgError("HISTORY_RANGE", `checkpoint ${index} is after the one the replay began from (${base.index}): replay forward to it instead`);
+    const from = base ? base.index - 1 : this.checkpoints.length - 1;
     this.privateDepth++;
     try {
-      space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
-      for (let i = from; i >= index; i--) {
-        for (const [page, bytes] of this.checkpoints[i]!.pages) {
-          const at = BigInt(page) << PAGE_SHIFT;
-          const region = space.regionAt(at);
-          if (!region || ownedByDebugger(region)) continue;
-          cpu.write(at, bytes);
-          if (region.prot & PROT_EXEC) cpu.invalidateCode(at, at + PAGE);
-        }
+      if (base) {
+        space.restoreLayout({ ...this.checkpoints[base.index]!.layout, changes: -1 }, ownedByDebugger);
+        base.pages.differences((page, bytes) => this.putPage(page, bytes));
       }
+      space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
+      for (let i = from; i >= index; i--) for (const [page, bytes] of this.checkpoints[i]!.pages) this.putPage(page, bytes);
       // The pages hold the program's own code: the debugger's patches go back over it.
       this.host.codePatches.reapply();
       cpu.restoreContext(c.context);
       cpu.setBlockCount(c.at.blocks);
+      this.pastBase = { index, pages: new PageBaseline(cpu, space, this.host.codePatches) };
     } finally {
       this.privateDepth--;
     }
     this.cursor = c.firstEvent;
     this.pastTid = c.tid;
+    this.pastThreads.start(c.tid, c.others);
+  }
+
+  /** Writes a page of the past back (the program's; not the debugger's own memory). */
+  private putPage(page: number, bytes: Uint8Array): void {
+    const { cpu, space } = this.host;
+    const at = BigInt(page) << PAGE_SHIFT;
+    const region = space.regionAt(at);
+    if (!region || ownedByDebugger(region)) return;
+    cpu.write(at, bytes);
+    if (region.prot & PROT_EXEC) cpu.invalidateCode(at, at + PAGE);
   }
 
   /** While replaying: runs end at `p` (a scan of a stretch of the past), before the changes recorded there. */
@@ -517,6 +559,7 @@ export class History implements CpuObserver {
   replayRun(limits: { blocks?: number; until?: bigint }): ReplayOutcome {
     const cpu = this.host.cpu;
     let budget = limits.blocks ? limits.blocks : Infinity;
+    this.pastThreads.resume();
     for (;;) {
       const now = this.now();
       const next = this.nextStopEvent();
@@ -607,7 +650,9 @@ export class History implements CpuObserver {
     } finally {
       this.privateDepth--;
     }
+    if (this.log.syscall(i) === EXIT_NR) this.pastThreads.exited(this.pastTid);
     this.pastTid = this.log.tid(i);
+    this.pastThreads.ran(this.pastTid);
     this.cursor++;
   }
 
@@ -628,7 +673,9 @@ export class History implements CpuObserver {
           cpu.setRegBytes(c.name, c.bytes);
           break;
         case "context":
-          if (c.context) cpu.restoreContext(c.context);
+          if (!c.context) break;
+          this.pastThreads.switching();
+          cpu.restoreContext(c.context);
           break;
         case "map":
           if (!c.ofDebugger) cpu.map(c.address, c.size, c.prot);
@@ -650,6 +697,8 @@ export class History implements CpuObserver {
   };
 
   private returnToPresent(): void {
+    this.pastThreads.clear();
+    this.pastBase = undefined;
     this.stoodAt = this.presentAt!.at;
     this.presentAt = undefined;
     this.limit = undefined;
@@ -658,6 +707,11 @@ export class History implements CpuObserver {
   private diverged(what: string): JitdbgError {
     return new JitdbgError("HISTORY_DIVERGED", `the replay of the program's history went wrong: ${what}. This is a bug in jitdbg; the history is no longer trustworthy`);
   }
+}
+
+function freeCheckpoint(c: Checkpoint): void {
+  c.context.free();
+  for (const o of c.others) o.context.free();
 }
 
 /** Frees what a dropped change holds outside the JavaScript heap (a saved context). */

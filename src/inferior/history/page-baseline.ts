@@ -40,6 +40,15 @@ export class PageBaseline {
    * bytes at the last checkpoint; the baseline becomes the memory now. Pages mapped since join it.
    */
   compare(changed: (page: number, before: Uint8Array) => void): void {
+    this.scan(changed, true);
+  }
+
+  /** Each page whose memory differs from the baseline, with its baseline bytes; the baseline stays as it is. */
+  differences(each: (page: number, base: Uint8Array) => void): void {
+    this.scan(each, false);
+  }
+
+  private scan(changed: (page: number, before: Uint8Array) => void, update: boolean): void {
     const seen = new Set<number>();
     for (const r of this.space.list()) {
       if (ownedByDebugger(r)) continue;
@@ -57,16 +66,16 @@ export class PageBaseline {
           const base = this.pages.get(page);
           // Copies: the buffer is read over next.
           if (!base) {
-            this.pages.set(page, cur.slice());
+            if (update) this.pages.set(page, cur.slice());
             continue;
           }
           if (Buffer.compare(base, cur) === 0) continue;
           changed(page, base);
-          this.pages.set(page, cur.slice());
+          if (update) this.pages.set(page, cur.slice());
         }
       }
     }
-    for (const page of this.pages.keys()) if (!seen.has(page)) this.pages.delete(page);
+    if (update) for (const page of this.pages.keys()) if (!seen.has(page)) this.pages.delete(page);
   }
 
   /** Pages about to be unmapped: their bytes at the last checkpoint, which leave the baseline. */
