@@ -234,12 +234,12 @@ export class CallFrameInfo {
     }
     if (!fde) return undefined;
     const row = this.row(fde, lookup);
-    const fdeWhere: ErrorWhere = { file: this.file, section: fde.cie.section, offset: fde.offset };
-    const fdeName = `FDE at ${hex(fde.offset)}`;
+    // Where and which FDE, for errors only (made when one is reported).
+    const fdeWhere = (): ErrorWhere => ({ file: this.file, section: fde.cie.section, offset: fde.offset });
     const exprCtx = (extra: Partial<ExprContext>): ExprContext => ({
       readRegister: (r) => cb.readRegister(r),
       readMemory: (a, s) => cb.readMemory(a, s),
-      place: { where: fdeWhere, what: `CFI expression of the ${fdeName}` },
+      place: { where: fdeWhere(), what: `CFI expression of the FDE at ${hex(fde.offset)}` },
       ...extra,
     });
 
@@ -247,12 +247,12 @@ export class CallFrameInfo {
     if (row.cfa.kind === "reg-offset") {
       const base = cb.readRegister(row.cfa.reg);
       if (base === undefined) {
-        throw new DwarfError("DWARF_UNWIND_REGISTER", fdeWhere, `cannot compute the CFA at pc ${hex(pc)} (the ${fdeName}): register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
+        throw new DwarfError("DWARF_UNWIND_REGISTER", fdeWhere(), `cannot compute the CFA at pc ${hex(pc)} (the FDE at ${hex(fde.offset)}): register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
       }
       cfa = BigInt.asUintN(64, base + row.cfa.offset);
     } else {
       const v = evaluateValue(row.cfa.expr, exprCtx({}));
-      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", fdeWhere, `cannot compute the CFA at pc ${hex(pc)} (the ${fdeName}): ${v.reason}`);
+      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", fdeWhere(), `cannot compute the CFA at pc ${hex(pc)} (the FDE at ${hex(fde.offset)}): ${v.reason}`);
       cfa = v.value;
     }
 

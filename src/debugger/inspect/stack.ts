@@ -219,24 +219,19 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
   const cfi = ctx.imageFor(lookup)?.cfi ?? ctx.extraCfi?.(lookup);
   const res = cfi?.unwind(pc, { readRegister: (r) => regs.get(r), readMemory: (a, size) => readSized(ctx.cpu, a, size) }, { isReturnAddress });
   if (res) {
-    const next = new Map<number, bigint>();
-    const homes = new Map<number, SavedRegisterHome>();
-    // Callee-saved registers keep their value unless the CFI says where they were saved.
+    // The step's own maps (made for this step alone) become the caller's. Callee-saved registers
+    // the CFI leaves without a value keep the callee's; rsp is the CFA, computed, so it has no home.
+    const next = res.registers;
+    const homes = res.homes;
     for (const r of CALLEE_SAVED_REGS) {
+      if (next.has(r)) continue;
       const v = regs.get(r);
       if (v === undefined) continue;
       next.set(r, v);
       homes.set(r, { kind: "register", reg: r });
     }
-    for (const [r, v] of res.registers) next.set(r, v);
-    for (const r of res.registers.keys()) {
-      const h = res.homes.get(r);
-      if (h) homes.set(r, h);
-      else homes.delete(r);
-    }
     next.set(RSP, res.cfa);
     homes.delete(RSP);
-    if (res.returnAddress !== undefined) next.set(RIP, res.returnAddress);
     return { cfa: res.cfa, registers: next, homes, returnAddress: res.returnAddress, how: "cfi" };
   }
   if (!isReturnAddress && !ctx.imageFor(pc) && !ctx.cpu.tryRead(pc, new Uint8Array(1))) {
