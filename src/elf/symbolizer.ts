@@ -13,6 +13,8 @@ export interface SymbolHit {
 interface Candidate {
   entry: SymbolEntry;
   table: SymbolEntries;
+  /** Read when first found (a pointer's symbol is shown at every stop). */
+  name?: string;
 }
 
 const KEPT_TYPES: ReadonlySet<number> = new Set([C.STT_FUNC, C.STT_OBJECT, C.STT_NOTYPE, C.STT_GNU_IFUNC]);
@@ -89,9 +91,10 @@ export class Symbolizer {
       } else hi = mid - 1;
     }
     for (let i = best; i >= 0 && i > best - 8; i--) {
-      const { entry: s, table } = sorted[i]!;
+      const c = sorted[i]!;
+      const s = c.entry;
       if (rel < s.value + (s.size === 0n ? 1n : s.size) || (s.size === 0n && i === best)) {
-        return { name: table.name(s), address: s.value + this.bias, size: s.size, offset: rel - s.value };
+        return { name: (c.name ??= c.table.name(s)), address: s.value + this.bias, size: s.size, offset: rel - s.value };
       }
     }
     return undefined;

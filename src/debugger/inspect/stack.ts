@@ -11,6 +11,7 @@ import type { ImageInfo, SourceLocation } from "../image-info.js";
 import type { CallFrameInfo, SavedRegisterHome, Scope } from "../../dwarf/index.js";
 import { InlinedScope } from "../../dwarf/index.js";
 import { BoundedMemo } from "../bounded-memo.js";
+import { unsignedLE } from "../../values/value.js";
 
 export interface Frame {
   index: number;
@@ -264,8 +265,5 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
 
 function readSized(cpu: Cpu, address: bigint, size: number): bigint | undefined {
   const b = new Uint8Array(size);
-  if (!cpu.tryRead(address, b)) return undefined;
-  let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  return v;
+  return cpu.tryRead(address, b) ? unsignedLE(b) : undefined;
 }
