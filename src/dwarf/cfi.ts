@@ -144,22 +144,25 @@ export class CallFrameInfo {
 
   /** The file, for errors. */
   private readonly file: string;
-  /** Rows by FDE and pc: a row never changes, and every stop unwinds through the same pcs again. */
-  private readonly rows = new Map<Fde, Map<bigint, CfiRow>>();
+  /**
+   * Rows by FDE, each with the addresses it covers: a row never changes, every stop unwinds through
+   * the same pcs again, and a step to a new line of a function is in one of its few rows (a row
+   * whose end is not known covers its pc alone).
+   */
+  private readonly rows = new Map<Fde, { start: bigint; end: bigint; row: CfiRow }[]>();
   private rowCount = 0;
 
   private row(fde: Fde, pc: bigint): CfiRow {
-    let byPc = this.rows.get(fde);
-    const kept = byPc?.get(pc);
-    if (kept) return kept;
+    let kept = this.rows.get(fde);
+    if (kept) for (const k of kept) if (pc >= k.start && pc < k.end) return k.row;
     const row = cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
     if (++this.rowCount > ROWS_KEPT) {
       this.rows.clear();
       this.rowCount = 1;
-      byPc = undefined;
+      kept = undefined;
     }
-    if (!byPc) this.rows.set(fde, (byPc = new Map()));
-    byPc.set(pc, row);
+    if (!kept) this.rows.set(fde, (kept = []));
+    kept.push(row.end !== undefined ? { start: row.address, end: row.end, row } : { start: pc, end: pc + 1n, row });
     return row;
   }
 
