@@ -121,6 +121,13 @@ export function scanFdes(data: Uint8Array, kind: FrameSectionKind, bases: Pointe
         const cieOff = eh ? body - id : id;
         let cie = cies.get(cieOff);
         if (!cie) cies.set(cieOff, (cie = parseCieAt(data, cieOff, section, kind, bases, addressSize, off)));
+        if (cie.fdeEncoding === PCREL_SDATA4 && body + 12 <= end) {
+          // What gcc and clang write (nearly every FDE): read in place, no reader or pointer objects.
+          const start = BigInt.asUintN(cie.addressSize === 8 ? 64 : 32, bases.sectionAddress + BigInt(body + 4 + view.getInt32(body + 4, true)));
+          out.push({ start, end: start + BigInt(view.getInt32(body + 8, true)), offset: off });
+          off = end;
+          continue;
+        }
         r.pos = body + 4;
         r.end = end;
         const begin = readEncodedPointer(r, cie.fdeEncoding, bases, cie.addressSize);
@@ -135,6 +142,8 @@ export function scanFdes(data: Uint8Array, kind: FrameSectionKind, bases: Pointe
   }
   return out;
 }
+
+const PCREL_SDATA4 = DW_EH_PE.pcrel | DW_EH_PE.sdata4;
 
 interface FrameRecord {
   /** Section offset after the record. */

@@ -24,6 +24,8 @@ export type RegisterRule =
 export interface CfiRow {
   /** First address the row applies to. */
   readonly address: bigint;
+  /** One past the last address it applies to, when the FDE's locations only move forwards (undefined otherwise). */
+  readonly end?: bigint;
   readonly cfa: CfaRule;
   /** Rules for registers the CFI mentions; others are unspecified. */
   readonly registers: ReadonlyMap<number, RegisterRule>;
@@ -121,6 +123,8 @@ export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, file: str
   const cie = fde.cie;
   const st: State = { loc: fde.pcBegin, cfa: { kind: "reg-offset", reg: 7, offset: 8n }, regs: new Map() };
   let rowStart = fde.pcBegin;
+  let rowEnd = fde.pcEnd;
+  let forwards = true;
   let initial: ReadonlyMap<number, RegisterRule> = new Map();
   const exec = (code: Uint8Array, what: string, base: number, limit: boolean): void => {
     let stopped = false;
@@ -132,8 +136,10 @@ export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, file: str
       advanceTo(loc: bigint): boolean {
         if (limit && loc > pc) {
           stopped = true;
+          rowEnd = loc;
           return false;
         }
+        if (limit && loc < st.loc) forwards = false;
         st.loc = loc;
         rowStart = loc;
         return true;
@@ -161,7 +167,7 @@ export function cfiRowAt(fde: Fde, pc: bigint, sectionAddress: bigint, file: str
   rowStart = fde.pcBegin;
   st.loc = fde.pcBegin;
   exec(fde.instructions, `FDE at ${hex(fde.offset)}`, fde.instructionsOffset, true);
-  return { address: rowStart, cfa: st.cfa, registers: st.regs };
+  return { address: rowStart, ...(forwards && rowEnd > rowStart ? { end: rowEnd } : {}), cfa: st.cfa, registers: st.regs };
 }
 
 function readArg(r: ByteReader, k: Arg, cie: Cie, sectionAddress: bigint): Val {

@@ -144,22 +144,25 @@ export class CallFrameInfo {
 
   /** The file, for errors. */
   private readonly file: string;
-  /** Rows by FDE and pc: a row never changes, and every stop unwinds through the same pcs again. */
-  private readonly rows = new Map<Fde, Map<bigint, CfiRow>>();
+  /**
+   * Rows by FDE, each with the addresses it covers: a row never changes, every stop unwinds through
+   * the same pcs again, and a step to a new line of a function is in one of its few rows (a row
+   * whose end is not known covers its pc alone).
+   */
+  private readonly rows = new Map<Fde, { start: bigint; end: bigint; row: CfiRow }[]>();
   private rowCount = 0;
 
   private row(fde: Fde, pc: bigint): CfiRow {
-    let byPc = this.rows.get(fde);
-    const kept = byPc?.get(pc);
-    if (kept) return kept;
+    let kept = this.rows.get(fde);
+    if (kept) for (const k of kept) if (pc >= k.start && pc < k.end) return k.row;
     const row = cfiRowAt(fde, pc, this.sectionAddress.get(fde.cie.section) ?? 0n, this.file);
     if (++this.rowCount > ROWS_KEPT) {
       this.rows.clear();
       this.rowCount = 1;
-      byPc = undefined;
+      kept = undefined;
     }
-    if (!byPc) this.rows.set(fde, (byPc = new Map()));
-    byPc.set(pc, row);
+    if (!kept) this.rows.set(fde, (kept = []));
+    kept.push(row.end !== undefined ? { start: row.address, end: row.end, row } : { start: pc, end: pc + 1n, row });
     return row;
   }
 
@@ -234,12 +237,12 @@ export class CallFrameInfo {
     }
     if (!fde) return undefined;
     const row = this.row(fde, lookup);
-    const fdeWhere: ErrorWhere = { file: this.file, section: fde.cie.section, offset: fde.offset };
-    const fdeName = `FDE at ${hex(fde.offset)}`;
+    // Where and which FDE, for errors only (made when one is reported).
+    const fdeWhere = (): ErrorWhere => ({ file: this.file, section: fde.cie.section, offset: fde.offset });
     const exprCtx = (extra: Partial<ExprContext>): ExprContext => ({
       readRegister: (r) => cb.readRegister(r),
       readMemory: (a, s) => cb.readMemory(a, s),
-      place: { where: fdeWhere, what: `CFI expression of the ${fdeName}` },
+      place: { where: fdeWhere(), what: `CFI expression of the FDE at ${hex(fde.offset)}` },
       ...extra,
     });
 
@@ -247,12 +250,12 @@ export class CallFrameInfo {
     if (row.cfa.kind === "reg-offset") {
       const base = cb.readRegister(row.cfa.reg);
       if (base === undefined) {
-        throw new DwarfError("DWARF_UNWIND_REGISTER", fdeWhere, `cannot compute the CFA at pc ${hex(pc)} (the ${fdeName}): register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
+        throw new DwarfError("DWARF_UNWIND_REGISTER", fdeWhere(), `cannot compute the CFA at pc ${hex(pc)} (the FDE at ${hex(fde.offset)}): register ${dwarfRegisterName(row.cfa.reg)} is not known in this frame`);
       }
       cfa = BigInt.asUintN(64, base + row.cfa.offset);
     } else {
       const v = evaluateValue(row.cfa.expr, exprCtx({}));
-      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", fdeWhere, `cannot compute the CFA at pc ${hex(pc)} (the ${fdeName}): ${v.reason}`);
+      if (v.kind !== "value") throw new DwarfError("DWARF_UNWIND_EXPRESSION", fdeWhere(), `cannot compute the CFA at pc ${hex(pc)} (the FDE at ${hex(fde.offset)}): ${v.reason}`);
       cfa = v.value;
     }
 

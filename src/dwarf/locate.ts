@@ -4,7 +4,7 @@
  * turns DW_AT_const_value and missing locations into results the debugger can show.
  */
 import { evaluateLocation, evaluateValue, type ExprContext, type Location } from "./expr-eval.js";
-import type { ExprPlace } from "./expr-ops.js";
+import { OP, type ExprPlace } from "./expr-ops.js";
 import { selectLocation } from "./loclists.js";
 import type { FunctionScope, Variable } from "./program.js";
 
@@ -29,10 +29,44 @@ class DiePlace {
 /** What the frame provides; fbreg, addrx and the unit's address size are filled in here. */
 export type FrameContext = Omit<ExprContext, "frameBase" | "addrx" | "addressSize" | "is64">;
 
+/**
+ * A location that is one DW_OP_fbreg (nearly every variable at -O0), known once per expression:
+ * its address is the frame base plus the offset, without the evaluator's stack and context,
+ * which cost most of reading a variable at a new stop. Null: any other expression.
+ */
+const fbregOffsets = new WeakMap<Uint8Array, bigint | null>();
+
+function fbregOffset(expr: Uint8Array): bigint | null {
+  let off = fbregOffsets.get(expr);
+  if (off === undefined) {
+    off = null;
+    if (expr.length >= 2 && expr[0] === OP.fbreg) {
+      // SLEB128 operand, which must end the expression.
+      let v = 0n;
+      let shift = 0n;
+      let i = 1;
+      let byte = 0x80;
+      while (i < expr.length && byte & 0x80) {
+        byte = expr[i++]!;
+        v |= BigInt(byte & 0x7f) << shift;
+        shift += 7n;
+      }
+      if (!(byte & 0x80) && i === expr.length) off = byte & 0x40 ? v - (1n << shift) : v;
+    }
+    fbregOffsets.set(expr, off);
+  }
+  return off;
+}
+
 export function frameBaseAt(fn: FunctionScope, pc: bigint, ctx: FrameContext): bigint | undefined {
   const fb = fn.frameBase;
   const expr = fb.kind === "expr" ? fb.expr : fb.kind === "list" ? selectLocation(fb.entries, pc) : undefined;
   if (!expr) return undefined;
+  // DW_OP_call_frame_cfa alone (gcc's frame base): the CFA the unwinder found.
+  if (expr.length === 1 && expr[0] === OP.call_frame_cfa) {
+    const cfa = ctx.callFrameCfa?.();
+    if (cfa !== undefined) return cfa;
+  }
   const unit = fn.die.unit;
   const v = evaluateValue(expr, { ...ctx, addressSize: unit.addressSize, is64: unit.is64, addrx: (i) => unit.addrx(i), place: new DiePlace(fn.die, "frame base of the") });
   return v.kind === "value" ? v.value : undefined;
@@ -53,17 +87,23 @@ export function locateVariable(variable: Variable, pc: bigint | undefined, fn: F
   if (!expr) return { kind: "unavailable", reason: pc === undefined ? "the location depends on the pc" : `optimized out at pc 0x${pc.toString(16)}` };
   const unit = variable.die.unit;
   let fbCache: bigint | undefined | null = null;
+  const base = (): bigint | undefined => {
+    if (frameBase) return frameBase();
+    if (fbCache === null) fbCache = fn && pc !== undefined ? frameBaseAt(fn, pc, ctx) : undefined;
+    return fbCache;
+  };
+  const offset = fbregOffset(expr);
+  if (offset !== null) {
+    const fb = base();
+    // Without a frame base the evaluator says why.
+    if (fb !== undefined) return { kind: "memory", address: BigInt.asUintN(64, fb + offset) };
+  }
   return evaluateLocation(expr, {
     ...ctx,
     addressSize: unit.addressSize,
     is64: unit.is64,
     addrx: (i) => unit.addrx(i),
     place: new DiePlace(variable.die, "location of the"),
-    frameBase:
-      frameBase ??
-      (() => {
-        if (fbCache === null) fbCache = fn && pc !== undefined ? frameBaseAt(fn, pc, ctx) : undefined;
-        return fbCache;
-      }),
+    frameBase: base,
   });
 }

@@ -34,9 +34,10 @@ abstract class TypeBase {
     /** Offset of the DIE in .debug_info; -1 for the implicit void. */
     readonly offset: number,
   ) {}
-  /** The name as C prints it. */
+  private nameMade: string | undefined;
+  /** The name as C prints it (made once: a type never changes, and every view of a value shows it). */
   get name(): string {
-    return declarator(this as unknown as DwarfType, "");
+    return (this.nameMade ??= declarator(this as unknown as DwarfType, ""));
   }
   abstract get byteSize(): number | undefined;
   /** Strips typedefs and cv-qualifiers. */

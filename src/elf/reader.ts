@@ -72,6 +72,18 @@ export interface ElfSymbol {
   shndx: number;
 }
 
+/** A symbol-table entry with its name left in the string table (SymbolEntries.name reads it). */
+export type SymbolEntry = Omit<ElfSymbol, "name"> & { nameOffset: number };
+
+/** A symbol table's entries without their names, and the reader of one entry's name. */
+export interface SymbolEntries {
+  entries: SymbolEntry[];
+  /** The entry's name ("" when it has none). */
+  name(entry: SymbolEntry): string;
+  /** Whether the entry has a non-empty name, without decoding it. */
+  named(entry: SymbolEntry): boolean;
+}
+
 export interface ElfRelocation {
   offset: bigint;
   type: number;
@@ -96,6 +108,7 @@ export class ElfFile {
   private readonly view: DataView;
   private symtabCache?: ElfSymbol[];
   private dynsymCache?: ElfSymbol[];
+  private readonly entriesCache = new Map<number, SymbolEntries>();
 
   private constructor(
     readonly bytes: Uint8Array,
@@ -147,6 +160,24 @@ export class ElfFile {
   dynamicSymbols(): ElfSymbol[] {
     this.dynsymCache ??= this.readSymbolTable(C.SHT_DYNSYM);
     return this.dynsymCache;
+  }
+
+  /**
+   * The entries of .symtab (or .dynsym) with names not decoded: an address look-up needs a name
+   * only for the symbol it finds (decoding a static program's ~2,000 names was a large part of a
+   * session's first stack trace).
+   */
+  symbolEntries(dynamic = false): SymbolEntries {
+    const type = dynamic ? C.SHT_DYNSYM : C.SHT_SYMTAB;
+    let kept = this.entriesCache.get(type);
+    if (!kept) this.entriesCache.set(type, (kept = this.readSymbolEntries(type)));
+    return kept;
+  }
+
+  /** Number of entries in .symtab (0 when stripped), without reading them. */
+  symbolCount(): number {
+    const sec = this.sections.find((s) => s.type === C.SHT_SYMTAB);
+    return sec ? Math.floor(sec.size / SYM_SIZE) : 0;
   }
 
   /** Symbols of a specific symbol-table section (for relocation sections that link to it). */
@@ -309,24 +340,32 @@ export class ElfFile {
   }
 
   private readSymbolTable(type: number): ElfSymbol[] {
+    const { entries, name } = this.symbolEntries(type === C.SHT_DYNSYM);
+    const out: ElfSymbol[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      out[i] = { index: e.index, name: name(e), value: e.value, size: e.size, bind: e.bind, type: e.type, visibility: e.visibility, shndx: e.shndx };
+    }
+    return out;
+  }
+
+  private readSymbolEntries(type: number): SymbolEntries {
     const sec = this.sections.find((s) => s.type === type);
-    if (!sec) return [];
+    if (!sec) return { entries: [], name: () => "", named: () => false };
     const strtab = this.sections[sec.link];
     if (!strtab || strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", "the symbol table has no string table", { section: sec.name });
     const xindexSec = this.sections.find((s) => s.type === C.SHT_SYMTAB_SHNDX && s.link === sec.index);
     const count = Math.floor(sec.size / SYM_SIZE);
-    const out: ElfSymbol[] = new Array(count);
+    const entries: SymbolEntry[] = new Array(count);
     const v = this.view;
-    const strEnd = strtab.offset + strtab.size;
     for (let i = 0; i < count; i++) {
       const at = sec.offset + i * SYM_SIZE;
-      const nameOff = v.getUint32(at, true);
       const info = v.getUint8(at + 4);
       let shndx = v.getUint16(at + 6, true);
       if (shndx === C.SHN_XINDEX && xindexSec) shndx = v.getUint32(xindexSec.offset + i * 4, true);
-      out[i] = {
+      entries[i] = {
         index: i,
-        name: nameOff === 0 ? "" : nameOff < strtab.size ? cString(this.bytes, strtab.offset + nameOff, strEnd) : "",
+        nameOffset: v.getUint32(at, true),
         value: v.getBigUint64(at + 8, true),
         size: v.getBigUint64(at + 16, true),
         bind: info >> 4,
@@ -335,7 +374,13 @@ export class ElfFile {
         shndx,
       };
     }
-    return out;
+    const bytes = this.bytes;
+    const strEnd = strtab.offset + strtab.size;
+    return {
+      entries,
+      name: (e) => (e.nameOffset === 0 || e.nameOffset >= strtab.size ? "" : cString(bytes, strtab.offset + e.nameOffset, strEnd)),
+      named: (e) => e.nameOffset !== 0 && e.nameOffset < strtab.size && bytes[strtab.offset + e.nameOffset] !== 0,
+    };
   }
 }
 

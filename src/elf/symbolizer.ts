@@ -1,6 +1,6 @@
 /** Address ↔ name look-ups over an ELF file's symbol tables, with the image's load bias applied. */
 import * as C from "./constants.js";
-import type { ElfFile, ElfSymbol } from "./reader.js";
+import type { ElfFile, ElfSymbol, SymbolEntries, SymbolEntry } from "./reader.js";
 
 export interface SymbolHit {
   name: string;
@@ -9,9 +9,29 @@ export interface SymbolHit {
   offset: bigint;
 }
 
+/** A symbol an address look-up may find, its name still in its table's strings. */
+interface Candidate {
+  entry: SymbolEntry;
+  table: SymbolEntries;
+  /** Read when first found (a pointer's symbol is shown at every stop). */
+  name?: string;
+}
+
+const KEPT_TYPES: ReadonlySet<number> = new Set([C.STT_FUNC, C.STT_OBJECT, C.STT_NOTYPE, C.STT_GNU_IFUNC]);
+
+/** Whether a symbol names code or data at an address of the file (not undefined, absolute, a section or a file). */
+function kept(s: { shndx: number; type: number }): boolean {
+  return s.shndx !== C.SHN_UNDEF && s.shndx !== C.SHN_ABS && KEPT_TYPES.has(s.type);
+}
+
 export class Symbolizer {
-  private readonly sorted: ElfSymbol[];
-  private readonly byName = new Map<string, ElfSymbol>();
+  /**
+   * Both indexes are made when first used: a stack trace needs only the address one, and only the
+   * names of the symbols it finds; a look-up by name reads every name.
+   */
+  private sortedMade: Candidate[] | undefined;
+  private byNameMade: Map<string, ElfSymbol> | undefined;
+  private readonly files: readonly ElfFile[];
 
   /** `extra`: more files at the same link-time addresses (a separate debug file's .symtab, say). */
   constructor(
@@ -19,14 +39,16 @@ export class Symbolizer {
     readonly bias: bigint,
     extra: readonly ElfFile[] = [],
   ) {
-    const all = [file, ...extra].flatMap((f) => [...f.dynamicSymbols(), ...f.symbols()]);
-    const syms = all.filter(
-      (s) => s.name !== "" && s.shndx !== C.SHN_UNDEF && (s.type === C.STT_FUNC || s.type === C.STT_OBJECT || s.type === C.STT_NOTYPE || s.type === C.STT_GNU_IFUNC) && s.shndx !== C.SHN_ABS,
-    );
-    for (const s of syms) {
-      const prev = this.byName.get(s.name);
-      // Prefer global definitions over local ones of the same name.
-      if (!prev || (prev.bind === C.STB_LOCAL && s.bind !== C.STB_LOCAL)) this.byName.set(s.name, s);
+    this.files = [file, ...extra];
+  }
+
+  private get sorted(): Candidate[] {
+    if (this.sortedMade) return this.sortedMade;
+    const syms: Candidate[] = [];
+    for (const f of this.files) {
+      for (const table of [f.symbolEntries(true), f.symbolEntries(false)]) {
+        for (const entry of table.entries) if (kept(entry) && table.named(entry)) syms.push({ entry, table });
+      }
     }
     // At one address: the larger symbol first, then (as lookup takes the last candidate) locals
     // before globals, so an exported name (puts) wins over an internal alias (_IO_puts) when both
@@ -34,29 +56,45 @@ export class Symbolizer {
     // Ties after that: the later symbol first. The sort is stable, so the list is reversed first
     // (no index map consulted and no BigInt made per comparison: ~2,000 symbols of a static
     // program's libc are sorted at a session's first stack trace).
-    const rank = (s: ElfSymbol) => (s.bind === C.STB_LOCAL ? 0 : 1);
-    this.sorted = syms.reverse().sort((a, b) =>
+    const rank = (s: SymbolEntry) => (s.bind === C.STB_LOCAL ? 0 : 1);
+    return (this.sortedMade = syms.reverse().sort(({ entry: a }, { entry: b }) =>
       a.value < b.value ? -1 : a.value > b.value ? 1 : a.size !== b.size ? (b.size > a.size ? 1 : -1) : rank(a) - rank(b),
-    );
+    ));
+  }
+
+  private get byName(): Map<string, ElfSymbol> {
+    if (this.byNameMade) return this.byNameMade;
+    const byName = new Map<string, ElfSymbol>();
+    for (const f of this.files) {
+      for (const s of [...f.dynamicSymbols(), ...f.symbols()]) {
+        if (s.name === "" || !kept(s)) continue;
+        const prev = byName.get(s.name);
+        // Prefer global definitions over local ones of the same name.
+        if (!prev || (prev.bind === C.STB_LOCAL && s.bind !== C.STB_LOCAL)) byName.set(s.name, s);
+      }
+    }
+    return (this.byNameMade = byName);
   }
 
   /** The symbol containing an address (or the nearest one before it, when sizes are missing). */
   lookup(address: bigint): SymbolHit | undefined {
     const rel = address - this.bias;
+    const sorted = this.sorted;
     let lo = 0;
-    let hi = this.sorted.length - 1;
+    let hi = sorted.length - 1;
     let best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.sorted[mid]!.value <= rel) {
+      if (sorted[mid]!.entry.value <= rel) {
         best = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
     for (let i = best; i >= 0 && i > best - 8; i--) {
-      const s = this.sorted[i]!;
+      const c = sorted[i]!;
+      const s = c.entry;
       if (rel < s.value + (s.size === 0n ? 1n : s.size) || (s.size === 0n && i === best)) {
-        return { name: s.name, address: s.value + this.bias, size: s.size, offset: rel - s.value };
+        return { name: (c.name ??= c.table.name(s)), address: s.value + this.bias, size: s.size, offset: rel - s.value };
       }
     }
     return undefined;

@@ -89,7 +89,7 @@ export class Image {
   get symbols(): Symbolizer {
     if (!this.symbolizer) {
       const file = this.file;
-      const extra = file.symbols().length === 0 ? findDebugFile(file, this.debugDirectories) : undefined;
+      const extra = file.symbolCount() === 0 ? findDebugFile(file, this.debugDirectories) : undefined;
       this.symbolizer = new Symbolizer(file, this.bias, extra ? [extra] : []);
     }
     return this.symbolizer;

@@ -86,11 +86,24 @@ export function readLocation(mem: MemoryReader, location: ValueLocation, size: n
   }
 }
 
-function le(bytes: Uint8Array): bigint {
+/**
+ * Little-endian unsigned bytes as an integer. A word or less is read as one number: the loop
+ * made three BigInts a byte, the most of reading a variable or a saved register at a new stop.
+ */
+export function unsignedLE(bytes: Uint8Array): bigint {
+  const n = bytes.length;
+  if (n === 8) return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (n <= 6) {
+    let x = 0;
+    for (let i = n - 1; i >= 0; i--) x = x * 256 + bytes[i]!;
+    return BigInt(x);
+  }
   let x = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i]!);
+  for (let i = n - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i]!);
   return x;
 }
+
+const le = unsignedLE;
 
 /** The scalar as an integer (signed per its type), honouring bit-fields. */
 export function scalarOf(mem: MemoryReader, v: Value): bigint | string {

@@ -131,4 +131,23 @@ describe("call frame information", () => {
     expect(body.registers.get(6)).toBe(0xaaaan);
     expect(cfi.unwind(0x10n, { readRegister: () => 0n, readMemory: () => 0n })).toBeUndefined();
   });
+  it("keeps each row with the addresses it covers: any pc inside gets that row, a pc past its end the next one, as readelf's table says", () => {
+    const path = build("program.c", STATIC);
+    const { elf, dwarf } = open(path);
+    const main = symbol(elf, "main");
+    const fde = readelfFrames(path).find((f) => f.section === ".eh_frame" && main >= f.pcBegin && main < f.pcEnd)!;
+    expect(fde.rows.length).toBeGreaterThan(2);
+    // Asked from the last pc of each row first, then each pc of it: one row object per readelf row.
+    const cfi = dwarf.cfi();
+    const seen = fde.rows.map((row, i) => {
+      const end = fde.rows[i + 1]?.loc ?? fde.pcEnd;
+      const last = cfi.rowAt(end - 1n)!;
+      for (let pc = row.loc; pc < end; pc++) {
+        expect(cfi.rowAt(pc), `pc 0x${pc.toString(16)}`).toBe(last);
+        expect(cfaText(last)).toBe(row.cfa);
+      }
+      return last;
+    });
+    expect(new Set(seen).size).toBe(fde.rows.length);
+  });
 });

@@ -8,7 +8,7 @@ import { frameBaseAt, locateVariable, type FrameContext, type FunctionScope, typ
 import { isDwarfError } from "../../dwarf/errors.js";
 import type { Frame } from "./stack.js";
 import { DWARF_GPRS, DWARF_ST_BASE, DWARF_XMM_BASE } from "./registers.js";
-import { sizeOf, type Value } from "../../values/value.js";
+import { sizeOf, unsignedLE, type Value } from "../../values/value.js";
 import type { RegName } from "../../emu/registers.js";
 import { JitdbgError } from "../../errors.js";
 import { registerStore, type StoreBytes } from "./register-homes.js";
@@ -32,10 +32,7 @@ export class FrameValues {
 
   private readMemory = (address: bigint, size: number): bigint | undefined => {
     const b = new Uint8Array(size);
-    if (!this.cpu.tryRead(address, b)) return undefined;
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-    return v;
+    return this.cpu.tryRead(address, b) ? unsignedLE(b) : undefined;
   };
 
   private contextMade: FrameContext | undefined;

@@ -379,7 +379,10 @@ export class Inspector {
   }
 
   view(frame: number, name: string, value: Value, evaluateName: string, format: FormatOptions): VariableView {
-    const expandable = value.location.kind !== "error" && hasChildren(value) && !isNullPointer(value, this.memory);
+    // A pointer's value, read once: a null one points at nothing to expand (LLDB and CodeLLDB
+    // show it as a leaf); its memory reference is where it points.
+    const pointer = value.location.kind !== "error" && strip(value.type) instanceof PointerType ? scalarOf(this.memory, value) : undefined;
+    const expandable = value.location.kind !== "error" && hasChildren(value) && pointer !== 0n;
     const ref = expandable ? this.handle({ kind: "value", frame, value, evaluateName }) : 0;
     const indexed = expandable ? indexedCount(value) : undefined;
     const view: VariableView = { name, value: formatValue(this.memory, value, format), type: value.type.name, variablesReference: ref };
@@ -389,9 +392,8 @@ export class Inspector {
     if (indexed !== undefined) view.indexedVariables = indexed;
     // A pointer's memory reference is where it points (what a memory view should open); any
     // other value's is where it lives.
-    if (strip(value.type) instanceof PointerType) {
-      const p = scalarOf(this.memory, value);
-      if (typeof p === "bigint") view.memoryReference = `0x${p.toString(16)}`;
+    if (pointer !== undefined) {
+      if (typeof pointer === "bigint") view.memoryReference = `0x${pointer.toString(16)}`;
     } else if (value.location.kind === "memory") view.memoryReference = `0x${value.location.address.toString(16)}`;
     return view;
   }
@@ -670,11 +672,6 @@ function trailingOperand(text: string): string {
     break;
   }
   return text.slice(i).trim();
-}
-
-/** A null pointer points at nothing to expand (LLDB and CodeLLDB show it as a leaf). */
-function isNullPointer(v: Value, memory: Memory): boolean {
-  return strip(v.type) instanceof PointerType && scalarOf(memory, v) === 0n;
 }
 
 /** Whether a type is const-qualified (through typedefs and other qualifiers). */

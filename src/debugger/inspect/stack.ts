@@ -10,6 +10,8 @@ import { CALLEE_SAVED_REGS, DWARF_GPRS } from "./registers.js";
 import type { ImageInfo, SourceLocation } from "../image-info.js";
 import type { CallFrameInfo, SavedRegisterHome, Scope } from "../../dwarf/index.js";
 import { InlinedScope } from "../../dwarf/index.js";
+import { BoundedMemo } from "../bounded-memo.js";
+import { unsignedLE } from "../../values/value.js";
 
 export interface Frame {
   index: number;
@@ -77,13 +79,30 @@ export function topRegisters(cpu: Cpu): Map<number, bigint> {
   return regs;
 }
 
-/** One physical frame, expanded into one frame per inlined call at its pc (innermost first). */
-function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcsOnly">, index: number, pc: bigint, regs: Map<number, bigint>, homes: Map<number, SavedRegisterHome>, cfa: bigint | undefined, how: Frame["unwoundBy"]): Frame[] {
-  const lookupPc = index === 0 ? pc : pc - 1n;
-  const image = ctx.imageFor(lookupPc);
-  if (ctx.pcsOnly) return [{ index, pc, cfa, registers: regs, homes, image, functionName: undefined, source: undefined, lookupPc, unwoundBy: how }];
-  const base: Frame = { index, pc, cfa, registers: regs, homes, image, functionName: image ? image.functionName(lookupPc) : ctx.extraName?.(lookupPc), source: image?.sourceAt(lookupPc), lookupPc, unwoundBy: how };
-  const at = image?.functionAt(lookupPc);
+/**
+ * What a frame at a pc of an image shows that depends on the code alone (its function's name, its
+ * line, its inlined calls): one shape per frame the pc expands to, innermost first. The same at
+ * every stop, so it is made once per pc (a new stop's frames are mostly at pcs met before).
+ */
+interface FrameShape {
+  functionName: string | undefined;
+  source: SourceLocation | undefined;
+  scopes: Scope[] | undefined;
+  /** A call the compiler inlined into the next shape's frame. */
+  inline: boolean;
+}
+
+const shapesByImage = new WeakMap<ImageInfo, BoundedMemo<bigint, FrameShape[]>>();
+
+function shapesAt(image: ImageInfo, lookupPc: bigint): FrameShape[] {
+  let memo = shapesByImage.get(image);
+  if (!memo) shapesByImage.set(image, (memo = new BoundedMemo()));
+  return memo.get(lookupPc, (at) => makeShapes(image, at));
+}
+
+function makeShapes(image: ImageInfo, lookupPc: bigint): FrameShape[] {
+  const base: FrameShape = { functionName: image.functionName(lookupPc), source: image.sourceAt(lookupPc), scopes: undefined, inline: false };
+  const at = image.functionAt(lookupPc);
   if (!at) return [base];
   // No inlined call at this pc (most frames): one frame, its scopes those of the function.
   const n = at.scopes.length;
@@ -91,7 +110,7 @@ function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcs
   for (let i = 0; i < n - 1 && !inlined; i++) inlined = at.scopes[i]!.kind === "inlined" || at.scopes[i]!.kind === "function";
   if (n > 0 && !inlined) {
     const owner = at.scopes[n - 1]!;
-    return [{ ...base, functionName: owner instanceof InlinedScope ? owner.name : at.function.name, scopes: at.scopes.slice(), unwoundBy: how }];
+    return [{ ...base, functionName: owner instanceof InlinedScope ? owner.name : at.function.name, scopes: at.scopes.slice() }];
   }
   // Split the scope chain at each inlined call: every segment is one (virtual) frame.
   const segments: Scope[][] = [[]];
@@ -108,8 +127,30 @@ function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcs
       const inner = segments[k - 1]![segments[k - 1]!.length - 1];
       if (inner instanceof InlinedScope && inner.call.line !== undefined) source = { file: inner.call.file ?? base.source?.file ?? "?", line: inner.call.line, column: inner.call.column ?? 0 };
     }
-    return { ...base, functionName: name, source, scopes: seg, unwoundBy: k < segments.length - 1 ? "inline" : how };
+    return { functionName: name, source, scopes: seg, inline: k < segments.length - 1 };
   });
+}
+
+/**
+ * One physical frame, expanded into one frame per inlined call at its pc (innermost first), the
+ * innermost `skip` of them left out (never all); numbered from `firstIndex`.
+ */
+function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcsOnly">, firstIndex: number, physical: number, pc: bigint, regs: Map<number, bigint>, homes: Map<number, SavedRegisterHome>, cfa: bigint | undefined, how: Frame["unwoundBy"], skip = 0): Frame[] {
+  const lookupPc = physical === 0 ? pc : pc - 1n;
+  const image = ctx.imageFor(lookupPc);
+  if (ctx.pcsOnly || !image) {
+    const functionName = ctx.pcsOnly ? undefined : ctx.extraName?.(lookupPc);
+    return [{ index: firstIndex, pc, cfa, registers: regs, homes, image, functionName, source: undefined, lookupPc, unwoundBy: how }];
+  }
+  const shapes = shapesAt(image, lookupPc);
+  const out: Frame[] = [];
+  for (let k = Math.min(skip, shapes.length - 1); k < shapes.length; k++) {
+    const s = shapes[k]!;
+    const f: Frame = { index: firstIndex + out.length, pc, cfa, registers: regs, homes, image, functionName: s.functionName, source: s.source, lookupPc, unwoundBy: s.inline ? "inline" : how };
+    if (s.scopes) f.scopes = s.scopes;
+    out.push(f);
+  }
+  return out;
 }
 
 /**
@@ -119,8 +160,7 @@ function describeFrames(ctx: Pick<UnwindContext, "imageFor" | "extraName" | "pcs
  */
 export function framesAt(imageFor: (pc: bigint) => ImageInfo | undefined, pc: bigint, regs: Map<number, bigint>, cfa: bigint, hidden: number): Frame[] {
   // No frame below saved anything: the registers are the site's own (the trampoline's save area).
-  const described = describeFrames({ imageFor }, 0, pc, regs, new Map(), cfa, "top");
-  return described.slice(Math.min(hidden, described.length - 1)).map((f, index) => ({ ...f, index }));
+  return describeFrames({ imageFor }, 0, 0, pc, regs, new Map(), cfa, "top", hidden);
 }
 
 /** The frames from the innermost outwards. */
@@ -133,9 +173,7 @@ export function unwindStack(ctx: UnwindContext): Frame[] {
   let how: Frame["unwoundBy"] = "top";
   for (let i = 0; i < max; i++) {
     const step = unwindOne(ctx, pc, regs, i > 0);
-    let described = describeFrames(ctx, i, pc, regs, homes, step?.cfa, how);
-    if (i === 0 && ctx.hiddenInline) described = described.slice(Math.min(ctx.hiddenInline, described.length - 1));
-    for (const f of described) frames.push({ ...f, index: frames.length });
+    for (const f of describeFrames(ctx, frames.length, i, pc, regs, homes, step?.cfa, how, i === 0 ? ctx.hiddenInline : 0)) frames.push(f);
     if (!step || step.returnAddress === undefined || step.returnAddress === 0n) break;
     // A caller whose stack pointer does not grow outwards is a broken chain: stop there.
     const oldSp = regs.get(RSP)!;
@@ -182,24 +220,19 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
   const cfi = ctx.imageFor(lookup)?.cfi ?? ctx.extraCfi?.(lookup);
   const res = cfi?.unwind(pc, { readRegister: (r) => regs.get(r), readMemory: (a, size) => readSized(ctx.cpu, a, size) }, { isReturnAddress });
   if (res) {
-    const next = new Map<number, bigint>();
-    const homes = new Map<number, SavedRegisterHome>();
-    // Callee-saved registers keep their value unless the CFI says where they were saved.
+    // The step's own maps (made for this step alone) become the caller's. Callee-saved registers
+    // the CFI leaves without a value keep the callee's; rsp is the CFA, computed, so it has no home.
+    const next = res.registers;
+    const homes = res.homes;
     for (const r of CALLEE_SAVED_REGS) {
+      if (next.has(r)) continue;
       const v = regs.get(r);
       if (v === undefined) continue;
       next.set(r, v);
       homes.set(r, { kind: "register", reg: r });
     }
-    for (const [r, v] of res.registers) next.set(r, v);
-    for (const r of res.registers.keys()) {
-      const h = res.homes.get(r);
-      if (h) homes.set(r, h);
-      else homes.delete(r);
-    }
     next.set(RSP, res.cfa);
     homes.delete(RSP);
-    if (res.returnAddress !== undefined) next.set(RIP, res.returnAddress);
     return { cfa: res.cfa, registers: next, homes, returnAddress: res.returnAddress, how: "cfi" };
   }
   if (!isReturnAddress && !ctx.imageFor(pc) && !ctx.cpu.tryRead(pc, new Uint8Array(1))) {
@@ -232,8 +265,5 @@ function unwindOne(ctx: UnwindContext, pc: bigint, regs: Map<number, bigint>, is
 
 function readSized(cpu: Cpu, address: bigint, size: number): bigint | undefined {
   const b = new Uint8Array(size);
-  if (!cpu.tryRead(address, b)) return undefined;
-  let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  return v;
+  return cpu.tryRead(address, b) ? unsignedLE(b) : undefined;
 }
