@@ -5,6 +5,8 @@
  * timed from spawn to the program's end, Node start-up included; and in-process, Debugger.start
  * against Process.runToEnd. The adapter is its bundle (dist/adapter/main.cjs, what VS Code starts)
  * and the command bin/jitdbg.js (which loads its own bundle). Outputs are checked equal to native.
+ * Over DAP twice: as launched by default (the session records its history for time travel) and
+ * with `"timeTravel": false`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -17,7 +19,7 @@ import { fmt, median } from "./stats.js";
 const RUNS = 9;
 const ARGS = ["24"];
 
-async function overDap(adapter: string, program: string): Promise<{ ms: number; stdout: string }> {
+async function overDap(adapter: string, program: string, launch: Record<string, unknown> = {}): Promise<{ ms: number; stdout: string }> {
   const t0 = process.hrtime.bigint();
   const dap = new DapClient(process.execPath, [adapter]);
   let stdout = "";
@@ -27,7 +29,7 @@ async function overDap(adapter: string, program: string): Promise<{ ms: number; 
   try {
     await dap.request("initialize", { adapterID: "bench", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
     const initialized = dap.waitFor("initialized");
-    await dap.request("launch", { program, args: ARGS });
+    await dap.request("launch", { program, args: ARGS, ...launch });
     await initialized;
     const terminated = dap.waitFor("terminated");
     await dap.request("configurationDone");
@@ -69,9 +71,9 @@ export async function benchDebugRun(): Promise<string> {
   execFileSync(process.execPath, [join(repoRoot, "scripts", "bundle.mjs")], { stdio: "ignore" });
   const adapter = join(repoRoot, "dist", "adapter", "main.cjs");
   const cli = join(repoRoot, "bin", "jitdbg.js");
-  const t = { dap: [] as number[], cmd: [] as number[], dbg: [] as number[], proc: [] as number[] };
+  const t = { dap: [] as number[], cmd: [] as number[], dbg: [] as number[], proc: [] as number[], plain: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
-    const runs = [await overDap(adapter, program), command(cli, program), await inProcessDebugger(program), inProcessRun(program)];
+    const runs = [await overDap(adapter, program), command(cli, program), await inProcessDebugger(program), inProcessRun(program), await overDap(adapter, program, { timeTravel: false })];
     runs.forEach((r, k) => {
       if (r.stdout !== native) throw new Error(`run ${k} printed something else than the native run`);
     });
@@ -79,11 +81,13 @@ export async function benchDebugRun(): Promise<string> {
     t.cmd.push(runs[1]!.ms);
     t.dbg.push(runs[2]!.ms);
     t.proc.push(runs[3]!.ms);
+    t.plain.push(runs[4]!.ms);
   }
-  const [dap, cmd, dbg, proc] = [median(t.dap), median(t.cmd), median(t.dbg), median(t.proc)];
+  const [dap, cmd, dbg, proc, plain] = [median(t.dap), median(t.cmd), median(t.dbg), median(t.proc), median(t.plain)];
   return [
     `debug run: fidelity/memrandom.c ${ARGS.join(" ")} (gcc -O2 -static) to its end, no breakpoints, median of ${RUNS}; output equal to native`,
-    `  over DAP (adapter process)   ${fmt(dap)} ms   jitdbg run (command) ${fmt(cmd)} ms   ratio ${(dap / cmd).toFixed(3)}x`,
+    `  over DAP (adapter process, recording: the default)  ${fmt(dap)} ms   jitdbg run (command) ${fmt(cmd)} ms   ratio ${(dap / cmd).toFixed(3)}x`,
+    `  over DAP, timeTravel false   ${fmt(plain)} ms   jitdbg run (command) ${fmt(cmd)} ms   ratio ${(plain / cmd).toFixed(3)}x`,
     `  in-process Debugger.start    ${fmt(dbg)} ms   Process.runToEnd     ${fmt(proc)} ms   ratio ${(dbg / proc).toFixed(3)}x`,
   ].join("\n");
 }

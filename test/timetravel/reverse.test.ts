@@ -38,6 +38,25 @@ const value = (dbg: Debugger, expr: string): string => dbg.inspector.evaluate(ex
 const line = (dbg: Debugger): number => dbg.stackTrace()[0]!.source?.line ?? 0;
 const func = (dbg: Debugger): string => dbg.stackTrace()[0]!.functionName ?? "?";
 
+/**
+ * The four-thread program stopped at its first watched write (breakpoint at `at`); after `body`,
+ * the breakpoints go and it runs to its end, as natively.
+ */
+async function threaded(body: (dbg: Debugger, at: number) => Promise<void>): Promise<void> {
+  const exe = compileFixture("fidelity/threads.c", { flags: ["-O0", "-g", "-pthread"] });
+  const native = runNative(exe, ["6"]);
+  await session(exe, { args: ["6"], historyCheckpointBlocks: 200_000 }, async ({ dbg, stdout }) => {
+    const at = lineOf("fidelity/threads.c", "@watched-write");
+    dbg.setSourceBreakpoints("threads.c", [{ line: at }]);
+    await dbg.start();
+    await body(dbg, at);
+    dbg.setSourceBreakpoints("threads.c", []);
+    const end = await dbg.continue();
+    expect(end).toMatchObject({ reason: "exited", exitCode: native.status });
+    expect(stdout.join("")).toBe(native.stdout);
+  });
+}
+
 describe("time travel", () => {
   it("reverse continue stops at the previous hit of a breakpoint in a loop, the loop variable one less", async () => {
     const exe = compileFixture(HOT, { flags: ["-O0", "-g"] });
@@ -187,12 +206,7 @@ describe("time travel", () => {
   });
 
   it("going back to the start and forward again replays a threaded program to its native output", async () => {
-    const exe = compileFixture("fidelity/threads.c", { flags: ["-O0", "-g", "-pthread"] });
-    const native = runNative(exe, ["6"]);
-    await session(exe, { args: ["6"], historyCheckpointBlocks: 200_000 }, async ({ dbg, stdout }) => {
-      const at = lineOf("fidelity/threads.c", "@watched-write");
-      dbg.setSourceBreakpoints("threads.c", [{ line: at }]);
-      await dbg.start();
+    await threaded(async (dbg, at) => {
       for (let k = 0; k < 10; k++) await dbg.continue();
       const tid = dbg.stoppedThread;
       const total = value(dbg, "total");
@@ -206,20 +220,11 @@ describe("time travel", () => {
       expect(dbg.historyView()?.inPast).toBe(true);
       expect(value(dbg, "total")).toBe(total);
       expect(dbg.stoppedThread).toBe(tid);
-      dbg.setSourceBreakpoints("threads.c", []);
-      const end = await dbg.continue();
-      expect(end).toMatchObject({ reason: "exited", exitCode: native.status });
-      expect(stdout.join("")).toBe(native.stdout);
     });
   });
 
   it("in the past every thread is there with its registers of then, as at the same stop live", async () => {
-    const exe = compileFixture("fidelity/threads.c", { flags: ["-O0", "-g", "-pthread"] });
-    const native = runNative(exe, ["6"]);
-    await session(exe, { args: ["6"], historyCheckpointBlocks: 200_000 }, async ({ dbg, stdout }) => {
-      const at = lineOf("fidelity/threads.c", "@watched-write");
-      dbg.setSourceBreakpoints("threads.c", [{ line: at }]);
-      await dbg.start();
+    await threaded(async (dbg) => {
       // Each thread's innermost frame: function, line and the stack pointer.
       const picture = () => {
         const stopped = dbg.stoppedThread;
@@ -243,10 +248,6 @@ describe("time travel", () => {
       expect(picture()).toEqual(live[4]);
       await dbg.continue();
       expect(picture()).toEqual(live[5]);
-      dbg.setSourceBreakpoints("threads.c", []);
-      const end = await dbg.continue();
-      expect(end).toMatchObject({ reason: "exited", exitCode: native.status });
-      expect(stdout.join("")).toBe(native.stdout);
     });
   });
 
