@@ -516,6 +516,9 @@ export class History implements CpuObserver {
     const base = this.pastBase;
     if (base && index > base.index) throw new JitdbgError("HISTORY_RANGE", `checkpoint ${index} is after the one the replay began from (${base.index}): replay forward to it instead`);
     const from = base ? base.index - 1 : this.checkpoints.length - 1;
+    // Memory at the checkpoint gone to, kept up to date page by page (not a copy each time): the
+    // present's baseline (the memory now, from the comparison), or the last checkpoint's.
+    const next = base ? base.pages : this.baseline.clone();
     this.privateDepth++;
     try {
       if (base) {
@@ -523,12 +526,17 @@ export class History implements CpuObserver {
         base.pages.differences((page, bytes) => this.putPage(page, bytes));
       }
       space.restoreLayout({ ...c.layout, changes: -1 }, ownedByDebugger);
-      for (let i = from; i >= index; i--) for (const [page, bytes] of this.checkpoints[i]!.pages) this.putPage(page, bytes);
+      for (let i = from; i >= index; i--) {
+        for (const [page, bytes] of this.checkpoints[i]!.pages) {
+          this.putPage(page, bytes);
+          next.set(page, bytes);
+        }
+      }
       // The pages hold the program's own code: the debugger's patches go back over it.
       this.host.codePatches.reapply();
       cpu.restoreContext(c.context);
       cpu.setBlockCount(c.at.blocks);
-      this.pastBase = { index, pages: new PageBaseline(cpu, space, this.host.codePatches) };
+      this.pastBase = { index, pages: next };
     } finally {
       this.privateDepth--;
     }

@@ -26,8 +26,21 @@ export class PageBaseline {
     private readonly space: AddressSpace,
     /** The debugger's patches to the program's code, seen through: the baseline holds the program's bytes. */
     private readonly patches: Pick<CodePatches, "overlay">,
+    /** The pages to start from (a clone's); the memory now when not given. */
+    pages?: ReadonlyMap<number, Uint8Array>,
   ) {
-    this.compare(() => undefined);
+    if (pages) for (const [page, bytes] of pages) this.pages.set(page, bytes);
+    else this.compare(() => undefined);
+  }
+
+  /** Another baseline holding the same pages (shared: a page's bytes are never changed in place). */
+  clone(): PageBaseline {
+    return new PageBaseline(this.cpu, this.space, this.patches, this.pages);
+  }
+
+  /** The baseline's bytes of `page` become `bytes` (kept, not copied). */
+  set(page: number, bytes: Uint8Array): void {
+    this.pages.set(page, bytes);
   }
 
   /** Bytes held. */
