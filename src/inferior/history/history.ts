@@ -514,14 +514,18 @@ export class History implements CpuObserver {
     // what differs from the last checkpoint; in the past, memory is compared with its copy taken
     // at the checkpoint the replay began from.
     const base = this.pastBase;
-    if (base && index > base.index) throw new JitdbgError("HISTORY_RANGE", `checkpoint ${index} is after the one the replay began from (${base.index}): replay forward to it instead`);
-    const from = base ? base.index - 1 : this.checkpoints.length - 1;
+    // A replay that stopped right at a checkpoint, every change before it applied (a scan's end),
+    // holds that checkpoint's memory: no comparison needed.
+    const here = base ? this.checkpoints.findIndex((x) => samePosition(x.at, this.now()) && x.firstEvent === this.cursor) : -1;
+    const atCheckpoint = here >= index;
+    if (base && !atCheckpoint && index > base.index) throw new JitdbgError("HISTORY_RANGE", `checkpoint ${index} is after the one the replay began from (${base.index}): replay forward to it instead`);
+    const from = atCheckpoint ? here - 1 : base ? base.index - 1 : this.checkpoints.length - 1;
     // Memory at the checkpoint gone to, kept up to date page by page (not a copy each time): the
     // present's baseline (the memory now, from the comparison), or the last checkpoint's.
     const next = base ? base.pages : this.baseline.clone();
     this.privateDepth++;
     try {
-      if (base) {
+      if (base && !atCheckpoint) {
         space.restoreLayout({ ...this.checkpoints[base.index]!.layout, changes: -1 }, ownedByDebugger);
         base.pages.differences((page, bytes) => this.putPage(page, bytes));
       }
