@@ -603,7 +603,7 @@ class UnicornCpu implements Cpu {
     // instruction whether or not the debugger stopped on the way.
     // Not in uncounted code: resuming there enters no counted block.
     if (this.stopAsked ? this.codeHookStop || gateStop?.insideBlock === true : false) {
-      if (!this.inUncountedCode(gateStop?.pc ?? this.reg("rip"))) this.gate.blocks -= 1n;
+      if (this.uncounted.length === 0 || !this.inUncountedCode(gateStop?.pc ?? this.reg("rip"))) this.gate.blocks -= 1n;
     }
     this.codeHookStop = false;
     if (this.pendingError !== undefined) {
@@ -846,7 +846,7 @@ class UnicornCpu implements Cpu {
     this.exceptionTaken = false;
     const offset = oldExceptionOffset();
     if (offset === undefined) return;
-    const size = Number(this.api.uc_context_size(this.uc)) - 16;
+    const size = this.contextBlobSize();
     resetOldException(
       {
         save: () => {
@@ -862,7 +862,7 @@ class UnicornCpu implements Cpu {
   contextBlob(): Uint8Array {
     const ctx = this.saveContext() as UnicornContext;
     try {
-      return contextBytes({ address: ctx.ptr, size: Number(this.api.uc_context_size(this.uc)) - 16 });
+      return contextBytes({ address: ctx.ptr, size: this.contextBlobSize() });
     } finally {
       ctx.free();
     }
@@ -880,6 +880,11 @@ class UnicornCpu implements Cpu {
     return ctx;
   }
 
+  /** Bytes of a saved context after uc_context's header (context_size, mode, arch). */
+  private contextBlobSize(): number {
+    return Number(this.api.uc_context_size(this.uc)) - 16;
+  }
+
   copyContext(from: CpuContext, into?: CpuContext): CpuContext {
     if (!(from instanceof UnicornContext)) throw new JitdbgError("EMU_ERROR", "emulator: copyContext was given a context this engine did not save");
     let to = into instanceof UnicornContext ? into : undefined;
@@ -888,8 +893,8 @@ class UnicornCpu implements Cpu {
       this.check(this.api.uc_context_alloc(this.uc, out), "context alloc");
       to = new UnicornContext(this.api, big(out[0] ?? 0n), () => this.changeCount++);
     }
-    // The blob after uc_context's header: the same engine's contexts have the same layout.
-    setContextBytes({ address: to.ptr }, contextBytes({ address: from.ptr, size: Number(this.api.uc_context_size(this.uc)) - 16 }));
+    // The same engine's contexts have the same layout.
+    setContextBytes({ address: to.ptr }, contextBytes({ address: from.ptr, size: this.contextBlobSize() }));
     return to;
   }
 

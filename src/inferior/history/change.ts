@@ -4,7 +4,6 @@ import type { SpaceLayout } from "../address-space.js";
 
 /** A change from outside the machine's execution, as it is replayed (memory writes are kept apart, in the log's arena). */
 export type Change =
-  | { kind: "write"; address: bigint; data: Uint8Array }
   | { kind: "reg"; name: RegName; value: bigint }
   | { kind: "regBytes"; name: RegName; bytes: Uint8Array }
   /** Every register (a thread switched in, a signal frame left); filled right after the restore. */

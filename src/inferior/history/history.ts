@@ -9,10 +9,10 @@
  * (position.ts): a syscall's changes in the syscall's order, every other change at the block
  * count and pc where the program stood.
  *
- * Checkpoints, taken every few million blocks, hold the registers, the mappings and the bytes of
- * each page the next interval changed, as they were at the checkpoint (found by comparing memory
- * with a baseline copy: page-baseline.ts). The log (event-log.ts) is kept by column. Going back to a checkpoint puts those pages back, newest
- * interval first, then the mappings and registers; going forward again replays: the CPU executes,
+ * Checkpoints, taken every few million blocks, hold every thread's registers, the mappings and the
+ * bytes of each page the next interval changed, as they were at the checkpoint (found by comparing
+ * memory with a baseline copy: page-baseline.ts); the log (event-log.ts) is kept by column. Going
+ * back to a checkpoint puts those pages back, newest interval first, then the mappings and registers; going forward again replays: the CPU executes,
  * and where the log has changes they are applied instead of asking the kernel again, so nothing
  * is executed against the host twice and the kernel's own state stays that of the present. Once
  * the replay reaches the present, the program runs live again.
@@ -675,9 +675,6 @@ export class History implements CpuObserver {
     change: (c: Change) => {
       const { cpu, space } = this.host;
       switch (c.kind) {
-        case "write":
-          cpu.write(c.address, c.data);
-          break;
         case "reg":
           cpu.setReg(c.name, c.value);
           break;
