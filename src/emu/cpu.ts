@@ -99,6 +99,11 @@ export interface Cpu {
   read(address: bigint, size: number): Uint8Array;
   /** Reads into an existing buffer; returns false instead of throwing when unmapped. */
   tryRead(address: bigint, into: Uint8Array): boolean;
+  /**
+   * One byte a page of the page-aligned range: 1 where the page is known to hold only zeros
+   * without reading it (memory nothing has touched); undefined when nothing is known.
+   */
+  zeroPages(address: bigint, size: number): Uint8Array | undefined;
   write(address: bigint, data: Uint8Array): void;
   /** Forgets translated code in a range after its bytes changed (JIT writes, breakpoint patches). */
   invalidateCode(begin: bigint, end: bigint): void;

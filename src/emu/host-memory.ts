@@ -15,7 +15,7 @@
  * for the 2 MiB the dynamic loader reserves for libc, of which a hello world touches a few pages).
  */
 import type { MappedFile } from "./cpu.js";
-import { anonymousPages, mapFileOver, memoryView, releaseMemory } from "./native-page.js";
+import { anonymousPages, mapFileOver, memoryView, releaseMemory, unbackedPages } from "./native-page.js";
 import type { SharedPart, SharedSegment } from "./shared-memory.js";
 
 /** The size (and alignment within a block) of the views of a block's memory. */
@@ -31,7 +31,11 @@ interface Block {
   windows?: Map<number, Uint8Array>;
   /** The shared segment the block's memory belongs to (the segment gives it back, not the block). */
   segment?: SharedSegment;
+  /** An own block's host memory below this address is a file's private mapping; above, anonymous. */
+  fileEnd?: bigint;
 }
+
+const PAGE_BYTES = 0x1000n;
 
 export class HostMemory {
   private blocks: Block[] = [];
@@ -46,8 +50,9 @@ export class HostMemory {
   allocate(guest: bigint, size: bigint, file?: MappedFile): { host: bigint; fromFile: boolean } | undefined {
     const host = anonymousPages(Number(size));
     if (host === undefined) return undefined;
-    this.blocks.push({ guest, size, host, bytes: undefined, windows: new Map() });
     const fromFile = file !== undefined && file.stable && file.length > 0 && mapFileOver(host, file.length, file.fd, file.offset);
+    const fileEnd = fromFile ? host + ((BigInt(file.length) + PAGE_BYTES - 1n) & ~(PAGE_BYTES - 1n)) : host;
+    this.blocks.push({ guest, size, host, bytes: undefined, windows: new Map(), fileEnd });
     return { host, fromFile };
   }
 
@@ -76,6 +81,23 @@ export class HostMemory {
     if (!b.windows) into.set(b.bytes!.subarray(offset, offset + into.length));
     else this.eachWindow(b, offset, into.length, (view, from, done, n) => into.set(view.subarray(from, from + n), done));
     return true;
+  }
+
+  /**
+   * One byte a page of the page-aligned guest range [guest, guest + size): 1 where the page is
+   * known to hold only zeros — anonymous memory of our own the system has never backed (nothing
+   * wrote or read it), so it need not be read to be compared. Undefined when nothing is known
+   * (no one own block holds the range, or the system does not say).
+   */
+  zeroPages(guest: bigint, size: number): Uint8Array | undefined {
+    const b = this.holding(guest, size);
+    if (!b?.windows || b.fileEnd === undefined) return undefined;
+    const host = b.host + (guest - b.guest);
+    const pages = unbackedPages(host, size / Number(PAGE_BYTES));
+    if (!pages) return undefined;
+    // A file's pages not yet read in are the file's bytes, not zeros.
+    for (let i = 0, at = host; i < pages.length && at < b.fileEnd; i++, at += PAGE_BYTES) pages[i] = 0;
+    return pages;
   }
 
   /** Copies `data` to the guest range at `guest`; false when no one block holds it all. */
@@ -142,7 +164,7 @@ export class HostMemory {
       const piece = (from: bigint, to: bigint): Block => {
         b.segment?.retain();
         const host = b.host + (from - b.guest);
-        if (b.windows) return { guest: from, size: to - from, host, bytes: undefined, windows: new Map() };
+        if (b.windows) return { guest: from, size: to - from, host, bytes: undefined, windows: new Map(), fileEnd: b.fileEnd };
         return { guest: from, size: to - from, host, bytes: b.bytes?.subarray(Number(from - b.guest), Number(to - b.guest)), segment: b.segment };
       };
       if (b.guest < lo) kept.push(piece(b.guest, lo));

@@ -5,6 +5,7 @@
  * needs executable memory, so mapping a page read+write, filling it and turning it read+execute
  * works wherever Node does.
  */
+import { openSync, readSync } from "node:fs";
 import koffi from "koffi";
 import { JitdbgError } from "../errors.js";
 
@@ -107,6 +108,33 @@ export function mapSharedFileOver(address: bigint, length: number, fd: number, o
 export function zeroOver(address: bigint, length: number): boolean {
   const at = loadLibc().mmapAt(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
   return BigInt(at) === address;
+}
+
+let pagemap: number | null | undefined;
+const PM_PRESENT = 1n << 63n;
+const PM_SWAPPED = 1n << 62n;
+
+/**
+ * Which of the `pages` pages from `address` (page-aligned) the system has never given memory: one
+ * byte a page, 1 where the page is neither present nor swapped out (/proc/self/pagemap). In
+ * private anonymous memory such a page reads as zeros. Undefined when pagemap cannot be read.
+ */
+export function unbackedPages(address: bigint, pages: number): Uint8Array | undefined {
+  if (pagemap === undefined) {
+    try {
+      pagemap = openSync("/proc/self/pagemap", "r");
+    } catch {
+      pagemap = null; // no /proc, or not readable here: nothing is known
+    }
+  }
+  if (pagemap === null || pages === 0) return pages === 0 ? new Uint8Array(0) : undefined;
+  const entries = new BigUint64Array(pages);
+  const want = pages * 8;
+  const got = readSync(pagemap, new Uint8Array(entries.buffer), 0, want, (address / BigInt(PAGE)) * 8n);
+  if (got !== want) return undefined;
+  const out = new Uint8Array(pages);
+  for (let i = 0; i < pages; i++) if ((entries[i]! & (PM_PRESENT | PM_SWAPPED)) === 0n) out[i] = 1;
+  return out;
 }
 
 /** Returns memory from anonymousMemory (whole pages of it) to the system. */

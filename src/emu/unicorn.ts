@@ -463,6 +463,10 @@ class UnicornCpu implements Cpu {
     return this.api.uc_mem_read(this.uc, address, into, into.length) === 0;
   }
 
+  zeroPages(address: bigint, size: number): Uint8Array | undefined {
+    return this.host.zeroPages(address, size);
+  }
+
   /** Copies from the host memory behind the guest when one block holds the whole range (host-memory.ts). */
   private readDirect(address: bigint, into: Uint8Array): boolean {
     return this.host.read(address, into);

@@ -28,7 +28,7 @@ import { ownedByDebugger } from "../undo-log.js";
 import type { CodePatches } from "../code-patches.js";
 import type { Change } from "./change.js";
 import { EventLog } from "./event-log.js";
-import { PageBaseline } from "./page-baseline.js";
+import { PageBaseline, ZERO_PAGE } from "./page-baseline.js";
 import { PastThreads } from "./past-threads.js";
 import { comparePositions, describePosition, samePosition, type Position } from "./position.js";
 
@@ -475,6 +475,7 @@ export class History implements CpuObserver {
     const c = this.checkpoints[this.checkpoints.length - 1]!;
     if (c.pages.has(page)) return;
     c.pages.set(page, bytes);
+    if (bytes === ZERO_PAGE) return; // shared: holds nothing of its own
     c.bytes += PAGE_BYTES;
     this.held += PAGE_BYTES;
   }

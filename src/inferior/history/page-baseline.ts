@@ -14,12 +14,24 @@ const PAGE_BYTES = Number(PAGE);
 const PAGE_SHIFT = 12n;
 const CHUNK_BYTES = 1 << 20;
 const CHUNK = BigInt(CHUNK_BYTES);
+/**
+ * The bytes of every page that holds only zeros, shared (pages are never changed in place): most
+ * of a program's memory at its start — the stack, .bss — and often later. Holding it costs nothing.
+ */
+export const ZERO_PAGE: Uint8Array = new Uint8Array(PAGE_BYTES);
+
+/** The page's bytes to keep: the shared zero page, or a copy (the buffer is read over next). */
+function kept(cur: Uint8Array): Uint8Array {
+  return Buffer.compare(cur, ZERO_PAGE) === 0 ? ZERO_PAGE : cur.slice();
+}
 
 export class PageBaseline {
   /** Page number → its bytes at the last checkpoint. */
   private readonly pages = new Map<number, Uint8Array>();
   /** Memory now, read into it a chunk at a time. */
   private readonly scratch = new Uint8Array(CHUNK_BYTES);
+  /** Pages held that are not the shared zero page. */
+  private ownPages = 0;
 
   constructor(
     private readonly cpu: Cpu,
@@ -29,7 +41,7 @@ export class PageBaseline {
     /** The pages to start from (a clone's); the memory now when not given. */
     pages?: ReadonlyMap<number, Uint8Array>,
   ) {
-    if (pages) for (const [page, bytes] of pages) this.pages.set(page, bytes);
+    if (pages) for (const [page, bytes] of pages) this.store(page, bytes);
     else this.compare(() => undefined);
   }
 
@@ -40,12 +52,23 @@ export class PageBaseline {
 
   /** The baseline's bytes of `page` become `bytes` (kept, not copied). */
   set(page: number, bytes: Uint8Array): void {
-    this.pages.set(page, bytes);
+    this.store(page, bytes);
   }
 
-  /** Bytes held. */
+  /** Bytes held (the shared zero page not counted). */
   get bytes(): number {
-    return this.pages.size * PAGE_BYTES;
+    return this.ownPages * PAGE_BYTES;
+  }
+
+  /** The page's bytes become `bytes` (undefined: it leaves the baseline), counting the pages held. */
+  private store(page: number, bytes: Uint8Array | undefined): void {
+    const old = this.pages.get(page);
+    if (old !== undefined && old !== ZERO_PAGE) this.ownPages--;
+    if (bytes === undefined) this.pages.delete(page);
+    else {
+      this.pages.set(page, bytes);
+      if (bytes !== ZERO_PAGE) this.ownPages++;
+    }
   }
 
   /**
@@ -63,32 +86,44 @@ export class PageBaseline {
 
   private scan(changed: (page: number, before: Uint8Array) => void, update: boolean): void {
     const seen = new Set<number>();
+    const visit = (page: number, cur: Uint8Array): void => {
+      seen.add(page);
+      const base = this.pages.get(page);
+      if (!base) {
+        if (update) this.store(page, kept(cur));
+        return;
+      }
+      if (base === cur || Buffer.compare(base, cur) === 0) return;
+      changed(page, base);
+      if (update) this.store(page, kept(cur));
+    };
     for (const r of this.space.list()) {
       if (ownedByDebugger(r)) continue;
       // A megabyte at a time, into the same buffer (a fresh copy of each region was most of the collector's work).
       for (let at = r.start; at < r.end; at += CHUNK) {
         const size = Number(r.end - at < CHUNK ? r.end - at : CHUNK);
-        const now = this.scratch.subarray(0, size);
-        if (!this.cpu.tryRead(at, now)) continue;
-        this.patches.overlay(at, now);
         const first = Number(at >> PAGE_SHIFT);
-        for (let i = 0, off = 0; off < size; i++, off += PAGE_BYTES) {
-          const page = first + i;
-          seen.add(page);
-          const cur = now.subarray(off, off + PAGE_BYTES);
-          const base = this.pages.get(page);
-          // Copies: the buffer is read over next.
-          if (!base) {
-            if (update) this.pages.set(page, cur.slice());
+        // Pages nothing has touched are zeros without reading them (most of a stack, of .bss).
+        const zeros = this.cpu.zeroPages(at, size);
+        const count = size / PAGE_BYTES;
+        for (let i = 0; i < count; ) {
+          if (zeros?.[i] === 1) {
+            visit(first + i++, ZERO_PAGE);
             continue;
           }
-          if (Buffer.compare(base, cur) === 0) continue;
-          changed(page, base);
-          if (update) this.pages.set(page, cur.slice());
+          let j = i + 1;
+          while (j < count && zeros?.[j] !== 1) j++;
+          const from = at + BigInt(i * PAGE_BYTES);
+          const now = this.scratch.subarray(0, (j - i) * PAGE_BYTES);
+          if (this.cpu.tryRead(from, now)) {
+            this.patches.overlay(from, now);
+            for (let k = i; k < j; k++) visit(first + k, now.subarray((k - i) * PAGE_BYTES, (k - i + 1) * PAGE_BYTES));
+          }
+          i = j;
         }
       }
     }
-    if (update) for (const page of this.pages.keys()) if (!seen.has(page)) this.pages.delete(page);
+    if (update) for (const page of [...this.pages.keys()]) if (!seen.has(page)) this.store(page, undefined);
   }
 
   /** Pages about to be unmapped: their bytes at the last checkpoint, which leave the baseline. */
@@ -96,7 +131,7 @@ export class PageBaseline {
     for (let page = Number(start >> PAGE_SHIFT); BigInt(page) << PAGE_SHIFT < end; page++) {
       const base = this.pages.get(page);
       if (!base) continue;
-      this.pages.delete(page);
+      this.store(page, undefined);
       each(page, base);
     }
   }
