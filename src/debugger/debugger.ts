@@ -235,7 +235,7 @@ export class Debugger {
         return dbg.imageList;
       },
       ready: () => !process.exited && expressions.available(),
-      compile: (text, frames, near) => expressions.compileForSite(text, frames, near),
+      compile: (text, frames, placeOf, near) => expressions.compileForSite(text, frames, placeOf, near),
       release: (m) => expressions.releaseSiteCondition(m),
     });
     const conditions = this.conditions;

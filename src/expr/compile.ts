@@ -7,9 +7,10 @@
  * `resultType` from the result buffer (struct and array results: their bytes) and writes back the
  * slots marked `written`.
  */
-import { Checker, type ArgSlot } from "./check.js";
+import { Checker, ENTRY_RESERVED, type ArgSlot } from "./check.js";
 import { checkRoutine } from "./complex-runtime.js";
 import { X86Codegen, type CodeModel, type FunctionCode } from "./codegen/x86_64.js";
+import type { SiteLayout, SitePlace } from "./codegen/site-form.js";
 import { exprError } from "./errors.js";
 import { buildObject } from "./object.js";
 import { parseInput, type TypeEnv } from "./parser.js";
@@ -33,6 +34,12 @@ export interface CompileOptions {
    * another, so that nothing else binds to it: callers reach it through the patched function.
    */
   definitionSymbol?: string;
+  /**
+   * An expression compiled as a breakpoint condition's site body (X86Codegen.siteEntry): no call,
+   * no result buffer, room for the trampoline around it; the result's `site` says where. `places`
+   * tells, once the slots are known, where the program keeps the variables read by address.
+   */
+  siteForm?: { places(slots: readonly ArgSlot[]): ReadonlyMap<number, SitePlace> };
 }
 
 export interface ArgBlockLayout {
@@ -73,6 +80,8 @@ export interface CompileResult {
    * when it calls (the callee's needs are unknown).
    */
   stackBytes?: number;
+  /** The site form's layout (compiled with `siteForm`). */
+  site?: SiteLayout;
 }
 
 const BUILTIN_TYPEDEFS: Record<string, CType> = {
@@ -125,18 +134,51 @@ function compileFunction(def: FunctionDef, scope: Scope, opts: CompileOptions): 
 export function compileExpression(expr: Expr, scope: Scope, opts: CompileOptions = {}): CompileResult {
   const codeModel = opts.codeModel ?? "small-pic";
   const checker = new Checker(scope, { tlsModel: opts.tlsModel ?? "initial-exec" });
-  const gen = new X86Codegen({ codeModel });
+  let gen = new X86Codegen({ codeModel });
   const argBlock = (): ArgBlockLayout => ({ size: checker.slots.reduce((n, s) => n + s.size, 0), slots: checker.slots });
 
   const entry = opts.entryName ?? "__jitdbg_expr";
   const te = checker.checkTopLevel(expr);
-  const code = gen.entry(entry, te, checker.frame);
-  const obj = buildObject({ asm: gen.asm, functions: [code, ...routines(checker, gen, scope)], rodata: checker.rodata, exported: new Set([entry]) });
+  let site: ReturnType<X86Codegen["siteEntry"]> | undefined;
+  if (opts.siteForm) {
+    const places = opts.siteForm.places(checker.slots);
+    const siteOpts = { preludeRoom: sitePreludeRoom(checker.slots.length), argBlockSize: argBlock().size, places };
+    // Frameless when every variable is read where it is and nothing is dereferenced (a fault
+    // there is recovered from the frame's base, which then must be in a register).
+    const frameless = checker.slots.every((s) => places.has(s.offset)) && checker.frame.size <= ENTRY_RESERVED && !dereferences(te);
+    site = gen.siteEntry(entry, te, checker.frame, { ...siteOpts, frameless });
+    if (site.needsFrame) {
+      gen = new X86Codegen({ codeModel });
+      site = gen.siteEntry(entry, te, checker.frame, { ...siteOpts, frameless: false });
+    }
+  }
+  const code = site?.code ?? gen.entry(entry, te, checker.frame);
+  const functions = [code, ...routines(checker, gen, scope)];
+  const textAlign = site ? Math.min(4096, 2 ** Math.ceil(Math.log2(gen.asm.pos))) : undefined;
+  const obj = buildObject({ asm: gen.asm, functions, rodata: checker.rodata, exported: new Set([entry]), ...(textAlign ? { textAlign } : {}) });
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
   // The return address and saved rbp, the frame, a push per pending operand, and room for the
   // register an operation saves for itself (a struct assignment keeps its target's address).
   const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * nodeCount(te) + 64;
-  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns, stackBytes };
+  return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns, stackBytes, ...(site ? { site: site.layout } : {}) };
+}
+
+/**
+ * Room for a site body's prelude: saving up to every general register and the flags, filling
+ * each argument slot (a 10-byte constant or a lea, and a store), x87/SSE state (condition-trampoline.ts).
+ */
+function sitePreludeRoom(slots: number): number {
+  return 256 + 24 * slots;
+}
+
+/** Whether the tree reads memory through a computed pointer (`*p`, `p->x`, `a[i]`). */
+function dereferences(node: unknown, seen = new Set<object>()): boolean {
+  if (node === null || typeof node !== "object" || seen.has(node)) return false;
+  seen.add(node);
+  if (Array.isArray(node)) return node.some((x) => dereferences(x, seen));
+  if (!("k" in node)) return false;
+  if ((node as { k: string }).k === "deref") return true;
+  return Object.values(node as Record<string, unknown>).some((v) => dereferences(v, seen));
 }
 
 /**

@@ -8,4 +8,6 @@ export { KEYWORDS } from "./lexer.js";
 export { DwarfTypeBridge } from "./dwarf-bridge.js";
 export { libcPrototype } from "./builtins.js";
 export type { CodeModel } from "./codegen/x86_64.js";
+export * as siteForm from "./codegen/site-form.js";
+export type { SiteLayout, SitePlace } from "./codegen/site-form.js";
 export * from "./types.js";

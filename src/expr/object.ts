@@ -16,6 +16,8 @@ export interface ObjectParts {
   rodata: number[];
   /** Functions visible to the linker (the entry, console function definitions). */
   exported: Set<string>;
+  /** .text's alignment (default 16): a site form's, its size rounded up, keeps it in one page. */
+  textAlign?: number;
 }
 
 export interface BuiltObject {
@@ -53,7 +55,7 @@ export function buildObject(parts: ObjectParts): BuiltObject {
     // store): no .data or .bss, and .rodata only when there are constants; an empty section would
     // only cost the linker a section to parse, place and write at every evaluation.
     sections: [
-      { name: ".text", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC | C.SHF_EXECINSTR, data: new Uint8Array(parts.asm.bytes), align: 16, relocations: parts.asm.relocs },
+      { name: ".text", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC | C.SHF_EXECINSTR, data: new Uint8Array(parts.asm.bytes), align: parts.textAlign ?? 16, relocations: parts.asm.relocs },
       ...(parts.rodata.length > 0 ? [{ name: ".rodata", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC, data: new Uint8Array(parts.rodata), align: 16 }] : []),
       { name: ".eh_frame", type: C.SHT_PROGBITS, flags: C.SHF_ALLOC, data: eh.bytes, align: 8, relocations: eh.relocs },
       { name: ".note.GNU-stack", type: C.SHT_PROGBITS, flags: 0, data: EMPTY, align: 1 },

@@ -98,6 +98,49 @@ describe("conditions compiled into the program", () => {
     });
   });
 
+  it("a condition mixing a double, a pointer's member and && stops at each hit the program counts (x87/SSE state and flags kept)", async () => {
+    const MIXED = "conditions/mixed_loop.c";
+    const exe = compileFixture(MIXED, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
+    const native = runNative(exe).stdout;
+    const [, first, count] = /first (\d+) count (\d+)/.exec(native)!.map(Number);
+    expect(count).toBeGreaterThan(2);
+    await session(exe, async (dbg, stdout) => {
+      const [bp] = dbg.setSourceBreakpoints("mixed_loop.c", [{ line: lineOf(MIXED, "@mixed"), condition: "acc > 100.0 && (h & 0xfff) == 0x5a5 && p->x >= 0" }]);
+      const seen: number[] = [];
+      let r = await dbg.start();
+      while (r.reason === "breakpoint") {
+        seen.push(Number(value(dbg, "i")));
+        expect(dbg.breakpoints.refusalAt(bp!.addresses[0]!)).toBeUndefined();
+        r = await dbg.continue();
+      }
+      expect(r).toMatchObject({ reason: "exited", exitCode: 0 });
+      expect(seen.length).toBe(count);
+      expect(seen[0]).toBe(first);
+      expect(stdout.join("")).toBe(native);
+    });
+  });
+
+  it("a counter gcc -O1 keeps as a constant minus a register is compiled too, and stops at the right iteration", async () => {
+    const SRC = "fidelity/memrandom.c";
+    const exe = compileFixture(SRC, { cc: "gcc", flags: ["-static", "-O1", "-g"] });
+    const native = runNative(exe, ["2"]).stdout;
+    const stdout: string[] = [];
+    const dbg = Debugger.launch({ program: exe, args: ["2"], reproducible: true }, { output: (c, t) => (c === "stdout" ? stdout : []).push(t) });
+    try {
+      const [bp] = dbg.setSourceBreakpoints("memrandom.c", [{ line: lineOf(SRC, "@hot"), condition: "r == 1 && i == 123456" }]);
+      let r = await dbg.start();
+      expect(r.reason).toBe("breakpoint");
+      expect(dbg.breakpoints.refusalAt(bp!.addresses[0]!)).toBeUndefined();
+      expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!)).toBeDefined();
+      expect([value(dbg, "r"), value(dbg, "i")]).toEqual(["1", "123456"]);
+      r = await dbg.continue();
+      expect(r.reason).toBe("exited");
+      expect(stdout.join("")).toBe(native);
+    } finally {
+      dbg.close();
+    }
+  });
+
   it("a condition that faults stops at the site and says why; the program goes on unchanged", async () => {
     const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
     await session(exe, async (dbg, stdout, important) => {

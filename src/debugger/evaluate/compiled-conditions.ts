@@ -1,21 +1,23 @@
 /**
- * Breakpoint conditions compiled into the program's code path (issue 19): the condition's ELF
- * object is linked into the inferior as for any console expression, the instructions at the site
- * are moved into a trampoline next to it (displaced-code.ts, condition-trampoline.ts), and the site
- * gets a jump there. A false condition then costs a few dozen emulated instructions instead of a
- * stop, a JavaScript evaluation and a resume. Only a true one reaches the trampoline's trap, where
- * the debugger's hook stops the program and the stop is shown at the site.
+ * Breakpoint conditions compiled into the program's code path (issue 19): the condition is
+ * compiled in its site form (site-form.ts) and linked into the inferior as any console expression
+ * is, the instructions at the site are moved into the trampoline written in the room around its
+ * body (displaced-code.ts, condition-trampoline.ts), and the site gets a jump there. A false
+ * condition then costs about ten emulated instructions instead of a stop, a JavaScript evaluation
+ * and a resume. Only a true one reaches the trampoline's trap, where the debugger's hook stops
+ * the program and the stop is shown at the site.
  *
  * The condition sees what it would see at a stop there: it is compiled in the scope of a frame
  * made up at the site, and each argument slot's place (a register plus a constant — a frame base,
  * the CFA — or a constant address) is found by filling the block from two made-up register files
- * and seeing which register moved it. What cannot be done that way (a value only in memory, an
- * SSE register, code that calls or assigns) is refused with the reason, and the breakpoint keeps
- * the debugger's hook. The debugger shows the program's own bytes wherever it reads code
- * (`overlay`), and a fault inside a condition becomes a stop at the site that says so.
+ * and seeing which register moved it. A variable in memory at a register plus a constant the body
+ * reads there itself; the prelude fills the other slots. What cannot be done that way (a value
+ * only in memory, an SSE register, code that calls or assigns) is refused with the reason, and
+ * the breakpoint keeps the debugger's hook. The debugger shows the program's own bytes wherever it
+ * reads code (`overlay`), and a fault inside a condition becomes a stop at the site that says so.
  */
 import { JitdbgError, describeError } from "../../errors.js";
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
+import { PROT_READ, PROT_WRITE } from "../../emu/cpu.js";
 import type { RegName } from "../../emu/registers.js";
 import type { Process } from "../../inferior/process.js";
 import { USER_END, type Region } from "../../inferior/address-space.js";
@@ -32,6 +34,7 @@ import { changedRegisters, deadRegisters, flagsLive } from "../run/register-use.
 import { parseHitCondition } from "../run/breakpoints.js";
 import { buildTrampoline, type SlotRecipe, type Trampoline, type TrampolineSpec } from "../run/condition-trampoline.js";
 import type { SiteCondition } from "./expr-evaluator.js";
+import { siteForm, type SiteLayout } from "../../expr/index.js";
 import type { CompiledSite, ConditionSites, SiteRequest } from "../run/condition-sites.js";
 
 export interface CompiledConditionHost {
@@ -39,8 +42,11 @@ export interface CompiledConditionHost {
   readonly images: readonly ImageInfo[];
   /** Whether the JIT can run in the program now. */
   ready(): boolean;
-  /** Compiles the condition for the two frames, its code placed `near` (within a rel32 call of the trampoline) when there is room. */
-  compile(text: string, frames: readonly [Frame, Frame], near: { low: bigint; high: bigint }): SiteCondition;
+  /**
+   * Compiles the condition's site form for the two frames (`placeOf` tells a slot's place from
+   * its bytes in each), its code placed `near` (within a rel32 jump of the site) when there is room.
+   */
+  compile(text: string, frames: readonly [Frame, Frame], placeOf: (values: [Uint8Array, Uint8Array], size: number) => SlotRecipe | undefined, near: { low: bigint; high: bigint }): SiteCondition;
   release(module: JitModule): void;
 }
 
@@ -48,9 +54,9 @@ interface Site extends CompiledSite {
   displaced: DisplacedCode;
   trampoline: Trampoline;
   module: JitModule;
-  /** Where the trampoline is: after the condition's code in its page, or a page of its own. */
-  at: bigint;
-  end: bigint;
+  /** The condition's site body: what a fault there is (the debugger's, not the program's). */
+  body: { start: bigint; end: bigint };
+  layout: SiteLayout;
   counter: bigint | undefined;
   /** A fault in the condition, reported at the next stop at the trap. */
   fault?: string;
@@ -77,7 +83,7 @@ export class CompiledConditions implements ConditionSites {
 
   /** Whether pc is in a compiled condition's code (a fault there is the debugger's, not the program's). */
   inCondition(pc: bigint): boolean {
-    return [...this.sites.values()].some((s) => s.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
+    return [...this.sites.values()].some((s) => pc >= s.body.start && pc < s.body.end);
   }
 
   /** Whether pc is in a trampoline or a condition's code (installed or retired). */
@@ -133,7 +139,7 @@ export class CompiledConditions implements ConditionSites {
    */
   private updateWindows(extra?: Site): void {
     const sites = [...this.sites.values(), ...this.retired, ...(extra ? [extra] : [])];
-    const ranges = sites.flatMap((x) => [{ start: x.at, end: x.end }, ...x.module.codeRanges()]).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const ranges = sites.flatMap((x) => x.module.codeRanges()).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
     const windows: { start: bigint; end: bigint }[] = [];
     const space = this.host.process.space;
     const programBetween = (a: bigint, b: bigint) => space.list().some((r) => !ownedByDebugger(r) && r.start < b && r.end > a);
@@ -200,23 +206,16 @@ export class CompiledConditions implements ConditionSites {
    * and go to the trap, and the stop there says why the condition failed. True when it was one.
    */
   recoverFault(pc: bigint, description: string): boolean {
-    const s = [...this.sites.values()].find((x) => x.module.codeRanges().some((r) => pc >= r.start && pc < r.end));
-    if (!s) return false;
+    const s = [...this.sites.values()].find((x) => pc >= x.body.start && pc < x.body.end);
+    // A frameless body reads only the program's variables in place (nothing it dereferences):
+    // no register holds its frame's base to go on from.
+    if (!s || s.layout.frameless) return false;
+    // The body never changes rbp: it still holds the frame's base, where the restore code reads the registers.
     const cpu = this.host.process.cpu;
-    // The condition's argument block sits right above the return address of its call.
-    const ret = s.trampoline.returnPoint;
-    let sp = cpu.reg("rsp");
-    const word = new Uint8Array(8);
-    for (let k = 0; k < 8192 && cpu.tryRead(sp, word); k++, sp += 8n) {
-      if (new DataView(word.buffer).getBigUint64(0, true) !== ret) continue;
-      // The save area's address: in rbx, unless the condition's code may change rbx (then in its slot).
-      const slot = s.trampoline.saveSlot;
-      if (slot !== undefined) cpu.setReg("rbx", new DataView(cpu.read(sp + 8n + BigInt(slot), 8).buffer).getBigUint64(0, true));
-      cpu.setReg("rip", s.trampoline.restoreToTrap);
-      s.fault = description;
-      return true;
-    }
-    return false;
+    cpu.setReg("rsp", cpu.reg("rbp"));
+    cpu.setReg("rip", s.trampoline.restoreToTrap);
+    s.fault = description;
+    return true;
   }
 
   /** Every site forgotten, its bytes put back in `into` when that process still has them (a forked child's copy). */
@@ -260,30 +259,35 @@ export class CompiledConditions implements ConditionSites {
       return { ...framesAt((pc) => this.host.images.find((i) => i.contains(pc)), address, regs, cfa, req.hiddenInline)[0]!, index: -1 };
     }) as [Frame, Frame];
     const near = { low: address > NEAR_REACH ? address - NEAR_REACH : 0x10000n, high: address + NEAR_REACH < USER_END ? address + NEAR_REACH : USER_END };
-    const cond = this.host.compile(req.condition?.trim() || "1", frames, near);
+    const cond = this.host.compile(req.condition?.trim() || "1", frames, recipeOf, near);
     try {
-      const result = truthTest(cond.resultType);
-      if (!result) throw new JitdbgError("EVAL_CONDITION_TYPE", "the condition's value is not an integer, pointer, float or double");
-      const slots = cond.slots.map((s) => ({ offset: s.offset, size: s.size, recipe: recipeOf(s.values, s.size) }));
+      if (!truthTest(cond.resultType)) throw new JitdbgError("EVAL_CONDITION_TYPE", "the condition's value is not an integer, pointer, float or double");
+      // The slots the body reads where the program keeps them need no filling.
+      const slots = cond.slots.filter((s) => !cond.layout.direct.has(s.offset)).map((s) => ({ offset: s.offset, size: s.size, recipe: recipeOf(s.values, s.size) }));
       const unknown = slots.findIndex((s) => s.recipe === undefined);
       if (unknown >= 0) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is not at a register plus a constant at the breakpoint (an SSE register, or a place read from memory)");
       if (slots.some((s) => ![1, 2, 4, 8].includes(s.size))) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is passed in an odd-sized slot");
       const counter = test ? this.counterSlot() : undefined;
       const siteIndex = code.findIndex((i) => i.address === address);
+      const body = { start: cond.entry, end: cond.entry + BigInt(cond.layout.trueTail) };
       const spec: TrampolineSpec = {
         displaced: plan.code,
-        entry: cond.entry,
+        body: cond.entry,
+        layout: cond.layout,
         argBlockSize: cond.argBlockSize,
         slots: slots as TrampolineSpec["slots"],
-        result,
-        ...whatTheConditionTouches(cond.module, this.host.process),
+        ...whatTheBodyTouches(body, this.host.process),
         flagsLive: flagsLive(code, siteIndex),
         deadAtSite: deadRegisters(code, siteIndex),
         ...(test && counter !== undefined ? { hits: { counter, test } } : {}),
       };
-      const { at, trampoline } = this.placeTrampoline(cond.module, spec, near);
-      this.host.process.space.poke(at, trampoline.code);
-      const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, at, end: at + BigInt(trampoline.code.length), counter };
+      // The body reads variables through the program's callee-saved registers (site-form.ts): it must never write one.
+      const bases = [...spec.clobbered].filter((r) => siteForm.DIRECT_BASE_NAMES.includes(r));
+      if (bases.length > 0) throw new JitdbgError("EVAL_UNAVAILABLE", `the condition's code changes ${bases.join(", ")}, where it reads the program's variables (a debugger bug; please report the condition)`);
+      const trampoline = buildTrampoline(spec);
+      if (trampoline.entry < near.low || trampoline.entry > near.high) throw new JitdbgError("EVAL_UNAVAILABLE", "no room for the condition's code within reach of a jump from the breakpoint");
+      for (const p of trampoline.pieces) this.host.process.space.poke(p.at, p.code);
+      const site: Site = { address, trap: trampoline.trap, armed: false, displaced: plan.code, trampoline, module: cond.module, body, layout: cond.layout, counter };
       this.updateWindows(site);
       this.sites.set(address, site);
       this.byTrap.set(site.trap, site);
@@ -293,28 +297,6 @@ export class CompiledConditions implements ConditionSites {
       this.host.release(cond.module);
       throw e;
     }
-  }
-
-  /**
-   * Where the trampoline goes: right after the condition's code, in the same page, when it fits
-   * and is near the site — a jump or call to another page costs the emulator a look-up of the
-   * next translation each time (two fewer of those a hit halved its cost); else a page of its own.
-   */
-  private placeTrampoline(module: JitModule, spec: TrampolineSpec, near: { low: bigint; high: bigint }): { at: bigint; trampoline: Trampoline } {
-    const ranges = module.codeRanges();
-    const code = ranges[0] && { start: ranges[0].start, end: ranges.reduce((m, r) => (r.end > m ? r.end : m), 0n) };
-    if (code) {
-      const after = (code.end + 63n) & ~63n;
-      const trampoline = buildTrampoline(spec, after);
-      const end = after + BigInt(trampoline.code.length);
-      const pageEnd = (code.start | (PAGE - 1n)) + 1n;
-      const region = this.host.process.space.regionAt(code.start);
-      if (end <= pageEnd && region && end <= region.end && after >= near.low && end <= near.high) return { at: after, trampoline };
-    }
-    const page = this.host.process.space.allocate(PAGE, { prot: PROT_READ | PROT_EXEC, kind: "jit", name: "[jit-condition]", within: near });
-    const trampoline = buildTrampoline(spec, page.start);
-    if (BigInt(trampoline.code.length) > PAGE) throw new JitdbgError("EVAL_UNAVAILABLE", "the condition needs more arguments than its trampoline holds");
-    return { at: page.start, trampoline };
   }
 
   private counterSlot(): bigint {
@@ -340,13 +322,13 @@ export class CompiledConditions implements ConditionSites {
 /** The site's jump, then traps in the rest of the moved bytes (nothing jumps there: displace checked). */
 function siteBytes(s: Site): Uint8Array {
   const b = new Uint8Array(s.displaced.length).fill(0xcc);
-  b.set(jmpRel32(s.address, s.at), 0);
+  b.set(jmpRel32(s.address, s.trampoline.entry), 0);
   return b;
 }
 
-/** Whether pc is in the site's trampoline or its condition's code. */
+/** Whether pc is in the site's trampoline or its condition's code (the one section holds both). */
 function inSite(s: Site, pc: bigint): boolean {
-  return (pc >= s.at && pc < s.end) || s.module.codeRanges().some((r) => pc >= r.start && pc < r.end);
+  return s.module.codeRanges().some((r) => pc >= r.start && pc < r.end);
 }
 
 /** A slot's place from its bytes under the two register files: a register plus a constant, or a constant. */
@@ -364,36 +346,31 @@ function recipeOf(values: [Uint8Array, Uint8Array], size: number): SlotRecipe | 
     const da = BigInt.asUintN(Number(bits), a - BASE_A(n));
     const db = BigInt.asUintN(Number(bits), b - BASE_B(n));
     if (da === db) return { kind: "register", reg: reg as RegName, add: BigInt.asIntN(Number(bits), da) };
+    // A constant minus the register (the registers move by different positive amounts: no other reading fits).
+    const na = BigInt.asUintN(Number(bits), a + BASE_A(n));
+    const nb = BigInt.asUintN(Number(bits), b + BASE_B(n));
+    if (na === nb) return { kind: "register", reg: reg as RegName, add: BigInt.asIntN(Number(bits), na), negated: true };
   }
   return undefined;
 }
 
-function truthTest(type: CType): TrampolineSpec["result"] | undefined {
+/** Whether the site body can test the value for truth: an integer, pointer, float or double. */
+function truthTest(type: CType): boolean {
   const t = unqual(type);
-  if (t.kind === "float") return t.size === 4 || t.size === 8 ? { kind: "float", size: t.size } : undefined;
-  if (t.kind === "pointer") return { kind: "integer", size: 8 };
-  if (t.kind === "int") return { kind: "integer", size: t.size };
+  if (t.kind === "float") return t.size === 4 || t.size === 8;
   if (t.kind === "enum") return truthTest(t.underlying);
-  return undefined;
+  return t.kind === "pointer" || t.kind === "int";
 }
 
 /**
- * What the condition's code uses, from one decoding of it: the general registers it may change
- * (all, when that cannot be told) and whether it touches x87 or SSE registers (their state is then
- * saved around it; so too while the disassembler cannot tell).
+ * What the condition's site body uses, from one decoding of it: the general registers it may
+ * change (all, when that cannot be told) and whether it touches x87 or SSE registers (their state
+ * is then saved around it; so too while the disassembler cannot tell).
  */
-function whatTheConditionTouches(module: JitModule, process: Process): { clobbered: ReadonlySet<RegName>; vectorState: boolean } {
+function whatTheBodyTouches(body: { start: bigint; end: bigint }, process: Process): { clobbered: ReadonlySet<RegName>; vectorState: boolean } {
   const all = new Set<RegName>(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]);
-  const clobbered = new Set<RegName>();
-  let vectorState = false;
-  let known = true;
-  for (const r of module.codeRanges()) {
-    const insns = decodeLoaded(process.cpu.read(r.start, Number(r.end - r.start)), r.start);
-    if (!insns) return { clobbered: all, vectorState: true };
-    if (insns.some((i) => /\b[xyz]mm\d|\bst\(|\bmm\d/.test(i.opStr) || /^f/.test(i.mnemonic))) vectorState = true;
-    const changed = changedRegisters(insns);
-    if (!changed) known = false;
-    else for (const reg of changed) clobbered.add(reg);
-  }
-  return { clobbered: known ? clobbered : all, vectorState };
+  const insns = decodeLoaded(process.cpu.read(body.start, Number(body.end - body.start)), body.start);
+  if (!insns) return { clobbered: all, vectorState: true };
+  const vectorState = insns.some((i) => /\b[xyz]mm\d|\bst\(|\bmm\d/.test(i.opStr) || /^f/.test(i.mnemonic));
+  return { clobbered: changedRegisters(insns) ?? all, vectorState };
 }

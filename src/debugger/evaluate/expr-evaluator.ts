@@ -12,7 +12,8 @@
 import { JitdbgError } from "../../errors.js";
 import { isTextError } from "../../expr/errors.js";
 import type { Variable } from "../../dwarf/index.js";
-import { compile, compileWithExternalCc, type CompileResult } from "../../expr/index.js";
+import { compile, compileWithExternalCc, siteForm, type CompileResult, type SiteLayout, type SitePlace } from "../../expr/index.js";
+import type { SlotRecipe } from "../run/condition-trampoline.js";
 import { compileExpression } from "../../expr/compile.js";
 import { declareTopLevel, type TopLevelHost } from "./top-level.js";
 import type { ArgSlot } from "../../expr/check.js";
@@ -72,6 +73,8 @@ export interface SiteCondition {
   module: JitModule;
   resultType: CType;
   argBlockSize: number;
+  /** The room around the site body (the entry) the trampoline goes in. */
+  layout: SiteLayout;
   /** Each argument slot and the bytes it held for each of the two frames. */
   slots: { offset: number; size: number; values: [Uint8Array, Uint8Array] }[];
 }
@@ -306,39 +309,57 @@ export class ExpressionEvaluator {
 
   /**
    * A breakpoint condition compiled for code at a site the program has not reached yet (its
-   * trampoline runs it there): compiled in the scope of `frames[0]` (a frame made up at the site),
-   * its argument block filled once from each of the two frames, whose registers differ, so the
-   * caller can tell which slot comes from which register. Code that calls or assigns is refused:
-   * in the program's path nothing could undo it or stop it.
+   * trampoline runs it there), in its site form: compiled in the scope of `frames[0]` (a frame
+   * made up at the site), its argument block filled once from each of the two frames, whose
+   * registers differ, so that `placeOf` can tell which slot comes from which register; a variable
+   * read by address at a register plus a constant the body reads there itself. Code that calls or
+   * assigns is refused: in the program's path nothing could undo it or stop it.
    */
-  compileForSite(text: string, frames: readonly [Frame, Frame], near?: { low: bigint; high: bigint }): SiteCondition {
+  compileForSite(text: string, frames: readonly [Frame, Frame], placeOf: (values: [Uint8Array, Uint8Array], size: number) => SlotRecipe | undefined, near?: { low: bigint; high: bigint }): SiteCondition {
     const scope = this.scopeFor(frames[0]);
     this.compiles++;
-    const result = compile(text, scope, { entryName: this.nextEntry() });
-    if (result.kind !== "expression") throw new JitdbgError("EVAL_CONDITION_VOID", "a condition is an expression, not a definition");
+    let slots: SiteCondition["slots"] = [];
+    const places = (argSlots: readonly ArgSlot[]): Map<number, SitePlace> => {
+      const size = argSlots.reduce((n, s) => Math.max(n, s.offset + s.size), 0);
+      const blocks = frames.map((frame) => {
+        const block = new Uint8Array(size);
+        const values = this.frameValues(frame);
+        for (const slot of argSlots) this.fill(slot, block, scope, frame, { values }, []);
+        return block;
+      });
+      // A value narrower than its slot is its own size: its place is worked out in its own width (an int computed from a 64-bit register).
+      const width = (s: ArgSlot): number => {
+        const n = sizeOf(s.type) ?? s.size;
+        return s.fill === "value" && (n === 1 || n === 2 || n === 4) ? n : s.size;
+      };
+      slots = argSlots.map((s) => ({ offset: s.offset, size: width(s), values: blocks.map((b) => b.subarray(s.offset, s.offset + width(s))) as [Uint8Array, Uint8Array] }));
+      const out = new Map<number, SitePlace>();
+      for (const [k, s] of argSlots.entries()) {
+        const r = s.fill === "address" ? placeOf(slots[k]!.values, s.size) : undefined;
+        const reg = r?.kind === "register" && !r.negated && siteForm.DIRECT_BASE_NAMES.includes(r.reg) ? siteForm.registerNamed(r.reg) : undefined;
+        if (r?.kind === "register" && reg !== undefined && r.add >= -(1n << 30n) && r.add < 1n << 30n) out.set(s.offset, { reg, add: Number(r.add) });
+      }
+      return out;
+    };
+    let result: CompileResult;
+    try {
+      const compiled = compile(text, scope, { entryName: this.nextEntry(), siteForm: { places } });
+      if (compiled.kind !== "expression" || !compiled.site) throw new JitdbgError("EVAL_CONDITION_VOID", "a condition is an expression, not a definition");
+      result = compiled;
+    } catch (e) {
+      if (e instanceof StaleSlot) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable's place changes between the compilation and the site");
+      throw e;
+    }
     if (result.callsFunctions || result.assigns) throw new JitdbgError("EVAL_SIDE_EFFECTS", "the condition calls functions or assigns");
     let linked: Linked;
     try {
       linked = this.link(result, scope.frameVariables, near);
     } catch (e) {
-      // No room near the site: anywhere (the trampoline then calls it through a register).
+      // No room near the site: anywhere (the site's jump then cannot reach it: the caller refuses).
       if (!(e instanceof JitdbgError) || e.code !== "JIT_NO_SPACE" || !near) throw e;
       linked = this.link(result, scope.frameVariables);
     }
-    try {
-      const blocks = frames.map((frame) => {
-        const block = new Uint8Array(result.argBlock.size);
-        const values = this.frameValues(frame);
-        for (const slot of result.argBlock.slots) this.fill(slot, block, linked, frame, { values }, []);
-        return block;
-      });
-      const slots = result.argBlock.slots.map((s) => ({ offset: s.offset, size: s.size, values: blocks.map((b) => b.subarray(s.offset, s.offset + s.size)) as [Uint8Array, Uint8Array] }));
-      return { entry: linked.entry, module: linked.module, resultType: result.resultType, argBlockSize: result.argBlock.size, slots };
-    } catch (e) {
-      this.jit().linker.removeModule(linked.module);
-      if (e instanceof StaleSlot) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable's place changes between the compilation and the site");
-      throw e;
-    }
+    return { entry: linked.entry, module: linked.module, resultType: result.resultType, argBlockSize: result.argBlock.size, layout: result.site!, slots };
   }
 
   /** Unloads a site condition's module (its trampoline is gone). */
@@ -471,7 +492,7 @@ export class ExpressionEvaluator {
   }
 
   /** Writes one argument-block slot: a variable's address, or its (or a register's) value. */
-  private fill(slot: ArgSlot, block: Uint8Array, linked: Linked, frame: Frame, from: { values: FrameValues; read?: Map<Variable, Value> }, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
+  private fill(slot: ArgSlot, block: Uint8Array, linked: { frameVariables: Map<string, Variable> }, frame: Frame, from: { values: FrameValues; read?: Map<Variable, Value> }, writeBack: { slot: ArgSlot; store: (b: Uint8Array) => void }[]): void {
     const put = (bytes: Uint8Array): void => block.set(bytes.subarray(0, slot.size), slot.offset);
     const loc = slot.location;
     if (loc.kind === "value" && loc.register !== undefined && slot.name.startsWith("$")) {

@@ -1,21 +1,30 @@
 /**
- * The machine code a compiled breakpoint condition runs in, in the program's own code path: the
- * site jumps here; every register and the flags are saved below the red zone, the condition's
- * argument block is filled from the saved registers (each slot a register plus a constant, or a
- * constant: the variables' DWARF locations at the site, worked out once), the condition object is
- * called as the debugger would call it, and only when it is true (and the hit condition is met,
- * counted in the program's memory) does the thread reach the trap, a one-instruction hook that
- * stops for the debugger. Either way the registers are put back and the instructions moved from
- * the site run, then execution goes on after them: a false condition never leaves the emulated CPU.
+ * The machine code a compiled breakpoint condition runs in, in the program's own code path. The
+ * condition is compiled in its site form (X86Codegen.siteEntry): its body with room around it,
+ * and this file writes the rest into that room once the object is placed. The site jumps to the
+ * prelude, which saves below the red zone the registers the body and the tails change (and the
+ * flags, when the code after the site reads them), fills the condition's argument block from the
+ * saved registers (each slot a register plus a constant, or a constant: the variables' DWARF
+ * locations at the site, worked out once), points rbp at the block and falls through into the
+ * body. The body tests the condition and branches: a false one to the false tail, which puts the
+ * registers back, runs the instructions moved from the site and jumps back after them; a true
+ * one falls into the true tail, which counts the hit condition (in the program's memory) and only
+ * when it is met puts the registers back and reaches the trap, a one-instruction hook that stops
+ * for the debugger. No call and no return: the emulator runs prelude, body and test as one
+ * translation block, and a false condition never leaves the emulated CPU.
  *
- * Layout: [save, fill, call, test] [true: restore, jmp trap] [false: restore] [copy] [trap: copy].
+ * The frame's layout is site-form.ts's.
  */
 import type { RegName } from "../../emu/registers.js";
+import { siteForm, type SiteLayout } from "../../expr/index.js";
 import type { DisplacedCode } from "./displaced-code.js";
 import type { HitCondition } from "./breakpoints.js";
 
 /** Where a slot's value comes from at each hit. */
-export type SlotRecipe = { kind: "constant"; value: bigint } | { kind: "register"; reg: RegName; add: bigint };
+export type SlotRecipe =
+  | { kind: "constant"; value: bigint }
+  /** reg + add, or add − reg when `negated` (an optimized loop's counter kept as its distance to the end). */
+  | { kind: "register"; reg: RegName; add: bigint; negated?: boolean };
 
 export interface TrampolineSlot {
   offset: number;
@@ -24,17 +33,16 @@ export interface TrampolineSlot {
   recipe: SlotRecipe;
 }
 
-
 export interface TrampolineSpec {
   displaced: DisplacedCode;
-  entry: bigint;
+  /** The condition's site body (placed and finalized) and the room around it. */
+  body: bigint;
+  layout: SiteLayout;
   argBlockSize: number;
   slots: readonly TrampolineSlot[];
-  /** How the condition's value is tested for truth. */
-  result: { kind: "integer"; size: 1 | 2 | 4 | 8 } | { kind: "float"; size: 4 | 8 };
-  /** The condition's code touches x87/SSE registers: their state is saved around it. */
+  /** The body touches x87/SSE registers: their state is saved around it. */
   vectorState: boolean;
-  /** General registers the condition's code may change (the trampoline saves these and its own). */
+  /** General registers the body may change (saved with the trampoline's own). */
   clobbered: ReadonlySet<RegName>;
   /** The flags may be read after the site: saved around the condition. */
   flagsLive: boolean;
@@ -45,60 +53,56 @@ export interface TrampolineSpec {
 }
 
 export interface Trampoline {
-  code: Uint8Array;
+  /** What to write into the room: the prelude (ending where the body starts) and the two tails. */
+  pieces: { at: bigint; code: Uint8Array }[];
+  /** Where the site jumps: the prelude's start. */
+  entry: bigint;
   /** Where the debugger's hook waits: reached only when the condition holds. */
   trap: bigint;
-  /** The return address of the condition's call (finds the saved registers after a fault). */
-  returnPoint: bigint;
-  /**
-   * Offset from the condition's argument block to the slot holding the saved registers' address;
-   * undefined when the condition's code leaves rbx, which then holds it.
-   */
-  saveSlot: number | undefined;
-  /** The code that puts the registers back from the save area in rbx and goes to the trap. */
+  /** The code that puts the registers back (rbp still the frame) and goes to the trap: where a fault in the body goes on. */
   restoreToTrap: bigint;
 }
 
-/** The order registers are pushed in (those saved: the trampoline's own and what the condition changes). */
-const PUSH_ORDER: readonly RegName[] = ["rax", "rcx", "rdx", "rbx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
-/** What the trampoline itself changes: rbx holds the save area, rax, rdi and rsi carry the call. */
-const OWN: readonly RegName[] = ["rax", "rbx", "rsi", "rdi"];
-const RED_ZONE = 128;
-const FX_AREA = 512;
+/** What the trampoline itself changes: rax fills the slots (rbp, with a frame, holds its base). */
+const OWN: readonly RegName[] = ["rax"];
+const REG_NAMES: readonly RegName[] = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
 
-/**
- * The registers saved and where: below the red zone (and the flags, when saved), one 8-byte slot
- * each in PUSH_ORDER from the save area's start. Stores and loads at fixed offsets, not pushes and
- * pops: the emulator then updates rsp twice, not at every register.
- */
-class SaveArea {
+/** The frame (site-form.ts): every place at a fixed offset from its base, where rsp is while the body is not running. */
+class Frame {
+  /** The registers saved, each in its own slot. */
   readonly regs: readonly RegName[];
-  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean) {
-    this.regs = PUSH_ORDER.filter((r) => wanted.has(r) || OWN.includes(r));
+  readonly saveArea: number;
+  readonly fxRoom: number;
+  readonly flagsSlot: number;
+  readonly siteRsp: number;
+  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean, argBlockSize: number) {
+    this.regs = siteForm.SAVE_ORDER.map((n) => REG_NAMES[n]!).filter((r) => wanted.has(r) || OWN.includes(r));
+    this.saveArea = siteForm.saveAreaAt(argBlockSize);
+    this.fxRoom = siteForm.fxRoomAt(argBlockSize);
+    this.flagsSlot = siteForm.flagsAt(argBlockSize);
+    this.siteRsp = siteForm.siteRspAt(argBlockSize);
   }
-  offset(reg: RegName): number | undefined {
-    const k = this.regs.indexOf(reg);
-    return k < 0 ? undefined : k * 8;
-  }
-  get size(): number {
-    return this.regs.length * 8;
-  }
-  /** From the save area's start to the site's rsp. */
-  get siteRsp(): bigint {
-    return BigInt(this.size + (this.flags ? 8 : 0) + RED_ZONE);
+  /** From the base to a register's slot. */
+  slot(reg: RegName): number {
+    return this.saveArea + 8 * siteForm.SAVE_ORDER.findIndex((n) => REG_NAMES[n] === reg);
   }
 }
 
 const REG_CODE: Record<string, number> = { rax: 0, rcx: 1, rdx: 2, rbx: 3, rsp: 4, rbp: 5, rsi: 6, rdi: 7, r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, r13: 13, r14: 14, r15: 15 };
 
-/** A tiny assembler: bytes with rel32 fix-ups to labels. */
+/** A tiny assembler for code at a known address: bytes with rel32 fix-ups to labels or addresses. */
 class Code {
   private bytes: number[] = [];
   private readonly labels = new Map<string, number>();
-  private readonly fixups: { at: number; label: string }[] = [];
+  private readonly fixups: { at: number; target: string | bigint }[] = [];
+
+  constructor(readonly base: bigint) {}
 
   get length(): number {
     return this.bytes.length;
+  }
+  get here(): bigint {
+    return this.base + BigInt(this.bytes.length);
   }
   emit(...b: number[]): this {
     this.bytes.push(...b);
@@ -120,74 +124,77 @@ class Code {
     this.labels.set(name, this.bytes.length);
     return this;
   }
-  offsetOf(name: string): number {
-    return this.labels.get(name)!;
-  }
-  /** A 32-bit relative branch: opcode bytes, then the displacement to `label`. */
-  branch(label: string, ...opcode: number[]): this {
+  /** A 32-bit relative branch: opcode bytes, then the displacement to a label or an address. */
+  branch(target: string | bigint, ...opcode: number[]): this {
     this.emit(...opcode);
-    this.fixups.push({ at: this.bytes.length, label });
+    this.fixups.push({ at: this.bytes.length, target });
     return this.i32(0);
   }
   finish(): Uint8Array {
     const out = Uint8Array.from(this.bytes);
     const dv = new DataView(out.buffer);
-    for (const f of this.fixups) dv.setInt32(f.at, this.labels.get(f.label)! - (f.at + 4), true);
+    for (const f of this.fixups) {
+      const to = typeof f.target === "bigint" ? f.target - this.base : BigInt(this.labels.get(f.target)!);
+      const rel = to - BigInt(f.at + 4);
+      if (rel < -(1n << 31n) || rel >= 1n << 31n) throw new RangeError("the trampoline's branch does not reach its target");
+      dv.setInt32(f.at, Number(rel), true);
+    }
     return out;
   }
 }
 
-/** Builds the trampoline to run at `at` (within ±2 GiB of the site and the displaced code's targets). */
-export function buildTrampoline(spec: TrampolineSpec, at: bigint): Trampoline {
-  const c = new Code();
-  const area = new SaveArea(new Set([...spec.clobbered, ...(spec.hits ? (["rcx", "rdx"] as RegName[]) : [])]), spec.flagsLive);
-  const argSpace = up16(spec.argBlockSize);
-  const frame = argSpace + 16 + 16; // argument block, 16-byte result (the condition writes all the bytes tested), the save-area slot (and padding)
-  // rbx holds the save area unless the condition's code may change it; then the block keeps it too.
-  const saveSlot = spec.clobbered.has("rbx") ? frame - 8 : undefined;
-  if (area.flags) {
-    c.emit(0x48, 0x8d, 0x64, 0x24, 0x80); // lea rsp, [rsp-128]: the red zone stays the program's
-    c.emit(0x9c); // pushfq
-    leaRsp(c, -area.size);
-  } else leaRsp(c, -(RED_ZONE + area.size));
-  for (const r of area.regs) moveSlot(c, 0x89, r, area.offset(r)!); // mov [rsp+off], r
-  c.emit(0x48, 0x89, 0xe3); // mov rbx, rsp: the save area, kept across the call (callee-saved)
-  c.emit(0x48, 0x83, 0xe4, 0xf0); // and rsp, -16
+/** Builds the prelude and the tails for the site body at `spec.body`. */
+export function buildTrampoline(spec: TrampolineSpec): Trampoline {
+  const { layout } = spec;
+  const wanted = new Set([...spec.clobbered, ...(spec.hits ? (["rcx", "rdx"] as RegName[]) : []), ...(layout.frameless ? [] : (["rbp"] as RegName[]))]);
+  const frame = new Frame(wanted, spec.flagsLive, spec.argBlockSize);
+  const falseAt = spec.body + BigInt(layout.falseTail);
+
+  // The prelude has no branch: assembled anywhere, its length then places it right before the body.
+  const pre = new Code(0n);
+  if (frame.flags) {
+    leaRsp(pre, -siteForm.RED_ZONE); // the red zone stays the program's
+    pre.emit(0x9c); // pushfq: into the flags' slot
+    leaRsp(pre, -frame.flagsSlot);
+  } else leaRsp(pre, -frame.siteRsp);
+  for (const r of frame.regs) moveRsp(pre, 0x89, r, frame.slot(r)); // mov [rsp+slot], r
+  for (const s of spec.slots) fillSlot(pre, s, frame);
+  if (!layout.frameless) pre.emit(0x48, 0x89, 0xe5); // mov rbp, rsp: the frame's base
   if (spec.vectorState) {
-    c.emit(0x48, 0x81, 0xec).i32(FX_AREA); // sub rsp, 512
-    c.emit(0x48, 0x0f, 0xae, 0x04, 0x24); // fxsave64 [rsp]
+    fxArea(pre, frame);
+    pre.emit(0x48, 0x0f, 0xae, 0x00); // fxsave64 [rax]
   }
-  c.emit(0x48, 0x81, 0xec).i32(frame); // sub rsp, frame
-  for (const s of spec.slots) fillSlot(c, s, area);
-  if (saveSlot !== undefined) c.emit(0x48, 0x89, 0x9c, 0x24).i32(saveSlot); // mov [rsp+saveSlot], rbx
-  c.emit(0x48, 0x8d, 0x3c, 0x24); // lea rdi, [rsp]
-  c.emit(0x48, 0x8d, 0xb4, 0x24).i32(argSpace); // lea rsi, [rsp+argSpace]
-  const rel = spec.entry - (at + BigInt(c.length) + 5n);
-  if (rel >= -(1n << 31n) && rel < 1n << 31n) c.emit(0xe8).i32(Number(rel)); // call entry (a direct call chains in the emulator's translation cache)
-  else {
-    c.emit(0x48, 0xb8).i64(spec.entry); // movabs rax, entry
-    c.emit(0xff, 0xd0); // call rax
-  }
-  const returnPoint = at + BigInt(c.length);
-  testResult(c, spec.result, argSpace);
-  c.branch("false", 0x0f, 0x84); // jz false
-  if (spec.hits) countHit(c, spec.hits);
-  c.label("true");
-  restore(c, spec.vectorState, area, new Set());
-  c.branch("trap", 0xe9);
-  c.label("false");
-  restore(c, spec.vectorState, area, spec.deadAtSite);
-  c.label("copy");
-  const copy = spec.displaced.encode(at + BigInt(c.length));
-  c.raw(copy);
-  c.label("trap");
-  const trap = at + BigInt(c.length);
-  c.raw(spec.displaced.encode(trap));
-  return { code: c.finish(), trap, returnPoint, saveSlot, restoreToTrap: at + BigInt(c.offsetOf("true")) };
+  const prelude = pre.finish();
+  if (prelude.length > layout.preludeRoom) throw new RangeError(`the condition's trampoline needs ${prelude.length} bytes before it, ${layout.preludeRoom} are reserved`);
+
+  const trueAt = spec.body + BigInt(layout.trueTail);
+  const t = new Code(trueAt);
+  if (spec.hits) countHit(t, spec.hits, falseAt);
+  const restoreToTrap = t.here;
+  restore(t, spec.vectorState, frame, new Set());
+  t.branch("trap", 0xe9); // the trap starts a translation block of its own
+  t.label("trap");
+  const trap = t.here;
+  t.raw(spec.displaced.encode(trap));
+
+  const f = new Code(falseAt);
+  restore(f, spec.vectorState, frame, spec.deadAtSite);
+  f.raw(spec.displaced.encode(f.here));
+
+  const tails = [t, f].map((c) => ({ at: c.base, code: c.finish() }));
+  for (const x of tails) if (x.code.length > layout.tailRoom) throw new RangeError(`the condition's trampoline needs ${x.code.length} bytes after it, ${layout.tailRoom} are reserved`);
+  const entry = spec.body - BigInt(prelude.length);
+  return { pieces: [{ at: entry, code: prelude }, ...tails], entry, trap, restoreToTrap };
+}
+
+/** rax = the 16-byte aligned x87/SSE save area (rsp the frame's base). */
+function fxArea(c: Code, frame: Frame): void {
+  c.emit(0x48, 0x8d, 0x84, 0x24).i32(frame.fxRoom + 15); // lea rax, [rsp+fxRoom+15]
+  c.emit(0x48, 0x83, 0xe0, 0xf0); // and rax, -16
 }
 
 /** mov [rsp+off], r (opcode 0x89) or mov r, [rsp+off] (0x8b). */
-function moveSlot(c: Code, opcode: 0x89 | 0x8b, r: RegName, off: number): void {
+function moveRsp(c: Code, opcode: 0x89 | 0x8b, r: RegName, off: number): void {
   const n = REG_CODE[r]!;
   c.emit(n >= 8 ? 0x4c : 0x48, opcode, 0x84 | ((n & 7) << 3), 0x24).i32(off);
 }
@@ -199,39 +206,46 @@ function leaRsp(c: Code, by: number): void {
 }
 
 /**
- * Puts the registers back from the save area in rbx (but those in `skip`: the site's code writes
- * them before reading them), and rsp where the site had it.
+ * Puts the registers back (but those in `skip`: the site's code writes them before reading
+ * them), and rsp where the site had it; rsp is the frame's base.
  */
-function restore(c: Code, vectorState: boolean, area: SaveArea, skip: ReadonlySet<RegName>): void {
+function restore(c: Code, vectorState: boolean, frame: Frame, skip: ReadonlySet<RegName>): void {
   if (vectorState) {
-    c.emit(0x48, 0x89, 0xd8); // mov rax, rbx
-    c.emit(0x48, 0x83, 0xe0, 0xf0); // and rax, -16
-    c.emit(0x48, 0x0f, 0xae, 0x88).i32(-FX_AREA); // fxrstor64 [rax-512]
+    fxArea(c, frame);
+    c.emit(0x48, 0x0f, 0xae, 0x08); // fxrstor64 [rax]
   }
-  c.emit(0x48, 0x89, 0xdc); // mov rsp, rbx
-  // rbx last: it addresses the area (never skipped: the area's own register).
-  for (const r of area.regs) if (r !== "rbx" && !skip.has(r)) moveSlot(c, 0x8b, r, area.offset(r)!);
-  moveSlot(c, 0x8b, "rbx", area.offset("rbx")!);
-  if (area.flags) {
-    leaRsp(c, area.size);
+  for (const r of frame.regs) if (!skip.has(r)) moveRsp(c, 0x8b, r, frame.slot(r));
+  if (frame.flags) {
+    leaRsp(c, frame.flagsSlot);
     c.emit(0x9d); // popfq
-    leaRsp(c, RED_ZONE);
-  } else leaRsp(c, area.size + RED_ZONE);
+    leaRsp(c, siteForm.RED_ZONE);
+  } else leaRsp(c, frame.siteRsp);
 }
 
 /**
- * rax = the slot's value, then stored at [rsp + offset] with the slot's size. Registers are as
- * at the site except rax (the previous slot's), rbx (the save area) and rsp: those come from
- * the save area; the rest are read where they are.
+ * rax = the slot's value, then stored at [rsp + offset] with the slot's size (rsp is the frame's
+ * base). Registers are as at the site except rax (the previous slot's, so read from the save
+ * area) and rsp; the rest are read where they are.
  */
-function fillSlot(c: Code, s: TrampolineSlot, area: SaveArea): void {
+function fillSlot(c: Code, s: TrampolineSlot, frame: Frame): void {
   const r = s.recipe;
   if (r.kind === "constant") c.emit(0x48, 0xb8).i64(r.value);
-  else if (r.reg === "rsp") {
-    c.emit(0x48, 0x89, 0xd8); // mov rax, rbx
-    addConstant(c, area.siteRsp + r.add);
-  } else if (r.reg === "rax" || r.reg === "rbx") {
-    c.emit(0x48, 0x8b, 0x83).i32(area.offset(r.reg)!); // mov rax, [rbx+off]
+  else if (r.negated) {
+    if (r.reg === "rsp") {
+      c.emit(0x48, 0x89, 0xe0); // mov rax, rsp
+      addConstant(c, BigInt(frame.siteRsp));
+    } else if (r.reg === "rax") moveRsp(c, 0x8b, "rax", frame.slot("rax")); // mov rax, [rsp+slot]
+    else {
+      const n = REG_CODE[r.reg]!;
+      c.emit(n >= 8 ? 0x4c : 0x48, 0x89, 0xc0 | ((n & 7) << 3)); // mov rax, reg
+    }
+    c.emit(0x48, 0xf7, 0xd8); // neg rax
+    addConstant(c, r.add);
+  } else if (r.reg === "rsp") {
+    c.emit(0x48, 0x89, 0xe0); // mov rax, rsp
+    addConstant(c, BigInt(frame.siteRsp) + r.add);
+  } else if (r.reg === "rax") {
+    moveRsp(c, 0x8b, "rax", frame.slot("rax")); // mov rax, [rsp+slot]
     addConstant(c, r.add);
   } else {
     const n = REG_CODE[r.reg]!;
@@ -271,36 +285,8 @@ function addConstant(c: Code, add: bigint): void {
   c.emit(0x48, 0x8d, 0x80).i32(Number(v)); // lea rax, [rax+v]
 }
 
-/** Sets ZF when the result is zero (floats: either zero; a NaN is true, as in C). */
-function testResult(c: Code, result: TrampolineSpec["result"], at: number): void {
-  if (result.kind === "float") {
-    if (result.size === 4) {
-      c.emit(0x8b, 0x84, 0x24).i32(at); // mov eax, [rsp+at]
-      c.emit(0x25).i32(0x7fff_ffff); // and eax, 0x7fffffff
-    } else {
-      c.emit(0x48, 0x8b, 0x84, 0x24).i32(at); // mov rax, [rsp+at]
-      c.emit(0x48, 0xd1, 0xe0); // shl rax, 1
-    }
-    return;
-  }
-  switch (result.size) {
-    case 1:
-      c.emit(0x80, 0xbc, 0x24).i32(at).emit(0);
-      break;
-    case 2:
-      c.emit(0x66, 0x83, 0xbc, 0x24).i32(at).emit(0);
-      break;
-    case 4:
-      c.emit(0x83, 0xbc, 0x24).i32(at).emit(0);
-      break;
-    case 8:
-      c.emit(0x48, 0x83, 0xbc, 0x24).i32(at).emit(0);
-      break;
-  }
-}
-
-/** Counts a true condition (atomically: any thread may run it) and goes to "false" unless the hit condition is met. */
-function countHit(c: Code, hits: NonNullable<TrampolineSpec["hits"]>): void {
+/** Counts a true condition (atomically: any thread may run it) and goes to the false tail unless the hit condition is met. */
+function countHit(c: Code, hits: NonNullable<TrampolineSpec["hits"]>, falseTail: bigint): void {
   c.emit(0xb8).i32(1); // mov eax, 1
   c.emit(0x48, 0xb9).i64(hits.counter); // movabs rcx, counter
   c.emit(0xf0, 0x48, 0x0f, 0xc1, 0x01); // lock xadd [rcx], rax
@@ -310,12 +296,12 @@ function countHit(c: Code, hits: NonNullable<TrampolineSpec["hits"]>): void {
     c.emit(0x31, 0xd2); // xor edx, edx
     c.emit(0x48, 0xf7, 0xf1); // div rcx
     c.emit(0x48, 0x85, 0xd2); // test rdx, rdx
-    c.branch("false", 0x0f, 0x85); // jnz false
+    c.branch(falseTail, 0x0f, 0x85); // jnz false
     return;
   }
   c.emit(0x48, 0x39, 0xc8); // cmp rax, rcx
   const skipUnless: Record<string, number> = { ">=": 0x82, "==": 0x85, ">": 0x86, "<=": 0x87, "<": 0x83 }; // jb, jne, jbe, ja, jae
-  c.branch("false", 0x0f, skipUnless[hits.test.op]!);
+  c.branch(falseTail, 0x0f, skipUnless[hits.test.op]!);
 }
 
 const up16 = (n: number): number => Math.ceil(Math.max(n, 8) / 16) * 16;

@@ -109,6 +109,15 @@ export class Asm {
     for (let i = 0n; i < 8n; i++) this.bytes.push(Number((u >> (8n * i)) & 0xffn));
   }
 
+  /** `n` copies of byte `b` (room another writer fills later). */
+  fill(b: number, n: number): void {
+    for (let i = 0; i < n; i++) this.bytes.push(b & 0xff);
+  }
+  /** Bytes written earlier replaced by `b`, from `at`. */
+  overwrite(at: number, b: readonly number[]): void {
+    b.forEach((x, i) => (this.bytes[at + i] = x & 0xff));
+  }
+
   /** Patches a 32-bit field written earlier (frame sizes known only at the end). */
   patch32(at: number, v: number): void {
     for (let i = 0; i < 4; i++) this.bytes[at + i] = (v >>> (8 * i)) & 0xff;

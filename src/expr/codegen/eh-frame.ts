@@ -53,6 +53,7 @@ export function buildEhFrame(functions: FunctionCode[]): { bytes: Uint8Array; re
   const out = cie.slice();
   const relocs: AsmReloc[] = [];
   for (const f of functions) {
+    if (!f.cfi) continue; // a site body: no frame of its own
     const start = out.length;
     const ciePointer = start + 4; // distance from this field back to the CIE at offset 0
     const body = [

@@ -14,7 +14,8 @@ import * as x87 from "./x87.js";
 import { fromNumber } from "../../values/extended.js";
 import { extractBitField, insertBitField } from "./bitfields.js";
 import { emitCall, emitParams, emitReturnValue, type CallHost, type ReturnPlan } from "./calls.js";
-import { Asm, R, type Cond, type Mem, type RelocTarget } from "./asm.js";
+import { Asm, CC, R, type Cond, type Mem, type RelocTarget } from "./asm.js";
+import { SITE_TAIL_ROOM, siteRspAt, type SiteLayout, type SitePlace } from "./site-form.js";
 
 type BitField = Extract<TExpr, { k: "member" }>;
 const isBitField = (e: TExpr): e is BitField => e.k === "member" && e.bitSize !== undefined;
@@ -30,8 +31,11 @@ export interface FunctionCode {
   symbol: string;
   start: number;
   size: number;
-  /** Offset (from start) of the instruction after `push rbp`, after `mov rbp, rsp`, and after `leave`. */
-  cfi: { afterPush: number; afterMov: number; afterLeave: number };
+  /**
+   * Offset (from start) of the instruction after `push rbp`, after `mov rbp, rsp`, and after
+   * `leave`; undefined for a site body, which runs in the trampoline's frame (no unwinder sees it).
+   */
+  cfi?: { afterPush: number; afterMov: number; afterLeave: number };
 }
 
 const RODATA: RelocTarget = { section: ".rodata" };
@@ -49,6 +53,8 @@ export class X86Codegen {
   private readonly caseLabels = new Map<number, number>();
   /** How the console function being generated returns its value. */
   private returns: ReturnPlan | undefined;
+  /** Generating a site body: its frame and the variables it reads where the program keeps them. */
+  private site: { frameless: boolean; argBlockSize: number; places: ReadonlyMap<number, SitePlace> } | undefined;
 
   constructor(private readonly opts: CodegenOptions) {}
 
@@ -68,6 +74,48 @@ export class X86Codegen {
       if (heldByAddress(e.type)) this.copyBytes(R.rcx, R.rax, sizeOf(e.type) ?? 0);
       else this.store(e.type, R.rcx);
     });
+  }
+
+  /**
+   * A breakpoint condition's site body (site-form.ts): entered by falling through from the
+   * trampoline's prelude with rsp at the frame's base, it leaves the flags saying whether `e` is
+   * false, with rsp back at the base, and branches: false to the false tail, true falling through
+   * to the true tail. `preludeRoom` bytes of int3 come first; both tails' room follows. No call,
+   * no return: the emulator runs prelude, body and test as one translation block.
+   *
+   * Frameless, the body has no frame register and reads every variable through `places` (a
+   * register of the program plus a constant; rsp's offset follows the operand stack). Otherwise
+   * rbp is the frame's base: locals below it, the argument block above it, and a variable in
+   * `places` is read where it is unless it is addressed from rbp. The caller compiles frameless
+   * first and again with a frame when the body needed one (`needsFrame`).
+   */
+  siteEntry(symbol: string, e: TExpr, frame: FrameLayout, opts: { preludeRoom: number; frameless: boolean; argBlockSize: number; places: ReadonlyMap<number, SitePlace> }): { code: FunctionCode; layout: SiteLayout; needsFrame?: boolean } {
+    const a = this.asm;
+    a.fill(0xcc, opts.preludeRoom);
+    const start = a.pos;
+    this.frame = frame;
+    this.depth = 0;
+    const places = opts.frameless ? opts.places : new Map([...opts.places].filter(([, p]) => p.reg !== R.rbp));
+    this.site = { frameless: opts.frameless, argBlockSize: opts.argBlockSize, places };
+    const reserved = frame.size;
+    const frameSizeAt = opts.frameless ? undefined : a.subRspPatchable();
+    if (x87.needsEmptyStack(e)) x87.emptyStack(this.x87Host());
+    const falseTail = a.newLabel();
+    this.branchIfFalse(e, falseTail, { restoreRsp: !opts.frameless });
+    this.site = undefined;
+    if (frameSizeAt !== undefined) a.patch32(frameSizeAt, frame.aligned);
+    const trueTail = a.pos - start;
+    a.fill(0xcc, SITE_TAIL_ROOM);
+    a.bind(falseTail);
+    a.fill(0xcc, SITE_TAIL_ROOM);
+    a.resolveLabels();
+    const direct = new Set(places.keys());
+    return {
+      code: { symbol, start, size: trueTail },
+      layout: { preludeRoom: opts.preludeRoom, trueTail, falseTail: trueTail + SITE_TAIL_ROOM, tailRoom: SITE_TAIL_ROOM, frameless: opts.frameless, direct },
+      // The code needed frame slots of its own (x87 temporaries): a frameless body has none.
+      ...(opts.frameless && frame.size > reserved ? { needsFrame: true } : {}),
+    };
   }
 
   /** A console function definition, exported under its own name. */
@@ -219,6 +267,11 @@ export class X86Codegen {
           this.loadBitField(e.lv);
           return;
         }
+        const direct = this.directMem(e.lv);
+        if (direct && valueClass(e.type) !== "x87" && valueClass(e.type) !== "mem") {
+          this.load(e.type, R.rax, direct);
+          return;
+        }
         this.address(e.lv);
         this.load(e.type, R.rax);
         return;
@@ -359,10 +412,21 @@ export class X86Codegen {
     a.movzxByte(R.rax);
   }
 
-  private branchIfFalse(cond: TExpr, label: number): void {
-    this.truth(cond);
-    this.asm.rr("test", R.rax, R.rax);
-    this.asm.jcc("e", label);
+  /** `restoreRsp`: rsp = rbp between the test and the branch (a site body's exit; mov keeps the flags). */
+  private branchIfFalse(cond: TExpr, label: number, opts: { restoreRsp?: boolean } = {}): void {
+    const a = this.asm;
+    const c = unqual(cond.type);
+    const intCompare = cond.k === "compare" && valueClass(cond.opType) === "int";
+    if (intCompare) this.compare(cond.op, cond.opType, cond.left, cond.right, { flagsOnly: true });
+    else if (valueClass(cond.type) === "int" && c.kind !== "void") {
+      this.value(cond);
+      a.rr("test", R.rax, R.rax);
+    } else {
+      this.truth(cond);
+      a.rr("test", R.rax, R.rax);
+    }
+    if (opts.restoreRsp) a.mov(R.rsp, R.rbp);
+    a.jcc(intCompare ? negate(compareCond(cond.op, cond.opType)) : "e", label);
   }
   private branchIfTrue(cond: TExpr, label: number): void {
     this.truth(cond);
@@ -395,10 +459,11 @@ export class X86Codegen {
   // ---- loads, stores, conversions
 
   /** Loads a value of type t from [addr] into rax/xmm0 (aggregates: leaves the address in rax). */
-  private load(t: CType, addr: R): void {
+  /** Loads type t from [addr], or from `at` (a place the program keeps: directMem). */
+  private load(t: CType, addr: R, at?: Mem): void {
     const a = this.asm;
     const u = unqual(t);
-    const m = { mem: { base: addr, disp: 0 } };
+    const m = { mem: at ?? { base: addr, disp: 0 } };
     switch (valueClass(t)) {
       case "sse": a.rm(u.kind === "float" && u.size === 4 ? "movssLoad" : "movsdLoad", 0, m); return;
       case "x87": x87.load(this.x87Host(), addr); return;
@@ -641,16 +706,18 @@ export class X86Codegen {
     this.normalize(t);
   }
 
-  private compare(op: CompareOp, t: CType, left: TExpr, right: TExpr): void {
+  /** `flagsOnly` (integer compares): leave the flags of the `cmp` for a branch (compareCond), rax unset. */
+  private compare(op: CompareOp, t: CType, left: TExpr, right: TExpr, opts: { flagsOnly?: boolean } = {}): void {
     const a = this.asm;
     const cls = valueClass(t);
+    const setCompare = opts.flagsOnly && cls === "int" ? () => undefined : () => this.setCompare(op, t);
     this.value(left);
     // An integer compared with a constant that fits an imm32 (as rax would hold it): cmp rax, imm
     // (no push and pop of the left operand; a breakpoint condition's usual shape, `i == 999999`).
     const imm = cls === "int" && right.k === "const" ? BigInt.asIntN(64, right.value) : undefined;
     if (imm !== undefined && imm >= -(1n << 31n) && imm < 1n << 31n) {
       a.aluImm("cmp", R.rax, Number(imm));
-      this.setCompare(op, t);
+      setCompare();
       return;
     }
     this.pushValue(t);
@@ -683,18 +750,13 @@ export class X86Codegen {
     a.mov(R.rcx, R.rax);
     this.popInt(R.rax);
     a.rr("cmp", R.rax, R.rcx);
-    this.setCompare(op, t);
+    setCompare();
   }
 
   /** rax = 1 or 0 from the flags of an integer or pointer comparison of type t. */
   private setCompare(op: CompareOp, t: CType): void {
-    const a = this.asm;
-    const signed = unqual(t).kind !== "pointer" && intOf(t).signed;
-    const cc: Record<CompareOp, Cond> = signed
-      ? { "<": "l", ">": "g", "<=": "le", ">=": "ge", "==": "e", "!=": "ne" }
-      : { "<": "b", ">": "a", "<=": "be", ">=": "ae", "==": "e", "!=": "ne" };
-    a.setcc(cc[op], R.rax);
-    a.movzxByte(R.rax);
+    this.asm.setcc(compareCond(op, t), R.rax);
+    this.asm.movzxByte(R.rax);
   }
 
   private assign(target: TExpr, value: TExpr): void {
@@ -808,6 +870,24 @@ export class X86Codegen {
 
   // ---- addresses
 
+  /** Where a site body finds a variable the program keeps at a register plus a constant (site-form.ts). */
+  private placeMem(p: Place): Mem | undefined {
+    const place = p.k === "argAddress" ? this.site?.places.get(p.offset) : undefined;
+    if (!place) return undefined;
+    if (place.reg !== R.rsp) return { base: place.reg, disp: place.add };
+    // rsp is the site's: above the frame (at rbp), or above the frame and the pending operands.
+    const disp = place.add + siteRspAt(this.site!.argBlockSize);
+    return this.site!.frameless ? { base: R.rsp, disp: disp + 8 * this.depth } : { base: R.rbp, disp };
+  }
+
+  /** An lvalue a site body reads where the program keeps it: such a place, or a member of one (not a bit-field). */
+  private directMem(e: TExpr): Mem | undefined {
+    if (e.k === "place") return this.placeMem(e.place);
+    if (e.k !== "member" || e.bitSize !== undefined || !isLvalue(e.base)) return undefined;
+    const m = this.directMem(e.base);
+    return m && "base" in m ? { base: m.base, disp: m.disp + e.offset } : undefined;
+  }
+
   /** rax = the address of an lvalue (or of an aggregate rvalue). */
   address(e: TExpr): void {
     const a = this.asm;
@@ -886,13 +966,22 @@ export class X86Codegen {
           a.addRaxFs0();
         } else this.alignedCall(() => a.tlsGdCall(p.symbol));
         return;
-      case "argAddress":
-        a.rm("load64", R.rax, { mem: ARG_BLOCK });
-        a.rm("load64", R.rax, { mem: { base: R.rax, disp: p.offset } });
+      case "argAddress": {
+        const direct = this.placeMem(p);
+        if (direct) a.rm("lea", R.rax, { mem: direct });
+        else if (this.site) a.rm("load64", R.rax, { mem: { base: R.rbp, disp: p.offset } });
+        else {
+          a.rm("load64", R.rax, { mem: ARG_BLOCK });
+          a.rm("load64", R.rax, { mem: { base: R.rax, disp: p.offset } });
+        }
         return;
+      }
       case "argValue":
-        a.rm("load64", R.rax, { mem: ARG_BLOCK });
-        if (p.offset !== 0) a.aluImm("add", R.rax, p.offset);
+        if (this.site) a.rm("lea", R.rax, { mem: { base: R.rbp, disp: p.offset } });
+        else {
+          a.rm("load64", R.rax, { mem: ARG_BLOCK });
+          if (p.offset !== 0) a.aluImm("add", R.rax, p.offset);
+        }
         return;
       case "frame":
         a.rm("lea", R.rax, { mem: { base: R.rbp, disp: p.offset } });
@@ -919,4 +1008,19 @@ export class X86Codegen {
     this.callsFunctions = true;
     emitCall(this.callHost(), e);
   }
+}
+
+/** The condition code under which an integer or pointer comparison of type t holds. */
+function compareCond(op: CompareOp, t: CType): Cond {
+  const signed = unqual(t).kind !== "pointer" && intOf(t).signed;
+  const cc: Record<CompareOp, Cond> = signed
+    ? { "<": "l", ">": "g", "<=": "le", ">=": "ge", "==": "e", "!=": "ne" }
+    : { "<": "b", ">": "a", "<=": "be", ">=": "ae", "==": "e", "!=": "ne" };
+  return cc[op];
+}
+
+/** The opposite condition: each pair differs in the low bit of its encoding. */
+function negate(c: Cond): Cond {
+  const code = CC[c] ^ 1;
+  return (Object.keys(CC) as Cond[]).find((k) => CC[k] === code)!;
 }

@@ -1,0 +1,69 @@
+/**
+ * The contract between a breakpoint condition's site body (X86Codegen.siteEntry) and the
+ * trampoline the debugger writes around it (debugger/run/condition-trampoline.ts): the room each
+ * part gets, and the frame the prelude makes below the program's stack pointer, whose every
+ * place is at a fixed offset from its base (rsp when the body starts and when it ends).
+ *
+ * Frame, from its base up: [argument block] [x87/SSE state: FX_ROOM] [save area: a slot per
+ * register, SAVE_ORDER] [flags] [the program's red zone] the site's rsp.
+ */
+import { R } from "./asm.js";
+
+/** Where a site body and the room around it are, as offsets from the body's start (the entry symbol). */
+export interface SiteLayout {
+  /** Bytes of room before the body, for the trampoline's prelude (it falls through into the body). */
+  preludeRoom: number;
+  /** The body's size: the true tail's room starts there; a false condition jumps to `falseTail`. */
+  trueTail: number;
+  falseTail: number;
+  /** Bytes of room at each tail. */
+  tailRoom: number;
+  /**
+   * The body has no frame register: no argument block, no locals, every variable read where the
+   * program keeps it. Otherwise the prelude points rbp at the frame's base.
+   */
+  frameless: boolean;
+  /** Offsets of the argument slots the body reads where the program keeps them: the prelude need not fill them. */
+  direct: ReadonlySet<number>;
+}
+
+/**
+ * Where a variable the condition reads by address is at the site: a register of the program plus
+ * a constant (its DWARF location there, worked out by the debugger).
+ */
+export interface SitePlace {
+  reg: R;
+  add: number;
+}
+
+/** The room each tail of a site body gets: restoring every register, the hit count, moved instructions and a jump back. */
+export const SITE_TAIL_ROOM = 512;
+
+/** The general registers in the save area's slot order. */
+export const SAVE_ORDER = [R.rax, R.rcx, R.rdx, R.rbx, R.rsi, R.rdi, R.rbp, R.r8, R.r9, R.r10, R.r11, R.r12, R.r13, R.r14, R.r15] as const;
+export const RED_ZONE = 128;
+/** fxsave's 512 bytes, and 16 to align them. */
+export const FX_ROOM = 528;
+
+/** The argument block's bytes in the frame (a multiple of 16). */
+export const argSpace = (argBlockSize: number): number => Math.ceil(argBlockSize / 16) * 16;
+/** From the frame's base to the x87/SSE room. */
+export const fxRoomAt = (argBlockSize: number): number => argSpace(argBlockSize);
+/** From the frame's base to the save area. */
+export const saveAreaAt = (argBlockSize: number): number => argSpace(argBlockSize) + FX_ROOM;
+/** From the frame's base to the flags' slot. */
+export const flagsAt = (argBlockSize: number): number => saveAreaAt(argBlockSize) + 8 * SAVE_ORDER.length;
+/** From the frame's base to the site's rsp. */
+export const siteRspAt = (argBlockSize: number): number => flagsAt(argBlockSize) + 8 + RED_ZONE;
+
+/**
+ * Registers a site body never writes (the code generator's scratch registers are the
+ * caller-saved ones; rbp only while it is not the frame register): a variable addressed from one
+ * of these, or from rsp, is read where the program keeps it.
+ */
+export const DIRECT_BASE_NAMES: readonly string[] = ["rsp", "rbx", "rbp", "r12", "r13", "r14", "r15"];
+
+/** The register a program's register name (rax … r15) is to the code generator. */
+export function registerNamed(name: string): R | undefined {
+  return Object.prototype.hasOwnProperty.call(R, name) && typeof R[name as keyof typeof R] === "number" ? R[name as keyof typeof R] : undefined;
+}
