@@ -3,7 +3,7 @@
  * relocatable objects, with their RELA relocations applied so offsets into .debug_str and addresses
  * of .text are real values (in a .o file those fields hold 0 and the value lives in the relocation).
  */
-import { inflateSync } from "node:zlib";
+import { createRequire } from "node:module";
 import type { ElfFile, SectionHeader } from "../elf/reader.js";
 import * as C from "../elf/constants.js";
 import type { ErrorWhere } from "../errors.js";
@@ -112,7 +112,7 @@ function decompress(elf: ElfFile, sec: SectionHeader): Uint8Array {
 
 function inflate(data: Uint8Array, where: ErrorWhere): Uint8Array {
   try {
-    return new Uint8Array(inflateSync(data));
+    return new Uint8Array(zlib().inflateSync(data));
   } catch (e) {
     // zlib reports bad data as Z_DATA_ERROR, Z_BUF_ERROR, ...; anything else is not the data's fault.
     if (!(e instanceof Error && "code" in e && typeof e.code === "string" && e.code.startsWith("Z_"))) throw e;
@@ -155,4 +155,10 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
     }
   }
   return out;
+}
+
+/** node:zlib, loaded when a section is compressed (few programs have one; loading it costs ~5 ms at every start). */
+let zlibModule: typeof import("node:zlib") | undefined;
+function zlib(): typeof import("node:zlib") {
+  return (zlibModule ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib"));
 }

@@ -4,7 +4,7 @@
  * block — wraps the block in an entry function with the same contract as compile(), and builds it
  * with the machine's `cc -c -fPIC`. The object then goes through the same JIT linker.
  */
-import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -224,7 +224,7 @@ export function compileWithExternalCc(block: string, scope: Scope, opts: Externa
     const src = join(dir, "console.c");
     const obj = join(dir, "console.o");
     writeFileSync(src, tu.source);
-    const r = spawnSync(cc, ["-c", "-fPIC", "-O0", "-fno-asynchronous-unwind-tables", "-funwind-tables", "-o", obj, src, ...(opts.flags ?? [])], { encoding: "utf8" });
+    const r = childProcess().spawnSync(cc, ["-c", "-fPIC", "-O0", "-fno-asynchronous-unwind-tables", "-funwind-tables", "-o", obj, src, ...(opts.flags ?? [])], { encoding: "utf8" });
     if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
       throw new ExprError("EXPR_CC_MISSING", `C compiler '${cc}' not found; install gcc or clang (or choose another with the cc option) to use :c blocks`, 0);
     }
@@ -253,4 +253,10 @@ export function compileWithExternalCc(block: string, scope: Scope, opts: Externa
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** node:child_process, loaded when the external compiler first runs (not at every start of the adapter). */
+let childProcessModule: typeof import("node:child_process") | undefined;
+function childProcess(): typeof import("node:child_process") {
+  return (childProcessModule ??= createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process"));
 }

@@ -101,8 +101,9 @@ function shapesAt(image: ImageInfo, lookupPc: bigint): FrameShape[] {
 }
 
 function makeShapes(image: ImageInfo, lookupPc: bigint): FrameShape[] {
-  const base: FrameShape = { functionName: image.functionName(lookupPc), source: image.sourceAt(lookupPc), scopes: undefined, inline: false };
   const at = image.functionAt(lookupPc);
+  // The symbol table's name only without DWARF's: sorting a static program's symbols costs milliseconds.
+  const base: FrameShape = { functionName: at ? at.function.name : image.functionName(lookupPc), source: image.sourceAt(lookupPc), scopes: undefined, inline: false };
   if (!at) return [base];
   // No inlined call at this pc (most frames): one frame, its scopes those of the function.
   const n = at.scopes.length;
