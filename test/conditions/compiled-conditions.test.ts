@@ -141,6 +141,26 @@ describe("conditions compiled into the program", () => {
     }
   });
 
+  it("never-true conditions of every shape run compiled (frameless, with a frame, SSE, x87) and leave the output native", async () => {
+    const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
+    const native = runNative(exe, ["200000"]).stdout;
+    for (const condition of ["(double)i > 1e300", "(long double)i > 1e30L", "i == -1 || h == 3", "(i & 0xff) == 0x100 && hits > i", "(&i)[0] == -2"]) {
+      const stdout: string[] = [];
+      const dbg = Debugger.launch({ program: exe, args: ["200000"], reproducible: true }, { output: (c, t) => (c === "stdout" ? stdout : []).push(t) });
+      try {
+        const [bp] = dbg.setSourceBreakpoints("hot_loop.c", [{ line: lineOf(HOT, "@hot"), condition }]);
+        let r = await dbg.start();
+        // The first hit may be the debugger's (before the C runtime set the thread up); from then on it is compiled.
+        while (r.reason === "breakpoint") r = await dbg.continue();
+        expect(r.reason, condition).toBe("exited");
+        expect(dbg.breakpoints.refusalAt(bp!.addresses[0]!), condition).toBeUndefined();
+        expect(stdout.join(""), condition).toBe(native);
+      } finally {
+        dbg.close();
+      }
+    }
+  });
+
   it("a condition that faults stops at the site and says why; the program goes on unchanged", async () => {
     const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
     await session(exe, async (dbg, stdout, important) => {
