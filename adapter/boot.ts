@@ -3,7 +3,8 @@
  * (dist/adapter/adapter.cjs, beside it) with V8's code cache. Compiling the megabyte of the bundle
  * and each function it calls took a good part of the time from start to the first stop; the
  * cache, written beside the bundle when a session ends, holds the compiled code of everything
- * that session ran, so the next one starts with it. The cache is named by the bundle's size and
+ * that session ran, so the next one starts with it; a later session that ran more (the first
+ * one after a build may not have evaluated anything) writes it again. The cache is named by the bundle's size and
  * time and by the Node version (V8 itself also refuses a cache of another V8 or other flags); a
  * bundle built again gets a new one. Where there is no cache, or it cannot be written (a
  * read-only install), or this Node cannot run a script with module loading (older than 20.12),
@@ -19,6 +20,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, "adapter.cjs");
 /** Undefined before Node 20.12 (VS Code's Electron may be older): there the bundle is required. */
 const loader: typeof vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER | undefined = (vmConstants as Partial<typeof vmConstants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+/** Bytes of new compiled code worth a rewrite of the cache (a few functions' worth: not every session's noise). */
+const GROWTH = 16 * 1024;
 
 function cacheName(): string {
   const s = statSync(bundle);
@@ -55,7 +59,13 @@ function run(): void {
   const cachePath = join(here, cacheName());
   const cachedData = readCache(cachePath);
   const script = new Script(Module.wrap(readFileSync(bundle, "utf8")), { filename: bundle, cachedData, importModuleDynamically: loader });
-  if (!cachedData || script.cachedDataRejected) process.once("exit", () => writeCache(cachePath, script.createCachedData()));
+  // At exit the cache holds the bytecode of every function this session compiled: written when
+  // there was none, or when this session ran code the cache did not hold (the first session after
+  // a build may never have evaluated an expression, say), so it grows to what sessions use.
+  process.once("exit", () => {
+    const data = script.createCachedData();
+    if (!cachedData || script.cachedDataRejected || data.length > cachedData.length + GROWTH) writeCache(cachePath, data);
+  });
   // The bundle as a CommonJS module of its own file: its require, __filename and __dirname are its own.
   const mod = new Module(bundle);
   mod.filename = bundle;

@@ -140,6 +140,12 @@ export class DapClient {
     return quiet(p);
   }
 
+  /** Resolves once the adapter's process has exited (at once when it has). */
+  exited(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => this.child.once("exit", () => resolve()));
+  }
+
   /** Ends the adapter; whatever is still pending is rejected with DAP_CLOSED. */
   close(): void {
     this.closing = true;
