@@ -3,10 +3,10 @@
  * condition is compiled in its site form (X86Codegen.siteEntry): its body with room around it,
  * and this file writes the rest into that room once the object is placed. The site jumps to the
  * prelude, which saves below the red zone the registers the body and the tails change (and the
- * flags, when the code after the site reads them), fills the condition's argument block from the
- * saved registers (each slot a register plus a constant, or a constant: the variables' DWARF
- * locations at the site, worked out once), points rbp at the block and falls through into the
- * body. The body tests the condition and branches: a false one to the false tail, which puts the
+ * flags, when the code after the site reads them), fills the slots of the condition's argument
+ * block the body does not read in place (each a register plus a constant or minus it, or a
+ * constant: the variables' DWARF locations at the site, worked out once), points rbp at the
+ * frame's base unless the body is frameless, and falls through into the body. The body tests the condition and branches: a false one to the false tail, which puts the
  * registers back, runs the instructions moved from the site and jumps back after them; a true
  * one falls into the true tail, which counts the hit condition (in the program's memory) and only
  * when it is met puts the registers back and reaches the trap, a one-instruction hook that stops
@@ -59,7 +59,7 @@ export interface Trampoline {
   entry: bigint;
   /** Where the debugger's hook waits: reached only when the condition holds. */
   trap: bigint;
-  /** The code that puts the registers back (rbp still the frame) and goes to the trap: where a fault in the body goes on. */
+  /** The code that puts the registers back (rsp at the frame's base) and goes to the trap: where a fault in the body goes on. */
   restoreToTrap: bigint;
 }
 
