@@ -16,7 +16,7 @@ import { buildObject } from "./object.js";
 import { parseInput, type TypeEnv } from "./parser.js";
 import type { Expr, FunctionDef, TopDecl } from "./ast.js";
 import type { Scope, TlsModel } from "./scope.js";
-import { T, isVoid, sizeOf, typedef, type CType, type FunctionType } from "./types.js";
+import { T, isVoid, sizeOf, typedef, unqual, type CType, type FunctionType } from "./types.js";
 
 export interface CompileOptions {
   /**
@@ -142,7 +142,7 @@ export function compileExpression(expr: Expr, scope: Scope, opts: CompileOptions
   let site: ReturnType<X86Codegen["siteEntry"]> | undefined;
   if (opts.siteForm) {
     const places = opts.siteForm.places(checker.slots);
-    const siteOpts = { preludeRoom: sitePreludeRoom(checker.slots.length), argBlockSize: argBlock().size, places };
+    const siteOpts = { preludeRoom: sitePreludeRoom(checker.slots.length), argBlockSize: argBlock().size, fx: computesWithFloats(te), places };
     // Frameless when every variable is read where it is and nothing is dereferenced (a fault
     // there is recovered from the frame's base, which then must be in a register).
     const frameless = checker.slots.every((s) => places.has(s.offset)) && checker.frame.size <= ENTRY_RESERVED && !dereferences(te);
@@ -169,6 +169,18 @@ export function compileExpression(expr: Expr, scope: Scope, opts: CompileOptions
  */
 function sitePreludeRoom(slots: number): number {
   return 256 + 24 * slots;
+}
+
+/** Whether any value of the tree is floating (its code then uses x87 or SSE registers). */
+function computesWithFloats(node: unknown, seen = new Set<object>()): boolean {
+  if (node === null || typeof node !== "object" || seen.has(node)) return false;
+  seen.add(node);
+  if (Array.isArray(node)) return node.some((x) => computesWithFloats(x, seen));
+  if (!("k" in node)) return false;
+  const e = node as { k: string; type?: CType };
+  const t = e.type && unqual(e.type);
+  if (t && (t.kind === "float" || t.kind === "complex")) return true;
+  return Object.values(node as Record<string, unknown>).some((v) => computesWithFloats(v, seen));
 }
 
 /** Whether the tree reads memory through a computed pointer (`*p`, `p->x`, `a[i]`). */

@@ -75,12 +75,13 @@ class Frame {
   readonly fxRoom: number;
   readonly flagsSlot: number;
   readonly siteRsp: number;
-  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean, argBlockSize: number) {
+  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean, argBlockSize: number, fx: boolean) {
     this.regs = siteForm.SAVE_ORDER.map((n) => REG_NAMES[n]!).filter((r) => wanted.has(r) || OWN.includes(r));
-    this.saveArea = siteForm.saveAreaAt(argBlockSize);
-    this.fxRoom = siteForm.fxRoomAt(argBlockSize);
-    this.flagsSlot = siteForm.flagsAt(argBlockSize);
-    this.siteRsp = siteForm.siteRspAt(argBlockSize);
+    const f = siteForm.siteFrame(argBlockSize, fx);
+    this.saveArea = f.saveArea;
+    this.fxRoom = f.fxRoom;
+    this.flagsSlot = f.flags;
+    this.siteRsp = f.siteRsp;
   }
   /** From the base to a register's slot. */
   slot(reg: RegName): number {
@@ -147,7 +148,9 @@ class Code {
 export function buildTrampoline(spec: TrampolineSpec): Trampoline {
   const { layout } = spec;
   const wanted = new Set([...spec.clobbered, ...(spec.hits ? (["rcx", "rdx"] as RegName[]) : []), ...(layout.frameless ? [] : (["rbp"] as RegName[]))]);
-  const frame = new Frame(wanted, spec.flagsLive, spec.argBlockSize);
+  // The room for x87/SSE state is the compiler's to make (its offsets are in the body's code).
+  if (spec.vectorState && !layout.fx) throw new RangeError("the condition's code uses x87/SSE registers, and its frame has no room to save them (a debugger bug; please report the condition)");
+  const frame = new Frame(wanted, spec.flagsLive, spec.argBlockSize, layout.fx);
   const falseAt = spec.body + BigInt(layout.falseTail);
 
   // The prelude has no branch: assembled anywhere, its length then places it right before the body.

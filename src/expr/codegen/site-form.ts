@@ -4,8 +4,9 @@
  * part gets, and the frame the prelude makes below the program's stack pointer, whose every
  * place is at a fixed offset from its base (rsp when the body starts and when it ends).
  *
- * Frame, from its base up: [argument block] [x87/SSE state: FX_ROOM] [save area: a slot per
- * register, SAVE_ORDER] [flags] [the program's red zone] the site's rsp.
+ * Frame, from its base up: [argument block] [x87/SSE state: FX_ROOM, when the condition computes
+ * with floating values] [save area: a slot per register, SAVE_ORDER] [flags] [the program's red
+ * zone] the site's rsp.
  */
 import { R } from "./asm.js";
 
@@ -25,6 +26,8 @@ export interface SiteLayout {
   frameless: boolean;
   /** Offsets of the argument slots the body reads where the program keeps them: the prelude need not fill them. */
   direct: ReadonlySet<number>;
+  /** The frame has room for x87/SSE state (the condition computes with floating values). */
+  fx: boolean;
 }
 
 /**
@@ -45,16 +48,21 @@ export const RED_ZONE = 128;
 /** fxsave's 512 bytes, and 16 to align them. */
 export const FX_ROOM = 528;
 
-/** The argument block's bytes in the frame (a multiple of 16). */
-export const argSpace = (argBlockSize: number): number => Math.ceil(argBlockSize / 16) * 16;
-/** From the frame's base to the x87/SSE room. */
-export const fxRoomAt = (argBlockSize: number): number => argSpace(argBlockSize);
-/** From the frame's base to the save area. */
-export const saveAreaAt = (argBlockSize: number): number => argSpace(argBlockSize) + FX_ROOM;
-/** From the frame's base to the flags' slot. */
-export const flagsAt = (argBlockSize: number): number => saveAreaAt(argBlockSize) + 8 * SAVE_ORDER.length;
-/** From the frame's base to the site's rsp. */
-export const siteRspAt = (argBlockSize: number): number => flagsAt(argBlockSize) + 8 + RED_ZONE;
+/** Offsets from the frame's base: where each part of it starts (site-form.ts's header). */
+export interface SiteFrame {
+  fxRoom: number;
+  saveArea: number;
+  flags: number;
+  siteRsp: number;
+}
+
+/** The frame of a body with an argument block of `argBlockSize` bytes, with room for x87/SSE state when `fx`. */
+export function siteFrame(argBlockSize: number, fx: boolean): SiteFrame {
+  const fxRoom = Math.ceil(argBlockSize / 16) * 16;
+  const saveArea = fxRoom + (fx ? FX_ROOM : 0);
+  const flags = saveArea + 8 * SAVE_ORDER.length;
+  return { fxRoom, saveArea, flags, siteRsp: flags + 8 + RED_ZONE };
+}
 
 /**
  * Registers a site body never writes (the code generator's scratch registers are the

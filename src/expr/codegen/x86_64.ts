@@ -15,7 +15,7 @@ import { fromNumber } from "../../values/extended.js";
 import { extractBitField, insertBitField } from "./bitfields.js";
 import { emitCall, emitParams, emitReturnValue, type CallHost, type ReturnPlan } from "./calls.js";
 import { Asm, CC, R, type Cond, type Mem, type RelocTarget } from "./asm.js";
-import { SITE_TAIL_ROOM, siteRspAt, type SiteLayout, type SitePlace } from "./site-form.js";
+import { SITE_TAIL_ROOM, siteFrame, type SiteLayout, type SitePlace } from "./site-form.js";
 
 type BitField = Extract<TExpr, { k: "member" }>;
 const isBitField = (e: TExpr): e is BitField => e.k === "member" && e.bitSize !== undefined;
@@ -54,7 +54,7 @@ export class X86Codegen {
   /** How the console function being generated returns its value. */
   private returns: ReturnPlan | undefined;
   /** Generating a site body: its frame and the variables it reads where the program keeps them. */
-  private site: { frameless: boolean; argBlockSize: number; places: ReadonlyMap<number, SitePlace> } | undefined;
+  private site: { frameless: boolean; siteRsp: number; places: ReadonlyMap<number, SitePlace> } | undefined;
 
   constructor(private readonly opts: CodegenOptions) {}
 
@@ -89,14 +89,14 @@ export class X86Codegen {
    * `places` is read where it is unless it is addressed from rbp. The caller compiles frameless
    * first and again with a frame when the body needed one (`needsFrame`).
    */
-  siteEntry(symbol: string, e: TExpr, frame: FrameLayout, opts: { preludeRoom: number; frameless: boolean; argBlockSize: number; places: ReadonlyMap<number, SitePlace> }): { code: FunctionCode; layout: SiteLayout; needsFrame?: boolean } {
+  siteEntry(symbol: string, e: TExpr, frame: FrameLayout, opts: { preludeRoom: number; frameless: boolean; argBlockSize: number; fx: boolean; places: ReadonlyMap<number, SitePlace> }): { code: FunctionCode; layout: SiteLayout; needsFrame?: boolean } {
     const a = this.asm;
     a.fill(0xcc, opts.preludeRoom);
     const start = a.pos;
     this.frame = frame;
     this.depth = 0;
     const places = opts.frameless ? opts.places : new Map([...opts.places].filter(([, p]) => p.reg !== R.rbp));
-    this.site = { frameless: opts.frameless, argBlockSize: opts.argBlockSize, places };
+    this.site = { frameless: opts.frameless, siteRsp: siteFrame(opts.argBlockSize, opts.fx).siteRsp, places };
     const reserved = frame.size;
     const frameSizeAt = opts.frameless ? undefined : a.subRspPatchable();
     if (x87.needsEmptyStack(e)) x87.emptyStack(this.x87Host());
@@ -112,7 +112,7 @@ export class X86Codegen {
     const direct = new Set(places.keys());
     return {
       code: { symbol, start, size: trueTail },
-      layout: { preludeRoom: opts.preludeRoom, trueTail, falseTail: trueTail + SITE_TAIL_ROOM, tailRoom: SITE_TAIL_ROOM, frameless: opts.frameless, direct },
+      layout: { preludeRoom: opts.preludeRoom, trueTail, falseTail: trueTail + SITE_TAIL_ROOM, tailRoom: SITE_TAIL_ROOM, frameless: opts.frameless, direct, fx: opts.fx },
       // The code needed frame slots of its own (x87 temporaries): a frameless body has none.
       ...(opts.frameless && frame.size > reserved ? { needsFrame: true } : {}),
     };
@@ -876,7 +876,7 @@ export class X86Codegen {
     if (!place) return undefined;
     if (place.reg !== R.rsp) return { base: place.reg, disp: place.add };
     // rsp is the site's: above the frame (at rbp), or above the frame and the pending operands.
-    const disp = place.add + siteRspAt(this.site!.argBlockSize);
+    const disp = place.add + this.site!.siteRsp;
     return this.site!.frameless ? { base: R.rsp, disp: disp + 8 * this.depth } : { base: R.rbp, disp };
   }
 
