@@ -10,7 +10,7 @@ import { defaultPromotion, integerLiteralType, promote, usualArithmetic } from "
 import { ComplexLowering } from "./complex.js";
 import { integerConstant } from "./constant.js";
 import { didYouMean, exprError } from "./errors.js";
-import { FrameLayout } from "./frame.js";
+import { ENTRY_RESERVED, FrameLayout } from "./frame.js";
 import { initialize } from "./initializers.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "./ir.js";
 import type { Scope, TlsModel, VariableLocation } from "./scope.js";
@@ -44,8 +44,6 @@ const REGISTERS: Record<string, CType> = {
   fs_base: T.long, gs_base: T.long,
 };
 
-/** Bytes the entry function's frame keeps for its two incoming pointers (arg block, result). */
-export const ENTRY_RESERVED = 16;
 
 interface LocalVar {
   type: CType;

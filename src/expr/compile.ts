@@ -7,7 +7,8 @@
  * `resultType` from the result buffer (struct and array results: their bytes) and writes back the
  * slots marked `written`.
  */
-import { Checker, ENTRY_RESERVED, type ArgSlot } from "./check.js";
+import { Checker, type ArgSlot } from "./check.js";
+import { ENTRY_RESERVED } from "./frame.js";
 import { checkRoutine } from "./complex-runtime.js";
 import { X86Codegen, type CodeModel, type FunctionCode } from "./codegen/x86_64.js";
 import type { SiteLayout, SitePlace } from "./codegen/site-form.js";

@@ -2,6 +2,9 @@
  * rbp-relative storage of one compiled function: the saved entry arguments, locals and parameters
  * (allocated by the checker) and temporaries for struct results (allocated by the code generator).
  */
+/** Bytes the entry function's frame keeps for its two incoming pointers (arg block, result). */
+export const ENTRY_RESERVED = 16;
+
 export class FrameLayout {
   /** Bytes below rbp in use; the prologue reserves this, rounded up to 16. */
   size: number;

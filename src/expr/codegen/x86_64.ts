@@ -6,7 +6,7 @@
  * (sign- or zero-extended from their C type's width), so 64-bit compares and divides are exact.
  */
 import * as RELOC from "../../elf/constants.js";
-import { FrameLayout } from "../frame.js";
+import { ENTRY_RESERVED, FrameLayout } from "../frame.js";
 import { isLvalue, type ArithOp, type CompareOp, type Place, type TExpr, type TStmt } from "../ir.js";
 import { T, intOf, sizeOf, unqual, type CType } from "../types.js";
 import { heldByAddress, storedRanges, valueClass } from "./abi.js";
@@ -41,6 +41,9 @@ export interface FunctionCode {
 const RODATA: RelocTarget = { section: ".rodata" };
 const ARG_BLOCK: Mem = { base: R.rbp, disp: -8 };
 const RESULT_PTR: Mem = { base: R.rbp, disp: -16 };
+/** Multi-byte nops the size of `sub rsp, imm32` and of `mov rsp, rbp` (0f 1f 80 disp32; 0f 1f 00). */
+const NOP7 = [0x0f, 0x1f, 0x80, 0, 0, 0, 0];
+const NOP3 = [0x0f, 0x1f, 0x00];
 
 export class X86Codegen {
   readonly asm = new Asm();
@@ -101,9 +104,23 @@ export class X86Codegen {
     const frameSizeAt = opts.frameless ? undefined : a.subRspPatchable();
     if (x87.needsEmptyStack(e)) x87.emptyStack(this.x87Host());
     const falseTail = a.newLabel();
-    this.branchIfFalse(e, falseTail, { restoreRsp: !opts.frameless });
+    let restoreAt = -1;
+    this.branchIfFalse(e, falseTail, {
+      beforeBranch: () => {
+        if (opts.frameless) return;
+        restoreAt = a.pos;
+        a.mov(R.rsp, R.rbp); // (mov keeps the flags)
+      },
+    });
     this.site = undefined;
-    if (frameSizeAt !== undefined) a.patch32(frameSizeAt, frame.aligned);
+    if (frameSizeAt !== undefined) {
+      // The frame's two reserved words are not used here: without locals of its own the body needs no room below rbp.
+      if (frame.size > ENTRY_RESERVED) a.patch32(frameSizeAt, frame.aligned);
+      else {
+        a.overwrite(frameSizeAt - 3, NOP7);
+        a.overwrite(restoreAt, NOP3); // pushes and pops balance: rsp is back at rbp
+      }
+    }
     const trueTail = a.pos - start;
     a.fill(0xcc, SITE_TAIL_ROOM);
     a.bind(falseTail);
@@ -412,8 +429,8 @@ export class X86Codegen {
     a.movzxByte(R.rax);
   }
 
-  /** `restoreRsp`: rsp = rbp between the test and the branch (a site body's exit; mov keeps the flags). */
-  private branchIfFalse(cond: TExpr, label: number, opts: { restoreRsp?: boolean } = {}): void {
+  /** `beforeBranch`: code between the test and the branch that keeps the flags (a site body's exit). */
+  private branchIfFalse(cond: TExpr, label: number, opts: { beforeBranch?: () => void } = {}): void {
     const a = this.asm;
     const c = unqual(cond.type);
     const intCompare = cond.k === "compare" && valueClass(cond.opType) === "int";
@@ -425,7 +442,7 @@ export class X86Codegen {
       this.truth(cond);
       a.rr("test", R.rax, R.rax);
     }
-    if (opts.restoreRsp) a.mov(R.rsp, R.rbp);
+    opts.beforeBranch?.();
     a.jcc(intCompare ? negate(compareCond(cond.op, cond.opType)) : "e", label);
   }
   private branchIfTrue(cond: TExpr, label: number): void {
@@ -872,6 +889,8 @@ export class X86Codegen {
 
   /** Where a site body finds a variable the program keeps at a register plus a constant (site-form.ts). */
   private placeMem(p: Place): Mem | undefined {
+    // A value the prelude copied into the argument block: at the frame's base.
+    if (p.k === "argValue" && this.site && !this.site.frameless) return { base: R.rbp, disp: p.offset };
     const place = p.k === "argAddress" ? this.site?.places.get(p.offset) : undefined;
     if (!place) return undefined;
     if (place.reg !== R.rsp) return { base: place.reg, disp: place.add };
