@@ -148,9 +148,11 @@ export function compileExpression(expr: Expr, scope: Scope, opts: CompileOptions
     // there is recovered from the frame's base, which then must be in a register).
     const frameless = checker.slots.every((s) => places.has(s.offset)) && checker.frame.size <= ENTRY_RESERVED && !dereferences(te);
     site = gen.siteEntry(entry, te, checker.frame, { ...siteOpts, frameless });
-    if (site.needsFrame) {
+    if (site.needsFrame || site.needsSlots) {
+      // Again with a frame, and with the variables whose address the code takes in the argument block.
+      const slotted = site.needsSlots ?? new Set<number>();
       gen = new X86Codegen({ codeModel });
-      site = gen.siteEntry(entry, te, checker.frame, { ...siteOpts, frameless: false });
+      site = gen.siteEntry(entry, te, checker.frame, { ...siteOpts, places: new Map([...places].filter(([at]) => !slotted.has(at))), frameless: false });
     }
   }
   const code = site?.code ?? gen.entry(entry, te, checker.frame);

@@ -161,6 +161,31 @@ describe("conditions compiled into the program", () => {
     }
   });
 
+  it("-O2 locals in callee-saved registers are read in place, beside one copied from a caller-saved register (gcc -O2)", async () => {
+    const LOOP = "conditions/call_loop.c";
+    const exe = compileFixture(LOOP, { cc: "gcc", flags: ["-static", "-O2", "-g"] });
+    const native = runNative(exe).stdout;
+    // The first reads i (rbx) and small (rbp) in place, frameless; the second also needs h (rax, copied): rbp is then the frame's, small copied too.
+    for (const condition of ["i == 333333 && small >= 0", "h != 0 && small >= 0 && i == 333333"]) {
+      const stdout: string[] = [];
+      const dbg = Debugger.launch({ program: exe, reproducible: true }, { output: (c, t) => (c === "stdout" ? stdout : []).push(t) });
+      try {
+        const [bp] = dbg.setSourceBreakpoints("call_loop.c", [{ line: lineOf(LOOP, "@call"), condition }]);
+        let r = await dbg.start();
+        expect(r.reason, condition).toBe("breakpoint");
+        expect(dbg.breakpoints.refusalAt(bp!.addresses[0]!), condition).toBeUndefined();
+        expect(dbg.breakpoints.armedTrapAt(bp!.addresses[0]!), condition).toBeDefined();
+        expect(registerAt(exe, "i", bp!.addresses[0]!)).toMatch(/^DW_OP_reg/);
+        expect(value(dbg, "i"), condition).toBe("333333");
+        r = await dbg.continue();
+        expect(r, condition).toMatchObject({ reason: "exited", exitCode: 0 });
+        expect(stdout.join(""), condition).toBe(native);
+      } finally {
+        dbg.close();
+      }
+    }
+  });
+
   it("a condition that faults stops at the site and says why; the program goes on unchanged", async () => {
     const exe = compileFixture(HOT, { cc: "gcc", flags: ["-static", "-O0", "-g"] });
     await session(exe, async (dbg, stdout, important) => {

@@ -24,7 +24,7 @@ import { unwindStack } from "../inspect/stack.js";
 import { PersistentStore } from "../../expr/evaluate/persistent.js";
 import { ThreadCaller, runSteps, type CallOutcome, type Steps } from "../../expr/evaluate/runner.js";
 import type { RollbackReport } from "../../inferior/undo-log.js";
-import { sizeOf, T, typeName, unqual, type CType } from "../../expr/types.js";
+import { intOf, sizeOf, T, typeName, unqual, type CType } from "../../expr/types.js";
 import type { JitModule } from "../../jit/module.js";
 import type { RegName } from "../../emu/registers.js";
 import type { Process } from "../../inferior/process.js";
@@ -335,9 +335,14 @@ export class ExpressionEvaluator {
       slots = argSlots.map((s) => ({ offset: s.offset, size: width(s), values: blocks.map((b) => b.subarray(s.offset, s.offset + width(s))) as [Uint8Array, Uint8Array] }));
       const out = new Map<number, SitePlace>();
       for (const [k, s] of argSlots.entries()) {
-        const r = s.fill === "address" ? placeOf(slots[k]!.values, s.size) : undefined;
-        const reg = r?.kind === "register" && !r.negated && siteForm.DIRECT_BASE_NAMES.includes(r.reg) ? siteForm.registerNamed(r.reg) : undefined;
-        if (r?.kind === "register" && reg !== undefined && r.add >= -(1n << 30n) && r.add < 1n << 30n) out.set(s.offset, { reg, add: Number(r.add) });
+        // A value in place: an integer or pointer a register holds (rsp's is not a variable's; a
+        // _Bool is tested whole, and the register's bits above it are not the variable's).
+        const t = unqual(s.type);
+        const value = s.fill === "value" && (t.kind === "int" || t.kind === "enum" || t.kind === "pointer") && !intOf(t).bool && !s.name.startsWith("$");
+        if (s.fill !== "address" && !value) continue;
+        const r = placeOf(slots[k]!.values, slots[k]!.size);
+        const reg = r?.kind === "register" && !r.negated && siteForm.DIRECT_BASE_NAMES.includes(r.reg) && !(value && r.reg === "rsp") ? siteForm.registerNamed(r.reg) : undefined;
+        if (r?.kind === "register" && reg !== undefined && r.add >= -(1n << 30n) && r.add < 1n << 30n) out.set(s.offset, { reg, add: Number(r.add), ...(value ? { value: true } : {}) });
       }
       return out;
     };

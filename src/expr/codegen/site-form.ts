@@ -31,12 +31,14 @@ export interface SiteLayout {
 }
 
 /**
- * Where a variable the condition reads by address is at the site: a register of the program plus
- * a constant (its DWARF location there, worked out by the debugger).
+ * Where a variable the condition reads is at the site (its DWARF location there, worked out by the
+ * debugger): in memory at a register of the program plus a constant, or, `value`, an integer or
+ * pointer whose value is that register plus the constant.
  */
 export interface SitePlace {
   reg: R;
   add: number;
+  value?: boolean;
 }
 
 /** The room each tail of a site body gets: restoring every register, the hit count, moved instructions and a jump back. */
@@ -65,11 +67,12 @@ export function siteFrame(argBlockSize: number, fx: boolean): SiteFrame {
 }
 
 /**
- * Registers a site body never writes (the code generator's scratch registers are the
- * caller-saved ones; rbp only while it is not the frame register): a variable addressed from one
- * of these, or from rsp, is read where the program keeps it.
+ * Registers a site body never writes (the code generator's scratch registers are rax, rcx, rdx,
+ * rsi and rdi; r8–r11 only pass a call's arguments, and a site body calls nothing; rbp only while
+ * it is not the frame register): a variable addressed from one of these, or from rsp, or whose
+ * value one of them holds, is read where the program keeps it.
  */
-export const DIRECT_BASE_NAMES: readonly string[] = ["rsp", "rbx", "rbp", "r12", "r13", "r14", "r15"];
+export const DIRECT_BASE_NAMES: readonly string[] = ["rsp", "rbx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
 
 /** The register a program's register name (rax … r15) is to the code generator. */
 export function registerNamed(name: string): R | undefined {

@@ -57,7 +57,7 @@ export class X86Codegen {
   /** How the console function being generated returns its value. */
   private returns: ReturnPlan | undefined;
   /** Generating a site body: its frame and the variables it reads where the program keeps them. */
-  private site: { frameless: boolean; siteRsp: number; places: ReadonlyMap<number, SitePlace> } | undefined;
+  private site: { frameless: boolean; siteRsp: number; places: ReadonlyMap<number, SitePlace>; addressed: Set<number> } | undefined;
 
   constructor(private readonly opts: CodegenOptions) {}
 
@@ -92,14 +92,15 @@ export class X86Codegen {
    * `places` is read where it is unless it is addressed from rbp. The caller compiles frameless
    * first and again with a frame when the body needed one (`needsFrame`).
    */
-  siteEntry(symbol: string, e: TExpr, frame: FrameLayout, opts: { preludeRoom: number; frameless: boolean; argBlockSize: number; fx: boolean; places: ReadonlyMap<number, SitePlace> }): { code: FunctionCode; layout: SiteLayout; needsFrame?: boolean } {
+  siteEntry(symbol: string, e: TExpr, frame: FrameLayout, opts: { preludeRoom: number; frameless: boolean; argBlockSize: number; fx: boolean; places: ReadonlyMap<number, SitePlace> }): { code: FunctionCode; layout: SiteLayout; needsFrame?: boolean; needsSlots?: ReadonlySet<number> } {
     const a = this.asm;
     a.fill(0xcc, opts.preludeRoom);
     const start = a.pos;
     this.frame = frame;
     this.depth = 0;
     const places = opts.frameless ? opts.places : new Map([...opts.places].filter(([, p]) => p.reg !== R.rbp));
-    this.site = { frameless: opts.frameless, siteRsp: siteFrame(opts.argBlockSize, opts.fx).siteRsp, places };
+    const addressed = new Set<number>();
+    this.site = { frameless: opts.frameless, siteRsp: siteFrame(opts.argBlockSize, opts.fx).siteRsp, places, addressed };
     const reserved = frame.size;
     const frameSizeAt = opts.frameless ? undefined : a.subRspPatchable();
     if (x87.needsEmptyStack(e)) x87.emptyStack(this.x87Host());
@@ -132,6 +133,8 @@ export class X86Codegen {
       layout: { preludeRoom: opts.preludeRoom, trueTail, falseTail: trueTail + SITE_TAIL_ROOM, tailRoom: SITE_TAIL_ROOM, frameless: opts.frameless, direct, fx: opts.fx },
       // The code needed frame slots of its own (x87 temporaries): a frameless body has none.
       ...(opts.frameless && frame.size > reserved ? { needsFrame: true } : {}),
+      // It took the address of a variable a register holds: that one must be in the argument block.
+      ...(addressed.size > 0 ? { needsSlots: addressed } : {}),
     };
   }
 
@@ -282,6 +285,13 @@ export class X86Codegen {
       case "load": {
         if (e.lv.k === "member" && e.lv.bitSize !== undefined) {
           this.loadBitField(e.lv);
+          return;
+        }
+        const held = e.lv.k === "place" && e.lv.place.k === "argValue" ? this.site?.places.get(e.lv.place.offset) : undefined;
+        if (held?.value) {
+          // The program's register holds it: the value is the register (plus its constant), in the type's width.
+          a.rm("lea", R.rax, { mem: { base: held.reg, disp: held.add } });
+          this.normalize(e.type);
           return;
         }
         const direct = this.directMem(e.lv);
@@ -890,7 +900,7 @@ export class X86Codegen {
   /** Where a site body finds a variable the program keeps at a register plus a constant (site-form.ts). */
   private placeMem(p: Place): Mem | undefined {
     // A value the prelude copied into the argument block: at the frame's base.
-    if (p.k === "argValue" && this.site && !this.site.frameless) return { base: R.rbp, disp: p.offset };
+    if (p.k === "argValue" && this.site && !this.site.frameless && !this.site.places.get(p.offset)?.value) return { base: R.rbp, disp: p.offset };
     const place = p.k === "argAddress" ? this.site?.places.get(p.offset) : undefined;
     if (!place) return undefined;
     if (place.reg !== R.rsp) return { base: place.reg, disp: place.add };
@@ -996,6 +1006,8 @@ export class X86Codegen {
         return;
       }
       case "argValue":
+        // Its address: it must be in the argument block then (the caller compiles again with it there).
+        if (this.site?.places.get(p.offset)?.value) this.site.addressed.add(p.offset);
         if (this.site) a.rm("lea", R.rax, { mem: { base: R.rbp, disp: p.offset } });
         else {
           a.rm("load64", R.rax, { mem: ARG_BLOCK });
