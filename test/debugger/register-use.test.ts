@@ -9,18 +9,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeInstructions } from "../../src/debugger/inspect/disassembly.js";
-import { deadRegisters } from "../../src/debugger/run/register-use.js";
+import { changedRegisters, deadRegisters } from "../../src/debugger/run/register-use.js";
 
 const dir = mkdtempSync(join(tmpdir(), "jitdbg-regs-"));
 
-async function deadAfter(lines: string[]): Promise<string[]> {
+async function assembled(lines: string[]) {
   const src = join(dir, "code.s");
   writeFileSync(src, `.intel_syntax noprefix\n.text\n${lines.join("\n")}\n`);
   execFileSync("gcc", ["-c", "-o", join(dir, "code.o"), src]);
   execFileSync("objcopy", ["-O", "binary", "--only-section=.text", join(dir, "code.o"), join(dir, "code.bin")]);
-  const code = await decodeInstructions(readFileSync(join(dir, "code.bin")), 0x401000n);
-  return [...deadRegisters(code, 0)].sort();
+  return decodeInstructions(readFileSync(join(dir, "code.bin")), 0x401000n);
 }
+
+async function deadAfter(lines: string[]): Promise<string[]> {
+  return [...deadRegisters(await assembled(lines), 0)].sort();
+}
+
+describe("registers a compiled condition's code changes (saved around it)", () => {
+  it("movsx/movsxd and SSE's movsd write their destination only; string instructions write rsi, rdi, rcx and rax", async () => {
+    expect([...changedRegisters(await assembled(["movsxd rax, dword ptr [rbp+8]", "movsx ecx, byte ptr [rbx]", "movsd xmm0, qword ptr [rsp]", "cmp rax, 1"]))!].sort()).toEqual(["rax", "rcx"]);
+    expect([...changedRegisters(await assembled(["rep movsb", "movsq"]))!].sort()).toEqual(["rax", "rcx", "rdi", "rsi"]);
+  });
+});
 
 describe("registers dead at a breakpoint site", () => {
   it("a whole write before any read kills the register; a read first keeps it", async () => {

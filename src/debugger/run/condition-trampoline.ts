@@ -75,7 +75,7 @@ class Frame {
   readonly fxRoom: number;
   readonly flagsSlot: number;
   readonly siteRsp: number;
-  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean, argBlockSize: number, fx: boolean) {
+  constructor(wanted: ReadonlySet<RegName>, readonly flags: boolean, argBlockSize: number, fx: boolean, readonly framed: boolean) {
     this.regs = siteForm.SAVE_ORDER.map((n) => REG_NAMES[n]!).filter((r) => wanted.has(r) || OWN.includes(r));
     const f = siteForm.siteFrame(argBlockSize, fx);
     this.saveArea = f.saveArea;
@@ -150,7 +150,7 @@ export function buildTrampoline(spec: TrampolineSpec): Trampoline {
   const wanted = new Set([...spec.clobbered, ...(spec.hits ? (["rcx", "rdx"] as RegName[]) : []), ...(layout.frameless ? [] : (["rbp"] as RegName[]))]);
   // The room for x87/SSE state is the compiler's to make (its offsets are in the body's code).
   if (spec.vectorState && !layout.fx) throw new RangeError("the condition's code uses x87/SSE registers, and its frame has no room to save them (a debugger bug; please report the condition)");
-  const frame = new Frame(wanted, spec.flagsLive, spec.argBlockSize, layout.fx);
+  const frame = new Frame(wanted, spec.flagsLive, spec.argBlockSize, layout.fx, !layout.frameless);
   const falseAt = spec.body + BigInt(layout.falseTail);
 
   // The prelude has no branch: assembled anywhere, its length then places it right before the body.
@@ -210,9 +210,10 @@ function leaRsp(c: Code, by: number): void {
 
 /**
  * Puts the registers back (but those in `skip`: the site's code writes them before reading
- * them), and rsp where the site had it; rsp is the frame's base.
+ * them), and rsp where the site had it; rsp is the frame's base (with a frame, rbp is).
  */
 function restore(c: Code, vectorState: boolean, frame: Frame, skip: ReadonlySet<RegName>): void {
+  if (frame.framed) c.emit(0x48, 0x89, 0xec); // mov rsp, rbp: the body leaves rsp wherever its frame put it
   if (vectorState) {
     fxArea(c, frame);
     c.emit(0x48, 0x0f, 0xae, 0x08); // fxrstor64 [rax]

@@ -44,7 +44,8 @@ export function changedRegisters(code: readonly DecodedInstruction[]): Set<RegNa
     if (m === "call" || /\s/.test(m) || /^(int|ud2|hlt|enter|syscall)/.test(m)) return undefined;
     for (const r of IMPLICIT[m] ?? []) out.add(r);
     if (m === "imul" && !i.opStr.includes(",")) ["rax", "rdx"].forEach((r) => out.add(r as RegName));
-    if (/^(movs|stos|lods|scas|cmps)/.test(m)) ["rsi", "rdi", "rcx", "rax"].forEach((r) => out.add(r as RegName));
+    // String instructions (not movsx/movsxd, nor SSE's movsd/cmpsd, whose operands are xmm registers).
+    if (/^(movs|stos|lods|scas|cmps)[bwdq]?$/.test(m) && !/xmm/.test(i.opStr)) ["rsi", "rdi", "rcx", "rax"].forEach((r) => out.add(r as RegName));
     if (/^(xchg|xadd|cmpxchg)/.test(m)) {
       // Both operands may change.
       for (const name of i.opStr.split(/[^a-z0-9]+/)) {

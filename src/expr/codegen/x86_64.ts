@@ -41,9 +41,8 @@ export interface FunctionCode {
 const RODATA: RelocTarget = { section: ".rodata" };
 const ARG_BLOCK: Mem = { base: R.rbp, disp: -8 };
 const RESULT_PTR: Mem = { base: R.rbp, disp: -16 };
-/** Multi-byte nops the size of `sub rsp, imm32` and of `mov rsp, rbp` (0f 1f 80 disp32; 0f 1f 00). */
+/** A multi-byte nop the size of `sub rsp, imm32` (0f 1f 80 disp32). */
 const NOP7 = [0x0f, 0x1f, 0x80, 0, 0, 0, 0];
-const NOP3 = [0x0f, 0x1f, 0x00];
 
 export class X86Codegen {
   readonly asm = new Asm();
@@ -105,22 +104,14 @@ export class X86Codegen {
     const frameSizeAt = opts.frameless ? undefined : a.subRspPatchable();
     if (x87.needsEmptyStack(e)) x87.emptyStack(this.x87Host());
     const falseTail = a.newLabel();
-    let restoreAt = -1;
-    this.branchIfFalse(e, falseTail, {
-      beforeBranch: () => {
-        if (opts.frameless) return;
-        restoreAt = a.pos;
-        a.mov(R.rsp, R.rbp); // (mov keeps the flags)
-      },
-    });
+    // Every branch to the false tail is at the expression's top level, where the operand stack is
+    // empty (frameless: rsp is the frame's base; with a frame the tails begin with rsp = rbp).
+    this.branchIfFalse(e, falseTail);
     this.site = undefined;
     if (frameSizeAt !== undefined) {
       // The frame's two reserved words are not used here: without locals of its own the body needs no room below rbp.
       if (frame.size > ENTRY_RESERVED) a.patch32(frameSizeAt, frame.aligned);
-      else {
-        a.overwrite(frameSizeAt - 3, NOP7);
-        a.overwrite(restoreAt, NOP3); // pushes and pops balance: rsp is back at rbp
-      }
+      else a.overwrite(frameSizeAt - 3, NOP7);
     }
     const trueTail = a.pos - start;
     a.fill(0xcc, SITE_TAIL_ROOM);
@@ -439,27 +430,45 @@ export class X86Codegen {
     a.movzxByte(R.rax);
   }
 
-  /** `beforeBranch`: code between the test and the branch that keeps the flags (a site body's exit). */
-  private branchIfFalse(cond: TExpr, label: number, opts: { beforeBranch?: () => void } = {}): void {
-    const a = this.asm;
-    const c = unqual(cond.type);
-    const intCompare = cond.k === "compare" && valueClass(cond.opType) === "int";
-    if (intCompare) this.compare(cond.op, cond.opType, cond.left, cond.right, { flagsOnly: true });
-    else if (valueClass(cond.type) === "int" && c.kind !== "void") {
-      this.value(cond);
-      a.rr("test", R.rax, R.rax);
-    } else {
-      this.truth(cond);
-      a.rr("test", R.rax, R.rax);
-    }
-    opts.beforeBranch?.();
-    a.jcc(intCompare ? negate(compareCond(cond.op, cond.opType)) : "e", label);
+  private branchIfFalse(cond: TExpr, label: number): void {
+    this.branchOn(cond, false, label);
   }
   private branchIfTrue(cond: TExpr, label: number): void {
-    this.truth(cond);
-    this.asm.rr("test", R.rax, R.rax);
-    this.asm.jcc("ne", label);
+    this.branchOn(cond, true, label);
   }
+
+  /**
+   * Jumps to `label` when `cond`'s truth is `when`, else falls through: an integer comparison
+   * branches on its own flags, `!`, `&&` and `||` on their operands' branches (no 0/1 made).
+   */
+  private branchOn(cond: TExpr, when: boolean, label: number): void {
+    const a = this.asm;
+    if (cond.k === "lnot") return this.branchOn(cond.operand, !when, label);
+    if (cond.k === "logical") {
+      // && is false when either is; || is true when either is: the first operand decides alone then.
+      if ((cond.op === "&&") === !when) {
+        this.branchOn(cond.left, when, label);
+        this.branchOn(cond.right, when, label);
+        return;
+      }
+      const decided = a.newLabel();
+      this.branchOn(cond.left, !when, decided);
+      this.branchOn(cond.right, when, label);
+      a.bind(decided);
+      return;
+    }
+    if (cond.k === "compare" && valueClass(cond.opType) === "int") {
+      this.compare(cond.op, cond.opType, cond.left, cond.right, { flagsOnly: true });
+      const holds = compareCond(cond.op, cond.opType);
+      a.jcc(when ? holds : negate(holds), label);
+      return;
+    }
+    if (valueClass(cond.type) === "int") this.value(cond);
+    else this.truth(cond);
+    a.rr("test", R.rax, R.rax);
+    a.jcc(when ? "ne" : "e", label);
+  }
+
 
   // ---- the operand stack
 
