@@ -44,7 +44,6 @@ const REGISTERS: Record<string, CType> = {
   fs_base: T.long, gs_base: T.long,
 };
 
-
 interface LocalVar {
   type: CType;
   offset: number;

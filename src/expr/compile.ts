@@ -16,6 +16,7 @@ import { exprError } from "./errors.js";
 import { buildObject } from "./object.js";
 import { parseInput, type TypeEnv } from "./parser.js";
 import type { Expr, FunctionDef, TopDecl } from "./ast.js";
+import type { TExpr } from "./ir.js";
 import type { Scope, TlsModel } from "./scope.js";
 import { T, isVoid, sizeOf, typedef, unqual, type CType, type FunctionType } from "./types.js";
 
@@ -175,25 +176,23 @@ function sitePreludeRoom(slots: number): number {
 }
 
 /** Whether any value of the tree is floating (its code then uses x87 or SSE registers). */
-function computesWithFloats(node: unknown, seen = new Set<object>()): boolean {
-  if (node === null || typeof node !== "object" || seen.has(node)) return false;
-  seen.add(node);
-  if (Array.isArray(node)) return node.some((x) => computesWithFloats(x, seen));
-  if (!("k" in node)) return false;
-  const e = node as { k: string; type?: CType };
-  const t = e.type && unqual(e.type);
-  if (t && (t.kind === "float" || t.kind === "complex")) return true;
-  return Object.values(node as Record<string, unknown>).some((v) => computesWithFloats(v, seen));
-}
+const computesWithFloats = (te: TExpr): boolean =>
+  someNode(te, (n) => {
+    const t = n.type && unqual(n.type);
+    return t?.kind === "float" || t?.kind === "complex";
+  });
 
 /** Whether the tree reads memory through a computed pointer (`*p`, `p->x`, `a[i]`). */
-function dereferences(node: unknown, seen = new Set<object>()): boolean {
+const dereferences = (te: TExpr): boolean => someNode(te, (n) => n.k === "deref");
+
+/** Whether `test` holds for a node of a checked tree (objects with a `k`; types, which have a `kind` and may refer to themselves, are not walked). */
+function someNode(node: unknown, test: (n: { k: string; type?: CType }) => boolean, seen = new Set<object>()): boolean {
   if (node === null || typeof node !== "object" || seen.has(node)) return false;
   seen.add(node);
-  if (Array.isArray(node)) return node.some((x) => dereferences(x, seen));
+  if (Array.isArray(node)) return node.some((x) => someNode(x, test, seen));
   if (!("k" in node)) return false;
-  if ((node as { k: string }).k === "deref") return true;
-  return Object.values(node as Record<string, unknown>).some((v) => dereferences(v, seen));
+  if (test(node as { k: string; type?: CType })) return true;
+  return Object.values(node as Record<string, unknown>).some((v) => someNode(v, test, seen));
 }
 
 /**

@@ -263,9 +263,8 @@ export class CompiledConditions implements ConditionSites {
     try {
       if (!truthTest(cond.resultType)) throw new JitdbgError("EVAL_CONDITION_TYPE", "the condition's value is not an integer, pointer, float or double");
       // The slots the body reads where the program keeps them need no filling.
-      const slots = cond.slots.filter((s) => !cond.layout.direct.has(s.offset)).map((s) => ({ offset: s.offset, size: s.size, recipe: recipeOf(s.values, s.size) }));
-      const unknown = slots.findIndex((s) => s.recipe === undefined);
-      if (unknown >= 0) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is not at a register plus a constant at the breakpoint (an SSE register, or a place read from memory)");
+      const slots = cond.slots.filter((s) => !cond.layout.direct.has(s.offset));
+      if (slots.some((s) => s.recipe === undefined)) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is not at a register plus a constant at the breakpoint (an SSE register, or a place read from memory)");
       if (slots.some((s) => ![1, 2, 4, 8].includes(s.size))) throw new JitdbgError("EVAL_UNAVAILABLE", "a variable of the condition is passed in an odd-sized slot");
       const counter = test ? this.counterSlot() : undefined;
       const siteIndex = code.findIndex((i) => i.address === address);

@@ -75,8 +75,8 @@ export interface SiteCondition {
   argBlockSize: number;
   /** The room around the site body (the entry) the trampoline goes in. */
   layout: SiteLayout;
-  /** Each argument slot and the bytes it held for each of the two frames. */
-  slots: { offset: number; size: number; values: [Uint8Array, Uint8Array] }[];
+  /** Each argument slot and its place at the site (from the bytes it held for each of the two frames), undefined when none fits. */
+  slots: { offset: number; size: number; recipe: SlotRecipe | undefined }[];
 }
 
 interface Linked {
@@ -332,7 +332,7 @@ export class ExpressionEvaluator {
         const n = sizeOf(s.type) ?? s.size;
         return s.fill === "value" && (n === 1 || n === 2 || n === 4) ? n : s.size;
       };
-      slots = argSlots.map((s) => ({ offset: s.offset, size: width(s), values: blocks.map((b) => b.subarray(s.offset, s.offset + width(s))) as [Uint8Array, Uint8Array] }));
+      slots = argSlots.map((s) => ({ offset: s.offset, size: width(s), recipe: placeOf(blocks.map((b) => b.subarray(s.offset, s.offset + width(s))) as [Uint8Array, Uint8Array], width(s)) }));
       const out = new Map<number, SitePlace>();
       for (const [k, s] of argSlots.entries()) {
         // A value in place: an integer or pointer a register holds (rsp's is not a variable's; a
@@ -340,7 +340,7 @@ export class ExpressionEvaluator {
         const t = unqual(s.type);
         const value = s.fill === "value" && (t.kind === "int" || t.kind === "enum" || t.kind === "pointer") && !intOf(t).bool && !s.name.startsWith("$");
         if (s.fill !== "address" && !value) continue;
-        const r = placeOf(slots[k]!.values, slots[k]!.size);
+        const r = slots[k]!.recipe;
         const reg = r?.kind === "register" && !r.negated && siteForm.DIRECT_BASE_NAMES.includes(r.reg) && !(value && r.reg === "rsp") ? siteForm.registerNamed(r.reg) : undefined;
         if (r?.kind === "register" && reg !== undefined && r.add >= -(1n << 30n) && r.add < 1n << 30n) out.set(s.offset, { reg, add: Number(r.add), ...(value ? { value: true } : {}) });
       }

@@ -65,6 +65,7 @@ export interface Trampoline {
 
 /** What the trampoline itself changes: rax fills the slots (rbp, with a frame, holds its base). */
 const OWN: readonly RegName[] = ["rax"];
+/** The general registers in encoding order (rax = 0 … r15 = 15). */
 const REG_NAMES: readonly RegName[] = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
 
 /** The frame (site-form.ts): every place at a fixed offset from its base, where rsp is while the body is not running. */
@@ -89,7 +90,8 @@ class Frame {
   }
 }
 
-const REG_CODE: Record<string, number> = { rax: 0, rcx: 1, rdx: 2, rbx: 3, rsp: 4, rbp: 5, rsi: 6, rdi: 7, r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, r13: 13, r14: 14, r15: 15 };
+/** Each register's number in an instruction's encoding (its index in REG_NAMES). */
+const REG_CODE: Readonly<Record<string, number>> = Object.fromEntries(REG_NAMES.map((r, n) => [r, n]));
 
 /** A tiny assembler for code at a known address: bytes with rel32 fix-ups to labels or addresses. */
 class Code {

@@ -80,16 +80,17 @@ export class X86Codegen {
 
   /**
    * A breakpoint condition's site body (site-form.ts): entered by falling through from the
-   * trampoline's prelude with rsp at the frame's base, it leaves the flags saying whether `e` is
-   * false, with rsp back at the base, and branches: false to the false tail, true falling through
-   * to the true tail. `preludeRoom` bytes of int3 come first; both tails' room follows. No call,
-   * no return: the emulator runs prelude, body and test as one translation block.
+   * trampoline's prelude with rsp at the frame's base, it branches to the false tail when `e` is
+   * false and falls through to the true tail when it is true. `preludeRoom` bytes of int3 come
+   * first; both tails' room follows. No call, no return: the emulator runs prelude, body and test
+   * as one translation block.
    *
    * Frameless, the body has no frame register and reads every variable through `places` (a
    * register of the program plus a constant; rsp's offset follows the operand stack). Otherwise
    * rbp is the frame's base: locals below it, the argument block above it, and a variable in
-   * `places` is read where it is unless it is addressed from rbp. The caller compiles frameless
-   * first and again with a frame when the body needed one (`needsFrame`).
+   * `places` is read where it is unless it is addressed from rbp. The caller compiles again with
+   * a frame when the frameless body needed one (`needsFrame`), or with a variable in the argument
+   * block when the code took its address (`needsSlots`).
    */
   siteEntry(symbol: string, e: TExpr, frame: FrameLayout, opts: { preludeRoom: number; frameless: boolean; argBlockSize: number; fx: boolean; places: ReadonlyMap<number, SitePlace> }): { code: FunctionCode; layout: SiteLayout; needsFrame?: boolean; needsSlots?: ReadonlySet<number> } {
     const a = this.asm;
@@ -469,7 +470,6 @@ export class X86Codegen {
     a.jcc(when ? "ne" : "e", label);
   }
 
-
   // ---- the operand stack
 
   private pushInt(): void {
@@ -494,8 +494,7 @@ export class X86Codegen {
 
   // ---- loads, stores, conversions
 
-  /** Loads a value of type t from [addr] into rax/xmm0 (aggregates: leaves the address in rax). */
-  /** Loads type t from [addr], or from `at` (a place the program keeps: directMem). */
+  /** Loads a value of type t from [addr], or from `at` (directMem), into rax/xmm0 (aggregates: leaves the address in rax). */
   private load(t: CType, addr: R, at?: Mem): void {
     const a = this.asm;
     const u = unqual(t);
