@@ -805,6 +805,17 @@ export class JitdbgSession extends DebugSession {
   }
 
   /** `showUser`: whether the client should put the error in front of the user (not for hovers and watches). */
+  /** Every answer goes out first; then the debugger does what could wait for it (Debugger.tidy). */
+  override sendResponse(response: DebugProtocol.Response): void {
+    super.sendResponse(response);
+    try {
+      this.dbg?.tidy();
+    } catch (e) {
+      // Nothing is lost: the module stays cached, and the next new text unloads it before linking.
+      this.sendEvent(new OutputEvent(`jitdbg: could not unload a cached console expression: ${messageFor(e)}\n`, "important"));
+    }
+  }
+
   private handleSync(response: DebugProtocol.Response, fn: () => void, showUser = true): void {
     try {
       fn();

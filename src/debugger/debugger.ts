@@ -803,6 +803,11 @@ export class Debugger {
     });
   }
 
+  /** Work that can wait until a request is answered (see ExpressionEvaluator.tidy). */
+  tidy(): void {
+    if (!this.process.isClosed) this.expressions.tidy();
+  }
+
   close(): void {
     if (!this.process.isClosed) this.breakpoints.dispose();
     for (const off of this.unlisten.splice(0)) off();

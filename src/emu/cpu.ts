@@ -136,6 +136,8 @@ export interface Cpu {
    * that runs about once (the dynamic loader's). Blocks already translated stay as they are.
    */
   setOptimizedTranslation(on: boolean): void;
+  /** Whether blocks translated now go through the optimizer (setOptimizedTranslation). */
+  readonly optimizedTranslation: boolean;
   /**
    * Counts what can change the registers and memory reads see — writes, register and context
    * changes, mappings, runs — so a reader may keep what it derived while the count stays the same.

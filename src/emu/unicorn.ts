@@ -680,6 +680,10 @@ class UnicornCpu implements Cpu {
     this.optimize = on;
   }
 
+  get optimizedTranslation(): boolean {
+    return this.optimize;
+  }
+
   get changes(): number {
     return this.changeCount;
   }

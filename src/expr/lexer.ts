@@ -133,6 +133,14 @@ function escape(src: string, at: number): [number, number] {
 }
 
 function lexNumber(src: string, start: number): Token {
+  // Most constants are plain decimal digits (no dot, exponent, suffix, or octal 0): read them without the pattern.
+  let end = start;
+  while (isDigit(src.charCodeAt(end))) end++;
+  const after = src.charCodeAt(end);
+  if (end > start && !isIdPart(after) && after !== 0x2e && (src.charCodeAt(start) !== 0x30 || end === start + 1)) {
+    const text = src.slice(start, end);
+    return { kind: "int", text, pos: start, intValue: BigInt(text), suffix: "", nonDecimal: false };
+  }
   const m = /^(0[xX][0-9a-fA-F]+|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.?(?:[eE][+-]?[0-9]+)?|[0-9]+\.)([A-Za-z_0-9]*)/.exec(src.slice(start));
   if (!m) throw exprError("EXPR_SYNTAX", "invalid number", start);
   const body = m[1]!;

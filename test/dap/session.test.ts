@@ -274,6 +274,18 @@ describe("DAP session over the real adapter process", () => {
     expect((srcs.body as DebugProtocol.LoadedSourcesResponse["body"]).sources.map((s) => s.name).sort()).toEqual(expect.arrayContaining(["geometry.c", "main.c", "shapes.h"]));
   });
 
+  it("a new watch text each time, past the expression cache's limit: each answered right; the adapter unloads after answering", async () => {
+    const c = await atLine(25);
+    const frame = await topFrame(c);
+    for (let i = 0; i < 70; i++) {
+      expect((await c.evaluateRequest({ expression: `global_counter * 2 + ${i}`, frameId: frame.id, context: "watch" })).body.result).toBe(String(2 * 3 + i));
+    }
+    // The cache holds 64 linked texts; after each answer the adapter unloads down to 63, so the next new text links at once.
+    const mods = await c.customRequest("modules", {});
+    const exprs = (mods.body as DebugProtocol.ModulesResponse["body"]).modules.filter((m) => /^expr_\d+$/.test(m.name));
+    expect(exprs).toHaveLength(63);
+  });
+
   it("gotoTargets/goto, restart, terminate", async () => {
     const c = await atLine(25);
     const targets = await c.gotoTargetsRequest({ source: { path: MAIN }, line: 27 });

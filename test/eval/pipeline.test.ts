@@ -13,23 +13,26 @@ import { launch } from "../helpers/debug-session.js";
 import { BUILDS, build, lineOf } from "./fixture.js";
 import type { Debugger } from "../../src/debugger/debugger.js";
 
-/** A CPU that counts writes into the inferior. */
-function countingCpu(): { cpu: Cpu; writes: () => number } {
+/** A CPU that counts writes into the inferior and notes, at each run, whether its translations are optimized. */
+function countingCpu(): { cpu: Cpu; writes: () => number; runs: boolean[] } {
   const raw = createUnicornCpu();
   let n = 0;
+  const runs: boolean[] = [];
   const cpu = new Proxy(raw, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (prop === "write") return (a: bigint, d: Uint8Array) => { n++; target.write(a, d); };
+      if (prop === "run") return (...a: Parameters<Cpu["run"]>) => (runs.push(target.optimizedTranslation), target.run(...a));
       return typeof v === "function" ? (v as (...args: unknown[]) => unknown).bind(target) : v;
     },
   });
-  return { cpu, writes: () => n };
+  return { cpu, writes: () => n, runs };
 }
 
 describe.skipIf(!hasCompiler("gcc"))("the evaluation pipeline", () => {
   let dbg: Debugger;
   let writes: () => number;
+  let runs: boolean[];
   let output: string[];
   let src: string;
   let file: string;
@@ -38,6 +41,7 @@ describe.skipIf(!hasCompiler("gcc"))("the evaluation pipeline", () => {
     src = b.src;
     const c = countingCpu();
     writes = c.writes;
+    runs = c.runs;
     const l = launch(b.exe, { cpu: c.cpu });
     dbg = l.dbg;
     output = l.output;
@@ -78,6 +82,40 @@ describe.skipIf(!hasCompiler("gcc"))("the evaluation pipeline", () => {
     dbg.inspector.evaluate("numbers[0]", 0, { context: "watch" });
     dbg.inspector.evaluate("numbers[4] * it->id", 0, { context: "watch" });
     expect(dbg.expressions.compiles - before).toBe(2);
+  });
+
+  it("a new text does not wait for an unload once the last answer was followed by tidy(); without it the cache stays bounded", () => {
+    const steps: string[] = [];
+    dbg.expressions.trace = (s) => steps.push(s);
+    try {
+      // Past the cache's limit (64 modules): each new text needs an arena slot another held.
+      for (let i = 0; i < 80; i++) {
+        steps.length = 0;
+        expect(dbg.inspector.evaluate(`counter + ${i}`, 0, { context: "watch" }).value).toBe(String(42 + i));
+        expect(steps.slice(0, 2)).toEqual(["compile", "call"]);
+        dbg.tidy();
+      }
+      const unloads = (): number => steps.filter((s) => s === "unload").length;
+      steps.length = 0;
+      for (let i = 0; i < 10; i++) dbg.inspector.evaluate(`counter - ${i}`, 0, { context: "watch" });
+      // Without tidy() every new text unloads the least recently used first (the first found room).
+      expect(unloads()).toBe(9);
+      expect(dbg.inspector.evaluate("counter + 79", 0, { context: "watch" }).value).toBe("121");
+    } finally {
+      dbg.expressions.trace = undefined;
+    }
+  });
+
+  it("the console's own code is translated without TCG's optimizer; a call into the program keeps it", () => {
+    runs.length = 0;
+    expect(dbg.inspector.evaluate("counter * 7 - 1", 0, { context: "watch" }).value).toBe("293");
+    expect(runs).toEqual([false]);
+    runs.length = 0;
+    expect(dbg.inspector.evaluate("add(counter, 1) * 7", 0, { context: "watch" }).value).toBe("301");
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.every((on) => on)).toBe(true);
+    // Switched back after the call: the program's next run translates with the optimizer.
+    expect(dbg.process.cpu.optimizedTranslation).toBe(true);
   });
 
   it("hover never runs code: no call, no write, no compile", () => {

@@ -251,8 +251,9 @@ export class ExpressionEvaluator {
     const result = compile(source, scope, { entryName: this.nextEntry() });
     if (result.kind === "declarations") return this.done(declareTopLevel(result.items, this.topLevelHost(frameIndex, opts)));
     if (result.kind === "function") return this.defineFunction(result);
-    // The least recently used goes first, so the new module can take its arena slot.
-    while (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.keys().next().value!);
+    // The least recently used goes first, so the new module can take its arena slot (tidy() has
+    // usually made room already, after the last answer).
+    this.tidy();
     linked = this.link(result, scope.frameVariables);
     this.cache.set(key, linked);
     return yield* this.runSteps(linked, frame, opts, false);
@@ -437,6 +438,15 @@ export class ExpressionEvaluator {
     }
   }
 
+  /**
+   * Unloads the least recently used cached modules until a new text can be linked without
+   * unloading one first. The adapter calls it once a request is answered: the next new text's
+   * answer then does not wait for an unload.
+   */
+  tidy(): void {
+    while (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.keys().next().value!);
+  }
+
   private forget(key: string): void {
     const l = this.cache.get(key);
     this.cache.delete(key);
@@ -466,6 +476,7 @@ export class ExpressionEvaluator {
         timeoutMicros: result.callsFunctions ? this.timeoutMicros(opts) : 0,
         // Read-only code (no assignment, no call) cannot change the program: no undo log.
         mayWrite: result.callsFunctions || result.assigns,
+        ownCodeOnly: !result.callsFunctions,
         stackBytes: result.stackBytes,
         ignoreBreakpoints: opts.ignoreBreakpoints ?? true,
         describeStop: (pc) => this.describeStop(pc),
@@ -730,8 +741,17 @@ function scopeKey(frame: Frame): string {
   return fn ? `${frame.image!.path}@${fn.function.die.offset}` : `nodebug:${frame.image?.path ?? "?"}`;
 }
 
+/** Each image's part of the cache key (an image's path and bias never change). */
+const imageKeys = new WeakMap<ImageInfo, string>();
+
 function imagesKey(images: readonly ImageInfo[]): string {
-  return images.map((i) => `${i.path}@${i.bias.toString(16)}`).join(";");
+  let key = "";
+  for (const i of images) {
+    let k = imageKeys.get(i);
+    if (k === undefined) imageKeys.set(i, (k = `${i.path}@${i.bias.toString(16)};`));
+    key += k;
+  }
+  return key;
 }
 
 function le64(v: bigint): Uint8Array {

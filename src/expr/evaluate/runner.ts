@@ -57,6 +57,13 @@ export interface CallRequest {
   mayWrite?: boolean;
   /** Stack bytes the code may use below its return address (CompileResult.stackBytes); undefined: up to STACK_SNAPSHOT. */
   stackBytes?: number;
+  /**
+   * The code runs only itself (it calls nothing of the program's): what the call translates is the
+   * console's code, made for a few runs, so it is translated without TCG's optimizer (faster to
+   * translate, computing the same; Cpu.setOptimizedTranslation). Translations of the program's
+   * own code, which it keeps, are never made so.
+   */
+  ownCodeOnly?: boolean;
 }
 
 /** How a call failed; `undone` says what its roll-back put back (absent: nothing was logged). */
@@ -226,7 +233,14 @@ export class ThreadCaller {
       // No limit (0): call-free code always ends. Otherwise slices of blocks, each ending exactly,
       // with the time budget checked between them.
       const t0 = performance.now();
-      const r = proc.duringCall(() => proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS, lockThread: true }));
+      const optimized = proc.cpu.optimizedTranslation;
+      if (req.ownCodeOnly) proc.cpu.setOptimizedTranslation(false);
+      let r: ReturnType<Process["run"]>;
+      try {
+        r = proc.duringCall(() => proc.run({ until: this.trap, blocks: req.timeoutMicros <= 0 ? 0 : SLICE_BLOCKS, lockThread: true }));
+      } finally {
+        proc.cpu.setOptimizedTranslation(optimized);
+      }
       used += (performance.now() - t0) * 1000;
       if (r.kind === "exited") return { kind: "exited", status: r.status };
       if (r.kind === "blocked" || r.kind === "deadlock") return { kind: "blocked", pc: proc.pc, description: r.description };
