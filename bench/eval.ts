@@ -15,6 +15,8 @@ import { fmt, median } from "./stats.js";
 const FIRST = 100;
 const REPEAT = 300;
 const DAP_REPEAT = 100;
+/** New texts evaluated before the warm row: enough for V8 to optimize the pipeline's functions. */
+const WARMUP_TEXTS = 2000;
 const LLDB_VSCODE = ["/usr/bin/lldb-vscode-14", "/usr/lib/llvm-14/bin/lldb-vscode", "/usr/bin/lldb-vscode"].find((p) => existsSync(p));
 
 const EXPRS = [
@@ -50,6 +52,19 @@ async function inProcess(exe: string, src: string): Promise<string[]> {
       }
       const warm = again.slice(10);
       out.push(`  in-process ${e.label.padEnd(6)} first p50 ${fmt(median(first))} ms p90 ${fmt(pct(first, 0.9))} ms   repeated p50 ${(median(warm) * 1000).toFixed(0)} µs p90 ${(pct(warm, 0.9) * 1000).toFixed(0)} µs`);
+    }
+    // The same new-text path once V8 has optimized it (a long session's): shown beside the cold
+    // figures above, to say how much of a new text's cost is JavaScript not yet optimized.
+    for (const e of EXPRS) {
+      for (let i = 0; i < WARMUP_TEXTS; i++) s.dbg.inspector.evaluate(e.vary(10_000 + i), 0, { context: "watch" });
+      const warmNew: number[] = [];
+      for (let i = 0; i < FIRST; i++) {
+        const t = process.hrtime.bigint();
+        s.dbg.inspector.evaluate(e.vary(20_000 + i), 0, { context: "watch" });
+        warmNew.push(ms(t));
+        s.dbg.tidy();
+      }
+      out.push(`  in-process ${e.label.padEnd(6)} new text after ${WARMUP_TEXTS} others (warm, V8-optimized): p50 ${(median(warmNew) * 1000).toFixed(0)} µs p90 ${(pct(warmNew, 0.9) * 1000).toFixed(0)} µs`);
     }
   } finally {
     s.dbg.close();
