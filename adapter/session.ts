@@ -805,8 +805,22 @@ export class JitdbgSession extends DebugSession {
   }
 
   /** `showUser`: whether the client should put the error in front of the user (not for hovers and watches). */
+  /** Requests received and not answered yet (see quiet). */
+  private unanswered = 0;
+
+  override handleMessage(message: DebugProtocol.ProtocolMessage): void {
+    if (message.type === "request") this.unanswered++;
+    super.handleMessage(message);
+  }
+
+  /** Every request answered, no run or console evaluation going on: what comes next is the client's. */
+  quiet(): boolean {
+    return this.unanswered === 0 && this.evaluating === undefined && this.dbg?.isRunning !== true;
+  }
+
   /** Every answer goes out first; then the debugger does what could wait for it (Debugger.tidy). */
   override sendResponse(response: DebugProtocol.Response): void {
+    this.unanswered = Math.max(0, this.unanswered - 1);
     super.sendResponse(response);
     try {
       this.dbg?.tidy();

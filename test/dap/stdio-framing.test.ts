@@ -80,6 +80,30 @@ describe("the adapter's stdio transport", () => {
     expect(await exited).toBe(0);
   });
 
+  it("requests sent the moment the last is answered (taken while the adapter polls its input), and the input's end during a poll", async () => {
+    const a = adapter();
+    let seq = 1;
+    child!.stdin.write(frame(seq, "initialize", { adapterID: "t", pathFormat: "path" }));
+    const answered = () => a.messages.filter((m) => m.type === "response").length;
+    const answers = async (n: number) => {
+      while (answered() < n) await a.until(a.messages.length + 1);
+    };
+    // Each next request goes out as soon as the previous answer is in, as a client in a burst sends it.
+    for (let n = 1; n <= 20; n++) {
+      await answers(n);
+      child!.stdin.write(frame(++seq, "threads"));
+    }
+    await answers(21);
+    const responses = a.messages.filter((m) => m.type === "response");
+    expect(responses.map((m) => m.request_seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect(responses.every((m) => m.success)).toBe(true);
+    // Half a request, then the end of the input right after an answer: the session ends as always.
+    const exited = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)));
+    child!.stdin.write(frame(++seq, "threads").slice(0, 10));
+    child!.stdin.end();
+    expect(await exited).toBe(0);
+  });
+
   it("reads requests from a file on stdin", () => {
     const file = join(mkdtempSync(join(tmpdir(), "jitdbg-stdin-")), "requests");
     writeFileSync(file, frame(1, "initialize", { adapterID: "t", pathFormat: "path" }) + frame(2, "threads"));
