@@ -804,7 +804,6 @@ export class JitdbgSession extends DebugSession {
     if (dbg) this.sendEvent(new TerminatedEvent());
   }
 
-  /** `showUser`: whether the client should put the error in front of the user (not for hovers and watches). */
   /** Requests received and not answered yet (see quiet). */
   private unanswered = 0;
 
@@ -830,6 +829,7 @@ export class JitdbgSession extends DebugSession {
     }
   }
 
+  /** `showUser`: whether the client should put the error in front of the user (not for hovers and watches). */
   private handleSync(response: DebugProtocol.Response, fn: () => void, showUser = true): void {
     try {
       fn();
