@@ -3,7 +3,8 @@
  * waits on one small request after another, and a Node stream's machinery on both ends (pushing
  * each chunk through a Readable, its next-tick reads, a Writable's queue) cost about as much as
  * answering: here stdin is read into one buffer (net.Socket's onread), its frames parsed where
- * they lie and handed to the session, and each message goes out in one write system call. What
+ * they lie and handed to the session (and, for a moment after the answers, read without waiting
+ * for the kernel to wake the adapter: InputPoll), and each message goes out in one write system call. What
  * stdout does not take at once (a full pipe) goes to the process.stdout stream, which writes it
  * as the client reads, and everything after it goes there too until it has; errors (the client
  * gone) are that stream's, reported as always. A stdin that is no pipe or socket (a file, a
