@@ -93,6 +93,14 @@ async function overDap(command: string, args: string[], exe: string, source: str
   const times = new Map<string, number[]>();
   try {
     const frameId = await stopAtBreakpoint(dap, exe, source, line);
+    // The transport's own share: a request with almost nothing to compute, the same way.
+    const floor: number[] = [];
+    for (let i = 0; i < DAP_REPEAT; i++) {
+      const t = process.hrtime.bigint();
+      await dap.request("threads");
+      floor.push(ms(t));
+    }
+    times.set("threads", floor.slice(5));
     // A new text each time (what a user typing in the console sends: nothing cached on either
     // side), then the same text again and again (jitdbg answers from its module cache).
     for (const e of EXPRS) {
@@ -147,6 +155,8 @@ export async function benchEval(): Promise<string> {
   }
   const ours = await overDap(process.execPath, [adapter], exe, source, line);
   const theirs = LLDB_VSCODE ? await overDap(LLDB_VSCODE, [], exe, source, line) : undefined;
+  const floorOf = (m: Map<string, number[]>) => `p50 ${fmt(median(m.get("threads")!))} ms p90 ${fmt(pct(m.get("threads")!, 0.9))} ms`;
+  lines.push(`  over DAP   a \`threads\` request at the stop (the round trip's own cost)   jitdbg ${floorOf(ours)}${theirs ? `   lldb-vscode ${floorOf(theirs)}` : ""}`);
   for (const e of EXPRS) {
     for (const mode of ["new", "repeated"]) {
       const key = `${e.label} ${mode}`;
