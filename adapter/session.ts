@@ -789,6 +789,8 @@ export class JitdbgSession extends DebugSession {
     if (r.reason === "exception") e.body.text = r.deadlock ? "Deadlock" : r.signal?.name;
     if (r.hitBreakpointIds) e.body.hitBreakpointIds = r.hitBreakpointIds;
     this.sendEvent(e);
+    // Once the report is out; a request that came meanwhile (continue, say) goes first.
+    setImmediate(() => this.dbg?.prepareStop());
   }
 
   /** Ends the debugged program (its emulator) and tells the client the session is over. */

@@ -803,6 +803,21 @@ export class Debugger {
     });
   }
 
+  /**
+   * Unwinds the stack of the thread selected at this stop now, before it is asked for: a client
+   * asks for it first at every stop, and unwound once the stop is reported it is ready when that
+   * request comes (the work overlaps the client reading the report). What fails here is left to
+   * that request, which reports it.
+   */
+  prepareStop(): void {
+    if (this.isRunning || this.hasExited || this.process.isClosed) return;
+    try {
+      this.unwound(undefined);
+    } catch {
+      // The stack trace request unwinds again and says what is wrong.
+    }
+  }
+
   /** Work that can wait until a request is answered (see ExpressionEvaluator.tidy). */
   tidy(): void {
     if (!this.process.isClosed) this.expressions.tidy();

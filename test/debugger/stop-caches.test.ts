@@ -94,4 +94,38 @@ describe("caches across stops", () => {
       dbg.close();
     }
   });
+  it("prepareStop unwinds the stop's stack before it is asked for: the same frames, the stack not read again; nothing while running or after the end", async () => {
+    let regReads = 0;
+    const { dbg } = launch(build());
+    try {
+      dbg.setSourceBreakpoints("geometry.c", [{ line: 14 }]); // int w = width(s), in area
+      expect((await dbg.start()).reason).toBe("breakpoint");
+      const cpu = dbg.process.cpu;
+      const reg = cpu.reg.bind(cpu);
+      cpu.reg = (name) => (regReads++, reg(name));
+      dbg.prepareStop();
+      const readsToUnwind = regReads;
+      expect(readsToUnwind).toBeGreaterThan(0);
+      const frames = dbg.stackTrace();
+      expect(regReads).toBe(readsToUnwind); // the request took the prepared frames
+      expect(frames[0]!.functionName).toBe("area");
+      expect(frames.some((f) => f.functionName === "main")).toBe(true);
+      // The next stop's frames are its own, prepared again.
+      expect((await dbg.continue()).reason).toBe("breakpoint");
+      dbg.prepareStop();
+      const prepared = regReads;
+      const next = dbg.stackTrace();
+      expect(regReads).toBe(prepared);
+      expect(next[0]!.functionName).toBe("area");
+      expect(prepared).toBeGreaterThan(readsToUnwind); // unwound anew at the new stop, not the last stop's frames
+      expect(next).not.toBe(frames);
+      dbg.setSourceBreakpoints("geometry.c", []);
+      const end = dbg.continue();
+      dbg.prepareStop(); // running: nothing to unwind, no error
+      expect((await end).reason).toBe("exited");
+      dbg.prepareStop();
+    } finally {
+      dbg.close();
+    }
+  });
 });
