@@ -3,7 +3,7 @@
  * relocatable objects, with their RELA relocations applied so offsets into .debug_str and addresses
  * of .text are real values (in a .o file those fields hold 0 and the value lives in the relocation).
  */
-import { createRequire } from "node:module";
+import { lazyModule } from "../lazy-module.js";
 import type { ElfFile, SectionHeader } from "../elf/reader.js";
 import * as C from "../elf/constants.js";
 import type { ErrorWhere } from "../errors.js";
@@ -157,8 +157,5 @@ function applyRelocations(elf: ElfFile, sec: SectionHeader, data: Uint8Array, ad
   return out;
 }
 
-/** node:zlib, loaded when a section is compressed (few programs have one; loading it costs ~5 ms at every start). */
-let zlibModule: typeof import("node:zlib") | undefined;
-function zlib(): typeof import("node:zlib") {
-  return (zlibModule ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib"));
-}
+/** node:zlib, loaded when a section is compressed (few programs have one). */
+const zlib = lazyModule<typeof import("node:zlib")>("node:zlib");

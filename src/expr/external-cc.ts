@@ -4,7 +4,6 @@
  * block — wraps the block in an entry function with the same contract as compile(), and builds it
  * with the machine's `cc -c -fPIC`. The object then goes through the same JIT linker.
  */
-import { createRequire } from "node:module";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import { parseInput } from "./parser.js";
 import { libcPrototype } from "./builtins.js";
 import type { Scope, TlsModel } from "./scope.js";
 import { T, isVoid, sizeOf, unqual, type CType, type RecordType } from "./types.js";
+import { lazyModule } from "../lazy-module.js";
 
 export interface ExternalCcOptions {
   /** The compiler command (default "cc"). */
@@ -255,8 +255,5 @@ export function compileWithExternalCc(block: string, scope: Scope, opts: Externa
   }
 }
 
-/** node:child_process, loaded when the external compiler first runs (not at every start of the adapter). */
-let childProcessModule: typeof import("node:child_process") | undefined;
-function childProcess(): typeof import("node:child_process") {
-  return (childProcessModule ??= createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process"));
-}
+/** node:child_process, loaded when the external compiler first runs. */
+const childProcess = lazyModule<typeof import("node:child_process")>("node:child_process");

@@ -333,7 +333,10 @@ export class ExpressionEvaluator {
         const n = sizeOf(s.type) ?? s.size;
         return s.fill === "value" && (n === 1 || n === 2 || n === 4) ? n : s.size;
       };
-      slots = argSlots.map((s) => ({ offset: s.offset, size: width(s), recipe: placeOf(blocks.map((b) => b.subarray(s.offset, s.offset + width(s))) as [Uint8Array, Uint8Array], width(s)) }));
+      slots = argSlots.map((s) => {
+        const size = width(s);
+        return { offset: s.offset, size, recipe: placeOf(blocks.map((b) => b.subarray(s.offset, s.offset + size)) as [Uint8Array, Uint8Array], size) };
+      });
       const out = new Map<number, SitePlace>();
       for (const [k, s] of argSlots.entries()) {
         // A value in place: an integer or pointer a register holds (rsp's is not a variable's; a
