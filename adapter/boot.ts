@@ -15,6 +15,7 @@ import { createRequire, Module } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants as vmConstants, Script } from "node:vm";
+import { preloadEmulator } from "../src/emu/preload.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, "adapter.cjs");
@@ -74,4 +75,6 @@ function run(): void {
   wrapper.call(mod.exports, mod.exports, require, mod, bundle, here);
 }
 
+// The emulator library loads on another thread while the bundle loads here (src/emu/preload.ts).
+preloadEmulator();
 run();

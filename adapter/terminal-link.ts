@@ -5,7 +5,7 @@
  * input fills the program's stdin (an InputQueue), its output goes to the terminal, mode changes
  * (tcsetattr) go to the relay, the terminal's size and signal keys come from it.
  */
-import { randomBytes } from "node:crypto";
+import { hostRandomBytes } from "../src/host-random.js";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import type { DebugProtocol } from "@vscode/debugprotocol";
@@ -73,7 +73,7 @@ export class TerminalLink {
    * saying what went wrong when the client cannot, or the relay never connects.
    */
   static async start(run: RunInTerminal, kind: "integrated" | "external", title: string, cwd: string, events: TerminalEvents): Promise<TerminalLink> {
-    const token = randomBytes(16).toString("hex");
+    const token = hostRandomBytes(16).toString("hex");
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

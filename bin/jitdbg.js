@@ -6,8 +6,11 @@
 import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { requireCached } from "./run-cached.js";
+import { preloadEmulator } from "../dist/src/emu/preload.js";
 
 const argv = process.argv.slice(2);
+// The emulator library loads on another thread while the command's bundle loads (src/emu/preload.ts).
+preloadEmulator();
 const rtdyld = argv[0] === "rtdyld";
 const bundle = fileURLToPath(new URL(rtdyld ? "../dist/cli/rtdyld.cjs" : "../dist/cli/jitdbg.cjs", import.meta.url));
 const modules = fileURLToPath(new URL(rtdyld ? "../dist/src/cli/rtdyld-main.js" : "../dist/src/cli/main.js", import.meta.url));

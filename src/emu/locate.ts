@@ -23,9 +23,16 @@ export function locateUnicorn(): string {
   if (env && !existsSync(env)) {
     throw new JitdbgError("EMU_NOT_FOUND", `JITDBG_UNICORN_LIB points to ${env}, which does not exist. Unset it or point it to libunicorn.so.2.`);
   }
-  const found = unicornCandidates().find((p) => existsSync(p));
+  const found = foundUnicorn();
   if (!found) {
     throw new JitdbgError("EMU_NOT_FOUND", "the Unicorn emulator library (libunicorn.so.2) was not found. Run `npm install` (it extracts Debian's libunicorn2 into vendor/), or `apt-get install libunicorn2`.");
   }
   return found;
+}
+
+/** The library locateUnicorn() loads, or undefined where it fails (it says why). */
+export function foundUnicorn(): string | undefined {
+  const env = process.env.JITDBG_UNICORN_LIB;
+  if (env) return existsSync(env) ? env : undefined;
+  return unicornCandidates().find((p) => existsSync(p));
 }

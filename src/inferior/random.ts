@@ -2,7 +2,7 @@
  * The inferior's source of randomness: placement of images, mmap regions and JIT sections, AT_RANDOM
  * and getrandom. Seeded (reproducible runs) or from the host's crypto source.
  */
-import { randomBytes } from "node:crypto";
+import { hostRandomBytes } from "../host-random.js";
 
 export interface RngState {
   readonly s0: bigint;
@@ -15,7 +15,7 @@ export class Rng {
 
   /** A fixed seed makes every draw reproducible; without one the seed comes from the host. */
   constructor(seed?: bigint | number) {
-    const s = seed === undefined ? randomBytes(8).readBigUInt64LE() : BigInt(seed);
+    const s = seed === undefined ? hostRandomBytes(8).readBigUInt64LE() : BigInt(seed);
     this.s0 = splitmix(s);
     this.s1 = splitmix(this.s0 ^ 0x9e3779b97f4a7c15n);
   }

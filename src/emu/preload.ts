@@ -1,0 +1,31 @@
+/**
+ * Starts loading the emulator library on a libuv worker thread, so that its dlopen overlaps what
+ * runs before the first emulated CPU is made (a bundle's load and top level: ~35 ms for the
+ * adapter) instead of adding to it. libunicorn.so.2 is 19 MB with ~23,000 symbol relocations
+ * bound at load (BIND_NOW): 6-8 ms of dlopen on this machine, the largest single step of a
+ * launch. The dynamic loader's own lock orders this load and the one unicorn.ts makes later, which
+ * then finds the library in place (~0.15 ms). Nothing waits for or depends on the preload: where
+ * the library is missing or the preload fails, that later load reports it as it always does.
+ */
+import koffi from "koffi";
+import { foundUnicorn } from "./locate.js";
+
+/** dlopen(3)'s RTLD_NOW, RTLD_LOCAL: the mode koffi.load() opens a library with by default. */
+const RTLD_NOW = 2;
+
+let started = false;
+
+export function preloadEmulator(): void {
+  if (started) return;
+  started = true;
+  try {
+    const path = foundUnicorn();
+    if (path === undefined) return;
+    // The handle is kept open for the process's life: the emulator's own handle shares the same
+    // loaded library, which thus never unloads between the two.
+    const dlopen = koffi.load("libc.so.6").func("void *dlopen(const char *file, int mode)");
+    dlopen.async(path, RTLD_NOW, () => undefined);
+  } catch {
+    // Only an optimization: the emulator's load says what is wrong, where it matters.
+  }
+}
