@@ -1,7 +1,8 @@
 /**
  * The relocation values no double holds exactly — a host's absolute symbol above 2^53 and an
  * addend of 2^56 — are computed in BigInt on the one apply path, to the bit; a 32-bit field
- * against that symbol is an overflow error there too.
+ * against that symbol is an overflow error there too. The same from bytes that are not aligned
+ * for 32-bit words (the symbol and relocation tables are then read from copies).
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -33,6 +34,20 @@ describe("values beyond 2^53", () => {
     expect(s.call("get_abs")).toBe(BIG_ABS + 5n);
     expect(s.call("movabs_abs")).toBe(BIG_ABS + 7n);
     expect(s.call("get_far")).toBe(s.call("arr_address") + (1n << 56n));
+  });
+
+  it("links the same from an object whose bytes are not 4-byte aligned in memory (tables read as copies, not views)", () => {
+    const bytes = obj("exact_values.c");
+    for (const shift of [1, 2, 3]) {
+      const s = session();
+      const unaligned = new Uint8Array(new ArrayBuffer(bytes.length + shift), shift, bytes.length);
+      unaligned.set(bytes);
+      s.linker.addObject(unaligned, "exact_values.o");
+      s.linker.finalize();
+      expect(s.call("get_abs")).toBe(BIG_ABS + 5n);
+      expect(s.call("movabs_abs")).toBe(BIG_ABS + 7n);
+      expect(s.call("get_far")).toBe(s.call("arr_address") + (1n << 56n));
+    }
   });
 
   it("a 32-bit field against the absolute symbol overflows with its value", () => {
