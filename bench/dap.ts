@@ -9,8 +9,9 @@
  * - stackTrace + scopes + variables (every scope but registers) at that stop, the first time (the
  *   session's first stack: call frame information and symbols are read then), then repeated;
  * - the same once at each new stop, right after a step (nothing of the stop is known yet);
- * - `next` and `stepIn` from area()'s first line (`int w = width(s);`, met 5 times a run): request
- *   sent → `stopped` event received, then `continue` to the next time.
+ * - `next` and `stepIn` from area()'s first line (`int w = width(s);`, met 5 times a run), and
+ *   `stepOut` from width()'s first line back into area() (met 5 times too): request sent →
+ *   `stopped` event received, then `continue` to the next time.
  *
  * Like with like: both answer the same requests at the same stops (a frame's arguments are in
  * Locals on both sides, as lldb-vscode lists them). The bundle is made here first, so the first
@@ -110,8 +111,13 @@ interface StepTiming {
   newStop: number[];
 }
 
-async function steps(a: Adapter, target: Target, command: "next" | "stepIn"): Promise<StepTiming> {
-  const { dap, thread } = await startToStop(a, target, STEP_LINE);
+type StepCommand = "next" | "stepIn" | "stepOut";
+
+/** Where each step starts: area()'s first line for next and stepIn, width()'s (called from it) for stepOut. */
+const STEP_FROM: Record<StepCommand, number> = { next: STEP_LINE, stepIn: STEP_LINE, stepOut: DEEP_LINE };
+
+async function steps(a: Adapter, target: Target, command: StepCommand): Promise<StepTiming> {
+  const { dap, thread } = await startToStop(a, target, STEP_FROM[command]);
   const out: StepTiming = { step: [], newStop: [] };
   try {
     for (let hit = 0; hit < STEP_HITS; hit++) {
@@ -139,6 +145,7 @@ interface Figures {
   newStop: number[];
   next: number[];
   stepIn: number[];
+  stepOut: number[];
 }
 
 async function measure(a: Adapter, target: Target, into: Figures): Promise<void> {
@@ -146,14 +153,14 @@ async function measure(a: Adapter, target: Target, into: Figures): Promise<void>
   into.launch.push(stop.launchToStop);
   into.first.push(stop.first);
   into.repeated.push(...stop.repeated);
-  for (const command of ["next", "stepIn"] as const) {
+  for (const command of ["next", "stepIn", "stepOut"] as const) {
     const s = await steps(a, target, command);
     into[command].push(...s.step);
     into.newStop.push(...s.newStop);
   }
 }
 
-const empty = (): Figures => ({ launch: [], first: [], repeated: [], newStop: [], next: [], stepIn: [] });
+const empty = (): Figures => ({ launch: [], first: [], repeated: [], newStop: [], next: [], stepIn: [], stepOut: [] });
 
 export async function benchDap(): Promise<string> {
   const program = compileFixture("debugger/main.c", { flags: ["-static", "-O0", "-g"], extraSources: ["debugger/geometry.c"] });
@@ -177,6 +184,7 @@ export async function benchDap(): Promise<string> {
     ["stackTrace+scopes+variables at a new stop (after a step)", j.newStop, l.newStop],
     [`next from geometry.c:${STEP_LINE} (over a call)`, j.next, l.next],
     [`stepIn from geometry.c:${STEP_LINE} (into width)`, j.stepIn, l.stepIn],
+    [`stepOut from geometry.c:${DEEP_LINE} (width, back into area)`, j.stepOut, l.stepOut],
   ];
   const lines = [`dap: jitdbg's adapter bundle vs ${lldb ? "lldb-vscode" : "(lldb-vscode not installed: apt-get install lldb)"}, gcc -O0 -g -static, ${RUNS} runs; medians (n = samples)`];
   for (const [name, ours_, theirs] of rows) {
