@@ -83,4 +83,35 @@ describe("pages known to be zeros", () => {
     expect(again).toEqual([11]);
     expect(baseline.bytes).toBe(0x1000);
   });
+
+  it("let the baseline tell an untouched page from the bytes it holds for it, and drop the pages that left the mapping", () => {
+    cpu = createUnicornCpu();
+    cpu.map(BASE, BigInt(PAGES) * 0x1000n, PROT_ALL);
+    const regions: Region[] = [{ start: BASE, end: page(PAGES), prot: PROT_ALL, kind: "mmap", name: "data" }];
+    const space = { list: () => regions } as unknown as AddressSpace;
+    const baseline = new PageBaseline(cpu, space, { overlay: (_at: bigint, bytes: Uint8Array) => bytes });
+    const first = Number(BASE >> 12n);
+    // As a replay's checkpoint gives them: other bytes for a page memory holds as zeros untouched, and zeros of another buffer.
+    const held = new Uint8Array(0x1000).fill(0x5a);
+    baseline.set(first + 4, held);
+    baseline.set(first + 6, new Uint8Array(0x1000));
+    expect([...cpu.zeroPages(BASE, PAGES * 0x1000)!].every((z) => z === 1)).toBe(true);
+    expect(baseline.bytes).toBe(2 * 0x1000);
+    const differ: number[] = [];
+    baseline.differences((p) => differ.push(p - first));
+    expect(differ).toEqual([4]);
+    const changed: { page: number; before: Uint8Array }[] = [];
+    baseline.compare((p, before) => changed.push({ page: p - first, before }));
+    expect(changed).toEqual([{ page: 4, before: held }]);
+    expect(baseline.bytes).toBe(0x1000); // page 6: zeros of its own buffer, equal to memory's, kept as they are
+    // Half the mapping gone (no unmap told it): its pages leave the baseline at the next comparison.
+    cpu.write(page(12), Uint8Array.of(9));
+    baseline.compare(() => undefined);
+    expect(baseline.bytes).toBe(2 * 0x1000);
+    regions[0] = { ...regions[0]!, end: page(PAGES / 2) };
+    const none: number[] = [];
+    baseline.compare((p) => none.push(p));
+    expect(none).toEqual([]);
+    expect(baseline.bytes).toBe(0x1000);
+  });
 });

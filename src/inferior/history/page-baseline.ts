@@ -22,7 +22,7 @@ export const ZERO_PAGE: Uint8Array = new Uint8Array(PAGE_BYTES);
 
 /** The page's bytes to keep: the shared zero page, or a copy (the buffer is read over next). */
 function kept(cur: Uint8Array): Uint8Array {
-  return Buffer.compare(cur, ZERO_PAGE) === 0 ? ZERO_PAGE : cur.slice();
+  return cur === ZERO_PAGE || Buffer.compare(cur, ZERO_PAGE) === 0 ? ZERO_PAGE : cur.slice();
 }
 
 export class PageBaseline {
@@ -85,9 +85,10 @@ export class PageBaseline {
   }
 
   private scan(changed: (page: number, before: Uint8Array) => void, update: boolean): void {
-    const seen = new Set<number>();
+    // The pages visited, to drop those that left the mapping unseen; the first scan has none to drop.
+    const seen = update && this.pages.size > 0 ? new Set<number>() : undefined;
     const visit = (page: number, cur: Uint8Array): void => {
-      seen.add(page);
+      seen?.add(page);
       const base = this.pages.get(page);
       if (!base) {
         if (update) this.store(page, kept(cur));
@@ -108,7 +109,19 @@ export class PageBaseline {
         const count = size / PAGE_BYTES;
         for (let i = 0; i < count; ) {
           if (zeros?.[i] === 1) {
-            visit(first + i++, ZERO_PAGE);
+            // visit(page, ZERO_PAGE) written out: a launch's baseline is thousands of these (a
+            // static program's stack and .bss), the pages that were zero staying so after.
+            const page = first + i++;
+            seen?.add(page);
+            const base = this.pages.get(page);
+            if (base === ZERO_PAGE) continue;
+            if (base === undefined) {
+              if (update) this.pages.set(page, ZERO_PAGE);
+              continue;
+            }
+            if (Buffer.compare(base, ZERO_PAGE) === 0) continue;
+            changed(page, base);
+            if (update) this.store(page, ZERO_PAGE);
             continue;
           }
           let j = i + 1;
@@ -123,7 +136,7 @@ export class PageBaseline {
         }
       }
     }
-    if (update) for (const page of [...this.pages.keys()]) if (!seen.has(page)) this.store(page, undefined);
+    if (seen) for (const page of [...this.pages.keys()]) if (!seen.has(page)) this.store(page, undefined);
   }
 
   /** Pages about to be unmapped: their bytes at the last checkpoint, which leave the baseline. */
