@@ -14,6 +14,14 @@ import { executableCode, libraryBase, mprotectRange, unicornSymbol } from "./nat
  * not through ElfFile: the library is 19 MB and only its headers are needed, once per process.
  */
 export function gotRange(path: string): { start: bigint; size: number } | undefined {
+  if (!gotRanges.has(path)) gotRanges.set(path, readGotRange(path));
+  return gotRanges.get(path);
+}
+
+/** gotRange's answers (both redirections ask for the same library's). */
+const gotRanges = new Map<string, { start: bigint; size: number } | undefined>();
+
+function readGotRange(path: string): { start: bigint; size: number } | undefined {
   const fd = openSync(path, "r");
   try {
     const read = (offset: number, length: number): DataView => {
@@ -70,11 +78,14 @@ export function redirectGotSlots(unicornPath: string, symbol: string, stub: GotS
   const got = gotRange(unicornPath);
   if (real === undefined || base === undefined || got === undefined) return undefined;
   const start = base + got.start;
-  const words = koffi.decode(start, koffi.array("uint64_t", got.size / 8)) as BigUint64Array;
+  // The slots as 32-bit halves (little-endian), compared with the address's halves as numbers:
+  // read as BigInts, the ~20,000 slots made a megabyte of garbage at every start.
+  const count = Math.floor(got.size / 8);
+  const halves = koffi.decode(start, koffi.array("uint32_t", count * 2)) as Uint32Array;
+  const lo = Number(real & 0xffffffffn);
+  const hi = Number(real >> 32n);
   const hits: bigint[] = [];
-  words.forEach((w, i) => {
-    if (w === real) hits.push(start + BigInt(i * 8));
-  });
+  for (let i = 0; i < count; i++) if (halves[2 * i] === lo && halves[2 * i + 1] === hi) hits.push(start + BigInt(i * 8));
   if (hits.length === 0) return undefined;
   const slotsMem = koffi.alloc("uint64_t", stub.slotCount);
   const slots = new BigUint64Array(koffi.view(slotsMem, stub.slotCount * 8));
