@@ -33,6 +33,6 @@ export function locateUnicorn(): string {
 /** The library locateUnicorn() loads, or undefined where it fails (it says why). */
 export function foundUnicorn(): string | undefined {
   const env = process.env.JITDBG_UNICORN_LIB;
-  if (env) return existsSync(env) ? env : undefined;
+  if (env && !existsSync(env)) return undefined; // an override is never passed over for another library
   return unicornCandidates().find((p) => existsSync(p));
 }

@@ -6,7 +6,7 @@
  * works wherever Node does.
  */
 import { openSync, readSync } from "node:fs";
-import koffi from "koffi";
+import koffi, { type KoffiFunc } from "koffi";
 import { JitdbgError } from "../errors.js";
 
 const PROT_READ = 1;
@@ -24,7 +24,7 @@ interface Libc {
   mmapAt: (addr: bigint, len: number, prot: number, flags: number, fd: number, off: number) => bigint | number;
   mprotect: (addr: bigint, len: number, prot: number) => number;
   munmap: (addr: bigint, len: number) => number;
-  dlopen: (path: string, flags: number) => unknown;
+  dlopen: KoffiFunc<(path: string, flags: number) => unknown>;
   dlsym: (handle: unknown, name: string) => unknown;
 }
 
@@ -150,6 +150,14 @@ export function mprotectRange(address: bigint, length: number, writable: boolean
   const first = address & ~BigInt(PAGE - 1);
   const end = (address + BigInt(length) + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1);
   return loadLibc().mprotect(first, Number(end - first), writable ? PROT_READ | PROT_WRITE : PROT_READ) === 0;
+}
+
+/**
+ * Opens the library at `path` (dlopen, RTLD_NOW) on a libuv worker thread; nothing waits for it.
+ * The handle stays open for the process's life, so a later dlopen of the same path finds it loaded.
+ */
+export function openLibraryInBackground(path: string): void {
+  loadLibc().dlopen.async(path, RTLD_NOW, () => undefined);
 }
 
 /** Where the loaded libunicorn's addresses start (glibc's dlopen handle is its link_map, whose first field is l_addr). */

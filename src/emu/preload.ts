@@ -8,11 +8,8 @@
  * waits for or depends on the preload: where the library is missing or the preload fails, that
  * later load reports it as it always does.
  */
-import koffi from "koffi";
 import { foundUnicorn } from "./locate.js";
-
-/** dlopen(3)'s RTLD_NOW, RTLD_LOCAL: the mode koffi.load() opens a library with by default. */
-const RTLD_NOW = 2;
+import { openLibraryInBackground } from "./native-page.js";
 
 let started = false;
 
@@ -22,10 +19,8 @@ export function preloadEmulator(): void {
   try {
     const path = foundUnicorn();
     if (path === undefined) return;
-    // The handle is kept open for the process's life: the emulator's own handle shares the same
-    // loaded library, which thus never unloads between the two.
-    const dlopen = koffi.load("libc.so.6").func("void *dlopen(const char *file, int mode)");
-    dlopen.async(path, RTLD_NOW, () => undefined);
+    // Kept open: the emulator's own handle shares the loaded library, which never unloads between the two.
+    openLibraryInBackground(path);
   } catch {
     // Only an optimization: the emulator's load says what is wrong, where it matters.
   }
