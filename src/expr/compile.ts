@@ -17,6 +17,7 @@ import { buildObject } from "./object.js";
 import { parseInput, type TypeEnv } from "./parser.js";
 import type { Expr, FunctionDef, TopDecl } from "./ast.js";
 import type { TExpr } from "./ir.js";
+import { countExprs, someExpr } from "./ir-walk.js";
 import type { Scope, TlsModel } from "./scope.js";
 import { T, isVoid, sizeOf, typedef, unqual, type CType, type FunctionType } from "./types.js";
 
@@ -163,7 +164,7 @@ export function compileExpression(expr: Expr, scope: Scope, opts: CompileOptions
   const resultSize = isVoid(te.type) ? 0 : (sizeOf(te.type) ?? 0);
   // The return address and saved rbp, the frame, a push per pending operand, and room for the
   // register an operation saves for itself (a struct assignment keeps its target's address).
-  const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * nodeCount(te) + 64;
+  const stackBytes = gen.callsFunctions ? undefined : 16 + checker.frame.aligned + 8 * countExprs(te) + 64;
   return { kind: "expression", object: obj.bytes, entry, resultType: te.type, resultSize, argBlock: argBlock(), defines: [], externals: obj.externals, callsFunctions: gen.callsFunctions || gen.emitsLoops, assigns: checker.assigns, stackBytes, ...(site ? { site: site.layout } : {}) };
 }
 
@@ -177,23 +178,13 @@ function sitePreludeRoom(slots: number): number {
 
 /** Whether any value of the tree is floating (its code then uses x87 or SSE registers). */
 const computesWithFloats = (te: TExpr): boolean =>
-  someNode(te, (n) => {
-    const t = n.type && unqual(n.type);
-    return t?.kind === "float" || t?.kind === "complex";
+  someExpr(te, (n) => {
+    const t = unqual(n.type);
+    return t.kind === "float" || t.kind === "complex";
   });
 
 /** Whether the tree reads memory through a computed pointer (`*p`, `p->x`, `a[i]`). */
-const dereferences = (te: TExpr): boolean => someNode(te, (n) => n.k === "deref");
-
-/** Whether `test` holds for a node of a checked tree (objects with a `k`; types, which have a `kind` and may refer to themselves, are not walked). */
-function someNode(node: unknown, test: (n: { k: string; type?: CType }) => boolean, seen = new Set<object>()): boolean {
-  if (node === null || typeof node !== "object" || seen.has(node)) return false;
-  seen.add(node);
-  if (Array.isArray(node)) return node.some((x) => someNode(x, test, seen));
-  if (!("k" in node)) return false;
-  if (test(node as { k: string; type?: CType })) return true;
-  return Object.values(node as Record<string, unknown>).some((v) => someNode(v, test, seen));
-}
+const dereferences = (te: TExpr): boolean => someExpr(te, (n) => n.k === "deref");
 
 /**
  * The runtime routines the checked code calls (complex × and ÷), compiled from their C source by
@@ -213,24 +204,3 @@ function routines(checker: Checker, gen: X86Codegen, scope: Scope): FunctionCode
   return out;
 }
 
-/**
- * Nodes of a checked tree (objects with a `k`; types, which have a `kind` and may refer to
- * themselves, are not walked): a bound on the operands pending at once while its code runs.
- */
-function nodeCount(node: unknown, seen = new Set<object>()): number {
-  if (node === null || typeof node !== "object") return 0;
-  if (Array.isArray(node)) {
-    let n = 0;
-    for (const x of node) n += nodeCount(x, seen);
-    return n;
-  }
-  if (!("k" in node) || seen.has(node)) return 0;
-  seen.add(node);
-  let n = 1;
-  const fields = node as Record<string, unknown>;
-  for (const key in fields) {
-    const v = fields[key];
-    if (typeof v === "object" && v !== null) n += nodeCount(v, seen);
-  }
-  return n;
-}

@@ -5,7 +5,8 @@
  * the FPU control word: the program's precision and rounding apply, as they do to its own code.
  */
 import type { FrameLayout } from "../frame.js";
-import type { ArithOp } from "../ir.js";
+import type { ArithOp, TExpr } from "../ir.js";
+import { someExpr } from "../ir-walk.js";
 import { encodeExtended, type Extended } from "../../values/extended.js";
 import { R, type Asm, type Mem } from "./asm.js";
 import { unqual, type CType } from "../types.js";
@@ -45,24 +46,8 @@ export function copyExtended(a: Asm, dst: R, dd: number, src: R, sd: number): vo
  * it start by emptying the stack (emptyStack). Code of plain integers, pointers and doubles leaves
  * the x87 alone, so a breakpoint condition compiled into the program's path need not save it.
  */
-export function needsEmptyStack(node: unknown, seen = new Set<object>()): boolean {
-  if (node === null || typeof node !== "object") return false;
-  if (Array.isArray(node)) {
-    for (const x of node) if (needsEmptyStack(x, seen)) return true;
-    return false;
-  }
-  if (!("k" in node) || seen.has(node)) return false;
-  seen.add(node);
-  if ((node as { k: string }).k === "call") return true;
-  const type = (node as { type?: CType }).type;
-  if (type && usesX87(type)) return true;
-  // (for-in over a node's own fields: no array of its values made at every node)
-  const fields = node as Record<string, unknown>;
-  for (const key in fields) {
-    const v = fields[key];
-    if (typeof v === "object" && v !== null && needsEmptyStack(v, seen)) return true;
-  }
-  return false;
+export function needsEmptyStack(e: TExpr): boolean {
+  return someExpr(e, (n) => n.k === "call" || usesX87(n.type));
 }
 
 /** long double, and every complex type (their products and quotients call the runtime's routines). */
