@@ -11,9 +11,10 @@
 // `vscode` is provided by the extension host; koffi (native) and capstone-wasm (loads its .wasm
 // next to itself) stay external and ship in the .vsix's node_modules (scripts/package-vsix.mjs).
 import { build } from "esbuild";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { trainAdapterCodeCache } from "./train-code-cache.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const EXTERNALS = ["vscode", "koffi", "capstone-wasm"];
@@ -31,6 +32,7 @@ const entries = [
   { in: "src/cli/rtdyld-main.ts", out: "dist/cli/rtdyld.cjs", required: true },
 ];
 export const ENTRY_OUTPUTS = entries.map((e) => join(root, e.out));
+const BUNDLED_STAMP = join(root, "dist", "cli", "bundled-at");
 
 // Sources use import.meta.url (e.g. to find vendor/unicorn); in a CommonJS bundle it is the bundle's URL.
 const banner = 'const __jitdbgImportMetaUrl = require("node:url").pathToFileURL(__filename).href;';
@@ -47,7 +49,21 @@ function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** Whether `path` holds exactly `bytes` already. */
+function unchanged(path, bytes) {
+  let old;
+  try {
+    old = readFileSync(path);
+  } catch (e) {
+    if (e.code === "ENOENT") return false;
+    throw e;
+  }
+  return Buffer.compare(old, bytes) === 0;
+}
+
+/** Bundles every entry; returns the outputs written (those whose bytes changed). */
 export async function bundle({ quiet = false } = {}) {
+  const written = new Set();
   for (const e of entries) {
     if (!existsSync(join(root, e.in))) {
       if (e.required) throw new Error(`cannot bundle: ${e.in} not found in ${root}.`);
@@ -71,19 +87,31 @@ export async function bundle({ quiet = false } = {}) {
     });
     if (result.errors.length > 0) throw new Error(`esbuild failed on ${e.in}`);
     // Write each file whole (temp + rename): tests may load a bundle while another test rebuilds it.
+    // A file whose bytes did not change is left as it is: its time names the V8 code cache beside
+    // it (adapter/boot.ts, bin/run-cached.js), which a rewrite of the same bytes would throw away.
     for (const f of result.outputFiles) {
+      const bytes = f.path.endsWith(".map") ? f.contents : Buffer.from(asciiOnly(f.text), "latin1");
+      if (unchanged(f.path, bytes)) continue;
       mkdirSync(dirname(f.path), { recursive: true });
       const tmp = `${f.path}.${process.pid}.tmp`;
-      writeFileSync(tmp, f.path.endsWith(".map") ? f.contents : asciiOnly(f.text));
+      writeFileSync(tmp, bytes);
       renameSync(tmp, f.path);
+      written.add(f.path);
     }
     if (!quiet) console.log(`bundled ${e.in} -> ${relative(root, join(root, e.out))}`);
   }
+  // When the bundles were last made, unchanged or not: bin/jitdbg.js takes them only when this is
+  // at least as new as the compiled modules (a bundle's own time stays that of its bytes).
+  writeFileSync(BUNDLED_STAMP, "");
+  return written;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  bundle({ quiet: process.argv.includes("--quiet") }).catch((err) => {
-    console.error(`jitdbg bundle: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  });
+  bundle({ quiet: process.argv.includes("--quiet") })
+    // A new adapter bundle starts with its code cache made by one session (train-code-cache.mjs).
+    .then((written) => (written.has(join(root, "dist", "adapter", "adapter.cjs")) ? trainAdapterCodeCache(root) : undefined))
+    .catch((err) => {
+      console.error(`jitdbg bundle: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    });
 }
