@@ -82,6 +82,8 @@ export interface SymbolEntries {
   name(entry: SymbolEntry): string;
   /** Whether the entry has a non-empty name, without decoding it. */
   named(entry: SymbolEntry): boolean;
+  /** Whether the entry's name is `name`, compared where it lies (an ASCII name without decoding one). */
+  nameIs(entry: SymbolEntry, name: string): boolean;
 }
 
 export interface ElfRelocation {
@@ -351,7 +353,7 @@ export class ElfFile {
 
   private readSymbolEntries(type: number): SymbolEntries {
     const sec = this.sections.find((s) => s.type === type);
-    if (!sec) return { entries: [], name: () => "", named: () => false };
+    if (!sec) return { entries: [], name: () => "", named: () => false, nameIs: () => false };
     const strtab = this.sections[sec.link];
     if (!strtab || strtab.type !== C.SHT_STRTAB) throw this.error("ELF_CORRUPT", "the symbol table has no string table", { section: sec.name });
     const xindexSec = this.sections.find((s) => s.type === C.SHT_SYMTAB_SHNDX && s.link === sec.index);
@@ -380,6 +382,16 @@ export class ElfFile {
       entries,
       name: (e) => (e.nameOffset === 0 || e.nameOffset >= strtab.size ? "" : cString(bytes, strtab.offset + e.nameOffset, strEnd)),
       named: (e) => e.nameOffset !== 0 && e.nameOffset < strtab.size && bytes[strtab.offset + e.nameOffset] !== 0,
+      nameIs: (e, name) => {
+        if (name === "" || e.nameOffset === 0 || e.nameOffset + name.length >= strtab.size) return false;
+        const at = strtab.offset + e.nameOffset;
+        for (let k = 0; k < name.length; k++) {
+          const c = name.charCodeAt(k);
+          if (c >= 0x80) return cString(bytes, at, strEnd) === name;
+          if (bytes[at + k] !== c) return false;
+        }
+        return bytes[at + name.length] === 0;
+      },
     };
   }
 }

@@ -172,9 +172,10 @@ export function writeRelocatable(obj: RelocatableObject): Uint8Array {
   }
   const shoff = Math.ceil(off / 8) * 8;
   const total = shoff + out.length * SHDR;
-  // From Node's shared pool when small (no ArrayBuffer of its own to allocate and collect).
-  const pooled = Buffer.allocUnsafe(total).fill(0);
-  const buf = new Uint8Array(pooled.buffer, pooled.byteOffset, total);
+  // From Node's shared pool when small (no ArrayBuffer of its own to allocate and collect),
+  // zeroed by the typed array's fill (Buffer's own took 60-100 µs the first time in a process).
+  const pooled = Buffer.allocUnsafe(total);
+  const buf = new Uint8Array(pooled.buffer, pooled.byteOffset, total).fill(0);
   const dv = new DataView(buf.buffer, buf.byteOffset, total);
 
   // ELF header.

@@ -270,6 +270,20 @@ describe.each(builds())("the ELF reader agrees with readelf and nm: $label", ({ 
     for (const k of ["FUNC GLOBAL", "FUNC LOCAL", "FUNC WEAK", "OBJECT GLOBAL", "OBJECT LOCAL", "TLS GLOBAL", "FILE LOCAL"]) expect(kinds).toContain(k);
   });
 
+  it("a name compared where it lies (nameIs) matches exactly the entries whose decoded name it is", () => {
+    for (const dynamic of [false, true]) {
+      const table = elf.symbolEntries(dynamic);
+      const names = table.entries.map((e) => table.name(e));
+      // Each distinct name, a prefix of one and one a character longer: only whole names match.
+      for (const n of [...new Set(names)].filter((x) => x.length > 1).slice(0, 400)) {
+        const hits = table.entries.filter((e) => table.nameIs(e, n)).map((e) => e.index);
+        expect(hits).toEqual(table.entries.filter((_, i) => names[i] === n).map((e) => e.index));
+        for (const other of [n.slice(0, -1), `${n}x`]) if (!names.includes(other)) expect(table.entries.some((e) => table.nameIs(e, other))).toBe(false);
+      }
+      expect(table.entries.some((e) => table.nameIs(e, ""))).toBe(false);
+    }
+  });
+
   it("symbol classes and sizes equal nm -S's (and nm -D's for .dynsym)", () => {
     expect(readerNmRows(elf, elf.symbols())).toEqual(nmRows([], path, false));
     if (elf.dynamicSymbols().length > 1) expect(readerNmRows(elf, elf.dynamicSymbols())).toEqual(nmRows(["-D"], path, true));

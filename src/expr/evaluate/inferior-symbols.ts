@@ -122,25 +122,29 @@ export class InferiorSymbols implements SymbolResolver {
     return out;
   }
 
-  /** Fills `out` with the program's ELF symbols (only `only`'s when given), by the map's rules. */
+  /**
+   * Fills `out` with the program's ELF symbols (only `only`'s when given), by the map's rules. The
+   * table's entries are read once per file (stack traces read them too); names are decoded only
+   * for the map of every name, and one name is compared where it lies, in one pass.
+   */
   private collect(out: Map<string, ElfEntry>, only: string | undefined): void {
     const { file, bias } = this.image;
-    const syms = file.symbols().length > 0 ? file.symbols() : file.dynamicSymbols();
+    const table = file.symbolEntries(file.symbolCount() === 0);
     // Globals first (a global beats a weak definition); then locals under names no global has:
     // a static-PIE libc keeps strlen & co. local, and expressions still call them by name.
     // (Two plain passes: this runs once, at the first evaluation, in code not yet optimized.)
-    for (let pass = 0; pass < 2; pass++) for (let i = 0; i < syms.length; i++) {
-      const s = syms[i]!;
-      if (only !== undefined && s.name !== only) continue;
+    const entries = only === undefined ? table.entries : table.entries.filter((e) => table.nameIs(e, only));
+    for (let pass = 0; pass < 2; pass++) for (const s of entries) {
       if ((s.bind === C.STB_LOCAL) !== (pass === 1)) continue;
-      if (!s.name || s.shndx === C.SHN_UNDEF) continue;
-      if (s.type === C.STT_SECTION || s.type === C.STT_FILE || s.type === C.STT_NOTYPE) continue;
-      const prev = out.get(s.name);
+      if (s.shndx === C.SHN_UNDEF || s.type === C.STT_SECTION || s.type === C.STT_FILE || s.type === C.STT_NOTYPE) continue;
+      if (only === undefined && !table.named(s)) continue;
+      const name = only ?? table.name(s);
+      const prev = out.get(name);
       if (prev && (s.bind === C.STB_WEAK || s.bind === C.STB_LOCAL)) continue;
       const ifunc = s.type === C.STT_GNU_IFUNC;
-      if (only === undefined && (s.type === C.STT_FUNC || ifunc)) this.funcs.add(s.name);
-      if (s.type === C.STT_TLS) out.set(s.name, { sym: { address: 0n, size: s.size, tls: { moduleId: 1, offset: s.value } }, ifunc: false });
-      else out.set(s.name, { sym: { address: s.shndx === C.SHN_ABS ? s.value : s.value + bias, size: s.size }, ifunc });
+      if (only === undefined && (s.type === C.STT_FUNC || ifunc)) this.funcs.add(name);
+      if (s.type === C.STT_TLS) out.set(name, { sym: { address: 0n, size: s.size, tls: { moduleId: 1, offset: s.value } }, ifunc: false });
+      else out.set(name, { sym: { address: s.shndx === C.SHN_ABS ? s.value : s.value + bias, size: s.size }, ifunc });
     }
   }
 
