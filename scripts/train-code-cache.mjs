@@ -19,7 +19,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const BREAK_LINE = 29; // inside find() of test/fixtures/demo/inventory.c (the demo's breakpoint)
-const TIMEOUT_MS = 60_000;
+/** Each request is answered in well under a second; a stuck adapter fails the session (and the build goes on) after this. */
+const TIMEOUT_MS = 10_000;
+/** How long the adapter may take to write the cache and exit after the session's disconnect. */
+const EXIT_MS = 10_000;
 
 export async function trainAdapterCodeCache(root) {
   const dir = mkdtempSync(join(tmpdir(), "jitdbg-train-"));
@@ -70,6 +73,8 @@ async function session(dap, exe, source) {
   await dap.request("continue", { threadId });
   await exited;
   await dap.request("disconnect").catch(() => undefined);
+  // The cache is written as the adapter exits: wait for that rather than kill it in the middle.
+  await Promise.race([dap.exited(), new Promise((resolve) => setTimeout(resolve, EXIT_MS).unref())]);
 }
 
 /** threads, stackTrace, scopes and each scope's variables (the first expandable one expanded), as VS Code asks at a stop; the top frame's id. */
