@@ -1,6 +1,7 @@
 /** `jitdbg run`: a program to completion in the emulator, as a shell would run it natively. */
 import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
+import { findProgram } from "./program-path.js";
 import { JitdbgError } from "../errors.js";
 import { DEADLOCK_STATUS, Process } from "../inferior/process.js";
 import { SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from "../inferior/signals.js";
@@ -13,6 +14,7 @@ export const RUN_USAGE = `usage: jitdbg run [--reproducible] [--seed N] [--chaos
 
 Runs a static, static-PIE or dynamically linked x86-64 Linux program in the emulator with stdin,
 stdout and stderr passed through, and exits with its status (128+signal when a signal ends it).
+A bare <program> name is the file in the working directory, else the program along PATH.
 
 options:
   --reproducible  fixed load bases, mmap and stack placement, AT_RANDOM and getrandom
@@ -105,13 +107,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ""}`);
   const log = DiagnosticsLog.open({ verbose: a.verbose, logFile: process.env.JITDBG_LOG || undefined, program: a.program });
   try {
-    const proc = Process.launch(a.program, {
+    // argv[0] as typed, as a shell passes it (busybox's applets go by it).
+    const proc = Process.launch(findProgram(a.program), {
+      argv0: a.program,
       args: a.args,
       env,
       reproducible: a.reproducible,
       seed: a.seed,
       scheduler: { chaos: a.chaos },
-      allowedPaths: a.allowed.length > 0 ? [...a.allowed] : [dirname(resolve(a.program)), process.cwd()],
+      allowedPaths: a.allowed.length > 0 ? [...a.allowed] : undefined, // the program's directory and the working directory
       writablePaths: writableDirectories(a.writable),
       scratchDir: a.scratch === undefined ? undefined : resolve(a.scratch),
       stdin: "host",

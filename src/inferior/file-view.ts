@@ -85,6 +85,16 @@ export interface FileViewOptions {
   sysroot?: string;
   /** Host directories the program may change in place (--allow-write); readable too. */
   writable?: string[];
+  /**
+   * The library files ld.so.cache names, as it names them: readable wherever their symbolic links
+   * lead (a library directory's link to /usr/lib/llvm-14/lib, say), since the loader opens them.
+   */
+  loaderLibraries?: readonly string[];
+  /**
+   * Told of each path the program looked for that exists on the host but is outside the view
+   * (the program was told ENOENT: where its run may part from the native one).
+   */
+  onHidden?: (guest: string) => void;
   /** Where every other change lands; without one the view is read-only (EROFS). */
   scratch?: ScratchLayer;
   /** The journals and locks of the view this one derives from (fork, execve): the family's. */
@@ -119,6 +129,9 @@ export class FileView {
   readonly locks: FileLocks;
   /** The pipes of the FIFOs the family's processes have open. */
   readonly fifos: FifoTable;
+  /** Canonical guest paths of the loader's libraries (see FileViewOptions.loaderLibraries). */
+  private readonly loaderLibraries: ReadonlySet<string>;
+  private readonly onHidden: ((guest: string) => void) | undefined;
 
   constructor(
     opts: FileViewOptions,
@@ -135,6 +148,8 @@ export class FileView {
     this.locks = opts.locks ?? new FileLocks();
     this.fifos = opts.fifos ?? new FifoTable();
     if (!opts.changes) this.scratch?.onChange((host) => this.changes.before(host));
+    this.loaderLibraries = canonicalLibraries(this.sysroot, opts.loaderLibraries ?? []);
+    this.onHidden = opts.onHidden;
     if (this.sysroot) {
       const root = this.sysroot;
       this.sysRoots = (opts.system ?? []).map((p) => canonicalInRoot(root, p) ?? resolve("/", p));
@@ -149,8 +164,9 @@ export class FileView {
    * `exePath`, with its directory and its loader's paths added to what this view allows). The
    * scratch layer is the same: a family of processes shares one file system.
    */
-  derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[] } = {}): FileView {
-    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks, fifos: this.fifos }, this.cwd, exePath);
+  derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[]; loaderLibraries?: readonly string[] } = {}): FileView {
+    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks, fifos: this.fifos, loaderLibraries: more.loaderLibraries, onHidden: this.onHidden }, this.cwd, exePath);
+    for (const l of this.loaderLibraries) (v.loaderLibraries as Set<string>).add(l);
     v.hostRoots.unshift(...this.hostRoots);
     v.sysRoots.unshift(...this.sysRoots);
     v.writeRoots.push(...this.writeRoots);
@@ -203,6 +219,7 @@ export class FileView {
       const last = pending.length === 0;
       const e = this.entryAt(guest);
       if (!e) {
+        this.noteIfHidden(guest, pending);
         if (!last) return E.ENOENT;
         const parent = current ?? this.entryAt(`/${done.join("/")}`);
         return parent ? { absent: guest, parent } : E.ENOENT;
@@ -213,6 +230,7 @@ export class FileView {
       }
       if (isSymlink(e.stats) && (!last || follow || wantsDirectory)) {
         if (++links > MAX_SYMLINKS) return ELOOP;
+        if (e.layer === "lower" && this.loaderLibraries.has(guest)) this.allowLinkTarget(guest);
         const target = this.readLink(e);
         if (target === undefined) return E.ENOENT;
         if (target.startsWith("/")) done.length = 0;
@@ -330,6 +348,26 @@ export class FileView {
     return st.nlink > 1 && this.writeRoots.some((r) => statSync(r, { throwIfNoEntry: false })?.dev === st.dev);
   }
 
+  /**
+   * Tells onHidden of `guest` when the view hides it and the host has the whole path the program
+   * asked for (`guest` and the components `rest` after it): natively that look-up would succeed.
+   */
+  private noteIfHidden(guest: string, rest: readonly string[]): void {
+    if (!this.onHidden || this.special?.covers(guest) || this.scratch?.hidesLower(guest) || this.showsLower(guest)) return;
+    // The emulated kernel has no /sys: what C libraries read there (CPU counts) they find through syscalls.
+    if (guest === "/sys" || guest.startsWith("/sys/")) return;
+    const asked = join(guest, ...rest);
+    if (statSync(this.sysroot ? join(this.sysroot, asked) : asked, { throwIfNoEntry: false })) this.onHidden(guest);
+  }
+
+  /** Makes the file a loader's library link at `guest` leads to readable (see FileViewOptions.loaderLibraries). */
+  private allowLinkTarget(guest: string): void {
+    const target = canonicalInRoot(this.sysroot ?? "/", guest);
+    if (target === undefined) return;
+    const roots = this.sysroot ? this.sysRoots : this.hostRoots;
+    if (within(roots, target) === undefined) roots.push(target);
+  }
+
   /** Whether `guest` is below a path the view lets the program read (not merely on the way to one). */
   isReadRoot(guest: string): boolean {
     return [this.hostRoots, this.writeRoots, this.sysRoots].some((rs) => within(rs, guest) !== undefined);
@@ -357,6 +395,21 @@ function hostOf(l: Lookup | number): string | number {
   if (typeof l === "number") return l;
   if (!l.found) return E.ENOENT;
   return l.found.layer === "special" ? E.ENOENT : l.found.host;
+}
+
+/** The libraries' paths with their directories' links resolved (the form a look-up reaches them in). */
+function canonicalLibraries(sysroot: string | undefined, paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const dirs = new Map<string, string | undefined>();
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    if (slash <= 0) continue;
+    const dir = p.slice(0, slash);
+    if (!dirs.has(dir)) dirs.set(dir, canonicalInRoot(sysroot ?? "/", dir));
+    const canonical = dirs.get(dir);
+    if (canonical !== undefined) out.add(`${canonical === "/" ? "" : canonical}${p.slice(slash)}`);
+  }
+  return out;
 }
 
 function realOrResolved(p: string): string {

@@ -12,7 +12,7 @@ import { dynamicInfo } from "../elf/dynamic.js";
 import { ElfFile } from "../elf/reader.js";
 import type { AddressSpace } from "./address-space.js";
 import { canonicalInRoot } from "./file-view.js";
-import { ldCacheDirectories, parseLdCache } from "./ld-cache.js";
+import { isX8664Libc6, ldCacheDirectories, parseLdCache } from "./ld-cache.js";
 import { mapImage, type LoadedImage } from "./loader.js";
 
 export const LD_SO_CACHE = "/etc/ld.so.cache";
@@ -60,39 +60,49 @@ export function loadInterpreter(space: AddressSpace, programPath: string, interp
   return { image, hostPath: found.host, guestPath: found.guest };
 }
 
-/** The library directories of each ld.so.cache read, by file and its identity now (a launch, a restart, a child's exec read it again). */
-const cacheDirectoriesRead = new Map<string, { identity: string; directories: string[] }>();
+/** What ld.so.cache names: its library directories and the libraries' own paths. */
+interface CacheContents {
+  directories: string[];
+  libraries: string[];
+}
 
-/** The library directories /etc/ld.so.cache (at `host`) names; none when it cannot be read or parsed (said once through `warn`). */
-function cacheDirectories(host: string, warn: (message: string) => void): string[] {
+const NOTHING_CACHED: CacheContents = { directories: [], libraries: [] };
+
+/** What each ld.so.cache read names, by file and its identity now (a launch, a restart, a child's exec read it again). */
+const cachesRead = new Map<string, { identity: string; contents: CacheContents }>();
+
+/** What /etc/ld.so.cache (at `host`) names; nothing when it cannot be read or parsed (said once through `warn`). */
+function cacheContents(host: string, warn: (message: string) => void): CacheContents {
   const st = statSync(host, { throwIfNoEntry: false });
   const identity = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : "";
-  const known = cacheDirectoriesRead.get(host);
-  if (known && known.identity === identity && identity !== "") return known.directories;
+  const known = cachesRead.get(host);
+  if (known && known.identity === identity && identity !== "") return known.contents;
   // A cache we cannot parse only narrows what is allowed: the loader then reports what it misses.
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(host);
   } catch (e) {
     if (!isHostError(e)) throw e;
-    return [];
+    return NOTHING_CACHED;
   }
-  let directories: string[] = [];
+  let contents: CacheContents;
   try {
-    directories = ldCacheDirectories(parseLdCache(bytes, host));
+    const entries = parseLdCache(bytes, host).filter(isX8664Libc6);
+    contents = { directories: ldCacheDirectories(entries), libraries: entries.map((e) => e.path) };
   } catch (e) {
     if (!(e instanceof JitdbgError)) throw e;
     warn(`${e.message} (libraries outside the loader's own directory will not be found)`);
-    return [];
+    return NOTHING_CACHED;
   }
-  cacheDirectoriesRead.set(host, { identity, directories });
-  return directories;
+  cachesRead.set(host, { identity, contents });
+  return contents;
 }
 
 /**
  * Guest paths the loader reads for this program: its own directory, /etc/ld.so.cache and the
  * library directories it names, the program's DT_RUNPATH/DT_RPATH directories and LD_LIBRARY_PATH.
- * `origin` lists $ORIGIN-relative directories (host paths next to the program).
+ * `origin` lists $ORIGIN-relative directories (host paths next to the program); `libraries`, the
+ * files ld.so.cache names (which may be links out of its directories).
  */
 export function loaderSearchPaths(
   program: ElfFile,
@@ -101,10 +111,11 @@ export function loaderSearchPaths(
   env: readonly string[],
   sysroot: string | undefined,
   warn: (message: string) => void,
-): { system: string[]; origin: string[] } {
+): { system: string[]; origin: string[]; libraries: string[] } {
   const system = new Set<string>([dirname(interp.guestPath), dirname(interp.image.path), LD_SO_CACHE]);
   const cache = locate(LD_SO_CACHE, sysroot);
-  if (cache) for (const d of cacheDirectories(cache.host, warn)) system.add(d);
+  const cached = cache ? cacheContents(cache.host, warn) : NOTHING_CACHED;
+  for (const d of cached.directories) system.add(d);
   const origin: string[] = [];
   const info = dynamicInfo(program);
   const libPath = env.find((e) => e.startsWith("LD_LIBRARY_PATH="))?.slice("LD_LIBRARY_PATH=".length) ?? "";
@@ -113,5 +124,5 @@ export function loaderSearchPaths(
     if (dir.includes("$ORIGIN") || dir.includes("${ORIGIN}")) origin.push(dir.replace(/\$\{?ORIGIN\}?/g, dirname(programPath)));
     else if (dir.startsWith("/")) system.add(dir);
   }
-  return { system: [...system], origin };
+  return { system: [...system], origin, libraries: cached.libraries };
 }

@@ -65,11 +65,16 @@ export function parseLdCache(bytes: Uint8Array, path = "/etc/ld.so.cache"): LdCa
   return out;
 }
 
+/** Whether the loader of an x86-64 program uses the entry (not a 32-bit or x32 library's). */
+export function isX8664Libc6(e: LdCacheEntry): boolean {
+  return (e.flags & 0xffff) === FLAG_X86_64_LIBC6;
+}
+
 /** The distinct directories of x86-64 libc6 entries, in first-seen order. */
 export function ldCacheDirectories(entries: readonly LdCacheEntry[]): string[] {
   const dirs = new Set<string>();
   for (const e of entries) {
-    if ((e.flags & 0xffff) !== FLAG_X86_64_LIBC6) continue;
+    if (!isX8664Libc6(e)) continue;
     const slash = e.path.lastIndexOf("/");
     if (slash > 0) dirs.add(e.path.slice(0, slash));
   }

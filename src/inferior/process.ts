@@ -18,6 +18,7 @@ import { ElfFile } from "../elf/reader.js";
 import type { SymbolHit, Symbolizer } from "../elf/symbolizer.js";
 import { AddressSpace } from "./address-space.js";
 import { FdTable } from "./files.js";
+import { hiddenPathWarnings } from "./hidden-paths.js";
 import { FileView } from "./file-view.js";
 import { ScratchLayer } from "./scratch-layer.js";
 import { SpecialFiles } from "./special-files.js";
@@ -57,7 +58,7 @@ export interface ProcessOptions {
   env?: string[];
   cwd?: string;
   /**
-   * Host paths the inferior may read (default: the program's directory). For a dynamically linked
+   * Host paths the inferior may read (default: the program's directory and `cwd`). For a dynamically linked
    * program the loader's needs are always added: its directory, /etc/ld.so.cache and the library
    * directories it names, and the program's DT_RUNPATH/DT_RPATH/LD_LIBRARY_PATH directories.
    */
@@ -417,19 +418,22 @@ export class Process {
     try {
       const space = new AddressSpace(cpu, rng, !reproducible);
       const image = loadExecutable(space, file, path, { base: opts.base ?? (reproducible ? PIE_BASE : undefined) });
-      const allowed = inherit ? [dirname(full)] : [...(opts.allowedPaths ?? [dirname(full)])];
+      const cwd = opts.cwd ?? process.cwd();
+      const allowed = inherit ? [dirname(full)] : [...(opts.allowedPaths ?? [dirname(full), cwd])];
       let interpreter: Interpreter | undefined;
       // The host's shell and programs, which system(), popen() and posix_spawn run.
       let system: string[] = ["/bin", "/usr/bin"];
+      let loaderLibraries: string[] = [];
       if (image.interpreter !== undefined) {
         interpreter = loadInterpreter(space, path, image.interpreter, opts.sysroot);
         const paths = loaderSearchPaths(file, full, interpreter, opts.env ?? [], opts.sysroot, opts.onWarning ?? (() => {}));
         system.push(...paths.system);
         allowed.push(...paths.origin);
+        loaderLibraries = paths.libraries;
       }
       const files = inherit
-        ? inherit.view.derive(full, { allowed, system })
-        : new FileView({ allowed, system, sysroot: opts.sysroot, writable: opts.writablePaths, scratch: ScratchLayer.create(opts.scratchDir) }, opts.cwd ?? process.cwd(), full);
+        ? inherit.view.derive(full, { allowed, system, loaderLibraries })
+        : new FileView({ allowed, system, loaderLibraries, sysroot: opts.sysroot, writable: opts.writablePaths, scratch: ScratchLayer.create(opts.scratchDir), onHidden: hiddenPathWarnings(opts.onWarning) }, cwd, full);
       const argv = [opts.argv0 ?? path, ...(opts.args ?? [])];
       return new Process(cpu, space, image, interpreter, files, inherit?.io ?? makeIO(opts), opts, { kind: "load", argv }, inherit);
     } catch (e) {

@@ -1,5 +1,5 @@
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isJitdbgError } from "../../src/errors.js";
 import { parseLdCache, ldCacheDirectories } from "../../src/inferior/ld-cache.js";
@@ -43,7 +43,7 @@ describe("bad input to the dynamic loader", () => {
     const hidden = join(workDir, "hidden-lib");
     mkdirSync(hidden, { recursive: true });
     copyFileSync(lib.path, join(hidden, "libshape.so"));
-    const emu = runEmulated(exe, { argv0: exe, env: [`LD_PRELOAD=${join(hidden, "libshape.so")}`] });
+    const emu = runEmulated(exe, { argv0: exe, allowedPaths: [dirname(exe)], env: [`LD_PRELOAD=${join(hidden, "libshape.so")}`] });
     expect(emu.stderr.startsWith(`ERROR: ld.so: object '${join(hidden, "libshape.so")}' from LD_PRELOAD cannot be preloaded (cannot open shared object file): ignored.\n`)).toBe(true);
     expect(emu.status).toBe(3); // the run-path copy still loads
   });
