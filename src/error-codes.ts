@@ -183,6 +183,7 @@ export const ERROR_CODES = {
   LDCACHE_CORRUPT: { family: "internal", meaning: "/etc/ld.so.cache that cannot be parsed" },
   LOAD_BAD_ADDRESS: { family: "launchFailed", meaning: "segments below the lowest mappable address" },
   LOAD_BAD_INTERPRETER: { family: "launchFailed", meaning: "a dynamic loader that cannot be read or used" },
+  LOAD_BAD_SCRIPT: { family: "launchFailed", meaning: "a #! script with no interpreter, or scripts nested too deep" },
   LOAD_NOT_EXECUTABLE: { family: "launchFailed", meaning: "a relocatable object given as a program" },
   LOAD_NOT_FILE: { family: "launchFailed", meaning: "a program path that is not a file" },
   LOAD_NOT_FOUND: { family: "launchFailed", meaning: "a program path that does not exist" },

@@ -396,7 +396,24 @@ export class Process {
    * dynamically linked one at its dynamic loader's entry (the loader maps the libraries itself).
    */
   static launch(path: string, opts: ProcessOptions = {}): Process {
-    return Process.load(path, opts);
+    return Process.launchScript(path, opts, 0) ?? Process.load(path, opts);
+  }
+
+  /**
+   * A `#!` script runs as the kernel runs it: its interpreter, given the script's path (which it
+   * may always read, and by default its directory too); undefined when `path` is no script.
+   */
+  private static launchScript(path: string, opts: ProcessOptions, depth: number): Process | undefined {
+    const head = fileHead(resolve(path));
+    const script = head && shebang(head);
+    if (script === undefined) return undefined;
+    if (typeof script === "number") throw new JitdbgError("LOAD_BAD_SCRIPT", { file: path }, "a #! script whose first line names no interpreter");
+    if (depth >= MAX_SCRIPT_DEPTH) throw new JitdbgError("LOAD_BAD_SCRIPT", { file: path }, `its #! interpreters are scripts ${MAX_SCRIPT_DEPTH} deep, more than Linux runs`);
+    const [argv0, ...args] = scriptArgv(script, path, [opts.argv0 ?? path, ...(opts.args ?? [])]);
+    const full = resolve(path);
+    const allowedPaths = [...(opts.allowedPaths ?? [dirname(full), opts.cwd ?? process.cwd()]), full];
+    const next = { ...opts, argv0, args, allowedPaths };
+    return Process.launchScript(script.interpreter, next, depth + 1) ?? Process.load(script.interpreter, next);
   }
 
   /** launch(), or execve's new image of a process: `inherit` from the image it replaces, whose file view it extends. */
@@ -1020,18 +1037,49 @@ function resolveProgram(files: FileView, path: string, argv: string[], depth: nu
   } finally {
     closeSync(fd);
   }
-  if (n >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+  const script = shebang(head.subarray(0, n));
+  if (script !== undefined) {
+    if (typeof script === "number") return script;
     if (depth >= MAX_SCRIPT_DEPTH) return ELOOP;
-    const end = head.indexOf(0x0a);
-    const line = Buffer.from(head.subarray(2, end < 0 ? n : end)).toString("latin1").trim();
-    const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
-    if (!m) return ENOEXEC;
-    const interp = m[1]!;
-    const arg = m[2]?.trim();
-    return resolveProgram(files, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], depth + 1);
+    return resolveProgram(files, script.interpreter, scriptArgv(script, path, argv), depth + 1);
   }
   if (n < 4 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return ENOEXEC;
   return { host, argv };
+}
+
+/** A `#!` line's interpreter and optional argument (ENOEXEC: a line with neither); undefined when `head` is no script's. */
+function shebang(head: Uint8Array): { interpreter: string; arg: string | undefined } | number | undefined {
+  if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return undefined;
+  const end = head.indexOf(0x0a);
+  const line = Buffer.from(head.subarray(2, end < 0 ? head.length : end)).toString("latin1").trim();
+  const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+  if (!m) return ENOEXEC;
+  return { interpreter: m[1]!, arg: m[2]?.trim() || undefined };
+}
+
+/** The interpreter's argv for a script run with `argv`: [interpreter, optional argument, script path, argv[1]...], as binfmt_script makes it. */
+function scriptArgv(script: { interpreter: string; arg: string | undefined }, path: string, argv: readonly string[]): string[] {
+  return [script.interpreter, ...(script.arg !== undefined ? [script.arg] : []), path, ...argv.slice(1)];
+}
+
+/** The first bytes of a host file (up to 256: a `#!` line's limit), or undefined when it cannot be read. */
+function fileHead(path: string): Uint8Array | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    if (!isHostError(e)) throw e;
+    return undefined;
+  }
+  try {
+    const head = new Uint8Array(256);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } catch (e) {
+    if (!isHostError(e)) throw e;
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function makeIO(opts: ProcessOptions): ProcessIO {
