@@ -10,6 +10,7 @@ import { isHostError } from "../errors.js";
 import { EmulatedClock } from "./clock.js";
 import type { FdSnapshot, FdTable } from "./files.js";
 import type { FileView, FileViewState } from "./file-view.js";
+import { Credentials } from "./credentials.js";
 import { Signals, type SignalsSnapshot } from "./signal-state.js";
 import { ThreadTable, type Thread, type ThreadsSnapshot } from "./threads.js";
 
@@ -53,6 +54,7 @@ export interface KernelState {
   readonly signals: SignalsSnapshot;
   readonly dumpable: number;
   readonly umask: number;
+  readonly credentials: Credentials;
   readonly rlimits: ReadonlyMap<number, RLimit>;
   readonly fds: FdSnapshot;
   /** The working directory, the scratch layer's bookkeeping and a journal of host file changes. */
@@ -155,6 +157,8 @@ export class Kernel {
   dumpable = 1;
   /** The file mode creation mask (umask(2)): the host's for a launched process, a fork or execve keeps its own. */
   umask = process.umask();
+  /** User and group ids, supplementary groups (credentials.ts): root's for a launched process; a fork or execve keeps its own. */
+  credentials = new Credentials();
   /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts), RLIMIT_NOFILE the descriptor table's. */
   rlimits = new Map<number, RLimit>();
   private rescheduleAsked = false;
@@ -299,7 +303,7 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, resource limits, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, credentials, resource limits, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
@@ -309,6 +313,7 @@ export class Kernel {
       signals: this.signals.snapshot(),
       dumpable: this.dumpable,
       umask: this.umask,
+      credentials: this.credentials,
       rlimits: new Map(this.rlimits),
       fds: this.fds.snapshot(),
       files: this.files.saveState(),
@@ -326,6 +331,7 @@ export class Kernel {
     this.signals.restore(s.signals);
     this.dumpable = s.dumpable;
     this.umask = s.umask;
+    this.credentials = s.credentials;
     this.rlimits = new Map(s.rlimits);
     s.family?.restore(); // first: the processes the call forked go, with their descriptors
     this.fds.restore(s.fds); // then: descriptors of files the call made are closed before they go

@@ -18,6 +18,7 @@ import { ElfFile } from "../elf/reader.js";
 import type { SymbolHit, Symbolizer } from "../elf/symbolizer.js";
 import { AddressSpace } from "./address-space.js";
 import { FdTable } from "./files.js";
+import type { Credentials } from "./credentials.js";
 import { hiddenPathWarnings } from "./hidden-paths.js";
 import { FileView } from "./file-view.js";
 import { ScratchLayer } from "./scratch-layer.js";
@@ -144,6 +145,7 @@ interface Inherit {
   /** The debugger follows it: it tracks the loader (Rendezvous) as a launched process does. */
   followed?: boolean;
   umask: number;
+  credentials: Credentials;
   rlimits: ReadonlyMap<number, RLimit>;
 }
 
@@ -255,6 +257,7 @@ export class Process {
       this.kernel.thread.sigmask = inherit.sigmask;
       this.kernel.dumpable = inherit.dumpable;
       this.kernel.umask = inherit.umask;
+      this.kernel.credentials = inherit.credentials;
       this.kernel.rlimits = new Map(inherit.rlimits);
     }
     this.kernel.host = this.host();
@@ -938,6 +941,7 @@ export class Process {
         sigactions: k.sigactions,
         dumpable: k.dumpable,
         umask: k.umask,
+        credentials: k.credentials,
         rlimits: k.rlimits,
         followed: this.family.followsChildOf(this),
       });
@@ -989,7 +993,7 @@ export class Process {
     k.deferUntilReturn(() => {
       try {
         const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
-        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, credentials: k.credentials, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;
         k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);

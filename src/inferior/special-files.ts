@@ -14,6 +14,7 @@ import { type FileStat, type SpecialNamespace, type SpecialNode, S_IFCHR, S_IFDI
 import { DT_CHR, DT_DIR, DT_LNK, DT_REG, type DirEntry } from "./host-listing.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../emu/cpu.js";
 import { Terminal } from "./terminal.js";
+import { groupsOf } from "./syscalls/credentials.js";
 
 /** devtmpfs's and procfs's device numbers (st_dev), as a typical x86-64 Linux shows them. */
 const DEV_DEV = 5;
@@ -168,8 +169,7 @@ export class SpecialFiles implements SpecialNamespace {
   private status(tid: number): string {
     const k = this.k;
     const t = k.threads.get(tid);
-    const uid = process.getuid?.() ?? 0;
-    const gid = process.getgid?.() ?? 0;
+    const { uid, gid } = k.credentials;
     const mask = (v: bigint) => v.toString(16).padStart(16, "0");
     return [
       `Name:\t${t?.name ?? ""}`,
@@ -178,9 +178,10 @@ export class SpecialFiles implements SpecialNamespace {
       `Tgid:\t${k.pid}`,
       `Pid:\t${tid}`,
       `PPid:\t${k.host?.ppid ?? 1}`,
-      `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`,
-      `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
+      `Uid:\t${uid.join("\t")}`,
+      `Gid:\t${gid.join("\t")}`,
       `FDSize:\t${Math.max(64, k.fds.descriptors().length)}`,
+      `Groups:\t${groupsOf(k.credentials).join(" ")}${groupsOf(k.credentials).length > 0 ? " " : ""}`,
       `Threads:\t${k.threads.live().length}`,
       `SigBlk:\t${mask(t?.sigmask ?? 0n)}`,
       "",

@@ -2,8 +2,10 @@
  * What a process asks about itself, answered as Linux answers the program's native run:
  * umask (a forked child keeps it), CPU time from getrusage and times, supplementary groups,
  * getpriority, the sched_* queries and affinity, the host's uname, close_range, and resource
- * limits (the open-files one enforced by the descriptor table). resources.c, rlimits.c and
- * fd_limit.c (test/fixtures/syscalls), built static and dynamic, against their native runs.
+ * limits (the open-files one enforced by the descriptor table), user and group ids (every
+ * setter, as root and after dropping root, inherited by a child). resources.c, rlimits.c,
+ * fd_limit.c and credentials.c (test/fixtures/syscalls), built static and dynamic, against their
+ * native runs.
  */
 import { describe, expect, it } from "vitest";
 import { Process } from "../../src/inferior/process.js";
@@ -13,6 +15,10 @@ import { runEmulated } from "../helpers/emulate.js";
 
 const BUILDS: Record<string, string[]> = { static: ["-static", "-O1"], dynamic: ["-O1"] };
 const UMASK = 95;
+const SETUID = 105;
+const GETUID = 102;
+/** The emulated process starts as root; the native run must too for the ids to compare. */
+const hostIsRoot = process.getuid?.() === 0;
 const RLIMIT_CORE = 4;
 
 /** The emulated run of `exe` prints and ends as `native` did, without a warning. */
@@ -52,7 +58,18 @@ describe("resource, credential and scheduling queries", () => {
     });
   }
 
-  it("umask and resource limits are kernel state an undone call puts back", () => {
+  for (const [build, flags] of Object.entries(BUILDS)) {
+    it.skipIf(!hostIsRoot)(`user and group ids: setuid, setreuid, setresuid, seteuid, setfsuid, their gid twins and setgroups as Linux allows them, a child's, /proc/self/status (${build})`, () => {
+      const exe = compileFixture("syscalls/credentials.c", { flags });
+      const native = runNative(exe);
+      expect(native.stdout).toContain("setgroups now                Operation not permitted\n");
+      expect(native.stdout).toContain("back to effective root       uid 1000 0 0");
+      expect(native.stdout).toContain("child after setuid           uid 1000 1002 1002");
+      expectLikeNative(exe, native);
+    });
+  }
+
+  it("umask, resource limits and user ids are kernel state an undone call puts back", () => {
     const exe = compileFixture("programs/exit42.c", { flags: BUILDS.static! });
     const proc = Process.launch(exe, {});
     try {
@@ -62,7 +79,10 @@ describe("resource, credential and scheduling queries", () => {
       expect(dispatchSyscall(k, UMASK, [0o077n])).toBe(BigInt(before));
       expect(k.umask).toBe(0o077);
       k.rlimits.set(RLIMIT_CORE, [0n, 0n]);
+      expect(dispatchSyscall(k, SETUID, [1234n])).toBe(0n);
+      expect(dispatchSyscall(k, GETUID, [])).toBe(1234n);
       k.restoreState(saved);
+      expect(dispatchSyscall(k, GETUID, [])).toBe(0n);
       expect(k.umask).toBe(before);
       expect(k.rlimits.has(RLIMIT_CORE)).toBe(false);
     } finally {

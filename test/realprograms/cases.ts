@@ -24,6 +24,8 @@ export interface Case {
 const BB = "/bin/busybox";
 const PY = "/usr/bin/python3";
 const PY_LIBS = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/python3.11"];
+/** What gcc reads besides its programs and libraries: headers, its own directory, its messages. */
+const GCC_READS = ["/usr/include", "/usr/local/include", "/usr/lib/gcc", "/usr/share/locale"];
 
 /** Why a case does not match natively yet (README "Real programs" lists them). */
 
@@ -173,6 +175,12 @@ export const CASES: readonly Case[] = [
   { name: "sqlite3 -json", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", "-json", ":memory:", "select 1 as one, 'two' as two, 3.5 as three, null as four, x'cafe' as five"] },
   { name: "sqlite3 .dump", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", ":memory:", "create table t(a, b); insert into t values (1, 'x'), (2, null); .dump"] },
   { name: "sqlite3 on a database file", pkg: "sqlite3", argv: ["/usr/bin/sqlite3", "data.db"], stdin: "script.sql", writes: true },
+
+  // The toolchain: make runs the shell, which runs gcc (cc1, as, collect2, ld) and the program it
+  // built; clang's libraries are links from the multiarch directory into /usr/lib/llvm-14/lib.
+  { name: "make: gcc builds a program, make runs it", pkg: "make", argv: ["/usr/bin/make", "-s", "-f", "build.mk"], allow: GCC_READS, writes: true },
+  { name: "gcc -O2 -S to stdout", pkg: "gcc", argv: ["/usr/bin/gcc", "-O2", "-S", "-o", "-", "prog.c"], allow: GCC_READS },
+  { name: "clang --version", pkg: "clang", argv: ["/usr/bin/clang", "--version"] },
 
   // python3: the interpreter, its standard library and extension modules through ld.so.
   python("print (with the site module)", 'print("hello from python", 6 * 7)'),

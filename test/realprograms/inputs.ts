@@ -65,7 +65,7 @@ function nativeOutput(argv: string[], input: string, out: string): void {
 
 /** Makes WORK's inputs once (a marker file says they are complete). */
 export function prepareInputs(): string {
-  const done = join(WORK, ".complete-v1");
+  const done = join(WORK, ".complete-v2");
   if (existsSync(done)) return WORK;
   const building = `${WORK}.tmp${process.pid}`;
   rmSync(building, { recursive: true, force: true });
@@ -75,6 +75,9 @@ export function prepareInputs(): string {
   writeFileSync(join(building, "script.sql"), SQL);
   writeFileSync(join(building, "math.bc"), "scale=40; 4*a(1); e(1); sqrt(2); 2^200; obase=16; 2^64-1\n");
   writeFileSync(join(building, "data.json"), JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item${i}`, tags: i % 3 ? ["odd"] : ["three", "x"], price: (i * 37) % 101 })) }));
+  // A C program and the makefile that builds it with gcc and runs it (the toolchain cases).
+  writeFileSync(join(building, "prog.c"), '#include <stdio.h>\nint main(void) {\n  unsigned long h = 5381;\n  for (int c; (c = getchar()) != EOF;) h = h * 33 + (unsigned char)c;\n  printf("djb2 %lx\\n", h);\n  return 0;\n}\n');
+  writeFileSync(join(building, "build.mk"), "prog: prog.c\n\tgcc -O2 -o $@ $<\n\t./prog < small.txt\n\techo built\n");
   tree(join(building, "tree"));
   rmSync(WORK, { recursive: true, force: true });
   renameSync(building, WORK);

@@ -20,3 +20,10 @@ export function hostStatusField(name: string): string | undefined {
   const line = readHostProc("/proc/self/status")?.split("\n").find((l) => l.startsWith(`${name}:`));
   return line?.slice(name.length + 1).trim();
 }
+
+/** The host's supplementary groups (those of /proc/self/status, which the native run has too; Node's list adds the egid). */
+export function hostGroups(): number[] {
+  const field = hostStatusField("Groups");
+  if (field === undefined) return process.getgroups?.() ?? [];
+  return field === "" ? [] : field.split(/\s+/).map(Number);
+}

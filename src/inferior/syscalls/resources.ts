@@ -1,6 +1,6 @@
 /**
- * What a process asks about its own resources and credentials: umask, CPU time (getrusage,
- * times), its supplementary groups and its scheduling priority. CPU time is the emulated one —
+ * What a process asks about its own resources: umask, CPU time (getrusage, times) and its
+ * scheduling priority (credentials: credentials.ts). CPU time is the emulated one —
  * the blocks this process has executed, at the scheduler clock's rate — so it follows the program
  * and not the host's load; the system time is 0, since the kernel work is jitdbg's.
  */
@@ -8,7 +8,6 @@ import { getPriority } from "node:os";
 import * as E from "../errno.js";
 import { CLOCK_MONOTONIC, NS_PER_BLOCK } from "../clock.js";
 import type { Kernel } from "../kernel.js";
-import { hostStatusField } from "./host-proc.js";
 import { int, type SyscallEntry } from "./types.js";
 
 const RUSAGE_SELF = 0;
@@ -18,8 +17,6 @@ const RUSAGE_THREAD = 1;
 const RUSAGE_SIZE = 144;
 /** times(2) counts in USER_HZ ticks, 100 a second on x86-64. */
 const NS_PER_TICK = 10_000_000n;
-/** The kernel's NGROUPS_MAX: getgroups' size argument above it is EINVAL. */
-const NGROUPS_MAX = 65536;
 const PRIO_PROCESS = 0;
 const PRIO_USER = 2;
 
@@ -62,23 +59,6 @@ function times(k: Kernel, out: bigint): bigint {
   return k.clock.reading(CLOCK_MONOTONIC) / NS_PER_TICK;
 }
 
-/** The host's supplementary groups (those of /proc/self/status, which the native run has too; Node's list adds the egid). */
-function hostGroups(): number[] {
-  const field = hostStatusField("Groups");
-  if (field === undefined) return process.getgroups?.() ?? [];
-  return field === "" ? [] : field.split(/\s+/).map(Number);
-}
-
-function getgroups(k: Kernel, count: number, list: bigint): bigint {
-  const groups = hostGroups();
-  if (count < 0 || count > NGROUPS_MAX) return E.fail(E.EINVAL);
-  if (count === 0) return BigInt(groups.length);
-  if (count < groups.length) return E.fail(E.EINVAL);
-  const b = new Uint8Array(4 * groups.length);
-  groups.forEach((g, i) => new DataView(b.buffer).setUint32(4 * i, g, true));
-  return k.writeUser(list, b) ? BigInt(groups.length) : E.fail(E.EFAULT);
-}
-
 /**
  * getpriority: 20 - nice, as the syscall returns it (glibc turns it back). The emulated process
  * has the nice value jitdbg runs at, as the program's native run would have its shell's.
@@ -93,6 +73,5 @@ export const resourceSyscalls: Record<number, SyscallEntry> = {
   95: { name: "umask", handler: (k, a) => umask(k, a[0]!) },
   98: { name: "getrusage", handler: (k, a) => getrusage(k, int(a[0]!), a[1]!) },
   100: { name: "times", handler: (k, a) => times(k, a[0]!) },
-  115: { name: "getgroups", handler: (k, a) => getgroups(k, int(a[0]!), a[1]!) },
   140: { name: "getpriority", handler: (k, a) => getpriority(k, int(a[0]!), int(a[1]!)) },
 };

@@ -13,6 +13,7 @@ import { pipeSyscalls } from "./pipes.js";
 import { pollSyscalls } from "./poll.js";
 import { prctlSyscalls } from "./prctl.js";
 import { processSyscalls } from "./process.js";
+import { credentialSyscalls } from "./credentials.js";
 import { resourceSyscalls } from "./resources.js";
 import { rlimitSyscalls } from "./rlimits.js";
 import { schedSyscalls } from "./sched.js";
@@ -25,7 +26,7 @@ import { xattrSyscalls } from "./xattrs.js";
 import type { SyscallEntry } from "./types.js";
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = new Map(
-  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...lockSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...resourceSyscalls, ...rlimitSyscalls, ...schedSyscalls, ...closeRangeSyscalls, ...statxSyscalls, ...xattrSyscalls, ...socketSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
+  Object.entries({ ...ioSyscalls, ...fileSyscalls, ...fileChangeSyscalls, ...lockSyscalls, ...directorySyscalls, ...memorySyscalls, ...processSyscalls, ...prctlSyscalls, ...sysinfoSyscalls, ...resourceSyscalls, ...credentialSyscalls, ...rlimitSyscalls, ...schedSyscalls, ...closeRangeSyscalls, ...statxSyscalls, ...xattrSyscalls, ...socketSyscalls, ...threadSyscalls, ...signalSyscalls, ...pipeSyscalls, ...pollSyscalls }).map(([n, e]) => [Number(n), e]),
 );
 
 /** Runs one syscall; unknown ones return -ENOSYS and are reported once. */
