@@ -3,6 +3,7 @@
  * its threads and clock, plus the process-wide kernel state (signal actions, exit status).
  * Handlers live in syscalls/, one file per area.
  */
+import { getPriority } from "node:os";
 import { basename } from "node:path";
 import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
@@ -55,6 +56,7 @@ export interface KernelState {
   readonly dumpable: number;
   readonly umask: number;
   readonly credentials: Credentials;
+  readonly nice: number;
   readonly rlimits: ReadonlyMap<number, RLimit>;
   readonly fds: FdSnapshot;
   /** The working directory, the scratch layer's bookkeeping and a journal of host file changes. */
@@ -159,6 +161,8 @@ export class Kernel {
   umask = process.umask();
   /** User and group ids, supplementary groups (credentials.ts): root's for a launched process; a fork or execve keeps its own. */
   credentials = new Credentials();
+  /** The nice value (setpriority): jitdbg's own for a launched process, as the native run has its shell's; a fork or execve keeps its own. */
+  nice = getPriority();
   /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts), RLIMIT_NOFILE the descriptor table's. */
   rlimits = new Map<number, RLimit>();
   private rescheduleAsked = false;
@@ -303,7 +307,7 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, credentials, resource limits, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, credentials, nice value, resource limits, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
@@ -314,6 +318,7 @@ export class Kernel {
       dumpable: this.dumpable,
       umask: this.umask,
       credentials: this.credentials,
+      nice: this.nice,
       rlimits: new Map(this.rlimits),
       fds: this.fds.snapshot(),
       files: this.files.saveState(),
@@ -332,6 +337,7 @@ export class Kernel {
     this.dumpable = s.dumpable;
     this.umask = s.umask;
     this.credentials = s.credentials;
+    this.nice = s.nice;
     this.rlimits = new Map(s.rlimits);
     s.family?.restore(); // first: the processes the call forked go, with their descriptors
     this.fds.restore(s.fds); // then: descriptors of files the call made are closed before they go

@@ -146,6 +146,7 @@ interface Inherit {
   followed?: boolean;
   umask: number;
   credentials: Credentials;
+  nice: number;
   rlimits: ReadonlyMap<number, RLimit>;
 }
 
@@ -258,6 +259,7 @@ export class Process {
       this.kernel.dumpable = inherit.dumpable;
       this.kernel.umask = inherit.umask;
       this.kernel.credentials = inherit.credentials;
+      this.kernel.nice = inherit.nice;
       this.kernel.rlimits = new Map(inherit.rlimits);
     }
     this.kernel.host = this.host();
@@ -942,6 +944,7 @@ export class Process {
         dumpable: k.dumpable,
         umask: k.umask,
         credentials: k.credentials,
+        nice: k.nice,
         rlimits: k.rlimits,
         followed: this.family.followsChildOf(this),
       });
@@ -993,7 +996,7 @@ export class Process {
     k.deferUntilReturn(() => {
       try {
         const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
-        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, credentials: k.credentials, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, credentials: k.credentials, nice: k.nice, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;
         k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);

@@ -3,8 +3,8 @@
  * umask (a forked child keeps it), CPU time from getrusage and times, supplementary groups,
  * getpriority, the sched_* queries and affinity, the host's uname, close_range, and resource
  * limits (the open-files one enforced by the descriptor table), user and group ids (every
- * setter, as root and after dropping root, inherited by a child). resources.c, rlimits.c,
- * fd_limit.c and credentials.c (test/fixtures/syscalls), built static and dynamic, against their
+ * setter, as root and after dropping root, inherited by a child), the nice value. resources.c,
+ * rlimits.c, fd_limit.c, credentials.c and nice.c (test/fixtures/syscalls), built static and dynamic, against their
  * native runs.
  */
 import { describe, expect, it } from "vitest";
@@ -65,6 +65,16 @@ describe("resource, credential and scheduling queries", () => {
       expect(native.stdout).toContain("setgroups now                Operation not permitted\n");
       expect(native.stdout).toContain("back to effective root       uid 1000 0 0");
       expect(native.stdout).toContain("child after setuid           uid 1000 1002 1002");
+      expectLikeNative(exe, native);
+    });
+  }
+
+  for (const [build, flags] of Object.entries(BUILDS)) {
+    it.skipIf(!hostIsRoot)(`the nice value: nice, setpriority (clamped, errors), a child's, EACCES to lower it once unprivileged (${build})`, () => {
+      const exe = compileFixture("syscalls/nice.c", { flags });
+      const native = runNative(exe);
+      expect(native.stdout).toContain("unprivileged: lower by 2           Permission denied");
+      expect(native.stdout).toContain("child                              ok                       nice now +6");
       expectLikeNative(exe, native);
     });
   }

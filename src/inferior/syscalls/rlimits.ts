@@ -49,7 +49,8 @@ export function hostNofile(): NofileLimit {
   return { soft: cap(soft), hard: cap(hard) };
 }
 
-function limitOf(k: Kernel, resource: number): RLimit {
+/** The process's limit of `resource`: what it set, else the host's (RLIMIT_NOFILE: the descriptor table's). */
+export function limitOf(k: Kernel, resource: number): RLimit {
   if (resource === RLIMIT_NOFILE) return [BigInt(k.fds.nofile.soft), BigInt(k.fds.nofile.hard)];
   return k.rlimits.get(resource) ?? hostLimit(resource);
 }
