@@ -3,7 +3,6 @@
  * its threads and clock, plus the process-wide kernel state (signal actions, exit status).
  * Handlers live in syscalls/, one file per area.
  */
-import { getPriority } from "node:os";
 import { basename } from "node:path";
 import type { Cpu } from "../emu/cpu.js";
 import type { AddressSpace } from "./address-space.js";
@@ -12,6 +11,7 @@ import { EmulatedClock } from "./clock.js";
 import type { FdSnapshot, FdTable } from "./files.js";
 import type { FileView, FileViewState } from "./file-view.js";
 import { Credentials } from "./credentials.js";
+import { launchScheduling, type Scheduling } from "./scheduling.js";
 import { Signals, type SignalsSnapshot } from "./signal-state.js";
 import { ThreadTable, type Thread, type ThreadsSnapshot } from "./threads.js";
 
@@ -56,7 +56,7 @@ export interface KernelState {
   readonly dumpable: number;
   readonly umask: number;
   readonly credentials: Credentials;
-  readonly nice: number;
+  readonly scheduling: Scheduling;
   readonly rlimits: ReadonlyMap<number, RLimit>;
   readonly fds: FdSnapshot;
   /** The working directory, the scratch layer's bookkeeping and a journal of host file changes. */
@@ -161,8 +161,8 @@ export class Kernel {
   umask = process.umask();
   /** User and group ids, supplementary groups (credentials.ts): root's for a launched process; a fork or execve keeps its own. */
   credentials = new Credentials();
-  /** The nice value (setpriority): jitdbg's own for a launched process, as the native run has its shell's; a fork or execve keeps its own. */
-  nice = getPriority();
+  /** Nice value, policy, affinity, I/O priority (scheduling.ts); a fork or execve keeps its own. */
+  scheduling: Scheduling = launchScheduling();
   /** The resource limits the program set (setrlimit, prlimit64), by RLIMIT_*; the others are the host's (syscalls/rlimits.ts), RLIMIT_NOFILE the descriptor table's. */
   rlimits = new Map<number, RLimit>();
   private rescheduleAsked = false;
@@ -307,7 +307,7 @@ export class Kernel {
     };
   }
 
-  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, credentials, nice value, resource limits, descriptors and offsets now. */
+  /** Exit status, terminating signal, signal actions, threads (masks, tid addresses, names, waits), dumpable flag, umask, credentials, scheduling, resource limits, descriptors and offsets now. */
   saveState(): KernelState {
     return {
       exitStatus: this.exitStatus,
@@ -318,7 +318,7 @@ export class Kernel {
       dumpable: this.dumpable,
       umask: this.umask,
       credentials: this.credentials,
-      nice: this.nice,
+      scheduling: this.scheduling,
       rlimits: new Map(this.rlimits),
       fds: this.fds.snapshot(),
       files: this.files.saveState(),
@@ -337,7 +337,7 @@ export class Kernel {
     this.dumpable = s.dumpable;
     this.umask = s.umask;
     this.credentials = s.credentials;
-    this.nice = s.nice;
+    this.scheduling = s.scheduling;
     this.rlimits = new Map(s.rlimits);
     s.family?.restore(); // first: the processes the call forked go, with their descriptors
     this.fds.restore(s.fds); // then: descriptors of files the call made are closed before they go

@@ -19,6 +19,7 @@ import type { SymbolHit, Symbolizer } from "../elf/symbolizer.js";
 import { AddressSpace } from "./address-space.js";
 import { FdTable } from "./files.js";
 import type { Credentials } from "./credentials.js";
+import { resetOnFork, type Scheduling } from "./scheduling.js";
 import { hiddenPathWarnings } from "./hidden-paths.js";
 import { FileView } from "./file-view.js";
 import { ScratchLayer } from "./scratch-layer.js";
@@ -146,7 +147,7 @@ interface Inherit {
   followed?: boolean;
   umask: number;
   credentials: Credentials;
-  nice: number;
+  scheduling: Scheduling;
   rlimits: ReadonlyMap<number, RLimit>;
 }
 
@@ -259,7 +260,7 @@ export class Process {
       this.kernel.dumpable = inherit.dumpable;
       this.kernel.umask = inherit.umask;
       this.kernel.credentials = inherit.credentials;
-      this.kernel.nice = inherit.nice;
+      this.kernel.scheduling = inherit.scheduling;
       this.kernel.rlimits = new Map(inherit.rlimits);
     }
     this.kernel.host = this.host();
@@ -944,7 +945,7 @@ export class Process {
         dumpable: k.dumpable,
         umask: k.umask,
         credentials: k.credentials,
-        nice: k.nice,
+        scheduling: resetOnFork(k.scheduling),
         rlimits: k.rlimits,
         followed: this.family.followsChildOf(this),
       });
@@ -996,7 +997,7 @@ export class Process {
     k.deferUntilReturn(() => {
       try {
         const opts = { ...this.childOptions(), args: target.argv.slice(1), argv0: target.argv[0] ?? "", env: envp };
-        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, credentials: k.credentials, nice: k.nice, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
+        this.replacement = Process.load(target.host, opts, { family: this.family, pid: this.pid, fds: k.fds, clock: k.clock, io: k.io, sigmask: k.thread.sigmask, sigactions, dumpable: 1, umask: k.umask, credentials: k.credentials, scheduling: k.scheduling, rlimits: k.rlimits, view: k.files, followed: this.family.followed.process === this });
       } catch (e) {
         if (!(e instanceof JitdbgError)) throw e;
         k.warnOnce(`exec-${target.host}`, `execve of ${target.host} failed after the point of no return: ${e.message}; the process was killed`);

@@ -3,8 +3,9 @@
  * umask (a forked child keeps it), CPU time from getrusage and times, supplementary groups,
  * getpriority, the sched_* queries and affinity, the host's uname, close_range, and resource
  * limits (the open-files one enforced by the descriptor table), user and group ids (every
- * setter, as root and after dropping root, inherited by a child), the nice value. resources.c,
- * rlimits.c, fd_limit.c, credentials.c and nice.c (test/fixtures/syscalls), built static and dynamic, against their
+ * setter, as root and after dropping root, inherited by a child), the nice value, scheduling
+ * policy, affinity and I/O priority. resources.c, rlimits.c, fd_limit.c, credentials.c, nice.c and
+ * sched_set.c (test/fixtures/syscalls), built static and dynamic, against their
  * native runs.
  */
 import { describe, expect, it } from "vitest";
@@ -75,6 +76,18 @@ describe("resource, credential and scheduling queries", () => {
       const native = runNative(exe);
       expect(native.stdout).toContain("unprivileged: lower by 2           Permission denied");
       expect(native.stdout).toContain("child                              ok                       nice now +6");
+      expectLikeNative(exe, native);
+    });
+  }
+
+  for (const [build, flags] of Object.entries(BUILDS)) {
+    it.skipIf(!hostIsRoot)(`scheduling set and read back: policies and priorities, reset-on-fork, affinity, I/O priority, refusals once unprivileged (${build})`, (ctx) => {
+      const exe = compileFixture("syscalls/sched_set.c", { flags });
+      const native = runNative(exe);
+      // A host that refuses real-time policies even to root (a container without CAP_SYS_NICE) cannot be compared with.
+      if (/SCHED_FIFO 10 +Operation not permitted/.test(native.stdout)) ctx.skip();
+      expect(native.stdout).toContain("child (reset on fork)                ok                       policy 0 priority 0\n");
+      expect(native.stdout).toContain("affinity now: 1 CPUs, CPU 0 in\n");
       expectLikeNative(exe, native);
     });
   }

@@ -141,6 +141,7 @@ export const CASES: readonly Case[] = [
   // grep, mawk, diffutils, perl, bash, dash, jq, bc.
   { name: "coreutils sort -k2n", pkg: "coreutils", argv: ["/usr/bin/sort", "-k2n", "-s", "text.txt"] },
   { name: "coreutils nice -n 7 nice (setpriority)", pkg: "coreutils", argv: ["/usr/bin/nice", "-n", "7", "/usr/bin/nice"] },
+  { name: "util-linux chrt, taskset, ionice on a command", pkg: "util-linux", argv: ["/usr/bin/bash", "-c", "chrt -b 0 chrt -p 0 | sed 's/[0-9]*.s current/N current/'; taskset -c 0 nproc; ionice -c 2 -n 5 ionice"] },
   { name: "coreutils sha256sum, md5sum, b2sum", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "sha256sum text.txt; md5sum small.txt; b2sum -l 128 tree/README"] },
   { name: "coreutils wc (stdin)", pkg: "coreutils", argv: ["/usr/bin/wc"], stdin: "text.txt" },
   { name: "coreutils tr, cut, uniq, head in a pipeline", pkg: "coreutils", argv: ["/usr/bin/bash", "-c", "tr -s ' ' '\\n' < text.txt | cut -c1-3 | sort | uniq -c | sort -k1,1nr -k2 | head -n 5"] },

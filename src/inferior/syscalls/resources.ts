@@ -80,7 +80,7 @@ function targets(k: Kernel, which: number, who: number): number {
 /** getpriority: 20 - nice, as the syscall returns it (glibc turns it back). */
 function getpriority(k: Kernel, which: number, who: number): bigint {
   const err = targets(k, which, who);
-  return err ? E.fail(err) : BigInt(20 - k.nice);
+  return err ? E.fail(err) : BigInt(20 - k.scheduling.nice);
 }
 
 /**
@@ -91,8 +91,8 @@ function setpriority(k: Kernel, which: number, who: number, prio: number): bigin
   const err = targets(k, which, who);
   if (err) return E.fail(err);
   const nice = Math.min(NICE_MAX, Math.max(NICE_MIN, prio));
-  if (nice < k.nice && !k.credentials.privileged && BigInt(20 - nice) > limitOf(k, RLIMIT_NICE)[0]) return E.fail(E.EACCES);
-  k.nice = nice;
+  if (nice < k.scheduling.nice && !k.credentials.privileged && BigInt(20 - nice) > limitOf(k, RLIMIT_NICE)[0]) return E.fail(E.EACCES);
+  k.scheduling = { ...k.scheduling, nice };
   return 0n;
 }
 

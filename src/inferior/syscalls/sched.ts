@@ -1,11 +1,13 @@
 /**
- * Scheduling queries: every thread runs under SCHED_OTHER at static priority 0 (jitdbg's own
- * scheduler takes the turns, and nothing a program sets changes them), and may run on the CPUs
- * the program's native run would see (the host's), so nproc and thread pools size as natively.
+ * Scheduling policy, priority and affinity (scheduling.ts): a process starts under SCHED_OTHER at
+ * priority 0 and may run on the CPUs the program's native run would see (the host's), so nproc and
+ * thread pools size as natively; what it sets (chrt, taskset) reads back, with Linux's checks, and
+ * changes nothing of how jitdbg's own scheduler takes the turns.
  */
 import { availableParallelism } from "node:os";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { SCHED_RESET_ON_FORK } from "../scheduling.js";
 import { hostStatusField, readHostProc } from "./host-proc.js";
 import { int, type SyscallEntry } from "./types.js";
 
@@ -27,14 +29,51 @@ function target(k: Kernel, pid: number): number {
 
 function getscheduler(k: Kernel, pid: number): bigint {
   const t = target(k, pid);
-  return t < 0 ? E.fail(-t) : BigInt(SCHED_OTHER);
+  return t < 0 ? E.fail(-t) : BigInt(k.scheduling.policy);
 }
 
 function getparam(k: Kernel, pid: number, out: bigint): bigint {
   if (out === 0n) return E.fail(E.EINVAL);
   const t = target(k, pid);
   if (t < 0) return E.fail(-t);
-  return k.writeU32(out, 0) ? 0n : E.fail(E.EFAULT); // sched_priority
+  return k.writeU32(out, k.scheduling.priority) ? 0n : E.fail(E.EFAULT); // sched_priority
+}
+
+/**
+ * sched_setscheduler (policy >= 0) and sched_setparam (policy -1: the current one): the priority
+ * in the policy's range (EINVAL), a real-time policy for root only (EPERM; no RLIMIT_RTPRIO
+ * grant), SCHED_DEADLINE only through sched_setattr (EINVAL), as __sched_setscheduler checks.
+ */
+function setscheduler(k: Kernel, pid: number, policyArg: number, paramAt: bigint): bigint {
+  if (paramAt === 0n || pid < 0) return E.fail(E.EINVAL);
+  const t = target(k, pid);
+  if (t < 0) return E.fail(-t);
+  const priority = k.readU32(paramAt);
+  if (priority === undefined) return E.fail(E.EFAULT);
+  const current = k.scheduling.policy;
+  const resetOnFork = policyArg < 0 ? current & SCHED_RESET_ON_FORK : policyArg & SCHED_RESET_ON_FORK;
+  const policy = policyArg < 0 ? current & ~SCHED_RESET_ON_FORK : policyArg & ~SCHED_RESET_ON_FORK;
+  const realtime = policy === SCHED_FIFO || policy === SCHED_RR;
+  if (!realtime && policy !== SCHED_OTHER && policy !== SCHED_BATCH && policy !== SCHED_IDLE) return E.fail(E.EINVAL);
+  if (realtime ? priority < 1 || BigInt(priority) > RT_PRIORITY_MAX : priority !== 0) return E.fail(E.EINVAL);
+  if (realtime && !k.credentials.privileged) return E.fail(E.EPERM);
+  k.scheduling = { ...k.scheduling, policy: policy | resetOnFork, priority };
+  return 0n;
+}
+
+/** sched_setaffinity: the mask (as much of it as fits nr_cpu_ids) within the CPUs the process may use; none of them: EINVAL. */
+function setaffinity(k: Kernel, pid: number, len: bigint, at: bigint): bigint {
+  const t = target(k, pid);
+  if (t < 0) return E.fail(-t);
+  const bytes = Math.ceil(possibleCpus() / 64) * 8;
+  const given = k.readUser(at, Number(len < BigInt(bytes) ? len : BigInt(bytes)));
+  if (!given) return E.fail(E.EFAULT);
+  const allowed = allowedMask(bytes);
+  const mask = new Uint8Array(bytes);
+  for (let i = 0; i < given.length; i++) mask[i] = given[i]! & allowed[i]!;
+  if (mask.every((b) => b === 0)) return E.fail(E.EINVAL);
+  k.scheduling = { ...k.scheduling, affinity: mask };
+  return 0n;
 }
 
 function priorityLimit(policy: number, max: boolean): bigint {
@@ -72,7 +111,7 @@ function allowedMask(bytes: number): Uint8Array {
 }
 
 /**
- * sched_getaffinity: the host's allowed CPUs. Returns the bytes written, a whole number of longs
+ * sched_getaffinity: what sched_setaffinity set, else the host's allowed CPUs. Returns the bytes written, a whole number of longs
  * covering nr_cpu_ids (Linux's size with an off-stack cpumask, Debian's configuration); a buffer
  * shorter than nr_cpu_ids bits, or not a whole number of longs, is EINVAL.
  */
@@ -82,13 +121,61 @@ function getaffinity(k: Kernel, pid: number, len: bigint, out: bigint): bigint {
   const cpus = possibleCpus();
   if (len * 8n < BigInt(cpus) || (len & 7n) !== 0n) return E.fail(E.EINVAL);
   const bytes = Math.ceil(cpus / 64) * 8;
-  return k.writeUser(out, allowedMask(bytes)) ? BigInt(bytes) : E.fail(E.EFAULT);
+  return k.writeUser(out, k.scheduling.affinity ?? allowedMask(bytes)) ? BigInt(bytes) : E.fail(E.EFAULT);
+}
+
+const IOPRIO_WHO_PROCESS = 1;
+const IOPRIO_WHO_USER = 3;
+const IOPRIO_CLASS_SHIFT = 13;
+const IOPRIO_CLASS_NONE = 0;
+const IOPRIO_CLASS_RT = 1;
+const IOPRIO_CLASS_BE = 2;
+const IOPRIO_CLASS_IDLE = 3;
+/** IOPRIO_NR_LEVELS: the levels of the RT and BE classes. */
+const IOPRIO_LEVELS = 8;
+
+/** Whether ioprio_set/ioprio_get's `which` and `who` name this process (its pid, group or user; 0: its own); else the errno. */
+function ioprioTarget(k: Kernel, which: number, who: number): number {
+  if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return E.EINVAL;
+  if (who === 0) return 0;
+  if (which === IOPRIO_WHO_USER) return who === k.credentials.uid[0] ? 0 : E.ESRCH;
+  return who === k.pid || (which === IOPRIO_WHO_PROCESS && k.threads.get(who)) ? 0 : E.ESRCH;
+}
+
+/** ioprio_set: the class and level checked as ioprio_check_cap does (the real-time class for root only). */
+function ioprioSet(k: Kernel, which: number, who: number, ioprio: number): bigint {
+  const err = ioprioTarget(k, which, who);
+  if (err) return E.fail(err);
+  const cls = (ioprio >>> IOPRIO_CLASS_SHIFT) & 0x7;
+  // The level is the data's low 3 bits (IOPRIO_PRIO_LEVEL, Linux 6.5 on); the bits above it are hints, which Linux takes as they are.
+  const level = ioprio & (IOPRIO_LEVELS - 1);
+  if (ioprio >>> 16 !== 0) return E.fail(E.EINVAL);
+  switch (cls) {
+    case IOPRIO_CLASS_RT:
+      if (!k.credentials.privileged) return E.fail(E.EPERM);
+      break;
+    case IOPRIO_CLASS_BE:
+    case IOPRIO_CLASS_IDLE:
+      break;
+    case IOPRIO_CLASS_NONE:
+      if (level !== 0) return E.fail(E.EINVAL);
+      break;
+    default:
+      return E.fail(E.EINVAL);
+  }
+  k.scheduling = { ...k.scheduling, ioprio };
+  return 0n;
 }
 
 export const schedSyscalls: Record<number, SyscallEntry> = {
+  251: { name: "ioprio_set", handler: (k, a) => ioprioSet(k, int(a[0]!), int(a[1]!), int(a[2]!)) },
+  252: { name: "ioprio_get", handler: (k, a) => { const err = ioprioTarget(k, int(a[0]!), int(a[1]!)); return err ? E.fail(err) : BigInt(k.scheduling.ioprio); } },
+  142: { name: "sched_setparam", handler: (k, a) => setscheduler(k, int(a[0]!), -1, a[1]!) },
   143: { name: "sched_getparam", handler: (k, a) => getparam(k, int(a[0]!), a[1]!) },
+  144: { name: "sched_setscheduler", handler: (k, a) => (int(a[1]!) < 0 ? E.fail(E.EINVAL) : setscheduler(k, int(a[0]!), int(a[1]!), a[2]!)) },
   145: { name: "sched_getscheduler", handler: (k, a) => getscheduler(k, int(a[0]!)) },
   146: { name: "sched_get_priority_max", handler: (_k, a) => priorityLimit(int(a[0]!), true) },
   147: { name: "sched_get_priority_min", handler: (_k, a) => priorityLimit(int(a[0]!), false) },
+  203: { name: "sched_setaffinity", handler: (k, a) => setaffinity(k, int(a[0]!), a[1]!, a[2]!) },
   204: { name: "sched_getaffinity", handler: (k, a) => getaffinity(k, int(a[0]!), a[1]!, a[2]!) },
 };
