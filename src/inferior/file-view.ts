@@ -22,6 +22,7 @@ import { type FileJournal, HostChanges } from "./file-journal.js";
 import { FileLocks } from "./file-locks.js";
 import { FifoTable } from "./fifos.js";
 import type { ScratchLayer, ScratchState } from "./scratch-layer.js";
+import type { UnixName } from "./sockets.js";
 
 /** What stat(2) reports of an entry (node's Stats has it; special files make their own). */
 export type FileStat = Pick<Stats, "dev" | "ino" | "nlink" | "mode" | "uid" | "gid" | "rdev" | "size" | "blksize" | "blocks" | "atimeMs" | "mtimeMs" | "ctimeMs">;
@@ -101,6 +102,7 @@ export interface FileViewOptions {
   changes?: HostChanges;
   locks?: FileLocks;
   fifos?: FifoTable;
+  unixNames?: Map<string, UnixName>;
 }
 
 /** What an expression call may change of the file view (saveState/restoreState). */
@@ -129,6 +131,8 @@ export class FileView {
   readonly locks: FileLocks;
   /** The pipes of the FIFOs the family's processes have open. */
   readonly fifos: FifoTable;
+  /** The family's bound AF_UNIX sockets, by canonical guest path (a file-system name) or "@" and the abstract name. */
+  readonly unixNames: Map<string, UnixName>;
   /** Canonical guest paths of the loader's libraries (see FileViewOptions.loaderLibraries). */
   private readonly loaderLibraries: ReadonlySet<string>;
   private readonly onHidden: ((guest: string) => void) | undefined;
@@ -147,6 +151,7 @@ export class FileView {
     this.changes = opts.changes ?? new HostChanges();
     this.locks = opts.locks ?? new FileLocks();
     this.fifos = opts.fifos ?? new FifoTable();
+    this.unixNames = opts.unixNames ?? new Map();
     if (!opts.changes) this.scratch?.onChange((host) => this.changes.before(host));
     this.loaderLibraries = canonicalLibraries(this.sysroot, opts.loaderLibraries ?? []);
     this.onHidden = opts.onHidden;
@@ -165,7 +170,7 @@ export class FileView {
    * scratch layer is the same: a family of processes shares one file system.
    */
   derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[]; loaderLibraries?: readonly string[] } = {}): FileView {
-    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks, fifos: this.fifos, loaderLibraries: more.loaderLibraries, onHidden: this.onHidden }, this.cwd, exePath);
+    const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks, fifos: this.fifos, unixNames: this.unixNames, loaderLibraries: more.loaderLibraries, onHidden: this.onHidden }, this.cwd, exePath);
     for (const l of this.loaderLibraries) (v.loaderLibraries as Set<string>).add(l);
     v.hostRoots.unshift(...this.hostRoots);
     v.sysRoots.unshift(...this.sysRoots);

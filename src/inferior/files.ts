@@ -305,6 +305,11 @@ export class FdTable {
         const nonblock = f.nonblock;
         contents.push(() => void (f.nonblock = nonblock));
       }
+      if (f.kind === "socket") {
+        // connect(2) gives an unconnected socket's open file the end of a new pair.
+        const socket = f.socket;
+        contents.push(() => void (f.socket = socket));
+      }
       const object = f.kind === "pipe" ? f.pipe : f.kind === "socket" ? f.socket.pair : f.kind === "eventfd" ? f.counter : f.kind === "epoll" ? f.epoll : undefined;
       if (object && !objects.has(object)) {
         objects.add(object);

@@ -1,13 +1,22 @@
 /**
  * Unix-domain sockets as socketpair(2) makes them: two connected ends, each with a receive queue
  * that is a Pipe (pipes.ts) of its own (byte stream for SOCK_STREAM, messages for SOCK_DGRAM and
- * SOCK_SEQPACKET), which the other end writes into. Data only, as pipes.ts: who reads, writes,
+ * SOCK_SEQPACKET), which the other end writes into. socket(2) makes one end of a pair whose other
+ * end no descriptor ever holds: unconnected, it may be bound to a name and listen; a connect to
+ * the name makes a new pair, one end for the connecting descriptor and one queued for accept
+ * (syscalls/socket-names.ts). Data only, as pipes.ts: who reads, writes,
  * waits and is woken is in syscalls/socket-io.ts. Whether an end is still open is asked of the
  * descriptor tables there (as a pipe's readers are), so closing needs no hook here.
  */
 import { PAGE_SIZE, Pipe } from "./pipes.js";
 
 export type SocketType = "stream" | "dgram" | "seqpacket";
+
+/** A bound socket in the family's name table (FileView.unixNames): the socket, and the inode of its file (a file-system name). */
+export interface UnixName {
+  socket: UnixSocket;
+  ino?: number;
+}
 
 /** sk_shutdown's bits (shutdown(2)'s SHUT_RD, SHUT_WR, SHUT_RDWR are these less one). */
 export const RCV_SHUTDOWN = 1;
@@ -40,6 +49,14 @@ export class UnixSocket {
   options = new Map<number, readonly number[]>();
   /** What the peer sent and this end has not read. */
   readonly incoming: Pipe;
+  /** connected: a pair's end (socketpair, connect, accept); else socket(2)'s, unconnected or listening. */
+  state: "connected" | "unconnected" | "listening" = "connected";
+  /** The sockaddr_un it is bound to (an accepted end: its listener's); undefined: unnamed. */
+  address: Uint8Array | undefined;
+  /** A listening socket's connections not yet accepted: the ends accept(2) hands out. */
+  backlog: UnixSocket[] = [];
+  /** The listener whose backlog holds this end until accept: open while the listener is (the connecting end sees a live peer). */
+  queuedOn: UnixSocket | undefined;
   readonly inode = nextInode++;
   /** Set by socketPair. */
   peer!: UnixSocket;
@@ -94,10 +111,10 @@ export class SocketPair {
   }
 
   save(): () => void {
-    const saved = this.ends.map((s) => ({ s, shutdown: s.shutdown, connected: s.connected, sndbuf: s.sndbuf, rcvbuf: s.rcvbuf, options: new Map(s.options), incoming: s.incoming.save() }));
+    const saved = this.ends.map((s) => ({ s, shutdown: s.shutdown, connected: s.connected, sndbuf: s.sndbuf, rcvbuf: s.rcvbuf, options: new Map(s.options), state: s.state, address: s.address, backlog: [...s.backlog], queuedOn: s.queuedOn, incoming: s.incoming.save() }));
     return () => {
       for (const e of saved) {
-        Object.assign(e.s, { shutdown: e.shutdown, connected: e.connected, sndbuf: e.sndbuf, rcvbuf: e.rcvbuf, options: new Map(e.options) });
+        Object.assign(e.s, { shutdown: e.shutdown, connected: e.connected, sndbuf: e.sndbuf, rcvbuf: e.rcvbuf, options: new Map(e.options), state: e.state, address: e.address, backlog: [...e.backlog], queuedOn: e.queuedOn });
         e.incoming();
       }
     };

@@ -5,7 +5,8 @@
  * seqpacket pairs (message boundaries, truncation, how each takes shutdown and a peer's close), a
  * forked child talking with its parent (ending by SIGPIPE), and 6 MiB each way between a forked
  * echo and two threads, which fills and drains the buffers across many run slices. And what
- * socket(2) says, which has no native equal: a failure, logged once per family.
+ * socket(2) says of the families it does not have, which has no native equal: a failure, logged
+ * once per family (named sockets: unix-names.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../helpers/compile.js";
@@ -48,7 +49,7 @@ describe("socket pairs run as natively", () => {
 });
 
 describe("socket(2)", () => {
-  it("fails, logged once per family: ENOSYS for AF_UNIX (no bind, connect or listen), EAFNOSUPPORT for the others", () => {
+  it("makes an unconnected AF_UNIX socket (socket-names: bind, listen, connect, accept); the other families fail, logged once each (EAFNOSUPPORT)", () => {
     const src = `#include <stdio.h>
 #include <sys/socket.h>
 int main(void) {
@@ -59,11 +60,10 @@ int main(void) {
   return 0;
 }`;
     const e = emulate(compileSource(src, { flags: ["-O1"] }, "socket_families"));
-    expect(e.stdout).toBe("-1 -1 -1\n-1 -1 -1\n");
+    expect(e.stdout).toBe("3 -1 -1\n4 -1 -1\n");
     expect(e.warnings).toEqual([
-      "socket(AF_UNIX, stream) is not supported (only connected pairs from socketpair are: no bind, connect or listen): it returned ENOSYS",
-      "socket(AF_INET, dgram) is not supported (the emulated kernel has AF_UNIX socket pairs only): it returned EAFNOSUPPORT",
-      "socket(AF_INET6, stream) is not supported (the emulated kernel has AF_UNIX socket pairs only): it returned EAFNOSUPPORT",
+      "socket(AF_INET, dgram) is not supported (the emulated kernel has AF_UNIX sockets only): it returned EAFNOSUPPORT",
+      "socket(AF_INET6, stream) is not supported (the emulated kernel has AF_UNIX sockets only): it returned EAFNOSUPPORT",
     ]);
   });
 });

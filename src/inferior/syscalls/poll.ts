@@ -80,6 +80,10 @@ export function pollMask(k: Kernel, f: OpenFile): number {
 
 /** unix_poll and unix_dgram_poll (the same for a pair): errors, shutdowns, bytes to read, room to write. */
 function socketMask(k: Kernel, s: UnixSocket): number {
+  // A listening socket is readable with a connection to accept; an unconnected stream or seqpacket
+  // one hangs up and is writable (unix_poll, TCP_CLOSE), a datagram one is writable.
+  if (s.state === "listening") return s.backlog.length > 0 ? POLLIN | POLLRDNORM : 0;
+  if (s.state === "unconnected") return POLLOUT | POLLWRNORM | POLLWRBAND | (s.type === "dgram" ? 0 : POLLHUP);
   const shut = shutdownOf(k, s);
   let m = resetPending(k, s) ? POLLERR : 0;
   if (shut === SHUTDOWN_MASK) m |= POLLHUP;
@@ -92,7 +96,7 @@ function socketMask(k: Kernel, s: UnixSocket): number {
 /** EPOLLET: what has to change for a descriptor to be reported again (the wake-ups its object has had, and its mask). */
 function edgeKey(f: OpenFile, mask: number): string {
   const wakeups =
-    f.kind === "pipe" ? (reads(f) ? f.pipe.writes : 0) + (writes(f) ? f.pipe.reads : 0) : f.kind === "socket" ? `${f.socket.incoming.writes}.${f.socket.peer.incoming.reads}.${f.socket.shutdown}` : f.kind === "eventfd" ? f.counter.generation : 0;
+    f.kind === "pipe" ? (reads(f) ? f.pipe.writes : 0) + (writes(f) ? f.pipe.reads : 0) : f.kind === "socket" ? `${f.socket.incoming.writes}.${f.socket.peer.incoming.reads}.${f.socket.shutdown}.${f.socket.backlog.length}` : f.kind === "eventfd" ? f.counter.generation : 0;
   return `${wakeups}/${mask}`;
 }
 

@@ -35,8 +35,14 @@ export function socketOf(k: Kernel, fd: number): SocketEnd | bigint {
   return f.kind === "socket" ? f : E.fail(E.ENOTSOCK);
 }
 
-/** Whether some descriptor of the family still refers to the peer: its last close is the peer's close. */
-export const peerOpen = (k: Kernel, s: UnixSocket): boolean => k.fds.someOpen((f) => f.kind === "socket" && f.socket === s.peer);
+/** Whether some descriptor of the family refers to `s`. */
+const held = (k: Kernel, s: UnixSocket): boolean => k.fds.someOpen((f) => f.kind === "socket" && f.socket === s);
+
+/**
+ * Whether the peer is open: some descriptor of the family still refers to it (its last close is
+ * the peer's close), or it waits in an open listener's backlog for accept.
+ */
+export const peerOpen = (k: Kernel, s: UnixSocket): boolean => held(k, s.peer) || (s.peer.queuedOn !== undefined && held(k, s.peer.queuedOn));
 
 /** sk_shutdown as Linux has it: shutdown(2)'s, and for stream and seqpacket sockets both ways once the peer is closed (unix_release_sock). */
 export function shutdownOf(k: Kernel, s: UnixSocket): number {
@@ -72,6 +78,8 @@ function outOfBand(k: Kernel, s: UnixSocket): bigint {
  */
 export function readSocket(k: Kernel, fd: number, f: SocketEnd, bufs: readonly UserBuffer[], nr: number, flags = 0, finish?: (r: bigint, truncated: boolean) => bigint): bigint {
   const s = f.socket;
+  // unix_stream_read_generic and unix_seqpacket_recvmsg: not connected (or listening) is EINVAL.
+  if (s.state !== "connected" && s.type !== "dgram") return E.fail(E.EINVAL);
   if (flags & MSG_OOB) return outOfBand(k, s);
   const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
   const peek = (flags & MSG_PEEK) !== 0;
@@ -162,6 +170,8 @@ const streamOpen = (k: Kernel, s: UnixSocket): boolean => !(shutdownOf(k, s) & S
 /** A write to a socket (send's flags; write(2) passes 0) of `data`, already read from the program's memory. */
 export function writeSocket(k: Kernel, fd: number, f: SocketEnd, data: Uint8Array, nr: number, flags = 0): bigint {
   const s = f.socket;
+  // No peer yet (unix_stream_sendmsg, unix_dgram_sendmsg with no address): ENOTCONN.
+  if (s.state !== "connected") return E.fail(E.ENOTCONN);
   if (flags & MSG_OOB) return outOfBand(k, s);
   const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
   const what = `write to socket fd ${fd}`;

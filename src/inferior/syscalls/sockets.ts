@@ -2,17 +2,16 @@
  * The socket calls. socketpair(AF_UNIX) makes a connected pair (sockets.ts) of SOCK_STREAM,
  * SOCK_DGRAM or SOCK_SEQPACKET sockets; send/recv and their msghdr forms move bytes through
  * socket-io.ts (no ancillary data: passing descriptors or credentials is refused and logged);
- * shutdown, and names as Linux gives unnamed sockets (sa_family only). socket(2) makes no socket:
- * with no bind, connect or listen here, an AF_UNIX socket of its own could reach nothing, so the
- * call fails as unimplemented (ENOSYS), and for the other families as a kernel built without
- * them answers (EAFNOSUPPORT), which is what programs test for before falling back; each is
- * logged once. On descriptors that are not sockets (bash asks getpeername of its stdin), ENOTSOCK.
+ * shutdown, and names (a bound socket's, else sa_family only). socket(2) makes an unconnected
+ * AF_UNIX socket, which socket-names.ts binds, connects and accepts on; the other families fail
+ * as a kernel built without them answers (EAFNOSUPPORT), logged once. On descriptors that are not sockets (bash asks getpeername of its stdin), ENOTSOCK.
  */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { SocketPair, type SocketType } from "../sockets.js";
 import { ioChanged, O_CLOEXEC, O_NONBLOCK, type UserBuffer } from "./pipes.js";
 import { MSG_TRUNC, readSocket, socketOf, writeSocket, type SocketEnd } from "./socket-io.js";
+import { socketNameSyscalls, putAddress, UNNAMED } from "./socket-names.js";
 import { bufferLimits, socketOptionSyscalls } from "./socket-options.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
@@ -73,14 +72,30 @@ function lowestFree(k: Kernel, count: number): number[] | undefined {
   return out.length === count ? out : undefined;
 }
 
-function socket(k: Kernel, domain: number, typeArg: number): bigint {
-  const type = TYPES[typeArg & SOCK_TYPE_MASK] ?? `type ${typeArg & SOCK_TYPE_MASK}`;
-  if (domain === AF_UNIX) {
-    k.warnOnce("socket-unix", `socket(AF_UNIX, ${type}) is not supported (only connected pairs from socketpair are: no bind, connect or listen): it returned ENOSYS`);
-    return E.fail(E.ENOSYS);
+/**
+ * socket(domain, type, protocol): an unconnected AF_UNIX socket (socket-names.ts binds, listens,
+ * connects and accepts), checked as unix_create; other families as a kernel built without them
+ * answers (EAFNOSUPPORT), which programs test for before falling back, logged once.
+ */
+function socket(k: Kernel, domain: number, typeArg: number, protocol: number): bigint {
+  const flags = typeArg & ~SOCK_TYPE_MASK;
+  const typeNumber = typeArg & SOCK_TYPE_MASK;
+  if (domain !== AF_UNIX) {
+    if (domain < 0 || domain >= NPROTO) return E.fail(E.EAFNOSUPPORT);
+    k.warnOnce(`socket-${domain}`, `socket(${familyName(domain)}, ${TYPES[typeNumber] ?? `type ${typeNumber}`}) is not supported (the emulated kernel has AF_UNIX sockets only): it returned EAFNOSUPPORT`);
+    return E.fail(E.EAFNOSUPPORT);
   }
-  k.warnOnce(`socket-${domain}`, `socket(${familyName(domain)}, ${type}) is not supported (the emulated kernel has AF_UNIX socket pairs only): it returned EAFNOSUPPORT`);
-  return E.fail(E.EAFNOSUPPORT);
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return E.fail(E.EINVAL);
+  if (typeNumber >= SOCK_MAX) return E.fail(E.EINVAL);
+  if (protocol !== 0 && protocol !== AF_UNIX) return E.fail(E.EPROTONOSUPPORT);
+  const type = TYPES[typeNumber];
+  if (!type) return E.fail(E.ESOCKTNOSUPPORT);
+  // One end of a pair whose other end no descriptor holds: unconnected until connect gives it a real pair.
+  const s = new SocketPair(type, bufferLimits(), k.pid).ends[0];
+  s.state = "unconnected";
+  s.connected = false;
+  const fd = k.fds.install({ kind: "socket", socket: s, nonblock: (flags & SOCK_NONBLOCK) !== 0 }, (flags & SOCK_CLOEXEC) !== 0);
+  return fd < 0 ? E.fail(-fd) : BigInt(fd);
 }
 
 /** shutdown(fd, how): SHUT_RD, SHUT_WR or both; a stream or seqpacket peer is shut the other way (unix_shutdown). */
@@ -96,33 +111,18 @@ function shutdown(k: Kernel, fd: number, how: number): bigint {
   return 0n;
 }
 
-/**
- * move_addr_to_user: at most *lenAt bytes of `addr` written to `at`, and its whole length to
- * *lenAt (0 for an unnamed sender).
- */
-function putAddress(k: Kernel, addr: Uint8Array, at: bigint, lenAt: bigint): bigint {
-  const raw = k.readU32(lenAt);
-  if (raw === undefined) return E.fail(E.EFAULT);
-  const len = Math.min(raw | 0, addr.length);
-  if (len < 0) return E.fail(E.EINVAL);
-  if (len > 0 && !k.writeUser(at, addr.subarray(0, len))) return E.fail(E.EFAULT);
-  return k.writeU32(lenAt, addr.length) ? 0n : E.fail(E.EFAULT);
-}
-
-/** An unnamed AF_UNIX address: sa_family alone (unix_getname). */
-const UNNAMED = new Uint8Array([AF_UNIX, 0]);
-
 function sockName(k: Kernel, fd: number, at: bigint, lenAt: bigint, peer: boolean): bigint {
   const f = socketOf(k, fd);
   if (typeof f === "bigint") return f;
-  if (peer && !f.socket.connected) return E.fail(E.ENOTCONN);
-  return putAddress(k, UNNAMED, at, lenAt);
+  const s = f.socket;
+  if (peer && (s.state !== "connected" || !s.connected)) return E.fail(E.ENOTCONN);
+  return putAddress(k, (peer ? s.peer.address : s.address) ?? UNNAMED, at, lenAt);
 }
 
 /**
  * A destination address given to sendto/sendmsg: a connected stream socket refuses it (EISCONN),
- * a seqpacket one ignores it (unix_seqpacket_sendmsg); a datagram could only name a bound socket,
- * and none is (socket(2) makes none), so nobody is there: ECONNREFUSED, logged.
+ * a seqpacket one ignores it (unix_seqpacket_sendmsg); datagrams to a name are not delivered here
+ * (socket-names.ts connects streams only): ECONNREFUSED, logged.
  */
 function destination(k: Kernel, f: SocketEnd, addrAt: bigint, addrLen: number): bigint | undefined {
   if (addrAt === 0n || addrLen === 0) return undefined;
@@ -229,7 +229,7 @@ function recvmsg(k: Kernel, a: readonly bigint[]): bigint {
 }
 
 export const socketSyscalls: Record<number, SyscallEntry> = {
-  41: { name: "socket", handler: (k, a) => socket(k, int(a[0]!), int(a[1]!)) },
+  41: { name: "socket", handler: (k, a) => socket(k, int(a[0]!), int(a[1]!), int(a[2]!)) },
   44: { name: "sendto", handler: sendto },
   45: { name: "recvfrom", handler: recvfrom },
   46: { name: "sendmsg", handler: sendmsg },
@@ -239,4 +239,5 @@ export const socketSyscalls: Record<number, SyscallEntry> = {
   52: { name: "getpeername", handler: (k, a) => sockName(k, int(a[0]!), a[1]!, a[2]!, true) },
   53: { name: "socketpair", handler: (k, a) => socketpair(k, int(a[0]!), int(a[1]!), int(a[2]!), a[3]!) },
   ...socketOptionSyscalls,
+  ...socketNameSyscalls,
 };
