@@ -26,6 +26,8 @@ let nextInode = 1;
 interface Message {
   readonly length: number;
   readonly buffers: number;
+  /** The sender's address (a datagram from a bound AF_UNIX socket), which recvfrom gives back. */
+  readonly from?: Uint8Array;
 }
 
 /**
@@ -139,7 +141,7 @@ export class Pipe {
    * Queues `data` as one message, on pages of its own, whatever room is left: as Linux's
    * sock_alloc_send_pskb, the sender only waits while the pipe is full, and one message may take it past.
    */
-  push(data: Uint8Array): void {
+  push(data: Uint8Array, from?: Uint8Array): void {
     const buffers = Math.max(1, Math.ceil(data.length / PAGE_SIZE));
     for (let i = 0; i < buffers; i++) {
       const page = this.spare ?? new Uint8Array(PAGE_SIZE);
@@ -148,12 +150,12 @@ export class Pipe {
       page.set(part);
       this.bufs.push({ page, offset: 0, len: part.length });
     }
-    this.messages!.push({ length: data.length, buffers });
+    this.messages!.push(from ? { length: data.length, buffers, from } : { length: data.length, buffers });
     this.writes++;
   }
 
   /** The first message, at most `max` bytes of it, and its whole length; unless peeking, the message is gone (the rest of it too). */
-  take(max: number, peek: boolean): { data: Uint8Array; length: number } | undefined {
+  take(max: number, peek: boolean): { data: Uint8Array; length: number; from?: Uint8Array } | undefined {
     const m = this.messages![0];
     if (!m) return undefined;
     const data = this.copy(0, Math.min(max, m.length));
@@ -162,7 +164,7 @@ export class Pipe {
       this.messages!.shift();
       this.reads++;
     }
-    return { data, length: m.length };
+    return { data, length: m.length, from: m.from };
   }
 
   /** Everything dropped unread (Linux purging a receive queue). */

@@ -111,10 +111,10 @@ export class SocketPair {
   }
 
   save(): () => void {
-    const saved = this.ends.map((s) => ({ s, shutdown: s.shutdown, connected: s.connected, sndbuf: s.sndbuf, rcvbuf: s.rcvbuf, options: new Map(s.options), state: s.state, address: s.address, backlog: [...s.backlog], queuedOn: s.queuedOn, incoming: s.incoming.save() }));
+    const saved = this.ends.map((s) => ({ s, shutdown: s.shutdown, connected: s.connected, sndbuf: s.sndbuf, rcvbuf: s.rcvbuf, options: new Map(s.options), state: s.state, address: s.address, backlog: [...s.backlog], queuedOn: s.queuedOn, peer: s.peer, incoming: s.incoming.save() }));
     return () => {
       for (const e of saved) {
-        Object.assign(e.s, { shutdown: e.shutdown, connected: e.connected, sndbuf: e.sndbuf, rcvbuf: e.rcvbuf, options: new Map(e.options), state: e.state, address: e.address, backlog: [...e.backlog], queuedOn: e.queuedOn });
+        Object.assign(e.s, { shutdown: e.shutdown, connected: e.connected, sndbuf: e.sndbuf, rcvbuf: e.rcvbuf, options: new Map(e.options), state: e.state, address: e.address, backlog: [...e.backlog], queuedOn: e.queuedOn, peer: e.peer });
         e.incoming();
       }
     };

@@ -3,7 +3,7 @@
  * build kinds: bind, listen, connect and accept with a file-system name and an abstract one, the
  * names each end reports, poll of a listener, every call's errors, forked clients served in turn,
  * a thread blocked in accept while the main thread connects, a seqpacket conversation; under chaos
- * scheduling too. And a socket file of the host, which no emulated process answers: refused,
+ * scheduling too; datagrams to names (unix_datagrams.c). And a socket file of the host, which no emulated process answers: refused,
  * logged once.
  */
 import { rmSync } from "node:fs";
@@ -22,6 +22,15 @@ describe("named AF_UNIX sockets run as natively", () => {
       expect(n.stdout).toContain("server got 9: from main\n");
       expect(n.stdout).toContain("server second message, 3 asked: 3 sec\n");
       expect(n.stdout).toContain("abstract name after close: ECONNREFUSED");
+    });
+  }
+
+  for (const kind of BUILD_KINDS) {
+    it(`gcc ${kind}: datagrams to a path and an abstract name, the sender's address, connect then send, EPERM from a third socket, a forked sender`, () => {
+      const n = expectLikeNative(buildPipes("unix_datagrams", kind));
+      expect(n.stdout).toContain("recvmsg: 5 'world' namelen 27 /tmp/jitdbg-dgram-2.sock\n");
+      expect(n.stdout).toContain("a third socket to the receiver: EPERM\n");
+      expect(n.stdout).toContain("abstract: 10 'from child' from len 0");
     });
   }
 

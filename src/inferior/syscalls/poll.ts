@@ -83,7 +83,7 @@ function socketMask(k: Kernel, s: UnixSocket): number {
   // A listening socket is readable with a connection to accept; an unconnected stream or seqpacket
   // one hangs up and is writable (unix_poll, TCP_CLOSE), a datagram one is writable.
   if (s.state === "listening") return s.backlog.length > 0 ? POLLIN | POLLRDNORM : 0;
-  if (s.state === "unconnected") return POLLOUT | POLLWRNORM | POLLWRBAND | (s.type === "dgram" ? 0 : POLLHUP);
+  if (s.state === "unconnected") return POLLOUT | POLLWRNORM | POLLWRBAND | (s.type !== "dgram" ? POLLHUP : s.incoming.empty ? 0 : POLLIN | POLLRDNORM);
   const shut = shutdownOf(k, s);
   let m = resetPending(k, s) ? POLLERR : 0;
   if (shut === SHUTDOWN_MASK) m |= POLLHUP;

@@ -36,7 +36,7 @@ export function socketOf(k: Kernel, fd: number): SocketEnd | bigint {
 }
 
 /** Whether some descriptor of the family refers to `s`. */
-const held = (k: Kernel, s: UnixSocket): boolean => k.fds.someOpen((f) => f.kind === "socket" && f.socket === s);
+export const held = (k: Kernel, s: UnixSocket): boolean => k.fds.someOpen((f) => f.kind === "socket" && f.socket === s);
 
 /**
  * Whether the peer is open: some descriptor of the family still refers to it (its last close is
@@ -76,7 +76,7 @@ function outOfBand(k: Kernel, s: UnixSocket): bigint {
  * there is a result (the sender's address, msg_flags): it gets the result and whether a message
  * was cut short, and returns the result or an errno.
  */
-export function readSocket(k: Kernel, fd: number, f: SocketEnd, bufs: readonly UserBuffer[], nr: number, flags = 0, finish?: (r: bigint, truncated: boolean) => bigint): bigint {
+export function readSocket(k: Kernel, fd: number, f: SocketEnd, bufs: readonly UserBuffer[], nr: number, flags = 0, finish?: Finish): bigint {
   const s = f.socket;
   // unix_stream_read_generic and unix_seqpacket_recvmsg: not connected (or listening) is EINVAL.
   if (s.state !== "connected" && s.type !== "dgram") return E.fail(E.EINVAL);
@@ -145,7 +145,10 @@ function readAll(k: Kernel, what: string, src: PipeSource, bufs: readonly UserBu
  * A datagram or seqpacket read: one message, cut to the buffers (MSG_TRUNC: its whole length is
  * the result). A pending error comes first, before any message (__skb_try_recv_datagram).
  */
-function receiveMessage(k: Kernel, what: string, s: UnixSocket, nonblock: boolean, bufs: readonly UserBuffer[], nr: number, flags: number, finish?: (r: bigint, truncated: boolean) => bigint): bigint {
+/** Completes recvfrom/recvmsg: the result, whether the message was truncated, and its sender's address (undefined: unnamed). */
+export type Finish = (r: bigint, truncated: boolean, from?: Uint8Array) => bigint;
+
+function receiveMessage(k: Kernel, what: string, s: UnixSocket, nonblock: boolean, bufs: readonly UserBuffer[], nr: number, flags: number, finish?: Finish): bigint {
   const q = s.incoming;
   const want = total(bufs);
   const peek = (flags & MSG_PEEK) !== 0;
@@ -159,7 +162,7 @@ function receiveMessage(k: Kernel, what: string, s: UnixSocket, nonblock: boolea
     const m = q.take(want, peek)!;
     scatter(k, bufs, m.data);
     const r = BigInt(flags & MSG_TRUNC ? m.length : m.data.length);
-    return finish ? finish(r, m.data.length < m.length) : r;
+    return finish ? finish(r, m.data.length < m.length, m.from) : r;
   };
   return transfer(k, nonblock, what, nr, () => !q.empty || ended() || resetPending(k, s), now, (r) => r >= 0n && !peek);
 }
@@ -168,14 +171,14 @@ function receiveMessage(k: Kernel, what: string, s: UnixSocket, nonblock: boolea
 const streamOpen = (k: Kernel, s: UnixSocket): boolean => !(shutdownOf(k, s) & SEND_SHUTDOWN) && !(s.peer.shutdown & RCV_SHUTDOWN);
 
 /** A write to a socket (send's flags; write(2) passes 0) of `data`, already read from the program's memory. */
-export function writeSocket(k: Kernel, fd: number, f: SocketEnd, data: Uint8Array, nr: number, flags = 0): bigint {
+export function writeSocket(k: Kernel, fd: number, f: SocketEnd, data: Uint8Array, nr: number, flags = 0, to?: UnixSocket): bigint {
   const s = f.socket;
   // No peer yet (unix_stream_sendmsg, unix_dgram_sendmsg with no address): ENOTCONN.
-  if (s.state !== "connected") return E.fail(E.ENOTCONN);
+  if (s.state !== "connected" && !to) return E.fail(E.ENOTCONN);
   if (flags & MSG_OOB) return outOfBand(k, s);
   const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
   const what = `write to socket fd ${fd}`;
-  if (s.type !== "stream") return sendMessage(k, what, s, nonblock, data, nr);
+  if (s.type !== "stream") return sendMessage(k, what, s, nonblock, data, nr, to);
   const signal = (flags & MSG_NOSIGNAL) === 0;
   // unix_stream_sendmsg: SIGPIPE only when nothing of the write went in.
   const broken = (t: Thread, sent: number) => {
@@ -195,25 +198,35 @@ export function writeSocket(k: Kernel, fd: number, f: SocketEnd, data: Uint8Arra
  * unix_dgram_sendmsg's order of checks (a pending error first, as sock_alloc_send_pskb). A datagram socket whose peer is gone is disconnected by
  * it, and loses what that peer had sent it (unix_dgram_disconnected).
  */
-function sendMessage(k: Kernel, what: string, s: UnixSocket, nonblock: boolean, data: Uint8Array, nr: number): bigint {
-  if (!s.connected) return E.fail(E.ENOTCONN);
+/**
+ * A message to the peer, or with `to` to a named datagram socket (sendto's address): the sender's
+ * own address goes with it, for recvfrom.
+ */
+function sendMessage(k: Kernel, what: string, s: UnixSocket, nonblock: boolean, data: Uint8Array, nr: number, to?: UnixSocket): bigint {
+  if (!to && !s.connected) return E.fail(E.ENOTCONN);
   if (data.length > s.sndbuf - DGRAM_OVERHEAD) return E.fail(E.EMSGSIZE);
-  const q = s.peer.incoming;
+  const target = to ?? s.peer;
+  const q = target.incoming;
+  const open = () => (to ? held(k, to) : peerOpen(k, s));
   const now = (): bigint | undefined => {
     const e = takeError(k, s);
     if (e !== undefined) return E.fail(e);
     if (shutdownOf(k, s) & SEND_SHUTDOWN) return E.fail(E.EPIPE);
-    if (!peerOpen(k, s)) {
+    if (!open()) {
       // Only a datagram socket gets here: a seqpacket one is shut down by its peer's close.
-      s.connected = false;
-      s.incoming.clear();
+      if (!to) {
+        s.connected = false;
+        s.incoming.clear();
+      }
       return E.fail(E.ECONNREFUSED);
     }
+    // unix_may_send: a datagram socket connected elsewhere takes messages from its peer only.
+    if (target.state === "connected" && target.peer !== s) return E.fail(E.EPERM);
     if (q.full) return undefined;
-    if (s.peer.shutdown & RCV_SHUTDOWN) return E.fail(E.EPIPE);
-    q.push(data);
+    if (target.shutdown & RCV_SHUTDOWN) return E.fail(E.EPIPE);
+    q.push(data, s.address);
     return BigInt(data.length);
   };
-  const ready = () => !q.full || !peerOpen(k, s) || (shutdownOf(k, s) & SEND_SHUTDOWN) !== 0;
+  const ready = () => !q.full || !open() || (shutdownOf(k, s) & SEND_SHUTDOWN) !== 0;
   return transfer(k, nonblock, what, nr, ready, now, (r) => r >= 0n);
 }

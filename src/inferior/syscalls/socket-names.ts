@@ -3,9 +3,10 @@
  * gives it a name — a socket file made where the path's changes go (the scratch layer, or in place
  * below --allow-write), or an abstract name — listen lets connections queue, connect to the name
  * makes a connected pair (sockets.ts) whose one end the connecting descriptor gets and whose other
- * waits for accept. Only the family's own sockets can be reached: a socket file of the host (a
- * daemon's) refuses the connection (ECONNREFUSED, logged once), as nothing would answer here.
- * Datagrams to a name are not delivered (sockets.ts logs it); the backlog has no limit.
+ * waits for accept; a datagram socket's connect or sendto names the socket its messages go to.
+ * Only the family's own sockets can be reached: a socket file of the host (a daemon's) refuses
+ * the connection (ECONNREFUSED, logged once), as nothing would answer here. The backlog has no
+ * limit.
  */
 import * as E from "../errno.js";
 import { makeNode } from "../file-changes.js";
@@ -34,6 +35,11 @@ function readAddress(k: Kernel, at: bigint, len: number): UnixAddress | number {
   if (len <= SUN_PATH || len > SOCKADDR_UN_SIZE) return E.EINVAL;
   const raw = k.readUser(at, len);
   if (!raw) return E.EFAULT;
+  return parseAddress(raw);
+}
+
+function parseAddress(raw: Uint8Array): UnixAddress | number {
+  if (raw.length <= SUN_PATH || raw.length > SOCKADDR_UN_SIZE) return E.EINVAL;
   if ((raw[0]! | (raw[1]! << 8)) !== AF_UNIX) return E.EINVAL;
   if (raw[SUN_PATH] === 0) return { abstract: Buffer.from(raw.subarray(SUN_PATH + 1)).toString("latin1"), bytes: raw.slice() };
   const end = raw.indexOf(0, SUN_PATH);
@@ -101,11 +107,16 @@ function listen(k: Kernel, fd: number): bigint {
   return 0n;
 }
 
-/** The listening socket `addr` names, or the errno a connect to it gets. */
-function listenerAt(k: Kernel, s: UnixSocket, addr: UnixAddress): UnixSocket | number {
+/**
+ * The open socket of `s`'s type bound to `addr` (unix_find_other), or the errno a connect or a
+ * send to it gets: ENOENT for a path that is not there, ECONNREFUSED for a file that is no
+ * socket of the family's or one nobody holds any more, EPROTOTYPE for a socket of another type
+ * (the abstract namespace is per type: there, ECONNREFUSED).
+ */
+function boundAt(k: Kernel, s: UnixSocket, addr: UnixAddress): UnixSocket | number {
   if ("abstract" in addr) {
     const name = k.files.unixNames.get(abstractKey(s, addr.abstract));
-    return name && open(k, name.socket) && name.socket.state === "listening" ? name.socket : E.ECONNREFUSED;
+    return name && open(k, name.socket) ? name.socket : E.ECONNREFUSED;
   }
   const l = k.files.lookup(addr.path, k.files.cwd, true);
   if (typeof l === "number") return l;
@@ -116,24 +127,28 @@ function listenerAt(k: Kernel, s: UnixSocket, addr: UnixAddress): UnixSocket | n
     k.warnOnce(`unix-host-${l.found.guest}`, `a connection to ${l.found.guest}, a socket of the host (not one the program made), is not supported: it was refused (ECONNREFUSED)`);
     return E.ECONNREFUSED;
   }
-  return open(k, name.socket) && name.socket.state === "listening" ? name.socket : E.ECONNREFUSED;
+  if (!open(k, name.socket)) return E.ECONNREFUSED;
+  return name.socket.type === s.type ? name.socket : E.EPROTOTYPE;
+}
+
+/** sendto's and sendmsg's address for a datagram socket: the named socket to deliver to, or an errno. */
+export function datagramTarget(k: Kernel, s: UnixSocket, raw: Uint8Array): UnixSocket | number {
+  const addr = parseAddress(raw);
+  return typeof addr === "number" ? addr : boundAt(k, s, addr);
 }
 
 function connect(k: Kernel, fd: number, at: bigint, len: number): bigint {
   const f = socketOf(k, fd);
   if (typeof f === "bigint") return f;
   const s = f.socket;
-  if (s.type === "dgram") {
-    k.warnOnce("socket-named", "connecting a datagram socket to a named AF_UNIX address is not supported: it failed with ECONNREFUSED");
-    return E.fail(E.ECONNREFUSED);
-  }
+  if (s.type === "dgram") return connectDatagram(k, s, at, len);
   if (s.state === "connected") return E.fail(E.EISCONN);
   if (s.state === "listening") return E.fail(E.EINVAL);
   const addr = readAddress(k, at, len);
   if (typeof addr === "number") return E.fail(addr);
-  const listener = listenerAt(k, s, addr);
+  const listener = boundAt(k, s, addr);
   if (typeof listener === "number") return E.fail(listener);
-  if (listener.type !== s.type) return E.fail(E.EPROTOTYPE);
+  if (listener.state !== "listening") return E.fail(E.ECONNREFUSED);
   // A new pair: this descriptor's open file gets one end, the listener's queue the other.
   const [mine, theirs] = new SocketPair(s.type, bufferLimits(), k.pid).ends;
   mine.options = new Map(s.options);
@@ -143,6 +158,21 @@ function connect(k: Kernel, fd: number, at: bigint, len: number): bigint {
   (f as SocketEnd).socket = mine;
   listener.backlog.push(theirs);
   ioChanged(k);
+  return 0n;
+}
+
+/**
+ * A datagram socket's connect: the named socket becomes its peer, where send and write go, and
+ * a socket bound elsewhere can no longer send to it (EPERM, unix_may_send).
+ */
+function connectDatagram(k: Kernel, s: UnixSocket, at: bigint, len: number): bigint {
+  const addr = readAddress(k, at, len);
+  if (typeof addr === "number") return E.fail(addr);
+  const target = boundAt(k, s, addr);
+  if (typeof target === "number") return E.fail(target);
+  s.peer = target;
+  s.state = "connected";
+  s.connected = true;
   return 0n;
 }
 

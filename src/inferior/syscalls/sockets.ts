@@ -8,10 +8,10 @@
  */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
-import { SocketPair, type SocketType } from "../sockets.js";
+import { SocketPair, type SocketType, type UnixSocket } from "../sockets.js";
 import { ioChanged, O_CLOEXEC, O_NONBLOCK, type UserBuffer } from "./pipes.js";
 import { MSG_TRUNC, readSocket, socketOf, writeSocket, type SocketEnd } from "./socket-io.js";
-import { socketNameSyscalls, putAddress, UNNAMED } from "./socket-names.js";
+import { datagramTarget, socketNameSyscalls, putAddress, UNNAMED } from "./socket-names.js";
 import { bufferLimits, socketOptionSyscalls } from "./socket-options.js";
 import { int, size, type SyscallEntry } from "./types.js";
 
@@ -32,6 +32,9 @@ const UIO_MAXIOV = 1024;
 /** struct cmsghdr's size: a control buffer shorter holds no ancillary message. */
 const CMSGHDR_SIZE = 16;
 const SOCKADDR_STORAGE = 128;
+
+/** An unnamed sender's address as recvfrom gives it: none, length 0. */
+const NO_ADDRESS = new Uint8Array(0);
 
 const familyName = (d: number): string => FAMILY_NAMES[d] ?? `family ${d}`;
 
@@ -121,10 +124,10 @@ function sockName(k: Kernel, fd: number, at: bigint, lenAt: bigint, peer: boolea
 
 /**
  * A destination address given to sendto/sendmsg: a connected stream socket refuses it (EISCONN),
- * a seqpacket one ignores it (unix_seqpacket_sendmsg); datagrams to a name are not delivered here
- * (socket-names.ts connects streams only): ECONNREFUSED, logged.
+ * a seqpacket one ignores it (unix_seqpacket_sendmsg), a datagram goes to the socket bound to it
+ * (socket-names.ts). The target (undefined: the peer), or an errno.
  */
-function destination(k: Kernel, f: SocketEnd, addrAt: bigint, addrLen: number): bigint | undefined {
+function destination(k: Kernel, f: SocketEnd, addrAt: bigint, addrLen: number): UnixSocket | bigint | undefined {
   if (addrAt === 0n || addrLen === 0) return undefined;
   if (addrLen < 0 || addrLen > SOCKADDR_STORAGE) return E.fail(E.EINVAL);
   const addr = k.readUser(addrAt, addrLen);
@@ -134,10 +137,10 @@ function destination(k: Kernel, f: SocketEnd, addrAt: bigint, addrLen: number): 
       return E.fail(E.EISCONN);
     case "seqpacket":
       return undefined;
-    case "dgram":
-      if (addrLen < 2 || (addr[0]! | (addr[1]! << 8)) !== AF_UNIX) return E.fail(E.EINVAL);
-      k.warnOnce("socket-named", "a datagram sent to a named AF_UNIX address failed with ECONNREFUSED: only socket pairs, which are unnamed, are emulated");
-      return E.fail(E.ECONNREFUSED);
+    case "dgram": {
+      const to = datagramTarget(k, f.socket, addr);
+      return typeof to === "number" ? E.fail(to) : to;
+    }
   }
 }
 
@@ -146,9 +149,9 @@ function sendto(k: Kernel, a: readonly bigint[]): bigint {
   if (typeof f === "bigint") return f;
   const data = k.readUser(a[1]!, Math.min(size(a[2]!), MAX_IO));
   if (!data) return E.fail(E.EFAULT);
-  const refused = destination(k, f, a[4]!, int(a[5]!));
-  if (refused !== undefined) return refused;
-  return writeSocket(k, int(a[0]!), f, data, 44, int(a[3]!));
+  const to = destination(k, f, a[4]!, int(a[5]!));
+  if (typeof to === "bigint") return to;
+  return writeSocket(k, int(a[0]!), f, data, 44, int(a[3]!), to);
 }
 
 function recvfrom(k: Kernel, a: readonly bigint[]): bigint {
@@ -156,9 +159,9 @@ function recvfrom(k: Kernel, a: readonly bigint[]): bigint {
   const f = socketOf(k, fd);
   if (typeof f === "bigint") return f;
   const [addrAt, lenAt] = [a[4]!, a[5]!];
-  // The sender is unnamed: a length of 0 goes back where an address is asked for.
-  const finish = addrAt === 0n ? undefined : (r: bigint) => {
-    const put = putAddress(k, UNNAMED.subarray(0, 0), addrAt, lenAt);
+  // The sender's address where one is asked for: a bound datagram sender's, else none (length 0).
+  const finish = addrAt === 0n ? undefined : (r: bigint, _truncated: boolean, from?: Uint8Array) => {
+    const put = putAddress(k, from ?? NO_ADDRESS, addrAt, lenAt);
     return put < 0n ? put : r;
   };
   return readSocket(k, fd, f, [{ base: a[1]!, len: Math.min(size(a[2]!), MAX_IO) }], 45, int(a[3]!), finish);
@@ -206,12 +209,12 @@ function sendmsg(k: Kernel, a: readonly bigint[]): bigint {
     if (!d) return E.fail(E.EFAULT);
     parts.push(d);
   }
-  const refused = destination(k, f, m.name, m.nameLen);
-  if (refused !== undefined) return refused;
-  return writeSocket(k, fd, f, Buffer.concat(parts), 46, int(a[2]!));
+  const to = destination(k, f, m.name, m.nameLen);
+  if (typeof to === "bigint") return to;
+  return writeSocket(k, fd, f, Buffer.concat(parts), 46, int(a[2]!), to);
 }
 
-/** recvmsg: the bytes into msg_iov; msg_namelen (the sender is unnamed), msg_controllen (no ancillary data) and msg_flags written back. */
+/** recvmsg: the bytes into msg_iov; the sender's address (msg_name, msg_namelen), msg_controllen (no ancillary data) and msg_flags written back. */
 function recvmsg(k: Kernel, a: readonly bigint[]): bigint {
   const fd = int(a[0]!);
   const f = socketOf(k, fd);
@@ -219,10 +222,13 @@ function recvmsg(k: Kernel, a: readonly bigint[]): bigint {
   const at = a[1]!;
   const m = readMsgHdr(k, at);
   if (typeof m === "bigint") return m;
-  const finish = (r: bigint, truncated: boolean): bigint => {
+  const finish = (r: bigint, truncated: boolean, from?: Uint8Array): bigint => {
     const back = new Uint8Array(4);
     new DataView(back.buffer).setInt32(0, truncated ? MSG_TRUNC : 0, true);
-    const ok = (m.name === 0n || k.writeU32(at + 8n, 0)) && k.writeU64(at + 40n, 0n) && k.writeUser(at + 48n, back);
+    // msg_name gets the sender's address (at most msg_namelen of it), msg_namelen its length.
+    const name = from ?? NO_ADDRESS;
+    const named = m.name === 0n || ((m.nameLen <= 0 || k.writeUser(m.name, name.subarray(0, Math.min(m.nameLen, name.length)))) && k.writeU32(at + 8n, name.length));
+    const ok = named && k.writeU64(at + 40n, 0n) && k.writeUser(at + 48n, back);
     return ok ? r : E.fail(E.EFAULT);
   };
   return readSocket(k, fd, f, m.iov, 47, int(a[2]!), finish);
