@@ -134,7 +134,7 @@ export class FileView {
   /** The family's bound AF_UNIX sockets, by canonical guest path (a file-system name) or "@" and the abstract name. */
   readonly unixNames: Map<string, UnixName>;
   /** Canonical guest paths of the loader's libraries (see FileViewOptions.loaderLibraries). */
-  private readonly loaderLibraries: ReadonlySet<string>;
+  private loaderLibraries: ReadonlySet<string>;
   private readonly onHidden: ((guest: string) => void) | undefined;
 
   constructor(
@@ -171,7 +171,8 @@ export class FileView {
    */
   derive(exePath = this.exePath, more: { allowed?: string[]; system?: string[]; loaderLibraries?: readonly string[] } = {}): FileView {
     const v = new FileView({ allowed: more.allowed ?? [], system: more.system, sysroot: this.sysroot, scratch: this.scratch, changes: this.changes, locks: this.locks, fifos: this.fifos, unixNames: this.unixNames, loaderLibraries: more.loaderLibraries, onHidden: this.onHidden }, this.cwd, exePath);
-    for (const l of this.loaderLibraries) (v.loaderLibraries as Set<string>).add(l);
+    // A fork's view shares its parent's libraries; an executed program's adds its loader's.
+    v.loaderLibraries = v.loaderLibraries.size === 0 ? this.loaderLibraries : new Set([...this.loaderLibraries, ...v.loaderLibraries]);
     v.hostRoots.unshift(...this.hostRoots);
     v.sysRoots.unshift(...this.sysRoots);
     v.writeRoots.push(...this.writeRoots);

@@ -410,13 +410,13 @@ export class Process {
    * may always read, and by default its directory too); undefined when `path` is no script.
    */
   private static launchScript(path: string, opts: ProcessOptions, depth: number): Process | undefined {
-    const head = fileHead(resolve(path));
+    const full = resolve(path);
+    const head = fileHead(full);
     const script = head && shebang(head);
     if (script === undefined) return undefined;
     if (typeof script === "number") throw new JitdbgError("LOAD_BAD_SCRIPT", { file: path }, "a #! script whose first line names no interpreter");
     if (depth >= MAX_SCRIPT_DEPTH) throw new JitdbgError("LOAD_BAD_SCRIPT", { file: path }, `its #! interpreters are scripts ${MAX_SCRIPT_DEPTH} deep, more than Linux runs`);
     const [argv0, ...args] = scriptArgv(script, path, [opts.argv0 ?? path, ...(opts.args ?? [])]);
-    const full = resolve(path);
     const allowedPaths = [...(opts.allowedPaths ?? [dirname(full), opts.cwd ?? process.cwd()]), full];
     const next = { ...opts, argv0, args, allowedPaths };
     return Process.launchScript(script.interpreter, next, depth + 1) ?? Process.load(script.interpreter, next);
@@ -1037,21 +1037,15 @@ function resolveProgram(files: FileView, path: string, argv: string[], depth: nu
   const st = files.statHost(host);
   if (typeof st === "number") return st;
   if (!st.isFile() || (st.mode & 0o111) === 0) return E.EACCES;
-  const head = new Uint8Array(256);
-  let n: number;
-  const fd = openSync(host, "r");
-  try {
-    n = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const script = shebang(head.subarray(0, n));
+  const head = fileHead(host);
+  if (!head) return E.EACCES;
+  const script = shebang(head);
   if (script !== undefined) {
     if (typeof script === "number") return script;
     if (depth >= MAX_SCRIPT_DEPTH) return ELOOP;
     return resolveProgram(files, script.interpreter, scriptArgv(script, path, argv), depth + 1);
   }
-  if (n < 4 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return ENOEXEC;
+  if (head.length < 4 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return ENOEXEC;
   return { host, argv };
 }
 

@@ -170,6 +170,7 @@ export class SpecialFiles implements SpecialNamespace {
     const k = this.k;
     const t = k.threads.get(tid);
     const { uid, gid } = k.credentials;
+    const groups = groupsOf(k.credentials);
     const mask = (v: bigint) => v.toString(16).padStart(16, "0");
     return [
       `Name:\t${t?.name ?? ""}`,
@@ -181,7 +182,7 @@ export class SpecialFiles implements SpecialNamespace {
       `Uid:\t${uid.join("\t")}`,
       `Gid:\t${gid.join("\t")}`,
       `FDSize:\t${Math.max(64, k.fds.descriptors().length)}`,
-      `Groups:\t${groupsOf(k.credentials).join(" ")}${groupsOf(k.credentials).length > 0 ? " " : ""}`,
+      `Groups:\t${groups.map((g) => `${g} `).join("")}`,
       `Threads:\t${k.threads.live().length}`,
       `SigBlk:\t${mask(t?.sigmask ?? 0n)}`,
       "",

@@ -1,14 +1,16 @@
 /**
- * Scheduling policy, priority and affinity (scheduling.ts): a process starts under SCHED_OTHER at
- * priority 0 and may run on the CPUs the program's native run would see (the host's), so nproc and
- * thread pools size as natively; what it sets (chrt, taskset) reads back, with Linux's checks, and
- * changes nothing of how jitdbg's own scheduler takes the turns.
+ * Nice value, scheduling policy and priority, affinity and I/O priority (scheduling.ts): a process
+ * starts with jitdbg's nice value, under SCHED_OTHER at priority 0, and may run on the CPUs the
+ * program's native run would see (the host's), so nproc and thread pools size as natively; what
+ * it sets (nice, chrt, taskset, ionice) reads back, with Linux's checks, and changes nothing of
+ * how jitdbg's own scheduler takes the turns.
  */
 import { availableParallelism } from "node:os";
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { SCHED_RESET_ON_FORK } from "../scheduling.js";
 import { hostStatusField, readHostProc } from "./host-proc.js";
+import { limitOf } from "./rlimits.js";
 import { int, type SyscallEntry } from "./types.js";
 
 const SCHED_OTHER = 0;
@@ -124,8 +126,53 @@ function getaffinity(k: Kernel, pid: number, len: bigint, out: bigint): bigint {
   return k.writeUser(out, k.scheduling.affinity ?? allowedMask(bytes)) ? BigInt(bytes) : E.fail(E.EFAULT);
 }
 
-const IOPRIO_WHO_PROCESS = 1;
-const IOPRIO_WHO_USER = 3;
+/** What a getpriority/setpriority `which` (PRIO_PROCESS, PRIO_PGRP, PRIO_USER) and an ioprio_set one (IOPRIO_WHO_*, one more) name. */
+type Scope = "process" | "group" | "user";
+const PRIO_SCOPES: readonly Scope[] = ["process", "group", "user"];
+const IOPRIO_SCOPES: readonly (Scope | undefined)[] = [undefined, "process", "group", "user"];
+
+/**
+ * Whether `who` of a scope names this process (0: the caller's own): itself or one of its
+ * threads, its process group (the emulated process leads its own), its user (its real uid);
+ * else ESRCH, and EINVAL for no scope. The values are the process's: Linux keeps them per thread,
+ * set mostly for the whole process (nice(1), setpriority of 0) by single-threaded programs.
+ */
+function scopeError(k: Kernel, scope: Scope | undefined, who: number): number {
+  if (scope === undefined) return E.EINVAL;
+  if (who === 0) return 0;
+  switch (scope) {
+    case "process":
+      return who === k.pid || k.threads.get(who) ? 0 : E.ESRCH;
+    case "group":
+      return who === k.pid ? 0 : E.ESRCH;
+    case "user":
+      return who === k.credentials.uid[0] ? 0 : E.ESRCH;
+  }
+}
+
+const NICE_MIN = -20;
+const NICE_MAX = 19;
+const RLIMIT_NICE = 13;
+
+/** getpriority: 20 - nice, as the syscall returns it (glibc turns it back). */
+function getpriority(k: Kernel, which: number, who: number): bigint {
+  const err = scopeError(k, PRIO_SCOPES[which], who);
+  return err ? E.fail(err) : BigInt(20 - k.scheduling.nice);
+}
+
+/**
+ * setpriority: the nice value, clamped to -20..19 as Linux does; lowering it needs root
+ * (CAP_SYS_NICE) or an RLIMIT_NICE that allows it (EACCES).
+ */
+function setpriority(k: Kernel, which: number, who: number, prio: number): bigint {
+  const err = scopeError(k, PRIO_SCOPES[which], who);
+  if (err) return E.fail(err);
+  const nice = Math.min(NICE_MAX, Math.max(NICE_MIN, prio));
+  if (nice < k.scheduling.nice && !k.credentials.privileged && BigInt(20 - nice) > limitOf(k, RLIMIT_NICE)[0]) return E.fail(E.EACCES);
+  k.scheduling = { ...k.scheduling, nice };
+  return 0n;
+}
+
 const IOPRIO_CLASS_SHIFT = 13;
 const IOPRIO_CLASS_NONE = 0;
 const IOPRIO_CLASS_RT = 1;
@@ -134,17 +181,9 @@ const IOPRIO_CLASS_IDLE = 3;
 /** IOPRIO_NR_LEVELS: the levels of the RT and BE classes. */
 const IOPRIO_LEVELS = 8;
 
-/** Whether ioprio_set/ioprio_get's `which` and `who` name this process (its pid, group or user; 0: its own); else the errno. */
-function ioprioTarget(k: Kernel, which: number, who: number): number {
-  if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return E.EINVAL;
-  if (who === 0) return 0;
-  if (which === IOPRIO_WHO_USER) return who === k.credentials.uid[0] ? 0 : E.ESRCH;
-  return who === k.pid || (which === IOPRIO_WHO_PROCESS && k.threads.get(who)) ? 0 : E.ESRCH;
-}
-
 /** ioprio_set: the class and level checked as ioprio_check_cap does (the real-time class for root only). */
 function ioprioSet(k: Kernel, which: number, who: number, ioprio: number): bigint {
-  const err = ioprioTarget(k, which, who);
+  const err = scopeError(k, IOPRIO_SCOPES[which], who);
   if (err) return E.fail(err);
   const cls = (ioprio >>> IOPRIO_CLASS_SHIFT) & 0x7;
   // The level is the data's low 3 bits (IOPRIO_PRIO_LEVEL, Linux 6.5 on); the bits above it are hints, which Linux takes as they are.
@@ -167,9 +206,16 @@ function ioprioSet(k: Kernel, which: number, who: number, ioprio: number): bigin
   return 0n;
 }
 
+function ioprioGet(k: Kernel, which: number, who: number): bigint {
+  const err = scopeError(k, IOPRIO_SCOPES[which], who);
+  return err ? E.fail(err) : BigInt(k.scheduling.ioprio);
+}
+
 export const schedSyscalls: Record<number, SyscallEntry> = {
+  140: { name: "getpriority", handler: (k, a) => getpriority(k, int(a[0]!), int(a[1]!)) },
+  141: { name: "setpriority", handler: (k, a) => setpriority(k, int(a[0]!), int(a[1]!), int(a[2]!)) },
   251: { name: "ioprio_set", handler: (k, a) => ioprioSet(k, int(a[0]!), int(a[1]!), int(a[2]!)) },
-  252: { name: "ioprio_get", handler: (k, a) => { const err = ioprioTarget(k, int(a[0]!), int(a[1]!)); return err ? E.fail(err) : BigInt(k.scheduling.ioprio); } },
+  252: { name: "ioprio_get", handler: (k, a) => ioprioGet(k, int(a[0]!), int(a[1]!)) },
   142: { name: "sched_setparam", handler: (k, a) => setscheduler(k, int(a[0]!), -1, a[1]!) },
   143: { name: "sched_getparam", handler: (k, a) => getparam(k, int(a[0]!), a[1]!) },
   144: { name: "sched_setscheduler", handler: (k, a) => (int(a[1]!) < 0 ? E.fail(E.EINVAL) : setscheduler(k, int(a[0]!), int(a[1]!), a[2]!)) },

@@ -14,7 +14,7 @@ import { S_IFMT, S_IFSOCK } from "../file-view.js";
 import type { Kernel } from "../kernel.js";
 import { SocketPair, type UnixSocket } from "../sockets.js";
 import { blockOnIo, ioChanged, O_CLOEXEC, O_NONBLOCK } from "./pipes.js";
-import { socketOf, type SocketEnd } from "./socket-io.js";
+import { held, socketOf } from "./socket-io.js";
 import { bufferLimits } from "./socket-options.js";
 import { int, type SyscallEntry } from "./types.js";
 
@@ -54,9 +54,6 @@ function parseAddress(raw: Uint8Array): UnixAddress | number {
 /** The abstract namespace is one per socket type (unix_find_socket_byname hashes the type in). */
 const abstractKey = (s: UnixSocket, name: string): string => `@${s.type}:${name}`;
 
-/** Whether some descriptor of the family still holds `s` (a name whose socket was closed refuses connections). */
-const open = (k: Kernel, s: UnixSocket): boolean => k.fds.someOpen((f) => f.kind === "socket" && f.socket === s);
-
 let autobindCount = 0;
 
 function bind(k: Kernel, fd: number, at: bigint, len: number): bigint {
@@ -69,7 +66,7 @@ function bind(k: Kernel, fd: number, at: bigint, len: number): bigint {
     // Autobind: an abstract name of five hex digits (unix_autobind).
     let name: string;
     do name = (autobindCount++ & 0xfffff).toString(16).padStart(5, "0");
-    while (names.has(abstractKey(s, name)) && open(k, names.get(abstractKey(s, name))!.socket));
+    while (names.has(abstractKey(s, name)) && held(k, names.get(abstractKey(s, name))!.socket));
     s.address = new Uint8Array([AF_UNIX, 0, 0, ...Buffer.from(name, "latin1")]);
     names.set(abstractKey(s, name), { socket: s });
     return 0n;
@@ -79,7 +76,7 @@ function bind(k: Kernel, fd: number, at: bigint, len: number): bigint {
   if ("abstract" in addr) {
     if (s.address) return E.fail(E.EINVAL);
     const taken = names.get(abstractKey(s, addr.abstract));
-    if (taken && open(k, taken.socket)) return E.fail(E.EADDRINUSE);
+    if (taken && held(k, taken.socket)) return E.fail(E.EADDRINUSE);
     names.set(abstractKey(s, addr.abstract), { socket: s });
     s.address = addr.bytes;
     return 0n;
@@ -116,7 +113,7 @@ function listen(k: Kernel, fd: number): bigint {
 function boundAt(k: Kernel, s: UnixSocket, addr: UnixAddress): UnixSocket | number {
   if ("abstract" in addr) {
     const name = k.files.unixNames.get(abstractKey(s, addr.abstract));
-    return name && open(k, name.socket) ? name.socket : E.ECONNREFUSED;
+    return name && held(k, name.socket) ? name.socket : E.ECONNREFUSED;
   }
   const l = k.files.lookup(addr.path, k.files.cwd, true);
   if (typeof l === "number") return l;
@@ -127,7 +124,7 @@ function boundAt(k: Kernel, s: UnixSocket, addr: UnixAddress): UnixSocket | numb
     k.warnOnce(`unix-host-${l.found.guest}`, `a connection to ${l.found.guest}, a socket of the host (not one the program made), is not supported: it was refused (ECONNREFUSED)`);
     return E.ECONNREFUSED;
   }
-  if (!open(k, name.socket)) return E.ECONNREFUSED;
+  if (!held(k, name.socket)) return E.ECONNREFUSED;
   return name.socket.type === s.type ? name.socket : E.EPROTOTYPE;
 }
 
@@ -155,7 +152,7 @@ function connect(k: Kernel, fd: number, at: bigint, len: number): bigint {
   mine.address = s.address;
   theirs.address = listener.address;
   theirs.queuedOn = listener;
-  (f as SocketEnd).socket = mine;
+  f.socket = mine;
   listener.backlog.push(theirs);
   ioChanged(k);
   return 0n;

@@ -4,7 +4,8 @@
  * socket-io.ts (no ancillary data: passing descriptors or credentials is refused and logged);
  * shutdown, and names (a bound socket's, else sa_family only). socket(2) makes an unconnected
  * AF_UNIX socket, which socket-names.ts binds, connects and accepts on; the other families fail
- * as a kernel built without them answers (EAFNOSUPPORT), logged once. On descriptors that are not sockets (bash asks getpeername of its stdin), ENOTSOCK.
+ * as a kernel built without them answers (EAFNOSUPPORT), logged once. On descriptors that are
+ * not sockets (bash asks getpeername of its stdin), ENOTSOCK.
  */
 import * as E from "../errno.js";
 import type { Kernel } from "../kernel.js";
@@ -58,14 +59,19 @@ function socketpair(k: Kernel, domain: number, typeArg: number, protocol: number
   if (typeNumber >= SOCK_MAX) return E.fail(E.EINVAL);
   // Linux's other families have no pairs (sock_no_socketpair).
   if (domain !== AF_UNIX) return E.fail(E.EOPNOTSUPP);
-  if (protocol !== 0 && protocol !== AF_UNIX) return E.fail(E.EPROTONOSUPPORT);
-  const type = TYPES[typeNumber];
-  if (!type) return E.fail(E.ESOCKTNOSUPPORT);
+  const type = unixCreate(typeNumber, protocol);
+  if (typeof type === "number") return E.fail(type);
   const pair = new SocketPair(type, bufferLimits(), k.pid);
   const nonblock = (flags & SOCK_NONBLOCK) !== 0;
   const cloexec = (flags & SOCK_CLOEXEC) !== 0;
   for (const s of pair.ends) k.fds.install({ kind: "socket", socket: s, nonblock }, cloexec); // at fds[0] and fds[1]
   return 0n;
+}
+
+/** unix_create's checks: the protocol (0 or PF_UNIX), then the type; the socket type or an errno. */
+function unixCreate(typeNumber: number, protocol: number): SocketType | number {
+  if (protocol !== 0 && protocol !== AF_UNIX) return E.EPROTONOSUPPORT;
+  return TYPES[typeNumber] ?? E.ESOCKTNOSUPPORT;
 }
 
 /** The `count` lowest descriptors free, as install would give them; undefined when there are not so many. */
@@ -90,9 +96,8 @@ function socket(k: Kernel, domain: number, typeArg: number, protocol: number): b
   }
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return E.fail(E.EINVAL);
   if (typeNumber >= SOCK_MAX) return E.fail(E.EINVAL);
-  if (protocol !== 0 && protocol !== AF_UNIX) return E.fail(E.EPROTONOSUPPORT);
-  const type = TYPES[typeNumber];
-  if (!type) return E.fail(E.ESOCKTNOSUPPORT);
+  const type = unixCreate(typeNumber, protocol);
+  if (typeof type === "number") return E.fail(type);
   // One end of a pair whose other end no descriptor holds: unconnected until connect gives it a real pair.
   const s = new SocketPair(type, bufferLimits(), k.pid).ends[0];
   s.state = "unconnected";
